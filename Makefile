@@ -1,0 +1,49 @@
+# The commands a new user needs. `make install` first; the rest use .venv.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOTLINE := $(VENV)/bin/hotline
+COMPOSE ?= docker compose
+
+.PHONY: install up down logs run demo test test-unit test-service test-stack clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[test]'
+	touch $@
+
+# With Docker: RabbitMQ, MongoDB and the four services in containers.
+up:
+	$(COMPOSE) up --build -d
+	@echo "intake HTTP API: http://127.0.0.1:8000  (try: make demo)"
+
+down:
+	$(COMPOSE) down
+
+logs:
+	$(COMPOSE) logs -f
+
+# Without Docker: the four services as local processes (Ctrl-C stops them),
+# against AMQP_URI and MONGO_URI (in-memory store when MONGO_URI is unset).
+run: install
+	$(HOTLINE) run
+
+demo: install
+	$(HOTLINE) demo
+
+test: install
+	$(VENV)/bin/pytest tests
+
+test-unit: install
+	$(VENV)/bin/pytest tests/unit
+
+test-service: install
+	$(VENV)/bin/pytest tests/service
+
+test-stack: install
+	$(VENV)/bin/pytest tests/stack
+
+clean:
+	rm -rf $(VENV) *.egg-info

@@ -1,0 +1,1 @@
+"""The hotline command line: run the stack locally, submit, query."""

@@ -1,0 +1,128 @@
+"""``hotline``: run the stack, submit tickets and look them up.
+
+Talks to the services over RPC (RabbitMQ at ``AMQP_URI``) or to intake's
+HTTP API (``HOTLINE_URL``); it never opens a service's database.
+"""
+import json
+import os
+import sys
+
+import click
+
+from shared.config import load_config
+
+SERVICES = ("intake", "routing", "followup", "notify")
+
+
+def rpc_config():
+    config = load_config()
+    return {"AMQP_URI": config["AMQP_URI"], "serializer": "json"}
+
+
+def rpc_call(service, method, *args, timeout=10):
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    with ClusterRpcProxy(rpc_config(), timeout=timeout) as cluster:
+        return getattr(getattr(cluster, service), method)(*args)
+
+
+def print_ticket(ticket, as_json=False):
+    if as_json:
+        click.echo(json.dumps(ticket, ensure_ascii=False, indent=2))
+        return
+    dept = ticket.get("department") or {}
+    click.echo(f"ticket      {ticket['number']}  [{ticket['status']}]")
+    click.echo(f"title       {ticket['title']}")
+    if ticket.get("district") or ticket.get("address"):
+        click.echo(f"place       {ticket.get('district') or ''} {ticket.get('address') or ''}".rstrip())
+    click.echo(f"urgency     {ticket['urgency']}   channel {ticket['channel']}")
+    click.echo(f"received    {ticket['received_at']}")
+    if dept:
+        click.echo(f"department  {dept.get('name')} ({dept.get('code')})  tel {dept.get('phone') or '-'}")
+        click.echo(f"sign for by {ticket.get('sign_for_deadline')}")
+        click.echo(f"reply by    {ticket.get('deadline')}")
+    else:
+        click.echo("department  (not yet assigned)")
+    for entry in ticket.get("history", []):
+        click.echo(f"  {entry['at']}  {entry['status']:<18} {entry.get('note', '')}")
+
+
+@click.group()
+def main():
+    """The city service hotline (12345 / 311)."""
+
+
+@main.command()
+@click.option("--only", multiple=True, type=click.Choice(SERVICES),
+              help="Start only these services (default: all four).")
+def run(only):
+    """Run the services as local processes, in the foreground (Ctrl-C stops them)."""
+    from hotline.local import run_stack
+
+    sys.exit(run_stack(only or SERVICES))
+
+
+@main.command()
+@click.option("--title", required=True, help="One line saying what the problem is.")
+@click.option("--description", default="", help="The caller's full account.")
+@click.option("--caller-name", default=None)
+@click.option("--phone", "caller_phone", default=None, help="Caller's phone number.")
+@click.option("--category", default=None, help="Catalogue category code, if known.")
+@click.option("--district", default=None)
+@click.option("--street", default=None)
+@click.option("--address", default=None)
+@click.option("--lat", type=float, default=None)
+@click.option("--lng", type=float, default=None)
+@click.option("--urgency", type=click.Choice(["emergency", "urgent", "normal"]), default="normal")
+@click.option("--channel", default="phone")
+@click.option("--json", "as_json", is_flag=True, help="Print the ticket as JSON.")
+def submit(as_json, **fields):
+    """Record a citizen's request as a ticket (what an operator does on a call)."""
+    from nameko.exceptions import RemoteError
+
+    request = {k: v for k, v in fields.items() if v not in (None, "")}
+    try:
+        ticket = rpc_call("intake", "submit_ticket", request)
+    except RemoteError as exc:
+        if exc.exc_type != "ValidationFailed":
+            raise
+        click.echo("The ticket was not accepted:", err=True)
+        for field, errors in json.loads(exc.value).items():
+            click.echo(f"  {field}: {'; '.join(map(str, errors))}", err=True)
+        sys.exit(2)
+    print_ticket(ticket, as_json)
+
+
+@main.command()
+@click.argument("number")
+@click.option("--json", "as_json", is_flag=True, help="Print the ticket as JSON.")
+def status(number, as_json):
+    """Show a ticket with its department and deadline."""
+    ticket = rpc_call("intake", "get_ticket", number)
+    if ticket is None:
+        click.echo(f"No ticket {number}.", err=True)
+        sys.exit(1)
+    print_ticket(ticket, as_json)
+
+
+@main.command()
+@click.argument("service", type=click.Choice(SERVICES))
+@click.option("--timeout", default=5, show_default=True)
+def ping(service, timeout):
+    """Check a service answers over RPC (used by container healthchecks)."""
+    click.echo(rpc_call(service, "ping", timeout=timeout))
+
+
+@main.command()
+@click.option("--url", default=lambda: os.environ.get("HOTLINE_URL", "http://127.0.0.1:8000"),
+              show_default="$HOTLINE_URL or http://127.0.0.1:8000")
+@click.option("--wait", default=15.0, show_default=True, help="Seconds to wait for dispatch.")
+def demo(url, wait):
+    """Submit realistic tickets to the running stack over HTTP and show their status."""
+    from hotline.demo import run_demo
+
+    sys.exit(run_demo(url, wait))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The four hotline services, each a nameko service in its own folder."""

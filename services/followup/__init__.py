@@ -1,0 +1,1 @@
+"""Tracks each case: sign-for, reply, review, callback."""

@@ -1,0 +1,1 @@
+"""Receives citizens' requests, stores tickets, publishes ticket_created."""

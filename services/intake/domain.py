@@ -1,0 +1,80 @@
+"""Intake's rules: ticket numbers, what a ticket holds, privacy, status.
+
+Pure Python: no nameko, pymongo or marshmallow here.
+"""
+import re
+
+
+def format_number(prefix, local_date, sequence):
+    """A number a citizen can read out on the phone: ``QD-20261126-00042``."""
+    return f"{prefix}-{local_date:%Y%m%d}-{sequence:05d}"
+
+
+def mask_phone(phone):
+    """Keep the first three and last four digits: ``138****5678``."""
+    if not phone:
+        return phone
+    digits = re.sub(r"\D", "", phone)
+    if len(digits) <= 7:
+        return "*" * len(digits)
+    return f"{digits[:3]}{'*' * (len(digits) - 7)}{digits[-4:]}"
+
+
+def mask_name(name):
+    """Keep the first character of each word: ``张*``, ``J**** S****``."""
+    if not name:
+        return name
+    words = name.split()
+    if len(words) == 1:
+        return name[0] + "*" * max(1, len(name) - 1)
+    return " ".join(w[0] + "*" * max(1, len(w) - 1) for w in words)
+
+
+TICKET_FIELDS = ("title", "description", "category", "district", "street", "address",
+                 "lat", "lng", "urgency", "channel")
+
+
+def new_ticket(number, request, received_at):
+    """The ticket as intake stores it, from a validated request."""
+    ticket = {field: request.get(field) for field in TICKET_FIELDS}
+    ticket.update(
+        number=number,
+        caller={"name": request.get("caller_name"), "phone": request.get("caller_phone")},
+        received_at=received_at,
+        updated_at=received_at,
+        status="received",
+        history=[{"at": received_at, "status": "received", "note": f"received by {request.get('channel')}"}],
+    )
+    return ticket
+
+
+def ticket_created_body(ticket):
+    """What routing needs to know: the request, with the caller masked."""
+    body = {field: ticket.get(field) for field in TICKET_FIELDS}
+    body.update(
+        number=ticket["number"],
+        caller_name=mask_name(ticket["caller"]["name"]),
+        caller_phone=mask_phone(ticket["caller"]["phone"]),
+        received_at=ticket["received_at"],
+    )
+    return body
+
+
+def public_view(ticket):
+    """What a citizen or operator sees of a ticket (caller masked)."""
+    view = {field: ticket.get(field) for field in TICKET_FIELDS}
+    view.update(
+        number=ticket["number"],
+        status=ticket["status"],
+        caller_name=mask_name(ticket["caller"]["name"]),
+        caller_phone=mask_phone(ticket["caller"]["phone"]),
+        received_at=ticket["received_at"],
+        updated_at=ticket.get("updated_at"),
+        department=ticket.get("department"),
+        deadline=ticket.get("deadline"),
+        sign_for_deadline=ticket.get("sign_for_deadline"),
+        case_opened=bool(ticket.get("case_opened_at")),
+        deadline_watched=bool(ticket.get("watched_at")),
+        history=ticket.get("history", []),
+    )
+    return view

@@ -1,0 +1,64 @@
+"""The shape of a request at intake's door (HTTP and RPC).
+
+Structure is checked here; errors name the field.
+"""
+import re
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
+
+from shared.events import CHANNELS, URGENCIES
+
+MOBILE = re.compile(r"^1[3-9]\d{9}$")                 # 13812345678
+LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")  # 0532-88886666[-123]
+INTERNATIONAL = re.compile(r"^\+\d{7,15}$")            # +14155550123
+SERVICE_NUMBER = re.compile(r"^\d{5}$")                # 12345-style short numbers
+
+
+def valid_phone(value):
+    compact = re.sub(r"[\s()]", "", value)
+    if compact.startswith("+86"):
+        compact = compact[3:].lstrip("-")
+    if not any(p.match(compact) for p in (MOBILE, LANDLINE, INTERNATIONAL, SERVICE_NUMBER)):
+        raise ValidationError(
+            "not a phone number: use a mobile (13812345678), a landline with area code "
+            "(0532-88886666) or an international number with a leading +")
+
+
+class TicketRequest(Schema):
+    """A citizen's request as an operator, a web form or an API client sends it."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    title = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    description = fields.String(load_default="", validate=validate.Length(max=4000))
+    caller_name = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=100))
+    caller_phone = fields.String(allow_none=True, load_default=None, validate=valid_phone)
+    category = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=64))
+    district = fields.String(allow_none=True, load_default=None)
+    street = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=100))
+    address = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=300))
+    lat = fields.Float(allow_none=True, load_default=None, validate=validate.Range(-90, 90))
+    lng = fields.Float(allow_none=True, load_default=None, validate=validate.Range(-180, 180))
+    urgency = fields.String(load_default="normal", validate=validate.OneOf(URGENCIES))
+    channel = fields.String(load_default="phone", validate=validate.OneOf(CHANNELS))
+
+    def __init__(self, districts=(), **kwargs):
+        super().__init__(**kwargs)
+        self.districts = set(districts)
+
+    @validates("district")
+    def known_district(self, value, **kwargs):
+        if value is not None and self.districts and value not in self.districts:
+            raise ValidationError(f"unknown district; this city has: {', '.join(sorted(self.districts))}")
+
+
+def load_request(data, districts):
+    """Validated request, or ``ValidationError`` with ``messages`` by field."""
+    if not isinstance(data, dict):
+        raise ValidationError({"_schema": ["the request must be a JSON object"]})
+    request = TicketRequest(districts=districts).load(data)
+    if (request["lat"] is None) != (request["lng"] is None):
+        raise ValidationError({"lat" if request["lat"] is None else "lng":
+                               ["give both lat and lng, or neither"]})
+    return request

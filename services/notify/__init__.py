@@ -1,0 +1,1 @@
+"""Watches deadlines, escalates late cases, sends notifications."""

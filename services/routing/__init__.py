@@ -1,0 +1,1 @@
+"""Assigns each ticket to the responsible department and sets its deadline."""

@@ -1,0 +1,3 @@
+"""Code every hotline service shares: the event contract, the MongoDB
+dependency provider, configuration, messaging helpers and the working-day
+calendar."""

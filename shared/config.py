@@ -1,0 +1,36 @@
+"""One nameko ``config.yaml`` for every service and for the ``hotline`` CLI.
+
+Values use nameko's ``${ENV_VAR:default}`` syntax. The file is found at
+``$HOTLINE_CONFIG``, else ``./config.yaml``, else beside the project root.
+"""
+import os
+from pathlib import Path
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def config_path():
+    explicit = os.environ.get("HOTLINE_CONFIG")
+    if explicit:
+        return Path(explicit)
+    local = Path.cwd() / "config.yaml"
+    if local.exists():
+        return local
+    return PROJECT_ROOT / "config.yaml"
+
+
+def load_config(path=None):
+    """Read the config with nameko's own ``${VAR:default}`` expansion."""
+    from nameko.cli.main import setup_yaml_parser
+
+    setup_yaml_parser()
+    with open(path or config_path(), encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def data_file(config, key, default):
+    """Resolve a data file named in config; relative paths are from the project root."""
+    path = Path(config.get(key) or default)
+    return path if path.is_absolute() else PROJECT_ROOT / path

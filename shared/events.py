@@ -1,0 +1,138 @@
+"""The event contract between the services.
+
+Every event is an envelope -- ``event_id`` (unique), ``occurred_at`` (UTC,
+ISO 8601) and ``schema_version`` -- followed by its body. Producers build
+events with :func:`new_event`, which dumps *and* validates through the
+schema, so nothing leaves a service that its consumers could not read.
+Consumers load with ``unknown=EXCLUDE`` and require only what they use
+(tolerant reader). Adding a field is free; a breaking change is a new
+event type.
+
+Each schema names its source service and event type, matching nameko's
+``@event_handler(SOURCE, EVENT_TYPE)``.
+"""
+import uuid
+from datetime import datetime, timezone
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+SCHEMA_VERSION = 1
+
+URGENCIES = ("emergency", "urgent", "normal")
+CHANNELS = ("phone", "web", "wechat", "app", "email", "open311", "system")
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+class Envelope(Schema):
+    """Fields every event carries."""
+
+    source = None
+    event_type = None
+
+    class Meta:
+        unknown = EXCLUDE
+
+    event_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    occurred_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    schema_version = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class TicketCreated(Envelope):
+    """intake stored a new ticket and wants it dispatched."""
+
+    source, event_type = "intake", "ticket_created"
+
+    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    title = fields.String(required=True)
+    description = fields.String(load_default="")
+    category = fields.String(allow_none=True, load_default=None)
+    district = fields.String(allow_none=True, load_default=None)
+    street = fields.String(allow_none=True, load_default=None)
+    address = fields.String(allow_none=True, load_default=None)
+    lat = fields.Float(allow_none=True, load_default=None)
+    lng = fields.Float(allow_none=True, load_default=None)
+    urgency = fields.String(required=True, validate=validate.OneOf(URGENCIES))
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    caller_name = fields.String(allow_none=True, load_default=None)  # masked
+    caller_phone = fields.String(allow_none=True, load_default=None)  # masked
+    received_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+
+
+class TicketAssigned(Envelope):
+    """routing decided which department is responsible, and by when."""
+
+    source, event_type = "routing", "ticket_assigned"
+
+    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    department_code = fields.String(required=True)
+    department_name = fields.String(required=True)
+    department_phone = fields.String(allow_none=True, load_default=None)
+    urgency = fields.String(load_default="normal", validate=validate.OneOf(URGENCIES))
+    time_limit_class = fields.String(required=True)
+    deadline = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    sign_for_deadline = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    assigned_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    decided_by = fields.String(required=True)  # "routing" or an operator's name
+    rule = fields.String(load_default="")
+    reasons = fields.List(fields.String(), load_default=list)
+    directory_version = fields.Integer(load_default=1)
+
+
+class TicketAwaitingDispatch(Envelope):
+    """routing could not decide; the ticket waits in the manual dispatch queue."""
+
+    source, event_type = "routing", "ticket_awaiting_dispatch"
+
+    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    reasons = fields.List(fields.String(), load_default=list)
+    queued_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+
+
+class CaseOpened(Envelope):
+    """followup opened a case for an assigned ticket and now tracks it."""
+
+    source, event_type = "followup", "case_opened"
+
+    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    department_code = fields.String(required=True)
+    urgency = fields.String(load_default="normal", validate=validate.OneOf(URGENCIES))
+    deadline = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    sign_for_deadline = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    opened_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+
+
+class DeadlineWatched(Envelope):
+    """notify recorded the deadlines of a case and will chase them."""
+
+    source, event_type = "notify", "deadline_watched"
+
+    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    deadline = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    next_check_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+
+
+CONTRACT = {
+    (schema.source, schema.event_type): schema
+    for schema in (TicketCreated, TicketAssigned, TicketAwaitingDispatch,
+                   CaseOpened, DeadlineWatched)
+}
+
+
+def new_event(schema_cls, **body):
+    """Build an event payload: envelope plus body, dumped and validated.
+
+    Raises ``marshmallow.ValidationError`` if the body breaks the contract,
+    so a producer bug surfaces where it is made, not in every consumer.
+    """
+    schema = schema_cls()
+    payload = schema.dump({
+        "event_id": uuid.uuid4().hex,
+        "occurred_at": utcnow(),
+        "schema_version": SCHEMA_VERSION,
+        **body,
+    })
+    schema.load(payload)
+    return payload

@@ -1,0 +1,70 @@
+"""Save state and the events it produces together; publish after.
+
+MongoDB updates one document atomically, so an aggregate (a ticket, a case)
+carries its own unpublished events in an ``outbox`` array, written in the same
+update as the state change. After the write the entrypoint publishes them and
+pulls each one out; a timer re-publishes whatever a crash left behind. A crash
+between publishing and pulling publishes an event twice, which consumers
+absorb (they are idempotent by ``event_id`` or by expected state).
+"""
+import logging
+from datetime import timedelta
+
+from shared.events import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def outboxed(event_type, payload):
+    """An outbox entry for ``payload`` (built with ``shared.events.new_event``)."""
+    return {"event_id": payload["event_id"], "event_type": event_type,
+            "payload": payload, "queued_at": utcnow()}
+
+
+class Outbox:
+    """The pending events embedded in one collection's documents."""
+
+    def __init__(self, collection):
+        self.collection = collection
+
+    def ensure_indexes(self):
+        self.collection.create_index("outbox.queued_at", sparse=True)
+
+    def pending(self, doc_id=None, older_than=None, limit=500):
+        """Yield ``(doc_id, entry)`` still waiting to be published."""
+        if doc_id is not None:
+            query = {"_id": doc_id}
+        else:
+            query = {"outbox.queued_at": {"$lte": older_than or utcnow()}}
+        for doc in self.collection.find(query, {"outbox": 1}).limit(limit):
+            for entry in doc.get("outbox") or []:
+                yield doc["_id"], entry
+
+    def mark_published(self, doc_id, event_id):
+        self.collection.update_one(
+            {"_id": doc_id}, {"$pull": {"outbox": {"event_id": event_id}}})
+
+
+def publish_pending(outbox, dispatch, doc_id=None, grace_seconds=None):
+    """Publish pending events through nameko's ``dispatch``; return how many.
+
+    With ``doc_id``: the events the current entrypoint just saved. Without:
+    the ones older than ``grace_seconds`` (left by a crash or a broker outage).
+    """
+    older_than = None
+    if doc_id is None:
+        older_than = utcnow() - timedelta(seconds=grace_seconds or 0)
+    published = 0
+    for pending_id, entry in list(outbox.pending(doc_id=doc_id, older_than=older_than)):
+        dispatch(entry["event_type"], entry["payload"])
+        outbox.mark_published(pending_id, entry["event_id"])
+        published += 1
+    return published
+
+
+def republish_stale(outbox, dispatch, grace_seconds=5):
+    """For a service's outbox timer: publish what an earlier worker left behind."""
+    count = publish_pending(outbox, dispatch, grace_seconds=grace_seconds)
+    if count:
+        log.warning("re-published %d event(s) left in the outbox", count)
+    return count

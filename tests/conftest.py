@@ -1,0 +1,151 @@
+"""Test fixtures shared by unit, service and stack tests.
+
+Where the broker and the store come from, in order of preference:
+
+* RabbitMQ: ``AMQP_URI`` (and ``RABBIT_API_URI`` for its management API) when
+  set; a ``rabbitmq:3-management`` container when a Docker daemon answers;
+  otherwise the local broker at 127.0.0.1:5672.
+* MongoDB: ``MONGO_URI`` when set; a ``mongo:7`` container when Docker
+  answers; otherwise the in-memory store (mongomock).
+
+The choice is printed in the test report header and again at the end.
+"""
+import eventlet
+
+eventlet.monkey_patch()  # noqa: E402 -- nameko's fixtures need a patched world
+
+import os  # noqa: E402
+import uuid  # noqa: E402
+from urllib.parse import urljoin, urlparse  # noqa: E402
+
+import pytest  # noqa: E402
+
+from shared.config import load_config  # noqa: E402
+from shared.mongo import describe  # noqa: E402
+
+_backends = {}
+_containers = []
+
+
+def _docker_answers():
+    try:
+        import docker
+
+        docker.from_env(timeout=2).ping()
+        return True
+    except Exception:
+        return False
+
+
+def _choose_rabbit(config):
+    uri = os.environ.get("AMQP_URI")
+    if uri:
+        parts = urlparse(uri)
+        api = os.environ.get("RABBIT_API_URI") or (
+            f"http://{parts.username or 'guest'}:{parts.password or 'guest'}@{parts.hostname}:15672")
+        return uri, api, f"RabbitMQ from AMQP_URI ({parts.hostname}:{parts.port or 5672})"
+    if _backends["docker"]:
+        from testcontainers.rabbitmq import RabbitMqContainer
+
+        container = RabbitMqContainer("rabbitmq:3-management").with_exposed_ports(5672, 15672)
+        container.start()
+        _containers.append(container)
+        host = container.get_container_host_ip()
+        amqp = f"amqp://guest:guest@{host}:{container.get_exposed_port(5672)}/"
+        api = f"http://guest:guest@{host}:{container.get_exposed_port(15672)}"
+        return amqp, api, "RabbitMQ in a testcontainer"
+    return (config.getoption("RABBIT_AMQP_URI"), config.getoption("RABBIT_API_URI"),
+            "local RabbitMQ at 127.0.0.1:5672")
+
+
+def _choose_mongo():
+    uri = os.environ.get("MONGO_URI")
+    if uri:
+        return uri, f"{describe(uri)} (from MONGO_URI)"
+    if _backends["docker"]:
+        from testcontainers.mongodb import MongoDbContainer
+
+        container = MongoDbContainer("mongo:7")
+        container.start()
+        _containers.append(container)
+        uri = container.get_connection_url()
+        return uri, f"{describe(uri)} (testcontainer)"
+    return "memory://", "in-memory store (mongomock): no MONGO_URI and no Docker daemon"
+
+
+def pytest_configure(config):
+    _backends["docker"] = _docker_answers()
+    amqp, api, rabbit_label = _choose_rabbit(config)
+    config.option.RABBIT_AMQP_URI = amqp
+    config.option.RABBIT_API_URI = api
+    config.option.suppress_eventlet_notification = True
+    mongo, mongo_label = _choose_mongo()
+    _backends.update(amqp=amqp, mongo=mongo, rabbit_label=rabbit_label, mongo_label=mongo_label)
+
+
+def pytest_unconfigure(config):
+    for container in _containers:
+        container.stop()
+
+
+def store_report():
+    return [f"broker: {_backends['rabbit_label']}", f"store:  {_backends['mongo_label']}",
+            f"docker: {'available' if _backends['docker'] else 'not available'}"]
+
+
+def pytest_report_header(config):
+    return store_report()
+
+
+def pytest_terminal_summary(terminalreporter):
+    terminalreporter.section("backends used")
+    for line in store_report():
+        terminalreporter.write_line(line)
+
+
+def uses_real_mongo():
+    return not _backends["mongo"].startswith("memory://")
+
+
+@pytest.fixture
+def mongo_settings():
+    """A store of the test's own: a fresh in-memory one, or fresh databases."""
+    tag = uuid.uuid4().hex[:10]
+    if uses_real_mongo():
+        settings = {"MONGO_URI": _backends["mongo"], "MONGO_DB_PREFIX": f"test_{tag}_"}
+    else:
+        settings = {"MONGO_URI": f"memory://test-{tag}", "MONGO_DB_PREFIX": "hotline_"}
+    yield settings
+    if uses_real_mongo():
+        from shared.mongo import connect
+
+        client = connect(settings["MONGO_URI"])
+        for name in client.list_database_names():
+            if name.startswith(settings["MONGO_DB_PREFIX"]):
+                client.drop_database(name)
+
+
+@pytest.fixture
+def service_config(rabbit_config, mongo_settings, web_config):
+    """The project's config.yaml, pointed at a throw-away vhost and store."""
+    config = load_config()
+    config.update(mongo_settings)
+    config["AMQP_URI"] = rabbit_config["AMQP_URI"]
+    config["WEB_SERVER_ADDRESS"] = web_config["WEB_SERVER_ADDRESS"]
+    config["OUTBOX_INTERVAL"] = 1
+    config.pop("LOGGING", None)
+    return config
+
+
+@pytest.fixture()
+def web_session(web_config_port):
+    """nameko's fixture imports werkzeug.urls.url_join, gone in werkzeug 3."""
+    from requests import Session
+
+    class WebSession(Session):
+        def request(self, method, url, *args, **kwargs):
+            url = urljoin(f"http://127.0.0.1:{web_config_port}/", url)
+            return Session.request(self, method, url, *args, **kwargs)
+
+    with WebSession() as session:
+        yield session

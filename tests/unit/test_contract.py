@@ -1,0 +1,69 @@
+"""The event contract: envelopes, validation on both sides, outbox."""
+import datetime as dt
+
+import mongomock
+import pytest
+from marshmallow import ValidationError
+
+from shared import events
+from shared.outbox import Outbox, outboxed, publish_pending
+
+NOW = dt.datetime(2026, 11, 26, 8, 0, tzinfo=dt.timezone.utc)
+
+
+def created(**overrides):
+    body = {"number": "QD-20261126-00001", "title": "停水", "urgency": "normal",
+            "channel": "phone", "received_at": NOW}
+    body.update(overrides)
+    return events.new_event(events.TicketCreated, **body)
+
+
+def test_every_event_has_an_envelope():
+    first, second = created(), created()
+    assert first["event_id"] != second["event_id"]
+    assert first["schema_version"] == events.SCHEMA_VERSION
+    assert dt.datetime.fromisoformat(first["occurred_at"]).tzinfo is not None
+
+
+def test_producers_cannot_break_the_contract():
+    with pytest.raises(ValidationError) as info:
+        created(urgency="whenever")
+    assert "urgency" in info.value.messages
+
+
+def test_consumers_ignore_fields_they_do_not_know():
+    payload = dict(created(), added_later="fine")
+    loaded = events.TicketCreated().load(payload)
+    assert "added_later" not in loaded
+    assert loaded["received_at"] == NOW
+
+
+def test_contract_names_source_and_type():
+    assert events.CONTRACT[("routing", "ticket_assigned")] is events.TicketAssigned
+
+
+def test_outbox_publishes_then_forgets():
+    collection = mongomock.MongoClient(tz_aware=True).db.tickets
+    outbox = Outbox(collection)
+    event = created()
+    doc_id = collection.insert_one({"number": "QD-1", "outbox": [outboxed("ticket_created", event)]}).inserted_id
+    sent = []
+    assert publish_pending(outbox, lambda kind, payload: sent.append((kind, payload)), doc_id) == 1
+    assert sent == [("ticket_created", event)]
+    assert collection.find_one({"_id": doc_id})["outbox"] == []
+    assert publish_pending(outbox, lambda *a: sent.append(a), grace_seconds=0) == 0
+
+
+def test_a_failed_publish_stays_in_the_outbox_for_the_timer():
+    collection = mongomock.MongoClient(tz_aware=True).db.tickets
+    outbox = Outbox(collection)
+    doc_id = collection.insert_one({"outbox": [outboxed("ticket_created", created())]}).inserted_id
+
+    def broker_down(kind, payload):
+        raise ConnectionError("broker down")
+
+    with pytest.raises(ConnectionError):
+        publish_pending(outbox, broker_down, doc_id)
+    sent = []
+    assert publish_pending(outbox, lambda *a: sent.append(a), grace_seconds=0) == 1
+    assert len(sent) == 1
