@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from shared.config import load_config
+from shared.config import city_zone, load_config, local_time
 
 SERVICES = ("intake", "routing", "followup", "notify")
 
@@ -31,20 +31,21 @@ def print_ticket(ticket, as_json=False):
         click.echo(json.dumps(ticket, ensure_ascii=False, indent=2))
         return
     dept = ticket.get("department") or {}
+    zone = city_zone(load_config())
     click.echo(f"ticket      {ticket['number']}  [{ticket['status']}]")
     click.echo(f"title       {ticket['title']}")
     if ticket.get("district") or ticket.get("address"):
         click.echo(f"place       {ticket.get('district') or ''} {ticket.get('address') or ''}".rstrip())
     click.echo(f"urgency     {ticket['urgency']}   channel {ticket['channel']}")
-    click.echo(f"received    {ticket['received_at']}")
+    click.echo(f"received    {local_time(ticket['received_at'], zone)} ({zone.key})")
     if dept:
         click.echo(f"department  {dept.get('name')} ({dept.get('code')})  tel {dept.get('phone') or '-'}")
-        click.echo(f"sign for by {ticket.get('sign_for_deadline')}")
-        click.echo(f"reply by    {ticket.get('deadline')}")
+        click.echo(f"sign for by {local_time(ticket.get('sign_for_deadline'), zone)}")
+        click.echo(f"reply by    {local_time(ticket.get('deadline'), zone)}")
     else:
         click.echo("department  (not yet assigned)")
     for entry in ticket.get("history", []):
-        click.echo(f"  {entry['at']}  {entry['status']:<18} {entry.get('note', '')}")
+        click.echo(f"  {local_time(entry['at'], zone)}  {entry['status']:<18} {entry.get('note', '')}")
 
 
 @click.group()

@@ -3,6 +3,8 @@ import time
 
 import requests
 
+from shared.config import city_zone, load_config, local_time
+
 DEMO_TICKETS = [
     {"title": "小区停水两天了", "description": "崂山区海尔路小区从前天早上开始停水，没有任何通知，老人孩子生活困难。",
      "caller_name": "王芳", "caller_phone": "13853212345", "district": "崂山区",
@@ -49,13 +51,14 @@ def run_demo(base_url, wait_seconds):
             break
         time.sleep(0.3)
 
-    print(f"{'ticket':<20} {'status':<10} {'department':<34} {'reply by':<26} title")
+    zone = city_zone(load_config())
+    print(f"{'ticket':<20} {'status':<10} {'department':<30} {'reply by (' + zone.key + ')':<28} title")
     missing = 0
     for number in numbers:
         view = views[number]
         dept = (view.get("department") or {}).get("name") or "-"
         missing += dept == "-"
-        print(f"{number:<20} {view['status']:<10} {dept:<34} {view.get('deadline') or '-':<26} {view['title']}")
+        print(f"{number:<20} {view['status']:<10} {dept:<30} {local_time(view.get('deadline'), zone):<28} {view['title']}")
     if missing:
         print(f"{missing} ticket(s) have no department after {wait_seconds:.0f}s: are routing and followup running?")
         return 1

@@ -34,3 +34,19 @@ def data_file(config, key, default):
     """Resolve a data file named in config; relative paths are from the project root."""
     path = Path(config.get(key) or default)
     return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def city_zone(config):
+    """The city's time zone, in which people read deadlines."""
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo((config.get("CITY") or {}).get("timezone", "Asia/Shanghai"))
+
+
+def local_time(iso, zone):
+    """``2026-11-26T08:00:00+00:00`` -> ``2026-11-26 16:00`` in the city's zone."""
+    from datetime import datetime
+
+    if not iso:
+        return "-"
+    return datetime.fromisoformat(iso).astimezone(zone).strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,130 @@
+"""routing, followup and notify in containers: idempotent, and nothing lost."""
+from pymongo.errors import AutoReconnect
+
+from services.followup.service import FollowupService
+from services.notify.service import NotifyService
+from services.routing.service import RoutingService
+from shared import events
+from tests.service.conftest import settle
+
+
+def ticket_created(**overrides):
+    body = {"number": "QD-20261126-00007", "title": "公司拖欠工资三个月", "description": "老板欠薪",
+            "district": "黄岛区", "urgency": "normal", "channel": "phone",
+            "received_at": events.utcnow()}
+    body.update(overrides)
+    return events.new_event(events.TicketCreated, **body)
+
+
+def ticket_assigned(number="QD-20261126-00007"):
+    now = events.utcnow()
+    return events.new_event(
+        events.TicketAssigned, number=number, department_code="HRSS",
+        department_name="市人力资源和社会保障局", time_limit_class="general", deadline=now,
+        sign_for_deadline=now, assigned_at=now, decided_by="routing", reasons=["欠薪"])
+
+
+def test_routing_assigns_with_deadlines_and_reasons(start_service, recorder, publish):
+    seen = recorder(("routing", "ticket_assigned"))
+    start_service(RoutingService)
+
+    publish("intake", "ticket_created", ticket_created())
+
+    assigned = seen.wait_for("routing", "ticket_assigned")[0]
+    assert assigned["department_code"] == "HRSS"
+    assert assigned["rule"] == "keywords"
+    assert any("欠薪" in reason for reason in assigned["reasons"])
+    assert assigned["deadline"] > assigned["sign_for_deadline"] > assigned["assigned_at"]
+
+
+def test_routing_sends_the_unknowable_to_a_person(start_service, recorder, publish):
+    seen = recorder(("routing", "ticket_awaiting_dispatch"))
+    start_service(RoutingService)
+    publish("intake", "ticket_created", ticket_created(title="有事反映", description="", district=None))
+    assert seen.wait_for("routing", "ticket_awaiting_dispatch")[0]["reasons"]
+
+
+def test_routing_decides_a_redelivered_ticket_once(start_service, recorder, publish):
+    seen = recorder(("routing", "ticket_assigned"))
+    _, decisions = start_service(RoutingService)
+    event = ticket_created()
+
+    publish("intake", "ticket_created", event)
+    publish("intake", "ticket_created", event)
+    seen.wait_for("routing", "ticket_assigned")
+    settle()
+
+    assert decisions.decisions.count_documents({}) == 1
+    assert len(seen.of("routing", "ticket_assigned")) == 1
+
+
+def test_followup_opens_one_case_for_a_repeated_event(start_service, recorder, publish):
+    seen = recorder(("followup", "case_opened"))
+    _, cases = start_service(FollowupService)
+    event = ticket_assigned()
+
+    publish("routing", "ticket_assigned", event)
+    publish("routing", "ticket_assigned", event)
+    seen.wait_for("followup", "case_opened")
+    settle()
+
+    assert cases.count("QD-20261126-00007") == 1
+    assert len(seen.of("followup", "case_opened")) == 1
+    assert cases.get("QD-20261126-00007")["ledger"][0]["action"] == "assigned"
+
+
+def test_notify_watches_each_case_once(start_service, recorder, publish):
+    seen = recorder(("notify", "deadline_watched"))
+    _, watches = start_service(NotifyService)
+    now = events.utcnow()
+    opened = events.new_event(events.CaseOpened, number="QD-1", department_code="HRSS",
+                              deadline=now, sign_for_deadline=now, opened_at=now)
+
+    publish("followup", "case_opened", opened)
+    publish("followup", "case_opened", opened)
+    seen.wait_for("notify", "deadline_watched")
+    settle()
+
+    assert watches.watches.count_documents({}) == 1
+    assert [w["number"] for w in watches.due(now)] == ["QD-1"]
+
+
+def test_a_malformed_event_is_dead_lettered_with_its_reason(start_service, recorder, publish,
+                                                           dead_letters):
+    seen = recorder(("followup", "case_opened"))
+    _, cases = start_service(FollowupService)
+
+    publish("routing", "ticket_assigned", {"number": 42, "department_code": None})
+    publish("routing", "ticket_assigned", "not even an object")
+    publish("routing", "ticket_assigned", ticket_assigned())  # the consumer carries on
+
+    seen.wait_for("followup", "case_opened")
+    letters = dead_letters(2)
+    assert len(letters) == 2
+    assert {letter["consumer"] for letter in letters} == {"followup"}
+    assert letters[0]["payload"] == {"number": 42, "department_code": None}
+    assert "invalid routing.ticket_assigned" in letters[0]["reason"]
+    assert "department_code" in letters[0]["reason"]
+    assert letters[1]["payload"] == "not even an object"
+    assert cases.cases.count_documents({}) == 1
+
+
+def test_a_store_outage_delays_but_loses_nothing(start_service, recorder, publish, monkeypatch):
+    seen = recorder(("followup", "case_opened"))
+    _, cases = start_service(FollowupService)
+    real_open, failures = cases.open, []
+
+    def flaky_open(case, outbox):
+        if len(failures) < 2:
+            failures.append(case["number"])
+            raise AutoReconnect("store unreachable")
+        return real_open(case, outbox)
+
+    monkeypatch.setattr(cases, "open", flaky_open)
+    monkeypatch.setattr("shared.messaging.TRANSIENT_BACKOFF_SECONDS", 0.05)
+
+    publish("routing", "ticket_assigned", ticket_assigned())
+
+    seen.wait_for("followup", "case_opened", timeout=10)
+    assert len(failures) == 2
+    assert cases.count("QD-20261126-00007") == 1

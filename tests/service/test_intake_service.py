@@ -1,0 +1,84 @@
+"""intake in a container: HTTP and RPC in, ticket_created out."""
+import time
+
+from nameko.standalone.rpc import ServiceRpcProxy
+
+from services.intake.service import IntakeService
+from shared import events
+
+TICKET = {"title": "工地夜间施工噪音扰民", "description": "每天晚上十一点以后还在施工",
+          "caller_name": "李强", "caller_phone": "13853212345", "district": "市南区"}
+
+
+def test_post_stores_publishes_and_answers_with_a_number(start_service, recorder, web_session):
+    seen = recorder(("intake", "ticket_created"))
+    _, tickets = start_service(IntakeService)
+
+    response = web_session.post("/tickets", json=TICKET)
+
+    assert response.status_code == 201
+    number = response.json()["number"]
+    assert number.startswith("QD-")
+    created = seen.wait_for("intake", "ticket_created")[0]
+    assert created["number"] == number
+    assert created["caller_phone"] == "138****2345"  # masked on the wire
+    assert created["title"] == TICKET["title"]
+    assert tickets.get(number)["caller"]["phone"] == "13853212345"
+    status = web_session.get(f"/tickets/{number}").json()
+    assert status["status"] == "received"
+    assert status["caller_phone"] == "138****2345"
+
+
+def test_invalid_post_gets_400_with_field_errors_and_stores_nothing(start_service, web_session):
+    _, tickets = start_service(IntakeService)
+
+    response = web_session.post("/tickets", json={"title": "", "caller_phone": "12", "district": "朝阳区",
+                                                  "urgency": "soon"})
+
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"title", "caller_phone", "district", "urgency"}
+    assert tickets.tickets.count_documents({}) == 0
+
+
+def test_body_that_is_not_json_gets_400(start_service, web_session):
+    _, tickets = start_service(IntakeService)
+    response = web_session.post("/tickets", data="{not json",
+                                headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert "_body" in response.json()["errors"]
+    assert tickets.tickets.count_documents({}) == 0
+
+
+def test_unknown_ticket_is_404(start_service, web_session):
+    start_service(IntakeService)
+    assert web_session.get("/tickets/QD-19990101-00001").status_code == 404
+
+
+def test_numbers_are_unique_and_sequential(start_service, service_config):
+    start_service(IntakeService)
+    with ServiceRpcProxy("intake", service_config) as intake:
+        numbers = [intake.submit_ticket(TICKET)["number"] for _ in range(3)]
+    assert len(set(numbers)) == 3
+    assert [int(n[-5:]) for n in numbers] == sorted(int(n[-5:]) for n in numbers)
+
+
+def test_status_view_follows_assignment_once(start_service, publish, web_session):
+    _, tickets = start_service(IntakeService)
+    number = web_session.post("/tickets", json=TICKET).json()["number"]
+    now = events.utcnow()
+    assigned = events.new_event(
+        events.TicketAssigned, number=number, department_code="HOUSING",
+        department_name="市住房和城乡建设局", time_limit_class="general", deadline=now,
+        sign_for_deadline=now, assigned_at=now, decided_by="routing")
+
+    publish("routing", "ticket_assigned", assigned)
+    publish("routing", "ticket_assigned", assigned)  # redelivered
+
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and web_session.get(f"/tickets/{number}").json()["status"] != "assigned":
+        time.sleep(0.05)
+    time.sleep(0.3)
+    view = web_session.get(f"/tickets/{number}").json()
+    assert view["status"] == "assigned"
+    assert view["department"]["code"] == "HOUSING"
+    assert [h["status"] for h in view["history"]] == ["received", "assigned"]
