@@ -31,9 +31,9 @@ def load_config(path=None):
 
 
 def data_file(config, key, default):
-    """Resolve a data file named in config; relative paths are from the project root."""
+    """A data file named in config; relative paths are from the config file's folder."""
     path = Path(config.get(key) or default)
-    return path if path.is_absolute() else PROJECT_ROOT / path
+    return path if path.is_absolute() else config_path().parent / path
 
 
 def city_zone(config):
