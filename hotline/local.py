@@ -43,7 +43,7 @@ def run_stack(services):
     config = load_config()
     print(f"hotline: starting {', '.join(services)} with config {config_path()}")
     print(f"hotline: broker {config['AMQP_URI'].split('@')[-1]}; store: {describe(config['MONGO_URI'])}")
-    print("hotline: intake HTTP on", config.get("WEB_SERVER_ADDRESS"), "- Ctrl-C stops everything")
+    print(f"hotline: intake HTTP on {config.get('INTAKE_HTTP')} - Ctrl-C stops everything")
     processes = start_services(services, env=dict(os.environ))
     exit_code = 0
     try:

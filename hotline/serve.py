@@ -1,19 +1,33 @@
 """Start one nameko service: ``python -m hotline.serve services.intake.service``.
 
 The same as ``nameko run --config config.yaml MODULE``, without eventlet's
-deprecation banner in every log. Used by ``hotline run`` and the containers.
+deprecation banner in every log, and with the service's own HTTP address
+(``INTAKE_HTTP``, ``FOLLOWUP_HTTP``, ...) so several services can serve HTTP
+on one host. Used by ``hotline run`` and the containers.
 """
+import os
 import sys
 import warnings
+
+
+def service_http_address(config, args):
+    """``<SERVICE>_HTTP`` from config for the service module in ``args``, if any."""
+    for arg in args:
+        if arg.startswith("services.") and arg.count(".") >= 1:
+            return config.get(f"{arg.split('.')[1].upper()}_HTTP")
+    return None
 
 
 def main(argv=None):
     warnings.filterwarnings("ignore", message=r"(?s).*Eventlet is deprecated")
     from nameko.cli.main import main as nameko_main
 
-    from shared.config import config_path
+    from shared.config import config_path, load_config
 
     args = list(sys.argv[1:] if argv is None else argv)
+    http_address = service_http_address(load_config(), args)
+    if http_address:
+        os.environ["WEB_SERVER_ADDRESS"] = http_address
     sys.argv = ["nameko", "run", "--config", str(config_path()), *args]
     nameko_main()
 

@@ -114,10 +114,165 @@ class DeadlineWatched(Envelope):
     next_check_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
 
 
+# -- the rest of a case's life (followup) ------------------------------------
+
+class CaseSignedFor(Envelope):
+    """The department signed for the case (签收)."""
+
+    source, event_type = "followup", "case_signed_for"
+
+    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    department_code = fields.String(required=True)
+    signed_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    actor = fields.String(load_default="")
+    on_time = fields.Boolean(load_default=True)
+
+
+class CaseRefused(Envelope):
+    """The department says it is not responsible (退单); routing re-routes."""
+
+    source, event_type = "followup", "case_refused"
+
+    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    department_code = fields.String(required=True)
+    reason = fields.String(required=True)
+    refused_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    actor = fields.String(load_default="")
+    refusal_count = fields.Integer(load_default=1)
+
+
+class ExtensionRequested(Envelope):
+    """The department asked for more time (延期)."""
+
+    source, event_type = "followup", "extension_requested"
+
+    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    department_code = fields.String(required=True)
+    working_days = fields.Integer(required=True)
+    reason = fields.String(load_default="")
+    requested_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+
+
+class ExtensionDecided(Envelope):
+    """An operator granted or denied an extension; ``deadline`` is the one now in force."""
+
+    source, event_type = "followup", "extension_decided"
+
+    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    department_code = fields.String(required=True)
+    granted = fields.Boolean(required=True)
+    deadline = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    decided_by = fields.String(load_default="")
+    reason = fields.String(load_default="")
+    decided_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+
+
+class ReplySubmitted(Envelope):
+    """The department replied (回复); it awaits review."""
+
+    source, event_type = "followup", "reply_submitted"
+
+    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    department_code = fields.String(required=True)
+    text = fields.String(load_default="")
+    attachments = fields.List(fields.String(), load_default=list)
+    replied_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    on_time = fields.Boolean(load_default=True)
+
+
+class ReplyApproved(Envelope):
+    """The hotline accepted the reply (审核通过); a callback is due."""
+
+    source, event_type = "followup", "reply_approved"
+
+    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    department_code = fields.String(required=True)
+    text = fields.String(load_default="")
+    reviewer = fields.String(load_default="")
+    callback_due = fields.AwareDateTime(allow_none=True, load_default=None, default_timezone=timezone.utc)
+    approved_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+
+
+class ReplyRejected(Envelope):
+    """The reply was sent back (打回); ``rejection_count`` counts this case's rejections."""
+
+    source, event_type = "followup", "reply_rejected"
+
+    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    department_code = fields.String(required=True)
+    reason = fields.String(required=True)
+    reviewer = fields.String(load_default="")
+    rejection_count = fields.Integer(required=True)
+    rejected_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+
+
+class CallbackRecorded(Envelope):
+    """An operator called the citizen back (回访)."""
+
+    source, event_type = "followup", "callback_recorded"
+
+    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    department_code = fields.String(required=True)
+    reached = fields.Boolean(required=True)
+    resolved = fields.Boolean(allow_none=True, load_default=None)
+    satisfaction = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(
+        ("satisfied", "basically_satisfied", "dissatisfied")))
+    attempt = fields.Integer(load_default=1)
+    recorded_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+
+
+class CaseReopened(Envelope):
+    """The citizen says it is unresolved: back to the department (重办) with new deadlines."""
+
+    source, event_type = "followup", "case_reopened"
+
+    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    department_code = fields.String(required=True)
+    reason = fields.String(load_default="")
+    deadline = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    sign_for_deadline = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    reopened_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+
+
+class CaseClosed(Envelope):
+    """The case is finished (办结); ``reply`` is what the citizen was told."""
+
+    source, event_type = "followup", "case_closed"
+
+    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    department_code = fields.String(required=True)
+    reply = fields.String(load_default="")
+    resolved = fields.Boolean(allow_none=True, load_default=None)
+    satisfaction = fields.String(allow_none=True, load_default=None)
+    closed_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+
+
+# -- supervision (notify) -----------------------------------------------------
+
+class TicketEscalated(Envelope):
+    """notify took a step on the supervision ladder for a case.
+
+    ``level``: ``sign_for_reminder``, ``yellow_card``, ``red_card``,
+    ``supervision_1`` .. ``supervision_N`` (督办, rising), or ``rejections``.
+    """
+
+    source, event_type = "notify", "ticket_escalated"
+
+    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    department_code = fields.String(required=True)
+    level = fields.String(required=True)
+    reason = fields.String(load_default="")
+    deadline = fields.AwareDateTime(allow_none=True, load_default=None, default_timezone=timezone.utc)
+    escalated_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+
+
 CONTRACT = {
     (schema.source, schema.event_type): schema
     for schema in (TicketCreated, TicketAssigned, TicketAwaitingDispatch,
-                   CaseOpened, DeadlineWatched)
+                   CaseOpened, DeadlineWatched, CaseSignedFor, CaseRefused,
+                   ExtensionRequested, ExtensionDecided, ReplySubmitted, ReplyApproved,
+                   ReplyRejected, CallbackRecorded, CaseReopened, CaseClosed,
+                   TicketEscalated)
 }
 
 

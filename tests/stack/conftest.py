@@ -57,7 +57,8 @@ def stack(vhost_pipeline, tmp_path_factory):
     with vhost_pipeline.get() as vhost:
         env = dict(os.environ,
                    AMQP_URI=f"{amqp.scheme}://{amqp.netloc}/{vhost}",
-                   WEB_SERVER_ADDRESS=f"127.0.0.1:{port}",
+                   INTAKE_HTTP=f"127.0.0.1:{port}",
+                   FOLLOWUP_HTTP=f"127.0.0.1:{find_free_port()}",
                    OUTBOX_INTERVAL="1", PYTHONUNBUFFERED="1")
         if uses_real_mongo():
             env.update(MONGO_URI=_backends["mongo"], MONGO_DB_PREFIX=f"stack_{uuid.uuid4().hex[:8]}_")
