@@ -11,7 +11,16 @@
 * otherwise the handler gets the loaded event.
 
 A service using it declares ``dead_letters = DeadLetters()``.
+
+A body that cannot even be decoded (not JSON, a disallowed content type)
+never reaches a handler: kombu's default logs and acknowledges it, losing it.
+``event_handler`` and ``consume`` here are nameko's, with a queue consumer that
+dead-letters such a body with the decoding error instead (and requeues it if
+the dead letter cannot be published). ``event_handler`` requeues on error by
+default, since ``@consumes`` has already dead-lettered whatever is not
+transient.
 """
+import base64
 import functools
 import logging
 import traceback
@@ -19,7 +28,11 @@ import traceback
 import eventlet
 from kombu import Exchange, Queue
 from marshmallow import ValidationError
-from nameko.messaging import Publisher
+from nameko.amqp.publish import Publisher as AmqpPublisher
+from nameko.constants import DEFAULT_SERIALIZER, SERIALIZER_CONFIG_KEY
+from nameko.events import EventHandler as NamekoEventHandler
+from nameko.messaging import Consumer as NamekoConsumer
+from nameko.messaging import Publisher, QueueConsumer
 from pymongo.errors import ConnectionFailure
 
 from shared.events import utcnow
@@ -87,3 +100,50 @@ def consumes(schema_cls):
         return wrapper
 
     return decorate
+
+
+def raw_body(message):
+    """The undecoded body as text when it is UTF-8, else base64."""
+    body = message.body if isinstance(message.body, bytes) else str(message.body).encode()
+    try:
+        return {"text": body.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"base64": base64.b64encode(body).decode("ascii")}
+
+
+class DeadLetteringQueueConsumer(QueueConsumer):
+    """nameko's queue consumer, but an undecodable body is dead-lettered, not dropped."""
+
+    def on_decode_error(self, message, exc):
+        service = self.container.service_name
+        origin = message.delivery_info.get("routing_key") or "unknown"
+        letter = {"payload": raw_body(message),
+                  "reason": f"undecodable body ({message.content_type}): {exc!r}",
+                  "origin": origin, "consumer": service,
+                  "dead_lettered_at": utcnow().isoformat()}
+        try:
+            AmqpPublisher(self.amqp_uri, serializer=self.container.config.get(
+                SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER)).publish(
+                letter, exchange=DEAD_LETTER_EXCHANGE, routing_key=f"{service}.undecodable",
+                declare=[DEAD_LETTER_QUEUE])
+        except Exception:
+            log.exception("could not dead-letter an undecodable message; requeueing it")
+            message.requeue()
+            return
+        log.warning("dead-lettered an undecodable message from %s in %s", origin, service)
+        message.ack()
+
+
+class EventHandler(NamekoEventHandler):
+    queue_consumer = DeadLetteringQueueConsumer()
+
+    def __init__(self, source_service, event_type, requeue_on_error=True, **kwargs):
+        super().__init__(source_service, event_type, requeue_on_error=requeue_on_error, **kwargs)
+
+
+class Consumer(NamekoConsumer):
+    queue_consumer = DeadLetteringQueueConsumer()
+
+
+event_handler = EventHandler.decorator
+consume = Consumer.decorator

@@ -5,14 +5,14 @@ redelivered assignment finds the case already open and changes nothing.
 """
 import logging
 
-from nameko.events import EventDispatcher, event_handler
+from nameko.events import EventDispatcher
 from nameko.rpc import rpc
 
 from services.followup import domain
 from services.followup.store import CaseRepository
 from shared import events
 from shared.jsonable import jsonable
-from shared.messaging import DeadLetters, consumes
+from shared.messaging import DeadLetters, consumes, event_handler
 from shared.mongo import Store
 from shared.outbox import outboxed, publish_pending, republish_stale
 from shared.timer import every

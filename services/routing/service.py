@@ -6,7 +6,7 @@ reply and sign-for deadlines) or ``ticket_awaiting_dispatch``.
 import logging
 
 from nameko.dependency_providers import Config
-from nameko.events import EventDispatcher, event_handler
+from nameko.events import EventDispatcher
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
@@ -15,7 +15,7 @@ from services.routing.store import DecisionRepository
 from shared import events
 from shared.city import load_city
 from shared.deadlines import DeadlinePolicy
-from shared.messaging import DeadLetters, consumes
+from shared.messaging import DeadLetters, consumes, event_handler
 from shared.mongo import Store
 from shared.jsonable import jsonable
 from shared.outbox import outboxed, publish_pending, republish_stale

@@ -130,3 +130,28 @@ def test_a_store_outage_delays_but_loses_nothing(start_service, recorder, publis
     seen.wait_for("followup", "case_opened", timeout=10)
     assert len(failures) == 2
     assert cases.count("QD-20261126-00007") == 1
+
+
+def test_an_undecodable_body_is_dead_lettered_not_dropped(start_service, recorder, publish,
+                                                         dead_letters, service_config):
+    from kombu import Connection, Exchange
+
+    seen = recorder(("followup", "case_opened"))
+    start_service(FollowupService)
+    with Connection(service_config["AMQP_URI"]) as connection:
+        producer = connection.Producer()
+        for body, content_type in ((b"\xff\xfe not json", "application/json"),
+                                   (b'{"number":', "application/json"),
+                                   (b"pickled?", "application/x-python-serialize")):
+            producer.publish(body, exchange=Exchange("routing.events", type="topic"),
+                             routing_key="ticket_assigned", content_type=content_type,
+                             content_encoding="binary")
+    publish("routing", "ticket_assigned", ticket_assigned())  # valid traffic still flows
+
+    seen.wait_for("followup", "case_opened")
+    letters = dead_letters(3)
+    assert len(letters) == 3
+    assert all("undecodable body" in letter["reason"] for letter in letters)
+    payloads = [letter["payload"] for letter in letters]
+    assert {"base64": "//4gbm90IGpzb24="} in payloads
+    assert {"text": '{"number":'} in payloads
