@@ -62,6 +62,21 @@ def publish_pending(outbox, dispatch, doc_id=None, grace_seconds=None):
     return published
 
 
+def publish_saved(outbox, dispatch, doc_id):
+    """For an entrypoint, right after saving: publish what it saved, best effort.
+
+    The state change is committed already, so a broker fault here must not
+    fail the request: the events stay in the outbox and the timer publishes
+    them (``republish_stale``).
+    """
+    try:
+        return publish_pending(outbox, dispatch, doc_id)
+    except Exception:
+        log.warning("could not publish events of %s now; the outbox timer will", doc_id,
+                    exc_info=True)
+        return 0
+
+
 def republish_stale(outbox, dispatch, grace_seconds=5):
     """For a service's outbox timer: publish what an earlier worker left behind."""
     count = publish_pending(outbox, dispatch, grace_seconds=grace_seconds)

@@ -14,7 +14,7 @@ from shared import events
 from shared.jsonable import jsonable
 from shared.messaging import DeadLetters, consumes, event_handler
 from shared.mongo import Store
-from shared.outbox import outboxed, publish_pending, republish_stale
+from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ class FollowupService:
         if doc is None:
             log.info("case %s is open already; redelivery ignored", assignment["number"])
             return
-        publish_pending(self.cases.outbox, self.dispatch, doc["_id"])
+        publish_saved(self.cases.outbox, self.dispatch, doc["_id"])
         log.info("case %s opened for %s", case["number"], case["department_code"])
 
     @rpc

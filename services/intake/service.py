@@ -23,7 +23,7 @@ from shared.city import City, district_names
 from shared.messaging import DeadLetters, consumes, event_handler
 from shared.mongo import Store
 from shared.jsonable import jsonable
-from shared.outbox import outboxed, publish_pending, republish_stale
+from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ class IntakeService:
         ticket = domain.new_ticket(number, valid, received_at)
         created = events.new_event(events.TicketCreated, **domain.ticket_created_body(ticket))
         doc = self.tickets.add(ticket, [outboxed("ticket_created", created)])
-        publish_pending(self.tickets.outbox, self.dispatch, doc["_id"])
+        publish_saved(self.tickets.outbox, self.dispatch, doc["_id"])
         log.info("ticket %s received by %s", number, valid["channel"])
         return jsonable(domain.public_view(ticket))
 

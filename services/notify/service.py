@@ -15,7 +15,7 @@ from shared import events
 from shared.jsonable import jsonable
 from shared.messaging import DeadLetters, consumes, event_handler
 from shared.mongo import Store
-from shared.outbox import outboxed, publish_pending, republish_stale
+from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ class NotifyService:
         if doc is None:
             log.info("case %s is watched already; redelivery ignored", case["number"])
             return
-        publish_pending(self.watches.outbox, self.dispatch, doc["_id"])
+        publish_saved(self.watches.outbox, self.dispatch, doc["_id"])
         log.info("watching %s: sign for by %s, reply by %s", watch["number"],
                  watch["sign_for_deadline"].isoformat(), watch["deadline"].isoformat())
 

@@ -18,7 +18,7 @@ from shared.deadlines import DeadlinePolicy
 from shared.messaging import DeadLetters, consumes, event_handler
 from shared.mongo import Store
 from shared.jsonable import jsonable
-from shared.outbox import outboxed, publish_pending, republish_stale
+from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ class RoutingService:
         if doc is None:
             log.info("ticket %s was routed before; redelivery ignored", ticket["number"])
             return
-        publish_pending(self.decisions.outbox, self.dispatch, doc["_id"])
+        publish_saved(self.decisions.outbox, self.dispatch, doc["_id"])
         log.info("ticket %s -> %s (%s)", ticket["number"],
                  record.get("department_code", "manual dispatch"), decision.rule)
 

@@ -155,3 +155,35 @@ def test_an_undecodable_body_is_dead_lettered_not_dropped(start_service, recorde
     payloads = [letter["payload"] for letter in letters]
     assert {"base64": "//4gbm90IGpzb24="} in payloads
     assert {"text": '{"number":'} in payloads
+
+
+def test_a_broker_fault_after_saving_loses_nothing(start_service, recorder, publish, monkeypatch):
+    """The case is saved with its event; the publish fails; the outbox timer sends it."""
+    seen = recorder(("followup", "case_opened"))
+    container, cases = start_service(FollowupService)
+    from nameko.events import EventDispatcher
+    from nameko.testing.utils import get_extension
+
+    dispatcher = get_extension(container, EventDispatcher)
+    real_get = dispatcher.get_dependency
+    calls = []
+
+    def failing_once(worker_ctx):
+        dispatch = real_get(worker_ctx)
+
+        def flaky(event_type, payload):
+            calls.append(event_type)
+            if len(calls) == 1:
+                raise ConnectionError("broker went away")
+            return dispatch(event_type, payload)
+        return flaky
+
+    monkeypatch.setattr(dispatcher, "get_dependency", failing_once)
+
+    publish("routing", "ticket_assigned", ticket_assigned())
+
+    # The outbox timer re-publishes events older than its grace period (5 s).
+    opened = seen.wait_for("followup", "case_opened", timeout=15)
+    assert len(opened) == 1
+    assert calls[0] == "case_opened" and len(calls) >= 2
+    assert cases.count("QD-20261126-00007") == 1
