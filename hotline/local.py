@@ -39,6 +39,41 @@ def stop_services(processes, timeout=10):
             proc.wait()
 
 
+def ping(amqp_uri, service, timeout=5):
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=timeout) as cluster:
+        return getattr(cluster, service).ping()
+
+
+def wait_ready(processes, amqp_uri, timeout=60.0, log_file=None):
+    """Wait until every started service answers ``ping`` over RPC.
+
+    Raises ``RuntimeError`` (with the log's tail, if given) when a process
+    exits or a service stays silent.
+    """
+    deadline = time.monotonic() + timeout
+    pending = list(processes)
+    while pending and time.monotonic() < deadline:
+        for name, proc in processes.items():
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited ({proc.returncode}){_tail(log_file)}")
+        try:
+            if ping(amqp_uri, pending[0], timeout=2) == pending[0]:
+                pending.pop(0)
+        except Exception:
+            time.sleep(0.3)
+    if pending:
+        raise RuntimeError(f"{pending} did not answer in {timeout:.0f}s{_tail(log_file)}")
+
+
+def _tail(log_file):
+    if not log_file:
+        return ""
+    with open(log_file, encoding="utf-8", errors="replace") as handle:
+        return ":\n" + handle.read()[-3000:]
+
+
 def run_stack(services):
     config = load_config()
     print(f"hotline: starting {', '.join(services)} with config {config_path()}")

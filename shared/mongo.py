@@ -9,7 +9,8 @@ service's own database ``<MONGO_DB_PREFIX><service name>``::
         tickets = Store(TicketRepository)
 
 ``mongodb://...`` (or ``mongodb+srv://``) connects with pymongo.
-``memory://[NAME]`` is the explicit in-memory mode, backed by mongomock: one
+``memory://[NAME]`` is the explicit in-memory mode, backed by mongomock (with
+hash lookups on ``_id`` and unique fields, see ``shared.memory_store``): one
 store per NAME per process, gone when the process stops. It exists for
 machines without a MongoDB server and says so loudly.
 
@@ -39,13 +40,13 @@ def connect(uri):
     if uri.startswith(MEMORY_SCHEME):
         client = _memory_clients.get(uri)
         if client is None:
-            import mongomock
+            from shared import memory_store
 
             log.warning(
                 "*** MONGO_URI=%s: using the IN-MEMORY store. Every ticket, case "
                 "and deadline is LOST when this process stops. Set MONGO_URI="
                 "mongodb://... for anything but development and tests. ***", uri)
-            client = _memory_clients[uri] = mongomock.MongoClient(tz_aware=True)
+            client = _memory_clients[uri] = memory_store.client()
         return client
     if uri.startswith(("mongodb://", "mongodb+srv://")):
         import pymongo

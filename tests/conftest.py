@@ -16,6 +16,10 @@ eventlet.monkey_patch()  # noqa: E402 -- nameko's fixtures need a patched world
 
 import os  # noqa: E402
 import uuid  # noqa: E402
+
+# Every indexed answer of the in-memory store is checked against a full scan
+# (inherited by the stack tests' service processes).
+os.environ.setdefault("HOTLINE_MEMORY_STORE_CHECK", "1")
 from urllib.parse import urljoin, urlparse  # noqa: E402
 
 import pytest  # noqa: E402

@@ -10,7 +10,7 @@ import pytest
 import requests
 from nameko.testing.utils import find_free_port
 
-from hotline.local import start_services, stop_services
+from hotline.local import start_services, stop_services, wait_ready
 from tests.conftest import _backends, uses_real_mongo
 
 SERVICES = ("intake", "routing", "followup", "notify")
@@ -68,7 +68,7 @@ def stack(vhost_pipeline, tmp_path_factory):
             processes = start_services(SERVICES, env=env, stdout=log, stderr=subprocess.STDOUT)
             stack = Stack(env, f"http://127.0.0.1:{port}")
             try:
-                wait_ready(stack, processes, logs)
+                wait_ready(processes, env["AMQP_URI"], log_file=logs)
                 yield stack
             finally:
                 stop_services(processes)
@@ -80,18 +80,3 @@ def stack(vhost_pipeline, tmp_path_factory):
                 if name.startswith(env["MONGO_DB_PREFIX"]):
                     client.drop_database(name)
 
-
-def wait_ready(stack, processes, logs, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    pending = list(SERVICES)
-    while pending and time.monotonic() < deadline:
-        for name, proc in processes.items():
-            if proc.poll() is not None:
-                raise RuntimeError(f"{name} exited ({proc.returncode}):\n{logs.read_text()[-3000:]}")
-        try:
-            assert stack.rpc(pending[0], "ping") == pending[0]
-            pending.pop(0)
-        except Exception:
-            time.sleep(0.3)
-    if pending:
-        raise RuntimeError(f"{pending} did not answer in {timeout}s:\n{logs.read_text()[-3000:]}")

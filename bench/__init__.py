@@ -1,0 +1,1 @@
+"""Benchmarks: they print figures and write bench/results/*.json; they assert nothing."""
