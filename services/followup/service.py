@@ -19,7 +19,7 @@ from nameko.rpc import RpcProxy, rpc
 from services.followup import callback, domain
 from services.followup.domain import (
     InvalidRequest, NotAuthorized, NotYourCase, TransitionRefused, UnknownCase)
-from services.followup.http import FollowupHttp
+from services.followup import http as followup_http
 from services.followup.scorecard import scorecard
 from services.followup.store import CaseChanged, CaseRepository
 from services.followup.timing import FollowupClock
@@ -80,7 +80,7 @@ def local_day_range(date_from, date_to, zone, today):
             {"from": days["from"].isoformat(), "to": days["to"].isoformat()})
 
 
-class FollowupService(FollowupHttp):
+class FollowupService(followup_http.FollowupHttp):
     name = "followup"
 
     cases = Store(CaseRepository)
