@@ -132,8 +132,8 @@ def reassign(case, assignment, now):
         moved, assignment["assigned_at"], assignment["decided_by"], "assigned",
         "; ".join(assignment["reasons"]), to=assignment["department_name"],
         previous_department_code=case["department_code"]))
-    change.events.append(("case_opened", case_opened_body(
-        dict(moved, opened_at=now, attempt=attempt))))
+    change.events.append(("case_opened", dict(case_opened_body(
+        dict(moved, opened_at=now, attempt=attempt)), previous_department_code=case["department_code"])))
     return change
 
 
