@@ -2,12 +2,18 @@
 
 Pure Python. A case walks::
 
-    assigned ──sign for──▶ signed_for ──reply──▶ replied ──approve──▶ approved
-       │  ▲                  ▲   │                  │                    │ callback
-       │  │                  │   └ extension        └──reject──┐         ▼
-     refuse│                 └─────────────────────────────────┘   resolved and satisfied
-       ▼  │ re-routed                                                    │ → closed
-    refused┘                 assigned ◀── reopened (unresolved or dissatisfied)
+           ┌──────── refuse (退单, within 2 wd) ───▶ refused ──┐
+           │   ┌──── routing re-routes to another department ◀─┘
+           │   ▼
+    ──▶ assigned ─sign for─▶ signed_for ─reply─▶ replied ─approve─▶ approved ─callback─▶ closed
+           ▲   (签收)         ▲  │  ▲    (回复)     │    (审核)       │   (回访)  resolved and
+           │                  │  └──┘ extension     │                 │           (basically)
+           │                  │       (延期)        │                 │           satisfied
+           │                  └───── reject (打回) ─┘                 │
+           └────────────────────── reopened (重办) ◀──────────────────┘
+                                    unresolved or dissatisfied
+
+The callback and what follows it live in ``callback.py``.
 
 Each verb takes the case as stored, checks the transition makes sense, and
 returns a :class:`Change`: the fields to set, the ledger entries to append
