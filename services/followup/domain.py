@@ -195,8 +195,9 @@ def request_extension(case, actor, working_days, reason, now, clock):
 def submit_reply(case, actor, text, attachments, now):
     _expect(case, SIGNED_FOR, doing="reply")
     text = _required_text(text, "text")
-    attachments = list(attachments or [])
-    bad = [a for a in attachments if not (isinstance(a, str) and a.startswith(("http://", "https://")))]
+    attachments = attachments or []
+    bad = not isinstance(attachments, list) or [
+        a for a in attachments if not (isinstance(a, str) and a.startswith(("http://", "https://")))]
     if bad or len(attachments) > MAX_ATTACHMENTS:
         raise InvalidRequest({"attachments": [
             f"up to {MAX_ATTACHMENTS} links, each starting with http:// or https://"]})
@@ -243,7 +244,7 @@ def approve_reply(case, reviewer, ticket, now, clock, reason=""):
     handling = clock.working_days_between(case["round_started_at"], now)
     return Change(
         set={"state": APPROVED, "approved_reply": case["reply"]["text"], "approved_at": now,
-             "callback_due": due, "callback_attempts": []},
+             "callback_due": due, "callback_attempts": [], "extension": None},
         ledger=[ledger_entry(case, now, reviewer, "approved", reason, findings=findings,
                              handling_working_days=handling, callback_due=due)],
         events=[("reply_approved", {"number": case["number"], "department_code": case["department_code"],

@@ -161,6 +161,8 @@ def test_reply_input_is_checked(clock):
         domain.submit_reply(case, "a", "", [], hours(2))
     with pytest.raises(InvalidRequest, match="attachments"):
         domain.submit_reply(case, "a", GOOD_REPLY, ["file:///etc/passwd"], hours(2))
+    with pytest.raises(InvalidRequest, match="attachments"):
+        domain.submit_reply(case, "a", GOOD_REPLY, 5, hours(2))
 
 
 def test_callback_tries_on_different_days_then_closes_unreached(clock):
