@@ -44,3 +44,42 @@ def test_outputs():
     assert lines[-1].startswith("CITY,5,4,0.6,")
     table = as_table(card)
     assert "75.0%" in table and "CITY" in table
+
+
+def test_the_period_bounds_which_ledger_entries_count():
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    import mongomock
+    import pytest
+
+    from services.followup.domain import InvalidRequest
+    from services.followup.service import local_day_range
+    from services.followup.store import CaseRepository
+
+    zone = ZoneInfo("Asia/Shanghai")
+    cases = CaseRepository(mongomock.MongoClient(tz_aware=True)["t"], {})
+    cases.ensure_indexes()
+
+    def entry(month, day, hour, minute, action, **more):
+        at = dt.datetime(2026, month, day, hour, minute, tzinfo=zone).astimezone(dt.timezone.utc)
+        return {"at": at, "action": action, "department_code": "WATER", **more}
+
+    cases.open({"number": "QD-1", "ledger": [
+        entry(10, 31, 23, 59, "rejected"),              # the minute before the period
+        entry(11, 1, 0, 0, "assigned"),                 # its first moment (local time)
+        entry(11, 1, 1, 0, "signed_for", on_time=True),
+        entry(11, 30, 23, 59, "refused"),               # its last minute
+        entry(12, 1, 0, 0, "closed"),                   # the moment after
+    ]}, [])
+    start, end, period = local_day_range("2026-11-01", "2026-11-30", zone, dt.date(2026, 12, 5))
+    card = scorecard(cases.ledger_counts(start, end), period)
+    water = card["departments"][0]
+    assert (water["dispatched"], water["response_rate"], water["refusals"]) == (1, 1.0, 1)
+    assert (water["rejected_replies"], water["closed"]) == (0, 0)
+
+    assert local_day_range(None, None, zone, dt.date(2026, 12, 5))[2] == {"from": "2026-11-06", "to": "2026-12-05"}
+    with pytest.raises(InvalidRequest, match="from"):
+        local_day_range("2026-12-05", "2026-11-01", zone, dt.date(2026, 12, 5))
+    with pytest.raises(InvalidRequest, match="to"):
+        local_day_range(None, "yesterday", zone, dt.date(2026, 12, 5))
