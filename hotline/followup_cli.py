@@ -15,6 +15,7 @@ import getpass
 import json
 import os
 import sys
+import unicodedata
 
 import click
 
@@ -53,6 +54,12 @@ def when(iso):
     return local_time(iso, city_zone(load_config()))
 
 
+def pad(text, width):
+    """``text`` padded to ``width`` terminal columns (Chinese characters take two)."""
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(width - used, 0)
+
+
 def entry_details(entry):
     parts = []
     for key in ("to", "previous_department_code", "working_days", "rejection_count", "attempt"):
@@ -79,7 +86,7 @@ def print_history(case):
                f"({case['department_code']})   times in {zone.key}")
     for entry in case["ledger"]:
         click.echo(f"  {when(entry['at'])}  {entry['action']:<20} {entry['department_code']:<12} "
-                   f"{entry.get('actor') or '-':<10} {entry_details(entry)}")
+                   f"{pad(entry.get('actor') or '-', 10)} {entry_details(entry)}".rstrip())
         if entry.get("reason"):
             click.echo(f"  {'':16}  {'':20} {entry['reason']}")
 
