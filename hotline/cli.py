@@ -125,5 +125,9 @@ def demo(url, wait):
     sys.exit(run_demo(url, wait))
 
 
+from hotline.followup_cli import case, scorecard  # noqa: E402
+main.add_command(case)
+main.add_command(scorecard)
+
 if __name__ == "__main__":
     main()

@@ -102,6 +102,9 @@ class CaseOpened(Envelope):
     deadline = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
     sign_for_deadline = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
     opened_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    # 1 for the first department; 2, 3, ... when a refused case is re-routed.
+    attempt = fields.Integer(load_default=1)
+    previous_department_code = fields.String(allow_none=True, load_default=None)
 
 
 class DeadlineWatched(Envelope):

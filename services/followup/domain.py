@@ -1,21 +1,100 @@
-"""Followup's rules: a case and its ledger (台账).
+"""Followup's rules: the life of a case and its ledger (台账).
 
-Pure Python. In this slice a case opens when its ticket is assigned; every
-transition appends to the ledger who did what, when and why.
+Pure Python. A case walks::
+
+           ┌──────── refuse (退单, within 2 wd) ───▶ refused ──┐
+           │   ┌──── routing re-routes to another department ◀─┘
+           │   ▼
+    ──▶ assigned ─sign for─▶ signed_for ─reply─▶ replied ─approve─▶ approved ─callback─▶ closed
+           ▲   (签收)         ▲  │  ▲    (回复)     │    (审核)       │   (回访)  resolved and
+           │                  │  └──┘ extension     │                 │           (basically)
+           │                  │       (延期)        │                 │           satisfied
+           │                  └───── reject (打回) ─┘                 │
+           └────────────────────── reopened (重办) ◀──────────────────┘
+                                    unresolved or dissatisfied
+
+The callback and what follows it live in ``callback.py``.
+
+Each verb takes the case as stored, checks the transition makes sense, and
+returns a :class:`Change`: the fields to set, the ledger entries to append
+and the events to publish. It changes nothing itself; the repository applies
+the change only if the case is still in the state (and version) it was read
+in, so two people acting at once cannot corrupt it. A transition that makes
+no sense raises :class:`TransitionRefused` and nothing changes.
 """
+from dataclasses import dataclass, field
 
-ASSIGNED = "assigned"
+from services.followup.quality import check_reply
+
+ASSIGNED, SIGNED_FOR, REPLIED, APPROVED, CLOSED, REFUSED = (
+    "assigned", "signed_for", "replied", "approved", "closed", "refused")
+STATES = (ASSIGNED, SIGNED_FOR, REPLIED, APPROVED, CLOSED, REFUSED)
+OPEN_STATES = (ASSIGNED, SIGNED_FOR, REPLIED, APPROVED)
+SATISFACTIONS = ("satisfied", "basically_satisfied", "dissatisfied")
+MAX_TEXT = 4000
+MAX_ATTACHMENTS = 20
 
 
-def ledger_entry(at, actor, action, note=""):
-    return {"at": at, "actor": actor, "action": action, "note": note}
+class TransitionRefused(Exception):
+    """The case is not in a state where this makes sense."""
 
 
-def open_case(assignment, now):
-    """A new case for a ``ticket_assigned`` event."""
+class InvalidRequest(Exception):
+    """The request itself is wrong; ``errors`` maps each field to its errors."""
+
+    def __init__(self, errors):
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class UnknownCase(Exception):
+    """No case has this number."""
+
+
+class NotAuthorized(Exception):
+    """No valid department token."""
+
+
+class NotYourCase(Exception):
+    """The case belongs to another department."""
+
+
+@dataclass
+class Change:
+    set: dict = field(default_factory=dict)
+    ledger: list = field(default_factory=list)
+    events: list = field(default_factory=list)  # (event_type, body)
+    inc: dict = field(default_factory=dict)
+
+
+def ledger_entry(case, at, actor, action, reason="", **details):
+    """One line of the ledger: who did what, when and why, for which department."""
+    return {"at": at, "actor": actor or "", "action": action, "reason": reason or "",
+            "department_code": case["department_code"], **details}
+
+
+def _expect(case, *states, doing):
+    if case["state"] not in states:
+        raise TransitionRefused(
+            f"case {case['number']} is {case['state']}: cannot {doing} "
+            f"(only when {' or '.join(states)})")
+
+
+def _required_text(value, name, limit=MAX_TEXT):
+    value = (value or "").strip() if isinstance(value, str) or value is None else None
+    if value is None:
+        raise InvalidRequest({name: ["must be text"]})
+    if not value:
+        raise InvalidRequest({name: ["is required"]})
+    if len(value) > limit:
+        raise InvalidRequest({name: [f"at most {limit} characters"]})
+    return value
+
+
+# -- opening and re-routing ----------------------------------------------------
+
+def _assignment_fields(assignment):
     return {
-        "number": assignment["number"],
-        "state": ASSIGNED,
         "department_code": assignment["department_code"],
         "department_name": assignment["department_name"],
         "urgency": assignment["urgency"],
@@ -23,14 +102,165 @@ def open_case(assignment, now):
         "deadline": assignment["deadline"],
         "sign_for_deadline": assignment["sign_for_deadline"],
         "assigned_at": assignment["assigned_at"],
-        "opened_at": now,
+        "round_started_at": assignment["assigned_at"],
         "assignment_event": assignment["event_id"],
-        "ledger": [ledger_entry(
-            assignment["assigned_at"], assignment["decided_by"], "assigned",
-            f"to {assignment['department_name']}: {'; '.join(assignment['reasons'])}")],
+        "signed_at": None, "extension": None, "extension_days_granted": 0, "reply": None,
     }
 
 
+def open_case(assignment, now):
+    """A new case for a ``ticket_assigned`` event."""
+    case = {"number": assignment["number"], "state": ASSIGNED, "version": 0, "opened_at": now,
+            "attempt": 1, "rejection_count": 0, "refusal_count": 0, "reopen_count": 0,
+            "callback_attempts": [], **_assignment_fields(assignment)}
+    case["ledger"] = [ledger_entry(
+        case, assignment["assigned_at"], assignment["decided_by"], "assigned",
+        "; ".join(assignment["reasons"]), to=assignment["department_name"])]
+    return case
+
+
 def case_opened_body(case):
-    return {key: case[key] for key in ("number", "department_code", "urgency", "deadline",
+    body = {key: case[key] for key in ("number", "department_code", "urgency", "deadline",
                                        "sign_for_deadline", "opened_at")}
+    body["attempt"] = case.get("attempt", 1)
+    return body
+
+
+def reassign(case, assignment, now):
+    """Routing sent a refused case to another department; ``None`` if this is a redelivery."""
+    if case["state"] != REFUSED or assignment["event_id"] == case.get("assignment_event"):
+        return None
+    fields = _assignment_fields(assignment)
+    attempt = case.get("attempt", 1) + 1
+    change = Change(set={**fields, "state": ASSIGNED, "attempt": attempt})
+    moved = dict(case, **fields)
+    change.ledger.append(ledger_entry(
+        moved, assignment["assigned_at"], assignment["decided_by"], "assigned",
+        "; ".join(assignment["reasons"]), to=assignment["department_name"],
+        previous_department_code=case["department_code"]))
+    change.events.append(("case_opened", dict(case_opened_body(
+        dict(moved, opened_at=now, attempt=attempt)), previous_department_code=case["department_code"])))
+    return change
+
+
+# -- the department's verbs ----------------------------------------------------
+
+def sign_for(case, actor, now):
+    _expect(case, ASSIGNED, doing="sign for it")
+    on_time = now <= case["sign_for_deadline"]
+    return Change(
+        set={"state": SIGNED_FOR, "signed_at": now},
+        ledger=[ledger_entry(case, now, actor, "signed_for", on_time=on_time)],
+        events=[("case_signed_for", {"number": case["number"], "department_code": case["department_code"],
+                                     "signed_at": now, "actor": actor or "", "on_time": on_time})])
+
+
+def refuse(case, actor, reason, now, clock):
+    _expect(case, ASSIGNED, SIGNED_FOR, doing="refuse it")
+    reason = _required_text(reason, "reason", 1000)
+    window = clock.refusal_deadline(case["assigned_at"])
+    if now > window:
+        raise TransitionRefused(
+            f"case {case['number']} was dispatched more than {clock.refusal_working_days} "
+            f"working days ago (refusal window closed {window.isoformat()}): reply or ask for an extension")
+    count = case.get("refusal_count", 0) + 1
+    return Change(
+        set={"state": REFUSED, "refused_at": now, "extension": None},
+        inc={"refusal_count": 1},
+        ledger=[ledger_entry(case, now, actor, "refused", reason)],
+        events=[("case_refused", {"number": case["number"], "department_code": case["department_code"],
+                                  "reason": reason, "refused_at": now, "actor": actor or "",
+                                  "refusal_count": count})])
+
+
+def request_extension(case, actor, working_days, reason, now, clock):
+    _expect(case, SIGNED_FOR, doing="ask for an extension")
+    if case.get("extension"):
+        raise TransitionRefused(f"case {case['number']} already has an extension request waiting")
+    reason = _required_text(reason, "reason", 1000)
+    left = clock.max_extension_working_days - case.get("extension_days_granted", 0)
+    if isinstance(working_days, bool) or not isinstance(working_days, int) or working_days < 1:
+        raise InvalidRequest({"working_days": ["a whole number of working days, at least 1"]})
+    if working_days > left:
+        raise InvalidRequest({"working_days": [
+            f"at most {clock.max_extension_working_days} working days in all; {left} left for this case"]})
+    extension = {"working_days": working_days, "reason": reason, "requested_at": now, "actor": actor or ""}
+    return Change(
+        set={"extension": extension},
+        ledger=[ledger_entry(case, now, actor, "extension_requested", reason, working_days=working_days)],
+        events=[("extension_requested", {"number": case["number"], "department_code": case["department_code"],
+                                         "working_days": working_days, "reason": reason, "requested_at": now})])
+
+
+def submit_reply(case, actor, text, attachments, now):
+    _expect(case, SIGNED_FOR, doing="reply")
+    text = _required_text(text, "text")
+    attachments = attachments or []
+    bad = not isinstance(attachments, list) or [
+        a for a in attachments if not (isinstance(a, str) and a.startswith(("http://", "https://")))]
+    if bad or len(attachments) > MAX_ATTACHMENTS:
+        raise InvalidRequest({"attachments": [
+            f"up to {MAX_ATTACHMENTS} links, each starting with http:// or https://"]})
+    on_time = now <= case["deadline"]
+    reply = {"text": text, "attachments": attachments, "replied_at": now, "actor": actor or "",
+             "on_time": on_time, "deadline": case["deadline"]}
+    return Change(
+        set={"state": REPLIED, "reply": reply},
+        ledger=[ledger_entry(case, now, actor, "replied", text, on_time=on_time, attachments=attachments)],
+        events=[("reply_submitted", {"number": case["number"], "department_code": case["department_code"],
+                                     "text": text, "attachments": attachments, "replied_at": now,
+                                     "on_time": on_time})])
+
+
+# -- the operators' verbs ------------------------------------------------------
+
+def decide_extension(case, operator, grant, reason, now, clock):
+    _expect(case, SIGNED_FOR, REPLIED, doing="decide an extension")
+    extension = case.get("extension")
+    if not extension:
+        raise TransitionRefused(f"case {case['number']} has no extension request waiting")
+    days = extension["working_days"]
+    deadline = clock.extended_deadline(case["deadline"], days) if grant else case["deadline"]
+    change = Change(set={"extension": None, "deadline": deadline})
+    if grant:
+        change.inc["extension_days_granted"] = days
+    change.ledger.append(ledger_entry(
+        case, now, operator, "extension_granted" if grant else "extension_denied", reason,
+        working_days=days, deadline=deadline))
+    change.events.append(("extension_decided", {
+        "number": case["number"], "department_code": case["department_code"], "granted": bool(grant),
+        "deadline": deadline, "decided_by": operator or "", "reason": reason or "", "decided_at": now}))
+    return change
+
+
+def review_findings(case, ticket):
+    _expect(case, REPLIED, doing="review a reply")
+    return check_reply(case["reply"]["text"], ticket)
+
+
+def approve_reply(case, reviewer, ticket, now, clock, reason=""):
+    findings = review_findings(case, ticket)
+    due = clock.callback_due(now)
+    handling = clock.working_days_between(case["round_started_at"], now)
+    return Change(
+        set={"state": APPROVED, "approved_reply": case["reply"]["text"], "approved_at": now,
+             "callback_due": due, "callback_attempts": [], "extension": None},
+        ledger=[ledger_entry(case, now, reviewer, "approved", reason, findings=findings,
+                             handling_working_days=handling, callback_due=due)],
+        events=[("reply_approved", {"number": case["number"], "department_code": case["department_code"],
+                                    "text": case["reply"]["text"], "reviewer": reviewer or "",
+                                    "callback_due": due, "approved_at": now})])
+
+
+def reject_reply(case, reviewer, reason, ticket, now):
+    findings = review_findings(case, ticket)
+    reason = _required_text(reason, "reason", 1000)
+    count = case.get("rejection_count", 0) + 1
+    return Change(
+        set={"state": SIGNED_FOR},
+        inc={"rejection_count": 1},
+        ledger=[ledger_entry(case, now, reviewer, "rejected", reason, findings=findings,
+                             rejection_count=count)],
+        events=[("reply_rejected", {"number": case["number"], "department_code": case["department_code"],
+                                    "reason": reason, "reviewer": reviewer or "",
+                                    "rejection_count": count, "rejected_at": now})])

@@ -1,16 +1,30 @@
-"""followup: one case per assigned ticket, and its ledger.
+"""followup: the life of a case, from sign-for to callback.
 
-Consumes ``routing.ticket_assigned``; publishes ``case_opened``. A
-redelivered assignment finds the case already open and changes nothing.
+Consumes ``routing.ticket_assigned``: opens a case, or moves a refused case to
+the department routing chose next (a plain redelivery changes nothing).
+Departments act by RPC (and HTTP, see ``http.py``) with their token; operators
+review replies, decide extensions and record callbacks by RPC (the CLI). Every
+transition is checked by ``domain.py``, saved with its ledger entries and
+events in one conditional update, and published afterwards (outbox).
 """
+import datetime as dt
 import logging
 
+import eventlet
+from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher
-from nameko.rpc import rpc
+from nameko.extensions import DependencyProvider
+from nameko.rpc import RpcProxy, rpc
 
-from services.followup import domain
-from services.followup.store import CaseRepository
+from services.followup import callback, domain
+from services.followup.domain import (
+    InvalidRequest, NotAuthorized, NotYourCase, TransitionRefused, UnknownCase)
+from services.followup import http as followup_http
+from services.followup.scorecard import scorecard
+from services.followup.store import CaseChanged, CaseRepository
+from services.followup.timing import FollowupClock
 from shared import events
+from shared.city import load_city
 from shared.jsonable import jsonable
 from shared.messaging import DeadLetters, consumes, event_handler
 from shared.mongo import Store
@@ -19,29 +33,245 @@ from shared.timer import every
 
 log = logging.getLogger(__name__)
 
+INTAKE_TIMEOUT_SECONDS = 3
+RETRIES = 3
 
-class FollowupService:
+
+EXPECTED = (TransitionRefused, InvalidRequest, UnknownCase, NotAuthorized, NotYourCase, CaseChanged)
+
+
+class Rules(DependencyProvider):
+    """The followup clock and the department directory, loaded once in ``setup()``."""
+
+    def setup(self):
+        config = self.container.config
+        self.clock = FollowupClock.from_config(config)
+        self.departments = {d["code"]: d["name"] for d in load_city(config).get("departments", [])}
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+
+def build_event(event_type, body):
+    return events.new_event(events.CONTRACT[("followup", event_type)], **body)
+
+
+def case_view(doc):
+    return jsonable({k: v for k, v in doc.items() if k not in ("outbox", "_id", "ticket")})
+
+
+def local_day_range(date_from, date_to, zone, today):
+    """``YYYY-MM-DD`` bounds (inclusive, local) as UTC datetimes; default the last 30 days."""
+    errors = {}
+    days = {}
+    for name, value, default in (("from", date_from, today - dt.timedelta(days=29)),
+                                 ("to", date_to, today)):
+        try:
+            days[name] = dt.date.fromisoformat(value) if value else default
+        except (TypeError, ValueError):
+            errors[name] = ["a date like 2026-11-26"]
+    if errors:
+        raise InvalidRequest(errors)
+    if days["from"] > days["to"]:
+        raise InvalidRequest({"from": ["must not be after 'to'"]})
+    start = dt.datetime.combine(days["from"], dt.time(0), tzinfo=zone)
+    end = dt.datetime.combine(days["to"] + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
+    return (start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc),
+            {"from": days["from"].isoformat(), "to": days["to"].isoformat()})
+
+
+class FollowupService(followup_http.FollowupHttp):
     name = "followup"
 
     cases = Store(CaseRepository)
+    rules = Rules()
+    config = Config()
+    intake = RpcProxy("intake")
     dispatch = EventDispatcher()
     dead_letters = DeadLetters()
+
+    # -- assignments from routing -------------------------------------------
 
     @event_handler("routing", "ticket_assigned", requeue_on_error=True)
     @consumes(events.TicketAssigned)
     def on_ticket_assigned(self, assignment):
-        case = domain.open_case(assignment, events.utcnow())
+        now = events.utcnow()
+        case = domain.open_case(assignment, now)
         opened = events.new_event(events.CaseOpened, **domain.case_opened_body(case))
         doc = self.cases.open(case, [outboxed("case_opened", opened)])
+        if doc is not None:
+            publish_saved(self.cases.outbox, self.dispatch, doc["_id"])
+            log.info("case %s opened for %s", case["number"], case["department_code"])
+            return
+        doc = self._act(assignment["number"], lambda c: domain.reassign(c, assignment, now))
         if doc is None:
             log.info("case %s is open already; redelivery ignored", assignment["number"])
-            return
-        publish_saved(self.cases.outbox, self.dispatch, doc["_id"])
-        log.info("case %s opened for %s", case["number"], case["department_code"])
+        else:
+            log.info("case %s moved to %s", assignment["number"], assignment["department_code"])
+
+    # -- the machinery every verb goes through -------------------------------
+
+    def _act(self, number, verb, department=None):
+        """Load, check with ``verb(case) -> Change | None``, apply, publish; retried on a race."""
+        for attempt in range(RETRIES):
+            case = self.cases.load(number)
+            if case is None:
+                raise UnknownCase(f"no case {number}")
+            if department is not None and case["department_code"] != department:
+                raise NotYourCase(f"case {number} is not with {department}")
+            change = verb(case)
+            if change is None:
+                return None
+            try:
+                doc = self.cases.apply(case, change, build_event)
+            except CaseChanged:
+                if attempt == RETRIES - 1:
+                    raise
+                continue
+            publish_saved(self.cases.outbox, self.dispatch, doc["_id"])
+            return doc
+
+    def _department(self, token):
+        department = self.cases.department_for_token(token)
+        if department is None:
+            raise NotAuthorized("a valid department token is required")
+        return department
+
+    def _ticket(self, case):
+        """The citizen's title and description, from intake; ``None`` if it does not answer."""
+        if case.get("ticket"):
+            return case["ticket"]
+        try:
+            with eventlet.Timeout(INTAKE_TIMEOUT_SECONDS):
+                found = self.intake.get_ticket.call_async(case["number"]).result()
+        except (Exception, eventlet.Timeout) as exc:
+            log.warning("intake did not give ticket %s (%r); overlap not checked", case["number"], exc)
+            return None
+        if not found:
+            return None
+        ticket = {"title": found.get("title") or "", "description": found.get("description") or ""}
+        self.cases.remember_ticket(case["number"], ticket)
+        return ticket
+
+    # -- departments (with their token) ---------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def department_cases(self, token):
+        """The department's open cases, soonest deadline first, with every deadline."""
+        department = self._department(token)
+        clock = self.rules.clock
+        found = []
+        for case in self.cases.open_cases(department):
+            case["refuse_by"] = clock.refusal_deadline(case["assigned_at"]) \
+                if case["state"] in (domain.ASSIGNED, domain.SIGNED_FOR) else None
+            found.append(jsonable(case))
+        return found
+
+    @rpc(expected_exceptions=EXPECTED)
+    def department_case(self, token, number):
+        department = self._department(token)
+        case = self.cases.load(number)
+        if case is None:
+            raise UnknownCase(f"no case {number}")
+        if case["department_code"] != department:
+            raise NotYourCase(f"case {number} is not with {department}")
+        return case_view(case)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def sign_for(self, token, number, actor=""):
+        department = self._department(token)
+        now = events.utcnow()
+        return case_view(self._act(number, lambda c: domain.sign_for(c, actor, now), department))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def refuse_case(self, token, number, reason, actor=""):
+        department = self._department(token)
+        now = events.utcnow()
+        return case_view(self._act(
+            number, lambda c: domain.refuse(c, actor, reason, now, self.rules.clock), department))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def request_extension(self, token, number, working_days, reason, actor=""):
+        department = self._department(token)
+        now = events.utcnow()
+        return case_view(self._act(number, lambda c: domain.request_extension(
+            c, actor, working_days, reason, now, self.rules.clock), department))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def submit_reply(self, token, number, text, attachments=None, actor=""):
+        department = self._department(token)
+        now = events.utcnow()
+        return case_view(self._act(
+            number, lambda c: domain.submit_reply(c, actor, text, attachments, now), department))
+
+    # -- operators ------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def check_reply(self, number):
+        """The reply waiting for review and what the quality gate found in it."""
+        case = self.cases.load(number)
+        if case is None:
+            raise UnknownCase(f"no case {number}")
+        ticket = self._ticket(case) if case["state"] == domain.REPLIED else None
+        findings = domain.review_findings(case, ticket)
+        return jsonable({"number": number, "department_code": case["department_code"],
+                         "reply": case["reply"], "ticket": ticket, "findings": findings,
+                         "rejection_count": case.get("rejection_count", 0)})
+
+    @rpc(expected_exceptions=EXPECTED)
+    def review_reply(self, number, reviewer, approve, reason=""):
+        """Approve the reply (a callback becomes due) or send it back with a reason."""
+        now = events.utcnow()
+        clock = self.rules.clock
+
+        def verb(case):
+            ticket = self._ticket(case) if case["state"] == domain.REPLIED else None
+            if approve:
+                return domain.approve_reply(case, reviewer, ticket, now, clock, reason)
+            return domain.reject_reply(case, reviewer, reason, ticket, now)
+        return case_view(self._act(number, verb))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def decide_extension(self, number, operator, grant, reason=""):
+        now = events.utcnow()
+        return case_view(self._act(number, lambda c: domain.decide_extension(
+            c, operator, grant, reason, now, self.rules.clock)))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def record_callback(self, number, operator, reached, resolved=None, satisfaction=None, note=""):
+        now = events.utcnow()
+        return case_view(self._act(number, lambda c: callback.record_callback(
+            c, operator, reached, resolved, satisfaction, note, now, self.rules.clock)))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def create_department_token(self, department_code, label=""):
+        name = self.rules.departments.get(department_code)
+        if name is None:
+            raise InvalidRequest({"department": [
+                f"unknown department; known: {', '.join(sorted(self.rules.departments))}"]})
+        token = self.cases.create_token(department_code, label, events.utcnow())
+        return {"department_code": department_code, "department_name": name, "token": token}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def revoke_department_tokens(self, department_code):
+        return self.cases.revoke_tokens(department_code, events.utcnow())
+
+    @rpc
+    def list_cases(self, department_code=None, state=None):
+        return jsonable(self.cases.open_cases(department_code, state))
 
     @rpc
     def get_case(self, number):
-        return jsonable(self.cases.get(number))
+        case = self.cases.load(number)
+        return case_view(case) if case else None
+
+    @rpc(expected_exceptions=EXPECTED)
+    def scorecard(self, date_from=None, date_to=None):
+        """The 三率 and more per department and for the city, over local dates (inclusive)."""
+        zone = self.rules.clock.zone
+        start, end, period = local_day_range(
+            date_from, date_to, zone, events.utcnow().astimezone(zone).date())
+        return scorecard(self.cases.ledger_counts(start, end), period)
 
     @rpc
     def ping(self):

@@ -1,0 +1,260 @@
+"""``hotline case ...`` and ``hotline scorecard``: operators work cases over RPC.
+
+    hotline case list [--department WATER] [--state replied]
+    hotline case show NUMBER            the case, its deadlines and reply
+    hotline case history NUMBER         the ledger (台账), one line per step
+    hotline case review NUMBER          the reply and the quality gate's findings
+    hotline case review NUMBER --approve | --reject --reason TEXT
+    hotline case extension NUMBER --grant | --deny [--reason TEXT]
+    hotline case callback NUMBER --reached --resolved --satisfaction satisfied
+    hotline case callback NUMBER --not-reached
+    hotline case token create DEPT      a department's token for the HTTP/RPC API
+    hotline scorecard [--from DATE] [--to DATE] [--json | --csv]
+"""
+import getpass
+import json
+import os
+import sys
+import unicodedata
+
+import click
+
+from shared.config import city_zone, load_config, local_time
+
+REFUSALS = {"TransitionRefused", "InvalidRequest", "CaseChanged", "UnknownCase",
+            "NotAuthorized", "NotYourCase"}
+
+
+def default_operator():
+    return os.environ.get("HOTLINE_OPERATOR") or getpass.getuser()
+
+
+def call(method, *args):
+    """Call followup over RPC; print its refusal and exit 2 (1 for an unknown case)."""
+    from nameko.exceptions import RemoteError
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    config = load_config()
+    try:
+        with ClusterRpcProxy({"AMQP_URI": config["AMQP_URI"], "serializer": "json"},
+                             timeout=15) as cluster:
+            return getattr(cluster.followup, method)(*args)
+    except RemoteError as exc:
+        if exc.exc_type not in REFUSALS:
+            raise
+        click.echo(f"Refused: {exc.value}", err=True)
+        sys.exit(1 if exc.exc_type == "UnknownCase" else 2)
+
+
+def echo_json(value):
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def when(iso):
+    return local_time(iso, city_zone(load_config()))
+
+
+def pad(text, width):
+    """``text`` padded to ``width`` terminal columns (Chinese characters take two)."""
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(width - used, 0)
+
+
+def entry_details(entry):
+    parts = []
+    for key in ("to", "previous_department_code", "working_days", "rejection_count", "attempt"):
+        if entry.get(key) not in (None, ""):
+            parts.append(f"{key}={entry[key]}")
+    if entry["action"] == "callback":
+        parts.append("reached" if entry.get("reached") else "not reached")
+        if entry.get("reached"):
+            parts.append("resolved" if entry.get("resolved") else "unresolved")
+            parts.append(entry.get("satisfaction") or "")
+    if entry.get("on_time") is not None:
+        parts.append("on time" if entry["on_time"] else "LATE")
+    for key in ("deadline", "callback_due"):
+        if entry.get(key):
+            parts.append(f"{key.replace('_', ' ')} {when(entry[key])}")
+    if entry.get("findings"):
+        parts.append("findings: " + ",".join(f["code"] for f in entry["findings"]))
+    return "  ".join(p for p in parts if p)
+
+
+def print_history(case):
+    zone = city_zone(load_config())
+    click.echo(f"case {case['number']}  [{case['state']}]  {case['department_name']} "
+               f"({case['department_code']})   times in {zone.key}")
+    for entry in case["ledger"]:
+        click.echo(f"  {when(entry['at'])}  {entry['action']:<20} {entry['department_code']:<12} "
+                   f"{pad(entry.get('actor') or '-', 10)} {entry_details(entry)}".rstrip())
+        if entry.get("reason"):
+            click.echo(f"  {'':16}  {'':20} {entry['reason']}")
+
+
+def print_case(case):
+    click.echo(f"case         {case['number']}  [{case['state']}]")
+    click.echo(f"department   {case['department_name']} ({case['department_code']})")
+    click.echo(f"urgency      {case['urgency']}  class {case['time_limit_class']}")
+    click.echo(f"sign for by  {when(case.get('sign_for_deadline'))}"
+               f"{'  (signed ' + when(case['signed_at']) + ')' if case.get('signed_at') else ''}")
+    click.echo(f"reply by     {when(case.get('deadline'))}")
+    if case.get("extension"):
+        ext = case["extension"]
+        click.echo(f"extension    {ext['working_days']} working days asked: {ext['reason']}")
+    if case.get("reply"):
+        click.echo(f"reply        {case['reply']['text']}")
+        for link in case["reply"].get("attachments") or []:
+            click.echo(f"             {link}")
+    if case["state"] == "approved":
+        click.echo(f"callback by  {when(case.get('callback_due'))}")
+    click.echo(f"rejections   {case.get('rejection_count', 0)}   refusals {case.get('refusal_count', 0)}"
+               f"   reopened {case.get('reopen_count', 0)}")
+
+
+def get_case(number):
+    case = call("get_case", number)
+    if case is None:
+        click.echo(f"No case {number}.", err=True)
+        sys.exit(1)
+    return case
+
+
+@click.group()
+def case():
+    """Work on cases: history, review, extensions, callbacks, department tokens."""
+
+
+@case.command("list")
+@click.option("--department", default=None, help="A department code, e.g. WATER.")
+@click.option("--state", default=None, help="assigned, signed_for, replied, approved, closed, refused")
+@click.option("--json", "as_json", is_flag=True)
+def list_cases(department, state, as_json):
+    """Open cases (or those in --state), soonest deadline first."""
+    cases = call("list_cases", department, state)
+    if as_json:
+        return echo_json(cases)
+    for c in cases:
+        click.echo(f"{c['number']:<20} {c['state']:<11} {c['department_code']:<14} "
+                   f"reply by {when(c.get('deadline'))}  rejections {c.get('rejection_count', 0)}")
+    click.echo(f"{len(cases)} case(s)")
+
+
+@case.command()
+@click.argument("number")
+@click.option("--json", "as_json", is_flag=True)
+def show(number, as_json):
+    """A case: its state, deadlines, extension request and reply."""
+    found = get_case(number)
+    echo_json(found) if as_json else print_case(found)
+
+
+@case.command()
+@click.argument("number")
+@click.option("--json", "as_json", is_flag=True)
+def history(number, as_json):
+    """The case's ledger (台账): every step with who, when and why."""
+    found = get_case(number)
+    echo_json(found["ledger"]) if as_json else print_history(found)
+
+
+@case.command()
+@click.argument("number")
+@click.option("--approve", "decision", flag_value="approve", help="Accept the reply.")
+@click.option("--reject", "decision", flag_value="reject", help="Send it back (needs --reason).")
+@click.option("--reason", default="", help="Why (required to reject).")
+@click.option("--reviewer", default=default_operator, show_default="$HOTLINE_OPERATOR or your login")
+def review(number, decision, reason, reviewer):
+    """Show the reply and the quality gate's findings; or approve / reject it."""
+    if decision is None:
+        checked = call("check_reply", number)
+        click.echo(f"reply to {number} ({checked['department_code']}), "
+                   f"rejected {checked['rejection_count']} time(s) so far:")
+        click.echo(f"  {checked['reply']['text']}")
+        for link in checked["reply"].get("attachments") or []:
+            click.echo(f"  {link}")
+        if checked.get("ticket"):
+            click.echo(f"citizen asked: {checked['ticket']['title']} - {checked['ticket']['description']}")
+        click.echo("quality gate:" if checked["findings"] else "quality gate: nothing found")
+        for found in checked["findings"]:
+            click.echo(f"  ! {found['code']}: {found['message']}")
+        click.echo(f"decide with: hotline case review {number} --approve | --reject --reason TEXT")
+        return
+    updated = call("review_reply", number, reviewer, decision == "approve", reason)
+    last = updated["ledger"][-1]
+    click.echo(f"{number}: {last['action']} by {reviewer}; now {updated['state']}")
+    for found in last.get("findings") or []:
+        click.echo(f"  (gate) {found['code']}: {found['message']}")
+    if updated["state"] == "approved":
+        click.echo(f"callback due by {when(updated['callback_due'])}")
+
+
+@case.command()
+@click.argument("number")
+@click.option("--grant/--deny", default=None, help="Required: the decision.")
+@click.option("--reason", default="")
+@click.option("--operator", default=default_operator)
+def extension(number, grant, reason, operator):
+    """Grant or deny the extension (延期) a department asked for."""
+    if grant is None:
+        raise click.UsageError("say --grant or --deny")
+    updated = call("decide_extension", number, operator, grant, reason)
+    click.echo(f"{number}: extension {'granted' if grant else 'denied'}; reply by {when(updated['deadline'])}")
+
+
+@case.command()
+@click.argument("number")
+@click.option("--reached/--not-reached", default=None, help="Required: did the citizen answer?")
+@click.option("--resolved/--unresolved", default=None, help="The citizen says it is (not) solved.")
+@click.option("--satisfaction", type=click.Choice(["satisfied", "basically_satisfied", "dissatisfied"]))
+@click.option("--note", default="")
+@click.option("--operator", default=default_operator)
+def callback(number, reached, resolved, satisfaction, note, operator):
+    """Record a callback (回访); unresolved or dissatisfied reopens the case."""
+    if reached is None:
+        raise click.UsageError("say --reached or --not-reached")
+    updated = call("record_callback", number, operator, reached, resolved, satisfaction, note)
+    click.echo(f"{number}: callback recorded; now {updated['state']}")
+    if updated["state"] == "assigned":
+        click.echo(f"reopened to {updated['department_name']}: sign for by "
+                   f"{when(updated['sign_for_deadline'])}, reply by {when(updated['deadline'])}")
+
+
+@case.group()
+def token():
+    """Department tokens for the followup HTTP and RPC API."""
+
+
+@token.command("create")
+@click.argument("department")
+@click.option("--label", default="", help="Who holds it, e.g. a desk or a person.")
+def token_create(department, label):
+    """Create a token for DEPARTMENT; it is shown once, last, and stored hashed."""
+    made = call("create_department_token", department, label)
+    click.echo(f"token for {made['department_name']} ({made['department_code']}); "
+               "keep it secret, it is not shown again:", err=True)
+    click.echo(made["token"])
+
+
+@token.command("revoke")
+@click.argument("department")
+def token_revoke(department):
+    """Revoke every token of DEPARTMENT."""
+    click.echo(f"revoked {call('revoke_department_tokens', department)} token(s) of {department}")
+
+
+@click.command()
+@click.option("--from", "date_from", default=None, help="First local date (default 30 days ago).")
+@click.option("--to", "date_to", default=None, help="Last local date, inclusive (default today).")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--csv", "as_csv", is_flag=True)
+def scorecard(date_from, date_to, as_json, as_csv):
+    """Per department and for the city: response, on-time, resolution and satisfaction rates."""
+    from services.followup import scorecard as card_format
+
+    card = call("scorecard", date_from, date_to)
+    if as_json:
+        echo_json(card)
+    elif as_csv:
+        click.echo(card_format.as_csv(card), nl=False)
+    else:
+        click.echo(card_format.as_table(card))

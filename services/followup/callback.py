@@ -1,0 +1,70 @@
+"""The callback (回访) and what follows it: closed (办结) or reopened (重办).
+
+Pure Python, like ``domain.py``. After approval the operator calls the
+citizen: not reached -> try again another day (up to ``callback_tries``, then
+the case closes as unreachable); reached, resolved and satisfied or basically
+satisfied -> closed with the approved reply; unresolved or dissatisfied ->
+back to the same department with new deadlines from now.
+"""
+from services.followup.domain import (
+    APPROVED, ASSIGNED, CLOSED, SATISFACTIONS, Change, InvalidRequest, TransitionRefused,
+    _expect, ledger_entry)
+
+
+def record_callback(case, operator, reached, resolved, satisfaction, note, now, clock):
+    """The citizen called back (回访): close, reopen, or try again another day."""
+    _expect(case, APPROVED, doing="record a callback")
+    if not isinstance(reached, bool):
+        raise InvalidRequest({"reached": ["true or false"]})
+    tries = case.get("callback_attempts") or []
+    if reached and (not isinstance(resolved, bool) or satisfaction not in SATISFACTIONS):
+        raise InvalidRequest({k: v for k, v in {
+            "resolved": None if isinstance(resolved, bool) else ["true or false when the citizen was reached"],
+            "satisfaction": None if satisfaction in SATISFACTIONS else [f"one of {', '.join(SATISFACTIONS)}"],
+        }.items() if v})
+    if not reached and any(clock.same_local_day(t, now) for t in tries):
+        raise TransitionRefused(
+            f"case {case['number']}: the citizen was already tried today; try again on another working day")
+    attempt = len(tries) + 1
+    callback = {"reached": reached, "resolved": resolved if reached else None,
+                "satisfaction": satisfaction if reached else None, "attempt": attempt}
+    body = {"number": case["number"], "department_code": case["department_code"],
+            "recorded_at": now, **callback}
+    change = Change(events=[("callback_recorded", body)])
+    change.ledger.append(ledger_entry(case, now, operator, "callback", note or "", **callback))
+    if not reached:
+        if attempt < clock.callback_tries:
+            change.set = {"callback_attempts": tries + [now]}
+            return change
+        return _close(case, change, now, operator, None, None,
+                      f"citizen not reached after {attempt} tries")
+    if resolved and satisfaction != "dissatisfied":
+        return _close(case, change, now, operator, resolved, satisfaction, note)
+    return _reopen(case, change, now, operator, clock,
+                   note or ("unresolved" if not resolved else "citizen dissatisfied"))
+
+
+def _close(case, change, now, operator, resolved, satisfaction, reason):
+    change.set = {"state": CLOSED, "closed_at": now, "callback_attempts": []}
+    change.ledger.append(ledger_entry(case, now, operator, "closed", reason or "",
+                                      resolved=resolved, satisfaction=satisfaction))
+    change.events.append(("case_closed", {
+        "number": case["number"], "department_code": case["department_code"],
+        "reply": case.get("approved_reply") or "", "resolved": resolved,
+        "satisfaction": satisfaction, "closed_at": now}))
+    return change
+
+
+def _reopen(case, change, now, operator, clock, reason):
+    deadline = clock.reply_deadline(now, case["time_limit_class"], case["urgency"])
+    sign_for_deadline = clock.sign_for_deadline(now, case["urgency"])
+    change.set = {"state": ASSIGNED, "deadline": deadline, "sign_for_deadline": sign_for_deadline,
+                  "round_started_at": now, "signed_at": None, "reply": None, "extension": None,
+                  "extension_days_granted": 0, "callback_attempts": [], "reopened_at": now}
+    change.inc = {"reopen_count": 1}
+    change.ledger.append(ledger_entry(case, now, operator, "reopened", reason,
+                                      deadline=deadline, sign_for_deadline=sign_for_deadline))
+    change.events.append(("case_reopened", {
+        "number": case["number"], "department_code": case["department_code"], "reason": reason,
+        "deadline": deadline, "sign_for_deadline": sign_for_deadline, "reopened_at": now}))
+    return change

@@ -1,0 +1,126 @@
+"""followup's HTTP API (on ``FOLLOWUP_HTTP``): departments act on their cases.
+
+A department sends its token as ``Authorization: Bearer TOKEN`` (created with
+``hotline case token create DEPT``)::
+
+    GET  /cases                          its open cases, soonest deadline first
+    GET  /cases/<number>                 one case with its ledger
+    POST /cases/<number>/sign-for        {"actor"}
+    POST /cases/<number>/refuse          {"reason", "actor"}
+    POST /cases/<number>/extension       {"working_days", "reason", "actor"}
+    POST /cases/<number>/reply           {"text", "attachments": [links], "actor"}
+    GET  /scorecard?from=DATE&to=DATE[&format=csv]   (no token: the rates are public)
+    GET  /health
+
+Errors: 400 with ``{"errors": {field: [...]}}``, 401 without a valid token,
+403 for another department's case, 404 for an unknown case, 409 when the case
+is not in a state where the action makes sense (nothing changes).
+"""
+import json
+
+from nameko.web.handlers import http
+
+from services.followup.domain import (
+    InvalidRequest, NotAuthorized, NotYourCase, TransitionRefused, UnknownCase)
+from services.followup.scorecard import as_csv
+from services.followup.store import CaseChanged
+
+
+def json_response(status, body):
+    return status, {"Content-Type": "application/json; charset=utf-8"}, \
+        json.dumps(body, ensure_ascii=False, default=str)
+
+
+def error(status, field, message):
+    return json_response(status, {"errors": {field: [message]}})
+
+
+def bearer(request):
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.headers.get("X-Department-Token", "")
+
+
+def read_body(request):
+    """The JSON object sent, or raise InvalidRequest."""
+    try:
+        body = json.loads(request.get_data(as_text=True) or "{}")
+    except ValueError as exc:
+        raise InvalidRequest({"_body": [f"not valid JSON: {exc}"]}) from None
+    if not isinstance(body, dict):
+        raise InvalidRequest({"_body": ["a JSON object is expected"]})
+    return body
+
+
+def answer(call, status=200):
+    """Run ``call()`` and turn the service's refusals into HTTP errors."""
+    try:
+        return json_response(status, call())
+    except InvalidRequest as exc:
+        return json_response(400, {"errors": exc.errors})
+    except NotAuthorized as exc:
+        return error(401, "token", str(exc))
+    except NotYourCase as exc:
+        return error(403, "number", str(exc))
+    except UnknownCase as exc:
+        return error(404, "number", str(exc))
+    except (TransitionRefused, CaseChanged) as exc:
+        return error(409, "state", str(exc))
+
+
+class FollowupHttp:
+    """HTTP entrypoints, mixed into ``FollowupService``; each calls its RPC twin."""
+
+    @http("GET", "/health")
+    def http_health(self, request):
+        return json_response(200, {"service": "followup", "status": "ok"})
+
+    @http("GET", "/cases")
+    def http_department_cases(self, request):
+        return answer(lambda: self.department_cases(bearer(request)))
+
+    @http("GET", "/cases/<string:number>")
+    def http_department_case(self, request, number):
+        return answer(lambda: self.department_case(bearer(request), number))
+
+    @http("POST", "/cases/<string:number>/sign-for")
+    def http_sign_for(self, request, number):
+        def call():
+            body = read_body(request)
+            return self.sign_for(bearer(request), number, str(body.get("actor") or ""))
+        return answer(call)
+
+    @http("POST", "/cases/<string:number>/refuse")
+    def http_refuse(self, request, number):
+        def call():
+            body = read_body(request)
+            return self.refuse_case(bearer(request), number, body.get("reason"),
+                                    str(body.get("actor") or ""))
+        return answer(call)
+
+    @http("POST", "/cases/<string:number>/extension")
+    def http_extension(self, request, number):
+        def call():
+            body = read_body(request)
+            return self.request_extension(bearer(request), number, body.get("working_days"),
+                                          body.get("reason"), str(body.get("actor") or ""))
+        return answer(call)
+
+    @http("POST", "/cases/<string:number>/reply")
+    def http_reply(self, request, number):
+        def call():
+            body = read_body(request)
+            return self.submit_reply(bearer(request), number, body.get("text"),
+                                     body.get("attachments"), str(body.get("actor") or ""))
+        return answer(call)
+
+    @http("GET", "/scorecard")
+    def http_scorecard(self, request):
+        if request.args.get("format") == "csv":
+            try:
+                card = self.scorecard(request.args.get("from"), request.args.get("to"))
+            except InvalidRequest as exc:
+                return json_response(400, {"errors": exc.errors})
+            return 200, {"Content-Type": "text/csv; charset=utf-8"}, as_csv(card)
+        return answer(lambda: self.scorecard(request.args.get("from"), request.args.get("to")))

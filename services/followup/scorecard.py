@@ -1,0 +1,115 @@
+"""The scorecard (三率 and more): how each department, and the city, is doing.
+
+Pure Python over ledger entries counted by department, action and outcome
+(``CaseRepository.ledger_counts``, a MongoDB aggregation). A period holds the
+ledger entries made in it; each department is measured on what it did:
+
+* ``response_rate`` (响应率): sign-fors on time ÷ cases dispatched or reopened to it;
+* ``on_time_reply_rate``: replies submitted by the deadline in force ÷ replies;
+* ``resolution_rate`` (解决率): callbacks that reached the citizen and found the
+  matter resolved ÷ callbacks that reached the citizen;
+* ``satisfaction_rate`` (满意率): of those callbacks, satisfied or basically satisfied;
+* ``avg_handling_working_days``: working days from dispatch (or reopening) to the
+  approved reply, averaged over approved replies;
+* ``refusals`` (退单), ``rejected_replies`` (打回), ``closed`` and counts behind each rate.
+
+A rate with nothing to count is ``None`` (shown as "-"), not 0 or 100%.
+"""
+import csv
+import io
+
+COLUMNS = ("department", "dispatched", "signed_for", "response_rate", "replies",
+           "on_time_reply_rate", "callbacks_reached", "resolution_rate", "satisfaction_rate",
+           "approved", "avg_handling_working_days", "refusals", "rejected_replies", "closed")
+CITY = "CITY"
+
+
+def _rate(part, whole):
+    return round(part / whole, 4) if whole else None
+
+
+def _tally(rows):
+    t = dict.fromkeys(("dispatched", "signed_for", "signed_on_time", "replies", "replies_on_time",
+                       "callbacks_reached", "resolved", "satisfied", "approved", "refusals",
+                       "rejected_replies", "closed"), 0)
+    t["working_days"] = 0.0
+    for row in rows:
+        action, n = row["action"], row["count"]
+        if action in ("assigned", "reopened"):
+            t["dispatched"] += n
+        elif action == "signed_for":
+            t["signed_for"] += n
+            t["signed_on_time"] += n if row["on_time"] else 0
+        elif action == "replied":
+            t["replies"] += n
+            t["replies_on_time"] += n if row["on_time"] else 0
+        elif action == "callback" and row["reached"]:
+            t["callbacks_reached"] += n
+            t["resolved"] += n if row["resolved"] else 0
+            t["satisfied"] += n if row["satisfaction"] in ("satisfied", "basically_satisfied") else 0
+        elif action == "approved":
+            t["approved"] += n
+            t["working_days"] += row["working_days"]
+        elif action == "refused":
+            t["refusals"] += n
+        elif action == "rejected":
+            t["rejected_replies"] += n
+        elif action == "closed":
+            t["closed"] += n
+    return t
+
+
+def _line(department, t):
+    return {
+        "department": department,
+        "dispatched": t["dispatched"], "signed_for": t["signed_for"],
+        "response_rate": _rate(t["signed_on_time"], t["dispatched"]),
+        "replies": t["replies"], "on_time_reply_rate": _rate(t["replies_on_time"], t["replies"]),
+        "callbacks_reached": t["callbacks_reached"],
+        "resolution_rate": _rate(t["resolved"], t["callbacks_reached"]),
+        "satisfaction_rate": _rate(t["satisfied"], t["callbacks_reached"]),
+        "approved": t["approved"],
+        "avg_handling_working_days": round(t["working_days"] / t["approved"], 2) if t["approved"] else None,
+        "refusals": t["refusals"], "rejected_replies": t["rejected_replies"], "closed": t["closed"],
+    }
+
+
+def scorecard(rows, period):
+    """``{"period", "departments": [...], "city": {...}}`` from ledger counts."""
+    by_department = {}
+    for row in rows:
+        by_department.setdefault(row["department"] or "?", []).append(row)
+    return {"period": period,
+            "departments": [_line(d, _tally(r)) for d, r in sorted(by_department.items())],
+            "city": _line(CITY, _tally(rows))}
+
+
+def _show(value, column):
+    if value is None:
+        return "-"
+    if column.endswith("_rate"):
+        return f"{value * 100:.1f}%"
+    return str(value)
+
+
+def as_csv(card):
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    for line in card["departments"] + [card["city"]]:
+        writer.writerow(["" if line[c] is None else line[c] for c in COLUMNS])
+    return out.getvalue()
+
+
+def as_table(card):
+    headers = ("department", "disp", "resp%", "replies", "ontime%", "reached", "resolved%",
+               "satisf%", "avg wd", "refused", "rejected", "closed")
+    keys = ("department", "dispatched", "response_rate", "replies", "on_time_reply_rate",
+            "callbacks_reached", "resolution_rate", "satisfaction_rate",
+            "avg_handling_working_days", "refusals", "rejected_replies", "closed")
+    rows = [[_show(line[k], k) for k in keys] for line in card["departments"] + [card["city"]]]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    fmt = "  ".join(f"{{:<{w}}}" if i == 0 else f"{{:>{w}}}" for i, w in enumerate(widths))
+    lines = [f"scorecard {card['period']['from']} .. {card['period']['to']}", fmt.format(*headers)]
+    lines += [fmt.format(*r) for r in rows]
+    return "\n".join(lines)

@@ -1,0 +1,87 @@
+"""Followup's clock: every deadline a case meets after dispatch.
+
+Pure Python over the shared deadline policy and working-day calendar:
+
+* reply and sign-for deadlines (``TIME_LIMITS`` / ``SIGN_FOR_LIMITS``), used
+  again when a case is reopened (重办);
+* the refusal window (退单): ``FOLLOWUP.refusal_working_days`` (2) from dispatch;
+* extensions (延期): at most ``FOLLOWUP.max_extension_working_days`` (10) in
+  all, added to the deadline in force;
+* the callback (回访): by the end of the next working day after approval;
+* handling time in working days (fractions of working days count).
+"""
+import datetime as dt
+
+from shared.calendar import add_working_days, next_working_day
+from shared.deadlines import DeadlinePolicy
+
+DEFAULTS = {"refusal_working_days": 2, "max_extension_working_days": 10, "callback_tries": 3}
+
+
+class FollowupClock:
+    def __init__(self, policy, **settings):
+        self.policy = policy
+        self.calendar = policy.calendar
+        self.zone = policy.zone
+        self.settings = {**DEFAULTS, **{k: v for k, v in settings.items() if v is not None}}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(DeadlinePolicy.from_config(config), **(config.get("FOLLOWUP") or {}))
+
+    @property
+    def refusal_working_days(self):
+        return int(self.settings["refusal_working_days"])
+
+    @property
+    def max_extension_working_days(self):
+        return int(self.settings["max_extension_working_days"])
+
+    @property
+    def callback_tries(self):
+        return int(self.settings["callback_tries"])
+
+    def local(self, moment):
+        return moment.astimezone(self.zone)
+
+    def _plus_working_days(self, moment, days):
+        return add_working_days(self.calendar, self.local(moment), days).astimezone(dt.timezone.utc)
+
+    def reply_deadline(self, start, time_limit_class, urgency):
+        return self.policy.reply_deadline(start, time_limit_class, urgency)
+
+    def sign_for_deadline(self, start, urgency):
+        return self.policy.sign_for_deadline(start, urgency)
+
+    def refusal_deadline(self, assigned_at):
+        """The last moment a department may refuse (退单) a case dispatched at ``assigned_at``."""
+        return self._plus_working_days(assigned_at, self.refusal_working_days)
+
+    def extended_deadline(self, deadline, working_days):
+        """The deadline in force moved ``working_days`` working days later."""
+        return self._plus_working_days(deadline, working_days)
+
+    def callback_due(self, approved_at):
+        """The end (midnight) of the next working day after approval."""
+        day = next_working_day(self.calendar, self.local(approved_at).date())
+        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=self.zone)
+        return end.astimezone(dt.timezone.utc)
+
+    def same_local_day(self, a, b):
+        return self.local(a).date() == self.local(b).date()
+
+    def working_days_between(self, start, end):
+        """Working days elapsed from ``start`` to ``end``, counting parts of days."""
+        if end <= start:
+            return 0.0
+        start, end = self.local(start), self.local(end)
+        total = 0.0
+        day = start.date()
+        while day <= end.date():
+            if self.calendar.is_working_day(day):
+                day_start = dt.datetime.combine(day, dt.time(0), tzinfo=self.zone)
+                day_end = day_start + dt.timedelta(days=1)
+                overlap = min(end, day_end) - max(start, day_start)
+                total += max(overlap.total_seconds(), 0) / 86400
+            day += dt.timedelta(days=1)
+        return round(total, 2)

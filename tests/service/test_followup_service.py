@@ -1,0 +1,135 @@
+"""followup in a container against the real broker: departments with tokens,
+refusal and re-routing, races, rejections, and intake being away."""
+import eventlet
+import pytest
+from nameko.exceptions import RemoteError
+from nameko.standalone.rpc import ServiceRpcProxy
+
+from services.followup.service import FollowupService
+from shared import events
+from tests.service.conftest import settle
+
+NUMBER = "QD-20261126-00042"
+
+
+def assigned(department="WATER", name="市水务管理局", **extra):
+    now = events.utcnow()
+    return events.new_event(
+        events.TicketAssigned, number=NUMBER, department_code=department, department_name=name,
+        time_limit_class="general", deadline=now.replace(year=now.year + 1),
+        sign_for_deadline=now.replace(year=now.year + 1), assigned_at=now, decided_by="routing",
+        reasons=["停水"], **extra)
+
+
+@pytest.fixture
+def followup(start_service, recorder, publish, service_config):
+    seen = recorder(*[("followup", kind) for kind in (
+        "case_opened", "case_refused", "case_signed_for", "reply_rejected", "reply_approved")])
+    container, cases = start_service(FollowupService)
+
+    def rpc(method, *args):
+        """A real RPC call over the broker, as a department's system makes it."""
+        with ServiceRpcProxy("followup", service_config, timeout=15) as followup_rpc:
+            return getattr(followup_rpc, method)(*args)
+
+    publish("routing", "ticket_assigned", assigned())
+    seen.wait_for("followup", "case_opened")
+    return rpc, seen, cases
+
+
+def test_refused_case_goes_to_the_department_routing_chooses_next(followup, publish):
+    rpc, seen, cases = followup
+    water = rpc("create_department_token", "WATER")["token"]
+    rpc("refuse_case", water, NUMBER, "供水管网不属于我局，属小区物业自管", "张工")
+    refused = seen.wait_for("followup", "case_refused")[0]
+    assert refused["department_code"] == "WATER" and refused["refusal_count"] == 1
+
+    # Routing re-routes with additive fields; a redelivery of it changes nothing.
+    rerouted = dict(assigned("D-LAOSHAN", "崂山区人民政府"), attempt=2, previous_department_code="WATER")
+    publish("routing", "ticket_assigned", rerouted)
+    publish("routing", "ticket_assigned", rerouted)
+    opened = seen.wait_for("followup", "case_opened", count=2)
+    settle()
+    assert len(seen.of("followup", "case_opened")) == 2
+    assert opened[1]["department_code"] == "D-LAOSHAN" and opened[1]["attempt"] == 2
+    case = cases.get(NUMBER)
+    assert (case["state"], case["department_code"], case["version"]) == ("assigned", "D-LAOSHAN", 2)
+    assert [e["action"] for e in case["ledger"]] == ["assigned", "refused", "assigned"]
+
+    # WATER's token no longer reaches the case; the district's does.
+    with pytest.raises(Exception, match="not with WATER"):
+        rpc("sign_for", water, NUMBER, "张工")
+    laoshan = rpc("create_department_token", "D-LAOSHAN")["token"]
+    assert [c["number"] for c in rpc("department_cases", laoshan)] == [NUMBER]
+    assert rpc("department_cases", water) == []
+
+
+def test_two_sign_fors_at_once_one_wins(followup):
+    rpc, seen, cases = followup
+    token = rpc("create_department_token", "WATER")["token"]
+    results = []
+
+    def sign(actor):
+        try:
+            results.append(rpc("sign_for", token, NUMBER, actor)["state"])
+        except RemoteError as exc:
+            results.append(f"{exc.exc_type}: {exc.value}")
+
+    pool = eventlet.GreenPool()
+    for actor in ("甲", "乙", "丙"):
+        pool.spawn(sign, actor)
+    pool.waitall()
+    assert results.count("signed_for") == 1
+    assert sum(r.startswith("TransitionRefused") and "cannot sign for it" in r for r in results) == 2
+    assert len(seen.wait_for("followup", "case_signed_for")) == 1
+    ledger = cases.get(NUMBER)["ledger"]
+    assert [e["action"] for e in ledger].count("signed_for") == 1
+
+
+def test_each_rejection_is_counted_and_published(followup):
+    rpc, seen, cases = followup
+    token = rpc("create_department_token", "WATER")["token"]
+    rpc("sign_for", token, NUMBER, "张工")
+    for n in range(3):
+        rpc("submit_reply", token, NUMBER, "已转相关部门", [], "张工")
+        checked = rpc("check_reply", NUMBER)  # intake is not running here
+        assert {"boilerplate", "overlap_not_checked"} <= {f["code"] for f in checked["findings"]}
+        rpc("review_reply", NUMBER, "李审核", False, f"第{n + 1}次：答非所问")
+    counts = [e["rejection_count"] for e in seen.wait_for("followup", "reply_rejected", count=3)]
+    assert counts == [1, 2, 3]
+    ledger = cases.get(NUMBER)["ledger"]
+    assert [e["findings"][0]["code"] for e in ledger if e["action"] == "rejected"] == ["too_short"] * 3
+
+
+def test_unknown_department_and_bad_token(followup):
+    rpc, _, _ = followup
+    with pytest.raises(Exception, match="unknown department"):
+        rpc("create_department_token", "NOPE")
+    with pytest.raises(Exception, match="valid department token"):
+        rpc("sign_for", "forged", NUMBER)
+
+
+def test_http_for_departments(followup, web_session):
+    rpc, _, _ = followup
+    token = rpc("create_department_token", "WATER")["token"]
+    other = rpc("create_department_token", "HRSS")["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+
+    assert web_session.get("/cases").status_code == 401
+    assert web_session.get(f"/cases/{NUMBER}", headers={"Authorization": f"Bearer {other}"}).status_code == 403
+    assert web_session.get("/cases/QD-0", headers=auth).status_code == 404
+    listed = web_session.get("/cases", headers=auth).json()
+    assert listed[0]["number"] == NUMBER and listed[0]["refuse_by"] and listed[0]["deadline"]
+
+    assert web_session.post(f"/cases/{NUMBER}/reply", headers=auth, json={"text": "x"}).status_code == 409
+    assert web_session.post(f"/cases/{NUMBER}/sign-for", headers=auth, data="{oops").status_code == 400
+    assert web_session.post(f"/cases/{NUMBER}/sign-for", headers=auth, json={"actor": "张工"}).json()["state"] == "signed_for"
+    bad = web_session.post(f"/cases/{NUMBER}/extension", headers=auth, json={"working_days": 11, "reason": ""})
+    assert bad.status_code == 400 and "reason" in bad.json()["errors"]
+    bad = web_session.post(f"/cases/{NUMBER}/reply", headers=auth, json={"text": "ok", "attachments": ["ftp://x"]})
+    assert bad.status_code == 400 and set(bad.json()["errors"]) == {"attachments"}
+    replied = web_session.post(f"/cases/{NUMBER}/reply", headers=auth, json={
+        "text": "海尔路小区供水管道11月24日修复", "attachments": ["https://files.example/a.jpg"]})
+    assert replied.status_code == 200 and replied.json()["reply"]["attachments"] == ["https://files.example/a.jpg"]
+    csv = web_session.get("/scorecard?format=csv")
+    assert csv.status_code == 200 and csv.text.splitlines()[1].startswith("WATER,1,1,1.0,1,1.0,0,,")

@@ -1,0 +1,85 @@
+"""Scorecard arithmetic from ledger counts."""
+from services.followup.scorecard import as_csv, as_table, scorecard
+
+
+def row(department, action, count=1, **outcome):
+    return {"department": department, "action": action, "count": count,
+            "on_time": outcome.get("on_time"), "reached": outcome.get("reached"),
+            "resolved": outcome.get("resolved"), "satisfaction": outcome.get("satisfaction"),
+            "working_days": outcome.get("working_days", 0)}
+
+
+ROWS = [
+    row("WATER", "assigned", 3), row("WATER", "reopened", 1),
+    row("WATER", "signed_for", 3, on_time=True), row("WATER", "signed_for", 1, on_time=False),
+    row("WATER", "replied", 4, on_time=True), row("WATER", "replied", 1, on_time=False),
+    row("WATER", "rejected", 2), row("WATER", "approved", 2, working_days=5.0),
+    row("WATER", "callback", 1, reached=True, resolved=False, satisfaction="dissatisfied"),
+    row("WATER", "callback", 1, reached=True, resolved=True, satisfaction="basically_satisfied"),
+    row("WATER", "callback", 2, reached=False),
+    row("WATER", "closed", 1),
+    row("HRSS", "assigned", 1), row("HRSS", "refused", 1),
+]
+
+
+def test_rates_per_department_and_city():
+    card = scorecard(ROWS, {"from": "2026-11-01", "to": "2026-11-30"})
+    water = next(d for d in card["departments"] if d["department"] == "WATER")
+    assert water["response_rate"] == 0.75
+    assert water["on_time_reply_rate"] == 0.8
+    assert water["callbacks_reached"] == 2
+    assert water["resolution_rate"] == 0.5 and water["satisfaction_rate"] == 0.5
+    assert water["avg_handling_working_days"] == 2.5
+    assert (water["rejected_replies"], water["refusals"], water["closed"]) == (2, 0, 1)
+    hrss = next(d for d in card["departments"] if d["department"] == "HRSS")
+    assert hrss["refusals"] == 1 and hrss["response_rate"] == 0.0
+    assert hrss["resolution_rate"] is None  # nothing to count is not 0%
+    assert card["city"]["dispatched"] == 5 and card["city"]["response_rate"] == 0.6
+
+
+def test_outputs():
+    card = scorecard(ROWS, {"from": "2026-11-01", "to": "2026-11-30"})
+    lines = as_csv(card).splitlines()
+    assert lines[0].startswith("department,dispatched,signed_for,response_rate")
+    assert lines[-1].startswith("CITY,5,4,0.6,")
+    table = as_table(card)
+    assert "75.0%" in table and "CITY" in table
+
+
+def test_the_period_bounds_which_ledger_entries_count():
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    import mongomock
+    import pytest
+
+    from services.followup.domain import InvalidRequest
+    from services.followup.service import local_day_range
+    from services.followup.store import CaseRepository
+
+    zone = ZoneInfo("Asia/Shanghai")
+    cases = CaseRepository(mongomock.MongoClient(tz_aware=True)["t"], {})
+    cases.ensure_indexes()
+
+    def entry(month, day, hour, minute, action, **more):
+        at = dt.datetime(2026, month, day, hour, minute, tzinfo=zone).astimezone(dt.timezone.utc)
+        return {"at": at, "action": action, "department_code": "WATER", **more}
+
+    cases.open({"number": "QD-1", "ledger": [
+        entry(10, 31, 23, 59, "rejected"),              # the minute before the period
+        entry(11, 1, 0, 0, "assigned"),                 # its first moment (local time)
+        entry(11, 1, 1, 0, "signed_for", on_time=True),
+        entry(11, 30, 23, 59, "refused"),               # its last minute
+        entry(12, 1, 0, 0, "closed"),                   # the moment after
+    ]}, [])
+    start, end, period = local_day_range("2026-11-01", "2026-11-30", zone, dt.date(2026, 12, 5))
+    card = scorecard(cases.ledger_counts(start, end), period)
+    water = card["departments"][0]
+    assert (water["dispatched"], water["response_rate"], water["refusals"]) == (1, 1.0, 1)
+    assert (water["rejected_replies"], water["closed"]) == (0, 0)
+
+    assert local_day_range(None, None, zone, dt.date(2026, 12, 5))[2] == {"from": "2026-11-06", "to": "2026-12-05"}
+    with pytest.raises(InvalidRequest, match="from"):
+        local_day_range("2026-12-05", "2026-11-01", zone, dt.date(2026, 12, 5))
+    with pytest.raises(InvalidRequest, match="to"):
+        local_day_range(None, "yesterday", zone, dt.date(2026, 12, 5))
