@@ -14,9 +14,10 @@ A service using it declares ``dead_letters = DeadLetters()``.
 
 A body that cannot even be decoded (not JSON, a disallowed content type)
 never reaches a handler: kombu's default logs and acknowledges it, losing it.
-``event_handler`` and ``consume`` here are nameko's, with a queue consumer that
-dead-letters such a body with the decoding error instead (and requeues it if
-the dead letter cannot be published). ``event_handler`` requeues on error by
+``event_handler``, ``consume`` and ``rpc`` here are nameko's, with a queue
+consumer that dead-letters such a body with the decoding error instead (and
+requeues it if the dead letter cannot be published); ``rpc`` also
+dead-letters requests it could not answer (see ``DeadLetteringRpcConsumer``). ``event_handler`` requeues on error by
 default, since ``@consumes`` has already dead-lettered whatever is not
 transient.
 """
@@ -33,6 +34,8 @@ from nameko.constants import DEFAULT_SERIALIZER, SERIALIZER_CONFIG_KEY
 from nameko.events import EventHandler as NamekoEventHandler
 from nameko.messaging import Consumer as NamekoConsumer
 from nameko.messaging import Publisher, QueueConsumer
+from nameko.rpc import Rpc as NamekoRpc
+from nameko.rpc import RpcConsumer
 from pymongo.errors import ConnectionFailure
 
 from shared.events import utcnow
@@ -111,27 +114,57 @@ def raw_body(message):
         return {"base64": base64.b64encode(body).decode("ascii")}
 
 
+def publish_dead_letter(extension, message, payload, reason, kind):
+    """Dead-letter a message a queue consumer cannot hand to any worker, then ack it.
+
+    If the dead letter cannot be published, the message is requeued instead:
+    never lost.
+    """
+    service = extension.container.service_name
+    origin = message.delivery_info.get("routing_key") or "unknown"
+    letter = {"payload": payload, "reason": reason, "origin": origin, "consumer": service,
+              "dead_lettered_at": utcnow().isoformat()}
+    try:
+        AmqpPublisher(extension.container.config["AMQP_URI"], serializer=extension.container.config.get(
+            SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER)).publish(
+            letter, exchange=DEAD_LETTER_EXCHANGE, routing_key=f"{service}.{kind}",
+            declare=[DEAD_LETTER_QUEUE])
+    except Exception:
+        log.exception("could not dead-letter a message from %s; requeueing it", origin)
+        message.requeue()
+        return
+    log.warning("dead-lettered a message from %s in %s: %s", origin, service, reason)
+    message.ack()
+
+
 class DeadLetteringQueueConsumer(QueueConsumer):
     """nameko's queue consumer, but an undecodable body is dead-lettered, not dropped."""
 
     def on_decode_error(self, message, exc):
-        service = self.container.service_name
-        origin = message.delivery_info.get("routing_key") or "unknown"
-        letter = {"payload": raw_body(message),
-                  "reason": f"undecodable body ({message.content_type}): {exc!r}",
-                  "origin": origin, "consumer": service,
-                  "dead_lettered_at": utcnow().isoformat()}
-        try:
-            AmqpPublisher(self.amqp_uri, serializer=self.container.config.get(
-                SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER)).publish(
-                letter, exchange=DEAD_LETTER_EXCHANGE, routing_key=f"{service}.undecodable",
-                declare=[DEAD_LETTER_QUEUE])
-        except Exception:
-            log.exception("could not dead-letter an undecodable message; requeueing it")
-            message.requeue()
-            return
-        log.warning("dead-lettered an undecodable message from %s in %s", origin, service)
-        message.ack()
+        publish_dead_letter(self, message, raw_body(message),
+                            f"undecodable body ({message.content_type}): {exc!r}", "undecodable")
+
+
+class DeadLetteringRpcConsumer(RpcConsumer):
+    """nameko's RPC consumer, safe against requests it cannot answer.
+
+    nameko answers a malformed request on its ``reply_to`` queue; a request
+    with no ``reply_to`` makes that answer raise, which kills the container
+    (and the requeued request kills the next one). Such requests, and bodies
+    that are not ``{"args": [...], "kwargs": {...}}``, are dead-lettered.
+    """
+
+    queue_consumer = DeadLetteringQueueConsumer()
+
+    def handle_message(self, body, message):
+        if not message.properties.get("reply_to"):
+            reason = "RPC request without reply_to: nobody to answer"
+        elif not (isinstance(body, dict) and isinstance(body.get("args"), list)
+                  and isinstance(body.get("kwargs"), dict)):
+            reason = "RPC request body must be {\"args\": [...], \"kwargs\": {...}}"
+        else:
+            return super().handle_message(body, message)
+        publish_dead_letter(self, message, body, reason, "rpc")
 
 
 class EventHandler(NamekoEventHandler):
@@ -145,5 +178,10 @@ class Consumer(NamekoConsumer):
     queue_consumer = DeadLetteringQueueConsumer()
 
 
+class Rpc(NamekoRpc):
+    rpc_consumer = DeadLetteringRpcConsumer()
+
+
 event_handler = EventHandler.decorator
 consume = Consumer.decorator
+rpc = Rpc.decorator

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher
-from nameko.rpc import rpc
 from nameko.web.handlers import http
 
 from services.intake import domain
@@ -20,7 +19,7 @@ from services.intake.schemas import load_request
 from services.intake.store import TicketRepository
 from shared import events
 from shared.city import City, district_names
-from shared.messaging import DeadLetters, consumes, event_handler
+from shared.messaging import DeadLetters, consumes, event_handler, rpc
 from shared.mongo import Store
 from shared.jsonable import jsonable
 from shared.outbox import outboxed, publish_saved, republish_stale

@@ -7,13 +7,12 @@ supervision ladder (reminders, yellow and red cards, 督办) reads the
 import logging
 
 from nameko.events import EventDispatcher
-from nameko.rpc import rpc
 
 from services.notify import domain
 from services.notify.store import WatchRepository
 from shared import events
 from shared.jsonable import jsonable
-from shared.messaging import DeadLetters, consumes, event_handler
+from shared.messaging import DeadLetters, consumes, event_handler, rpc
 from shared.mongo import Store
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every

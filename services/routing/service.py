@@ -8,14 +8,13 @@ import logging
 from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 
 from services.routing.domain import Directory, decide
 from services.routing.store import DecisionRepository
 from shared import events
 from shared.city import load_city
 from shared.deadlines import DeadlinePolicy
-from shared.messaging import DeadLetters, consumes, event_handler
+from shared.messaging import DeadLetters, consumes, event_handler, rpc
 from shared.mongo import Store
 from shared.jsonable import jsonable
 from shared.outbox import outboxed, publish_saved, republish_stale

@@ -187,3 +187,24 @@ def test_a_broker_fault_after_saving_loses_nothing(start_service, recorder, publ
     assert len(opened) == 1
     assert calls[0] == "case_opened" and len(calls) >= 2
     assert cases.count("QD-20261126-00007") == 1
+
+
+def test_rpc_requests_nobody_can_answer_are_dead_lettered(start_service, dead_letters, service_config):
+    """nameko alone dies on an RPC request without reply_to; ours dead-letters it."""
+    from kombu import Connection, Exchange
+    from nameko.standalone.rpc import ServiceRpcProxy
+
+    container, _ = start_service(NotifyService)
+    with Connection(service_config["AMQP_URI"]) as connection:
+        producer = connection.Producer()
+        rpc_exchange = Exchange("nameko-rpc", type="topic", durable=True)
+        producer.publish({"x": 1}, exchange=rpc_exchange, routing_key="notify.ping")
+        producer.publish(["not", "a", "request"], exchange=rpc_exchange, routing_key="notify.ping",
+                         reply_to="nobody-listens", correlation_id="c1")
+
+    letters = dead_letters(2)
+    assert sorted(letter["reason"][:20] for letter in letters) == [
+        "RPC request body mus", "RPC request without "]
+    assert not container._died.ready()
+    with ServiceRpcProxy("notify", service_config) as notify:
+        assert notify.ping() == "notify"

@@ -1,0 +1,295 @@
+"""``make chaos``: kill, restart and flood the stack; prove nothing is lost.
+
+The four services run as nameko containers in this process, each over its own
+database in one in-memory store that outlives them, as a database outlives the
+processes that use it. (With a real MongoDB in ``MONGO_URI``, the same
+scenarios would kill real processes with SIGKILL; that mode needs a reachable
+server and is not what runs here.) Scenarios:
+
+* ``kill:<service>``: while tickets are in flight, kill the service's container
+  abruptly (workers die mid-handler, unacknowledged messages go back to the
+  broker), then start a fresh container on the same store;
+* ``store-outage``: every store call fails with a connection error for a while;
+* ``broker-restart``: RabbitMQ's app is stopped and started while tickets flow;
+* ``malformed``: hypothesis-generated garbage is published to every queue the
+  services consume, while valid tickets flow.
+
+After each scenario every ticket intake accepted must have exactly one case and
+one deadline watch, every piece of garbage must be in the dead-letter queue, and
+no container may have died. Each run prints sent / arrived / dead-lettered and
+the difference, which must be zero.
+"""
+import eventlet
+
+eventlet.monkey_patch()
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+import warnings  # noqa: E402
+
+warnings.filterwarnings("ignore", message=r"(?s).*Eventlet is deprecated")
+
+import requests  # noqa: E402
+from kombu import Connection  # noqa: E402
+from nameko.containers import ServiceContainer  # noqa: E402
+from nameko.testing.utils import find_free_port, get_extension  # noqa: E402
+
+from shared.config import load_config  # noqa: E402
+from shared.messaging import DEAD_LETTER_QUEUE  # noqa: E402
+from shared.mongo import Store  # noqa: E402
+
+SERVICES = ("intake", "routing", "followup", "notify")
+
+
+def service_class(name):
+    module = __import__(f"services.{name}.service", fromlist=["*"])
+    return next(v for v in vars(module).values()
+                if isinstance(v, type) and getattr(v, "name", None) == name)
+
+
+class InProcessStack:
+    """The services as containers in this process, over one surviving memory store."""
+
+    def __init__(self, amqp_uri, store_uri=None):
+        config = load_config()
+        config.pop("LOGGING", None)
+        config.update(AMQP_URI=amqp_uri, MONGO_URI=store_uri or f"memory://chaos-{uuid.uuid4().hex[:8]}",
+                      OUTBOX_INTERVAL=1)
+        self.port = find_free_port()
+        config["INTAKE_HTTP"] = f"127.0.0.1:{self.port}"
+        config["FOLLOWUP_HTTP"] = f"127.0.0.1:{find_free_port()}"
+        self.config = config
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.containers = {}
+        self.deaths = []
+
+    def start(self, name):
+        config = dict(self.config)
+        address = config.get(f"{name.upper()}_HTTP")
+        if address:
+            config["WEB_SERVER_ADDRESS"] = address
+        container = ServiceContainer(service_class(name), config)
+        container.start()
+        self.containers[name] = container
+
+    def start_all(self):
+        for name in SERVICES:
+            self.start(name)
+
+    def kill(self, name):
+        self.containers[name].kill()
+
+    def restart(self, name):
+        self.kill(name)
+        self.start(name)
+
+    def stop_all(self):
+        for container in self.containers.values():
+            container.stop()
+
+    def repository(self, name):
+        return get_extension(self.containers[name], Store).repository
+
+    def alive(self):
+        return {name: not c._died.ready() for name, c in self.containers.items()}
+
+
+def ticket_body(index, run):
+    return {"title": f"小区停水 {run}-{index}", "description": f"海尔路{index}号楼停水，没有通知 ({run})",
+            "caller_phone": f"138{index % 100000000:08d}", "district": "崂山区", "urgency": "normal",
+            "channel": "web"}
+
+
+class Submitter:
+    """Submits over HTTP, retrying while intake is down, as a patient client would."""
+
+    def __init__(self, url):
+        self.url = url
+        self.session = requests.Session()
+        self.accepted = []
+        self.retries = 0
+
+    def submit(self, body, key):
+        headers = {"Idempotency-Key": key}
+        for _ in range(600):
+            try:
+                response = self.session.post(f"{self.url}/tickets", json=body, headers=headers, timeout=10)
+                if response.status_code == 201:
+                    self.accepted.append(response.json()["number"])
+                    return
+                if response.status_code < 500:
+                    raise RuntimeError(f"refused: {response.status_code} {response.text}")
+            except requests.RequestException:
+                pass
+            self.retries += 1
+            eventlet.sleep(0.2)
+        raise RuntimeError("intake never came back")
+
+
+def run_traffic(stack, count, run, fault=None, fault_after=0.3):
+    """Submit ``count`` tickets; call ``fault()`` once ``fault_after`` of them are accepted."""
+    submitter = Submitter(stack.url)
+    pool = eventlet.GreenPool(20)
+    fault_done = fault is None
+    for index in range(count):
+        pool.spawn_n(submitter.submit, ticket_body(index, run), f"{run}-{index}")
+        if not fault_done and len(submitter.accepted) >= count * fault_after:
+            fault()
+            fault_done = True
+        eventlet.sleep(0)
+    if not fault_done:
+        fault()
+    pool.waitall()
+    return submitter
+
+
+def settle(stack, numbers, timeout):
+    """Wait until every ticket intake holds has a watch; return the accounting."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        report = account(stack, numbers)
+        if report["missing_watch"] == 0 and report["missing_case"] == 0:
+            return report
+        eventlet.sleep(0.5)
+    return account(stack, numbers)
+
+
+def account(stack, accepted):
+    tickets = stack.repository("intake").tickets
+    cases = stack.repository("followup").cases
+    watches = stack.repository("notify").watches
+    numbers = {doc["number"] for doc in tickets.find({}, {"number": 1})}
+    case_counts = {}
+    for doc in cases.find({}, {"number": 1}):
+        case_counts[doc["number"]] = case_counts.get(doc["number"], 0) + 1
+    watch_counts = {}
+    for doc in watches.find({}, {"number": 1}):
+        watch_counts[doc["number"]] = watch_counts.get(doc["number"], 0) + 1
+    return {
+        "accepted": len(set(accepted)),
+        "tickets_stored": len(numbers),
+        "accepted_but_not_stored": len(set(accepted) - numbers),
+        "missing_case": sum(1 for n in numbers if case_counts.get(n, 0) == 0),
+        "duplicate_case": sum(1 for n in numbers if case_counts.get(n, 0) > 1),
+        "missing_watch": sum(1 for n in numbers if watch_counts.get(n, 0) == 0),
+        "duplicate_watch": sum(1 for n in numbers if watch_counts.get(n, 0) > 1),
+    }
+
+
+def dead_letter_count(amqp_uri):
+    with Connection(amqp_uri) as connection:
+        channel = connection.channel()
+        try:
+            _, count, _ = channel.queue_declare(DEAD_LETTER_QUEUE.name, passive=True)
+        except Exception:
+            return 0
+        return count
+
+
+def broker_restart():
+    subprocess.run(["rabbitmqctl", "stop_app"], check=True, capture_output=True)
+    time.sleep(2)
+    subprocess.run(["rabbitmqctl", "start_app"], check=True, capture_output=True)
+    subprocess.run(["rabbitmqctl", "await_startup"], capture_output=True)
+
+
+class StoreOutage:
+    """Every in-memory store call raises a connection error until ``end()``."""
+
+    def __init__(self):
+        from shared.memory_store import IndexedCollection
+
+        self.cls = IndexedCollection
+        self.saved = {}
+
+    def begin(self):
+        from pymongo.errors import AutoReconnect
+
+        def failing(*args, **kwargs):
+            raise AutoReconnect("store unreachable (injected outage)")
+        for name in ("_iter_documents", "_insert", "_update"):
+            self.saved[name] = getattr(self.cls, name)
+            setattr(self.cls, name, failing)
+
+    def end(self):
+        for name, method in self.saved.items():
+            setattr(self.cls, name, method)
+
+
+def scenario(stack, name, count, timeout):
+    run = f"{name}-{uuid.uuid4().hex[:4]}"
+    dead_before = dead_letter_count(stack.config["AMQP_URI"])
+    if name.startswith("kill:"):
+        service = name.split(":", 1)[1]
+        submitter = run_traffic(stack, count, run, lambda: stack.restart(service))
+    elif name == "store-outage":
+        outage = StoreOutage()
+
+        def fault():
+            outage.begin()
+            eventlet.spawn_after(3, outage.end)
+        submitter = run_traffic(stack, count, run, fault)
+    elif name == "broker-restart":
+        submitter = run_traffic(stack, count, run, lambda: eventlet.spawn(broker_restart))
+    else:
+        raise ValueError(name)
+    report = settle(stack, submitter.accepted, timeout)
+    report.update(scenario=name, sent=count, client_retries=submitter.retries,
+                  dead_lettered=dead_letter_count(stack.config["AMQP_URI"]) - dead_before,
+                  containers_alive=all(stack.alive().values()))
+    report["difference"] = (report["accepted_but_not_stored"] + report["missing_case"]
+                            + report["duplicate_case"] + report["missing_watch"]
+                            + report["duplicate_watch"] + report["dead_lettered"]
+                            + (count - report["accepted"]))
+    return report
+
+
+def print_report(report):
+    print(f"[{report['scenario']}] sent {report['sent']}, accepted {report['accepted']}, "
+          f"stored {report['tickets_stored']}, cases missing/duplicated "
+          f"{report['missing_case']}/{report['duplicate_case']}, watches missing/duplicated "
+          f"{report['missing_watch']}/{report['duplicate_watch']}, dead-lettered {report['dead_lettered']}, "
+          f"client retries {report['client_retries']}, all containers alive {report['containers_alive']} "
+          f"-> difference {report['difference']}", flush=True)
+
+
+def main(argv=None):
+    from bench.harness import scratch_vhost
+
+    parser = argparse.ArgumentParser(description="fault injection against the whole stack")
+    parser.add_argument("--tickets", type=int, default=1000)
+    parser.add_argument("--scenarios", default="kill:intake,kill:routing,kill:followup,kill:notify,"
+                                                "store-outage,broker-restart,malformed")
+    parser.add_argument("--malformed", type=int, default=1000, help="garbage messages per queue")
+    parser.add_argument("--timeout", type=float, default=300)
+    args = parser.parse_args(argv)
+
+    failures = 0
+    reports = []
+    with scratch_vhost("chaos") as amqp_uri:
+        stack = InProcessStack(amqp_uri)
+        stack.start_all()
+        try:
+            for name in args.scenarios.split(","):
+                if name == "malformed":
+                    from bench.garbage import flood
+
+                    report = flood(stack, args.malformed, args.tickets, args.timeout)
+                else:
+                    report = scenario(stack, name, args.tickets, args.timeout)
+                print_report(report)
+                reports.append(report)
+                failures += report["difference"] != 0 or not report["containers_alive"]
+        finally:
+            stack.stop_all()
+    print(json.dumps({"scenarios": reports}, ensure_ascii=False), file=open("bench/results/chaos.json", "w"))
+    print("chaos: all scenarios lost nothing" if not failures else f"chaos: {failures} scenario(s) FAILED")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
