@@ -144,6 +144,7 @@ def run_traffic(stack, count, run, fault=None, fault_after=0.3):
     if not fault_done:
         fault()
     pool.waitall()
+    submitter.session.close()  # keep-alive connections would hold intake's web server open
     return submitter
 
 

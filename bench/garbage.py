@@ -1,0 +1,111 @@
+"""Hypothesis-generated garbage for every queue the services consume.
+
+Used by ``make chaos`` (and its smaller run in ``make test``): JSON of every
+shape, near-miss events carrying the contract's field names with wrong
+values, and undecodable bytes, published to each consumer queue while valid
+tickets flow. Every piece must end in the dead-letter queue.
+"""
+import eventlet
+import requests
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from kombu import Connection
+
+from shared.events import CONTRACT
+
+FIELD_NAMES = sorted({name for schema in CONTRACT.values() for name in schema().fields})
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=8)
+near_misses = st.dictionaries(st.sampled_from(FIELD_NAMES), json_values, min_size=1, max_size=8)
+undecodable = st.binary(min_size=1, max_size=40).filter(lambda b: not _is_json(b)).map(lambda b: ("bytes", b))
+garbage = st.one_of(json_values.map(lambda v: ("json", v)), near_misses.map(lambda v: ("json", v)),
+                    undecodable)
+
+
+def _is_json(raw):
+    import json
+
+    try:
+        json.loads(raw)
+        return True
+    except ValueError:
+        return False
+
+
+def generate(count):
+    found = []
+
+    @settings(max_examples=count, database=None, phases=[Phase.generate], deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(garbage)
+    def collect(item):
+        found.append(item)
+
+    collect()
+    while len(found) < count:  # hypothesis may stop early on a small space
+        found.extend(found[: count - len(found)])
+    return found[:count]
+
+
+def consumer_queues(amqp_uri):
+    """Queues of the vhost that the services consume from (not the dead letters)."""
+    from bench.harness import broker_uris
+    from urllib.parse import quote, urlparse
+
+    _, api = broker_uris()
+    parts = urlparse(api)
+    vhost = urlparse(amqp_uri).path.lstrip("/") or "/"
+    response = requests.get(f"{parts.scheme}://{parts.hostname}:{parts.port}/api/queues/{quote(vhost, safe='')}",
+                            auth=(parts.username, parts.password), timeout=10)
+    response.raise_for_status()
+    return sorted(q["name"] for q in response.json()
+                  if q.get("consumers", 0) > 0 and q["name"].startswith(("evt-", "rpc-", "hotline.inbound")))
+
+
+def publish_garbage(amqp_uri, queues, per_queue):
+    items = generate(per_queue)
+    with Connection(amqp_uri) as connection:
+        producer = connection.Producer()
+        for queue in queues:
+            for kind, value in items:
+                if kind == "bytes":
+                    producer.publish(value, exchange="", routing_key=queue,
+                                     content_type="application/json", content_encoding="binary")
+                else:
+                    producer.publish(value, exchange="", routing_key=queue, serializer="json")
+            eventlet.sleep(0)
+    return len(queues) * per_queue
+
+
+def flood(stack, per_queue, tickets, timeout):
+    """Garbage on every consumer queue while ``tickets`` valid ones flow."""
+    from bench.chaos import dead_letter_count, run_traffic, settle
+
+    import uuid
+
+    amqp_uri = stack.config["AMQP_URI"]
+    dead_before = dead_letter_count(amqp_uri)
+    queues = consumer_queues(amqp_uri)
+    sent_garbage = []
+    run = f"malformed-{uuid.uuid4().hex[:4]}"
+    submitter = run_traffic(stack, tickets, run,
+                            lambda: sent_garbage.append(eventlet.spawn(publish_garbage, amqp_uri, queues, per_queue)))
+    garbage_count = sent_garbage[0].wait()
+    report = settle(stack, submitter.accepted, timeout)
+    deadline = eventlet.hubs.get_hub().clock() + timeout
+    dead = dead_letter_count(amqp_uri) - dead_before
+    while dead < garbage_count and eventlet.hubs.get_hub().clock() < deadline:
+        eventlet.sleep(0.5)
+        dead = dead_letter_count(amqp_uri) - dead_before
+    report.update(scenario="malformed", sent=tickets, client_retries=submitter.retries,
+                  garbage_sent=garbage_count, queues=len(queues), dead_lettered=dead,
+                  containers_alive=all(stack.alive().values()))
+    report["difference"] = (report["accepted_but_not_stored"] + report["missing_case"]
+                            + report["duplicate_case"] + report["missing_watch"]
+                            + report["duplicate_watch"] + (garbage_count - dead)
+                            + (tickets - report["accepted"]))
+    return report
