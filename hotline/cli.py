@@ -92,6 +92,9 @@ def submit(as_json, **fields):
             click.echo(f"  {field}: {'; '.join(map(str, errors))}", err=True)
         sys.exit(2)
     print_ticket(ticket, as_json)
+    if ticket.get("outcome") == "linked" and not as_json:
+        click.echo(f"repeat      recorded as {ticket['received_as']}, linked to this open ticket "
+                   f"(undo: hotline unlink {ticket['received_as']})")
 
 
 @main.command()
@@ -124,6 +127,10 @@ def demo(url, wait):
 
     sys.exit(run_demo(url, wait))
 
+
+from hotline.intake_cli import register as register_intake_commands  # noqa: E402
+
+register_intake_commands(main)
 
 if __name__ == "__main__":
     main()

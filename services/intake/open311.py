@@ -8,6 +8,8 @@ service is a catalogue category and a service request is a ticket, its
 from datetime import datetime, timedelta
 
 CLOSED = ("closed", "answered")
+# History entries that are bookkeeping between services, not news for the citizen.
+QUIET = ("case_opened", "deadline_watched")
 DEFAULT_DAYS = 90
 MAX_ROWS = 1000
 
@@ -106,7 +108,7 @@ def iso(value, zone):
 
 def service_request(ticket, zone, service_names):
     """A ticket (intake's stored view) as an Open311 service request."""
-    history = ticket.get("history") or []
+    history = [h for h in ticket.get("history") or [] if h.get("status") not in QUIET]
     department = ticket.get("department") or {}
     status = ticket.get("status")
     notice = None

@@ -19,6 +19,8 @@ def valid_phone(value):
     compact = re.sub(r"[\s()]", "", value)
     if compact.startswith("+86"):
         compact = compact[3:].lstrip("-")
+    if MOBILE.match(compact.replace("-", "")):  # 138-5321-2345
+        return
     if not any(p.match(compact) for p in (MOBILE, LANDLINE, INTERNATIONAL, SERVICE_NUMBER)):
         raise ValidationError(
             "not a phone number: use a mobile (13812345678), a landline with area code "

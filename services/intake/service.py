@@ -19,14 +19,11 @@ from nameko.messaging import Publisher
 from nameko.rpc import rpc
 from nameko.web.handlers import http
 
-from services.intake import apikeys, domain, knowledge
+from services.intake import apikeys, domain, inbound, knowledge, open311_api, status_view
 from services.intake.catalogue import Catalogue
 from services.intake.duplicates import DuplicateRules, find_master, phone_key
-from services.intake.inbound import INBOUND_EXCHANGE, InboundChannel
-from services.intake.open311_api import Open311Api
 from services.intake.responses import ValidationFailed, json_response
 from services.intake.schemas import load_request
-from services.intake.status_view import StatusView
 from services.intake.store import TicketRepository
 from shared import events
 from shared.city import City, district_names
@@ -52,7 +49,9 @@ def idempotency_key(request, namespace):
     return f"{namespace}:{key}"
 
 
-class IntakeService(StatusView, Open311Api, InboundChannel):
+# The mixins are imported as modules: ``nameko run`` would take any class
+# with entrypoints found in this module's namespace for a service.
+class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.InboundChannel):
     name = "intake"
 
     tickets = Store(TicketRepository)
@@ -61,7 +60,7 @@ class IntakeService(StatusView, Open311Api, InboundChannel):
     catalogue = Catalogue()
     dispatch = EventDispatcher()
     dead_letters = DeadLetters()
-    receipts = Publisher(exchange=INBOUND_EXCHANGE)
+    receipts = Publisher(exchange=inbound.INBOUND_EXCHANGE)
 
     # -- every channel ends here ---------------------------------------------
 
@@ -188,7 +187,8 @@ class IntakeService(StatusView, Open311Api, InboundChannel):
     @rpc
     def list_services(self):
         """The catalogue intake offers: routing's, or the directory file's when routing is down."""
-        return {"source": self.catalogue.source, "services": self.catalogue.entries()}
+        entries = self.catalogue.entries()
+        return {"source": self.catalogue.source, "services": entries}
 
     @rpc
     def ping(self):
