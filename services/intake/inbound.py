@@ -22,7 +22,7 @@ from kombu import Exchange, Queue
 
 from services.intake.apikeys import valid_name
 from services.intake.responses import ValidationFailed
-from services.intake.schemas import InboundSubmission
+from services.intake.schemas import InboundReceipt, InboundSubmission
 from shared.events import utcnow
 from shared.messaging import TRANSIENT_BACKOFF_SECONDS, TRANSIENT_ERRORS
 from shared.rawqueue import consume_raw
@@ -91,11 +91,11 @@ class InboundChannel:
             return
         receipt = {"source_system": source,
                    "external_id": external_id if isinstance(external_id, (str, int)) else None,
-                   "accepted": not errors, "at": utcnow().isoformat()}
+                   "accepted": not errors, "at": utcnow()}
         if errors:
             receipt["errors"] = errors
         else:
             receipt.update(outcome=ticket["outcome"], number=ticket["number"],
                            received_as=ticket["received_as"], status=ticket["status"])
-        self.receipts(receipt, routing_key=f"ticket.receipt.{source}",
+        self.receipts(InboundReceipt().dump(receipt), routing_key=f"ticket.receipt.{source}",
                       correlation_id=properties.get("message_id") or properties.get("correlation_id"))

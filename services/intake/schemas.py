@@ -16,6 +16,8 @@ SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 
 def valid_phone(value):
+    """A mobile (13812345678), a landline with its area code (0532-88886666), an
+    international number with a leading +, or a five-digit service number."""
     compact = re.sub(r"[\s()]", "", value)
     if compact.startswith("+86"):
         compact = compact[3:].lstrip("-")
@@ -37,8 +39,10 @@ class TicketRequest(Schema):
     description = fields.String(load_default="", validate=validate.Length(max=4000))
     caller_name = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=100))
     caller_phone = fields.String(allow_none=True, load_default=None, validate=valid_phone)
-    category = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=64))
-    district = fields.String(allow_none=True, load_default=None)
+    category = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=64),
+                             metadata={"description": "a service code of the catalogue (Open311 services.json)"})
+    district = fields.String(allow_none=True, load_default=None,
+                             metadata={"description": "one of the city's districts, e.g. 市南区"})
     street = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=100))
     address = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=300))
     lat = fields.Float(allow_none=True, load_default=None, validate=validate.Range(-90, 90))
@@ -95,3 +99,22 @@ class InboundSubmission(TicketRequest):
     external_id = fields.String(required=True, validate=validate.Length(min=1, max=128))
     api_key = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
     channel = fields.String(load_default="system", validate=validate.OneOf(CHANNELS))
+
+
+class InboundReceipt(Schema):
+    """The answer to a ticket.submit, routed back with key ticket.receipt.<source_system>.
+
+    ``accepted`` with the ticket ``number`` the citizen can quote (for a
+    repeat of an open ticket, that ticket's; ``received_as`` is this
+    submission's own), or not accepted with ``errors`` by field.
+    """
+
+    source_system = fields.String(required=True)
+    external_id = fields.String(allow_none=True)
+    accepted = fields.Boolean(required=True)
+    at = fields.AwareDateTime(required=True)
+    outcome = fields.String(validate=validate.OneOf(("created", "existing", "linked")))
+    number = fields.String()
+    received_as = fields.String()
+    status = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
