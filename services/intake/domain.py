@@ -15,6 +15,8 @@ def mask_phone(phone):
     if not phone:
         return phone
     digits = re.sub(r"\D", "", phone)
+    if phone.strip().startswith("+86"):  # the country code is not part of the number
+        digits = digits[2:]
     if len(digits) <= 7:
         return "*" * len(digits)
     return f"{digits[:3]}{'*' * (len(digits) - 7)}{digits[-4:]}"
