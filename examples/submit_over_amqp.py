@@ -43,8 +43,11 @@ SAMPLE = {
 MALFORMED = {"description": "路灯不亮", "caller_phone": "call me", "urgency": "whenever", "lat": 123}
 
 
-def submit(amqp_url, submission, source_system, timeout=10.0):
-    """Publish one submission and wait for its receipt; returns the receipt (or None)."""
+def submit(amqp_url, submission, source_system, timeout=10.0, headers=None):
+    """Publish one submission and wait for its receipt; returns the receipt (or None).
+
+    The API key goes in the body (``api_key``) or in a message header of that name.
+    """
     connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
     try:
         channel = connection.channel()
@@ -55,7 +58,7 @@ def submit(amqp_url, submission, source_system, timeout=10.0):
         body = submission if isinstance(submission, bytes) else json.dumps(submission, ensure_ascii=False).encode()
         channel.confirm_delivery()
         channel.basic_publish(EXCHANGE, "ticket.submit", body, pika.BasicProperties(
-            content_type="application/json", delivery_mode=2, message_id=message_id))
+            content_type="application/json", delivery_mode=2, message_id=message_id, headers=headers))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             method, properties, payload = channel.basic_get(receipts, auto_ack=True)

@@ -67,9 +67,7 @@ class InboundChannel:
         ticket = None
         try:
             if not errors:
-                key = payload.get("api_key") or properties["headers"].get("api_key")
-                if self.api_client(key) is None:
-                    errors = {"api_key": ["missing, unknown or revoked: ask the hotline for a key"]}
+                errors = self.source_refusal(source, payload.get("api_key") or properties["headers"].get("api_key"))
             if not errors:
                 ticket = self.accept(payload, schema_cls=InboundSubmission)
         except ValidationFailed as exc:

@@ -102,7 +102,8 @@ class Open311Api:
                 closed = wanted["statuses"][0] == "closed"
             found = self.tickets.search(wanted["numbers"], wanted["categories"], closed,
                                         wanted["start"], wanted["end"], wanted["limit"])
-            return 200, [self.as_service_request(t) for t in found]
+            names = self.service_names()
+            return 200, [self.as_service_request(t, names) for t in found]
         return self.open311(handle)
 
     @http("GET", f"{BASE}/requests/<string:number>.json")
@@ -114,6 +115,20 @@ class Open311Api:
             return 200, [self.as_service_request(ticket)]
         return self.open311(handle)
 
-    def as_service_request(self, ticket):
-        names = {code: entry.get("name") for code, entry in self.services_by_code().items()}
-        return open311.service_request(ticket, city_zone(self.config), names)
+    def service_names(self):
+        return {code: entry.get("name") for code, entry in self.services_by_code().items()}
+
+    def as_service_request(self, ticket, names=None):
+        return open311.service_request(ticket, city_zone(self.config), names or self.service_names())
+
+    @http("GET", "/open311/discovery.json")
+    def open311_discovery(self, request):
+        """Service discovery: where this GeoReport v2 endpoint is and what it speaks."""
+        city = self.config.get("CITY") or {}
+        return json_response(200, {
+            "changeset": "2026-11-26T00:00:00Z",
+            "contact": f"{city.get('name', '')} 12345 hotline".strip(),
+            "key_service": "ask the hotline operators for an API key (hotline apikeys create NAME)",
+            "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2",
+                           "url": request.host_url.rstrip("/") + BASE, "changeset": "2026-11-26T00:00:00Z",
+                           "type": "production", "formats": ["application/json"]}]})

@@ -140,6 +140,19 @@ class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.Inbo
         record = self.tickets.api_key_by_digest(apikeys.digest(key))
         return record["name"] if record else None
 
+    def source_refusal(self, source_system, key):
+        """Errors unless ``key`` is the API key of ``source_system``, else None.
+
+        A system's ids are its own: nobody else may submit under its name (and
+        so learn its tickets by guessing its ids).
+        """
+        client = self.api_client(key)
+        if client is None:
+            return {"api_key": ["missing, unknown or revoked: ask the hotline for a key"]}
+        if client != source_system:
+            return {"source_system": [f"the API key given is {client}'s, not {source_system}'s"]}
+        return None
+
     # -- operators (RPC) -------------------------------------------------------
 
     @rpc(expected_exceptions=ValidationFailed)
@@ -248,6 +261,10 @@ class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.Inbo
             body = json.loads(request.get_data(as_text=True) or "null")
         except ValueError as exc:
             return json_response(400, {"errors": {"_body": [f"not valid JSON: {exc}"]}})
+        if isinstance(body, dict) and body.get("source_system") is not None:
+            refusal = self.source_refusal(body["source_system"], request.headers.get("X-Api-Key"))
+            if refusal:
+                return json_response(403, {"errors": refusal})
         try:
             ticket = self.accept(body, idempotency=idempotency_key(request, "http"))
         except ValidationFailed as exc:

@@ -114,14 +114,29 @@ def test_an_open311_retry_with_the_same_idempotency_key_is_one_request(intake, a
 
 def test_the_same_external_id_twice_is_one_ticket(intake, recorder, web_session):
     seen = recorder(("intake", "ticket_created"))
+    key = {"X-Api-Key": intake[1].create_api_key("police-110")["key"]}
     body = dict(WATER, source_system="police-110", external_id="110-20261126-0042")
-    first = web_session.post("/tickets", json=body)
-    again = web_session.post("/tickets", json=dict(body, title="changed on retry"))
+    first = web_session.post("/tickets", json=body, headers=key)
+    again = web_session.post("/tickets", json=dict(body, title="changed on retry"), headers=key)
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["number"] == again.json()["number"] and again.json()["outcome"] == "existing"
     time.sleep(0.3)
     assert len(seen.wait_for("intake", "ticket_created")) == 1
     assert intake[0].tickets.count_documents({}) == 1
+    # Nobody else may use police-110's ids (and so read its tickets).
+    intake[1].create_api_key("city-app")
+    assert web_session.post("/tickets", json=body).status_code == 403
+    other = web_session.post("/tickets", json=body, headers={"X-Api-Key": intake[1].create_api_key("web")["key"]})
+    assert other.status_code == 403 and "police-110" in other.json()["errors"]["source_system"][0]
+
+
+def test_a_web_form_retry_with_the_same_idempotency_key_is_one_ticket(intake, web_session):
+    headers = {"Idempotency-Key": "b7e3a1d2-form-1"}
+    first = web_session.post("/tickets", json=WATER, headers=headers)
+    again = web_session.post("/tickets", json=dict(WATER, caller_phone="15900000000"), headers=headers)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["outcome"] == "existing" and again.json()["number"] == first.json()["number"]
+    assert web_session.post("/tickets", json=WATER, headers={"Idempotency-Key": "x" * 201}).status_code == 400
 
 
 def test_a_repeat_is_linked_not_dispatched_and_can_be_unlinked(intake, recorder):
@@ -266,5 +281,11 @@ def test_another_system_submits_over_plain_amqp_and_gets_receipts(intake, rabbit
     assert "not UTF-8" in dead_letters(1)[0]["reason"]                     # ...but not lost
     no_key = submit(url, dict(SAMPLE, source_system="city-app", external_id="APP-3"), "city-app")
     assert no_key["errors"] == {"api_key": ["missing, unknown or revoked: ask the hotline for a key"]}
+    in_header = submit(url, dict(SAMPLE, source_system="city-app", external_id="APP-4", title="路灯又坏了",
+                                 caller_phone="13906390000"), "city-app", headers={"api_key": key})
+    assert in_header["accepted"] and in_header["outcome"] == "created"
+    proxy.create_api_key("police-110")
+    spoofed = submit(url, dict(SAMPLE, source_system="police-110", external_id="APP-1", api_key=key), "police-110")
+    assert "source_system" in spoofed["errors"]
     assert proxy.ping() == "intake"
-    assert tickets.tickets.count_documents({}) == 1
+    assert tickets.tickets.count_documents({}) == 2
