@@ -9,7 +9,8 @@ scripts (see ``shingles``). A request repeats an open ticket when
   7 days.
 
 The store fetches the candidates with indexed queries (caller phone +
-received time; category + received time); the distance is checked here.
+received time; category + latitude band + received time, within the
+``bounding_box``); the exact distance is checked here.
 """
 import math
 import re
@@ -100,6 +101,13 @@ def distance_m(lat1, lng1, lat2, lng2):
     dp, dl = p2 - p1, math.radians(lng2 - lng1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * 6371008.8 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def bounding_box(lat, lng, metres):
+    """``(lat_min, lat_max, lng_min, lng_max)`` around a point, a little generous."""
+    dlat = metres / 111_000.0
+    dlng = metres / (111_000.0 * max(0.01, math.cos(math.radians(lat))))
+    return lat - dlat, lat + dlat, lng - dlng, lng + dlng
 
 
 def find_master(request, now, by_caller, by_place, rules):

@@ -21,7 +21,7 @@ from nameko.web.handlers import http
 
 from services.intake import apikeys, domain, inbound, knowledge, open311_api, status_view
 from services.intake.catalogue import Catalogue
-from services.intake.duplicates import DuplicateRules, find_master, phone_key
+from services.intake.duplicates import DuplicateRules, bounding_box, find_master, phone_key
 from services.intake.responses import ValidationFailed, json_response
 from services.intake.schemas import load_request
 from services.intake.store import TicketRepository
@@ -95,9 +95,10 @@ class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.Inbo
                 entry_id=answer_with["id"], answered_by=operator, answered_at=now)
         else:
             rules = DuplicateRules.from_config(self.config.get("INTAKE"))
+            box = bounding_box(valid["lat"], valid["lng"], rules.place_meters) if valid["lat"] is not None else None
             master, reason = find_master(
                 valid, now, self.tickets.recent_by_caller(key, now - rules.caller_window),
-                self.tickets.recent_in_category(valid["category"], now - rules.place_window), rules)
+                self.tickets.recent_nearby(valid["category"], box, now - rules.place_window), rules)
             if master:
                 domain.linked(ticket, master, reason, now)
                 outcome, event = "linked", events.new_event(

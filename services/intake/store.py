@@ -32,7 +32,7 @@ class TicketRepository:
                                   partialFilterExpression={"idempotency_key": {"$exists": True}})
         # Candidates for duplicates: the caller's recent tickets, the category's recent tickets.
         self.tickets.create_index([("caller.phone_key", ASCENDING), ("received_at", DESCENDING)])
-        self.tickets.create_index([("category", ASCENDING), ("received_at", DESCENDING)])
+        self.tickets.create_index([("category", ASCENDING), ("lat", ASCENDING), ("received_at", DESCENDING)])
         self.tickets.create_index("received_at")  # Open311 GET requests.json by date
         self.tickets.create_index("linked_to", sparse=True)
         self.outbox.ensure_indexes()
@@ -86,11 +86,15 @@ class TicketRepository:
             {"caller.phone_key": phone_key, "received_at": {"$gte": since}, "status": {"$nin": NOT_OPEN}},
             {"outbox": 0, "applied_events": 0, "history": 0}).sort("received_at", DESCENDING).limit(limit))
 
-    def recent_in_category(self, category, since, limit=200):
-        if not category:
+    def recent_nearby(self, category, box, since, limit=200):
+        """Open tickets of ``category`` inside ``box`` (lat/lng min/max) since ``since``."""
+        if not category or box is None:
             return []
+        lat_min, lat_max, lng_min, lng_max = box
         return list(self.tickets.find(
-            {"category": category, "received_at": {"$gte": since}, "status": {"$nin": NOT_OPEN}},
+            {"category": category, "lat": {"$gte": lat_min, "$lte": lat_max},
+             "lng": {"$gte": lng_min, "$lte": lng_max},
+             "received_at": {"$gte": since}, "status": {"$nin": NOT_OPEN}},
             {"outbox": 0, "applied_events": 0, "history": 0}).sort("received_at", DESCENDING).limit(limit))
 
     def linked_to(self, number):

@@ -81,6 +81,17 @@ def test_too_far_or_another_category_is_not_a_repeat(other):
     assert find_master(request, NOW, [], [ticket("QD-2", WATER, **other)], DuplicateRules())[0] is None
 
 
+def test_the_box_the_store_searches_holds_every_point_within_the_radius():
+    from services.intake.duplicates import bounding_box
+
+    lat_min, lat_max, lng_min, lng_max = bounding_box(36.1, 120.4, 100)
+    for lat, lng in [(36.1009, 120.4), (36.1, 120.4011), (36.0991, 120.3989)]:
+        if distance_m(36.1, 120.4, lat, lng) <= 100:
+            assert lat_min <= lat <= lat_max and lng_min <= lng <= lng_max
+    assert distance_m(36.1, 120.4, lat_max, 120.4) > 100  # but not much more
+    assert distance_m(36.1, 120.4, lat_max, 120.4) < 110
+
+
 def test_the_place_rule_needs_a_week_at_most():
     request = dict(WATER_AGAIN, **place(36.1000, 120.4000))
     old = ticket("QD-2", WATER, hours_ago=24 * 8, **place(36.1000, 120.4000))
