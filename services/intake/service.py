@@ -83,31 +83,10 @@ class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.Inbo
             return self.outcome("existing", existing)
 
         now = events.utcnow()
-        key = phone_key(valid["caller_phone"])
-        ticket = domain.new_ticket(self.new_number(now), valid, now, key)
+        ticket = domain.new_ticket(self.new_number(now), valid, now, phone_key(valid["caller_phone"]))
         if idempotency:
             ticket["idempotency_key"] = idempotency
-        if answer_with:
-            domain.answered(ticket, answer_with, operator, now)
-            outcome, event = "answered", events.new_event(
-                events.TicketAnswered, number=ticket["number"], title=ticket["title"],
-                category=ticket["category"], district=ticket["district"], channel=ticket["channel"],
-                entry_id=answer_with["id"], answered_by=operator, answered_at=now)
-        else:
-            rules = DuplicateRules.from_config(self.config.get("INTAKE"))
-            box = bounding_box(valid["lat"], valid["lng"], rules.place_meters) if valid["lat"] is not None else None
-            master, reason = find_master(
-                valid, now, self.tickets.recent_by_caller(key, now - rules.caller_window),
-                self.tickets.recent_nearby(valid["category"], box, now - rules.place_window), rules)
-            if master:
-                domain.linked(ticket, master, reason, now)
-                outcome, event = "linked", events.new_event(
-                    events.TicketLinked, number=ticket["number"], linked_to=master["number"],
-                    reason=reason, category=ticket["category"], district=ticket["district"],
-                    channel=ticket["channel"], linked_at=now)
-            else:
-                outcome, event = "created", events.new_event(
-                    events.TicketCreated, **domain.ticket_created_body(ticket))
+        outcome, event = self.settle(ticket, valid, now, answer_with, operator)
         doc = self.tickets.add(ticket, [outboxed(EVENT_TYPES[outcome], event)])
         if doc is None:  # the same request, accepted a moment ago by another worker
             return self.outcome("existing", self.tickets.find_existing(source, idempotency))
@@ -115,6 +94,27 @@ class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.Inbo
         log.info("ticket %s received by %s: %s%s", ticket["number"], valid["channel"], outcome,
                  f" to {ticket['linked_to']}" if outcome == "linked" else "")
         return self.outcome(outcome, ticket)
+
+    def settle(self, ticket, valid, now, answer_with, operator):
+        """Answered on the call, a repeat of an open ticket, or new: ``(outcome, event)``."""
+        if answer_with:
+            domain.answered(ticket, answer_with, operator, now)
+            return "answered", events.new_event(
+                events.TicketAnswered, number=ticket["number"], title=ticket["title"],
+                category=ticket["category"], district=ticket["district"], channel=ticket["channel"],
+                entry_id=answer_with["id"], answered_by=operator, answered_at=now)
+        rules = DuplicateRules.from_config(self.config.get("INTAKE"))
+        box = bounding_box(valid["lat"], valid["lng"], rules.place_meters) if valid["lat"] is not None else None
+        master, reason = find_master(
+            valid, now, self.tickets.recent_by_caller(ticket["caller"]["phone_key"], now - rules.caller_window),
+            self.tickets.recent_nearby(valid["category"], box, now - rules.place_window), rules)
+        if master:
+            domain.linked(ticket, master, reason, now)
+            return "linked", events.new_event(
+                events.TicketLinked, number=ticket["number"], linked_to=master["number"], reason=reason,
+                category=ticket["category"], district=ticket["district"], channel=ticket["channel"],
+                linked_at=now)
+        return "created", events.new_event(events.TicketCreated, **domain.ticket_created_body(ticket))
 
     def new_number(self, now):
         city = self.config.get("CITY") or {}
