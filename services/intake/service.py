@@ -224,6 +224,8 @@ class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.Inbo
 
     @rpc
     def revoke_api_key(self, name):
+        if not apikeys.valid_name(name):
+            return False
         revoked = self.tickets.revoke_api_key(name, events.utcnow())
         if revoked:
             log.info("API key of %s revoked", name)
@@ -246,10 +248,12 @@ class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.Inbo
             raise ValidationFailed({"entries": [str(exc)]}) from None
         return self.tickets.put_knowledge(clean)
 
-    @rpc
+    @rpc(expected_exceptions=ValidationFailed)
     def search_knowledge(self, query, limit=5):
         if not isinstance(query, str):
-            return []
+            raise ValidationFailed({"query": ["the caller's question, as text"]})
+        if not isinstance(limit, int) or isinstance(limit, bool):
+            raise ValidationFailed({"limit": ["a whole number"]})
         candidates = self.tickets.knowledge_candidates(knowledge.query_terms(query))
         found = knowledge.rank(query, candidates, limit=max(1, min(int(limit), 50)))
         return [{k: v for k, v in item.items() if k != "terms"} for item in found]

@@ -32,11 +32,26 @@ requests = st.one_of(
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 
 
+class Intake:
+    """The RPC proxy, safe for hypothesis to print (it looks up ``_repr_pretty_``)."""
+
+    def __init__(self, proxy):
+        self._proxy = proxy
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._proxy, name)
+
+    def __repr__(self):
+        return "<intake RPC>"
+
+
 @pytest.fixture
 def intake(start_service, service_config):
     start_service(IntakeService)
     with ServiceRpcProxy("intake", service_config) as proxy:
-        yield proxy
+        yield Intake(proxy)
 
 
 @FUZZ
@@ -125,3 +140,20 @@ def test_every_inbound_message_ends_in_a_receipt_or_the_dead_letters(intake, rab
     assert len(accepted) + len(letters) == len(sent)
     assert all(letter["origin"] == "inbound.ticket_submit" and letter["reason"] for letter in letters)
     assert intake.ping() == "intake"
+
+
+ARITY = {"answer_ticket": 2, "unlink_ticket": 1, "get_ticket": 1, "get_citizen_contact": 1,
+         "create_api_key": 1, "revoke_api_key": 1, "import_knowledge": 1, "search_knowledge": 2}
+calls = st.sampled_from(sorted(ARITY)).flatmap(
+    lambda method: st.tuples(st.just(method), st.lists(json_values, min_size=ARITY[method], max_size=ARITY[method])))
+
+
+@FUZZ
+@given(call=calls)
+def test_every_rpc_answers_or_refuses_by_field(intake, call):
+    method, args = call
+    try:
+        getattr(intake, method)(*args)
+    except RemoteError as exc:
+        assert exc.exc_type == "ValidationFailed", exc
+        assert isinstance(json.loads(exc.value), dict)
