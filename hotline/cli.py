@@ -44,6 +44,10 @@ def print_ticket(ticket, as_json=False):
         click.echo(f"reply by    {local_time(ticket.get('deadline'), zone)}")
     else:
         click.echo("department  (not yet assigned)")
+    if ticket.get("linked_to"):
+        click.echo(f"repeat of   {ticket['linked_to']} (handled with it)")
+    if ticket.get("linked"):
+        click.echo(f"repeats     {', '.join(ticket['linked'])}")
     for entry in ticket.get("history", []):
         click.echo(f"  {local_time(entry['at'], zone)}  {entry['status']:<18} {entry.get('note', '')}")
 

@@ -1,9 +1,10 @@
 """The service catalogue intake offers (Open311 services, category checks).
 
 routing owns the dispatch catalogue and serves it by RPC (``get_catalogue``).
-Intake asks for it, keeps it for ``catalogue_ttl`` seconds, and when routing
-does not answer falls back to the catalogue in the city's directory file, so
-intake keeps taking requests while routing is down.
+Intake asks for it when it starts, keeps it for ``catalogue_ttl`` seconds
+and then asks again in the background; when routing does not answer it falls
+back to the catalogue in the city's directory file (and asks again after 30
+s), so intake keeps taking requests, without waiting, while routing is down.
 """
 import logging
 import time
@@ -38,6 +39,7 @@ class Catalogue(DependencyProvider):
         self.rpc_config = {"AMQP_URI": config["AMQP_URI"], "serializer": "json"}
         self.fallback = from_directory(load_city(config))
         self.cached, self.fetched_at, self.source = None, 0.0, None
+        self.refreshing = False
         self.lock = Semaphore()
 
     def fetch(self):
@@ -54,14 +56,31 @@ class Catalogue(DependencyProvider):
                         type(exc).__name__, exc)
             return self.fallback, "directory file"
 
-    def entries(self):
+    def start(self):
+        self.container.spawn_managed_thread(self.first_fetch, identifier="catalogue.first_fetch")
+
+    def first_fetch(self):
         with self.lock:
-            # The file's catalogue is a stopgap: ask routing again sooner.
-            ttl = self.ttl if self.source == "routing" else min(self.ttl, 30.0)
-            if self.cached is None or time.monotonic() - self.fetched_at > ttl:
-                self.cached, self.source = self.fetch()
-                self.fetched_at = time.monotonic()
+            if self.cached is None:
+                self.refresh()
+
+    def refresh(self):
+        entries, source = self.fetch()
+        self.cached, self.source, self.fetched_at = entries, source, time.monotonic()
+        self.refreshing = False
+
+    def entries(self):
+        """The catalogue now; a stale one is refreshed in the background, so no
+        request waits for routing except the very first, before ``start`` has it."""
+        if self.cached is None:
+            self.first_fetch()
             return self.cached
+        # The file's catalogue is a stopgap: ask routing again sooner.
+        ttl = self.ttl if self.source == "routing" else min(self.ttl, 30.0)
+        if time.monotonic() - self.fetched_at > ttl and not self.refreshing:
+            self.refreshing = True
+            self.container.spawn_managed_thread(self.refresh, identifier="catalogue.refresh")
+        return self.cached
 
     def get_dependency(self, worker_ctx):
         return self
