@@ -47,3 +47,7 @@ test-stack: install
 
 clean:
 	rm -rf $(VENV) *.egg-info
+
+# Rewrite docs/schemas (JSON Schema of every event and of AMQP inbound) after changing the contract.
+schemas: install
+	$(PY) -m hotline.schemas docs/schemas

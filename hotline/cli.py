@@ -44,6 +44,10 @@ def print_ticket(ticket, as_json=False):
         click.echo(f"reply by    {local_time(ticket.get('deadline'), zone)}")
     else:
         click.echo("department  (not yet assigned)")
+    if ticket.get("linked_to"):
+        click.echo(f"repeat of   {ticket['linked_to']} (handled with it)")
+    if ticket.get("linked"):
+        click.echo(f"repeats     {', '.join(ticket['linked'])}")
     for entry in ticket.get("history", []):
         click.echo(f"  {local_time(entry['at'], zone)}  {entry['status']:<18} {entry.get('note', '')}")
 
@@ -92,6 +96,9 @@ def submit(as_json, **fields):
             click.echo(f"  {field}: {'; '.join(map(str, errors))}", err=True)
         sys.exit(2)
     print_ticket(ticket, as_json)
+    if ticket.get("outcome") == "linked" and not as_json:
+        click.echo(f"repeat      recorded as {ticket['received_as']}, linked to this open ticket "
+                   f"(undo: hotline unlink {ticket['received_as']})")
 
 
 @main.command()
@@ -128,6 +135,9 @@ def demo(url, wait):
 from hotline.followup_cli import case, scorecard  # noqa: E402
 main.add_command(case)
 main.add_command(scorecard)
+from hotline.intake_cli import register as register_intake_commands  # noqa: E402
+
+register_intake_commands(main)
 
 if __name__ == "__main__":
     main()

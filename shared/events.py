@@ -294,3 +294,38 @@ def new_event(schema_cls, **body):
     })
     schema.load(payload)
     return payload
+
+
+# -- intake: requests that are not dispatched ------------------------------
+
+class TicketAnswered(Envelope):
+    """An operator answered the request on the call from the knowledge base (直接答复)."""
+
+    source, event_type = "intake", "ticket_answered"
+
+    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    title = fields.String(required=True)
+    category = fields.String(allow_none=True, load_default=None)
+    district = fields.String(allow_none=True, load_default=None)
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    entry_id = fields.String(required=True)
+    answered_by = fields.String(allow_none=True, load_default=None)
+    answered_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+
+
+class TicketLinked(Envelope):
+    """A request repeats an open ticket (合并工单) and is handled with it, not dispatched."""
+
+    source, event_type = "intake", "ticket_linked"
+
+    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    linked_to = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    reason = fields.String(load_default="")
+    category = fields.String(allow_none=True, load_default=None)
+    district = fields.String(allow_none=True, load_default=None)
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    linked_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+
+
+CONTRACT.update({(schema.source, schema.event_type): schema
+                 for schema in (TicketAnswered, TicketLinked)})

@@ -15,6 +15,8 @@ def mask_phone(phone):
     if not phone:
         return phone
     digits = re.sub(r"\D", "", phone)
+    if phone.strip().startswith("+86"):  # the country code is not part of the number
+        digits = digits[2:]
     if len(digits) <= 7:
         return "*" * len(digits)
     return f"{digits[:3]}{'*' * (len(digits) - 7)}{digits[-4:]}"
@@ -34,18 +36,49 @@ TICKET_FIELDS = ("title", "description", "category", "district", "street", "addr
                  "lat", "lng", "urgency", "channel")
 
 
-def new_ticket(number, request, received_at):
-    """The ticket as intake stores it, from a validated request."""
+def new_ticket(number, request, received_at, phone_key=None):
+    """The ticket as intake stores it, from a validated request.
+
+    ``source`` (another system's id for it) is present only when given, so a
+    unique index over it skips the tickets that have none.
+    """
     ticket = {field: request.get(field) for field in TICKET_FIELDS}
     ticket.update(
         number=number,
-        caller={"name": request.get("caller_name"), "phone": request.get("caller_phone")},
+        caller={"name": request.get("caller_name"), "phone": request.get("caller_phone"),
+                "email": request.get("caller_email"), "phone_key": phone_key},
+        media_url=request.get("media_url"),
         received_at=received_at,
         updated_at=received_at,
         status="received",
         history=[{"at": received_at, "status": "received", "note": f"received by {request.get('channel')}"}],
     )
+    if request.get("source_system"):
+        ticket["source"] = {"system": request["source_system"], "id": request["external_id"]}
     return ticket
+
+
+def linked(ticket, master, reason, at):
+    """``ticket`` repeats ``master``: it waits with it instead of being dispatched."""
+    ticket.update(status="linked", linked_to=master["number"], link_reason=reason)
+    ticket["history"].append({"at": at, "status": "linked",
+                              "note": f"repeats open ticket {master['number']}: {reason}"})
+    return ticket
+
+
+def answered(ticket, entry, operator, at):
+    """Closed on the call with an answer from the knowledge base (直接答复)."""
+    ticket.update(status="answered", reply=entry["answer"], closed_at=at, updated_at=at,
+                  answer={"entry_id": entry["id"], "question": entry["question"], "by": operator})
+    ticket["history"].append({"at": at, "status": "answered",
+                              "note": f"answered directly from {entry['id']} by {operator or 'an operator'}"})
+    return ticket
+
+
+def contact(ticket):
+    """The caller in full, for the services that must reach them (notify)."""
+    caller = ticket.get("caller") or {}
+    return {"name": caller.get("name"), "phone": caller.get("phone"), "email": caller.get("email")}
 
 
 def ticket_created_body(ticket):
@@ -76,5 +109,11 @@ def public_view(ticket):
         case_opened=bool(ticket.get("case_opened_at")),
         deadline_watched=bool(ticket.get("watched_at")),
         history=ticket.get("history", []),
+        media_url=ticket.get("media_url"),
+        source=ticket.get("source"),
+        linked_to=ticket.get("linked_to"),
+        reply=ticket.get("reply"),
+        answer=ticket.get("answer"),
+        closed_at=ticket.get("closed_at"),
     )
     return view

@@ -1,97 +1,214 @@
 """intake: the hotline's front door.
 
-RPC ``submit_ticket`` and HTTP ``POST /tickets`` validate a request, give it
-a number, store it and publish ``ticket_created``. ``get_ticket`` / ``GET
-/tickets/<number>`` answer from intake's own status view, kept current from
-the other services' events, so status works even when they are down.
+Every channel ends in ``accept``: validate, return the ticket accepted before
+for the same source id or idempotency key, link a repeat of an open ticket
+(合并工单) instead of dispatching it, or number, store and publish a new
+ticket (``ticket_created``). Operators use RPC (and the ``hotline`` CLI),
+web forms ``POST /tickets``, Open311 clients ``/open311/v2/`` (``open311_api``),
+other government systems the AMQP exchange ``hotline.inbound`` (``inbound``).
+Status answers from intake's own view, kept from the other services' events
+(``status_view``), so it works even when they are down.
 """
 import json
 import logging
-from zoneinfo import ZoneInfo
 
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher
+from nameko.messaging import Publisher
 from nameko.web.handlers import http
 
-from services.intake import domain
+from services.intake import apikeys, domain, inbound, keys_knowledge, open311_api, status_view
+from services.intake.catalogue import Catalogue
+from services.intake.duplicates import DuplicateRules, bounding_box, find_master, phone_key
+from services.intake.responses import ValidationFailed, json_response
 from services.intake.schemas import load_request
 from services.intake.store import TicketRepository
 from shared import events
 from shared.city import City, district_names
-from shared.messaging import DeadLetters, consumes, event_handler, rpc
-from shared.mongo import Store
+from shared.config import city_zone
 from shared.jsonable import jsonable
+from shared.messaging import DeadLetters, rpc
+from shared.mongo import Store
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every
 
 log = logging.getLogger(__name__)
 
-
-class ValidationFailed(Exception):
-    """The request breaks the rules at the door.
-
-    The message is JSON mapping each field to its errors, so RPC clients (who
-    see it as ``RemoteError.value``) can read it back.
-    """
-
-    def __init__(self, errors):
-        super().__init__(json.dumps(errors, ensure_ascii=False))
-        self.errors = errors
+EVENT_TYPES = {"created": "ticket_created", "linked": "ticket_linked", "answered": "ticket_answered"}
 
 
-def as_json(value):
-    return json.dumps(value, ensure_ascii=False, default=str)
+def idempotency_key(request, namespace):
+    """``Idempotency-Key`` header as a stored key, or ValidationFailed."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not 1 <= len(key) <= 200 or not key.isprintable():
+        raise ValidationFailed({"Idempotency-Key": ["1 to 200 printable characters"]})
+    return f"{namespace}:{key}"
 
 
-def json_response(status, body):
-    return status, {"Content-Type": "application/json; charset=utf-8"}, as_json(body)
-
-
-class IntakeService:
+# The mixins are imported as modules: ``nameko run`` would take any class
+# with entrypoints found in this module's namespace for a service.
+class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.InboundChannel,
+                    keys_knowledge.KeysAndKnowledge):
     name = "intake"
 
     tickets = Store(TicketRepository)
     city = City()
     config = Config()
+    catalogue = Catalogue()
     dispatch = EventDispatcher()
     dead_letters = DeadLetters()
+    receipts = Publisher(exchange=inbound.INBOUND_EXCHANGE)
 
-    # -- submitting ---------------------------------------------------------
+    # -- every channel ends here ---------------------------------------------
 
-    @rpc(expected_exceptions=ValidationFailed)
-    def submit_ticket(self, request):
-        """Validate, number, store and publish a ticket; returns its public view.
+    def accept(self, data, schema_cls=None, idempotency=None, answer_with=None, operator=None):
+        """Validate and take in a request; the view of the ticket the caller quotes.
 
-        Raises ``ValidationFailed`` with the errors by field.
+        The view carries ``outcome`` -- ``created``, ``existing`` (accepted
+        before), ``linked`` (repeats an open ticket, whose number it shows) or
+        ``answered`` -- and ``received_as``, the number this request was
+        stored under.
         """
         try:
-            valid = load_request(request, district_names(self.city))
+            valid = load_request(data, district_names(self.city), self.category_codes(), schema_cls)
         except ValidationError as exc:
             raise ValidationFailed(exc.messages) from None
-        city = self.config.get("CITY") or {}
-        received_at = events.utcnow()
-        local_day = received_at.astimezone(ZoneInfo(city.get("timezone", "Asia/Shanghai"))).date()
-        prefix = city.get("ticket_prefix", "QD")
-        number = domain.format_number(
-            prefix, local_day, self.tickets.next_sequence(f"{prefix}-{local_day:%Y%m%d}"))
-        ticket = domain.new_ticket(number, valid, received_at)
-        created = events.new_event(events.TicketCreated, **domain.ticket_created_body(ticket))
-        doc = self.tickets.add(ticket, [outboxed("ticket_created", created)])
+        source = {"system": valid["source_system"], "id": valid["external_id"]} \
+            if valid["source_system"] else None
+        existing = self.tickets.find_existing(source, idempotency)
+        if existing:
+            return self.outcome("existing", existing)
+
+        now = events.utcnow()
+        ticket = domain.new_ticket(self.new_number(now), valid, now, phone_key(valid["caller_phone"]))
+        if idempotency:
+            ticket["idempotency_key"] = idempotency
+        outcome, event = self.settle(ticket, valid, now, answer_with, operator)
+        doc = self.tickets.add(ticket, [outboxed(EVENT_TYPES[outcome], event)])
+        if doc is None:  # the same request, accepted a moment ago by another worker
+            return self.outcome("existing", self.tickets.find_existing(source, idempotency))
         publish_saved(self.tickets.outbox, self.dispatch, doc["_id"])
-        log.info("ticket %s received by %s", number, valid["channel"])
-        return jsonable(domain.public_view(ticket))
+        log.info("ticket %s received by %s: %s%s", ticket["number"], valid["channel"], outcome,
+                 f" to {ticket['linked_to']}" if outcome == "linked" else "")
+        return self.outcome(outcome, ticket)
+
+    def settle(self, ticket, valid, now, answer_with, operator):
+        """Answered on the call, a repeat of an open ticket, or new: ``(outcome, event)``."""
+        if answer_with:
+            domain.answered(ticket, answer_with, operator, now)
+            return "answered", events.new_event(
+                events.TicketAnswered, number=ticket["number"], title=ticket["title"],
+                category=ticket["category"], district=ticket["district"], channel=ticket["channel"],
+                entry_id=answer_with["id"], answered_by=operator, answered_at=now)
+        rules = DuplicateRules.from_config(self.config.get("INTAKE"))
+        box = bounding_box(valid["lat"], valid["lng"], rules.place_meters) if valid["lat"] is not None else None
+        master, reason = find_master(
+            valid, now, self.tickets.recent_by_caller(ticket["caller"]["phone_key"], now - rules.caller_window),
+            self.tickets.recent_nearby(valid["category"], box, now - rules.place_window), rules)
+        if master:
+            domain.linked(ticket, master, reason, now)
+            return "linked", events.new_event(
+                events.TicketLinked, number=ticket["number"], linked_to=master["number"], reason=reason,
+                category=ticket["category"], district=ticket["district"], channel=ticket["channel"],
+                linked_at=now)
+        return "created", events.new_event(events.TicketCreated, **domain.ticket_created_body(ticket))
+
+    def new_number(self, now):
+        city = self.config.get("CITY") or {}
+        local_day = now.astimezone(city_zone(self.config)).date()
+        prefix = city.get("ticket_prefix", "QD")
+        return domain.format_number(prefix, local_day, self.tickets.next_sequence(f"{prefix}-{local_day:%Y%m%d}"))
+
+    def outcome(self, outcome, ticket):
+        quoted = ticket
+        if ticket.get("linked_to"):
+            quoted = self.tickets.get(ticket["linked_to"]) or ticket
+        return dict(self.view(quoted), outcome=outcome, received_as=ticket["number"])
+
+    def view(self, ticket):
+        return dict(jsonable(domain.public_view(ticket)), linked=self.tickets.linked_to(ticket["number"]))
+
+    def category_codes(self):
+        return [entry["code"] for entry in self.catalogue.entries()]
+
+    def api_client(self, key):
+        """The name of the client an API key belongs to, or None."""
+        if not isinstance(key, str) or not key:
+            return None
+        record = self.tickets.api_key_by_digest(apikeys.digest(key))
+        return record["name"] if record else None
+
+    def source_refusal(self, source_system, key):
+        """Errors unless ``key`` is the API key of ``source_system``, else None.
+
+        A system's ids are its own: nobody else may submit under its name (and
+        so learn its tickets by guessing its ids).
+        """
+        client = self.api_client(key)
+        if client is None:
+            return {"api_key": ["missing, unknown or revoked: ask the hotline for a key"]}
+        if client != source_system:
+            return {"source_system": [f"the API key given is {client}'s, not {source_system}'s"]}
+        return None
+
+    # -- operators (RPC) -------------------------------------------------------
+
+    @rpc(expected_exceptions=ValidationFailed)
+    def submit_ticket(self, request, idempotency_key=None):
+        """Take in a request; see ``accept``. Raises ``ValidationFailed`` by field."""
+        return self.accept(request, idempotency=f"rpc:{idempotency_key}" if idempotency_key else None)
+
+    @rpc(expected_exceptions=ValidationFailed)
+    def answer_ticket(self, request, entry_id, operator=None):
+        """Record a request answered on the call from knowledge entry ``entry_id``; not dispatched."""
+        entry = self.tickets.knowledge_entry(entry_id) if isinstance(entry_id, str) else None
+        if entry is None:
+            raise ValidationFailed({"entry_id": [f"no knowledge entry {entry_id!r}"]})
+        return self.accept(request, answer_with=entry, operator=operator)
 
     @rpc
     def get_ticket(self, number):
-        ticket = self.tickets.get(number)
-        return jsonable(domain.public_view(ticket)) if ticket else None
+        ticket = self.tickets.get(number) if isinstance(number, str) else None
+        return self.view(ticket) if ticket else None
+
+    @rpc(expected_exceptions=ValidationFailed)
+    def unlink_ticket(self, number, operator=None):
+        """A false match: the linked ticket becomes a ticket of its own and is dispatched."""
+        ticket = self.tickets.get(number) if isinstance(number, str) else None
+        if ticket is None or ticket.get("status") != "linked":
+            raise ValidationFailed({"number": [f"{number} is not a ticket linked to another"]})
+        now = events.utcnow()
+        ticket.update(status="received")
+        created = events.new_event(events.TicketCreated, **domain.ticket_created_body(ticket))
+        doc = self.tickets.unlink(number, {"at": now, "status": "unlinked", "note":
+                                           f"not a repeat of {ticket['linked_to']} ({operator or 'an operator'})"},
+                                  [outboxed("ticket_created", created)])
+        if doc is None:
+            raise ValidationFailed({"number": [f"{number} was unlinked already"]})
+        publish_saved(self.tickets.outbox, self.dispatch, doc["_id"])
+        log.info("ticket %s unlinked from %s and sent for dispatch", number, ticket["linked_to"])
+        return self.view(self.tickets.get(number))
+
+    @rpc
+    def get_citizen_contact(self, number):
+        """The caller's name, phone and email, for notify to reach them; None if unknown."""
+        ticket = self.tickets.get(number) if isinstance(number, str) else None
+        return domain.contact(ticket) if ticket else None
+
+    @rpc
+    def list_services(self):
+        """The catalogue intake offers: routing's, or the directory file's when routing is down."""
+        entries = self.catalogue.entries()
+        return {"source": self.catalogue.source, "services": entries}
 
     @rpc
     def ping(self):
         return "intake"
 
-    # -- HTTP ---------------------------------------------------------------
+    # -- HTTP ----------------------------------------------------------------
 
     @http("POST", "/tickets")
     def http_submit(self, request):
@@ -99,10 +216,15 @@ class IntakeService:
             body = json.loads(request.get_data(as_text=True) or "null")
         except ValueError as exc:
             return json_response(400, {"errors": {"_body": [f"not valid JSON: {exc}"]}})
+        if isinstance(body, dict) and body.get("source_system") is not None:
+            refusal = self.source_refusal(body["source_system"], request.headers.get("X-Api-Key"))
+            if refusal:
+                return json_response(403, {"errors": refusal})
         try:
-            return json_response(201, self.submit_ticket(body))
+            ticket = self.accept(body, idempotency=idempotency_key(request, "http"))
         except ValidationFailed as exc:
             return json_response(400, {"errors": exc.errors})
+        return json_response(201 if ticket["outcome"] == "created" else 200, ticket)
 
     @http("GET", "/tickets/<string:number>")
     def http_status(self, request, number):
@@ -115,48 +237,8 @@ class IntakeService:
     def http_health(self, request):
         return json_response(200, {"service": "intake", "status": "ok"})
 
-    # -- the status view, from other services' events ----------------------
-
-    @event_handler("routing", "ticket_assigned", requeue_on_error=True)
-    @consumes(events.TicketAssigned)
-    def on_ticket_assigned(self, event):
-        department = {"code": event["department_code"], "name": event["department_name"],
-                      "phone": event["department_phone"]}
-        self.tickets.apply(
-            event["number"], event["event_id"],
-            {"status": "assigned", "department": department, "deadline": event["deadline"],
-             "sign_for_deadline": event["sign_for_deadline"], "updated_at": event["occurred_at"]},
-            {"at": event["assigned_at"], "status": "assigned",
-             "note": f"dispatched to {event['department_name']} by {event['decided_by']}"})
-
-    @event_handler("routing", "ticket_awaiting_dispatch", requeue_on_error=True)
-    @consumes(events.TicketAwaitingDispatch)
-    def on_ticket_awaiting_dispatch(self, event):
-        self.tickets.apply(
-            event["number"], event["event_id"],
-            {"status": "awaiting_dispatch", "updated_at": event["occurred_at"]},
-            {"at": event["queued_at"], "status": "awaiting_dispatch",
-             "note": "; ".join(event["reasons"]) or "waiting for a dispatcher"})
-
-    @event_handler("followup", "case_opened", requeue_on_error=True)
-    @consumes(events.CaseOpened)
-    def on_case_opened(self, event):
-        self.tickets.apply(
-            event["number"], event["event_id"], {"case_opened_at": event["opened_at"]},
-            {"at": event["opened_at"], "status": "case_opened",
-             "note": f"case opened for {event['department_code']}"})
-
-    @event_handler("notify", "deadline_watched", requeue_on_error=True)
-    @consumes(events.DeadlineWatched)
-    def on_deadline_watched(self, event):
-        self.tickets.apply(
-            event["number"], event["event_id"], {"watched_at": event["occurred_at"]},
-            {"at": event["occurred_at"], "status": "deadline_watched",
-             "note": f"supervision watches the deadline {event['deadline'].isoformat()}"})
-
     # -- the outbox ----------------------------------------------------------
 
     @every("OUTBOX_INTERVAL", default=5)
     def republish_outbox(self):
         republish_stale(self.tickets.outbox, self.dispatch)
-

@@ -1,18 +1,50 @@
-"""Intake's collections: ``tickets`` (with their outbox) and ``counters``."""
-from pymongo import ReturnDocument
+"""Intake's collections: ``tickets`` (with their outbox), ``counters``,
+``api_keys`` and ``knowledge``."""
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
+from services.intake import knowledge
+from shared.config import data_file
 from shared.outbox import Outbox
+
+NOT_OPEN = ["closed", "answered", "linked"]
+CLOSED = ["closed", "answered"]
+PUBLIC = {"outbox": 0, "applied_events": 0}
 
 
 class TicketRepository:
     def __init__(self, database, config):
         self.tickets = database["tickets"]
         self.counters = database["counters"]
+        self.api_keys = database["api_keys"]
+        self.knowledge = database["knowledge"]
         self.outbox = Outbox(self.tickets)
+        section = config.get("INTAKE") or {}
+        self.knowledge_file = section.get("knowledge_file")
 
     def ensure_indexes(self):
+        """Indexes, and the knowledge base from ``INTAKE.knowledge_file`` while it is empty."""
         self.tickets.create_index("number", unique=True)
+        # (source system, its id) and Idempotency-Key: each accepted once.
+        self.tickets.create_index([("source.system", ASCENDING), ("source.id", ASCENDING)],
+                                  unique=True, partialFilterExpression={"source.system": {"$exists": True}})
+        self.tickets.create_index("idempotency_key", unique=True,
+                                  partialFilterExpression={"idempotency_key": {"$exists": True}})
+        # Candidates for duplicates: the caller's recent tickets, the category's recent tickets.
+        self.tickets.create_index([("caller.phone_key", ASCENDING), ("received_at", DESCENDING)])
+        self.tickets.create_index([("category", ASCENDING), ("lat", ASCENDING), ("received_at", DESCENDING)])
+        self.tickets.create_index("received_at")  # Open311 GET requests.json by date
+        self.tickets.create_index("linked_to", sparse=True)
         self.outbox.ensure_indexes()
+        self.api_keys.create_index("name", unique=True)
+        self.api_keys.create_index("digest", unique=True)
+        self.knowledge.create_index("id", unique=True)
+        self.knowledge.create_index("terms")  # multikey: entries sharing a query term
+        if self.knowledge_file and self.knowledge_count() == 0:
+            path = data_file({"file": self.knowledge_file}, "file", self.knowledge_file)
+            self.put_knowledge(knowledge.load_file(path))
+
+    # -- tickets -------------------------------------------------------------
 
     def next_sequence(self, key):
         """Atomically the next number in the sequence ``key`` (one per day)."""
@@ -22,13 +54,78 @@ class TicketRepository:
         return counter["seq"]
 
     def add(self, ticket, outbox):
-        """Store a new ticket and the events it produced, in one write."""
+        """Store a new ticket and the events it produced, in one write.
+
+        Returns None when a ticket with the same source id or idempotency key
+        exists already (a concurrent retry).
+        """
         doc = dict(ticket, outbox=list(outbox), applied_events=[])
-        self.tickets.insert_one(doc)
+        try:
+            self.tickets.insert_one(doc)
+        except DuplicateKeyError:
+            return None
         return doc
 
     def get(self, number):
-        return self.tickets.find_one({"number": number}, {"outbox": 0, "applied_events": 0})
+        return self.tickets.find_one({"number": number}, PUBLIC)
+
+    def find_existing(self, source=None, idempotency_key=None):
+        """The ticket accepted before for this source id or idempotency key."""
+        if source:
+            found = self.tickets.find_one({"source.system": source["system"], "source.id": source["id"]}, PUBLIC)
+            if found:
+                return found
+        if idempotency_key:
+            return self.tickets.find_one({"idempotency_key": idempotency_key}, PUBLIC)
+        return None
+
+    def recent_by_caller(self, phone_key, since, limit=50):
+        if not phone_key:
+            return []
+        return list(self.tickets.find(
+            {"caller.phone_key": phone_key, "received_at": {"$gte": since}, "status": {"$nin": NOT_OPEN}},
+            {"outbox": 0, "applied_events": 0, "history": 0}).sort("received_at", DESCENDING).limit(limit))
+
+    def recent_nearby(self, category, box, since, limit=200):
+        """Open tickets of ``category`` inside ``box`` (lat/lng min/max) since ``since``."""
+        if not category or box is None:
+            return []
+        lat_min, lat_max, lng_min, lng_max = box
+        return list(self.tickets.find(
+            {"category": category, "lat": {"$gte": lat_min, "$lte": lat_max},
+             "lng": {"$gte": lng_min, "$lte": lng_max},
+             "received_at": {"$gte": since}, "status": {"$nin": NOT_OPEN}},
+            {"outbox": 0, "applied_events": 0, "history": 0}).sort("received_at", DESCENDING).limit(limit))
+
+    def linked_to(self, number):
+        return [doc["number"] for doc in self.tickets.find({"linked_to": number}, {"number": 1})]
+
+    def unlink(self, number, history_entry, outbox):
+        """Make a linked ticket a ticket of its own; None unless it was linked."""
+        return self.tickets.find_one_and_update(
+            {"number": number, "status": "linked"},
+            {"$set": {"status": "received", "updated_at": history_entry["at"]},
+             "$unset": {"linked_to": "", "link_reason": ""},
+             "$push": {"history": history_entry, "outbox": {"$each": list(outbox)}}},
+            return_document=ReturnDocument.AFTER)
+
+    def search(self, numbers=(), categories=(), closed=None, start=None, end=None, limit=1000):
+        """Tickets for Open311's GET requests.json, newest first."""
+        query = {}
+        if numbers:
+            query["number"] = {"$in": list(numbers)}
+        if categories:
+            query["category"] = {"$in": list(categories)}
+        if closed is not None:
+            query["status"] = {"$in" if closed else "$nin": list(CLOSED)}
+        window = {}
+        if start:
+            window["$gte"] = start
+        if end:
+            window["$lte"] = end
+        if window:
+            query["received_at"] = window
+        return list(self.tickets.find(query, PUBLIC).sort("received_at", DESCENDING).limit(limit))
 
     def apply(self, number, event_id, changes, history_entry):
         """Record what another service did, once per event.
@@ -41,3 +138,49 @@ class TicketRepository:
             {"$set": changes,
              "$push": {"history": history_entry, "applied_events": event_id}})
         return result.modified_count == 1
+
+    def apply_to_linked(self, number, event_id, changes, history_entry):
+        """The same for the tickets still linked to ``number``; how many changed."""
+        result = self.tickets.update_many(
+            {"linked_to": number, "status": "linked", "applied_events": {"$ne": event_id}},
+            {"$set": changes,
+             "$push": {"history": history_entry, "applied_events": event_id}})
+        return result.modified_count
+
+    # -- API keys ------------------------------------------------------------
+
+    def add_api_key(self, record):
+        try:
+            self.api_keys.insert_one(dict(record))
+        except DuplicateKeyError:
+            return False
+        return True
+
+    def revoke_api_key(self, name, at):
+        result = self.api_keys.update_one({"name": name, "revoked_at": None}, {"$set": {"revoked_at": at}})
+        return result.modified_count == 1
+
+    def api_key_by_digest(self, digest):
+        return self.api_keys.find_one({"digest": digest, "revoked_at": None}, {"_id": 0, "digest": 0})
+
+    def list_api_keys(self):
+        return list(self.api_keys.find({}, {"_id": 0, "digest": 0}).sort("name", ASCENDING))
+
+    # -- knowledge base ------------------------------------------------------
+
+    def put_knowledge(self, entries):
+        """Insert or replace entries by id; returns how many."""
+        for item in entries:
+            self.knowledge.replace_one({"id": item["id"]}, item, upsert=True)
+        return len(entries)
+
+    def knowledge_count(self):
+        return self.knowledge.count_documents({})
+
+    def knowledge_entry(self, entry_id):
+        return self.knowledge.find_one({"id": entry_id}, {"_id": 0})
+
+    def knowledge_candidates(self, terms, limit=200):
+        if not terms:
+            return []
+        return list(self.knowledge.find({"terms": {"$in": list(terms)}}, {"_id": 0}).limit(limit))

@@ -1,0 +1,159 @@
+"""``hotline`` commands for intake: API keys, the knowledge base, direct
+answers, unlinking repeats and the service catalogue.
+
+All of them go through intake's RPC; none opens a database.
+"""
+import json
+import sys
+from pathlib import Path
+
+import click
+
+
+def call(method, *args):
+    from hotline.cli import rpc_call
+
+    return rpc_call("intake", method, *args)
+
+
+def refused(exc):
+    """Print a ``ValidationFailed`` by field and exit 2; re-raise anything else."""
+    if exc.exc_type != "ValidationFailed":
+        raise exc
+    click.echo("Refused:", err=True)
+    for field, errors in json.loads(exc.value).items():
+        click.echo(f"  {field}: {'; '.join(map(str, errors))}", err=True)
+    sys.exit(2)
+
+
+@click.group()
+def apikeys():
+    """API keys for Open311 clients and other government systems."""
+
+
+@apikeys.command("create")
+@click.argument("name")
+def apikeys_create(name):
+    """Make a key for NAME (also the source_system of an AMQP sender). Printed once, last."""
+    from nameko.exceptions import RemoteError
+
+    try:
+        created = call("create_api_key", name)
+    except RemoteError as exc:
+        refused(exc)
+    click.echo(f"API key for {created['name']} (shown only now; intake keeps only its hash):")
+    click.echo(created["key"])
+
+
+@apikeys.command("revoke")
+@click.argument("name")
+def apikeys_revoke(name):
+    """Revoke NAME's key: it stops working at once."""
+    if call("revoke_api_key", name):
+        click.echo(f"revoked the API key of {name}")
+    else:
+        click.echo(f"no active API key named {name}", err=True)
+        sys.exit(1)
+
+
+@apikeys.command("list")
+def apikeys_list():
+    """The clients that have keys (never the keys)."""
+    for record in call("list_api_keys"):
+        state = f"revoked {record['revoked_at'][:16]}" if record.get("revoked_at") else "active"
+        click.echo(f"{record['name']:<24} created {record['created_at'][:16]}  {state}")
+
+
+@click.group("knowledge")
+def knowledge_group():
+    """The knowledge base operators answer from (直接答复)."""
+
+
+@knowledge_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def knowledge_import(path):
+    """Add or replace entries from a YAML or CSV file (id, question, answer, category, keywords)."""
+    from nameko.exceptions import RemoteError
+
+    from services.intake.knowledge import BadEntry, parse
+
+    fmt = "csv" if path.lower().endswith(".csv") else "yaml"
+    try:
+        rows = parse(Path(path).read_text(encoding="utf-8-sig"), fmt)
+    except (BadEntry, ValueError) as exc:
+        click.echo(f"cannot read {path}: {exc}", err=True)
+        sys.exit(2)
+    try:
+        count = call("import_knowledge", rows)
+    except RemoteError as exc:
+        refused(exc)
+    click.echo(f"imported {count} entries from {path}")
+
+
+@knowledge_group.command("search")
+@click.argument("query")
+@click.option("--limit", default=5, show_default=True)
+def knowledge_search(query, limit):
+    """Find answers for a caller's question (Chinese or English)."""
+    found = call("search_knowledge", query, limit)
+    if not found:
+        click.echo("nothing found", err=True)
+        sys.exit(1)
+    for item in found:
+        click.echo(f"{item['id']}  ({item['score']:.2f})  {item['question']}")
+        click.echo(f"    {item['answer']}")
+
+
+@click.command()
+@click.argument("entry_id")
+@click.option("--title", required=True, help="The caller's question in one line.")
+@click.option("--description", default="")
+@click.option("--caller-name", default=None)
+@click.option("--phone", "caller_phone", default=None)
+@click.option("--category", default=None)
+@click.option("--district", default=None)
+@click.option("--channel", default="phone")
+@click.option("--operator", default=None, help="Who answered.")
+@click.option("--json", "as_json", is_flag=True)
+def answer(entry_id, operator, as_json, **fields):
+    """Record a request answered on the call from knowledge entry ENTRY_ID (not dispatched)."""
+    from nameko.exceptions import RemoteError
+
+    from hotline.cli import print_ticket
+
+    request = {k: v for k, v in fields.items() if v not in (None, "")}
+    try:
+        ticket = call("answer_ticket", request, entry_id, operator)
+    except RemoteError as exc:
+        refused(exc)
+    print_ticket(ticket, as_json)
+    if not as_json:
+        click.echo(f"answer      {ticket['reply']}")
+
+
+@click.command()
+@click.argument("number")
+@click.option("--operator", default=None)
+def unlink(number, operator):
+    """NUMBER was linked to an open ticket by mistake: make it a ticket of its own and dispatch it."""
+    from nameko.exceptions import RemoteError
+
+    try:
+        ticket = call("unlink_ticket", number, operator)
+    except RemoteError as exc:
+        refused(exc)
+    click.echo(f"{ticket['number']} is a ticket of its own now [{ticket['status']}], sent for dispatch")
+
+
+@click.command()
+def services():
+    """The service catalogue intake offers (routing's, or the directory file's)."""
+    listed = call("list_services")
+    click.echo(f"from {listed['source']}:")
+    for entry in listed["services"]:
+        click.echo(f"{entry['code']:<20} {entry.get('name', '')}  [{entry.get('group', '')}]")
+
+
+def register(main):
+    for command in (apikeys, knowledge_group, answer, unlink, services):
+        main.add_command(command)

@@ -1,0 +1,128 @@
+"""Intake's status view of each ticket, kept from the other services' events.
+
+A mixin of ``IntakeService``: one handler per event, each applied once per
+``event_id`` (``TicketRepository.apply``), so status queries (CLI, HTTP,
+Open311) answer from intake's own store even when the others are down.
+When a case closes, the tickets linked to it as repeats close with the same
+reply.
+"""
+
+from shared import events
+from shared.messaging import consumes, event_handler
+
+
+def entry(at, status, note):
+    return {"at": at, "status": status, "note": note}
+
+
+class StatusView:
+
+    def record(self, event, changes, at, status, note):
+        changes = dict(changes, updated_at=event["occurred_at"])
+        self.tickets.apply(event["number"], event["event_id"], changes, entry(at, status, note))
+
+    @event_handler("routing", "ticket_assigned", requeue_on_error=True)
+    @consumes(events.TicketAssigned)
+    def on_ticket_assigned(self, event):
+        department = {"code": event["department_code"], "name": event["department_name"],
+                      "phone": event["department_phone"]}
+        self.record(event, {"status": "assigned", "department": department, "deadline": event["deadline"],
+                            "sign_for_deadline": event["sign_for_deadline"]},
+                    event["assigned_at"], "assigned",
+                    f"dispatched to {event['department_name']} by {event['decided_by']}")
+
+    @event_handler("routing", "ticket_awaiting_dispatch", requeue_on_error=True)
+    @consumes(events.TicketAwaitingDispatch)
+    def on_ticket_awaiting_dispatch(self, event):
+        self.record(event, {"status": "awaiting_dispatch"}, event["queued_at"], "awaiting_dispatch",
+                    "; ".join(event["reasons"]) or "waiting for a dispatcher")
+
+    @event_handler("followup", "case_opened", requeue_on_error=True)
+    @consumes(events.CaseOpened)
+    def on_case_opened(self, event):
+        self.tickets.apply(
+            event["number"], event["event_id"], {"case_opened_at": event["opened_at"]},
+            entry(event["opened_at"], "case_opened", f"case opened for {event['department_code']}"))
+
+    @event_handler("notify", "deadline_watched", requeue_on_error=True)
+    @consumes(events.DeadlineWatched)
+    def on_deadline_watched(self, event):
+        self.tickets.apply(
+            event["number"], event["event_id"], {"watched_at": event["occurred_at"]},
+            entry(event["occurred_at"], "deadline_watched",
+                  f"supervision watches the deadline {event['deadline'].isoformat()}"))
+
+    @event_handler("followup", "case_signed_for", requeue_on_error=True)
+    @consumes(events.CaseSignedFor)
+    def on_case_signed_for(self, event):
+        self.record(event, {"status": "signed_for", "signed_for_at": event["signed_at"]},
+                    event["signed_at"], "signed_for", f"signed for by {event['department_code']}")
+
+    @event_handler("followup", "case_refused", requeue_on_error=True)
+    @consumes(events.CaseRefused)
+    def on_case_refused(self, event):
+        self.record(event, {"status": "refused"}, event["refused_at"], "refused",
+                    f"{event['department_code']} returned it: {event['reason']}; to be dispatched again")
+
+    @event_handler("followup", "extension_requested", requeue_on_error=True)
+    @consumes(events.ExtensionRequested)
+    def on_extension_requested(self, event):
+        self.record(event, {}, event["requested_at"], "extension_requested",
+                    f"{event['department_code']} asked for {event['working_days']} more working days")
+
+    @event_handler("followup", "extension_decided", requeue_on_error=True)
+    @consumes(events.ExtensionDecided)
+    def on_extension_decided(self, event):
+        granted = event["granted"]
+        self.record(event, {"deadline": event["deadline"]} if granted else {}, event["decided_at"],
+                    "extension_granted" if granted else "extension_denied",
+                    f"extension {'granted' if granted else 'denied'}; reply due {event['deadline'].isoformat()}")
+
+    @event_handler("followup", "reply_submitted", requeue_on_error=True)
+    @consumes(events.ReplySubmitted)
+    def on_reply_submitted(self, event):
+        self.record(event, {"status": "replied"}, event["replied_at"], "replied",
+                    f"{event['department_code']} replied; the hotline reviews the reply")
+
+    @event_handler("followup", "reply_approved", requeue_on_error=True)
+    @consumes(events.ReplyApproved)
+    def on_reply_approved(self, event):
+        self.record(event, {"status": "reply_approved", "reply": event["text"] or None},
+                    event["approved_at"], "reply_approved", "reply approved; the citizen will be called back")
+
+    @event_handler("followup", "reply_rejected", requeue_on_error=True)
+    @consumes(events.ReplyRejected)
+    def on_reply_rejected(self, event):
+        self.record(event, {"status": "reply_rejected"}, event["rejected_at"], "reply_rejected",
+                    f"reply sent back to {event['department_code']}: {event['reason']}")
+
+    @event_handler("followup", "callback_recorded", requeue_on_error=True)
+    @consumes(events.CallbackRecorded)
+    def on_callback_recorded(self, event):
+        outcome = "not reached" if not event["reached"] else (
+            f"resolved: {'yes' if event['resolved'] else 'no'}; {event['satisfaction'] or 'no rating'}")
+        self.record(event, {}, event["recorded_at"], "callback", f"citizen called back ({outcome})")
+
+    @event_handler("followup", "case_reopened", requeue_on_error=True)
+    @consumes(events.CaseReopened)
+    def on_case_reopened(self, event):
+        self.record(event, {"status": "reopened", "deadline": event["deadline"],
+                            "sign_for_deadline": event["sign_for_deadline"], "closed_at": None},
+                    event["reopened_at"], "reopened", f"reopened: {event['reason'] or 'unresolved'}")
+
+    @event_handler("followup", "case_closed", requeue_on_error=True)
+    @consumes(events.CaseClosed)
+    def on_case_closed(self, event):
+        changes = {"status": "closed", "reply": event["reply"] or None, "closed_at": event["closed_at"],
+                   "updated_at": event["occurred_at"]}
+        self.tickets.apply(event["number"], event["event_id"], changes,
+                           entry(event["closed_at"], "closed", "closed"))
+        self.tickets.apply_to_linked(event["number"], event["event_id"], changes,
+                                     entry(event["closed_at"], "closed",
+                                           f"closed with ticket {event['number']}"))
+
+    @event_handler("notify", "ticket_escalated", requeue_on_error=True)
+    @consumes(events.TicketEscalated)
+    def on_ticket_escalated(self, event):
+        self.record(event, {"escalation": event["level"]}, event["escalated_at"], "escalated",
+                    f"supervision: {event['level'].replace('_', ' ')}")
