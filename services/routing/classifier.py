@@ -1,0 +1,155 @@
+"""The learners that propose a department for a ticket's text.
+
+Pure Python over scikit-learn. Two learners with one interface,
+``suggest(text, exclude=(), top=3) -> [Suggestion]`` ranked best first:
+
+* :class:`TextModel` -- trained on history. Character n-grams (1-3, TF-IDF)
+  need no word segmentation, so Chinese (no spaces) and English work alike;
+  a multinomial logistic regression gives a probability per department, and
+  the n-grams that weighed most for it are the reasons.
+* :class:`KeywordModel` -- the fallback before any model is trained: the
+  directory's responsibility keywords. Nobody has measured how often it is
+  right, so its confidence is capped (``KEYWORD_CONFIDENCE``) and shared
+  between the departments it matches; a tie is never confident.
+
+A trained model is stored as compressed joblib bytes (:func:`dumps` /
+:func:`loads`); ``max_features`` bounds its vocabulary, hence its size.
+"""
+import io
+import re
+from dataclasses import dataclass, field
+
+import joblib
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+
+DEFAULT_MAX_FEATURES = 30000
+DEFAULT_KEYWORD_CONFIDENCE = 0.7
+WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'/-]*")
+
+
+@dataclass
+class Suggestion:
+    department_code: str
+    confidence: float
+    reasons: list = field(default_factory=list)
+
+    def to_dict(self):
+        return {"department_code": self.department_code,
+                "confidence": round(float(self.confidence), 4), "reasons": list(self.reasons)}
+
+
+def normalise(text):
+    """One line of lower-case text with runs of blanks collapsed."""
+    return " ".join(str(text or "").lower().split())
+
+
+def build_pipeline(max_features=DEFAULT_MAX_FEATURES, C=10.0):
+    """Vectorizer and classifier in one estimator, so cross-validation fits both per fold."""
+    return Pipeline([
+        ("tfidf", TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True,
+                                  preprocessor=normalise, max_features=max_features, dtype=np.float32)),
+        ("clf", LogisticRegression(C=C, max_iter=1000)),
+    ])
+
+
+class TextModel:
+    """A trained pipeline with its version and what it was trained on."""
+
+    kind = "trained"
+
+    def __init__(self, pipeline, version=0, meta=None):
+        self.pipeline = pipeline
+        self.version = version
+        self.meta = meta or {}
+        self.tfidf = pipeline.named_steps["tfidf"]
+        self.clf = pipeline.named_steps["clf"]
+        self.labels = [str(label) for label in self.clf.classes_]
+        self.features = self.tfidf.get_feature_names_out()
+
+    @classmethod
+    def train(cls, texts, labels, version=0, meta=None, max_features=DEFAULT_MAX_FEATURES):
+        if len(set(labels)) < 2:
+            raise ValueError("training needs examples of at least two departments")
+        pipeline = build_pipeline(max_features).fit(list(texts), list(labels))
+        return cls(pipeline, version, dict(meta or {}, examples=len(labels),
+                                           departments=len(set(labels))))
+
+    def suggest(self, text, exclude=(), top=3, known=None, title=""):
+        """Ranked suggestions; ``known`` (a set of codes) drops labels not in the directory."""
+        vector = self.tfidf.transform([text])
+        if vector.nnz == 0:
+            return []
+        probabilities = self.clf.predict_proba(vector)[0]
+        keep = [i for i, label in enumerate(self.labels)
+                if label not in exclude and (known is None or label in known)]
+        if not keep:
+            return []
+        total = float(probabilities[keep].sum()) or 1.0
+        # Refused or unknown departments are ruled out: the rest share their probability.
+        ranked = sorted(keep, key=lambda i: probabilities[i], reverse=True)[:top]
+        return [Suggestion(self.labels[i], float(probabilities[i]) / total,
+                           self.explain(vector, i, text)) for i in ranked]
+
+    def explain(self, vector, index, text, limit=5):
+        """The text's n-grams that weighed most for label ``index``, as whole words where spaced."""
+        coef = self.clf.coef_[index] if self.clf.coef_.shape[0] > 1 else self.clf.coef_[0] * (
+            1 if index == 1 else -1)
+        contributions = sorted(
+            ((float(value * coef[j]), self.features[j]) for j, value in zip(vector.indices, vector.data)),
+            reverse=True)
+        words = {w.lower(): w for w in WORD.findall(text)}
+        terms = []
+        for weight, gram in contributions:
+            if weight <= 0 or len(terms) >= limit:
+                break
+            gram = gram.strip()
+            if len(gram) < 2 or not all(ch.isalnum() for ch in gram):
+                continue  # single characters and punctuation explain nothing
+            term = next((w for lw, w in words.items() if gram in lw), gram) if gram.isascii() else gram
+            if not any(term in t or t in term for t in terms):
+                terms.append(term)
+        return [f"words that weighed most: {', '.join(terms)}"] if terms else []
+
+
+class KeywordModel:
+    """Responsibility keywords as a learner, honest that nobody measured it."""
+
+    kind = "keywords"
+    version = 0
+
+    def __init__(self, directory, cap=DEFAULT_KEYWORD_CONFIDENCE):
+        self.directory = directory
+        self.cap = float(cap)
+
+    def suggest(self, text, exclude=(), top=3, known=None, title=""):
+        """Keywords weigh by length and by how often they occur; in the title (the operator's summary) twice."""
+        matches = {code: found for code, found in self.directory.keyword_matches(text).items()
+                   if code not in exclude}
+        if not matches:
+            return []
+        lowered, title = text.lower(), (title or "").lower()
+        weight = {code: sum(len(k) * (lowered.count(k.lower()) + title.count(k.lower())) for k in found)
+                  for code, found in matches.items()}
+        total = sum(weight.values())
+        ranked = sorted(matches, key=lambda c: (weight[c], len(matches[c])), reverse=True)[:top]
+        suggestions = []
+        for code in ranked:
+            dept = self.directory.departments[code]
+            suggestions.append(Suggestion(code, self.cap * weight[code] / total, [
+                f"keywords {', '.join(matches[code])} are {dept.name}'s responsibility "
+                f"(keyword matcher, no trained model yet: confidence not measured)"]))
+        return suggestions
+
+
+def dumps(model):
+    """Compressed bytes of a trained model's pipeline."""
+    buffer = io.BytesIO()
+    joblib.dump(model.pipeline, buffer, compress=3)
+    return buffer.getvalue()
+
+
+def loads(data, version=0, meta=None):
+    return TextModel(joblib.load(io.BytesIO(data)), version, meta)
