@@ -125,5 +125,9 @@ def demo(url, wait):
     sys.exit(run_demo(url, wait))
 
 
+from hotline.routing_cli import routing  # noqa: E402
+
+main.add_command(routing)
+
 if __name__ == "__main__":
     main()

@@ -93,25 +93,44 @@ class TextModel:
         return [Suggestion(self.labels[i], float(probabilities[i]) / total,
                            self.explain(vector, i, text)) for i in ranked]
 
-    def explain(self, vector, index, text, limit=5):
-        """The text's n-grams that weighed most for label ``index``, as whole words where spaced."""
+    def explain(self, vector, index, text, limit=4, grams=12):
+        """The phrases of the text whose n-grams weighed most for label ``index``.
+
+        The top n-grams are marked where they occur in the text and joined
+        into phrases (whole words where the text has spaces), strongest first.
+        """
         coef = self.clf.coef_[index] if self.clf.coef_.shape[0] > 1 else self.clf.coef_[0] * (
             1 if index == 1 else -1)
-        contributions = sorted(
-            ((float(value * coef[j]), self.features[j]) for j, value in zip(vector.indices, vector.data)),
-            reverse=True)
-        words = {w.lower(): w for w in WORD.findall(text)}
-        terms = []
-        for weight, gram in contributions:
-            if weight <= 0 or len(terms) >= limit:
-                break
-            gram = gram.strip()
-            if len(gram) < 2 or not all(ch.isalnum() for ch in gram):
-                continue  # single characters and punctuation explain nothing
-            term = next((w for lw, w in words.items() if gram in lw), gram) if gram.isascii() else gram
-            if not any(term in t or t in term for t in terms):
-                terms.append(term)
-        return [f"words that weighed most: {', '.join(terms)}"] if terms else []
+        weighed = sorted(((float(value * coef[j]), self.features[j].strip())
+                          for j, value in zip(vector.indices, vector.data)), reverse=True)
+        top = [(w, g) for w, g in weighed if w > 0 and len(g) >= 2 and all(ch.isalnum() for ch in g)][:grams]
+        line = normalise(text)
+        marks = [0.0] * len(line)
+        for weight, gram in top:
+            start = line.find(gram)
+            while start != -1:
+                for i in range(start, start + len(gram)):
+                    marks[i] += weight / len(gram)
+                start = line.find(gram, start + 1)
+        phrases, i = {}, 0
+        while i < len(line):
+            if not marks[i]:
+                i += 1
+                continue
+            j = i
+            while j < len(line) and marks[j]:
+                j += 1
+            a, b = i, j
+            while a > 0 and line[a - 1].isascii() and line[a - 1].isalnum():
+                a -= 1
+            while b < len(line) and line[b].isascii() and line[b].isalnum():
+                b += 1
+            phrase = line[a:b].strip()
+            if phrase:
+                phrases[phrase] = phrases.get(phrase, 0.0) + sum(marks[i:j])
+            i = j
+        best = sorted(phrases, key=phrases.get, reverse=True)[:limit]
+        return [f"words that weighed most: {', '.join(best)}"] if best else []
 
 
 class KeywordModel:
