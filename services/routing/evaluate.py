@@ -43,7 +43,7 @@ def coverage_at_precision(confidence, correct, targets=TARGETS):
     return result
 
 
-def evaluate(texts, labels, folds=5, seed=0, max_features=DEFAULT_MAX_FEATURES, progress=None):
+def evaluate(texts, labels, folds=5, seed=0, max_features=DEFAULT_MAX_FEATURES, targets=TARGETS):
     """Cross-validated figures for history ``texts`` -> ``labels`` (department codes)."""
     texts, labels, notes = merge_rare(list(texts), list(labels), folds)
     if len(set(labels)) < 2:
@@ -58,7 +58,7 @@ def evaluate(texts, labels, folds=5, seed=0, max_features=DEFAULT_MAX_FEATURES, 
     correct = predicted == y
     precision, recall, f1, support = precision_recall_fscore_support(
         y, predicted, labels=classes, zero_division=0)
-    coverage = coverage_at_precision(confidence, correct)
+    coverage = coverage_at_precision(confidence, correct, targets)
     counts = Counter(labels)
     return {
         "rows": len(labels),

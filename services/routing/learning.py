@@ -47,10 +47,12 @@ def train(texts, labels, directory, target_precision=0.95, folds=CALIBRATION_FOL
             f"{MIN_EXAMPLES} of two or more departments in the directory"
             + (f" ({sum(unknown.values())} name departments not in it, e.g. "
                f"{', '.join(label for label, _ in unknown.most_common(3))})" if unknown else ""))
+    target_precision = float(target_precision)
     meta = {"target_precision": target_precision, "threshold": None,
             "not_in_directory": sum(unknown.values())}
     try:
-        figures = evaluate(texts, labels, folds=folds, max_features=max_features)
+        figures = evaluate(texts, labels, folds=folds, max_features=max_features,
+                           targets=(float(target_precision),))
         meta.update(threshold=figures["threshold_at_precision"].get(str(target_precision)),
                     cv_accuracy=figures["accuracy"], cv_macro_f1=figures["macro_f1"],
                     cv_coverage=figures["coverage_at_precision"].get(str(target_precision)),

@@ -82,7 +82,8 @@ class RoutingService(directory_rpc.DirectoryRpc):
                         f"with {record.get('department_code') or 'the dispatchers'}")
             return
         outcome = records.after_refusal(record, refusal, known.directory, known.learner, known.threshold,
-                                        known.policy, events.utcnow())
+                                        known.policy, events.utcnow(),
+                                        int(known.setting("ROUTING_MAX_REFUSALS", records.MAX_REFUSALS)))
         doc = self.decisions.redecide(
             refusal["number"], {"status": "assigned", "department_code": refusal["department_code"]},
             outcome.record, attempt_of(outcome), outbox_of(outcome), event_id=refusal["event_id"],
