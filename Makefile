@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 HOTLINE := $(VENV)/bin/hotline
 COMPOSE ?= docker compose
 
-.PHONY: install up down logs run demo test test-unit test-service test-stack clean
+.PHONY: install up down logs run demo test test-unit test-service test-stack clean bench-routing
 
 install: $(VENV)/.installed
 
@@ -47,3 +47,7 @@ test-stack: install
 
 clean:
 	rm -rf $(VENV) *.egg-info
+
+# Routing: decisions per second and p99 decision latency (prints, never asserts).
+bench-routing: install
+	$(PY) -m hotline.bench_routing

@@ -67,7 +67,14 @@ class TextModel:
         self.tfidf = pipeline.named_steps["tfidf"]
         self.clf = pipeline.named_steps["clf"]
         self.labels = [str(label) for label in self.clf.classes_]
-        self.features = self.tfidf.get_feature_names_out()
+        self.features = self.tfidf.get_feature_names_out().tolist()
+        # One ticket at a time, sklearn's input checks cost more than the
+        # arithmetic: vectorize() and probabilities() do the same sums directly.
+        self._analyze = self.tfidf.build_analyzer()
+        self._vocabulary = self.tfidf.vocabulary_
+        self._idf = self.tfidf.idf_
+        self._coef = self.clf.coef_
+        self._intercept = self.clf.intercept_
 
     @classmethod
     def train(cls, texts, labels, version=0, meta=None, max_features=DEFAULT_MAX_FEATURES):
@@ -79,10 +86,10 @@ class TextModel:
 
     def suggest(self, text, exclude=(), top=3, known=None, title=""):
         """Ranked suggestions; ``known`` (a set of codes) drops labels not in the directory."""
-        vector = self.tfidf.transform([text])
-        if vector.nnz == 0:
+        vector = self.vectorize(text)
+        if not len(vector[0]):
             return []
-        probabilities = self.clf.predict_proba(vector)[0]
+        probabilities = self.probabilities(vector)
         keep = [i for i, label in enumerate(self.labels)
                 if label not in exclude and (known is None or label in known)]
         if not keep:
@@ -93,6 +100,31 @@ class TextModel:
         return [Suggestion(self.labels[i], float(probabilities[i]) / total,
                            self.explain(vector, i, text)) for i in ranked]
 
+    def vectorize(self, text):
+        """``(indices, values)``: the text's TF-IDF vector, as ``tfidf.transform`` computes it."""
+        counts = {}
+        for gram in self._analyze(text):
+            j = self._vocabulary.get(gram)
+            if j is not None:
+                counts[j] = counts.get(j, 0) + 1
+        indices = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        values = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        if self.tfidf.sublinear_tf:
+            values = np.log(values) + 1
+        values = values * self._idf[indices]
+        norm = np.sqrt(np.dot(values, values))
+        return indices, (values / norm if norm else values)
+
+    def probabilities(self, vector):
+        """The classifier's probability per label for one vector (multinomial softmax)."""
+        indices, values = vector
+        scores = self._coef[:, indices] @ values + self._intercept
+        if len(self.labels) == 2:  # binary: one score for the second label
+            p = 1.0 / (1.0 + np.exp(-scores[0]))
+            return np.array([1.0 - p, p])
+        scores = np.exp(scores - scores.max())
+        return scores / scores.sum()
+
     def explain(self, vector, index, text, limit=4, grams=12):
         """The phrases of the text whose n-grams weighed most for label ``index``.
 
@@ -101,8 +133,10 @@ class TextModel:
         """
         coef = self.clf.coef_[index] if self.clf.coef_.shape[0] > 1 else self.clf.coef_[0] * (
             1 if index == 1 else -1)
-        weighed = sorted(((float(value * coef[j]), self.features[j].strip())
-                          for j, value in zip(vector.indices, vector.data)), reverse=True)
+        indices, values = vector
+        contributions = values * coef[indices]
+        weighed = [(float(contributions[k]), self.features[indices[k]].strip())
+                   for k in np.argsort(-contributions)[:grams * 2]]
         top = [(w, g) for w, g in weighed if w > 0 and len(g) >= 2 and all(ch.isalnum() for ch in g)][:grams]
         line = normalise(text)
         marks = [0.0] * len(line)

@@ -193,3 +193,13 @@ def test_refusals_reroute_then_ask_a_person(directory, model):
     assert person.kind == "ticket_awaiting_dispatch" and person.record["rule"] == "arbitration"
     assert person.body["refused_departments"] == sorted({"WATER", second})
     assert not {"WATER", second} & {s["department_code"] for s in person.body["suggestions"]}
+
+
+def test_the_fast_path_computes_what_sklearn_computes(model):
+    for text in ("小区停水两天了，没有任何通知", "Loud music from the bar next door", "？", "网约车 甩客 taxi"):
+        vector = model.vectorize(text)
+        reference = model.clf.predict_proba(model.tfidf.transform([text]))[0]
+        if len(vector[0]):
+            assert np.allclose(model.probabilities(vector), reference, atol=1e-6)
+        else:
+            assert model.tfidf.transform([text]).nnz == 0 and model.suggest(text) == []
