@@ -77,10 +77,11 @@ class TextModel:
         self._intercept = self.clf.intercept_
 
     @classmethod
-    def train(cls, texts, labels, version=0, meta=None, max_features=DEFAULT_MAX_FEATURES):
+    def train(cls, texts, labels, version=0, meta=None, max_features=DEFAULT_MAX_FEATURES, weights=None):
         if len(set(labels)) < 2:
             raise ValueError("training needs examples of at least two departments")
-        pipeline = build_pipeline(max_features).fit(list(texts), list(labels))
+        fit = {} if weights is None else {"clf__sample_weight": np.asarray(weights, dtype=float)}
+        pipeline = build_pipeline(max_features).fit(list(texts), list(labels), **fit)
         return cls(pipeline, version, dict(meta or {}, examples=len(labels),
                                            departments=len(set(labels))))
 

@@ -1,8 +1,10 @@
 """Training a model from what routing has learned, and choosing how sure is sure.
 
 Pure Python. The examples are imported history plus the final department of
-every closed ticket (a refused ticket is learned under the department that
-finally handled it, so refusals correct the next model). Only examples whose
+every closed ticket. Refusals correct the next model: a refused ticket is
+learned under the department that finally handled it, and weighs
+``REFUSAL_WEIGHT`` times as much as an ordinary example, because it is one
+routing got wrong. Only examples whose
 department is active in the directory are used: a model must not propose a
 department that no longer takes work orders.
 
@@ -17,6 +19,7 @@ from services.routing.classifier import DEFAULT_MAX_FEATURES, TextModel
 from services.routing.evaluate import evaluate
 
 MIN_EXAMPLES = 20
+REFUSAL_WEIGHT = 3.0
 CALIBRATION_FOLDS = 3
 
 
@@ -24,23 +27,35 @@ class NotEnoughHistory(ValueError):
     """Too few usable examples to train a model."""
 
 
-def usable_examples(texts, labels, directory):
-    """Examples whose label names an active department, with labels as codes; and what was left out."""
-    kept_texts, kept_labels, unknown = [], [], Counter()
-    for text, label in zip(texts, labels):
+def usable_examples(texts, labels, directory, weights=None):
+    """Examples whose label names an active department, with labels as codes; and what was left out.
+
+    With ``weights`` returns ``(texts, labels, unknown, weights)``.
+    """
+    kept_texts, kept_labels, kept_weights, unknown = [], [], [], Counter()
+    for n, (text, label) in enumerate(zip(texts, labels)):
         code = directory.resolve(label)
         if code is None:
             unknown[label] += 1
         else:
             kept_texts.append(text)
             kept_labels.append(code)
-    return kept_texts, kept_labels, unknown
+            kept_weights.append(1.0 if weights is None else float(weights[n]))
+    if weights is None:
+        return kept_texts, kept_labels, unknown
+    return kept_texts, kept_labels, unknown, kept_weights
+
+
+def refusal_weights(numbers, refused_by, weight=REFUSAL_WEIGHT):
+    """Closed tickets that were refused on the way weigh ``weight`` times: routing got them wrong."""
+    return [weight if number and number in refused_by else 1.0 for number in numbers]
 
 
 def train(texts, labels, directory, target_precision=0.95, folds=CALIBRATION_FOLDS,
-          max_features=DEFAULT_MAX_FEATURES):
+          max_features=DEFAULT_MAX_FEATURES, weights=None):
     """A :class:`TextModel` whose ``meta`` holds its measured threshold and figures."""
-    texts, labels, unknown = usable_examples(texts, labels, directory)
+    weights = [1.0] * len(texts) if weights is None else weights
+    texts, labels, unknown, weights = usable_examples(texts, labels, directory, weights)
     if len(texts) < MIN_EXAMPLES or len(set(labels)) < 2:
         raise NotEnoughHistory(
             f"{len(texts)} usable examples of {len(set(labels))} department(s): need at least "
@@ -61,7 +76,8 @@ def train(texts, labels, directory, target_precision=0.95, folds=CALIBRATION_FOL
             meta["notes"].append(f"precision {target_precision} unreachable: every ticket goes to a person")
     except ValueError as exc:  # too few rows per department to cross-validate
         meta["notes"] = [f"threshold not measured: {exc}"]
-    return TextModel.train(texts, labels, meta=meta, max_features=max_features)
+    meta["weighted_for_refusals"] = sum(1 for w in weights if w != 1.0)
+    return TextModel.train(texts, labels, meta=meta, max_features=max_features, weights=weights)
 
 
 def threshold_for(learner, setting, min_threshold=0.2, keyword_threshold=0.5):

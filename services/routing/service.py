@@ -193,9 +193,12 @@ class RoutingService(directory_rpc.DirectoryRpc):
         if not self.decisions.take_lease("train", 3600):
             raise RoutingError("another routing instance is training now; try again later")
         try:
-            texts, labels, _ = self.decisions.training_examples()
+            texts, labels, numbers = self.decisions.training_examples()
+            weights = learning.refusal_weights(numbers, self.decisions.refused_by(),
+                                               float(known.setting("ROUTING_REFUSAL_WEIGHT", learning.REFUSAL_WEIGHT)))
             try:
-                model = tpool.execute(learning.train, texts, labels, known.directory, known.target_precision)
+                model = tpool.execute(learning.train, texts, labels, known.directory, known.target_precision,
+                                      weights=weights)
             except learning.NotEnoughHistory as exc:
                 raise RoutingError(str(exc)) from None
             from services.routing.classifier import dumps

@@ -174,3 +174,32 @@ def test_a_trained_model_decides_free_text_and_every_instance_loads_it(routing, 
         events.CaseClosed, number=NUMBER, department_code="URBAN_MGMT", closed_at=events.utcnow()))
     settle(0.5)
     assert first.rpc("model_info")["examples"] == 461
+
+
+def test_refused_and_closed_tickets_feed_the_scheduled_retraining(routing, recorder, publish):
+    from nameko.testing.services import entrypoint_hook
+
+    seen = recorder(("routing", "ticket_assigned"))
+    service = routing()
+    service.rpc("import_history", [list(row) for row in generate(20, seed=3)], "synthetic")
+    with entrypoint_hook(service.container, "retrain") as retrain:
+        retrain()  # no model yet, enough examples: the first one
+    assert service.rpc("model_info")["loaded_version"] == 1
+
+    publish("intake", "ticket_created", created(title="小区楼道水管爆管漏水", description="物业一直不来维修"))
+    first = seen.wait_for("routing", "ticket_assigned")[0]["department_code"]
+    publish("followup", "case_refused", refused(NUMBER, first))
+    final = seen.wait_for("routing", "ticket_assigned", count=2)[1]["department_code"]
+    publish("followup", "case_closed", events.new_event(
+        events.CaseClosed, number=NUMBER, department_code=final, closed_at=events.utcnow()))
+    settle(0.5)
+
+    with entrypoint_hook(service.container, "retrain") as retrain:
+        retrain()
+    info = service.rpc("model_info")
+    assert info["loaded_version"] == 2
+    assert (info["meta"]["examples"], info["meta"]["weighted_for_refusals"]) == (461, 1)
+    assert info["meta"]["reason"] == "schedule"
+    with entrypoint_hook(service.container, "retrain") as retrain:
+        retrain()  # nothing new learned: no new model
+    assert service.rpc("model_info")["loaded_version"] == 2
