@@ -9,3 +9,5 @@ The pieces live in their own modules; this is the one place to import them from:
 """
 from services.routing.decide import DEFAULT_THRESHOLD, Decision, decide, ticket_text  # noqa: F401
 from services.routing.directory import Department, Directory  # noqa: F401
+
+__all__ = ["DEFAULT_THRESHOLD", "Decision", "Department", "Directory", "decide", "ticket_text"]
