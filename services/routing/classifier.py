@@ -41,9 +41,15 @@ class Suggestion:
                 "confidence": round(float(self.confidence), 4), "reasons": list(self.reasons)}
 
 
+DIGITS = re.compile(r"\d+")
+
+
 def normalise(text):
-    """One line of lower-case text with runs of blanks collapsed."""
-    return " ".join(str(text or "").lower().split())
+    """One line of lower-case text, blanks collapsed, every number ``0``.
+
+    House numbers, phone numbers and dates say nothing about who is responsible.
+    """
+    return " ".join(DIGITS.sub("0", str(text or "").lower()).split())
 
 
 def build_pipeline(max_features=DEFAULT_MAX_FEATURES, C=10.0):

@@ -2,7 +2,8 @@
 
 Pure Python. A history file is CSV or JSON Lines with one or more text
 columns (joined with a space: ``Complaint Type`` + ``Descriptor``) and a
-label column (the department). Rows without text or label are skipped and
+label column (the department), in UTF-8 or GB18030 (what Chinese spreadsheets
+export). Rows without text or label are skipped and
 counted, never silently dropped; a missing column is a clear error naming the
 columns the file has.
 """
@@ -47,8 +48,23 @@ def guess_format(path, fmt=None):
     raise HistoryError(f"cannot tell the format of {path}: give --format csv or jsonl")
 
 
+csv.field_size_limit(16 * 1024 * 1024)  # long descriptions are normal in work orders
+
+
+def guess_encoding(path):
+    """UTF-8 (with or without BOM), else GB18030 -- what Chinese spreadsheets export."""
+    with open(path, "rb") as handle:
+        head = handle.read(1 << 20)
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
+            return "gb18030"
+    return "utf-8-sig"
+
+
 def _records(path, fmt, report):
-    with open(path, encoding="utf-8-sig", newline="") as handle:
+    with open(path, encoding=guess_encoding(path), newline="") as handle:
         if fmt == "csv":
             dialect = "excel-tab" if str(path).lower().endswith(".tsv") else "excel"
             yield from csv.DictReader(handle, dialect=dialect)
@@ -100,7 +116,7 @@ def read_history(path, text_cols, label_col, fmt=None, report=None):
 
 def count_rows(path, fmt=None):
     """Data rows in the file (for a progress bar)."""
-    with open(path, encoding="utf-8-sig", newline="") as handle:
+    with open(path, encoding=guess_encoding(path), newline="") as handle:
         if guess_format(path, fmt) == "csv":
             return max(0, sum(1 for _ in csv.reader(handle)) - 1)
         return sum(1 for line in handle if line.strip())

@@ -203,3 +203,9 @@ def test_the_fast_path_computes_what_sklearn_computes(model):
             assert np.allclose(model.probabilities(vector), reference, atol=1e-6)
         else:
             assert model.tfidf.transform([text]).nnz == 0 and model.suggest(text) == []
+
+
+def test_history_exported_from_a_chinese_spreadsheet_in_gb18030(tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_bytes("内容,承办单位\n小区停水两天了,市水务管理局\n".encode("gb18030"))
+    assert list(read_history(path, ["内容"], "承办单位")) == [("小区停水两天了", "市水务管理局")]
