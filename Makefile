@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 HOTLINE := $(VENV)/bin/hotline
 COMPOSE ?= docker compose
 
-.PHONY: install up down logs run demo test test-unit test-service test-stack clean bench-routing
+.PHONY: install up down logs run demo test test-unit test-service test-stack clean
 
 install: $(VENV)/.installed
 
@@ -49,5 +49,6 @@ clean:
 	rm -rf $(VENV) *.egg-info
 
 # Routing: decisions per second and p99 decision latency (prints, never asserts).
+.PHONY: bench-routing
 bench-routing: install
 	$(PY) -m hotline.bench_routing
