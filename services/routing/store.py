@@ -229,4 +229,5 @@ class DecisionRepository:
             return False
 
     def release_lease(self, name):
-        self.leases.update_one({"_id": name}, {"$set": {"until": utcnow()}})
+        # In the past, beyond MongoDB's millisecond precision: free at once.
+        self.leases.update_one({"_id": name}, {"$set": {"until": utcnow() - timedelta(seconds=1)}})
