@@ -116,9 +116,11 @@ def evaluate(path, text_cols, label_col, fmt, folds, as_json):
     if folds < 2:
         click.echo("--folds must be at least 2", err=True)
         sys.exit(2)
-    click.echo(f"cross-validating {len(rows)} tickets in {folds} folds...", err=True)
     try:
-        result = run([t for t, _ in rows], [label for _, label in rows], folds=folds)
+        with click.progressbar(length=folds, label=f"cross-validating {len(rows)} tickets, {folds} folds",
+                               file=sys.stderr) as bar:
+            result = run([t for t, _ in rows], [label for _, label in rows], folds=folds,
+                         progress=lambda fold: bar.update(1))
     except ValueError as exc:
         click.echo(f"cannot evaluate: {exc}", err=True)
         sys.exit(2)

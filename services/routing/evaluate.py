@@ -1,8 +1,8 @@
 """How well routing would have dispatched a history: stratified k-fold CV.
 
 Pure Python over scikit-learn. Every ticket is predicted by a model that never
-saw it: ``cross_val_predict`` fits the whole pipeline -- vectorizer included --
-inside each fold. From the out-of-fold probabilities:
+saw it: the whole pipeline -- vectorizer included -- is fitted inside each fold
+on the other folds only. From the out-of-fold probabilities:
 
 * accuracy, macro-F1, precision and recall per department;
 * precision at coverage: sorting tickets by confidence, the largest share that
@@ -14,7 +14,7 @@ from collections import Counter
 
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import StratifiedKFold
 
 from services.routing.classifier import DEFAULT_MAX_FEATURES, build_pipeline
 from services.routing.history import merge_rare
@@ -43,16 +43,31 @@ def coverage_at_precision(confidence, correct, targets=TARGETS):
     return result
 
 
-def evaluate(texts, labels, folds=5, seed=0, max_features=DEFAULT_MAX_FEATURES, targets=TARGETS):
+def out_of_fold_probabilities(texts, y, classes, folds, seed, max_features, progress=None):
+    """Each ticket's probabilities from the pipeline fitted on the other folds (like
+    ``cross_val_predict``, one fold at a time so ``progress(fold)`` can report)."""
+    X = np.array(texts, dtype=object)
+    probabilities = np.zeros((len(y), len(classes)))
+    column = {c: i for i, c in enumerate(classes)}
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for fold, (train, test) in enumerate(splitter.split(X, y), 1):
+        pipeline = build_pipeline(max_features).fit(X[train], y[train])
+        columns = [column[c] for c in pipeline.classes_]
+        probabilities[np.ix_(test, columns)] = pipeline.predict_proba(X[test])
+        if progress:
+            progress(fold)
+    return probabilities
+
+
+def evaluate(texts, labels, folds=5, seed=0, max_features=DEFAULT_MAX_FEATURES, targets=TARGETS,
+             progress=None):
     """Cross-validated figures for history ``texts`` -> ``labels`` (department codes)."""
     texts, labels, notes = merge_rare(list(texts), list(labels), folds)
     if len(set(labels)) < 2:
         raise ValueError(f"need at least two departments with {folds} or more rows each")
     y = np.array(labels)
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    probabilities = cross_val_predict(build_pipeline(max_features), np.array(texts, dtype=object), y,
-                                      cv=splitter, method="predict_proba")
-    classes = np.array(sorted(set(labels)))  # the order cross_val_predict's columns follow
+    classes = np.array(sorted(set(labels)))
+    probabilities = out_of_fold_probabilities(texts, y, classes, folds, seed, max_features, progress)
     predicted = classes[probabilities.argmax(axis=1)]
     confidence = probabilities.max(axis=1)
     correct = predicted == y

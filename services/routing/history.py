@@ -69,7 +69,23 @@ def _records(path, fmt, report):
             dialect = "excel-tab" if str(path).lower().endswith(".tsv") else "excel"
             yield from csv.DictReader(handle, dialect=dialect)
             return
-        for line in handle:
+        first = handle.read(1)
+        while first and first.isspace():
+            first = handle.read(1)
+        if first == "[":  # one JSON array rather than JSON Lines
+            try:
+                records = json.loads(first + handle.read())
+            except ValueError as exc:
+                raise HistoryError(f"{path} is not valid JSON: {exc}") from None
+            for record in records:
+                if isinstance(record, dict):
+                    yield record
+                else:
+                    report.rows += 1
+                    report.skipped["not a JSON object"] += 1
+            return
+        for n, line in enumerate(handle):
+            line = first + line if n == 0 else line
             if not line.strip():
                 continue
             try:

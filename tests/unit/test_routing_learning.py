@@ -209,3 +209,11 @@ def test_history_exported_from_a_chinese_spreadsheet_in_gb18030(tmp_path):
     path = tmp_path / "h.csv"
     path.write_bytes("内容,承办单位\n小区停水两天了,市水务管理局\n".encode("gb18030"))
     assert list(read_history(path, ["内容"], "承办单位")) == [("小区停水两天了", "市水务管理局")]
+
+
+def test_history_as_one_json_array(tmp_path):
+    path = tmp_path / "h.json"
+    path.write_text(' [{"text": "停水", "department": "WATER"}, 3]', encoding="utf-8")
+    report = HistoryReport()
+    assert list(read_history(path, ["text"], "department", report=report)) == [("停水", "WATER")]
+    assert report.skipped == {"not a JSON object": 1}
