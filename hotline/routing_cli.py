@@ -161,7 +161,8 @@ def queue(limit, as_json):
     zone = city_zone(load_config())
     for row in rows:
         ticket = row["ticket"]
-        click.echo(f"{row['number']}  queued {local_time(row['decided_at'], zone)}  [{row['rule']}]  "
+        click.echo(f"{row['number']}  queued {local_time(row['decided_at'], zone)}  "
+                   f"[{ticket.get('urgency') or 'normal'}, {row['rule']}]  "
                    f"{ticket.get('district') or ''} {ticket['title']}")
         if ticket.get("description"):
             click.echo(f"    {ticket['description']}")

@@ -7,6 +7,7 @@ Pure Python: builds the event bodies (``ticket_assigned``,
 from services.routing.decide import Decision, decide
 
 MAX_REFUSALS = 2  # after this many, a person arbitrates (仲裁)
+PRIORITY = {"emergency": 0, "urgent": 1, "normal": 2}  # the dispatch queue's order
 TICKET_FIELDS = ("title", "description", "category", "district", "street", "address", "urgency")
 
 

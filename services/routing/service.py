@@ -62,6 +62,7 @@ class RoutingService(directory_rpc.DirectoryRpc):
         decision = decide(ticket, known.directory, known.learner, known.threshold)
         outcome = records.from_decision(ticket["number"], ticket, decision, known.policy, now, known.directory)
         record = dict(outcome.record, number=ticket["number"], ticket=records.ticket_record(ticket),
+                      priority=records.PRIORITY.get(ticket["urgency"], len(records.PRIORITY)),
                       attempts=[attempt_of(outcome)], refusals=[], seen_events=[ticket["event_id"]])
         doc = self.decisions.add(record, outbox_of(outcome))
         if doc is None:

@@ -38,7 +38,7 @@ class DecisionRepository:
 
     def ensure_indexes(self):
         self.decisions.create_index("number", unique=True)
-        self.decisions.create_index([("status", 1), ("decided_at", 1)])
+        self.decisions.create_index([("status", 1), ("priority", 1), ("decided_at", 1)])
         self.departments.create_index("code", unique=True)
         self.changes.create_index("version", unique=True)
         self.catalogue.create_index("code", unique=True)
@@ -64,10 +64,10 @@ class DecisionRepository:
         return self.decisions.find_one({"number": number}, {"outbox": 0, "_id": 0, "seen_events": 0})
 
     def queue(self, limit=50):
-        """Tickets waiting for a person, oldest first."""
+        """Tickets waiting for a person: emergencies first, then urgent, each oldest first."""
         return list(self.decisions.find({"status": "awaiting_dispatch"},
                                         {"outbox": 0, "_id": 0, "seen_events": 0})
-                    .sort("decided_at", ASCENDING).limit(limit))
+                    .sort([("priority", ASCENDING), ("decided_at", ASCENDING)]).limit(limit))
 
     def redecide(self, number, expect, current, attempt, outbox, event_id=None, refusal=None):
         """Replace the current decision if the ticket is still as ``expect`` says.

@@ -67,8 +67,10 @@ def test_a_tie_waits_for_a_dispatcher_who_assigns_it(routing, recorder, publish)
     codes = [s["department_code"] for s in waiting["suggestions"]]
     assert {"WATER", "ENERGY"} <= set(codes) and "D-LICANG" in codes
     assert all(s["department_name"] and s["reasons"] for s in waiting["suggestions"])
+    publish("intake", "ticket_created", created(number="QD-URGENT", title="有事反映", urgency="emergency"))
+    seen.wait_for("routing", "ticket_awaiting_dispatch", count=2)
     queued = service.rpc("queue")
-    assert [q["number"] for q in queued] == [NUMBER]
+    assert [q["number"] for q in queued] == ["QD-URGENT", NUMBER]  # emergencies first
 
     with pytest.raises(RemoteError) as info:
         service.rpc("assign", NUMBER, "NO_SUCH", "王调度", "试试")
@@ -79,7 +81,7 @@ def test_a_tie_waits_for_a_dispatcher_who_assigns_it(routing, recorder, publish)
     assert (assigned["department_code"], assigned["decided_by"], assigned["rule"]) == \
         ("WATER", "王调度", "operator")
     assert assigned["reasons"][0] == "停水是主要诉求"
-    assert service.rpc("queue") == []
+    assert [q["number"] for q in service.rpc("queue")] == ["QD-URGENT"]
     with pytest.raises(RemoteError) as info:
         service.rpc("assign", NUMBER, "ENERGY", "李调度", "再派")
     assert "not waiting" in str(info.value)
