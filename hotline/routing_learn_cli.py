@@ -51,8 +51,14 @@ def read_or_exit(path, text_cols, label_col, fmt):
 @history_options
 @click.option("--batch", default=1000, show_default=True)
 @click.option("--train/--no-train", default=True, show_default=True, help="Train a model afterwards.")
-def import_history(path, text_cols, label_col, fmt, batch, train):
+@click.option("--add-departments", is_flag=True,
+              help="Add every department the history names and the directory lacks (needs --by).")
+@click.option("--by", default=None, help="Who adds them (kept with the directory version).")
+def import_history(path, text_cols, label_col, fmt, batch, train, add_departments, by):
     """Import past tickets (text -> department) and train routing's model."""
+    if add_departments and not by:
+        click.echo("--add-departments changes the directory: say who does it with --by", err=True)
+        sys.exit(2)
     rows = read_or_exit(path, text_cols, label_col, fmt)
     stored, unknown = 0, {}
     with click.progressbar(length=len(rows), label="sending to routing", file=sys.stderr) as bar:
@@ -64,10 +70,14 @@ def import_history(path, text_cols, label_col, fmt, batch, train):
                 unknown[label] = unknown.get(label, 0) + n
             bar.update(len(chunk))
     click.echo(f"{stored} examples stored")
-    if unknown:
+    if unknown and add_departments:
+        added = call("add_departments_named", sorted(unknown), by, f"named in the history {path}")
+        click.echo(f"{len(added)} department(s) added to the directory: "
+                   + ", ".join(f"{d['code']} {d['name']}" for d in added[:8]) + (" ..." if len(added) > 8 else ""))
+    elif unknown:
         top = ", ".join(f"{k} ({v})" for k, v in sorted(unknown.items(), key=lambda kv: -kv[1])[:8])
         click.echo(f"{sum(unknown.values())} rows name departments not in the directory, not used for "
-                   f"training until added (hotline routing add-department): {top}")
+                   f"training until added (--add-departments, or hotline routing add-department): {top}")
     if train:
         print_training(call("train", timeout=3600))
 

@@ -6,7 +6,9 @@ it and why; the instance that made it reloads at once, the others on their
 refresh timer. Departments are retired, never deleted: old decisions still
 name them.
 """
+import hashlib
 import json
+import re
 
 from nameko.rpc import rpc
 
@@ -24,6 +26,16 @@ class DirectoryInvalid(RoutingError):
     def __init__(self, errors):
         super().__init__(json.dumps(errors, ensure_ascii=False))
         self.errors = errors
+
+
+def code_for(name, taken):
+    """A department code for a name: the name itself when it looks like a code (NYPD)."""
+    name = str(name).strip()
+    code = name if re.fullmatch(r"[A-Za-z0-9_.-]{1,32}", name) else \
+        "H-" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:8].upper()
+    while code in taken:
+        code += "-2"
+    return code
 
 
 class DirectoryRpc:
@@ -55,6 +67,18 @@ class DirectoryRpc:
             raise DirectoryInvalid(errors)
         dept = Department.from_dict(dict(department, retired=False))
         return self._change("add", dept.to_dict(), by, reason)
+
+    @rpc(expected_exceptions=RoutingError)
+    def add_departments_named(self, names, by="", reason=""):
+        """Add a department for each name the directory does not know (a history's labels)."""
+        known = self.knowledge.ready(self.decisions)
+        added = []
+        for name in names:
+            if known.directory.resolve(name) is None:
+                code = code_for(name, set(known.directory.all))
+                self._change("add", Department.from_dict({"code": code, "name": name}).to_dict(), by, reason)
+                added.append({"code": code, "name": name})
+        return added
 
     @rpc(expected_exceptions=RoutingError)
     def update_department(self, code, changes, by="", reason=""):

@@ -205,3 +205,19 @@ def test_refused_and_closed_tickets_feed_the_scheduled_retraining(routing, recor
     with entrypoint_hook(service.container, "retrain") as retrain:
         retrain()  # nothing new learned: no new model
     assert service.rpc("model_info")["loaded_version"] == 2
+
+
+def test_a_history_of_another_city_brings_its_departments(routing):
+    service = routing()
+    rows = [["Loud music party noise", "NYPD"]] * 15 + [["Pothole on the street", "DOT"]] * 15 + \
+        [["路灯不亮", "区城管执法局"]] * 15
+    imported = service.rpc("import_history", rows, "nyc.csv")
+    assert imported["not_in_directory"] == {"NYPD": 15, "DOT": 15, "区城管执法局": 15}
+    added = service.rpc("add_departments_named", sorted(imported["not_in_directory"]), "admin", "from nyc.csv")
+    assert {d["code"] for d in added} >= {"NYPD", "DOT"}
+    chinese = next(d["code"] for d in added if d["name"] == "区城管执法局")
+    assert chinese.startswith("H-")
+    assert service.rpc("add_departments_named", ["NYPD"], "admin", "again") == []
+    trained = service.rpc("train", timeout=120)
+    assert trained["meta"]["departments"] == 3 and trained["meta"]["examples"] == 45
+    assert service.rpc("suggest", {"title": "路灯不亮了"})["suggestions"][0]["department_code"] == chinese
