@@ -4,6 +4,7 @@
 service; the others talk to routing over RPC.
 """
 import json
+import os
 import sys
 
 import click
@@ -60,11 +61,12 @@ def import_history(path, text_cols, label_col, fmt, batch, train, add_department
         click.echo("--add-departments changes the directory: say who does it with --by", err=True)
         sys.exit(2)
     rows = read_or_exit(path, text_cols, label_col, fmt)
+    source = os.path.abspath(path)  # importing the same file again replaces it
     stored, unknown = 0, {}
     with click.progressbar(length=len(rows), label="sending to routing", file=sys.stderr) as bar:
         for start in range(0, len(rows), batch):
             chunk = [list(r) for r in rows[start:start + batch]]
-            result = call("import_history", chunk, path, timeout=120)
+            result = call("import_history", chunk, source, start == 0, timeout=120)
             stored += result["stored"]
             for label, n in result["not_in_directory"].items():
                 unknown[label] = unknown.get(label, 0) + n
@@ -117,8 +119,10 @@ def model():
 @click.option("--history", "path", required=True, type=click.Path(exists=True, dir_okay=False))
 @history_options
 @click.option("--folds", default=5, show_default=True)
+@click.option("--group-texts", is_flag=True,
+              help="Keep identical texts in one fold: how routing does on wording it never saw.")
 @click.option("--json", "as_json", is_flag=True, help="End with one line of JSON with the figures.")
-def evaluate(path, text_cols, label_col, fmt, folds, as_json):
+def evaluate(path, text_cols, label_col, fmt, folds, group_texts, as_json):
     """How routing would have dispatched FILE: stratified k-fold cross-validation."""
     from services.routing.evaluate import evaluate as run, report_lines
 
@@ -130,7 +134,7 @@ def evaluate(path, text_cols, label_col, fmt, folds, as_json):
         with click.progressbar(length=folds, label=f"cross-validating {len(rows)} tickets, {folds} folds",
                                file=sys.stderr) as bar:
             result = run([t for t, _ in rows], [label for _, label in rows], folds=folds,
-                         progress=lambda fold: bar.update(1))
+                         progress=lambda fold: bar.update(1), group_texts=group_texts)
     except ValueError as exc:
         click.echo(f"cannot evaluate: {exc}", err=True)
         sys.exit(2)

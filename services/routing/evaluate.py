@@ -14,7 +14,7 @@ from collections import Counter
 
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from services.routing.classifier import DEFAULT_MAX_FEATURES, build_pipeline
 from services.routing.history import merge_rare
@@ -43,14 +43,22 @@ def coverage_at_precision(confidence, correct, targets=TARGETS):
     return result
 
 
-def out_of_fold_probabilities(texts, y, classes, folds, seed, max_features, progress=None):
+def out_of_fold_probabilities(texts, y, classes, folds, seed, max_features, progress=None,
+                              group_texts=False):
     """Each ticket's probabilities from the pipeline fitted on the other folds (like
-    ``cross_val_predict``, one fold at a time so ``progress(fold)`` can report)."""
+    ``cross_val_predict``, one fold at a time so ``progress(fold)`` can report).
+
+    ``group_texts`` keeps identical texts in one fold: no text is predicted by a
+    model that saw the same words on another ticket.
+    """
     X = np.array(texts, dtype=object)
     probabilities = np.zeros((len(y), len(classes)))
     column = {c: i for i, c in enumerate(classes)}
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for fold, (train, test) in enumerate(splitter.split(X, y), 1):
+    if group_texts:
+        splits = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(X, y, groups=X)
+    else:
+        splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(X, y)
+    for fold, (train, test) in enumerate(splits, 1):
         pipeline = build_pipeline(max_features).fit(X[train], y[train])
         columns = [column[c] for c in pipeline.classes_]
         probabilities[np.ix_(test, columns)] = pipeline.predict_proba(X[test])
@@ -60,14 +68,15 @@ def out_of_fold_probabilities(texts, y, classes, folds, seed, max_features, prog
 
 
 def evaluate(texts, labels, folds=5, seed=0, max_features=DEFAULT_MAX_FEATURES, targets=TARGETS,
-             progress=None):
+             progress=None, group_texts=False):
     """Cross-validated figures for history ``texts`` -> ``labels`` (department codes)."""
     texts, labels, notes = merge_rare(list(texts), list(labels), folds)
     if len(set(labels)) < 2:
         raise ValueError(f"need at least two departments with {folds} or more rows each")
     y = np.array(labels)
     classes = np.array(sorted(set(labels)))
-    probabilities = out_of_fold_probabilities(texts, y, classes, folds, seed, max_features, progress)
+    probabilities = out_of_fold_probabilities(texts, y, classes, folds, seed, max_features, progress,
+                                              group_texts)
     predicted = classes[probabilities.argmax(axis=1)]
     confidence = probabilities.max(axis=1)
     correct = predicted == y
@@ -77,7 +86,9 @@ def evaluate(texts, labels, folds=5, seed=0, max_features=DEFAULT_MAX_FEATURES, 
     counts = Counter(labels)
     return {
         "rows": len(labels),
+        "distinct_texts": len(set(texts)),
         "folds": folds,
+        "group_texts": group_texts,
         "departments": len(classes),
         "notes": notes,
         "accuracy": float(accuracy_score(y, predicted)),
@@ -93,8 +104,9 @@ def evaluate(texts, labels, folds=5, seed=0, max_features=DEFAULT_MAX_FEATURES, 
 
 def report_lines(result):
     """The figures as a person reads them."""
-    lines = [f"{result['rows']} tickets, {result['departments']} departments, "
-             f"stratified {result['folds']}-fold cross-validation (no ticket predicted by a model that saw it)"]
+    lines = [f"{result['rows']} tickets ({result['distinct_texts']} distinct texts), {result['departments']} departments, "
+             f"stratified {result['folds']}-fold cross-validation (no ticket predicted by a model that saw it"
+             + ("; identical texts kept in one fold)" if result["group_texts"] else ")")]
     lines += [f"note: {note}" for note in result["notes"]]
     lines += [f"accuracy      {result['accuracy']:.3f}   (always the largest department: "
               f"{result['majority_baseline']:.3f})",

@@ -164,8 +164,11 @@ class RoutingService(directory_rpc.DirectoryRpc):
     # -- learning ----------------------------------------------------------------
 
     @rpc
-    def import_history(self, rows, source="import"):
-        """Store ``[[text, department]]`` rows to learn from; says which departments are unknown."""
+    def import_history(self, rows, source="import", replace=False):
+        """Store ``[[text, department]]`` rows to learn from; says which departments are unknown.
+
+        ``replace`` (on a file's first batch) forgets an earlier import of the same source.
+        """
         known = self.knowledge.ready(self.decisions)
         clean, unknown = [], {}
         for text, label in rows:
@@ -173,7 +176,7 @@ class RoutingService(directory_rpc.DirectoryRpc):
             if code is None:
                 unknown[label] = unknown.get(label, 0) + 1
             clean.append((str(text), code or str(label)))
-        return {"stored": self.decisions.add_history(clean, source), "not_in_directory": unknown}
+        return {"stored": self.decisions.add_history(clean, source, replace), "not_in_directory": unknown}
 
     @rpc(expected_exceptions=RoutingError)
     def train(self):

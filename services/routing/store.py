@@ -143,8 +143,14 @@ class DecisionRepository:
 
     # -- what the model learns from -------------------------------------------
 
-    def add_history(self, rows, source):
-        """Imported ``(text, department code)`` rows; returns how many were stored."""
+    def add_history(self, rows, source, replace=False):
+        """Imported ``(text, department code)`` rows; returns how many were stored.
+
+        ``replace``: first forget what was imported before from ``source``, so
+        importing a file again does not count its tickets twice.
+        """
+        if replace:
+            self.examples.delete_many({"kind": "history", "source": source})
         now = utcnow()
         docs = [{"kind": "history", "text": text, "department_code": label, "source": source,
                  "added_at": now} for text, label in rows]

@@ -217,3 +217,16 @@ def test_history_as_one_json_array(tmp_path):
     report = HistoryReport()
     assert list(read_history(path, ["text"], "department", report=report)) == [("停水", "WATER")]
     assert report.skipped == {"not a JSON object": 1}
+
+
+def test_grouping_identical_texts_measures_wording_never_seen():
+    # Each random string always has the same (random) department: remembering a
+    # text helps only if the same text was in training.
+    rng = random.Random(9)
+    distinct = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(12)) for _ in range(60)]
+    label_of = {t: rng.choice(["A", "B"]) for t in distinct}
+    texts = distinct * 4
+    labels = [label_of[t] for t in texts]
+    assert evaluate(texts, labels, folds=4)["accuracy"] > 0.95
+    grouped = evaluate(texts, labels, folds=4, group_texts=True)
+    assert grouped["accuracy"] < 0.7 and grouped["distinct_texts"] == 60
