@@ -43,28 +43,33 @@ def coverage_at_precision(confidence, correct, targets=TARGETS):
     return result
 
 
-def out_of_fold_probabilities(texts, y, classes, folds, seed, max_features, progress=None,
-                              group_texts=False):
-    """Each ticket's probabilities from the pipeline fitted on the other folds (like
-    ``cross_val_predict``, one fold at a time so ``progress(fold)`` can report).
+def out_of_fold_predictions(texts, y, folds, seed, max_features, progress=None, group_texts=False,
+                            batch=5000):
+    """Each ticket's predicted department and confidence from the pipeline fitted
+    on the other folds (like ``cross_val_predict``, one fold at a time so
+    ``progress(fold)`` can report, and without an all-tickets-by-all-departments
+    matrix, so a large history fits in memory).
 
     ``group_texts`` keeps identical texts in one fold: no text is predicted by a
     model that saw the same words on another ticket.
     """
     X = np.array(texts, dtype=object)
-    probabilities = np.zeros((len(y), len(classes)))
-    column = {c: i for i, c in enumerate(classes)}
+    predicted = np.empty(len(y), dtype=object)
+    confidence = np.zeros(len(y))
     if group_texts:
         splits = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(X, y, groups=X)
     else:
         splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(X, y)
     for fold, (train, test) in enumerate(splits, 1):
         pipeline = build_pipeline(max_features).fit(X[train], y[train])
-        columns = [column[c] for c in pipeline.classes_]
-        probabilities[np.ix_(test, columns)] = pipeline.predict_proba(X[test])
+        for start in range(0, len(test), batch):
+            rows = test[start:start + batch]
+            probabilities = pipeline.predict_proba(X[rows])
+            predicted[rows] = pipeline.classes_[probabilities.argmax(axis=1)]
+            confidence[rows] = probabilities.max(axis=1)
         if progress:
             progress(fold)
-    return probabilities
+    return predicted.astype(str), confidence
 
 
 def evaluate(texts, labels, folds=5, seed=0, max_features=DEFAULT_MAX_FEATURES, targets=TARGETS,
@@ -75,10 +80,7 @@ def evaluate(texts, labels, folds=5, seed=0, max_features=DEFAULT_MAX_FEATURES, 
         raise ValueError(f"need at least two departments with {folds} or more rows each")
     y = np.array(labels)
     classes = np.array(sorted(set(labels)))
-    probabilities = out_of_fold_probabilities(texts, y, classes, folds, seed, max_features, progress,
-                                              group_texts)
-    predicted = classes[probabilities.argmax(axis=1)]
-    confidence = probabilities.max(axis=1)
+    predicted, confidence = out_of_fold_predictions(texts, y, folds, seed, max_features, progress, group_texts)
     correct = predicted == y
     precision, recall, f1, support = precision_recall_fscore_support(
         y, predicted, labels=classes, zero_division=0)
