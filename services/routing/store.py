@@ -19,7 +19,6 @@ from shared.events import utcnow
 from shared.outbox import Outbox
 
 CHUNK_BYTES = 4 * 1024 * 1024
-TICKET_FIELDS = ("title", "description", "category", "district", "street", "address", "urgency")
 
 
 class DecisionRepository:
