@@ -98,17 +98,19 @@ class DecisionRepository:
         """Load the city file's directory if routing has none yet; the version it got."""
         if self.changes.count_documents({}, limit=1):
             return self.directory_version()
-        try:
-            self.changes.insert_one({"version": 1, "action": "seed", "code": None, "by": "routing",
-                                     "reason": f"seeded from {source}", "at": utcnow()})
-        except DuplicateKeyError:  # another instance seeds it
-            return self.directory_version()
+        # Departments first (idempotent), the version last: an instance that
+        # sees version 1 sees the whole seed, even if two start at once.
         for dept in departments:
             self.departments.update_one({"code": dept["code"]}, {"$setOnInsert": dict(dept, version=1)},
                                         upsert=True)
         for entry in catalogue:
             self.catalogue.update_one({"code": entry["code"]}, {"$setOnInsert": dict(entry)}, upsert=True)
-        return 1
+        try:
+            self.changes.insert_one({"version": 1, "action": "seed", "code": None, "by": "routing",
+                                     "reason": f"seeded from {source}", "at": utcnow()})
+        except DuplicateKeyError:  # another instance seeded it at the same time
+            pass
+        return self.directory_version()
 
     def load_directory(self):
         """``(departments, catalogue, version)`` as stored."""
