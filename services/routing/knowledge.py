@@ -66,8 +66,11 @@ class Knowledge:
         return self
 
     def load_directory(self, repo):
-        departments, catalogue, version = repo.load_directory()
-        self.directory = Directory(departments, catalogue, version)
+        state = repo.directory_state()
+        departments, catalogue, _ = repo.load_directory()
+        self.directory = Directory(departments, catalogue, state[0])
+        self.directory_state = state
+        version = state[0]
         log.info("directory version %d: %d departments in service", version, len(self.directory.departments))
 
     def load_model(self, repo, doc=None):
@@ -82,7 +85,7 @@ class Knowledge:
         """Reload what another instance changed; True if anything was reloaded."""
         self.ready(repo)
         changed = False
-        if repo.directory_version() != self.directory.version:
+        if repo.directory_state() != self.directory_state:
             self.load_directory(repo)
             changed = True
         doc = repo.latest_model()

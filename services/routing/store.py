@@ -91,8 +91,13 @@ class DecisionRepository:
     # -- the directory ---------------------------------------------------------
 
     def directory_version(self):
-        last = self.changes.find_one({}, {"version": 1}, sort=[("version", DESCENDING)])
+        """The newest directory version whose change is fully applied."""
+        last = self.changes.find_one({"applied": {"$ne": False}}, {"version": 1}, sort=[("version", DESCENDING)])
         return last["version"] if last else 0
+
+    def directory_state(self):
+        """``(version, applied changes)``: moves whenever the stored directory does."""
+        return self.directory_version(), self.changes.count_documents({"applied": {"$ne": False}})
 
     def seed(self, departments, catalogue, source):
         """Load the city file's directory if routing has none yet; the version it got."""
@@ -126,16 +131,19 @@ class DecisionRepository:
         """Record a change as the next directory version and apply it; returns the version."""
         before = self.get_department(department["code"])
         while True:
-            version = self.directory_version() + 1
+            last = self.changes.find_one({}, {"version": 1}, sort=[("version", DESCENDING)])
+            version = (last["version"] if last else 0) + 1
             try:
                 self.changes.insert_one({"version": version, "action": action, "code": department["code"],
                                          "before": before, "after": department, "by": by,
-                                         "reason": reason, "at": utcnow()})
+                                         "reason": reason, "at": utcnow(), "applied": False})
                 break
             except DuplicateKeyError:
                 continue  # another change took that number
         self.departments.replace_one({"code": department["code"]}, dict(department, version=version),
                                      upsert=True)
+        # Announced only once applied: readers never load a version half made.
+        self.changes.update_one({"version": version}, {"$set": {"applied": True}})
         return version
 
     def directory_history(self, code=None, limit=50):
