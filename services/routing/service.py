@@ -197,6 +197,7 @@ class RoutingService(directory_rpc.DirectoryRpc):
         if not self.decisions.take_lease("train", 3600):
             raise RoutingError("another routing instance is training now; try again later")
         try:
+            read_at = events.utcnow()  # what arrives after this is for the next model
             texts, labels, numbers = self.decisions.training_examples()
             weights = learning.refusal_weights(numbers, self.decisions.refused_by(),
                                                float(known.setting("ROUTING_REFUSAL_WEIGHT", learning.REFUSAL_WEIGHT)))
@@ -208,7 +209,7 @@ class RoutingService(directory_rpc.DirectoryRpc):
             from services.routing.classifier import dumps
 
             data = dumps(model)
-            meta = dict(model.meta, reason=reason, size=len(data))
+            meta = dict(model.meta, reason=reason, size=len(data), examples_read_at=read_at)
             version = self.decisions.save_model(data, meta)
         finally:
             self.decisions.release_lease("train")
@@ -224,7 +225,8 @@ class RoutingService(directory_rpc.DirectoryRpc):
     def retrain(self):
         """Retrain when something was learned since the newest model."""
         latest = self.decisions.latest_model()
-        new = self.decisions.examples_since(latest["saved_at"] if latest else None)
+        new = self.decisions.examples_since(
+            (latest["meta"].get("examples_read_at") or latest["saved_at"]) if latest else None)
         if not new or (latest is None and new < learning.MIN_EXAMPLES):
             return
         try:
