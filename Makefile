@@ -51,3 +51,7 @@ clean:
 # Rewrite docs/schemas (JSON Schema of every event and of AMQP inbound) after changing the contract.
 schemas: install
 	$(PY) -m hotline.schemas docs/schemas
+# Routing: decisions per second and p99 decision latency (prints, never asserts).
+.PHONY: bench-routing
+bench-routing: install
+	$(PY) -m hotline.bench_routing

@@ -138,6 +138,9 @@ main.add_command(scorecard)
 from hotline.intake_cli import register as register_intake_commands  # noqa: E402
 
 register_intake_commands(main)
+from hotline.routing_cli import routing  # noqa: E402
+
+main.add_command(routing)
 
 if __name__ == "__main__":
     main()

@@ -79,6 +79,14 @@ class TicketAssigned(Envelope):
     rule = fields.String(load_default="")
     reasons = fields.List(fields.String(), load_default=list)
     directory_version = fields.Integer(load_default=1)
+    # Re-dispatch after a refusal (退单): the same number, a later attempt, and
+    # the department it moves away from; followup moves the case when it sees
+    # an assignment for an open case whose department refused it.
+    attempt = fields.Integer(load_default=1)
+    previous_department_code = fields.String(allow_none=True, load_default=None)
+    refused_departments = fields.List(fields.String(), load_default=list)
+    confidence = fields.Float(allow_none=True, load_default=None)
+    model_version = fields.Integer(load_default=0)
 
 
 class TicketAwaitingDispatch(Envelope):
@@ -89,6 +97,12 @@ class TicketAwaitingDispatch(Envelope):
     number = fields.String(required=True, validate=validate.Length(min=1, max=64))
     reasons = fields.List(fields.String(), load_default=list)
     queued_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    # What a dispatcher sees: up to three departments, each
+    # {department_code, department_name, confidence (or null), reasons}.
+    suggestions = fields.List(fields.Dict(), load_default=list)
+    attempt = fields.Integer(load_default=1)
+    previous_department_code = fields.String(allow_none=True, load_default=None)
+    refused_departments = fields.List(fields.String(), load_default=list)
 
 
 class CaseOpened(Envelope):

@@ -1,99 +1,239 @@
 """routing: decide which department handles a ticket, and by when.
 
-Consumes ``intake.ticket_created``; publishes ``ticket_assigned`` (with the
-reply and sign-for deadlines) or ``ticket_awaiting_dispatch``.
+Consumes ``intake.ticket_created`` (decide), ``followup.case_refused``
+(re-route, or a person arbitrates) and ``followup.case_closed`` (learn the
+final department). Publishes ``ticket_assigned`` or
+``ticket_awaiting_dispatch``. RPC for dispatchers (queue, assign), for the
+directory (see :mod:`services.routing.directory_rpc`) and for learning
+(import_history, train). Timers reload what other instances changed and
+retrain on a schedule.
 """
 import logging
 
+from eventlet import tpool
 from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher
-from nameko.extensions import DependencyProvider
 
-from services.routing.domain import Directory, decide
+from services.routing import learning, records
+from services.routing.decide import decide, ticket_text
+from services.routing import directory_rpc  # not the class: `nameko run` would take it for a service
+from services.routing.directory_rpc import RoutingError
+from services.routing.knowledge import KnowledgeProvider
 from services.routing.store import DecisionRepository
 from shared import events
-from shared.city import load_city
-from shared.deadlines import DeadlinePolicy
+from shared.jsonable import jsonable
 from shared.messaging import DeadLetters, consumes, event_handler, rpc
 from shared.mongo import Store
-from shared.jsonable import jsonable
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every
 
 log = logging.getLogger(__name__)
+EVENT_SCHEMAS = {"ticket_assigned": events.TicketAssigned,
+                 "ticket_awaiting_dispatch": events.TicketAwaitingDispatch}
 
 
-class Rules(DependencyProvider):
-    """The directory and the deadline policy, loaded once in ``setup()``."""
-
-    def setup(self):
-        config = self.container.config
-        self.directory = Directory.from_dict(load_city(config))
-        self.policy = DeadlinePolicy.from_config(config)
-
-    def get_dependency(self, worker_ctx):
-        return self
+def outbox_of(outcome):
+    return [outboxed(outcome.kind, events.new_event(EVENT_SCHEMAS[outcome.kind], **outcome.body))]
 
 
-def assignment_body(ticket, decision, policy, directory_version, now):
-    dept = decision.department
-    return {
-        "number": ticket["number"],
-        "department_code": dept.code,
-        "department_name": dept.name,
-        "department_phone": dept.phone,
-        "urgency": ticket["urgency"],
-        "time_limit_class": policy.limit_class(decision.time_limit_class, ticket["urgency"]),
-        "deadline": policy.reply_deadline(now, decision.time_limit_class, ticket["urgency"]),
-        "sign_for_deadline": policy.sign_for_deadline(now, ticket["urgency"]),
-        "assigned_at": now,
-        "decided_by": "routing",
-        "rule": decision.rule,
-        "reasons": decision.reasons,
-        "directory_version": directory_version,
-    }
+def attempt_of(outcome):
+    return {k: outcome.record.get(k) for k in ("status", "department_code", "rule", "reasons",
+                                               "confidence", "decided_by", "decided_at",
+                                               "directory_version", "model_version")}
 
 
-class RoutingService:
+class RoutingService(directory_rpc.DirectoryRpc):
     name = "routing"
 
     decisions = Store(DecisionRepository)
-    rules = Rules()
+    knowledge = KnowledgeProvider()
     config = Config()
     dispatch = EventDispatcher()
     dead_letters = DeadLetters()
 
+    # -- deciding --------------------------------------------------------------
+
     @event_handler("intake", "ticket_created", requeue_on_error=True)
     @consumes(events.TicketCreated)
     def on_ticket_created(self, ticket):
+        known = self.knowledge.ready(self.decisions)
         now = events.utcnow()
-        decision = decide(ticket, self.rules.directory)
-        record = {"number": ticket["number"], "decided_at": now, "rule": decision.rule,
-                  "reasons": decision.reasons, "directory_version": self.rules.directory.version,
-                  "ticket": {k: ticket[k] for k in ("title", "category", "district", "urgency")}}
-        if decision.decided:
-            body = assignment_body(ticket, decision, self.rules.policy,
-                                   self.rules.directory.version, now)
-            record.update(status="assigned", department_code=body["department_code"],
-                          deadline=body["deadline"])
-            outbox = [outboxed("ticket_assigned", events.new_event(events.TicketAssigned, **body))]
-        else:
-            record.update(status="awaiting_dispatch")
-            outbox = [outboxed("ticket_awaiting_dispatch", events.new_event(
-                events.TicketAwaitingDispatch, number=ticket["number"],
-                reasons=decision.reasons, queued_at=now))]
-        doc = self.decisions.add(record, outbox)
+        decision = decide(ticket, known.directory, known.learner, known.threshold)
+        outcome = records.from_decision(ticket["number"], ticket, decision, known.policy, now, known.directory)
+        record = dict(outcome.record, number=ticket["number"], ticket=records.ticket_record(ticket),
+                      priority=records.PRIORITY.get(ticket["urgency"], len(records.PRIORITY)),
+                      attempts=[attempt_of(outcome)], refusals=[], seen_events=[ticket["event_id"]])
+        doc = self.decisions.add(record, outbox_of(outcome))
         if doc is None:
             log.info("ticket %s was routed before; redelivery ignored", ticket["number"])
             return
         publish_saved(self.decisions.outbox, self.dispatch, doc["_id"])
         log.info("ticket %s -> %s (%s)", ticket["number"],
-                 record.get("department_code", "manual dispatch"), decision.rule)
+                 record.get("department_code") or "manual dispatch", decision.rule)
+
+    @event_handler("followup", "case_refused", requeue_on_error=True)
+    @consumes(events.CaseRefused)
+    def on_case_refused(self, refusal):
+        known = self.knowledge.ready(self.decisions)
+        record = self.decisions.get(refusal["number"])
+        if record is None or record.get("department_code") != refusal["department_code"]:
+            log.warning("refusal of %s by %s ignored: routing has it %s", refusal["number"],
+                        refusal["department_code"], "nowhere" if record is None else
+                        f"with {record.get('department_code') or 'the dispatchers'}")
+            return
+        outcome = records.after_refusal(record, refusal, known.directory, known.learner, known.threshold,
+                                        known.policy, events.utcnow(),
+                                        int(known.setting("ROUTING_MAX_REFUSALS", records.MAX_REFUSALS)))
+        doc = self.decisions.redecide(
+            refusal["number"], {"status": "assigned", "department_code": refusal["department_code"]},
+            outcome.record, attempt_of(outcome), outbox_of(outcome), event_id=refusal["event_id"],
+            refusal={k: refusal[k] for k in ("department_code", "reason", "refused_at", "actor")})
+        if doc is None:
+            log.info("refusal %s of %s applied before; ignored", refusal["event_id"], refusal["number"])
+            return
+        self.decisions.add_refusal(refusal["number"], ticket_text(record["ticket"]),
+                                   refusal["department_code"], refusal["reason"])
+        publish_saved(self.decisions.outbox, self.dispatch, doc["_id"])
+        log.info("ticket %s refused by %s -> %s", refusal["number"], refusal["department_code"],
+                 outcome.record.get("department_code") or "a dispatcher")
+
+    @event_handler("followup", "case_closed", requeue_on_error=True)
+    @consumes(events.CaseClosed)
+    def on_case_closed(self, closed):
+        record = self.decisions.get(closed["number"])
+        if record is None:
+            return
+        self.decisions.add_outcome(closed["number"], ticket_text(record["ticket"]), closed["department_code"])
+
+    # -- dispatchers -------------------------------------------------------------
 
     @rpc
     def get_decision(self, number):
-        decision = self.decisions.get(number)
-        return jsonable(decision)
+        return jsonable(self.decisions.get(number))
+
+    @rpc
+    def queue(self, limit=50):
+        """Tickets waiting for a dispatcher, oldest first, with suggestions and reasons."""
+        return jsonable(self.decisions.queue(int(limit)))
+
+    @rpc(expected_exceptions=RoutingError)
+    def assign(self, number, department_code, by, reason):
+        """A dispatcher assigns a waiting ticket; ``ticket_assigned`` records who and why."""
+        known = self.knowledge.ready(self.decisions)
+        if not (by or "").strip() or not (reason or "").strip():
+            raise RoutingError("say who decides (--by) and why (--reason)")
+        record = self.decisions.get(number)
+        if record is None:
+            raise RoutingError(f"no ticket {number} in routing")
+        if record["status"] != "awaiting_dispatch":
+            raise RoutingError(f"{number} is not waiting for a dispatcher: it is with {record['department_code']}")
+        dept = known.directory.get(department_code) or known.directory.get(known.directory.resolve(department_code))
+        if dept is None:
+            raise RoutingError(f"no department {department_code} in service; see `hotline routing departments`")
+        suggested = [s["department_code"] for s in record.get("suggestions") or []]
+        reasons = [reason.strip()]
+        if dept.code in suggested:
+            reasons.append(f"routing's suggestion no. {suggested.index(dept.code) + 1}")
+        refused = [r["department_code"] for r in record.get("refusals") or []]
+        previous = refused[-1] if refused else None
+        category = known.directory.catalogue.get(record["ticket"].get("category") or "") or {}
+        outcome = records.assigned(
+            number, record["ticket"], dept, category.get("class", "general"), known.policy,
+            events.utcnow(), decided_by=by.strip(), rule="operator", reasons=reasons,
+            directory=known.directory, suggestions=record.get("suggestions") or [],
+            previous=previous, refused=refused, assignments=record.get("assignments", 0))
+        doc = self.decisions.redecide(number, {"status": "awaiting_dispatch"}, outcome.record,
+                                      attempt_of(outcome), outbox_of(outcome))
+        if doc is None:
+            raise RoutingError(f"{number} was dispatched by someone else meanwhile")
+        publish_saved(self.decisions.outbox, self.dispatch, doc["_id"])
+        return jsonable(outcome.body)
+
+    @rpc
+    def suggest(self, ticket):
+        """What routing would decide for ``ticket`` (title, description, category, district...), without storing."""
+        known = self.knowledge.ready(self.decisions)
+        decision = decide(ticket, known.directory, known.learner, known.threshold)
+        return jsonable({"department_code": decision.department.code if decision.decided else None,
+                         "rule": decision.rule, "reasons": decision.reasons, "confidence": decision.confidence,
+                         "suggestions": records.named(decision.suggestions, known.directory),
+                         "threshold": known.threshold, "model_version": decision.model_version,
+                         "directory_version": known.directory.version})
+
+    # -- learning ----------------------------------------------------------------
+
+    @rpc
+    def import_history(self, rows, source="import", replace=False):
+        """Store ``[[text, department]]`` rows to learn from; says which departments are unknown.
+
+        ``replace`` (on a file's first batch) forgets an earlier import of the same source.
+        """
+        known = self.knowledge.ready(self.decisions)
+        clean, unknown = [], {}
+        for text, label in rows:
+            code = known.directory.resolve(label)
+            if code is None:
+                unknown[label] = unknown.get(label, 0) + 1
+            clean.append((str(text), code or str(label)))
+        return {"stored": self.decisions.add_history(clean, source, replace), "not_in_directory": unknown}
+
+    @rpc(expected_exceptions=RoutingError)
+    def train(self):
+        """Train on everything learned so far; every instance loads the new model."""
+        return self._train(reason="asked")
+
+    @rpc
+    def model_info(self):
+        known = self.knowledge.ready(self.decisions)
+        model = known.model
+        return jsonable({"loaded_version": model.version if model else None,
+                         "learner": known.learner.kind, "threshold": known.threshold,
+                         "meta": model.meta if model else None, "models": self.decisions.models_list(),
+                         "examples": self.decisions.examples_since(None)})
+
+    def _train(self, reason):
+        known = self.knowledge.ready(self.decisions)
+        if not self.decisions.take_lease("train", 3600):
+            raise RoutingError("another routing instance is training now; try again later")
+        try:
+            read_at = events.utcnow()  # what arrives after this is for the next model
+            texts, labels, numbers = self.decisions.training_examples()
+            weights = learning.refusal_weights(numbers, self.decisions.refused_by(),
+                                               float(known.setting("ROUTING_REFUSAL_WEIGHT", learning.REFUSAL_WEIGHT)))
+            try:
+                model = tpool.execute(learning.train, texts, labels, known.directory, known.target_precision,
+                                      weights=weights)
+            except learning.NotEnoughHistory as exc:
+                raise RoutingError(str(exc)) from None
+            from services.routing.classifier import dumps
+
+            data = dumps(model)
+            meta = dict(model.meta, reason=reason, size=len(data), examples_read_at=read_at)
+            version = self.decisions.save_model(data, meta)
+        finally:
+            self.decisions.release_lease("train")
+        known.refresh(self.decisions)
+        log.info("model version %d trained (%s): %s", version, reason, meta)
+        return jsonable({"version": version, "meta": meta, "threshold": known.threshold})
+
+    @every("ROUTING_REFRESH_INTERVAL", default=10)
+    def refresh_knowledge(self):
+        self.knowledge.refresh(self.decisions)
+
+    @every("ROUTING_RETRAIN_INTERVAL", default=86400)
+    def retrain(self):
+        """Retrain when something was learned since the newest model."""
+        latest = self.decisions.latest_model()
+        new = self.decisions.examples_since(
+            (latest["meta"].get("examples_read_at") or latest["saved_at"]) if latest else None)
+        if not new or (latest is None and new < learning.MIN_EXAMPLES):
+            return
+        try:
+            self._train(reason="schedule")
+        except RoutingError as exc:
+            log.info("scheduled retraining skipped: %s", exc)
+
+    # -- plumbing ------------------------------------------------------------------
 
     @rpc
     def ping(self):

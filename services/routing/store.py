@@ -1,18 +1,54 @@
-"""Routing's collection: ``decisions``, one per ticket, with its outbox."""
+"""Routing's collections, behind domain verbs.
+
+* ``decisions`` -- one per ticket: the current decision, every attempt with
+  its reasons, refusals, and the outbox of events to publish;
+* ``departments`` / ``directory_changes`` / ``catalogue`` -- the directory,
+  seeded from the city file on first start; every change is a numbered version;
+* ``examples`` -- what the model learns from: imported history and the final
+  department of closed tickets; ``refusals`` -- who refused what, and why;
+* ``models`` / ``model_chunks`` -- trained models, versioned; the bytes are
+  split into chunks well under MongoDB's 16 MB document limit;
+* ``leases`` -- so only one routing instance retrains at a time.
+"""
+from datetime import timedelta
+
+from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
+from shared.events import utcnow
 from shared.outbox import Outbox
+
+CHUNK_BYTES = 4 * 1024 * 1024
 
 
 class DecisionRepository:
     def __init__(self, database, config):
+        self.db = database
         self.decisions = database["decisions"]
+        self.departments = database["departments"]
+        self.changes = database["directory_changes"]
+        self.catalogue = database["catalogue"]
+        self.examples = database["examples"]
+        self.refusals = database["refusals"]
+        self.models = database["models"]
+        self.chunks = database["model_chunks"]
+        self.leases = database["leases"]
         self.outbox = Outbox(self.decisions)
 
     def ensure_indexes(self):
         self.decisions.create_index("number", unique=True)
-        self.decisions.create_index([("status", 1), ("decided_at", 1)])
+        self.decisions.create_index([("status", 1), ("priority", 1), ("decided_at", 1)])
+        self.departments.create_index("code", unique=True)
+        self.changes.create_index("version", unique=True)
+        self.catalogue.create_index("code", unique=True)
+        self.examples.create_index([("source", 1), ("added_at", 1)])
+        self.examples.create_index("number", unique=True, sparse=True)  # one outcome per ticket
+        self.refusals.create_index("number")
+        self.models.create_index("version", unique=True)
+        self.chunks.create_index([("model_version", 1), ("n", 1)], unique=True)
         self.outbox.ensure_indexes()
+
+    # -- decisions -------------------------------------------------------------
 
     def add(self, decision, outbox):
         """Store the decision for a ticket; ``None`` if one exists already."""
@@ -24,4 +60,189 @@ class DecisionRepository:
             return None
 
     def get(self, number):
-        return self.decisions.find_one({"number": number}, {"outbox": 0, "_id": 0})
+        return self.decisions.find_one({"number": number}, {"outbox": 0, "_id": 0, "seen_events": 0})
+
+    def queue(self, limit=50):
+        """Tickets waiting for a person: emergencies first, then urgent, each oldest first."""
+        return list(self.decisions.find({"status": "awaiting_dispatch"},
+                                        {"outbox": 0, "_id": 0, "seen_events": 0})
+                    .sort([("priority", ASCENDING), ("decided_at", ASCENDING)]).limit(limit))
+
+    def redecide(self, number, expect, current, attempt, outbox, event_id=None, refusal=None):
+        """Replace the current decision if the ticket is still as ``expect`` says.
+
+        ``expect``: fields the stored decision must have (e.g. its status or
+        department); ``event_id``: an event applied once only. Returns the
+        updated document, or ``None`` when it changed meanwhile or was seen.
+        """
+        query = {"number": number, **expect}
+        if event_id:
+            query["seen_events"] = {"$ne": event_id}
+        push = {"attempts": attempt, "outbox": {"$each": list(outbox)}}
+        if event_id:
+            push["seen_events"] = event_id
+        if refusal:
+            push["refusals"] = refusal
+        result = self.decisions.update_one(query, {"$set": current, "$push": push})
+        if not result.modified_count:
+            return None
+        return self.decisions.find_one({"number": number}, {"_id": 1})
+
+    # -- the directory ---------------------------------------------------------
+
+    def directory_version(self):
+        """The newest directory version whose change is fully applied."""
+        last = self.changes.find_one({"applied": {"$ne": False}}, {"version": 1}, sort=[("version", DESCENDING)])
+        return last["version"] if last else 0
+
+    def directory_state(self):
+        """``(version, applied changes)``: moves whenever the stored directory does."""
+        return self.directory_version(), self.changes.count_documents({"applied": {"$ne": False}})
+
+    def seed(self, departments, catalogue, source):
+        """Load the city file's directory if routing has none yet; the version it got."""
+        if self.changes.count_documents({}, limit=1):
+            return self.directory_version()
+        # Departments first (idempotent), the version last: an instance that
+        # sees version 1 sees the whole seed, even if two start at once.
+        for dept in departments:
+            self.departments.update_one({"code": dept["code"]}, {"$setOnInsert": dict(dept, version=1)},
+                                        upsert=True)
+        for entry in catalogue:
+            self.catalogue.update_one({"code": entry["code"]}, {"$setOnInsert": dict(entry)}, upsert=True)
+        try:
+            self.changes.insert_one({"version": 1, "action": "seed", "code": None, "by": "routing",
+                                     "reason": f"seeded from {source}", "at": utcnow()})
+        except DuplicateKeyError:  # another instance seeded it at the same time
+            pass
+        return self.directory_version()
+
+    def load_directory(self):
+        """``(departments, catalogue, version)`` as stored."""
+        version = self.directory_version()
+        departments = list(self.departments.find({}, {"_id": 0}).sort("code", ASCENDING))
+        catalogue = list(self.catalogue.find({}, {"_id": 0}))
+        return departments, catalogue, version
+
+    def get_department(self, code):
+        return self.departments.find_one({"code": code}, {"_id": 0})
+
+    def change_department(self, action, department, by, reason):
+        """Record a change as the next directory version and apply it; returns the version."""
+        before = self.get_department(department["code"])
+        while True:
+            last = self.changes.find_one({}, {"version": 1}, sort=[("version", DESCENDING)])
+            version = (last["version"] if last else 0) + 1
+            try:
+                self.changes.insert_one({"version": version, "action": action, "code": department["code"],
+                                         "before": before, "after": department, "by": by,
+                                         "reason": reason, "at": utcnow(), "applied": False})
+                break
+            except DuplicateKeyError:
+                continue  # another change took that number
+        self.departments.replace_one({"code": department["code"]}, dict(department, version=version),
+                                     upsert=True)
+        # Announced only once applied: readers never load a version half made.
+        self.changes.update_one({"version": version}, {"$set": {"applied": True}})
+        return version
+
+    def directory_history(self, code=None, limit=50):
+        query = {"code": code} if code else {}
+        return list(self.changes.find(query, {"_id": 0}).sort("version", DESCENDING).limit(limit))
+
+    # -- what the model learns from -------------------------------------------
+
+    def add_history(self, rows, source, replace=False):
+        """Imported ``(text, department code)`` rows; returns how many were stored.
+
+        ``replace``: first forget what was imported before from ``source``, so
+        importing a file again does not count its tickets twice.
+        """
+        if replace:
+            self.examples.delete_many({"kind": "history", "source": source})
+        now = utcnow()
+        docs = [{"kind": "history", "text": text, "department_code": label, "source": source,
+                 "added_at": now} for text, label in rows]
+        if docs:
+            self.examples.insert_many(docs)
+        return len(docs)
+
+    def add_outcome(self, number, text, department_code):
+        """The department that finally handled a closed ticket (one per ticket)."""
+        self.examples.update_one(
+            {"kind": "outcome", "number": number},
+            {"$set": {"text": text, "department_code": department_code, "source": "closed",
+                      "added_at": utcnow()}}, upsert=True)
+
+    def add_refusal(self, number, text, department_code, reason):
+        self.refusals.insert_one({"number": number, "text": text, "department_code": department_code,
+                                  "reason": reason, "at": utcnow()})
+
+    def training_examples(self):
+        """``(texts, labels, numbers)``: imported history and closed tickets' outcomes."""
+        texts, labels, numbers = [], [], []
+        for doc in self.examples.find({}, {"_id": 0, "text": 1, "department_code": 1, "number": 1}):
+            texts.append(doc["text"])
+            labels.append(doc["department_code"])
+            numbers.append(doc.get("number"))
+        return texts, labels, numbers
+
+    def refused_by(self):
+        """``{number: {codes that refused it}}``."""
+        refused = {}
+        for doc in self.refusals.find({}, {"_id": 0, "number": 1, "department_code": 1}):
+            refused.setdefault(doc["number"], set()).add(doc["department_code"])
+        return refused
+
+    def examples_since(self, when):
+        query = {}
+        if when is not None:
+            query["added_at"] = {"$gt": when}
+        return self.examples.count_documents(query)
+
+    # -- trained models --------------------------------------------------------
+
+    def save_model(self, data, meta):
+        """Store model bytes as the next version; returns the version."""
+        while True:
+            last = self.models.find_one({}, {"version": 1}, sort=[("version", DESCENDING)])
+            version = (last["version"] if last else 0) + 1
+            try:
+                self.models.insert_one({"version": version, "meta": meta, "size": len(data),
+                                        "chunks": -1, "saved_at": utcnow()})
+                break
+            except DuplicateKeyError:
+                continue
+        count = 0
+        for count, start in enumerate(range(0, len(data), CHUNK_BYTES), 1):
+            self.chunks.insert_one({"model_version": version, "n": count - 1,
+                                    "data": data[start:start + CHUNK_BYTES]})
+        # Complete only now: readers never see half a model.
+        self.models.update_one({"version": version}, {"$set": {"chunks": count}})
+        return version
+
+    def latest_model(self):
+        """The newest complete model's document (without bytes), or ``None``."""
+        return self.models.find_one({"chunks": {"$gt": 0}}, {"_id": 0}, sort=[("version", DESCENDING)])
+
+    def model_bytes(self, version):
+        parts = self.chunks.find({"model_version": version}, {"data": 1, "n": 1}).sort("n", ASCENDING)
+        return b"".join(bytes(part["data"]) for part in parts)
+
+    def models_list(self, limit=10):
+        return list(self.models.find({}, {"_id": 0}).sort("version", DESCENDING).limit(limit))
+
+    def take_lease(self, name, seconds):
+        """True if this caller may do ``name`` now (nobody else holds it)."""
+        now = utcnow()
+        try:
+            self.leases.find_one_and_update(
+                {"_id": name, "until": {"$lt": now}}, {"$set": {"until": now + timedelta(seconds=seconds)}},
+                upsert=True)
+            return True
+        except DuplicateKeyError:  # held: the upsert collided with the holder's document
+            return False
+
+    def release_lease(self, name):
+        # In the past, beyond MongoDB's millisecond precision: free at once.
+        self.leases.update_one({"_id": name}, {"$set": {"until": utcnow() - timedelta(seconds=1)}})

@@ -1,0 +1,227 @@
+"""``hotline routing ...``: the directory, the dispatch queue, learning and evaluation.
+
+Talks to the routing service over RPC; ``evaluate`` and ``synth-history``
+work on files alone and need no running service.
+"""
+import json
+import sys
+
+import click
+
+from shared.config import city_zone, load_config, local_time
+
+
+def call(method, *args, timeout=10):
+    """An RPC to routing; a refusal is printed as the reason, exit 2."""
+    from nameko.exceptions import RemoteError
+
+    from hotline.cli import rpc_call
+
+    try:
+        return rpc_call("routing", method, *args, timeout=timeout)
+    except RemoteError as exc:
+        if exc.exc_type not in ("RoutingError", "DirectoryInvalid"):
+            raise
+        try:
+            errors = json.loads(exc.value)
+        except ValueError:
+            errors = None
+        if isinstance(errors, dict):
+            for field, messages in errors.items():
+                click.echo(f"  {field}: {'; '.join(map(str, messages))}", err=True)
+        else:
+            click.echo(exc.value, err=True)
+        sys.exit(2)
+
+
+def echo_json(value):
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def words(value):
+    return [w.strip() for w in value.split(",") if w.strip()] if value else None
+
+
+@click.group()
+def routing():
+    """Dispatch: the department directory, the manual queue, learning from history."""
+
+
+# -- the directory and catalogue ------------------------------------------------
+
+@routing.command()
+@click.option("--all", "include_retired", is_flag=True, help="Include retired departments.")
+@click.option("--json", "as_json", is_flag=True)
+def departments(include_retired, as_json):
+    """List the department directory (职责清单)."""
+    rows = call("list_departments", include_retired)
+    if as_json:
+        return echo_json(rows)
+    for d in rows:
+        flag = " [retired]" if d["retired"] else ""
+        scope = ", ".join(d["areas"]) if d["areas"] else ", ".join(d["keywords"][:6])
+        click.echo(f"{d['code']:<18} {d['kind']:<9} {d['name']}{flag}  tel {d['phone'] or '-'}  | {scope}")
+
+
+@routing.command()
+@click.option("--json", "as_json", is_flag=True)
+def catalogue(as_json):
+    """The dispatch catalogue (派单目录): category, department, time-limit class."""
+    rows = call("get_catalogue")
+    if as_json:
+        return echo_json(rows)
+    for c in rows:
+        click.echo(f"{c['code']:<20} {c['class']:<10} {c['department']:<18} {c['name']}")
+
+
+DEPT_OPTIONS = [
+    click.option("--name"), click.option("--name-en"), click.option("--phone"),
+    click.option("--kind", type=click.Choice(["municipal", "district", "street", "zone"])),
+    click.option("--keywords", help="Comma-separated responsibilities, Chinese or English."),
+    click.option("--areas", help="Comma-separated places an office covers."),
+    click.option("--district", help="The district a street office belongs to."),
+    click.option("--by", required=True, help="Who makes the change."),
+    click.option("--reason", default="", help="Why (kept with the version)."),
+]
+
+
+def dept_options(func):
+    for option in reversed(DEPT_OPTIONS):
+        func = option(func)
+    return func
+
+
+def dept_fields(options):
+    fields = {k: v for k, v in options.items() if k not in ("by", "reason") and v is not None}
+    for key in ("keywords", "areas"):
+        if key in fields:
+            fields[key] = words(fields[key])
+    return fields
+
+
+@routing.command("add-department")
+@click.argument("code")
+@dept_options
+def add_department(code, by, reason, **options):
+    """Add a department; the directory gets a new version."""
+    result = call("add_department", dict(dept_fields(options), code=code), by, reason)
+    click.echo(f"{code} added: directory version {result['version']}")
+
+
+@routing.command("update-department")
+@click.argument("code")
+@dept_options
+def update_department(code, by, reason, **options):
+    """Change a department's name, phone, keywords or areas; a new version."""
+    result = call("update_department", code, dept_fields(options), by, reason)
+    click.echo(f"{code} updated: directory version {result['version']}")
+
+
+@routing.command("retire-department")
+@click.argument("code")
+@click.option("--by", required=True)
+@click.option("--reason", default="")
+def retire_department(code, by, reason):
+    """Stop sending tickets to a department (it stays in history); a new version."""
+    result = call("retire_department", code, by, reason)
+    click.echo(f"{code} retired: directory version {result['version']}")
+
+
+@routing.command("directory-history")
+@click.argument("code", required=False)
+def directory_history(code):
+    """Every version of the directory: what changed, who, why."""
+    zone = city_zone(load_config())
+    for change in call("directory_history", code):
+        click.echo(f"v{change['version']:<4} {local_time(change['at'], zone)}  {change['action']:<7} "
+                   f"{change.get('code') or '':<18} by {change['by']}: {change.get('reason') or ''}")
+
+
+# -- dispatching ---------------------------------------------------------------
+
+def print_suggestions(suggestions, indent="    "):
+    for n, s in enumerate(suggestions, 1):
+        conf = "" if s.get("confidence") is None else f" {s['confidence']:.2f}"
+        click.echo(f"{indent}{n}. {s['department_code']} {s.get('department_name', '')}{conf}")
+        for reason in s.get("reasons") or []:
+            click.echo(f"{indent}     {reason}")
+
+
+@routing.command()
+@click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def queue(limit, as_json):
+    """Tickets waiting for a dispatcher, with routing's suggestions and reasons."""
+    rows = call("queue", limit)
+    if as_json:
+        return echo_json(rows)
+    if not rows:
+        click.echo("The dispatch queue is empty.")
+        return
+    zone = city_zone(load_config())
+    for row in rows:
+        ticket = row["ticket"]
+        click.echo(f"{row['number']}  queued {local_time(row['decided_at'], zone)}  "
+                   f"[{ticket.get('urgency') or 'normal'}, {row['rule']}]  "
+                   f"{ticket.get('district') or ''} {ticket['title']}")
+        if ticket.get("description"):
+            click.echo(f"    {ticket['description']}")
+        for reason in row["reasons"]:
+            click.echo(f"    why: {reason}")
+        print_suggestions(row.get("suggestions") or [])
+
+
+@routing.command()
+@click.argument("number")
+@click.argument("department")
+@click.option("--by", required=True, help="The dispatcher's name.")
+@click.option("--reason", required=True, help="Why this department.")
+def assign(number, department, by, reason):
+    """Dispatch a waiting ticket to DEPARTMENT (code or name)."""
+    body = call("assign", number, department, by, reason)
+    zone = city_zone(load_config())
+    click.echo(f"{number} -> {body['department_name']} ({body['department_code']}) by {body['decided_by']}; "
+               f"reply by {local_time(body['deadline'], zone)}")
+
+
+@routing.command()
+@click.argument("number")
+@click.option("--json", "as_json", is_flag=True)
+def decision(number, as_json):
+    """How routing decided a ticket: every attempt with its rule and reasons."""
+    record = call("get_decision", number)
+    if record is None:
+        click.echo(f"routing has no ticket {number}", err=True)
+        sys.exit(1)
+    if as_json:
+        return echo_json(record)
+    zone = city_zone(load_config())
+    click.echo(f"{number}  [{record['status']}]  {record.get('department_code') or 'waiting for a dispatcher'}")
+    for n, attempt in enumerate(record.get("attempts") or [], 1):
+        conf = "" if attempt.get("confidence") is None else f" confidence {attempt['confidence']:.2f}"
+        click.echo(f"  {n}. {local_time(attempt['decided_at'], zone)} {attempt['rule']:<11} -> "
+                   f"{attempt.get('department_code') or 'queue'} by {attempt['decided_by']}{conf} "
+                   f"(directory v{attempt['directory_version']}, model v{attempt['model_version']})")
+        for reason in attempt.get("reasons") or []:
+            click.echo(f"       {reason}")
+    for refusal in record.get("refusals") or []:
+        click.echo(f"  refused by {refusal['department_code']}: {refusal['reason']}")
+
+
+@routing.command("try")
+@click.option("--title", required=True)
+@click.option("--description", default="")
+@click.option("--category", default=None)
+@click.option("--district", default=None)
+@click.option("--street", default=None)
+def try_(**ticket):
+    """What routing would decide for a request, without recording anything."""
+    result = call("suggest", {k: v for k, v in ticket.items() if v})
+    click.echo(f"{result['rule']}: {result['department_code'] or 'a dispatcher decides'}  "
+               f"(threshold {result['threshold']:.2f}, model v{result['model_version']})")
+    for reason in result["reasons"]:
+        click.echo(f"  {reason}")
+    print_suggestions(result["suggestions"], "  ")
+
+
+from hotline import routing_learn_cli  # noqa: E402,F401 -- adds the learning commands to the group

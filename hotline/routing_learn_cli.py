@@ -1,0 +1,159 @@
+"""``hotline routing import-history | train | model | evaluate | synth-history``.
+
+``evaluate`` and ``synth-history`` work on files alone and need no running
+service; the others talk to routing over RPC.
+"""
+import json
+import os
+import sys
+
+import click
+
+from hotline.routing_cli import call, routing
+from shared.config import city_zone, load_config, local_time
+
+# -- learning ------------------------------------------------------------------
+
+HISTORY_OPTIONS = [
+    click.option("--text-col", "text_cols", multiple=True, default=("text",), show_default=True,
+                 help="Text column(s); repeat or comma-separate to join several."),
+    click.option("--label-col", default="department", show_default=True, help="The department column."),
+    click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default=None,
+                 help="Default: from the file name."),
+]
+
+
+def history_options(func):
+    for option in reversed(HISTORY_OPTIONS):
+        func = option(func)
+    return func
+
+
+def read_or_exit(path, text_cols, label_col, fmt):
+    from services.routing.history import HistoryError, HistoryReport, count_rows, read_history
+
+    report = HistoryReport()
+    try:
+        total = count_rows(path, fmt)
+        rows = []
+        with click.progressbar(read_history(path, text_cols, label_col, fmt, report), length=total,
+                               label=f"reading {path}", file=sys.stderr) as bar:
+            for row in bar:
+                rows.append(row)
+    except HistoryError as exc:
+        click.echo(f"cannot read history: {exc}", err=True)
+        sys.exit(2)
+    click.echo(report.summary(), err=True)
+    return rows
+
+
+@routing.command("import-history")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@history_options
+@click.option("--batch", default=1000, show_default=True)
+@click.option("--train/--no-train", default=True, show_default=True, help="Train a model afterwards.")
+@click.option("--add-departments", is_flag=True,
+              help="Add every department the history names and the directory lacks (needs --by).")
+@click.option("--by", default=None, help="Who adds them (kept with the directory version).")
+def import_history(path, text_cols, label_col, fmt, batch, train, add_departments, by):
+    """Import past tickets (text -> department) and train routing's model."""
+    if add_departments and not by:
+        click.echo("--add-departments changes the directory: say who does it with --by", err=True)
+        sys.exit(2)
+    rows = read_or_exit(path, text_cols, label_col, fmt)
+    source = os.path.abspath(path)  # importing the same file again replaces it
+    stored, unknown = 0, {}
+    with click.progressbar(length=len(rows), label="sending to routing", file=sys.stderr) as bar:
+        for start in range(0, len(rows), batch):
+            chunk = [list(r) for r in rows[start:start + batch]]
+            result = call("import_history", chunk, source, start == 0, timeout=120)
+            stored += result["stored"]
+            for label, n in result["not_in_directory"].items():
+                unknown[label] = unknown.get(label, 0) + n
+            bar.update(len(chunk))
+    click.echo(f"{stored} examples stored")
+    if unknown and add_departments:
+        added = call("add_departments_named", sorted(unknown), by, f"named in the history {path}")
+        click.echo(f"{len(added)} department(s) added to the directory: "
+                   + ", ".join(f"{d['code']} {d['name']}" for d in added[:8]) + (" ..." if len(added) > 8 else ""))
+    elif unknown:
+        top = ", ".join(f"{k} ({v})" for k, v in sorted(unknown.items(), key=lambda kv: -kv[1])[:8])
+        click.echo(f"{sum(unknown.values())} rows name departments not in the directory, not used for "
+                   f"training until added (--add-departments, or hotline routing add-department): {top}")
+    if train:
+        print_training(call("train", timeout=3600))
+
+
+def print_training(result):
+    meta = result["meta"]
+    click.echo(f"model version {result['version']}: {meta['examples']} examples, "
+               f"{meta['departments']} departments, {meta['size'] / 1024:.0f} KiB")
+    if meta.get("cv_accuracy") is not None:
+        click.echo(f"cross-validated accuracy {meta['cv_accuracy']:.3f}, macro-F1 {meta['cv_macro_f1']:.3f}; "
+                   f"at precision {meta['target_precision']}: {meta['cv_coverage']:.1%} dispatched automatically")
+    for note in meta.get("notes") or []:
+        click.echo(f"note: {note}")
+    click.echo(f"confidence threshold in force: {result['threshold']:.3f}")
+
+
+@routing.command()
+def train():
+    """Train a new model on all history and closed tickets; every instance loads it."""
+    print_training(call("train", timeout=3600))
+
+
+@routing.command()
+def model():
+    """The model in use, its threshold and the versions stored."""
+    info = call("model_info")
+    click.echo(f"learner: {info['learner']} (model version {info['loaded_version'] or '-'}); "
+               f"threshold {info['threshold']:.3f}; {info['examples']} examples to learn from")
+    zone = city_zone(load_config())
+    for m in info["models"]:
+        meta = m["meta"]
+        click.echo(f"  v{m['version']:<3} {local_time(m['saved_at'], zone)}  {meta.get('examples')} examples  "
+                   f"threshold {meta.get('threshold')}  ({meta.get('reason')})")
+
+
+@routing.command()
+@click.option("--history", "path", required=True, type=click.Path(exists=True, dir_okay=False))
+@history_options
+@click.option("--folds", default=5, show_default=True)
+@click.option("--group-texts", is_flag=True,
+              help="Keep identical texts in one fold: how routing does on wording it never saw.")
+@click.option("--json", "as_json", is_flag=True, help="End with one line of JSON with the figures.")
+def evaluate(path, text_cols, label_col, fmt, folds, group_texts, as_json):
+    """How routing would have dispatched FILE: stratified k-fold cross-validation."""
+    from services.routing.evaluate import evaluate as run, report_lines
+
+    rows = read_or_exit(path, text_cols, label_col, fmt)
+    if folds < 2:
+        click.echo("--folds must be at least 2", err=True)
+        sys.exit(2)
+    try:
+        with click.progressbar(length=folds, label=f"cross-validating {len(rows)} tickets, {folds} folds",
+                               file=sys.stderr) as bar:
+            result = run([t for t, _ in rows], [label for _, label in rows], folds=folds,
+                         progress=lambda fold: bar.update(1), group_texts=group_texts)
+    except ValueError as exc:
+        click.echo(f"cannot evaluate: {exc}", err=True)
+        sys.exit(2)
+    for line in report_lines(result):
+        click.echo(line)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+
+
+@routing.command("synth-history")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@click.option("--per-department", default=30, show_default=True)
+@click.option("--seed", default=7, show_default=True)
+def synth_history(path, per_department, seed):
+    """Write a synthetic Chinese dispatch history (JSON Lines: text, department) for demos."""
+    from services.routing.synthetic import generate
+
+    rows = generate(per_department, seed)
+    with open(path, "w", encoding="utf-8") as handle:
+        for text, code in rows:
+            handle.write(json.dumps({"text": text, "department": code}, ensure_ascii=False) + "\n")
+    click.echo(f"{len(rows)} work orders written to {path}")

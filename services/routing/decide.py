@@ -1,0 +1,91 @@
+"""Routing's decision: who is responsible for a ticket, and how sure we are.
+
+Pure Python. The order, from certain to learned:
+
+1. ``catalogue`` -- an explicit catalogue category decides (派单目录);
+2. ``zone`` -- a place that only one body covers (a scenic area, a port);
+3. ``classifier`` (or ``keywords`` before a model is trained) -- the learner
+   proposes departments with a confidence; at or above the threshold the
+   best one is assigned, below it the ticket waits for a person with the
+   suggestions and their reasons (``manual``);
+4. ``place`` -- the learner has nothing to go on (no known word): the street
+   office or district government of the place (属地);
+5. ``manual`` -- nobody can say.
+
+Departments that refused the ticket (退单) are excluded at every step.
+"""
+from dataclasses import dataclass, field
+
+DEFAULT_THRESHOLD = 0.5  # for the keyword matcher; a trained model measures its own
+
+
+@dataclass(frozen=True)
+class Decision:
+    department: object  # a Department, or None: the ticket waits for a person
+    time_limit_class: str
+    rule: str
+    reasons: list = field(default_factory=list)
+    confidence: float | None = None
+    suggestions: list = field(default_factory=list)  # [Suggestion.to_dict()]
+    model_version: int = 0
+
+    @property
+    def decided(self):
+        return self.department is not None
+
+
+def ticket_text(ticket):
+    return f"{ticket.get('title') or ''} {ticket.get('description') or ''}".strip()
+
+
+def decide(ticket, directory, learner=None, threshold=DEFAULT_THRESHOLD, exclude=()):
+    """The decision for ``ticket`` (a ``ticket_created`` body).
+
+    ``learner`` is a trained ``TextModel`` or a ``KeywordModel``; with ``None``
+    the directory's keywords are used. ``exclude``: codes that refused it.
+    """
+    from services.routing.classifier import KeywordModel
+
+    exclude = set(exclude)
+    refused = [f"excluding {', '.join(sorted(exclude))}: refused before"] if exclude else []
+    category = directory.catalogue.get(ticket.get("category") or "")
+    limit_class = category.get("class", "general") if category else "general"
+    if category:
+        dept = directory.get(category["department"])
+        if dept and dept.code not in exclude:
+            return Decision(dept, limit_class, "catalogue", [
+                f"category {category['code']} ({category['name']}) belongs to {dept.name}"], 1.0)
+
+    zone = directory.exclusive_body(ticket)
+    if zone and zone[0].code not in exclude:
+        dept, area = zone
+        return Decision(dept, limit_class, "zone", [f"{area} is covered by {dept.name} alone"], 1.0)
+
+    learner = learner or KeywordModel(directory)
+    rule = "classifier" if learner.kind == "trained" else "keywords"
+    suggestions = learner.suggest(ticket_text(ticket), exclude=exclude, top=3,
+                                  known=set(directory.departments), title=ticket.get("title") or "")
+    version = getattr(learner, "version", 0)
+    local = directory.local_office(ticket)
+    if suggestions:
+        best = suggestions[0]
+        dept = directory.departments[best.department_code]
+        listed = [s.to_dict() for s in suggestions]
+        if best.confidence >= threshold:
+            return Decision(dept, limit_class, rule, refused + [
+                f"{dept.name} with confidence {best.confidence:.2f} (threshold {threshold:.2f})",
+                *best.reasons], best.confidence, listed, version)
+        if local and local[0].code not in exclude and local[0].code not in {s["department_code"] for s in listed}:
+            listed.append({"department_code": local[0].code, "confidence": None,
+                           "reasons": [f"{local[1]} is {local[0].name}'s area (属地)"]})
+        return Decision(None, limit_class, "manual", refused + [
+            f"not sure: best is {dept.name} at {best.confidence:.2f}, below the threshold {threshold:.2f}"],
+            best.confidence, listed, version)
+
+    if local and local[0].code not in exclude:
+        dept, area = local
+        return Decision(dept, limit_class, "place", refused + [
+            f"no responsibility matched the text; {area} is {dept.name}'s area (属地)"], None, [], version)
+
+    return Decision(None, limit_class, "manual", refused + [
+        "no category, no responsibility matched the text, and no place with an office"], None, [], version)

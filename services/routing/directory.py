@@ -1,0 +1,187 @@
+"""The department directory (职责清单) and the dispatch catalogue (派单目录).
+
+Pure Python. A :class:`Department` is what a city publishes about a body that
+takes work orders: its code, name, public phone, the catalogue categories and
+keywords (Chinese and English) it answers for, and -- for district, street and
+zone offices -- the places it covers. ``kind`` says which:
+
+* ``municipal`` -- a city bureau, responsible for a subject everywhere;
+* ``district`` / ``street`` -- a government office responsible for its area
+  (属地) when no subject owner is known;
+* ``zone`` -- a body that alone covers a place (a scenic area, a port): a
+  ticket there goes to it whatever the subject.
+
+A :class:`Directory` is one version of the whole directory, immutable; routing
+builds a new one after every change and each decision records the version.
+"""
+from dataclasses import dataclass, field
+
+KINDS = ("municipal", "district", "street", "zone")
+DEPARTMENT_FIELDS = ("code", "name", "name_en", "phone", "kind", "keywords", "areas",
+                     "district", "retired")
+
+
+@dataclass(frozen=True)
+class Department:
+    code: str
+    name: str
+    name_en: str = ""
+    phone: str = ""
+    kind: str = "municipal"
+    keywords: tuple = ()
+    areas: tuple = ()
+    district: str = ""  # the district a street office belongs to
+    retired: bool = False
+    categories: tuple = field(default=(), compare=False)
+
+    @classmethod
+    def from_dict(cls, data):
+        areas = tuple(data.get("areas") or ())
+        kind = data.get("kind") or ("district" if areas else "municipal")
+        if kind not in KINDS:
+            raise ValueError(f"department {data.get('code')}: kind must be one of {', '.join(KINDS)}")
+        return cls(code=str(data["code"]), name=str(data["name"]),
+                   name_en=str(data.get("name_en") or ""), phone=str(data.get("phone") or ""),
+                   kind=kind, keywords=tuple(str(k) for k in data.get("keywords") or ()),
+                   areas=areas, district=str(data.get("district") or ""),
+                   retired=bool(data.get("retired", False)))
+
+    def to_dict(self):
+        return {"code": self.code, "name": self.name, "name_en": self.name_en,
+                "phone": self.phone, "kind": self.kind, "keywords": list(self.keywords),
+                "areas": list(self.areas), "district": self.district, "retired": self.retired}
+
+
+def seed_departments(city):
+    """Department dicts from a city file: ``departments`` plus ``offices``."""
+    return [*(city.get("departments") or []), *(city.get("offices") or [])]
+
+
+def seed_catalogue(city):
+    """Catalogue entries from a city file, with ``catalogue_details`` merged in."""
+    details = city.get("catalogue_details") or {}
+    return [{**entry, **details.get(entry["code"], {})} for entry in city.get("catalogue") or []]
+
+
+class Directory:
+    """One version of the city's departments and dispatch catalogue."""
+
+    def __init__(self, departments, catalogue=(), version=1, districts=()):
+        catalogue = list(catalogue)
+        by_department = {}
+        for entry in catalogue:
+            by_department.setdefault(entry["department"], []).append(entry["code"])
+        self.all = {}
+        for dept in departments:
+            dept = dept if isinstance(dept, Department) else Department.from_dict(dept)
+            self.all[dept.code] = Department(**{**dept.__dict__,
+                                                "categories": tuple(by_department.get(dept.code, ()))})
+        self.departments = {c: d for c, d in self.all.items() if not d.retired}
+        self.catalogue = {c["code"]: c for c in catalogue}
+        self.version = int(version)
+        self.district_office = {}
+        for entry in districts:  # the seed file's explicit district list
+            if entry["department"] in self.departments:
+                self.district_office[entry["name"]] = entry["department"]
+        self.street_office = {}
+        self.zone_office = {}
+        for dept in self.departments.values():
+            for area in dept.areas:
+                if dept.kind == "district":
+                    self.district_office.setdefault(area, dept.code)
+                elif dept.kind == "street":
+                    self.street_office.setdefault(area, dept.code)
+                elif dept.kind == "zone":
+                    self.zone_office.setdefault(area, dept.code)
+        self._keywords = [(dept.code, kw, kw.lower()) for dept in self.departments.values()
+                          for kw in dept.keywords]
+
+    @classmethod
+    def from_dict(cls, city):
+        """The directory a city file describes (version from the file)."""
+        return cls(seed_departments(city), seed_catalogue(city), int(city.get("version", 1)),
+                   city.get("districts") or ())
+
+    def get(self, code):
+        """An active department, or ``None``."""
+        return self.departments.get(code)
+
+    def resolve(self, label):
+        """The code of the active department a history label names (code, name or English name)."""
+        if label in self.departments:
+            return label
+        wanted = str(label).strip().lower()
+        for dept in self.departments.values():
+            if wanted in (dept.code.lower(), dept.name.lower(), dept.name_en.lower()):
+                return dept.code
+        return None
+
+    def keyword_matches(self, text):
+        """``{department code: [matched keywords]}`` for the words found in ``text``."""
+        lowered = text.lower()
+        matches = {}
+        for code, keyword, lowered_kw in self._keywords:
+            if lowered_kw in lowered:
+                matches.setdefault(code, []).append(keyword)
+        return matches
+
+    def exclusive_body(self, ticket):
+        """``(department, place)`` when the ticket's place is covered by one body alone."""
+        place = " ".join(str(ticket.get(k) or "") for k in ("street", "address", "title", "description"))
+        for area, code in self.zone_office.items():
+            if area and area in place:
+                return self.departments[code], area
+        return None
+
+    def local_office(self, ticket):
+        """``(department, place)``: the street office, else the district government (属地)."""
+        street = ticket.get("street") or ""
+        address = ticket.get("address") or ""
+        for area, code in self.street_office.items():
+            if area and (area == street or area in address):
+                return self.departments[code], area
+        district = ticket.get("district") or ""
+        if district in self.district_office:
+            return self.departments[self.district_office[district]], district
+        return None
+
+    def catalogue_view(self):
+        """The catalogue as intake publishes it (Open311 services), active departments only."""
+        view = []
+        for entry in self.catalogue.values():
+            dept = self.departments.get(entry["department"])
+            name = entry["name"]
+            keywords = entry.get("keywords") or (list(dept.keywords[:6]) if dept else [])
+            view.append({"code": entry["code"], "name": name,
+                         "description": entry.get("description") or name,
+                         "group": entry.get("group", ""), "keywords": list(keywords),
+                         "department": entry["department"],
+                         "department_name": dept.name if dept else None,
+                         "class": entry.get("class", "general"),
+                         "active": dept is not None})
+        return view
+
+
+def check_department(data, directory, new):
+    """Field errors (``{field: [message]}``) of a department to add or update."""
+    errors = {}
+    code = str(data.get("code") or "").strip()
+    if not code:
+        errors["code"] = ["required"]
+    elif new and code in directory.all:
+        errors["code"] = [f"{code} exists already (retired ones too); update it instead"]
+    elif not new and code not in directory.all:
+        errors["code"] = [f"no department {code}"]
+    if new and not str(data.get("name") or "").strip():
+        errors["name"] = ["required"]
+    if data.get("kind") not in (None, "", *KINDS):
+        errors["kind"] = [f"one of {', '.join(KINDS)}"]
+    for key in ("keywords", "areas"):
+        value = data.get(key)
+        if value is not None and (not isinstance(value, (list, tuple)) or
+                                  not all(isinstance(v, str) and v.strip() for v in value)):
+            errors[key] = ["a list of non-empty words"]
+    unknown = set(data) - set(DEPARTMENT_FIELDS)
+    if unknown:
+        errors["_fields"] = [f"unknown field(s): {', '.join(sorted(unknown))}"]
+    return errors

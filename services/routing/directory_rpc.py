@@ -1,0 +1,109 @@
+"""routing's RPC for the department directory and the dispatch catalogue.
+
+Mixed into :class:`services.routing.service.RoutingService`. Every change
+(add, update, retire) is recorded as the next directory version with who made
+it and why; the instance that made it reloads at once, the others on their
+refresh timer. Departments are retired, never deleted: old decisions still
+name them.
+"""
+import hashlib
+import json
+import re
+
+from shared.messaging import rpc
+
+from services.routing.directory import Department, check_department
+from shared.jsonable import jsonable
+
+
+class RoutingError(Exception):
+    """A request routing refuses, with the reason (RPC callers see it as ``RemoteError``)."""
+
+
+class DirectoryInvalid(RoutingError):
+    """Field errors, as JSON ``{field: [message]}``."""
+
+    def __init__(self, errors):
+        super().__init__(json.dumps(errors, ensure_ascii=False))
+        self.errors = errors
+
+
+def code_for(name, taken):
+    """A department code for a name: the name itself when it looks like a code (NYPD)."""
+    name = str(name).strip()
+    code = name if re.fullmatch(r"[A-Za-z0-9_.-]{1,32}", name) else \
+        "H-" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:8].upper()
+    while code in taken:
+        code += "-2"
+    return code
+
+
+class DirectoryRpc:
+    @rpc
+    def get_catalogue(self):
+        """The dispatch catalogue: code, name, description, group, keywords, department, class."""
+        return self.knowledge.ready(self.decisions).directory.catalogue_view()
+
+    @rpc
+    def list_departments(self, include_retired=False):
+        known = self.knowledge.ready(self.decisions)
+        departments = known.directory.all.values() if include_retired else known.directory.departments.values()
+        return [dict(d.to_dict(), categories=list(d.categories)) for d in departments]
+
+    @rpc
+    def get_department(self, code):
+        self.knowledge.ready(self.decisions)
+        return jsonable(self.decisions.get_department(code))
+
+    @rpc
+    def directory_history(self, code=None, limit=50):
+        return jsonable(self.decisions.directory_history(code, int(limit)))
+
+    @rpc(expected_exceptions=RoutingError)
+    def add_department(self, department, by="", reason=""):
+        known = self.knowledge.ready(self.decisions)
+        errors = check_department(department, known.directory, new=True)
+        if errors:
+            raise DirectoryInvalid(errors)
+        dept = Department.from_dict(dict(department, retired=False))
+        return self._change("add", dept.to_dict(), by, reason)
+
+    @rpc(expected_exceptions=RoutingError)
+    def add_departments_named(self, names, by="", reason=""):
+        """Add a department for each name the directory does not know (a history's labels)."""
+        known = self.knowledge.ready(self.decisions)
+        added = []
+        for name in names:
+            if known.directory.resolve(name) is None:
+                code = code_for(name, set(known.directory.all))
+                self._change("add", Department.from_dict({"code": code, "name": name}).to_dict(), by, reason)
+                added.append({"code": code, "name": name})
+        return added
+
+    @rpc(expected_exceptions=RoutingError)
+    def update_department(self, code, changes, by="", reason=""):
+        known = self.knowledge.ready(self.decisions)
+        errors = check_department(dict(changes, code=code), known.directory, new=False)
+        if errors:
+            raise DirectoryInvalid(errors)
+        current = known.directory.all[code].to_dict()
+        dept = Department.from_dict(dict(current, **changes))
+        return self._change("update", dept.to_dict(), by, reason)
+
+    @rpc(expected_exceptions=RoutingError)
+    def retire_department(self, code, by="", reason=""):
+        known = self.knowledge.ready(self.decisions)
+        dept = known.directory.departments.get(code)
+        if dept is None:
+            raise DirectoryInvalid({"code": [f"no department {code} in service"]})
+        users = [c for c, e in known.directory.catalogue.items() if e["department"] == code]
+        if users:
+            raise RoutingError(f"catalogue categories {', '.join(users)} still send tickets to {code}")
+        return self._change("retire", dict(dept.to_dict(), retired=True), by, reason)
+
+    def _change(self, action, department, by, reason):
+        if not (by or "").strip():
+            raise DirectoryInvalid({"by": ["say who makes the change"]})
+        version = self.decisions.change_department(action, department, by.strip(), (reason or "").strip())
+        self.knowledge.refresh(self.decisions)
+        return {"version": version, "department": department}

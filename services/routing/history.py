@@ -1,0 +1,159 @@
+"""Reading dispatch history: which department handled which request.
+
+Pure Python. A history file is CSV or JSON Lines with one or more text
+columns (joined with a space: ``Complaint Type`` + ``Descriptor``) and a
+label column (the department), in UTF-8 or GB18030 (what Chinese spreadsheets
+export). Rows without text or label are skipped and
+counted, never silently dropped; a missing column is a clear error naming the
+columns the file has.
+"""
+import csv
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class HistoryError(ValueError):
+    """The file cannot be read as history (missing column, unknown format)."""
+
+
+@dataclass
+class HistoryReport:
+    rows: int = 0
+    used: int = 0
+    skipped: Counter = field(default_factory=Counter)
+
+    def summary(self):
+        skipped = ", ".join(f"{n} {why}" for why, n in self.skipped.items())
+        return f"{self.used} of {self.rows} rows used" + (f" (skipped: {skipped})" if skipped else "")
+
+
+def split_columns(values):
+    """``("a,b", "c")`` -> ``["a", "b", "c"]``: repeated or comma-separated column names."""
+    names = []
+    for value in values or ():
+        names.extend(part.strip() for part in str(value).split(",") if part.strip())
+    return names
+
+
+def guess_format(path, fmt=None):
+    if fmt:
+        return fmt
+    suffix = Path(path).suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    if suffix in (".csv", ".tsv", ".txt"):
+        return "csv"
+    raise HistoryError(f"cannot tell the format of {path}: give --format csv or jsonl")
+
+
+csv.field_size_limit(16 * 1024 * 1024)  # long descriptions are normal in work orders
+
+
+def guess_encoding(path):
+    """UTF-8 (with or without BOM), else GB18030 -- what Chinese spreadsheets export."""
+    with open(path, "rb") as handle:
+        head = handle.read(1 << 20)
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
+            return "gb18030"
+    return "utf-8-sig"
+
+
+def _records(path, fmt, report):
+    with open(path, encoding=guess_encoding(path), newline="") as handle:
+        if fmt == "csv":
+            dialect = "excel-tab" if str(path).lower().endswith(".tsv") else "excel"
+            yield from csv.DictReader(handle, dialect=dialect)
+            return
+        first = handle.read(1)
+        while first and first.isspace():
+            first = handle.read(1)
+        if first == "[":  # one JSON array rather than JSON Lines
+            try:
+                records = json.loads(first + handle.read())
+            except ValueError as exc:
+                raise HistoryError(f"{path} is not valid JSON: {exc}") from None
+            for record in records:
+                if isinstance(record, dict):
+                    yield record
+                else:
+                    report.rows += 1
+                    report.skipped["not a JSON object"] += 1
+            return
+        for n, line in enumerate(handle):
+            line = first + line if n == 0 else line
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                report.rows += 1
+                report.skipped["unreadable JSON"] += 1
+                continue
+            if isinstance(record, dict):
+                yield record
+            else:
+                report.rows += 1
+                report.skipped["not a JSON object"] += 1
+
+
+def read_history(path, text_cols, label_col, fmt=None, report=None):
+    """Yield ``(text, label)`` pairs; fills ``report`` with what was used and skipped."""
+    fmt = guess_format(path, fmt)
+    if fmt not in ("csv", "jsonl"):
+        raise HistoryError(f"unknown format {fmt!r}: csv or jsonl")
+    text_cols = split_columns(text_cols)
+    if not text_cols:
+        raise HistoryError("name at least one text column")
+    report = report if report is not None else HistoryReport()
+    checked = False
+    for record in _records(path, fmt, report):
+        if not checked and fmt == "csv":
+            missing = [c for c in [*text_cols, label_col] if c not in record]
+            if missing:
+                raise HistoryError(f"{path} has no column {', '.join(missing)}; "
+                                   f"it has: {', '.join(record)}")
+            checked = True
+        report.rows += 1
+        text = " ".join(str(record.get(c) or "").strip() for c in text_cols).strip()
+        label = str(record.get(label_col) or "").strip()
+        if not text:
+            report.skipped["no text"] += 1
+        elif not label:
+            report.skipped["no department"] += 1
+        else:
+            report.used += 1
+            yield text, label
+
+
+def count_rows(path, fmt=None):
+    """Data rows in the file (for a progress bar)."""
+    with open(path, encoding=guess_encoding(path), newline="") as handle:
+        if guess_format(path, fmt) == "csv":
+            return max(0, sum(1 for _ in csv.reader(handle)) - 1)
+        return sum(1 for line in handle if line.strip())
+
+
+def merge_rare(texts, labels, min_rows, other="other"):
+    """Labels with fewer than ``min_rows`` examples become ``other``; too few even then are dropped.
+
+    Returns ``(texts, labels, notes)`` where notes say what happened to whom.
+    """
+    counts = Counter(labels)
+    rare = sorted(label for label, n in counts.items() if n < min_rows)
+    notes = []
+    if not rare:
+        return list(texts), list(labels), notes
+    merged = [other if label in rare else label for label in labels]
+    if Counter(merged)[other] >= min_rows:
+        notes.append(f"{len(rare)} department(s) with fewer than {min_rows} rows merged into "
+                     f"'{other}': {', '.join(f'{r} ({counts[r]})' for r in rare)}")
+        return list(texts), merged, notes
+    keep = [i for i, label in enumerate(labels) if label not in rare]
+    notes.append(f"{len(rare)} department(s) with fewer than {min_rows} rows dropped "
+                 f"({sum(counts[r] for r in rare)} rows): {', '.join(f'{r} ({counts[r]})' for r in rare)}")
+    return [texts[i] for i in keep], [labels[i] for i in keep], notes

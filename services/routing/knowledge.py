@@ -1,0 +1,103 @@
+"""What a routing instance knows: the directory and the newest model, kept fresh.
+
+A nameko dependency provider. Each instance keeps the current
+:class:`Directory` and learner in memory (a decision must take milliseconds)
+and reloads either when the stored version moves on -- another instance
+changed the directory or trained a model -- checked by ``refresh()`` on a
+timer. The first use seeds the directory from the city file when routing's
+database has none.
+"""
+import logging
+import threading
+
+from nameko.extensions import DependencyProvider
+
+from services.routing import classifier, learning
+from services.routing.directory import Directory, seed_catalogue, seed_departments
+from shared.city import DEFAULT_DIRECTORY_FILE, load_city
+from shared.deadlines import DeadlinePolicy
+
+log = logging.getLogger(__name__)
+
+
+class Knowledge:
+    def __init__(self, config):
+        self.config = config
+        self.policy = DeadlinePolicy.from_config(config)
+        self.directory = None
+        self.model = None  # a trained TextModel, or None before the first training
+        self.lock = threading.Lock()  # green under eventlet
+
+    # -- settings ---------------------------------------------------------------
+
+    def setting(self, key, default):
+        value = self.config.get(key)
+        return default if value in (None, "") else value
+
+    @property
+    def learner(self):
+        if self.model is not None:
+            return self.model
+        return classifier.KeywordModel(self.directory, float(self.setting("ROUTING_KEYWORD_CONFIDENCE", 0.7)))
+
+    @property
+    def threshold(self):
+        return learning.threshold_for(
+            self.learner, self.setting("ROUTING_THRESHOLD", "auto"),
+            float(self.setting("ROUTING_MIN_THRESHOLD", 0.2)),
+            float(self.setting("ROUTING_KEYWORD_THRESHOLD", 0.5)))
+
+    @property
+    def target_precision(self):
+        return float(self.setting("ROUTING_TARGET_PRECISION", 0.95))
+
+    # -- loading ----------------------------------------------------------------
+
+    def ready(self, repo):
+        """Load on first use (seeding the directory if routing has none)."""
+        if self.directory is None:
+            with self.lock:
+                if self.directory is None:
+                    city = load_city(self.config)
+                    source = self.config.get("DIRECTORY_FILE") or DEFAULT_DIRECTORY_FILE
+                    repo.seed(seed_departments(city), seed_catalogue(city), source)
+                    self.load_directory(repo)
+                    self.load_model(repo)
+        return self
+
+    def load_directory(self, repo):
+        state = repo.directory_state()
+        departments, catalogue, _ = repo.load_directory()
+        self.directory = Directory(departments, catalogue, state[0])
+        self.directory_state = state
+        version = state[0]
+        log.info("directory version %d: %d departments in service", version, len(self.directory.departments))
+
+    def load_model(self, repo, doc=None):
+        doc = doc or repo.latest_model()
+        if doc is None:
+            return
+        self.model = classifier.loads(repo.model_bytes(doc["version"]), doc["version"], doc.get("meta"))
+        log.info("model version %d loaded (%s examples, threshold in force %.3f)",
+                 doc["version"], doc["meta"].get("examples"), self.threshold)
+
+    def refresh(self, repo):
+        """Reload what another instance changed; True if anything was reloaded."""
+        self.ready(repo)
+        changed = False
+        if repo.directory_state() != self.directory_state:
+            self.load_directory(repo)
+            changed = True
+        doc = repo.latest_model()
+        if doc and (self.model is None or doc["version"] > self.model.version):
+            self.load_model(repo, doc)
+            changed = True
+        return changed
+
+
+class KnowledgeProvider(DependencyProvider):
+    def setup(self):
+        self.knowledge = Knowledge(self.container.config)
+
+    def get_dependency(self, worker_ctx):
+        return self.knowledge
