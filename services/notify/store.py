@@ -1,35 +1,165 @@
-"""Notify's collection: ``watches``, one per case, with its outbox.
+"""Notify's collections behind domain verbs.
 
-``next_check_at`` is indexed so a supervision tick reads only what is due.
+* ``watches`` -- one per case: its deadlines, the ladder steps taken
+  (``steps_done``), the events applied, ``next_check_at`` and an outbox.
+  Indexed on ``(state, next_check_at)`` so a tick reads only what is due.
+* ``notifications`` -- the delivery queue and its log: one document per
+  message and recipient with ``status`` (queued, retrying, sent, failed),
+  ``attempts`` and history. ``next_attempt_at`` is set only while a
+  notification is waiting, and indexed: a delivery tick reads only what is due.
+  A unique ``key`` means the same notification is never queued twice.
+* ``settings`` -- the clock offset shared by every notify instance.
+
+Work is claimed with conditional ``find_one_and_update``: a claim moves
+``next_check_at`` / ``next_attempt_at`` forward by a lease, so a second
+instance skips it, and a crashed one's work comes due again when the lease ends.
 """
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from services.notify.domain import new_watch
+from services.notify.ladder import WATCHING
 from shared.outbox import Outbox
 
+APPLIED_KEPT = 100  # event ids remembered per case, for idempotency
+LISTED_FIELDS = {"_id": 0, "history": 0}
 
-class WatchRepository:
+
+class NotifyRepository:
     def __init__(self, database, config):
         self.watches = database["watches"]
+        self.notifications = database["notifications"]
+        self.settings = database["settings"]
         self.outbox = Outbox(self.watches)
 
     def ensure_indexes(self):
         self.watches.create_index("number", unique=True)
-        self.watches.create_index([("state", 1), ("next_check_at", 1)])
+        self.watches.create_index([("state", ASCENDING), ("next_check_at", ASCENDING)])
         self.outbox.ensure_indexes()
+        self.notifications.create_index("key", unique=True)
+        self.notifications.create_index([("next_attempt_at", ASCENDING), ("_id", ASCENDING)])
+        self.notifications.create_index([("number", ASCENDING), ("_id", ASCENDING)])
+        self.notifications.create_index([("status", ASCENDING), ("_id", ASCENDING)])
 
-    def watch(self, watch, outbox):
-        """Start watching a case; ``None`` if it is watched already."""
-        try:
-            doc = dict(watch, outbox=list(outbox))
-            self.watches.insert_one(doc)
-            return doc
-        except DuplicateKeyError:
-            return None
+    # -- watches: built from events ------------------------------------------------
 
     def get(self, number):
-        return self.watches.find_one({"number": number}, {"outbox": 0, "_id": 0})
+        return self.watches.find_one({"number": number}, {"outbox": 0, "_id": 0, "applied": 0})
+
+    def watch_for(self, number, now):
+        """The case's watch, created empty the first time an event names it."""
+        watch = self.watches.find_one({"number": number}, {"outbox": 0})
+        if watch is None:
+            try:
+                self.watches.insert_one(new_watch(number, now))
+            except DuplicateKeyError:
+                pass
+            watch = self.watches.find_one({"number": number}, {"outbox": 0})
+        return watch
+
+    def apply(self, watch, event_id, changes, next_check_at, outbox=()):
+        """Write an event's changes if nobody changed the watch since it was read."""
+        result = self.watches.update_one(
+            {"_id": watch["_id"], "revision": watch["revision"], "applied": {"$ne": event_id}},
+            {"$set": dict(changes, next_check_at=next_check_at),
+             "$inc": {"revision": 1},
+             "$push": {"applied": {"$each": [event_id], "$slice": -APPLIED_KEPT},
+                       "outbox": {"$each": list(outbox)}}})
+        return result.modified_count == 1
+
+    # -- watches: the ladder's tick -------------------------------------------------
 
     def due(self, now, limit=1000):
         return list(self.watches.find(
-            {"state": "watching", "next_check_at": {"$lte": now}}, {"outbox": 0}
+            {"state": WATCHING, "next_check_at": {"$lte": now}}, {"outbox": 0, "applied": 0}
         ).sort("next_check_at", 1).limit(limit))
+
+    def due_watch_ids(self, now, limit):
+        cursor = self.watches.find({"state": WATCHING, "next_check_at": {"$lte": now}},
+                                   {"_id": 1}).sort("next_check_at", 1).limit(limit)
+        return [doc["_id"] for doc in cursor]
+
+    def claim_watch(self, watch_id, now, lease_until, owner):
+        """Take a due watch for this tick; ``None`` if another instance has it."""
+        return self.watches.find_one_and_update(
+            {"_id": watch_id, "state": WATCHING, "next_check_at": {"$lte": now}},
+            {"$set": {"next_check_at": lease_until, "claimed_by": owner},
+             "$inc": {"revision": 1}},
+            projection={"outbox": 0, "applied": 0}, return_document=ReturnDocument.AFTER)
+
+    def take_step(self, watch_id, step_key, outbox_entry, now):
+        """Record a ladder step once; ``False`` if it was taken already."""
+        result = self.watches.update_one(
+            {"_id": watch_id, "steps_done": {"$ne": step_key}},
+            {"$push": {"steps_done": step_key, "outbox": outbox_entry,
+                       "escalations": {"step": step_key, "at": now}},
+             "$inc": {"revision": 1}})
+        return result.modified_count == 1
+
+    def release_watch(self, watch_id, revision, next_check_at):
+        """Set when to look next, unless an event changed the watch meanwhile."""
+        self.watches.update_one({"_id": watch_id, "revision": revision},
+                                {"$set": {"next_check_at": next_check_at},
+                                 "$unset": {"claimed_by": ""}})
+
+    # -- notifications ---------------------------------------------------------------
+
+    def enqueue(self, notifications):
+        """Queue notifications; one already queued under the same key is left alone."""
+        queued = 0
+        for notification in notifications:
+            try:
+                self.notifications.insert_one(dict(notification, history=[]))
+                queued += 1
+            except DuplicateKeyError:
+                pass
+        return queued
+
+    def due_notification_ids(self, now, limit):
+        cursor = self.notifications.find({"next_attempt_at": {"$lte": now}}, {"_id": 1}).sort(
+            [("next_attempt_at", ASCENDING), ("_id", ASCENDING)]).limit(limit)
+        return [doc["_id"] for doc in cursor]
+
+    def claim_notification(self, notification_id, now, lease_until):
+        return self.notifications.find_one_and_update(
+            {"_id": notification_id, "next_attempt_at": {"$lte": now}},
+            {"$set": {"next_attempt_at": lease_until}}, return_document=ReturnDocument.AFTER)
+
+    def record_attempt(self, notification_id, status, when, note, sent, now):
+        """Log the outcome of one delivery attempt (``waiting`` is not an attempt)."""
+        if status == "waiting":
+            update = {"$set": {"status": "queued", "next_attempt_at": when, "last_error": note}}
+        else:
+            entry = {"at": now, "status": status, "error": note, "channel": sent["channel"]}
+            update = {"$set": {"status": status, "last_error": note, "channel": sent["channel"],
+                               "recipient": sent["recipient"], "updated_at": now},
+                      "$inc": {"attempts": 1}, "$push": {"history": entry}}
+            if status == "retrying":
+                update["$set"]["next_attempt_at"] = when
+            else:
+                update["$unset"] = {"next_attempt_at": ""}
+                if status == "sent":
+                    update["$set"]["sent_at"] = now
+        self.notifications.update_one({"_id": notification_id}, update)
+
+    def list_notifications(self, number=None, failed=False, limit=200):
+        query = {}
+        if number:
+            query["number"] = number
+        if failed:
+            query["status"] = "failed"
+        return list(self.notifications.find(query, LISTED_FIELDS).sort("_id", 1).limit(limit))
+
+    # -- the clock ---------------------------------------------------------------------
+
+    def clock_offset(self):
+        doc = self.settings.find_one({"_id": "clock"})
+        return float(doc["offset_seconds"]) if doc else 0.0
+
+    def set_clock_offset(self, seconds):
+        self.settings.update_one({"_id": "clock"}, {"$set": {"offset_seconds": float(seconds)}},
+                                 upsert=True)
+
+    def advance_clock(self, seconds):
+        self.settings.update_one({"_id": "clock"}, {"$inc": {"offset_seconds": float(seconds)}},
+                                 upsert=True)
