@@ -125,5 +125,9 @@ def demo(url, wait):
     sys.exit(run_demo(url, wait))
 
 
+from hotline.notify_cli import clock, notifications  # noqa: E402
+main.add_command(notifications)
+main.add_command(clock)
+
 if __name__ == "__main__":
     main()

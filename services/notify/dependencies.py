@@ -8,6 +8,7 @@ instance agrees on it and a demo or a test can move time forward (RPC
 ``advance_clock`` / ``set_clock_offset``; ``NOTIFY_CLOCK_OFFSET`` seconds at start).
 """
 import datetime as dt
+import uuid
 
 from nameko.extensions import DependencyProvider
 
@@ -46,6 +47,7 @@ class Supervision:
         self.batch = int(delivery.get("batch", 200))
         self.tick_batch = int((self.settings.get("ladder") or {}).get("batch", 1000))
         self.contact_timeout = float(delivery.get("contact_timeout_seconds", 5))
+        self.instance = uuid.uuid4().hex[:12]  # names this instance's claims
 
 
 class Rules(DependencyProvider):

@@ -11,7 +11,6 @@ have come due, and queues their notifications; the delivery tick
 Any number of notify instances can run side by side (see ``store.py``).
 """
 import logging
-import uuid
 
 import eventlet
 from nameko.events import EventDispatcher, event_handler
@@ -43,7 +42,6 @@ class NotifyService:
     intake = RpcProxy("intake")
     dispatch = EventDispatcher()
     dead_letters = DeadLetters()
-    instance = uuid.uuid4().hex[:12]  # who holds a claim (one per process)
 
     # -- learning from events ------------------------------------------------------
 
@@ -135,7 +133,7 @@ class NotifyService:
     def supervise(self):
         rules = self.rules
         report = work.supervise(self.watches, rules.ladder, rules.notices, self.clock.now(),
-                                self.instance, rules.lease_seconds, rules.tick_batch)
+                                rules.instance, rules.lease_seconds, rules.tick_batch)
         for watch_id in report.touched:
             publish_pending(self.watches.outbox, self.dispatch, watch_id)
         return {"due": report.due, "claimed": report.claimed, "steps": report.steps,

@@ -10,10 +10,14 @@
   A unique ``key`` means the same notification is never queued twice.
 * ``settings`` -- the clock offset shared by every notify instance.
 
-Work is claimed with conditional ``find_one_and_update``: a claim moves
-``next_check_at`` / ``next_attempt_at`` forward by a lease, so a second
-instance skips it, and a crashed one's work comes due again when the lease ends.
+Work is claimed with a conditional ``find_one_and_update`` that sets a lease,
+``claimed_until``, so a second instance skips it while the first works, and a
+crashed instance's work is taken again when the lease ends. Leases run on the
+real clock (they are about processes being alive); what is *due* follows the
+injectable clock, which a demo may move forward by days.
 """
+import datetime as dt
+
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
@@ -22,7 +26,12 @@ from services.notify.ladder import WATCHING
 from shared.outbox import Outbox
 
 APPLIED_KEPT = 100  # event ids remembered per case, for idempotency
-LISTED_FIELDS = {"_id": 0, "history": 0}
+LISTED_FIELDS = {"_id": 0, "history": 0, "claimed_until": 0}
+
+
+def unclaimed(real_now):
+    """Nobody holds it, or its holder's lease (on the real clock) has run out."""
+    return {"$or": [{"claimed_until": None}, {"claimed_until": {"$lt": real_now}}]}
 
 
 class NotifyRepository:
@@ -79,11 +88,13 @@ class NotifyRepository:
                                    {"_id": 1}).sort("next_check_at", 1).limit(limit)
         return [doc["_id"] for doc in cursor]
 
-    def claim_watch(self, watch_id, now, lease_until, owner):
-        """Take a due watch for this tick; ``None`` if another instance has it."""
+    def claim_watch(self, watch_id, now, real_now, lease_seconds, owner):
+        """Take a due watch for this tick; ``None`` if another instance holds it."""
         return self.watches.find_one_and_update(
-            {"_id": watch_id, "state": WATCHING, "next_check_at": {"$lte": now}},
-            {"$set": {"next_check_at": lease_until, "claimed_by": owner},
+            {"_id": watch_id, "state": WATCHING, "next_check_at": {"$lte": now},
+             **unclaimed(real_now)},
+            {"$set": {"claimed_until": real_now + dt.timedelta(seconds=lease_seconds),
+                      "claimed_by": owner},
              "$inc": {"revision": 1}},
             projection={"outbox": 0, "applied": 0}, return_document=ReturnDocument.AFTER)
 
@@ -96,11 +107,14 @@ class NotifyRepository:
              "$inc": {"revision": 1}})
         return result.modified_count == 1
 
-    def release_watch(self, watch_id, revision, next_check_at):
-        """Set when to look next, unless an event changed the watch meanwhile."""
-        self.watches.update_one({"_id": watch_id, "revision": revision},
-                                {"$set": {"next_check_at": next_check_at},
-                                 "$unset": {"claimed_by": ""}})
+    def release_watch(self, watch_id, revision, next_check_at, owner):
+        """Set when to look next, unless an event changed the watch meanwhile
+        (it then set ``next_check_at`` itself); give up the claim either way."""
+        release = {"$unset": {"claimed_until": "", "claimed_by": ""}}
+        done = self.watches.update_one({"_id": watch_id, "revision": revision},
+                                       dict(release, **{"$set": {"next_check_at": next_check_at}}))
+        if done.matched_count == 0:
+            self.watches.update_one({"_id": watch_id, "claimed_by": owner}, release)
 
     # -- notifications ---------------------------------------------------------------
 
@@ -120,24 +134,28 @@ class NotifyRepository:
             [("next_attempt_at", ASCENDING), ("_id", ASCENDING)]).limit(limit)
         return [doc["_id"] for doc in cursor]
 
-    def claim_notification(self, notification_id, now, lease_until):
+    def claim_notification(self, notification_id, now, real_now, lease_seconds):
+        """Take a due notification to send; ``None`` if another instance holds it."""
         return self.notifications.find_one_and_update(
-            {"_id": notification_id, "next_attempt_at": {"$lte": now}},
-            {"$set": {"next_attempt_at": lease_until}}, return_document=ReturnDocument.AFTER)
+            {"_id": notification_id, "next_attempt_at": {"$lte": now}, **unclaimed(real_now)},
+            {"$set": {"claimed_until": real_now + dt.timedelta(seconds=lease_seconds)}},
+            return_document=ReturnDocument.AFTER)
 
     def record_attempt(self, notification_id, status, when, note, sent, now):
         """Log the outcome of one delivery attempt (``waiting`` is not an attempt)."""
         if status == "waiting":
             update = {"$set": {"status": "queued", "next_attempt_at": when, "last_error": note}}
+            update["$unset"] = {"claimed_until": ""}
         else:
             entry = {"at": now, "status": status, "error": note, "channel": sent["channel"]}
             update = {"$set": {"status": status, "last_error": note, "channel": sent["channel"],
                                "recipient": sent["recipient"], "updated_at": now},
                       "$inc": {"attempts": 1}, "$push": {"history": entry}}
+            update["$unset"] = {"claimed_until": ""}
             if status == "retrying":
                 update["$set"]["next_attempt_at"] = when
             else:
-                update["$unset"] = {"next_attempt_at": ""}
+                update["$unset"]["next_attempt_at"] = ""
                 if status == "sent":
                     update["$set"]["sent_at"] = now
         self.notifications.update_one({"_id": notification_id}, update)

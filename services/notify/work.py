@@ -10,7 +10,6 @@ instance can win, so ``ticket_escalated`` is published once per step. An
 email or webhook may go out twice only if a process dies between sending it
 and logging it (at-least-once delivery, as with any SMTP or HTTP sender).
 """
-import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
@@ -40,11 +39,10 @@ def escalated_event(watch, step, now):
 def supervise(repo, ladder, notices, now, owner, lease_seconds=60, batch=1000):
     """Take every ladder step that has come due; returns a ``TickReport``."""
     report = TickReport()
-    lease_until = now + dt.timedelta(seconds=lease_seconds)
     ids = repo.due_watch_ids(now, batch)
     report.due = len(ids)
     for watch_id in ids:
-        watch = repo.claim_watch(watch_id, now, lease_until, owner)
+        watch = repo.claim_watch(watch_id, now, events.utcnow(), lease_seconds, owner)
         if watch is None:
             continue  # another instance has it
         report.claimed += 1
@@ -61,16 +59,16 @@ def supervise(repo, ladder, notices, now, owner, lease_seconds=60, batch=1000):
                     report.touched.append(watch_id)
                 log.info("%s: %s (%s)", watch["number"], step.name, step.reason)
             watch.setdefault("steps_done", []).append(key)
-        repo.release_watch(watch_id, revision, ladder.next_check(watch))
+        repo.release_watch(watch_id, revision, ladder.next_check(watch), owner)
     return report
 
 
 def deliver(repo, channels, policy, now, zone, citizen_contact, lease_seconds=60, batch=200):
     """Try every notification whose time has come; returns ``{status: count}``."""
     counts = {}
-    lease_until = now + dt.timedelta(seconds=lease_seconds)
     for notification_id in repo.due_notification_ids(now, batch):
-        notification = repo.claim_notification(notification_id, now, lease_until)
+        notification = repo.claim_notification(notification_id, now, events.utcnow(),
+                                               lease_seconds)
         if notification is None:
             continue
         (status, when, note), sent = attempt(notification, channels, policy, now, zone,
