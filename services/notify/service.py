@@ -10,6 +10,7 @@ have come due, and queues their notifications; the delivery tick
 (``NOTIFY_DELIVERY_INTERVAL``) sends what is due over email, webhooks and SMS.
 Any number of notify instances can run side by side (see ``store.py``).
 """
+import datetime as dt
 import logging
 
 import eventlet
@@ -30,6 +31,7 @@ from shared.timer import every
 log = logging.getLogger(__name__)
 
 OPTIMISTIC_RETRIES = 10
+PENDING_GRACE = dt.timedelta(seconds=30)
 RESCHEDULING = ("assigned", "reopened", "extension_decided")
 
 
@@ -193,3 +195,6 @@ class NotifyService:
     @every("OUTBOX_INTERVAL", default=5)
     def republish_outbox(self):
         republish_stale(self.watches.outbox, self.dispatch)
+        moved = self.watches.queue_pending(older_than=self.clock.now() - PENDING_GRACE)
+        if moved:
+            log.warning("queued %d notification(s) a crash left with their step", moved)

@@ -17,15 +17,17 @@ real clock (they are about processes being alive); what is *due* follows the
 injectable clock, which a demo may move forward by days.
 """
 import datetime as dt
+import uuid
 
 from pymongo import ASCENDING, ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.notify.domain import new_watch
 from services.notify.ladder import WATCHING
 from shared.outbox import Outbox
 
 APPLIED_KEPT = 100  # event ids remembered per case, for idempotency
+WATCH_FIELDS = {"outbox": 0, "applied": 0, "pending_notices": 0}
 LISTED_FIELDS = {"_id": 0, "history": 0, "claimed_until": 0}
 
 
@@ -45,6 +47,7 @@ class NotifyRepository:
         self.watches.create_index("number", unique=True)
         self.watches.create_index([("state", ASCENDING), ("next_check_at", ASCENDING)])
         self.outbox.ensure_indexes()
+        self.watches.create_index("pending_notices.created_at", sparse=True)
         self.notifications.create_index("key", unique=True)
         self.notifications.create_index([("next_attempt_at", ASCENDING), ("_id", ASCENDING)])
         self.notifications.create_index([("number", ASCENDING), ("_id", ASCENDING)])
@@ -53,17 +56,17 @@ class NotifyRepository:
     # -- watches: built from events ------------------------------------------------
 
     def get(self, number):
-        return self.watches.find_one({"number": number}, {"outbox": 0, "_id": 0, "applied": 0})
+        return self.watches.find_one({"number": number}, dict(WATCH_FIELDS, _id=0))
 
     def watch_for(self, number, now):
         """The case's watch, created empty the first time an event names it."""
-        watch = self.watches.find_one({"number": number}, {"outbox": 0})
+        watch = self.watches.find_one({"number": number}, {"outbox": 0, "pending_notices": 0})
         if watch is None:
             try:
                 self.watches.insert_one(new_watch(number, now))
             except DuplicateKeyError:
                 pass
-            watch = self.watches.find_one({"number": number}, {"outbox": 0})
+            watch = self.watches.find_one({"number": number}, {"outbox": 0, "pending_notices": 0})
         return watch
 
     def apply(self, watch, event_id, changes, next_check_at, outbox=()):
@@ -80,7 +83,7 @@ class NotifyRepository:
 
     def due(self, now, limit=1000):
         return list(self.watches.find(
-            {"state": WATCHING, "next_check_at": {"$lte": now}}, {"outbox": 0, "applied": 0}
+            {"state": WATCHING, "next_check_at": {"$lte": now}}, WATCH_FIELDS
         ).sort("next_check_at", 1).limit(limit))
 
     def due_watch_ids(self, now, limit):
@@ -88,46 +91,88 @@ class NotifyRepository:
                                    {"_id": 1}).sort("next_check_at", 1).limit(limit)
         return [doc["_id"] for doc in cursor]
 
-    def claim_watch(self, watch_id, now, real_now, lease_seconds, owner):
-        """Take a due watch for this tick; ``None`` if another instance holds it."""
-        return self.watches.find_one_and_update(
-            {"_id": watch_id, "state": WATCHING, "next_check_at": {"$lte": now},
+    def claim_due(self, now, real_now, lease_seconds, owner, limit):
+        """Claim up to ``limit`` due watches for one tick: ``(how many were due, claimed)``.
+
+        One indexed query finds them, one conditional update claims those no
+        other instance holds, one query by ``_id`` reads back this tick's own.
+        """
+        ids = self.due_watch_ids(now, limit)
+        if not ids:
+            return 0, []
+        token = f"{owner}:{uuid.uuid4().hex[:12]}"
+        self.watches.update_many(
+            {"_id": {"$in": ids}, "state": WATCHING, "next_check_at": {"$lte": now},
              **unclaimed(real_now)},
             {"$set": {"claimed_until": real_now + dt.timedelta(seconds=lease_seconds),
-                      "claimed_by": owner},
-             "$inc": {"revision": 1}},
-            projection={"outbox": 0, "applied": 0}, return_document=ReturnDocument.AFTER)
-
-    def take_step(self, watch_id, step_key, outbox_entry, now):
-        """Record a ladder step once; ``False`` if it was taken already."""
-        result = self.watches.update_one(
-            {"_id": watch_id, "steps_done": {"$ne": step_key}},
-            {"$push": {"steps_done": step_key, "outbox": outbox_entry,
-                       "escalations": {"step": step_key, "at": now}},
+                      "claimed_by": token},
              "$inc": {"revision": 1}})
+        claimed = self.watches.find({"_id": {"$in": ids}, "claimed_by": token},
+                                    WATCH_FIELDS).sort("next_check_at", 1)
+        return len(ids), list(claimed)
+
+    def record_steps(self, watch, steps, notices, next_check_at, now):
+        """Record this tick's steps, their events, their notifications and the
+        next check in one update (``False`` if the watch changed since the claim).
+
+        ``steps``: ``[(step_key, outbox_entry)]``. The notifications wait in
+        the watch (``pending_notices``) until ``queue_pending`` moves them to the
+        queue, so a crash in between loses none.
+        """
+        keys = [key for key, _ in steps]
+        update = {"$set": {"next_check_at": next_check_at},
+                  "$unset": {"claimed_until": "", "claimed_by": ""},
+                  "$inc": {"revision": 1}}
+        if steps:
+            update["$push"] = {"steps_done": {"$each": keys},
+                               "outbox": {"$each": [entry for _, entry in steps]},
+                               "escalations": {"$each": [{"step": k, "at": now} for k in keys]},
+                               "pending_notices": {"$each": list(notices)}}
+        result = self.watches.update_one(
+            {"_id": watch["_id"], "revision": watch["revision"], "claimed_by": watch["claimed_by"],
+             "steps_done": {"$nin": keys}}, update)
         return result.modified_count == 1
 
-    def release_watch(self, watch_id, revision, next_check_at, owner):
-        """Set when to look next, unless an event changed the watch meanwhile
-        (it then set ``next_check_at`` itself); give up the claim either way."""
-        release = {"$unset": {"claimed_until": "", "claimed_by": ""}}
-        done = self.watches.update_one({"_id": watch_id, "revision": revision},
-                                       dict(release, **{"$set": {"next_check_at": next_check_at}}))
-        if done.matched_count == 0:
-            self.watches.update_one({"_id": watch_id, "claimed_by": owner}, release)
+    def queue_pending(self, watch_id=None, older_than=None, limit=500):
+        """Move notifications recorded with a step to the queue; returns how many.
+
+        With ``watch_id``: the ones this tick just recorded. Without: any a
+        crash left behind for longer than ``older_than``.
+        """
+        if watch_id is not None:
+            query = {"_id": watch_id}
+        else:
+            query = {"pending_notices.created_at": {"$lte": older_than}}
+        moved = 0
+        for doc in self.watches.find(query, {"pending_notices": 1}).limit(limit):
+            notices = doc.get("pending_notices") or []
+            if not notices:
+                continue
+            moved += self.enqueue(notices)
+            self.watches.update_one({"_id": doc["_id"]}, {"$pull": {"pending_notices": {
+                "key": {"$in": [n["key"] for n in notices]}}}})
+        return moved
+
+    def release(self, watch):
+        """Give up a claim without touching ``next_check_at``."""
+        self.watches.update_one({"_id": watch["_id"], "claimed_by": watch["claimed_by"]},
+                                {"$unset": {"claimed_until": "", "claimed_by": ""}})
 
     # -- notifications ---------------------------------------------------------------
 
     def enqueue(self, notifications):
         """Queue notifications; one already queued under the same key is left alone."""
-        queued = 0
-        for notification in notifications:
-            try:
-                self.notifications.insert_one(dict(notification, history=[]))
-                queued += 1
-            except DuplicateKeyError:
-                pass
-        return queued
+        if not notifications:
+            return 0
+        try:
+            result = self.notifications.insert_many(
+                [dict(n, history=[]) for n in notifications], ordered=False)
+            return len(result.inserted_ids)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(error.get("code") != 11000 for error in errors):
+                raise
+            return exc.details.get("nInserted", len(notifications) - len(errors))
 
     def due_notification_ids(self, now, limit):
         cursor = self.notifications.find({"next_attempt_at": {"$lte": now}}, {"_id": 1}).sort(

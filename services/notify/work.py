@@ -4,9 +4,11 @@
 are what notify's timers run, and what the benchmark times. Neither waits on
 the other: a failing channel only delays its own notifications.
 
-Exactly once: a notification's unique ``key`` keeps a second copy out of the
-queue, and a step is recorded with a conditional update that only one
-instance can win, so ``ticket_escalated`` is published once per step. An
+Exactly once: a tick claims due watches under a lease, and records each
+watch's steps -- with the ``ticket_escalated`` events (outbox) and the
+notifications they call for -- in one update conditional on the watch being
+as claimed, so only one instance can take a step; the notifications then move
+to the queue, whose unique ``key`` keeps a second copy out. An
 email or webhook may go out twice only if a process dies between sending it
 and logging it (at-least-once delivery, as with any SMTP or HTTP sender).
 """
@@ -39,27 +41,27 @@ def escalated_event(watch, step, now):
 def supervise(repo, ladder, notices, now, owner, lease_seconds=60, batch=1000):
     """Take every ladder step that has come due; returns a ``TickReport``."""
     report = TickReport()
-    ids = repo.due_watch_ids(now, batch)
-    report.due = len(ids)
-    for watch_id in ids:
-        watch = repo.claim_watch(watch_id, now, events.utcnow(), lease_seconds, owner)
-        if watch is None:
-            continue  # another instance has it
-        report.claimed += 1
-        revision = watch["revision"]
+    report.due, claimed = repo.claim_due(now, events.utcnow(), lease_seconds, owner, batch)
+    report.claimed = len(claimed)
+    for watch in claimed:
+        round_ = watch.get("round", 1)
+        steps, outgoing = [], []
         for step in ladder.due(watch, now):
-            key = step.key(watch.get("round", 1))
             level = ladder.level(step.level) if step.level else None
-            report.queued += repo.enqueue(notices.for_step(watch, step, level, now))
-            entry = outboxed("ticket_escalated", escalated_event(watch, step, now))
-            if repo.take_step(watch_id, key, entry, now):
-                revision += 1
-                report.steps += 1
-                if watch_id not in report.touched:
-                    report.touched.append(watch_id)
-                log.info("%s: %s (%s)", watch["number"], step.name, step.reason)
-            watch.setdefault("steps_done", []).append(key)
-        repo.release_watch(watch_id, revision, ladder.next_check(watch), owner)
+            outgoing += notices.for_step(watch, step, level, now)
+            steps.append((step, outboxed("ticket_escalated", escalated_event(watch, step, now))))
+        after = dict(watch, steps_done=list(watch.get("steps_done") or ())
+                     + [step.key(round_) for step, _ in steps])
+        recorded = [(step.key(round_), entry) for step, entry in steps]
+        if not repo.record_steps(watch, recorded, outgoing, ladder.next_check(after), now):
+            repo.release(watch)  # an event changed it meanwhile: the next tick looks again
+            continue
+        report.queued += repo.queue_pending(watch["_id"]) if outgoing else 0
+        for step, _ in steps:
+            log.info("%s: %s (%s)", watch["number"], step.name, step.reason)
+        report.steps += len(steps)
+        if steps:
+            report.touched.append(watch["_id"])
     return report
 
 
