@@ -136,8 +136,7 @@ class NotifyService:
         rules = self.rules
         report = work.supervise(self.watches, rules.ladder, rules.notices, self.clock.now(),
                                 rules.instance, rules.lease_seconds, rules.tick_batch)
-        for watch_id in report.touched:
-            publish_pending(self.watches.outbox, self.dispatch, watch_id)
+        self.watches.publish_steps(report.touched, self.dispatch)
         return {"due": report.due, "claimed": report.claimed, "steps": report.steps,
                 "queued": report.queued}
 
@@ -195,6 +194,6 @@ class NotifyService:
     @every("OUTBOX_INTERVAL", default=5)
     def republish_outbox(self):
         republish_stale(self.watches.outbox, self.dispatch)
-        moved = self.watches.queue_pending(older_than=self.clock.now() - PENDING_GRACE)
+        moved = self.watches.queue_left_behind(self.clock.now() - PENDING_GRACE)
         if moved:
             log.warning("queued %d notification(s) a crash left with their step", moved)

@@ -116,7 +116,7 @@ class NotifyRepository:
         next check in one update (``False`` if the watch changed since the claim).
 
         ``steps``: ``[(step_key, outbox_entry)]``. The notifications wait in
-        the watch (``pending_notices``) until ``queue_pending`` moves them to the
+        the watch (``pending_notices``) until ``queue_recorded`` moves them to the
         queue, so a crash in between loses none.
         """
         keys = [key for key, _ in steps]
@@ -133,25 +133,32 @@ class NotifyRepository:
              "steps_done": {"$nin": keys}}, update)
         return result.modified_count == 1
 
-    def queue_pending(self, watch_id=None, older_than=None, limit=500):
-        """Move notifications recorded with a step to the queue; returns how many.
+    def queue_recorded(self, watch_ids, notices):
+        """Queue the notifications this tick recorded with its steps, then drop
+        them from their watches (one insert and one update for the whole tick)."""
+        if not notices:
+            return 0
+        queued = self.enqueue(notices)
+        self.watches.update_many({"_id": {"$in": list(watch_ids)}}, {"$pull": {
+            "pending_notices": {"key": {"$in": [n["key"] for n in notices]}}}})
+        return queued
 
-        With ``watch_id``: the ones this tick just recorded. Without: any a
-        crash left behind for longer than ``older_than``.
-        """
-        if watch_id is not None:
-            query = {"_id": watch_id}
-        else:
-            query = {"pending_notices.created_at": {"$lte": older_than}}
-        moved = 0
-        for doc in self.watches.find(query, {"pending_notices": 1}).limit(limit):
-            notices = doc.get("pending_notices") or []
-            if not notices:
-                continue
-            moved += self.enqueue(notices)
-            self.watches.update_one({"_id": doc["_id"]}, {"$pull": {"pending_notices": {
-                "key": {"$in": [n["key"] for n in notices]}}}})
-        return moved
+    def queue_left_behind(self, older_than, limit=500):
+        """Queue notifications a crash left in their watches; returns how many."""
+        docs = list(self.watches.find({"pending_notices.created_at": {"$lte": older_than}},
+                                      {"pending_notices": 1}).limit(limit))
+        notices = [n for doc in docs for n in doc.get("pending_notices") or []]
+        return self.queue_recorded([doc["_id"] for doc in docs], notices)
+
+    def publish_steps(self, watch_ids, dispatch):
+        """Publish the events a tick recorded, reading all its watches at once."""
+        published = 0
+        for doc in self.watches.find({"_id": {"$in": list(watch_ids)}}, {"outbox": 1}):
+            for entry in doc.get("outbox") or []:
+                dispatch(entry["event_type"], entry["payload"])
+                self.outbox.mark_published(doc["_id"], entry["event_id"])
+                published += 1
+        return published
 
     def release(self, watch):
         """Give up a claim without touching ``next_check_at``."""

@@ -43,6 +43,7 @@ def supervise(repo, ladder, notices, now, owner, lease_seconds=60, batch=1000):
     report = TickReport()
     report.due, claimed = repo.claim_due(now, events.utcnow(), lease_seconds, owner, batch)
     report.claimed = len(claimed)
+    queue = []  # the notifications of every step taken, queued together at the end
     for watch in claimed:
         round_ = watch.get("round", 1)
         steps, outgoing = [], []
@@ -56,12 +57,13 @@ def supervise(repo, ladder, notices, now, owner, lease_seconds=60, batch=1000):
         if not repo.record_steps(watch, recorded, outgoing, ladder.next_check(after), now):
             repo.release(watch)  # an event changed it meanwhile: the next tick looks again
             continue
-        report.queued += repo.queue_pending(watch["_id"]) if outgoing else 0
+        queue += outgoing
         for step, _ in steps:
             log.info("%s: %s (%s)", watch["number"], step.name, step.reason)
         report.steps += len(steps)
         if steps:
             report.touched.append(watch["_id"])
+    report.queued = repo.queue_recorded(report.touched, queue)
     return report
 
 
