@@ -246,3 +246,64 @@ def test_citizens_get_no_sms_at_night(container_factory, notify_config, notify_r
     assert sms["to"] == "13853212345" and "QD-N" in sms["text"]
     [receipt] = [n for n in notify_rpc.list_notifications("QD-N") if n["template"] == "receipt"]
     assert (receipt["status"], receipt["channel"], receipt["attempts"]) == ("sent", "sms", 1)
+
+
+def followup_event(schema, **body):
+    return events.new_event(schema, department_code="ENVIRONMENT", **body)
+
+
+def test_the_watch_follows_the_case_and_survives_a_restart(container_factory, notify_config,
+                                                          notify_rpc, recorder, publish, smtp):
+    escalated = recorder(("notify", "ticket_escalated"))
+    CitizenDirectory.contacts = {"QD-C": {"name": "陈女士", "phone": None, "email": "chen@mail.test"}}
+    container_factory(CitizenDirectory, notify_config).start()
+    notify = container_factory(NotifyService, notify_config)
+    notify.start()
+    case = open_case(publish, "QD-C")
+    due = ladder_of(notify_config, case)
+    now = events.utcnow()
+    publish("followup", "case_signed_for", followup_event(events.CaseSignedFor, number="QD-C",
+                                                          signed_at=now))
+    wait_until(lambda: notify_rpc.get_watch("QD-C").get("signed_for"), what="signed for")
+    move_clock_to(notify_rpc, due["yellow_card"])  # past the sign-for deadline too
+    wait_until(lambda: smtp.to("dept@city.test"), what="the yellow card")
+    assert [step_of(m) for m in smtp.to("dept@city.test")] == ["yellow_card"]  # no reminder
+
+    # A reply, sent back three times: a supervision order to the supervising office.
+    publish("followup", "reply_submitted", followup_event(events.ReplySubmitted, number="QD-C",
+                                                          text="已处理", replied_at=now))
+    for count in (1, 2, 3):
+        publish("followup", "reply_rejected", followup_event(
+            events.ReplyRejected, number="QD-C", reason="答非所问", rejection_count=count,
+            rejected_at=now))
+    [order] = wait_until(lambda: smtp.to("level2@city.test"), what="the rejections order")
+    assert step_of(order) == "rejections" and "3" in order.get_content()
+
+    # Restart notify: what was sent stays sent.
+    notify.stop()
+    container_factory(NotifyService, notify_config).start()
+    publish("followup", "reply_approved", followup_event(events.ReplyApproved, number="QD-C",
+                                                         text="管道已修复", approved_at=now))
+    reply = wait_until(lambda: [m for m in smtp.to("chen@mail.test") if "管道已修复" in m.get_content()],
+                       what="the reply to the citizen")
+    assert "QD-C" in reply[0]["Subject"]
+    publish("followup", "callback_recorded", followup_event(
+        events.CallbackRecorded, number="QD-C", reached=True, resolved=True,
+        satisfaction="satisfied", recorded_at=now))
+    wait_until(lambda: [m for m in smtp.to("dept@city.test") if "满意" in m.get_content()],
+               what="the callback's outcome to the department")
+    publish("followup", "case_closed", followup_event(events.CaseClosed, number="QD-C",
+                                                      closed_at=now))
+    wait_until(lambda: notify_rpc.get_watch("QD-C")["state"] == "closed", what="closed")
+    move_clock_to(notify_rpc, due["supervision_3"])
+    settle(1.0)
+
+    to_department = smtp.to("dept@city.test")
+    assert [step_of(m) for m in to_department if ":callback:" not in m["X-Hotline-Notification"]] \
+        == ["yellow_card", "rejections"]
+    assert len([m for m in to_department if ":callback:" in m["X-Hotline-Notification"]]) == 1
+    assert [e["level"] for e in escalated.of("notify", "ticket_escalated")] == [
+        "yellow_card", "rejections"]
+    assert len(smtp.to("chen@mail.test")) == 2  # the receipt and the reply, once each
+    keys = smtp.header("X-Hotline-Notification")
+    assert len(keys) == len(set(keys))
