@@ -15,7 +15,7 @@ CLOSED = "closed"
 # The events notify learns from: (source, type) -> short name.
 KINDS = {
     ("routing", "ticket_assigned"): "assigned",
-    ("followup", "case_opened"): "assigned",
+    ("followup", "case_opened"): "opened",
     ("followup", "case_signed_for"): "signed_for",
     ("followup", "case_refused"): "refused",
     ("followup", "extension_decided"): "extension_decided",
@@ -60,6 +60,9 @@ def apply(watch, kind, event, now):
     """The fields ``event`` changes in ``watch``, or ``None``."""
     if kind == "assigned":
         return _assigned(watch, event, now)
+    if kind == "opened":  # followup's word on the same assignment: notify announces its watch
+        changes = _assigned(watch, event, now) or {}
+        return dict(changes, case_opened_at=event["opened_at"])
     if watch.get("state") == CLOSED and kind != "reopened":
         return None
     if kind == "signed_for":
@@ -89,7 +92,7 @@ def messages(kind, event):
     unique, so a redelivered event enqueues nothing new.
     """
     number = event["number"]
-    if kind == "assigned":
+    if kind in ("assigned", "opened"):
         return [(f"{number}:receipt", "receipt", "citizen", {})]
     if kind == "reply_approved":
         return [(f"{number}:reply:{event['event_id']}", "reply", "citizen",

@@ -32,7 +32,9 @@ log = logging.getLogger(__name__)
 
 OPTIMISTIC_RETRIES = 10
 PENDING_GRACE = dt.timedelta(seconds=30)
-RESCHEDULING = ("assigned", "reopened", "extension_decided")
+# deadline_watched follows these (not routing's ticket_assigned, which followup's
+# case_opened confirms: the watch is announced after the case is open).
+RESCHEDULING = ("opened", "reopened", "extension_decided")
 
 
 class NotifyService:
@@ -82,7 +84,7 @@ class NotifyService:
     @event_handler("followup", "case_opened", requeue_on_error=True)
     @consumes(events.CaseOpened)
     def on_case_opened(self, event):
-        self._learn("assigned", event)
+        self._learn("opened", event)
 
     @event_handler("followup", "case_signed_for", requeue_on_error=True)
     @consumes(events.CaseSignedFor)

@@ -88,8 +88,12 @@ def test_a_refusal_pauses_and_the_new_department_starts_a_new_round():
     watch.update(domain.apply(watch, "assigned", rerouted, local(2026, 11, 30, 9)))
     assert watch["round"] == 2 and watch["department_code"] == "D-SHINAN"
     assert rules.pending(watch)[0].name == "sign_for_reminder"  # again, for the new one
-    # followup's case_opened for the same assignment changes nothing more
+    # routing's assignment heard again changes nothing; followup's case_opened for it
+    # only notes that the case is open (no third round)
     assert domain.apply(watch, "assigned", rerouted, local(2026, 11, 30, 9)) is None
+    opened = dict(rerouted, opened_at=local(2026, 11, 30, 9, 1))
+    assert domain.apply(watch, "opened", opened, local(2026, 11, 30, 9)) == {
+        "case_opened_at": local(2026, 11, 30, 9, 1)}
 
 
 def test_an_extension_moves_the_cards_and_closing_ends_the_watch():
