@@ -170,11 +170,6 @@ class NotifyService:
         return jsonable(self.watches.list_notifications(number, failed, limit))
 
     @rpc
-    def check_now(self):
-        """Run the ladder and the delivery queue once, now (for operators and demos)."""
-        return {"ladder": self.supervise(), "delivery": self.deliver()}
-
-    @rpc
     def get_clock(self):
         return {"now": self.clock.now().isoformat(),
                 "offset_seconds": self.clock.offset.total_seconds()}

@@ -89,3 +89,17 @@ def test_the_queue_refuses_a_second_copy_and_a_claimed_notification_waits():
     assert repo.due_notification_ids(now + dt.timedelta(seconds=30), 10) == [note_id]
     [logged] = repo.list_notifications("QD-1")
     assert (logged["status"], logged["attempts"], logged["last_error"]) == ("retrying", 1, "HTTP 503")
+
+
+def test_notifications_left_in_a_watch_by_a_crash_are_queued_later():
+    repo, now = repository(), utcnow()
+    overdue_watch(repo, "QD-1", now)
+    _, [claimed] = repo.claim_due(now, utcnow(), 60, "a", 10)
+    note = {"key": "QD-1:1:red_card:department:email", "number": "QD-1", "created_at": now,
+            "next_attempt_at": now}
+    assert repo.record_steps(claimed, [("1:red_card", {"event_id": "x"})], [note], None, now)
+    # ... and the process dies before queue_recorded
+    assert repo.queue_left_behind(now - dt.timedelta(seconds=30)) == 0  # not old enough
+    assert repo.queue_left_behind(now) == 1
+    assert repo.queue_left_behind(now) == 0
+    assert [n["key"] for n in repo.list_notifications("QD-1")] == [note["key"]]
