@@ -65,6 +65,10 @@ def choose_citizen_channel(contact):
     return None, None
 
 
+class ContactUnavailable(Exception):
+    """intake did not answer with the citizen's contact (down, or too slow)."""
+
+
 class Undeliverable(Exception):
     """Nothing to deliver to: retrying will not help."""
 
@@ -92,7 +96,3 @@ def attempt(notification, channels, policy, now, zone, citizen_contact):
         if attempts >= max_attempts:
             return ("failed", None, str(exc)), notification
         return ("retrying", now + dt.timedelta(seconds=policy.backoff(attempts)), str(exc)), notification
-
-
-class ContactUnavailable(Exception):
-    """intake did not answer with the citizen's contact (down, or too slow)."""
