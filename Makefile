@@ -45,6 +45,11 @@ test-service: install
 test-stack: install
 	$(VENV)/bin/pytest tests/stack
 
+# How long a supervision tick takes: 100,000 watched cases, 1,000 due (MONGO_URI or in-memory).
+.PHONY: bench-notify
+bench-notify: install
+	$(PY) -m benchmarks.notify_tick --open 100000 --due 1000
+
 clean:
 	rm -rf $(VENV) *.egg-info
 

@@ -141,6 +141,9 @@ register_intake_commands(main)
 from hotline.routing_cli import routing  # noqa: E402
 
 main.add_command(routing)
+from hotline.notify_cli import clock, notifications  # noqa: E402
+main.add_command(notifications)
+main.add_command(clock)
 
 if __name__ == "__main__":
     main()

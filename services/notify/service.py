@@ -1,15 +1,26 @@
-"""notify: watch every case's deadlines.
+"""notify: watch every case's deadlines, escalate late ones, deliver notifications.
 
-Consumes ``followup.case_opened``; publishes ``deadline_watched``. The
-supervision ladder (reminders, yellow and red cards, 督办) reads the
-``next_check_at`` index this keeps.
+Consumes ``routing.ticket_assigned`` and followup's case events (opened,
+signed for, refused, extension decided, reply submitted/approved/rejected,
+callback recorded, reopened, closed) into its own watch per case; publishes
+``deadline_watched`` and ``ticket_escalated`` (through the watch's outbox).
+
+Two timers: the ladder's tick (``NOTIFY_TICK_INTERVAL``) takes the steps that
+have come due, and queues their notifications; the delivery tick
+(``NOTIFY_DELIVERY_INTERVAL``) sends what is due over email, webhooks and SMS.
+Any number of notify instances can run side by side (see ``store.py``).
 """
+import datetime as dt
 import logging
 
+import eventlet
 from nameko.events import EventDispatcher
+from nameko.rpc import RpcProxy
 
-from services.notify import domain
-from services.notify.store import WatchRepository
+from services.notify import domain, work
+from services.notify.delivery import ContactUnavailable
+from services.notify.dependencies import Clock, Rules
+from services.notify.store import NotifyRepository
 from shared import events
 from shared.jsonable import jsonable
 from shared.messaging import DeadLetters, consumes, event_handler, rpc
@@ -19,31 +30,159 @@ from shared.timer import every
 
 log = logging.getLogger(__name__)
 
+OPTIMISTIC_RETRIES = 10
+PENDING_GRACE = dt.timedelta(seconds=30)
+# deadline_watched follows these (not routing's ticket_assigned, which followup's
+# case_opened confirms: the watch is announced after the case is open).
+RESCHEDULING = ("opened", "reopened", "extension_decided")
+
 
 class NotifyService:
     name = "notify"
 
-    watches = Store(WatchRepository)
+    watches = Store(NotifyRepository)
+    rules = Rules()
+    clock = Clock()
+    intake = RpcProxy("intake")
     dispatch = EventDispatcher()
     dead_letters = DeadLetters()
 
+    # -- learning from events ------------------------------------------------------
+
+    def _learn(self, kind, event):
+        now = self.clock.now()
+        for _ in range(OPTIMISTIC_RETRIES):
+            watch = self.watches.watch_for(event["number"], now)
+            if event["event_id"] in (watch.get("applied") or ()):
+                log.info("%s: event %s applied already", event["number"], event["event_id"])
+                return
+            changes = domain.apply(watch, kind, event, now)
+            merged = dict(watch, **(changes or {}))
+            notes = [note for message in domain.messages(kind, event)
+                     for note in self.rules.notices.for_message(merged, message, now)]
+            self.watches.enqueue(notes)
+            if changes is None:
+                return
+            next_check = self.rules.ladder.next_check(merged)
+            outbox = []
+            if kind in RESCHEDULING and merged.get("deadline"):
+                outbox.append(outboxed("deadline_watched", events.new_event(
+                    events.DeadlineWatched, number=merged["number"], deadline=merged["deadline"],
+                    next_check_at=next_check or merged["deadline"])))
+            if self.watches.apply(watch, event["event_id"], changes, next_check, outbox):
+                publish_saved(self.watches.outbox, self.dispatch, watch["_id"])
+                log.info("%s: %s; next check %s", event["number"], kind,
+                         next_check.isoformat() if next_check else "none")
+                return
+        raise RuntimeError(f"{event['number']}: the watch kept changing under {kind}")
+
+    @event_handler("routing", "ticket_assigned", requeue_on_error=True)
+    @consumes(events.TicketAssigned)
+    def on_ticket_assigned(self, event):
+        self._learn("assigned", event)
+
     @event_handler("followup", "case_opened", requeue_on_error=True)
     @consumes(events.CaseOpened)
-    def on_case_opened(self, case):
-        watch = domain.watch_case(case, events.utcnow())
-        watched = events.new_event(events.DeadlineWatched, number=watch["number"],
-                                   deadline=watch["deadline"], next_check_at=watch["next_check_at"])
-        doc = self.watches.watch(watch, [outboxed("deadline_watched", watched)])
-        if doc is None:
-            log.info("case %s is watched already; redelivery ignored", case["number"])
-            return
-        publish_saved(self.watches.outbox, self.dispatch, doc["_id"])
-        log.info("watching %s: sign for by %s, reply by %s", watch["number"],
-                 watch["sign_for_deadline"].isoformat(), watch["deadline"].isoformat())
+    def on_case_opened(self, event):
+        self._learn("opened", event)
+
+    @event_handler("followup", "case_signed_for", requeue_on_error=True)
+    @consumes(events.CaseSignedFor)
+    def on_case_signed_for(self, event):
+        self._learn("signed_for", event)
+
+    @event_handler("followup", "case_refused", requeue_on_error=True)
+    @consumes(events.CaseRefused)
+    def on_case_refused(self, event):
+        self._learn("refused", event)
+
+    @event_handler("followup", "extension_decided", requeue_on_error=True)
+    @consumes(events.ExtensionDecided)
+    def on_extension_decided(self, event):
+        self._learn("extension_decided", event)
+
+    @event_handler("followup", "reply_submitted", requeue_on_error=True)
+    @consumes(events.ReplySubmitted)
+    def on_reply_submitted(self, event):
+        self._learn("replied", event)
+
+    @event_handler("followup", "reply_approved", requeue_on_error=True)
+    @consumes(events.ReplyApproved)
+    def on_reply_approved(self, event):
+        self._learn("reply_approved", event)
+
+    @event_handler("followup", "reply_rejected", requeue_on_error=True)
+    @consumes(events.ReplyRejected)
+    def on_reply_rejected(self, event):
+        self._learn("reply_rejected", event)
+
+    @event_handler("followup", "callback_recorded", requeue_on_error=True)
+    @consumes(events.CallbackRecorded)
+    def on_callback_recorded(self, event):
+        self._learn("callback_recorded", event)
+
+    @event_handler("followup", "case_reopened", requeue_on_error=True)
+    @consumes(events.CaseReopened)
+    def on_case_reopened(self, event):
+        self._learn("reopened", event)
+
+    @event_handler("followup", "case_closed", requeue_on_error=True)
+    @consumes(events.CaseClosed)
+    def on_case_closed(self, event):
+        self._learn("closed", event)
+
+    # -- the ladder and the delivery queue -------------------------------------------
+
+    @every("NOTIFY_TICK_INTERVAL", default=10)
+    def supervise(self):
+        rules = self.rules
+        report = work.supervise(self.watches, rules.ladder, rules.notices, self.clock.now(),
+                                rules.instance, rules.lease_seconds, rules.tick_batch)
+        self.watches.publish_steps(report.touched, self.dispatch)
+        return {"due": report.due, "claimed": report.claimed, "steps": report.steps,
+                "queued": report.queued}
+
+    @every("NOTIFY_DELIVERY_INTERVAL", default=2)
+    def deliver(self):
+        rules = self.rules
+        return work.deliver(self.watches, rules.channels, rules.policy, self.clock.now(),
+                            rules.zone, self._citizen_contact, rules.lease_seconds, rules.batch)
+
+    def _citizen_contact(self, number):
+        """Ask intake for the citizen's contact; intake down is a retry, not a crash."""
+        try:
+            with eventlet.Timeout(self.rules.contact_timeout):
+                return self.intake.get_citizen_contact.call_async(number).result()
+        except eventlet.Timeout:
+            raise ContactUnavailable(
+                f"intake did not answer get_citizen_contact in {self.rules.contact_timeout}s")
+        except Exception as exc:
+            raise ContactUnavailable(f"intake get_citizen_contact failed: {exc!r}") from exc
+
+    # -- asking notify -----------------------------------------------------------------
 
     @rpc
     def get_watch(self, number):
         return jsonable(self.watches.get(number))
+
+    @rpc
+    def list_notifications(self, number=None, failed=False, limit=200):
+        return jsonable(self.watches.list_notifications(number, failed, limit))
+
+    @rpc
+    def get_clock(self):
+        return {"now": self.clock.now().isoformat(),
+                "offset_seconds": self.clock.offset.total_seconds()}
+
+    @rpc
+    def set_clock_offset(self, seconds):
+        self.watches.set_clock_offset(seconds)
+        return float(seconds)
+
+    @rpc
+    def advance_clock(self, seconds):
+        self.watches.advance_clock(seconds)
+        return self.watches.clock_offset()
 
     @rpc
     def ping(self):
@@ -52,3 +191,6 @@ class NotifyService:
     @every("OUTBOX_INTERVAL", default=5)
     def republish_outbox(self):
         republish_stale(self.watches.outbox, self.dispatch)
+        moved = self.watches.queue_left_behind(self.clock.now() - PENDING_GRACE)
+        if moved:
+            log.warning("queued %d notification(s) a crash left with their step", moved)

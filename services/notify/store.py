@@ -1,35 +1,235 @@
-"""Notify's collection: ``watches``, one per case, with its outbox.
+"""Notify's collections behind domain verbs.
 
-``next_check_at`` is indexed so a supervision tick reads only what is due.
+* ``watches`` -- one per case: its deadlines, the ladder steps taken
+  (``steps_done``), the events applied, ``next_check_at`` and an outbox.
+  Indexed on ``(state, next_check_at)`` so a tick reads only what is due.
+* ``notifications`` -- the delivery queue and its log: one document per
+  message and recipient with ``status`` (queued, retrying, sent, failed),
+  ``attempts`` and history. ``next_attempt_at`` is set only while a
+  notification is waiting, and indexed: a delivery tick reads only what is due.
+  A unique ``key`` means the same notification is never queued twice.
+* ``settings`` -- the clock offset shared by every notify instance.
+
+Work is claimed with a conditional ``find_one_and_update`` that sets a lease,
+``claimed_until``, so a second instance skips it while the first works, and a
+crashed instance's work is taken again when the lease ends. Leases run on the
+real clock (they are about processes being alive); what is *due* follows the
+injectable clock, which a demo may move forward by days.
 """
-from pymongo.errors import DuplicateKeyError
+import datetime as dt
+import uuid
 
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from services.notify.domain import new_watch
+from services.notify.ladder import WATCHING
 from shared.outbox import Outbox
 
+APPLIED_KEPT = 100  # event ids remembered per case, for idempotency
+WATCH_FIELDS = {"outbox": 0, "applied": 0, "pending_notices": 0}
+LISTED_FIELDS = {"_id": 0, "history": 0, "claimed_until": 0}
 
-class WatchRepository:
+
+def unclaimed(real_now):
+    """Nobody holds it, or its holder's lease (on the real clock) has run out."""
+    return {"$or": [{"claimed_until": None}, {"claimed_until": {"$lt": real_now}}]}
+
+
+class NotifyRepository:
     def __init__(self, database, config):
         self.watches = database["watches"]
+        self.notifications = database["notifications"]
+        self.settings = database["settings"]
         self.outbox = Outbox(self.watches)
 
     def ensure_indexes(self):
         self.watches.create_index("number", unique=True)
-        self.watches.create_index([("state", 1), ("next_check_at", 1)])
+        self.watches.create_index([("state", ASCENDING), ("next_check_at", ASCENDING)])
         self.outbox.ensure_indexes()
+        self.watches.create_index("pending_notices.created_at", sparse=True)
+        self.notifications.create_index("key", unique=True)
+        self.notifications.create_index([("next_attempt_at", ASCENDING), ("_id", ASCENDING)])
+        self.notifications.create_index([("number", ASCENDING), ("_id", ASCENDING)])
+        self.notifications.create_index([("status", ASCENDING), ("_id", ASCENDING)])
 
-    def watch(self, watch, outbox):
-        """Start watching a case; ``None`` if it is watched already."""
-        try:
-            doc = dict(watch, outbox=list(outbox))
-            self.watches.insert_one(doc)
-            return doc
-        except DuplicateKeyError:
-            return None
+    # -- watches: built from events ------------------------------------------------
 
     def get(self, number):
-        return self.watches.find_one({"number": number}, {"outbox": 0, "_id": 0})
+        return self.watches.find_one({"number": number}, dict(WATCH_FIELDS, _id=0))
+
+    def watch_for(self, number, now):
+        """The case's watch, created empty the first time an event names it."""
+        watch = self.watches.find_one({"number": number}, {"outbox": 0, "pending_notices": 0})
+        if watch is None:
+            try:
+                self.watches.insert_one(new_watch(number, now))
+            except DuplicateKeyError:
+                pass
+            watch = self.watches.find_one({"number": number}, {"outbox": 0, "pending_notices": 0})
+        return watch
+
+    def apply(self, watch, event_id, changes, next_check_at, outbox=()):
+        """Write an event's changes if nobody changed the watch since it was read."""
+        result = self.watches.update_one(
+            {"_id": watch["_id"], "revision": watch["revision"], "applied": {"$ne": event_id}},
+            {"$set": dict(changes, next_check_at=next_check_at),
+             "$inc": {"revision": 1},
+             "$push": {"applied": {"$each": [event_id], "$slice": -APPLIED_KEPT},
+                       "outbox": {"$each": list(outbox)}}})
+        return result.modified_count == 1
+
+    # -- watches: the ladder's tick -------------------------------------------------
 
     def due(self, now, limit=1000):
         return list(self.watches.find(
-            {"state": "watching", "next_check_at": {"$lte": now}}, {"outbox": 0}
+            {"state": WATCHING, "next_check_at": {"$lte": now}}, WATCH_FIELDS
         ).sort("next_check_at", 1).limit(limit))
+
+    def due_watch_ids(self, now, limit):
+        cursor = self.watches.find({"state": WATCHING, "next_check_at": {"$lte": now}},
+                                   {"_id": 1}).sort("next_check_at", 1).limit(limit)
+        return [doc["_id"] for doc in cursor]
+
+    def claim_due(self, now, real_now, lease_seconds, owner, limit):
+        """Claim up to ``limit`` due watches for one tick: ``(how many were due, claimed)``.
+
+        One indexed query finds them, one conditional update claims those no
+        other instance holds, one query by ``_id`` reads back this tick's own.
+        """
+        ids = self.due_watch_ids(now, limit)
+        if not ids:
+            return 0, []
+        token = f"{owner}:{uuid.uuid4().hex[:12]}"
+        self.watches.update_many(
+            {"_id": {"$in": ids}, "state": WATCHING, "next_check_at": {"$lte": now},
+             **unclaimed(real_now)},
+            {"$set": {"claimed_until": real_now + dt.timedelta(seconds=lease_seconds),
+                      "claimed_by": token},
+             "$inc": {"revision": 1}})
+        claimed = self.watches.find({"_id": {"$in": ids}, "claimed_by": token},
+                                    WATCH_FIELDS).sort("next_check_at", 1)
+        return len(ids), list(claimed)
+
+    def record_steps(self, watch, steps, notices, next_check_at, now):
+        """Record this tick's steps, their events, their notifications and the
+        next check in one update (``False`` if the watch changed since the claim).
+
+        ``steps``: ``[(step_key, outbox_entry)]``. The notifications wait in
+        the watch (``pending_notices``) until ``queue_recorded`` moves them to the
+        queue, so a crash in between loses none.
+        """
+        keys = [key for key, _ in steps]
+        update = {"$set": {"next_check_at": next_check_at},
+                  "$unset": {"claimed_until": "", "claimed_by": ""},
+                  "$inc": {"revision": 1}}
+        if steps:
+            update["$push"] = {"steps_done": {"$each": keys},
+                               "outbox": {"$each": [entry for _, entry in steps]},
+                               "escalations": {"$each": [{"step": k, "at": now} for k in keys]},
+                               "pending_notices": {"$each": list(notices)}}
+        result = self.watches.update_one(
+            {"_id": watch["_id"], "revision": watch["revision"], "claimed_by": watch["claimed_by"],
+             "steps_done": {"$nin": keys}}, update)
+        return result.modified_count == 1
+
+    def queue_recorded(self, watch_ids, notices):
+        """Queue the notifications this tick recorded with its steps, then drop
+        them from their watches (one insert and one update for the whole tick)."""
+        if not notices:
+            return 0
+        queued = self.enqueue(notices)
+        self.watches.update_many({"_id": {"$in": list(watch_ids)}}, {"$pull": {
+            "pending_notices": {"key": {"$in": [n["key"] for n in notices]}}}})
+        return queued
+
+    def queue_left_behind(self, older_than, limit=500):
+        """Queue notifications a crash left in their watches; returns how many."""
+        docs = list(self.watches.find({"pending_notices.created_at": {"$lte": older_than}},
+                                      {"pending_notices": 1}).limit(limit))
+        notices = [n for doc in docs for n in doc.get("pending_notices") or []]
+        return self.queue_recorded([doc["_id"] for doc in docs], notices)
+
+    def publish_steps(self, watch_ids, dispatch):
+        """Publish the events a tick recorded, reading all its watches at once."""
+        published = 0
+        for doc in self.watches.find({"_id": {"$in": list(watch_ids)}}, {"outbox": 1}):
+            for entry in doc.get("outbox") or []:
+                dispatch(entry["event_type"], entry["payload"])
+                self.outbox.mark_published(doc["_id"], entry["event_id"])
+                published += 1
+        return published
+
+    def release(self, watch):
+        """Give up a claim without touching ``next_check_at``."""
+        self.watches.update_one({"_id": watch["_id"], "claimed_by": watch["claimed_by"]},
+                                {"$unset": {"claimed_until": "", "claimed_by": ""}})
+
+    # -- notifications ---------------------------------------------------------------
+
+    def enqueue(self, notifications):
+        """Queue notifications; one already queued under the same key is left alone."""
+        if not notifications:
+            return 0
+        try:
+            result = self.notifications.insert_many(
+                [dict(n, history=[]) for n in notifications], ordered=False)
+            return len(result.inserted_ids)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(error.get("code") != 11000 for error in errors):
+                raise
+            return exc.details.get("nInserted", len(notifications) - len(errors))
+
+    def due_notification_ids(self, now, limit):
+        cursor = self.notifications.find({"next_attempt_at": {"$lte": now}}, {"_id": 1}).sort(
+            [("next_attempt_at", ASCENDING), ("_id", ASCENDING)]).limit(limit)
+        return [doc["_id"] for doc in cursor]
+
+    def claim_notification(self, notification_id, now, real_now, lease_seconds):
+        """Take a due notification to send; ``None`` if another instance holds it."""
+        return self.notifications.find_one_and_update(
+            {"_id": notification_id, "next_attempt_at": {"$lte": now}, **unclaimed(real_now)},
+            {"$set": {"claimed_until": real_now + dt.timedelta(seconds=lease_seconds)}},
+            return_document=ReturnDocument.AFTER)
+
+    def record_attempt(self, notification_id, status, when, note, sent, now):
+        """Log the outcome of one delivery attempt (``waiting`` is not an attempt)."""
+        if status == "waiting":
+            update = {"$set": {"status": "queued", "next_attempt_at": when, "last_error": note}}
+            update["$unset"] = {"claimed_until": ""}
+        else:
+            entry = {"at": now, "status": status, "error": note, "channel": sent["channel"]}
+            update = {"$set": {"status": status, "last_error": note, "channel": sent["channel"],
+                               "recipient": sent["recipient"], "updated_at": now},
+                      "$inc": {"attempts": 1}, "$push": {"history": entry}}
+            update["$unset"] = {"claimed_until": ""}
+            if status == "retrying":
+                update["$set"]["next_attempt_at"] = when
+            else:
+                update["$unset"]["next_attempt_at"] = ""
+                if status == "sent":
+                    update["$set"]["sent_at"] = now
+        self.notifications.update_one({"_id": notification_id}, update)
+
+    def list_notifications(self, number=None, failed=False, limit=200):
+        query = {}
+        if number:
+            query["number"] = number
+        if failed:
+            query["status"] = "failed"
+        return list(self.notifications.find(query, LISTED_FIELDS).sort("_id", 1).limit(limit))
+
+    # -- the clock ---------------------------------------------------------------------
+
+    def clock_offset(self):
+        doc = self.settings.find_one({"_id": "clock"})
+        return float(doc["offset_seconds"]) if doc else 0.0
+
+    def set_clock_offset(self, seconds):
+        self.settings.update_one({"_id": "clock"}, {"$set": {"offset_seconds": float(seconds)}},
+                                 upsert=True)
+
+    def advance_clock(self, seconds):
+        self.settings.update_one({"_id": "clock"}, {"$inc": {"offset_seconds": float(seconds)}},
+                                 upsert=True)

@@ -1,4 +1,5 @@
 """The whole stack: four services as separate processes, real broker."""
+import contextlib
 import os
 import subprocess
 import sys
@@ -49,11 +50,12 @@ class Stack:
             return getattr(getattr(cluster, service), method)(*args)
 
 
-@pytest.fixture(scope="module")
-def stack(vhost_pipeline, tmp_path_factory):
+@contextlib.contextmanager
+def running_stack(vhost_pipeline, log_dir, **extra_env):
+    """All services as processes on a fresh vhost, with ``extra_env`` on top."""
     amqp = urlparse(_backends["amqp"])
     port = find_free_port()
-    logs = tmp_path_factory.mktemp("stack") / "services.log"
+    logs = log_dir / "services.log"
     with vhost_pipeline.get() as vhost:
         env = dict(os.environ,
                    AMQP_URI=f"{amqp.scheme}://{amqp.netloc}/{vhost}",
@@ -64,12 +66,12 @@ def stack(vhost_pipeline, tmp_path_factory):
             env.update(MONGO_URI=_backends["mongo"], MONGO_DB_PREFIX=f"stack_{uuid.uuid4().hex[:8]}_")
         else:
             env.update(MONGO_URI="memory://")
+        env.update(extra_env)
         with open(logs, "w") as log:
             processes = start_services(SERVICES, env=env, stdout=log, stderr=subprocess.STDOUT)
-            stack = Stack(env, f"http://127.0.0.1:{port}")
             try:
                 wait_ready(processes, env["AMQP_URI"], log_file=logs)
-                yield stack
+                yield Stack(env, f"http://127.0.0.1:{port}")
             finally:
                 stop_services(processes)
         if uses_real_mongo():
@@ -80,3 +82,8 @@ def stack(vhost_pipeline, tmp_path_factory):
                 if name.startswith(env["MONGO_DB_PREFIX"]):
                     client.drop_database(name)
 
+
+@pytest.fixture(scope="module")
+def stack(vhost_pipeline, tmp_path_factory):
+    with running_stack(vhost_pipeline, tmp_path_factory.mktemp("stack")) as stack:
+        yield stack

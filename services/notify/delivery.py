@@ -1,0 +1,98 @@
+"""Delivering one notification: retries with backoff, and no SMS to citizens at night.
+
+Plain Python over the channels it is handed. ``attempt()`` tries a
+notification once and returns what the queue should record:
+
+* ``("sent", None, None)``;
+* ``("retrying", next_attempt_at, error)`` -- exponential backoff,
+  ``backoff_seconds * 2**(attempts-1)`` capped at ``backoff_max_seconds``;
+* ``("failed", None, error)`` after ``max_attempts`` tries;
+* ``("waiting", morning, reason)`` -- an SMS to a citizen during the quiet
+  hours (22:00-08:00 city time by default) waits until they end, without
+  counting as an attempt.
+
+The retry schedule lives in the stored queue (``next_attempt_at``) rather
+than in an in-process retry loop, so a retry survives a restart and a slow
+receiver never holds up the rest.
+"""
+import datetime as dt
+from dataclasses import dataclass
+
+from services.notify.channels import DeliveryFailed
+
+
+@dataclass(frozen=True)
+class Policy:
+    max_attempts: int = 5
+    backoff_seconds: float = 30.0
+    backoff_max_seconds: float = 3600.0
+    quiet_start: dt.time = dt.time(22, 0)
+    quiet_end: dt.time = dt.time(8, 0)
+
+    @classmethod
+    def from_config(cls, delivery):
+        delivery = delivery or {}
+        start, end = (delivery.get("quiet_hours") or "22:00-08:00").split("-")
+        return cls(int(delivery.get("max_attempts", 5)),
+                   float(delivery.get("backoff_seconds", 30)),
+                   float(delivery.get("backoff_max_seconds", 3600)),
+                   dt.time.fromisoformat(start.strip()), dt.time.fromisoformat(end.strip()))
+
+    def backoff(self, attempts):
+        return min(self.backoff_seconds * 2 ** max(attempts - 1, 0), self.backoff_max_seconds)
+
+
+def quiet_until(policy, now, zone):
+    """The end of the quiet hours if ``now`` falls in them, else ``None``."""
+    local = now.astimezone(zone)
+    clock = local.time().replace(tzinfo=None)
+    start, end = policy.quiet_start, policy.quiet_end
+    if start == end:
+        return None
+    inside = (start <= clock or clock < end) if start > end else (start <= clock < end)
+    if not inside:
+        return None
+    day = local.date() if clock < end else local.date() + dt.timedelta(days=1)
+    return dt.datetime.combine(day, end, tzinfo=zone).astimezone(dt.timezone.utc)
+
+
+def choose_citizen_channel(contact):
+    """SMS when the citizen left a phone number, else email."""
+    if contact.get("phone"):
+        return "sms", contact["phone"]
+    if contact.get("email"):
+        return "email", contact["email"]
+    return None, None
+
+
+class ContactUnavailable(Exception):
+    """intake did not answer with the citizen's contact (down, or too slow)."""
+
+
+class Undeliverable(Exception):
+    """Nothing to deliver to: retrying will not help."""
+
+
+def attempt(notification, channels, policy, now, zone, citizen_contact):
+    """Try ``notification`` once; returns ``(status, when, note)`` and the notification sent."""
+    notification = dict(notification)
+    attempts = notification.get("attempts", 0) + 1
+    max_attempts = notification.get("max_attempts") or policy.max_attempts
+    try:
+        if notification["channel"] == "citizen":
+            channel, address = choose_citizen_channel(citizen_contact(notification["number"]) or {})
+            if channel is None:
+                raise Undeliverable("the citizen left no phone number or email")
+            notification.update(channel=channel, recipient=address)
+        if notification["channel"] == "sms" and notification.get("audience") == "citizen":
+            morning = quiet_until(policy, now, zone)
+            if morning:
+                return ("waiting", morning, "quiet hours: the SMS waits until morning"), notification
+        channels[notification["channel"]](notification)
+        return ("sent", None, None), notification
+    except Undeliverable as exc:
+        return ("failed", None, str(exc)), notification
+    except (DeliveryFailed, ContactUnavailable) as exc:
+        if attempts >= max_attempts:
+            return ("failed", None, str(exc)), notification
+        return ("retrying", now + dt.timedelta(seconds=policy.backoff(attempts)), str(exc)), notification

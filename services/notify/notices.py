@@ -1,0 +1,108 @@
+"""Who is told what: recipients from configuration, texts from templates.
+
+Pure Python. Builds notification documents for the delivery queue from a
+ladder step or from an event's message. Recipients:
+
+* a department: ``NOTIFY.contacts.<CODE>`` (else ``NOTIFY.contacts.default``),
+  each with any of ``email``, ``webhook``, ``sms`` and a ``language``;
+* a supervision level: the contacts in its ``NOTIFY.ladder.levels`` entry,
+  and the department chased gets a copy;
+* the citizen: one notification on the ``citizen`` channel; delivery asks
+  intake for the contact and sends an SMS (or an email when there is no phone).
+
+Each notification's ``key`` is unique: the queue refuses a second copy.
+"""
+CHANNELS = ("email", "webhook", "sms")
+STEP_TEMPLATES = {"sign_for_reminder": "sign_for_reminder", "yellow_card": "yellow_card",
+                  "red_card": "red_card", "rejections": "rejections"}
+
+
+class Notices:
+    def __init__(self, notify_config, departments, zone, render, outcome):
+        self.config = notify_config or {}
+        self.contacts = self.config.get("contacts") or {}
+        self.language = self.config.get("language") or "zh"
+        self.hotline = self.config.get("hotline") or "12345"
+        self.departments = departments  # code -> {"name", "name_en"}
+        self.zone = zone
+        self.render = render
+        self.outcome = outcome
+        delivery = self.config.get("delivery") or {}
+        self.max_attempts = int(delivery.get("max_attempts", 5))
+
+    # -- recipients -------------------------------------------------------------
+
+    def department_contact(self, code):
+        return self.contacts.get(code) or self.contacts.get("default") or {}
+
+    def _addresses(self, contact):
+        return [(channel, contact[channel]) for channel in CHANNELS if contact.get(channel)]
+
+    # -- texts ------------------------------------------------------------------
+
+    def _local(self, moment):
+        return moment.astimezone(self.zone).strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+    def _context(self, watch, language, extra):
+        code = watch.get("department_code") or ""
+        names = self.departments.get(code) or {}
+        name = (names.get("name_en") if language == "en" else names.get("name")) or code
+        context = {"number": watch["number"], "department": name, "hotline": self.hotline,
+                   "deadline": self._local(watch.get("deadline")),
+                   "sign_for_deadline": self._local(watch.get("sign_for_deadline")),
+                   "level": "", "reason": "", "reply": "", "outcome": ""}
+        context.update(extra)
+        if "reached" in extra:
+            context["outcome"] = self.outcome(language, extra["reached"], extra.get("resolved"),
+                                              extra.get("satisfaction"))
+        return context
+
+    def _notification(self, key, template, watch, channel, recipient, language, now,
+                      extra=None, level=0, audience="department"):
+        subject, body = self.render(template, language, self._context(watch, language, extra or {}))
+        return {"key": key, "number": watch["number"], "template": template, "level": level,
+                "department_code": watch.get("department_code"), "audience": audience,
+                "channel": channel, "recipient": recipient, "language": language,
+                "subject": subject, "body": body,
+                "data": {"deadline": watch["deadline"].isoformat() if watch.get("deadline") else None,
+                         "round": watch.get("round", 1)},
+                "status": "queued", "attempts": 0, "max_attempts": self.max_attempts,
+                "created_at": now, "next_attempt_at": now, "last_error": None}
+
+    def _to_contact(self, key, template, watch, contact, now, extra=None, level=0,
+                    audience="department"):
+        language = contact.get("language") or self.language
+        return [self._notification(f"{key}:{audience}:{channel}", template, watch, channel,
+                                   address, language, now, extra, level, audience)
+                for channel, address in self._addresses(contact)]
+
+    # -- what a step or an event asks for ----------------------------------------
+
+    def for_step(self, watch, step, level_info, now):
+        """Notifications for a ladder step (``level_info``: the level's config, or None)."""
+        key = f"{watch['number']}:{step.key(watch.get('round', 1))}"
+        department = self.department_contact(watch.get("department_code"))
+        if step.name in STEP_TEMPLATES:
+            template = STEP_TEMPLATES[step.name]
+        else:
+            template = "supervision"
+        if not level_info:
+            return self._to_contact(key, template, watch, department, now, {"reason": step.reason})
+        notes = []
+        for audience, contact in ((f"level{step.level}", level_info), ("department", department)):
+            language = contact.get("language") or self.language
+            name = level_info.get("name_en") if language == "en" else level_info.get("name")
+            extra = {"reason": step.reason, "level": name or level_info.get("code", "")}
+            notes += self._to_contact(key, template, watch, contact, now, extra, step.level,
+                                      audience)
+        return notes
+
+    def for_message(self, watch, message, now):
+        """Notifications for an event's message ``(key, template, audience, context)``."""
+        key, template, audience, extra = message
+        if audience == "citizen":
+            language = (self.config.get("citizen") or {}).get("language") or self.language
+            return [self._notification(f"{key}:citizen", template, watch, "citizen", None,
+                                       language, now, extra, audience="citizen")]
+        return self._to_contact(key, template, watch,
+                                self.department_contact(watch.get("department_code")), now, extra)

@@ -1,0 +1,85 @@
+"""The two periodic jobs of notify, as plain functions over the repository.
+
+``supervise`` (the ladder's tick) and ``deliver`` (the delivery queue's tick)
+are what notify's timers run, and what the benchmark times. Neither waits on
+the other: a failing channel only delays its own notifications.
+
+Exactly once: a tick claims due watches under a lease, and records each
+watch's steps -- with the ``ticket_escalated`` events (outbox) and the
+notifications they call for -- in one update conditional on the watch being
+as claimed, so only one instance can take a step; the notifications then move
+to the queue, whose unique ``key`` keeps a second copy out. An
+email or webhook may go out twice only if a process dies between sending it
+and logging it (at-least-once delivery, as with any SMTP or HTTP sender).
+"""
+import logging
+from dataclasses import dataclass, field
+
+from services.notify.delivery import attempt
+from shared import events
+from shared.outbox import outboxed
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TickReport:
+    due: int = 0
+    claimed: int = 0
+    steps: int = 0
+    queued: int = 0
+    touched: list = field(default_factory=list)  # watch ids with events to publish
+
+
+def escalated_event(watch, step, now):
+    return events.new_event(
+        events.TicketEscalated, number=watch["number"],
+        department_code=watch.get("department_code") or "", level=step.name,
+        reason=step.reason, deadline=watch.get("deadline"), escalated_at=now)
+
+
+def supervise(repo, ladder, notices, now, owner, lease_seconds=60, batch=1000):
+    """Take every ladder step that has come due; returns a ``TickReport``."""
+    report = TickReport()
+    report.due, claimed = repo.claim_due(now, events.utcnow(), lease_seconds, owner, batch)
+    report.claimed = len(claimed)
+    queue = []  # the notifications of every step taken, queued together at the end
+    for watch in claimed:
+        round_ = watch.get("round", 1)
+        steps, outgoing = [], []
+        for step in ladder.due(watch, now):
+            level = ladder.level(step.level) if step.level else None
+            outgoing += notices.for_step(watch, step, level, now)
+            steps.append((step, outboxed("ticket_escalated", escalated_event(watch, step, now))))
+        after = dict(watch, steps_done=list(watch.get("steps_done") or ())
+                     + [step.key(round_) for step, _ in steps])
+        recorded = [(step.key(round_), entry) for step, entry in steps]
+        if not repo.record_steps(watch, recorded, outgoing, ladder.next_check(after), now):
+            repo.release(watch)  # an event changed it meanwhile: the next tick looks again
+            continue
+        queue += outgoing
+        for step, _ in steps:
+            log.info("%s: %s (%s)", watch["number"], step.name, step.reason)
+        report.steps += len(steps)
+        if steps:
+            report.touched.append(watch["_id"])
+    report.queued = repo.queue_recorded(report.touched, queue)
+    return report
+
+
+def deliver(repo, channels, policy, now, zone, citizen_contact, lease_seconds=60, batch=200):
+    """Try every notification whose time has come; returns ``{status: count}``."""
+    counts = {}
+    for notification_id in repo.due_notification_ids(now, batch):
+        notification = repo.claim_notification(notification_id, now, events.utcnow(),
+                                               lease_seconds)
+        if notification is None:
+            continue
+        (status, when, note), sent = attempt(notification, channels, policy, now, zone,
+                                             citizen_contact)
+        repo.record_attempt(notification_id, status, when, note, sent, now)
+        counts[status] = counts.get(status, 0) + 1
+        if status in ("retrying", "failed"):
+            log.warning("%s to %s via %s %s: %s", notification["key"], sent.get("recipient"),
+                        sent["channel"], status, note)
+    return counts
