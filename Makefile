@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 HOTLINE := $(VENV)/bin/hotline
 COMPOSE ?= docker compose
 
-.PHONY: install up down logs run demo test test-unit test-service test-stack clean
+.PHONY: install up down logs run demo test test-unit test-service test-stack clean demo-insight
 
 install: $(VENV)/.installed
 
@@ -47,3 +47,8 @@ test-stack: install
 
 clean:
 	rm -rf $(VENV) *.egg-info
+
+# Weeks of generated history through insight's reports (starts insight if
+# `make run` is not running); charts land in insight-out/.
+demo-insight: install
+	$(HOTLINE) insight demo

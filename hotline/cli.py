@@ -11,7 +11,7 @@ import click
 
 from shared.config import city_zone, load_config, local_time
 
-SERVICES = ("intake", "routing", "followup", "notify")
+SERVICES = ("intake", "routing", "followup", "notify", "insight")
 
 
 def rpc_config():
@@ -123,6 +123,10 @@ def demo(url, wait):
     from hotline.demo import run_demo
 
     sys.exit(run_demo(url, wait))
+
+
+from hotline.insight_cli import insight  # noqa: E402
+main.add_command(insight)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ class StaffingSettings:
     target_share: float = 0.8
     target_seconds: float = 15.0
     shrinkage: float = 0.3
+    min_agents: int = 1  # a line open day and night has someone on it
     channels: tuple = ("phone",)
     history_weeks: int = 8
     backtest_weeks: int = 3
@@ -104,6 +105,11 @@ def plan(records, monday, zone, first_seen, last_seen, settings=StaffingSettings
     for h in range(168):
         agents, level, asa = erlang.agents_needed(calls[h], aht, settings.target_share,
                                                   settings.target_seconds)
+        if agents < settings.min_agents:
+            agents = settings.min_agents
+            level = erlang.service_level(agents, erlang.traffic_intensity(calls[h], aht), aht,
+                                         settings.target_seconds)
+            asa = erlang.average_speed_of_answer(agents, erlang.traffic_intensity(calls[h], aht), aht)
         start = local_midnight(monday, zone) + dt.timedelta(hours=h)
         hours.append({
             "weekday": WEEKDAYS[h // 24], "hour": h % 24, "start": start.isoformat(),
