@@ -44,6 +44,9 @@ def build(records, start, end, zone, settings=spike_test.SpikeSettings(), recent
     if end < start:
         raise ValueError("the window ends before it starts")
     first = history_start(start, end, settings, recent_days, previous_days)
+    if records:  # days before the first request are unknown, not quiet
+        first = max(first, min(local_day(r, zone) for r in records))
+    first = min(first, start)
     days = daterange(first, end)
     index = {day: i for i, day in enumerate(days)}
     series, in_window, weekly = {}, Counter(), Counter()
@@ -74,7 +77,7 @@ def build(records, start, end, zone, settings=spike_test.SpikeSettings(), recent
         "total": sum(in_window.values()),
         "cells": [{"category": c, "district": d, "count": n, "previous": previous_window.get((c, d))}
                   for (c, d), n in in_window.most_common(top)],
-        "by_category": _by(in_window, 0, top), "by_district": _by(in_window, 1, top),
+        "by_category": _by(in_window, 0), "by_district": _by(in_window, 1),
         "category_daily": _category_daily(series, index[start], top=6),
         "weeks": _weeks(weekly),
         "spikes": found,
@@ -82,15 +85,16 @@ def build(records, start, end, zone, settings=spike_test.SpikeSettings(), recent
                      "recent_requests": len(recent), "previous_requests": len(previous),
                      "terms": emerging_terms(recent, previous)},
         "method": {"baseline_days": settings.baseline_days, "guard_days": settings.guard_days,
-                   "fdr": settings.fdr, "min_count": settings.min_count},
+                   "fdr": settings.fdr, "min_count": settings.min_count,
+                   "dispersion": round(spike_test.dispersion_of(series, days, start, settings), 4)},
     }
 
 
-def _by(counter, position, top):
+def _by(counter, position):
     totals = Counter()
     for cell, n in counter.items():
         totals[cell[position]] += n
-    return [{"name": name, "count": n} for name, n in totals.most_common(top)]
+    return [{"name": name, "count": n} for name, n in totals.most_common()]
 
 
 def _category_daily(series, start_index, top):

@@ -9,14 +9,18 @@ the day's count is tested against that cell's trailing baseline:
 * the expected count is the baseline mean, scaled by the day of week's
   city-wide volume (weekends are quieter everywhere);
 * the tail probability ``P(X >= observed)`` is Poisson, or negative binomial
-  when the cell's baseline is overdispersed (variance above mean);
+  when the counts are overdispersed (variance above mean), with one
+  dispersion estimated from all cells' history before the window;
 * the p-values of all cells and days are corrected together with
-  Benjamini-Hochberg: a spike is reported when its false discovery rate is
+  Benjamini-Hochberg: a day is flagged when its false discovery rate is
   below ``fdr`` (default 1%) and at least ``min_count`` requests arrived.
 
 Flagged days of one cell that touch (one quiet day allowed between) form one
-spike, reported with when it started, how many requests came against how
-many were expected, and the ratio. Pure Python with numpy and scipy.
+spike. Its start ("since") is then traced back over the days just before
+that were already elevated at the nominal level ``onset_p`` (detection is
+controlled for false discoveries; dating an event known to exist need not
+be). A spike is reported with when it started, how many requests came
+against how many were expected, and the ratio.
 """
 from dataclasses import dataclass
 
@@ -30,17 +34,30 @@ class SpikeSettings:
     guard_days: int = 2
     fdr: float = 0.01
     min_count: int = 3
+    onset_p: float = 0.01
 
 
-def tail_probability(observed, expected, baseline):
-    """``P(X >= observed)`` under the baseline's distribution."""
-    mean = max(float(np.mean(baseline)), 0.5 / len(baseline)) if len(baseline) else expected
-    variance = float(np.var(baseline, ddof=1)) if len(baseline) > 1 else mean
-    if variance > mean * 1.05:
-        # negative binomial with the baseline's dispersion, centred on ``expected``
-        size = mean * mean / (variance - mean)
+def tail_probability(observed, expected, dispersion=0.0):
+    """``P(X >= observed)``: Poisson, or negative binomial with variance
+    ``mean + dispersion * mean^2`` when the counts are overdispersed."""
+    if dispersion > 1e-3:
+        size = 1.0 / dispersion
         return float(stats.nbinom.sf(observed - 1, size, size / (size + expected)))
     return float(stats.poisson.sf(observed - 1, expected))
+
+
+def pooled_dispersion(histories):
+    """One overdispersion for all cells, by the method of moments:
+    ``sum(variance - mean) / sum(mean^2)`` over the cells' past counts (0 when
+    they vary no more than Poisson). One cell's few small counts are too
+    noisy to estimate its own."""
+    excess, scale = 0.0, 0.0
+    for counts in histories:
+        counts = np.asarray(counts, dtype=float)
+        if len(counts) > 1 and counts.mean() > 0:
+            excess += counts.var(ddof=1) - counts.mean()
+            scale += counts.mean() ** 2
+    return max(0.0, excess / scale) if scale else 0.0
 
 
 def benjamini_hochberg(p_values):
@@ -64,47 +81,59 @@ def weekday_factors(totals, days):
     factors = np.ones(7)
     for wd in range(7):
         mask = weekdays == wd
-        if mask.any() and overall > 0:
+        if mask.any():
             factors[wd] = max(totals[mask].mean() / overall, 0.1)
     return factors
+
+
+def _first_tested(days, window_start, settings):
+    first = days.index(window_start) if window_start in days else 0
+    return max(first, settings.guard_days + settings.baseline_days)
 
 
 def detect(series, days, window_start, settings=SpikeSettings()):
     """Spikes in the days from ``window_start`` on.
 
     ``series``: ``{(category, district): daily counts aligned with days}``;
-    ``days``: consecutive dates, with at least the baseline before
-    ``window_start``. Returns a list of spike dicts, largest excess first.
+    ``days``: consecutive dates, with the baseline before ``window_start``
+    (days without a full baseline are not tested). Returns a list of spike
+    dicts, largest excess first.
     """
     days = list(days)
-    first = days.index(window_start) if window_start in days else 0
+    first = _first_tested(days, window_start, settings)
     lag = settings.guard_days + settings.baseline_days
-    first = max(first, lag)
     totals = np.sum([np.asarray(c, dtype=float) for c in series.values()], axis=0) \
         if series else np.zeros(len(days))
-    factors = weekday_factors(totals[:first] if first else totals, days[:first] or days)
+    factors = weekday_factors(totals[:first], days[:first])
+    dispersion = pooled_dispersion(np.asarray(c[:first], dtype=float) for c in series.values())
     tests = []  # (cell, day index, observed, expected, p)
     for cell, counts in series.items():
         counts = np.asarray(counts, dtype=float)
         for t in range(first, len(days)):
             start, end = t - lag, t - settings.guard_days
             baseline = counts[start:end]
-            base_days = days[start:end]
-            scale = factors[days[t].weekday()] / np.mean([factors[d.weekday()] for d in base_days])
+            scale = factors[days[t].weekday()] / np.mean([factors[d.weekday()] for d in days[start:end]])
             expected = max(baseline.mean(), 0.5 / len(baseline)) * scale
             observed = int(counts[t])
-            p = tail_probability(observed, expected, baseline) if observed > expected else 1.0
+            p = tail_probability(observed, expected, dispersion) if observed > expected else 1.0
             tests.append((cell, t, observed, expected, p))
     q_values = benjamini_hochberg([test[4] for test in tests])
     flagged = {}
     for (cell, t, observed, expected, p), q in zip(tests, q_values):
         if q < settings.fdr and observed >= settings.min_count:
             flagged.setdefault(cell, []).append((t, observed, expected, p, q))
+    by_day = {(cell, t): (observed, expected, p) for cell, t, observed, expected, p in tests}
     spikes = []
     for cell, hits in flagged.items():
         for run in _runs(hits):
-            spikes.append(_spike(cell, run, days))
+            spikes.append(_spike(cell, _onset(cell, run, by_day, settings), run, days))
     return sorted(spikes, key=lambda s: s["observed"] - s["expected"], reverse=True)
+
+
+def dispersion_of(series, days, window_start, settings=SpikeSettings()):
+    """The dispersion :func:`detect` uses, for the report's method section."""
+    first = _first_tested(list(days), window_start, settings)
+    return pooled_dispersion(np.asarray(c[:first], dtype=float) for c in series.values())
 
 
 def _runs(hits, max_gap=1):
@@ -118,16 +147,29 @@ def _runs(hits, max_gap=1):
     yield run
 
 
-def _spike(cell, run, days):
-    observed = sum(h[1] for h in run)
-    expected = sum(h[2] for h in run)
+def _onset(cell, run, by_day, settings):
+    """Days just before a detected run that were already elevated (nominal p
+    below ``onset_p``): when the spike began, once it is known there is one."""
+    onset = []
+    t = run[0][0] - 1
+    while (cell, t) in by_day and by_day[(cell, t)][2] < settings.onset_p:
+        observed, expected, p = by_day[(cell, t)]
+        onset.insert(0, (t, observed, expected, p, None))
+        t -= 1
+    return onset
+
+
+def _spike(cell, onset, run, days):
+    span = onset + run
+    observed = sum(h[1] for h in span)
+    expected = sum(h[2] for h in span)
     return {
         "category": cell[0], "district": cell[1],
-        "since": days[run[0][0]].isoformat(), "until": days[run[-1][0]].isoformat(),
+        "since": days[span[0][0]].isoformat(), "until": days[run[-1][0]].isoformat(),
         "days_flagged": [days[h[0]].isoformat() for h in run],
         "observed": int(observed), "expected": round(float(expected), 2),
         "ratio": round(float(observed / expected), 1) if expected else None,
-        "peak_day": days[max(run, key=lambda h: h[1])[0]].isoformat(),
-        "peak_count": int(max(h[1] for h in run)),
+        "peak_day": days[max(span, key=lambda h: h[1])[0]].isoformat(),
+        "peak_count": int(max(h[1] for h in span)),
         "p_value": float(min(h[3] for h in run)), "q_value": float(min(h[4] for h in run)),
     }

@@ -68,11 +68,13 @@ def history_cutoff(monday, last_seen, zone):
 
 
 def full_weeks(cutoff, first_seen, zone, most):
-    """How many whole weeks of history lie between ``first_seen`` and ``cutoff``."""
+    """How many whole weeks of history lie between ``first_seen`` and ``cutoff``
+    (history starting on a Monday counts that week as whole)."""
     if first_seen is None:
         return 0
-    span = local_midnight(cutoff, zone) - first_seen
-    return max(0, min(most, int(span.total_seconds() // (7 * 86400))))
+    first_day = first_seen.astimezone(zone).date()
+    first_monday = first_day if first_day.weekday() == 0 else monday_of(first_day) + dt.timedelta(weeks=1)
+    return max(0, min(most, (cutoff - first_monday).days // 7))
 
 
 def measured_aht(records, settings):

@@ -13,7 +13,7 @@ from nameko.testing.utils import find_free_port
 from hotline.local import start_services, stop_services
 from tests.conftest import _backends, uses_real_mongo
 
-SERVICES = ("intake", "routing", "followup", "notify")
+SERVICES = ("intake", "routing", "followup", "notify", "insight")
 
 
 class Stack:
@@ -59,6 +59,7 @@ def stack(vhost_pipeline, tmp_path_factory):
                    AMQP_URI=f"{amqp.scheme}://{amqp.netloc}/{vhost}",
                    INTAKE_HTTP=f"127.0.0.1:{port}",
                    FOLLOWUP_HTTP=f"127.0.0.1:{find_free_port()}",
+                   INSIGHT_HTTP=f"127.0.0.1:{find_free_port()}",
                    OUTBOX_INTERVAL="1", PYTHONUNBUFFERED="1")
         if uses_real_mongo():
             env.update(MONGO_URI=_backends["mongo"], MONGO_DB_PREFIX=f"stack_{uuid.uuid4().hex[:8]}_")
