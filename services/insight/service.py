@@ -18,6 +18,7 @@ from nameko.dependency_providers import Config
 from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.web.handlers import http
+from werkzeug.wrappers import Response
 
 from services.insight import charts, reports
 from services.insight.schemas import load_query
@@ -45,7 +46,7 @@ def json_response(status, body):
 
 
 def png_response(data):
-    return 200, {"Content-Type": "image/png"}, data
+    return Response(data, status=200, mimetype="image/png")
 
 
 class InsightService:
