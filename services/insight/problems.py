@@ -9,9 +9,10 @@ each with the scorecard (三率) of the department that handles it.
 
 Scorecards come from followup when it offers them; otherwise insight computes
 them from the outcomes it learnt from followup's events (or the imported
-history): response rate (signed for / dispatched), resolution rate (resolved
-/ callbacks that reached the citizen) and satisfaction rate (satisfied or
-basically satisfied / callbacks with an answer).
+history), over the cases followup has reported on: response rate (signed
+for / cases), resolution rate (resolved / callbacks that reached the
+citizen) and satisfaction rate (satisfied or basically satisfied / callbacks
+with an answer).
 """
 from collections import Counter
 
@@ -31,6 +32,9 @@ def local_scorecards(outcomes):
         card = cards.setdefault(code, Counter())
         card["dispatched"] += 1
         outcome = row.get("outcome") or {}
+        if not outcome:
+            continue  # nothing reported on this case yet: it counts in no rate
+        card["reported"] += 1
         card["signed_for"] += bool(outcome.get("signed_for"))
         card["rejections"] += int(outcome.get("rejections") or 0)
         if outcome.get("reached"):
@@ -45,8 +49,9 @@ def local_scorecards(outcomes):
 def _rates(card):
     def share(part, whole):
         return round(card[part] / card[whole], 3) if card[whole] else None
-    return {"dispatched": card["dispatched"], "rejections": card["rejections"],
-            "response_rate": share("signed_for", "dispatched"),
+    return {"dispatched": card["dispatched"], "reported": card["reported"],
+            "rejections": card["rejections"],
+            "response_rate": share("signed_for", "reported"),
             "resolution_rate": share("resolved", "reached"),
             "satisfaction_rate": share("satisfied", "answered"),
             "source": "insight"}
