@@ -14,10 +14,16 @@ RPC_TIMEOUT = 180
 
 
 def call(method, *args):
-    from nameko.exceptions import RemoteError
+    from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 
     from hotline.cli import rpc_call
 
+    try:
+        rpc_call("insight", "ping", timeout=5)  # fail fast; reports may take a while
+    except (UnknownService, RpcTimeout):
+        click.echo("insight does not answer: start the stack (make run); make demo-insight "
+                   "starts insight itself", err=True)
+        sys.exit(1)
     try:
         return rpc_call("insight", method, *args, timeout=RPC_TIMEOUT)
     except RemoteError as exc:
