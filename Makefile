@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 HOTLINE := $(VENV)/bin/hotline
 COMPOSE ?= docker compose
 
-.PHONY: install up down logs run demo test test-unit test-service test-stack clean
+.PHONY: install up down logs run demo test test-unit test-service test-stack clean demo-insight
 
 install: $(VENV)/.installed
 
@@ -48,7 +48,7 @@ test-stack: install
 # How long a supervision tick takes: 100,000 watched cases, 1,000 due (MONGO_URI or in-memory).
 .PHONY: bench-notify
 bench-notify: install
-	$(PY) -m benchmarks.notify_tick --open 100000 --due 1000
+	$(PY) -m bench.notify_tick --open 100000 --due 1000
 
 clean:
 	rm -rf $(VENV) *.egg-info
@@ -59,4 +59,8 @@ schemas: install
 # Routing: decisions per second and p99 decision latency (prints, never asserts).
 .PHONY: bench-routing
 bench-routing: install
-	$(PY) -m hotline.bench_routing
+	$(PY) -m bench.routing
+# Weeks of generated history through insight's reports (starts insight if
+# `make run` is not running); charts land in insight-out/.
+demo-insight: install
+	$(HOTLINE) insight demo

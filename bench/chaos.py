@@ -42,7 +42,7 @@ from shared.config import load_config  # noqa: E402
 from shared.messaging import DEAD_LETTER_QUEUE  # noqa: E402
 from shared.mongo import Store  # noqa: E402
 
-SERVICES = ("intake", "routing", "followup", "notify")
+from hotline.local import SERVICES  # noqa: E402
 
 
 def service_class(name):
@@ -59,9 +59,9 @@ class InProcessStack:
         config.pop("LOGGING", None)
         config.update(AMQP_URI=amqp_uri, MONGO_URI=store_uri or f"memory://chaos-{uuid.uuid4().hex[:8]}",
                       OUTBOX_INTERVAL=1)
-        self.port = find_free_port()
-        config["INTAKE_HTTP"] = f"127.0.0.1:{self.port}"
-        config["FOLLOWUP_HTTP"] = f"127.0.0.1:{find_free_port()}"
+        for key in [k for k in config if k.endswith("_HTTP")]:
+            config[key] = f"127.0.0.1:{find_free_port()}"
+        self.port = int(config["INTAKE_HTTP"].rsplit(":", 1)[1])
         self.config = config
         self.url = f"http://127.0.0.1:{self.port}"
         self.containers = {}

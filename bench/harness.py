@@ -12,10 +12,9 @@ from urllib.parse import urlparse
 import psutil
 from kombu import Connection, Exchange, Queue
 
-from hotline.local import start_services, stop_services, wait_ready
+from hotline.local import SERVICES, start_services, stop_services, wait_ready
 from shared.mongo import describe
 
-SERVICES = ("intake", "routing", "followup", "notify")
 
 
 def broker_uris():
@@ -54,7 +53,8 @@ def local_stack(amqp_uri, services=SERVICES, extra_env=None):
     """The services as separate processes; yields ``(processes, intake_url, env)``."""
     port = free_port()
     env = dict(os.environ, AMQP_URI=amqp_uri, INTAKE_HTTP=f"127.0.0.1:{port}",
-               FOLLOWUP_HTTP=f"127.0.0.1:{free_port()}", LOG_LEVEL="WARNING",
+               FOLLOWUP_HTTP=f"127.0.0.1:{free_port()}", INSIGHT_HTTP=f"127.0.0.1:{free_port()}",
+               LOG_LEVEL="WARNING",
                PYTHONUNBUFFERED="1")
     env.setdefault("MONGO_URI", "memory://")
     if not env["MONGO_URI"].startswith("memory://"):

@@ -11,7 +11,7 @@ import click
 
 from shared.config import city_zone, load_config, local_time
 
-SERVICES = ("intake", "routing", "followup", "notify")
+from hotline.local import SERVICES
 
 
 def rpc_config():
@@ -144,6 +144,9 @@ main.add_command(routing)
 from hotline.notify_cli import clock, notifications  # noqa: E402
 main.add_command(notifications)
 main.add_command(clock)
+from hotline.insight_cli import insight  # noqa: E402
+main.add_command(insight)
+
 
 if __name__ == "__main__":
     main()

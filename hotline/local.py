@@ -12,6 +12,9 @@ import time
 from shared.config import config_path, load_config
 from shared.mongo import describe
 
+# Every service of the hotline, each run as its own process.
+SERVICES = ("intake", "routing", "followup", "notify", "insight")
+
 
 def service_command(service):
     return [sys.executable, "-m", "hotline.serve", f"services.{service}.service"]

@@ -11,10 +11,9 @@ import pytest
 import requests
 from nameko.testing.utils import find_free_port
 
-from hotline.local import start_services, stop_services, wait_ready
+from hotline.local import SERVICES, start_services, stop_services, wait_ready
 from tests.conftest import _backends, uses_real_mongo
 
-SERVICES = ("intake", "routing", "followup", "notify")
 
 
 class Stack:
@@ -61,6 +60,7 @@ def running_stack(vhost_pipeline, log_dir, **extra_env):
                    AMQP_URI=f"{amqp.scheme}://{amqp.netloc}/{vhost}",
                    INTAKE_HTTP=f"127.0.0.1:{port}",
                    FOLLOWUP_HTTP=f"127.0.0.1:{find_free_port()}",
+                   INSIGHT_HTTP=f"127.0.0.1:{find_free_port()}",
                    OUTBOX_INTERVAL="1", PYTHONUNBUFFERED="1")
         if uses_real_mongo():
             env.update(MONGO_URI=_backends["mongo"], MONGO_DB_PREFIX=f"stack_{uuid.uuid4().hex[:8]}_")

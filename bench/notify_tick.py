@@ -1,6 +1,6 @@
 """How long one supervision tick takes: OPEN watched cases, DUE of them due.
 
-    python -m benchmarks.notify_tick [--open 100000] [--due 1000]
+    python -m bench.notify_tick [--open 100000] [--due 1000]
 
 Uses ``MONGO_URI`` when set (a real MongoDB: fresh ``bench_*`` databases,
 dropped afterwards), else the in-memory store. It loads the watches, then

@@ -1,0 +1,1 @@
+"""Insight: hot spots, emerging problems and operator staffing from the requests."""

@@ -1,0 +1,175 @@
+"""Spikes: a category in a district rising well above its own recent baseline.
+
+For every (category, district) cell and every day in the window asked for,
+the day's count is tested against that cell's trailing baseline:
+
+* the baseline is the ``baseline_days`` days ending ``guard_days`` before the
+  day tested (a guard band, as in CDC's EARS C2, so the first days of an
+  outbreak do not raise the baseline of the days after);
+* the expected count is the baseline mean, scaled by the day of week's
+  city-wide volume (weekends are quieter everywhere);
+* the tail probability ``P(X >= observed)`` is Poisson, or negative binomial
+  when the counts are overdispersed (variance above mean), with one
+  dispersion estimated from all cells' history before the window;
+* the p-values of all cells and days are corrected together with
+  Benjamini-Hochberg: a day is flagged when its false discovery rate is
+  below ``fdr`` (default 1%) and at least ``min_count`` requests arrived.
+
+Flagged days of one cell that touch (one quiet day allowed between) form one
+spike. Its start ("since") is then traced back over the days just before
+that were already elevated at the nominal level ``onset_p`` (detection is
+controlled for false discoveries; dating an event known to exist need not
+be). A spike is reported with when it started, how many requests came
+against how many were expected, and the ratio.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+
+@dataclass(frozen=True)
+class SpikeSettings:
+    baseline_days: int = 28
+    guard_days: int = 2
+    fdr: float = 0.01
+    min_count: int = 3
+    onset_p: float = 0.01
+
+
+def tail_probability(observed, expected, dispersion=0.0):
+    """``P(X >= observed)``: Poisson, or negative binomial with variance
+    ``mean + dispersion * mean^2`` when the counts are overdispersed."""
+    if dispersion > 1e-3:
+        size = 1.0 / dispersion
+        return float(stats.nbinom.sf(observed - 1, size, size / (size + expected)))
+    return float(stats.poisson.sf(observed - 1, expected))
+
+
+def pooled_dispersion(histories):
+    """One overdispersion for all cells, by the method of moments:
+    ``sum(variance - mean) / sum(mean^2)`` over the cells' past counts (0 when
+    they vary no more than Poisson). One cell's few small counts are too
+    noisy to estimate its own."""
+    excess, scale = 0.0, 0.0
+    for counts in histories:
+        counts = np.asarray(counts, dtype=float)
+        if len(counts) > 1 and counts.mean() > 0:
+            excess += counts.var(ddof=1) - counts.mean()
+            scale += counts.mean() ** 2
+    return max(0.0, excess / scale) if scale else 0.0
+
+
+def benjamini_hochberg(p_values):
+    """q-values (BH adjusted p-values), in input order."""
+    p = np.asarray(p_values, dtype=float)
+    if p.size == 0:
+        return p
+    order = np.argsort(p)
+    ranked = p[order] * p.size / np.arange(1, p.size + 1)
+    ranked = np.minimum.accumulate(ranked[::-1])[::-1]
+    q = np.empty_like(p)
+    q[order] = np.minimum(ranked, 1.0)
+    return q
+
+
+def weekday_factors(totals, days):
+    """City-wide volume of each weekday relative to the mean day."""
+    totals = np.asarray(totals, dtype=float)
+    weekdays = np.array([d.weekday() for d in days])
+    overall = totals.mean() if totals.size and totals.mean() > 0 else 1.0
+    factors = np.ones(7)
+    for wd in range(7):
+        mask = weekdays == wd
+        if mask.any():
+            factors[wd] = max(totals[mask].mean() / overall, 0.1)
+    return factors
+
+
+def _first_tested(days, window_start, settings):
+    first = days.index(window_start) if window_start in days else 0
+    return max(first, settings.guard_days + settings.baseline_days)
+
+
+def detect(series, days, window_start, settings=SpikeSettings()):
+    """Spikes in the days from ``window_start`` on.
+
+    ``series``: ``{(category, district): daily counts aligned with days}``;
+    ``days``: consecutive dates, with the baseline before ``window_start``
+    (days without a full baseline are not tested). Returns a list of spike
+    dicts, largest excess first.
+    """
+    days = list(days)
+    first = _first_tested(days, window_start, settings)
+    lag = settings.guard_days + settings.baseline_days
+    totals = np.sum([np.asarray(c, dtype=float) for c in series.values()], axis=0) \
+        if series else np.zeros(len(days))
+    factors = weekday_factors(totals[:first], days[:first])
+    dispersion = pooled_dispersion(np.asarray(c[:first], dtype=float) for c in series.values())
+    tests = []  # (cell, day index, observed, expected, p)
+    for cell, counts in series.items():
+        counts = np.asarray(counts, dtype=float)
+        for t in range(first, len(days)):
+            start, end = t - lag, t - settings.guard_days
+            baseline = counts[start:end]
+            scale = factors[days[t].weekday()] / np.mean([factors[d.weekday()] for d in days[start:end]])
+            expected = max(baseline.mean(), 0.5 / len(baseline)) * scale
+            observed = int(counts[t])
+            p = tail_probability(observed, expected, dispersion) if observed > expected else 1.0
+            tests.append((cell, t, observed, expected, p))
+    q_values = benjamini_hochberg([test[4] for test in tests])
+    flagged = {}
+    for (cell, t, observed, expected, p), q in zip(tests, q_values):
+        if q < settings.fdr and observed >= settings.min_count:
+            flagged.setdefault(cell, []).append((t, observed, expected, p, q))
+    by_day = {(cell, t): (observed, expected, p) for cell, t, observed, expected, p in tests}
+    spikes = []
+    for cell, hits in flagged.items():
+        for run in _runs(hits):
+            spikes.append(_spike(cell, _onset(cell, run, by_day, settings), run, days))
+    return sorted(spikes, key=lambda s: s["observed"] - s["expected"], reverse=True)
+
+
+def dispersion_of(series, days, window_start, settings=SpikeSettings()):
+    """The dispersion :func:`detect` uses, for the report's method section."""
+    first = _first_tested(list(days), window_start, settings)
+    return pooled_dispersion(np.asarray(c[:first], dtype=float) for c in series.values())
+
+
+def _runs(hits, max_gap=1):
+    run = [hits[0]]
+    for hit in hits[1:]:
+        if hit[0] - run[-1][0] <= max_gap + 1:
+            run.append(hit)
+        else:
+            yield run
+            run = [hit]
+    yield run
+
+
+def _onset(cell, run, by_day, settings):
+    """Days just before a detected run that were already elevated (nominal p
+    below ``onset_p``): when the spike began, once it is known there is one."""
+    onset = []
+    t = run[0][0] - 1
+    while (cell, t) in by_day and by_day[(cell, t)][2] < settings.onset_p:
+        observed, expected, p = by_day[(cell, t)]
+        onset.insert(0, (t, observed, expected, p, None))
+        t -= 1
+    return onset
+
+
+def _spike(cell, onset, run, days):
+    span = onset + run
+    observed = sum(h[1] for h in span)
+    expected = sum(h[2] for h in span)
+    return {
+        "category": cell[0], "district": cell[1],
+        "since": days[span[0][0]].isoformat(), "until": days[run[-1][0]].isoformat(),
+        "days_flagged": [days[h[0]].isoformat() for h in run],
+        "observed": int(observed), "expected": round(float(expected), 2),
+        "ratio": round(float(observed / expected), 1) if expected else None,
+        "peak_day": days[max(span, key=lambda h: h[1])[0]].isoformat(),
+        "peak_count": int(max(h[1] for h in span)),
+        "p_value": float(min(h[3] for h in run)), "q_value": float(min(h[4] for h in run)),
+    }

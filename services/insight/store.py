@@ -1,0 +1,86 @@
+"""Insight's read model: one document per request, keyed by its number.
+
+``requests`` holds what insight learnt from the events (arrival, department,
+outcome) or from an import of history. The ticket number is the document's
+``_id``, so a request is stored once whatever the order or repetition of the
+events about it; ``applied_events`` makes each event count once. (Keying by
+``_id`` rather than a second unique index also keeps bulk imports fast on the
+in-memory store, which checks unique indexes by scanning.)
+"""
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+DUPLICATE_KEY = 11000
+ANALYSIS_FIELDS = {"_id": 1, "received_at": 1, "category": 1, "district": 1, "channel": 1,
+                   "title": 1, "terms": 1, "handling_seconds": 1, "department_code": 1}
+
+
+class InsightRepository:
+    def __init__(self, database, config):
+        self.requests = database["requests"]
+
+    def ensure_indexes(self):
+        self.requests.create_index("received_at")
+
+    def apply(self, number, event_id, changes, increments=None):
+        """Record what an event says about a request, once per event.
+
+        Returns False for a redelivered event."""
+        update = {"$push": {"applied_events": event_id}}
+        if changes:
+            update["$set"] = changes
+        if increments:
+            update["$inc"] = increments
+        try:
+            result = self.requests.update_one(
+                {"_id": number, "applied_events": {"$ne": event_id}}, update, upsert=True)
+        except DuplicateKeyError:
+            return False  # the request exists and has this event already
+        return bool(result.modified_count or result.upserted_id)
+
+    def import_many(self, documents):
+        """Store imported requests; ``(stored, already there)``."""
+        docs = [dict(doc, _id=doc["number"], applied_events=[]) for doc in documents]
+        for doc in docs:
+            doc.pop("number")
+        if not docs:
+            return 0, 0
+        try:
+            result = self.requests.insert_many(docs, ordered=False)
+            return len(result.inserted_ids), 0
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                raise
+            return exc.details.get("nInserted", 0), len(errors)
+
+    def between(self, start, end, with_terms=True):
+        """Requests received in ``[start, end)`` (aware datetimes), oldest first."""
+        fields = dict(ANALYSIS_FIELDS)
+        if not with_terms:
+            fields.pop("terms")
+        for doc in self.requests.find({"received_at": {"$gte": start, "$lt": end}}, fields):
+            doc["number"] = doc.pop("_id")
+            yield doc
+
+    def span(self):
+        """``(first, last)`` arrival times known, or ``(None, None)``."""
+        known = {"received_at": {"$ne": None}}
+        first = list(self.requests.find(known, {"received_at": 1}).sort("received_at", 1).limit(1))
+        last = list(self.requests.find(known, {"received_at": 1}).sort("received_at", -1).limit(1))
+        if not first:
+            return None, None
+        return first[0]["received_at"], last[0]["received_at"]
+
+    def get(self, number):
+        doc = self.requests.find_one({"_id": number}, {"applied_events": 0})
+        if doc:
+            doc["number"] = doc.pop("_id")
+        return doc
+
+    def outcomes_between(self, start, end):
+        """Department and outcome of the requests received in ``[start, end)``."""
+        query = {"received_at": {"$gte": start, "$lt": end}}
+        return list(self.requests.find(query, {"_id": 0, "department_code": 1, "outcome": 1}))
+
+    def count(self):
+        return self.requests.count_documents({})
