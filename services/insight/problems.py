@@ -58,7 +58,7 @@ def _rates(card):
 
 
 def normalise_scorecards(reply):
-    """followup's ``get_scorecard`` reply as ``{department: scorecard}``:
+    """followup's ``scorecard`` reply as ``{department: scorecard}``:
     accepts a mapping by department, or a list of rows with ``department_code``
     (or ``department``), optionally under a ``departments`` key."""
     if isinstance(reply, dict) and "departments" in reply:

@@ -133,7 +133,8 @@ def month_bounds(month):
 def top_problem_report(repository, settings, month=None, followup_scorecards=None):
     """每月一题 for ``month`` (YYYY-MM; default: the month of the latest request).
 
-    ``followup_scorecards(start_iso, end_iso)`` asks followup; any failure
+    ``followup_scorecards(first_day, last_day)`` (local dates, inclusive) asks
+    followup's ``scorecard``; any failure
     falls back to the scorecards insight computes itself."""
     if month is None:
         month = _last_day(repository, settings).strftime("%Y-%m")
@@ -146,7 +147,7 @@ def top_problem_report(repository, settings, month=None, followup_scorecards=Non
     if followup_scorecards is not None:
         try:
             scorecards = problems.normalise_scorecards(
-                followup_scorecards(start.isoformat(), end.isoformat()))
+                followup_scorecards(first.isoformat(), (following - dt.timedelta(days=1)).isoformat()))
             source = "followup"
         except Exception as exc:  # followup down, or no scorecard there yet
             note = f"followup scorecard unavailable ({type(exc).__name__}); computed from events"

@@ -15,8 +15,6 @@ import logging
 
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
-from nameko.events import event_handler
-from nameko.rpc import rpc
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
@@ -25,7 +23,7 @@ from services.insight.schemas import load_query
 from services.insight.store import InsightRepository
 from shared import events
 from shared.city import City
-from shared.messaging import DeadLetters, consumes
+from shared.messaging import DeadLetters, consumes, event_handler, rpc
 from shared.mongo import Store
 
 log = logging.getLogger(__name__)
@@ -158,7 +156,7 @@ class InsightService:
 
         timeout = float((self.config.get("INSIGHT") or {}).get("scorecard_timeout", 3))
         with ClusterRpcProxy({"AMQP_URI": self.config["AMQP_URI"]}, timeout=timeout) as cluster:
-            return cluster.followup.get_scorecard(start, end)
+            return cluster.followup.scorecard(start, end)
 
     def _district_codes(self):
         return {d["name"]: d.get("code", d["name"]) for d in self.city.get("districts", [])}

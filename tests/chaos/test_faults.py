@@ -31,7 +31,7 @@ def check(report):
     assert report["difference"] == 0, report
 
 
-@pytest.mark.parametrize("service", ["intake", "routing", "followup", "notify"])
+@pytest.mark.parametrize("service", ["followup", "notify", "intake", "routing"])
 def test_killing_a_service_mid_flight_loses_nothing(stack, service):
     check(scenario(stack, f"kill:{service}", TICKETS, timeout=90))
 

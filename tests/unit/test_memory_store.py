@@ -47,3 +47,15 @@ def test_updates_deletes_and_upserts_stay_consistent(tickets):
 def test_other_queries_still_scan(tickets):
     assert tickets.count_documents({"state": "open"}) == 10
     assert [d["number"] for d in tickets.find({"number": {"$in": ["N1", "N2"]}})] == ["N1", "N2"]
+
+
+def test_a_partial_unique_index_can_be_declared_again_over_data_it_excludes():
+    collection = memory_store.client().db.tickets
+    spec = {"unique": True, "partialFilterExpression": {"source.system": {"$exists": True}}}
+    collection.create_index([("source.system", 1), ("source.id", 1)], **spec)
+    collection.insert_one({"number": "A"})
+    collection.insert_one({"number": "B"})  # neither is covered by the index
+    collection.insert_one({"number": "C", "source": {"system": "app", "id": "1"}})
+    collection.create_index([("source.system", 1), ("source.id", 1)], **spec)  # a restart
+    with pytest.raises(DuplicateKeyError):
+        collection.insert_one({"number": "D", "source": {"system": "app", "id": "1"}})
