@@ -50,6 +50,17 @@ test-stack: install
 bench-notify: install
 	$(PY) -m bench.notify_tick --open 100000 --due 1000
 
+# End to end: throughput, latency at 50/s, CPU and memory per service, against a
+# bare nameko pair on the same broker; writes bench/results/latest.json.
+.PHONY: bench chaos
+bench: install
+	$(PY) -m bench.e2e
+
+# Kill each service mid-flight, cut the store, restart RabbitMQ, flood every queue
+# with garbage; prints what was sent, arrived and dead-lettered, and the difference.
+chaos: install
+	$(PY) -m bench.chaos
+
 clean:
 	rm -rf $(VENV) *.egg-info
 

@@ -59,11 +59,20 @@ def consumer_queues(amqp_uri):
     _, api = broker_uris()
     parts = urlparse(api)
     vhost = urlparse(amqp_uri).path.lstrip("/") or "/"
-    response = requests.get(f"{parts.scheme}://{parts.hostname}:{parts.port}/api/queues/{quote(vhost, safe='')}",
-                            auth=(parts.username, parts.password), timeout=10)
-    response.raise_for_status()
-    return sorted(q["name"] for q in response.json()
-                  if q.get("consumers", 0) > 0 and q["name"].startswith(("evt-", "rpc-", "hotline.inbound")))
+    url = f"{parts.scheme}://{parts.hostname}:{parts.port}/api/queues/{quote(vhost, safe='')}"
+    # The services' queues: nameko's event queues (evt-...), RPC queues (rpc-<service>;
+    # not the callers' rpc.reply-... queues) and intake's inbound queue. Consumer counts
+    # in the management API lag by seconds, so queues are chosen by name.
+    names = []
+    for _ in range(20):
+        response = requests.get(url, auth=(parts.username, parts.password), timeout=10)
+        response.raise_for_status()
+        names = sorted(q["name"] for q in response.json()
+                       if q["name"].startswith(("evt-", "rpc-", "hotline.inbound")))
+        if names:
+            break
+        eventlet.sleep(0.5)
+    return names
 
 
 def publish_garbage(amqp_uri, queues, per_queue):

@@ -8,9 +8,11 @@ instance agrees on it and a demo or a test can move time forward (RPC
 ``advance_clock`` / ``set_clock_offset``; ``NOTIFY_CLOCK_OFFSET`` seconds at start).
 """
 import datetime as dt
+import logging
 import uuid
 
 from nameko.extensions import DependencyProvider
+from pymongo.errors import PyMongoError
 
 from services.notify.channels import channels_from_config
 from services.notify.delivery import Policy
@@ -22,6 +24,8 @@ from shared.city import load_city
 from shared.config import city_zone
 from shared.events import utcnow
 from shared.mongo import database_for
+
+log = logging.getLogger(__name__)
 
 
 def department_names(city):
@@ -73,6 +77,7 @@ class Clock(DependencyProvider):
         config = self.container.config
         self.settings = database_for(config, self.container.service_name)["settings"]
         self.initial = float(config.get("NOTIFY_CLOCK_OFFSET") or 0)
+        self.offset = self.initial
 
     def start(self):
         if self.initial:
@@ -80,5 +85,11 @@ class Clock(DependencyProvider):
                 "offset_seconds": self.initial}}, upsert=True)
 
     def get_dependency(self, worker_ctx):
-        doc = self.settings.find_one({"_id": "clock"})
-        return WorkerClock(float(doc["offset_seconds"]) if doc else 0.0)
+        # A failure here would kill the whole container, not just the worker:
+        # with the store unreachable, keep the last offset read.
+        try:
+            doc = self.settings.find_one({"_id": "clock"})
+            self.offset = float(doc["offset_seconds"]) if doc else 0.0
+        except PyMongoError:
+            log.warning("clock offset unreadable (store unreachable); using the last known one")
+        return WorkerClock(self.offset)
