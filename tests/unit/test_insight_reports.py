@@ -32,9 +32,13 @@ def test_top_problems_use_followups_scorecards_when_it_answers(repository):
     assert reports.import_history(repository, records)["stored"] == len(records)
     settings = reports.InsightSettings()
 
-    def followup(start, end):
-        assert start.startswith("2026-11-01T00:00:00+08:00") and end.startswith("2026-12-01")
-        return [{"department_code": "ENERGY", "resolution_rate": 0.95, "satisfaction_rate": 0.97}]
+    def followup(first_day, last_day):
+        # followup's scorecard RPC: local dates, both inclusive; its reply's shape
+        assert (first_day, last_day) == ("2026-11-01", "2026-11-30")
+        return {"period": {"from": first_day, "to": last_day},
+                "departments": [{"department": "ENERGY", "resolution_rate": 0.95,
+                                 "satisfaction_rate": 0.97}],
+                "city": {"department": "city"}}
 
     report = reports.top_problem_report(repository, settings, "2026-11", followup)
     assert report["scorecard_source"] == "followup"
