@@ -242,7 +242,9 @@ def scenario(stack, name, count, timeout):
             eventlet.spawn_after(3, outage.end)
         submitter = run_traffic(stack, count, run, fault)
     elif name == "broker-restart":
-        submitter = run_traffic(stack, count, run, lambda: eventlet.spawn(broker_restart))
+        restarts = []
+        submitter = run_traffic(stack, count, run, lambda: restarts.append(eventlet.spawn(broker_restart)))
+        restarts[0].wait()  # the broker is back before anything is counted
     else:
         raise ValueError(name)
     report = settle(stack, submitter.accepted, timeout)
