@@ -10,6 +10,7 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from examples.submit_over_amqp import MALFORMED, SAMPLE, submit
 from services.intake.service import IntakeService
 from shared import events
+from tests.service.receivers import wait_until
 
 O311 = "/open311/v2"
 HEATING = {"service_code": "heating", "description": "李沧区书院路小区暖气不热，室温只有十四度",
@@ -35,13 +36,7 @@ def api_key(intake):
 
 
 def wait_for(check, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.05)
-    raise AssertionError("condition never held")
+    return wait_until(check, timeout)
 
 
 def assign(publish, number, department="ENERGY", name="市能源局（供热供气）"):
