@@ -1,36 +1,45 @@
-"""The in-memory store: mongomock, taught to use its indexes for equality.
+"""The in-memory store: mongomock, taught to use the indexes a collection declares.
 
-mongomock answers every query by scanning every document, so its cost grows
-with the data, and a benchmark against it measures the fake, not the service.
-A real MongoDB answers ``{"number": N}`` from the unique index on ``number``
-and ``{"_id": X}`` from the ``_id`` index. This module gives mongomock the
-same for those two shapes only -- a top-level equality on ``_id`` or on the
-single field of a unique index -- and leaves every other query to mongomock's
-scan. Candidates from the index are still checked with mongomock's own
-``filter_applies``, so the rest of the filter keeps its meaning.
+mongomock answers every query, and checks every unique index on every write,
+by scanning every document, so its cost grows with the data and a benchmark
+against it measures the fake, not the service. MongoDB answers from the
+indexes the repositories declare. This module gives mongomock the same, for
+the query shapes MongoDB can use an index for:
 
-The index maps values of unique fields to document ids, updated whenever
-mongomock stores a document. It assumes, as this project's code does, that a
-unique field's value is never changed in place by an update; with
-``HOTLINE_MEMORY_STORE_CHECK=1`` (set by the test suite) every indexed answer
-is compared with a full scan and a difference raises.
+* equality (a plain value, ``$eq``, ``$in``) on a field an index can use, and
+* a range (``$gt``/``$gte``/``$lt``/``$lte``) on one,
+
+where, as in MongoDB, a field of a compound index can be used only when every
+field before it in the index is given by equality; ``_id`` is always
+indexed. Conditions inside ``$and`` count too. The candidates of every
+usable condition are intersected (as a compound index's entries would narrow
+them), and every candidate is still checked with mongomock's own
+``filter_applies``, so the rest of the filter keeps its meaning and an index only ever narrows the scan. Queries no declared index
+serves still scan, as a real MongoDB's would (a missing index stays visible).
+
+Array values are indexed element by element (multikey), a missing field as
+null. The indexes are kept up to date on every insert, update, delete and
+rollback. With ``HOTLINE_MEMORY_STORE_CHECK=1`` (set by the test suite) every
+indexed answer is compared with a full scan and a difference raises.
 """
 import contextlib
+import itertools
 import os
 from collections.abc import Hashable
+from datetime import datetime, timedelta, timezone
 
 import mongomock
 from mongomock import helpers
 from mongomock import store as mongomock_store
 from mongomock.collection import Collection
-from mongomock.filtering import filter_applies
+from mongomock.filtering import filter_applies, iter_key_candidates
 from pymongo.errors import DuplicateKeyError, OperationFailure
+from sentinels import NOTHING
+from sortedcontainers import SortedList
 
-_INDEX_ATTR = "_hotline_unique_index"
-
-
-def _plain(value):
-    return value is not None and isinstance(value, Hashable) and not isinstance(value, (dict, list, tuple))
+_STATE_ATTR = "_hotline_indexes"
+_RANGE_OPS = ("$gt", "$gte", "$lt", "$lte")
+_MS = timedelta(milliseconds=1)
 
 
 def _has(doc, dotted):
@@ -41,63 +50,271 @@ def _has(doc, dotted):
         return False
 
 
-def _index_document(store, doc_id, doc):
-    indexes = store.__dict__.get(_INDEX_ATTR)
-    if not indexes:
-        return
-    for field, index in indexes.items():
-        value = doc.get(field)
-        if _plain(value):
-            index.setdefault(value, set()).add(doc_id)
+def _equality_key(value):
+    """The hash key of a value for equality lookups, or raises TypeError."""
+    if value is None:
+        return None
+    if isinstance(value, (dict, list, tuple, datetime)) or not isinstance(value, Hashable):
+        raise TypeError("not indexed for equality")
+    return value
+
+
+def _range_key(value):
+    """``(type class, comparable value)`` for range lookups, or None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return "number", value
+    if isinstance(value, str):
+        return "string", value
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return "date", value
+    return None
+
+
+def _values(doc, field):
+    """The values ``doc`` holds at ``field``, arrays unwound; ``[None]`` when missing."""
+    found = []
+    for value in iter_key_candidates(field, doc):
+        if isinstance(value, list):
+            found.extend(value)
+        else:
+            found.append(None if value is NOTHING else value)
+    return found or [None]
+
+
+class FieldIndex:
+    """One field's values -> document sequence numbers: a hash for equality,
+    sorted lists (one per type class) for ranges."""
+
+    def __init__(self, field):
+        self.field = field
+        self.equal = {}
+        self.ranges = {}
+        self.of_doc = {}
+
+    def keys_of(self, doc):
+        keys = set()
+        for value in _values(doc, self.field):
+            try:
+                keys.add(("eq", _equality_key(value)))
+            except TypeError:
+                pass
+            ranged = _range_key(value)
+            if ranged is not None:
+                keys.add(("range", ranged))
+        return frozenset(keys)
+
+    def put(self, seq, doc):
+        keys = self.keys_of(doc)
+        old = self.of_doc.get(seq)
+        if old == keys:
+            return
+        if old:
+            self._remove(seq, old)
+        for kind, key in keys:
+            if kind == "eq":
+                self.equal.setdefault(key, set()).add(seq)
+            else:
+                self.ranges.setdefault(key[0], SortedList()).add((key[1], seq))
+        self.of_doc[seq] = keys
+
+    def remove(self, seq):
+        old = self.of_doc.pop(seq, None)
+        if old:
+            self._remove(seq, old)
+
+    def _remove(self, seq, keys):
+        for kind, key in keys:
+            if kind == "eq":
+                seqs = self.equal.get(key)
+                if seqs is not None:
+                    seqs.discard(seq)
+                    if not seqs:
+                        del self.equal[key]
+            else:
+                self.ranges[key[0]].discard((key[1], seq))
+
+    def lookup_equal(self, values):
+        found = set()
+        for value in values:
+            found |= self.equal.get(value, set())
+        return found
+
+    def lookup_range(self, kind, low, high):
+        """Sequence numbers with a value of ``kind`` in ``[low, high]`` (either may be None)."""
+        values = self.ranges.get(kind)
+        if not values:
+            return []
+        if kind == "date":
+            low = low - _MS if low is not None else None  # stored dates are cut to milliseconds
+            high = high + _MS if high is not None else None
+        start = values.bisect_left((low,)) if low is not None else 0
+        stop = values.bisect_right((high, float("inf"))) if high is not None else len(values)
+        return [seq for _, seq in values.islice(start, stop)]
+
+
+class StoreIndexes:
+    """The field indexes of one mongomock collection store, and each document's
+    insertion sequence (mongomock scans in insertion order; indexed answers keep it)."""
+
+    def __init__(self):
+        self.seq_of = {}
+        self.id_of = {}
+        self.fields = {}
+        self.counter = itertools.count()
+
+    def stored(self, doc_id, doc):
+        seq = self.seq_of.get(doc_id)
+        if seq is None:
+            seq = self.seq_of[doc_id] = next(self.counter)
+            self.id_of[seq] = doc_id
+        for index in self.fields.values():
+            index.put(seq, doc)
+
+    def deleted(self, doc_id):
+        seq = self.seq_of.pop(doc_id, None)
+        if seq is None:
+            return
+        del self.id_of[seq]
+        for index in self.fields.values():
+            index.remove(seq)
+
+    def field(self, name, documents):
+        index = self.fields.get(name)
+        if index is None:
+            index = self.fields[name] = FieldIndex(name)
+            for doc_id, doc in list(documents.items()):
+                if doc_id not in self.seq_of:
+                    self.stored(doc_id, doc)
+                index.put(self.seq_of[doc_id], doc)
+        return index
+
+
+def _state(store):
+    state = store.__dict__.get(_STATE_ATTR)
+    if state is None:
+        state = store.__dict__[_STATE_ATTR] = StoreIndexes()
+        for doc_id, doc in list(store._documents.items()):
+            state.stored(doc_id, doc)
+    return state
 
 
 _original_setitem = mongomock_store.CollectionStore.__setitem__
+_original_delitem = mongomock_store.CollectionStore.__delitem__
+_original_drop = mongomock_store.CollectionStore.drop
 
 
 def _setitem(self, key, val):
     _original_setitem(self, key, val)
-    _index_document(self, key, val)
+    state = self.__dict__.get(_STATE_ATTR)
+    if state is not None:
+        state.stored(key, val)
+
+
+def _delitem(self, key):
+    _original_delitem(self, key)
+    state = self.__dict__.get(_STATE_ATTR)
+    if state is not None:
+        state.deleted(key)
+
+
+def _drop(self):
+    _original_drop(self)
+    self.__dict__.pop(_STATE_ATTR, None)
+
+
+def _conditions(filter):
+    """``[(field, condition)]`` of the top-level conjunction, ``$and`` unwound."""
+    found = []
+    for key, value in filter.items():
+        if key == "$and" and isinstance(value, list):
+            for part in value:
+                if isinstance(part, dict):
+                    found.extend(_conditions(part))
+        elif not key.startswith("$"):
+            found.append((key, value))
+    return found
+
+
+def _as_lookup(condition):
+    """``("eq", [keys])``, ``("range", kind, low, high)`` or None for a condition."""
+    if isinstance(condition, dict):
+        if not condition or not all(k.startswith("$") for k in condition):
+            return None
+        try:
+            if "$eq" in condition:
+                return "eq", [_equality_key(condition["$eq"])]
+            if "$in" in condition and isinstance(condition["$in"], list):
+                return "eq", [_equality_key(v) for v in condition["$in"]]
+        except TypeError:
+            return None
+        bounds = {op: _range_key(condition[op]) for op in _RANGE_OPS if op in condition}
+        if not bounds or None in bounds.values() or len({b[0] for b in bounds.values()}) != 1:
+            return None
+        kind = next(iter(bounds.values()))[0]
+        lows = [b[1] for op, b in bounds.items() if op in ("$gt", "$gte")]
+        highs = [b[1] for op, b in bounds.items() if op in ("$lt", "$lte")]
+        return "range", kind, max(lows) if lows else None, min(highs) if highs else None
+    try:
+        return "eq", [_equality_key(condition)]
+    except TypeError:
+        return None
+
+
+def _usable_fields(index_specs, lookups):
+    """The fields a declared index lets a query with ``lookups`` use (MongoDB's prefix rule)."""
+    usable = {"_id"}
+    for spec in index_specs:
+        for field, _ in spec.get("key") or []:
+            lookup = lookups.get(field)
+            if lookup is None:
+                break
+            usable.add(field)
+            if lookup[0] != "eq":
+                break
+    return usable
 
 
 class IndexedCollection(Collection):
-    """A mongomock collection that looks up unique fields and ``_id`` by hash."""
-
-    def _unique_fields(self):
-        fields = []
-        for spec in self._store.indexes.values():
-            keys = spec.get("key") or []
-            if spec.get("unique") and len(keys) == 1 and "." not in keys[0][0] \
-                    and not spec.get("partialFilterExpression"):
-                fields.append(keys[0][0])
-        return fields
-
-    def _field_index(self, field):
-        indexes = self._store.__dict__.setdefault(_INDEX_ATTR, {})
-        if field not in indexes:
-            index = {}
-            for doc_id, doc in list(self._store._documents.items()):
-                value = doc.get(field)
-                if _plain(value):
-                    index.setdefault(value, set()).add(doc_id)
-            indexes[field] = index
-        return indexes[field]
+    """A mongomock collection that answers from the indexes it declares."""
 
     def _candidates(self, filter):
-        if not isinstance(filter, dict):
+        if not isinstance(filter, dict) or not filter:
             return None
+        lookups = {}
+        for field, condition in _conditions(filter):
+            lookup = _as_lookup(condition)
+            if lookup is not None and field not in lookups:
+                lookups[field] = lookup
+        if not lookups:
+            return None
+        usable = _usable_fields(self._store.indexes.values(), lookups)
         documents = self._store._documents
-        doc_id = filter.get("_id")
-        if _plain(doc_id):
-            doc = documents.get(doc_id)
-            return [] if doc is None else [doc]
-        for field in self._unique_fields():
-            value = filter.get(field)
-            if _plain(value):
-                ids = [i for i in list(self._field_index(field).get(value, ())) if i in documents]
-                if len(ids) > 1:  # only while a duplicate insert is being rolled back
-                    return [doc for doc_id, doc in list(documents.items()) if doc_id in ids]
-                return [documents[i] for i in ids]
-        return None
+        state = _state(self._store)
+        found = []
+        for field in usable & lookups.keys():
+            lookup = lookups[field]
+            if field == "_id" and lookup[0] == "eq":
+                seqs = {state.seq_of[v] for v in lookup[1] if v in state.seq_of}
+            else:
+                index = state.field(field, documents)
+                seqs = index.lookup_equal(lookup[1]) if lookup[0] == "eq" \
+                    else set(index.lookup_range(*lookup[1:]))
+            found.append(seqs)
+        if not found:
+            return None
+        # The fields of a compound index narrow each other, as its entries would.
+        found.sort(key=len)
+        best = found[0]
+        for seqs in found[1:]:
+            if not best:
+                break
+            best = best & seqs
+        ids = (state.id_of[seq] for seq in sorted(best))
+        return [documents[doc_id] for doc_id in ids if doc_id in documents]
 
     def create_index(self, key_or_list, cache_for=300, session=None, **kwargs):
         """As mongomock's, but a partial unique index checks only the documents it covers.
@@ -138,6 +355,35 @@ class IndexedCollection(Collection):
                 raise AssertionError(f"memory store index disagrees with a scan for {filter!r}")
         return iter(found)
 
+    def _ensure_uniques(self, new_data):
+        """mongomock's check, answered from the indexes.
+
+        A document a partial (or sparse) unique index does not cover cannot
+        collide in it, so it is not looked up at all.
+        """
+        state = self._store.__dict__.get(_STATE_ATTR)
+        if state is not None:  # updates change documents in place: index the new values
+            doc_id = new_data["_id"]
+            state.stored(helpers.hashdict(doc_id) if isinstance(doc_id, dict) else doc_id, new_data)
+        for index in self._store.indexes.values():
+            if not index.get("unique"):
+                continue
+            partial = index.get("partialFilterExpression")
+            if partial is not None and not filter_applies(partial, new_data):
+                continue
+            query = {}
+            for key, _ in index.get("key"):
+                try:
+                    query[key] = helpers.get_value_by_dot(new_data, key)
+                except KeyError:
+                    query[key] = None
+            if index.get("sparse") and set(query.values()) == {None}:
+                continue
+            if partial is not None:
+                query = {"$and": [partial, query]}
+            if len(list(self._iter_documents(query))) > 1:
+                raise DuplicateKeyError("E11000 Duplicate Key Error", 11000)
+
 
 class _NoLock:
     """Stands in for mongomock's reader/writer lock under eventlet (see ``install``)."""
@@ -177,6 +423,8 @@ def install():
     caller, including the fresh container started on the same store.
     """
     mongomock_store.CollectionStore.__setitem__ = _setitem
+    mongomock_store.CollectionStore.__delitem__ = _delitem
+    mongomock_store.CollectionStore.drop = _drop
     mongomock_store.CollectionStore.__init__ = _store_init
     mongomock.database.Collection = IndexedCollection
 
