@@ -1,21 +1,27 @@
 """PNG charts of the reports (matplotlib, Agg backend: no display needed).
 
 Labels use the catalogue's category codes and the districts' codes, which
-every font has; the Chinese names are in the JSON reports.
+every font has; the Chinese names are in the JSON reports. matplotlib is
+imported on the first chart asked for, not with the service: it is 25 MB of
+memory that the event handlers never need.
 """
 import datetime as dt
 import io
 
-import matplotlib
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def _png(figure):
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    plt.close(figure)
+    _pyplot().close(figure)
     return buffer.getvalue()
 
 
@@ -25,7 +31,7 @@ def hotspots_chart(report, district_codes=None):
     days = [dt.date.fromisoformat(d) for d in report["days"]]
     spikes = report["spikes"][:4]
     rows = 1 + (1 if spikes else 0)
-    figure, axes = plt.subplots(rows, 1, figsize=(11, 4.2 * rows), squeeze=False)
+    figure, axes = _pyplot().subplots(rows, 1, figsize=(11, 4.2 * rows), squeeze=False)
     top = axes[0][0]
     for series in report["category_daily"]:
         top.plot(days, series["daily"], marker=".", label=series["category"])
@@ -65,7 +71,7 @@ def staffing_chart(plan):
     """Forecast arrivals by channel and operators needed, hour by hour."""
     hours = plan["hours"]
     x = list(range(len(hours)))
-    figure, (upper, lower) = plt.subplots(2, 1, figsize=(13, 7), sharex=True)
+    figure, (upper, lower) = _pyplot().subplots(2, 1, figsize=(13, 7), sharex=True)
     bottom = [0.0] * len(hours)
     for channel in sorted(hours[0]["forecast"]):
         values = [h["forecast"][channel] for h in hours]

@@ -16,9 +16,8 @@ with an answer).
 """
 from collections import Counter
 
-from scipy import stats
-
 from services.insight.hotspots import UNCATEGORISED
+from services.insight.spikes import chi2_sf_1df
 from services.insight.terms import log_likelihood_ratio
 
 
@@ -100,7 +99,7 @@ def top_problems(month_records, previous_records, scorecards, limit=5, min_count
             if k < min_count or k / n_now <= before[category] / n_before:
                 continue
             g2 = log_likelihood_ratio(k, n_now, before[category], n_before)
-            tests.append((category, g2, stats.chi2.sf(g2, 1)))
+            tests.append((category, g2, chi2_sf_1df(g2)))
         m = max(len(tests), 1)
         for category, g2, p in sorted(tests, key=lambda t: t[1], reverse=True)[:limit]:
             if p * m < fdr:  # Bonferroni over the categories tested

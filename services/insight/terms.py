@@ -16,9 +16,8 @@ import logging
 import re
 
 import numpy as np
-from scipy import stats
 
-from services.insight.spikes import benjamini_hochberg
+from services.insight.spikes import benjamini_hochberg, chi2_sf_1df
 
 STOP_WORDS = frozenset("""
 反映 市民 来电 来电人 希望 要求 问题 处理 相关 部门 相关部门 帮忙 帮助 现在 一直 没有 已经 我们 他们
@@ -99,7 +98,7 @@ def emerging_terms(recent, previous, limit=10, min_docs=8, fdr=0.01, examples=3)
         if k1 < min_docs or k1 / n_recent <= k0 / n_before:
             continue
         g2 = log_likelihood_ratio(k1, n_recent, k0, n_before)
-        candidates.append((term, k1, k0, g2, float(stats.chi2.sf(g2, 1))))
+        candidates.append((term, k1, k0, g2, chi2_sf_1df(g2)))
     if not candidates:
         return []
     q_values = benjamini_hochberg([c[4] for c in candidates])

@@ -66,3 +66,18 @@ def test_benjamini_hochberg_matches_the_definition():
     # sorted p: 0.01, 0.03, 0.04, 0.5 -> p*m/rank: 0.04, 0.06, 0.0533, 0.5 -> running min from the top
     q = spikes.benjamini_hochberg([0.01, 0.04, 0.03, 0.5])
     assert q.tolist() == pytest.approx([0.04, 0.04 * 4 / 3, 0.04 * 4 / 3, 0.5])
+
+
+def test_tails_agree_with_scipy_stats():
+    # the service computes them from scipy.special (scipy.stats costs 50 MB of memory)
+    from scipy import stats
+
+    for observed, expected in [(0, 3.0), (1, 0.2), (5, 5.0), (14, 5.0), (40, 12.5), (3, 0.0)]:
+        assert spikes.tail_probability(observed, expected) == pytest.approx(
+            stats.poisson.sf(observed - 1, expected), rel=1e-9, abs=1e-300)
+        for dispersion in (0.05, 0.5, 2.0):
+            size = 1 / dispersion
+            assert spikes.tail_probability(observed, expected, dispersion) == pytest.approx(
+                stats.nbinom.sf(observed - 1, size, size / (size + expected)), rel=1e-9, abs=1e-300)
+    for g2 in (0.0, 0.5, 3.84, 10.83, 60.0):
+        assert spikes.chi2_sf_1df(g2) == pytest.approx(stats.chi2.sf(g2, 1), rel=1e-9, abs=1e-300)
