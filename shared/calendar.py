@@ -46,8 +46,15 @@ class ChineseCalendar(WeekendCalendar):
     def __init__(self, extra_holidays=(), extra_workdays=()):
         super().__init__(extra_holidays, extra_workdays)
         self._warned_years = set()
+        self._answers = {}  # chinesecalendar re-scans its tables on every call
 
     def is_working_day(self, day):
+        answer = self._answers.get(day)
+        if answer is None:
+            answer = self._answers[day] = self._look_up(day)
+        return answer
+
+    def _look_up(self, day):
         if day in self.extra_workdays or day in self.extra_holidays:
             return super().is_working_day(day)
         import chinese_calendar
