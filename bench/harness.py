@@ -143,10 +143,14 @@ class EventListener:
 
 
 class ProcessMeter:
-    """CPU seconds and peak resident memory of each service process."""
+    """CPU seconds and peak resident memory of each service process (and, with
+    ``broker``, of the RabbitMQ node when it runs on this machine)."""
 
-    def __init__(self, processes):
+    def __init__(self, processes, broker=False):
         self.procs = {name: psutil.Process(p.pid) for name, p in processes.items()}
+        if broker:
+            self.procs.update({"rabbitmq": p for p in psutil.process_iter(["name"])
+                               if p.info["name"] == "beam.smp"})
         self.start_cpu = {name: self._cpu(p) for name, p in self.procs.items()}
 
     @staticmethod
@@ -156,6 +160,12 @@ class ProcessMeter:
 
     def cpu_seconds(self):
         return {name: round(self._cpu(p) - self.start_cpu[name], 2) for name, p in self.procs.items()}
+
+    def cpu_ms_per(self, count):
+        """CPU milliseconds each process spent per item since the meter started, and their sum."""
+        spent = {name: round((self._cpu(p) - self.start_cpu[name]) * 1000 / count, 2)
+                 for name, p in self.procs.items()}
+        return dict(spent, total=round(sum(spent.values()), 2))
 
     def peak_rss_mb(self):
         peaks = {}
