@@ -27,7 +27,9 @@ import logging
 import traceback
 
 import eventlet
+from amqp.exceptions import ConnectionError as AmqpConnectionError
 from kombu import Exchange, Queue
+from kombu.exceptions import OperationalError as KombuOperationalError
 from marshmallow import ValidationError
 from nameko.amqp.publish import Publisher as AmqpPublisher
 from nameko.constants import DEFAULT_SERIALIZER, SERIALIZER_CONFIG_KEY
@@ -45,6 +47,9 @@ log = logging.getLogger(__name__)
 DEAD_LETTER_EXCHANGE = Exchange("hotline.dead_letters", type="topic", durable=True)
 DEAD_LETTER_QUEUE = Queue(
     "hotline.dead_letters", exchange=DEAD_LETTER_EXCHANGE, routing_key="#", durable=True)
+
+# The broker went away: kombu's and py-amqp's connection errors, and the socket's.
+BROKER_ERRORS = (KombuOperationalError, AmqpConnectionError, OSError)
 
 # Faults that pass: the message is worth delivering again.
 TRANSIENT_ERRORS = (ConnectionFailure,)
@@ -131,7 +136,10 @@ def publish_dead_letter(extension, message, payload, reason, kind):
             declare=[DEAD_LETTER_QUEUE])
     except Exception:
         log.exception("could not dead-letter a message from %s; requeueing it", origin)
-        message.requeue()
+        try:
+            message.requeue()
+        except BROKER_ERRORS:  # the connection is gone: the broker requeues it itself
+            log.warning("could not requeue either; the broker will deliver it again")
         return
     log.warning("dead-lettered a message from %s in %s: %s", origin, service, reason)
     message.ack()
@@ -152,7 +160,24 @@ class DeadLetteringRpcConsumer(RpcConsumer):
     with no ``reply_to`` makes that answer raise, which kills the container
     (and the requeued request kills the next one). Such requests, and bodies
     that are not ``{"args": [...], "kwargs": {...}}``, are dead-lettered.
+
+    nameko also lets a reply that cannot be published (the broker went away
+    while the worker ran) escape the worker, which kills the container. Here
+    the request is requeued instead (when its channel is gone, the broker
+    has requeued it already) and answered again once the broker is back.
     """
+
+    def handle_result(self, message, result, exc_info):
+        try:
+            return super().handle_result(message, result, exc_info)
+        except BROKER_ERRORS as exc:
+            log.warning("could not send the reply to %s (%s); the request will be delivered "
+                        "again", message.properties.get("reply_to"), exc)
+            try:
+                self.queue_consumer.requeue_message(message)
+            except BROKER_ERRORS:
+                pass
+            return result, exc_info
 
     queue_consumer = DeadLetteringQueueConsumer()
 

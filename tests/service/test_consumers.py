@@ -208,3 +208,26 @@ def test_rpc_requests_nobody_can_answer_are_dead_lettered(start_service, dead_le
     assert not container._died.ready()
     with ServiceRpcProxy("notify", service_config) as notify:
         assert notify.ping() == "notify"
+
+
+def test_a_reply_that_cannot_be_sent_does_not_kill_the_service(start_service, service_config, monkeypatch):
+    """nameko lets a failed reply publish kill the container; ours requeues the request."""
+    from kombu.exceptions import OperationalError
+    from nameko import rpc as nameko_rpc
+    from nameko.standalone.rpc import ServiceRpcProxy
+
+    container, _ = start_service(NotifyService)
+    real_send = nameko_rpc.Responder.send_response
+    attempts = []
+
+    def broker_gone_once(responder, result, exc_info):
+        attempts.append(result)
+        if len(attempts) == 1:
+            raise OperationalError("[Errno 111] ECONNREFUSED")
+        return real_send(responder, result, exc_info)
+
+    monkeypatch.setattr(nameko_rpc.Responder, "send_response", broker_gone_once)
+    with ServiceRpcProxy("notify", service_config, timeout=10) as notify:
+        assert notify.ping() == "notify"  # answered on the second delivery
+    assert attempts == ["notify", "notify"]
+    assert not container._died.ready()
