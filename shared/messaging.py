@@ -14,8 +14,9 @@ A service using it declares ``dead_letters = DeadLetters()``.
 
 A body that cannot even be decoded (not JSON, a disallowed content type)
 never reaches a handler: kombu's default logs and acknowledges it, losing it.
-``event_handler``, ``consume`` and ``rpc`` here are nameko's, with a queue
-consumer that dead-letters such a body with the decoding error instead (and
+``event_handler``, ``consume``, ``rpc`` and ``RpcProxy`` here are nameko's, with
+a queue consumer that survives the broker going away (``BrokerSafeQueueConsumer``)
+and dead-letters such a body with the decoding error instead (and
 requeues it if the dead letter cannot be published); ``rpc`` also
 dead-letters requests it could not answer (see ``DeadLetteringRpcConsumer``). ``event_handler`` requeues on error by
 default, since ``@consumes`` has already dead-lettered whatever is not
@@ -36,8 +37,10 @@ from nameko.constants import DEFAULT_SERIALIZER, SERIALIZER_CONFIG_KEY
 from nameko.events import EventHandler as NamekoEventHandler
 from nameko.messaging import Consumer as NamekoConsumer
 from nameko.messaging import Publisher, QueueConsumer
+from nameko.rpc import ReplyListener as NamekoReplyListener
 from nameko.rpc import Rpc as NamekoRpc
 from nameko.rpc import RpcConsumer
+from nameko.rpc import RpcProxy as NamekoRpcProxy
 from pymongo.errors import ConnectionFailure
 
 from shared.events import utcnow
@@ -145,7 +148,32 @@ def publish_dead_letter(extension, message, payload, reason, kind):
     message.ack()
 
 
-class DeadLetteringQueueConsumer(QueueConsumer):
+class BrokerSafeQueueConsumer(QueueConsumer):
+    """nameko's queue consumer, but an ack or requeue that meets a dead connection
+    does not kill the service.
+
+    nameko skips acks on a connection it knows is closed and ignores py-amqp's
+    ``ConnectionError``, but a write to a socket the broker has just reset
+    raises the socket's own ``ConnectionResetError``/``BrokenPipeError``, which
+    escapes the worker and kills the container (seen restarting RabbitMQ with
+    1,000 tickets in flight). The broker requeues an unacknowledged message of
+    a closed channel by itself, so there is nothing left to do.
+    """
+
+    def ack_message(self, message):
+        try:
+            super().ack_message(message)
+        except BROKER_ERRORS as exc:
+            log.info("ack lost with the connection (%s); the broker will deliver it again", exc)
+
+    def requeue_message(self, message):
+        try:
+            super().requeue_message(message)
+        except BROKER_ERRORS as exc:
+            log.info("requeue lost with the connection (%s); the broker requeues it", exc)
+
+
+class DeadLetteringQueueConsumer(BrokerSafeQueueConsumer):
     """nameko's queue consumer, but an undecodable body is dead-lettered, not dropped."""
 
     def on_decode_error(self, message, exc):
@@ -205,6 +233,16 @@ class Consumer(NamekoConsumer):
 
 class Rpc(NamekoRpc):
     rpc_consumer = DeadLetteringRpcConsumer()
+
+
+class ReplyListener(NamekoReplyListener):
+    queue_consumer = BrokerSafeQueueConsumer()
+
+
+class RpcProxy(NamekoRpcProxy):
+    """nameko's RPC client dependency, its replies consumed by ``BrokerSafeQueueConsumer``."""
+
+    rpc_reply_listener = ReplyListener()
 
 
 event_handler = EventHandler.decorator

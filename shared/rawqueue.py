@@ -12,10 +12,12 @@ handler ``(body: bytes, properties: dict)`` -- ``headers``, ``message_id``,
 from functools import partial
 
 from nameko.exceptions import ContainerBeingKilled
-from nameko.messaging import Consumer, QueueConsumer
+from nameko.messaging import Consumer
+
+from shared.messaging import BrokerSafeQueueConsumer
 
 
-class RawQueueConsumer(QueueConsumer):
+class RawQueueConsumer(BrokerSafeQueueConsumer):
     """A queue consumer whose kombu consumers skip decoding (``on_message``)."""
 
     def get_consumers(self, consumer_cls, channel):

@@ -14,7 +14,6 @@ import eventlet
 from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher
 from nameko.extensions import DependencyProvider
-from nameko.rpc import RpcProxy
 
 from services.followup import callback, domain
 from services.followup.domain import (
@@ -26,7 +25,7 @@ from services.followup.timing import FollowupClock
 from shared import events
 from shared.city import load_city
 from shared.jsonable import jsonable
-from shared.messaging import DeadLetters, consumes, event_handler, rpc
+from shared.messaging import DeadLetters, RpcProxy, consumes, event_handler, rpc
 from shared.mongo import Store
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every

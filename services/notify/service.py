@@ -15,7 +15,6 @@ import logging
 
 import eventlet
 from nameko.events import EventDispatcher
-from nameko.rpc import RpcProxy
 
 from services.notify import domain, work
 from services.notify.delivery import ContactUnavailable
@@ -23,7 +22,7 @@ from services.notify.dependencies import Clock, Rules
 from services.notify.store import NotifyRepository
 from shared import events
 from shared.jsonable import jsonable
-from shared.messaging import DeadLetters, consumes, event_handler, rpc
+from shared.messaging import DeadLetters, RpcProxy, consumes, event_handler, rpc
 from shared.mongo import Store
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every

@@ -231,3 +231,29 @@ def test_a_reply_that_cannot_be_sent_does_not_kill_the_service(start_service, se
         assert notify.ping() == "notify"  # answered on the second delivery
     assert attempts == ["notify", "notify"]
     assert not container._died.ready()
+
+
+def test_an_ack_on_a_connection_the_broker_reset_does_not_kill_the_service(
+        start_service, recorder, publish, monkeypatch):
+    """nameko lets ConnectionResetError from an ack escape and kill the container."""
+    from kombu.message import Message
+
+    seen = recorder(("followup", "case_opened"))
+    container, cases = start_service(FollowupService)
+    real_ack = Message.ack
+    acks = []
+
+    def reset_once(message, *args, **kwargs):
+        if message.delivery_info.get("routing_key") == "ticket_assigned":  # followup's, not the recorder's
+            acks.append(message.delivery_tag)
+            if len(acks) == 1:
+                raise ConnectionResetError(104, "Connection reset by peer")
+        return real_ack(message, *args, **kwargs)
+
+    monkeypatch.setattr(Message, "ack", reset_once)
+    publish("routing", "ticket_assigned", ticket_assigned("QD-20261126-00008"))
+    seen.wait_for("followup", "case_opened")
+    publish("routing", "ticket_assigned", ticket_assigned("QD-20261126-00009"))
+    assert len(seen.wait_for("followup", "case_opened", count=2)) == 2
+    assert len(acks) >= 2
+    assert not container._died.ready()
