@@ -25,6 +25,7 @@ eventlet.monkey_patch()
 
 import argparse  # noqa: E402
 import json  # noqa: E402
+import re  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -135,33 +136,88 @@ class Submitter:
         raise RuntimeError("intake never came back")
 
 
-def run_traffic(stack, count, run, fault=None, fault_after=0.3):
-    """Submit ``count`` tickets; call ``fault()`` once ``fault_after`` of them are accepted."""
+class InboundBurst:
+    """Submissions published to ``hotline.inbound`` all at once, as another
+    government system would send a backlog: every one of them is in flight
+    (in a durable queue, or being handled) until its deadline is watched."""
+
+    def __init__(self, stack, run):
+        from nameko.standalone.rpc import ServiceRpcProxy
+
+        self.stack = stack
+        self.source = re.sub(r"[^A-Za-z0-9_-]", "-", f"chaos-{run}")[:64]
+        with ServiceRpcProxy("intake", {"AMQP_URI": stack.config["AMQP_URI"]}, timeout=30) as intake:
+            self.key = intake.create_api_key(self.source)["key"]
+        self.external_ids = []
+
+    def publish(self, bodies):
+        from kombu import Exchange
+
+        exchange = Exchange("hotline.inbound", type="topic", durable=True)
+        with Connection(self.stack.config["AMQP_URI"]) as connection:
+            producer = connection.Producer(exchange=exchange, serializer="json")
+            for external_id, body in bodies:
+                self.external_ids.append(external_id)
+                producer.publish(dict(body, source_system=self.source, external_id=external_id,
+                                      api_key=self.key), routing_key="ticket.submit", delivery_mode=2)
+
+    def accepted(self):
+        """The numbers of the submissions intake has stored, by their source id."""
+        tickets = self.stack.repository("intake").tickets
+        return [doc["number"] for doc in tickets.find({"source.system": self.source}, {"number": 1})]
+
+
+def watched_count(stack):
+    return stack.repository("notify").watches.count_documents({})
+
+
+def run_traffic(stack, count, run, fault=None, fault_after=0.3, over_amqp=0.5):
+    """Submit ``count`` tickets, ``over_amqp`` of them published at once to the
+    inbound exchange and the rest over HTTP; call ``fault()`` once
+    ``fault_after`` of the HTTP ones are accepted. Returns the HTTP submitter,
+    the burst, and how many tickets were in flight (sent, deadline not yet
+    watched) when the fault struck."""
     submitter = Submitter(stack.url)
+    burst = InboundBurst(stack, run)
+    watched_before = watched_count(stack)
+    amqp_count = int(count * over_amqp)
+    burst.publish([(f"{run}-amqp-{i}", ticket_body(count + i, run)) for i in range(amqp_count)])
+    http_count = count - amqp_count
     pool = eventlet.GreenPool(20)
+    in_flight = None
+
+    def strike():
+        nonlocal in_flight
+        sent = amqp_count + len(submitter.accepted) + pool.running()
+        in_flight = sent - (watched_count(stack) - watched_before)
+        fault()
+
     fault_done = fault is None
-    for index in range(count):
+    for index in range(http_count):
         pool.spawn_n(submitter.submit, ticket_body(index, run), f"{run}-{index}")
-        if not fault_done and len(submitter.accepted) >= count * fault_after:
-            fault()
+        if not fault_done and len(submitter.accepted) >= http_count * fault_after:
+            strike()
             fault_done = True
         eventlet.sleep(0)
     if not fault_done:
-        fault()
+        strike()
     pool.waitall()
     submitter.session.close()  # keep-alive connections would hold intake's web server open
-    return submitter
+    return submitter, burst, in_flight
 
 
-def settle(stack, numbers, timeout):
-    """Wait until every ticket intake holds has a watch; return the accounting."""
+def settle(stack, submitter, burst, timeout):
+    """Wait until every submission is stored and every ticket intake holds has a
+    watch; return the accounting."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        report = account(stack, numbers)
-        if report["missing_watch"] == 0 and report["missing_case"] == 0:
+    while True:
+        accepted = submitter.accepted + burst.accepted()
+        report = account(stack, accepted)
+        done = report["missing_watch"] == 0 and report["missing_case"] == 0 \
+            and len(set(accepted)) >= len(submitter.accepted) + len(burst.external_ids)
+        if done or time.monotonic() >= deadline:
             return report
         eventlet.sleep(0.5)
-    return account(stack, numbers)
 
 
 def account(stack, accepted):
@@ -233,22 +289,24 @@ def scenario(stack, name, count, timeout):
     dead_before = dead_letter_count(stack.config["AMQP_URI"])
     if name.startswith("kill:"):
         service = name.split(":", 1)[1]
-        submitter = run_traffic(stack, count, run, lambda: stack.restart(service))
+        traffic = run_traffic(stack, count, run, lambda: stack.restart(service))
     elif name == "store-outage":
         outage = StoreOutage()
 
         def fault():
             outage.begin()
             eventlet.spawn_after(3, outage.end)
-        submitter = run_traffic(stack, count, run, fault)
+        traffic = run_traffic(stack, count, run, fault)
     elif name == "broker-restart":
         restarts = []
-        submitter = run_traffic(stack, count, run, lambda: restarts.append(eventlet.spawn(broker_restart)))
+        traffic = run_traffic(stack, count, run, lambda: restarts.append(eventlet.spawn(broker_restart)))
         restarts[0].wait()  # the broker is back before anything is counted
     else:
         raise ValueError(name)
-    report = settle(stack, submitter.accepted, timeout)
-    report.update(scenario=name, sent=count, client_retries=submitter.retries,
+    submitter, burst, in_flight = traffic
+    report = settle(stack, submitter, burst, timeout)
+    report.update(scenario=name, sent=count, in_flight_at_fault=in_flight,
+                  over_amqp=len(burst.external_ids), client_retries=submitter.retries,
                   dead_lettered=dead_letter_count(stack.config["AMQP_URI"]) - dead_before,
                   containers_alive=all(stack.alive().values()))
     report["difference"] = (report["accepted_but_not_stored"] + report["missing_case"]
@@ -259,7 +317,8 @@ def scenario(stack, name, count, timeout):
 
 
 def print_report(report):
-    print(f"[{report['scenario']}] sent {report['sent']}, accepted {report['accepted']}, "
+    print(f"[{report['scenario']}] sent {report['sent']} ({report.get('over_amqp', 0)} over AMQP), "
+          f"in flight at the fault {report.get('in_flight_at_fault')}, accepted {report['accepted']}, "
           f"stored {report['tickets_stored']}, cases missing/duplicated "
           f"{report['missing_case']}/{report['duplicate_case']}, watches missing/duplicated "
           f"{report['missing_watch']}/{report['duplicate_watch']}, dead-lettered {report['dead_lettered']}, "
@@ -271,7 +330,8 @@ def main(argv=None):
     from bench.harness import scratch_vhost
 
     parser = argparse.ArgumentParser(description="fault injection against the whole stack")
-    parser.add_argument("--tickets", type=int, default=1000)
+    parser.add_argument("--tickets", type=int, default=1500,
+                        help="tickets per scenario; half are published at once over AMQP, so 1,000+ are in flight")
     parser.add_argument("--scenarios", default="kill:intake,kill:routing,kill:followup,kill:notify,"
                                                 "store-outage,broker-restart,malformed")
     parser.add_argument("--malformed", type=int, default=1000, help="garbage messages per queue")

@@ -101,16 +101,18 @@ def flood(stack, per_queue, tickets, timeout):
     queues = consumer_queues(amqp_uri)
     sent_garbage = []
     run = f"malformed-{uuid.uuid4().hex[:4]}"
-    submitter = run_traffic(stack, tickets, run,
-                            lambda: sent_garbage.append(eventlet.spawn(publish_garbage, amqp_uri, queues, per_queue)))
+    submitter, burst, in_flight = run_traffic(
+        stack, tickets, run,
+        lambda: sent_garbage.append(eventlet.spawn(publish_garbage, amqp_uri, queues, per_queue)))
     garbage_count = sent_garbage[0].wait()
-    report = settle(stack, submitter.accepted, timeout)
+    report = settle(stack, submitter, burst, timeout)
     deadline = eventlet.hubs.get_hub().clock() + timeout
     dead = dead_letter_count(amqp_uri) - dead_before
     while dead < garbage_count and eventlet.hubs.get_hub().clock() < deadline:
         eventlet.sleep(0.5)
         dead = dead_letter_count(amqp_uri) - dead_before
-    report.update(scenario="malformed", sent=tickets, client_retries=submitter.retries,
+    report.update(scenario="malformed", sent=tickets, in_flight_at_fault=in_flight,
+                  over_amqp=len(burst.external_ids), client_retries=submitter.retries,
                   garbage_sent=garbage_count, queues=len(queues), dead_lettered=dead,
                   containers_alive=all(stack.alive().values()))
     report["difference"] = (report["accepted_but_not_stored"] + report["missing_case"]
