@@ -25,10 +25,11 @@ indexed answer is compared with a full scan and a difference raises.
 import contextlib
 import itertools
 import os
-from collections.abc import Hashable
+import uuid
 from datetime import datetime, timedelta, timezone
 
 import mongomock
+from bson import ObjectId
 from mongomock import helpers
 from mongomock import store as mongomock_store
 from mongomock.collection import Collection
@@ -40,6 +41,7 @@ from sortedcontainers import SortedList
 _STATE_ATTR = "_hotline_indexes"
 _RANGE_OPS = ("$gt", "$gte", "$lt", "$lte")
 _MS = timedelta(milliseconds=1)
+_EQUALITY_TYPES = (str, int, float, ObjectId, uuid.UUID)  # bool is an int
 
 
 def _has(doc, dotted):
@@ -51,12 +53,14 @@ def _has(doc, dotted):
 
 
 def _equality_key(value):
-    """The hash key of a value for equality lookups, or raises TypeError."""
-    if value is None:
-        return None
-    if isinstance(value, (dict, list, tuple, datetime)) or not isinstance(value, Hashable):
-        raise TypeError("not indexed for equality")
-    return value
+    """The hash key of a value for equality lookups, or raises TypeError.
+
+    Only plain scalars: a regular expression, a date or a sub-document is
+    matched by rules a hash cannot follow, so such a query scans.
+    """
+    if value is None or isinstance(value, _EQUALITY_TYPES):
+        return value
+    raise TypeError("not indexed for equality")
 
 
 def _range_key(value):

@@ -158,3 +158,11 @@ def test_unique_indexes_are_checked_from_the_index(monkeypatch):
         collection.update_one({"a": 2}, {"$set": {"b": 2, "a": 1}})
     assert collection.find_one({"a": 2})["b"] == 1  # rolled back, and found by the index again
     assert collection.count_documents({"a": 1}) == 2
+
+
+def test_patterns_and_dates_are_not_taken_for_hash_keys(cases):
+    import re
+
+    assert [d["number"] for d in cases.find({"category": re.compile("^k1$"), "lat": {"$lt": 36.005}})] \
+        == ["C1", "C4"]
+    assert cases.count_documents({"caller.phone": "p3", "received_at": T0 + timedelta(minutes=3)}) == 1
