@@ -171,7 +171,7 @@ def watched_count(stack):
     return stack.repository("notify").watches.count_documents({})
 
 
-def run_traffic(stack, count, run, fault=None, fault_after=0.3, over_amqp=0.5):
+def run_traffic(stack, count, run, fault=None, fault_after=0.1, over_amqp=0.6):
     """Submit ``count`` tickets, ``over_amqp`` of them published at once to the
     inbound exchange and the rest over HTTP; call ``fault()`` once
     ``fault_after`` of the HTTP ones are accepted. Returns the HTTP submitter,
@@ -330,8 +330,8 @@ def main(argv=None):
     from bench.harness import scratch_vhost
 
     parser = argparse.ArgumentParser(description="fault injection against the whole stack")
-    parser.add_argument("--tickets", type=int, default=1500,
-                        help="tickets per scenario; half are published at once over AMQP, so 1,000+ are in flight")
+    parser.add_argument("--tickets", type=int, default=2000,
+                        help="tickets per scenario; 60%% are published at once over AMQP, so 1,000+ are in flight")
     parser.add_argument("--scenarios", default="kill:intake,kill:routing,kill:followup,kill:notify,"
                                                 "store-outage,broker-restart,malformed")
     parser.add_argument("--malformed", type=int, default=1000, help="garbage messages per queue")

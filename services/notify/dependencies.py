@@ -18,6 +18,7 @@ from services.notify.channels import channels_from_config
 from services.notify.delivery import Policy
 from services.notify.ladder import Ladder
 from services.notify.notices import Notices
+from services.notify.store import NotifyRepository
 from services.notify.templates import outcome, render
 from shared.calendar import calendar_from_config
 from shared.city import load_city
@@ -75,21 +76,20 @@ class Clock(DependencyProvider):
 
     def setup(self):
         config = self.container.config
-        self.settings = database_for(config, self.container.service_name)["settings"]
+        # notify's own repository, over the same database as the service's Store
+        self.repository = NotifyRepository(database_for(config, self.container.service_name), config)
         self.initial = float(config.get("NOTIFY_CLOCK_OFFSET") or 0)
         self.offset = self.initial
 
     def start(self):
         if self.initial:
-            self.settings.update_one({"_id": "clock"}, {"$setOnInsert": {
-                "offset_seconds": self.initial}}, upsert=True)
+            self.repository.initial_clock_offset(self.initial)
 
     def get_dependency(self, worker_ctx):
         # A failure here would kill the whole container, not just the worker:
         # with the store unreachable, keep the last offset read.
         try:
-            doc = self.settings.find_one({"_id": "clock"})
-            self.offset = float(doc["offset_seconds"]) if doc else 0.0
+            self.offset = self.repository.clock_offset()
         except PyMongoError:
             log.warning("clock offset unreadable (store unreachable); using the last known one")
         return WorkerClock(self.offset)

@@ -226,6 +226,11 @@ class NotifyRepository:
         doc = self.settings.find_one({"_id": "clock"})
         return float(doc["offset_seconds"]) if doc else 0.0
 
+    def initial_clock_offset(self, seconds):
+        """The offset a fresh store starts with (``NOTIFY_CLOCK_OFFSET``); kept if set already."""
+        self.settings.update_one({"_id": "clock"}, {"$setOnInsert": {"offset_seconds": float(seconds)}},
+                                 upsert=True)
+
     def set_clock_offset(self, seconds):
         self.settings.update_one({"_id": "clock"}, {"$set": {"offset_seconds": float(seconds)}},
                                  upsert=True)
