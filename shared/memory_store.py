@@ -41,6 +41,10 @@ from sortedcontainers import SortedList
 _STATE_ATTR = "_hotline_indexes"
 _RANGE_OPS = ("$gt", "$gte", "$lt", "$lte")
 _MS = timedelta(milliseconds=1)
+_EMPTY = frozenset()
+# A range is intersected with the best candidates only while listing it costs less
+# than checking the extra candidates with filter_applies would.
+_RANGE_INTERSECT_FACTOR = 32
 _EQUALITY_TYPES = (str, int, float, ObjectId, uuid.UUID)  # bool is an int
 
 
@@ -142,22 +146,27 @@ class FieldIndex:
                 self.ranges[key[0]].discard((key[1], seq))
 
     def lookup_equal(self, values):
+        """Sequence numbers holding any of ``values`` (the index's own set for one value:
+        callers must not change it)."""
+        if len(values) == 1:
+            return self.equal.get(values[0], _EMPTY)
         found = set()
         for value in values:
-            found |= self.equal.get(value, set())
+            found |= self.equal.get(value, _EMPTY)
         return found
 
     def lookup_range(self, kind, low, high):
-        """Sequence numbers with a value of ``kind`` in ``[low, high]`` (either may be None)."""
+        """``(count, materialize)``: how many values of ``kind`` lie in ``[low, high]``
+        (either may be None), and a function giving their sequence numbers."""
         values = self.ranges.get(kind)
         if not values:
-            return []
+            return 0, frozenset
         if kind == "date":
             low = low - _MS if low is not None else None  # stored dates are cut to milliseconds
             high = high + _MS if high is not None else None
         start = values.bisect_left((low,)) if low is not None else 0
         stop = values.bisect_right((high, float("inf"))) if high is not None else len(values)
-        return [seq for _, seq in values.islice(start, stop)]
+        return max(0, stop - start), lambda: {seq for _, seq in values.islice(start, stop)}
 
 
 class StoreIndexes:
@@ -298,25 +307,33 @@ class IndexedCollection(Collection):
         usable = _usable_fields(self._store.indexes.values(), lookups)
         documents = self._store._documents
         state = _state(self._store)
-        found = []
+        plans = []  # (how many candidates, a hash set already?, the candidates)
         for field in usable & lookups.keys():
             lookup = lookups[field]
             if field == "_id" and lookup[0] == "eq":
                 seqs = {state.seq_of[v] for v in lookup[1] if v in state.seq_of}
+                plans.append((len(seqs), True, seqs))
+                continue
+            index = state.field(field, documents)
+            if lookup[0] == "eq":
+                seqs = index.lookup_equal(lookup[1])
+                plans.append((len(seqs), True, seqs))
             else:
-                index = state.field(field, documents)
-                seqs = index.lookup_equal(lookup[1]) if lookup[0] == "eq" \
-                    else set(index.lookup_range(*lookup[1:]))
-            found.append(seqs)
-        if not found:
+                count, materialize = index.lookup_range(*lookup[1:])
+                plans.append((count, False, materialize))
+        if not plans:
             return None
         # The fields of a compound index narrow each other, as its entries would.
-        found.sort(key=len)
-        best = found[0]
-        for seqs in found[1:]:
+        plans.sort(key=lambda plan: plan[0])
+        _, is_set, first = plans[0]
+        best = first if is_set else first()
+        for count, is_set, seqs in plans[1:]:
             if not best:
                 break
-            best = best & seqs
+            if is_set:
+                best = best & seqs
+            elif count <= _RANGE_INTERSECT_FACTOR * len(best):
+                best = best & seqs()
         ids = (state.id_of[seq] for seq in sorted(best))
         return [documents[doc_id] for doc_id in ids if doc_id in documents]
 
