@@ -338,13 +338,22 @@ class IndexedCollection(Collection):
         return [documents[doc_id] for doc_id in ids if doc_id in documents]
 
     def create_index(self, key_or_list, cache_for=300, session=None, **kwargs):
-        """As mongomock's, but a partial unique index checks only the documents it covers.
+        """As mongomock's, and the index's fields are indexed from now on (as MongoDB
+        builds an index when it is created, and keeps it on every write).
 
-        mongomock checks existing documents against a new unique index while
-        ignoring ``partialFilterExpression``, so re-creating such an index over
-        data it rightly excludes fails (as MongoDB would not), e.g. when a
-        service restarts on a store that outlived it.
+        A partial unique index checks only the documents it covers: mongomock
+        checks existing documents against a new unique index while ignoring
+        ``partialFilterExpression``, so re-creating such an index over data it
+        rightly excludes fails (as MongoDB would not), e.g. when a service
+        restarts on a store that outlived it.
         """
+        name = self._create_index(key_or_list, cache_for, session=session, **kwargs)
+        state = _state(self._store)
+        for field, _ in helpers.create_index_list(key_or_list):
+            state.field(field, self._store._documents)
+        return name
+
+    def _create_index(self, key_or_list, cache_for=300, session=None, **kwargs):
         partial = kwargs.get("partialFilterExpression")
         if not (kwargs.get("unique") and partial) or kwargs.get("sparse"):
             return super().create_index(key_or_list, cache_for, session=session, **kwargs)
