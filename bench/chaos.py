@@ -24,7 +24,9 @@ import eventlet
 eventlet.monkey_patch()
 
 import argparse  # noqa: E402
+import itertools  # noqa: E402
 import json  # noqa: E402
+import random  # noqa: E402
 import re  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -102,9 +104,13 @@ class InProcessStack:
         return {name: not c._died.ready() for name, c in self.containers.items()}
 
 
+_callers = itertools.count(random.randrange(10**7))
+
+
 def ticket_body(index, run):
-    """A distinct request: its own caller (so intake does not link it as a repeat)."""
-    caller = int(uuid.uuid5(uuid.NAMESPACE_OID, f"{run}-{index}").int % 10**8)
+    """A distinct request: a caller no other request in this process has (so intake
+    does not link it as a repeat of another)."""
+    caller = next(_callers) % 10**8
     return {"title": f"小区停水 {run}-{index}", "description": f"海尔路{index}号楼停水，没有通知 ({run})",
             "caller_phone": f"139{caller:08d}", "district": "崂山区", "urgency": "normal",
             "channel": "web"}
@@ -125,7 +131,8 @@ class Submitter:
             try:
                 response = self.session.post(f"{self.url}/tickets", json=body, headers=headers, timeout=10)
                 if response.status_code in (200, 201):  # 200: accepted before, or a linked repeat
-                    self.accepted.append(response.json()["number"])
+                    answer = response.json()  # a linked repeat quotes its master: keep its own number
+                    self.accepted.append(answer.get("received_as") or answer["number"])
                     return
                 if response.status_code < 500:
                     raise RuntimeError(f"refused: {response.status_code} {response.text}")
@@ -225,8 +232,9 @@ def account(stack, accepted):
     cases = stack.repository("followup").cases
     watches = stack.repository("notify").watches
     # Repeats linked to an open ticket and questions answered at intake are not dispatched.
-    numbers = {doc["number"] for doc in tickets.find({}, {"number": 1, "linked_to": 1, "status": 1})
-               if not doc.get("linked_to") and doc.get("status") != "answered"}
+    stored = {doc["number"]: doc for doc in tickets.find({}, {"number": 1, "linked_to": 1, "status": 1})}
+    numbers = {n for n, doc in stored.items() if not doc.get("linked_to") and doc.get("status") != "answered"}
+    accepted = set(accepted)
     case_counts = {}
     for doc in cases.find({}, {"number": 1}):
         case_counts[doc["number"]] = case_counts.get(doc["number"], 0) + 1
@@ -234,9 +242,10 @@ def account(stack, accepted):
     for doc in watches.find({}, {"number": 1}):
         watch_counts[doc["number"]] = watch_counts.get(doc["number"], 0) + 1
     return {
-        "accepted": len(set(accepted)),
+        "accepted": len(accepted),
         "tickets_stored": len(numbers),
-        "accepted_but_not_stored": len(set(accepted) - numbers),
+        "accepted_but_not_stored": len(accepted - stored.keys()),
+        "linked_as_repeats": len(accepted & {n for n in stored.keys() - numbers}),
         "missing_case": sum(1 for n in numbers if case_counts.get(n, 0) == 0),
         "duplicate_case": sum(1 for n in numbers if case_counts.get(n, 0) > 1),
         "missing_watch": sum(1 for n in numbers if watch_counts.get(n, 0) == 0),
@@ -309,7 +318,8 @@ def scenario(stack, name, count, timeout):
                   over_amqp=len(burst.external_ids), client_retries=submitter.retries,
                   dead_lettered=dead_letter_count(stack.config["AMQP_URI"]) - dead_before,
                   containers_alive=all(stack.alive().values()))
-    report["difference"] = (report["accepted_but_not_stored"] + report["missing_case"]
+    report["difference"] = (report["accepted_but_not_stored"] + report["linked_as_repeats"]
+                            + report["missing_case"]
                             + report["duplicate_case"] + report["missing_watch"]
                             + report["duplicate_watch"] + report["dead_lettered"]
                             + (count - report["accepted"]))
@@ -319,7 +329,8 @@ def scenario(stack, name, count, timeout):
 def print_report(report):
     print(f"[{report['scenario']}] sent {report['sent']} ({report.get('over_amqp', 0)} over AMQP), "
           f"in flight at the fault {report.get('in_flight_at_fault')}, accepted {report['accepted']}, "
-          f"stored {report['tickets_stored']}, cases missing/duplicated "
+          f"stored {report['tickets_stored']}, linked as repeats {report.get('linked_as_repeats', 0)}, "
+          f"cases missing/duplicated "
           f"{report['missing_case']}/{report['duplicate_case']}, watches missing/duplicated "
           f"{report['missing_watch']}/{report['duplicate_watch']}, dead-lettered {report['dead_lettered']}, "
           f"client retries {report['client_retries']}, all containers alive {report['containers_alive']} "

@@ -115,7 +115,8 @@ def flood(stack, per_queue, tickets, timeout):
                   over_amqp=len(burst.external_ids), client_retries=submitter.retries,
                   garbage_sent=garbage_count, queues=len(queues), dead_lettered=dead,
                   containers_alive=all(stack.alive().values()))
-    report["difference"] = (report["accepted_but_not_stored"] + report["missing_case"]
+    report["difference"] = (report["accepted_but_not_stored"] + report["linked_as_repeats"]
+                            + report["missing_case"]
                             + report["duplicate_case"] + report["missing_watch"]
                             + report["duplicate_watch"] + (garbage_count - dead)
                             + (tickets - report["accepted"]))
