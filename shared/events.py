@@ -11,6 +11,7 @@ event type.
 Each schema names its source service and event type, matching nameko's
 ``@event_handler(SOURCE, EVENT_TYPE)``.
 """
+import functools
 import uuid
 from datetime import datetime, timezone
 
@@ -293,13 +294,19 @@ CONTRACT = {
 }
 
 
+@functools.lru_cache(maxsize=None)
+def schema_for(schema_cls):
+    """One instance per event schema: building one copies every field (about 0.1 ms)."""
+    return schema_cls()
+
+
 def new_event(schema_cls, **body):
     """Build an event payload: envelope plus body, dumped and validated.
 
     Raises ``marshmallow.ValidationError`` if the body breaks the contract,
     so a producer bug surfaces where it is made, not in every consumer.
     """
-    schema = schema_cls()
+    schema = schema_for(schema_cls)
     payload = schema.dump({
         "event_id": uuid.uuid4().hex,
         "occurred_at": utcnow(),

