@@ -34,7 +34,10 @@ class StatusView:
     @event_handler("routing", "ticket_awaiting_dispatch", requeue_on_error=True)
     @consumes(events.TicketAwaitingDispatch)
     def on_ticket_awaiting_dispatch(self, event):
-        self.record(event, {"status": "awaiting_dispatch"}, event["queued_at"], "awaiting_dispatch",
+        # After refusals nobody holds it: the last department and its deadlines no longer apply.
+        self.record(event, {"status": "awaiting_dispatch", "department": None, "deadline": None,
+                            "sign_for_deadline": None},
+                    event["queued_at"], "awaiting_dispatch",
                     "; ".join(event["reasons"]) or "waiting for a dispatcher")
 
     @event_handler("followup", "case_opened", requeue_on_error=True)

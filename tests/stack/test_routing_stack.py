@@ -84,7 +84,8 @@ def test_a_refused_ticket_is_rerouted_and_a_twice_refused_one_waits_for_a_person
     assert record["assignments"] == 2 and record["refusals"][0]["department_code"] == first
 
     refuse(trained, number, second, 2)
-    trained.wait_until(number, lambda v: v["status"] == "awaiting_dispatch")
+    view = trained.wait_until(number, lambda v: v["status"] == "awaiting_dispatch")
+    assert view["department"] is None and view["deadline"] is None  # nobody holds it now
     queue = json.loads(trained.hotline("routing", "queue", "--json").stdout)
     waiting = next(row for row in queue if row["number"] == number)
     assert waiting["rule"] == "arbitration"
