@@ -18,8 +18,10 @@ def entry(at, status, note):
 class StatusView:
 
     def record(self, event, changes, at, status, note):
+        """Apply ``changes``; a status change only if no newer one arrived first."""
         changes = dict(changes, updated_at=event["occurred_at"])
-        self.tickets.apply(event["number"], event["event_id"], changes, entry(at, status, note))
+        as_of = event["occurred_at"] if "status" in changes else None
+        self.tickets.apply(event["number"], event["event_id"], changes, entry(at, status, note), as_of)
 
     @event_handler("routing", "ticket_assigned", requeue_on_error=True)
     @consumes(events.TicketAssigned)
@@ -119,7 +121,7 @@ class StatusView:
         changes = {"status": "closed", "reply": event["reply"] or None, "closed_at": event["closed_at"],
                    "updated_at": event["occurred_at"]}
         self.tickets.apply(event["number"], event["event_id"], changes,
-                           entry(event["closed_at"], "closed", "closed"))
+                           entry(event["closed_at"], "closed", "closed"), as_of=event["occurred_at"])
         self.tickets.apply_to_linked(event["number"], event["event_id"], changes,
                                      entry(event["closed_at"], "closed",
                                            f"closed with ticket {event['number']}"))

@@ -127,16 +127,29 @@ class TicketRepository:
             query["received_at"] = window
         return list(self.tickets.find(query, PUBLIC).sort("received_at", DESCENDING).limit(limit))
 
-    def apply(self, number, event_id, changes, history_entry):
+    def apply(self, number, event_id, changes, history_entry, as_of=None):
         """Record what another service did, once per event.
+
+        With ``as_of`` (when the event happened), ``changes`` are state that a
+        newer event may have set already -- events of different types arrive
+        on different queues, so out of order -- and are written only if no
+        newer state is there (``state_as_of``); the history entry is kept
+        either way. The state is written first: it is idempotent, so a crash
+        before the history entry loses nothing (the redelivery writes both).
 
         Returns False when the event was applied before (a redelivery) or the
         ticket is unknown here.
         """
-        result = self.tickets.update_one(
-            {"number": number, "applied_events": {"$ne": event_id}},
-            {"$set": changes,
-             "$push": {"history": history_entry, "applied_events": event_id}})
+        if changes and as_of is not None:
+            self.tickets.update_one(
+                {"number": number, "$or": [{"state_as_of": {"$lte": as_of}},
+                                           {"state_as_of": {"$exists": False}}]},
+                {"$set": dict(changes, state_as_of=as_of)})
+            changes = {}
+        update = {"$push": {"history": history_entry, "applied_events": event_id}}
+        if changes:
+            update["$set"] = changes
+        result = self.tickets.update_one({"number": number, "applied_events": {"$ne": event_id}}, update)
         return result.modified_count == 1
 
     def apply_to_linked(self, number, event_id, changes, history_entry):

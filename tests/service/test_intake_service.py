@@ -83,3 +83,26 @@ def test_status_view_follows_assignment_once(start_service, publish, web_session
     assert view["status"] == "assigned"
     assert view["department"]["code"] == "HOUSING"
     assert [h["status"] for h in view["history"]] == ["received", "assigned"]
+
+
+def test_a_late_event_does_not_move_the_status_back(start_service, publish, web_session):
+    """Events of different types come on different queues: a reply approval handled
+    after the case closed must not reopen the status view (it still enters the history)."""
+    start_service(IntakeService)
+    number = web_session.post("/tickets", json=TICKET).json()["number"]
+    now = events.utcnow()
+    approved = events.new_event(events.ReplyApproved, number=number, department_code="HOUSING",
+                                reviewer="审核员", text="已协调停工", approved_at=now, callback_due=now)
+    time.sleep(0.01)  # the store keeps milliseconds
+    closed = events.new_event(events.CaseClosed, number=number, department_code="HOUSING",
+                              reply="已协调停工", resolved=True, satisfaction="satisfied", closed_at=now)
+
+    publish("followup", "case_closed", closed)
+    publish("followup", "reply_approved", approved)
+
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and len(web_session.get(f"/tickets/{number}").json()["history"]) < 3:
+        time.sleep(0.05)
+    view = web_session.get(f"/tickets/{number}").json()
+    assert [h["status"] for h in view["history"]] == ["received", "closed", "reply_approved"]
+    assert view["status"] == "closed"
