@@ -158,15 +158,10 @@ class InboundBurst:
         self.external_ids = []
 
     def publish(self, bodies):
-        from kombu import Exchange
+        from bench.harness import publish_submissions
 
-        exchange = Exchange("hotline.inbound", type="topic", durable=True)
-        with Connection(self.stack.config["AMQP_URI"]) as connection:
-            producer = connection.Producer(exchange=exchange, serializer="json")
-            for external_id, body in bodies:
-                self.external_ids.append(external_id)
-                producer.publish(dict(body, source_system=self.source, external_id=external_id,
-                                      api_key=self.key), routing_key="ticket.submit", delivery_mode=2)
+        published = publish_submissions(self.stack.config["AMQP_URI"], self.source, self.key, bodies)
+        self.external_ids.extend(published)  # its keys: the external ids
 
     def accepted(self):
         """The numbers of the submissions intake has stored, by their source id."""
@@ -245,7 +240,7 @@ def account(stack, accepted):
         "accepted": len(accepted),
         "tickets_stored": len(numbers),
         "accepted_but_not_stored": len(accepted - stored.keys()),
-        "linked_as_repeats": len(accepted & {n for n in stored.keys() - numbers}),
+        "linked_as_repeats": len(accepted & (stored.keys() - numbers)),
         "missing_case": sum(1 for n in numbers if case_counts.get(n, 0) == 0),
         "duplicate_case": sum(1 for n in numbers if case_counts.get(n, 0) > 1),
         "missing_watch": sum(1 for n in numbers if watch_counts.get(n, 0) == 0),

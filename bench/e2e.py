@@ -18,6 +18,7 @@ on this machine) and peak RSS per service. Prints a table and writes
 """
 import argparse
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -27,11 +28,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
-from kombu import Connection, Exchange, Queue
+from kombu import Connection, Queue
 
 from bench.harness import (EventListener, ProcessMeter, local_stack, percentiles,
-                           scratch_vhost, store_label)
+                           publish_submissions, scratch_vhost, store_label)
 from hotline.demo import DEMO_TICKETS
+from services.intake.inbound import INBOUND_EXCHANGE
 
 ASSIGNED = ("routing", "ticket_assigned")
 WATCHED = ("notify", "deadline_watched")
@@ -76,16 +78,15 @@ class AmqpSubmitter:
 
     def __init__(self, amqp_uri, api_key, source="bench"):
         self.amqp_uri, self.api_key, self.source = amqp_uri, api_key, source
-        self.exchange = Exchange("hotline.inbound", type="topic", durable=True)
 
     def many(self, bodies, timeout=600):
         """Publish all of ``bodies``; ``[(number, published_at)]`` once every receipt is in."""
-        receipts, published = {}, {}
+        receipts = {}
         ready, done = threading.Event(), threading.Event()
 
         def listen():
             with Connection(self.amqp_uri) as connection:
-                queue = Queue(f"bench-receipts-{uuid.uuid4().hex[:6]}", exchange=self.exchange,
+                queue = Queue(f"bench-receipts-{uuid.uuid4().hex[:6]}", exchange=INBOUND_EXCHANGE,
                               routing_key=f"ticket.receipt.{self.source}", exclusive=True, auto_delete=True)
 
                 def on_receipt(body, message):
@@ -106,14 +107,8 @@ class AmqpSubmitter:
         thread = threading.Thread(target=listen, daemon=True)
         thread.start()
         ready.wait(10)
-        with Connection(self.amqp_uri) as connection:
-            producer = connection.Producer(exchange=self.exchange, serializer="json")
-            for body in bodies:
-                external_id = uuid.uuid4().hex
-                published[external_id] = time.monotonic()
-                producer.publish(dict(body, source_system=self.source, external_id=external_id,
-                                      api_key=self.api_key),
-                                 routing_key="ticket.submit", delivery_mode=2)
+        published = publish_submissions(self.amqp_uri, self.source, self.api_key,
+                                        [(uuid.uuid4().hex, body) for body in bodies])
         done.wait(timeout)
         refused = [r for r in receipts.values() if not r.get("accepted")]
         if refused:
@@ -125,7 +120,7 @@ def api_key(amqp_uri, name="bench"):
     """A new API key for ``name``, made with the CLI as an operator would."""
     out = subprocess.run([sys.executable, "-m", "hotline.cli", "apikeys", "create", name],
                          capture_output=True, text=True, timeout=60,
-                         env=dict(__import__("os").environ, AMQP_URI=amqp_uri))
+                         env=dict(os.environ, AMQP_URI=amqp_uri))
     if out.returncode != 0:
         raise RuntimeError(f"could not create an API key: {out.stderr or out.stdout}")
     return out.stdout.strip().splitlines()[-1].strip()

@@ -42,6 +42,21 @@ def scratch_vhost(prefix="bench"):
         client.delete_vhost(vhost)
 
 
+def publish_submissions(amqp_uri, source, api_key, submissions):
+    """Publish ``[(external_id, body)]`` to intake's inbound exchange as system ``source``
+    would (``ticket.submit``, persistent); ``{external_id: monotonic time published}``."""
+    from services.intake.inbound import INBOUND_EXCHANGE
+
+    published = {}
+    with Connection(amqp_uri) as connection:
+        producer = connection.Producer(exchange=INBOUND_EXCHANGE, serializer="json")
+        for external_id, body in submissions:
+            published[external_id] = time.monotonic()
+            producer.publish(dict(body, source_system=source, external_id=external_id, api_key=api_key),
+                             routing_key="ticket.submit", delivery_mode=2)
+    return published
+
+
 def free_port():
     from nameko.testing.utils import find_free_port
 

@@ -14,8 +14,9 @@ field before it in the index is given by equality; ``_id`` is always
 indexed. Conditions inside ``$and`` count too. The candidates of every
 usable condition are intersected (as a compound index's entries would narrow
 them), and every candidate is still checked with mongomock's own
-``filter_applies``, so the rest of the filter keeps its meaning and an index only ever narrows the scan. Queries no declared index
-serves still scan, as a real MongoDB's would (a missing index stays visible).
+``filter_applies``, so the rest of the filter keeps its meaning and an index
+only ever narrows the scan. Queries no declared index serves still scan, as a
+real MongoDB's would (a missing index stays visible).
 
 Array values are indexed element by element (multikey), a missing field as
 null. The indexes are kept up to date on every insert, update, delete and
@@ -199,9 +200,7 @@ class StoreIndexes:
         index = self.fields.get(name)
         if index is None:
             index = self.fields[name] = FieldIndex(name)
-            for doc_id, doc in list(documents.items()):
-                if doc_id not in self.seq_of:
-                    self.stored(doc_id, doc)
+            for doc_id, doc in list(documents.items()):  # every document has its seq (_state)
                 index.put(self.seq_of[doc_id], doc)
         return index
 

@@ -126,8 +126,10 @@ def publish_dead_letter(extension, message, payload, reason, kind):
     """Dead-letter a message a queue consumer cannot hand to any worker, then ack it.
 
     If the dead letter cannot be published, the message is requeued instead:
-    never lost.
+    never lost. ``extension`` is the queue consumer, or an extension that has
+    one; its ack and requeue survive a connection the broker has dropped.
     """
+    queue_consumer = getattr(extension, "queue_consumer", extension)
     service = extension.container.service_name
     origin = message.delivery_info.get("routing_key") or "unknown"
     letter = {"payload": payload, "reason": reason, "origin": origin, "consumer": service,
@@ -139,13 +141,10 @@ def publish_dead_letter(extension, message, payload, reason, kind):
             declare=[DEAD_LETTER_QUEUE])
     except Exception:
         log.exception("could not dead-letter a message from %s; requeueing it", origin)
-        try:
-            message.requeue()
-        except BROKER_ERRORS:  # the connection is gone: the broker requeues it itself
-            log.warning("could not requeue either; the broker will deliver it again")
+        queue_consumer.requeue_message(message)
         return
     log.warning("dead-lettered a message from %s in %s: %s", origin, service, reason)
-    message.ack()
+    queue_consumer.ack_message(message)
 
 
 class BrokerSafeQueueConsumer(QueueConsumer):
@@ -201,10 +200,7 @@ class DeadLetteringRpcConsumer(RpcConsumer):
         except BROKER_ERRORS as exc:
             log.warning("could not send the reply to %s (%s); the request will be delivered "
                         "again", message.properties.get("reply_to"), exc)
-            try:
-                self.queue_consumer.requeue_message(message)
-            except BROKER_ERRORS:
-                pass
+            self.queue_consumer.requeue_message(message)  # broker-safe
             return result, exc_info
 
     queue_consumer = DeadLetteringQueueConsumer()
