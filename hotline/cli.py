@@ -146,6 +146,12 @@ main.add_command(notifications)
 main.add_command(clock)
 from hotline.insight_cli import insight  # noqa: E402
 main.add_command(insight)
+from hotline.topology_cli import topology_command  # noqa: E402
+main.add_command(topology_command)
+from hotline.dead_letters_cli import dead_letters  # noqa: E402
+main.add_command(dead_letters)
+from hotline.cluster import cluster  # noqa: E402
+main.add_command(cluster)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ import logging
 
 import eventlet
 from nameko.dependency_providers import Config
-from nameko.events import EventDispatcher
 from nameko.extensions import DependencyProvider
 
 from services.followup import callback, domain
@@ -25,7 +24,7 @@ from services.followup.timing import FollowupClock
 from shared import events
 from shared.city import load_city
 from shared.jsonable import jsonable
-from shared.messaging import DeadLetters, RpcProxy, consumes, event_handler, rpc
+from shared.messaging import DeadLetters, EventDispatcher, RpcProxy, consumes, event_handler, rpc
 from shared.mongo import Store
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every

@@ -17,14 +17,13 @@ import json
 import logging
 import traceback
 
-import eventlet
 from kombu import Exchange, Queue
 
 from services.intake.apikeys import valid_name
 from services.intake.responses import ValidationFailed
 from services.intake.schemas import InboundReceipt, InboundSubmission
 from shared.events import utcnow
-from shared.messaging import TRANSIENT_BACKOFF_SECONDS, TRANSIENT_ERRORS
+from shared.messaging import TRANSIENT_ERRORS
 from shared.rawqueue import consume_raw
 
 log = logging.getLogger(__name__)
@@ -74,7 +73,6 @@ class InboundChannel:
             errors = exc.errors
         except TRANSIENT_ERRORS:
             log.warning("store unreachable; the submission will be delivered again")
-            eventlet.sleep(TRANSIENT_BACKOFF_SECONDS)
             raise
         except Exception as exc:
             log.exception("a submission from another system could not be handled")

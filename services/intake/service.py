@@ -14,7 +14,6 @@ import logging
 
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
-from nameko.events import EventDispatcher
 from nameko.messaging import Publisher
 from nameko.web.handlers import http
 
@@ -28,7 +27,7 @@ from shared import events
 from shared.city import City, district_names
 from shared.config import city_zone
 from shared.jsonable import jsonable
-from shared.messaging import DeadLetters, rpc
+from shared.messaging import DeadLetters, EventDispatcher, rpc
 from shared.mongo import Store
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every

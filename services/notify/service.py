@@ -14,7 +14,6 @@ import datetime as dt
 import logging
 
 import eventlet
-from nameko.events import EventDispatcher
 
 from services.notify import domain, work
 from services.notify.delivery import ContactUnavailable
@@ -22,7 +21,7 @@ from services.notify.dependencies import Clock, Rules
 from services.notify.store import NotifyRepository
 from shared import events
 from shared.jsonable import jsonable
-from shared.messaging import DeadLetters, RpcProxy, consumes, event_handler, rpc
+from shared.messaging import DeadLetters, EventDispatcher, RpcProxy, consumes, event_handler, rpc
 from shared.mongo import Store
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every

@@ -24,7 +24,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.notify.domain import new_watch
 from services.notify.ladder import WATCHING
-from shared.outbox import Outbox
+from shared.outbox import Outbox, publish_entry
 
 APPLIED_KEPT = 100  # event ids remembered per case, for idempotency
 WATCH_FIELDS = {"outbox": 0, "applied": 0, "pending_notices": 0}
@@ -155,9 +155,7 @@ class NotifyRepository:
         published = 0
         for doc in self.watches.find({"_id": {"$in": list(watch_ids)}}, {"outbox": 1}):
             for entry in doc.get("outbox") or []:
-                dispatch(entry["event_type"], entry["payload"])
-                self.outbox.mark_published(doc["_id"], entry["event_id"])
-                published += 1
+                published += publish_entry(self.outbox, dispatch, doc["_id"], entry)
         return published
 
     def release(self, watch):

@@ -12,7 +12,6 @@ import logging
 
 from eventlet import tpool
 from nameko.dependency_providers import Config
-from nameko.events import EventDispatcher
 
 from services.routing import learning, records
 from services.routing.decide import decide, ticket_text
@@ -22,7 +21,7 @@ from services.routing.knowledge import KnowledgeProvider
 from services.routing.store import DecisionRepository
 from shared import events
 from shared.jsonable import jsonable
-from shared.messaging import DeadLetters, consumes, event_handler, rpc
+from shared.messaging import DeadLetters, EventDispatcher, consumes, event_handler, rpc
 from shared.mongo import Store
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every

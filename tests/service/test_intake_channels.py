@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from nameko.exceptions import RemoteError
-from nameko.rpc import rpc
+from shared.messaging import rpc
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from examples.submit_over_amqp import MALFORMED, SAMPLE, submit

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 from click.testing import CliRunner
-from nameko.rpc import rpc
+from shared.messaging import rpc
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from hotline.cli import main as hotline
