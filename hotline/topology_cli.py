@@ -86,15 +86,15 @@ def write_manifest(path=topology.MANIFEST_PATH):
 
 def management_api(amqp_uri, api_uri=None):
     """``(base_url, vhost, auth)`` of the broker's management API."""
-    first = urlparse(amqp_uri.split(";")[0])
-    vhost = first.path[1:] if first.path not in ("", "/") else "/"
-    auth = (first.username or "guest", first.password or "guest")
+    from shared import brokers
+
+    auth = brokers.credentials(amqp_uri)
     if api_uri:
         api = urlparse(api_uri)
         if api.username:
             auth = (api.username, api.password or "")
-        return f"{api.scheme}://{api.hostname}:{api.port or 15672}", vhost, auth
-    return f"http://{first.hostname}:{(first.port or 5672) + 10000}", vhost, auth
+        return f"{api.scheme}://{api.hostname}:{api.port or 15672}", brokers.vhost_of(amqp_uri), auth
+    return brokers.management_url(amqp_uri), brokers.vhost_of(amqp_uri), auth
 
 
 def dead_letter_policy(config):
@@ -188,7 +188,7 @@ def prepare(config, api_uri=None):
 @click.option("--migrate", is_flag=True,
               help="Move queues that exist with other arguments to the platform's (stop the services first).")
 @click.option("--api", "api_uri", envvar="RABBIT_API_URI", default=None,
-              help="Management API URL for the dead-letter policy (default: the broker's host, port+10000).")
+              help="Management API URL for the dead-letter policy (default: beside the first broker node).")
 def topology_command(check, migrate, api_uri):
     """Declare every exchange, queue and binding the services consume (idempotent)."""
     from kombu import Connection
@@ -243,7 +243,9 @@ def _check(connection, config):
 
 
 def connection_host(amqp_uri):
-    return ", ".join(part.split("@")[-1] for part in amqp_uri.split(";"))
+    from shared.brokers import describe
+
+    return describe(amqp_uri)
 
 
 if __name__ == "__main__":

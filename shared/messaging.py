@@ -55,6 +55,7 @@ from pymongo.errors import ConnectionFailure
 
 from shared import topology
 from shared.events import utcnow
+from shared.nesting import MAX_DEPTH, too_deep
 from shared.topology import DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE  # noqa: F401 (re-exported)
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,16 @@ class DeadLetters(Publisher):
         return dead_letter
 
 
+def shown_as_text(payload, limit=100000):
+    """A payload too deep to keep as JSON, as (the start of) its JSON text."""
+    import json
+
+    try:
+        return {"text": json.dumps(payload, ensure_ascii=False)[:limit]}
+    except (RecursionError, ValueError, TypeError):
+        return {"text": "(nested too deeply to be written out)"}
+
+
 def consumes(schema_cls):
     """Load the payload through ``schema_cls``; dead-letter what cannot be handled."""
     schema = schema_cls()
@@ -115,6 +126,10 @@ def consumes(schema_cls):
     def decorate(handler):
         @functools.wraps(handler)
         def wrapper(self, payload):
+            if too_deep(payload):
+                self.dead_letters(shown_as_text(payload),
+                                  f"invalid {origin}: nested deeper than {MAX_DEPTH} levels", origin)
+                return None
             try:
                 event = schema.load(payload)
             except ValidationError as exc:

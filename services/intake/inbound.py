@@ -24,6 +24,7 @@ from services.intake.responses import ValidationFailed
 from services.intake.schemas import InboundReceipt, InboundSubmission
 from shared.events import utcnow
 from shared.messaging import TRANSIENT_ERRORS
+from shared.nesting import MAX_DEPTH, too_deep_text
 from shared.rawqueue import consume_raw
 
 log = logging.getLogger(__name__)
@@ -40,9 +41,11 @@ def decode(body):
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return body.decode("latin-1"), "the body is not UTF-8 text"
+    if too_deep_text(text):
+        return text, f"the body nests deeper than {MAX_DEPTH} levels"
     try:
         payload = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         return text, f"the body is not JSON: {exc}"
     if not isinstance(payload, dict):
         return payload, "the body must be a JSON object"
