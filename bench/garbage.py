@@ -81,7 +81,7 @@ def publish_garbage(amqp_uri, queues, per_queue):
 
 def flood(stack, per_queue, tickets, timeout):
     """Garbage on every consumer queue while ``tickets`` valid ones flow."""
-    from bench.chaos import dead_letter_count, run_traffic, settle
+    from bench.chaos import dead_letter_count, difference, run_traffic, settle
 
     import uuid
 
@@ -104,9 +104,24 @@ def flood(stack, per_queue, tickets, timeout):
                   over_amqp=len(burst.external_ids), client_retries=submitter.retries,
                   garbage_sent=garbage_count, queues=len(queues), dead_lettered=dead,
                   containers_alive=all(stack.alive().values()))
-    report["difference"] = (report["accepted_but_not_stored"] + report["linked_as_repeats"]
-                            + report["missing_case"]
-                            + report["duplicate_case"] + report["missing_watch"]
-                            + report["duplicate_watch"] + (garbage_count - dead)
-                            + (tickets - report["accepted"]))
+    report.update(over_the_limit=redelivered_past_limit(amqp_uri, queues, stack.config))
+    report["difference"] = difference(report, tickets, garbage_count) + report["over_the_limit"]
     return report
+
+
+def redelivered_past_limit(amqp_uri, queues, config):
+    """Messages still in the services' queues that were delivered more than the limit."""
+    from shared.topology import delivery_limit
+
+    limit = delivery_limit(config)
+    over = 0
+    with Connection(amqp_uri) as connection:
+        for queue in queues:
+            channel = connection.channel()
+            while True:  # read without acknowledging; closing the channel gives them back
+                message = channel.basic_get(queue, no_ack=False)
+                if message is None:
+                    break
+                over += int((message.headers or {}).get("x-delivery-count") or 0) > limit
+            channel.close()
+    return over

@@ -48,16 +48,19 @@ def scratch_vhost(prefix="bench"):
 
 def publish_submissions(amqp_uri, source, api_key, submissions):
     """Publish ``[(external_id, body)]`` to intake's inbound exchange as system ``source``
-    would (``ticket.submit``, persistent); ``{external_id: monotonic time published}``."""
+    would (``ticket.submit``, persistent, each confirmed by the broker, retried while it
+    fails over); ``{external_id: monotonic time published}``."""
     from services.intake.inbound import INBOUND_EXCHANGE
 
     published = {}
-    with Connection(amqp_uri) as connection:
+    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
         producer = connection.Producer(exchange=INBOUND_EXCHANGE, serializer="json")
+        publish = connection.ensure(producer, producer.publish, max_retries=30, interval_start=0.2,
+                                    interval_step=0.5, interval_max=2)
         for external_id, body in submissions:
             published[external_id] = time.monotonic()
-            producer.publish(dict(body, source_system=source, external_id=external_id, api_key=api_key),
-                             routing_key="ticket.submit", delivery_mode=2)
+            publish(dict(body, source_system=source, external_id=external_id, api_key=api_key),
+                    routing_key="ticket.submit", delivery_mode=2)
     return published
 
 
