@@ -35,11 +35,18 @@ def new_watch(number, now):
 
 
 def _new_round(watch, event, now):
-    return {"round": watch.get("round", 0) + 1, "state": WATCHING,
-            "department_code": event["department_code"],
-            "deadline": event["deadline"], "sign_for_deadline": event["sign_for_deadline"],
-            "signed_for": False, "replied": False, "rejection_count": 0,
-            "rejected_at": None, "round_started_at": now}
+    changes = {"round": watch.get("round", 0) + 1, "state": WATCHING,
+               "department_code": event["department_code"],
+               "deadline": event["deadline"], "sign_for_deadline": event["sign_for_deadline"],
+               "signed_for": False, "replied": False, "rejection_count": 0,
+               "rejected_at": None, "round_started_at": now,
+               # the warning is shared out from here (ladder.warning)
+               "dispatched_at": event.get("assigned_at") or event.get("reopened_at")
+               or event.get("opened_at") or now}
+    for key in ("time_limit_class", "title", "department_name"):
+        if event.get(key):
+            changes[key] = event[key]
+    return changes
 
 
 def _assigned(watch, event, now):
