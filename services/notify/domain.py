@@ -99,8 +99,26 @@ def messages(kind, event):
     unique, so a redelivered event enqueues nothing new.
     """
     number = event["number"]
-    if kind in ("assigned", "opened"):
+    if kind == "assigned":
         return [(f"{number}:receipt", "receipt", "citizen", {})]
+    if kind == "opened":  # the case is open: its department can sign for it now
+        attempt = event.get("attempt") or 1
+        notes = [(f"{number}:receipt", "receipt", "citizen", {}),
+                 (f"{number}:new_case:{attempt}", "new_case", "department", {})]
+        if event.get("previous_department_code"):
+            notes.append((f"{number}:moved:{attempt}", "case_moved",
+                          f"department:{event['previous_department_code']}",
+                          {"new_department_code": event["department_code"]}))
+        return notes
+    if kind == "reopened":
+        return [(f"{number}:reopened:{event['event_id']}", "case_reopened", "department",
+                 {"reason": event.get("reason") or ""})]
+    if kind == "reply_rejected":
+        return [(f"{number}:rejected:{event['event_id']}", "reply_rejected", "department",
+                 {"reason": event["reason"], "count": event["rejection_count"]})]
+    if kind == "extension_decided":
+        return [(f"{number}:extension:{event['event_id']}", "extension_decided", "department",
+                 {"granted": event["granted"], "reason": event.get("reason") or ""})]
     if kind == "reply_approved":
         return [(f"{number}:reply:{event['event_id']}", "reply", "citizen",
                  {"reply": event.get("text") or ""})]
