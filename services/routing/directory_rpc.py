@@ -100,6 +100,9 @@ class DirectoryRpc:
         if errors:
             raise DirectoryInvalid(errors)
         current = known.directory.all[code].to_dict()
+        if "contacts" in changes:  # given contacts replace those named; "" removes one
+            changes = dict(changes, contacts={k: v for k, v in {**current["contacts"], **changes["contacts"]}.items()
+                                              if v})
         dept = Department.from_dict(dict(current, **changes))
         return self._change("update", dept.to_dict(), by, reason)
 
