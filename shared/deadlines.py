@@ -113,14 +113,14 @@ class DeadlinePolicy:
 
     # -- the pieces ------------------------------------------------------------
 
-    def _apply(self, start, limit, what=""):
+    def _apply(self, start, limit, what="", report=True):
         """``(moment, uncovered days)``: ``start`` plus ``limit``."""
         if "hours" in limit:
             return start + dt.timedelta(hours=float(limit["hours"])), ()
         local = start.astimezone(self.zone)
         end = add_working_days(self.calendar, local, int(limit["working_days"]))
         uncovered = tuple(self.calendar.uncovered(local.date(), end.date()))
-        if uncovered:
+        if uncovered and report:
             UNCOVERED.report(self.calendar, what or "a deadline", uncovered)
         return end.astimezone(dt.timezone.utc), uncovered
 
@@ -147,17 +147,21 @@ class DeadlinePolicy:
 
     # -- the rule ------------------------------------------------------------------
 
-    def terms(self, start, time_limit_class, urgency="normal"):
-        """The class, urgency and deadlines of a case dispatched (or reopened) at ``start``."""
+    def terms(self, start, time_limit_class, urgency="normal", report=True):
+        """The class, urgency and deadlines of a case dispatched (or reopened) at ``start``.
+
+        ``report=False`` for a preview: uncovered days are flagged, not counted or logged.
+        """
         urgency = self.urgency_for(time_limit_class, urgency)
         limit_class = self.limit_class(time_limit_class, urgency)
-        deadline, uncovered = self._apply(start, self.time_limits[limit_class], "a reply deadline")
+        deadline, uncovered = self._apply(start, self.time_limits[limit_class], "a reply deadline",
+                                          report)
         if urgency == "urgent":
             urgent, _ = self._apply(start, self.time_limits["urgent"])
             if urgent < deadline:
                 deadline, uncovered = urgent, ()
         limit = self.sign_for_limits.get(urgency) or self.sign_for_limits["normal"]
-        sign_for, more = self._apply(start, limit, "a sign-for deadline")
+        sign_for, more = self._apply(start, limit, "a sign-for deadline", report)
         if sign_for > deadline:
             sign_for, more = deadline, ()
         return Terms(limit_class, urgency, sign_for, deadline, tuple(sorted(set(uncovered) | set(more))))

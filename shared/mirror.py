@@ -87,7 +87,6 @@ class Mirror(DependencyProvider):
     def setup(self):
         config = self.container.config
         self.repository = MirrorRepository(database_for(config, self.container.service_name))
-        self._calendar = None
         self.departments = {}
         self.state = None
         self.lock = threading.Lock()  # green under eventlet
@@ -101,8 +100,11 @@ class Mirror(DependencyProvider):
 
     @property
     def calendar(self):
-        """The service's working-day calendar, with the city files it knows."""
-        if self._calendar is None:
+        """The service's working-day calendar, with the city files it knows.
+
+        Built on first use: another provider's ``setup()`` may ask for it before this one's.
+        """
+        if getattr(self, "_calendar", None) is None:
             self._calendar = calendar_from_config(self.container.config)
         return self._calendar
 

@@ -95,7 +95,7 @@ class CalendarRpc:
         if urgency not in URGENCIES:
             raise CalendarInvalid({"urgency": [f"one of {', '.join(URGENCIES)}"]})
         moment = parse_moment(start, known.policy.zone)
-        terms = known.policy.terms(moment, time_limit_class, urgency)
+        terms = known.policy.terms(moment, time_limit_class, urgency, report=False)
         return jsonable({"start": moment, "asked_class": time_limit_class, "asked_urgency": urgency,
                          "time_limit_class": terms.time_limit_class, "urgency": terms.urgency,
                          "sign_for_deadline": terms.sign_for_deadline, "deadline": terms.deadline,
