@@ -76,7 +76,8 @@ def test_an_emergency_is_never_lost_to_a_skipped_category(directory):
 def test_the_strictest_class_wins_when_a_text_names_several(directory):
     # 违建 (complex) and 垃圾 (general): the shorter limit protects the citizen
     decision = decide(ticket(title="违建占道，垃圾堆在门口"), directory)
-    assert decision.time_limit_class == "general"
+    assert (decision.category, decision.time_limit_class) == ("sanitation", "general")
+    assert directory.category_for(ticket(title="违建占道"))[0]["class"] == "complex"
 
 
 def test_no_category_recognised_is_general(directory):
