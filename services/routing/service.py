@@ -247,9 +247,11 @@ class RoutingService(directory_rpc.DirectoryRpc, calendar_rpc.CalendarRpc,
     def ping(self):
         return "routing"
 
-    @every("OUTBOX_INTERVAL", default=5)
+    @every("OUTBOX_INTERVAL", default=5, eager=True)
     def republish_outbox(self):
-        self.knowledge.ready(self.decisions)  # a fresh store is seeded, its events queued
-        for outbox in (self.decisions.outbox, self.decisions.change_outbox,
-                       self.decisions.calendar_outbox):
-            republish_stale(outbox, self.dispatch)
+        self.knowledge.ready(self.decisions)  # a fresh store is seeded at start, its events queued
+        republish_stale(self.decisions.outbox, self.dispatch)
+        # directory and calendar announcements at once (the seed's among them): a copy
+        # published twice is absorbed by its consumers, who keep only newer versions
+        for outbox in (self.decisions.change_outbox, self.decisions.calendar_outbox):
+            republish_stale(outbox, self.dispatch, grace_seconds=0)
