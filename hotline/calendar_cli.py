@@ -176,7 +176,12 @@ def load(path, by, reason, encoding):
     from shared.textfiles import NotText, read_text
 
     try:
-        document = yaml.safe_load(read_text(path, encoding))
+        try:
+            document = yaml.safe_load(read_text(path, encoding))
+        except ValueError as exc:  # YAML reads 2027-02-30 as a date and fails
+            if isinstance(exc, (NotText, BadCalendarFile)):
+                raise
+            raise BadCalendarFile({"_file": [f"not a calendar file: {exc}"]}) from None
         year = parse(document)
     except (BadCalendarFile, NotText, yaml.YAMLError) as exc:
         click.echo(f"cannot load {path}:", err=True)

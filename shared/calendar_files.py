@@ -160,4 +160,6 @@ def load_file(path):
         document = yaml.safe_load(read_text(path))
     except yaml.YAMLError as exc:
         raise BadCalendarFile({"_file": [f"not YAML: {exc}"]}) from None
+    except ValueError as exc:  # a date YAML cannot make (2027-02-30), or not text
+        raise BadCalendarFile({"_file": [str(exc)]}) from None
     return parse(document)

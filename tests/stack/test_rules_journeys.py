@@ -84,6 +84,29 @@ def test_the_calendar_says_what_it_does_not_know(demo_stack):
     assert refused.returncode == 2 and "--reason" in refused.stderr
 
 
+def test_a_calendar_file_an_administrator_loads_is_used_everywhere_at_once(demo_stack, tmp_path):
+    stack = demo_stack
+    path = tmp_path / "2027.yaml"  # GB18030, as a Chinese editor saves it; a made-up rehearsal file
+    path.write_bytes("year: 2027\nsource: 演练文件（不是官方通知）\ncomplete: false\n"
+                     "holidays: [{name: 春节, from: 2027-02-05, to: 2027-02-11}]\n"
+                     "workdays: [{name: 春节调休, date: 2027-02-20}]\n".encode("gb18030"))
+    loaded = cli(stack, "calendar", "load", str(path), "--by", "张管理", "--reason", "演练")
+    assert "2027 loaded as calendar version 2" in loaded
+    table = cli(stack, "calendar", "deadline", "--from", "2027-02-19T09:00", "--limit", "general")
+    assert "2027-02-20 09:00 Sat" in table  # the working Saturday the file names counts
+    wait_until(lambda: "notify: same city files" in cli(stack, "calendar", "coverage", "--from", "2027",
+                                                        "--to", "2027"), timeout=10,
+               what="notify using the new file")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("year: 2027\nholidays: [{date: 2027-02-06}]\nworkdays: [{date: 2027-02-17}]\n",
+                   encoding="utf-8")
+    refused = stack.hotline("calendar", "load", str(bad), "--by", "张管理")
+    assert refused.returncode == 2 and "source" in refused.stderr and "Wednesday" in refused.stderr
+    bad.write_text("year: 2027\nsource: x\nholidays: [{date: 2027-02-30}]\n", encoding="utf-8")
+    refused = stack.hotline("calendar", "load", str(bad), "--by", "张管理")
+    assert refused.returncode == 2 and "day is out of range" in refused.stderr
+
+
 def test_an_urgent_ticket_gets_no_card_until_its_warning_time(demo_stack, mailbox):
     stack = demo_stack
     submitted = cli(stack, "submit", "--title", "小区停水一天了", "--description", "整栋楼停水，家里有老人",
