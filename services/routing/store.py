@@ -21,13 +21,14 @@ from datetime import timedelta
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
+from services.routing.calendar_store import CalendarYears
 from shared.events import utcnow
 from shared.outbox import Outbox
 
 CHUNK_BYTES = 4 * 1024 * 1024
 
 
-class DecisionRepository:
+class DecisionRepository(CalendarYears):
     def __init__(self, database, config):
         self.db = database
         self.decisions = database["decisions"]
@@ -178,38 +179,6 @@ class DecisionRepository:
 
     def all_departments(self):
         return list(self.departments.find({}, {"_id": 0}).sort("code", ASCENDING))
-
-    # -- the city's calendar -----------------------------------------------------
-
-    def calendar_version(self):
-        last = self.calendar_years.find_one({}, {"version": 1}, sort=[("version", DESCENDING)])
-        return last["version"] if last else 0
-
-    def load_calendar_year(self, document, by, reason, announce, only_if_new=False):
-        """Store a year's calendar as the next version; ``(version, doc id)``, or
-        ``(None, None)`` when ``only_if_new`` and the year is stored already."""
-        while True:
-            version = self.calendar_version() + 1
-            body = dict(document, version=version, loaded_by=by)
-            record = {"year": document["year"], "document": body, "version": version, "by": by,
-                      "reason": reason, "at": utcnow(), "outbox": [announce(body, version)]}
-            try:
-                if only_if_new:
-                    result = self.calendar_years.update_one(
-                        {"year": document["year"]}, {"$setOnInsert": record}, upsert=True)
-                    if not result.upserted_id:
-                        return None, None
-                    return version, result.upserted_id
-                doc = self.calendar_years.find_one_and_update(
-                    {"year": document["year"]}, {"$set": record}, upsert=True,
-                    return_document=True, projection={"_id": 1})
-                return version, doc["_id"]
-            except DuplicateKeyError:
-                continue  # another load took that version number
-
-    def calendar_documents(self):
-        return [doc["document"] for doc in
-                self.calendar_years.find({}, {"document": 1}).sort("year", ASCENDING)]
 
     # -- what the model learns from -------------------------------------------
 
