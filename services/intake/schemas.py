@@ -40,17 +40,19 @@ def valid_phone(value):
     """A mobile (13812345678), a landline with its area code (0532-88886666, an
     extension -123 allowed), or an international number with a leading +."""
     text = value.strip()
-    if not text.startswith("+") and text.startswith("00"):
-        raise ValidationError("an international number is written with + (+14155550123)")
-    number = _caller_number(text)
-    if number is None:
+    if text.startswith("00"):  # 00 is the international prefix, not part of a caller's number
+        if _caller_number("+" + text[2:]) is not None:
+            raise ValidationError("an international number is written with + (+14155550123)")
+    elif _caller_number(text) is not None:
+        return
+    else:
         extension = EXTENSION.match(text)
         base = _caller_number(extension.group(1)) if extension else None
         if base is not None and phonenumbers.number_type(base) == phonenumbers.PhoneNumberType.FIXED_LINE:
             return
-        raise ValidationError(
-            "not a phone number: use a mobile (13812345678), a landline with area code "
-            "(0532-88886666) or an international number with a leading +")
+    raise ValidationError(
+        "not a phone number: use a mobile (13812345678), a landline with area code "
+        "(0532-88886666) or an international number with a leading +")
 
 
 class Text(fields.String):

@@ -109,3 +109,8 @@ def test_http_submissions_default_to_web_and_never_claim_a_phone_call():
         load_request(valid(channel="phone"), DISTRICTS, schema_cls=HttpTicketRequest)
     assert "operators" in refused.value.messages["channel"][0]
     assert load_request(valid(channel="wechat"), DISTRICTS, schema_cls=HttpTicketRequest)["channel"] == "wechat"
+
+
+def test_a_number_dialled_with_00_is_told_to_use_plus():
+    assert "+" in errors_of(valid(caller_phone="0014155550123"))["caller_phone"][0]
+    assert "not a phone number" in errors_of(valid(caller_phone="00000000000"))["caller_phone"][0]
