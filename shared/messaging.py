@@ -43,6 +43,7 @@ from nameko.rpc import RpcConsumer
 from nameko.rpc import RpcProxy as NamekoRpcProxy
 from pymongo.errors import ConnectionFailure
 
+from shared import metrics
 from shared.events import utcnow
 
 log = logging.getLogger(__name__)
@@ -69,8 +70,11 @@ class DeadLetters(Publisher):
         publish = super().get_dependency(worker_ctx)
         service = self.container.service_name
 
+        queue = metrics.entrypoint_queue(worker_ctx.entrypoint)
+
         def dead_letter(payload, reason, origin):
             log.warning("dead-lettering a message from %s in %s: %s", origin, service, reason)
+            metrics.message_dead_lettered(self.container, queue)
             publish(
                 {"payload": payload, "reason": reason, "origin": origin,
                  "consumer": service, "dead_lettered_at": utcnow().isoformat()},
@@ -144,6 +148,7 @@ def publish_dead_letter(extension, message, payload, reason, kind):
         queue_consumer.requeue_message(message)
         return
     log.warning("dead-lettered a message from %s in %s: %s", origin, service, reason)
+    metrics.message_dead_lettered(extension.container, metrics.queue_of(extension, message) or kind)
     queue_consumer.ack_message(message)
 
 
@@ -158,6 +163,21 @@ class BrokerSafeQueueConsumer(QueueConsumer):
     1,000 tickets in flight). The broker requeues an unacknowledged message of
     a closed channel by itself, so there is nothing left to do.
     """
+
+    broker_connected = None  # for readiness: None until the first connection
+
+    def handle_message(self, provider, body, message):
+        metrics.message_consumed(self.container, provider.queue.name,
+                                 message.delivery_info.get("redelivered"))
+        super().handle_message(provider, body, message)
+
+    def on_consume_ready(self, connection, channel, consumers, **kwargs):
+        self.broker_connected = True
+        super().on_consume_ready(connection, channel, consumers, **kwargs)
+
+    def on_connection_error(self, exc, interval):
+        self.broker_connected = False
+        super().on_connection_error(exc, interval)
 
     def ack_message(self, message):
         try:

@@ -27,6 +27,7 @@ from shared.city import load_city
 from shared.jsonable import jsonable
 from shared.messaging import DeadLetters, RpcProxy, consumes, event_handler, rpc
 from shared.mongo import Store
+from shared import ops
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every
 
@@ -79,8 +80,9 @@ def local_day_range(date_from, date_to, zone, today):
             {"from": days["from"].isoformat(), "to": days["to"].isoformat()})
 
 
-class FollowupService(followup_http.FollowupHttp):
+class FollowupService(ops.Operable, followup_http.FollowupHttp):
     name = "followup"
+    operations = ops.Operations(calendar=True)  # it computes deadlines
 
     cases = Store(CaseRepository)
     rules = Rules()

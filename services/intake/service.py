@@ -30,6 +30,7 @@ from shared.config import city_zone
 from shared.jsonable import jsonable
 from shared.messaging import DeadLetters, rpc
 from shared.mongo import Store
+from shared import ops
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every
 
@@ -50,7 +51,7 @@ def idempotency_key(request, namespace):
 
 # The mixins are imported as modules: ``nameko run`` would take any class
 # with entrypoints found in this module's namespace for a service.
-class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.InboundChannel,
+class IntakeService(ops.Operable, status_view.StatusView, open311_api.Open311Api, inbound.InboundChannel,
                     keys_knowledge.KeysAndKnowledge):
     name = "intake"
 
@@ -232,10 +233,6 @@ class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.Inbo
         if ticket is None:
             return json_response(404, {"errors": {"number": [f"no ticket {number}"]}})
         return json_response(200, ticket)
-
-    @http("GET", "/health")
-    def http_health(self, request):
-        return json_response(200, {"service": "intake", "status": "ok"})
 
     # -- the outbox ----------------------------------------------------------
 

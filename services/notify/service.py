@@ -24,6 +24,7 @@ from shared import events
 from shared.jsonable import jsonable
 from shared.messaging import DeadLetters, RpcProxy, consumes, event_handler, rpc
 from shared.mongo import Store
+from shared import ops
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every
 
@@ -36,8 +37,9 @@ PENDING_GRACE = dt.timedelta(seconds=30)
 RESCHEDULING = ("opened", "reopened", "extension_decided")
 
 
-class NotifyService:
+class NotifyService(ops.Operable):
     name = "notify"
+    operations = ops.Operations(calendar=True)  # it computes the ladder's working days
 
     watches = Store(NotifyRepository)
     rules = Rules()
@@ -138,14 +140,18 @@ class NotifyService:
         report = work.supervise(self.watches, rules.ladder, rules.notices, self.clock.now(),
                                 rules.instance, rules.lease_seconds, rules.tick_batch)
         self.watches.publish_steps(report.touched, self.dispatch)
+        for level, count in report.levels.items():
+            self.operations.metrics.escalations.labels(level).inc(count)
         return {"due": report.due, "claimed": report.claimed, "steps": report.steps,
                 "queued": report.queued}
 
     @every("NOTIFY_DELIVERY_INTERVAL", default=2)
     def deliver(self):
         rules = self.rules
+        attempts = self.operations.metrics.notification_attempts
         return work.deliver(self.watches, rules.channels, rules.policy, self.clock.now(),
-                            rules.zone, self._citizen_contact, rules.lease_seconds, rules.batch)
+                            rules.zone, self._citizen_contact, rules.lease_seconds, rules.batch,
+                            observe=lambda channel, status: attempts.labels(channel, status).inc())
 
     def _citizen_contact(self, number):
         """Ask intake for the citizen's contact; intake down is a retry, not a crash."""

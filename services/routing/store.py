@@ -48,6 +48,13 @@ class DecisionRepository:
         self.chunks.create_index([("model_version", 1), ("n", 1)], unique=True)
         self.outbox.ensure_indexes()
 
+    def ops_gauges(self):
+        """The dispatchers' queue, for /metrics (``shared.ops``)."""
+        from shared.metrics import Sample
+
+        return [Sample("hotline_dispatch_queue", {},
+                       self.decisions.count_documents({"status": "awaiting_dispatch"}))]
+
     # -- decisions -------------------------------------------------------------
 
     def add(self, decision, outbox):
