@@ -24,11 +24,19 @@ the familiar text line. Both go through ``ContextFilter``, which
 import logging
 import re
 
-from eventlet import corolocal
+from greenlet import getcurrent
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
-_context = corolocal.local()
 _process = {"service": None}
+_FIELDS = "_hotline_log_fields"  # kept on the worker's own green thread
+
+
+def _fields():
+    return getattr(getcurrent(), _FIELDS, None) or {}
+
+
+def _set_fields(fields):
+    setattr(getcurrent(), _FIELDS, fields)
 
 TICKET_NUMBER = re.compile(r"(?<![A-Za-z0-9])[A-Z]{1,10}-\d{8}-\d{5,}(?![0-9])")
 _EDGE_L, _EDGE_R = r"(?<![A-Za-z0-9_.\-])", r"(?![A-Za-z0-9_\-])"
@@ -76,32 +84,30 @@ def _ticket_and_event(args, kwargs):
 def enter(worker_ctx):
     """Bind what the worker is about, for every line it logs."""
     ticket, event_id = _ticket_and_event(worker_ctx.args or (), worker_ctx.kwargs or {})
-    _context.fields = {
+    _set_fields({
         "service": worker_ctx.service_name,
         "entrypoint": worker_ctx.entrypoint.method_name,
         "call_id": worker_ctx.call_id,
         "call_chain": list(worker_ctx.call_id_stack),
         "ticket": ticket,
         "event_id": event_id,
-    }
+    })
 
 
 def bind(**fields):
     """Add to the current worker's fields (e.g. ``bind(ticket=number)`` once a ticket is numbered)."""
-    current = dict(getattr(_context, "fields", None) or {})
-    current.update(fields)
-    _context.fields = current
+    _set_fields(dict(_fields(), **fields))
 
 
 def leave():
-    _context.fields = None
+    _set_fields(None)
 
 
 class ContextFilter(logging.Filter):
     """Adds the worker's fields to each record and masks personal data in its message."""
 
     def filter(self, record):
-        fields = getattr(_context, "fields", None) or {}
+        fields = _fields()
         try:
             message = record.getMessage()
         except Exception:  # a bad format string: keep what was given

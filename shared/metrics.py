@@ -122,6 +122,7 @@ class ServiceMetrics:
 
         self.consumed = counter("hotline_messages_consumed", "Messages delivered to this service, per queue",
                                 ["queue"])
+        self.consumed_by_queue = {}
         self.redelivered = counter("hotline_messages_redelivered",
                                    "Messages delivered again (after a requeue or a lost connection), per queue",
                                    ["queue"])
@@ -185,7 +186,10 @@ def message_consumed(container, queue, redelivered):
 
     def record():
         metrics = for_container(container)
-        metrics.consumed.labels(queue).inc()
+        counter = metrics.consumed_by_queue.get(queue)
+        if counter is None:
+            counter = metrics.consumed_by_queue[queue] = metrics.consumed.labels(queue)
+        counter.inc()
         if redelivered:
             metrics.redelivered.labels(queue).inc()
     _safely(record)

@@ -74,6 +74,7 @@ class Operations(DependencyProvider):
         self.calendar = calendar
         self.extra_checks = extra_checks  # name -> callable(container) -> (ok, detail)
         self.started = {}
+        self.meters = {}
 
     def setup(self):
         config = self.container.config
@@ -125,11 +126,17 @@ class Operations(DependencyProvider):
         started = self.started.pop(worker_ctx, None)
         try:
             entrypoint = worker_ctx.entrypoint
-            kind = entrypoint_kind(entrypoint)
-            name = entrypoint.method_name
+            meters = self.meters.get(entrypoint)
+            if meters is None:  # the labelled children of this entrypoint, looked up once
+                kind = entrypoint_kind(entrypoint)
+                name = entrypoint.method_name
+                meters = self.meters[entrypoint] = (
+                    kind, self.metrics.latency.labels(name, kind),
+                    self.metrics.calls.labels(name, kind, "ok"), self.metrics.calls.labels(name, kind, "error"))
+            kind, latency, ok, error = meters
             if started is not None:
-                self.metrics.latency.labels(name, kind).observe(time.monotonic() - started)
-            self.metrics.calls.labels(name, kind, "ok" if exc_info is None else "error").inc()
+                latency.observe(time.monotonic() - started)
+            (ok if exc_info is None else error).inc()
             if kind == "http":
                 status = http_status(result, exc_info, entrypoint.expected_exceptions)
                 self.metrics.http.labels(entrypoint.method, entrypoint.url, str(status)).inc()
