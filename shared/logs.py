@@ -162,3 +162,25 @@ class JsonFormatter(_JsonFormatter):
 
     def formatStack(self, stack_info):
         return scrub(super().formatStack(stack_info))
+
+
+def route_uncaught_to_logging():
+    """Exceptions nobody caught go through logging too (so JSON stays JSON, masked).
+
+    Python prints an uncaught exception, and eventlet's hub one a green
+    thread raised, straight to stderr as text; with ``LOG_FORMAT=json`` that
+    would break the one-object-per-line stream.
+    """
+    import sys
+
+    from eventlet.hubs import hub
+
+    logger = logging.getLogger("uncaught")
+
+    def log_exception(*exc_info):
+        logger.error("uncaught %s", exc_info[0].__name__, exc_info=exc_info)
+
+    sys.excepthook = log_exception
+    hub.BaseHub.squelch_exception = lambda self, fileno, exc_info: log_exception(*exc_info)
+    hub.BaseHub.squelch_generic_exception = lambda self, exc_info: log_exception(*exc_info)
+    hub.BaseHub.squelch_timer_exception = lambda self, timer, exc_info: log_exception(*exc_info)
