@@ -26,7 +26,6 @@ eventlet.monkey_patch()
 
 import argparse  # noqa: E402
 import collections  # noqa: E402
-import contextlib  # noqa: E402
 import copy  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
@@ -34,49 +33,15 @@ import threading  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 
-from eventlet import corolocal  # noqa: E402
 from kombu import Connection, Exchange, Queue  # noqa: E402
 from nameko.containers import ServiceContainer  # noqa: E402
 from nameko.testing.utils import find_free_port, get_extension  # noqa: E402
 
 from bench.chaos import InProcessStack, Submitter, service_class, ticket_body  # noqa: E402
-from hotline.local import SERVICES  # noqa: E402
+from bench.interleave import interleaving_store  # noqa: E402
 from shared.mongo import Store  # noqa: E402
 
 INSTANCES = 2
-YIELDING = ("find", "find_one", "find_one_and_update", "update_one", "update_many", "insert_one",
-            "insert_many", "count_documents", "aggregate", "delete_one", "delete_many")
-
-
-@contextlib.contextmanager
-def interleaving_store():
-    """Every in-memory store call yields to the other green threads first."""
-    from shared.memory_store import IndexedCollection
-
-    inside = corolocal.local()  # a call made by another store call must not yield: each stays atomic
-    saved = {}
-    for name in YIELDING:
-        original = getattr(IndexedCollection, name)
-        saved[name] = IndexedCollection.__dict__.get(name)
-
-        def yielding(self, *args, _original=original, **kwargs):
-            if getattr(inside, "depth", 0):
-                return _original(self, *args, **kwargs)
-            eventlet.sleep(0)
-            inside.depth = 1
-            try:
-                return _original(self, *args, **kwargs)
-            finally:
-                inside.depth = 0
-        setattr(IndexedCollection, name, yielding)
-    try:
-        yield
-    finally:
-        for name, method in saved.items():
-            if method is None:
-                delattr(IndexedCollection, name)
-            else:
-                setattr(IndexedCollection, name, method)
 
 
 class TwinStack(InProcessStack):

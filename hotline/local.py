@@ -91,6 +91,9 @@ def run_stack(services):
     print(f"hotline: starting {', '.join(services)} with config {config_path()}")
     print(f"hotline: broker {config['AMQP_URI'].split('@')[-1]}; store: {describe(config['MONGO_URI'])}")
     print(f"hotline: intake HTTP on {config.get('INTAKE_HTTP')} - Ctrl-C stops everything")
+    ports = ", ".join(f"{name} {config.get(f'{name.upper()}_HTTP')}" for name in services
+                      if config.get(f"{name.upper()}_HTTP"))
+    print(f"hotline: /health, /ready and /metrics on {ports}")
     processes = start_services(services, env=dict(os.environ))
     exit_code = 0
     try:
