@@ -30,6 +30,24 @@ SECRET_WORDS = re.compile(r"PASS|PASSWORD|SECRET|TOKEN")
 PINNED_TAG = re.compile(r"^[\w./-]+:v?\d+\.\d+\.\d+[\w.-]*$")
 
 
+class PlainLoader(yaml.SafeLoader):
+    """YAML as compose and Kubernetes read it: ``${VAR}`` is text (nameko's config
+    parser, once set up by any test, teaches SafeLoader to expand it)."""
+
+
+PlainLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "!env_var"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
+def load_yaml(text):
+    return yaml.load(text, Loader=PlainLoader)
+
+
+def load_all_yaml(text):
+    return [doc for doc in yaml.load_all(text, Loader=PlainLoader) if doc]
+
+
 def without_comments(path):
     return "\n".join(line for line in path.read_text().splitlines() if not line.lstrip().startswith("#"))
 
@@ -49,7 +67,7 @@ def http_port(service):
 
 @pytest.fixture(scope="module")
 def compose():
-    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    return load_yaml((ROOT / "docker-compose.yml").read_text())
 
 
 def long_running(compose):
@@ -135,7 +153,7 @@ def test_every_variable_the_compose_files_need_is_in_the_example_env(compose):
 
 
 def test_the_monitoring_compose_file_is_pinned_and_mounts_what_exists():
-    monitoring = yaml.safe_load((DEPLOY / "compose" / "monitoring.yml").read_text())
+    monitoring = load_yaml((DEPLOY / "compose" / "monitoring.yml").read_text())
     for name, service in monitoring["services"].items():
         assert PINNED_TAG.match(service["image"]), name
         assert service.get("healthcheck") and service["deploy"]["resources"]["limits"], name
@@ -234,7 +252,7 @@ def production():
     built = subprocess.run(["kubectl", "kustomize", str(DEPLOY / "kubernetes" / "overlays" / "production")],
                            capture_output=True, text=True, timeout=120)
     assert built.returncode == 0, built.stderr
-    return [doc for doc in yaml.safe_load_all(built.stdout) if doc]
+    return load_all_yaml(built.stdout)
 
 
 def of_kind(resources, kind):
@@ -334,7 +352,7 @@ def metric_names(expr):
 
 
 def alert_rules():
-    return yaml.safe_load((DEPLOY / "monitoring" / "alerts.yml").read_text())
+    return load_yaml((DEPLOY / "monitoring" / "alerts.yml").read_text())
 
 
 def test_every_alert_parses_names_known_metrics_and_says_what_is_wrong():
@@ -351,7 +369,7 @@ def test_every_alert_parses_names_known_metrics_and_says_what_is_wrong():
 
 
 def test_the_kubernetes_rules_and_dashboard_are_the_same_as_the_monitoring_files():
-    monitoring = list(yaml.safe_load_all((DEPLOY / "kubernetes" / "base" / "monitoring.yaml").read_text()))
+    monitoring = load_all_yaml((DEPLOY / "kubernetes" / "base" / "monitoring.yaml").read_text())
     rule = next(doc for doc in monitoring if doc["kind"] == "PrometheusRule")
     assert rule["spec"] == alert_rules(), \
         "deploy/kubernetes/base/monitoring.yaml's PrometheusRule differs from deploy/monitoring/alerts.yml"
