@@ -89,4 +89,4 @@ twice: install
 	$(PY) -m bench.twice --tickets 300
 # The compose file's rules, the image's, and deploy/kubernetes built and validated offline.
 deploy-check: install
-	$(VENV)/bin/pytest tests/unit/test_deploy.py -q
+	$(VENV)/bin/pytest tests/unit/test_compose.py tests/unit/test_kubernetes.py -q
