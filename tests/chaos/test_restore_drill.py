@@ -52,6 +52,7 @@ def test_a_restored_backup_serves_what_it_held(vhost_pipeline, tmp_path):
         restored_uri = f"memory://restored-{uuid.uuid4().hex[:8]}"
         restore_client(connect(restored_uri), manifest["folder"])
         second = InProcessStack(uri, store_uri=restored_uri)
+        second.config["READY_CALENDAR_DAYS"] = 0  # readiness of the store and indexes, whatever the date
         second.start_all()
         try:
             for name in ("intake", "routing", "followup", "notify", "insight"):
