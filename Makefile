@@ -14,10 +14,17 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet -e '.[test]'
 	touch $@
 
-# With Docker: RabbitMQ, MongoDB and the four services in containers.
+# With Docker: RabbitMQ, MongoDB and every service in containers, in production
+# mode (docs/operations.md). Needs .env: cp deploy/compose/env.example .env
 up:
+	@test -f .env || { echo "no .env: cp deploy/compose/env.example .env and set every secret"; exit 2; }
 	$(COMPOSE) up --build -d
 	@echo "intake HTTP API: http://127.0.0.1:8000  (try: make demo)"
+
+# Prometheus and Grafana (127.0.0.1:3000) beside the stack.
+.PHONY: up-monitoring
+up-monitoring:
+	$(COMPOSE) -f docker-compose.yml -f deploy/compose/monitoring.yml up -d
 
 down:
 	$(COMPOSE) down
@@ -77,3 +84,11 @@ bench-routing: install
 # `make run` is not running); charts land in insight-out/.
 demo-insight: install
 	$(HOTLINE) insight demo
+# Two of every service over one store: every number, step, notification and
+# model once (prints the accounting; tests/chaos/test_twice.py runs it smaller).
+.PHONY: twice deploy-check
+twice: install
+	$(PY) -m bench.twice --tickets 300
+# The compose file's rules, the image's, and deploy/kubernetes built and validated offline.
+deploy-check: install
+	$(VENV)/bin/pytest tests/unit/test_compose.py tests/unit/test_kubernetes.py -q

@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 import psutil
 from kombu import Connection, Exchange, Queue
 
-from hotline.local import SERVICES, start_services, stop_services, wait_ready
+from hotline.local import SERVICES, http_addresses, start_services, stop_services, wait_ready
 from shared.mongo import describe
 
 
@@ -73,9 +73,9 @@ def free_port():
 @contextlib.contextmanager
 def local_stack(amqp_uri, services=SERVICES, extra_env=None):
     """The services as separate processes; yields ``(processes, intake_url, env)``."""
-    port = free_port()
-    env = dict(os.environ, AMQP_URI=amqp_uri, INTAKE_HTTP=f"127.0.0.1:{port}",
-               FOLLOWUP_HTTP=f"127.0.0.1:{free_port()}", INSIGHT_HTTP=f"127.0.0.1:{free_port()}",
+    addresses = http_addresses(SERVICES, free_port)
+    port = int(addresses["INTAKE_HTTP"].rsplit(":", 1)[1])
+    env = dict(os.environ, **addresses, AMQP_URI=amqp_uri,
                LOG_LEVEL="WARNING",
                PYTHONUNBUFFERED="1")
     env.setdefault("MONGO_URI", "memory://")

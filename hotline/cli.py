@@ -1,7 +1,9 @@
 """``hotline``: run the stack, submit tickets and look them up.
 
 Talks to the services over RPC (RabbitMQ at ``AMQP_URI``) or to intake's
-HTTP API (``HOTLINE_URL``); it never opens a service's database.
+HTTP API (``HOTLINE_URL``); it never opens a service's database, except
+``hotline backup`` and ``hotline restore``, which run the database's own
+tools (see ``hotline.backup``).
 """
 import json
 import os
@@ -155,6 +157,9 @@ from hotline.cluster import cluster  # noqa: E402
 main.add_command(cluster)
 from hotline.calendar_cli import calendar  # noqa: E402
 main.add_command(calendar)
+from hotline.backup_cli import register as register_backup_commands  # noqa: E402
+
+register_backup_commands(main)
 
 
 if __name__ == "__main__":

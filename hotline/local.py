@@ -16,6 +16,15 @@ from shared.mongo import describe
 SERVICES = ("intake", "routing", "followup", "notify", "insight")
 
 
+def http_addresses(services, free_port, host="127.0.0.1"):
+    """``{"<SERVICE>_HTTP": "host:port"}`` for each service, ports from ``free_port()``.
+
+    Every service serves HTTP (at least /health, /ready and /metrics), so
+    stacks started side by side on one machine each need ports of their own.
+    """
+    return {f"{name.upper()}_HTTP": f"{host}:{free_port()}" for name in services}
+
+
 def service_command(service):
     return [sys.executable, "-m", "hotline.serve", f"services.{service}.service"]
 
@@ -91,6 +100,9 @@ def run_stack(services):
     except TopologyMismatch as exc:
         print(f"hotline: {exc}")
         return 1
+    ports = ", ".join(f"{name} {config.get(f'{name.upper()}_HTTP')}" for name in services
+                      if config.get(f"{name.upper()}_HTTP"))
+    print(f"hotline: /health, /ready and /metrics on {ports}")
     processes = start_services(services, env=dict(os.environ))
     exit_code = 0
     try:

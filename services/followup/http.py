@@ -10,7 +10,7 @@ A department sends its token as ``Authorization: Bearer TOKEN`` (created with
     POST /cases/<number>/extension       {"working_days", "reason", "actor"}
     POST /cases/<number>/reply           {"text", "attachments": [links], "actor"}
     GET  /scorecard?from=DATE&to=DATE[&format=csv]   (no token: the rates are public)
-    GET  /health
+    GET  /health, /ready, /metrics       (shared.ops)
 
 Errors: 400 with ``{"errors": {field: [...]}}``, 401 without a valid token,
 403 for another department's case, 404 for an unknown case, 409 when the case
@@ -75,10 +75,6 @@ def answer(call, status=200):
 
 class FollowupHttp:
     """HTTP entrypoints, mixed into ``FollowupService``; each calls its RPC twin."""
-
-    @http("GET", "/health")
-    def http_health(self, request):
-        return json_response(200, {"service": "followup", "status": "ok"})
 
     @http("GET", "/cases")
     def http_department_cases(self, request):

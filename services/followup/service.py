@@ -28,6 +28,7 @@ from shared.calendar import readiness
 from shared.jsonable import jsonable
 from shared.messaging import DeadLetters, EventDispatcher, RpcProxy, consumes, event_handler, rpc
 from shared.mongo import Store
+from shared import ops
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every
 
@@ -79,9 +80,10 @@ def local_day_range(date_from, date_to, zone, today):
             {"from": days["from"].isoformat(), "to": days["to"].isoformat()})
 
 
-class FollowupService(followup_http.FollowupHttp, shared_mirror.RoutingFollower,
+class FollowupService(ops.Operable, followup_http.FollowupHttp, shared_mirror.RoutingFollower,
                       shared_clock.ClockFollower):
     name = "followup"
+    operations = ops.Operations(calendar=True)  # it computes deadlines
 
     cases = Store(CaseRepository)
     directory = shared_mirror.Mirror()   # departments and calendar, from routing

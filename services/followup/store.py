@@ -37,6 +37,13 @@ class CaseRepository:
         self.tokens.create_index("department_code")
         self.outbox.ensure_indexes()
 
+    def ops_gauges(self):
+        """Cases by state, for /metrics (``shared.ops``)."""
+        from shared.metrics import Sample
+
+        return [Sample("hotline_cases", {"state": row["_id"] or "none"}, row["n"])
+                for row in self.cases.aggregate([{"$group": {"_id": "$state", "n": {"$sum": 1}}}])]
+
     # -- cases ----------------------------------------------------------------
 
     def open(self, case, outbox):

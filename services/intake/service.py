@@ -30,6 +30,7 @@ from shared.config import city_zone
 from shared.jsonable import jsonable
 from shared.messaging import DeadLetters, EventDispatcher, rpc
 from shared.mongo import Store
+from shared import ops
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every
 
@@ -63,7 +64,7 @@ def json_body(request):
         raise ValidationFailed({"_body": [f"not valid JSON: {exc}"]}) from None
 
 
-class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.InboundChannel,
+class IntakeService(ops.Operable, status_view.StatusView, open311_api.Open311Api, inbound.InboundChannel,
                     keys_knowledge.KeysAndKnowledge, shared_clock.ClockFollower):
     name = "intake"
 
@@ -246,10 +247,6 @@ class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.Inbo
         if ticket is None:
             return json_response(404, {"errors": {"number": [f"no ticket {number}"]}})
         return json_response(200, ticket)
-
-    @http("GET", "/health")
-    def http_health(self, request):
-        return json_response(200, {"service": "intake", "status": "ok"})
 
     # -- the outbox ----------------------------------------------------------
 

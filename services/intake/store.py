@@ -44,6 +44,13 @@ class TicketRepository:
             path = data_file({"file": self.knowledge_file}, "file", self.knowledge_file)
             self.put_knowledge(knowledge.load_file(path))
 
+    def ops_gauges(self):
+        """Tickets by status, for /metrics (``shared.ops``)."""
+        from shared.metrics import Sample
+
+        return [Sample("hotline_tickets", {"status": row["_id"] or "none"}, row["n"])
+                for row in self.tickets.aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}])]
+
     # -- tickets -------------------------------------------------------------
 
     def next_sequence(self, key):

@@ -27,6 +27,7 @@ from shared.deadlines import UNCOVERED
 from shared.jsonable import jsonable
 from shared.messaging import DeadLetters, EventDispatcher, RpcProxy, consumes, event_handler, rpc
 from shared.mongo import Store
+from shared import ops
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every
 
@@ -49,8 +50,9 @@ def parse_time(value, name):
     return moment.astimezone(dt.timezone.utc)
 
 
-class NotifyService(shared_mirror.RoutingFollower):
+class NotifyService(ops.Operable, shared_mirror.RoutingFollower):
     name = "notify"
+    operations = ops.Operations(calendar=True)  # it computes the ladder's working days
 
     watches = Store(NotifyRepository)
     directory = shared_mirror.Mirror()   # departments and calendar, from routing
@@ -165,14 +167,18 @@ class NotifyService(shared_mirror.RoutingFollower):
         report = work.supervise(self.watches, rules.ladder, rules.notices, self.clock.now(),
                                 rules.instance, rules.lease_seconds, rules.tick_batch)
         self.watches.publish_steps(report.touched, self.dispatch)
+        for level, count in report.levels.items():
+            self.operations.metrics.escalations.labels(level).inc(count)
         return {"due": report.due, "claimed": report.claimed, "steps": report.steps,
                 "queued": report.queued}
 
     @every("NOTIFY_DELIVERY_INTERVAL", default=2)
     def deliver(self):
         rules = self.rules
+        attempts = self.operations.metrics.notification_attempts
         return work.deliver(self.watches, rules.channels, rules.policy, self.clock.now(),
-                            rules.zone, self._citizen_contact, rules.lease_seconds, rules.batch)
+                            rules.zone, self._citizen_contact, rules.lease_seconds, rules.batch,
+                            observe=lambda channel, status: attempts.labels(channel, status).inc())
 
     def _citizen_contact(self, number):
         """Ask intake for the citizen's contact; intake down is a retry, not a crash."""

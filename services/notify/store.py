@@ -222,6 +222,23 @@ class NotifyRepository:
             query["status"] = "failed"
         return list(self.notifications.find(query, LISTED_FIELDS).sort("_id", 1).limit(limit))
 
+    # -- what operations watch (shared.ops) --------------------------------------------
+
+    def ops_gauges(self):
+        from shared.events import utcnow
+        from shared.metrics import Sample
+
+        now = utcnow() + dt.timedelta(seconds=ClockStore(self.settings).read()[0])
+        overdue = self.watches.count_documents(
+            {"state": WATCHING, "deadline": {"$lt": now}, "replied": {"$ne": True}})
+        samples = [Sample("hotline_cases_overdue", {}, overdue)]
+        for row in self.notifications.aggregate(
+                [{"$group": {"_id": {"channel": "$channel", "status": "$status"}, "n": {"$sum": 1}}}]):
+            key = row["_id"] or {}
+            samples.append(Sample("hotline_notifications", {"channel": key.get("channel") or "none",
+                                                            "status": key.get("status") or "none"}, row["n"]))
+        return samples
+
     # -- the demo clock (notify owns it; see shared.clock) ------------------------------
 
     def move_clock(self, new_offset, by, now, tries=10):

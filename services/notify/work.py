@@ -33,6 +33,7 @@ class TickReport:
     steps: int = 0
     queued: int = 0
     touched: list = field(default_factory=list)  # watch ids with events to publish
+    levels: dict = field(default_factory=dict)   # steps taken by name (yellow_card, ...)
 
 
 def escalated_event(watch, step, now):
@@ -64,6 +65,7 @@ def supervise(repo, ladder, notices, now, owner, lease_seconds=60, batch=1000):
         queue += outgoing
         for step, _ in steps:
             log.info("%s: %s (%s)", watch["number"], step.name, step.reason)
+            report.levels[step.name] = report.levels.get(step.name, 0) + 1
         report.steps += len(steps)
         if steps:
             report.touched.append(watch["_id"])
@@ -72,11 +74,12 @@ def supervise(repo, ladder, notices, now, owner, lease_seconds=60, batch=1000):
 
 
 def deliver(repo, channels, policy, now, zone, citizen_contact, lease_seconds=60, batch=200,
-            concurrency=DELIVERY_CONCURRENCY):
+            concurrency=DELIVERY_CONCURRENCY, observe=None):
     """Try every notification whose time has come; returns ``{status: count}``.
 
     Up to ``concurrency`` at once, so a slow channel or a slow contact lookup
-    (intake not answering) holds only its own notifications.
+    (intake not answering) holds only its own notifications. ``observe(channel,
+    status)``, if given, hears of every attempt.
     """
     counts = {}
 
@@ -89,6 +92,8 @@ def deliver(repo, channels, policy, now, zone, citizen_contact, lease_seconds=60
                                              citizen_contact)
         repo.record_attempt(notification_id, status, when, note, sent, now)
         counts[status] = counts.get(status, 0) + 1
+        if observe is not None and status != "waiting":
+            observe(sent["channel"], status)
         if status in ("retrying", "failed"):
             log.warning("%s to %s via %s %s: %s", notification["key"], sent.get("recipient"),
                         sent["channel"], status, note)

@@ -25,6 +25,7 @@ from shared import events
 from shared.jsonable import jsonable
 from shared.messaging import DeadLetters, EventDispatcher, consumes, event_handler, rpc
 from shared.mongo import Store
+from shared import ops
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every
 
@@ -43,9 +44,10 @@ def attempt_of(outcome):
                                                "directory_version", "model_version")}
 
 
-class RoutingService(directory_rpc.DirectoryRpc, calendar_rpc.CalendarRpc,
+class RoutingService(ops.Operable, directory_rpc.DirectoryRpc, calendar_rpc.CalendarRpc,
                      shared_clock.ClockFollower):
     name = "routing"
+    operations = ops.Operations(calendar=True)  # it computes deadlines
 
     decisions = Store(DecisionRepository)
     knowledge = KnowledgeProvider()

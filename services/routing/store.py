@@ -62,6 +62,13 @@ class DecisionRepository(CalendarYears):
         self.change_outbox.ensure_indexes()
         self.calendar_outbox.ensure_indexes()
 
+    def ops_gauges(self):
+        """The dispatchers' queue, for /metrics (``shared.ops``)."""
+        from shared.metrics import Sample
+
+        return [Sample("hotline_dispatch_queue", {},
+                       self.decisions.count_documents({"status": "awaiting_dispatch"}))]
+
     # -- decisions -------------------------------------------------------------
 
     def add(self, decision, outbox):
