@@ -33,6 +33,7 @@ raises, and stays in the outbox (``shared.outbox``) instead of vanishing.
 import base64
 import functools
 import logging
+import time
 import traceback
 
 import eventlet
@@ -205,6 +206,13 @@ def publish_dead_letter(extension, message, payload, reason, kind):
     queue_consumer.ack_message(message)
 
 
+CONSUMER_CHECK_SECONDS = 20
+
+
+class ConsumersLost(AmqpConnectionError):
+    """The broker stopped delivering to this consumer: reconnect (kombu does, on this error)."""
+
+
 class BrokerSafeQueueConsumer(QueueConsumer):
     """nameko's queue consumer, but an ack or requeue that meets a dead connection
     does not kill the service.
@@ -218,6 +226,38 @@ class BrokerSafeQueueConsumer(QueueConsumer):
     """
 
     broker_connected = None  # for readiness: None until the first connection
+    consumer_check_seconds = CONSUMER_CHECK_SECONDS
+    _last_check = 0.0
+
+    def on_iteration(self):
+        super().on_iteration()
+        now = time.monotonic()
+        if self._consumers and now - self._last_check >= self.consumer_check_seconds:
+            self._last_check = now
+            self.check_consumers()
+
+    def check_consumers(self):
+        """Ask the broker, on the consuming channel itself, about every queue consumed.
+
+        Seen on a cluster with a node stopped mid-flight: a consumer's channel
+        gone at the broker while the client, its connection alive and its
+        heartbeats answered, went on waiting for deliveries that never came.
+        A channel the broker no longer has fails this declaration; a queue with
+        nobody consuming it answers ``consumer_count`` 0. Either way the
+        connection is dropped and kombu reconnects and consumes again.
+        """
+        for provider, consumer in list(self._consumers.items()):
+            name = provider.queue.name
+            try:
+                declared = consumer.channel.queue_declare(name, passive=True)
+            except Exception as exc:
+                log.warning("%s: the channel consuming %s does not answer (%r); reconnecting",
+                            self.container.service_name, name, exc)
+                raise ConsumersLost(name) from exc
+            if declared.consumer_count == 0:
+                log.warning("%s: the broker has no consumer on %s; reconnecting",
+                            self.container.service_name, name)
+                raise ConsumersLost(name)
 
     def handle_message(self, provider, body, message):
         metrics.message_consumed(self.container, provider.queue.name,
