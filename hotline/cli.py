@@ -19,10 +19,13 @@ def rpc_config():
     return {"AMQP_URI": config["AMQP_URI"], "serializer": "json"}
 
 
-def rpc_call(service, method, *args, timeout=10):
+def rpc_call(service, method, *args, timeout=10, by=None):
+    """An RPC as the CLI's signed identity (see ``hotline.people``), named ``by``."""
     from nameko.standalone.rpc import ClusterRpcProxy
 
-    with ClusterRpcProxy(rpc_config(), timeout=timeout) as cluster:
+    from hotline.people import cli_context
+
+    with ClusterRpcProxy(rpc_config(), timeout=timeout, context_data=cli_context(by)) as cluster:
         return getattr(getattr(cluster, service), method)(*args)
 
 
@@ -146,6 +149,8 @@ main.add_command(notifications)
 main.add_command(clock)
 from hotline.insight_cli import insight  # noqa: E402
 main.add_command(insight)
+from hotline.users_cli import users  # noqa: E402
+main.add_command(users)
 
 
 if __name__ == "__main__":

@@ -88,6 +88,9 @@ class TicketAssigned(Envelope):
     refused_departments = fields.List(fields.String(), load_default=list)
     confidence = fields.Float(allow_none=True, load_default=None)
     model_version = fields.Integer(load_default=0)
+    # A dispatcher moved the ticket away from the department that holds it
+    # (改派, not a refusal): followup moves the open case.
+    redispatched = fields.Boolean(load_default=False)
 
 
 class TicketAwaitingDispatch(Envelope):
@@ -194,6 +197,8 @@ class ReplySubmitted(Envelope):
     department_code = fields.String(required=True)
     text = fields.String(load_default="")
     attachments = fields.List(fields.String(), load_default=list)
+    # Files uploaded to the case: {id, filename, size, content_type}; fetched from followup.
+    files = fields.List(fields.Dict(), load_default=list)
     replied_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
     on_time = fields.Boolean(load_default=True)
 

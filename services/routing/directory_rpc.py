@@ -102,6 +102,9 @@ class DirectoryRpc:
         return self._change("retire", dict(dept.to_dict(), retired=True), by, reason)
 
     def _change(self, action, department, by, reason):
+        person = self.caller.person
+        if person is not None or self.caller.presented:  # a person: an administrator, named as signed
+            by = self.caller.require("admin").name
         if not (by or "").strip():
             raise DirectoryInvalid({"by": ["say who makes the change"]})
         version = self.decisions.change_department(action, department, by.strip(), (reason or "").strip())

@@ -61,6 +61,7 @@ def running_stack(vhost_pipeline, log_dir, **extra_env):
                    INTAKE_HTTP=f"127.0.0.1:{port}",
                    FOLLOWUP_HTTP=f"127.0.0.1:{find_free_port()}",
                    INSIGHT_HTTP=f"127.0.0.1:{find_free_port()}",
+                   CONSOLE_HTTP=f"127.0.0.1:{find_free_port()}",
                    OUTBOX_INTERVAL="1", PYTHONUNBUFFERED="1")
         if uses_real_mongo():
             env.update(MONGO_URI=_backends["mongo"], MONGO_DB_PREFIX=f"stack_{uuid.uuid4().hex[:8]}_")
