@@ -113,6 +113,9 @@ class PeopleRepository:
     def touch_session(self, token, now):
         self.sessions.update_one({"token_hash": digest(token)}, {"$set": {"last_seen": now}})
 
+    def set_search(self, token, criteria):
+        self.sessions.update_one({"token_hash": digest(token)}, {"$set": {"search": criteria}})
+
     def set_flash(self, token, message):
         self.sessions.update_one({"token_hash": digest(token)}, {"$set": {"flash": message}})
 

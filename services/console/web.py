@@ -23,6 +23,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from nameko.exceptions import RemoteError
 from nameko.extensions import DependencyProvider
 from nameko.web.handlers import http
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from services.console import i18n
@@ -56,6 +57,7 @@ REFUSED = {  # a service's refusal -> (status, title msgid)
     "InvalidRequest": (400, "Please check the form"), "ValidationFailed": (400, "Please check the form"),
     "RoutingError": (400, "Please check the form"), "DirectoryInvalid": (400, "Please check the form"),
     "UserInvalid": (400, "Please check the form"), "AttachmentRefused": (400, "Please check the form"),
+    "BadQuery": (400, "Please check the form"),
     "TransitionRefused": (409, "Not done: the case is not in that state"),
     "CaseChanged": (409, "Not done: someone changed the case meanwhile"),
 }
@@ -175,11 +177,12 @@ class View:
     def call(self, service, method, *args, **kwargs):
         return self.gather((service, method, args, kwargs))[0]
 
-    def gather(self, *calls):
+    def gather(self, *calls, tolerant=False):
         """Make the RPC calls in parallel; their results, in order.
 
         Each is ``(service, method, args[, kwargs])``. A refusal becomes
         ``Refused``; a service that does not answer in ``RPC_TIMEOUT``, ``ServiceAway``.
+        ``tolerant``: a call that fails gives ``None`` instead (a panel that can wait).
         """
         pending = []
         for call in calls:
@@ -193,8 +196,15 @@ class View:
                 with eventlet.Timeout(RPC_TIMEOUT):
                     results.append(reply.result())
             except eventlet.Timeout:
+                if tolerant:
+                    results.append(None)
+                    continue
                 raise ServiceAway(service) from None
             except RemoteError as exc:
+                if tolerant:
+                    log.info("%s answered %s; its panel is left out", service, exc.exc_type)
+                    results.append(None)
+                    continue
                 refused = refusal_of(exc)
                 if refused is None:
                     raise
@@ -302,7 +312,8 @@ def error_page(view, status, title, detail=""):
     return view.render("error.html", status=status, title=view._(title), detail=detail)
 
 
-def serve(service, request, handler, params, roles, public, state_changing):
+def serve(service, request, handler, params, roles, public, state_changing, max_bytes):
+    request.max_content_length = max_bytes
     view = View(service, request)
     try:
         view.load_session()
@@ -327,6 +338,9 @@ def serve(service, request, handler, params, roles, public, state_changing):
         return handler(service, view, **params)
     except Refused as exc:
         return error_page(view, exc.status, exc.title, exc.detail)
+    except RequestEntityTooLarge:
+        return error_page(view, 413, "Too large", view._("At most %(mb)s MB in one go.",
+                                                          mb=max_bytes // (1024 * 1024) or 1))
     except ServiceAway as exc:
         log.warning("%s did not answer in %ss for %s", exc.service, RPC_TIMEOUT, request.path)
         return error_page(view, 503, "A service is not answering",
@@ -336,13 +350,14 @@ def serve(service, request, handler, params, roles, public, state_changing):
         return error_page(view, 500, "Something went wrong", view._("It has been logged."))
 
 
-def page(url, method="GET", roles=None, public=False):
-    """A workbench page (``roles``: any of them may open it)."""
+def page(url, method="GET", roles=None, public=False, max_bytes=256 * 1024):
+    """A workbench page (``roles``: any of them may open it; ``max_bytes``: the
+    largest request body it takes)."""
     state_changing = method not in ("GET", "HEAD")
 
     def decorate(fn):
         @functools.wraps(fn)
         def entry(self, request, **params):
-            return serve(self, request, fn, params, roles, public, state_changing)
+            return serve(self, request, fn, params, roles, public, state_changing, max_bytes)
         return http(method, url)(entry)
     return decorate
