@@ -18,12 +18,14 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.stack.conftest import running_stack
 
 from tests.browser.bridge import CHROMIUM, Bridge
 SHOTS = Path(os.environ.get("HOTLINE_SCREENSHOTS") or Path(__file__).resolve().parents[2] / "test-artifacts" / "screens")
 NUMBER = re.compile(r"[A-Z]{2}-\d{8}-\d{5}")
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 _shots_taken = []
 
 
@@ -92,6 +94,33 @@ class Workbench:
             self.passwords[login] = chosen
         return page
 
+    def user(self, login, *roles, department=None, name=None):
+        """A user made with the CLI, as an administrator on the server would."""
+        args = ["users", "create", login, *sum((["--role", r] for r in roles), [])]
+        if department:
+            args += ["--department", department]
+        if name:
+            args += ["--display-name", name]
+        self.passwords[login] = self.cli(*args).strip().splitlines()[-1]
+        return self.passwords[login]
+
+    def http(self, login=None):
+        """A plain HTTP client (``requests``), signed in as ``login`` if given; ``.csrf`` is its token."""
+        session = requests.Session()
+        form = session.get(f"{self.url}/signin", timeout=10)
+        session.csrf = CSRF.search(form.text).group(1)
+        if login:
+            answer = session.post(f"{self.url}/signin", timeout=10, data={
+                "csrf": session.csrf, "login": login, "password": self.passwords[login]})
+            if answer.url.endswith("/password"):
+                chosen = f"Shift-{len(self.passwords)}-Hotline-2026!"
+                answer = session.post(f"{self.url}/password", timeout=10, data={
+                    "csrf": CSRF.search(answer.text).group(1), "current": self.passwords[login],
+                    "new": chosen, "again": chosen})
+                self.passwords[login] = chosen
+            session.csrf = CSRF.search(answer.text).group(1)
+        return session
+
     def shot(self, page, name):
         path = SHOTS / f"{len(_shots_taken) + 1:02d}-{name}.png"
         page.screenshot(path=str(path), full_page=True)
@@ -126,7 +155,7 @@ def pytest_runtest_makereport(item, call):
                 pass
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def workbench(vhost_pipeline, tmp_path_factory, chromium):
     with running_stack(vhost_pipeline, tmp_path_factory.mktemp("workbench")) as stack:
         bench = Workbench(stack, chromium)
