@@ -75,3 +75,11 @@ bench-routing: install
 # `make run` is not running); charts land in insight-out/.
 demo-insight: install
 	$(HOTLINE) insight demo
+# The workbench's catalogues: extract the strings of services/console and merge
+# them into translations/<locale>/LC_MESSAGES/messages.po (then translate zh_CN).
+.PHONY: translations
+translations: install
+	$(VENV)/bin/pybabel extract -F services/console/babel.cfg -k N_ --no-location --sort-output \
+	    -o /tmp/hotline-console.pot .
+	$(VENV)/bin/pybabel update -i /tmp/hotline-console.pot -d services/console/translations \
+	    --no-fuzzy-matching --ignore-obsolete

@@ -4,32 +4,33 @@ from datetime import datetime, timezone
 from markupsafe import Markup
 
 from services.console.domain import ROLE_LABELS
+from services.console.i18n import N_
 
 # msgids for the names the services use (translated by the catalogues)
 STATES = {
-    "assigned": "to sign for", "signed_for": "signed for", "replied": "replied, in review",
-    "approved": "approved, callback due", "closed": "closed", "refused": "refused",
-    "received": "received", "awaiting_dispatch": "awaiting dispatch", "answered": "answered directly",
-    "linked": "linked to another", "reply_approved": "reply approved", "reply_rejected": "reply sent back",
-    "reopened": "reopened", "case_opened": "case opened", "deadline_watched": "deadline watched",
-    "callback": "callback", "escalated": "supervision", "unlinked": "unlinked",
-    "extension_requested": "extension asked", "extension_granted": "extension granted",
-    "extension_denied": "extension denied",
+    "assigned": N_("to sign for"), "signed_for": N_("signed for"), "replied": N_("replied, in review"),
+    "approved": N_("approved, callback due"), "closed": N_("closed"), "refused": N_("refused"),
+    "received": N_("received"), "awaiting_dispatch": N_("awaiting dispatch"), "answered": N_("answered directly"),
+    "linked": N_("linked to another"), "reply_approved": N_("reply approved"), "reply_rejected": N_("reply sent back"),
+    "reopened": N_("reopened"), "case_opened": N_("case opened"), "deadline_watched": N_("deadline watched"),
+    "callback": N_("callback"), "escalated": N_("supervision"), "unlinked": N_("unlinked"),
+    "extension_requested": N_("extension asked"), "extension_granted": N_("extension granted"),
+    "extension_denied": N_("extension denied"),
 }
 ACTIONS = {
-    "assigned": "dispatched", "signed_for": "signed for", "refused": "refused", "replied": "replied",
-    "approved": "approved", "rejected": "sent back", "callback": "called back", "closed": "closed",
-    "reopened": "reopened", "extension_requested": "extension asked",
-    "extension_granted": "extension granted", "extension_denied": "extension denied",
-    "redispatched": "re-dispatched",
+    "assigned": N_("dispatched"), "signed_for": N_("signed for"), "refused": N_("refused"), "replied": N_("replied"),
+    "approved": N_("approved"), "rejected": N_("sent back"), "callback": N_("called back"), "closed": N_("closed"),
+    "reopened": N_("reopened"), "extension_requested": N_("extension asked"),
+    "extension_granted": N_("extension granted"), "extension_denied": N_("extension denied"),
+    "redispatched": N_("re-dispatched"),
 }
 LEVELS = {
-    "sign_for_reminder": "sign-for reminder", "yellow_card": "yellow card", "red_card": "red card",
-    "rejections": "too many sendbacks",
+    "sign_for_reminder": N_("sign-for reminder"), "yellow_card": N_("yellow card"), "red_card": N_("red card"),
+    "rejections": N_("too many sendbacks"),
 }
-URGENCIES = {"emergency": "emergency", "urgent": "urgent", "normal": "normal"}
-SATISFACTION = {"satisfied": "satisfied", "basically_satisfied": "basically satisfied",
-                "dissatisfied": "dissatisfied"}
+URGENCIES = {"emergency": N_("emergency"), "urgent": N_("urgent"), "normal": N_("normal")}
+SATISFACTION = {"satisfied": N_("satisfied"), "basically_satisfied": N_("basically satisfied"),
+                "dissatisfied": N_("dissatisfied")}
 
 
 def as_datetime(value):

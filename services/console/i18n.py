@@ -20,6 +20,11 @@ DEFAULT = "zh_CN"
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 
 
+def N_(message):
+    """Mark a message for the catalogues; it is translated where it is shown."""
+    return message
+
+
 def load(locale):
     """``gettext.GNUTranslations`` for ``locale`` from its ``.po`` file."""
     path = HERE / "translations" / locale / "LC_MESSAGES" / "messages.po"

@@ -6,6 +6,7 @@ A mixin of ``ConsoleService``. A generated password or a new key or token is
 shown once, on the page that made it, and never stored in clear.
 """
 from services.console import domain
+from services.console.i18n import N_
 from services.console.web import Refused, page
 from shared.identity import ROLES
 
@@ -43,18 +44,18 @@ class AdminPages:
         try:
             made = self.new_password(view.person.user_id, login)
         except domain.UserInvalid as exc:
-            raise Refused(404, "Not found", exc.errors["login"][0]) from None
+            raise Refused(404, N_("Not found"), exc.errors["login"][0]) from None
         return self._users_page(view, made=dict(made, reset=True))
 
     @page("/admin/users/<string:login>/state", method="POST", roles=("admin",))
     def admin_user_state(self, view, login):
         if login == view.person.user_id:
-            raise Refused(400, "Please check the form", view._("You cannot disable yourself."))
+            raise Refused(400, N_("Please check the form"), view._("You cannot disable yourself."))
         disabled = view.form.get("disabled") == "1"
         try:
             self.set_disabled(view.person.user_id, login, disabled)
         except domain.UserInvalid as exc:
-            raise Refused(404, "Not found", exc.errors["login"][0]) from None
+            raise Refused(404, N_("Not found"), exc.errors["login"][0]) from None
         return view.redirect("/admin/users", flash=view._("%(u)s disabled.", u=login) if disabled
                              else view._("%(u)s enabled.", u=login))
 
@@ -72,7 +73,7 @@ class AdminPages:
         changes = {k: v for k, v in changes.items() if v}
         reason = (view.form.get("reason") or "").strip()
         if not changes or not reason:
-            raise Refused(400, "Please check the form", view._("Change something and say why."))
+            raise Refused(400, N_("Please check the form"), view._("Change something and say why."))
         view.call("routing", "update_department", code, changes, view.person.name, reason)
         return view.redirect("/admin/departments", flash=view._("%(c)s updated.", c=code))
 
@@ -102,7 +103,7 @@ class AdminPages:
         elif action == "revoke_token":
             view.call("followup", "revoke_department_tokens", name)
         else:
-            raise Refused(400, "Please check the form")
+            raise Refused(400, N_("Please check the form"))
         self.people.record_audit({"at": view.now, "actor": view.person.user_id, "action": action,
                                   "subject": name, "address": view.address})
         return self._keys_page(view, made)

@@ -10,6 +10,7 @@ import mimetypes
 from werkzeug.wrappers import Response
 
 from services.console import domain, i18n
+from services.console.i18n import N_
 from services.console.store import hash_password, password_matches
 from services.console.web import LANG_COOKIE, PRESESSION_COOKIE, SESSION_COOKIE, Refused, page
 from nameko.web.handlers import http
@@ -53,22 +54,22 @@ class AuthPages:
                                login=login)
 
         if self.people.failures_from(view.address, now - policy.address_window) >= policy.address_limit:
-            return refuse("throttled", "Too many failed sign-ins from this address; wait a few minutes.", 429)
+            return refuse("throttled", N_("Too many failed sign-ins from this address; wait a few minutes."), 429)
         user = self.people.user(login) if login else None
         if user and domain.locked(user, now):
-            return refuse("locked", "This account is locked for a while after repeated wrong "
-                                    "passwords; wait, or ask an administrator.", 423)
+            return refuse("locked", N_("This account is locked for a while after repeated wrong "
+                                       "passwords; wait, or ask an administrator."), 423)
         if not password_matches(user.get("password_hash") if user else None, password):
             if user is None:
-                return refuse("unknown_user", "Wrong login or password.")
+                return refuse("unknown_user", N_("Wrong login or password."))
             count, until = domain.after_failure(user, now, policy)
             self.people.record_failure(login, count, until)
             if until:
                 self.people.record_signin(dict(record, outcome="wrong_password", failed_count=count))
-                return refuse("locked", "Wrong password: the account is now locked for a while.", 423)
-            return refuse("wrong_password", "Wrong login or password.")
+                return refuse("locked", N_("Wrong password: the account is now locked for a while."), 423)
+            return refuse("wrong_password", N_("Wrong login or password."))
         if user.get("disabled"):
-            return refuse("disabled", "This account is disabled; ask an administrator.", 403)
+            return refuse("disabled", N_("This account is disabled; ask an administrator."), 403)
         self.people.record_failure(login, 0, None)
         token, _csrf = self.people.open_session(login, now, now + policy.absolute, view.address,
                                                 record["agent"])

@@ -10,6 +10,7 @@ what the citizen said. Which case a person may see is followup's decision
 """
 import base64
 
+from services.console.i18n import N_
 from services.console.web import Refused, page
 
 PAGE = 20
@@ -67,7 +68,7 @@ class CasePages:
         try:
             days = int(view.form.get("working_days") or 0)
         except ValueError:
-            raise Refused(400, "Please check the form", view._("Working days: a whole number.")) from None
+            raise Refused(400, N_("Please check the form"), view._("Working days: a whole number.")) from None
         return self._case_action(view, number, "request_extension", days, view.form.get("reason") or "", "",
                                  done=view._("Extension requested; the hotline decides."))
 
@@ -75,11 +76,11 @@ class CasePages:
     def department_reply(self, view, number):
         uploads = [f for f in view.request.files.getlist("files") if f and f.filename]
         if len(uploads) > MAX_UPLOAD_FILES:
-            raise Refused(400, "Please check the form", view._("At most %(n)s files with one reply.",
+            raise Refused(400, N_("Please check the form"), view._("At most %(n)s files with one reply.",
                                                                n=MAX_UPLOAD_FILES))
         text = view.form.get("text") or ""
         if not text.strip():
-            raise Refused(400, "Please check the form", view._("The reply needs a text."))
+            raise Refused(400, N_("Please check the form"), view._("The reply needs a text."))
         file_ids = []
         for upload in uploads:
             data = upload.read()
@@ -115,9 +116,9 @@ class CasePages:
         decision = view.form.get("decision")
         reason = (view.form.get("reason") or "").strip()
         if decision not in ("approve", "reject"):
-            raise Refused(400, "Please check the form", view._("Approve or send back."))
+            raise Refused(400, N_("Please check the form"), view._("Approve or send back."))
         if decision == "reject" and not reason:
-            raise Refused(400, "Please check the form", view._("Sending a reply back needs a reason."))
+            raise Refused(400, N_("Please check the form"), view._("Sending a reply back needs a reason."))
         view.call("followup", "review_reply", number, "", decision == "approve", reason)
         done = view._("%(n)s approved: the callback is due.", n=number) if decision == "approve" else \
             view._("%(n)s sent back to the department.", n=number)
@@ -128,7 +129,7 @@ class CasePages:
         grant = view.form.get("decision") == "grant"
         reason = (view.form.get("reason") or "").strip()
         if not grant and not reason:
-            raise Refused(400, "Please check the form", view._("Denying an extension needs a reason."))
+            raise Refused(400, N_("Please check the form"), view._("Denying an extension needs a reason."))
         view.call("followup", "decide_extension", number, "", grant, reason)
         return view.redirect("/review?tab=extensions", flash=view._("Extension granted.") if grant
                              else view._("Extension denied."))
@@ -145,11 +146,11 @@ class CasePages:
     def callback_record(self, view, number):
         reached = view.form.get("reached")
         if reached not in ("yes", "no"):
-            raise Refused(400, "Please check the form", view._("Say whether the citizen was reached."))
+            raise Refused(400, N_("Please check the form"), view._("Say whether the citizen was reached."))
         resolved = {"yes": True, "no": False}.get(view.form.get("resolved"))
         satisfaction = view.form.get("satisfaction") or None
         if reached == "yes" and (resolved is None or not satisfaction):
-            raise Refused(400, "Please check the form",
+            raise Refused(400, N_("Please check the form"),
                           view._("When the citizen was reached: resolved or not, and how satisfied."))
         case = view.call("followup", "record_callback", number, "", reached == "yes",
                          resolved if reached == "yes" else None,

@@ -5,6 +5,7 @@ suggestions and their reasons; arbitration shows the tickets refused too
 often (仲裁), with every refusal's reason. Assigning and re-dispatching are
 routing's RPC, recorded with the signed-in dispatcher and the reason given.
 """
+from services.console.i18n import N_
 from services.console.web import Refused, page
 
 PAGE = 20
@@ -29,7 +30,7 @@ class DispatchPages:
     def dispatch_assign(self, view, number):
         department, reason = ((view.form.get(k) or "").strip() for k in ("department", "reason"))
         if not department or not reason:
-            raise Refused(400, "Please check the form", view._("Choose a department and say why."))
+            raise Refused(400, N_("Please check the form"), view._("Choose a department and say why."))
         body = view.call("routing", "assign", number, department, "", reason)
         return view.redirect(view.form.get("back") or "/dispatch",
                              flash=view._("%(n)s dispatched to %(d)s.", n=number, d=body["department_name"]))
@@ -38,7 +39,7 @@ class DispatchPages:
     def dispatch_redispatch(self, view, number):
         department, reason = ((view.form.get(k) or "").strip() for k in ("department", "reason"))
         if not department or not reason:
-            raise Refused(400, "Please check the form", view._("Choose a department and say why."))
+            raise Refused(400, N_("Please check the form"), view._("Choose a department and say why."))
         body = view.call("routing", "redispatch", number, department, reason)
         return view.redirect(f"/tickets/{number}",
                              flash=view._("%(n)s re-dispatched to %(d)s.", n=number, d=body["department_name"]))

@@ -10,6 +10,7 @@ to). Personal data travels in POST bodies only, never in a URL (which logs keep)
 """
 import math
 
+from services.console.i18n import N_
 from services.console.web import Refused, page
 from services.console import timeline
 from shared.city import load_city
@@ -123,7 +124,7 @@ class OperatorPages:
         ticket, case = view.gather(("intake", "get_ticket", (number,)),
                                    ("followup", "get_case", (number,)))
         if ticket is None:
-            raise Refused(404, "Not found", view._("No ticket %(n)s.", n=number))
+            raise Refused(404, N_("Not found"), view._("No ticket %(n)s.", n=number))
         departments = view.optional("routing", "list_departments") if view.can("dispatcher") else None
         return view.render("ticket.html", ticket=ticket, case=case, departments=departments or [],
                            events=timeline.merged(ticket, case))

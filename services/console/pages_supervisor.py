@@ -10,6 +10,7 @@ import datetime as dt
 
 from services.console import charts, exports
 from services.console.filters import ACTIONS, STATES
+from services.console.i18n import N_
 from services.console.web import Refused, page
 
 PAGE = 25
@@ -45,10 +46,11 @@ class SupervisorPages:
         today = view.now.astimezone(view.web.zone).date()
         date_from = view.arg("from") or (today - dt.timedelta(days=29)).isoformat()
         date_to = view.arg("to") or today.isoformat()
-        overview, card, supervision, hotspots, staffing = view.gather(
+        overview, card, supervision, hotspots, staffing, departments = view.gather(
             ("followup", "overview", ()), ("followup", "scorecard", (date_from, date_to)),
             ("notify", "supervision_summary", ()), ("insight", "hotspots", ({},)),
-            ("insight", "staffing", ({},)), tolerant=True)
+            ("insight", "staffing", ({},)), ("routing", "list_departments", (True,)), tolerant=True)
+        names = {d["code"]: d["name"] for d in departments or []}
         state_labels = {s: view._(STATES[s]) for s in OPEN_STATES}
         by_department = charts.stacked(
             [(f"{d['name']}", d["states"], lambda s, code=d["code"]: f"/cases?department={code}&state={s}")
@@ -64,7 +66,7 @@ class SupervisorPages:
         plan = charts.heat((staffing or {}).get("hours", []), title=view._("Operators needed"))
         return view.render("supervisor.html", overview=overview, card=card, supervision=supervision or [],
                            hotspots=hotspots, staffing=staffing, by_department=by_department, late=late,
-                           hot=hot, plan=plan, date_from=date_from, date_to=date_to)
+                           hot=hot, plan=plan, date_from=date_from, date_to=date_to, names=names)
 
     # -- the cases behind a number -------------------------------------------------
 
@@ -91,7 +93,7 @@ class SupervisorPages:
     @page("/export/cases.<string:fmt>", roles=READERS)
     def export_cases(self, view, fmt):
         if fmt not in ("xlsx", "csv"):
-            raise Refused(404, "Not found")
+            raise Refused(404, N_("Not found"))
         filters, level = case_filters(view), view.arg("level")
         rows, offset = [], 0
         while offset < EXPORT_LIMIT:
@@ -105,7 +107,7 @@ class SupervisorPages:
     @page("/export/scorecard.<string:fmt>", roles=SUPERVISION)
     def export_scorecard(self, view, fmt):
         if fmt not in ("xlsx", "csv"):
-            raise Refused(404, "Not found")
+            raise Refused(404, N_("Not found"))
         card = view.call("followup", "scorecard", view.arg("from") or None, view.arg("to") or None)
         rows = [[line.get(k) for k in SCORE_COLUMNS] for line in card["departments"] + [card["city"]]]
         period = card["period"]
@@ -115,7 +117,7 @@ class SupervisorPages:
     @page("/export/ledger/<string:number>.<string:fmt>", roles=READERS)
     def export_ledger(self, view, number, fmt):
         if fmt not in ("xlsx", "csv"):
-            raise Refused(404, "Not found")
+            raise Refused(404, N_("Not found"))
         case = view.call("followup", "case_detail", number)
         headers = ("at", "action", "actor", "actor_id", "department_code", "reason")
         rows = [[e.get("at"), view._(ACTIONS.get(e["action"], e["action"])), e.get("actor"), e.get("actor_id"),

@@ -27,6 +27,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from services.console import i18n
+from services.console.i18n import N_
 from services.console.domain import Policy, home_for, person_of, session_expired
 from shared.config import city_zone
 from shared.events import utcnow
@@ -51,15 +52,15 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
 REFUSED = {  # a service's refusal -> (status, title msgid)
-    "NotAllowed": (403, "Not allowed"), "NotYourCase": (403, "Not allowed"),
-    "NotAuthorized": (403, "Not allowed"),
-    "UnknownCase": (404, "Not found"),
-    "InvalidRequest": (400, "Please check the form"), "ValidationFailed": (400, "Please check the form"),
-    "RoutingError": (400, "Please check the form"), "DirectoryInvalid": (400, "Please check the form"),
-    "UserInvalid": (400, "Please check the form"), "AttachmentRefused": (400, "Please check the form"),
-    "BadQuery": (400, "Please check the form"),
-    "TransitionRefused": (409, "Not done: the case is not in that state"),
-    "CaseChanged": (409, "Not done: someone changed the case meanwhile"),
+    "NotAllowed": (403, N_("Not allowed")), "NotYourCase": (403, N_("Not allowed")),
+    "NotAuthorized": (403, N_("Not allowed")),
+    "UnknownCase": (404, N_("Not found")),
+    "InvalidRequest": (400, N_("Please check the form")), "ValidationFailed": (400, N_("Please check the form")),
+    "RoutingError": (400, N_("Please check the form")), "DirectoryInvalid": (400, N_("Please check the form")),
+    "UserInvalid": (400, N_("Please check the form")), "AttachmentRefused": (400, N_("Please check the form")),
+    "BadQuery": (400, N_("Please check the form")),
+    "TransitionRefused": (409, N_("Not done: the case is not in that state")),
+    "CaseChanged": (409, N_("Not done: someone changed the case meanwhile")),
 }
 
 
@@ -319,7 +320,7 @@ def serve(service, request, handler, params, roles, public, state_changing, max_
         view.load_session()
         if not public and view.person is None:
             if state_changing or view.htmx:
-                return error_page(view, 401, "Please sign in", "")
+                return error_page(view, 401, N_("Please sign in"), "")
             return view.redirect(f"/signin?next={quote(request.full_path.rstrip('?'))}")
         if view.user and view.user.get("must_change_password") and not public \
                 and request.path not in ("/password", "/signout"):
@@ -327,11 +328,11 @@ def serve(service, request, handler, params, roles, public, state_changing, max_
         if roles and not view.person.has(*roles):
             log.info("%s (%s) refused %s %s", view.person.user_id, ",".join(view.person.roles),
                      request.method, request.path)
-            return error_page(view, 403, "Not allowed", view._("This screen is for: %(roles)s",
+            return error_page(view, 403, N_("Not allowed"), view._("This screen is for: %(roles)s",
                                                              roles=", ".join(roles)))
         if state_changing and not view.csrf_ok():
             log.warning("CSRF check failed for %s %s from %s", request.method, request.path, view.address)
-            return error_page(view, 403, "The form has expired", view._(
+            return error_page(view, 403, N_("The form has expired"), view._(
                 "Reload the page and try again."))
         if view.person is not None:
             service.caller.act_as(view.person)
@@ -339,15 +340,15 @@ def serve(service, request, handler, params, roles, public, state_changing, max_
     except Refused as exc:
         return error_page(view, exc.status, exc.title, exc.detail)
     except RequestEntityTooLarge:
-        return error_page(view, 413, "Too large", view._("At most %(mb)s MB in one go.",
+        return error_page(view, 413, N_("Too large"), view._("At most %(mb)s MB in one go.",
                                                           mb=max_bytes // (1024 * 1024) or 1))
     except ServiceAway as exc:
         log.warning("%s did not answer in %ss for %s", exc.service, RPC_TIMEOUT, request.path)
-        return error_page(view, 503, "A service is not answering",
+        return error_page(view, 503, N_("A service is not answering"),
                           view._("%(service)s did not answer; try again in a moment.", service=exc.service))
     except Exception:
         log.exception("page %s %s failed", request.method, request.path)
-        return error_page(view, 500, "Something went wrong", view._("It has been logged."))
+        return error_page(view, 500, N_("Something went wrong"), view._("It has been logged."))
 
 
 def page(url, method="GET", roles=None, public=False, max_bytes=256 * 1024):

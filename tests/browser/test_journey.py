@@ -177,7 +177,19 @@ def test_it_is_replied_approved_and_closed_satisfied(workbench, story):
     assert workbench.wait_for_case(number, "closed")
 
 
+OTHER_CALLS = [
+    {"title": "暖气不热", "description": "李沧区书院路小区暖气不热，室温只有十四度", "district": "李沧区"},
+    {"title": "暖气片不热", "description": "市北区辽宁路小区暖气片一直不热", "district": "市北区"},
+    {"title": "路边摊贩占道经营", "description": "市南区香港中路人行道上摊贩占道经营", "district": "市南区"},
+    {"title": "工地夜间施工噪音扰民", "description": "崂山区深夜工地施工噪音很大", "district": "崂山区", "urgency": "urgent"},
+    {"title": "拖欠工资", "description": "黄岛区某公司拖欠三个月工资", "district": "黄岛区"},
+    {"title": "路灯不亮", "description": "城阳区正阳路路灯坏了一个星期", "district": "城阳区"},
+]
+
+
 def test_the_supervisor_sees_it_in_the_departments_scorecard(workbench, story):
+    for call in OTHER_CALLS:  # a few more open cases across the city, for the charts
+        assert workbench.stack.post(dict(call, channel="web")).status_code == 201
     supervisor = workbench.sign_in("zhou.du")
     assert supervisor.url.endswith("/supervisor")
     row = supervisor.locator("#scorecard tr[data-department=WATER]")
