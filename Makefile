@@ -45,6 +45,11 @@ test-service: install
 test-stack: install
 	$(VENV)/bin/pytest tests/stack
 
+# The workbench in Debian's Chromium (screenshots in test-artifacts/screens).
+.PHONY: test-browser
+test-browser: install
+	$(VENV)/bin/pytest tests/browser
+
 # How long a supervision tick takes: 100,000 watched cases, 1,000 due (MONGO_URI or in-memory).
 .PHONY: bench-notify
 bench-notify: install

@@ -62,6 +62,8 @@ class Workbench:
         self.passwords = {}
         self.pages = []
         SHOTS.mkdir(parents=True, exist_ok=True)
+        for old in SHOTS.glob("*.png"):  # this run's screens only
+            old.unlink()
 
     def cli(self, *args):
         done = subprocess.run([sys.executable, "-m", "hotline.cli", *args], env=self.stack.env,
