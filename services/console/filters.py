@@ -28,6 +28,14 @@ LEVELS = {
     "sign_for_reminder": N_("sign-for reminder"), "yellow_card": N_("yellow card"), "red_card": N_("red card"),
     "rejections": N_("too many sendbacks"),
 }
+FINDINGS = {  # the quality gate's finding codes (services/followup/quality.py)
+    "empty": N_("the reply is empty"),
+    "too_short": N_("the reply is very short"),
+    "boilerplate": N_("stock phrases with no specifics: say what was done, where and when"),
+    "off_topic": N_("the reply shares no words with what the citizen asked about"),
+    "undated_promise": N_("promises action without a date or time limit"),
+    "overlap_not_checked": N_("the ticket's text was not available; compare it by hand"),
+}
 URGENCIES = {"emergency": N_("emergency"), "urgent": N_("urgent"), "normal": N_("normal")}
 SATISFACTION = {"satisfied": N_("satisfied"), "basically_satisfied": N_("basically satisfied"),
                 "dissatisfied": N_("dissatisfied")}
@@ -46,7 +54,7 @@ def as_datetime(value):
 
 
 def install(env, locale, zone, translations):
-    gettext = translations.gettext
+    _ = translations.gettext
 
     def local(value, fmt="%Y-%m-%d %H:%M"):
         moment = as_datetime(value)
@@ -65,15 +73,15 @@ def install(env, locale, zone, translations):
         hours, rest = divmod(rest, 3600)
         minutes = rest // 60
         if days:
-            span = gettext("%(d)sd %(h)sh") % {"d": days, "h": hours}
+            span = _("%(d)sd %(h)sh") % {"d": days, "h": hours}
         elif hours:
-            span = gettext("%(h)sh %(m)sm") % {"h": hours, "m": minutes}
+            span = _("%(h)sh %(m)sm") % {"h": hours, "m": minutes}
         else:
-            span = gettext("%(m)sm") % {"m": minutes}
+            span = _("%(m)sm") % {"m": minutes}
         if late:
-            text, css = gettext("%(span)s overdue") % {"span": span}, "late"
+            text, css = _("%(span)s overdue") % {"span": span}, "late"
         else:
-            text = gettext("%(span)s left") % {"span": span}
+            text = _("%(span)s left") % {"span": span}
             css = "soon" if seconds < 4 * 3600 else "ok"
         return Markup('<span class="countdown {}" title="{}">{}</span>').format(css, local(moment), text)
 
@@ -85,14 +93,18 @@ def install(env, locale, zone, translations):
         return (names[0] if locale == "zh_CN" else names[1]) if names else role
 
     def named(table):
-        return lambda key: gettext(table[key]) if key in table else (key or "")
+        return lambda key: _(table[key]) if key in table else (key or "")
 
     def level(code):
         if code and code.startswith("supervision_"):
-            return gettext("supervision order %(n)s") % {"n": code.split("_", 1)[1]}
-        return gettext(LEVELS[code]) if code in LEVELS else (code or "")
+            return _("supervision order %(n)s") % {"n": code.split("_", 1)[1]}
+        return _(LEVELS[code]) if code in LEVELS else (code or "")
 
-    env.filters.update(local=local, countdown=countdown, pct=pct, role_label=role_label,
+    def finding(item):
+        code = item.get("code")
+        return _(FINDINGS[code]) if code in FINDINGS else item.get("message", "")
+
+    env.filters.update(finding=finding, local=local, countdown=countdown, pct=pct, role_label=role_label,
                        state=named(STATES), action=named(ACTIONS), level=level,
                        urgency=named(URGENCIES), satisfaction=named(SATISFACTION))
     env.globals.update(role_label=role_label)
