@@ -19,12 +19,15 @@ from shared.identity import ROLES
 
 
 def call(method, *args):
-    from nameko.exceptions import RemoteError
+    from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 
     from hotline.cli import rpc_call
 
     try:
         return rpc_call("console", method, *args)
+    except (UnknownService, RpcTimeout):
+        click.echo("the console does not answer: start the stack first (make run)", err=True)
+        sys.exit(1)
     except RemoteError as exc:
         if exc.exc_type not in ("UserInvalid", "NotAllowed"):
             raise

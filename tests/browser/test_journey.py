@@ -227,3 +227,62 @@ def test_every_ledger_entry_names_the_person_who_acted(workbench, story):
     assert "王芳" in timeline  # received by the operator (intake's history)
     workbench.shot(operator, "ticket-timeline")
     assert re.search(r"没有说明停水原因", timeline)
+
+
+def test_the_dispatcher_assigns_a_doubtful_ticket_and_redispatches_another(workbench, story):
+    doubtful = workbench.stack.post({"title": "我想问一下", "description": "麻烦帮忙看看", "channel": "web"}).json()
+    workbench.stack.wait_until(doubtful["number"], lambda v: v["status"] == "awaiting_dispatch")
+    dispatcher = workbench.sign_in("chen.pai")
+    assert dispatcher.url.endswith("/dispatch")
+    card = dispatcher.locator("section.card", has_text=doubtful["number"])
+    card.locator("select[name=department]").select_option("D-SHINAN")
+    card.locator("input[name=reason]").fill("来电人补充：问题在市南区")
+    workbench.shot(dispatcher, "dispatcher-queue")
+    card.locator("button.primary").click()
+    assigned = workbench.wait_for_case(doubtful["number"])
+    assert assigned["department_code"] == "D-SHINAN" and assigned["ledger"][0]["actor"] == "陈派单"
+
+    # Another ticket, with the housing bureau: the dispatcher moves it to water, with a reason.
+    pipe = workbench.stack.post({"title": "楼道水管漏水", "description": "市北区延安路小区楼道里的水管一直漏水",
+                                 "district": "市北区", "category": "property-mgmt", "channel": "web"}).json()
+    held = workbench.wait_for_case(pipe["number"])
+    target = "WATER" if held["department_code"] != "WATER" else "HOUSING"
+    dispatcher.goto(f"{workbench.url}/tickets/{pipe['number']}")
+    dispatcher.select_option("form[action$='/redispatch'] select[name=department]", target)
+    dispatcher.fill("form[action$='/redispatch'] input[name=reason]", "主水管属供水企业维护")
+    dispatcher.click("form[action$='/redispatch'] button")
+    deadline_case = None
+    for _ in range(100):
+        deadline_case = workbench.stack.rpc("followup", "get_case", pipe["number"])
+        if deadline_case["department_code"] == target:
+            break
+        import time
+        time.sleep(0.2)
+    assert deadline_case["department_code"] == target and deadline_case["attempt"] == 2
+    moved = deadline_case["ledger"][-1]
+    assert (moved["actor"], moved["reason"].split(";")[0], moved["redispatched"]) == \
+        ("陈派单", "主水管属供水企业维护", True)
+
+
+def test_the_administrator_issues_a_key_and_a_token_shown_once(workbench):
+    admin = workbench.sign_in("admin")
+    admin.goto(f"{workbench.url}/admin/keys")
+    admin.fill("form:has(input[value=create_key]) input[name=name]", "city-app")
+    admin.click("form:has(input[value=create_key]) button")
+    key = admin.inner_text("#secret")
+    assert len(key) > 20
+    admin.select_option("form:has(input[value=create_token]) select[name=name]", "WATER")
+    admin.fill("form:has(input[value=create_token]) input[name=label]", "水务局工单系统")
+    admin.click("form:has(input[value=create_token]) button")
+    token = admin.inner_text("#secret")
+    cases = workbench.stack.rpc("followup", "department_cases", token)  # the token works
+    assert isinstance(cases, list)
+    admin.goto(f"{workbench.url}/admin/keys")
+    assert key not in admin.content() and token not in admin.content()  # shown once only
+    assert "city-app" in admin.inner_text("main") and "水务局工单系统" in admin.inner_text("main")
+    workbench.shot(admin, "admin-keys")
+    admin.goto(f"{workbench.url}/admin/record")
+    assert "signed_in" in admin.inner_text("table")
+    admin.click("header .langs a")
+    assert "Sign-ins" in admin.inner_text("main")  # English, one click away
+    workbench.shot(admin, "admin-record-english")
