@@ -52,6 +52,11 @@ test-service: install
 test-stack: install
 	$(VENV)/bin/pytest tests/stack
 
+# The workbench in Debian's Chromium (screenshots in test-artifacts/screens).
+.PHONY: test-browser
+test-browser: install
+	$(VENV)/bin/pytest tests/browser
+
 # How long a supervision tick takes: 100,000 watched cases, 1,000 due (MONGO_URI or in-memory).
 .PHONY: bench-notify
 bench-notify: install
@@ -92,3 +97,11 @@ twice: install
 # The compose file's rules, the image's, and deploy/kubernetes built and validated offline.
 deploy-check: install
 	$(VENV)/bin/pytest tests/unit/test_compose.py tests/unit/test_kubernetes.py -q
+# The workbench's catalogues: extract the strings of services/console and merge
+# them into translations/<locale>/LC_MESSAGES/messages.po (then translate zh_CN).
+.PHONY: translations
+translations: install
+	$(VENV)/bin/pybabel extract -F services/console/babel.cfg -k N_ --no-location --sort-output \
+	    -o /tmp/hotline-console.pot .
+	$(VENV)/bin/pybabel update -i /tmp/hotline-console.pot -d services/console/translations \
+	    --no-fuzzy-matching --ignore-obsolete

@@ -21,10 +21,13 @@ def rpc_config():
     return {"AMQP_URI": config["AMQP_URI"], "serializer": "json"}
 
 
-def rpc_call(service, method, *args, timeout=10):
+def rpc_call(service, method, *args, timeout=10, by=None):
+    """An RPC as the CLI's signed identity (see ``hotline.people``), named ``by``."""
     from nameko.standalone.rpc import ClusterRpcProxy
 
-    with ClusterRpcProxy(rpc_config(), timeout=timeout) as cluster:
+    from hotline.people import cli_context
+
+    with ClusterRpcProxy(rpc_config(), timeout=timeout, context_data=cli_context(by)) as cluster:
         return getattr(getattr(cluster, service), method)(*args)
 
 
@@ -160,6 +163,8 @@ main.add_command(calendar)
 from hotline.backup_cli import register as register_backup_commands  # noqa: E402
 
 register_backup_commands(main)
+from hotline.users_cli import users  # noqa: E402
+main.add_command(users)
 
 
 if __name__ == "__main__":

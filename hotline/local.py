@@ -13,7 +13,7 @@ from shared.config import config_path, load_config
 from shared.mongo import describe
 
 # Every service of the hotline, each run as its own process.
-SERVICES = ("intake", "routing", "followup", "notify", "insight")
+SERVICES = ("intake", "routing", "followup", "notify", "insight", "console")
 
 
 def http_addresses(services, free_port, host="127.0.0.1"):
@@ -90,7 +90,10 @@ def run_stack(services):
     config = load_config()
     print(f"hotline: starting {', '.join(services)} with config {config_path()}")
     print(f"hotline: broker {config['AMQP_URI'].split('@')[-1]}; store: {describe(config['MONGO_URI'])}")
-    print(f"hotline: intake HTTP on {config.get('INTAKE_HTTP')} - Ctrl-C stops everything")
+    print(f"hotline: intake HTTP on {config.get('INTAKE_HTTP')}, the workbench on "
+          f"http://{str(config.get('CONSOLE_HTTP')).replace('0.0.0.0', '127.0.0.1')} - Ctrl-C stops everything")
+    if "console" in services:
+        print("hotline: first time? `hotline users create admin --role admin` prints a password")
     from hotline.topology_cli import prepare
     from shared.topology import TopologyMismatch
 

@@ -129,8 +129,20 @@ def case_opened_body(case):
 
 
 def reassign(case, assignment, now):
-    """Routing sent a refused case to another department; ``None`` if this is a redelivery."""
-    if case["state"] != REFUSED or assignment["event_id"] == case.get("assignment_event"):
+    """Routing sent the case to another department; ``None`` if this is a redelivery.
+
+    Two ways: a refused case re-routed (退单), or a case a dispatcher moved away
+    from the department that holds it (``redispatched``, 改派) while it is
+    still with that department and not yet approved.
+    """
+    if assignment["event_id"] == case.get("assignment_event"):
+        return None
+    redispatch = bool(assignment.get("redispatched"))
+    if redispatch:
+        if case["state"] not in (ASSIGNED, SIGNED_FOR, REPLIED) or \
+                assignment.get("previous_department_code") != case["department_code"]:
+            return None
+    elif case["state"] != REFUSED:
         return None
     fields = _assignment_fields(assignment)
     attempt = case.get("attempt", 1) + 1
@@ -139,7 +151,7 @@ def reassign(case, assignment, now):
     change.ledger.append(ledger_entry(
         moved, assignment["assigned_at"], assignment["decided_by"], "assigned",
         "; ".join(assignment["reasons"]), to=assignment["department_name"],
-        previous_department_code=case["department_code"]))
+        previous_department_code=case["department_code"], redispatched=redispatch))
     change.events.append(("case_opened", dict(case_opened_body(
         dict(moved, opened_at=now, attempt=attempt)), previous_department_code=case["department_code"])))
     return change
@@ -194,7 +206,8 @@ def request_extension(case, actor, working_days, reason, now, clock):
                                          "working_days": working_days, "reason": reason, "requested_at": now})])
 
 
-def submit_reply(case, actor, text, attachments, now):
+def submit_reply(case, actor, text, attachments, now, files=()):
+    """The department's reply: text, links, and ``files`` it uploaded to the case."""
     _expect(case, SIGNED_FOR, doing="reply")
     text = _required_text(text, "text")
     attachments = attachments or []
@@ -204,14 +217,16 @@ def submit_reply(case, actor, text, attachments, now):
         raise InvalidRequest({"attachments": [
             f"up to {MAX_ATTACHMENTS} links, each starting with http:// or https://"]})
     on_time = now <= case["deadline"]
-    reply = {"text": text, "attachments": attachments, "replied_at": now, "actor": actor or "",
-             "on_time": on_time, "deadline": case["deadline"]}
+    files = [{k: f[k] for k in ("id", "filename", "size", "content_type")} for f in files]
+    reply = {"text": text, "attachments": attachments, "files": files, "replied_at": now,
+             "actor": actor or "", "on_time": on_time, "deadline": case["deadline"]}
     return Change(
         set={"state": REPLIED, "reply": reply},
-        ledger=[ledger_entry(case, now, actor, "replied", text, on_time=on_time, attachments=attachments)],
+        ledger=[ledger_entry(case, now, actor, "replied", text, on_time=on_time, attachments=attachments,
+                             files=[f["filename"] for f in files])],
         events=[("reply_submitted", {"number": case["number"], "department_code": case["department_code"],
-                                     "text": text, "attachments": attachments, "replied_at": now,
-                                     "on_time": on_time})])
+                                     "text": text, "attachments": attachments, "files": files,
+                                     "replied_at": now, "on_time": on_time})])
 
 
 # -- the operators' verbs ------------------------------------------------------

@@ -35,6 +35,7 @@ class TicketRepository:
         self.tickets.create_index([("category", ASCENDING), ("lat", ASCENDING), ("received_at", DESCENDING)])
         self.tickets.create_index("received_at")  # Open311 GET requests.json by date
         self.tickets.create_index("linked_to", sparse=True)
+        self.tickets.create_index([("address", ASCENDING), ("received_at", DESCENDING)])  # repeats at a place
         self.outbox.ensure_indexes()
         self.api_keys.create_index("name", unique=True)
         self.api_keys.create_index("digest", unique=True)
@@ -102,6 +103,18 @@ class TicketRepository:
             {"category": category, "lat": {"$gte": lat_min, "$lte": lat_max},
              "lng": {"$gte": lng_min, "$lte": lng_max},
              "received_at": {"$gte": since}, "status": {"$nin": NOT_OPEN}},
+            {"outbox": 0, "applied_events": 0, "history": 0}).sort("received_at", DESCENDING).limit(limit))
+
+    def find_page(self, query, offset, limit):
+        """``(tickets, total)``: one page of what ``query`` finds, newest first, without history."""
+        total = self.tickets.count_documents(query)
+        found = self.tickets.find(query, {"outbox": 0, "applied_events": 0, "history": 0}) \
+            .sort("received_at", DESCENDING).skip(offset).limit(limit)
+        return list(found), total
+
+    def recent_at_address(self, address, since, limit=50):
+        return list(self.tickets.find(
+            {"address": address, "received_at": {"$gte": since}, "status": {"$nin": NOT_OPEN}},
             {"outbox": 0, "applied_events": 0, "history": 0}).sort("received_at", DESCENDING).limit(limit))
 
     def linked_to(self, number):

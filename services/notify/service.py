@@ -202,6 +202,28 @@ class NotifyService(ops.Operable, shared_mirror.RoutingFollower):
         return jsonable(self.watches.list_notifications(number, failed, limit))
 
     @rpc
+    def escalations(self, numbers):
+        """The cards and supervision orders each open case has earned this round:
+        ``{number: [level, ...]}`` (levels in the order they came)."""
+        if not isinstance(numbers, list) or len(numbers) > 500:
+            return {}
+        return {w["number"]: w["levels"] for w in self.watches.escalated([str(n) for n in numbers])}
+
+    @rpc
+    def supervision_summary(self):
+        """Open cases by the highest step they reached: counts, and the numbers behind each."""
+        summary = {}
+        for watch in self.watches.escalated():
+            top = watch["levels"][-1]
+            row = summary.setdefault(top, {"level": top, "count": 0, "numbers": [], "departments": {}})
+            row["count"] += 1
+            if len(row["numbers"]) < 500:
+                row["numbers"].append(watch["number"])
+            dept = watch.get("department_code") or "?"
+            row["departments"][dept] = row["departments"].get(dept, 0) + 1
+        return sorted(summary.values(), key=lambda r: r["level"])
+
+    @rpc
     def get_clock(self):
         """The shared clock: real time, or real time plus the demo offset."""
         return {"now": self.clock.now().isoformat(), "offset_seconds": self.clock.offset.total_seconds(),

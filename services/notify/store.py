@@ -83,6 +83,22 @@ class NotifyRepository:
                        "outbox": {"$each": list(outbox)}}})
         return result.modified_count == 1
 
+    def escalated(self, numbers=None, limit=5000):
+        """Open watches with escalations this round: ``[{number, department_code, levels}]``."""
+        query = {"state": WATCHING, "escalations.0": {"$exists": True}}
+        if numbers is not None:
+            query["number"] = {"$in": list(numbers)}
+        found = []
+        for watch in self.watches.find(query, {"_id": 0, "number": 1, "department_code": 1,
+                                               "escalations": 1, "round": 1}).limit(limit):
+            this_round = f"{watch.get('round', 0)}:"
+            levels = [e["step"].split(":", 1)[1] for e in watch.get("escalations") or []
+                      if str(e.get("step", "")).startswith(this_round)]
+            if levels:
+                found.append({"number": watch["number"], "department_code": watch.get("department_code"),
+                              "levels": levels})
+        return found
+
     # -- watches: the ladder's tick -------------------------------------------------
 
     def due(self, now, limit=1000):

@@ -83,11 +83,15 @@ class DecisionRepository(CalendarYears):
     def get(self, number):
         return self.decisions.find_one({"number": number}, {"outbox": 0, "_id": 0, "seen_events": 0})
 
-    def queue(self, limit=50):
+    def queue(self, limit=50, offset=0, rule=None):
         """Tickets waiting for a person: emergencies first, then urgent, each oldest first."""
-        return list(self.decisions.find({"status": "awaiting_dispatch"},
-                                        {"outbox": 0, "_id": 0, "seen_events": 0})
-                    .sort([("priority", ASCENDING), ("decided_at", ASCENDING)]).limit(limit))
+        query = {"status": "awaiting_dispatch", **({"rule": rule} if rule else {})}
+        return list(self.decisions.find(query, {"outbox": 0, "_id": 0, "seen_events": 0})
+                    .sort([("priority", ASCENDING), ("decided_at", ASCENDING)])
+                    .skip(max(0, offset)).limit(max(1, min(limit, 200))))
+
+    def queue_size(self, rule=None):
+        return self.decisions.count_documents({"status": "awaiting_dispatch", **({"rule": rule} if rule else {})})
 
     def redecide(self, number, expect, current, attempt, outbox, event_id=None, refusal=None):
         """Replace the current decision if the ticket is still as ``expect`` says.
