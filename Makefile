@@ -65,13 +65,20 @@ bench-notify: install
 # End to end: throughput, latency at 50/s, CPU and memory per service, against a
 # bare nameko pair on the same broker; writes bench/results/latest.json.
 .PHONY: bench chaos
-bench: install
-	$(PY) -m bench.e2e
+bench: install cluster
+	AMQP_URI="$$($(HOTLINE) cluster uri)" RABBIT_API_URI=http://guest:guest@127.0.0.1:15701 $(PY) -m bench.e2e
 
-# Kill each service mid-flight, cut the store, restart RabbitMQ, flood every queue
-# with garbage; prints what was sent, arrived and dead-lettered, and the difference.
-chaos: install
-	$(PY) -m bench.chaos
+# Kill each service mid-flight, cut the store, restart every broker node, stop the
+# node the services use, start each service last, flood every queue with garbage;
+# on the local three-node cluster. Prints sent / arrived / dead-lettered / repaired
+# / difference per scenario.
+chaos: install cluster
+	AMQP_URI="$$($(HOTLINE) cluster uri)" RABBIT_API_URI=http://guest:guest@127.0.0.1:15701 $(PY) -m bench.chaos
+
+# The local three-node RabbitMQ cluster (AMQP 5701-5703) the chaos tests run on.
+.PHONY: cluster
+cluster: install
+	$(HOTLINE) cluster start
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -170,9 +170,14 @@ class ProcessMeter:
 
     def __init__(self, processes, broker=False):
         self.procs = {name: psutil.Process(p.pid) for name, p in processes.items()}
-        if broker:
-            self.procs.update({"rabbitmq": p for p in psutil.process_iter(["name"])
-                               if p.info["name"] == "beam.smp"})
+        if broker:  # every RabbitMQ node on the machine (a local cluster has several)
+            for proc in psutil.process_iter(["name"]):
+                if proc.info["name"] == "beam.smp":
+                    try:
+                        node = proc.environ().get("RABBITMQ_NODENAME") or "rabbit@localhost"
+                    except psutil.Error:
+                        node = str(proc.pid)
+                    self.procs[f"rabbitmq:{node.split('@')[0]}"] = proc
         self.start_cpu = {name: self._cpu(p) for name, p in self.procs.items()}
 
     @staticmethod

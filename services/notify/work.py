@@ -77,17 +77,19 @@ def deliver(repo, channels, policy, now, zone, citizen_contact, lease_seconds=60
             concurrency=DELIVERY_CONCURRENCY, observe=None):
     """Try every notification whose time has come; returns ``{status: count}``.
 
-    Up to ``concurrency`` at once, so a slow channel or a slow contact lookup
-    (intake not answering) holds only its own notifications. ``observe(channel,
+    Each destination's notifications go in order, one after another; up to
+    ``concurrency`` destinations at once, so a slow channel or a slow contact
+    lookup (intake not answering) holds only its own. ``observe(channel,
     status)``, if given, hears of every attempt.
     """
     counts = {}
+    queues = {}  # destination -> its notifications, oldest first
+    for notification_id in repo.due_notification_ids(now, batch):
+        notification = repo.claim_notification(notification_id, now, events.utcnow(), lease_seconds)
+        if notification is not None:
+            queues.setdefault(destination(notification), []).append((notification_id, notification))
 
-    def one(notification_id):
-        notification = repo.claim_notification(notification_id, now, events.utcnow(),
-                                               lease_seconds)
-        if notification is None:
-            return
+    def one(notification_id, notification):
         (status, when, note), sent = attempt(notification, channels, policy, now, zone,
                                              citizen_contact)
         repo.record_attempt(notification_id, status, when, note, sent, now)
@@ -98,7 +100,18 @@ def deliver(repo, channels, policy, now, zone, citizen_contact, lease_seconds=60
             log.warning("%s to %s via %s %s: %s", notification["key"], sent.get("recipient"),
                         sent["channel"], status, note)
 
+    def in_order(entries):
+        for entry in entries:
+            one(*entry)
+
     pool = eventlet.GreenPool(max(1, int(concurrency)))
-    for _ in pool.imap(one, repo.due_notification_ids(now, batch)):
+    for _ in pool.imap(in_order, queues.values()):
         pass
     return counts
+
+
+def destination(notification):
+    """Where a notification goes: its channel and recipient (a citizen's, by ticket)."""
+    if notification["channel"] == "citizen":
+        return ("citizen", notification["number"])
+    return (notification["channel"], notification.get("recipient"))
