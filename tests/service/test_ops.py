@@ -13,6 +13,7 @@ from services.intake.service import IntakeService
 from services.notify.service import NotifyService
 from services.routing.service import RoutingService
 from shared import events, logs
+from tests.service.receivers import wait_until as wait_for
 from tests.service.test_routing_service import created
 
 SERVICES = {"intake": IntakeService, "routing": RoutingService, "followup": FollowupService,
@@ -32,16 +33,6 @@ def metric(text, name, **labels):
         if sample_name == name and found == wanted:
             return float(value)
     return None
-
-
-def wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 @pytest.mark.parametrize("name", sorted(SERVICES))

@@ -11,17 +11,8 @@ from services.followup.service import FollowupService
 from services.intake.service import IntakeService
 from shared import topology
 from shared.topology import DEAD_LETTER_QUEUE, MANIFEST_PATH
+from tests.service.receivers import wait_until as wait
 from tests.service.test_consumers import ticket_assigned
-
-
-def wait(predicate, timeout=10.0, what="it"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_the_committed_manifest_is_what_the_services_declare():
