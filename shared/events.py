@@ -88,6 +88,10 @@ class TicketAssigned(Envelope):
     refused_departments = fields.List(fields.String(), load_default=list)
     confidence = fields.Float(allow_none=True, load_default=None)
     model_version = fields.Integer(load_default=0)
+    # When intake received the ticket: with the number, which ticket this is
+    # (a number issued twice would otherwise pass for the ticket held before).
+    received_at = fields.AwareDateTime(allow_none=True, load_default=None,
+                                       default_timezone=timezone.utc)
 
 
 class TicketAwaitingDispatch(Envelope):
@@ -120,6 +124,8 @@ class CaseOpened(Envelope):
     # 1 for the first department; 2, 3, ... when a refused case is re-routed.
     attempt = fields.Integer(load_default=1)
     previous_department_code = fields.String(allow_none=True, load_default=None)
+    received_at = fields.AwareDateTime(allow_none=True, load_default=None,
+                                       default_timezone=timezone.utc)
 
 
 class DeadlineWatched(Envelope):
@@ -130,6 +136,9 @@ class DeadlineWatched(Envelope):
     number = fields.String(required=True, validate=validate.Length(min=1, max=64))
     deadline = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
     next_check_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    # The assignment watched: its department and attempt (as in case_opened).
+    department_code = fields.String(allow_none=True, load_default=None)
+    attempt = fields.Integer(allow_none=True, load_default=None)
 
 
 # -- the rest of a case's life (followup) ------------------------------------
@@ -157,6 +166,8 @@ class CaseRefused(Envelope):
     refused_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
     actor = fields.String(load_default="")
     refusal_count = fields.Integer(load_default=1)
+    # The assignment refused (case_opened's attempt): a refusal of an earlier one is history.
+    attempt = fields.Integer(allow_none=True, load_default=None)
 
 
 class ExtensionRequested(Envelope):
@@ -250,6 +261,7 @@ class CaseReopened(Envelope):
     deadline = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
     sign_for_deadline = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
     reopened_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    reopen_count = fields.Integer(load_default=1)  # this case's reopenings, this one included
 
 
 class CaseClosed(Envelope):

@@ -66,5 +66,6 @@ def _reopen(case, change, now, operator, clock, reason):
                                       deadline=deadline, sign_for_deadline=sign_for_deadline))
     change.events.append(("case_reopened", {
         "number": case["number"], "department_code": case["department_code"], "reason": reason,
-        "deadline": deadline, "sign_for_deadline": sign_for_deadline, "reopened_at": now}))
+        "deadline": deadline, "sign_for_deadline": sign_for_deadline, "reopened_at": now,
+        "reopen_count": case.get("reopen_count", 0) + 1}))
     return change

@@ -168,11 +168,19 @@ class DecisionRepository:
         return len(docs)
 
     def add_outcome(self, number, text, department_code):
-        """The department that finally handled a closed ticket (one per ticket)."""
-        self.examples.update_one(
-            {"kind": "outcome", "number": number},
-            {"$set": {"text": text, "department_code": department_code, "source": "closed",
-                      "added_at": utcnow()}}, upsert=True)
+        """The department that finally handled a closed ticket (one per ticket).
+
+        Two copies of one ``case_closed`` handled at once (a re-publish from
+        the outbox beside the first) can both miss and both insert; the loser's
+        ``DuplicateKeyError`` means the example exists now, so it is updated.
+        """
+        query = {"kind": "outcome", "number": number}
+        update = {"$set": {"text": text, "department_code": department_code, "source": "closed",
+                           "added_at": utcnow()}}
+        try:
+            self.examples.update_one(query, update, upsert=True)
+        except DuplicateKeyError:
+            self.examples.update_one(query, update)
 
     def add_refusal(self, number, text, department_code, reason):
         self.refusals.insert_one({"number": number, "text": text, "department_code": department_code,
