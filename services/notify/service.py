@@ -19,6 +19,7 @@ from nameko.events import EventDispatcher
 from services.notify import domain, work
 from services.notify.delivery import ContactUnavailable
 from services.notify.dependencies import Clock, Rules
+from services.notify.ladder import WATCHING
 from services.notify.store import NotifyRepository
 from shared import events
 from shared.jsonable import jsonable
@@ -64,10 +65,13 @@ class NotifyService:
                 return
             next_check = self.rules.ladder.next_check(merged)
             outbox = []
-            if kind in RESCHEDULING and merged.get("deadline"):
-                outbox.append(outboxed("deadline_watched", events.new_event(
+            if kind in RESCHEDULING and merged.get("deadline") and merged.get("state") == WATCHING:
+                watched = events.new_event(
                     events.DeadlineWatched, number=merged["number"], deadline=merged["deadline"],
-                    next_check_at=next_check or merged["deadline"])))
+                    next_check_at=next_check or merged["deadline"],
+                    department_code=merged.get("department_code"), attempt=merged.get("attempt"))
+                outbox.append(outboxed("deadline_watched", watched))
+                changes = dict(changes, watched_event=watched)  # for republish_watch
             if self.watches.apply(watch, event["event_id"], changes, next_check, outbox):
                 publish_saved(self.watches.outbox, self.dispatch, watch["_id"])
                 log.info("%s: %s; next check %s", event["number"], kind,

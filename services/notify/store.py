@@ -27,7 +27,8 @@ from services.notify.ladder import WATCHING
 from shared.outbox import Outbox
 
 APPLIED_KEPT = 100  # event ids remembered per case, for idempotency
-WATCH_FIELDS = {"outbox": 0, "applied": 0, "pending_notices": 0}
+ESCALATIONS_KEPT = 100  # the latest steps taken, for a person to read (the events tell all)
+WATCH_FIELDS = {"outbox": 0, "applied": 0, "pending_notices": 0, "watched_event": 0}
 LISTED_FIELDS = {"_id": 0, "history": 0, "claimed_until": 0}
 
 
@@ -126,7 +127,8 @@ class NotifyRepository:
         if steps:
             update["$push"] = {"steps_done": {"$each": keys},
                                "outbox": {"$each": [entry for _, entry in steps]},
-                               "escalations": {"$each": [{"step": k, "at": now} for k in keys]},
+                               "escalations": {"$each": [{"step": k, "at": now} for k in keys],
+                                               "$slice": -ESCALATIONS_KEPT},
                                "pending_notices": {"$each": list(notices)}}
         result = self.watches.update_one(
             {"_id": watch["_id"], "revision": watch["revision"], "claimed_by": watch["claimed_by"],
