@@ -23,7 +23,7 @@ from nameko.web.handlers import http
 from services.followup.domain import (
     InvalidRequest, NotAuthorized, NotYourCase, TransitionRefused, UnknownCase)
 from services.followup.scorecard import as_csv
-from services.followup.store import CaseChanged
+from services.followup.store import CaseBusy, CaseChanged
 
 
 def json_response(status, body):
@@ -67,6 +67,9 @@ def answer(call, status=200):
         return error(404, "number", str(exc))
     except (TransitionRefused, CaseChanged) as exc:
         return error(409, "state", str(exc))
+    except CaseBusy as exc:
+        status, headers, body = error(503, "case", str(exc))
+        return status, dict(headers, **{"Retry-After": "5"}), body
 
 
 class FollowupHttp:

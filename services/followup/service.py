@@ -20,9 +20,9 @@ from services.followup.domain import (
     InvalidRequest, NotAuthorized, NotYourCase, TransitionRefused, UnknownCase)
 from services.followup import http as followup_http
 from services.followup.scorecard import scorecard
-from services.followup.store import CaseChanged, CaseRepository
+from services.followup.store import CaseBusy, CaseChanged, CaseRepository
 from services.followup.timing import FollowupClock
-from shared import events
+from shared import bounds, events
 from shared.city import load_city
 from shared.jsonable import jsonable
 from shared.messaging import DeadLetters, RpcProxy, consumes, event_handler, rpc
@@ -36,7 +36,8 @@ INTAKE_TIMEOUT_SECONDS = 3
 RETRIES = 3
 
 
-EXPECTED = (TransitionRefused, InvalidRequest, UnknownCase, NotAuthorized, NotYourCase, CaseChanged)
+EXPECTED = (TransitionRefused, InvalidRequest, UnknownCase, NotAuthorized, NotYourCase, CaseChanged,
+            CaseBusy)
 
 
 class Rules(DependencyProvider):
@@ -55,8 +56,11 @@ def build_event(event_type, body):
     return events.new_event(events.CONTRACT[("followup", event_type)], **body)
 
 
+INTERNAL = ("outbox", "_id", "ticket", "ledger_pending", "last_events")
+
+
 def case_view(doc):
-    return jsonable({k: v for k, v in doc.items() if k not in ("outbox", "_id", "ticket")})
+    return jsonable({k: v for k, v in doc.items() if k not in INTERNAL})
 
 
 def local_day_range(date_from, date_to, zone, today):
@@ -130,6 +134,10 @@ class FollowupService(followup_http.FollowupHttp):
             publish_saved(self.cases.outbox, self.dispatch, doc["_id"])
             return doc
 
+    def _view_after(self, doc):
+        """What a verb answers: the case as it now is, with its ledger."""
+        return case_view(self.cases.get(doc["number"]))
+
     def _department(self, token):
         department = self.cases.department_for_token(token)
         if department is None:
@@ -169,7 +177,7 @@ class FollowupService(followup_http.FollowupHttp):
     @rpc(expected_exceptions=EXPECTED)
     def department_case(self, token, number):
         department = self._department(token)
-        case = self.cases.load(number)
+        case = self.cases.get(number)
         if case is None:
             raise UnknownCase(f"no case {number}")
         if case["department_code"] != department:
@@ -180,27 +188,27 @@ class FollowupService(followup_http.FollowupHttp):
     def sign_for(self, token, number, actor=""):
         department = self._department(token)
         now = events.utcnow()
-        return case_view(self._act(number, lambda c: domain.sign_for(c, actor, now), department))
+        return self._view_after(self._act(number, lambda c: domain.sign_for(c, actor, now), department))
 
     @rpc(expected_exceptions=EXPECTED)
     def refuse_case(self, token, number, reason, actor=""):
         department = self._department(token)
         now = events.utcnow()
-        return case_view(self._act(
+        return self._view_after(self._act(
             number, lambda c: domain.refuse(c, actor, reason, now, self.rules.clock), department))
 
     @rpc(expected_exceptions=EXPECTED)
     def request_extension(self, token, number, working_days, reason, actor=""):
         department = self._department(token)
         now = events.utcnow()
-        return case_view(self._act(number, lambda c: domain.request_extension(
+        return self._view_after(self._act(number, lambda c: domain.request_extension(
             c, actor, working_days, reason, now, self.rules.clock), department))
 
     @rpc(expected_exceptions=EXPECTED)
     def submit_reply(self, token, number, text, attachments=None, actor=""):
         department = self._department(token)
         now = events.utcnow()
-        return case_view(self._act(
+        return self._view_after(self._act(
             number, lambda c: domain.submit_reply(c, actor, text, attachments, now), department))
 
     # -- operators ------------------------------------------------------------
@@ -228,23 +236,26 @@ class FollowupService(followup_http.FollowupHttp):
             if approve:
                 return domain.approve_reply(case, reviewer, ticket, now, clock, reason)
             return domain.reject_reply(case, reviewer, reason, ticket, now)
-        return case_view(self._act(number, verb))
+        return self._view_after(self._act(number, verb))
 
     @rpc(expected_exceptions=EXPECTED)
     def decide_extension(self, number, operator, grant, reason=""):
         now = events.utcnow()
-        return case_view(self._act(number, lambda c: domain.decide_extension(
+        return self._view_after(self._act(number, lambda c: domain.decide_extension(
             c, operator, grant, reason, now, self.rules.clock)))
 
     @rpc(expected_exceptions=EXPECTED)
     def record_callback(self, number, operator, reached, resolved=None, satisfaction=None, note=""):
         now = events.utcnow()
-        return case_view(self._act(number, lambda c: callback.record_callback(
+        return self._view_after(self._act(number, lambda c: callback.record_callback(
             c, operator, reached, resolved, satisfaction, note, now, self.rules.clock)))
 
     @rpc(expected_exceptions=EXPECTED)
     def create_department_token(self, department_code, label=""):
         name = self.rules.departments.get(department_code)
+        problem = bounds.text_error(label, bounds.NAME)
+        if problem:
+            raise InvalidRequest({"label": [problem]})
         if name is None:
             raise InvalidRequest({"department": [
                 f"unknown department; known: {', '.join(sorted(self.rules.departments))}"]})
@@ -261,7 +272,7 @@ class FollowupService(followup_http.FollowupHttp):
 
     @rpc
     def get_case(self, number):
-        case = self.cases.load(number)
+        case = self.cases.get(number) if isinstance(number, str) else None
         return case_view(case) if case else None
 
     @rpc(expected_exceptions=EXPECTED)
@@ -279,3 +290,6 @@ class FollowupService(followup_http.FollowupHttp):
     @every("OUTBOX_INTERVAL", default=5)
     def republish_outbox(self):
         republish_stale(self.cases.outbox, self.dispatch)
+        moved = self.cases.move_stale_ledger(events.utcnow() - dt.timedelta(seconds=5))
+        if moved:
+            log.warning("copied %d ledger entr(ies) a crash left in their cases", moved)

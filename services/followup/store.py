@@ -1,58 +1,114 @@
-"""Followup's collections: ``cases`` (one per ticket, with its ledger and
-outbox) and ``department_tokens`` (hashed; the token itself is never stored).
+"""Followup's collections: ``cases`` (one per ticket, with its outbox),
+``ledger`` (台账: one document per entry) and ``department_tokens`` (hashed;
+the token itself is never stored).
 
 Every change to a case is one conditional update on the state *and* version
 it was read in (``find_one_and_update``), so two workers acting on the same
 case at once cannot both win: the loser gets :class:`CaseChanged`.
+
+The ledger grows with every step of a case and has no end (an extension
+asked and denied, again and again), so it lives in a collection of its own
+rather than in the case, which MongoDB would refuse past 16 MB. The entries
+of a change are written *with* the change, into the case's
+``ledger_pending`` (as its events go into the outbox), then copied to
+``ledger`` under ids made of the case's number, version and position --
+so a copy made twice is one entry -- and pulled from the case. The outbox
+timer copies what a crash left (``move_stale_ledger``). A case holds at most
+``bounds.PENDING`` entries waiting of either kind; a change that would pass
+that is refused with :class:`CaseBusy` until they drain.
 """
 import hashlib
+import logging
 import secrets
 
-from pymongo import ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
+from shared import bounds
 from shared.outbox import Outbox, outboxed
+
+log = logging.getLogger(__name__)
+
+DUPLICATE_KEY = 11000
+LEDGER_SHOWN = 500  # entries a case view carries, the latest
+HIDDEN = {"outbox": 0, "ledger_pending": 0, "last_events": 0}
+ENTRY_FIELDS = {"_id": 0, "number": 0, "version": 0, "n": 0}
 
 
 class CaseChanged(Exception):
     """The case changed between reading and writing it; read it again and retry."""
 
 
+class CaseBusy(Exception):
+    """Too many of the case's events or ledger entries wait to be moved on; retry shortly."""
+
+
 def hash_token(token):
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def ledger_entries(number, version, entries):
+    """The ledger documents of one change: ids fixed by case, version and position."""
+    return [dict(entry, _id=f"{number}:{version}:{n}", number=number, version=version, n=n)
+            for n, entry in enumerate(entries)]
 
 
 class CaseRepository:
     def __init__(self, database, config):
         self.cases = database["cases"]
+        self.ledger = database["ledger"]
         self.tokens = database["department_tokens"]
         self.outbox = Outbox(self.cases)
 
     def ensure_indexes(self):
         self.cases.create_index("number", unique=True)
         self.cases.create_index([("department_code", 1), ("state", 1), ("deadline", 1)])
-        self.cases.create_index("ledger.at")
+        self.cases.create_index("ledger_pending.at", sparse=True)
+        self.ledger.create_index([("number", ASCENDING), ("version", ASCENDING), ("n", ASCENDING)])
+        self.ledger.create_index("at")
         self.tokens.create_index("token_hash", unique=True)
         self.tokens.create_index("department_code")
         self.outbox.ensure_indexes()
+        self._move_embedded_ledgers()
+
+    def _move_embedded_ledgers(self):
+        """Cases stored before the ledger had its own collection: move their entries out."""
+        for doc in self.cases.find({"ledger": {"$exists": True}}, {"number": 1, "ledger": 1}):
+            entries = [dict(entry, _id=f"{doc['number']}:embedded:{n}", number=doc["number"],
+                            version=-1, n=n) for n, entry in enumerate(doc.get("ledger") or [])]
+            self.move_ledger({"_id": doc["_id"], "number": doc["number"], "ledger_pending": entries})
+            self.cases.update_one({"_id": doc["_id"]}, {"$unset": {"ledger": ""}})
 
     # -- cases ----------------------------------------------------------------
 
     def open(self, case, outbox):
         """Store a new case; ``None`` if the ticket has one already."""
+        case = dict(case)
+        entries = ledger_entries(case["number"], case.get("version", 0), case.pop("ledger", []))
+        doc = dict(case, outbox=list(outbox), ledger_pending=entries,
+                   last_events={entry["event_type"]: entry["payload"] for entry in outbox})
         try:
-            doc = dict(case, outbox=list(outbox))
             self.cases.insert_one(doc)
-            return doc
         except DuplicateKeyError:
             return None
+        self.move_ledger(doc)
+        return doc
 
     def get(self, number):
-        return self.cases.find_one({"number": number}, {"outbox": 0, "_id": 0})
+        """The case with its ledger (the latest ``LEDGER_SHOWN`` entries)."""
+        case = self.cases.find_one({"number": number}, {"_id": 0, "outbox": 0, "last_events": 0})
+        if case is not None:
+            case["ledger"] = self.ledger_of(number, case.pop("ledger_pending", None) or [])
+        return case
 
     def load(self, number):
-        """The case as stored (with ``_id``), for a transition; ``None`` if unknown."""
-        return self.cases.find_one({"number": number}, {"outbox": 0})
+        """The case as stored (with ``_id``, without its ledger), for a transition; ``None`` if unknown."""
+        return self.cases.find_one({"number": number}, HIDDEN)
+
+    def last_event(self, number, event_type):
+        """The payload of the case's latest ``event_type`` event, to publish again; or None."""
+        doc = self.cases.find_one({"number": number}, {f"last_events.{event_type}": 1})
+        return ((doc or {}).get("last_events") or {}).get(event_type)
 
     def count(self, number):
         return self.cases.count_documents({"number": number})
@@ -61,20 +117,73 @@ class CaseRepository:
         """Apply a domain ``Change`` if ``case`` is still as it was read.
 
         ``new_event(event_type, body)`` builds each event payload; the events
-        go into the outbox in the same update. Returns the updated document.
+        go into the outbox and the ledger entries into ``ledger_pending`` in
+        the same update. Returns the updated document (its ledger copied out).
         """
+        version = case.get("version", 0) + 1
         outbox = [outboxed(event_type, new_event(event_type, body))
                   for event_type, body in change.events]
         update = {"$inc": {"version": 1, **change.inc},
-                  "$push": {"ledger": {"$each": change.ledger}, "outbox": {"$each": outbox}}}
-        if change.set:
-            update["$set"] = change.set
+                  "$push": {"ledger_pending": {"$each": ledger_entries(case["number"], version, change.ledger)},
+                            "outbox": {"$each": outbox}}}
+        latest = {f"last_events.{entry['event_type']}": entry["payload"] for entry in outbox}
+        if change.set or latest:
+            update["$set"] = dict(change.set, **latest)
         doc = self.cases.find_one_and_update(
-            {"_id": case["_id"], "state": case["state"], "version": case.get("version", 0)},
+            {"_id": case["_id"], "state": case["state"], "version": case.get("version", 0),
+             **bounds.has_room("outbox"), **bounds.has_room("ledger_pending")},
             update, return_document=ReturnDocument.AFTER)
         if doc is None:
-            raise CaseChanged(f"case {case['number']} changed meanwhile; look at it again and retry")
+            self._why_not_applied(case)
+        self.move_ledger(doc)
         return doc
+
+    def _why_not_applied(self, case):
+        doc = self.cases.find_one({"_id": case["_id"]}, {"outbox": 1, "ledger_pending": 1, "version": 1})
+        if doc and doc.get("version") == case.get("version", 0) and (
+                len(doc.get("outbox") or ()) >= bounds.PENDING
+                or len(doc.get("ledger_pending") or ()) >= bounds.PENDING):
+            raise CaseBusy(f"case {case['number']} has {bounds.PENDING} events waiting to be published "
+                           "(is the broker down?); try again in a moment")
+        raise CaseChanged(f"case {case['number']} changed meanwhile; look at it again and retry")
+
+    # -- the ledger -------------------------------------------------------------
+
+    def move_ledger(self, doc):
+        """Copy a case's waiting ledger entries to ``ledger`` and pull them; best effort."""
+        entries = doc.get("ledger_pending") or []
+        if not entries:
+            return 0
+        try:
+            try:
+                self.ledger.insert_many([dict(e) for e in entries], ordered=False)
+            except BulkWriteError as exc:  # copied before, by a worker that did not finish
+                if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
+                    raise
+            self.cases.update_one({"_id": doc["_id"]}, {"$pull": {
+                "ledger_pending": {"_id": {"$in": [e["_id"] for e in entries]}}}})
+        except PyMongoError:
+            log.warning("ledger of %s not copied out now; the outbox timer will", doc.get("number"),
+                        exc_info=True)
+            return 0
+        return len(entries)
+
+    def move_stale_ledger(self, older_than, limit=500):
+        """Copy the ledger entries a crash left waiting; returns how many."""
+        moved = 0
+        for doc in self.cases.find({"ledger_pending.at": {"$lte": older_than}},
+                                   {"ledger_pending": 1, "number": 1}).limit(limit):
+            moved += self.move_ledger(doc)
+        return moved
+
+    def ledger_of(self, number, pending=(), limit=LEDGER_SHOWN):
+        """The case's ledger, oldest first: the latest ``limit`` entries."""
+        found = list(self.ledger.find({"number": number}, {"number": 0})
+                     .sort([("version", -1), ("n", -1)]).limit(limit))
+        seen = {entry["_id"] for entry in found}
+        found += [entry for entry in pending if entry["_id"] not in seen]
+        found.sort(key=lambda entry: (entry["version"], entry["n"]))
+        return [{k: v for k, v in entry.items() if k not in ENTRY_FIELDS} for entry in found[-limit:]]
 
     def remember_ticket(self, number, ticket):
         """Keep the citizen's title and description (asked of intake) for later reviews."""
@@ -84,24 +193,22 @@ class CaseRepository:
         query = {"state": state} if state else {"state": {"$nin": ["closed", "refused"]}}
         if department_code:
             query["department_code"] = department_code
-        fields = {"_id": 0, "outbox": 0, "ledger": 0, "ticket": 0}
+        fields = dict(HIDDEN, _id=0, ticket=0)
         return list(self.cases.find(query, fields).sort("deadline", 1).limit(limit))
 
     def ledger_counts(self, start, end):
         """Ledger entries from ``start`` to ``end`` counted by department, action and outcome."""
         pipeline = [
-            {"$match": {"ledger.at": {"$gte": start, "$lt": end}}},
-            {"$unwind": "$ledger"},
-            {"$match": {"ledger.at": {"$gte": start, "$lt": end}}},
+            {"$match": {"at": {"$gte": start, "$lt": end}}},
             {"$group": {
-                "_id": {"department": "$ledger.department_code", "action": "$ledger.action",
-                        "on_time": "$ledger.on_time", "reached": "$ledger.reached",
-                        "resolved": "$ledger.resolved", "satisfaction": "$ledger.satisfaction"},
+                "_id": {"department": "$department_code", "action": "$action",
+                        "on_time": "$on_time", "reached": "$reached",
+                        "resolved": "$resolved", "satisfaction": "$satisfaction"},
                 "count": {"$sum": 1},
-                "working_days": {"$sum": "$ledger.handling_working_days"}}},
+                "working_days": {"$sum": "$handling_working_days"}}},
         ]
         rows = []
-        for row in self.cases.aggregate(pipeline):
+        for row in self.ledger.aggregate(pipeline):
             key = row["_id"]
             rows.append({"department": key.get("department"), "action": key.get("action"),
                          "on_time": key.get("on_time"), "reached": key.get("reached"),
