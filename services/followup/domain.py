@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from services.followup.quality import check_reply
 from shared import bounds
+from shared.numbering import same_instant
 
 ASSIGNED, SIGNED_FOR, REPLIED, APPROVED, CLOSED, REFUSED = (
     "assigned", "signed_for", "replied", "approved", "closed", "refused")
@@ -144,7 +145,7 @@ def case_opened_body(case):
 def check_same_ticket(case, assignment):
     """Raise ``NumberReused`` if ``assignment`` is for another ticket under the case's number."""
     held, given = case.get("ticket_received_at"), assignment.get("received_at")
-    if held and given and held != given:
+    if not same_instant(held, given):
         raise NumberReused(
             f"ticket number {case['number']} names two tickets: the case holds the one received "
             f"at {held.isoformat()}, this assignment is for one received at {given.isoformat()}")

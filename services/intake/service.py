@@ -129,6 +129,7 @@ class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.Inbo
         return dict(self.view(quoted), outcome=outcome, received_as=ticket["number"])
 
     def view(self, ticket):
+        ticket = dict(ticket, history=self.tickets.history_of(ticket))
         return dict(jsonable(domain.public_view(ticket)), linked=self.tickets.linked_to(ticket["number"]))
 
     def category_codes(self):

@@ -23,11 +23,18 @@ from services.routing.store import DecisionRepository
 from shared import events
 from shared.jsonable import jsonable
 from shared.messaging import DeadLetters, consumes, event_handler, rpc
+from shared.numbering import parse_number, same_instant, valid_series
 from shared.mongo import Store
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every
 
 log = logging.getLogger(__name__)
+
+
+class NumberReused(Exception):
+    """intake announced a ticket under a number routing holds for another ticket."""
+
+
 EVENT_SCHEMAS = {"ticket_assigned": events.TicketAssigned,
                  "ticket_awaiting_dispatch": events.TicketAwaitingDispatch}
 
@@ -56,6 +63,12 @@ class RoutingService(directory_rpc.DirectoryRpc):
     @event_handler("intake", "ticket_created", requeue_on_error=True)
     @consumes(events.TicketCreated)
     def on_ticket_created(self, ticket):
+        self._record_number(ticket["number"])
+        held = self.decisions.get(ticket["number"])
+        if held is not None:
+            self._check_same_ticket(held, ticket)
+            log.info("ticket %s was routed before; redelivery ignored", ticket["number"])
+            return
         known = self.knowledge.ready(self.decisions)
         now = events.utcnow()
         decision = decide(ticket, known.directory, known.learner, known.threshold)
@@ -70,6 +83,29 @@ class RoutingService(directory_rpc.DirectoryRpc):
         publish_saved(self.decisions.outbox, self.dispatch, doc["_id"])
         log.info("ticket %s -> %s (%s)", ticket["number"],
                  record.get("department_code") or "manual dispatch", decision.rule)
+
+    @event_handler("intake", "ticket_linked", requeue_on_error=True)
+    @consumes(events.TicketLinked)
+    def on_ticket_linked(self, linked):
+        self._record_number(linked["number"])
+
+    @event_handler("intake", "ticket_answered", requeue_on_error=True)
+    @consumes(events.TicketAnswered)
+    def on_ticket_answered(self, answered):
+        self._record_number(answered["number"])
+
+    def _record_number(self, number):
+        parsed = parse_number(number)
+        if parsed:
+            self.decisions.record_number(*parsed)
+
+    @staticmethod
+    def _check_same_ticket(held, ticket):
+        before, now = (held.get("ticket") or {}).get("received_at"), ticket.get("received_at")
+        if not same_instant(before, now):
+            raise NumberReused(
+                f"ticket number {ticket['number']} names two tickets: routing holds the one received "
+                f"at {before.isoformat()}; this one was received at {now.isoformat()}")
 
     @event_handler("followup", "case_refused", requeue_on_error=True)
     @consumes(events.CaseRefused)
@@ -110,6 +146,29 @@ class RoutingService(directory_rpc.DirectoryRpc):
     @rpc
     def get_decision(self, number):
         return jsonable(self.decisions.get(number))
+
+    # -- for intake: reconciling and numbering -------------------------------------
+
+    @rpc
+    def republish_decision(self, number):
+        """Publish the ticket's current decision again -- the very event, so every
+        consumer knows it if it has it -- and say what it is; None if routing has
+        no decision for ``number``."""
+        last = self.decisions.last_event(number) if isinstance(number, str) else None
+        if last is None:
+            return None
+        self.dispatch(last["event_type"], last["payload"])
+        record = self.decisions.get(number)
+        log.info("ticket %s: %s published again on request", number, last["event_type"])
+        return jsonable({"event_type": last["event_type"], "status": record["status"],
+                         "department_code": record.get("department_code"),
+                         "attempt": last["payload"].get("attempt"),
+                         "received_at": (record.get("ticket") or {}).get("received_at")})
+
+    @rpc
+    def highest_sequence(self, series):
+        """The highest ticket number of ``series`` (``QD-20261127``) routing has heard of: 0 if none."""
+        return self.decisions.highest_sequence(series) if valid_series(series) else 0
 
     @rpc
     def queue(self, limit=50):
