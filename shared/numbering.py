@@ -13,7 +13,12 @@ NUMBER = re.compile(r"^(?P<series>[A-Za-z0-9]{1,16}-\d{8})-(?P<sequence>\d{1,9})
 
 def format_number(prefix, local_date, sequence):
     """A number a citizen can read out on the phone: ``QD-20261126-00042``."""
-    return f"{prefix}-{local_date:%Y%m%d}-{sequence:05d}"
+    return number_in(series_of(prefix, local_date), sequence)
+
+
+def number_in(series, sequence):
+    """The ``sequence``-th number of ``series``: ``QD-20261126`` and 42 -> ``QD-20261126-00042``."""
+    return f"{series}-{sequence:05d}"
 
 
 def series_of(prefix, local_date):

@@ -27,6 +27,7 @@ from shared.city import load_city
 from shared.jsonable import jsonable
 from shared.messaging import DeadLetters, RpcProxy, consumes, event_handler, rpc
 from shared.mongo import Store
+from shared.numbering import valid_series
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every
 
@@ -282,6 +283,13 @@ class FollowupService(followup_http.FollowupHttp):
         start, end, period = local_day_range(
             date_from, date_to, zone, events.utcnow().astimezone(zone).date())
         return scorecard(self.cases.ledger_counts(start, end), period)
+
+    @rpc
+    def highest_sequence(self, series):
+        """The highest ticket number of ``series`` (``QD-20261127``) followup has a case for; 0 if none.
+
+        intake asks before it numbers a day's tickets (see ``services.intake.numbering``)."""
+        return self.cases.highest_sequence(series) if valid_series(series) else 0
 
     @rpc
     def ping(self):

@@ -19,12 +19,14 @@ that is refused with :class:`CaseBusy` until they drain.
 """
 import hashlib
 import logging
+import re
 import secrets
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from shared import bounds
+from shared.numbering import parse_number
 from shared.outbox import Outbox, outboxed
 
 log = logging.getLogger(__name__)
@@ -184,6 +186,12 @@ class CaseRepository:
         found += [entry for entry in pending if entry["_id"] not in seen]
         found.sort(key=lambda entry: (entry["version"], entry["n"]))
         return [{k: v for k, v in entry.items() if k not in ENTRY_FIELDS} for entry in found[-limit:]]
+
+    def highest_sequence(self, series):
+        """The highest ticket number of ``series`` (``QD-20261127``) with a case here; 0 if none."""
+        cursor = self.cases.find({"number": {"$regex": f"^{re.escape(series)}-"}}, {"number": 1, "_id": 0})
+        return max((parsed[1] for parsed in (parse_number(doc["number"]) for doc in cursor)
+                    if parsed and parsed[0] == series), default=0)
 
     def remember_ticket(self, number, ticket):
         """Keep the citizen's title and description (asked of intake) for later reviews."""

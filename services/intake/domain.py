@@ -4,7 +4,7 @@ Pure Python: no nameko, pymongo or marshmallow here.
 """
 import re
 
-from shared.numbering import format_number  # noqa: F401 -- intake's numbers, one place
+from shared.numbering import format_number, parse_number  # noqa: F401 -- numbers in one place
 
 
 def mask_phone(phone):
@@ -40,8 +40,9 @@ def new_ticket(number, request, received_at, phone_key=None):
     unique index over it skips the tickets that have none.
     """
     ticket = {field: request.get(field) for field in TICKET_FIELDS}
+    series, sequence = parse_number(number) or (None, None)
     ticket.update(
-        number=number,
+        number=number, series=series, sequence=sequence,
         caller={"name": request.get("caller_name"), "phone": request.get("caller_phone"),
                 "email": request.get("caller_email"), "phone_key": phone_key},
         media_url=request.get("media_url"),

@@ -18,7 +18,7 @@ from nameko.events import EventDispatcher
 from nameko.messaging import Publisher
 from nameko.web.handlers import http
 
-from services.intake import apikeys, domain, inbound, keys_knowledge, open311_api, status_view
+from services.intake import apikeys, domain, inbound, keys_knowledge, numbering, open311_api, status_view
 from services.intake.catalogue import Catalogue
 from services.intake.duplicates import DuplicateRules, bounding_box, find_master, phone_key
 from services.intake.responses import ValidationFailed, json_response
@@ -26,10 +26,10 @@ from services.intake.schemas import load_request
 from services.intake.store import TicketRepository
 from shared import events
 from shared.city import City, district_names
-from shared.config import city_zone
 from shared.jsonable import jsonable
 from shared.messaging import DeadLetters, rpc
 from shared.mongo import Store
+from shared.numbering import number_in
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every
 
@@ -51,13 +51,14 @@ def idempotency_key(request, namespace):
 # The mixins are imported as modules: ``nameko run`` would take any class
 # with entrypoints found in this module's namespace for a service.
 class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.InboundChannel,
-                    keys_knowledge.KeysAndKnowledge):
+                    keys_knowledge.KeysAndKnowledge, numbering.Numbering):
     name = "intake"
 
     tickets = Store(TicketRepository)
     city = City()
     config = Config()
     catalogue = Catalogue()
+    fence = numbering.NumberFence()
     dispatch = EventDispatcher()
     dead_letters = DeadLetters()
     receipts = Publisher(exchange=inbound.INBOUND_EXCHANGE)
@@ -117,10 +118,8 @@ class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.Inbo
         return "created", events.new_event(events.TicketCreated, **domain.ticket_created_body(ticket))
 
     def new_number(self, now):
-        city = self.config.get("CITY") or {}
-        local_day = now.astimezone(city_zone(self.config)).date()
-        prefix = city.get("ticket_prefix", "QD")
-        return domain.format_number(prefix, local_day, self.tickets.next_sequence(f"{prefix}-{local_day:%Y%m%d}"))
+        sequence, series = self.issue_number(now)
+        return number_in(series, sequence)
 
     def outcome(self, outcome, ticket):
         quoted = ticket

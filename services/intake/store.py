@@ -29,6 +29,7 @@ class TicketRepository(StatusRecords):
     def ensure_indexes(self):
         """Indexes, and the knowledge base from ``INTAKE.knowledge_file`` while it is empty."""
         self.tickets.create_index("number", unique=True)
+        self.tickets.create_index([("series", ASCENDING), ("sequence", DESCENDING)])  # the fence
         # (source system, its id) and Idempotency-Key: each accepted once.
         self.tickets.create_index([("source.system", ASCENDING), ("source.id", ASCENDING)],
                                   unique=True, partialFilterExpression={"source.system": {"$exists": True}})
@@ -53,10 +54,33 @@ class TicketRepository(StatusRecords):
 
     def next_sequence(self, key):
         """Atomically the next number in the sequence ``key`` (one per day)."""
-        counter = self.counters.find_one_and_update(
-            {"_id": key}, {"$inc": {"seq": 1}}, upsert=True,
-            return_document=ReturnDocument.AFTER)
+        return self._counter(key, {"$inc": {"seq": 1}})
+
+    def raise_sequence(self, key, at_least):
+        """Make the counter ``key`` at least ``at_least`` (its next number is above); the count now."""
+        return self._counter(key, {"$max": {"seq": int(at_least)}})
+
+    def current_sequence(self, key):
+        counter = self.counters.find_one({"_id": key})
+        return counter["seq"] if counter else 0
+
+    def _counter(self, key, update):
+        """Two workers creating a day's counter at once both miss it and both insert
+        (MongoDB does not retry an upsert by itself everywhere): the loser's
+        DuplicateKeyError means it exists now, and it updates that one."""
+        try:
+            counter = self.counters.find_one_and_update(
+                {"_id": key}, update, upsert=True, return_document=ReturnDocument.AFTER)
+        except DuplicateKeyError:
+            counter = self.counters.find_one_and_update(
+                {"_id": key}, update, return_document=ReturnDocument.AFTER)
         return counter["seq"]
+
+    def highest_issued(self, series):
+        """The highest sequence of ``series`` among intake's own tickets (0 if none)."""
+        found = self.tickets.find_one({"series": series}, {"sequence": 1},
+                                      sort=[("sequence", DESCENDING)])
+        return found["sequence"] if found else 0
 
     def add(self, ticket, outbox):
         """Store a new ticket and the events it produced, in one write.
