@@ -146,6 +146,9 @@ main.add_command(notifications)
 main.add_command(clock)
 from hotline.insight_cli import insight  # noqa: E402
 main.add_command(insight)
+from hotline.reliability_cli import numbers, reconciler  # noqa: E402
+main.add_command(reconciler)
+main.add_command(numbers)
 
 
 if __name__ == "__main__":

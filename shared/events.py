@@ -360,5 +360,25 @@ class TicketLinked(Envelope):
     linked_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
 
 
+class TicketStalled(Envelope):
+    """intake's reconciler found a ticket stuck and could not repair it: supervisors must look.
+
+    ``stage``: what the ticket still waits for -- ``dispatch`` (a department or
+    the dispatchers' queue), ``case`` (an open case for its assignment) or
+    ``watch`` (a deadline watch for that case) -- since ``since``, after
+    ``repairs`` attempts to have the services publish their part again.
+    """
+
+    source, event_type = "intake", "ticket_stalled"
+
+    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    stage = fields.String(required=True, validate=validate.OneOf(("dispatch", "case", "watch")))
+    attempt = fields.Integer(load_default=0)
+    since = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    repairs = fields.Integer(load_default=0)
+    reason = fields.String(load_default="", validate=validate.Length(max=1000))
+    department_code = fields.String(allow_none=True, load_default=None)
+
+
 CONTRACT.update({(schema.source, schema.event_type): schema
-                 for schema in (TicketAnswered, TicketLinked)})
+                 for schema in (TicketAnswered, TicketLinked, TicketStalled)})

@@ -128,5 +128,6 @@ def public_view(ticket):
         reply=ticket.get("reply"),
         answer=ticket.get("answer"),
         closed_at=ticket.get("closed_at"),
+        escalation=ticket.get("escalation"),
     )
     return view

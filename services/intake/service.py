@@ -18,7 +18,8 @@ from nameko.events import EventDispatcher
 from nameko.messaging import Publisher
 from nameko.web.handlers import http
 
-from services.intake import apikeys, domain, inbound, keys_knowledge, numbering, open311_api, status_view
+from services.intake import (apikeys, domain, inbound, keys_knowledge, numbering, open311_api, reconciler,
+                             status_view)
 from services.intake.catalogue import Catalogue
 from services.intake.duplicates import DuplicateRules, bounding_box, find_master, phone_key
 from services.intake.responses import ValidationFailed, json_response
@@ -51,7 +52,7 @@ def idempotency_key(request, namespace):
 # The mixins are imported as modules: ``nameko run`` would take any class
 # with entrypoints found in this module's namespace for a service.
 class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.InboundChannel,
-                    keys_knowledge.KeysAndKnowledge, numbering.Numbering):
+                    keys_knowledge.KeysAndKnowledge, numbering.Numbering, reconciler.Reconciler):
     name = "intake"
 
     tickets = Store(TicketRepository)
@@ -59,6 +60,7 @@ class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.Inbo
     config = Config()
     catalogue = Catalogue()
     fence = numbering.NumberFence()
+    reconciling = reconciler.Reconciling()
     dispatch = EventDispatcher()
     dead_letters = DeadLetters()
     receipts = Publisher(exchange=inbound.INBOUND_EXCHANGE)
@@ -88,6 +90,8 @@ class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.Inbo
         if idempotency:
             ticket["idempotency_key"] = idempotency
         outcome, event = self.settle(ticket, valid, now, answer_with, operator)
+        if outcome == "created":
+            ticket["check"] = self.first_check(now)
         doc = self.tickets.add(ticket, [outboxed(EVENT_TYPES[outcome], event)])
         if doc is None:  # the same request, accepted a moment ago by another worker
             return self.outcome("existing", self.tickets.find_existing(source, idempotency))
@@ -185,7 +189,7 @@ class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.Inbo
         created = events.new_event(events.TicketCreated, **domain.ticket_created_body(ticket))
         doc = self.tickets.unlink(number, {"at": now, "status": "unlinked", "note":
                                            f"not a repeat of {ticket['linked_to']} ({operator or 'an operator'})"},
-                                  [outboxed("ticket_created", created)])
+                                  [outboxed("ticket_created", created)], self.first_check(now))
         if doc is None:
             raise ValidationFailed({"number": [f"{number} was unlinked already"]})
         publish_saved(self.tickets.outbox, self.dispatch, doc["_id"])

@@ -15,6 +15,9 @@ from shared import events
 from shared.messaging import consumes, event_handler
 
 
+ANY_ATTEMPT = 10 ** 6  # a deadline_watched from before watches named their attempt
+
+
 def entry(at, status, note):
     return {"at": at, "status": status, "note": note}
 
@@ -37,6 +40,8 @@ class StatusView:
                                            "department_code": event["department_code"]}},
                     event["assigned_at"], "assigned",
                     f"dispatched to {event['department_name']} by {event['decided_by']}")
+        self.tickets.dispatched(event["number"], event["attempt"])
+        self.owe(event["number"], "case", event["attempt"], event["assigned_at"])
 
     @event_handler("routing", "ticket_awaiting_dispatch", requeue_on_error=True)
     @consumes(events.TicketAwaitingDispatch)
@@ -46,6 +51,7 @@ class StatusView:
                             "sign_for_deadline": None, "assignment": None},
                     event["queued_at"], "awaiting_dispatch",
                     "; ".join(event["reasons"]) or "waiting for a dispatcher")
+        self.tickets.dispatched(event["number"], event["attempt"])
 
     @event_handler("followup", "case_opened", requeue_on_error=True)
     @consumes(events.CaseOpened)
@@ -53,6 +59,8 @@ class StatusView:
         self.record(event, {"case_opened_at": event["opened_at"],
                             "case": {"attempt": event["attempt"], "department_code": event["department_code"]}},
                     event["opened_at"], "case_opened", f"case opened for {event['department_code']}")
+        self.tickets.case_recorded(event["number"], event["attempt"])
+        self.owe(event["number"], "watch", event["attempt"], event["opened_at"])
 
     @event_handler("notify", "deadline_watched", requeue_on_error=True)
     @consumes(events.DeadlineWatched)
@@ -61,6 +69,7 @@ class StatusView:
                             "watch": {"attempt": event["attempt"], "department_code": event["department_code"]}},
                     event["occurred_at"], "deadline_watched",
                     f"supervision watches the deadline {event['deadline'].isoformat()}")
+        self.tickets.watch_recorded(event["number"], event["attempt"] or ANY_ATTEMPT)
 
     @event_handler("followup", "case_signed_for", requeue_on_error=True)
     @consumes(events.CaseSignedFor)
@@ -74,6 +83,11 @@ class StatusView:
         self.record(event, {"status": "refused", "refused_at": event["refused_at"]},
                     event["refused_at"], "refused",
                     f"{event['department_code']} returned it: {event['reason']}; to be dispatched again")
+        refused = event["attempt"]
+        if refused:  # its case existed; now a new department or the dispatchers are owed
+            self.tickets.case_recorded(event["number"], refused)
+            self.tickets.watch_recorded(event["number"], refused)
+            self.owe(event["number"], "dispatch", refused, event["refused_at"])
 
     @event_handler("followup", "extension_requested", requeue_on_error=True)
     @consumes(events.ExtensionRequested)
@@ -130,6 +144,7 @@ class StatusView:
                                      entry(event["closed_at"], "closed",
                                            f"closed with ticket {event['number']}"),
                                      event["occurred_at"])
+        self.tickets.finished(event["number"])
 
     @event_handler("notify", "ticket_escalated", requeue_on_error=True)
     @consumes(events.TicketEscalated)

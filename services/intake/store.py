@@ -5,20 +5,22 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.intake import knowledge
+from services.intake.check_store import Checks
 from services.intake.status_store import StatusRecords
 from shared.config import data_file
 from shared.outbox import Outbox
 
 NOT_OPEN = ["closed", "answered", "linked"]
 CLOSED = ["closed", "answered"]
-PUBLIC = {"outbox": 0, "as_of": 0}
-LISTED = {"outbox": 0, "as_of": 0, "history": 0}
+PUBLIC = {"outbox": 0, "as_of": 0, "check": 0}
+LISTED = {"outbox": 0, "as_of": 0, "check": 0, "history": 0}
 
 
-class TicketRepository(StatusRecords):
+class TicketRepository(StatusRecords, Checks):
     def __init__(self, database, config):
         self.tickets = database["tickets"]
         self.history = database["history"]
+        self.reconciler = database["reconciler"]
         self.counters = database["counters"]
         self.api_keys = database["api_keys"]
         self.knowledge = database["knowledge"]
@@ -42,6 +44,7 @@ class TicketRepository(StatusRecords):
         self.tickets.create_index("linked_to", sparse=True)
         self.outbox.ensure_indexes()
         self.ensure_status_indexes()
+        self.ensure_check_indexes()
         self.api_keys.create_index("name", unique=True)
         self.api_keys.create_index("digest", unique=True)
         self.knowledge.create_index("id", unique=True)
@@ -138,11 +141,11 @@ class TicketRepository(StatusRecords):
     def linked_to(self, number):
         return [doc["number"] for doc in self.tickets.find({"linked_to": number}, {"number": 1})]
 
-    def unlink(self, number, history_entry, outbox):
+    def unlink(self, number, history_entry, outbox, check=None):
         """Make a linked ticket a ticket of its own; None unless it was linked."""
         doc = self.tickets.find_one_and_update(
             {"number": number, "status": "linked"},
-            {"$set": {"status": "received", "updated_at": history_entry["at"]},
+            {"$set": {"status": "received", "updated_at": history_entry["at"], "check": check or {}},
              "$unset": {"linked_to": "", "link_reason": ""},
              "$push": {"history": history_entry, "outbox": {"$each": list(outbox)}}},
             return_document=ReturnDocument.AFTER)

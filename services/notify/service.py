@@ -134,6 +134,15 @@ class NotifyService:
     def on_case_closed(self, event):
         self._learn("closed", event)
 
+    @event_handler("intake", "ticket_stalled", requeue_on_error=True)
+    @consumes(events.TicketStalled)
+    def on_ticket_stalled(self, stalled):
+        """intake's reconciler could not get a ticket moving: tell the supervisors (once)."""
+        queued = self.watches.enqueue(self.rules.notices.for_stall(
+            stalled, self.rules.ladder.level(self.rules.stalled_level), self.clock.now()))
+        log.warning("%s stalled at %s: supervisors told (%d notification(s))",
+                    stalled["number"], stalled["stage"], queued)
+
     # -- the ladder and the delivery queue -------------------------------------------
 
     @every("NOTIFY_TICK_INTERVAL", default=10)
@@ -167,6 +176,18 @@ class NotifyService:
     @rpc
     def get_watch(self, number):
         return jsonable(self.watches.get(number))
+
+    @rpc
+    def republish_watch(self, number):
+        """Publish the case's latest ``deadline_watched`` again (the very event) and say
+        what the watch is; None if notify has no watch ``number``. (intake's reconciler asks.)"""
+        watch = self.watches.standing(number) if isinstance(number, str) else None
+        if watch is None:
+            return None
+        payload = watch.pop("watched_event", None)
+        if payload:
+            self.dispatch("deadline_watched", payload)
+        return jsonable(dict(watch, republished=bool(payload)))
 
     @rpc
     def list_notifications(self, number=None, failed=False, limit=200):

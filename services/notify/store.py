@@ -59,6 +59,11 @@ class NotifyRepository:
     def get(self, number):
         return self.watches.find_one({"number": number}, dict(WATCH_FIELDS, _id=0))
 
+    def standing(self, number):
+        """What ``republish_watch`` needs: the watch's state, assignment and last announcement."""
+        return self.watches.find_one({"number": number}, {
+            "_id": 0, "state": 1, "attempt": 1, "department_code": 1, "watched_event": 1})
+
     def watch_for(self, number, now):
         """The case's watch, created empty the first time an event names it."""
         watch = self.watches.find_one({"number": number}, {"outbox": 0, "pending_notices": 0})

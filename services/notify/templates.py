@@ -68,6 +68,14 @@ TEMPLATES = {
                "To {level}: the replies of {department} to ticket {number} were sent back "
                "({reason}). Please see that it is handled properly."),
     },
+    "stalled": {
+        "zh": ("【工单滞留】工单 {number} 未能流转（{level}）",
+               "{level}：工单 {number} 未能按时流转，平台自动修复未果（{reason}）。"
+               "请核查并处理。"),
+        "en": ("[Stalled] Ticket {number} is not moving ({level})",
+               "To {level}: ticket {number} did not move on in time and the platform could not "
+               "repair it ({reason}). Please look into it."),
+    },
 }
 
 OUTCOMES = {

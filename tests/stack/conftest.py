@@ -17,9 +17,21 @@ from tests.conftest import _backends, uses_real_mongo
 
 
 class Stack:
-    def __init__(self, env, url):
+    def __init__(self, env, url, processes=None, log=None):
         self.env = env
         self.url = url
+        self.processes = processes if processes is not None else {}
+        self.log = log
+
+    def stop(self, service):
+        """Stop one service's process (the others run on)."""
+        stop_services({service: self.processes.pop(service)})
+
+    def start(self, service):
+        """Start a stopped service again and wait until it answers."""
+        started = start_services([service], env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.processes.update(started)
+        wait_ready(started, self.env["AMQP_URI"], log_file=self.log.name)
 
     def post(self, body):
         return requests.post(f"{self.url}/tickets", json=body, timeout=10)
@@ -71,7 +83,7 @@ def running_stack(vhost_pipeline, log_dir, **extra_env):
             processes = start_services(SERVICES, env=env, stdout=log, stderr=subprocess.STDOUT)
             try:
                 wait_ready(processes, env["AMQP_URI"], log_file=logs)
-                yield Stack(env, f"http://127.0.0.1:{port}")
+                yield Stack(env, f"http://127.0.0.1:{port}", processes, log)
             finally:
                 stop_services(processes)
         if uses_real_mongo():

@@ -90,3 +90,64 @@ def test_a_ticket_escalated_for_ever_keeps_a_document_of_the_same_size(intake):
     assert repo.history.count_documents({"number": NUMBER}) == 301
     view = repo.history_of(stored)
     assert view[0]["status"] == "received" and view[-1]["note"].endswith("supervision 300")
+
+
+def checks(repo):
+    return repo.tickets.find_one({"number": NUMBER}).get("check") or {}
+
+
+@pytest.fixture
+def promising(intake):
+    """intake whose view also keeps what each ticket is owed (the reconciler's checks)."""
+    from types import SimpleNamespace
+
+    from services.intake.reconcile import ReconcileRules
+
+    _, repo = intake
+    repo.tickets.update_one({"number": NUMBER}, {"$set": {"check": {"dispatch": {
+        "attempt": 0, "since": T0, "due": at(2), "overdue_at": at(2), "repairs": 0}}}})
+    reconciling = SimpleNamespace(rules=ReconcileRules(), owner="test")
+    return (lambda: worker_factory(IntakeService, tickets=repo, dead_letters=mock.Mock(),
+                                   reconciling=reconciling)), repo
+
+
+def assigned(attempt, minutes, department="WATER"):
+    return event(events.TicketAssigned, minutes, department_code=department, department_name=department,
+                 time_limit_class="general", deadline=at(7 * 1440), sign_for_deadline=at(1440),
+                 assigned_at=at(minutes), decided_by="routing", attempt=attempt)
+
+
+def opened(attempt, minutes, department="WATER"):
+    return event(events.CaseOpened, minutes, department_code=department, deadline=at(7 * 1440),
+                 sign_for_deadline=at(1440), opened_at=at(minutes), attempt=attempt)
+
+
+def test_a_case_heard_before_its_assignment_is_not_awaited(promising):
+    worker, repo = promising
+    worker().on_case_opened(opened(1, 2))
+    worker().on_ticket_assigned(assigned(1, 1))
+    owed = checks(repo)
+    assert "dispatch" not in owed and "case" not in owed
+    assert owed["watch"]["attempt"] == 1  # notify has not said it watches yet
+
+
+def test_a_late_case_of_the_first_department_does_not_satisfy_the_second(promising):
+    worker, repo = promising
+    worker().on_ticket_assigned(assigned(1, 1))
+    worker().on_case_refused(event(events.CaseRefused, 30, department_code="WATER", reason="不归我们管",
+                                   refused_at=at(30), attempt=1))
+    worker().on_ticket_assigned(assigned(2, 31, "ENERGY"))
+    worker().on_case_opened(opened(1, 2))  # WATER's case_opened, delivered very late
+    owed = checks(repo)
+    assert owed["case"]["attempt"] == 2 and "dispatch" not in owed
+    worker().on_case_opened(opened(2, 32, "ENERGY"))
+    assert "case" not in checks(repo)
+
+
+def test_a_queue_for_the_dispatchers_heard_before_the_refusal_is_not_owed_again(promising):
+    worker, repo = promising
+    worker().on_ticket_assigned(assigned(1, 1))
+    worker().on_ticket_awaiting_dispatch(event(events.TicketAwaitingDispatch, 31, queued_at=at(31), attempt=2))
+    worker().on_case_refused(event(events.CaseRefused, 30, department_code="WATER", reason="不归我们管",
+                                   refused_at=at(30), attempt=1))
+    assert "dispatch" not in checks(repo)
