@@ -36,6 +36,7 @@ from shared.timer import every
 
 log = logging.getLogger(__name__)
 
+NUMBER_TRIES = 3
 EVENT_TYPES = {"created": "ticket_created", "linked": "ticket_linked", "answered": "ticket_answered"}
 
 
@@ -85,16 +86,26 @@ class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.Inbo
         if existing:
             return self.outcome("existing", existing)
 
-        now = events.utcnow()
-        ticket = domain.new_ticket(self.new_number(now), valid, now, phone_key(valid["caller_phone"]))
-        if idempotency:
-            ticket["idempotency_key"] = idempotency
-        outcome, event = self.settle(ticket, valid, now, answer_with, operator)
-        if outcome == "created":
-            ticket["check"] = self.first_check(now)
-        doc = self.tickets.add(ticket, [outboxed(EVENT_TYPES[outcome], event)])
-        if doc is None:  # the same request, accepted a moment ago by another worker
-            return self.outcome("existing", self.tickets.find_existing(source, idempotency))
+        for _ in range(NUMBER_TRIES):
+            now = events.utcnow()
+            ticket = domain.new_ticket(self.new_number(now), valid, now, phone_key(valid["caller_phone"]))
+            if idempotency:
+                ticket["idempotency_key"] = idempotency
+            outcome, event = self.settle(ticket, valid, now, answer_with, operator)
+            if outcome == "created":
+                ticket["check"] = self.first_check(now)
+            doc = self.tickets.add(ticket, [outboxed(EVENT_TYPES[outcome], event)])
+            if doc is not None:
+                break
+            existing = self.tickets.find_existing(source, idempotency)
+            if existing:  # the same request, accepted a moment ago by another worker
+                return self.outcome("existing", existing)
+            # The number itself was taken: the counter was behind intake's own tickets.
+            log.warning("number %s was taken already; the counter is raised and the next one used",
+                        ticket["number"])
+            self.tickets.raise_sequence(ticket["series"], self.tickets.highest_issued(ticket["series"]))
+        else:
+            raise RuntimeError(f"no free ticket number after {NUMBER_TRIES} tries")
         publish_saved(self.tickets.outbox, self.dispatch, doc["_id"])
         log.info("ticket %s received by %s: %s%s", ticket["number"], valid["channel"], outcome,
                  f" to {ticket['linked_to']}" if outcome == "linked" else "")
