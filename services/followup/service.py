@@ -18,6 +18,7 @@ from nameko.extensions import DependencyProvider
 from services.followup import callback, domain
 from services.followup.domain import (
     InvalidRequest, NotAuthorized, NotYourCase, TransitionRefused, UnknownCase)
+from services.followup import for_intake  # a mixin: `nameko run` would take the class for a service
 from services.followup import http as followup_http
 from services.followup.scorecard import scorecard
 from services.followup.store import CaseBusy, CaseChanged, CaseRepository
@@ -27,7 +28,6 @@ from shared.city import load_city
 from shared.jsonable import jsonable
 from shared.messaging import DeadLetters, RpcProxy, consumes, event_handler, rpc
 from shared.mongo import Store
-from shared.numbering import valid_series
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every
 
@@ -84,7 +84,7 @@ def local_day_range(date_from, date_to, zone, today):
             {"from": days["from"].isoformat(), "to": days["to"].isoformat()})
 
 
-class FollowupService(followup_http.FollowupHttp):
+class FollowupService(followup_http.FollowupHttp, for_intake.ForIntake):
     name = "followup"
 
     cases = Store(CaseRepository)
@@ -283,32 +283,6 @@ class FollowupService(followup_http.FollowupHttp):
         start, end, period = local_day_range(
             date_from, date_to, zone, events.utcnow().astimezone(zone).date())
         return scorecard(self.cases.ledger_counts(start, end), period)
-
-    @rpc
-    def republish_case(self, number):
-        """Publish again the event that says where the case stands -- its latest
-        ``case_opened``, or ``case_refused`` while it waits for a new department --
-        the very event, so consumers that have it change nothing. What it is, or
-        None if followup has no case ``number``. (intake's reconciler asks.)"""
-        case = self.cases.load(number) if isinstance(number, str) else None
-        if case is None:
-            return None
-        event_type = "case_refused" if case["state"] == domain.REFUSED else "case_opened"
-        payload = self.cases.last_event(number, event_type)
-        if payload is None:
-            return None
-        self.dispatch(event_type, payload)
-        log.info("case %s: %s published again on request", number, event_type)
-        return jsonable({"event_type": event_type, "state": case["state"], "attempt": case.get("attempt", 1),
-                         "department_code": case["department_code"],
-                         "received_at": case.get("ticket_received_at")})
-
-    @rpc
-    def highest_sequence(self, series):
-        """The highest ticket number of ``series`` (``QD-20261127``) followup has a case for; 0 if none.
-
-        intake asks before it numbers a day's tickets (see ``services.intake.numbering``)."""
-        return self.cases.highest_sequence(series) if valid_series(series) else 0
 
     @rpc
     def ping(self):

@@ -22,6 +22,8 @@ import datetime as dt
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from shared import bounds
+
 STAGES = ("dispatch", "case", "watch")
 CHECKED = {"_id": 0, "number": 1, "status": 1, "check": 1, "assignment": 1, "case": 1,
            "watch": 1, "received_at": 1, "department": 1}
@@ -110,9 +112,10 @@ class Checks:
             update["$set"][f"check.{stage}.escalated_at"] = escalated_at
         if outbox:
             update["$push"] = {"outbox": {"$each": list(outbox)}}
-        doc = self.tickets.find_one_and_update(
-            {"number": number, f"check.{stage}.attempt": attempt}, update, {"_id": 1})
-        return doc
+        query = {"number": number, f"check.{stage}.attempt": attempt}
+        if outbox:  # events that cannot be published pile up no further than this
+            query.update(bounds.has_room("outbox"))
+        return self.tickets.find_one_and_update(query, update, {"_id": 1})
 
     def count_due(self, now):
         return {stage: self.tickets.count_documents({f"check.{stage}.overdue_at": {"$lte": now}})

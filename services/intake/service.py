@@ -25,7 +25,7 @@ from services.intake.duplicates import DuplicateRules, bounding_box, find_master
 from services.intake.responses import ValidationFailed, json_response
 from services.intake.schemas import load_request
 from services.intake.store import TicketRepository
-from shared import events
+from shared import bounds, events
 from shared.city import City, district_names
 from shared.jsonable import jsonable
 from shared.messaging import DeadLetters, rpc
@@ -48,6 +48,13 @@ def idempotency_key(request, namespace):
     if not 1 <= len(key) <= 200 or not key.isprintable():
         raise ValidationFailed({"Idempotency-Key": ["1 to 200 printable characters"]})
     return f"{namespace}:{key}"
+
+
+def check_operator(operator):
+    """An operator's name, as given, within ``bounds.NAME``; ValidationFailed otherwise."""
+    problem = bounds.text_error(operator, bounds.NAME)
+    if problem:
+        raise ValidationFailed({"operator": [problem]})
 
 
 # The mixins are imported as modules: ``nameko run`` would take any class
@@ -179,6 +186,7 @@ class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.Inbo
     @rpc(expected_exceptions=ValidationFailed)
     def answer_ticket(self, request, entry_id, operator=None):
         """Record a request answered on the call from knowledge entry ``entry_id``; not dispatched."""
+        check_operator(operator)
         entry = self.tickets.knowledge_entry(entry_id) if isinstance(entry_id, str) else None
         if entry is None:
             raise ValidationFailed({"entry_id": [f"no knowledge entry {entry_id!r}"]})
@@ -192,6 +200,7 @@ class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.Inbo
     @rpc(expected_exceptions=ValidationFailed)
     def unlink_ticket(self, number, operator=None):
         """A false match: the linked ticket becomes a ticket of its own and is dispatched."""
+        check_operator(operator)
         ticket = self.tickets.get(number) if isinstance(number, str) else None
         if ticket is None or ticket.get("status") != "linked":
             raise ValidationFailed({"number": [f"{number} is not a ticket linked to another"]})

@@ -18,21 +18,17 @@ from services.routing import learning, records
 from services.routing.decide import decide, ticket_text
 from services.routing import directory_rpc  # not the class: `nameko run` would take it for a service
 from services.routing.directory_rpc import RoutingError
+from services.routing import numbers_rpc  # a mixin, as directory_rpc
 from services.routing.knowledge import KnowledgeProvider
 from services.routing.store import DecisionRepository
-from shared import events
+from shared import bounds, events
 from shared.jsonable import jsonable
 from shared.messaging import DeadLetters, consumes, event_handler, rpc
-from shared.numbering import parse_number, same_instant, valid_series
 from shared.mongo import Store
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every
 
 log = logging.getLogger(__name__)
-
-
-class NumberReused(Exception):
-    """intake announced a ticket under a number routing holds for another ticket."""
 
 
 EVENT_SCHEMAS = {"ticket_assigned": events.TicketAssigned,
@@ -49,7 +45,7 @@ def attempt_of(outcome):
                                                "directory_version", "model_version")}
 
 
-class RoutingService(directory_rpc.DirectoryRpc):
+class RoutingService(directory_rpc.DirectoryRpc, numbers_rpc.ForIntake):
     name = "routing"
 
     decisions = Store(DecisionRepository)
@@ -83,29 +79,6 @@ class RoutingService(directory_rpc.DirectoryRpc):
         publish_saved(self.decisions.outbox, self.dispatch, doc["_id"])
         log.info("ticket %s -> %s (%s)", ticket["number"],
                  record.get("department_code") or "manual dispatch", decision.rule)
-
-    @event_handler("intake", "ticket_linked", requeue_on_error=True)
-    @consumes(events.TicketLinked)
-    def on_ticket_linked(self, linked):
-        self._record_number(linked["number"])
-
-    @event_handler("intake", "ticket_answered", requeue_on_error=True)
-    @consumes(events.TicketAnswered)
-    def on_ticket_answered(self, answered):
-        self._record_number(answered["number"])
-
-    def _record_number(self, number):
-        parsed = parse_number(number)
-        if parsed:
-            self.decisions.record_number(*parsed)
-
-    @staticmethod
-    def _check_same_ticket(held, ticket):
-        before, now = (held.get("ticket") or {}).get("received_at"), ticket.get("received_at")
-        if not same_instant(before, now):
-            raise NumberReused(
-                f"ticket number {ticket['number']} names two tickets: routing holds the one received "
-                f"at {before.isoformat()}; this one was received at {now.isoformat()}")
 
     @event_handler("followup", "case_refused", requeue_on_error=True)
     @consumes(events.CaseRefused)
@@ -147,29 +120,6 @@ class RoutingService(directory_rpc.DirectoryRpc):
     def get_decision(self, number):
         return jsonable(self.decisions.get(number))
 
-    # -- for intake: reconciling and numbering -------------------------------------
-
-    @rpc
-    def republish_decision(self, number):
-        """Publish the ticket's current decision again -- the very event, so every
-        consumer knows it if it has it -- and say what it is; None if routing has
-        no decision for ``number``."""
-        last = self.decisions.last_event(number) if isinstance(number, str) else None
-        if last is None:
-            return None
-        self.dispatch(last["event_type"], last["payload"])
-        record = self.decisions.get(number)
-        log.info("ticket %s: %s published again on request", number, last["event_type"])
-        return jsonable({"event_type": last["event_type"], "status": record["status"],
-                         "department_code": record.get("department_code"),
-                         "attempt": last["payload"].get("attempt"),
-                         "received_at": (record.get("ticket") or {}).get("received_at")})
-
-    @rpc
-    def highest_sequence(self, series):
-        """The highest ticket number of ``series`` (``QD-20261127``) routing has heard of: 0 if none."""
-        return self.decisions.highest_sequence(series) if valid_series(series) else 0
-
     @rpc
     def queue(self, limit=50):
         """Tickets waiting for a dispatcher, oldest first, with suggestions and reasons."""
@@ -179,8 +129,10 @@ class RoutingService(directory_rpc.DirectoryRpc):
     def assign(self, number, department_code, by, reason):
         """A dispatcher assigns a waiting ticket; ``ticket_assigned`` records who and why."""
         known = self.knowledge.ready(self.decisions)
-        if not (by or "").strip() or not (reason or "").strip():
+        if not isinstance(by, str) or not isinstance(reason, str) or not by.strip() or not reason.strip():
             raise RoutingError("say who decides (--by) and why (--reason)")
+        if len(by) > bounds.NAME or len(reason) > bounds.REASON:
+            raise RoutingError(f"--by has at most {bounds.NAME} characters, --reason {bounds.REASON}")
         record = self.decisions.get(number)
         if record is None:
             raise RoutingError(f"no ticket {number} in routing")
