@@ -54,9 +54,8 @@ def findings(repository, now=None):
     """What the reconciler knows now: a plain dict, for ``reconciler_findings`` and metrics."""
     now = now or events.utcnow()
     totals, last = repository.round_record()
-    waiting = repository.count_due(now)
-    return {"waiting": waiting, "waiting_total": sum(waiting.values()),
-            "escalated": repository.count_escalated(),
+    waiting, escalated = repository.count_overdue(now)
+    return {"waiting": waiting, "waiting_total": sum(waiting.values()), "escalated": escalated,
             "totals": {key: int(totals.get(key, 0)) for key in ("repairs", "escalations", "healed")},
             "last_round": last}
 
@@ -66,15 +65,10 @@ class Reconciler:
 
     # -- promises made and kept, from the status view's handlers -------------------
 
-    def owe(self, number, stage, attempt, since):
-        rules = self.reconciling.rules
-        due = rules.due(stage, since)
-        {"dispatch": self.tickets.await_dispatch, "case": self.tickets.await_case,
-         "watch": self.tickets.await_watch}[stage](number, attempt, since, due)
-
     def first_check(self, now):
-        """The check a new ticket starts with: dispatched within ``dispatch_seconds``."""
-        return {"dispatch": new_check(0, now, self.reconciling.rules.due("dispatch", now))}
+        """The check a new ticket starts with: dispatched within ``dispatch_seconds``
+        (``TicketRepository.add`` writes it with ``check_due`` and ``check_overdue``)."""
+        return new_check(0, now, self.reconciling.rules.due("dispatch", now))
 
     # -- the round -----------------------------------------------------------------
 
@@ -97,12 +91,12 @@ class Reconciler:
         now = events.utcnow()
         report = findings(self.tickets, now)
         waiting = []
-        for stage in STAGES:
-            for ticket in self.tickets.overdue(stage, now, SHOWN):
-                check = ticket["check"][stage]
-                waiting.append({"number": ticket["number"], "stage": stage, "attempt": check["attempt"],
-                                "since": check["since"].isoformat(), "repairs": check.get("repairs", 0),
-                                "escalated": bool(check.get("escalated_at"))})
+        for ticket in self.tickets.overdue(now, SHOWN):
+            for stage, check in sorted((ticket.get("check") or {}).items()):
+                if check and check.get("overdue_at") and check["overdue_at"] <= now:
+                    waiting.append({"number": ticket["number"], "stage": stage, "attempt": check["attempt"],
+                                    "since": check["since"].isoformat(), "repairs": check.get("repairs", 0),
+                                    "escalated": bool(check.get("escalated_at"))})
         report["tickets"] = waiting[:SHOWN]
         return jsonable(report)
 
@@ -115,11 +109,12 @@ class Reconciler:
         silent = set()
         with ClusterRpcProxy(self.reconciling.rpc_config, timeout=rules.rpc_timeout) as cluster:
             asks = Asks(cluster, silent)
-            for stage in STAGES:
-                for ticket in self.tickets.due_checks(stage, now, rules.batch):
-                    report["looked_at"][stage] += 1
-                    done = self.reconcile_ticket(asks, stage, ticket, now)
-                    report[done] += 1
+            for ticket in self.tickets.due_checks(now, rules.batch):
+                for stage in STAGES:
+                    check = (ticket.get("check") or {}).get(stage)
+                    if check and check.get("due") and check["due"] <= now:
+                        report["looked_at"][stage] += 1
+                        report[self.reconcile_ticket(asks, stage, ticket, now)] += 1
         report["not_answering"] = sorted(silent)
         self.tickets.count_round_totals({"repairs": report["repairs"], "escalations": report["escalations"]})
         self.tickets.save_round(report)

@@ -21,6 +21,7 @@ from nameko.web.handlers import http
 from services.intake import (apikeys, domain, inbound, keys_knowledge, numbering, open311_api, reconciler,
                              status_view)
 from services.intake.catalogue import Catalogue
+from services.intake.check_store import owing
 from services.intake.duplicates import DuplicateRules, bounding_box, find_master, phone_key
 from services.intake.responses import ValidationFailed, json_response
 from services.intake.schemas import load_request
@@ -100,7 +101,7 @@ class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.Inbo
                 ticket["idempotency_key"] = idempotency
             outcome, event = self.settle(ticket, valid, now, answer_with, operator)
             if outcome == "created":
-                ticket["check"] = self.first_check(now)
+                ticket.update(owing(self.first_check(now)))
             doc = self.tickets.add(ticket, [outboxed(EVENT_TYPES[outcome], event)])
             if doc is not None:
                 break
@@ -209,7 +210,7 @@ class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.Inbo
         created = events.new_event(events.TicketCreated, **domain.ticket_created_body(ticket))
         doc = self.tickets.unlink(number, {"at": now, "status": "unlinked", "note":
                                            f"not a repeat of {ticket['linked_to']} ({operator or 'an operator'})"},
-                                  [outboxed("ticket_created", created)], self.first_check(now))
+                                  [outboxed("ticket_created", created)], owing(self.first_check(now)))
         if doc is None:
             raise ValidationFailed({"number": [f"{number} was unlinked already"]})
         publish_saved(self.tickets.outbox, self.dispatch, doc["_id"])

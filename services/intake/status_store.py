@@ -2,24 +2,29 @@
 
 The other services' events about a ticket arrive on different queues, so in
 any order, and any of them may be delivered twice. Each event is applied in
-two idempotent steps:
+two steps:
 
-1. its *state*, field group by field group (``FACETS``): a group is written
-   only if no later event wrote it already (``as_of.<group>`` holds the time
-   of the event that did), so an early event handled late never moves the
-   status, the deadline or the department back;
-2. its *history entry*, in the ``history`` collection under the id
-   ``<number>:<event_id>`` -- which is also what makes the event count once
-   (a second copy meets ``DuplicateKeyError``) -- and in the ticket's own
-   short ``history`` (the latest ``HISTORY_KEPT`` entries, sorted by time,
-   for listings).
+1. its *history entry* goes into the ``history`` collection under the id
+   ``<number>:<event_id>`` -- which is also what makes the event count once:
+   a second copy meets ``DuplicateKeyError``;
+2. its *state*, in one update of the ticket: each group of fields
+   (``FACETS``) is written only if no later event wrote it already
+   (``as_of.<group>`` holds the time of the event that did), so an early
+   event handled late never moves the status, the deadline or the
+   department back; a first copy also appends the entry to the ticket's own
+   short ``history`` (the latest ``HISTORY_KEPT``, for listings).
 
-A crash between the steps loses nothing: the redelivery does both again.
+Step 2 is idempotent and runs for a second copy too, so a crash between the
+steps loses nothing: the redelivery writes the state.
 Nothing in the ticket document grows with its life: the history has its
 own collection, one document per entry.
 """
+from datetime import datetime, timezone
+
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
+
+from services.intake.check_store import FINISHED, SOONEST, check_fields, healed
 
 HISTORY_KEPT = 50     # entries kept in the ticket itself, the latest
 HISTORY_SHOWN = 500   # entries a ticket's view shows, the latest
@@ -33,6 +38,9 @@ FACETS = {
 }
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
 def split(changes):
     """``{group: {field: value}}`` of a change (unknown fields make a group of their own)."""
     groups = {}
@@ -41,46 +49,64 @@ def split(changes):
     return groups
 
 
+def state_update(changes, at, history_entry=None):
+    """One pipeline update (MongoDB 4.2+) writing each group of ``changes`` only if
+    no later event wrote it, ``updated_at`` to the latest, and appending
+    ``history_entry`` to the ticket's short history."""
+    fields = {"updated_at": {"$max": ["$updated_at", at]}}
+    for group, values in split(changes).items():
+        stamp = f"$as_of.{group}"
+        later = {"$lte": [{"$ifNull": [stamp, EPOCH]}, at]}
+        for field, value in values.items():
+            fields[field] = {"$cond": [later, {"$literal": value}, f"${field}"]}
+        fields[f"as_of.{group}"] = {"$cond": [later, at, stamp]}
+    stages = [{"$set": fields}]
+    if history_entry is not None:
+        stages.append({"$set": {"history": {"$slice": [
+            {"$concatArrays": [{"$ifNull": ["$history", []]}, {"$literal": [history_entry]}]},
+            -HISTORY_KEPT]}}})
+    return stages
+
+
 class StatusRecords:
-    """The ``apply`` half of ``TicketRepository``; needs ``self.tickets`` and ``self.history``."""
+    """The ``apply`` half of ``TicketRepository``; needs ``self.tickets``, ``self.history``
+    and ``count_round_totals`` (``check_store.Checks``)."""
 
     def ensure_status_indexes(self):
         self.history.create_index([("number", ASCENDING), ("at", ASCENDING)])
 
-    def apply(self, number, event_id, changes, history_entry, at):
+    def apply(self, number, event_id, changes, history_entry, at, checks=()):
         """Record what another service did (see the module's docstring).
 
-        ``at`` is when the event happened (its ``occurred_at``). Returns
-        False when the event was applied before or the ticket is unknown here.
+        ``at`` is when the event happened (its ``occurred_at``); ``checks``,
+        what it does to the ticket's checks (``check_store``), written in the
+        same update. Returns False when the event was applied before or the
+        ticket is unknown here.
         """
-        if self.tickets.find_one({"number": number}, {"_id": 1}) is None:
-            return False
-        self._write_state(number, changes, at)
-        entry = dict(history_entry, _id=f"{number}:{event_id}", number=number)
+        entry_id = f"{number}:{event_id}"
         try:
-            self.history.insert_one(entry)
+            self.history.insert_one(dict(history_entry, _id=entry_id, number=number))
+            fresh = True
         except DuplicateKeyError:
+            fresh = False  # applied before -- perhaps only half: the state is written again
+        stages = state_update(changes, at, history_entry if fresh else None)
+        if checks:
+            stages += [{"$set": check_fields(checks)}, {"$set": SOONEST}]
+        before = self.tickets.find_one_and_update({"number": number}, stages, {"check": 1})
+        if before is None:
+            if fresh:
+                self.history.delete_one({"_id": entry_id})
             return False
-        self.tickets.update_one({"number": number}, {"$push": {"history": {
-            "$each": [history_entry], "$sort": {"at": ASCENDING}, "$slice": -HISTORY_KEPT}}})
-        return True
-
-    def _write_state(self, number, changes, at):
-        groups = split(changes)
-        if not groups:
-            self.tickets.update_one({"number": number}, {"$max": {"updated_at": at}})
-            return
-        for group, fields in groups.items():
-            stamp = f"as_of.{group}"
-            self.tickets.update_one(
-                {"number": number, "$or": [{stamp: {"$lte": at}}, {stamp: None}]},
-                {"$set": dict(fields, **{stamp: at}), "$max": {"updated_at": at}})
+        mended = healed(before, checks)
+        if mended:
+            self.count_round_totals({"healed": mended})
+        return fresh
 
     def apply_to_linked(self, number, event_id, changes, history_entry, at):
         """The same for the tickets still linked to ``number``; how many changed."""
         linked = [doc["number"] for doc in self.tickets.find(
             {"linked_to": number, "status": "linked"}, {"number": 1})]
-        return sum(self.apply(each, event_id, changes, history_entry, at) for each in linked)
+        return sum(self.apply(each, event_id, changes, history_entry, at, [FINISHED]) for each in linked)
 
     def history_of(self, ticket, limit=HISTORY_SHOWN):
         """A ticket's whole history (the latest ``limit`` entries), oldest first."""

@@ -11,6 +11,7 @@ is at, which case was opened and which deadline is watched: what the
 reconciler (``reconciler``) checks every ticket against.
 """
 
+from services.intake.check_store import FINISHED, dispatched, done, owe
 from shared import events
 from shared.messaging import consumes, event_handler
 
@@ -24,10 +25,14 @@ def entry(at, status, note):
 
 class StatusView:
 
-    def record(self, event, changes, at, status, note):
+    def record(self, event, changes, at, status, note, checks=()):
         """Apply ``changes``; each part only if no newer event wrote it first."""
         self.tickets.apply(event["number"], event["event_id"], changes, entry(at, status, note),
-                           event["occurred_at"])
+                           event["occurred_at"], checks)
+
+    def owed(self, stage, attempt, since):
+        """The step of ``stage`` is owed within the reconciler's time for it."""
+        return owe(stage, attempt, since, self.reconciling.rules.due(stage, since))
 
     @event_handler("routing", "ticket_assigned", requeue_on_error=True)
     @consumes(events.TicketAssigned)
@@ -39,9 +44,8 @@ class StatusView:
                             "assignment": {"attempt": event["attempt"], "at": event["assigned_at"],
                                            "department_code": event["department_code"]}},
                     event["assigned_at"], "assigned",
-                    f"dispatched to {event['department_name']} by {event['decided_by']}")
-        self.tickets.dispatched(event["number"], event["attempt"])
-        self.owe(event["number"], "case", event["attempt"], event["assigned_at"])
+                    f"dispatched to {event['department_name']} by {event['decided_by']}",
+                    [dispatched(event["attempt"]), self.owed("case", event["attempt"], event["assigned_at"])])
 
     @event_handler("routing", "ticket_awaiting_dispatch", requeue_on_error=True)
     @consumes(events.TicketAwaitingDispatch)
@@ -50,17 +54,16 @@ class StatusView:
         self.record(event, {"status": "awaiting_dispatch", "department": None, "deadline": None,
                             "sign_for_deadline": None, "assignment": None},
                     event["queued_at"], "awaiting_dispatch",
-                    "; ".join(event["reasons"]) or "waiting for a dispatcher")
-        self.tickets.dispatched(event["number"], event["attempt"])
+                    "; ".join(event["reasons"]) or "waiting for a dispatcher",
+                    [dispatched(event["attempt"])])
 
     @event_handler("followup", "case_opened", requeue_on_error=True)
     @consumes(events.CaseOpened)
     def on_case_opened(self, event):
         self.record(event, {"case_opened_at": event["opened_at"],
                             "case": {"attempt": event["attempt"], "department_code": event["department_code"]}},
-                    event["opened_at"], "case_opened", f"case opened for {event['department_code']}")
-        self.tickets.case_recorded(event["number"], event["attempt"])
-        self.owe(event["number"], "watch", event["attempt"], event["opened_at"])
+                    event["opened_at"], "case_opened", f"case opened for {event['department_code']}",
+                    [done("case", event["attempt"]), self.owed("watch", event["attempt"], event["opened_at"])])
 
     @event_handler("notify", "deadline_watched", requeue_on_error=True)
     @consumes(events.DeadlineWatched)
@@ -68,8 +71,8 @@ class StatusView:
         self.record(event, {"watched_at": event["occurred_at"],
                             "watch": {"attempt": event["attempt"], "department_code": event["department_code"]}},
                     event["occurred_at"], "deadline_watched",
-                    f"supervision watches the deadline {event['deadline'].isoformat()}")
-        self.tickets.watch_recorded(event["number"], event["attempt"] or ANY_ATTEMPT)
+                    f"supervision watches the deadline {event['deadline'].isoformat()}",
+                    [done("watch", event["attempt"] or ANY_ATTEMPT)])
 
     @event_handler("followup", "case_signed_for", requeue_on_error=True)
     @consumes(events.CaseSignedFor)
@@ -80,14 +83,14 @@ class StatusView:
     @event_handler("followup", "case_refused", requeue_on_error=True)
     @consumes(events.CaseRefused)
     def on_case_refused(self, event):
+        refused = event["attempt"]
+        # its case existed; now a new department or the dispatchers are owed
+        checks = [done("case", refused), done("watch", refused),
+                  self.owed("dispatch", refused, event["refused_at"])] if refused else []
         self.record(event, {"status": "refused", "refused_at": event["refused_at"]},
                     event["refused_at"], "refused",
-                    f"{event['department_code']} returned it: {event['reason']}; to be dispatched again")
-        refused = event["attempt"]
-        if refused:  # its case existed; now a new department or the dispatchers are owed
-            self.tickets.case_recorded(event["number"], refused)
-            self.tickets.watch_recorded(event["number"], refused)
-            self.owe(event["number"], "dispatch", refused, event["refused_at"])
+                    f"{event['department_code']} returned it: {event['reason']}; to be dispatched again",
+                    checks)
 
     @event_handler("followup", "extension_requested", requeue_on_error=True)
     @consumes(events.ExtensionRequested)
@@ -139,12 +142,11 @@ class StatusView:
     @consumes(events.CaseClosed)
     def on_case_closed(self, event):
         changes = {"status": "closed", "reply": event["reply"] or None, "closed_at": event["closed_at"]}
-        self.record(event, changes, event["closed_at"], "closed", "closed")
+        self.record(event, changes, event["closed_at"], "closed", "closed", [FINISHED])
         self.tickets.apply_to_linked(event["number"], event["event_id"], changes,
                                      entry(event["closed_at"], "closed",
                                            f"closed with ticket {event['number']}"),
                                      event["occurred_at"])
-        self.tickets.finished(event["number"])
 
     @event_handler("notify", "ticket_escalated", requeue_on_error=True)
     @consumes(events.TicketEscalated)

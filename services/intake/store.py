@@ -141,11 +141,11 @@ class TicketRepository(StatusRecords, Checks):
     def linked_to(self, number):
         return [doc["number"] for doc in self.tickets.find({"linked_to": number}, {"number": 1})]
 
-    def unlink(self, number, history_entry, outbox, check=None):
+    def unlink(self, number, history_entry, outbox, checks=None):
         """Make a linked ticket a ticket of its own; None unless it was linked."""
         doc = self.tickets.find_one_and_update(
             {"number": number, "status": "linked"},
-            {"$set": {"status": "received", "updated_at": history_entry["at"], "check": check or {}},
+            {"$set": dict({"status": "received", "updated_at": history_entry["at"]}, **(checks or {})),
              "$unset": {"linked_to": "", "link_reason": ""},
              "$push": {"history": history_entry, "outbox": {"$each": list(outbox)}}},
             return_document=ReturnDocument.AFTER)
