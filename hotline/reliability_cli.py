@@ -59,6 +59,9 @@ def numbers_show(series):
     shown = call("numbering", series)
     click.echo(f"{shown['series']}: next number {shown['series']}-{shown['next']:05d}  "
                f"({'fenced' if shown['fenced'] else 'NOT fenced: a service did not answer'})")
+    if shown.get("fenced_at"):
+        zone = city_zone(load_config())
+        click.echo(f"the highest number each held at the last check, {local_time(shown['fenced_at'], zone)}:")
     for source, highest in sorted((shown.get("answers") or {}).items()):
         click.echo(f"  {source:<9} {'no answer' if highest is None else highest}")
 
