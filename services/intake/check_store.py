@@ -54,7 +54,8 @@ def owe(stage, attempt, since, due):
 
 
 def done(stage, attempt, op="$lte"):
-    """The check of ``stage`` is kept if its attempt is ``op`` ``attempt``."""
+    """The step of ``stage`` happened for ``attempt``: a check whose attempt is ``op``
+    ``attempt`` (not later than it, by default) is done."""
     return ("done", stage, attempt, op)
 
 

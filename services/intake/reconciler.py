@@ -61,9 +61,8 @@ def findings(repository, now=None):
 
 
 class Reconciler:
-    """Entrypoints (timer, RPC) and the status view's promises; needs ``reconciling``."""
-
-    # -- promises made and kept, from the status view's handlers -------------------
+    """The reconciler's entrypoints (timer, RPC) and repairs; needs ``reconciling``,
+    ``tickets`` and ``dispatch``. The status view sets and clears the checks."""
 
     def first_check(self, now):
         """The check a new ticket starts with: dispatched within ``dispatch_seconds``
