@@ -96,3 +96,58 @@ def test_a_case_whose_events_cannot_be_published_refuses_more_changes_until_they
     assert publish_pending(cases.outbox, lambda event_type, payload: None,
                            doc_id=case["_id"]) == bounds.PENDING
     assert ask_or_deny()["version"] == bounds.PENDING + 1
+
+
+def test_a_ticket_refused_and_dispatched_again_for_ever_keeps_a_decision_of_the_same_size():
+    from services.routing.store import DecisionRepository
+
+    decisions = DecisionRepository(database("routing"), {})
+    decisions.ensure_indexes()
+    decisions.add({"number": NUMBER, "status": "assigned", "department_code": "D0", "attempts": [],
+                   "refusals": [], "seen_events": []}, [])
+
+    def refuse_and_redispatch(n):
+        doc = decisions.redecide(
+            NUMBER, {"status": "assigned", "department_code": f"D{n}"},
+            {"department_code": f"D{n + 1}", "decided_at": T0},
+            {"department_code": f"D{n + 1}", "reasons": ["理" * bounds.REASON]}, [],
+            event_id=f"refusal-{n}", refusal={"department_code": f"D{n}", "reason": "理" * bounds.REASON})
+        assert doc is not None
+
+    for n in range(100):
+        refuse_and_redispatch(n)
+    size = len(bson.encode(decisions.decisions.find_one({"number": NUMBER})))
+    for n in range(100, 400):
+        refuse_and_redispatch(n)
+    assert len(bson.encode(decisions.decisions.find_one({"number": NUMBER}))) <= size + 256
+
+
+def test_a_watch_through_endless_rounds_keeps_the_same_size():
+    from services.notify import domain as notify_domain
+    from services.notify.store import NotifyRepository
+
+    watches = NotifyRepository(database("notify"), {})
+    watches.ensure_indexes()
+
+    def new_round(n):
+        watch = watches.watch_for(NUMBER, T0)
+        event = {"number": NUMBER, "department_code": f"D{n}", "deadline": T0, "sign_for_deadline": T0,
+                 "attempt": n, "assigned_at": T0}
+        assert watches.apply(watch, f"assigned-{n}", notify_domain.apply(watch, "assigned", event, T0), None)
+        watch = watches.watch_for(NUMBER, T0)
+        watch["claimed_by"] = "t"
+        watches.watches.update_one({"_id": watch["_id"]}, {"$set": {"claimed_by": "t"}})
+        steps = [(f"{watch['round']}:{name}", {"event_id": f"{n}-{name}", "event_type": "ticket_escalated",
+                                               "payload": {}, "queued_at": T0})
+                 for name in ("sign_for_reminder", "yellow_card", "red_card")]
+        assert watches.record_steps(watch, steps, [], None, T0)
+        watches.outbox.collection.update_one({"_id": watch["_id"]}, {"$set": {"outbox": []}})  # published
+
+    for n in range(1, 151):
+        new_round(n)
+    size = len(bson.encode(watches.watches.find_one({"number": NUMBER})))
+    for n in range(151, 451):
+        new_round(n)
+    stored = watches.watches.find_one({"number": NUMBER})
+    assert len(bson.encode(stored)) <= size + 256
+    assert len(stored["steps_done"]) == 3 and len(stored["applied"]) == 100
