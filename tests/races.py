@@ -12,8 +12,9 @@ never two steps. MongoDB is not like that:
 
 ``RacyCollection`` wraps a collection so that both happen: an upsert that
 finds no match yields to other green threads before it inserts (and the
-insert fails, as MongoDB's would, if the key exists by then), and every read
-yields after it answers (``find_one``). ``run_together`` starts workers at once, so each
+insert fails, as MongoDB's would, if the key exists by then), every read
+yields after it answers (``find_one``), and the writes named in
+``yield_before`` yield before they write. ``run_together`` starts workers at once, so each
 reaches its yield point before any goes on.
 """
 import eventlet
@@ -30,12 +31,19 @@ class RacyCollection:
     ``key``: the fields of the unique index an upsert's insert collides on.
     """
 
-    def __init__(self, collection, key=("_id",)):
+    def __init__(self, collection, key=("_id",), yield_before=()):
         self._inner = collection
         self._key = key
+        self._yield_before = set(yield_before)
 
     def __getattr__(self, name):
-        return getattr(self._inner, name)
+        attribute = getattr(self._inner, name)
+        if name in self._yield_before:
+            def after_a_pause(*args, **kwargs):
+                pause()  # let the other workers reach the same write first
+                return attribute(*args, **kwargs)
+            return after_a_pause
+        return attribute
 
     def _key_of(self, filter):
         key = {}

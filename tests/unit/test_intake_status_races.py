@@ -62,7 +62,8 @@ def test_an_extension_handled_after_the_reopening_does_not_move_the_deadline_bac
 def test_two_copies_of_an_event_at_once_leave_one_history_entry(intake):
     """Guard: the history entry's id is ``<number>:<event_id>``, under the unique ``_id``."""
     worker, repo = intake
-    repo.tickets = RacyCollection(repo.tickets, key=("number",))
+    repo.history = RacyCollection(repo.history, yield_before=("insert_one",))
+    repo.tickets = RacyCollection(repo.tickets, key=("number",), yield_before=("find_one_and_update",))
     escalated = event(events.TicketEscalated, 5, department_code="WATER", level="red_card",
                       escalated_at=at(5))
     run_together(lambda: worker().on_ticket_escalated(dict(escalated)),
