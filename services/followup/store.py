@@ -84,16 +84,21 @@ class CaseRepository:
     # -- cases ----------------------------------------------------------------
 
     def open(self, case, outbox):
-        """Store a new case; ``None`` if the ticket has one already."""
+        """Store a new case; ``None`` if the ticket has one already.
+
+        Its first ledger entries are written first, under the ids of version
+        0, which only this case can have: a crash before the case is stored
+        leaves them for the redelivery, which finds them written.
+        """
         case = dict(case)
         entries = ledger_entries(case["number"], case.get("version", 0), case.pop("ledger", []))
-        doc = dict(case, outbox=list(outbox), ledger_pending=entries,
+        doc = dict(case, outbox=list(outbox), ledger_pending=[],
                    last_events={entry["event_type"]: entry["payload"] for entry in outbox})
+        self._copy_ledger(entries)
         try:
             self.cases.insert_one(doc)
         except DuplicateKeyError:
             return None
-        self.move_ledger(doc)
         return doc
 
     def get(self, number):
@@ -157,11 +162,7 @@ class CaseRepository:
         if not entries:
             return 0
         try:
-            try:
-                self.ledger.insert_many([dict(e) for e in entries], ordered=False)
-            except BulkWriteError as exc:  # copied before, by a worker that did not finish
-                if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
-                    raise
+            self._copy_ledger(entries)
             self.cases.update_one({"_id": doc["_id"]}, {"$pull": {
                 "ledger_pending": {"_id": {"$in": [e["_id"] for e in entries]}}}})
         except PyMongoError:
@@ -169,6 +170,15 @@ class CaseRepository:
                         exc_info=True)
             return 0
         return len(entries)
+
+    def _copy_ledger(self, entries):
+        if not entries:
+            return
+        try:
+            self.ledger.insert_many([dict(e) for e in entries], ordered=False)
+        except BulkWriteError as exc:  # copied before, by a worker that did not finish
+            if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
+                raise
 
     def move_stale_ledger(self, older_than, limit=500):
         """Copy the ledger entries a crash left waiting; returns how many."""

@@ -60,11 +60,6 @@ class RoutingService(directory_rpc.DirectoryRpc, numbers_rpc.ForIntake):
     @consumes(events.TicketCreated)
     def on_ticket_created(self, ticket):
         self._record_number(ticket["number"])
-        held = self.decisions.get(ticket["number"])
-        if held is not None:
-            self._check_same_ticket(held, ticket)
-            log.info("ticket %s was routed before; redelivery ignored", ticket["number"])
-            return
         known = self.knowledge.ready(self.decisions)
         now = events.utcnow()
         decision = decide(ticket, known.directory, known.learner, known.threshold)
@@ -73,7 +68,8 @@ class RoutingService(directory_rpc.DirectoryRpc, numbers_rpc.ForIntake):
                       priority=records.PRIORITY.get(ticket["urgency"], len(records.PRIORITY)),
                       attempts=[attempt_of(outcome)], refusals=[], seen_events=[ticket["event_id"]])
         doc = self.decisions.add(record, outbox_of(outcome))
-        if doc is None:
+        if doc is None:  # routed before: a redelivery -- or another ticket under its number
+            self._check_same_ticket(self.decisions.get(ticket["number"]) or {}, ticket)
             log.info("ticket %s was routed before; redelivery ignored", ticket["number"])
             return
         publish_saved(self.decisions.outbox, self.dispatch, doc["_id"])
