@@ -64,9 +64,11 @@ chaos: install
 clean:
 	rm -rf $(VENV) *.egg-info
 
-# Rewrite docs/schemas (JSON Schema of every event and of AMQP inbound) after changing the contract.
+# Rewrite docs/schemas (JSON Schema of every event and of AMQP inbound) and the
+# topology manifest (shared/topology.json) after changing the contract or a consumer.
 schemas: install
 	$(PY) -m hotline.schemas docs/schemas
+	$(PY) -m hotline.topology_cli
 # Routing: decisions per second and p99 decision latency (prints, never asserts).
 .PHONY: bench-routing
 bench-routing: install

@@ -10,14 +10,24 @@ server and is not what runs here.) Scenarios:
   abruptly (workers die mid-handler, unacknowledged messages go back to the
   broker), then start a fresh container on the same store;
 * ``store-outage``: every store call fails with a connection error for a while;
-* ``broker-restart``: RabbitMQ's app is stopped and started while tickets flow;
-* ``malformed``: hypothesis-generated garbage is published to every queue the
-  services consume, while valid tickets flow.
+* ``broker-restart``: RabbitMQ's app is stopped and started while tickets flow
+  (every node, one after another, on a cluster);
+* ``node-stop`` (a cluster): the node the services are connected to is stopped
+  mid-flight and started again later; they move to the other nodes;
+* ``last:<service>``: on a fresh vhost, every other service runs and tickets
+  are already submitted (over AMQP when intake is the one missing) before
+  ``<service>`` starts;
+* ``malformed``: hypothesis-generated garbage (deep nesting included) is
+  published to every queue the services consume, while valid tickets flow; no
+  queue may hold a message delivered more than its delivery limit.
 
 After each scenario every ticket intake accepted must have exactly one case and
 one deadline watch, every piece of garbage must be in the dead-letter queue, and
-no container may have died. Each run prints sent / arrived / dead-lettered and
-the difference, which must be zero.
+no container may have died. Each run prints sent / arrived / dead-lettered /
+repaired by the reconciler and the difference, which must be zero.
+
+The broker is ``AMQP_URI``; ``make chaos`` points it at the local three-node
+cluster (``hotline cluster start``).
 """
 import eventlet
 
@@ -244,6 +254,7 @@ def account(stack, accepted):
         "missing_case": sum(1 for n in numbers if case_counts.get(n, 0) == 0),
         "duplicate_case": sum(1 for n in numbers if case_counts.get(n, 0) > 1),
         "missing_watch": sum(1 for n in numbers if watch_counts.get(n, 0) == 0),
+        "arrived": sum(1 for n in numbers if case_counts.get(n, 0) >= 1 and watch_counts.get(n, 0) >= 1),
         "duplicate_watch": sum(1 for n in numbers if watch_counts.get(n, 0) > 1),
     }
 
@@ -258,11 +269,62 @@ def dead_letter_count(amqp_uri):
         return count
 
 
-def broker_restart():
-    subprocess.run(["rabbitmqctl", "stop_app"], check=True, capture_output=True)
-    time.sleep(2)
-    subprocess.run(["rabbitmqctl", "start_app"], check=True, capture_output=True)
-    subprocess.run(["rabbitmqctl", "await_startup"], capture_output=True)
+def cluster_nodes(amqp_uri):
+    """The local cluster's node numbers under ``amqp_uri`` (``hotline.cluster``), else []."""
+    from hotline import cluster
+    from shared import brokers
+
+    ports = {cluster.ports(i)["amqp"]: i for i in range(1, cluster.SIZE + 1)}
+    found = []
+    for node in brokers.nodes(amqp_uri):
+        port = int(node.rsplit(":", 1)[1].split("/")[0]) if node.count(":") >= 3 else 5672
+        if port in ports:
+            found.append(ports[port])
+    return found
+
+
+def broker_restart(amqp_uri):
+    """Stop and start the broker: the local node, or every cluster node in turn."""
+    from hotline import cluster
+
+    nodes = cluster_nodes(amqp_uri)
+    if not nodes:
+        subprocess.run(["rabbitmqctl", "stop_app"], check=True, capture_output=True)
+        time.sleep(2)
+        subprocess.run(["rabbitmqctl", "start_app"], check=True, capture_output=True)
+        subprocess.run(["rabbitmqctl", "await_startup"], capture_output=True)
+        return
+    for index in nodes:
+        cluster.ctl(index, "stop_app")
+        time.sleep(2)
+        cluster.ctl(index, "start_app")
+        cluster.ctl(index, "await_startup", check=False)
+
+
+def connected_node(stack):
+    """The cluster node intake's connection is on (kombu takes the first that answers)."""
+    from nameko.messaging import QueueConsumer
+
+    container = stack.containers["intake"]
+    consumer = next(ext for ext in container.extensions if isinstance(ext, QueueConsumer))
+    port = consumer.connection.transport.client.port if consumer.connection else None
+    from hotline import cluster
+
+    for index in range(1, cluster.SIZE + 1):
+        if cluster.ports(index)["amqp"] == port:
+            return index
+    return cluster_nodes(stack.config["AMQP_URI"])[0]
+
+
+def node_stop(stack, down_seconds=8):
+    """Stop the node the services are connected to; start it again ``down_seconds`` later."""
+    from hotline import cluster
+
+    index = connected_node(stack)
+    cluster.stop_node(index)
+    time.sleep(down_seconds)
+    cluster.start_node(index)
+    return index
 
 
 class StoreOutage:
@@ -303,8 +365,15 @@ def scenario(stack, name, count, timeout):
         traffic = run_traffic(stack, count, run, fault)
     elif name == "broker-restart":
         restarts = []
-        traffic = run_traffic(stack, count, run, lambda: restarts.append(eventlet.spawn(broker_restart)))
+        traffic = run_traffic(stack, count, run, lambda: restarts.append(
+            eventlet.spawn(broker_restart, stack.config["AMQP_URI"])))
         restarts[0].wait()  # the broker is back before anything is counted
+    elif name == "node-stop":
+        if not cluster_nodes(stack.config["AMQP_URI"]):
+            raise ValueError("node-stop needs the local cluster: AMQP_URI=$(hotline cluster uri)")
+        stops = []
+        traffic = run_traffic(stack, count, run, lambda: stops.append(eventlet.spawn(node_stop, stack)))
+        stops[0].wait()
     else:
         raise ValueError(name)
     submitter, burst, in_flight = traffic
@@ -313,55 +382,118 @@ def scenario(stack, name, count, timeout):
                   over_amqp=len(burst.external_ids), client_retries=submitter.retries,
                   dead_lettered=dead_letter_count(stack.config["AMQP_URI"]) - dead_before,
                   containers_alive=all(stack.alive().values()))
-    report["difference"] = (report["accepted_but_not_stored"] + report["linked_as_repeats"]
-                            + report["missing_case"]
-                            + report["duplicate_case"] + report["missing_watch"]
-                            + report["duplicate_watch"] + report["dead_lettered"]
-                            + (count - report["accepted"]))
+    report["difference"] = difference(report, count)
     return report
 
 
+def difference(report, sent, garbage=0):
+    """Everything that is not as it must be, as one number (0 is the only good one)."""
+    return (report["accepted_but_not_stored"] + report["linked_as_repeats"] + report["missing_case"]
+            + report["duplicate_case"] + report["missing_watch"] + report["duplicate_watch"]
+            + abs(report["dead_lettered"] - garbage) + (sent - report["accepted"]))
+
+
+def start_last(amqp_uri, service, count, timeout):
+    """On the fresh vhost ``amqp_uri``: the others run, tickets are submitted, then ``service`` starts."""
+    stack = InProcessStack(amqp_uri)
+    run = f"last-{service}-{uuid.uuid4().hex[:4]}"
+    try:
+        stack.start_all()
+        burst = InboundBurst(stack, run)  # intake makes the source's API key
+        stack.kill(service)
+        bodies = [(f"{run}-amqp-{i}", ticket_body(i, run)) for i in range(count)]
+        submitter = Submitter(stack.url)
+        if service == "intake":
+            burst.publish(bodies)  # nobody takes them in yet: they wait in intake's queue
+        else:
+            burst.publish(bodies[: count // 2])
+            pool = eventlet.GreenPool(20)
+            for external_id, body in bodies[count // 2:]:
+                pool.spawn_n(submitter.submit, body, external_id)
+            pool.waitall()
+            submitter.session.close()
+        eventlet.sleep(2)  # the running services do what they can without it
+        waiting = len(submitter.accepted) + len(burst.external_ids)
+        stack.start(service)
+        report = settle(stack, submitter, burst, timeout)
+        report.update(scenario=f"last:{service}", sent=count, in_flight_at_fault=waiting,
+                      over_amqp=len(burst.external_ids), client_retries=submitter.retries,
+                      dead_lettered=0, containers_alive=all(stack.alive().values()))
+        report["difference"] = difference(report, count)
+        return report
+    finally:
+        stack.stop_all()
+
+
 def print_report(report):
-    print(f"[{report['scenario']}] sent {report['sent']} ({report.get('over_amqp', 0)} over AMQP), "
-          f"in flight at the fault {report.get('in_flight_at_fault')}, accepted {report['accepted']}, "
-          f"stored {report['tickets_stored']}, linked as repeats {report.get('linked_as_repeats', 0)}, "
-          f"cases missing/duplicated "
+    """sent / arrived / dead-lettered / repaired by the reconciler / difference, then the details."""
+    repaired = report.get("repaired")
+    print(f"[{report['scenario']}] sent {report['sent']} / arrived {report['arrived']} / dead-lettered "
+          f"{report['dead_lettered']}"
+          f"{' (garbage ' + str(report['garbage_sent']) + ')' if 'garbage_sent' in report else ''} / "
+          f"repaired by the reconciler {'n/a' if repaired is None else repaired} / "
+          f"difference {report['difference']}  -- {report.get('over_amqp', 0)} over AMQP, in flight at "
+          f"the fault {report.get('in_flight_at_fault')}, accepted {report['accepted']}, linked as "
+          f"repeats {report.get('linked_as_repeats', 0)}, cases missing/duplicated "
           f"{report['missing_case']}/{report['duplicate_case']}, watches missing/duplicated "
-          f"{report['missing_watch']}/{report['duplicate_watch']}, dead-lettered {report['dead_lettered']}, "
-          f"client retries {report['client_retries']}, all containers alive {report['containers_alive']} "
-          f"-> difference {report['difference']}", flush=True)
+          f"{report['missing_watch']}/{report['duplicate_watch']}, delivered past the limit "
+          f"{report.get('over_the_limit', 0)}, client retries {report['client_retries']}, all "
+          f"containers alive {report['containers_alive']}", flush=True)
+
+
+LAST = ["last:" + name for name in SERVICES]
+DEFAULT_SCENARIOS = ["kill:intake", "kill:routing", "kill:followup", "kill:notify", "store-outage",
+                     "broker-restart", "node-stop", *LAST, "malformed"]
+
+
+def run_scenarios(names, tickets, malformed, timeout, vhost):
+    """Run ``names`` (``vhost()`` gives a fresh vhost's URI as a context manager); reports."""
+    reports = []
+    shared = [n for n in names if not n.startswith("last:")]
+    if shared:
+        with vhost() as amqp_uri:
+            stack = InProcessStack(amqp_uri)
+            stack.start_all()
+            try:
+                for name in shared:
+                    if name == "malformed":
+                        from bench.garbage import flood
+
+                        report = flood(stack, malformed, tickets, timeout)
+                    else:
+                        report = scenario(stack, name, tickets, timeout)
+                    print_report(report)
+                    reports.append(report)
+            finally:
+                stack.stop_all()
+    for name in names:
+        if name.startswith("last:"):
+            with vhost() as amqp_uri:
+                report = start_last(amqp_uri, name.split(":", 1)[1], tickets, timeout)
+            print_report(report)
+            reports.append(report)
+    return reports
 
 
 def main(argv=None):
-    from bench.harness import scratch_vhost
+    from bench.harness import broker_uris, scratch_vhost
 
     parser = argparse.ArgumentParser(description="fault injection against the whole stack")
     parser.add_argument("--tickets", type=int, default=2000,
                         help="tickets per scenario; 60%% are published at once over AMQP, so 1,000+ are in flight")
-    parser.add_argument("--scenarios", default="kill:intake,kill:routing,kill:followup,kill:notify,"
-                                                "store-outage,broker-restart,malformed")
+    parser.add_argument("--scenarios", default=",".join(DEFAULT_SCENARIOS))
     parser.add_argument("--malformed", type=int, default=1000, help="garbage messages per queue")
     parser.add_argument("--timeout", type=float, default=300)
     args = parser.parse_args(argv)
 
-    failures = 0
-    reports = []
-    with scratch_vhost("chaos") as amqp_uri:
-        stack = InProcessStack(amqp_uri)
-        stack.start_all()
-        try:
-            for name in args.scenarios.split(","):
-                if name == "malformed":
-                    from bench.garbage import flood
-
-                    report = flood(stack, args.malformed, args.tickets, args.timeout)
-                else:
-                    report = scenario(stack, name, args.tickets, args.timeout)
-                print_report(report)
-                reports.append(report)
-                failures += report["difference"] != 0 or not report["containers_alive"]
-        finally:
-            stack.stop_all()
+    names = args.scenarios.split(",")
+    amqp_uri = broker_uris()[0]
+    if "node-stop" in names and not cluster_nodes(amqp_uri):
+        print("chaos: node-stop skipped: AMQP_URI is not the local cluster (make chaos starts it)")
+        names.remove("node-stop")
+    reports = run_scenarios(names, args.tickets, args.malformed, args.timeout,
+                            lambda: scratch_vhost("chaos"))
+    failures = sum(r["difference"] != 0 or not r["containers_alive"] for r in reports)
     print(json.dumps({"scenarios": reports}, ensure_ascii=False), file=open("bench/results/chaos.json", "w"))
     print("chaos: all scenarios lost nothing" if not failures else f"chaos: {failures} scenario(s) FAILED")
     return 1 if failures else 0

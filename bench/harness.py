@@ -18,10 +18,13 @@ from shared.mongo import describe
 
 
 def broker_uris():
+    """``(AMQP_URI, management API URL with credentials)``; AMQP_URI may list a cluster's nodes."""
+    from shared import brokers
+
     amqp = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
-    parts = urlparse(amqp)
-    api = os.environ.get("RABBIT_API_URI") or (
-        f"http://{parts.username or 'guest'}:{parts.password or 'guest'}@{parts.hostname}:15672")
+    user, password = brokers.credentials(amqp)
+    base = urlparse(brokers.management_url(amqp))
+    api = os.environ.get("RABBIT_API_URI") or f"http://{user}:{password}@{base.netloc}"
     return amqp, api
 
 
@@ -30,30 +33,34 @@ def scratch_vhost(prefix="bench"):
     """A fresh vhost for one run, deleted afterwards; yields its AMQP URI."""
     from nameko.testing.rabbit import Client
 
+    from shared import brokers
+
     amqp, api = broker_uris()
-    parts = urlparse(amqp)
     vhost = f"{prefix}_{uuid.uuid4().hex[:8]}"
     client = Client(api)
     client.create_vhost(vhost)
-    client.set_vhost_permissions(vhost, parts.username or "guest", ".*", ".*", ".*")
+    client.set_vhost_permissions(vhost, brokers.credentials(amqp)[0], ".*", ".*", ".*")
     try:
-        yield f"{parts.scheme}://{parts.netloc}/{vhost}"
+        yield brokers.with_vhost(amqp, vhost)
     finally:
         client.delete_vhost(vhost)
 
 
 def publish_submissions(amqp_uri, source, api_key, submissions):
     """Publish ``[(external_id, body)]`` to intake's inbound exchange as system ``source``
-    would (``ticket.submit``, persistent); ``{external_id: monotonic time published}``."""
+    would (``ticket.submit``, persistent, each confirmed by the broker, retried while it
+    fails over); ``{external_id: monotonic time published}``."""
     from services.intake.inbound import INBOUND_EXCHANGE
 
     published = {}
-    with Connection(amqp_uri) as connection:
+    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
         producer = connection.Producer(exchange=INBOUND_EXCHANGE, serializer="json")
+        publish = connection.ensure(producer, producer.publish, max_retries=30, interval_start=0.2,
+                                    interval_step=0.5, interval_max=2)
         for external_id, body in submissions:
             published[external_id] = time.monotonic()
-            producer.publish(dict(body, source_system=source, external_id=external_id, api_key=api_key),
-                             routing_key="ticket.submit", delivery_mode=2)
+            publish(dict(body, source_system=source, external_id=external_id, api_key=api_key),
+                    routing_key="ticket.submit", delivery_mode=2)
     return published
 
 

@@ -79,7 +79,8 @@ def run(only):
 @click.option("--lat", type=float, default=None)
 @click.option("--lng", type=float, default=None)
 @click.option("--urgency", type=click.Choice(["emergency", "urgent", "normal"]), default="normal")
-@click.option("--channel", default="phone")
+@click.option("--channel", default="phone", show_default=True,
+              help="How the request came in: an operator's CLI records calls.")
 @click.option("--json", "as_json", is_flag=True, help="Print the ticket as JSON.")
 def submit(as_json, **fields):
     """Record a citizen's request as a ticket (what an operator does on a call)."""
@@ -149,6 +150,14 @@ main.add_command(insight)
 from hotline.reliability_cli import numbers, reconciler  # noqa: E402
 main.add_command(reconciler)
 main.add_command(numbers)
+from hotline.topology_cli import topology_command  # noqa: E402
+main.add_command(topology_command)
+from hotline.dead_letters_cli import dead_letters  # noqa: E402
+main.add_command(dead_letters)
+from hotline.cluster import cluster  # noqa: E402
+main.add_command(cluster)
+from hotline.calendar_cli import calendar  # noqa: E402
+main.add_command(calendar)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from shared.config import city_zone, load_config, local_time
 DEMO_TICKETS = [
     {"title": "小区停水两天了", "description": "崂山区海尔路小区从前天早上开始停水，没有任何通知，老人孩子生活困难。",
      "caller_name": "王芳", "caller_phone": "13853212345", "district": "崂山区",
-     "address": "海尔路 61 号", "urgency": "urgent", "channel": "phone"},
+     "address": "海尔路 61 号", "urgency": "urgent", "channel": "app"},
     {"title": "工地夜间施工噪音扰民", "description": "市南区香港中路附近工地每天晚上十一点以后还在施工，噪音很大，影响休息。",
      "caller_name": "李强", "caller_phone": "0532-88886666", "district": "市南区",
      "channel": "wechat"},
@@ -24,7 +24,7 @@ DEMO_TICKETS = [
      "channel": "web"},
     {"title": "楼道灯坏了没人修", "description": "城阳区正阳路一个老旧小区的楼道照明坏了一个月。",
      "caller_name": "周敏", "caller_phone": "18653298765", "district": "城阳区",
-     "channel": "phone"},
+     "channel": "web"},
 ]
 
 

@@ -4,10 +4,12 @@
     hotline case show NUMBER            the case, its deadlines and reply
     hotline case history NUMBER         the ledger (台账), one line per step
     hotline case review NUMBER          the reply and the quality gate's findings
-    hotline case review NUMBER --approve | --reject --reason TEXT
-    hotline case extension NUMBER --grant | --deny [--reason TEXT]
-    hotline case callback NUMBER --reached --resolved --satisfaction satisfied
+    hotline case review NUMBER --approve | --reject --reason TEXT [--by NAME]
+    hotline case extension NUMBER --grant [--reason TEXT] | --deny --reason TEXT [--by NAME]
+    hotline case callback NUMBER --reached --resolved --satisfaction satisfied [--by NAME]
     hotline case callback NUMBER --not-reached
+
+Who acts is ``--by`` on every command (default ``$HOTLINE_OPERATOR`` or your login).
     hotline case token create DEPT      a department's token for the HTTP/RPC API
     hotline scorecard [--from DATE] [--to DATE] [--json | --csv]
 """
@@ -162,7 +164,8 @@ def history(number, as_json):
 @click.option("--approve", "decision", flag_value="approve", help="Accept the reply.")
 @click.option("--reject", "decision", flag_value="reject", help="Send it back (needs --reason).")
 @click.option("--reason", default="", help="Why (required to reject).")
-@click.option("--reviewer", default=default_operator, show_default="$HOTLINE_OPERATOR or your login")
+@click.option("--by", "reviewer", default=default_operator, show_default="$HOTLINE_OPERATOR or your login",
+              help="Who reviews.")
 def review(number, decision, reason, reviewer):
     """Show the reply and the quality gate's findings; or approve / reject it."""
     if decision is None:
@@ -191,12 +194,15 @@ def review(number, decision, reason, reviewer):
 @case.command()
 @click.argument("number")
 @click.option("--grant/--deny", default=None, help="Required: the decision.")
-@click.option("--reason", default="")
-@click.option("--operator", default=default_operator)
+@click.option("--reason", default="", help="Why (required to deny: the department is told).")
+@click.option("--by", "operator", default=default_operator, show_default="$HOTLINE_OPERATOR or your login",
+              help="Who decides.")
 def extension(number, grant, reason, operator):
     """Grant or deny the extension (延期) a department asked for."""
     if grant is None:
         raise click.UsageError("say --grant or --deny")
+    if not grant and not reason.strip():
+        raise click.UsageError("say why with --reason: the department is told")
     updated = call("decide_extension", number, operator, grant, reason)
     click.echo(f"{number}: extension {'granted' if grant else 'denied'}; reply by {when(updated['deadline'])}")
 
@@ -207,7 +213,8 @@ def extension(number, grant, reason, operator):
 @click.option("--resolved/--unresolved", default=None, help="The citizen says it is (not) solved.")
 @click.option("--satisfaction", type=click.Choice(["satisfied", "basically_satisfied", "dissatisfied"]))
 @click.option("--note", default="")
-@click.option("--operator", default=default_operator)
+@click.option("--by", "operator", default=default_operator, show_default="$HOTLINE_OPERATOR or your login",
+              help="Who called.")
 def callback(number, reached, resolved, satisfaction, note, operator):
     """Record a callback (回访); unresolved or dissatisfied reopens the case."""
     if reached is None:

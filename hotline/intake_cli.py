@@ -5,7 +5,6 @@ All of them go through intake's RPC; none opens a database.
 """
 import json
 import sys
-from pathlib import Path
 
 import click
 
@@ -71,16 +70,19 @@ def knowledge_group():
 
 @knowledge_group.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-def knowledge_import(path):
+@click.option("--encoding", type=click.Choice(["auto", "utf-8", "gb18030"]), default="auto",
+              show_default=True, help="auto: UTF-8 if the bytes are UTF-8, else GB18030 (GBK).")
+def knowledge_import(path, encoding):
     """Add or replace entries from a YAML or CSV file (id, question, answer, category, keywords)."""
     from nameko.exceptions import RemoteError
 
     from services.intake.knowledge import BadEntry, parse
+    from shared.textfiles import NotText, read_text
 
     fmt = "csv" if path.lower().endswith(".csv") else "yaml"
     try:
-        rows = parse(Path(path).read_text(encoding="utf-8-sig"), fmt)
-    except (BadEntry, ValueError) as exc:
+        rows = parse(read_text(path, encoding), fmt)
+    except (BadEntry, NotText, ValueError) as exc:
         click.echo(f"cannot read {path}: {exc}", err=True)
         sys.exit(2)
     try:
@@ -113,7 +115,7 @@ def knowledge_search(query, limit):
 @click.option("--category", default=None)
 @click.option("--district", default=None)
 @click.option("--channel", default="phone")
-@click.option("--operator", default=None, help="Who answered.")
+@click.option("--by", "operator", default=None, help="Who answered.")
 @click.option("--json", "as_json", is_flag=True)
 def answer(entry_id, operator, as_json, **fields):
     """Record a request answered on the call from knowledge entry ENTRY_ID (not dispatched)."""
@@ -133,7 +135,7 @@ def answer(entry_id, operator, as_json, **fields):
 
 @click.command()
 @click.argument("number")
-@click.option("--operator", default=None)
+@click.option("--by", "operator", default=None, help="Who unlinks it.")
 def unlink(number, operator):
     """NUMBER was linked to an open ticket by mistake: make it a ticket of its own and dispatch it."""
     from nameko.exceptions import RemoteError

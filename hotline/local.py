@@ -82,6 +82,15 @@ def run_stack(services):
     print(f"hotline: starting {', '.join(services)} with config {config_path()}")
     print(f"hotline: broker {config['AMQP_URI'].split('@')[-1]}; store: {describe(config['MONGO_URI'])}")
     print(f"hotline: intake HTTP on {config.get('INTAKE_HTTP')} - Ctrl-C stops everything")
+    from hotline.topology_cli import prepare
+    from shared.topology import TopologyMismatch
+
+    try:
+        for line in prepare(config):  # every queue before any traffic
+            print(f"hotline: {line}")
+    except TopologyMismatch as exc:
+        print(f"hotline: {exc}")
+        return 1
     processes = start_services(services, env=dict(os.environ))
     exit_code = 0
     try:

@@ -2,8 +2,11 @@
 
 Both ask notify over RPC; nothing here opens notify's database.
 """
+import getpass
 import json
+import os
 import re
+import sys
 
 import click
 
@@ -20,7 +23,7 @@ def _rpc(method, *args):
 
 def parse_duration(text):
     """``90m``, ``2h``, ``3d``, ``-1d``, ``3600`` -> seconds."""
-    match = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*([smhd]?)\s*", text or "")
+    match = re.fullmatch(r"\s*(-?\d{1,9}(?:\.\d+)?)\s*([smhd]?)\s*", text or "")
     if not match:
         raise click.BadParameter(f"{text!r}: use a number with s, m, h or d (e.g. 2d)")
     return float(match.group(1)) * UNITS[match.group(2) or "s"]
@@ -53,15 +56,26 @@ def notifications(number, failed, limit, as_json):
 
 
 @click.command()
-@click.option("--advance", default=None, help="Move notify's clock forward: 90m, 2h, 3d.")
+@click.option("--advance", default=None, help="Move the clock forward: 90m, 2h, 3d.")
 @click.option("--set-offset", "offset", default=None, help="Set the offset from real time: 0, 5d.")
-def clock(advance, offset):
-    """Show or move notify's clock (for demos and rehearsals)."""
-    if offset is not None:
-        _rpc("set_clock_offset", parse_duration(offset))
-    if advance is not None:
-        _rpc("advance_clock", parse_duration(advance))
+@click.option("--by", default=lambda: os.environ.get("HOTLINE_OPERATOR") or getpass.getuser(),
+              show_default="$HOTLINE_OPERATOR or your login", help="Who moves it.")
+def clock(advance, offset, by):
+    """Show or move the platform's clock (demo mode, HOTLINE_DEMO=1, only)."""
+    from nameko.exceptions import RemoteError
+
+    try:
+        if offset is not None:
+            _rpc("set_clock_offset", parse_duration(offset), by)
+        if advance is not None:
+            _rpc("advance_clock", parse_duration(advance), by)
+    except RemoteError as exc:
+        if exc.exc_type != "ClockRefused":
+            raise
+        click.echo(f"Refused: {exc.value}", err=True)
+        sys.exit(2)
     now = _rpc("get_clock")
     zone = city_zone(load_config())
-    click.echo(f"notify's clock: {local_time(now['now'], zone)} {zone.key} "
-               f"(offset {now['offset_seconds'] / 86400:+.2f} days)")
+    mode = "demo clock" if now.get("demo") else "real time (not in demo mode)"
+    click.echo(f"clock: {local_time(now['now'], zone)} {zone.key} "
+               f"(offset {now['offset_seconds'] / 86400:+.2f} days, {mode})")

@@ -60,7 +60,9 @@ def departments(include_retired, as_json):
     for d in rows:
         flag = " [retired]" if d["retired"] else ""
         scope = ", ".join(d["areas"]) if d["areas"] else ", ".join(d["keywords"][:6])
-        click.echo(f"{d['code']:<18} {d['kind']:<9} {d['name']}{flag}  tel {d['phone'] or '-'}  | {scope}")
+        told = ", ".join(f"{k} {v}" for k, v in (d.get("contacts") or {}).items() if k != "language")
+        click.echo(f"{d['code']:<18} {d['kind']:<9} {d['name']}{flag}  tel {d['phone'] or '-'}  | {scope}"
+                   + (f"  | told by {told}" if told else ""))
 
 
 @routing.command()
@@ -80,6 +82,10 @@ DEPT_OPTIONS = [
     click.option("--keywords", help="Comma-separated responsibilities, Chinese or English."),
     click.option("--areas", help="Comma-separated places an office covers."),
     click.option("--district", help="The district a street office belongs to."),
+    click.option("--email", help="Where notify e-mails the department its cases (\"\" removes it)."),
+    click.option("--webhook", help="A URL notify POSTs the department's notifications to."),
+    click.option("--sms", help="A phone number for the department's text messages."),
+    click.option("--language", type=click.Choice(["zh", "en"]), help="The language it is written to in."),
     click.option("--by", required=True, help="Who makes the change."),
     click.option("--reason", default="", help="Why (kept with the version)."),
 ]
@@ -91,8 +97,15 @@ def dept_options(func):
     return func
 
 
+CONTACTS = ("email", "webhook", "sms", "language")
+
+
 def dept_fields(options):
-    fields = {k: v for k, v in options.items() if k not in ("by", "reason") and v is not None}
+    contacts = {k: options.pop(k) for k in CONTACTS if options.get(k) is not None}
+    fields = {k: v for k, v in options.items()
+              if k not in ("by", "reason", *CONTACTS) and v is not None}
+    if contacts:
+        fields["contacts"] = contacts
     for key in ("keywords", "areas"):
         if key in fields:
             fields[key] = words(fields[key])

@@ -92,6 +92,15 @@ class TicketAssigned(Envelope):
     # (a number issued twice would otherwise pass for the ticket held before).
     received_at = fields.AwareDateTime(allow_none=True, load_default=None,
                                        default_timezone=timezone.utc)
+    # What the department is told of the request (the citizen's contact is not here).
+    title = fields.String(load_default="")
+    # The catalogue category the time limit comes from: picked by the operator,
+    # or recognised by routing in the text; null when neither.
+    category = fields.String(allow_none=True, load_default=None)
+    category_source = fields.String(allow_none=True, load_default=None,
+                                    validate=validate.OneOf(("picked", "recognised")))
+    # Days the deadlines were counted over that no official calendar covers ([[from, to]]).
+    calendar_uncovered = fields.List(fields.List(fields.String()), load_default=list)
 
 
 class TicketAwaitingDispatch(Envelope):
@@ -126,6 +135,8 @@ class CaseOpened(Envelope):
     previous_department_code = fields.String(allow_none=True, load_default=None)
     received_at = fields.AwareDateTime(allow_none=True, load_default=None,
                                        default_timezone=timezone.utc)
+    time_limit_class = fields.String(allow_none=True, load_default=None)
+    title = fields.String(load_default="")
 
 
 class DeadlineWatched(Envelope):
@@ -382,3 +393,49 @@ class TicketStalled(Envelope):
 
 CONTRACT.update({(schema.source, schema.event_type): schema
                  for schema in (TicketAnswered, TicketLinked, TicketStalled)})
+
+
+# -- the city's directory and calendar (routing), the demo clock (notify) -----
+
+class DepartmentChanged(Envelope):
+    """routing's directory changed: a department added, updated (renamed, new
+    contacts) or retired. ``version`` is the directory version of the change;
+    a consumer keeps a department only if the version is newer than its own."""
+
+    source, event_type = "routing", "department_changed"
+
+    action = fields.String(required=True, validate=validate.OneOf(("seed", "add", "update", "retire")))
+    department = fields.Dict(required=True)  # code, name, name_en, phone, kind, retired, contacts
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    changed_by = fields.String(load_default="")
+    reason = fields.String(load_default="")
+    changed_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+
+
+class CalendarYearLoaded(Envelope):
+    """An administrator loaded the city's calendar of a year (holidays and working
+    weekends, see shared/calendar_files.py); ``document`` is the year as loaded."""
+
+    source, event_type = "routing", "calendar_year_loaded"
+
+    year = fields.Integer(required=True, validate=validate.Range(min=1990, max=2200))
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    document = fields.Dict(required=True)
+    loaded_by = fields.String(load_default="")
+    loaded_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+
+
+class ClockMoved(Envelope):
+    """Demo mode only: notify moved the shared clock; every service follows."""
+
+    source, event_type = "notify", "clock_moved"
+
+    offset_seconds = fields.Float(required=True, allow_nan=False,
+                                  validate=validate.Range(min=-400 * 86400, max=400 * 86400))
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    moved_by = fields.String(load_default="")
+    moved_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+
+
+CONTRACT.update({(schema.source, schema.event_type): schema
+                 for schema in (DepartmentChanged, CalendarYearLoaded, ClockMoved)})

@@ -7,7 +7,9 @@
   payload goes to the dead-letter queue ``hotline.dead_letters`` with the
   reason, and the message is acknowledged: the consumer carries on;
 * a transient fault (the store is unreachable) -> the exception propagates,
-  nameko requeues the message, and it is delivered again later;
+  and the message is requeued after a pause that doubles with each delivery
+  (``x-delivery-count``); past the queue's delivery limit the broker
+  dead-letters it (see ``shared.topology``);
 * otherwise the handler gets the loaded event.
 
 A service using it declares ``dead_letters = DeadLetters()``.
@@ -21,6 +23,12 @@ requeues it if the dead letter cannot be published); ``rpc`` also
 dead-letters requests it could not answer (see ``DeadLetteringRpcConsumer``). ``event_handler`` requeues on error by
 default, since ``@consumes`` has already dead-lettered whatever is not
 transient.
+
+Every queue these consumers declare is a quorum queue with the platform's
+delivery limit (``shared.topology``), and ``EventDispatcher`` declares the whole
+topology before its service publishes anything, then publishes ``mandatory``
+(with confirms) every event some service consumes: an event no queue takes
+raises, and stays in the outbox (``shared.outbox``) instead of vanishing.
 """
 import base64
 import functools
@@ -29,12 +37,14 @@ import traceback
 
 import eventlet
 from amqp.exceptions import ConnectionError as AmqpConnectionError
-from kombu import Exchange, Queue
+from kombu import Queue
 from kombu.exceptions import OperationalError as KombuOperationalError
 from marshmallow import ValidationError
 from nameko.amqp.publish import Publisher as AmqpPublisher
 from nameko.constants import DEFAULT_SERIALIZER, SERIALIZER_CONFIG_KEY
+from nameko.events import EventDispatcher as NamekoEventDispatcher
 from nameko.events import EventHandler as NamekoEventHandler
+from nameko.extensions import DependencyProvider
 from nameko.messaging import Consumer as NamekoConsumer
 from nameko.messaging import Publisher, QueueConsumer
 from nameko.rpc import ReplyListener as NamekoReplyListener
@@ -43,20 +53,36 @@ from nameko.rpc import RpcConsumer
 from nameko.rpc import RpcProxy as NamekoRpcProxy
 from pymongo.errors import ConnectionFailure
 
+from shared import topology
 from shared.events import utcnow
+from shared.nesting import MAX_DEPTH, too_deep
+from shared.topology import DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE  # noqa: F401 (re-exported)
 
 log = logging.getLogger(__name__)
-
-DEAD_LETTER_EXCHANGE = Exchange("hotline.dead_letters", type="topic", durable=True)
-DEAD_LETTER_QUEUE = Queue(
-    "hotline.dead_letters", exchange=DEAD_LETTER_EXCHANGE, routing_key="#", durable=True)
 
 # The broker went away: kombu's and py-amqp's connection errors, and the socket's.
 BROKER_ERRORS = (KombuOperationalError, AmqpConnectionError, OSError)
 
 # Faults that pass: the message is worth delivering again.
 TRANSIENT_ERRORS = (ConnectionFailure,)
-TRANSIENT_BACKOFF_SECONDS = 1.0
+TRANSIENT_BACKOFF_SECONDS = 0.5      # before the first redelivery; doubles with each one ...
+TRANSIENT_BACKOFF_MAX_SECONDS = 60   # ... up to this
+
+
+def redelivery_pause(message):
+    """Seconds to wait before requeueing ``message`` after a transient fault."""
+    count = (message.headers or {}).get("x-delivery-count") or 0
+    try:
+        count = max(0, min(int(count), 16))
+    except (TypeError, ValueError):
+        count = 0
+    return min(TRANSIENT_BACKOFF_MAX_SECONDS, TRANSIENT_BACKOFF_SECONDS * 2 ** count)
+
+
+def with_quorum(queue, config):
+    """``queue`` as the platform declares it: a quorum queue with a delivery limit."""
+    return Queue(queue.name, exchange=queue.exchange, routing_key=queue.routing_key, durable=True,
+                 queue_arguments=topology.quorum_arguments(config))
 
 
 class DeadLetters(Publisher):
@@ -68,16 +94,28 @@ class DeadLetters(Publisher):
     def get_dependency(self, worker_ctx):
         publish = super().get_dependency(worker_ctx)
         service = self.container.service_name
+        queue = getattr(getattr(worker_ctx.entrypoint, "queue", None), "name", None)
 
         def dead_letter(payload, reason, origin):
             log.warning("dead-lettering a message from %s in %s: %s", origin, service, reason)
             publish(
-                {"payload": payload, "reason": reason, "origin": origin,
-                 "consumer": service, "dead_lettered_at": utcnow().isoformat()},
+                serializable_letter({"payload": payload, "reason": reason, "origin": origin,
+                                     "consumer": service, "queue": queue,
+                                     "dead_lettered_at": utcnow().isoformat()}),
                 routing_key=f"{service}.{origin}",
             )
 
         return dead_letter
+
+
+def shown_as_text(payload, limit=100000):
+    """A payload too deep to keep as JSON, as (the start of) its JSON text."""
+    import json
+
+    try:
+        return {"text": json.dumps(payload, ensure_ascii=False)[:limit]}
+    except (RecursionError, ValueError, TypeError):
+        return {"text": "(nested too deeply to be written out)"}
 
 
 def consumes(schema_cls):
@@ -88,6 +126,10 @@ def consumes(schema_cls):
     def decorate(handler):
         @functools.wraps(handler)
         def wrapper(self, payload):
+            if too_deep(payload):
+                self.dead_letters(shown_as_text(payload),
+                                  f"invalid {origin}: nested deeper than {MAX_DEPTH} levels", origin)
+                return None
             try:
                 event = schema.load(payload)
             except ValidationError as exc:
@@ -100,7 +142,6 @@ def consumes(schema_cls):
                 return handler(self, event)
             except TRANSIENT_ERRORS:
                 log.warning("transient fault handling %s; it will be delivered again", origin)
-                eventlet.sleep(TRANSIENT_BACKOFF_SECONDS)
                 raise
             except Exception as exc:
                 log.exception("handler for %s failed", origin)
@@ -122,6 +163,29 @@ def raw_body(message):
         return {"base64": base64.b64encode(body).decode("ascii")}
 
 
+def serializable_letter(letter, message=None):
+    """``letter``, or -- when its payload cannot be written as JSON (nested too deeply,
+    not JSON at all) -- the same letter carrying the raw body instead."""
+    import json
+
+    try:
+        json.dumps(letter, default=str)
+        return letter
+    except (RecursionError, ValueError, TypeError) as exc:
+        raw = raw_body(message) if message is not None else {"text": repr(letter["payload"])[:100000]}
+        return dict(letter, payload=raw, reason=f"{letter['reason']} (payload kept raw: {exc.__class__.__name__})")
+
+
+def queue_of(queue_consumer, message):
+    """The name of the queue ``message`` was consumed from, if the consumer knows it."""
+    tag = message.delivery_info.get("consumer_tag")
+    for consumer in getattr(queue_consumer, "_consumers", {}).values():
+        for name, active in (getattr(consumer, "_active_tags", None) or {}).items():
+            if active == tag:
+                return name
+    return None
+
+
 def publish_dead_letter(extension, message, payload, reason, kind):
     """Dead-letter a message a queue consumer cannot hand to any worker, then ack it.
 
@@ -132,8 +196,10 @@ def publish_dead_letter(extension, message, payload, reason, kind):
     queue_consumer = getattr(extension, "queue_consumer", extension)
     service = extension.container.service_name
     origin = message.delivery_info.get("routing_key") or "unknown"
-    letter = {"payload": payload, "reason": reason, "origin": origin, "consumer": service,
-              "dead_lettered_at": utcnow().isoformat()}
+    letter = serializable_letter(
+        {"payload": payload, "reason": reason, "origin": origin, "consumer": service,
+         "queue": queue_of(queue_consumer, message), "dead_lettered_at": utcnow().isoformat()},
+        message)
     try:
         AmqpPublisher(extension.container.config["AMQP_URI"], serializer=extension.container.config.get(
             SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER)).publish(
@@ -205,6 +271,10 @@ class DeadLetteringRpcConsumer(RpcConsumer):
 
     queue_consumer = DeadLetteringQueueConsumer()
 
+    def setup(self):
+        super().setup()
+        self.queue = with_quorum(self.queue, self.container.config)
+
     def handle_message(self, body, message):
         if not message.properties.get("reply_to"):
             reason = "RPC request without reply_to: nobody to answer"
@@ -216,15 +286,83 @@ class DeadLetteringRpcConsumer(RpcConsumer):
         publish_dead_letter(self, message, body, reason, "rpc")
 
 
-class EventHandler(NamekoEventHandler):
+class PausingRequeue:
+    """A consumer entrypoint that waits before requeueing a message its worker failed
+    on (``redelivery_pause``): a store outage is ridden out with growing pauses, not
+    a spin, and the queue's delivery limit bounds the tries."""
+
+    def handle_message_processed(self, message, result=None, exc_info=None):
+        if exc_info is not None and self.requeue_on_error:
+            eventlet.sleep(redelivery_pause(message))
+        super().handle_message_processed(message, result, exc_info)
+
+
+class EventHandler(PausingRequeue, NamekoEventHandler):
     queue_consumer = DeadLetteringQueueConsumer()
 
     def __init__(self, source_service, event_type, requeue_on_error=True, **kwargs):
         super().__init__(source_service, event_type, requeue_on_error=requeue_on_error, **kwargs)
 
+    def setup(self):
+        super().setup()  # builds nameko's queue and registers with the queue consumer
+        self.queue = with_quorum(self.queue, self.container.config)
 
-class Consumer(NamekoConsumer):
+
+class Consumer(PausingRequeue, NamekoConsumer):
     queue_consumer = DeadLetteringQueueConsumer()
+
+    def setup(self):
+        self.queue = with_quorum(self.queue, self.container.config)
+        super().setup()
+
+
+def declare_topology(container):
+    """Declare the platform's topology for ``container`` (unless ``DECLARE_TOPOLOGY`` is off)."""
+    config = container.config
+    if str(config.get("DECLARE_TOPOLOGY", True)).lower() in ("false", "0", "no"):
+        return 0
+    count = topology.declare_with_uri(config["AMQP_URI"], config)
+    log.debug("%s declared the topology (%d entities)", container.service_name, count)
+    return count
+
+
+class Topology(DependencyProvider):
+    """Declares the platform's topology when the service starts (for services that
+    consume but publish no events; ``EventDispatcher`` does the same)."""
+
+    def setup(self):
+        declare_topology(self.container)
+
+    def get_dependency(self, worker_ctx):
+        return None
+
+
+class EventDispatcher(NamekoEventDispatcher):
+    """nameko's dispatcher; declares the platform's topology first, publishes strictly.
+
+    ``setup()`` declares every exchange, queue and binding of the platform
+    (``shared.topology``) before any worker of the service runs, so no event is
+    published before the queues of its consumers exist, whichever service
+    starts first. Events some service consumes are published ``mandatory``:
+    if no queue takes one, nameko raises ``UndeliverableMessage`` and the
+    caller (the outbox) keeps it.
+    """
+
+    def setup(self):
+        declare_topology(self.container)
+        self.consumed = topology.consumed_events()
+        super().setup()
+
+    def get_dependency(self, worker_ctx):
+        extra_headers = self.get_message_headers(worker_ctx)
+        source = self.container.service_name
+
+        def dispatch(event_type, event_data):
+            self.publisher.publish(event_data, exchange=self.exchange, routing_key=event_type,
+                                   extra_headers=extra_headers,
+                                   mandatory=(source, event_type) in self.consumed)
+
+        return dispatch
 
 
 class Rpc(NamekoRpc):

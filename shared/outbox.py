@@ -6,13 +6,24 @@ update as the state change. After the write the entrypoint publishes them and
 pulls each one out; a timer re-publishes whatever a crash left behind. A crash
 between publishing and pulling publishes an event twice, which consumers
 absorb (they are idempotent by ``event_id`` or by expected state).
+
+Events are published ``mandatory`` (``shared.messaging.EventDispatcher``): one
+that no queue takes -- the topology is missing -- raises
+``UndeliverableMessage``, stays in the outbox, is logged as an error and
+counted (``STATS``), and is tried again by the timer, while the other pending
+events are still published.
 """
 import logging
 from datetime import timedelta
 
+from nameko.amqp.publish import UndeliverableMessage
+
 from shared.events import utcnow
 
 log = logging.getLogger(__name__)
+
+# Process-wide counts, for metrics and the readiness report.
+STATS = {"published": 0, "unroutable": 0}
 
 
 def outboxed(event_type, payload):
@@ -54,12 +65,26 @@ def publish_pending(outbox, dispatch, doc_id=None, grace_seconds=None):
     older_than = None
     if doc_id is None:
         older_than = utcnow() - timedelta(seconds=grace_seconds or 0)
-    published = 0
-    for pending_id, entry in list(outbox.pending(doc_id=doc_id, older_than=older_than)):
+    entries = list(outbox.pending(doc_id=doc_id, older_than=older_than))
+    return sum(publish_entry(outbox, dispatch, pending_id, entry) for pending_id, entry in entries)
+
+
+def publish_entry(outbox, dispatch, doc_id, entry):
+    """Publish one pending event and pull it from the outbox; False if no queue took it.
+
+    A broker fault (connection lost) propagates: the event stays pending.
+    """
+    try:
         dispatch(entry["event_type"], entry["payload"])
-        outbox.mark_published(pending_id, entry["event_id"])
-        published += 1
-    return published
+    except UndeliverableMessage:
+        STATS["unroutable"] += 1
+        log.error("event %s (%s of %s) was taken by no queue: kept in the outbox and tried "
+                  "again; is the topology declared? (`hotline topology`)",
+                  entry["event_id"], entry["event_type"], doc_id)
+        return False
+    outbox.mark_published(doc_id, entry["event_id"])
+    STATS["published"] += 1
+    return True
 
 
 def publish_saved(outbox, dispatch, doc_id):

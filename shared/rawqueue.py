@@ -7,14 +7,13 @@ without a content type arrives undecoded. Messages from other systems'
 plain AMQP clients can be anything, so ``@consume_raw(queue)`` hands the
 handler ``(body: bytes, properties: dict)`` -- ``headers``, ``message_id``,
 ``correlation_id``, ``content_type`` -- and leaves decoding to it. Acks and
-``requeue_on_error`` behave as in ``@consume``.
+``requeue_on_error`` behave as in ``@consume`` (``shared.messaging``: a quorum
+queue, a pause before each requeue).
 """
 from functools import partial
 
 from nameko.exceptions import ContainerBeingKilled
-from nameko.messaging import Consumer
-
-from shared.messaging import BrokerSafeQueueConsumer
+from shared.messaging import BrokerSafeQueueConsumer, Consumer
 
 
 class RawQueueConsumer(BrokerSafeQueueConsumer):

@@ -14,6 +14,7 @@ import eventlet
 
 eventlet.monkey_patch()  # noqa: E402 -- nameko's fixtures need a patched world
 
+import contextlib  # noqa: E402
 import os  # noqa: E402
 import uuid  # noqa: E402
 
@@ -139,6 +140,42 @@ def service_config(rabbit_config, mongo_settings, web_config):
     config["OUTBOX_INTERVAL"] = 1
     config.pop("LOGGING", None)
     return config
+
+
+class LocalCluster:
+    """The three-node RabbitMQ cluster beside the machine's own node (``hotline cluster``)."""
+
+    def __init__(self):
+        from hotline import cluster
+
+        self.cluster = cluster
+        self.amqp_uri = cluster.start()
+
+    @contextlib.contextmanager
+    def vhost(self):
+        """A fresh vhost on the cluster; yields its failover AMQP URI."""
+        from nameko.testing.rabbit import Client
+
+        from shared import brokers
+
+        client = Client(self.cluster.management_uri())
+        name = f"cluster_test_{uuid.uuid4().hex[:10]}"
+        client.create_vhost(name)
+        client.set_vhost_permissions(name, "guest", ".*", ".*", ".*")
+        try:
+            yield brokers.with_vhost(self.amqp_uri, name)
+        finally:
+            client.delete_vhost(name)
+
+
+@pytest.fixture(scope="session")
+def rabbit_cluster():
+    """The local three-node cluster, started if it is not running (``.ci/run`` starts it first)."""
+    import shutil
+
+    if shutil.which("rabbitmq-server") is None or os.geteuid() != 0:
+        pytest.skip("a local RabbitMQ cluster needs Debian's rabbitmq-server and root")
+    return LocalCluster()
 
 
 @pytest.fixture()

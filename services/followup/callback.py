@@ -59,8 +59,8 @@ def _close(case, change, now, operator, resolved, satisfaction, reason):
 
 
 def _reopen(case, change, now, operator, clock, reason):
-    deadline = clock.reply_deadline(now, case["time_limit_class"], case["urgency"])
-    sign_for_deadline = clock.sign_for_deadline(now, case["urgency"])
+    terms = clock.terms(now, case["time_limit_class"], case["urgency"])
+    deadline, sign_for_deadline = terms.deadline, terms.sign_for_deadline
     change.set = {"state": ASSIGNED, "deadline": deadline, "sign_for_deadline": sign_for_deadline,
                   "round_started_at": now, "signed_at": None, "reply": None, "extension": None,
                   "extension_days_granted": 0, "callback_attempts": [], "reopened_at": now}

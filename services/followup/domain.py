@@ -118,6 +118,7 @@ def _assignment_fields(assignment):
         "assigned_at": assignment["assigned_at"],
         "round_started_at": assignment["assigned_at"],
         "assignment_event": assignment["event_id"],
+        "title": assignment.get("title") or "", "category": assignment.get("category"),
         "signed_at": None, "extension": None, "extension_days_granted": 0, "reply": None,
     }
 
@@ -137,8 +138,8 @@ def open_case(assignment, now):
 def case_opened_body(case):
     body = {key: case[key] for key in ("number", "department_code", "urgency", "deadline",
                                        "sign_for_deadline", "opened_at")}
-    body["attempt"] = case.get("attempt", 1)
-    body["received_at"] = case.get("ticket_received_at")
+    body.update(attempt=case.get("attempt", 1), time_limit_class=case.get("time_limit_class"),
+                title=case.get("title") or "", received_at=case.get("ticket_received_at"))
     return body
 
 
@@ -260,6 +261,10 @@ def decide_extension(case, operator, grant, reason, now, clock):
     extension = case.get("extension")
     if not extension:
         raise TransitionRefused(f"case {case['number']} has no extension request waiting")
+    if not isinstance(grant, bool):
+        raise InvalidRequest({"grant": ["true (grant) or false (deny)"]})
+    if not grant:  # the department is told why (notify's extension_decided notice)
+        reason = _required_text(reason, "reason", 1000)
     days = extension["working_days"]
     deadline = clock.extended_deadline(case["deadline"], days) if grant else case["deadline"]
     change = Change(set={"extension": None, "deadline": deadline})

@@ -45,7 +45,11 @@ def bearer(request):
 def read_body(request):
     """The JSON object sent, or raise InvalidRequest."""
     try:
-        body = json.loads(request.get_data(as_text=True) or "{}")
+        text = request.get_data().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidRequest({"_body": [f"the body is not UTF-8 text (byte {exc.start})"]}) from None
+    try:
+        body = json.loads(text or "{}")
     except ValueError as exc:
         raise InvalidRequest({"_body": [f"not valid JSON: {exc}"]}) from None
     if not isinstance(body, dict):

@@ -4,7 +4,10 @@ Pure Python over ledger entries counted by department, action and outcome
 (``CaseRepository.ledger_counts``, a MongoDB aggregation). A period holds the
 ledger entries made in it; each department is measured on what it did:
 
-* ``response_rate`` (响应率): sign-fors on time ÷ cases dispatched or reopened to it;
+* ``response_rate`` (响应率): sign-fors on time ÷ the cases dispatched or reopened to
+  it whose sign-for window has closed (or that were signed for already): a case
+  still inside its window is not counted as unanswered, it is shown apart
+  (``awaiting_sign_for``), as are the period's cases not closed yet (``still_open``);
 * ``on_time_reply_rate``: replies submitted by the deadline in force ÷ replies;
 * ``resolution_rate`` (解决率): callbacks that reached the citizen and found the
   matter resolved ÷ callbacks that reached the citizen;
@@ -18,9 +21,10 @@ A rate with nothing to count is ``None`` (shown as "-"), not 0 or 100%.
 import csv
 import io
 
-COLUMNS = ("department", "dispatched", "signed_for", "response_rate", "replies",
-           "on_time_reply_rate", "callbacks_reached", "resolution_rate", "satisfaction_rate",
-           "approved", "avg_handling_working_days", "refusals", "rejected_replies", "closed")
+COLUMNS = ("department", "dispatched", "awaiting_sign_for", "signed_for", "response_rate",
+           "replies", "on_time_reply_rate", "callbacks_reached", "resolution_rate",
+           "satisfaction_rate", "approved", "avg_handling_working_days", "refusals",
+           "rejected_replies", "closed", "still_open")
 CITY = "CITY"
 
 
@@ -59,11 +63,13 @@ def _tally(rows):
     return t
 
 
-def _line(department, t):
+def _line(department, t, pending=None):
+    pending = pending or {}
+    awaiting = pending.get("awaiting_sign_for", 0)
     return {
         "department": department,
-        "dispatched": t["dispatched"], "signed_for": t["signed_for"],
-        "response_rate": _rate(t["signed_on_time"], t["dispatched"]),
+        "dispatched": t["dispatched"], "awaiting_sign_for": awaiting, "signed_for": t["signed_for"],
+        "response_rate": _rate(t["signed_on_time"], max(t["dispatched"] - awaiting, 0)),
         "replies": t["replies"], "on_time_reply_rate": _rate(t["replies_on_time"], t["replies"]),
         "callbacks_reached": t["callbacks_reached"],
         "resolution_rate": _rate(t["resolved"], t["callbacks_reached"]),
@@ -71,17 +77,23 @@ def _line(department, t):
         "approved": t["approved"],
         "avg_handling_working_days": round(t["working_days"] / t["approved"], 2) if t["approved"] else None,
         "refusals": t["refusals"], "rejected_replies": t["rejected_replies"], "closed": t["closed"],
+        "still_open": pending.get("still_open", 0),
     }
 
 
-def scorecard(rows, period):
-    """``{"period", "departments": [...], "city": {...}}`` from ledger counts."""
+def scorecard(rows, period, pending=()):
+    """``{"period", "departments": [...], "city": {...}}`` from ledger counts and the
+    period's cases still waiting (``CaseRepository.period_cases``)."""
     by_department = {}
     for row in rows:
         by_department.setdefault(row["department"] or "?", []).append(row)
+    waiting = {row["department"] or "?": row for row in pending}
+    for department in waiting:
+        by_department.setdefault(department, [])
+    city = {key: sum(row[key] for row in pending) for key in ("awaiting_sign_for", "still_open")}
     return {"period": period,
-            "departments": [_line(d, _tally(r)) for d, r in sorted(by_department.items())],
-            "city": _line(CITY, _tally(rows))}
+            "departments": [_line(d, _tally(r), waiting.get(d)) for d, r in sorted(by_department.items())],
+            "city": _line(CITY, _tally(rows), city)}
 
 
 def _show(value, column):
@@ -102,11 +114,11 @@ def as_csv(card):
 
 
 def as_table(card):
-    headers = ("department", "disp", "resp%", "replies", "ontime%", "reached", "resolved%",
-               "satisf%", "avg wd", "refused", "rejected", "closed")
-    keys = ("department", "dispatched", "response_rate", "replies", "on_time_reply_rate",
-            "callbacks_reached", "resolution_rate", "satisfaction_rate",
-            "avg_handling_working_days", "refusals", "rejected_replies", "closed")
+    headers = ("department", "disp", "to sign", "resp%", "replies", "ontime%", "reached",
+               "resolved%", "satisf%", "avg wd", "refused", "rejected", "closed", "open")
+    keys = ("department", "dispatched", "awaiting_sign_for", "response_rate", "replies",
+            "on_time_reply_rate", "callbacks_reached", "resolution_rate", "satisfaction_rate",
+            "avg_handling_working_days", "refusals", "rejected_replies", "closed", "still_open")
     rows = [[_show(line[k], k) for k in keys] for line in card["departments"] + [card["city"]]]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
     fmt = "  ".join(f"{{:<{w}}}" if i == 0 else f"{{:>{w}}}" for i, w in enumerate(widths))

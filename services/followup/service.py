@@ -12,7 +12,6 @@ import logging
 
 import eventlet
 from nameko.dependency_providers import Config
-from nameko.events import EventDispatcher
 from nameko.extensions import DependencyProvider
 
 from services.followup import callback, domain
@@ -23,10 +22,13 @@ from services.followup import http as followup_http
 from services.followup.scorecard import scorecard
 from services.followup.store import CaseBusy, CaseChanged, CaseRepository
 from services.followup.timing import FollowupClock
-from shared import bounds, events
-from shared.city import load_city
+from shared import bounds
+from shared import clock as shared_clock
+from shared import events
+from shared import mirror as shared_mirror
+from shared.calendar import readiness
 from shared.jsonable import jsonable
-from shared.messaging import DeadLetters, RpcProxy, consumes, event_handler, rpc
+from shared.messaging import DeadLetters, EventDispatcher, RpcProxy, consumes, event_handler, rpc
 from shared.mongo import Store
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every
@@ -42,12 +44,11 @@ EXPECTED = (TransitionRefused, InvalidRequest, UnknownCase, NotAuthorized, NotYo
 
 
 class Rules(DependencyProvider):
-    """The followup clock and the department directory, loaded once in ``setup()``."""
+    """followup's time rules, over the calendar the directory mirror keeps current."""
 
     def setup(self):
-        config = self.container.config
-        self.clock = FollowupClock.from_config(config)
-        self.departments = {d["code"]: d["name"] for d in load_city(config).get("departments", [])}
+        mirror = next(d for d in self.container.dependencies if isinstance(d, shared_mirror.Mirror))
+        self.clock = FollowupClock.from_config(self.container.config, mirror.calendar)
 
     def get_dependency(self, worker_ctx):
         return self
@@ -84,10 +85,13 @@ def local_day_range(date_from, date_to, zone, today):
             {"from": days["from"].isoformat(), "to": days["to"].isoformat()})
 
 
-class FollowupService(followup_http.FollowupHttp, for_intake.ForIntake):
+class FollowupService(followup_http.FollowupHttp, shared_mirror.RoutingFollower,
+                      shared_clock.ClockFollower, for_intake.ForIntake):
     name = "followup"
 
     cases = Store(CaseRepository)
+    directory = shared_mirror.Mirror()   # departments and calendar, from routing
+    clock = shared_clock.Clock()         # real time, or the demo clock
     rules = Rules()
     config = Config()
     intake = RpcProxy("intake")
@@ -99,7 +103,7 @@ class FollowupService(followup_http.FollowupHttp, for_intake.ForIntake):
     @event_handler("routing", "ticket_assigned", requeue_on_error=True)
     @consumes(events.TicketAssigned)
     def on_ticket_assigned(self, assignment):
-        now = events.utcnow()
+        now = self.clock.now()
         case = domain.open_case(assignment, now)
         opened = events.new_event(events.CaseOpened, **domain.case_opened_body(case))
         doc = self.cases.open(case, [outboxed("case_opened", opened)])
@@ -188,27 +192,27 @@ class FollowupService(followup_http.FollowupHttp, for_intake.ForIntake):
     @rpc(expected_exceptions=EXPECTED)
     def sign_for(self, token, number, actor=""):
         department = self._department(token)
-        now = events.utcnow()
+        now = self.clock.now()
         return self._view_after(self._act(number, lambda c: domain.sign_for(c, actor, now), department))
 
     @rpc(expected_exceptions=EXPECTED)
     def refuse_case(self, token, number, reason, actor=""):
         department = self._department(token)
-        now = events.utcnow()
+        now = self.clock.now()
         return self._view_after(self._act(
             number, lambda c: domain.refuse(c, actor, reason, now, self.rules.clock), department))
 
     @rpc(expected_exceptions=EXPECTED)
     def request_extension(self, token, number, working_days, reason, actor=""):
         department = self._department(token)
-        now = events.utcnow()
+        now = self.clock.now()
         return self._view_after(self._act(number, lambda c: domain.request_extension(
             c, actor, working_days, reason, now, self.rules.clock), department))
 
     @rpc(expected_exceptions=EXPECTED)
     def submit_reply(self, token, number, text, attachments=None, actor=""):
         department = self._department(token)
-        now = events.utcnow()
+        now = self.clock.now()
         return self._view_after(self._act(
             number, lambda c: domain.submit_reply(c, actor, text, attachments, now), department))
 
@@ -229,7 +233,7 @@ class FollowupService(followup_http.FollowupHttp, for_intake.ForIntake):
     @rpc(expected_exceptions=EXPECTED)
     def review_reply(self, number, reviewer, approve, reason=""):
         """Approve the reply (a callback becomes due) or send it back with a reason."""
-        now = events.utcnow()
+        now = self.clock.now()
         clock = self.rules.clock
 
         def verb(case):
@@ -241,31 +245,39 @@ class FollowupService(followup_http.FollowupHttp, for_intake.ForIntake):
 
     @rpc(expected_exceptions=EXPECTED)
     def decide_extension(self, number, operator, grant, reason=""):
-        now = events.utcnow()
+        now = self.clock.now()
         return self._view_after(self._act(number, lambda c: domain.decide_extension(
             c, operator, grant, reason, now, self.rules.clock)))
 
     @rpc(expected_exceptions=EXPECTED)
     def record_callback(self, number, operator, reached, resolved=None, satisfaction=None, note=""):
-        now = events.utcnow()
+        now = self.clock.now()
         return self._view_after(self._act(number, lambda c: callback.record_callback(
             c, operator, reached, resolved, satisfaction, note, now, self.rules.clock)))
 
     @rpc(expected_exceptions=EXPECTED)
     def create_department_token(self, department_code, label=""):
-        name = self.rules.departments.get(department_code)
+        """A token for a department of routing's directory (one added a moment ago too)."""
         problem = bounds.text_error(label, bounds.NAME)
         if problem:
             raise InvalidRequest({"label": [problem]})
-        if name is None:
+        if not isinstance(department_code, str) or not department_code.strip():
+            raise InvalidRequest({"department": ["a department code, e.g. WATER"]})
+        department = self.directory.department(department_code) or \
+            self.department_from_routing(department_code)
+        if department is None:
             raise InvalidRequest({"department": [
-                f"unknown department; known: {', '.join(sorted(self.rules.departments))}"]})
-        token = self.cases.create_token(department_code, label, events.utcnow())
-        return {"department_code": department_code, "department_name": name, "token": token}
+                f"no department {department_code} in routing's directory "
+                "(see hotline routing departments)"]})
+        if department.get("retired"):
+            raise InvalidRequest({"department": [f"{department_code} is retired"]})
+        token = self.cases.create_token(department_code, label, self.clock.now())
+        return {"department_code": department_code, "department_name": department["name"],
+                "token": token}
 
     @rpc(expected_exceptions=EXPECTED)
     def revoke_department_tokens(self, department_code):
-        return self.cases.revoke_tokens(department_code, events.utcnow())
+        return self.cases.revoke_tokens(department_code, self.clock.now())
 
     @rpc
     def list_cases(self, department_code=None, state=None):
@@ -280,9 +292,19 @@ class FollowupService(followup_http.FollowupHttp, for_intake.ForIntake):
     def scorecard(self, date_from=None, date_to=None):
         """The 三率 and more per department and for the city, over local dates (inclusive)."""
         zone = self.rules.clock.zone
-        start, end, period = local_day_range(
-            date_from, date_to, zone, events.utcnow().astimezone(zone).date())
-        return scorecard(self.cases.ledger_counts(start, end), period)
+        now = self.clock.now()
+        start, end, period = local_day_range(date_from, date_to, zone, now.astimezone(zone).date())
+        return scorecard(self.cases.ledger_counts(start, end), period,
+                         self.cases.period_cases(start, end, now))
+
+    @rpc
+    def calendar_status(self):
+        """followup's calendar: city files known, readiness, deadlines over uncovered days."""
+        calendar = self.directory.calendar
+        today = self.clock.now().astimezone(self.rules.clock.zone).date()
+        return jsonable({"service": "followup", "calendar": calendar.name,
+                         "years": calendar.coverage(today.year, today.year + 1),
+                         "readiness": readiness(calendar, today)})
 
     @rpc
     def ping(self):

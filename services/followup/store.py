@@ -66,6 +66,7 @@ class CaseRepository:
         self.cases.create_index("number", unique=True)
         self.cases.create_index([("department_code", 1), ("state", 1), ("deadline", 1)])
         self.cases.create_index("ledger_pending.at", sparse=True)
+        self.cases.create_index("round_started_at")
         self.ledger.create_index([("number", ASCENDING), ("version", ASCENDING), ("n", ASCENDING)])
         self.ledger.create_index("at")
         self.tokens.create_index("token_hash", unique=True)
@@ -233,6 +234,22 @@ class CaseRepository:
                          "resolved": key.get("resolved"), "satisfaction": key.get("satisfaction"),
                          "count": row["count"], "working_days": row.get("working_days") or 0})
         return rows
+
+    def period_cases(self, start, end, now):
+        """Per department, of the rounds dispatched (or reopened) from ``start`` to ``end``:
+        ``awaiting_sign_for`` -- not signed for and still inside the sign-for window --
+        and ``still_open`` -- not closed yet."""
+        pipeline = [
+            {"$match": {"round_started_at": {"$gte": start, "$lt": end}}},
+            {"$project": {"department_code": 1, "awaiting": {"$cond": [
+                {"$and": [{"$eq": ["$state", "assigned"]}, {"$gt": ["$sign_for_deadline", now]}]}, 1, 0]},
+                "open": {"$cond": [{"$in": ["$state", ["assigned", "signed_for", "replied", "approved"]]},
+                                   1, 0]}}},
+            {"$group": {"_id": "$department_code", "awaiting": {"$sum": "$awaiting"},
+                        "open": {"$sum": "$open"}}},
+        ]
+        return [{"department": row["_id"], "awaiting_sign_for": row["awaiting"], "still_open": row["open"]}
+                for row in self.cases.aggregate(pipeline)]
 
     # -- department tokens ----------------------------------------------------
 

@@ -12,7 +12,7 @@ Pure Python over the shared deadline policy and working-day calendar:
 """
 import datetime as dt
 
-from shared.calendar import add_working_days, next_working_day
+from shared.calendar import next_working_day
 from shared.deadlines import DeadlinePolicy
 
 DEFAULTS = {"refusal_working_days": 2, "max_extension_working_days": 10, "callback_tries": 3}
@@ -26,8 +26,8 @@ class FollowupClock:
         self.settings = {**DEFAULTS, **{k: v for k, v in settings.items() if v is not None}}
 
     @classmethod
-    def from_config(cls, config):
-        return cls(DeadlinePolicy.from_config(config), **(config.get("FOLLOWUP") or {}))
+    def from_config(cls, config, calendar=None):
+        return cls(DeadlinePolicy.from_config(config, calendar), **(config.get("FOLLOWUP") or {}))
 
     @property
     def refusal_working_days(self):
@@ -44,22 +44,26 @@ class FollowupClock:
     def local(self, moment):
         return moment.astimezone(self.zone)
 
-    def _plus_working_days(self, moment, days):
-        return add_working_days(self.calendar, self.local(moment), days).astimezone(dt.timezone.utc)
+    def _plus_working_days(self, moment, days, what="a deadline"):
+        return self.policy.plus_working_days(moment, days, what)[0]
+
+    def terms(self, start, time_limit_class, urgency):
+        """The deadlines of a round starting at ``start`` (the one rule, ``DeadlinePolicy.terms``)."""
+        return self.policy.terms(start, time_limit_class, urgency)
 
     def reply_deadline(self, start, time_limit_class, urgency):
         return self.policy.reply_deadline(start, time_limit_class, urgency)
 
-    def sign_for_deadline(self, start, urgency):
-        return self.policy.sign_for_deadline(start, urgency)
+    def sign_for_deadline(self, start, urgency, time_limit_class="general"):
+        return self.policy.sign_for_deadline(start, urgency, time_limit_class)
 
     def refusal_deadline(self, assigned_at):
         """The last moment a department may refuse (退单) a case dispatched at ``assigned_at``."""
-        return self._plus_working_days(assigned_at, self.refusal_working_days)
+        return self._plus_working_days(assigned_at, self.refusal_working_days, "a refusal window")
 
     def extended_deadline(self, deadline, working_days):
         """The deadline in force moved ``working_days`` working days later."""
-        return self._plus_working_days(deadline, working_days)
+        return self._plus_working_days(deadline, working_days, "an extended deadline")
 
     def callback_due(self, approved_at):
         """The end (midnight) of the next working day after approval."""

@@ -23,7 +23,7 @@ from services.insight.schemas import load_query
 from services.insight.store import InsightRepository
 from shared import events
 from shared.city import City
-from shared.messaging import DeadLetters, consumes, event_handler, rpc
+from shared.messaging import DeadLetters, Topology, consumes, event_handler, rpc
 from shared.mongo import Store
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ class InsightService:
     config = Config()
     city = City()
     dead_letters = DeadLetters()
+    topology = Topology()  # publishes no events, so declares the topology itself
 
     def _settings(self):
         return reports.InsightSettings.from_config(self.config)

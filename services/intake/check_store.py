@@ -22,7 +22,6 @@ lists the tickets waiting too long. Its round totals live in ``reconciler``.
 """
 import datetime as dt
 
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from shared import bounds

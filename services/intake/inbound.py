@@ -17,14 +17,14 @@ import json
 import logging
 import traceback
 
-import eventlet
 from kombu import Exchange, Queue
 
 from services.intake.apikeys import valid_name
 from services.intake.responses import ValidationFailed
 from services.intake.schemas import InboundReceipt, InboundSubmission
 from shared.events import utcnow
-from shared.messaging import TRANSIENT_BACKOFF_SECONDS, TRANSIENT_ERRORS
+from shared.messaging import TRANSIENT_ERRORS
+from shared.nesting import MAX_DEPTH, too_deep_text
 from shared.rawqueue import consume_raw
 
 log = logging.getLogger(__name__)
@@ -41,9 +41,11 @@ def decode(body):
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return body.decode("latin-1"), "the body is not UTF-8 text"
+    if too_deep_text(text):
+        return text, f"the body nests deeper than {MAX_DEPTH} levels"
     try:
         payload = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         return text, f"the body is not JSON: {exc}"
     if not isinstance(payload, dict):
         return payload, "the body must be a JSON object"
@@ -74,7 +76,6 @@ class InboundChannel:
             errors = exc.errors
         except TRANSIENT_ERRORS:
             log.warning("store unreachable; the submission will be delivered again")
-            eventlet.sleep(TRANSIENT_BACKOFF_SECONDS)
             raise
         except Exception as exc:
             log.exception("a submission from another system could not be handled")

@@ -40,11 +40,12 @@ def parse(text, fmt):
     return data
 
 
-def load_file(path):
-    """Clean entries from a ``.yaml``/``.yml`` or ``.csv`` file."""
+def load_file(path, encoding="auto"):
+    """Clean entries from a ``.yaml``/``.yml`` or ``.csv`` file (UTF-8, or GB18030)."""
+    from shared.textfiles import read_text
+
     path = str(path)
-    with open(path, encoding="utf-8-sig") as handle:
-        rows = parse(handle.read(), "csv" if path.lower().endswith(".csv") else "yaml")
+    rows = parse(read_text(path, encoding), "csv" if path.lower().endswith(".csv") else "yaml")
     return [entry(row, position) for position, row in enumerate(rows, 1)]
 
 

@@ -119,14 +119,14 @@ class Numbering:
     @every("NUMBER_FENCE_INTERVAL", default=30, eager=True)
     def fence_numbers(self):
         """Fence today's series (and the next day's, near midnight) against the others."""
-        now = events.utcnow()
+        now = self.clock.now()  # tickets are numbered by the platform's clock's day
         for series in sorted({self.fence.series_on(now), self.fence.series_on(now + dt.timedelta(minutes=5))}):
             self.fence.fence(self.tickets, series)
 
     @rpc(expected_exceptions=ValidationFailed)
     def numbering(self, series=None):
         """The counter of ``series`` (default today's): next number, fence and what each source said."""
-        series = series or self.fence.series_on(events.utcnow())
+        series = series or self.fence.series_on(self.clock.now())
         if not valid_series(series):
             raise ValidationFailed({"series": ["like QD-20261127 (prefix-YYYYMMDD)"]})
         last = self.fence.last.get(series) or {}

@@ -19,12 +19,32 @@ from shared.config import city_zone
 BASE = "/open311/v2"
 
 
+def utf8(data, what="the body"):
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Open311Error(400, f"{what} is not UTF-8 text (byte {exc.start})") from None
+
+
+def form_arguments(data):
+    """A form-encoded body, every value decoded strictly as UTF-8 (werkzeug would guess)."""
+    from urllib.parse import parse_qsl
+
+    args = {}  # latin-1 maps each byte to one character and back: the bytes as sent
+    for key, value in parse_qsl(data.decode("latin-1"), keep_blank_values=True, encoding="latin-1"):
+        name = utf8(key.encode("latin-1"), "a field name")
+        args[name] = utf8(value.encode("latin-1"), name)
+    return args
+
+
 def arguments(request):
     """Query string plus form-encoded or JSON body, as one mapping."""
     args = request.args.to_dict()
-    if request.mimetype == "application/json":
+    if request.mimetype == "application/x-www-form-urlencoded":
+        args.update(form_arguments(request.get_data()))
+    elif request.mimetype == "application/json":
         try:
-            body = json.loads(request.get_data(as_text=True) or "{}")
+            body = json.loads(utf8(request.get_data()) or "{}")
         except ValueError as exc:
             raise Open311Error(400, f"the body is not valid JSON: {exc}") from None
         if not isinstance(body, dict):

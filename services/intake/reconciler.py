@@ -51,7 +51,8 @@ class Reconciling(DependencyProvider):
 
 
 def findings(repository, now=None):
-    """What the reconciler knows now: a plain dict, for ``reconciler_findings`` and metrics."""
+    """What the reconciler knows at ``now`` (the platform's clock; real time by default):
+    a plain dict, for ``reconciler_findings`` and metrics."""
     now = now or events.utcnow()
     totals, last = repository.round_record()
     waiting, escalated = repository.count_overdue(now)
@@ -73,7 +74,7 @@ class Reconciler:
 
     @every("RECONCILE_INTERVAL", default=60)
     def reconcile(self):
-        now = events.utcnow()
+        now = self.clock.now()  # the platform's clock: the events' times follow it
         if not self.tickets.take_round(self.reconciling.owner, self.reconciling.rules.interval * 0.9, now):
             return None
         return self.reconcile_round(now)
@@ -81,13 +82,13 @@ class Reconciler:
     @rpc
     def reconcile_now(self):
         """Run a round now (whatever the lease); what it did."""
-        return self.reconcile_round(events.utcnow())
+        return self.reconcile_round(self.clock.now())
 
     @rpc
     def reconciler_findings(self):
         """How many tickets wait at each stage, how many are escalated, the totals, the
         last round -- and the first tickets waiting (numbers and stages only)."""
-        now = events.utcnow()
+        now = self.clock.now()
         report = findings(self.tickets, now)
         waiting = []
         for ticket in self.tickets.overdue(now, SHOWN):
@@ -196,7 +197,7 @@ class Reconciler:
         stored = self.tickets.get(ticket["number"])
         created = events.new_event(events.TicketCreated, **ticket_created_body(stored))
         doc = self.tickets.postpone(ticket["number"], "dispatch", 0, self.reconciling.rules.next_look(
-            "dispatch", events.utcnow()), repaired=False, outbox=[outboxed("ticket_created", created)])
+            "dispatch", self.clock.now()), repaired=False, outbox=[outboxed("ticket_created", created)])
         if doc is not None:
             publish_saved(self.tickets.outbox, self.dispatch, doc["_id"])
 

@@ -1,33 +1,86 @@
 """The shape of a request at intake's door (HTTP and RPC).
 
-Structure is checked here; errors name the field.
+Structure is checked here; errors name the field. Text is trimmed, must be
+text (a ``�`` means the sender's bytes were not UTF-8: refused, never
+stored), and titles and descriptions must say something. A phone number must
+be one China's numbering plan allows (a mobile, or a landline with its area
+code), or an international number with ``+`` -- checked with ``phonenumbers``,
+Google's libphonenumber metadata.
 """
 import functools
 import re
 
+import phonenumbers
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
 from shared.events import CHANNELS, URGENCIES
 
-MOBILE = re.compile(r"^1[3-9]\d{9}$")                 # 13812345678
-LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")  # 0532-88886666[-123]
-INTERNATIONAL = re.compile(r"^\+\d{7,15}$")            # +14155550123
-SERVICE_NUMBER = re.compile(r"^\d{5}$")                # 12345-style short numbers
 SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+EXTENSION = re.compile(r"^(.*\d)\s*(?:-|转|ext\.?|x)\s*(\d{1,6})$", re.IGNORECASE)
+CALLER_TYPES = {phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE,
+                phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE, phonenumbers.PhoneNumberType.VOIP,
+                phonenumbers.PhoneNumberType.PERSONAL_NUMBER}
+# Over HTTP a request comes from a form or an app; phone calls are recorded by the
+# operators who take them (RPC, the workbench), Open311 and AMQP have their own doors.
+HTTP_CHANNELS = ("web", "wechat", "app", "email", "system")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _caller_number(text):
+    try:
+        number = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException:
+        return None
+    if phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in CALLER_TYPES:
+        return number
+    return None
 
 
 def valid_phone(value):
-    """A mobile (13812345678), a landline with its area code (0532-88886666), an
-    international number with a leading +, or a five-digit service number."""
-    compact = re.sub(r"[\s()]", "", value)
-    if compact.startswith("+86"):
-        compact = compact[3:].lstrip("-")
-    if MOBILE.match(compact.replace("-", "")):  # 138-5321-2345
+    """A mobile (13812345678), a landline with its area code (0532-88886666, an
+    extension -123 allowed), or an international number with a leading +."""
+    text = value.strip()
+    if text.startswith("00"):  # 00 is the international prefix, not part of a caller's number
+        if _caller_number("+" + text[2:]) is not None:
+            raise ValidationError("an international number is written with + (+14155550123)")
+    elif _caller_number(text) is not None:
         return
-    if not any(p.match(compact) for p in (MOBILE, LANDLINE, INTERNATIONAL, SERVICE_NUMBER)):
-        raise ValidationError(
-            "not a phone number: use a mobile (13812345678), a landline with area code "
-            "(0532-88886666) or an international number with a leading +")
+    else:
+        extension = EXTENSION.match(text)
+        base = _caller_number(extension.group(1)) if extension else None
+        if base is not None and phonenumbers.number_type(base) == phonenumbers.PhoneNumberType.FIXED_LINE:
+            return
+    raise ValidationError(
+        "not a phone number: use a mobile (13812345678), a landline with area code "
+        "(0532-88886666) or an international number with a leading +")
+
+
+class Text(fields.String):
+    """Text a person typed: trimmed, decoded (no ``�``), no control characters.
+
+    ``blank=False`` refuses text that is empty once trimmed; ``blank="absent"``
+    takes ``""`` as not given but refuses spaces alone (a description of
+    nothing); otherwise an optional field given only spaces is not given.
+    """
+
+    def __init__(self, *args, blank=True, **kwargs):
+        self.blank = blank
+        super().__init__(*args, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        raw = super()._deserialize(value, attr, data, **kwargs)
+        text = raw.strip()
+        if "\ufffd" in text:
+            raise ValidationError("the text is not readable (sent in an encoding other than UTF-8?)")
+        if CONTROL.search(text):
+            raise ValidationError("control characters are not text")
+        if not text and (self.blank is False or (self.blank == "absent" and raw)):
+            raise ValidationError("must not be blank")
+        return text if text or self.required or self.load_default == "" else None
+
+    def _validate(self, value):
+        if value is not None:  # spaces alone, on an optional field: not given
+            super()._validate(value)
 
 
 class TicketRequest(Schema):
@@ -36,16 +89,16 @@ class TicketRequest(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    title = fields.String(required=True, validate=validate.Length(min=2, max=200))
-    description = fields.String(load_default="", validate=validate.Length(max=4000))
-    caller_name = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=100))
-    caller_phone = fields.String(allow_none=True, load_default=None, validate=valid_phone)
+    title = Text(required=True, blank=False, validate=validate.Length(min=2, max=200))
+    description = Text(load_default="", blank="absent", validate=validate.Length(max=4000))
+    caller_name = Text(allow_none=True, load_default=None, validate=validate.Length(max=100))
+    caller_phone = Text(allow_none=True, load_default=None, validate=valid_phone)
     category = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=64),
                              metadata={"description": "a service code of the catalogue (Open311 services.json)"})
     district = fields.String(allow_none=True, load_default=None,
                              metadata={"description": "one of the city's districts, e.g. 市南区"})
-    street = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=100))
-    address = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=300))
+    street = Text(allow_none=True, load_default=None, validate=validate.Length(max=100))
+    address = Text(allow_none=True, load_default=None, validate=validate.Length(max=300))
     lat = fields.Float(allow_none=True, load_default=None, validate=validate.Range(-90, 90))
     lng = fields.Float(allow_none=True, load_default=None, validate=validate.Range(-180, 180))
     urgency = fields.String(load_default="normal", validate=validate.OneOf(URGENCIES))
@@ -93,6 +146,15 @@ def load_request(data, districts, categories=(), schema_cls=None):
         raise ValidationError({"external_id" if request["external_id"] is None else "source_system":
                                ["give both source_system and external_id, or neither"]})
     return request
+
+
+class HttpTicketRequest(TicketRequest):
+    """``POST /tickets``: a web form or an app. ``channel`` says which (``web`` if
+    not given), and never ``phone``: a call is recorded by the operator who takes it."""
+
+    channel = fields.String(load_default="web", validate=validate.OneOf(
+        HTTP_CHANNELS, error="one of " + ", ".join(HTTP_CHANNELS) +
+        " (phone calls are recorded by the operators who take them)"))
 
 
 class InboundSubmission(TicketRequest):

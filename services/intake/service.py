@@ -14,7 +14,6 @@ import logging
 
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
-from nameko.events import EventDispatcher
 from nameko.messaging import Publisher
 from nameko.web.handlers import http
 
@@ -24,12 +23,14 @@ from services.intake.catalogue import Catalogue
 from services.intake.check_store import owing
 from services.intake.duplicates import DuplicateRules, bounding_box, find_master, phone_key
 from services.intake.responses import ValidationFailed, json_response
-from services.intake.schemas import load_request
+from services.intake.schemas import HttpTicketRequest, load_request
 from services.intake.store import TicketRepository
-from shared import bounds, events
+from shared import bounds
+from shared import clock as shared_clock
+from shared import events
 from shared.city import City, district_names
 from shared.jsonable import jsonable
-from shared.messaging import DeadLetters, rpc
+from shared.messaging import DeadLetters, EventDispatcher, rpc
 from shared.mongo import Store
 from shared.numbering import number_in
 from shared.outbox import outboxed, publish_saved, republish_stale
@@ -60,11 +61,26 @@ def check_operator(operator):
 
 # The mixins are imported as modules: ``nameko run`` would take any class
 # with entrypoints found in this module's namespace for a service.
+def json_body(request):
+    """The JSON document of a request body, decoded strictly as UTF-8 (or ``ValidationFailed``)."""
+    try:
+        text = request.get_data().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed({"_body": [
+            f"the body is not UTF-8 text (byte {exc.start}); send JSON in UTF-8"]}) from None
+    try:
+        return json.loads(text or "null")
+    except ValueError as exc:
+        raise ValidationFailed({"_body": [f"not valid JSON: {exc}"]}) from None
+
+
 class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.InboundChannel,
-                    keys_knowledge.KeysAndKnowledge, numbering.Numbering, reconciler.Reconciler):
+                    keys_knowledge.KeysAndKnowledge, shared_clock.ClockFollower, numbering.Numbering,
+                    reconciler.Reconciler):
     name = "intake"
 
     tickets = Store(TicketRepository)
+    clock = shared_clock.Clock()  # real time, or the demo clock
     city = City()
     config = Config()
     catalogue = Catalogue()
@@ -95,7 +111,7 @@ class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.Inbo
             return self.outcome("existing", existing)
 
         for _ in range(NUMBER_TRIES):
-            now = events.utcnow()
+            now = self.clock.now()
             ticket = domain.new_ticket(self.new_number(now), valid, now, phone_key(valid["caller_phone"]))
             if idempotency:
                 ticket["idempotency_key"] = idempotency
@@ -205,7 +221,7 @@ class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.Inbo
         ticket = self.tickets.get(number) if isinstance(number, str) else None
         if ticket is None or ticket.get("status") != "linked":
             raise ValidationFailed({"number": [f"{number} is not a ticket linked to another"]})
-        now = events.utcnow()
+        now = self.clock.now()
         ticket.update(status="received")
         created = events.new_event(events.TicketCreated, **domain.ticket_created_body(ticket))
         doc = self.tickets.unlink(number, {"at": now, "status": "unlinked", "note":
@@ -238,15 +254,15 @@ class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.Inbo
     @http("POST", "/tickets")
     def http_submit(self, request):
         try:
-            body = json.loads(request.get_data(as_text=True) or "null")
-        except ValueError as exc:
-            return json_response(400, {"errors": {"_body": [f"not valid JSON: {exc}"]}})
+            body = json_body(request)
+        except ValidationFailed as exc:
+            return json_response(400, {"errors": exc.errors})
         if isinstance(body, dict) and body.get("source_system") is not None:
             refusal = self.source_refusal(body["source_system"], request.headers.get("X-Api-Key"))
             if refusal:
                 return json_response(403, {"errors": refusal})
         try:
-            ticket = self.accept(body, idempotency=idempotency_key(request, "http"))
+            ticket = self.accept(body, HttpTicketRequest, idempotency=idempotency_key(request, "http"))
         except ValidationFailed as exc:
             return json_response(400, {"errors": exc.errors})
         return json_response(201 if ticket["outcome"] == "created" else 200, ticket)

@@ -39,12 +39,15 @@ class StatusView:
     def on_ticket_assigned(self, event):
         department = {"code": event["department_code"], "name": event["department_name"],
                       "phone": event["department_phone"]}
+        note = f"dispatched to {event['department_name']} by {event['decided_by']}"
+        if event.get("calendar_uncovered"):
+            note += ("; its deadlines run over days no official calendar covers ("
+                     + ", ".join(f"{a}..{b}" for a, b in event["calendar_uncovered"]) + ")")
         self.record(event, {"status": "assigned", "department": department, "deadline": event["deadline"],
                             "sign_for_deadline": event["sign_for_deadline"],
                             "assignment": {"attempt": event["attempt"], "at": event["assigned_at"],
                                            "department_code": event["department_code"]}},
-                    event["assigned_at"], "assigned",
-                    f"dispatched to {event['department_name']} by {event['decided_by']}",
+                    event["assigned_at"], "assigned", note,
                     [dispatched(event["attempt"]), self.owed("case", event["attempt"], event["assigned_at"])])
 
     @event_handler("routing", "ticket_awaiting_dispatch", requeue_on_error=True)

@@ -15,7 +15,10 @@ import hmac
 import json
 import smtplib
 from email.message import EmailMessage
-from email.utils import make_msgid
+import re
+from email.utils import format_datetime
+
+from shared.events import utcnow
 
 import requests
 
@@ -24,6 +27,14 @@ SIGNATURE_HEADER = "X-Hotline-Signature"
 
 class DeliveryFailed(Exception):
     """The channel did not take the notification; it may work later."""
+
+
+def message_id(key, sender):
+    """One Message-ID per notification, the same on every try: a resent copy is a duplicate
+    a mail client recognises. In the sender's domain (mail servers check it)."""
+    local = re.sub(r"[^A-Za-z0-9._-]", ".", key)
+    domain = sender.rsplit("@", 1)[-1] if "@" in sender else "hotline.localhost"
+    return f"<{local}@{domain}>"
 
 
 def sign(secret, body):
@@ -45,11 +56,13 @@ class Email:
         settings = self.settings
         if not settings.get("host"):
             raise DeliveryFailed("no SMTP host configured (NOTIFY.smtp.host)")
+        sender = settings.get("sender") or "hotline@localhost"
         message = EmailMessage()
-        message["From"] = settings.get("sender") or "hotline@localhost"
+        message["From"] = sender
         message["To"] = notification["recipient"]
-        message["Subject"] = notification["subject"]
-        message["Message-ID"] = make_msgid(idstring=notification["key"].replace(":", "."))
+        message["Subject"] = notification["subject"]  # names the ticket number and title
+        message["Date"] = format_datetime(utcnow())
+        message["Message-ID"] = message_id(notification["key"], sender)
         message["X-Hotline-Ticket"] = notification["number"]
         message["X-Hotline-Notification"] = notification["key"]
         message.set_content(notification["body"])

@@ -50,12 +50,19 @@ EVENT_TIME = {"assigned": "assigned_at", "opened": "opened_at", "signed_for": "s
 
 def _new_round(watch, event, now, began_at=None):
     # Old rounds' steps are done with: only this round's keys are kept.
-    return {"round": watch.get("round", 0) + 1, "state": WATCHING,
-            "department_code": event["department_code"],
-            "deadline": event["deadline"], "sign_for_deadline": event["sign_for_deadline"],
-            "signed_for": False, "replied": False, "rejection_count": 0,
-            "rejected_at": None, "round_started_at": now, "steps_done": [],
-            "round_began_at": began_at}
+    changes = {"round": watch.get("round", 0) + 1, "state": WATCHING,
+               "department_code": event["department_code"],
+               "deadline": event["deadline"], "sign_for_deadline": event["sign_for_deadline"],
+               "signed_for": False, "replied": False, "rejection_count": 0,
+               "rejected_at": None, "round_started_at": now, "steps_done": [],
+               "round_began_at": began_at,
+               # the warning is shared out from here (ladder.warning)
+               "dispatched_at": event.get("assigned_at") or event.get("reopened_at")
+               or event.get("opened_at") or now}
+    for key in ("time_limit_class", "title", "department_name"):
+        if event.get(key):
+            changes[key] = event[key]
+    return changes
 
 
 def _assigned(watch, event, now, kind):
@@ -166,8 +173,26 @@ def messages(kind, event):
     unique, so a redelivered event enqueues nothing new.
     """
     number = event["number"]
-    if kind in ("assigned", "opened"):
+    if kind == "assigned":
         return [(f"{number}:receipt", "receipt", "citizen", {})]
+    if kind == "opened":  # the case is open: its department can sign for it now
+        attempt = event.get("attempt") or 1
+        notes = [(f"{number}:receipt", "receipt", "citizen", {}),
+                 (f"{number}:new_case:{attempt}", "new_case", "department", {})]
+        if event.get("previous_department_code"):
+            notes.append((f"{number}:moved:{attempt}", "case_moved",
+                          f"department:{event['previous_department_code']}",
+                          {"new_department_code": event["department_code"]}))
+        return notes
+    if kind == "reopened":
+        return [(f"{number}:reopened:{event['event_id']}", "case_reopened", "department",
+                 {"reason": event.get("reason") or ""})]
+    if kind == "reply_rejected":
+        return [(f"{number}:rejected:{event['event_id']}", "reply_rejected", "department",
+                 {"reason": event["reason"], "count": event["rejection_count"]})]
+    if kind == "extension_decided":
+        return [(f"{number}:extension:{event['event_id']}", "extension_decided", "department",
+                 {"granted": event["granted"], "reason": event.get("reason") or ""})]
     if kind == "reply_approved":
         return [(f"{number}:reply:{event['event_id']}", "reply", "citizen",
                  {"reply": event.get("text") or ""})]

@@ -4,7 +4,12 @@ Pure Python. For the current *round* of a case (a round starts when the case
 is assigned, re-routed after a refusal, or reopened) the steps are:
 
 * ``sign_for_reminder`` -- at the sign-for deadline, if not signed for;
-* ``yellow_card`` (预警) -- ``yellow_card_working_days`` before the deadline;
+* ``yellow_card`` (预警) -- the warning: ``yellow_card_working_days`` (1) before
+  the deadline; for a time limit of ``yellow_card_short_limit_working_days`` (2)
+  working days or less (a 2-hour or 24-hour case, a 2-working-day case) when
+  ``yellow_card_share`` (75%) of the time from dispatch to the deadline has gone,
+  counted on the clock for limits in hours and in working time for limits in
+  working days. It always falls after dispatch and before the deadline;
 * ``red_card`` -- at the deadline;
 * ``supervision_1`` .. ``supervision_N`` (督办单), one per configured level
   (department head -> supervising office -> city leadership), every
@@ -19,9 +24,11 @@ recorded in the watch as ``"<round>:<step>"``, so it happens once per round.
 import datetime as dt
 from dataclasses import dataclass
 
-from shared.calendar import add_working_days
+from shared.calendar import (
+    add_working_days, after_working_seconds, working_days_before, working_seconds_between)
 
 WATCHING = "watching"
+CLOCK_CLASSES = ("emergency", "urgent", "utilities")  # limits in hours (config decides)
 
 DEFAULT_LEVELS = (
     {"code": "department_head", "name": "承办单位负责人", "name_en": "head of the department"},
@@ -41,23 +48,20 @@ class Step:
         return f"{round_}:{self.name}"
 
 
-def working_days_before(calendar, moment, n):
-    """``moment`` (local) less ``n`` working days, same time of day."""
-    day = moment.date()
-    for _ in range(n):
-        day -= dt.timedelta(days=1)
-        while not calendar.is_working_day(day):
-            day -= dt.timedelta(days=1)
-    return dt.datetime.combine(day, moment.timetz())
-
-
 class Ladder:
     def __init__(self, calendar, zone, yellow_card_working_days=1,
                  supervision_every_working_days=2, levels=DEFAULT_LEVELS,
-                 rejection_limit=3, rejection_level=2):
+                 rejection_limit=3, rejection_level=2, yellow_card_short_limit_working_days=2,
+                 yellow_card_share=0.75, clock_classes=CLOCK_CLASSES):
         self.calendar = calendar
         self.zone = zone
         self.yellow_days = int(yellow_card_working_days)
+        self.short_limit = float(yellow_card_short_limit_working_days)
+        self.share = float(yellow_card_share)
+        if not 0 < self.share < 1 or self.yellow_days < 1 or not self.short_limit >= 0:
+            raise ValueError("NOTIFY.ladder: yellow_card_share must be between 0 and 1, "
+                             "yellow_card_working_days at least 1")
+        self.clock_classes = set(clock_classes)
         self.every = int(supervision_every_working_days)
         self.levels = list(levels) or list(DEFAULT_LEVELS)
         self.rejection_limit = int(rejection_limit)
@@ -65,13 +69,42 @@ class Ladder:
 
     @classmethod
     def from_config(cls, config, calendar, zone):
+        from shared.deadlines import DeadlinePolicy
+
         ladder = (config.get("NOTIFY") or {}).get("ladder") or {}
+        policy = DeadlinePolicy.from_config(config, calendar)
         return cls(calendar, zone,
                    ladder.get("yellow_card_working_days", 1),
                    ladder.get("supervision_every_working_days", 2),
                    ladder.get("levels") or DEFAULT_LEVELS,
                    ladder.get("rejection_limit", 3),
-                   ladder.get("rejection_level", 2))
+                   ladder.get("rejection_level", 2),
+                   ladder.get("yellow_card_short_limit_working_days", 2),
+                   ladder.get("yellow_card_share", 0.75),
+                   {name for name in policy.time_limits if policy.runs_on_the_clock(name)})
+
+    def warning(self, start, deadline, time_limit_class=None):
+        """``(when, why)`` of the yellow card of a case dispatched at ``start``, due at ``deadline``."""
+        if start is None or start >= deadline:  # nothing to share out: as late as it can be
+            return deadline, "deadline reached"
+        local_start, local_deadline = start.astimezone(self.zone), deadline.astimezone(self.zone)
+        if time_limit_class:
+            on_clock = time_limit_class in self.clock_classes
+        else:
+            on_clock = deadline - start <= dt.timedelta(days=self.short_limit or 1)
+        working = working_seconds_between(self.calendar, local_start, local_deadline)
+        span = (deadline - start).total_seconds() / 86400 if on_clock else working / 86400
+        if span > self.short_limit:
+            at = working_days_before(self.calendar, local_deadline, self.yellow_days)
+            if local_start < at < local_deadline:
+                return at.astimezone(dt.timezone.utc), \
+                    f"deadline within {self.yellow_days} working day(s)"
+        if on_clock or working <= 0:
+            at = start + (deadline - start) * self.share
+        else:
+            at = after_working_seconds(self.calendar, local_start, working * self.share)
+            at = at.astimezone(dt.timezone.utc)
+        return at, f"{self.share:.0%} of the time to the deadline gone"
 
     def level(self, number):
         return self.levels[number - 1]
@@ -87,9 +120,9 @@ class Ladder:
         deadline = watch.get("deadline")
         if deadline and not watch.get("replied"):
             local = deadline.astimezone(self.zone)
-            yellow = working_days_before(self.calendar, local, self.yellow_days)
-            steps.append(Step("yellow_card", yellow.astimezone(dt.timezone.utc),
-                              reason=f"deadline within {self.yellow_days} working day(s)"))
+            start = watch.get("dispatched_at") or watch.get("round_started_at")
+            yellow, why = self.warning(start, deadline, watch.get("time_limit_class"))
+            steps.append(Step("yellow_card", yellow, reason=why))
             steps.append(Step("red_card", deadline, reason="deadline passed"))
             for index in range(1, len(self.levels) + 1):
                 at = add_working_days(self.calendar, local, index * self.every)

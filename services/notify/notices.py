@@ -3,8 +3,10 @@
 Pure Python. Builds notification documents for the delivery queue from a
 ladder step or from an event's message. Recipients:
 
-* a department: ``NOTIFY.contacts.<CODE>`` (else ``NOTIFY.contacts.default``),
-  each with any of ``email``, ``webhook``, ``sms`` and a ``language``;
+* a department: its contacts in routing's directory (learned by notify from
+  routing's events, see ``shared.mirror``), else ``NOTIFY.contacts.<CODE>``,
+  else ``NOTIFY.contacts.default``; each with any of ``email``, ``webhook``,
+  ``sms`` and a ``language``;
 * a supervision level: the contacts in its ``NOTIFY.ladder.levels`` entry,
   and the department chased gets a copy;
 * the citizen: one notification on the ``citizen`` channel; delivery asks
@@ -12,7 +14,30 @@ ladder step or from an event's message. Recipients:
 
 Each notification's ``key`` is unique: the queue refuses a second copy.
 """
+import re
+
 CHANNELS = ("email", "webhook", "sms")
+# A title is the citizen's own words: digits that may be a phone or ID number are masked.
+LONG_NUMBER = re.compile(r"(?<![0-9])(\d{3})\d{4,11}(\d{4})(?![0-9])")
+
+
+def masked_title(title, limit=60):
+    title = LONG_NUMBER.sub(lambda m: m.group(1) + "****" + m.group(2), (title or "").strip())
+    return title if len(title) <= limit else title[:limit - 1] + "…"
+
+
+class Departments:
+    """Department names and contacts from a plain mapping (tests, tools)."""
+
+    def __init__(self, names):
+        self.names = names or {}
+
+    def name(self, code, language="zh"):
+        found = self.names.get(code) or {}
+        return (found.get("name_en") if language == "en" else found.get("name")) or code
+
+    def contacts(self, code):
+        return dict((self.names.get(code) or {}).get("contacts") or {})
 STEP_TEMPLATES = {"sign_for_reminder": "sign_for_reminder", "yellow_card": "yellow_card",
                   "red_card": "red_card", "rejections": "rejections"}
 
@@ -23,7 +48,8 @@ class Notices:
         self.contacts = self.config.get("contacts") or {}
         self.language = self.config.get("language") or "zh"
         self.hotline = self.config.get("hotline") or "12345"
-        self.departments = departments  # code -> {"name", "name_en"}
+        # .name(code, language) and .contacts(code): routing's directory, as notify knows it
+        self.departments = departments if hasattr(departments, "name") else Departments(departments)
         self.zone = zone
         self.render = render
         self.outcome = outcome
@@ -33,6 +59,9 @@ class Notices:
     # -- recipients -------------------------------------------------------------
 
     def department_contact(self, code):
+        known = self.departments.contacts(code) if code else {}
+        if any(known.get(channel) for channel in CHANNELS):
+            return known
         return self.contacts.get(code) or self.contacts.get("default") or {}
 
     def _addresses(self, contact):
@@ -45,13 +74,19 @@ class Notices:
 
     def _context(self, watch, language, extra):
         code = watch.get("department_code") or ""
-        names = self.departments.get(code) or {}
-        name = (names.get("name_en") if language == "en" else names.get("name")) or code
+        name = self.departments.name(code, language) if code else ""
+        title = masked_title(watch.get("title")) or ("(no title)" if language == "en" else "（无标题）")
         context = {"number": watch["number"], "department": name, "hotline": self.hotline,
                    "deadline": self._local(watch.get("deadline")),
                    "sign_for_deadline": self._local(watch.get("sign_for_deadline")),
-                   "level": "", "reason": "", "reply": "", "outcome": ""}
+                   "title": title, "level": "", "reason": "", "reply": "", "outcome": "",
+                   "decision": "", "new_department": "", "count": ""}
         context.update(extra)
+        if extra.get("new_department_code"):
+            context["new_department"] = self.departments.name(extra["new_department_code"], language)
+        if "granted" in extra:
+            context["decision"] = ({True: "granted", False: "denied"} if language == "en"
+                                   else {True: "已同意", False: "未同意"})[bool(extra["granted"])]
         if "reached" in extra:
             context["outcome"] = self.outcome(language, extra["reached"], extra.get("resolved"),
                                               extra.get("satisfaction"))
@@ -63,7 +98,7 @@ class Notices:
         return {"key": key, "number": watch["number"], "template": template, "level": level,
                 "department_code": watch.get("department_code"), "audience": audience,
                 "channel": channel, "recipient": recipient, "language": language,
-                "subject": subject, "body": body,
+                "subject": subject, "body": body, "title": masked_title(watch.get("title")),
                 "data": {"deadline": watch["deadline"].isoformat() if watch.get("deadline") else None,
                          "round": watch.get("round", 1)},
                 "status": "queued", "attempts": 0, "max_attempts": self.max_attempts,
@@ -109,11 +144,18 @@ class Notices:
         return self._to_contact(key, "stalled", watch, level_info, now, extra, 0, "supervisors")
 
     def for_message(self, watch, message, now):
-        """Notifications for an event's message ``(key, template, audience, context)``."""
+        """Notifications for an event's message ``(key, template, audience, context)``.
+
+        ``audience``: ``"citizen"``, ``"department"`` (the case's), or
+        ``"department:CODE"`` (another one: the department a case moved away from).
+        """
         key, template, audience, extra = message
         if audience == "citizen":
             language = (self.config.get("citizen") or {}).get("language") or self.language
             return [self._notification(f"{key}:citizen", template, watch, "citizen", None,
                                        language, now, extra, audience="citizen")]
-        return self._to_contact(key, template, watch,
-                                self.department_contact(watch.get("department_code")), now, extra)
+        code = watch.get("department_code")
+        if audience.startswith("department:"):
+            code = audience.split(":", 1)[1]
+            watch = dict(watch, department_code=code)
+        return self._to_contact(key, template, watch, self.department_contact(code), now, extra)

@@ -14,16 +14,19 @@ import datetime as dt
 import logging
 
 import eventlet
-from nameko.events import EventDispatcher
 
 from services.notify import domain, work
 from services.notify.delivery import ContactUnavailable
-from services.notify.dependencies import Clock, Rules
+from services.notify.dependencies import Rules
 from services.notify.ladder import WATCHING
 from services.notify.store import NotifyRepository
 from shared import events
+from shared import mirror as shared_mirror
+from shared.calendar import readiness
+from shared.clock import Clock, ClockRefused, check_offset
+from shared.deadlines import UNCOVERED
 from shared.jsonable import jsonable
-from shared.messaging import DeadLetters, RpcProxy, consumes, event_handler, rpc
+from shared.messaging import DeadLetters, EventDispatcher, RpcProxy, consumes, event_handler, rpc
 from shared.mongo import Store
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every
@@ -37,12 +40,23 @@ PENDING_GRACE = dt.timedelta(seconds=30)
 RESCHEDULING = ("opened", "reopened", "extension_decided")
 
 
-class NotifyService:
+def parse_time(value, name):
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        raise ClockRefused(f"{name}: an ISO date-time with its offset") from None
+    if moment.tzinfo is None:
+        raise ClockRefused(f"{name}: give the offset (+08:00)")
+    return moment.astimezone(dt.timezone.utc)
+
+
+class NotifyService(shared_mirror.RoutingFollower):
     name = "notify"
 
     watches = Store(NotifyRepository)
+    directory = shared_mirror.Mirror()   # departments and calendar, from routing
     rules = Rules()
-    clock = Clock()
+    clock = Clock()                      # real time, or the demo clock notify moves
     intake = RpcProxy("intake")
     dispatch = EventDispatcher()
     dead_letters = DeadLetters()
@@ -66,6 +80,7 @@ class NotifyService:
             next_check = self.rules.ladder.next_check(merged)
             outbox = []
             if kind in RESCHEDULING and merged.get("deadline") and merged.get("state") == WATCHING:
+                self._check_calendar(merged)
                 watched = events.new_event(
                     events.DeadlineWatched, number=merged["number"], deadline=merged["deadline"],
                     next_check_at=next_check or merged["deadline"],
@@ -134,6 +149,18 @@ class NotifyService:
     def on_case_closed(self, event):
         self._learn("closed", event)
 
+    def _check_calendar(self, watch):
+        """Warn (and count) when the ladder's working days run over uncovered days."""
+        steps = self.rules.ladder.steps(watch)
+        start = watch.get("dispatched_at") or watch.get("round_started_at")
+        if not steps or start is None:
+            return
+        zone = self.rules.zone
+        days = self.rules.calendar.uncovered(start.astimezone(zone).date(),
+                                             steps[-1].at.astimezone(zone).date())
+        if days:
+            UNCOVERED.report(self.rules.calendar, f"the supervision ladder of {watch['number']}", days)
+
     @event_handler("intake", "ticket_stalled", requeue_on_error=True)
     @consumes(events.TicketStalled)
     def on_ticket_stalled(self, stalled):
@@ -195,18 +222,53 @@ class NotifyService:
 
     @rpc
     def get_clock(self):
-        return {"now": self.clock.now().isoformat(),
-                "offset_seconds": self.clock.offset.total_seconds()}
+        """The shared clock: real time, or real time plus the demo offset."""
+        return {"now": self.clock.now().isoformat(), "offset_seconds": self.clock.offset.total_seconds(),
+                "version": self.clock.version, "demo": self.clock.demo}
+
+    def _move_clock(self, new_offset, by):
+        if not self.clock.demo:
+            raise ClockRefused("the clock moves only in demo mode (HOTLINE_DEMO=1)")
+        offset, version = self.watches.move_clock(new_offset, by, events.utcnow())
+        publish_saved(self.watches.clock_outbox, self.dispatch, "clock")
+        self.clock.accept(offset, version)
+        log.warning("demo clock set to real time %+.0f s by %s (version %d)", offset, by or "?", version)
+        return offset
+
+    @rpc(expected_exceptions=ClockRefused)
+    def set_clock_offset(self, seconds, by=""):
+        """Demo mode: the clock is real time plus ``seconds`` (every service follows)."""
+        offset = check_offset(seconds)
+        return self._move_clock(lambda current: offset, by)
+
+    @rpc(expected_exceptions=ClockRefused)
+    def advance_clock(self, seconds, by=""):
+        """Demo mode: move the clock ``seconds`` further (negative: back)."""
+        step = check_offset(seconds, "the step")
+        return self._move_clock(lambda current: current + step, by)
+
+    @rpc(expected_exceptions=ClockRefused)
+    def preview_ladder(self, dispatched_at, deadline, sign_for_deadline=None, time_limit_class=None):
+        """The ladder a case would climb (ISO times in, ISO times out); nothing stored."""
+        watch = {"state": "watching", "number": "preview", "round": 1,
+                 "dispatched_at": parse_time(dispatched_at, "dispatched_at"),
+                 "deadline": parse_time(deadline, "deadline"),
+                 "time_limit_class": time_limit_class}
+        if sign_for_deadline:
+            watch["sign_for_deadline"] = parse_time(sign_for_deadline, "sign_for_deadline")
+        if watch["deadline"] <= watch["dispatched_at"]:
+            raise ClockRefused("deadline must come after dispatched_at")
+        return [{"step": step.name, "at": step.at.isoformat(), "reason": step.reason}
+                for step in self.rules.ladder.steps(watch)]
 
     @rpc
-    def set_clock_offset(self, seconds):
-        self.watches.set_clock_offset(seconds)
-        return float(seconds)
-
-    @rpc
-    def advance_clock(self, seconds):
-        self.watches.advance_clock(seconds)
-        return self.watches.clock_offset()
+    def calendar_status(self):
+        """notify's calendar: city files known, readiness, deadlines over uncovered days."""
+        calendar = self.rules.calendar
+        today = self.clock.now().astimezone(self.rules.zone).date()
+        return jsonable({"service": "notify", "calendar": calendar.name,
+                         "years": calendar.coverage(today.year, today.year + 1),
+                         "readiness": readiness(calendar, today)})
 
     @rpc
     def ping(self):
@@ -215,6 +277,7 @@ class NotifyService:
     @every("OUTBOX_INTERVAL", default=5)
     def republish_outbox(self):
         republish_stale(self.watches.outbox, self.dispatch)
+        republish_stale(self.watches.clock_outbox, self.dispatch)
         moved = self.watches.queue_left_behind(self.clock.now() - PENDING_GRACE)
         if moved:
             log.warning("queued %d notification(s) a crash left with their step", moved)

@@ -8,7 +8,8 @@
   ``attempts`` and history. ``next_attempt_at`` is set only while a
   notification is waiting, and indexed: a delivery tick reads only what is due.
   A unique ``key`` means the same notification is never queued twice.
-* ``settings`` -- the clock offset shared by every notify instance.
+* ``settings`` -- the demo clock's offset (``shared.clock``), with its version
+  and the outbox of its ``clock_moved`` events.
 
 Work is claimed with a conditional ``find_one_and_update`` that sets a lease,
 ``claimed_until``, so a second instance skips it while the first works, and a
@@ -24,7 +25,9 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.notify.domain import new_watch
 from services.notify.ladder import WATCHING
-from shared.outbox import Outbox
+from shared import events
+from shared.clock import CLOCK_ID, ClockStore, check_offset
+from shared.outbox import Outbox, outboxed, publish_entry
 
 APPLIED_KEPT = 100  # event ids remembered per case, for idempotency
 ESCALATIONS_KEPT = 100  # the latest steps taken, for a person to read (the events tell all)
@@ -43,6 +46,7 @@ class NotifyRepository:
         self.notifications = database["notifications"]
         self.settings = database["settings"]
         self.outbox = Outbox(self.watches)
+        self.clock_outbox = Outbox(self.settings)
 
     def ensure_indexes(self):
         self.watches.create_index("number", unique=True)
@@ -162,9 +166,7 @@ class NotifyRepository:
         published = 0
         for doc in self.watches.find({"_id": {"$in": list(watch_ids)}}, {"outbox": 1}):
             for entry in doc.get("outbox") or []:
-                dispatch(entry["event_type"], entry["payload"])
-                self.outbox.mark_published(doc["_id"], entry["event_id"])
-                published += 1
+                published += publish_entry(self.outbox, dispatch, doc["_id"], entry)
         return published
 
     def release(self, watch):
@@ -227,21 +229,27 @@ class NotifyRepository:
             query["status"] = "failed"
         return list(self.notifications.find(query, LISTED_FIELDS).sort("_id", 1).limit(limit))
 
-    # -- the clock ---------------------------------------------------------------------
+    # -- the demo clock (notify owns it; see shared.clock) ------------------------------
 
-    def clock_offset(self):
-        doc = self.settings.find_one({"_id": "clock"})
-        return float(doc["offset_seconds"]) if doc else 0.0
-
-    def initial_clock_offset(self, seconds):
-        """The offset a fresh store starts with (``NOTIFY_CLOCK_OFFSET``); kept if set already."""
-        self.settings.update_one({"_id": "clock"}, {"$setOnInsert": {"offset_seconds": float(seconds)}},
-                                 upsert=True)
-
-    def set_clock_offset(self, seconds):
-        self.settings.update_one({"_id": "clock"}, {"$set": {"offset_seconds": float(seconds)}},
-                                 upsert=True)
-
-    def advance_clock(self, seconds):
-        self.settings.update_one({"_id": "clock"}, {"$inc": {"offset_seconds": float(seconds)}},
-                                 upsert=True)
+    def move_clock(self, new_offset, by, now, tries=10):
+        """Set the offset to ``new_offset(current)`` as the next version, with its
+        ``clock_moved`` event in the outbox; returns ``(offset, version)``."""
+        for _ in range(tries):
+            doc = self.settings.find_one({"_id": CLOCK_ID}, {"outbox": 0})
+            current, version = ClockStore(self.settings).read()
+            offset = check_offset(new_offset(current))
+            event = events.new_event(events.ClockMoved, offset_seconds=offset, version=version + 1,
+                                     moved_by=by or "", moved_at=now)
+            update = {"$set": {"offset_seconds": offset, "version": version + 1},
+                      "$push": {"outbox": outboxed("clock_moved", event)}}
+            if doc is None:
+                try:
+                    self.settings.insert_one({"_id": CLOCK_ID, "offset_seconds": offset,
+                                              "version": 1, "outbox": [outboxed("clock_moved", event)]})
+                    return offset, 1
+                except DuplicateKeyError:
+                    continue
+            expect = {"version": doc["version"]} if "version" in doc else {"version": {"$exists": False}}
+            if self.settings.update_one({"_id": CLOCK_ID, **expect}, update).modified_count:
+                return offset, version + 1
+        raise RuntimeError("the clock kept moving under this change")

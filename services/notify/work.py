@@ -15,11 +15,15 @@ and logging it (at-least-once delivery, as with any SMTP or HTTP sender).
 import logging
 from dataclasses import dataclass, field
 
+import eventlet
+
 from services.notify.delivery import attempt
 from shared import events
 from shared.outbox import outboxed
 
 log = logging.getLogger(__name__)
+
+DELIVERY_CONCURRENCY = 10
 
 
 @dataclass
@@ -67,14 +71,20 @@ def supervise(repo, ladder, notices, now, owner, lease_seconds=60, batch=1000):
     return report
 
 
-def deliver(repo, channels, policy, now, zone, citizen_contact, lease_seconds=60, batch=200):
-    """Try every notification whose time has come; returns ``{status: count}``."""
+def deliver(repo, channels, policy, now, zone, citizen_contact, lease_seconds=60, batch=200,
+            concurrency=DELIVERY_CONCURRENCY):
+    """Try every notification whose time has come; returns ``{status: count}``.
+
+    Up to ``concurrency`` at once, so a slow channel or a slow contact lookup
+    (intake not answering) holds only its own notifications.
+    """
     counts = {}
-    for notification_id in repo.due_notification_ids(now, batch):
+
+    def one(notification_id):
         notification = repo.claim_notification(notification_id, now, events.utcnow(),
                                                lease_seconds)
         if notification is None:
-            continue
+            return
         (status, when, note), sent = attempt(notification, channels, policy, now, zone,
                                              citizen_contact)
         repo.record_attempt(notification_id, status, when, note, sent, now)
@@ -82,4 +92,8 @@ def deliver(repo, channels, policy, now, zone, citizen_contact, lease_seconds=60
         if status in ("retrying", "failed"):
             log.warning("%s to %s via %s %s: %s", notification["key"], sent.get("recipient"),
                         sent["channel"], status, note)
+
+    pool = eventlet.GreenPool(max(1, int(concurrency)))
+    for _ in pool.imap(one, repo.due_notification_ids(now, batch)):
+        pass
     return counts

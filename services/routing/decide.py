@@ -28,6 +28,8 @@ class Decision:
     confidence: float | None = None
     suggestions: list = field(default_factory=list)  # [Suggestion.to_dict()]
     model_version: int = 0
+    category: str | None = None         # the catalogue category decided ...
+    category_source: str | None = None  # ... "picked" by the operator or "recognised" in the text
 
     @property
     def decided(self):
@@ -44,12 +46,35 @@ def decide(ticket, directory, learner=None, threshold=DEFAULT_THRESHOLD, exclude
     ``learner`` is a trained ``TextModel`` or a ``KeywordModel``; with ``None``
     the directory's keywords are used. ``exclude``: codes that refused it.
     """
-    from services.routing.classifier import KeywordModel
+    decision = _decide(ticket, directory, learner, threshold, set(exclude))
+    return with_category(decision, ticket, directory)
 
-    exclude = set(exclude)
+
+def with_category(decision, ticket, directory):
+    """The decision with the category (and so the time-limit class) of the ticket.
+
+    One rule, whoever picked the department: the category the operator picked,
+    else the one recognised in the text (see ``Directory.category_for``).
+    """
+    from dataclasses import replace
+
+    code = decision.department.code if decision.department else None
+    entry, how, words = directory.category_for(ticket, code)
+    if entry is None:
+        return replace(decision, time_limit_class="general")
+    limit_class = entry.get("class", "general")
+    reasons = list(decision.reasons)
+    if how == "recognised":
+        reasons.append(f"category {entry['code']} ({entry['name']}) recognised from "
+                       f"{', '.join(words)}: time limit {limit_class}")
+    return replace(decision, time_limit_class=limit_class, category=entry["code"],
+                   category_source=how, reasons=reasons)
+
+
+def _decide(ticket, directory, learner, threshold, exclude):
+    limit_class = "general"  # with_category sets the class
     refused = [f"excluding {', '.join(sorted(exclude))}: refused before"] if exclude else []
     category = directory.catalogue.get(ticket.get("category") or "")
-    limit_class = category.get("class", "general") if category else "general"
     if category:
         dept = directory.get(category["department"])
         if dept and dept.code not in exclude:
@@ -60,6 +85,8 @@ def decide(ticket, directory, learner=None, threshold=DEFAULT_THRESHOLD, exclude
     if zone and zone[0].code not in exclude:
         dept, area = zone
         return Decision(dept, limit_class, "zone", [f"{area} is covered by {dept.name} alone"], 1.0)
+
+    from services.routing.classifier import KeywordModel
 
     learner = learner or KeywordModel(directory)
     rule = "classifier" if learner.kind == "trained" else "keywords"

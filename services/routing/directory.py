@@ -18,7 +18,12 @@ from dataclasses import dataclass, field
 
 KINDS = ("municipal", "district", "street", "zone")
 DEPARTMENT_FIELDS = ("code", "name", "name_en", "phone", "kind", "keywords", "areas",
-                     "district", "retired")
+                     "district", "retired", "contacts")
+CONTACT_FIELDS = ("email", "webhook", "sms", "language")
+LANGUAGES = ("zh", "en")
+# Which time-limit class is stricter (a shorter limit): when a text names several
+# categories, the strictest wins, so an emergency or a utility is never lost.
+STRICTNESS = {"emergency": 0, "urgent": 1, "utilities": 1, "general": 2, "complex": 3}
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,7 @@ class Department:
     areas: tuple = ()
     district: str = ""  # the district a street office belongs to
     retired: bool = False
+    contacts: dict = field(default_factory=dict, compare=False)  # email, webhook, sms, language
     categories: tuple = field(default=(), compare=False)
 
     @classmethod
@@ -44,12 +50,15 @@ class Department:
                    name_en=str(data.get("name_en") or ""), phone=str(data.get("phone") or ""),
                    kind=kind, keywords=tuple(str(k) for k in data.get("keywords") or ()),
                    areas=areas, district=str(data.get("district") or ""),
-                   retired=bool(data.get("retired", False)))
+                   retired=bool(data.get("retired", False)),
+                   contacts={k: str(v) for k, v in (data.get("contacts") or {}).items()
+                             if k in CONTACT_FIELDS and v})
 
     def to_dict(self):
         return {"code": self.code, "name": self.name, "name_en": self.name_en,
                 "phone": self.phone, "kind": self.kind, "keywords": list(self.keywords),
-                "areas": list(self.areas), "district": self.district, "retired": self.retired}
+                "areas": list(self.areas), "district": self.district, "retired": self.retired,
+                "contacts": dict(self.contacts)}
 
 
 def seed_departments(city):
@@ -95,6 +104,9 @@ class Directory:
                     self.zone_office.setdefault(area, dept.code)
         self._keywords = [(dept.code, kw, kw.lower()) for dept in self.departments.values()
                           for kw in dept.keywords]
+        self._category_words = [(entry["code"], str(kw), str(kw).lower())
+                                for entry in catalogue for kw in entry.get("keywords") or ()
+                                if entry["department"] in self.departments]
 
     @classmethod
     def from_dict(cls, city):
@@ -124,6 +136,29 @@ class Directory:
             if lowered_kw in lowered:
                 matches.setdefault(code, []).append(keyword)
         return matches
+
+    def category_for(self, ticket, department_code=None):
+        """``(catalogue entry, how, matched words)`` of the category a ticket belongs to.
+
+        The one the operator picked (``how="picked"``); else the categories whose
+        keywords the title or description contains (``"recognised"``), the
+        strictest time-limit class first, then the decided department's, then
+        the most words matched; ``(None, None, [])`` when nothing matches.
+        """
+        picked = self.catalogue.get(ticket.get("category") or "")
+        if picked:
+            return picked, "picked", []
+        text = f"{ticket.get('title') or ''} {ticket.get('description') or ''}".lower()
+        matched = {}
+        for code, keyword, lowered in self._category_words:
+            if lowered and lowered in text:
+                matched.setdefault(code, []).append(keyword)
+        if not matched:
+            return None, None, []
+        best = min(matched, key=lambda code: (
+            STRICTNESS.get(self.catalogue[code].get("class", "general"), 2),
+            self.catalogue[code]["department"] != department_code, -len(matched[code]), code))
+        return self.catalogue[best], "recognised", matched[best]
 
     def exclusive_body(self, ticket):
         """``(department, place)`` when the ticket's place is covered by one body alone."""
@@ -176,6 +211,12 @@ def check_department(data, directory, new):
         errors["name"] = ["required"]
     if data.get("kind") not in (None, "", *KINDS):
         errors["kind"] = [f"one of {', '.join(KINDS)}"]
+    contacts = data.get("contacts")
+    if contacts is not None:
+        if not isinstance(contacts, dict) or set(contacts) - set(CONTACT_FIELDS):
+            errors["contacts"] = [f"a mapping of {', '.join(CONTACT_FIELDS)}"]
+        else:
+            errors.update(check_contacts(contacts))
     for key in ("keywords", "areas"):
         value = data.get(key)
         if value is not None and (not isinstance(value, (list, tuple)) or
@@ -184,4 +225,23 @@ def check_department(data, directory, new):
     unknown = set(data) - set(DEPARTMENT_FIELDS)
     if unknown:
         errors["_fields"] = [f"unknown field(s): {', '.join(sorted(unknown))}"]
+    return errors
+
+
+def check_contacts(contacts):
+    """Field errors of a department's contacts (where notify tells it of its cases)."""
+    import re
+
+    errors = {}
+    email = contacts.get("email")
+    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", str(email)):
+        errors["contacts.email"] = ["an e-mail address like water@city.gov.cn"]
+    webhook = contacts.get("webhook")
+    if webhook and not re.fullmatch(r"https?://\S+", str(webhook)):
+        errors["contacts.webhook"] = ["an http:// or https:// address"]
+    sms = contacts.get("sms")
+    if sms and not re.fullmatch(r"\+?[0-9-]{5,20}", str(sms)):
+        errors["contacts.sms"] = ["a phone number"]
+    if contacts.get("language") not in (None, "", *LANGUAGES):
+        errors["contacts.language"] = [f"one of {', '.join(LANGUAGES)}"]
     return errors

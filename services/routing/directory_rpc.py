@@ -10,10 +10,23 @@ import hashlib
 import json
 import re
 
-from shared.messaging import rpc
-
 from services.routing.directory import Department, check_department
+from shared import events
 from shared.jsonable import jsonable
+from shared.messaging import rpc
+from shared.outbox import outboxed, publish_saved
+
+ACTIONS = {"add": "add", "update": "update", "retire": "retire"}
+
+
+def announcement(action, by="", reason=""):
+    """``(department, version) -> outbox entry`` of a ``department_changed`` event."""
+    def build(department, version):
+        body = {k: v for k, v in department.items() if k != "version"}
+        return outboxed("department_changed", events.new_event(
+            events.DepartmentChanged, action=action, department=body, version=version,
+            changed_by=by, reason=reason, changed_at=events.utcnow()))
+    return build
 
 
 class RoutingError(Exception):
@@ -87,6 +100,9 @@ class DirectoryRpc:
         if errors:
             raise DirectoryInvalid(errors)
         current = known.directory.all[code].to_dict()
+        if "contacts" in changes:  # given contacts replace those named; "" removes one
+            changes = dict(changes, contacts={k: v for k, v in {**current["contacts"], **changes["contacts"]}.items()
+                                              if v})
         dept = Department.from_dict(dict(current, **changes))
         return self._change("update", dept.to_dict(), by, reason)
 
@@ -101,9 +117,22 @@ class DirectoryRpc:
             raise RoutingError(f"catalogue categories {', '.join(users)} still send tickets to {code}")
         return self._change("retire", dict(dept.to_dict(), retired=True), by, reason)
 
+    @rpc
+    def directory_snapshot(self):
+        """Every department (retired too) with its version, and the calendar years:
+        what followup and notify catch up from when they missed events."""
+        self.knowledge.ready(self.decisions)
+        return jsonable({"directory_version": self.decisions.directory_version(),
+                         "departments": self.decisions.all_departments(),
+                         "calendar_version": self.decisions.calendar_version(),
+                         "calendar_years": self.decisions.calendar_documents()})
+
     def _change(self, action, department, by, reason):
         if not (by or "").strip():
             raise DirectoryInvalid({"by": ["say who makes the change"]})
-        version = self.decisions.change_department(action, department, by.strip(), (reason or "").strip())
+        by, reason = by.strip(), (reason or "").strip()
+        version = self.decisions.change_department(action, department, by, reason,
+                                                   announce=announcement(action, by, reason))
+        publish_saved(self.decisions.change_outbox, self.dispatch, self.decisions.change_id(version))
         self.knowledge.refresh(self.decisions)
         return {"version": version, "department": department}

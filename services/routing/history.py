@@ -13,6 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shared.textfiles import guess_encoding  # noqa: F401 -- UTF-8, else GB18030
+
 
 class HistoryError(ValueError):
     """The file cannot be read as history (missing column, unknown format)."""
@@ -49,18 +51,6 @@ def guess_format(path, fmt=None):
 
 
 csv.field_size_limit(16 * 1024 * 1024)  # long descriptions are normal in work orders
-
-
-def guess_encoding(path):
-    """UTF-8 (with or without BOM), else GB18030 -- what Chinese spreadsheets export."""
-    with open(path, "rb") as handle:
-        head = handle.read(1 << 20)
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
-            return "gb18030"
-    return "utf-8-sig"
 
 
 def _records(path, fmt, report):

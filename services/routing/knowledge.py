@@ -14,7 +14,10 @@ from nameko.extensions import DependencyProvider
 
 from services.routing import classifier, learning
 from services.routing.directory import Directory, seed_catalogue, seed_departments
+from services.routing.directory_rpc import announcement
+from shared.calendar_files import BadCalendarFile, load_file, parse
 from shared.city import DEFAULT_DIRECTORY_FILE, load_city
+from shared.config import data_file
 from shared.deadlines import DeadlinePolicy
 
 log = logging.getLogger(__name__)
@@ -24,6 +27,8 @@ class Knowledge:
     def __init__(self, config):
         self.config = config
         self.policy = DeadlinePolicy.from_config(config)
+        self.calendar = self.policy.calendar
+        self.calendar_state = None
         self.directory = None
         self.model = None  # a trained TextModel, or None before the first training
         self.lock = threading.Lock()  # green under eventlet
@@ -60,10 +65,39 @@ class Knowledge:
                 if self.directory is None:
                     city = load_city(self.config)
                     source = self.config.get("DIRECTORY_FILE") or DEFAULT_DIRECTORY_FILE
-                    repo.seed(seed_departments(city), seed_catalogue(city), source)
+                    repo.seed(seed_departments(city), seed_catalogue(city), source,
+                              announce=lambda dept: announcement("seed", "routing", f"seeded from {source}")(
+                                  dept, 1))
+                    self.seed_calendar(repo)
                     self.load_directory(repo)
+                    self.load_calendar(repo)
                     self.load_model(repo)
         return self
+
+    def seed_calendar(self, repo):
+        """The city's calendar files in ``CALENDAR_DIR`` for the years routing has none of."""
+        from services.routing.calendar_rpc import calendar_announcement
+
+        folder = data_file(self.config, "CALENDAR_DIR", "seed/calendar")
+        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else ():
+            try:
+                year = load_file(path)
+            except (BadCalendarFile, OSError, ValueError) as exc:
+                log.error("calendar file %s not loaded: %s", path, exc)
+                continue
+            repo.load_calendar_year(year.to_document(), "routing", f"seeded from {path.name}",
+                                    calendar_announcement, only_if_new=True)
+
+    def load_calendar(self, repo):
+        years = []
+        for document in repo.calendar_documents():
+            try:
+                years.append(parse(document))
+            except BadCalendarFile as exc:  # stored by hand or by an older release
+                log.error("stored calendar of %s ignored: %s", document.get("year"), exc)
+        self.calendar.set_years(years)
+        self.calendar_state = repo.calendar_version()
+        log.info("calendar: city files for %s", ", ".join(str(y.year) for y in years) or "no year")
 
     def load_directory(self, repo):
         state = repo.directory_state()
@@ -87,6 +121,9 @@ class Knowledge:
         changed = False
         if repo.directory_state() != self.directory_state:
             self.load_directory(repo)
+            changed = True
+        if repo.calendar_version() != self.calendar_state:
+            self.load_calendar(repo)
             changed = True
         doc = repo.latest_model()
         if doc and (self.model is None or doc["version"] > self.model.version):

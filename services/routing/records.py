@@ -4,7 +4,9 @@ Pure Python: builds the event bodies (``ticket_assigned``,
 ``ticket_awaiting_dispatch``) and the decision record routing keeps, from a
 :class:`~services.routing.decide.Decision` or a dispatcher's choice.
 """
-from services.routing.decide import Decision, decide
+from dataclasses import replace
+
+from services.routing.decide import Decision, decide  # noqa: F401
 
 MAX_REFUSALS = 2  # after this many, a person arbitrates (仲裁)
 PRIORITY = {"emergency": 0, "urgent": 1, "normal": 2}  # the dispatch queue's order
@@ -36,15 +38,20 @@ class Outcome:
 
 def assigned(number, ticket, dept, limit_class, policy, now, *, decided_by, rule, reasons,
              directory, confidence=None, suggestions=(), model_version=0, previous=None,
-             refused=(), assignments=0):
-    urgency = ticket.get("urgency") or "normal"
+             refused=(), assignments=0, category=None, category_source=None):
+    terms = policy.terms(now, limit_class, ticket.get("urgency") or "normal")
+    reasons = list(reasons)
+    if terms.urgency != (ticket.get("urgency") or "normal"):
+        reasons.append(f"{terms.urgency}: a {limit_class} case is at least {terms.urgency}")
     body = {
         "number": number, "department_code": dept.code, "department_name": dept.name,
-        "department_phone": dept.phone, "urgency": urgency,
-        "time_limit_class": policy.limit_class(limit_class, urgency),
-        "deadline": policy.reply_deadline(now, limit_class, urgency),
-        "sign_for_deadline": policy.sign_for_deadline(now, urgency),
-        "assigned_at": now, "decided_by": decided_by, "rule": rule, "reasons": list(reasons),
+        "department_phone": dept.phone, "urgency": terms.urgency,
+        "time_limit_class": terms.time_limit_class,
+        "deadline": terms.deadline,
+        "sign_for_deadline": terms.sign_for_deadline,
+        "title": ticket.get("title") or "", "category": category,
+        "category_source": category_source, "calendar_uncovered": terms.uncovered_ranges,
+        "assigned_at": now, "decided_by": decided_by, "rule": rule, "reasons": reasons,
         "directory_version": directory.version, "attempt": assignments + 1,
         "previous_department_code": previous, "refused_departments": sorted(refused),
         "confidence": None if confidence is None else round(float(confidence), 4),
@@ -55,12 +62,14 @@ def assigned(number, ticket, dept, limit_class, policy, now, *, decided_by, rule
               "suggestions": named(suggestions, directory), "decided_by": decided_by,
               "decided_at": now, "directory_version": directory.version,
               "model_version": model_version, "assignments": assignments + 1,
-              "deadline": body["deadline"], "time_limit_class": limit_class}
+              "deadline": body["deadline"], "time_limit_class": terms.time_limit_class,
+              "category": category, "category_source": category_source}
     return Outcome("ticket_assigned", body, record)
 
 
 def awaiting(number, now, *, rule, reasons, directory, confidence=None, suggestions=(),
-             model_version=0, previous=None, refused=(), assignments=0, limit_class="general"):
+             model_version=0, previous=None, refused=(), assignments=0, limit_class="general",
+             category=None, category_source=None):
     listed = named(suggestions, directory)
     body = {"number": number, "reasons": list(reasons), "queued_at": now, "suggestions": listed,
             "attempt": assignments + 1, "previous_department_code": previous,
@@ -70,7 +79,8 @@ def awaiting(number, now, *, rule, reasons, directory, confidence=None, suggesti
               "confidence": None if confidence is None else round(float(confidence), 4),
               "suggestions": listed, "decided_by": "routing", "decided_at": now,
               "directory_version": directory.version, "model_version": model_version,
-              "assignments": assignments, "time_limit_class": limit_class}
+              "assignments": assignments, "time_limit_class": limit_class,
+              "category": category, "category_source": category_source}
     return Outcome("ticket_awaiting_dispatch", body, record)
 
 
@@ -81,11 +91,13 @@ def from_decision(number, ticket, decision: Decision, policy, now, directory, *,
                         decided_by="routing", rule=decision.rule, reasons=decision.reasons,
                         directory=directory, confidence=decision.confidence,
                         suggestions=decision.suggestions, model_version=decision.model_version,
-                        previous=previous, refused=refused, assignments=assignments)
+                        previous=previous, refused=refused, assignments=assignments,
+                        category=decision.category, category_source=decision.category_source)
     return awaiting(number, now, rule=decision.rule, reasons=decision.reasons, directory=directory,
                     confidence=decision.confidence, suggestions=decision.suggestions,
                     model_version=decision.model_version, previous=previous, refused=refused,
-                    assignments=assignments, limit_class=decision.time_limit_class)
+                    assignments=assignments, limit_class=decision.time_limit_class,
+                    category=decision.category, category_source=decision.category_source)
 
 
 def after_refusal(record, refusal, directory, learner, threshold, policy, now, max_refusals=MAX_REFUSALS):
@@ -107,9 +119,8 @@ def after_refusal(record, refusal, directory, learner, threshold, policy, now, m
         return awaiting(record["number"], now, rule="arbitration", directory=directory,
                         reasons=[why, f"refused {count} times: a dispatcher decides (仲裁)"],
                         suggestions=suggestions, model_version=hint.model_version,
-                        limit_class=hint.time_limit_class, **common)
+                        limit_class=hint.time_limit_class, category=hint.category,
+                        category_source=hint.category_source, **common)
     decision = decide(ticket, directory, learner, threshold=threshold, exclude=refused)
-    decision = Decision(decision.department, decision.time_limit_class, decision.rule,
-                        [why, *decision.reasons], decision.confidence, decision.suggestions,
-                        decision.model_version)
+    decision = replace(decision, reasons=[why, *decision.reasons])
     return from_decision(record["number"], ticket, decision, policy, now, directory, **common)

@@ -12,18 +12,20 @@ import logging
 
 from eventlet import tpool
 from nameko.dependency_providers import Config
-from nameko.events import EventDispatcher
 
 from services.routing import learning, records
 from services.routing.decide import decide, ticket_text
-from services.routing import directory_rpc  # not the class: `nameko run` would take it for a service
+# modules, not classes: `nameko run` would take a class with entrypoints for a service
+from services.routing import calendar_rpc, directory_rpc
 from services.routing.directory_rpc import RoutingError
 from services.routing import numbers_rpc  # a mixin, as directory_rpc
 from services.routing.knowledge import KnowledgeProvider
 from services.routing.store import DecisionRepository
-from shared import bounds, events
+from shared import bounds
+from shared import clock as shared_clock
+from shared import events
 from shared.jsonable import jsonable
-from shared.messaging import DeadLetters, consumes, event_handler, rpc
+from shared.messaging import DeadLetters, EventDispatcher, consumes, event_handler, rpc
 from shared.mongo import Store
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every
@@ -45,11 +47,13 @@ def attempt_of(outcome):
                                                "directory_version", "model_version")}
 
 
-class RoutingService(directory_rpc.DirectoryRpc, numbers_rpc.ForIntake):
+class RoutingService(directory_rpc.DirectoryRpc, calendar_rpc.CalendarRpc,
+                     shared_clock.ClockFollower, numbers_rpc.ForIntake):
     name = "routing"
 
     decisions = Store(DecisionRepository)
     knowledge = KnowledgeProvider()
+    clock = shared_clock.Clock()
     config = Config()
     dispatch = EventDispatcher()
     dead_letters = DeadLetters()
@@ -61,7 +65,7 @@ class RoutingService(directory_rpc.DirectoryRpc, numbers_rpc.ForIntake):
     def on_ticket_created(self, ticket):
         self._record_number(ticket["number"])
         known = self.knowledge.ready(self.decisions)
-        now = events.utcnow()
+        now = self.clock.now()
         decision = decide(ticket, known.directory, known.learner, known.threshold)
         outcome = records.from_decision(ticket["number"], ticket, decision, known.policy, now, known.directory)
         record = dict(outcome.record, number=ticket["number"], ticket=records.ticket_record(ticket),
@@ -87,7 +91,7 @@ class RoutingService(directory_rpc.DirectoryRpc, numbers_rpc.ForIntake):
                         f"with {record.get('department_code') or 'the dispatchers'}")
             return
         outcome = records.after_refusal(record, refusal, known.directory, known.learner, known.threshold,
-                                        known.policy, events.utcnow(),
+                                        known.policy, self.clock.now(),
                                         int(known.setting("ROUTING_MAX_REFUSALS", records.MAX_REFUSALS)))
         doc = self.decisions.redecide(
             refusal["number"], {"status": "assigned", "department_code": refusal["department_code"]},
@@ -143,12 +147,14 @@ class RoutingService(directory_rpc.DirectoryRpc, numbers_rpc.ForIntake):
             reasons.append(f"routing's suggestion no. {suggested.index(dept.code) + 1}")
         refused = [r["department_code"] for r in record.get("refusals") or []]
         previous = refused[-1] if refused else None
-        category = known.directory.catalogue.get(record["ticket"].get("category") or "") or {}
+        # the same rule as routing's own decisions: the category picked, else recognised
+        entry, how, _ = known.directory.category_for(record["ticket"], dept.code)
         outcome = records.assigned(
-            number, record["ticket"], dept, category.get("class", "general"), known.policy,
-            events.utcnow(), decided_by=by.strip(), rule="operator", reasons=reasons,
+            number, record["ticket"], dept, (entry or {}).get("class", "general"), known.policy,
+            self.clock.now(), decided_by=by.strip(), rule="operator", reasons=reasons,
             directory=known.directory, suggestions=record.get("suggestions") or [],
-            previous=previous, refused=refused, assignments=record.get("assignments", 0))
+            previous=previous, refused=refused, assignments=record.get("assignments", 0),
+            category=(entry or {}).get("code"), category_source=how)
         doc = self.decisions.redecide(number, {"status": "awaiting_dispatch"}, outcome.record,
                                       attempt_of(outcome), outbox_of(outcome))
         if doc is None:
@@ -163,6 +169,8 @@ class RoutingService(directory_rpc.DirectoryRpc, numbers_rpc.ForIntake):
         decision = decide(ticket, known.directory, known.learner, known.threshold)
         return jsonable({"department_code": decision.department.code if decision.decided else None,
                          "rule": decision.rule, "reasons": decision.reasons, "confidence": decision.confidence,
+                         "time_limit_class": decision.time_limit_class, "category": decision.category,
+                         "category_source": decision.category_source,
                          "suggestions": records.named(decision.suggestions, known.directory),
                          "threshold": known.threshold, "model_version": decision.model_version,
                          "directory_version": known.directory.version})
@@ -246,6 +254,11 @@ class RoutingService(directory_rpc.DirectoryRpc, numbers_rpc.ForIntake):
     def ping(self):
         return "routing"
 
-    @every("OUTBOX_INTERVAL", default=5)
+    @every("OUTBOX_INTERVAL", default=5, eager=True)
     def republish_outbox(self):
+        self.knowledge.ready(self.decisions)  # a fresh store is seeded at start, its events queued
         republish_stale(self.decisions.outbox, self.dispatch)
+        # directory and calendar announcements at once (the seed's among them): a copy
+        # published twice is absorbed by its consumers, who keep only newer versions
+        for outbox in (self.decisions.change_outbox, self.decisions.calendar_outbox):
+            republish_stale(outbox, self.dispatch, grace_seconds=0)

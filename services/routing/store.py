@@ -9,9 +9,15 @@
 * ``models`` / ``model_chunks`` -- trained models, versioned; the bytes are
   split into chunks well under MongoDB's 16 MB document limit;
 * ``leases`` -- so only one routing instance retrains at a time;
+* ``calendar_years`` -- the city's calendar files (holidays and working
+  weekends per year), each load a numbered version;
 * ``numbers`` -- the highest ticket number seen per day (``QD-20261127``),
   from every number intake announces, so a restarted or restored intake
   never issues one again (``highest_sequence``).
+
+Every directory change and calendar load carries its event
+(``department_changed``, ``calendar_year_loaded``) in an outbox, written with
+it: followup and notify learn the directory and the calendar from them.
 
 A decision keeps its latest event (``last_event``) to publish again when the
 reconciler asks, and bounded lists: the latest attempts, refusals and
@@ -22,6 +28,7 @@ from datetime import timedelta
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
+from services.routing.calendar_store import CalendarYears
 from shared import bounds
 from shared.events import utcnow
 from shared.outbox import Outbox
@@ -42,7 +49,7 @@ def _latest(outbox):
     return {"event_type": entry["event_type"], "payload": entry["payload"]} if entry else None
 
 
-class DecisionRepository:
+class DecisionRepository(CalendarYears):
     def __init__(self, database, config):
         self.db = database
         self.decisions = database["decisions"]
@@ -54,8 +61,11 @@ class DecisionRepository:
         self.models = database["models"]
         self.chunks = database["model_chunks"]
         self.leases = database["leases"]
+        self.calendar_years = database["calendar_years"]
         self.numbers = database["numbers"]
         self.outbox = Outbox(self.decisions)
+        self.change_outbox = Outbox(self.changes)
+        self.calendar_outbox = Outbox(self.calendar_years)
 
     def ensure_indexes(self):
         self.decisions.create_index("number", unique=True)
@@ -68,7 +78,11 @@ class DecisionRepository:
         self.refusals.create_index("number")
         self.models.create_index("version", unique=True)
         self.chunks.create_index([("model_version", 1), ("n", 1)], unique=True)
+        self.calendar_years.create_index("year", unique=True)
+        self.calendar_years.create_index("version", unique=True)
         self.outbox.ensure_indexes()
+        self.change_outbox.ensure_indexes()
+        self.calendar_outbox.ensure_indexes()
 
     # -- decisions -------------------------------------------------------------
 
@@ -145,8 +159,11 @@ class DecisionRepository:
         """``(version, applied changes)``: moves whenever the stored directory does."""
         return self.directory_version(), self.changes.count_documents({"applied": {"$ne": False}})
 
-    def seed(self, departments, catalogue, source):
-        """Load the city file's directory if routing has none yet; the version it got."""
+    def seed(self, departments, catalogue, source, announce=lambda dept: None):
+        """Load the city file's directory if routing has none yet; the version it got.
+
+        ``announce(department)`` builds the outbox entry of each seeded department.
+        """
         if self.changes.count_documents({}, limit=1):
             return self.directory_version()
         # Departments first (idempotent), the version last: an instance that
@@ -158,7 +175,8 @@ class DecisionRepository:
             self.catalogue.update_one({"code": entry["code"]}, {"$setOnInsert": dict(entry)}, upsert=True)
         try:
             self.changes.insert_one({"version": 1, "action": "seed", "code": None, "by": "routing",
-                                     "reason": f"seeded from {source}", "at": utcnow()})
+                                     "reason": f"seeded from {source}", "at": utcnow(),
+                                     "outbox": [announce(dict(d, version=1)) for d in departments]})
         except DuplicateKeyError:  # another instance seeded it at the same time
             pass
         return self.directory_version()
@@ -173,8 +191,11 @@ class DecisionRepository:
     def get_department(self, code):
         return self.departments.find_one({"code": code}, {"_id": 0})
 
-    def change_department(self, action, department, by, reason):
-        """Record a change as the next directory version and apply it; returns the version."""
+    def change_department(self, action, department, by, reason, announce=lambda dept, version: None):
+        """Record a change as the next directory version and apply it; returns the version.
+
+        ``announce(department, version)`` builds the outbox entry of the change.
+        """
         before = self.get_department(department["code"])
         while True:
             last = self.changes.find_one({}, {"version": 1}, sort=[("version", DESCENDING)])
@@ -182,7 +203,8 @@ class DecisionRepository:
             try:
                 self.changes.insert_one({"version": version, "action": action, "code": department["code"],
                                          "before": before, "after": department, "by": by,
-                                         "reason": reason, "at": utcnow(), "applied": False})
+                                         "reason": reason, "at": utcnow(), "applied": False,
+                                         "outbox": [announce(department, version)]})
                 break
             except DuplicateKeyError:
                 continue  # another change took that number
@@ -192,9 +214,17 @@ class DecisionRepository:
         self.changes.update_one({"version": version}, {"$set": {"applied": True}})
         return version
 
+    def change_id(self, version):
+        doc = self.changes.find_one({"version": version}, {"_id": 1})
+        return doc["_id"] if doc else None
+
     def directory_history(self, code=None, limit=50):
         query = {"code": code} if code else {}
-        return list(self.changes.find(query, {"_id": 0}).sort("version", DESCENDING).limit(limit))
+        return list(self.changes.find(query, {"_id": 0, "outbox": 0}).sort("version", DESCENDING)
+                    .limit(limit))
+
+    def all_departments(self):
+        return list(self.departments.find({}, {"_id": 0}).sort("code", ASCENDING))
 
     # -- what the model learns from -------------------------------------------
 

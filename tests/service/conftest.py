@@ -91,3 +91,41 @@ def dead_letters(rabbit_config):
                 letters.append(json.loads(message.body))
         return letters
     return read
+
+
+class DirectoryStandIn:
+    """Stands in for routing's directory RPCs: the seed city's departments, plus ``extra``."""
+
+    name = "routing"
+    extra = {}
+
+    @staticmethod
+    def _departments():
+        from services.routing.directory import Directory
+        from shared.city import load_city
+        from shared.config import load_config
+
+        directory = Directory.from_dict(load_city(load_config()))
+        found = {code: dict(d.to_dict(), version=1) for code, d in directory.all.items()}
+        found.update(DirectoryStandIn.extra)
+        return found
+
+    from shared.messaging import rpc as _rpc
+
+    @_rpc
+    def get_department(self, code):
+        return self._departments().get(code)
+
+    @_rpc
+    def directory_snapshot(self):
+        return {"directory_version": 1, "departments": list(self._departments().values()),
+                "calendar_version": 0, "calendar_years": []}
+
+
+@pytest.fixture
+def routing_directory(container_factory, service_config):
+    """routing's directory, as followup and notify ask for it (seed departments)."""
+    DirectoryStandIn.extra = {}
+    container = container_factory(DirectoryStandIn, service_config)
+    container.start()
+    return DirectoryStandIn

@@ -22,7 +22,7 @@ def assigned(department="WATER", name="市水务管理局", **extra):
 
 
 @pytest.fixture
-def followup(start_service, recorder, publish, service_config):
+def followup(start_service, recorder, publish, service_config, routing_directory):
     seen = recorder(*[("followup", kind) for kind in (
         "case_opened", "case_refused", "case_signed_for", "reply_rejected", "reply_approved")])
     container, cases = start_service(FollowupService)
@@ -103,7 +103,7 @@ def test_each_rejection_is_counted_and_published(followup):
 
 def test_unknown_department_and_bad_token(followup):
     rpc, _, _ = followup
-    with pytest.raises(Exception, match="unknown department"):
+    with pytest.raises(Exception, match="no department NOPE in routing's directory"):
         rpc("create_department_token", "NOPE")
     with pytest.raises(Exception, match="valid department token"):
         rpc("sign_for", "forged", NUMBER)
@@ -132,4 +132,42 @@ def test_http_for_departments(followup, web_session):
         "text": "海尔路小区供水管道11月24日修复", "attachments": ["https://files.example/a.jpg"]})
     assert replied.status_code == 200 and replied.json()["reply"]["attachments"] == ["https://files.example/a.jpg"]
     csv = web_session.get("/scorecard?format=csv")
-    assert csv.status_code == 200 and csv.text.splitlines()[1].startswith("WATER,1,1,1.0,1,1.0,0,,")
+    assert csv.status_code == 200 and csv.text.splitlines()[1].startswith("WATER,1,0,1,1.0,1,1.0,0,,")
+
+
+def department_changed(action, code, version, **fields):
+    department = {"code": code, "name": fields.pop("name", f"{code} 局"), "kind": "municipal",
+                  "retired": action == "retire", **fields}
+    return events.new_event(events.DepartmentChanged, action=action, department=department,
+                            version=version, changed_by="张管理", changed_at=events.utcnow())
+
+
+def test_a_department_routing_adds_gets_a_token_before_its_event_arrives(followup, routing_directory):
+    rpc, _, _ = followup
+    routing_directory.extra = {"PARKING": {"code": "PARKING", "name": "市停车管理中心", "kind": "municipal",
+                                           "retired": False, "version": 7}}
+    made = rpc("create_department_token", "PARKING")  # asked of routing on the miss
+    assert (made["department_code"], made["department_name"]) == ("PARKING", "市停车管理中心")
+
+
+def test_followup_learns_renames_and_retirements_from_routings_events(followup, publish, routing_directory):
+    rpc, _, cases = followup
+    publish("routing", "department_changed", department_changed("add", "PORT", 5, name="港口办"))
+    deadline = eventlet.Timeout(5)
+    try:
+        while True:
+            try:
+                assert rpc("create_department_token", "PORT")["department_name"] == "港口办"
+                break
+            except RemoteError:
+                eventlet.sleep(0.1)
+    finally:
+        deadline.cancel()
+    publish("routing", "department_changed", department_changed("update", "PORT", 6, name="市港口办"))
+    publish("routing", "department_changed", department_changed("update", "PORT", 5, name="旧名"))  # late
+    settle(0.5)
+    assert rpc("create_department_token", "PORT")["department_name"] == "市港口办"
+    publish("routing", "department_changed", department_changed("retire", "PORT", 8, name="市港口办"))
+    settle(0.5)
+    with pytest.raises(RemoteError, match="PORT is retired"):
+        rpc("create_department_token", "PORT")

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from nameko.exceptions import RemoteError
-from nameko.rpc import rpc
+from shared.messaging import rpc
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from examples.submit_over_amqp import MALFORMED, SAMPLE, submit
@@ -284,3 +284,34 @@ def test_another_system_submits_over_plain_amqp_and_gets_receipts(intake, rabbit
     assert "source_system" in spoofed["errors"]
     assert proxy.ping() == "intake"
     assert tickets.tickets.count_documents({}) == 2
+
+
+# -- the door's checks, over HTTP ---------------------------------------------
+
+def test_the_http_door_records_a_web_request_and_refuses_what_is_not_one(intake, web_session, api_key):
+    tickets, _ = intake
+    body = {"title": "路灯不亮", "district": "市南区"}
+    made = web_session.post("/tickets", json=body)
+    assert made.status_code == 201 and made.json()["channel"] == "web"  # not a phone call
+
+    refused = web_session.post("/tickets", json=dict(body, channel="phone"))
+    assert refused.status_code == 400 and "operators" in refused.json()["errors"]["channel"][0]
+    blank = web_session.post("/tickets", json=dict(body, title="   "))
+    assert blank.status_code == 400 and "blank" in blank.json()["errors"]["title"][0]
+    fake = web_session.post("/tickets", json=dict(body, caller_phone="00000000000"))
+    assert fake.status_code == 400 and "caller_phone" in fake.json()["errors"]
+
+    gbk = '{"title": "小区停水两天了", "district": "崂山区"}'.encode("gbk")
+    undecoded = web_session.post("/tickets", data=gbk, headers={"Content-Type": "application/json"})
+    assert undecoded.status_code == 400 and "UTF-8" in undecoded.json()["errors"]["_body"][0]
+    assert "Traceback" not in undecoded.text
+
+    # Open311's form body: each value is decoded strictly (werkzeug would half-decode GBK).
+    from urllib.parse import quote_from_bytes
+
+    form = (f"service_code=heating&api_key={api_key}&address_string=x&description="
+            + quote_from_bytes("暖气不热".encode("gbk")))
+    posted = web_session.post(f"{O311}/requests.json", data=form,
+                              headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert posted.status_code == 400 and "not UTF-8" in str(posted.json())
+    assert tickets.tickets.count_documents({}) == 1  # only the web request was stored

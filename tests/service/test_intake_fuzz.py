@@ -108,8 +108,7 @@ def test_every_inbound_message_ends_in_a_receipt_or_the_dead_letters(intake, rab
         receipts = Queue("fuzz.receipts", exchange=INBOUND_EXCHANGE, routing_key="ticket.receipt.#",
                          exclusive=True)(connection.default_channel)
         receipts.declare()
-        Queue(DEAD_LETTER_QUEUE.name, exchange=DEAD_LETTER_QUEUE.exchange, routing_key="#",
-              durable=True)(connection.default_channel).declare()
+        DEAD_LETTER_QUEUE(connection.default_channel).declare()
         producer = Producer(connection.default_channel, exchange=Exchange("hotline.inbound", type="topic", durable=True))
 
         @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 from click.testing import CliRunner
-from nameko.rpc import rpc
+from shared.messaging import rpc
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from hotline.cli import main as hotline
@@ -53,9 +53,9 @@ def webhooks():
 
 
 @pytest.fixture
-def notify_config(service_config, smtp, webhooks):
+def notify_config(service_config, smtp, webhooks, routing_directory):
     config = copy.deepcopy(service_config)
-    config.update(NOTIFY_TICK_INTERVAL=0.1, NOTIFY_DELIVERY_INTERVAL=0.1)
+    config.update(NOTIFY_TICK_INTERVAL=0.1, NOTIFY_DELIVERY_INTERVAL=0.1, HOTLINE_DEMO="1")
     levels = [{"code": code, "name": code, "name_en": code, "email": f"level{i}@city.test",
                "webhook": webhooks.url(f"/level{i}")} for i, code in enumerate(LEVELS, 1)]
     config["NOTIFY"] = {
@@ -94,7 +94,8 @@ def ladder_of(config, case):
     """When each step falls due for ``case`` (the unit tests check these times)."""
     ladder = Ladder.from_config(config, calendar_from_config(config), city_zone(config))
     watch = {"state": "watching", "deadline": dt.datetime.fromisoformat(case["deadline"]),
-             "sign_for_deadline": dt.datetime.fromisoformat(case["sign_for_deadline"])}
+             "sign_for_deadline": dt.datetime.fromisoformat(case["sign_for_deadline"]),
+             "dispatched_at": dt.datetime.fromisoformat(case["opened_at"])}
     return {step.name: step.at for step in ladder.steps(watch)}
 
 
@@ -103,8 +104,9 @@ def move_clock_to(notify_rpc, moment):
 
 
 def step_of(message):
-    """``QD-..:1:red_card:department:email`` -> ``red_card``."""
-    return message["X-Hotline-Notification"].split(":")[2]
+    """``QD-..:1:red_card:department:email`` -> ``red_card``; ``QD-..:new_case:1:...`` -> ``new_case``."""
+    parts = message["X-Hotline-Notification"].split(":")
+    return parts[2] if parts[1].isdigit() else parts[1]
 
 
 def signed_documents(webhooks, path):
@@ -128,7 +130,12 @@ def test_the_whole_ladder_arrives_once_in_order(container_factory, notify_config
     receipt = wait_until(lambda: smtp.to("li@mail.test"), what="the citizen's receipt")
     assert "QD-L" in receipt[0]["Subject"] and "市生态环境局" in receipt[0].get_content()
 
-    for count, step in enumerate(LADDER, 1):
+    # the department hears of its new case at once, by email and webhook
+    wait_until(lambda: len(smtp.to("dept@city.test")) == 1, what="the new case by email")
+    [new_case] = smtp.to("dept@city.test")
+    assert step_of(new_case) == "new_case" and "QD-L" in new_case["Subject"]
+    assert new_case["Date"] and new_case["Message-ID"].endswith("@city.test>")
+    for count, step in enumerate(LADDER, 2):
         move_clock_to(notify_rpc, due[step])
         wait_until(lambda: len(smtp.to("dept@city.test")) == count, what=f"{step} by email")
         wait_until(lambda: len(webhooks.received("/dept")) == count, what=f"{step} by webhook")
@@ -139,15 +146,16 @@ def test_the_whole_ladder_arrives_once_in_order(container_factory, notify_config
     escalated.wait_for("notify", "ticket_escalated", count=len(LADDER))
     settle(1.0)  # ten more ticks: nothing is sent twice
 
-    assert [step_of(m) for m in smtp.to("dept@city.test")] == LADDER
+    assert [step_of(m) for m in smtp.to("dept@city.test")] == ["new_case", *LADDER]
     assert [d["template"] for d in signed_documents(webhooks, "/dept")] == [
-        "sign_for_reminder", "yellow_card", "red_card", "supervision", "supervision", "supervision"]
+        "new_case", "sign_for_reminder", "yellow_card", "red_card", "supervision", "supervision",
+        "supervision"]
     for level in (1, 2, 3):
         assert [step_of(m) for m in smtp.to(f"level{level}@city.test")] == [f"supervision_{level}"]
         [order] = signed_documents(webhooks, f"/level{level}")
         assert order["level"] == level and "督办" in order["subject"]
     assert [e["level"] for e in escalated.of("notify", "ticket_escalated")] == LADDER
-    assert len(smtp.messages) == 1 + 6 + 3  # receipt, department's six, one per level
+    assert len(smtp.messages) == 1 + 7 + 3  # receipt, new case and six steps, one per level
     log = notify_rpc.list_notifications("QD-L")
     assert {n["status"] for n in log} == {"sent"} and {n["attempts"] for n in log} == {1}
 
@@ -162,10 +170,11 @@ def test_two_notify_instances_send_everything_once(container_factory, notify_con
     for _ in range(2):
         container_factory(NotifyService, notify_config).start()
     cases = [open_case(publish, f"QD-T{i}") for i in range(3)]
-    wait_until(lambda: len(notify_rpc.list_notifications()) == 3, what="three receipts queued")
+    wait_until(lambda: len(notify_rpc.list_notifications()) == 3 * 3,
+               what="three receipts and three new-case notices (email, webhook) queued")
     move_clock_to(notify_rpc, ladder_of(notify_config, cases[-1])["supervision_3"])
 
-    expected = 3 * (1 + 6 + 3)  # per case: receipt, six to the department, three levels
+    expected = 3 * (1 + 7 + 3)  # per case: receipt, new case and six steps, three levels
     wait_until(lambda: len(smtp.messages) >= expected, timeout=20, what="every email")
     escalated.wait_for("notify", "ticket_escalated", count=3 * 6)
     settle(1.0)
@@ -173,7 +182,7 @@ def test_two_notify_instances_send_everything_once(container_factory, notify_con
     keys = smtp.header("X-Hotline-Notification")
     assert len(keys) == len(set(keys)) == expected
     deliveries = [headers["X-Hotline-Delivery"] for _, headers, _, _ in webhooks.requests]
-    assert len(deliveries) == len(set(deliveries)) == 3 * (6 + 3)
+    assert len(deliveries) == len(set(deliveries)) == 3 * (7 + 3)
     steps = [(e["number"], e["level"]) for e in escalated.of("notify", "ticket_escalated")]
     assert len(steps) == len(set(steps)) == 18
 
@@ -186,21 +195,22 @@ def test_a_flaky_webhook_gets_it_on_the_third_try_and_a_dead_one_fails(
     container_factory(NotifyService, notify_config).start()  # and no intake at all
     flaky = open_case(publish, "QD-F", department="HRSS")
     down = open_case(publish, "QD-D", department="WATER")
-    wait_until(lambda: len(notify_rpc.list_notifications()) == 2, what="two receipts queued")
-    move_clock_to(notify_rpc, ladder_of(notify_config, flaky)["sign_for_reminder"])
-
+    # the new-case notice is the first to meet them
     wait_until(lambda: webhooks.received("/flaky"), what="the flaky webhook's third try")
     [(headers, body)] = webhooks.received("/flaky")
     assert verify(SECRET, body, headers[SIGNATURE_HEADER])
     assert len(webhooks.received("/flaky", accepted_only=False)) == 3
-    [reminder] = [n for n in notify_rpc.list_notifications("QD-F") if n["channel"] == "webhook"]
-    assert (reminder["status"], reminder["attempts"]) == ("sent", 3)
+    [new_case] = [n for n in notify_rpc.list_notifications("QD-F") if n["channel"] == "webhook"]
+    assert (new_case["template"], new_case["status"], new_case["attempts"]) == ("new_case", "sent", 3)
 
     def failed_webhooks():
         return [n for n in notify_rpc.list_notifications("QD-D", True) if n["channel"] == "webhook"]
     [dead] = wait_until(failed_webhooks, what="the dead webhook given up")
     assert dead["attempts"] == 3 and "HTTP 500" in dead["last_error"]
     assert len(webhooks.received("/down", accepted_only=False)) == 3
+
+    move_clock_to(notify_rpc, ladder_of(notify_config, flaky)["sign_for_reminder"])
+    wait_until(lambda: len(webhooks.received("/flaky")) == 2, what="the reminder at once")
 
     # The ladder goes on regardless: the red card reaches both by email.
     move_clock_to(notify_rpc, ladder_of(notify_config, down)["red_card"])
@@ -266,8 +276,8 @@ def test_the_watch_follows_the_case_and_survives_a_restart(container_factory, no
                                                           signed_at=now))
     wait_until(lambda: notify_rpc.get_watch("QD-C").get("signed_for"), what="signed for")
     move_clock_to(notify_rpc, due["yellow_card"])  # past the sign-for deadline too
-    wait_until(lambda: smtp.to("dept@city.test"), what="the yellow card")
-    assert [step_of(m) for m in smtp.to("dept@city.test")] == ["yellow_card"]  # no reminder
+    wait_until(lambda: len(smtp.to("dept@city.test")) == 2, what="the yellow card")
+    assert [step_of(m) for m in smtp.to("dept@city.test")] == ["new_case", "yellow_card"]  # no reminder
 
     # A reply, sent back three times: a supervision order to the supervising office.
     publish("followup", "reply_submitted", followup_event(events.ReplySubmitted, number="QD-C",
@@ -278,6 +288,11 @@ def test_the_watch_follows_the_case_and_survives_a_restart(container_factory, no
             rejected_at=now))
     [order] = wait_until(lambda: smtp.to("level2@city.test"), what="the rejections order")
     assert step_of(order) == "rejections" and "3" in order.get_content()
+    # the department is told each time its reply is sent back, and why
+    sent_back = wait_until(lambda: [m for m in smtp.to("dept@city.test") if step_of(m) == "rejected"]
+                           if len([m for m in smtp.to("dept@city.test") if step_of(m) == "rejected"]) == 3
+                           else None, what="three sent-back notices")
+    assert all("答非所问" in m.get_content() for m in sent_back)
 
     # Restart notify: what was sent stays sent.
     notify.stop()
@@ -299,8 +314,8 @@ def test_the_watch_follows_the_case_and_survives_a_restart(container_factory, no
     settle(1.0)
 
     to_department = smtp.to("dept@city.test")
-    assert [step_of(m) for m in to_department if ":callback:" not in m["X-Hotline-Notification"]] \
-        == ["yellow_card", "rejections"]
+    assert [step_of(m) for m in to_department if ":callback:" not in m["X-Hotline-Notification"]
+            and step_of(m) != "rejected"] == ["new_case", "yellow_card", "rejections"]
     assert len([m for m in to_department if ":callback:" in m["X-Hotline-Notification"]]) == 1
     assert [e["level"] for e in escalated.of("notify", "ticket_escalated")] == [
         "yellow_card", "rejections"]

@@ -17,21 +17,21 @@ from tests.conftest import _backends, uses_real_mongo
 
 
 class Stack:
-    def __init__(self, env, url, processes=None, log=None):
+    def __init__(self, env, url, log_file=None):
         self.env = env
         self.url = url
-        self.processes = processes if processes is not None else {}
-        self.log = log
+        self.log_file = log_file
+        self.processes = {}
+
+    def start(self, *names):
+        """Start services (as processes) and wait until they answer."""
+        started = start_services(names, env=self.env, stdout=self.log_file, stderr=subprocess.STDOUT)
+        self.processes.update(started)
+        wait_ready(started, self.env["AMQP_URI"], log_file=self.log_file.name if self.log_file else None)
 
     def stop(self, service):
         """Stop one service's process (the others run on)."""
         stop_services({service: self.processes.pop(service)})
-
-    def start(self, service):
-        """Start a stopped service again and wait until it answers."""
-        started = start_services([service], env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
-        self.processes.update(started)
-        wait_ready(started, self.env["AMQP_URI"], log_file=self.log.name)
 
     def post(self, body):
         return requests.post(f"{self.url}/tickets", json=body, timeout=10)
@@ -61,9 +61,20 @@ class Stack:
             return getattr(getattr(cluster, service), method)(*args)
 
 
+def declare_topology(env):
+    """What `make run` and compose do before any service starts."""
+    done = subprocess.run([sys.executable, "-m", "hotline.cli", "topology"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 @contextlib.contextmanager
-def running_stack(vhost_pipeline, log_dir, **extra_env):
-    """All services as processes on a fresh vhost, with ``extra_env`` on top."""
+def running_stack(vhost_pipeline, log_dir, services=SERVICES, topology=True, **extra_env):
+    """Services as processes on a fresh vhost, with ``extra_env`` on top.
+
+    The topology is declared first (as `make run` does) unless ``topology`` is
+    false; ``services`` start now, the rest when the test calls ``stack.start``.
+    """
     amqp = urlparse(_backends["amqp"])
     port = find_free_port()
     logs = log_dir / "services.log"
@@ -79,13 +90,16 @@ def running_stack(vhost_pipeline, log_dir, **extra_env):
         else:
             env.update(MONGO_URI="memory://")
         env.update(extra_env)
+        if topology:
+            declare_topology(env)
         with open(logs, "w") as log:
-            processes = start_services(SERVICES, env=env, stdout=log, stderr=subprocess.STDOUT)
+            stack = Stack(env, f"http://127.0.0.1:{port}", log)
             try:
-                wait_ready(processes, env["AMQP_URI"], log_file=logs)
-                yield Stack(env, f"http://127.0.0.1:{port}", processes, log)
+                if services:
+                    stack.start(*services)
+                yield stack
             finally:
-                stop_services(processes)
+                stop_services(stack.processes)
         if uses_real_mongo():
             from shared.mongo import connect
 

@@ -3,7 +3,7 @@ import json
 
 WATER = {"title": "小区停水两天了", "description": "崂山区海尔路小区从前天开始停水，没有任何通知。",
          "caller_name": "王芳", "caller_phone": "13853212345", "district": "崂山区",
-         "urgency": "urgent", "channel": "phone"}
+         "urgency": "urgent", "channel": "web"}
 
 
 def test_a_ticket_posted_over_http_is_assigned_opened_and_watched(stack):

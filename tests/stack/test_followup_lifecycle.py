@@ -5,7 +5,7 @@ import json
 import requests
 
 WATER = {"title": "小区停水两天了", "description": "崂山区海尔路小区从前天开始停水，没有任何通知。",
-         "caller_name": "王芳", "caller_phone": "13853212345", "district": "崂山区", "channel": "phone"}
+         "caller_name": "王芳", "caller_phone": "13853212345", "district": "崂山区", "channel": "web"}
 FIRST = "经查，海尔路小区停水系主供水管道破裂，维修人员已于11月26日下午修复，当晚恢复供水，并在小区张贴通知。"
 SECOND = "复查发现海尔路小区三楼以上水压不足，已调整二次供水泵站，11月28日起全楼恢复正常供水。"
 
@@ -42,19 +42,19 @@ def test_a_case_from_assignment_through_reopening_to_closed(stack):
     shown = cli(stack, "case", "review", number)
     assert "boilerplate" in shown and "off_topic" in shown and "小区停水两天了" in shown
     cli(stack, "case", "review", number, "--reject", "--reason", "没有说明停水原因和恢复时间",
-        "--reviewer", "李审核")
+        "--by", "李审核")
     assert water.post(number, "reply", text=FIRST, attachments=["https://files.example/1.jpg"]).status_code == 200
     assert "quality gate: nothing found" in cli(stack, "case", "review", number)
-    assert "callback due by" in cli(stack, "case", "review", number, "--approve", "--reviewer", "李审核")
+    assert "callback due by" in cli(stack, "case", "review", number, "--approve", "--by", "李审核")
 
     reopened = cli(stack, "case", "callback", number, "--reached", "--unresolved",
-                   "--satisfaction", "dissatisfied", "--note", "三楼以上仍然没水", "--operator", "王回访")
+                   "--satisfaction", "dissatisfied", "--note", "三楼以上仍然没水", "--by", "王回访")
     assert "now assigned" in reopened and "reopened to 市水务管理局" in reopened
     assert water.post(number, "sign-for").status_code == 200
     assert water.post(number, "reply", text=SECOND).status_code == 200
-    cli(stack, "case", "review", number, "--approve", "--reviewer", "李审核")
+    cli(stack, "case", "review", number, "--approve", "--by", "李审核")
     closed = cli(stack, "case", "callback", number, "--reached", "--resolved",
-                 "--satisfaction", "satisfied", "--operator", "王回访")
+                 "--satisfaction", "satisfied", "--by", "王回访")
     assert "now closed" in closed
 
     refused = stack.hotline("case", "callback", number, "--not-reached")

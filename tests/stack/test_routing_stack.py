@@ -22,7 +22,7 @@ def trained(stack, tmp_path_factory):
 
 
 def submit(stack, **fields):
-    body = {"caller_phone": "13853212345", "channel": "phone", **fields}
+    body = {"caller_phone": "13853212345", "channel": "web", **fields}
     response = stack.post(body)
     assert response.status_code == 201, response.text
     return response.json()["number"]

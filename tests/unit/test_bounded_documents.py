@@ -81,7 +81,7 @@ def test_a_case_whose_events_cannot_be_published_refuses_more_changes_until_they
     def ask_or_deny():
         case = cases.load(NUMBER)
         if case.get("extension"):
-            return cases.apply(case, domain.decide_extension(case, "审核员", False, "", T0, clock),
+            return cases.apply(case, domain.decide_extension(case, "审核员", False, "材料不全", T0, clock),
                                build_event)
         return cases.apply(case, domain.request_extension(case, "张工", 1, "需协调", T0, clock),
                            build_event)

@@ -40,8 +40,8 @@ def test_rates_per_department_and_city():
 def test_outputs():
     card = scorecard(ROWS, {"from": "2026-11-01", "to": "2026-11-30"})
     lines = as_csv(card).splitlines()
-    assert lines[0].startswith("department,dispatched,signed_for,response_rate")
-    assert lines[-1].startswith("CITY,5,4,0.6,")
+    assert lines[0].startswith("department,dispatched,awaiting_sign_for,signed_for,response_rate")
+    assert lines[-1].startswith("CITY,5,0,4,0.6,")
     table = as_table(card)
     assert "75.0%" in table and "CITY" in table
 
@@ -83,3 +83,43 @@ def test_the_period_bounds_which_ledger_entries_count():
         local_day_range("2026-12-05", "2026-11-01", zone, dt.date(2026, 12, 5))
     with pytest.raises(InvalidRequest, match="to"):
         local_day_range(None, "yesterday", zone, dt.date(2026, 12, 5))
+
+
+def test_a_case_still_inside_its_sign_for_window_is_not_counted_unanswered():
+    # Seconds after dispatch: one case, not signed for yet, its window open.
+    card = scorecard([row("GAS", "assigned", 1)], {"from": "2026-11-01", "to": "2026-11-30"},
+                     [{"department": "GAS", "awaiting_sign_for": 1, "still_open": 1}])
+    gas = card["departments"][0]
+    assert gas["response_rate"] is None  # not 0%: nothing to judge yet
+    assert (gas["dispatched"], gas["awaiting_sign_for"], gas["still_open"]) == (1, 1, 1)
+    # Three dispatched, one signed on time, one still waiting inside its window, one missed it.
+    card = scorecard([row("GAS", "assigned", 3), row("GAS", "signed_for", 1, on_time=True)],
+                     {"from": "2026-11-01", "to": "2026-11-30"},
+                     [{"department": "GAS", "awaiting_sign_for": 1, "still_open": 3}])
+    assert card["departments"][0]["response_rate"] == 0.5
+    assert card["city"]["awaiting_sign_for"] == 1 and card["city"]["still_open"] == 3
+    assert "to sign" in as_table(card) and "open" in as_table(card)
+
+
+def test_the_store_finds_the_periods_cases_still_waiting():
+    import datetime as dt
+
+    import mongomock
+
+    from services.followup.store import CaseRepository
+
+    cases = CaseRepository(mongomock.MongoClient(tz_aware=True)["t"], {})
+    now = dt.datetime(2026, 11, 27, 9, tzinfo=dt.timezone.utc)
+
+    def case(number, state, started_hours_ago, sign_for_in_hours, department="GAS"):
+        cases.open({"number": number, "state": state, "department_code": department,
+                    "round_started_at": now - dt.timedelta(hours=started_hours_ago),
+                    "sign_for_deadline": now + dt.timedelta(hours=sign_for_in_hours), "ledger": []}, [])
+
+    case("QD-1", "assigned", 0.01, 24)      # just dispatched: waiting inside its window
+    case("QD-2", "assigned", 30, -6)        # its window closed: counts against GAS
+    case("QD-3", "signed_for", 2, 22)
+    case("QD-4", "closed", 5, 19)
+    case("QD-5", "assigned", 24 * 40, 1)    # dispatched before the period
+    rows = cases.period_cases(now - dt.timedelta(days=7), now + dt.timedelta(seconds=1), now)
+    assert rows == [{"department": "GAS", "awaiting_sign_for": 1, "still_open": 3}]

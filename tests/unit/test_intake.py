@@ -30,12 +30,15 @@ def test_a_valid_request_gets_defaults():
 
 
 @pytest.mark.parametrize("phone", ["13853212345", "0532-88886666", "053288886666",
-                                   "+86 138 5321 2345", "+14155550123", "12345"])
+                                   "+86 138 5321 2345", "+14155550123", "138-5321-2345",
+                                   "(0532)88886666", "0532-88886666-123", "010-12345678"])
 def test_accepted_phone_formats(phone):
     assert load_request(valid(caller_phone=phone), DISTRICTS)["caller_phone"] == phone
 
 
-@pytest.mark.parametrize("phone", ["12853212345", "1385321234", "88886666", "call me", "+1"])
+@pytest.mark.parametrize("phone", ["12853212345", "1385321234", "88886666", "call me", "+1",
+                                   "12345", "00000000000", "11111111111", "0532-8888666",
+                                   "95555", "400-123-4567", "0014155550123"])
 def test_rejected_phone_formats(phone):
     assert "caller_phone" in errors_of(valid(caller_phone=phone))
 
@@ -77,3 +80,37 @@ def test_ticket_created_carries_the_caller_masked():
     assert body["caller_phone"] == "138****2345"
     assert body["caller_name"] == "王*"
     assert ticket["caller"]["phone"] == "13853212345"  # kept in intake's own store only
+
+
+@pytest.mark.parametrize("title", ["   ", "\t\n", " a "])
+def test_a_blank_title_is_refused(title):
+    assert "title" in errors_of(valid(title=title))
+
+
+def test_text_is_trimmed_and_a_description_of_spaces_is_refused():
+    request = load_request(valid(title="  停水两天了 ", address="  "), DISTRICTS)
+    assert request["title"] == "停水两天了" and request["address"] is None
+    assert load_request(valid(description=""), DISTRICTS)["description"] == ""
+    assert "description" in errors_of(valid(description="    "))
+
+
+def test_text_that_did_not_decode_is_refused():
+    gbk_read_as_utf8 = "小区停水".encode("gbk").decode("utf-8", errors="replace")
+    assert "\ufffd" in gbk_read_as_utf8
+    assert "title" in errors_of(valid(title=gbk_read_as_utf8))
+    assert "description" in errors_of(valid(description="ok \x00 not"))
+
+
+def test_http_submissions_default_to_web_and_never_claim_a_phone_call():
+    from services.intake.schemas import HttpTicketRequest
+
+    assert load_request(valid(), DISTRICTS, schema_cls=HttpTicketRequest)["channel"] == "web"
+    with pytest.raises(ValidationError) as refused:
+        load_request(valid(channel="phone"), DISTRICTS, schema_cls=HttpTicketRequest)
+    assert "operators" in refused.value.messages["channel"][0]
+    assert load_request(valid(channel="wechat"), DISTRICTS, schema_cls=HttpTicketRequest)["channel"] == "wechat"
+
+
+def test_a_number_dialled_with_00_is_told_to_use_plus():
+    assert "+" in errors_of(valid(caller_phone="0014155550123"))["caller_phone"][0]
+    assert "not a phone number" in errors_of(valid(caller_phone="00000000000"))["caller_phone"][0]

@@ -152,10 +152,13 @@ def test_a_citizen_gets_an_sms_by_day_and_waits_at_night():
 def test_every_template_renders_in_both_languages(language):
     context = {"number": "QD-1", "department": "D", "hotline": "12345", "deadline": "2026-11-30 09:00",
                "sign_for_deadline": "2026-11-24 09:00", "level": "L", "reason": "R", "reply": "done",
-               "outcome": outcome(language, True, False, "dissatisfied")}
+               "outcome": outcome(language, True, False, "dissatisfied"), "title": "路灯坏了",
+               "decision": "granted", "new_department": "N", "count": 2}
     for template in TEMPLATES:
         subject, body = render(template, language, context)
         assert "QD-1" in subject + body and "{" not in subject + body
+        if template not in ("receipt", "reply"):  # to departments: the number and title up front
+            assert "QD-1" in subject and "路灯坏了" in subject, template
 
 
 def test_notices_address_the_department_and_the_level_in_their_languages():

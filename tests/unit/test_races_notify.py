@@ -10,15 +10,29 @@ from unittest import mock
 import pytest
 from nameko.testing.services import worker_factory
 
-from services.notify.dependencies import Supervision, WorkerClock
+from types import SimpleNamespace
+
+from services.notify.dependencies import Supervision
 from services.notify.service import NotifyService
 from services.notify.store import NotifyRepository
 from shared import events, memory_store
-from shared.city import load_city
+from shared.calendar import WeekendCalendar
 from shared.config import load_config
 from tests.races import RacyCollection, run_together
 
 NUMBER = "QD-20261127-00007"
+
+
+class Directory:
+    """What notify knows of routing's directory, here: names and no contacts."""
+
+    calendar = WeekendCalendar()
+
+    def name(self, code, language=None):
+        return code
+
+    def contacts(self, code):
+        return {}
 
 
 @pytest.fixture
@@ -28,11 +42,12 @@ def notify():
     repo.ensure_indexes()
     repo.watches = RacyCollection(repo.watches, key=("number",))
     repo.outbox.collection = repo.watches
-    supervision = Supervision(config, load_city(config))
+    supervision = Supervision(config, Directory())
 
     def worker():
         return worker_factory(NotifyService, watches=repo, rules=supervision,
-                              clock=WorkerClock(0), dispatch=mock.Mock(), dead_letters=mock.Mock())
+                              clock=SimpleNamespace(now=events.utcnow), dispatch=mock.Mock(),
+                              dead_letters=mock.Mock())
     return worker, repo
 
 

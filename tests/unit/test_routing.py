@@ -54,3 +54,52 @@ def test_nothing_known_waits_for_a_person(directory):
     decision = decide(ticket(title="有事反映"), directory)
     assert not decision.decided
     assert decision.rule == "manual"
+
+
+# -- one time-limit rule: the category routing decided, whoever picked it -------
+
+def test_the_same_heating_complaint_gets_the_same_limit_with_or_without_a_category(directory):
+    text = {"title": "暖气片不热，室温只有14度", "district": "市北区"}
+    picked = decide(ticket(**text, category="heating"), directory)
+    skipped = decide(ticket(**text), directory)
+    assert (picked.time_limit_class, skipped.time_limit_class) == ("utilities", "utilities")
+    assert (picked.category_source, skipped.category_source) == ("picked", "recognised")
+    assert skipped.department.code == "ENERGY" and skipped.category == "heating"
+    assert any("recognised from 暖气" in reason for reason in skipped.reasons)
+
+
+def test_an_emergency_is_never_lost_to_a_skipped_category(directory):
+    decision = decide(ticket(title="楼道堆满杂物，消防通道被堵，有火灾隐患"), directory)
+    assert (decision.category, decision.time_limit_class) == ("safety-hazard", "emergency")
+
+
+def test_the_strictest_class_wins_when_a_text_names_several(directory):
+    # 违建 (complex) and 垃圾 (general): the shorter limit protects the citizen
+    decision = decide(ticket(title="违建占道，垃圾堆在门口"), directory)
+    assert (decision.category, decision.time_limit_class) == ("sanitation", "general")
+    assert directory.category_for(ticket(title="违建占道"))[0]["class"] == "complex"
+
+
+def test_no_category_recognised_is_general(directory):
+    decision = decide(ticket(title="有事反映", district="即墨区"), directory)
+    assert (decision.category, decision.time_limit_class) == (None, "general")
+
+
+def test_a_dispatcher_gets_the_same_rule(directory):
+    from services.routing.records import assigned
+    from shared.calendar import ChineseCalendar
+    from shared.deadlines import DeadlinePolicy
+    import datetime as dt
+
+    record_ticket = ticket(title="小区停水一天了", urgency="normal")
+    entry, how, _ = directory.category_for(record_ticket, "D-LAOSHAN")
+    outcome = assigned("QD-1", record_ticket, directory.get("D-LAOSHAN"), entry["class"],
+                       DeadlinePolicy(calendar=ChineseCalendar()),
+                       dt.datetime(2026, 11, 27, 1, tzinfo=dt.timezone.utc), decided_by="派单员",
+                       rule="operator", reasons=["属地"], directory=directory,
+                       category=entry["code"], category_source=how)
+    body = outcome.body
+    assert (body["time_limit_class"], body["urgency"], body["category"]) == ("utilities", "urgent", "water-outage")
+    assert body["deadline"] - body["assigned_at"] == dt.timedelta(hours=24)
+    assert body["sign_for_deadline"] - body["assigned_at"] == dt.timedelta(hours=2)
+    assert any("at least urgent" in reason for reason in body["reasons"])

@@ -1,0 +1,102 @@
+"""routing's RPC for the city's calendar and for the deadlines a case would get.
+
+Mixed into :class:`services.routing.service.RoutingService`. Routing keeps the
+city's calendar files (one per year, see :mod:`shared.calendar_files`) as it
+keeps the directory: an administrator loads a year (``hotline calendar load``),
+routing stores it as the next calendar version and announces it
+(``calendar_year_loaded``); every routing instance reloads it on its refresh
+timer, followup and notify from the event (or their catch-up).
+"""
+import datetime as dt
+
+from services.routing.directory_rpc import RoutingError
+from shared import events
+from shared.calendar import readiness
+from shared.calendar_files import BadCalendarFile, parse
+from shared.jsonable import jsonable
+from shared.messaging import rpc
+from shared.outbox import outboxed, publish_saved
+
+CLASSES = ("emergency", "urgent", "utilities", "general", "complex")
+URGENCIES = ("normal", "urgent", "emergency")
+
+
+class CalendarInvalid(RoutingError):
+    def __init__(self, errors):
+        import json
+
+        super().__init__(json.dumps(errors, ensure_ascii=False))
+        self.errors = errors
+
+
+def calendar_announcement(document, version):
+    return outboxed("calendar_year_loaded", events.new_event(
+        events.CalendarYearLoaded, year=document["year"], version=version, document=document,
+        loaded_by=document.get("loaded_by") or "", loaded_at=events.utcnow()))
+
+
+def parse_moment(value, zone):
+    """An ISO date-time (city time when it has no offset), or ``CalendarInvalid``."""
+    try:
+        moment = dt.datetime.fromisoformat(str(value).strip())
+    except ValueError:
+        raise CalendarInvalid({"from": ["an ISO date-time such as 2027-02-05T09:00"]}) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    if not 1990 <= moment.year <= 2200:
+        raise CalendarInvalid({"from": ["a year from 1990 to 2200"]})
+    return moment.astimezone(dt.timezone.utc)
+
+
+class CalendarRpc:
+    @rpc(expected_exceptions=RoutingError)
+    def load_calendar_year(self, document, by="", reason=""):
+        """Store the city's calendar of a year; every service counts with it from then on."""
+        known = self.knowledge.ready(self.decisions)
+        if not (by or "").strip():
+            raise CalendarInvalid({"by": ["say who loads it"]})
+        try:
+            year = parse(document)
+        except BadCalendarFile as exc:
+            raise CalendarInvalid(exc.errors) from None
+        version, doc_id = self.decisions.load_calendar_year(
+            year.to_document(), by.strip(), (reason or "").strip(), calendar_announcement)
+        publish_saved(self.decisions.calendar_outbox, self.dispatch, doc_id)
+        known.refresh(self.decisions)
+        [coverage] = known.calendar.coverage(year.year, year.year)
+        return jsonable({"year": year.year, "version": version, "coverage": coverage})
+
+    @rpc
+    def calendar_years(self):
+        """The city's calendar files as loaded, one per year."""
+        self.knowledge.ready(self.decisions)
+        return jsonable(self.decisions.calendar_documents())
+
+    @rpc(expected_exceptions=RoutingError)
+    def calendar_coverage(self, first_year=None, last_year=None):
+        """Which source covers which year, and the days no official source covers."""
+        known = self.knowledge.ready(self.decisions)
+        today = self.clock.now().astimezone(known.policy.zone).date()
+        first = int(first_year or today.year - 1)
+        last = int(last_year or today.year + 1)
+        if not 0 <= last - first <= 10 or not 1990 <= first <= 2200:
+            raise CalendarInvalid({"years": ["at most ten years, from 1990"]})
+        return jsonable({"service": "routing", "calendar": known.calendar.name,
+                         "calendar_version": known.calendar_state,
+                         "years": known.calendar.coverage(first, last),
+                         "readiness": readiness(known.calendar, today)})
+
+    @rpc(expected_exceptions=RoutingError)
+    def preview_terms(self, start, time_limit_class, urgency="normal"):
+        """The deadlines a case dispatched at ``start`` (ISO) would get; nothing stored."""
+        known = self.knowledge.ready(self.decisions)
+        if time_limit_class not in known.policy.time_limits:
+            raise CalendarInvalid({"limit": [f"one of {', '.join(sorted(known.policy.time_limits))}"]})
+        if urgency not in URGENCIES:
+            raise CalendarInvalid({"urgency": [f"one of {', '.join(URGENCIES)}"]})
+        moment = parse_moment(start, known.policy.zone)
+        terms = known.policy.terms(moment, time_limit_class, urgency, report=False)
+        return jsonable({"start": moment, "asked_class": time_limit_class, "asked_urgency": urgency,
+                         "time_limit_class": terms.time_limit_class, "urgency": terms.urgency,
+                         "sign_for_deadline": terms.sign_for_deadline, "deadline": terms.deadline,
+                         "calendar_uncovered": terms.uncovered_ranges})
