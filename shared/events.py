@@ -389,6 +389,7 @@ class TicketStalled(Envelope):
     repairs = fields.Integer(load_default=0)
     reason = fields.String(load_default="", validate=validate.Length(max=1000))
     department_code = fields.String(allow_none=True, load_default=None)
+    title = fields.String(load_default="")  # what supervisors are told it is about
 
 
 CONTRACT.update({(schema.source, schema.event_type): schema

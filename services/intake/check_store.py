@@ -28,7 +28,7 @@ from shared import bounds
 
 STAGES = ("dispatch", "case", "watch")
 CHECKED = {"_id": 0, "number": 1, "status": 1, "check": 1, "assignment": 1, "case": 1,
-           "watch": 1, "received_at": 1, "department": 1}
+           "watch": 1, "received_at": 1, "department": 1, "title": 1}
 # The earliest of a ticket's checks, indexed: what the reconciler reads by.
 SOONEST = {"check_due": {"$min": [f"$check.{stage}.due" for stage in STAGES]},
            "check_overdue": {"$min": [f"$check.{stage}.overdue_at" for stage in STAGES]}}

@@ -141,7 +141,7 @@ class Reconciler:
         stalled = events.new_event(
             events.TicketStalled, number=number, stage=stage, attempt=check["attempt"],
             since=check["since"], repairs=check.get("repairs", 0), reason=reason[:1000],
-            department_code=(ticket.get("department") or {}).get("code"))
+            department_code=(ticket.get("department") or {}).get("code"), title=ticket.get("title") or "")
         doc = self.tickets.postpone(number, stage, check["attempt"],
                                     self.reconciling.rules.next_look(stage, now, escalated=True),
                                     repaired=False, escalated_at=now,

@@ -135,7 +135,7 @@ class Notices:
     def for_stall(self, stalled, level_info, now):
         """Notifications to a supervision level about a ticket the reconciler could not move."""
         watch = {"number": stalled["number"], "department_code": stalled.get("department_code"),
-                 "deadline": None, "round": stalled.get("attempt") or 0}
+                 "deadline": None, "round": stalled.get("attempt") or 0, "title": stalled.get("title")}
         key = f"{stalled['number']}:stalled:{stalled['stage']}:{stalled.get('attempt') or 0}"
         language = level_info.get("language") or self.language
         name = level_info.get("name_en") if language == "en" else level_info.get("name")
