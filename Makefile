@@ -14,10 +14,17 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet -e '.[test]'
 	touch $@
 
-# With Docker: RabbitMQ, MongoDB and the four services in containers.
+# With Docker: RabbitMQ, MongoDB and every service in containers, in production
+# mode (docs/operations.md). Needs .env: cp deploy/compose/env.example .env
 up:
+	@test -f .env || { echo "no .env: cp deploy/compose/env.example .env and set every secret"; exit 2; }
 	$(COMPOSE) up --build -d
 	@echo "intake HTTP API: http://127.0.0.1:8000  (try: make demo)"
+
+# Prometheus and Grafana (127.0.0.1:3000) beside the stack.
+.PHONY: up-monitoring
+up-monitoring:
+	$(COMPOSE) -f docker-compose.yml -f deploy/compose/monitoring.yml up -d
 
 down:
 	$(COMPOSE) down
@@ -45,6 +52,11 @@ test-service: install
 test-stack: install
 	$(VENV)/bin/pytest tests/stack
 
+# The workbench in Debian's Chromium (screenshots in test-artifacts/screens).
+.PHONY: test-browser
+test-browser: install
+	$(VENV)/bin/pytest tests/browser
+
 # How long a supervision tick takes: 100,000 watched cases, 1,000 due (MONGO_URI or in-memory).
 .PHONY: bench-notify
 bench-notify: install
@@ -53,13 +65,20 @@ bench-notify: install
 # End to end: throughput, latency at 50/s, CPU and memory per service, against a
 # bare nameko pair on the same broker; writes bench/results/latest.json.
 .PHONY: bench chaos
-bench: install
-	$(PY) -m bench.e2e
+bench: install cluster
+	AMQP_URI="$$($(HOTLINE) cluster uri)" RABBIT_API_URI=http://guest:guest@127.0.0.1:15701 $(PY) -m bench.e2e
 
-# Kill each service mid-flight, cut the store, restart RabbitMQ, flood every queue
-# with garbage; prints what was sent, arrived and dead-lettered, and the difference.
-chaos: install
-	$(PY) -m bench.chaos
+# Kill each service mid-flight, cut the store, restart every broker node, stop the
+# node the services use, start each service last, flood every queue with garbage;
+# on the local three-node cluster. Prints sent / arrived / dead-lettered / repaired
+# / difference per scenario.
+chaos: install cluster
+	AMQP_URI="$$($(HOTLINE) cluster uri)" RABBIT_API_URI=http://guest:guest@127.0.0.1:15701 $(PY) -m bench.chaos
+
+# The local three-node RabbitMQ cluster (AMQP 5701-5703) the chaos tests run on.
+.PHONY: cluster
+cluster: install
+	$(HOTLINE) cluster start
 
 clean:
 	rm -rf $(VENV) *.egg-info
@@ -77,3 +96,19 @@ bench-routing: install
 # `make run` is not running); charts land in insight-out/.
 demo-insight: install
 	$(HOTLINE) insight demo
+# Two of every service over one store: every number, step, notification and
+# model once (prints the accounting; tests/chaos/test_twice.py runs it smaller).
+.PHONY: twice deploy-check
+twice: install
+	$(PY) -m bench.twice --tickets 300
+# The compose file's rules, the image's, and deploy/kubernetes built and validated offline.
+deploy-check: install
+	$(VENV)/bin/pytest tests/unit/test_compose.py tests/unit/test_kubernetes.py -q
+# The workbench's catalogues: extract the strings of services/console and merge
+# them into translations/<locale>/LC_MESSAGES/messages.po (then translate zh_CN).
+.PHONY: translations
+translations: install
+	$(VENV)/bin/pybabel extract -F services/console/babel.cfg -k N_ --no-location --sort-output \
+	    -o /tmp/hotline-console.pot .
+	$(VENV)/bin/pybabel update -i /tmp/hotline-console.pot -d services/console/translations \
+	    --no-fuzzy-matching --ignore-obsolete

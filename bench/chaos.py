@@ -328,26 +328,36 @@ def node_stop(stack, down_seconds=8):
 
 
 class StoreOutage:
-    """Every in-memory store call raises a connection error until ``end()``."""
+    """Every in-memory store call raises a connection error until ``end()``:
+    reads and writes, and commands (``ping``) and index listings, as a
+    MongoDB that cannot be reached would."""
 
     def __init__(self):
+        from mongomock.database import Database
+
         from shared.memory_store import IndexedCollection
 
-        self.cls = IndexedCollection
-        self.saved = {}
+        self.targets = [(IndexedCollection, ("_iter_documents", "_insert", "_update", "index_information")),
+                        (Database, ("command",))]
+        self.saved = []
 
     def begin(self):
         from pymongo.errors import AutoReconnect
 
         def failing(*args, **kwargs):
             raise AutoReconnect("store unreachable (injected outage)")
-        for name in ("_iter_documents", "_insert", "_update"):
-            self.saved[name] = getattr(self.cls, name)
-            setattr(self.cls, name, failing)
+        for cls, names in self.targets:
+            for name in names:
+                self.saved.append((cls, name, cls.__dict__.get(name)))
+                setattr(cls, name, failing)
 
     def end(self):
-        for name, method in self.saved.items():
-            setattr(self.cls, name, method)
+        for cls, name, method in reversed(self.saved):
+            if method is None:
+                delattr(cls, name)  # it was inherited
+            else:
+                setattr(cls, name, method)
+        self.saved = []
 
 
 def scenario(stack, name, count, timeout):

@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 import psutil
 from kombu import Connection, Exchange, Queue
 
-from hotline.local import SERVICES, start_services, stop_services, wait_ready
+from hotline.local import SERVICES, http_addresses, start_services, stop_services, wait_ready
 from shared.mongo import describe
 
 
@@ -73,9 +73,9 @@ def free_port():
 @contextlib.contextmanager
 def local_stack(amqp_uri, services=SERVICES, extra_env=None):
     """The services as separate processes; yields ``(processes, intake_url, env)``."""
-    port = free_port()
-    env = dict(os.environ, AMQP_URI=amqp_uri, INTAKE_HTTP=f"127.0.0.1:{port}",
-               FOLLOWUP_HTTP=f"127.0.0.1:{free_port()}", INSIGHT_HTTP=f"127.0.0.1:{free_port()}",
+    addresses = http_addresses(SERVICES, free_port)
+    port = int(addresses["INTAKE_HTTP"].rsplit(":", 1)[1])
+    env = dict(os.environ, **addresses, AMQP_URI=amqp_uri,
                LOG_LEVEL="WARNING",
                PYTHONUNBUFFERED="1")
     env.setdefault("MONGO_URI", "memory://")
@@ -170,9 +170,14 @@ class ProcessMeter:
 
     def __init__(self, processes, broker=False):
         self.procs = {name: psutil.Process(p.pid) for name, p in processes.items()}
-        if broker:
-            self.procs.update({"rabbitmq": p for p in psutil.process_iter(["name"])
-                               if p.info["name"] == "beam.smp"})
+        if broker:  # every RabbitMQ node on the machine (a local cluster has several)
+            for proc in psutil.process_iter(["name"]):
+                if proc.info["name"] == "beam.smp":
+                    try:
+                        node = proc.environ().get("RABBITMQ_NODENAME") or "rabbit@localhost"
+                    except psutil.Error:
+                        node = str(proc.pid)
+                    self.procs[f"rabbitmq:{node.split('@')[0]}"] = proc
         self.start_cpu = {name: self._cpu(p) for name, p in self.procs.items()}
 
     @staticmethod

@@ -1,7 +1,9 @@
 """``hotline``: run the stack, submit tickets and look them up.
 
 Talks to the services over RPC (RabbitMQ at ``AMQP_URI``) or to intake's
-HTTP API (``HOTLINE_URL``); it never opens a service's database.
+HTTP API (``HOTLINE_URL``); it never opens a service's database, except
+``hotline backup`` and ``hotline restore``, which run the database's own
+tools (see ``hotline.backup``).
 """
 import json
 import os
@@ -19,10 +21,13 @@ def rpc_config():
     return {"AMQP_URI": config["AMQP_URI"], "serializer": "json"}
 
 
-def rpc_call(service, method, *args, timeout=10):
+def rpc_call(service, method, *args, timeout=10, by=None):
+    """An RPC as the CLI's signed identity (see ``hotline.people``), named ``by``."""
     from nameko.standalone.rpc import ClusterRpcProxy
 
-    with ClusterRpcProxy(rpc_config(), timeout=timeout) as cluster:
+    from hotline.people import cli_context
+
+    with ClusterRpcProxy(rpc_config(), timeout=timeout, context_data=cli_context(by)) as cluster:
         return getattr(getattr(cluster, service), method)(*args)
 
 
@@ -158,6 +163,11 @@ from hotline.cluster import cluster  # noqa: E402
 main.add_command(cluster)
 from hotline.calendar_cli import calendar  # noqa: E402
 main.add_command(calendar)
+from hotline.backup_cli import register as register_backup_commands  # noqa: E402
+
+register_backup_commands(main)
+from hotline.users_cli import users  # noqa: E402
+main.add_command(users)
 
 
 if __name__ == "__main__":

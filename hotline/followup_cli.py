@@ -24,22 +24,25 @@ import click
 from shared.config import city_zone, load_config, local_time
 
 REFUSALS = {"TransitionRefused", "InvalidRequest", "CaseChanged", "UnknownCase",
-            "NotAuthorized", "NotYourCase"}
+            "NotAuthorized", "NotYourCase", "NotAllowed"}
 
 
 def default_operator():
     return os.environ.get("HOTLINE_OPERATOR") or getpass.getuser()
 
 
-def call(method, *args):
-    """Call followup over RPC; print its refusal and exit 2 (1 for an unknown case)."""
+def call(method, *args, by=None):
+    """Call followup over RPC as the CLI's identity named ``by``; print its refusal
+    and exit 2 (1 for an unknown case)."""
     from nameko.exceptions import RemoteError
     from nameko.standalone.rpc import ClusterRpcProxy
+
+    from hotline.people import cli_context
 
     config = load_config()
     try:
         with ClusterRpcProxy({"AMQP_URI": config["AMQP_URI"], "serializer": "json"},
-                             timeout=15) as cluster:
+                             timeout=15, context_data=cli_context(by, config)) as cluster:
             return getattr(cluster.followup, method)(*args)
     except RemoteError as exc:
         if exc.exc_type not in REFUSALS:
@@ -182,7 +185,7 @@ def review(number, decision, reason, reviewer):
             click.echo(f"  ! {found['code']}: {found['message']}")
         click.echo(f"decide with: hotline case review {number} --approve | --reject --reason TEXT")
         return
-    updated = call("review_reply", number, reviewer, decision == "approve", reason)
+    updated = call("review_reply", number, reviewer, decision == "approve", reason, by=reviewer)
     last = updated["ledger"][-1]
     click.echo(f"{number}: {last['action']} by {reviewer}; now {updated['state']}")
     for found in last.get("findings") or []:
@@ -203,7 +206,7 @@ def extension(number, grant, reason, operator):
         raise click.UsageError("say --grant or --deny")
     if not grant and not reason.strip():
         raise click.UsageError("say why with --reason: the department is told")
-    updated = call("decide_extension", number, operator, grant, reason)
+    updated = call("decide_extension", number, operator, grant, reason, by=operator)
     click.echo(f"{number}: extension {'granted' if grant else 'denied'}; reply by {when(updated['deadline'])}")
 
 
@@ -219,7 +222,7 @@ def callback(number, reached, resolved, satisfaction, note, operator):
     """Record a callback (回访); unresolved or dissatisfied reopens the case."""
     if reached is None:
         raise click.UsageError("say --reached or --not-reached")
-    updated = call("record_callback", number, operator, reached, resolved, satisfaction, note)
+    updated = call("record_callback", number, operator, reached, resolved, satisfaction, note, by=operator)
     click.echo(f"{number}: callback recorded; now {updated['state']}")
     if updated["state"] == "assigned":
         click.echo(f"reopened to {updated['department_name']}: sign for by "

@@ -9,10 +9,10 @@ import sys
 import click
 
 
-def call(method, *args):
+def call(method, *args, by=None):
     from hotline.cli import rpc_call
 
-    return rpc_call("intake", method, *args)
+    return rpc_call("intake", method, *args, by=by)
 
 
 def refused(exc):
@@ -125,7 +125,7 @@ def answer(entry_id, operator, as_json, **fields):
 
     request = {k: v for k, v in fields.items() if v not in (None, "")}
     try:
-        ticket = call("answer_ticket", request, entry_id, operator)
+        ticket = call("answer_ticket", request, entry_id, operator, by=operator)
     except RemoteError as exc:
         refused(exc)
     print_ticket(ticket, as_json)
@@ -141,7 +141,7 @@ def unlink(number, operator):
     from nameko.exceptions import RemoteError
 
     try:
-        ticket = call("unlink_ticket", number, operator)
+        ticket = call("unlink_ticket", number, operator, by=operator)
     except RemoteError as exc:
         refused(exc)
     click.echo(f"{ticket['number']} is a ticket of its own now [{ticket['status']}], sent for dispatch")

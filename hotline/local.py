@@ -13,7 +13,16 @@ from shared.config import config_path, load_config
 from shared.mongo import describe
 
 # Every service of the hotline, each run as its own process.
-SERVICES = ("intake", "routing", "followup", "notify", "insight")
+SERVICES = ("intake", "routing", "followup", "notify", "insight", "console")
+
+
+def http_addresses(services, free_port, host="127.0.0.1"):
+    """``{"<SERVICE>_HTTP": "host:port"}`` for each service, ports from ``free_port()``.
+
+    Every service serves HTTP (at least /health, /ready and /metrics), so
+    stacks started side by side on one machine each need ports of their own.
+    """
+    return {f"{name.upper()}_HTTP": f"{host}:{free_port()}" for name in services}
 
 
 def service_command(service):
@@ -81,7 +90,10 @@ def run_stack(services):
     config = load_config()
     print(f"hotline: starting {', '.join(services)} with config {config_path()}")
     print(f"hotline: broker {config['AMQP_URI'].split('@')[-1]}; store: {describe(config['MONGO_URI'])}")
-    print(f"hotline: intake HTTP on {config.get('INTAKE_HTTP')} - Ctrl-C stops everything")
+    print(f"hotline: intake HTTP on {config.get('INTAKE_HTTP')}, the workbench on "
+          f"http://{str(config.get('CONSOLE_HTTP')).replace('0.0.0.0', '127.0.0.1')} - Ctrl-C stops everything")
+    if "console" in services:
+        print("hotline: first time? `hotline users create admin --role admin` prints a password")
     from hotline.topology_cli import prepare
     from shared.topology import TopologyMismatch
 
@@ -91,6 +103,9 @@ def run_stack(services):
     except TopologyMismatch as exc:
         print(f"hotline: {exc}")
         return 1
+    ports = ", ".join(f"{name} {config.get(f'{name.upper()}_HTTP')}" for name in services
+                      if config.get(f"{name.upper()}_HTTP"))
+    print(f"hotline: /health, /ready and /metrics on {ports}")
     processes = start_services(services, env=dict(os.environ))
     exit_code = 0
     try:

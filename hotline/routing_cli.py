@@ -11,16 +11,17 @@ import click
 from shared.config import city_zone, load_config, local_time
 
 
-def call(method, *args, timeout=10):
-    """An RPC to routing; a refusal is printed as the reason, exit 2."""
+def call(method, *args, timeout=10, by=None):
+    """An RPC to routing (as the CLI's identity named ``by``); a refusal is printed
+    as the reason, exit 2."""
     from nameko.exceptions import RemoteError
 
     from hotline.cli import rpc_call
 
     try:
-        return rpc_call("routing", method, *args, timeout=timeout)
+        return rpc_call("routing", method, *args, timeout=timeout, by=by)
     except RemoteError as exc:
-        if exc.exc_type not in ("RoutingError", "DirectoryInvalid"):
+        if exc.exc_type not in ("RoutingError", "DirectoryInvalid", "NotAllowed"):
             raise
         try:
             errors = json.loads(exc.value)
@@ -191,7 +192,7 @@ def queue(limit, as_json):
 @click.option("--reason", required=True, help="Why this department.")
 def assign(number, department, by, reason):
     """Dispatch a waiting ticket to DEPARTMENT (code or name)."""
-    body = call("assign", number, department, by, reason)
+    body = call("assign", number, department, by, reason, by=by)
     zone = city_zone(load_config())
     click.echo(f"{number} -> {body['department_name']} ({body['department_code']}) by {body['decided_by']}; "
                f"reply by {local_time(body['deadline'], zone)}")

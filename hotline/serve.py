@@ -25,7 +25,12 @@ def main(argv=None):
     from shared.config import config_path, load_config
 
     args = list(sys.argv[1:] if argv is None else argv)
-    http_address = service_http_address(load_config(), args)
+    config = load_config()
+    http_address = service_http_address(config, args)
+    if str(os.environ.get("LOG_FORMAT", "")).lower() == "json":
+        from shared.logs import route_uncaught_to_logging
+
+        route_uncaught_to_logging()
     if http_address:
         os.environ["WEB_SERVER_ADDRESS"] = http_address
     sys.argv = ["nameko", "run", "--config", str(config_path()), *args]

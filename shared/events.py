@@ -101,6 +101,9 @@ class TicketAssigned(Envelope):
                                     validate=validate.OneOf(("picked", "recognised")))
     # Days the deadlines were counted over that no official calendar covers ([[from, to]]).
     calendar_uncovered = fields.List(fields.List(fields.String()), load_default=list)
+    # A dispatcher moved the ticket away from the department that holds it
+    # (改派, not a refusal): followup moves the open case.
+    redispatched = fields.Boolean(load_default=False)
 
 
 class TicketAwaitingDispatch(Envelope):
@@ -216,6 +219,8 @@ class ReplySubmitted(Envelope):
     department_code = fields.String(required=True)
     text = fields.String(load_default="")
     attachments = fields.List(fields.String(), load_default=list)
+    # Files uploaded to the case: {id, filename, size, content_type}; fetched from followup.
+    files = fields.List(fields.Dict(), load_default=list)
     replied_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
     on_time = fields.Boolean(load_default=True)
 

@@ -33,6 +33,7 @@ raises, and stays in the outbox (``shared.outbox``) instead of vanishing.
 import base64
 import functools
 import logging
+import time
 import traceback
 
 import eventlet
@@ -53,7 +54,7 @@ from nameko.rpc import RpcConsumer
 from nameko.rpc import RpcProxy as NamekoRpcProxy
 from pymongo.errors import ConnectionFailure
 
-from shared import topology
+from shared import metrics, topology
 from shared.events import utcnow
 from shared.nesting import MAX_DEPTH, too_deep
 from shared.topology import DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE  # noqa: F401 (re-exported)
@@ -94,10 +95,11 @@ class DeadLetters(Publisher):
     def get_dependency(self, worker_ctx):
         publish = super().get_dependency(worker_ctx)
         service = self.container.service_name
-        queue = getattr(getattr(worker_ctx.entrypoint, "queue", None), "name", None)
+        queue = metrics.entrypoint_queue(worker_ctx.entrypoint)
 
         def dead_letter(payload, reason, origin):
             log.warning("dead-lettering a message from %s in %s: %s", origin, service, reason)
+            metrics.message_dead_lettered(self.container, queue)
             publish(
                 serializable_letter({"payload": payload, "reason": reason, "origin": origin,
                                      "consumer": service, "queue": queue,
@@ -176,16 +178,6 @@ def serializable_letter(letter, message=None):
         return dict(letter, payload=raw, reason=f"{letter['reason']} (payload kept raw: {exc.__class__.__name__})")
 
 
-def queue_of(queue_consumer, message):
-    """The name of the queue ``message`` was consumed from, if the consumer knows it."""
-    tag = message.delivery_info.get("consumer_tag")
-    for consumer in getattr(queue_consumer, "_consumers", {}).values():
-        for name, active in (getattr(consumer, "_active_tags", None) or {}).items():
-            if active == tag:
-                return name
-    return None
-
-
 def publish_dead_letter(extension, message, payload, reason, kind):
     """Dead-letter a message a queue consumer cannot hand to any worker, then ack it.
 
@@ -196,10 +188,10 @@ def publish_dead_letter(extension, message, payload, reason, kind):
     queue_consumer = getattr(extension, "queue_consumer", extension)
     service = extension.container.service_name
     origin = message.delivery_info.get("routing_key") or "unknown"
+    queue = metrics.queue_of(extension, message)
     letter = serializable_letter(
         {"payload": payload, "reason": reason, "origin": origin, "consumer": service,
-         "queue": queue_of(queue_consumer, message), "dead_lettered_at": utcnow().isoformat()},
-        message)
+         "queue": queue, "dead_lettered_at": utcnow().isoformat()}, message)
     try:
         AmqpPublisher(extension.container.config["AMQP_URI"], serializer=extension.container.config.get(
             SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER)).publish(
@@ -210,7 +202,15 @@ def publish_dead_letter(extension, message, payload, reason, kind):
         queue_consumer.requeue_message(message)
         return
     log.warning("dead-lettered a message from %s in %s: %s", origin, service, reason)
+    metrics.message_dead_lettered(extension.container, queue or kind)
     queue_consumer.ack_message(message)
+
+
+CONSUMER_CHECK_SECONDS = 20
+
+
+class ConsumersLost(AmqpConnectionError):
+    """The broker stopped delivering to this consumer: reconnect (kombu does, on this error)."""
 
 
 class BrokerSafeQueueConsumer(QueueConsumer):
@@ -224,6 +224,53 @@ class BrokerSafeQueueConsumer(QueueConsumer):
     1,000 tickets in flight). The broker requeues an unacknowledged message of
     a closed channel by itself, so there is nothing left to do.
     """
+
+    broker_connected = None  # for readiness: None until the first connection
+    consumer_check_seconds = CONSUMER_CHECK_SECONDS
+    _last_check = 0.0
+
+    def on_iteration(self):
+        super().on_iteration()
+        now = time.monotonic()
+        if self._consumers and now - self._last_check >= self.consumer_check_seconds:
+            self._last_check = now
+            self.check_consumers()
+
+    def check_consumers(self):
+        """Ask the broker, on the consuming channel itself, about every queue consumed.
+
+        Seen on a cluster with a node stopped mid-flight: a consumer's channel
+        gone at the broker while the client, its connection alive and its
+        heartbeats answered, went on waiting for deliveries that never came.
+        A channel the broker no longer has fails this declaration; a queue with
+        nobody consuming it answers ``consumer_count`` 0. Either way the
+        connection is dropped and kombu reconnects and consumes again.
+        """
+        for provider, consumer in list(self._consumers.items()):
+            name = provider.queue.name
+            try:
+                declared = consumer.channel.queue_declare(name, passive=True)
+            except Exception as exc:
+                log.warning("%s: the channel consuming %s does not answer (%r); reconnecting",
+                            self.container.service_name, name, exc)
+                raise ConsumersLost(name) from exc
+            if declared.consumer_count == 0:
+                log.warning("%s: the broker has no consumer on %s; reconnecting",
+                            self.container.service_name, name)
+                raise ConsumersLost(name)
+
+    def handle_message(self, provider, body, message):
+        metrics.message_consumed(self.container, provider.queue.name,
+                                 message.delivery_info.get("redelivered"))
+        super().handle_message(provider, body, message)
+
+    def on_consume_ready(self, connection, channel, consumers, **kwargs):
+        self.broker_connected = True
+        super().on_consume_ready(connection, channel, consumers, **kwargs)
+
+    def on_connection_error(self, exc, interval):
+        self.broker_connected = False
+        super().on_connection_error(exc, interval)
 
     def ack_message(self, message):
         try:

@@ -55,6 +55,12 @@ def connect(uri):
     raise ValueError(f"MONGO_URI must start with mongodb:// or {MEMORY_SCHEME}, got {uri!r}")
 
 
+def index_names(database, collections=None):
+    """``{collection: {index name, ...}}`` for ``collections`` (default: all of them)."""
+    names = database.list_collection_names() if collections is None else collections
+    return {name: set(database[name].index_information()) for name in names}
+
+
 def database_for(config, service_name):
     uri = config.get("MONGO_URI") or MEMORY_SCHEME
     prefix = config.get("MONGO_DB_PREFIX", "hotline_")
@@ -68,16 +74,22 @@ class Store(DependencyProvider):
         self.repository_cls = repository_cls
         self.options = options
         self.repository = None
+        self.database = None
+        self.expected_indexes = None  # what ensure_indexes() left, for readiness
 
     def setup(self):
         config = self.container.config
         uri = config.get("MONGO_URI") or MEMORY_SCHEME
+        if uri.startswith(MEMORY_SCHEME) and config.get("HOTLINE_ENV") == "production":
+            raise RuntimeError("HOTLINE_ENV=production refuses the in-memory store: "
+                               "set MONGO_URI=mongodb://...")
         log.info("%s keeps its data in %s", self.container.service_name, describe(uri))
-        database = database_for(config, self.container.service_name)
-        self.repository = self.repository_cls(database, config, **self.options)
+        self.database = database_for(config, self.container.service_name)
+        self.repository = self.repository_cls(self.database, config, **self.options)
 
     def start(self):
         self.repository.ensure_indexes()
+        self.expected_indexes = index_names(self.database)
 
     def get_dependency(self, worker_ctx):
         return self.repository

@@ -153,13 +153,22 @@ def check_same_ticket(case, assignment):
 
 
 def reassign(case, assignment, now):
-    """Routing sent a refused case to another department; ``None`` if this is a redelivery.
+    """Routing sent the case to another department; ``None`` if this is a redelivery.
 
-    Only a later attempt moves it: an earlier assignment heard late (its
-    department refused it) changes nothing.
+    Two ways: a refused case re-routed (退单), or a case a dispatcher moved away
+    from the department that holds it (``redispatched``, 改派) while it is
+    still with that department and not yet approved. Only a later attempt
+    moves it: an earlier assignment heard late changes nothing.
     """
     check_same_ticket(case, assignment)
-    if case["state"] != REFUSED or assignment["event_id"] == case.get("assignment_event"):
+    if assignment["event_id"] == case.get("assignment_event"):
+        return None
+    redispatch = bool(assignment.get("redispatched"))
+    if redispatch:
+        if case["state"] not in (ASSIGNED, SIGNED_FOR, REPLIED) or \
+                assignment.get("previous_department_code") != case["department_code"]:
+            return None
+    elif case["state"] != REFUSED:
         return None
     if (assignment.get("attempt") or 0) and assignment["attempt"] <= case.get("attempt", 1):
         return None
@@ -171,7 +180,7 @@ def reassign(case, assignment, now):
     change.ledger.append(ledger_entry(
         moved, assignment["assigned_at"], assignment["decided_by"], "assigned",
         "; ".join(assignment["reasons"]), to=assignment["department_name"],
-        previous_department_code=case["department_code"]))
+        previous_department_code=case["department_code"], redispatched=redispatch))
     change.events.append(("case_opened", dict(case_opened_body(
         dict(moved, opened_at=now, attempt=attempt)), previous_department_code=case["department_code"])))
     return change
@@ -229,7 +238,8 @@ def request_extension(case, actor, working_days, reason, now, clock):
                                          "working_days": working_days, "reason": reason, "requested_at": now})])
 
 
-def submit_reply(case, actor, text, attachments, now):
+def submit_reply(case, actor, text, attachments, now, files=()):
+    """The department's reply: text, links, and ``files`` it uploaded to the case."""
     actor = _free_text(actor, "actor")
     _expect(case, SIGNED_FOR, doing="reply")
     text = _required_text(text, "text")
@@ -242,14 +252,16 @@ def submit_reply(case, actor, text, attachments, now):
             f"up to {MAX_ATTACHMENTS} links, each starting with http:// or https:// "
             f"and at most {bounds.LINK} characters"]})
     on_time = now <= case["deadline"]
-    reply = {"text": text, "attachments": attachments, "replied_at": now, "actor": actor or "",
-             "on_time": on_time, "deadline": case["deadline"]}
+    files = [{k: f[k] for k in ("id", "filename", "size", "content_type")} for f in files]
+    reply = {"text": text, "attachments": attachments, "files": files, "replied_at": now,
+             "actor": actor or "", "on_time": on_time, "deadline": case["deadline"]}
     return Change(
         set={"state": REPLIED, "reply": reply},
-        ledger=[ledger_entry(case, now, actor, "replied", text, on_time=on_time, attachments=attachments)],
+        ledger=[ledger_entry(case, now, actor, "replied", text, on_time=on_time, attachments=attachments,
+                             files=[f["filename"] for f in files])],
         events=[("reply_submitted", {"number": case["number"], "department_code": case["department_code"],
-                                     "text": text, "attachments": attachments, "replied_at": now,
-                                     "on_time": on_time})])
+                                     "text": text, "attachments": attachments, "files": files,
+                                     "replied_at": now, "on_time": on_time})])
 
 
 # -- the operators' verbs ------------------------------------------------------

@@ -4,26 +4,49 @@ A department sends its token as ``Authorization: Bearer TOKEN`` (created with
 ``hotline case token create DEPT``)::
 
     GET  /cases                          its open cases, soonest deadline first
-    GET  /cases/<number>                 one case with its ledger
+    GET  /cases/<number>                 one case with its ledger, what the citizen said
+                                         (title, description, place; caller masked) and files
+    GET  /cases/<number>/contact         the citizen's full contact (every read is recorded)
+    POST /cases/<number>/attachments?filename=NAME   the file's bytes as the body (or a
+                                         multipart "file"); answers {"id", ...} for the reply
+    GET  /cases/<number>/attachments/<id>            the file
     POST /cases/<number>/sign-for        {"actor"}
     POST /cases/<number>/refuse          {"reason", "actor"}
     POST /cases/<number>/extension       {"working_days", "reason", "actor"}
-    POST /cases/<number>/reply           {"text", "attachments": [links], "actor"}
+    POST /cases/<number>/reply           {"text", "attachments": [links], "files": [ids], "actor"}
     GET  /scorecard?from=DATE&to=DATE[&format=csv]   (no token: the rates are public)
-    GET  /health
+    GET  /health, /ready, /metrics       (shared.ops)
 
 Errors: 400 with ``{"errors": {field: [...]}}``, 401 without a valid token,
 403 for another department's case, 404 for an unknown case, 409 when the case
 is not in a state where the action makes sense (nothing changes).
 """
+import base64
 import json
+from urllib.parse import quote
 
 from nameko.web.handlers import http
+from werkzeug.wrappers import Response
 
+from services.followup.attachments import AttachmentRefused
 from services.followup.domain import (
     InvalidRequest, NotAuthorized, NotYourCase, TransitionRefused, UnknownCase)
+from shared.identity import NotAllowed
 from services.followup.scorecard import as_csv
 from services.followup.store import CaseBusy, CaseChanged
+
+
+UPLOAD_LIMIT = 5 * 1024 * 1024 + 64 * 1024  # a 5 MB file and a multipart envelope
+
+
+def file_response(found):
+    """A stored file as a download that no browser runs or sniffs."""
+    info = found["info"]
+    response = Response(base64.b64decode(found["data_base64"]), content_type=info["content_type"])
+    response.headers["Content-Disposition"] = "attachment; filename*=UTF-8''" + quote(info["filename"])
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 def json_response(status, body):
@@ -61,8 +84,10 @@ def answer(call, status=200):
     """Run ``call()`` and turn the service's refusals into HTTP errors."""
     try:
         return json_response(status, call())
-    except InvalidRequest as exc:
+    except (InvalidRequest, AttachmentRefused) as exc:
         return json_response(400, {"errors": exc.errors})
+    except NotAllowed as exc:
+        return error(403, "token", str(exc))
     except NotAuthorized as exc:
         return error(401, "token", str(exc))
     except NotYourCase as exc:
@@ -78,10 +103,6 @@ def answer(call, status=200):
 
 class FollowupHttp:
     """HTTP entrypoints, mixed into ``FollowupService``; each calls its RPC twin."""
-
-    @http("GET", "/health")
-    def http_health(self, request):
-        return json_response(200, {"service": "followup", "status": "ok"})
 
     @http("GET", "/cases")
     def http_department_cases(self, request):
@@ -119,8 +140,37 @@ class FollowupHttp:
         def call():
             body = read_body(request)
             return self.submit_reply(bearer(request), number, body.get("text"),
-                                     body.get("attachments"), str(body.get("actor") or ""))
+                                     body.get("attachments"), str(body.get("actor") or ""),
+                                     body.get("files"))
         return answer(call)
+
+    @http("GET", "/cases/<string:number>/contact")
+    def http_contact(self, request, number):
+        return answer(lambda: self.case_contact(number, bearer(request) or "-", request.args.get("purpose", "")))
+
+    @http("POST", "/cases/<string:number>/attachments")
+    def http_add_attachment(self, request, number):
+        def call():
+            length = request.content_length or 0
+            if length > UPLOAD_LIMIT:
+                raise AttachmentRefused({"file": ["at most 5 MB per file"]})
+            request.max_content_length = UPLOAD_LIMIT
+            upload = request.files.get("file")
+            if upload is not None:
+                name, data = upload.filename, upload.read(UPLOAD_LIMIT + 1)
+            else:
+                name, data = request.args.get("filename", ""), request.get_data()
+            return self.add_attachment(number, name, base64.b64encode(data).decode("ascii"),
+                                       bearer(request) or "-")
+        return answer(call, 201)
+
+    @http("GET", "/cases/<string:number>/attachments/<string:file_id>")
+    def http_get_attachment(self, request, number, file_id):
+        try:
+            found = self.get_attachment(number, file_id, bearer(request) or "-")
+        except Exception:  # the same refusals as every call, as JSON
+            return answer(lambda: self.get_attachment(number, file_id, bearer(request) or "-"))
+        return file_response(found)
 
     @http("GET", "/scorecard")
     def http_scorecard(self, request):

@@ -15,10 +15,12 @@ from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
 
 from services.followup import callback, domain
+from services.followup.attachments import AttachmentRefused
 from services.followup.domain import (
     InvalidRequest, NotAuthorized, NotYourCase, TransitionRefused, UnknownCase)
 from services.followup import for_intake  # a mixin: `nameko run` would take the class for a service
 from services.followup import http as followup_http
+from services.followup import workbench  # the module: `nameko run` would take the class for a service
 from services.followup.scorecard import scorecard
 from services.followup.store import CaseBusy, CaseChanged, CaseRepository
 from services.followup.timing import FollowupClock
@@ -27,9 +29,11 @@ from shared import clock as shared_clock
 from shared import events
 from shared import mirror as shared_mirror
 from shared.calendar import readiness
+from shared.identity import Identity, NotAllowed
 from shared.jsonable import jsonable
 from shared.messaging import DeadLetters, EventDispatcher, RpcProxy, consumes, event_handler, rpc
 from shared.mongo import Store
+from shared import ops
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every
 
@@ -40,7 +44,9 @@ RETRIES = 3
 
 
 EXPECTED = (TransitionRefused, InvalidRequest, UnknownCase, NotAuthorized, NotYourCase, CaseChanged,
-            CaseBusy)
+            NotAllowed, AttachmentRefused, CaseBusy)
+TICKET_CONTENT = ("title", "description", "category", "district", "street", "address", "lat", "lng",
+                  "urgency", "channel", "received_at", "caller_name", "caller_phone", "media_url")
 
 
 class Rules(DependencyProvider):
@@ -85,13 +91,15 @@ def local_day_range(date_from, date_to, zone, today):
             {"from": days["from"].isoformat(), "to": days["to"].isoformat()})
 
 
-class FollowupService(followup_http.FollowupHttp, shared_mirror.RoutingFollower,
-                      shared_clock.ClockFollower, for_intake.ForIntake):
+class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbench,
+                      shared_mirror.RoutingFollower, shared_clock.ClockFollower, for_intake.ForIntake):
     name = "followup"
+    operations = ops.Operations(calendar=True)  # it computes deadlines
 
     cases = Store(CaseRepository)
     directory = shared_mirror.Mirror()   # departments and calendar, from routing
     clock = shared_clock.Clock()         # real time, or the demo clock
+    caller = Identity()
     rules = Rules()
     config = Config()
     intake = RpcProxy("intake")
@@ -119,8 +127,12 @@ class FollowupService(followup_http.FollowupHttp, shared_mirror.RoutingFollower,
 
     # -- the machinery every verb goes through -------------------------------
 
-    def _act(self, number, verb, department=None):
-        """Load, check with ``verb(case) -> Change | None``, apply, publish; retried on a race."""
+    def _act(self, number, verb, department=None, actor_id=None):
+        """Load, check with ``verb(case) -> Change | None``, apply, publish; retried on a race.
+
+        ``actor_id`` (the signed-in person's id, or ``token:DEPT``) goes into
+        every ledger entry the change appends.
+        """
         for attempt in range(RETRIES):
             case = self.cases.load(number)
             if case is None:
@@ -130,6 +142,9 @@ class FollowupService(followup_http.FollowupHttp, shared_mirror.RoutingFollower,
             change = verb(case)
             if change is None:
                 return None
+            if actor_id:
+                for entry in change.ledger:
+                    entry["actor_id"] = actor_id
             try:
                 doc = self.cases.apply(case, change, build_event)
             except CaseChanged:
@@ -149,9 +164,29 @@ class FollowupService(followup_http.FollowupHttp, shared_mirror.RoutingFollower,
             raise NotAuthorized("a valid department token is required")
         return department
 
-    def _ticket(self, case):
-        """The citizen's title and description, from intake; ``None`` if it does not answer."""
-        if case.get("ticket"):
+    def _department_actor(self, token, actor=""):
+        """``(department, actor name, actor id)``: a department's token, or its signed-in staff."""
+        if token:
+            department = self._department(token)
+            return department, str(actor or ""), f"token:{department}"
+        person = self.caller.person
+        if person is None:
+            if self.caller.presented:
+                self.caller.require("department")  # a forged or expired identity: NotAllowed
+            raise NotAuthorized("a valid department token is required")
+        if not person.has("department") or not person.department:
+            raise NotAllowed(f"{person.name} is not department staff")
+        return person.department, person.name, person.user_id
+
+    def _staff(self, *roles):
+        """The signed-in person holding one of ``roles``: (name, id)."""
+        person = self.caller.require(*roles)
+        return person.name, person.user_id
+
+    def _ticket(self, case, content=False):
+        """What the citizen said (title, description, place; the caller masked), from
+        intake and kept with the case; ``None`` if intake does not answer."""
+        if case.get("ticket") and (not content or "received_at" in case["ticket"]):
             return case["ticket"]
         try:
             with eventlet.Timeout(INTAKE_TIMEOUT_SECONDS):
@@ -161,16 +196,17 @@ class FollowupService(followup_http.FollowupHttp, shared_mirror.RoutingFollower,
             return None
         if not found:
             return None
-        ticket = {"title": found.get("title") or "", "description": found.get("description") or ""}
+        ticket = {key: found.get(key) for key in TICKET_CONTENT}
+        ticket.update(title=found.get("title") or "", description=found.get("description") or "")
         self.cases.remember_ticket(case["number"], ticket)
         return ticket
 
     # -- departments (with their token) ---------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
-    def department_cases(self, token):
+    def department_cases(self, token=None):
         """The department's open cases, soonest deadline first, with every deadline."""
-        department = self._department(token)
+        department = self._department_actor(token)[0]
         clock = self.rules.clock
         found = []
         for case in self.cases.open_cases(department):
@@ -181,40 +217,38 @@ class FollowupService(followup_http.FollowupHttp, shared_mirror.RoutingFollower,
 
     @rpc(expected_exceptions=EXPECTED)
     def department_case(self, token, number):
-        department = self._department(token)
-        case = self.cases.get(number)
-        if case is None:
-            raise UnknownCase(f"no case {number}")
-        if case["department_code"] != department:
-            raise NotYourCase(f"case {number} is not with {department}")
-        return case_view(case)
+        """The case with what the citizen said (see ``case_detail``)."""
+        return self.case_detail(number, token)
 
     @rpc(expected_exceptions=EXPECTED)
     def sign_for(self, token, number, actor=""):
-        department = self._department(token)
+        department, actor, actor_id = self._department_actor(token, actor)
         now = self.clock.now()
-        return self._view_after(self._act(number, lambda c: domain.sign_for(c, actor, now), department))
+        return self._view_after(self._act(number, lambda c: domain.sign_for(c, actor, now), department, actor_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def refuse_case(self, token, number, reason, actor=""):
-        department = self._department(token)
+        department, actor, actor_id = self._department_actor(token, actor)
         now = self.clock.now()
         return self._view_after(self._act(
-            number, lambda c: domain.refuse(c, actor, reason, now, self.rules.clock), department))
+            number, lambda c: domain.refuse(c, actor, reason, now, self.rules.clock), department, actor_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def request_extension(self, token, number, working_days, reason, actor=""):
-        department = self._department(token)
+        department, actor, actor_id = self._department_actor(token, actor)
         now = self.clock.now()
         return self._view_after(self._act(number, lambda c: domain.request_extension(
-            c, actor, working_days, reason, now, self.rules.clock), department))
+            c, actor, working_days, reason, now, self.rules.clock), department, actor_id))
 
     @rpc(expected_exceptions=EXPECTED)
-    def submit_reply(self, token, number, text, attachments=None, actor=""):
-        department = self._department(token)
+    def submit_reply(self, token, number, text, attachments=None, actor="", file_ids=None):
+        """The reply: text, links, and ``file_ids`` of files uploaded to the case (``add_attachment``)."""
+        department, actor, actor_id = self._department_actor(token, actor)
         now = self.clock.now()
+        files = self._files_named(number, file_ids)
         return self._view_after(self._act(
-            number, lambda c: domain.submit_reply(c, actor, text, attachments, now), department))
+            number, lambda c: domain.submit_reply(c, actor, text, attachments, now, files),
+            department, actor_id))
 
     # -- operators ------------------------------------------------------------
 
@@ -232,7 +266,12 @@ class FollowupService(followup_http.FollowupHttp, shared_mirror.RoutingFollower,
 
     @rpc(expected_exceptions=EXPECTED)
     def review_reply(self, number, reviewer, approve, reason=""):
-        """Approve the reply (a callback becomes due) or send it back with a reason."""
+        """Approve the reply (a callback becomes due) or send it back with a reason.
+
+        The reviewer recorded is the signed-in person (a reviewer); the
+        ``reviewer`` argument is kept for older callers and not trusted.
+        """
+        reviewer, actor_id = self._staff("reviewer")
         now = self.clock.now()
         clock = self.rules.clock
 
@@ -241,23 +280,28 @@ class FollowupService(followup_http.FollowupHttp, shared_mirror.RoutingFollower,
             if approve:
                 return domain.approve_reply(case, reviewer, ticket, now, clock, reason)
             return domain.reject_reply(case, reviewer, reason, ticket, now)
-        return self._view_after(self._act(number, verb))
+        return self._view_after(self._act(number, verb, actor_id=actor_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def decide_extension(self, number, operator, grant, reason=""):
+        """Grant or deny (with a reason) an extension, as the signed-in reviewer."""
+        operator, actor_id = self._staff("reviewer")
         now = self.clock.now()
         return self._view_after(self._act(number, lambda c: domain.decide_extension(
-            c, operator, grant, reason, now, self.rules.clock)))
+            c, operator, grant, reason, now, self.rules.clock), actor_id=actor_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def record_callback(self, number, operator, reached, resolved=None, satisfaction=None, note=""):
+        """The callback (回访), recorded as the signed-in callback agent."""
+        operator, actor_id = self._staff("callback")
         now = self.clock.now()
         return self._view_after(self._act(number, lambda c: callback.record_callback(
-            c, operator, reached, resolved, satisfaction, note, now, self.rules.clock)))
+            c, operator, reached, resolved, satisfaction, note, now, self.rules.clock), actor_id=actor_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def create_department_token(self, department_code, label=""):
         """A token for a department of routing's directory (one added a moment ago too)."""
+        self.caller.require("admin")
         problem = bounds.text_error(label, bounds.NAME)
         if problem:
             raise InvalidRequest({"label": [problem]})
@@ -277,15 +321,19 @@ class FollowupService(followup_http.FollowupHttp, shared_mirror.RoutingFollower,
 
     @rpc(expected_exceptions=EXPECTED)
     def revoke_department_tokens(self, department_code):
+        self.caller.require("admin")
         return self.cases.revoke_tokens(department_code, self.clock.now())
 
-    @rpc
+    @rpc(expected_exceptions=EXPECTED)
     def list_cases(self, department_code=None, state=None):
+        department_code = self._scope(department_code)
         return jsonable(self.cases.open_cases(department_code, state))
 
-    @rpc
+    @rpc(expected_exceptions=EXPECTED)
     def get_case(self, number):
-        case = self.cases.get(number) if isinstance(number, str) else None
+        case = self.cases.get(number) if isinstance(number, str) else None  # with its ledger
+        if case is not None:
+            self._may_see(case)
         return case_view(case) if case else None
 
     @rpc(expected_exceptions=EXPECTED)

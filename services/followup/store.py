@@ -1,6 +1,8 @@
 """Followup's collections: ``cases`` (one per ticket, with its outbox),
-``ledger`` (台账: one document per entry) and ``department_tokens`` (hashed;
-the token itself is never stored).
+``ledger`` (台账: one document per entry), ``department_tokens`` (hashed;
+the token itself is never stored), ``contact_access`` (every read of a
+citizen's full contact: who, when, how) and the reply attachments in
+GridFS's layout (``attachments.files`` and ``attachments.chunks``).
 
 Every change to a case is one conditional update on the state *and* version
 it was read in (``find_one_and_update``), so two workers acting on the same
@@ -21,10 +23,12 @@ import hashlib
 import logging
 import re
 import secrets
+import uuid
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
+from services.followup.attachments import CHUNK_BYTES
 from shared import bounds
 from shared.numbering import parse_number
 from shared.outbox import Outbox, outboxed
@@ -55,11 +59,29 @@ def ledger_entries(number, version, entries):
             for n, entry in enumerate(entries)]
 
 
+def due_at(case):
+    """The next deadline that matters for the case's state (the inbox sorts by it)."""
+    state = case.get("state")
+    if state == "assigned":
+        return case.get("sign_for_deadline")
+    if state == "approved":
+        return case.get("callback_due")
+    if state in ("closed", "refused"):
+        return None
+    return case.get("deadline")
+
+
+LIST_FIELDS = {"_id": 0, "outbox": 0, "ledger_pending": 0, "last_events": 0, "ticket": 0}
+
+
 class CaseRepository:
     def __init__(self, database, config):
         self.cases = database["cases"]
         self.ledger = database["ledger"]
         self.tokens = database["department_tokens"]
+        self.contact_access = database["contact_access"]
+        self.files = database["attachments.files"]
+        self.chunks = database["attachments.chunks"]
         self.outbox = Outbox(self.cases)
 
     def ensure_indexes(self):
@@ -69,6 +91,12 @@ class CaseRepository:
         self.cases.create_index("round_started_at")
         self.ledger.create_index([("number", ASCENDING), ("version", ASCENDING), ("n", ASCENDING)])
         self.ledger.create_index("at")
+        self.cases.create_index([("department_code", 1), ("state", 1), ("due_at", 1)])
+        self.cases.create_index([("state", 1), ("due_at", 1)])
+        self.contact_access.create_index([("number", 1), ("at", DESCENDING)])
+        self.contact_access.create_index([("at", DESCENDING)])
+        self.files.create_index([("metadata.number", 1), ("uploadDate", 1)])
+        self.chunks.create_index([("files_id", ASCENDING), ("n", ASCENDING)], unique=True)
         self.tokens.create_index("token_hash", unique=True)
         self.tokens.create_index("department_code")
         self.outbox.ensure_indexes()
@@ -82,6 +110,13 @@ class CaseRepository:
             self.move_ledger({"_id": doc["_id"], "number": doc["number"], "ledger_pending": entries})
             self.cases.update_one({"_id": doc["_id"]}, {"$unset": {"ledger": ""}})
 
+    def ops_gauges(self):
+        """Cases by state, for /metrics (``shared.ops``)."""
+        from shared.metrics import Sample
+
+        return [Sample("hotline_cases", {"state": row["_id"] or "none"}, row["n"])
+                for row in self.cases.aggregate([{"$group": {"_id": "$state", "n": {"$sum": 1}}}])]
+
     # -- cases ----------------------------------------------------------------
 
     def open(self, case, outbox):
@@ -93,7 +128,7 @@ class CaseRepository:
         """
         case = dict(case)
         entries = ledger_entries(case["number"], case.get("version", 0), case.pop("ledger", []))
-        doc = dict(case, outbox=list(outbox), ledger_pending=[],
+        doc = dict(case, outbox=list(outbox), ledger_pending=[], due_at=due_at(case),
                    last_events={entry["event_type"]: entry["payload"] for entry in outbox})
         self._copy_ledger(entries)
         try:
@@ -135,8 +170,7 @@ class CaseRepository:
                   "$push": {"ledger_pending": {"$each": ledger_entries(case["number"], version, change.ledger)},
                             "outbox": {"$each": outbox}}}
         latest = {f"last_events.{entry['event_type']}": entry["payload"] for entry in outbox}
-        if change.set or latest:
-            update["$set"] = dict(change.set, **latest)
+        update["$set"] = dict(change.set, due_at=due_at({**case, **change.set}), **latest)
         doc = self.cases.find_one_and_update(
             {"_id": case["_id"], "state": case["state"], "version": case.get("version", 0),
              **bounds.has_room("outbox"), **bounds.has_room("ledger_pending")},
@@ -212,8 +246,63 @@ class CaseRepository:
         query = {"state": state} if state else {"state": {"$nin": ["closed", "refused"]}}
         if department_code:
             query["department_code"] = department_code
-        fields = dict(HIDDEN, _id=0, ticket=0)
-        return list(self.cases.find(query, fields).sort("deadline", 1).limit(limit))
+        return list(self.cases.find(query, LIST_FIELDS).sort("deadline", 1).limit(limit))
+
+    def page(self, query, sort, offset, limit, with_ticket=False):
+        """``(cases, total)``: one page of the cases ``query`` finds, without ledgers."""
+        fields = {"_id": 0, "outbox": 0, "ledger_pending": 0, "last_events": 0} if with_ticket \
+            else LIST_FIELDS
+        total = self.cases.count_documents(query)
+        found = self.cases.find(query, fields).sort(sort).skip(offset).limit(limit)
+        return list(found), total
+
+    def count_where(self, query):
+        return self.cases.count_documents(query)
+
+    def count_by(self, match, keys):
+        """Cases matching ``match`` counted by the fields ``keys``: ``[({key: value}, n)]``."""
+        pipeline = [{"$match": match},
+                    {"$group": {"_id": {k: f"${k}" for k in keys}, "count": {"$sum": 1}}}]
+        return [(row["_id"], row["count"]) for row in self.cases.aggregate(pipeline)]
+
+    # -- who saw a citizen's contact --------------------------------------------
+
+    def record_contact_access(self, entry):
+        self.contact_access.insert_one(dict(entry))
+
+    def contact_accesses(self, number=None, offset=0, limit=50):
+        query = {"number": number} if number else {}
+        total = self.contact_access.count_documents(query)
+        return list(self.contact_access.find(query, {"_id": 0}).sort("at", DESCENDING)
+                    .skip(offset).limit(limit)), total
+
+    # -- attachments (GridFS layout) ----------------------------------------------
+
+    def add_file(self, number, filename, content_type, data, uploaded_by, now):
+        """Store a file, chunks first and the file document last (as GridFS does)."""
+        file_id = uuid.uuid4().hex
+        for n, start in enumerate(range(0, len(data), CHUNK_BYTES)):
+            self.chunks.insert_one({"files_id": file_id, "n": n, "data": bytes(data[start:start + CHUNK_BYTES])})
+        doc = {"_id": file_id, "length": len(data), "chunkSize": CHUNK_BYTES, "uploadDate": now,
+               "filename": filename, "metadata": {"number": number, "contentType": content_type,
+                                                   "uploaded_by": uploaded_by,
+                                                   "sha256": hashlib.sha256(data).hexdigest()}}
+        self.files.insert_one(doc)
+        return file_info(doc)
+
+    def files_of(self, number):
+        return [file_info(doc) for doc in self.files.find({"metadata.number": number}).sort("uploadDate", 1)]
+
+    def count_files(self, number):
+        return self.files.count_documents({"metadata.number": number})
+
+    def read_file(self, number, file_id):
+        """``(info, bytes)`` of a case's file, or ``None``."""
+        doc = self.files.find_one({"_id": file_id, "metadata.number": number}) if isinstance(file_id, str) else None
+        if doc is None:
+            return None
+        data = b"".join(bytes(c["data"]) for c in self.chunks.find({"files_id": file_id}).sort("n", 1))
+        return file_info(doc), data
 
     def ledger_counts(self, start, end):
         """Ledger entries from ``start`` to ``end`` counted by department, action and outcome."""
@@ -265,7 +354,17 @@ class CaseRepository:
         doc = self.tokens.find_one({"token_hash": hash_token(token), "revoked_at": None})
         return doc["department_code"] if doc else None
 
+    def list_tokens(self):
+        return list(self.tokens.find({}, {"_id": 0, "token_hash": 0}).sort("created_at", DESCENDING).limit(500))
+
     def revoke_tokens(self, department_code, now):
         result = self.tokens.update_many({"department_code": department_code, "revoked_at": None},
                                          {"$set": {"revoked_at": now}})
         return result.modified_count
+
+
+def file_info(doc):
+    meta = doc.get("metadata") or {}
+    return {"id": doc["_id"], "filename": doc["filename"], "size": doc["length"],
+            "content_type": meta.get("contentType"), "uploaded_at": doc["uploadDate"],
+            "uploaded_by": meta.get("uploaded_by")}

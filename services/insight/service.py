@@ -25,6 +25,7 @@ from shared import events
 from shared.city import City
 from shared.messaging import DeadLetters, Topology, consumes, event_handler, rpc
 from shared.mongo import Store
+from shared import ops
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def png_response(data):
     return Response(data, status=200, mimetype="image/png")
 
 
-class InsightService:
+class InsightService(ops.Operable):
     name = "insight"
 
     requests = Store(InsightRepository)
@@ -190,8 +191,3 @@ class InsightService:
     @http("GET", "/insight/top-problems")
     def http_top_problems(self, request):
         return self._http(lambda: json_response(200, self.top_problems(dict(request.args))))
-
-    @http("GET", "/health")
-    def http_health(self, request):
-        return json_response(200, {"service": "insight", "status": "ok",
-                                   "requests": self.requests.count()})

@@ -100,5 +100,11 @@ class InsightRepository:
         query = {"received_at": {"$gte": start, "$lt": end}}
         return list(self.requests.find(query, {"_id": 0, "department_code": 1, "outcome": 1}))
 
+    def ops_gauges(self):
+        """The read model's size, for /metrics (``shared.ops``)."""
+        from shared.metrics import Sample
+
+        return [Sample("hotline_insight_requests", {}, self.count())]
+
     def count(self):
         return self.requests.count_documents({})

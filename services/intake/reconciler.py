@@ -114,13 +114,23 @@ class Reconciler:
                     check = (ticket.get("check") or {}).get(stage)
                     if check and check.get("due") and check["due"] <= now:
                         report["looked_at"][stage] += 1
-                        report[self.reconcile_ticket(asks, stage, ticket, now)] += 1
+                        done = self.reconcile_ticket(asks, stage, ticket, now)
+                        report[done] += 1
+                        self.count_finding(stage, "repaired" if done == "repairs" else "raised")
         report["not_answering"] = sorted(silent)
         self.tickets.count_round_totals({"repairs": report["repairs"], "escalations": report["escalations"]})
         self.tickets.save_round(report)
         if report["repairs"] or report["escalations"]:
             log.warning("reconciler: %s", {k: v for k, v in report.items() if k != "at"})
         return jsonable(report)
+
+    def count_finding(self, stage, action):
+        """``hotline_reconciler_findings_total{check, action}`` (action: repaired -- asked again --
+        or raised to supervisors); a metric never stops the round."""
+        try:
+            self.operations.metrics.reconciler_findings.labels(stage, action).inc()
+        except Exception:
+            log.debug("reconciler finding not counted", exc_info=True)
 
     def reconcile_ticket(self, asks, stage, ticket, now):
         """Repair (ask again) or escalate one overdue check: ``"repairs"`` or ``"escalations"``."""

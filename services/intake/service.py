@@ -18,7 +18,7 @@ from nameko.messaging import Publisher
 from nameko.web.handlers import http
 
 from services.intake import (apikeys, domain, inbound, keys_knowledge, numbering, open311_api, reconciler,
-                             status_view)
+                             search, status_view)
 from services.intake.catalogue import Catalogue
 from services.intake.check_store import owing
 from services.intake.duplicates import DuplicateRules, bounding_box, find_master, phone_key
@@ -29,10 +29,13 @@ from shared import bounds
 from shared import clock as shared_clock
 from shared import events
 from shared.city import City, district_names
+from shared.config import city_zone
+from shared.identity import Identity, NotAllowed
 from shared.jsonable import jsonable
 from shared.messaging import DeadLetters, EventDispatcher, rpc
 from shared.mongo import Store
 from shared.numbering import number_in
+from shared import ops
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every
 
@@ -52,13 +55,6 @@ def idempotency_key(request, namespace):
     return f"{namespace}:{key}"
 
 
-def check_operator(operator):
-    """An operator's name, as given, within ``bounds.NAME``; ValidationFailed otherwise."""
-    problem = bounds.text_error(operator, bounds.NAME)
-    if problem:
-        raise ValidationFailed({"operator": [problem]})
-
-
 # The mixins are imported as modules: ``nameko run`` would take any class
 # with entrypoints found in this module's namespace for a service.
 def json_body(request):
@@ -74,13 +70,14 @@ def json_body(request):
         raise ValidationFailed({"_body": [f"not valid JSON: {exc}"]}) from None
 
 
-class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.InboundChannel,
-                    keys_knowledge.KeysAndKnowledge, shared_clock.ClockFollower, numbering.Numbering,
-                    reconciler.Reconciler):
+class IntakeService(ops.Operable, status_view.StatusView, open311_api.Open311Api, inbound.InboundChannel,
+                    keys_knowledge.KeysAndKnowledge, search.TicketSearch, shared_clock.ClockFollower,
+                    numbering.Numbering, reconciler.Reconciler):
     name = "intake"
 
     tickets = Store(TicketRepository)
     clock = shared_clock.Clock()  # real time, or the demo clock
+    caller = Identity()
     city = City()
     config = Config()
     catalogue = Catalogue()
@@ -92,7 +89,8 @@ class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.Inbo
 
     # -- every channel ends here ---------------------------------------------
 
-    def accept(self, data, schema_cls=None, idempotency=None, answer_with=None, operator=None):
+    def accept(self, data, schema_cls=None, idempotency=None, answer_with=None, operator=None,
+               link_to=None, received_by=None):
         """Validate and take in a request; the view of the ticket the caller quotes.
 
         The view carries ``outcome`` -- ``created``, ``existing`` (accepted
@@ -115,7 +113,10 @@ class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.Inbo
             ticket = domain.new_ticket(self.new_number(now), valid, now, phone_key(valid["caller_phone"]))
             if idempotency:
                 ticket["idempotency_key"] = idempotency
-            outcome, event = self.settle(ticket, valid, now, answer_with, operator)
+            if received_by:
+                ticket["received_by"] = received_by
+                ticket["history"][-1]["note"] += f" ({received_by['name']})"
+            outcome, event = self.settle(ticket, valid, now, answer_with, operator, link_to)
             if outcome == "created":
                 ticket.update(owing(self.first_check(now)))
             doc = self.tickets.add(ticket, [outboxed(EVENT_TYPES[outcome], event)])
@@ -135,7 +136,7 @@ class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.Inbo
                  f" to {ticket['linked_to']}" if outcome == "linked" else "")
         return self.outcome(outcome, ticket)
 
-    def settle(self, ticket, valid, now, answer_with, operator):
+    def settle(self, ticket, valid, now, answer_with, operator, link_to=None):
         """Answered on the call, a repeat of an open ticket, or new: ``(outcome, event)``."""
         if answer_with:
             domain.answered(ticket, answer_with, operator, now)
@@ -143,6 +144,15 @@ class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.Inbo
                 events.TicketAnswered, number=ticket["number"], title=ticket["title"],
                 category=ticket["category"], district=ticket["district"], channel=ticket["channel"],
                 entry_id=answer_with["id"], answered_by=operator, answered_at=now)
+        if link_to:  # the operator saw it repeats an open ticket and linked it
+            master, reason = self.tickets.get(link_to), f"linked by {operator or 'an operator'}"
+            if master is None or master.get("status") in ("closed", "answered", "linked"):
+                raise ValidationFailed({"link_to": [f"{link_to} is not an open ticket to link to"]})
+            domain.linked(ticket, master, reason, now)
+            return "linked", events.new_event(
+                events.TicketLinked, number=ticket["number"], linked_to=master["number"], reason=reason,
+                category=ticket["category"], district=ticket["district"], channel=ticket["channel"],
+                linked_at=now)
         rules = DuplicateRules.from_config(self.config.get("INTAKE"))
         box = bounding_box(valid["lat"], valid["lng"], rules.place_meters) if valid["lat"] is not None else None
         master, reason = find_master(
@@ -195,29 +205,42 @@ class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.Inbo
 
     # -- operators (RPC) -------------------------------------------------------
 
-    @rpc(expected_exceptions=ValidationFailed)
-    def submit_ticket(self, request, idempotency_key=None):
-        """Take in a request; see ``accept``. Raises ``ValidationFailed`` by field."""
-        return self.accept(request, idempotency=f"rpc:{idempotency_key}" if idempotency_key else None)
+    def operator(self):
+        """The signed-in operator taking the call, or ``NotAllowed``."""
+        person = self.caller.require("operator")
+        return person.name, {"user_id": person.user_id, "name": person.name}
 
-    @rpc(expected_exceptions=ValidationFailed)
+    @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
+    def submit_ticket(self, request, idempotency_key=None, link_to=None):
+        """Take in a request; see ``accept``. Raises ``ValidationFailed`` by field.
+
+        From an operator (a signed identity), the ticket records who took it,
+        and ``link_to`` links it to an open ticket it repeats (合并工单).
+        Other systems and web forms call without a person.
+        """
+        name, received_by = self.operator() if (self.caller.presented or link_to) else (None, None)
+        return self.accept(request, idempotency=f"rpc:{idempotency_key}" if idempotency_key else None,
+                           operator=name, link_to=link_to, received_by=received_by)
+
+    @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
     def answer_ticket(self, request, entry_id, operator=None):
-        """Record a request answered on the call from knowledge entry ``entry_id``; not dispatched."""
-        check_operator(operator)
+        """Record a request answered on the call from knowledge entry ``entry_id``; not
+        dispatched. The operator recorded is the one signed in."""
+        operator, received_by = self.operator()
         entry = self.tickets.knowledge_entry(entry_id) if isinstance(entry_id, str) else None
         if entry is None:
             raise ValidationFailed({"entry_id": [f"no knowledge entry {entry_id!r}"]})
-        return self.accept(request, answer_with=entry, operator=operator)
+        return self.accept(request, answer_with=entry, operator=operator, received_by=received_by)
 
     @rpc
     def get_ticket(self, number):
         ticket = self.tickets.get(number) if isinstance(number, str) else None
         return self.view(ticket) if ticket else None
 
-    @rpc(expected_exceptions=ValidationFailed)
+    @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
     def unlink_ticket(self, number, operator=None):
         """A false match: the linked ticket becomes a ticket of its own and is dispatched."""
-        check_operator(operator)
+        operator = self.caller.require("operator", "dispatcher").name
         ticket = self.tickets.get(number) if isinstance(number, str) else None
         if ticket is None or ticket.get("status") != "linked":
             raise ValidationFailed({"number": [f"{number} is not a ticket linked to another"]})
@@ -273,10 +296,6 @@ class IntakeService(status_view.StatusView, open311_api.Open311Api, inbound.Inbo
         if ticket is None:
             return json_response(404, {"errors": {"number": [f"no ticket {number}"]}})
         return json_response(200, ticket)
-
-    @http("GET", "/health")
-    def http_health(self, request):
-        return json_response(200, {"service": "intake", "status": "ok"})
 
     # -- the outbox ----------------------------------------------------------
 

@@ -8,6 +8,7 @@ from services.intake import knowledge
 from services.intake.check_store import Checks
 from services.intake.status_store import StatusRecords
 from shared.config import data_file
+from shared.events import utcnow
 from shared.outbox import Outbox
 
 NOT_OPEN = ["closed", "answered", "linked"]
@@ -42,6 +43,7 @@ class TicketRepository(StatusRecords, Checks):
         self.tickets.create_index([("category", ASCENDING), ("lat", ASCENDING), ("received_at", DESCENDING)])
         self.tickets.create_index("received_at")  # Open311 GET requests.json by date
         self.tickets.create_index("linked_to", sparse=True)
+        self.tickets.create_index([("address", ASCENDING), ("received_at", DESCENDING)])  # repeats at a place
         self.outbox.ensure_indexes()
         self.ensure_status_indexes()
         self.ensure_check_indexes()
@@ -52,6 +54,16 @@ class TicketRepository(StatusRecords, Checks):
         if self.knowledge_file and self.knowledge_count() == 0:
             path = data_file({"file": self.knowledge_file}, "file", self.knowledge_file)
             self.put_knowledge(knowledge.load_file(path))
+
+    def ops_gauges(self):
+        """Tickets by status, for /metrics (``shared.ops``)."""
+        from shared.metrics import Sample
+
+        tickets = [Sample("hotline_tickets", {"status": row["_id"] or "none"}, row["n"])
+                   for row in self.tickets.aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}])]
+        waiting, _ = self.count_overdue(utcnow())  # what the reconciler has not repaired yet
+        return tickets + [Sample("hotline_reconciler_open_findings", {"check": stage}, n)
+                          for stage, n in waiting.items()]
 
     # -- tickets -------------------------------------------------------------
 
@@ -137,6 +149,18 @@ class TicketRepository(StatusRecords, Checks):
              "lng": {"$gte": lng_min, "$lte": lng_max},
              "received_at": {"$gte": since}, "status": {"$nin": NOT_OPEN}},
             LISTED).sort("received_at", DESCENDING).limit(limit))
+
+    def find_page(self, query, offset, limit):
+        """``(tickets, total)``: one page of what ``query`` finds, newest first, without history."""
+        total = self.tickets.count_documents(query)
+        found = self.tickets.find(query, {"outbox": 0, "applied_events": 0, "history": 0}) \
+            .sort("received_at", DESCENDING).skip(offset).limit(limit)
+        return list(found), total
+
+    def recent_at_address(self, address, since, limit=50):
+        return list(self.tickets.find(
+            {"address": address, "received_at": {"$gte": since}, "status": {"$nin": NOT_OPEN}},
+            {"outbox": 0, "applied_events": 0, "history": 0}).sort("received_at", DESCENDING).limit(limit))
 
     def linked_to(self, number):
         return [doc["number"] for doc in self.tickets.find({"linked_to": number}, {"number": 1})]

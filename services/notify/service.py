@@ -28,6 +28,7 @@ from shared.deadlines import UNCOVERED
 from shared.jsonable import jsonable
 from shared.messaging import DeadLetters, EventDispatcher, RpcProxy, consumes, event_handler, rpc
 from shared.mongo import Store
+from shared import ops
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every
 
@@ -50,8 +51,9 @@ def parse_time(value, name):
     return moment.astimezone(dt.timezone.utc)
 
 
-class NotifyService(shared_mirror.RoutingFollower):
+class NotifyService(ops.Operable, shared_mirror.RoutingFollower):
     name = "notify"
+    operations = ops.Operations(calendar=True)  # it computes the ladder's working days
 
     watches = Store(NotifyRepository)
     directory = shared_mirror.Mirror()   # departments and calendar, from routing
@@ -178,14 +180,18 @@ class NotifyService(shared_mirror.RoutingFollower):
         report = work.supervise(self.watches, rules.ladder, rules.notices, self.clock.now(),
                                 rules.instance, rules.lease_seconds, rules.tick_batch)
         self.watches.publish_steps(report.touched, self.dispatch)
+        for level, count in report.levels.items():
+            self.operations.metrics.escalations.labels(level).inc(count)
         return {"due": report.due, "claimed": report.claimed, "steps": report.steps,
                 "queued": report.queued}
 
     @every("NOTIFY_DELIVERY_INTERVAL", default=2)
     def deliver(self):
         rules = self.rules
+        attempts = self.operations.metrics.notification_attempts
         return work.deliver(self.watches, rules.channels, rules.policy, self.clock.now(),
-                            rules.zone, self._citizen_contact, rules.lease_seconds, rules.batch)
+                            rules.zone, self._citizen_contact, rules.lease_seconds, rules.batch,
+                            observe=lambda channel, status: attempts.labels(channel, status).inc())
 
     def _citizen_contact(self, number):
         """Ask intake for the citizen's contact; intake down is a retry, not a crash."""
@@ -219,6 +225,28 @@ class NotifyService(shared_mirror.RoutingFollower):
     @rpc
     def list_notifications(self, number=None, failed=False, limit=200):
         return jsonable(self.watches.list_notifications(number, failed, limit))
+
+    @rpc
+    def escalations(self, numbers):
+        """The cards and supervision orders each open case has earned this round:
+        ``{number: [level, ...]}`` (levels in the order they came)."""
+        if not isinstance(numbers, list) or len(numbers) > 500:
+            return {}
+        return {w["number"]: w["levels"] for w in self.watches.escalated([str(n) for n in numbers])}
+
+    @rpc
+    def supervision_summary(self):
+        """Open cases by the highest step they reached: counts, and the numbers behind each."""
+        summary = {}
+        for watch in self.watches.escalated():
+            top = watch["levels"][-1]
+            row = summary.setdefault(top, {"level": top, "count": 0, "numbers": [], "departments": {}})
+            row["count"] += 1
+            if len(row["numbers"]) < 500:
+                row["numbers"].append(watch["number"])
+            dept = watch.get("department_code") or "?"
+            row["departments"][dept] = row["departments"].get(dept, 0) + 1
+        return sorted(summary.values(), key=lambda r: r["level"])
 
     @rpc
     def get_clock(self):

@@ -89,6 +89,22 @@ class NotifyRepository:
                        "outbox": {"$each": list(outbox)}}})
         return result.modified_count == 1
 
+    def escalated(self, numbers=None, limit=5000):
+        """Open watches with escalations this round: ``[{number, department_code, levels}]``."""
+        query = {"state": WATCHING, "escalations.0": {"$exists": True}}
+        if numbers is not None:
+            query["number"] = {"$in": list(numbers)}
+        found = []
+        for watch in self.watches.find(query, {"_id": 0, "number": 1, "department_code": 1,
+                                               "escalations": 1, "round": 1}).limit(limit):
+            this_round = f"{watch.get('round', 0)}:"
+            levels = [e["step"].split(":", 1)[1] for e in watch.get("escalations") or []
+                      if str(e.get("step", "")).startswith(this_round)]
+            if levels:
+                found.append({"number": watch["number"], "department_code": watch.get("department_code"),
+                              "levels": levels})
+        return found
+
     # -- watches: the ladder's tick -------------------------------------------------
 
     def due(self, now, limit=1000):
@@ -228,6 +244,23 @@ class NotifyRepository:
         if failed:
             query["status"] = "failed"
         return list(self.notifications.find(query, LISTED_FIELDS).sort("_id", 1).limit(limit))
+
+    # -- what operations watch (shared.ops) --------------------------------------------
+
+    def ops_gauges(self):
+        from shared.events import utcnow
+        from shared.metrics import Sample
+
+        now = utcnow() + dt.timedelta(seconds=ClockStore(self.settings).read()[0])
+        overdue = self.watches.count_documents(
+            {"state": WATCHING, "deadline": {"$lt": now}, "replied": {"$ne": True}})
+        samples = [Sample("hotline_cases_overdue", {}, overdue)]
+        for row in self.notifications.aggregate(
+                [{"$group": {"_id": {"channel": "$channel", "status": "$status"}, "n": {"$sum": 1}}}]):
+            key = row["_id"] or {}
+            samples.append(Sample("hotline_notifications", {"channel": key.get("channel") or "none",
+                                                            "status": key.get("status") or "none"}, row["n"]))
+        return samples
 
     # -- the demo clock (notify owns it; see shared.clock) ------------------------------
 

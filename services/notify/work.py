@@ -33,6 +33,7 @@ class TickReport:
     steps: int = 0
     queued: int = 0
     touched: list = field(default_factory=list)  # watch ids with events to publish
+    levels: dict = field(default_factory=dict)   # steps taken by name (yellow_card, ...)
 
 
 def escalated_event(watch, step, now):
@@ -64,6 +65,7 @@ def supervise(repo, ladder, notices, now, owner, lease_seconds=60, batch=1000):
         queue += outgoing
         for step, _ in steps:
             log.info("%s: %s (%s)", watch["number"], step.name, step.reason)
+            report.levels[step.name] = report.levels.get(step.name, 0) + 1
         report.steps += len(steps)
         if steps:
             report.touched.append(watch["_id"])
@@ -72,28 +74,44 @@ def supervise(repo, ladder, notices, now, owner, lease_seconds=60, batch=1000):
 
 
 def deliver(repo, channels, policy, now, zone, citizen_contact, lease_seconds=60, batch=200,
-            concurrency=DELIVERY_CONCURRENCY):
+            concurrency=DELIVERY_CONCURRENCY, observe=None):
     """Try every notification whose time has come; returns ``{status: count}``.
 
-    Up to ``concurrency`` at once, so a slow channel or a slow contact lookup
-    (intake not answering) holds only its own notifications.
+    Each destination's notifications go in order, one after another; up to
+    ``concurrency`` destinations at once, so a slow channel or a slow contact
+    lookup (intake not answering) holds only its own. ``observe(channel,
+    status)``, if given, hears of every attempt.
     """
     counts = {}
+    queues = {}  # destination -> its notifications, oldest first
+    for notification_id in repo.due_notification_ids(now, batch):
+        notification = repo.claim_notification(notification_id, now, events.utcnow(), lease_seconds)
+        if notification is not None:
+            queues.setdefault(destination(notification), []).append((notification_id, notification))
 
-    def one(notification_id):
-        notification = repo.claim_notification(notification_id, now, events.utcnow(),
-                                               lease_seconds)
-        if notification is None:
-            return
+    def one(notification_id, notification):
         (status, when, note), sent = attempt(notification, channels, policy, now, zone,
                                              citizen_contact)
         repo.record_attempt(notification_id, status, when, note, sent, now)
         counts[status] = counts.get(status, 0) + 1
+        if observe is not None and status != "waiting":
+            observe(sent["channel"], status)
         if status in ("retrying", "failed"):
             log.warning("%s to %s via %s %s: %s", notification["key"], sent.get("recipient"),
                         sent["channel"], status, note)
 
+    def in_order(entries):
+        for entry in entries:
+            one(*entry)
+
     pool = eventlet.GreenPool(max(1, int(concurrency)))
-    for _ in pool.imap(one, repo.due_notification_ids(now, batch)):
+    for _ in pool.imap(in_order, queues.values()):
         pass
     return counts
+
+
+def destination(notification):
+    """Where a notification goes: its channel and recipient (a citizen's, by ticket)."""
+    if notification["channel"] == "citizen":
+        return ("citizen", notification["number"])
+    return (notification["channel"], notification.get("recipient"))

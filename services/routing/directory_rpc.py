@@ -128,6 +128,9 @@ class DirectoryRpc:
                          "calendar_years": self.decisions.calendar_documents()})
 
     def _change(self, action, department, by, reason):
+        person = self.caller.person
+        if person is not None or self.caller.presented:  # a person: an administrator, named as signed
+            by = self.caller.require("admin").name
         if not (by or "").strip():
             raise DirectoryInvalid({"by": ["say who makes the change"]})
         by, reason = by.strip(), (reason or "").strip()

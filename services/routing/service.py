@@ -24,9 +24,11 @@ from services.routing.store import DecisionRepository
 from shared import bounds
 from shared import clock as shared_clock
 from shared import events
+from shared.identity import Identity, NotAllowed
 from shared.jsonable import jsonable
 from shared.messaging import DeadLetters, EventDispatcher, consumes, event_handler, rpc
 from shared.mongo import Store
+from shared import ops
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every
 
@@ -47,11 +49,13 @@ def attempt_of(outcome):
                                                "directory_version", "model_version")}
 
 
-class RoutingService(directory_rpc.DirectoryRpc, calendar_rpc.CalendarRpc,
+class RoutingService(ops.Operable, directory_rpc.DirectoryRpc, calendar_rpc.CalendarRpc,
                      shared_clock.ClockFollower, numbers_rpc.ForIntake):
     name = "routing"
+    operations = ops.Operations(calendar=True)  # it computes deadlines
 
     decisions = Store(DecisionRepository)
+    caller = Identity()
     knowledge = KnowledgeProvider()
     clock = shared_clock.Clock()
     config = Config()
@@ -121,13 +125,24 @@ class RoutingService(directory_rpc.DirectoryRpc, calendar_rpc.CalendarRpc,
         return jsonable(self.decisions.get(number))
 
     @rpc
-    def queue(self, limit=50):
-        """Tickets waiting for a dispatcher, oldest first, with suggestions and reasons."""
-        return jsonable(self.decisions.queue(int(limit)))
+    def queue(self, limit=50, offset=0, rule=None):
+        """Tickets waiting for a dispatcher, oldest first, with suggestions and reasons.
 
-    @rpc(expected_exceptions=RoutingError)
+        ``rule="arbitration"`` lists only those refused too often (仲裁).
+        """
+        return jsonable(self.decisions.queue(int(limit), int(offset or 0), rule))
+
+    @rpc
+    def queue_size(self, rule=None):
+        return self.decisions.queue_size(rule)
+
+    @rpc(expected_exceptions=(RoutingError, NotAllowed))
     def assign(self, number, department_code, by, reason):
-        """A dispatcher assigns a waiting ticket; ``ticket_assigned`` records who and why."""
+        """A dispatcher assigns a waiting ticket; ``ticket_assigned`` records who and why.
+
+        Who is the signed-in dispatcher (``shared.identity``), not ``by``.
+        """
+        by = self.caller.require("dispatcher").name
         known = self.knowledge.ready(self.decisions)
         if not isinstance(by, str) or not isinstance(reason, str) or not by.strip() or not reason.strip():
             raise RoutingError("say who decides (--by) and why (--reason)")
@@ -160,6 +175,46 @@ class RoutingService(directory_rpc.DirectoryRpc, calendar_rpc.CalendarRpc,
         if doc is None:
             raise RoutingError(f"{number} was dispatched by someone else meanwhile")
         publish_saved(self.decisions.outbox, self.dispatch, doc["_id"])
+        return jsonable(outcome.body)
+
+    @rpc(expected_exceptions=(RoutingError, NotAllowed))
+    def redispatch(self, number, department_code, reason):
+        """A dispatcher moves a ticket away from the department that holds it (改派).
+
+        Publishes ``ticket_assigned`` (``redispatched``, the department it leaves
+        as ``previous_department_code``); followup moves the case if it is still
+        with that department and not yet approved, and ignores it otherwise.
+        """
+        by = self.caller.require("dispatcher").name
+        known = self.knowledge.ready(self.decisions)
+        if not (reason or "").strip():
+            raise RoutingError("say why the ticket moves (the reason is recorded)")
+        record = self.decisions.get(number)
+        if record is None:
+            raise RoutingError(f"no ticket {number} in routing")
+        if record["status"] != "assigned":
+            raise RoutingError(f"{number} is not with a department: assign it from the queue")
+        dept = known.directory.get(department_code)
+        if dept is None:
+            raise RoutingError(f"no department {department_code} in service")
+        current = record["department_code"]
+        if dept.code == current:
+            raise RoutingError(f"{number} is with {current} already")
+        category = known.directory.catalogue.get(record["ticket"].get("category") or "") or {}
+        refused = [r["department_code"] for r in record.get("refusals") or []]
+        outcome = records.assigned(
+            number, record["ticket"], dept, category.get("class", record.get("time_limit_class") or "general"),
+            known.policy, events.utcnow(), decided_by=by, rule="redispatch",
+            reasons=[reason.strip(), f"moved from {current}"], directory=known.directory,
+            suggestions=record.get("suggestions") or [], previous=current, refused=refused,
+            assignments=record.get("assignments", 1))
+        outcome.body["redispatched"] = True
+        doc = self.decisions.redecide(number, {"status": "assigned", "department_code": current},
+                                      outcome.record, attempt_of(outcome), outbox_of(outcome))
+        if doc is None:
+            raise RoutingError(f"{number} was moved by someone else meanwhile")
+        publish_saved(self.decisions.outbox, self.dispatch, doc["_id"])
+        log.info("ticket %s re-dispatched from %s to %s by %s", number, current, dept.code, by)
         return jsonable(outcome.body)
 
     @rpc

@@ -84,6 +84,13 @@ class DecisionRepository(CalendarYears):
         self.change_outbox.ensure_indexes()
         self.calendar_outbox.ensure_indexes()
 
+    def ops_gauges(self):
+        """The dispatchers' queue, for /metrics (``shared.ops``)."""
+        from shared.metrics import Sample
+
+        return [Sample("hotline_dispatch_queue", {},
+                       self.decisions.count_documents({"status": "awaiting_dispatch"}))]
+
     # -- decisions -------------------------------------------------------------
 
     def add(self, decision, outbox):
@@ -103,10 +110,15 @@ class DecisionRepository(CalendarYears):
         doc = self.decisions.find_one({"number": number}, {"last_event": 1})
         return (doc or {}).get("last_event")
 
-    def queue(self, limit=50):
+    def queue(self, limit=50, offset=0, rule=None):
         """Tickets waiting for a person: emergencies first, then urgent, each oldest first."""
-        return list(self.decisions.find({"status": "awaiting_dispatch"}, HIDDEN)
-                    .sort([("priority", ASCENDING), ("decided_at", ASCENDING)]).limit(limit))
+        query = {"status": "awaiting_dispatch", **({"rule": rule} if rule else {})}
+        return list(self.decisions.find(query, HIDDEN)
+                    .sort([("priority", ASCENDING), ("decided_at", ASCENDING)])
+                    .skip(max(0, offset)).limit(max(1, min(limit, 200))))
+
+    def queue_size(self, rule=None):
+        return self.decisions.count_documents({"status": "awaiting_dispatch", **({"rule": rule} if rule else {})})
 
     def redecide(self, number, expect, current, attempt, outbox, event_id=None, refusal=None):
         """Replace the current decision if the ticket is still as ``expect`` says.

@@ -7,6 +7,7 @@ from nameko.standalone.rpc import ServiceRpcProxy
 
 from services.followup.service import FollowupService
 from shared import events
+from tests.people import context, person
 from tests.service.conftest import settle
 
 NUMBER = "QD-20261126-00042"
@@ -27,9 +28,11 @@ def followup(start_service, recorder, publish, service_config, routing_directory
         "case_opened", "case_refused", "case_signed_for", "reply_rejected", "reply_approved")])
     container, cases = start_service(FollowupService)
 
-    def rpc(method, *args):
-        """A real RPC call over the broker, as a department's system makes it."""
-        with ServiceRpcProxy("followup", service_config, timeout=15) as followup_rpc:
+    def rpc(method, *args, who=None):
+        """A real RPC call over the broker, as a department's system (token) or the
+        hotline's staff (signed identity) make it."""
+        with ServiceRpcProxy("followup", service_config, timeout=15,
+                             context_data=context(who or person("李审核"), service_config)) as followup_rpc:
             return getattr(followup_rpc, method)(*args)
 
     publish("routing", "ticket_assigned", assigned())

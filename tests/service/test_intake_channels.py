@@ -10,6 +10,7 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from examples.submit_over_amqp import MALFORMED, SAMPLE, submit
 from services.intake.service import IntakeService
 from shared import events
+from tests.people import context, person
 from tests.service.receivers import wait_until
 
 O311 = "/open311/v2"
@@ -26,7 +27,8 @@ WATER_AGAIN = {"title": "海尔路小区还是停水", "description": "从前天
 def intake(start_service, service_config):
     """The running service's repository and an RPC proxy to it."""
     _, tickets = start_service(IntakeService)
-    with ServiceRpcProxy("intake", service_config) as proxy:
+    # as an operator signed in (tests/people.py): answers and unlinks need one
+    with ServiceRpcProxy("intake", service_config, context_data=context(person("operator 7"), service_config)) as proxy:
         yield tickets, proxy
 
 

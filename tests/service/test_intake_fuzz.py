@@ -11,6 +11,7 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from services.intake.inbound import INBOUND_EXCHANGE
 from services.intake.service import IntakeService
 from shared.messaging import DEAD_LETTER_QUEUE
+from tests.people import context
 
 FIELDS = ["title", "description", "caller_name", "caller_phone", "category", "district", "street",
           "address", "lat", "lng", "urgency", "channel", "caller_email", "media_url", "source_system",
@@ -50,7 +51,8 @@ class Intake:
 @pytest.fixture
 def intake(start_service, service_config):
     start_service(IntakeService)
-    with ServiceRpcProxy("intake", service_config) as proxy:
+    # an operator signed in (tests/people.py), so the fuzzed arguments are what is refused
+    with ServiceRpcProxy("intake", service_config, context_data=context(config=service_config)) as proxy:
         yield Intake(proxy)
 
 

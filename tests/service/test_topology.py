@@ -127,3 +127,27 @@ def test_deeply_nested_json_is_dead_lettered_once_not_spun(start_service, servic
     assert "nests deeper than 64 levels" in letters[("intake", "inbound.ticket_submit")], letters
     for consumer in ("intake", "followup"):  # kombu's decoder gave up: dead-lettered raw
         assert "undecodable body" in letters[(consumer, "ticket_assigned")], letters
+
+
+def test_a_consumer_the_broker_dropped_is_noticed_and_consumes_again(
+        start_service, recorder, publish, monkeypatch):
+    """After a cluster node stopped, a consumer's channel was once gone at the broker
+    while the client waited on, its connection healthy: nothing came for ever."""
+    from nameko.testing.utils import get_extension
+
+    from shared.messaging import BrokerSafeQueueConsumer, DeadLetteringQueueConsumer
+
+    monkeypatch.setattr(BrokerSafeQueueConsumer, "consumer_check_seconds", 0.5)
+    seen = recorder(("followup", "case_opened"))
+    container, cases = start_service(FollowupService)
+    queue_consumer = get_extension(container, DeadLetteringQueueConsumer)
+    wait(lambda: queue_consumer._consumers and all(c._active_tags for c in queue_consumer._consumers.values()),
+         what="followup consuming")
+    # The broker forgets the consumer; the client is not told (kombu still lists its tag).
+    [consumer] = [c for p, c in queue_consumer._consumers.items()
+                  if p.queue.name == "evt-routing-ticket_assigned--followup.on_ticket_assigned"]
+    consumer.channel.basic_cancel(next(iter(consumer._active_tags.values())), nowait=True)
+
+    publish("routing", "ticket_assigned", ticket_assigned())
+    seen.wait_for("followup", "case_opened", timeout=15)
+    assert cases.count(ticket_assigned()["number"]) == 1

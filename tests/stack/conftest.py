@@ -11,7 +11,7 @@ import pytest
 import requests
 from nameko.testing.utils import find_free_port
 
-from hotline.local import SERVICES, start_services, stop_services, wait_ready
+from hotline.local import SERVICES, http_addresses, start_services, stop_services, wait_ready
 from tests.conftest import _backends, uses_real_mongo
 
 
@@ -76,14 +76,12 @@ def running_stack(vhost_pipeline, log_dir, services=SERVICES, topology=True, **e
     false; ``services`` start now, the rest when the test calls ``stack.start``.
     """
     amqp = urlparse(_backends["amqp"])
-    port = find_free_port()
+    addresses = http_addresses(SERVICES, find_free_port)
+    port = int(addresses["INTAKE_HTTP"].rsplit(":", 1)[1])
     logs = log_dir / "services.log"
     with vhost_pipeline.get() as vhost:
-        env = dict(os.environ,
+        env = dict(os.environ, **addresses,
                    AMQP_URI=f"{amqp.scheme}://{amqp.netloc}/{vhost}",
-                   INTAKE_HTTP=f"127.0.0.1:{port}",
-                   FOLLOWUP_HTTP=f"127.0.0.1:{find_free_port()}",
-                   INSIGHT_HTTP=f"127.0.0.1:{find_free_port()}",
                    OUTBOX_INTERVAL="1", PYTHONUNBUFFERED="1")
         if uses_real_mongo():
             env.update(MONGO_URI=_backends["mongo"], MONGO_DB_PREFIX=f"stack_{uuid.uuid4().hex[:8]}_")

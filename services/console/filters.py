@@ -1,0 +1,110 @@
+"""Template filters: local times, countdowns, rates, and the names of things."""
+from datetime import datetime, timezone
+
+from markupsafe import Markup
+
+from services.console.domain import ROLE_LABELS
+from services.console.i18n import N_
+
+# msgids for the names the services use (translated by the catalogues)
+STATES = {
+    "assigned": N_("to sign for"), "signed_for": N_("signed for"), "replied": N_("replied, in review"),
+    "approved": N_("approved, callback due"), "closed": N_("closed"), "refused": N_("refused"),
+    "received": N_("received"), "awaiting_dispatch": N_("awaiting dispatch"), "answered": N_("answered directly"),
+    "linked": N_("linked to another"), "reply_approved": N_("reply approved"), "reply_rejected": N_("reply sent back"),
+    "reopened": N_("reopened"), "case_opened": N_("case opened"), "deadline_watched": N_("deadline watched"),
+    "callback": N_("callback"), "escalated": N_("supervision"), "unlinked": N_("unlinked"),
+    "extension_requested": N_("extension asked"), "extension_granted": N_("extension granted"),
+    "extension_denied": N_("extension denied"),
+}
+ACTIONS = {
+    "assigned": N_("dispatched"), "signed_for": N_("signed for"), "refused": N_("refused"), "replied": N_("replied"),
+    "approved": N_("approved"), "rejected": N_("sent back"), "callback": N_("called back"), "closed": N_("closed"),
+    "reopened": N_("reopened"), "extension_requested": N_("extension asked"),
+    "extension_granted": N_("extension granted"), "extension_denied": N_("extension denied"),
+    "redispatched": N_("re-dispatched"),
+}
+LEVELS = {
+    "sign_for_reminder": N_("sign-for reminder"), "yellow_card": N_("yellow card"), "red_card": N_("red card"),
+    "rejections": N_("too many sendbacks"),
+}
+FINDINGS = {  # the quality gate's finding codes (services/followup/quality.py)
+    "empty": N_("the reply is empty"),
+    "too_short": N_("the reply is very short"),
+    "boilerplate": N_("stock phrases with no specifics: say what was done, where and when"),
+    "off_topic": N_("the reply shares no words with what the citizen asked about"),
+    "undated_promise": N_("promises action without a date or time limit"),
+    "overlap_not_checked": N_("the ticket's text was not available; compare it by hand"),
+}
+URGENCIES = {"emergency": N_("emergency"), "urgent": N_("urgent"), "normal": N_("normal")}
+SATISFACTION = {"satisfied": N_("satisfied"), "basically_satisfied": N_("basically satisfied"),
+                "dissatisfied": N_("dissatisfied")}
+
+
+def as_datetime(value):
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def install(env, locale, zone, translations):
+    _ = translations.gettext
+
+    def local(value, fmt="%Y-%m-%d %H:%M"):
+        moment = as_datetime(value)
+        return moment.astimezone(zone).strftime(fmt) if moment else "-"
+
+    def countdown(value, now=None):
+        """``<span class=...>`` saying how long is left, or how late it is."""
+        moment = as_datetime(value)
+        if moment is None:
+            return ""
+        now = now or datetime.now(timezone.utc)
+        seconds = (moment - now).total_seconds()
+        late = seconds < 0
+        seconds = abs(int(seconds))
+        days, rest = divmod(seconds, 86400)
+        hours, rest = divmod(rest, 3600)
+        minutes = rest // 60
+        if days:
+            span = _("%(d)sd %(h)sh") % {"d": days, "h": hours}
+        elif hours:
+            span = _("%(h)sh %(m)sm") % {"h": hours, "m": minutes}
+        else:
+            span = _("%(m)sm") % {"m": minutes}
+        if late:
+            text, css = _("%(span)s overdue") % {"span": span}, "late"
+        else:
+            text = _("%(span)s left") % {"span": span}
+            css = "soon" if seconds < 4 * 3600 else "ok"
+        return Markup('<span class="countdown {}" title="{}">{}</span>').format(css, local(moment), text)
+
+    def pct(rate):
+        return "-" if rate is None else f"{rate * 100:.1f}%"
+
+    def role_label(role):
+        names = ROLE_LABELS.get(role)
+        return (names[0] if locale == "zh_CN" else names[1]) if names else role
+
+    def named(table):
+        return lambda key: _(table[key]) if key in table else (key or "")
+
+    def level(code):
+        if code and code.startswith("supervision_"):
+            return _("supervision order %(n)s") % {"n": code.split("_", 1)[1]}
+        return _(LEVELS[code]) if code in LEVELS else (code or "")
+
+    def finding(item):
+        code = item.get("code")
+        return _(FINDINGS[code]) if code in FINDINGS else item.get("message", "")
+
+    env.filters.update(finding=finding, local=local, countdown=countdown, pct=pct, role_label=role_label,
+                       state=named(STATES), action=named(ACTIONS), level=level,
+                       urgency=named(URGENCIES), satisfaction=named(SATISFACTION))
+    env.globals.update(role_label=role_label)

@@ -1,0 +1,138 @@
+"""The operator's screens: a new ticket while on the phone, search, the ticket page.
+
+A mixin of ``ConsoleService``. The new-ticket form is typed in the order of
+the call (phone, name, what happened, where, how urgent) and works from the
+keyboard alone: as the phone number is typed the caller's earlier tickets
+appear (来电弹屏); as the problem is typed, the knowledge base's answers (to
+close the ticket on the call, 直接答复), routing's suggested department with
+its confidence and reasons, and the open tickets this may repeat (to link
+to). Personal data travels in POST bodies only, never in a URL (which logs keep).
+"""
+import math
+
+from services.console.i18n import N_
+from services.console.web import Refused, page
+from services.console import timeline
+from shared.city import load_city
+
+STAFF = ("operator", "dispatcher", "reviewer", "callback", "supervisor", "admin")
+PAGE = 20
+SEARCH_FIELDS = ("number", "phone", "text", "address", "district", "status", "date_from", "date_to")
+FIELDS = ("caller_phone", "caller_name", "title", "description", "district", "street", "address",
+          "urgency", "category")
+
+
+def typed(form):
+    """The ticket as typed so far (empty fields left out)."""
+    request = {k: (form.get(k) or "").strip() for k in FIELDS}
+    request = {k: v for k, v in request.items() if v}
+    request["channel"] = "phone"
+    return request
+
+
+class OperatorPages:
+
+    def city_places(self):
+        city = load_city(self.config)
+        return [d["name"] for d in city.get("districts", [])]
+
+    def catalogue(self, view):
+        return view.optional("routing", "get_catalogue") or []
+
+    # -- the new ticket --------------------------------------------------------
+
+    @page("/operator", roles=("operator",))
+    def operator_form(self, view):
+        return view.render("operator.html", form={}, errors={}, districts=self.city_places(),
+                           catalogue=self.catalogue(view))
+
+    @page("/operator/caller", method="POST", roles=("operator", "callback"))
+    def operator_caller(self, view):
+        phone = (view.form.get("caller_phone") or "").strip()
+        found = view.call("intake", "caller_tickets", phone, 8) if len(phone) >= 7 else {"items": [], "total": 0}
+        return view.render("_caller.html", tickets=found["items"], total=found["total"], phone=phone)
+
+    @page("/operator/suggest", method="POST", roles=("operator",))
+    def operator_suggest(self, view):
+        request = typed(view.form)
+        text = f"{request.get('title', '')} {request.get('description', '')}".strip()
+        if len(text) < 2:
+            return view.render("_suggest.html", answers=[], routing=None, repeats=[], empty=True)
+        answers, routing, repeats = view.gather(
+            ("intake", "search_knowledge", (text, 3)),
+            ("routing", "suggest", (request,)),
+            ("intake", "repeat_candidates", (request, 5)))
+        return view.render("_suggest.html", answers=answers, routing=routing, repeats=repeats, empty=False)
+
+    @page("/operator/tickets", method="POST", roles=("operator",))
+    def operator_submit(self, view):
+        request = typed(view.form)
+        link_to = (view.form.get("link_to") or "").strip() or None
+        entry_id = (view.form.get("entry_id") or "").strip() or None
+        try:
+            if entry_id:
+                ticket = view.call("intake", "answer_ticket", request, entry_id)
+            else:
+                ticket = view.call("intake", "submit_ticket", request, view.form.get("idempotency"), link_to)
+        except Refused as exc:
+            if exc.status != 400:
+                raise
+            return view.render("operator.html", status=400, form=view.form, errors=exc.errors or
+                               {"_": [exc.detail]}, districts=self.city_places(), catalogue=self.catalogue(view))
+        number = ticket["received_as"]
+        messages = {
+            "created": view._("Ticket %(n)s recorded: read the number to the caller.", n=number),
+            "linked": view._("Recorded as %(n)s and linked to the open ticket %(m)s.", n=number, m=ticket["number"]),
+            "answered": view._("Ticket %(n)s answered on the call and closed.", n=number),
+            "existing": view._("This request was recorded before as %(n)s.", n=number),
+        }
+        return view.redirect(f"/operator?done={number}", flash=messages.get(ticket["outcome"], number))
+
+    # -- finding tickets ---------------------------------------------------------
+
+    @page("/tickets", method="POST", roles=STAFF)
+    def ticket_search_start(self, view):
+        """Keep the criteria with the session (a phone number stays out of URLs) and list."""
+        criteria = {k: (view.form.get(k) or "").strip()[:100] for k in SEARCH_FIELDS}
+        self.people.set_search(view.token, {k: v for k, v in criteria.items() if v})
+        return view.redirect("/tickets?page=1")
+
+    @page("/tickets", roles=STAFF)
+    def ticket_search(self, view):
+        criteria = dict(view.session.get("search") or {})
+        if view.arg("number"):
+            criteria = {"number": view.arg("number")}
+        page_no = view.page_number()
+        found, error = None, None
+        if criteria:
+            try:
+                found = view.call("intake", "search_tickets", criteria, (page_no - 1) * PAGE, PAGE)
+            except Refused as exc:
+                if exc.status != 400:
+                    raise
+                error = exc.detail
+        if found and found["total"] == 1 and criteria.get("number") and page_no == 1:
+            return view.redirect(f"/tickets/{found['items'][0]['number']}")
+        return view.render("tickets.html", criteria=criteria, found=found, error=error, page=page_no,
+                           size=PAGE, base="/tickets?", districts=self.city_places(),
+                           pages=math.ceil((found or {}).get("total", 0) / PAGE))
+
+    @page("/tickets/<string:number>", roles=STAFF + ("department",))
+    def ticket_page(self, view, number):
+        if view.person.is_department_only:  # departments see cases, by followup's rules
+            return view.redirect(f"/department/cases/{number}")
+        ticket, case = view.gather(("intake", "get_ticket", (number,)),
+                                   ("followup", "get_case", (number,)))
+        if ticket is None:
+            raise Refused(404, N_("Not found"), view._("No ticket %(n)s.", n=number))
+        departments = view.optional("routing", "list_departments") if view.can("dispatcher") else None
+        return view.render("ticket.html", ticket=ticket, case=case, departments=departments or [],
+                           events=timeline.merged(ticket, case))
+
+    @page("/tickets/<string:number>/contact", method="POST",
+          roles=("operator", "callback", "reviewer", "supervisor"))
+    def ticket_contact(self, view, number):
+        contact = view.call("followup", "case_contact", number, None, view.form.get("purpose") or "")
+        self.people.record_audit({"at": view.now, "actor": view.person.user_id, "action": "contact_viewed",
+                                  "subject": number, "address": view.address})
+        return view.render("_contact.html", contact=contact, number=number)

@@ -1,0 +1,125 @@
+"""The supervisor's screens: the city at a glance, the cases behind every number,
+and every list and report as Excel and CSV.
+
+A mixin of ``ConsoleService``. The overview asks followup (open cases by state
+and department, the late ones, the scorecard), notify (cards and supervision
+orders) and insight (hot spots, spikes, the staffing plan) at once; a service
+that does not answer leaves its panel out, not the page.
+"""
+import datetime as dt
+
+from services.console import charts, exports
+from services.console.filters import ACTIONS, STATES
+from services.console.i18n import N_
+from services.console.web import Refused, page
+
+PAGE = 25
+EXPORT_LIMIT = 5000
+SUPERVISION = ("supervisor", "admin")
+READERS = ("supervisor", "admin", "dispatcher", "reviewer", "callback", "operator", "department")
+OPEN_STATES = ("assigned", "signed_for", "replied", "approved")
+CASE_COLUMNS = ("number", "department_code", "department_name", "state", "urgency", "assigned_at",
+                "sign_for_deadline", "signed_at", "deadline", "rejection_count", "refusal_count",
+                "reopen_count", "callback_due")
+SCORE_COLUMNS = ("department", "dispatched", "signed_for", "response_rate", "replies", "on_time_reply_rate",
+                 "callbacks_reached", "resolution_rate", "satisfaction_rate", "approved",
+                 "avg_handling_working_days", "refusals", "rejected_replies", "closed")
+
+
+def case_filters(view):
+    filters = {"department": view.arg("department") or None, "state": view.arg("state") or "open",
+               "overdue": view.arg("overdue") == "1"}
+    return {k: v for k, v in filters.items() if v}
+
+
+def query_string(filters, level=""):
+    parts = [f"{k}={'1' if v is True else v}" for k, v in filters.items()]
+    if level:
+        parts.append(f"level={level}")
+    return "&".join(parts)
+
+
+class SupervisorPages:
+
+    @page("/supervisor", roles=SUPERVISION)
+    def supervisor(self, view):
+        today = view.now.astimezone(view.web.zone).date()
+        date_from = view.arg("from") or (today - dt.timedelta(days=29)).isoformat()
+        date_to = view.arg("to") or today.isoformat()
+        overview, card, supervision, hotspots, staffing, departments = view.gather(
+            ("followup", "overview", ()), ("followup", "scorecard", (date_from, date_to)),
+            ("notify", "supervision_summary", ()), ("insight", "hotspots", ({},)),
+            ("insight", "staffing", ({},)), ("routing", "list_departments", (True,)), tolerant=True)
+        names = {d["code"]: d["name"] for d in departments or []}
+        state_labels = {s: view._(STATES[s]) for s in OPEN_STATES}
+        by_department = charts.stacked(
+            [(f"{d['name']}", d["states"], lambda s, code=d["code"]: f"/cases?department={code}&state={s}")
+             for d in (overview or {}).get("departments", [])],
+            OPEN_STATES, state_labels, title=view._("Open cases by department and state"))
+        late = charts.hbars(
+            [(d["name"], d["overdue"], f"/cases?department={d['code']}&overdue=1")
+             for d in (overview or {}).get("departments", []) if d["overdue"]],
+            title=view._("Overdue cases by department"))
+        hot = charts.hbars(
+            [(f"{c['category'] or '-'} · {c['district'] or '-'}", c["count"], "") for c in
+             (hotspots or {}).get("cells", [])[:10]], title=view._("Hot spots"))
+        plan = charts.heat((staffing or {}).get("hours", []), title=view._("Operators needed"))
+        return view.render("supervisor.html", overview=overview, card=card, supervision=supervision or [],
+                           hotspots=hotspots, staffing=staffing, by_department=by_department, late=late,
+                           hot=hot, plan=plan, date_from=date_from, date_to=date_to, names=names)
+
+    # -- the cases behind a number -------------------------------------------------
+
+    def _numbers_at(self, view, level):
+        for row in view.call("notify", "supervision_summary") or []:
+            if row["level"] == level:
+                return row["numbers"]
+        return []
+
+    def _search(self, view, filters, level, offset, limit):
+        if level:
+            filters = dict(filters, numbers=self._numbers_at(view, level))
+        return view.call("followup", "search_cases", filters, offset, limit)
+
+    @page("/cases", roles=READERS)
+    def cases_list(self, view):
+        filters, level = case_filters(view), view.arg("level")
+        page_no = view.page_number()
+        found = self._search(view, filters, level, (page_no - 1) * PAGE, PAGE)
+        qs = query_string(filters, level)
+        return view.render("cases.html", found=found, filters=filters, level=level, page=page_no, size=PAGE,
+                           base=f"/cases?{qs}&", qs=qs)
+
+    @page("/export/cases.<string:fmt>", roles=READERS)
+    def export_cases(self, view, fmt):
+        if fmt not in ("xlsx", "csv"):
+            raise Refused(404, N_("Not found"))
+        filters, level = case_filters(view), view.arg("level")
+        rows, offset = [], 0
+        while offset < EXPORT_LIMIT:
+            found = self._search(view, filters, level, offset, 100)
+            rows += [[c.get(k) for k in CASE_COLUMNS] for c in found["items"]]
+            offset += 100
+            if offset >= found["total"]:
+                break
+        return exports.download(view, f"cases-{view.now:%Y%m%d-%H%M}", "cases", CASE_COLUMNS, rows, fmt)
+
+    @page("/export/scorecard.<string:fmt>", roles=SUPERVISION)
+    def export_scorecard(self, view, fmt):
+        if fmt not in ("xlsx", "csv"):
+            raise Refused(404, N_("Not found"))
+        card = view.call("followup", "scorecard", view.arg("from") or None, view.arg("to") or None)
+        rows = [[line.get(k) for k in SCORE_COLUMNS] for line in card["departments"] + [card["city"]]]
+        period = card["period"]
+        return exports.download(view, f"scorecard-{period['from']}-{period['to']}", "scorecard",
+                                SCORE_COLUMNS, rows, fmt)
+
+    @page("/export/ledger/<string:number>.<string:fmt>", roles=READERS)
+    def export_ledger(self, view, number, fmt):
+        if fmt not in ("xlsx", "csv"):
+            raise Refused(404, N_("Not found"))
+        case = view.call("followup", "case_detail", number)
+        headers = ("at", "action", "actor", "actor_id", "department_code", "reason")
+        rows = [[e.get("at"), view._(ACTIONS.get(e["action"], e["action"])), e.get("actor"), e.get("actor_id"),
+                 e.get("department_code"), e.get("reason")] for e in case["ledger"]]
+        return exports.download(view, f"ledger-{number}", "ledger", headers, rows, fmt)

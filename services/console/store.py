@@ -1,0 +1,158 @@
+"""The console's collections (database ``hotline_console``):
+
+* ``users``: login, display name, roles, department, argon2 hash, failures, lock;
+* ``sessions``: one per signed-in browser, keyed by the SHA-256 of its cookie
+  (the cookie itself is never stored), with its CSRF token and timestamps;
+* ``signins``: every sign-in, failure, lock and sign-out, with the address;
+* ``audit``: what people saw or changed that must be answerable for later --
+  every view of a citizen's full contact, every change to users.
+
+Password hashing runs in a real thread (``tpool``): argon2 is made to be slow
+and memory-hard, and would stall every other request of the process.
+"""
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from eventlet import tpool
+from pymongo import DESCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+HASHER = PasswordHasher()  # argon2id, the library's recommended parameters
+_DUMMY_HASH = None
+
+
+def digest(token):
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def hash_password(password):
+    return tpool.execute(HASHER.hash, password)
+
+
+def password_matches(stored_hash, password):
+    """True when ``password`` is the one hashed; a missing user costs the same time."""
+    global _DUMMY_HASH
+    if stored_hash is None:
+        if _DUMMY_HASH is None:
+            _DUMMY_HASH = HASHER.hash(secrets.token_hex(16))
+        stored_hash = _DUMMY_HASH
+        password = password + "\0"  # never matches
+    try:
+        return tpool.execute(HASHER.verify, stored_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+class PeopleRepository:
+    def __init__(self, database, config):
+        self.users = database["users"]
+        self.sessions = database["sessions"]
+        self.signins = database["signins"]
+        self.audit = database["audit"]
+
+    def ensure_indexes(self):
+        self.users.create_index("login", unique=True)
+        self.users.create_index("department")
+        self.sessions.create_index("token_hash", unique=True)
+        self.sessions.create_index("login")
+        # A real MongoDB removes sessions past their absolute end by itself.
+        self.sessions.create_index("expires_at", expireAfterSeconds=0)
+        self.signins.create_index([("at", DESCENDING)])
+        self.signins.create_index([("address", 1), ("outcome", 1), ("at", DESCENDING)])
+        self.signins.create_index([("login", 1), ("at", DESCENDING)])
+        self.audit.create_index([("at", DESCENDING)])
+        self.audit.create_index([("subject", 1), ("at", DESCENDING)])
+
+    # -- users ------------------------------------------------------------------
+
+    def add_user(self, user):
+        try:
+            self.users.insert_one(dict(user))
+        except DuplicateKeyError:
+            return False
+        return True
+
+    def user(self, login):
+        return self.users.find_one({"login": login}, {"_id": 0})
+
+    def list_users(self, offset=0, limit=50):
+        fields = {"_id": 0, "password_hash": 0}
+        total = self.users.count_documents({})
+        items = list(self.users.find({}, fields).sort("login", 1).skip(offset).limit(limit))
+        return items, total
+
+    def update_user(self, login, changes):
+        return self.users.find_one_and_update(
+            {"login": login}, {"$set": changes}, {"_id": 0, "password_hash": 0},
+            return_document=ReturnDocument.AFTER)
+
+    def record_failure(self, login, count, locked_until):
+        self.users.update_one({"login": login},
+                              {"$set": {"failed_count": count, "locked_until": locked_until}})
+
+    def count_users(self):
+        return self.users.count_documents({})
+
+    # -- sessions -----------------------------------------------------------------
+
+    def open_session(self, login, now, expires_at, address, agent):
+        """A new session; returns ``(cookie_token, csrf_token)``."""
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        self.sessions.insert_one({"token_hash": digest(token), "login": login, "csrf": csrf,
+                                  "created_at": now, "last_seen": now, "expires_at": expires_at,
+                                  "address": address, "agent": (agent or "")[:200]})
+        return token, csrf
+
+    def session(self, token):
+        if not isinstance(token, str) or not token or len(token) > 200:
+            return None
+        return self.sessions.find_one({"token_hash": digest(token)}, {"_id": 0})
+
+    def touch_session(self, token, now):
+        self.sessions.update_one({"token_hash": digest(token)}, {"$set": {"last_seen": now}})
+
+    def set_search(self, token, criteria):
+        self.sessions.update_one({"token_hash": digest(token)}, {"$set": {"search": criteria}})
+
+    def set_flash(self, token, message):
+        self.sessions.update_one({"token_hash": digest(token)}, {"$set": {"flash": message}})
+
+    def take_flash(self, token):
+        """The message left for the next page, once."""
+        doc = self.sessions.find_one_and_update(
+            {"token_hash": digest(token)}, {"$unset": {"flash": ""}}, {"flash": 1},
+            return_document=ReturnDocument.BEFORE)
+        return (doc or {}).get("flash")
+
+    def end_session(self, token):
+        return self.sessions.delete_one({"token_hash": digest(token)}).deleted_count == 1
+
+    def end_sessions_of(self, login):
+        return self.sessions.delete_many({"login": login}).deleted_count
+
+    # -- the record ---------------------------------------------------------------
+
+    def record_signin(self, entry):
+        self.signins.insert_one(dict(entry))
+
+    def failures_from(self, address, since):
+        return self.signins.count_documents(
+            {"address": address, "outcome": {"$in": ["wrong_password", "unknown_user", "locked"]},
+             "at": {"$gte": since}})
+
+    def signin_history(self, login=None, offset=0, limit=50):
+        query = {"login": login} if login else {}
+        total = self.signins.count_documents(query)
+        return list(self.signins.find(query, {"_id": 0}).sort("at", DESCENDING)
+                    .skip(offset).limit(limit)), total
+
+    def record_audit(self, entry):
+        self.audit.insert_one(dict(entry))
+
+    def audit_log(self, subject=None, offset=0, limit=50):
+        query = {"subject": subject} if subject else {}
+        total = self.audit.count_documents(query)
+        return list(self.audit.find(query, {"_id": 0}).sort("at", DESCENDING)
+                    .skip(offset).limit(limit)), total

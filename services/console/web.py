@@ -1,0 +1,364 @@
+"""How every page of the workbench is served.
+
+``@page(URL, roles=...)`` wraps nameko's ``@http``: it finds the session from
+its cookie (ending it after the idle or absolute timeout), sends a stranger
+to the sign-in page, refuses a person without the role (403), checks the
+CSRF token of every state-changing request, signs the person's identity into
+the worker's context so every RPC the page makes is made *as that person*,
+and answers every page with the security headers (a Content-Security-Policy
+that allows only the console's own assets, no framing, no caching of
+personal data). A service's refusal becomes a clear page (400, 403, 404,
+409); a service that does not answer, a 503; anything else a 500 page that
+says nothing of the exception (which goes to the log).
+"""
+import functools
+import hmac
+import json
+import logging
+from datetime import timedelta
+from urllib.parse import quote, urlparse
+
+import eventlet
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from nameko.exceptions import RemoteError
+from nameko.extensions import DependencyProvider
+from nameko.web.handlers import http
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Response
+
+from services.console import i18n
+from services.console.i18n import N_
+from services.console.domain import Policy, home_for, person_of, session_expired
+from shared.config import city_zone
+from shared.events import utcnow
+from shared.identity import production
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "hotline_session"
+PRESESSION_COOKIE = "hotline_presession"
+LANG_COOKIE = "hotline_lang"
+RPC_TIMEOUT = 10
+TOUCH_EVERY = timedelta(seconds=60)
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+       "base-uri 'none'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+REFUSED = {  # a service's refusal -> (status, title msgid)
+    "NotAllowed": (403, N_("Not allowed")), "NotYourCase": (403, N_("Not allowed")),
+    "NotAuthorized": (403, N_("Not allowed")),
+    "UnknownCase": (404, N_("Not found")),
+    "InvalidRequest": (400, N_("Please check the form")), "ValidationFailed": (400, N_("Please check the form")),
+    "RoutingError": (400, N_("Please check the form")), "DirectoryInvalid": (400, N_("Please check the form")),
+    "UserInvalid": (400, N_("Please check the form")), "AttachmentRefused": (400, N_("Please check the form")),
+    "BadQuery": (400, N_("Please check the form")),
+    "TransitionRefused": (409, N_("Not done: the case is not in that state")),
+    "CaseChanged": (409, N_("Not done: someone changed the case meanwhile")),
+}
+
+
+class Refused(Exception):
+    """A page's own refusal: ``status``, a title msgid and a detail."""
+
+    def __init__(self, status, title, detail="", errors=None):
+        super().__init__(detail or title)
+        self.status, self.title, self.detail, self.errors = status, title, detail, errors or {}
+
+
+class ServiceAway(Exception):
+    def __init__(self, service):
+        super().__init__(service)
+        self.service = service
+
+
+def refusal_of(exc):
+    """A ``RemoteError`` a person should see as a ``Refused``, or ``None``."""
+    if exc.exc_type not in REFUSED:
+        return None
+    status, title = REFUSED[exc.exc_type]
+    detail, errors = exc.value or "", {}
+    try:  # intake's ValidationFailed carries its errors by field as JSON
+        parsed = json.loads(detail)
+        if isinstance(parsed, dict):
+            errors = parsed
+            detail = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in parsed.items())
+    except (ValueError, TypeError):
+        pass
+    return Refused(status, title, detail, errors)
+
+
+class Web(DependencyProvider):
+    """Templates (one environment per language), the session policy, the config."""
+
+    def setup(self):
+        config = self.container.config
+        section = config.get("CONSOLE") or {}
+        self.policy = Policy.from_config(section)
+        self.secure_cookies = str(section.get("secure_cookies", "auto")).lower()
+        self.zone = city_zone(config)
+        self.city = (config.get("CITY") or {}).get("name", "")
+        self.envs, self.translations = {}, {}
+        for locale in i18n.LOCALES:
+            self.translations[locale] = i18n.load(locale)
+            env = Environment(loader=FileSystemLoader(str(i18n.HERE / "templates")),
+                              autoescape=select_autoescape(["html", "svg"]),
+                              extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+            env.install_gettext_translations(self.translations[locale], newstyle=True)
+            self.envs[locale] = env
+        from services.console import filters
+
+        for locale, env in self.envs.items():
+            filters.install(env, locale, self.zone, self.translations[locale])
+
+    def cookie_secure(self, request):
+        if self.secure_cookies in ("true", "1", "yes"):
+            return True
+        if self.secure_cookies in ("false", "0", "no"):
+            return False
+        return production() or request.scheme == "https"
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+
+class View:
+    """One request as a page sees it."""
+
+    def __init__(self, service, request):
+        self.service = service
+        self.web = service.web
+        self.request = request
+        self.lang = i18n.chosen(request.cookies.get(LANG_COOKIE))
+        self.env = self.web.envs[self.lang]
+        self.session = None
+        self.token = None
+        self.user = None
+        self.person = None
+        self.new_cookies = []
+        self.now = utcnow()
+
+    # -- translations ----------------------------------------------------------
+
+    def _(self, message, **values):
+        text = self.web.translations[self.lang].gettext(message)
+        return text % values if values else text
+
+    # -- reading the request -----------------------------------------------------
+
+    @property
+    def form(self):
+        return self.request.form
+
+    def arg(self, name, default=""):
+        return (self.request.args.get(name) or default).strip()
+
+    def page_number(self):
+        try:
+            return max(1, min(int(self.request.args.get("page") or 1), 10_000))
+        except ValueError:
+            return 1
+
+    @property
+    def htmx(self):
+        return self.request.headers.get("HX-Request") == "true"
+
+    @property
+    def address(self):
+        return self.request.remote_addr or "?"
+
+    # -- calling the services as the person ------------------------------------------
+
+    def call(self, service, method, *args, **kwargs):
+        return self.gather((service, method, args, kwargs))[0]
+
+    def gather(self, *calls, tolerant=False):
+        """Make the RPC calls in parallel; their results, in order.
+
+        Each is ``(service, method, args[, kwargs])``. A refusal becomes
+        ``Refused``; a service that does not answer in ``RPC_TIMEOUT``, ``ServiceAway``.
+        ``tolerant``: a call that fails gives ``None`` instead (a panel that can wait).
+        """
+        pending = []
+        for call in calls:
+            service, method, args = call[:3]
+            kwargs = call[3] if len(call) > 3 else {}
+            proxy = getattr(getattr(self.service, service), method)
+            pending.append((service, proxy.call_async(*args, **kwargs)))
+        results = []
+        for service, reply in pending:
+            try:
+                with eventlet.Timeout(RPC_TIMEOUT):
+                    results.append(reply.result())
+            except eventlet.Timeout:
+                if tolerant:
+                    results.append(None)
+                    continue
+                raise ServiceAway(service) from None
+            except RemoteError as exc:
+                if tolerant:
+                    log.info("%s answered %s; its panel is left out", service, exc.exc_type)
+                    results.append(None)
+                    continue
+                refused = refusal_of(exc)
+                if refused is None:
+                    raise
+                raise refused from None
+        return results
+
+    def optional(self, service, method, *args, **kwargs):
+        """Like ``call``, but ``None`` when the service is away (a panel that can wait)."""
+        try:
+            return self.call(service, method, *args, **kwargs)
+        except ServiceAway:
+            return None
+
+    # -- answering -----------------------------------------------------------------
+
+    def render(self, template, status=200, **context):
+        flash = None
+        if self.session and self.session.get("flash") and not self.htmx:
+            flash = self.service.people.take_flash(self.token)
+        body = self.env.get_template(template).render(
+            view=self, person=self.person, user=self.user, lang=self.lang, flash=flash,
+            csrf=self.session["csrf"] if self.session else self.presession_token(),
+            city=self.web.city, languages=i18n.LANGUAGE_NAMES, **context)
+        return self.finish(Response(body, status=status, content_type="text/html; charset=utf-8"))
+
+    def redirect(self, location, flash=None):
+        if flash and self.session:
+            self.service.people.set_flash(self.token, flash)
+        return self.finish(Response("", status=303, headers={"Location": location}))
+
+    def download(self, data, filename, content_type):
+        response = Response(data, content_type=content_type)
+        response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+        return self.finish(response)
+
+    def set_cookie(self, name, value, max_age=None, http_only=True):
+        self.new_cookies.append((name, value, max_age, http_only))
+
+    def finish(self, response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if response.content_type and response.content_type.startswith("text/html"):
+            response.headers["Cache-Control"] = "no-store"
+        secure = self.web.cookie_secure(self.request)
+        for name, value, max_age, http_only in self.new_cookies:
+            if value is None:
+                response.delete_cookie(name, path="/", secure=secure, httponly=http_only, samesite="Strict")
+            else:
+                response.set_cookie(name, value, max_age=max_age, path="/", secure=secure,
+                                    httponly=http_only, samesite="Strict")
+        return response
+
+    def presession_token(self):
+        """The sign-in form's CSRF token (double submit: a cookie and a field)."""
+        token = self.request.cookies.get(PRESESSION_COOKIE)
+        if not token or len(token) > 100:
+            import secrets
+
+            token = secrets.token_urlsafe(24)
+            self.set_cookie(PRESESSION_COOKIE, token, max_age=3600)
+        return token
+
+    def home(self):
+        return home_for(self.person.roles) if self.person else "/signin"
+
+    def can(self, *roles):
+        return bool(self.person and self.person.has(*roles))
+
+    # -- the session -------------------------------------------------------------------
+
+    def load_session(self):
+        token = self.request.cookies.get(SESSION_COOKIE)
+        session = self.service.people.session(token) if token else None
+        if session is None:
+            return
+        if session_expired(session, self.now, self.web.policy):
+            self.service.people.end_session(token)
+            self.set_cookie(SESSION_COOKIE, None)
+            return
+        user = self.service.people.user(session["login"])
+        if user is None or user.get("disabled"):
+            self.service.people.end_session(token)
+            self.set_cookie(SESSION_COOKIE, None)
+            return
+        if self.now - session["last_seen"] > TOUCH_EVERY:
+            self.service.people.touch_session(token, self.now)
+        self.session, self.token, self.user, self.person = session, token, user, person_of(user)
+
+    def csrf_ok(self):
+        sent = self.request.form.get("csrf") or self.request.headers.get("X-CSRF-Token") or ""
+        expected = self.session["csrf"] if self.session else self.request.cookies.get(PRESESSION_COOKIE)
+        if not expected or not hmac.compare_digest(str(sent), str(expected)):
+            return False
+        origin = self.request.headers.get("Origin")
+        if origin and origin != "null" and urlparse(origin).netloc != self.request.host:
+            return False
+        return True
+
+
+def error_page(view, status, title, detail=""):
+    if view.htmx:
+        body = view.env.get_template("_error_fragment.html").render(
+            title=view._(title), detail=detail)
+        return view.finish(Response(body, status=status, content_type="text/html; charset=utf-8"))
+    return view.render("error.html", status=status, title=view._(title), detail=detail)
+
+
+def serve(service, request, handler, params, roles, public, state_changing, max_bytes):
+    request.max_content_length = max_bytes
+    view = View(service, request)
+    try:
+        view.load_session()
+        if not public and view.person is None:
+            if state_changing or view.htmx:
+                return error_page(view, 401, N_("Please sign in"), "")
+            return view.redirect(f"/signin?next={quote(request.full_path.rstrip('?'))}")
+        if view.user and view.user.get("must_change_password") and not public \
+                and request.path not in ("/password", "/signout"):
+            return view.redirect("/password")
+        if roles and not view.person.has(*roles):
+            log.info("%s (%s) refused %s %s", view.person.user_id, ",".join(view.person.roles),
+                     request.method, request.path)
+            return error_page(view, 403, N_("Not allowed"), view._("This screen is for: %(roles)s",
+                                                             roles=", ".join(roles)))
+        if state_changing and not view.csrf_ok():
+            log.warning("CSRF check failed for %s %s from %s", request.method, request.path, view.address)
+            return error_page(view, 403, N_("The form has expired"), view._(
+                "Reload the page and try again."))
+        if view.person is not None:
+            service.caller.act_as(view.person)
+        return handler(service, view, **params)
+    except Refused as exc:
+        return error_page(view, exc.status, exc.title, exc.detail)
+    except RequestEntityTooLarge:
+        return error_page(view, 413, N_("Too large"), view._("At most %(mb)s MB in one go.",
+                                                          mb=max_bytes // (1024 * 1024) or 1))
+    except ServiceAway as exc:
+        log.warning("%s did not answer in %ss for %s", exc.service, RPC_TIMEOUT, request.path)
+        return error_page(view, 503, N_("A service is not answering"),
+                          view._("%(service)s did not answer; try again in a moment.", service=exc.service))
+    except Exception:
+        log.exception("page %s %s failed", request.method, request.path)
+        return error_page(view, 500, N_("Something went wrong"), view._("It has been logged."))
+
+
+def page(url, method="GET", roles=None, public=False, max_bytes=256 * 1024):
+    """A workbench page (``roles``: any of them may open it; ``max_bytes``: the
+    largest request body it takes)."""
+    state_changing = method not in ("GET", "HEAD")
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def entry(self, request, **params):
+            return serve(self, request, fn, params, roles, public, state_changing, max_bytes)
+        return http(method, url)(entry)
+    return decorate

@@ -1,0 +1,166 @@
+"""The workbench in a real browser: Debian's Chromium driven by Playwright,
+against every service running as a process (``tests/stack``).
+
+Playwright must never download a browser: it drives ``/usr/bin/chromium``
+(``.ci/run`` installs it with a CJK font). Screenshots of every screen are
+kept in ``$HOTLINE_SCREENSHOTS`` (default ``test-artifacts/screens``); the
+folder is printed at the end of the run.
+
+The test process is eventlet-patched (the root conftest), under which
+Playwright is not reliable: the browser runs in a process of its own and the
+tests drive it through ``tests/browser/bridge.py``.
+"""
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.stack.conftest import running_stack
+
+from tests.browser.bridge import CHROMIUM, Bridge
+SHOTS = Path(os.environ.get("HOTLINE_SCREENSHOTS") or Path(__file__).resolve().parents[2] / "test-artifacts" / "screens")
+NUMBER = re.compile(r"[A-Z]{2}-\d{8}-\d{5}")
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+_shots_taken = []
+
+
+def pytest_collection_modifyitems(config, items):
+    if not os.path.exists(CHROMIUM):
+        skip = pytest.mark.skip(reason=f"{CHROMIUM} is missing: apt-get install chromium fonts-wqy-microhei")
+        for item in items:
+            if "tests/browser" in str(item.fspath):
+                item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _shots_taken:
+        terminalreporter.section("workbench screenshots")
+        terminalreporter.write_line(f"{len(_shots_taken)} screenshot(s) in {SHOTS}")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    bridge = Bridge()
+    try:
+        yield bridge.browser
+    finally:
+        bridge.close()
+
+
+class Workbench:
+    """The running stack, its workbench URL, and people signing in to it."""
+
+    def __init__(self, stack, browser):
+        self.stack = stack
+        self.browser = browser
+        self.url = f"http://{stack.env['CONSOLE_HTTP']}"
+        self.passwords = {}
+        self.pages = []
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        for old in SHOTS.glob("*.png"):  # this run's screens only
+            old.unlink()
+
+    def cli(self, *args):
+        done = subprocess.run([sys.executable, "-m", "hotline.cli", *args], env=self.stack.env,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    def page(self, lang=None):
+        context = self.browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        self.pages.append(page)
+        if lang:
+            page.goto(f"{self.url}/lang/{lang}")
+        return page
+
+    def sign_in(self, login, password=None, new_password=None):
+        """A browser of one's own, signed in (choosing a new password the first time)."""
+        page = self.page()
+        page.goto(f"{self.url}/signin")
+        page.fill("input[name=login]", login)
+        page.fill("input[name=password]", password or self.passwords[login])
+        page.click("form[action='/signin'] button")
+        if page.url.endswith("/password"):
+            chosen = new_password or f"Shift-{len(self.passwords)}-Hotline-2026!"
+            page.fill("input[name=current]", password or self.passwords[login])
+            page.fill("input[name=new]", chosen)
+            page.fill("input[name=again]", chosen)
+            page.click("form[action='/password'] button")
+            self.passwords[login] = chosen
+        return page
+
+    def user(self, login, *roles, department=None, name=None):
+        """A user made with the CLI, as an administrator on the server would."""
+        args = ["users", "create", login, *sum((["--role", r] for r in roles), [])]
+        if department:
+            args += ["--department", department]
+        if name:
+            args += ["--display-name", name]
+        self.passwords[login] = self.cli(*args).strip().splitlines()[-1]
+        return self.passwords[login]
+
+    def http(self, login=None):
+        """A plain HTTP client (``requests``), signed in as ``login`` if given; ``.csrf`` is its token."""
+        session = requests.Session()
+        form = session.get(f"{self.url}/signin", timeout=10)
+        session.csrf = CSRF.search(form.text).group(1)
+        if login:
+            answer = session.post(f"{self.url}/signin", timeout=10, data={
+                "csrf": session.csrf, "login": login, "password": self.passwords[login]})
+            if answer.url.endswith("/password"):
+                chosen = f"Shift-{len(self.passwords)}-Hotline-2026!"
+                answer = session.post(f"{self.url}/password", timeout=10, data={
+                    "csrf": CSRF.search(answer.text).group(1), "current": self.passwords[login],
+                    "new": chosen, "again": chosen})
+                self.passwords[login] = chosen
+            session.csrf = CSRF.search(answer.text).group(1)
+        return session
+
+    def shot(self, page, name):
+        path = SHOTS / f"{len(_shots_taken) + 1:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        _shots_taken.append(path)
+        return path
+
+    def flash(self, page):
+        return page.inner_text(".flash")
+
+    def wait_for_case(self, number, state=None, timeout=20.0):
+        deadline = time.monotonic() + timeout
+        case = None
+        while time.monotonic() < deadline:
+            case = self.stack.rpc("followup", "get_case", number)
+            if case and (state is None or case["state"] == state):
+                return case
+            time.sleep(0.2)
+        raise AssertionError(f"case {number} never got to {state}: {case and case['state']}")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test leaves a screenshot of every page it had open."""
+    outcome = yield
+    report = outcome.get_result()
+    bench = item.funcargs.get("workbench") if hasattr(item, "funcargs") else None
+    if report.when == "call" and report.failed and bench is not None:
+        for index, page in enumerate(bench.pages):
+            try:
+                page.screenshot(path=str(SHOTS / f"FAILED-{item.name}-{index}.png"), full_page=True)
+            except Exception:
+                pass
+
+
+@pytest.fixture(scope="session")
+def workbench(vhost_pipeline, tmp_path_factory, chromium):
+    with running_stack(vhost_pipeline, tmp_path_factory.mktemp("workbench")) as stack:
+        bench = Workbench(stack, chromium)
+        bench.passwords["admin"] = bench.cli("users", "create", "admin", "--role", "admin",
+                                             "--display-name", "系统管理员").strip().splitlines()[-1]
+        yield bench

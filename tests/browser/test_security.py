@@ -1,0 +1,134 @@
+"""Who may do what, tried as an attacker would: in the browser and with crafted
+requests. A department sees only its own cases (followup refuses, not only the
+screen); no session, no CSRF token or a forged identity is refused and changes
+nothing; five wrong passwords lock the account; every page allows only the
+console's own assets."""
+import re
+
+import pytest
+from nameko.exceptions import RemoteError
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from shared.identity import Person, context_for
+
+WATER_TICKET = {"title": "自来水管爆裂", "description": "李沧区书院路路口自来水管爆裂，路面积水很深",
+                "district": "李沧区", "caller_phone": "13905321111", "caller_name": "孙丽"}
+
+
+@pytest.fixture(scope="module")
+def water_case(workbench):
+    number = workbench.stack.post(WATER_TICKET).json()["number"]
+    workbench.wait_for_case(number, "assigned")
+    workbench.user("sec.water", "department", department="WATER", name="水务甲")
+    workbench.user("sec.housing", "department", department="HOUSING", name="住建乙")
+    workbench.user("sec.operator", "operator", name="接线丙")
+    return number
+
+
+def test_a_department_cannot_see_or_act_on_another_departments_case(workbench, water_case):
+    # In the browser: the other department's inbox does not list it; opening it is refused.
+    housing = workbench.sign_in("sec.housing")
+    assert water_case not in housing.inner_text("main")
+    answer = housing.goto(f"{workbench.url}/department/cases/{water_case}")
+    assert answer.status == 403
+    workbench.shot(housing, "department-refused")
+
+    # Crafted requests with a valid session and CSRF token: followup refuses (403), nothing changes.
+    crafted = workbench.http("sec.housing")
+    for path in (f"/department/cases/{water_case}", f"/export/ledger/{water_case}.csv",
+                 "/cases?department=WATER", f"/tickets/{water_case}"):
+        assert crafted.get(workbench.url + path, timeout=10).status_code == 403, path
+    for action, form in (("sign-for", {}), ("refuse", {"reason": "不是我们的"}),
+                         ("reply", {"text": "已修复"}), ("contact", {})):
+        answer = crafted.post(f"{workbench.url}/department/cases/{water_case}/{action}", timeout=10,
+                              data=dict(form, csrf=crafted.csrf))
+        assert answer.status_code == 403, action
+        assert "13905321111" not in answer.text
+    assert workbench.stack.rpc("followup", "get_case", water_case)["state"] == "assigned"
+
+    # The same request from the right department works.
+    water = workbench.http("sec.water")
+    done = water.post(f"{workbench.url}/department/cases/{water_case}/sign-for", timeout=10,
+                      data={"csrf": water.csrf})
+    assert done.status_code == 200 and workbench.wait_for_case(water_case, "signed_for")
+
+
+def test_without_a_session_or_its_csrf_token_nothing_happens(workbench, water_case):
+    stranger = workbench.http()
+    page = stranger.get(f"{workbench.url}/department", timeout=10, allow_redirects=False)
+    assert page.status_code == 303 and page.headers["Location"].startswith("/signin")
+    answer = stranger.post(f"{workbench.url}/department/cases/{water_case}/reply", timeout=10,
+                           data={"text": "已修复", "csrf": stranger.csrf})
+    assert answer.status_code == 401
+
+    water = workbench.http("sec.water")
+    for csrf in (None, "forged-token", stranger.csrf):
+        data = {"text": "主管道已于今日修复"} if csrf is None else {"text": "主管道已于今日修复", "csrf": csrf}
+        answer = water.post(f"{workbench.url}/department/cases/{water_case}/reply", data=data, timeout=10)
+        assert answer.status_code == 403, csrf
+    other_site = water.post(f"{workbench.url}/department/cases/{water_case}/reply", timeout=10,
+                            data={"text": "x", "csrf": water.csrf}, headers={"Origin": "http://evil.example"})
+    assert other_site.status_code == 403
+    assert workbench.stack.rpc("followup", "get_case", water_case)["state"] == "signed_for"
+
+    # Signing out ends the session on the server: the old cookie is worthless.
+    cookie = water.cookies.get("hotline_session")
+    water.post(f"{workbench.url}/signout", data={"csrf": water.csrf}, timeout=10)
+    replay = workbench.http()
+    replay.cookies.set("hotline_session", cookie)
+    assert replay.get(f"{workbench.url}/department", timeout=10, allow_redirects=False).status_code == 303
+
+
+def test_a_person_without_the_role_is_refused(workbench, water_case):
+    operator = workbench.http("sec.operator")
+    for path in ("/admin/users", "/review", "/supervisor", "/department", "/dispatch"):
+        assert operator.get(workbench.url + path, timeout=10).status_code == 403, path
+    answer = operator.post(f"{workbench.url}/admin/users", timeout=10,
+                           data={"csrf": operator.csrf, "login": "mallory", "roles": "admin"})
+    assert answer.status_code == 403
+    assert "mallory" not in workbench.cli("users", "list")
+
+
+def test_five_wrong_passwords_lock_the_account_for_a_while(workbench):
+    workbench.user("sec.victim", "reviewer", name="受害者")
+    attacker = workbench.http()
+    for attempt in range(5):
+        answer = attacker.post(f"{workbench.url}/signin", timeout=10, data={
+            "csrf": attacker.csrf, "login": "sec.victim", "password": f"guess-{attempt}"})
+        assert answer.status_code in (401, 423)
+    assert answer.status_code == 423  # the fifth locked it
+    right = attacker.post(f"{workbench.url}/signin", timeout=10, data={
+        "csrf": attacker.csrf, "login": "sec.victim", "password": workbench.passwords["sec.victim"]})
+    assert right.status_code == 423 and "hotline_session" not in attacker.cookies
+    listed = workbench.cli("users", "list")
+    assert re.search(r"sec\.victim .* locked", listed)
+
+    admin = workbench.http("admin")
+    record = admin.get(f"{workbench.url}/admin/record", timeout=10).text
+    assert record.count("sec.victim") >= 6 and "wrong_password" in record and "locked" in record
+
+
+def test_a_forged_identity_over_the_broker_is_refused(workbench, water_case):
+    forged = Person("mallory", "张工", ("department",), "WATER")
+    for secret in ("not-the-secret", ""):
+        context = context_for(forged, secret) if secret else {"hotline_identity": "garbage.token"}
+        with ClusterRpcProxy({"AMQP_URI": workbench.stack.env["AMQP_URI"]}, timeout=10,
+                             context_data=context) as cluster:
+            with pytest.raises(RemoteError) as refused:
+                cluster.followup.submit_reply(None, water_case, "伪造的回复", [], "")
+            assert refused.value.exc_type == "NotAllowed"
+            with pytest.raises(RemoteError):
+                cluster.followup.review_reply(water_case, "张工", True, "")
+    assert workbench.stack.rpc("followup", "get_case", water_case)["reply"] is None
+
+
+def test_pages_load_only_the_consoles_own_assets(workbench, water_case):
+    operator = workbench.http("sec.operator")
+    page = operator.get(f"{workbench.url}/operator", timeout=10)
+    policy = page.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert not re.search(r"(src|href)=\"(https?:)?//", page.text)
+    cookie = next(c for c in operator.cookies if c.name == "hotline_session")
+    assert cookie.has_nonstandard_attr("HttpOnly") and cookie.get_nonstandard_attr("SameSite") == "Strict"
+    for asset in re.findall(r"(?:src|href)=\"(/static/[^\"]+)\"", page.text):
+        assert operator.get(workbench.url + asset, timeout=10).status_code == 200, asset

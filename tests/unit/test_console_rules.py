@@ -1,0 +1,113 @@
+"""The workbench's rules that need no browser: identities, people, exports, files,
+the catalogues."""
+import io
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from openpyxl import load_workbook
+
+from services.console import domain, exports
+from services.followup import attachments
+from shared.identity import NotAllowed, Person, sign, verify
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+SECRET = "a-test-secret-of-some-length"
+PERSON = Person("zhang.gong", "张工", ("department",), "WATER")
+
+
+def test_a_signed_identity_round_trips_and_a_forged_or_stale_one_is_refused():
+    token = sign(PERSON, SECRET, now=1000)
+    assert verify(token, SECRET, now=1100) == PERSON
+    with pytest.raises(NotAllowed, match="signature"):
+        verify(token, "another-secret-entirely", now=1100)
+    with pytest.raises(NotAllowed, match="expired"):
+        verify(token, SECRET, now=1000 + 301)
+    payload, mac = token.split(".")
+    promoted = sign(Person("zhang.gong", "张工", ("admin",), None), "attacker", now=1000).split(".")[0]
+    with pytest.raises(NotAllowed):
+        verify(f"{promoted}.{mac}", SECRET, now=1100)  # roles changed, signature kept
+    for garbage in ("", "x", "a.b.c", None, 42):
+        with pytest.raises(NotAllowed):
+            verify(garbage, SECRET, now=1100)
+
+
+def test_department_staff_see_only_their_department():
+    assert PERSON.is_department_only
+    assert not Person("u", "u", ("department", "supervisor"), "WATER").is_department_only
+    assert Person("u", "u", ("operator",)).has("operator", "admin")
+
+
+def test_a_new_user_is_checked_by_field():
+    user = domain.check_new_user("Zhang.Gong", ["department"], "WATER", {"WATER"}, "张工")
+    assert user == {"login": "zhang.gong", "display_name": "张工", "roles": ["department"], "department": "WATER"}
+    with pytest.raises(domain.UserInvalid) as bad:
+        domain.check_new_user("x", ["wizard"], None, {"WATER"})
+    assert set(bad.value.errors) == {"login", "roles"}
+    with pytest.raises(domain.UserInvalid) as bad:
+        domain.check_new_user("li.shen", ["department"], None, {"WATER"})
+    assert "department" in bad.value.errors
+    with pytest.raises(domain.UserInvalid):
+        domain.check_new_user("li.shen", ["department"], "NOPE", {"WATER"})
+    with pytest.raises(domain.UserInvalid):
+        domain.check_new_user("li.shen", ["reviewer"], "WATER", {"WATER"})
+    with pytest.raises(domain.UserInvalid):
+        domain.check_password("short", "li.shen")
+    with pytest.raises(domain.UserInvalid):
+        domain.check_password("my-name-is-li.shen-ok", "li.shen")
+    assert len(domain.generate_password()) == 16
+
+
+def test_the_fifth_wrong_password_locks_and_sessions_time_out():
+    policy = domain.Policy()
+    user = {"failed_count": 0}
+    for attempt in range(1, 5):
+        user["failed_count"], until = domain.after_failure(user, NOW, policy)
+        assert until is None and user["failed_count"] == attempt
+    count, until = domain.after_failure(user, NOW, policy)
+    assert count == 5 and until == NOW + timedelta(minutes=15)
+    assert domain.locked({"locked_until": until}, NOW + timedelta(minutes=14))
+    assert not domain.locked({"locked_until": until}, NOW + timedelta(minutes=16))
+    session = {"created_at": NOW, "last_seen": NOW}
+    assert not domain.session_expired(session, NOW + timedelta(minutes=29), policy)
+    assert domain.session_expired(session, NOW + timedelta(minutes=31), policy)  # idle
+    busy = {"created_at": NOW, "last_seen": NOW + timedelta(hours=12)}
+    assert domain.session_expired(busy, NOW + timedelta(hours=12, minutes=1), policy)  # absolute
+
+
+def test_exports_never_carry_a_formula_and_keep_chinese():
+    rows = [["=HYPERLINK(\"http://x\")", "市水务管理局", 3, None], ["+1", "-2", "@SUM(A1)", 0.5]]
+    text = exports.as_csv(["a", "b", "c", "d"], rows).decode("utf-8")
+    assert text.startswith("\ufeff") and "市水务管理局" in text
+    assert "'=HYPERLINK" in text and "'+1" in text and "'-2" in text and "'@SUM" in text
+    sheet = load_workbook(io.BytesIO(exports.as_xlsx("cases", ["a", "b", "c", "d"], rows))).active
+    assert sheet["A2"].value == "'=HYPERLINK(\"http://x\")" and sheet["A2"].data_type == "s"
+    assert sheet["C2"].value == 3 and sheet["B2"].value == "市水务管理局"
+
+
+def test_attachments_are_judged_by_their_bytes():
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 100
+    assert attachments.check("../../etc/照片.png", png, 0) == ("照片.png", "image/png")
+    assert attachments.check("报告.pdf", b"%PDF-1.7 ...", 0)[1] == "application/pdf"
+    assert attachments.check("说明.txt", "水管已修复".encode(), 0)[1] == "text/plain"
+    for name, data, count in (("x.png", b"MZ\x90\x00" + b"\xff" * 50, 0),      # a program named .png
+                              ("x.png", png, attachments.MAX_FILES),              # too many
+                              ("x.png", b"\x89PNG\r\n\x1a\n" + b"\0" * attachments.MAX_BYTES, 0),  # too big
+                              ("x.png", b"", 0)):
+        with pytest.raises(attachments.AttachmentRefused):
+            attachments.check(name, data, count)
+
+
+def test_every_string_of_the_workbench_is_translated_into_chinese():
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.pofile import read_po
+
+    from services.console import i18n
+
+    method_map = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
+    options = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    wanted = {message for _, _, message, *_ in extract_from_dir(
+        str(i18n.HERE), method_map, options_map=options, keywords={"_": None, "N_": None, "gettext": None})}
+    with open(i18n.HERE / "translations" / "zh_CN" / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        catalog = {m.id: m.string for m in read_po(handle) if m.id}
+    missing = sorted(m for m in wanted if not catalog.get(m))
+    assert not missing, f"run `make translations` and translate: {missing}"
