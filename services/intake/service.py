@@ -25,11 +25,9 @@ from services.intake.duplicates import DuplicateRules, bounding_box, find_master
 from services.intake.responses import ValidationFailed, json_response
 from services.intake.schemas import HttpTicketRequest, load_request
 from services.intake.store import TicketRepository
-from shared import bounds
 from shared import clock as shared_clock
 from shared import events
 from shared.city import City, district_names
-from shared.config import city_zone
 from shared.identity import Identity, NotAllowed
 from shared.jsonable import jsonable
 from shared.messaging import DeadLetters, EventDispatcher, rpc
