@@ -11,10 +11,10 @@ import click
 from shared.config import city_zone, load_config, local_time
 
 
-def call(method, *args):
+def call(method, *args, by=None):
     from hotline.cli import rpc_call
 
-    return rpc_call("intake", method, *args, timeout=60)
+    return rpc_call("intake", method, *args, timeout=60, by=by)
 
 
 @click.command()
@@ -69,14 +69,17 @@ def numbers_show(series):
 @numbers.command("raise")
 @click.argument("series")
 @click.argument("at_least", type=int)
-@click.option("--by", required=True, help="Who raises it (recorded in intake's log).")
+@click.option("--by", default=None, help="Who raises it (recorded in intake's log; default your login).")
 def numbers_raise(series, at_least, by):
     """After a restore: the next number of SERIES is above AT_LEAST (the highest issued)."""
     from nameko.exceptions import RemoteError
 
     try:
-        done = call("raise_numbers", series, at_least, by)
+        done = call("raise_numbers", series, at_least, by=by)
     except RemoteError as exc:
+        if exc.exc_type == "NotAllowed":
+            click.echo(f"Refused: {exc.value}", err=True)
+            sys.exit(2)
         if exc.exc_type != "ValidationFailed":
             raise
         for field, errors in json.loads(exc.value).items():

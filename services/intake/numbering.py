@@ -38,6 +38,7 @@ from nameko.extensions import DependencyProvider
 from services.intake.responses import ValidationFailed
 from shared import events
 from shared.config import city_zone
+from shared.identity import NotAllowed
 from shared.messaging import rpc
 from shared.numbering import series_of, valid_series
 from shared.timer import every
@@ -134,20 +135,20 @@ class Numbering:
                 "fenced": series in self.fence.fenced, "answers": last.get("answers"),
                 "fenced_at": last["at"].isoformat() if last.get("at") else None}
 
-    @rpc(expected_exceptions=ValidationFailed)
-    def raise_numbers(self, series, at_least, by):
-        """An operator's fence after a restore: the next number of ``series`` is above ``at_least``."""
+    @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
+    def raise_numbers(self, series, at_least):
+        """An administrator's fence after a restore: the next number of ``series`` is
+        above ``at_least``. Who did it is the signed identity, in intake's log."""
+        person = self.caller.require("admin")
         errors = {}
         if not valid_series(series):
             errors["series"] = ["like QD-20261127 (prefix-YYYYMMDD)"]
         if isinstance(at_least, bool) or not isinstance(at_least, int) or not 0 <= at_least < MAX_SEQUENCE:
             errors["at_least"] = [f"a whole number from 0 to {MAX_SEQUENCE - 1}"]
-        if not isinstance(by, str) or not by.strip() or len(by) > 100:
-            errors["by"] = ["say who raises it (at most 100 characters)"]
         if errors:
             raise ValidationFailed(errors)
         before = self.tickets.current_sequence(series)
         after = self.tickets.raise_sequence(series, at_least)
-        log.warning("numbers of %s raised by %s from %d to at least %d (now %d)",
-                    series, by.strip(), before, at_least, after)
+        log.warning("numbers of %s raised by %s (%s) from %d to at least %d (now %d)",
+                    series, person.name, person.user_id, before, at_least, after)
         return {"series": series, "before": before, "next": after + 1}

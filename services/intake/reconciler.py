@@ -25,6 +25,7 @@ from services.intake.domain import ticket_created_body
 from services.intake.reconcile import STAGES, ReconcileRules, stalled_reason
 from services.intake.status_view import entry
 from shared import events
+from shared.identity import NotAllowed
 from shared.jsonable import jsonable
 from shared.messaging import rpc
 from shared.numbering import same_instant
@@ -79,9 +80,10 @@ class Reconciler:
             return None
         return self.reconcile_round(now)
 
-    @rpc
+    @rpc(expected_exceptions=NotAllowed)
     def reconcile_now(self):
-        """Run a round now (whatever the lease); what it did."""
+        """Run a round now (whatever the lease), for a supervisor or an administrator; what it did."""
+        self.caller.require("supervisor", "admin")
         return self.reconcile_round(self.clock.now())
 
     @rpc

@@ -73,17 +73,29 @@ def test_a_restarted_intake_on_an_empty_store_numbers_after_what_routing_and_fol
     assert case["attempt"] == 1
 
 
-def test_an_operator_fences_the_numbers_after_a_restore(container_factory, service_config, intake_on):
+def test_an_administrator_fences_the_numbers_after_a_restore(container_factory, service_config, intake_on):
+    from hotline.people import cli_context
+    from shared.identity import Person, context_for
+
     intake_on("restored")
-    with ServiceRpcProxy("intake", service_config, timeout=15) as intake:
-        series = intake.numbering()["series"]
+    with ServiceRpcProxy("intake", service_config, timeout=15) as anonymous:
+        series = anonymous.numbering()["series"]
         with pytest.raises(RemoteError) as refused:
-            intake.raise_numbers(series, -3, "")
+            anonymous.raise_numbers(series, 41)
+        assert refused.value.exc_type == "NotAllowed"
+    operator = context_for(Person("u7", "接线员李", ("operator",)), "development-only-identity-secret")
+    with ServiceRpcProxy("intake", service_config, timeout=15, context_data=operator) as intake:
+        with pytest.raises(RemoteError) as refused:
+            intake.raise_numbers(series, 41)
+        assert refused.value.exc_type == "NotAllowed"
+    with ServiceRpcProxy("intake", service_config, timeout=15, context_data=cli_context("值班员张")) as admin:
+        with pytest.raises(RemoteError) as refused:
+            admin.raise_numbers(series, -3)
         assert refused.value.exc_type == "ValidationFailed"
-        raised = intake.raise_numbers(series, 41, "值班员张")
+        raised = admin.raise_numbers(series, 41)
         assert raised["next"] == 42
-        assert intake.submit_ticket(TICKET)["number"] == f"{series}-00042"
-        shown = intake.numbering(series)
+        assert admin.submit_ticket(TICKET)["number"] == f"{series}-00042"
+        shown = admin.numbering(series)
     assert shown["next"] == 43
 
 
