@@ -152,6 +152,9 @@ main.add_command(notifications)
 main.add_command(clock)
 from hotline.insight_cli import insight  # noqa: E402
 main.add_command(insight)
+from hotline.reliability_cli import numbers, reconciler  # noqa: E402
+main.add_command(reconciler)
+main.add_command(numbers)
 from hotline.topology_cli import topology_command  # noqa: E402
 main.add_command(topology_command)
 from hotline.dead_letters_cli import dead_letters  # noqa: E402

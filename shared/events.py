@@ -88,6 +88,10 @@ class TicketAssigned(Envelope):
     refused_departments = fields.List(fields.String(), load_default=list)
     confidence = fields.Float(allow_none=True, load_default=None)
     model_version = fields.Integer(load_default=0)
+    # When intake received the ticket: with the number, which ticket this is
+    # (a number issued twice would otherwise pass for the ticket held before).
+    received_at = fields.AwareDateTime(allow_none=True, load_default=None,
+                                       default_timezone=timezone.utc)
     # What the department is told of the request (the citizen's contact is not here).
     title = fields.String(load_default="")
     # The catalogue category the time limit comes from: picked by the operator,
@@ -132,6 +136,8 @@ class CaseOpened(Envelope):
     # 1 for the first department; 2, 3, ... when a refused case is re-routed.
     attempt = fields.Integer(load_default=1)
     previous_department_code = fields.String(allow_none=True, load_default=None)
+    received_at = fields.AwareDateTime(allow_none=True, load_default=None,
+                                       default_timezone=timezone.utc)
     time_limit_class = fields.String(allow_none=True, load_default=None)
     title = fields.String(load_default="")
 
@@ -144,6 +150,9 @@ class DeadlineWatched(Envelope):
     number = fields.String(required=True, validate=validate.Length(min=1, max=64))
     deadline = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
     next_check_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    # The assignment watched: its department and attempt (as in case_opened).
+    department_code = fields.String(allow_none=True, load_default=None)
+    attempt = fields.Integer(allow_none=True, load_default=None)
 
 
 # -- the rest of a case's life (followup) ------------------------------------
@@ -171,6 +180,8 @@ class CaseRefused(Envelope):
     refused_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
     actor = fields.String(load_default="")
     refusal_count = fields.Integer(load_default=1)
+    # The assignment refused (case_opened's attempt): a refusal of an earlier one is history.
+    attempt = fields.Integer(allow_none=True, load_default=None)
 
 
 class ExtensionRequested(Envelope):
@@ -266,6 +277,7 @@ class CaseReopened(Envelope):
     deadline = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
     sign_for_deadline = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
     reopened_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    reopen_count = fields.Integer(load_default=1)  # this case's reopenings, this one included
 
 
 class CaseClosed(Envelope):
@@ -364,8 +376,29 @@ class TicketLinked(Envelope):
     linked_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
 
 
+class TicketStalled(Envelope):
+    """intake's reconciler found a ticket stuck and could not repair it: supervisors must look.
+
+    ``stage``: what the ticket still waits for -- ``dispatch`` (a department or
+    the dispatchers' queue), ``case`` (an open case for its assignment) or
+    ``watch`` (a deadline watch for that case) -- since ``since``, after
+    ``repairs`` attempts to have the services publish their part again.
+    """
+
+    source, event_type = "intake", "ticket_stalled"
+
+    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    stage = fields.String(required=True, validate=validate.OneOf(("dispatch", "case", "watch")))
+    attempt = fields.Integer(load_default=0)
+    since = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    repairs = fields.Integer(load_default=0)
+    reason = fields.String(load_default="", validate=validate.Length(max=1000))
+    department_code = fields.String(allow_none=True, load_default=None)
+    title = fields.String(load_default="")  # what supervisors are told it is about
+
+
 CONTRACT.update({(schema.source, schema.event_type): schema
-                 for schema in (TicketAnswered, TicketLinked)})
+                 for schema in (TicketAnswered, TicketLinked, TicketStalled)})
 
 
 # -- the city's directory and calendar (routing), the demo clock (notify) -----

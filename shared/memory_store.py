@@ -22,6 +22,12 @@ Array values are indexed element by element (multikey), a missing field as
 null. The indexes are kept up to date on every insert, update, delete and
 rollback. With ``HOTLINE_MEMORY_STORE_CHECK=1`` (set by the test suite) every
 indexed answer is compared with a full scan and a difference raises.
+
+Like MongoDB, it refuses a document over 16 MB (``MAX_DOCUMENT_BYTES``):
+inserting one raises pymongo's ``DocumentTooLarge``, an update that would
+grow one past the limit raises ``WriteError`` (code 17419) and leaves it as
+it was. mongomock alone stores any size, which would hide a document that
+grows without bound until it met a real server.
 """
 import contextlib
 import itertools
@@ -29,13 +35,14 @@ import os
 import uuid
 from datetime import datetime, timedelta, timezone
 
+import bson
 import mongomock
 from bson import ObjectId
 from mongomock import helpers
 from mongomock import store as mongomock_store
 from mongomock.collection import Collection
 from mongomock.filtering import filter_applies, iter_key_candidates
-from pymongo.errors import DuplicateKeyError, OperationFailure
+from pymongo.errors import DocumentTooLarge, DuplicateKeyError, OperationFailure, WriteError
 from sentinels import NOTHING
 from sortedcontainers import SortedList
 
@@ -47,6 +54,18 @@ _EMPTY = frozenset()
 # than checking the extra candidates with filter_applies would.
 _RANGE_INTERSECT_FACTOR = 32
 _EQUALITY_TYPES = (str, int, float, ObjectId, uuid.UUID)  # bool is an int
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024  # MongoDB's BSON document limit
+TOO_LARGE_AFTER_UPDATE = 17419         # MongoDB's error code for an update past it
+
+
+class _TooLarge(DuplicateKeyError):
+    """Raised inside mongomock's write path so that it rolls the write back (it
+    undoes a write only for a duplicate key); turned into MongoDB's own error
+    before it leaves the collection."""
+
+    def __init__(self, size):
+        super().__init__(f"document of {size} bytes is over the {MAX_DOCUMENT_BYTES}-byte limit", 10334)
+        self.size = size
 
 
 def _has(doc, dotted):
@@ -384,12 +403,29 @@ class IndexedCollection(Collection):
                 raise AssertionError(f"memory store index disagrees with a scan for {filter!r}")
         return iter(found)
 
+    def _insert(self, data, session=None, ordered=True):
+        try:
+            return super()._insert(data, session, ordered)
+        except _TooLarge as exc:
+            raise DocumentTooLarge(f"BSON document too large ({exc.size} bytes) - the connected "
+                                   f"server supports BSON document sizes up to {MAX_DOCUMENT_BYTES} bytes.")
+
+    def _update(self, *args, **kwargs):
+        try:
+            return super()._update(*args, **kwargs)
+        except _TooLarge as exc:
+            raise WriteError(f"Resulting document after update is larger than {MAX_DOCUMENT_BYTES}",
+                             TOO_LARGE_AFTER_UPDATE, {"size": exc.size}) from None
+
     def _ensure_uniques(self, new_data):
-        """mongomock's check, answered from the indexes.
+        """mongomock's check, answered from the indexes, and MongoDB's size limit.
 
         A document a partial (or sparse) unique index does not cover cannot
         collide in it, so it is not looked up at all.
         """
+        size = len(bson.encode(new_data))
+        if size > MAX_DOCUMENT_BYTES:
+            raise _TooLarge(size)
         state = self._store.__dict__.get(_STATE_ATTR)
         if state is not None:  # updates change documents in place: index the new values
             doc_id = new_data["_id"]

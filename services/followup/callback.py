@@ -8,11 +8,14 @@ back to the same department with new deadlines from now.
 """
 from services.followup.domain import (
     APPROVED, ASSIGNED, CLOSED, SATISFACTIONS, Change, InvalidRequest, TransitionRefused,
-    _expect, ledger_entry)
+    _expect, _free_text, ledger_entry)
+from shared import bounds
 
 
 def record_callback(case, operator, reached, resolved, satisfaction, note, now, clock):
     """The citizen called back (回访): close, reopen, or try again another day."""
+    operator = _free_text(operator, "operator")
+    note = _free_text(note, "note", bounds.REASON)
     _expect(case, APPROVED, doing="record a callback")
     if not isinstance(reached, bool):
         raise InvalidRequest({"reached": ["true or false"]})
@@ -66,5 +69,6 @@ def _reopen(case, change, now, operator, clock, reason):
                                       deadline=deadline, sign_for_deadline=sign_for_deadline))
     change.events.append(("case_reopened", {
         "number": case["number"], "department_code": case["department_code"], "reason": reason,
-        "deadline": deadline, "sign_for_deadline": sign_for_deadline, "reopened_at": now}))
+        "deadline": deadline, "sign_for_deadline": sign_for_deadline, "reopened_at": now,
+        "reopen_count": case.get("reopen_count", 0) + 1}))
     return change

@@ -25,14 +25,16 @@ no sense raises :class:`TransitionRefused` and nothing changes.
 from dataclasses import dataclass, field
 
 from services.followup.quality import check_reply
+from shared import bounds
+from shared.numbering import same_instant
 
 ASSIGNED, SIGNED_FOR, REPLIED, APPROVED, CLOSED, REFUSED = (
     "assigned", "signed_for", "replied", "approved", "closed", "refused")
 STATES = (ASSIGNED, SIGNED_FOR, REPLIED, APPROVED, CLOSED, REFUSED)
 OPEN_STATES = (ASSIGNED, SIGNED_FOR, REPLIED, APPROVED)
 SATISFACTIONS = ("satisfied", "basically_satisfied", "dissatisfied")
-MAX_TEXT = 4000
-MAX_ATTACHMENTS = 20
+MAX_TEXT = bounds.TEXT
+MAX_ATTACHMENTS = bounds.ATTACHMENTS
 
 
 class TransitionRefused(Exception):
@@ -57,6 +59,10 @@ class NotAuthorized(Exception):
 
 class NotYourCase(Exception):
     """The case belongs to another department."""
+
+
+class NumberReused(Exception):
+    """An assignment names a case's number but another ticket (received at another time)."""
 
 
 @dataclass
@@ -91,6 +97,14 @@ def _required_text(value, name, limit=MAX_TEXT):
     return value
 
 
+def _free_text(value, name, limit=bounds.NAME):
+    """An optional free-text value (a person's name, a note) within ``limit``, or ``""``."""
+    error = bounds.text_error(value, limit)
+    if error:
+        raise InvalidRequest({name: [error]})
+    return value or ""
+
+
 # -- opening and re-routing ----------------------------------------------------
 
 def _assignment_fields(assignment):
@@ -110,10 +124,11 @@ def _assignment_fields(assignment):
 
 
 def open_case(assignment, now):
-    """A new case for a ``ticket_assigned`` event."""
+    """A new case for a ``ticket_assigned`` event (attempt 2 if followup never heard of 1)."""
     case = {"number": assignment["number"], "state": ASSIGNED, "version": 0, "opened_at": now,
-            "attempt": 1, "rejection_count": 0, "refusal_count": 0, "reopen_count": 0,
-            "callback_attempts": [], **_assignment_fields(assignment)}
+            "attempt": assignment.get("attempt") or 1, "rejection_count": 0, "refusal_count": 0,
+            "reopen_count": 0, "callback_attempts": [],
+            "ticket_received_at": assignment.get("received_at"), **_assignment_fields(assignment)}
     case["ledger"] = [ledger_entry(
         case, assignment["assigned_at"], assignment["decided_by"], "assigned",
         "; ".join(assignment["reasons"]), to=assignment["department_name"])]
@@ -124,8 +139,17 @@ def case_opened_body(case):
     body = {key: case[key] for key in ("number", "department_code", "urgency", "deadline",
                                        "sign_for_deadline", "opened_at")}
     body.update(attempt=case.get("attempt", 1), time_limit_class=case.get("time_limit_class"),
-                title=case.get("title") or "")
+                title=case.get("title") or "", received_at=case.get("ticket_received_at"))
     return body
+
+
+def check_same_ticket(case, assignment):
+    """Raise ``NumberReused`` if ``assignment`` is for another ticket under the case's number."""
+    held, given = case.get("ticket_received_at"), assignment.get("received_at")
+    if not same_instant(held, given):
+        raise NumberReused(
+            f"ticket number {case['number']} names two tickets: the case holds the one received "
+            f"at {held.isoformat()}, this assignment is for one received at {given.isoformat()}")
 
 
 def reassign(case, assignment, now):
@@ -133,8 +157,10 @@ def reassign(case, assignment, now):
 
     Two ways: a refused case re-routed (退单), or a case a dispatcher moved away
     from the department that holds it (``redispatched``, 改派) while it is
-    still with that department and not yet approved.
+    still with that department and not yet approved. Only a later attempt
+    moves it: an earlier assignment heard late changes nothing.
     """
+    check_same_ticket(case, assignment)
     if assignment["event_id"] == case.get("assignment_event"):
         return None
     redispatch = bool(assignment.get("redispatched"))
@@ -144,8 +170,11 @@ def reassign(case, assignment, now):
             return None
     elif case["state"] != REFUSED:
         return None
+    if (assignment.get("attempt") or 0) and assignment["attempt"] <= case.get("attempt", 1):
+        return None
+    attempt_given = assignment.get("attempt")
     fields = _assignment_fields(assignment)
-    attempt = case.get("attempt", 1) + 1
+    attempt = attempt_given or case.get("attempt", 1) + 1
     change = Change(set={**fields, "state": ASSIGNED, "attempt": attempt})
     moved = dict(case, **fields)
     change.ledger.append(ledger_entry(
@@ -160,6 +189,7 @@ def reassign(case, assignment, now):
 # -- the department's verbs ----------------------------------------------------
 
 def sign_for(case, actor, now):
+    actor = _free_text(actor, "actor")
     _expect(case, ASSIGNED, doing="sign for it")
     on_time = now <= case["sign_for_deadline"]
     return Change(
@@ -170,8 +200,9 @@ def sign_for(case, actor, now):
 
 
 def refuse(case, actor, reason, now, clock):
+    actor = _free_text(actor, "actor")
     _expect(case, ASSIGNED, SIGNED_FOR, doing="refuse it")
-    reason = _required_text(reason, "reason", 1000)
+    reason = _required_text(reason, "reason", bounds.REASON)
     window = clock.refusal_deadline(case["assigned_at"])
     if now > window:
         raise TransitionRefused(
@@ -184,14 +215,15 @@ def refuse(case, actor, reason, now, clock):
         ledger=[ledger_entry(case, now, actor, "refused", reason)],
         events=[("case_refused", {"number": case["number"], "department_code": case["department_code"],
                                   "reason": reason, "refused_at": now, "actor": actor or "",
-                                  "refusal_count": count})])
+                                  "refusal_count": count, "attempt": case.get("attempt", 1)})])
 
 
 def request_extension(case, actor, working_days, reason, now, clock):
+    actor = _free_text(actor, "actor")
     _expect(case, SIGNED_FOR, doing="ask for an extension")
     if case.get("extension"):
         raise TransitionRefused(f"case {case['number']} already has an extension request waiting")
-    reason = _required_text(reason, "reason", 1000)
+    reason = _required_text(reason, "reason", bounds.REASON)
     left = clock.max_extension_working_days - case.get("extension_days_granted", 0)
     if isinstance(working_days, bool) or not isinstance(working_days, int) or working_days < 1:
         raise InvalidRequest({"working_days": ["a whole number of working days, at least 1"]})
@@ -208,14 +240,17 @@ def request_extension(case, actor, working_days, reason, now, clock):
 
 def submit_reply(case, actor, text, attachments, now, files=()):
     """The department's reply: text, links, and ``files`` it uploaded to the case."""
+    actor = _free_text(actor, "actor")
     _expect(case, SIGNED_FOR, doing="reply")
     text = _required_text(text, "text")
     attachments = attachments or []
     bad = not isinstance(attachments, list) or [
-        a for a in attachments if not (isinstance(a, str) and a.startswith(("http://", "https://")))]
+        a for a in attachments if not (isinstance(a, str) and a.startswith(("http://", "https://"))
+                                       and len(a) <= bounds.LINK)]
     if bad or len(attachments) > MAX_ATTACHMENTS:
         raise InvalidRequest({"attachments": [
-            f"up to {MAX_ATTACHMENTS} links, each starting with http:// or https://"]})
+            f"up to {MAX_ATTACHMENTS} links, each starting with http:// or https:// "
+            f"and at most {bounds.LINK} characters"]})
     on_time = now <= case["deadline"]
     files = [{k: f[k] for k in ("id", "filename", "size", "content_type")} for f in files]
     reply = {"text": text, "attachments": attachments, "files": files, "replied_at": now,
@@ -232,6 +267,8 @@ def submit_reply(case, actor, text, attachments, now, files=()):
 # -- the operators' verbs ------------------------------------------------------
 
 def decide_extension(case, operator, grant, reason, now, clock):
+    operator = _free_text(operator, "operator")
+    reason = _free_text(reason, "reason", bounds.REASON)
     _expect(case, SIGNED_FOR, REPLIED, doing="decide an extension")
     extension = case.get("extension")
     if not extension:
@@ -260,6 +297,8 @@ def review_findings(case, ticket):
 
 
 def approve_reply(case, reviewer, ticket, now, clock, reason=""):
+    reviewer = _free_text(reviewer, "reviewer")
+    reason = _free_text(reason, "reason", bounds.REASON)
     findings = review_findings(case, ticket)
     due = clock.callback_due(now)
     handling = clock.working_days_between(case["round_started_at"], now)
@@ -274,8 +313,9 @@ def approve_reply(case, reviewer, ticket, now, clock, reason=""):
 
 
 def reject_reply(case, reviewer, reason, ticket, now):
+    reviewer = _free_text(reviewer, "reviewer")
     findings = review_findings(case, ticket)
-    reason = _required_text(reason, "reason", 1000)
+    reason = _required_text(reason, "reason", bounds.REASON)
     count = case.get("rejection_count", 0) + 1
     return Change(
         set={"state": SIGNED_FOR},

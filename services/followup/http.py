@@ -33,7 +33,7 @@ from services.followup.domain import (
     InvalidRequest, NotAuthorized, NotYourCase, TransitionRefused, UnknownCase)
 from shared.identity import NotAllowed
 from services.followup.scorecard import as_csv
-from services.followup.store import CaseChanged
+from services.followup.store import CaseBusy, CaseChanged
 
 
 UPLOAD_LIMIT = 5 * 1024 * 1024 + 64 * 1024  # a 5 MB file and a multipart envelope
@@ -96,6 +96,9 @@ def answer(call, status=200):
         return error(404, "number", str(exc))
     except (TransitionRefused, CaseChanged) as exc:
         return error(409, "state", str(exc))
+    except CaseBusy as exc:
+        status, headers, body = error(503, "case", str(exc))
+        return status, dict(headers, **{"Retry-After": "5"}), body
 
 
 class FollowupHttp:

@@ -18,11 +18,13 @@ from services.followup import callback, domain
 from services.followup.attachments import AttachmentRefused
 from services.followup.domain import (
     InvalidRequest, NotAuthorized, NotYourCase, TransitionRefused, UnknownCase)
+from services.followup import for_intake  # a mixin: `nameko run` would take the class for a service
 from services.followup import http as followup_http
 from services.followup import workbench  # the module: `nameko run` would take the class for a service
 from services.followup.scorecard import scorecard
-from services.followup.store import CaseChanged, CaseRepository
+from services.followup.store import CaseBusy, CaseChanged, CaseRepository
 from services.followup.timing import FollowupClock
+from shared import bounds
 from shared import clock as shared_clock
 from shared import events
 from shared import mirror as shared_mirror
@@ -42,7 +44,7 @@ RETRIES = 3
 
 
 EXPECTED = (TransitionRefused, InvalidRequest, UnknownCase, NotAuthorized, NotYourCase, CaseChanged,
-            NotAllowed, AttachmentRefused)
+            NotAllowed, AttachmentRefused, CaseBusy)
 TICKET_CONTENT = ("title", "description", "category", "district", "street", "address", "lat", "lng",
                   "urgency", "channel", "received_at", "caller_name", "caller_phone", "media_url")
 
@@ -62,8 +64,11 @@ def build_event(event_type, body):
     return events.new_event(events.CONTRACT[("followup", event_type)], **body)
 
 
+INTERNAL = ("outbox", "_id", "ticket", "ledger_pending", "last_events")
+
+
 def case_view(doc):
-    return jsonable({k: v for k, v in doc.items() if k not in ("outbox", "_id", "ticket")})
+    return jsonable({k: v for k, v in doc.items() if k not in INTERNAL})
 
 
 def local_day_range(date_from, date_to, zone, today):
@@ -87,7 +92,7 @@ def local_day_range(date_from, date_to, zone, today):
 
 
 class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbench,
-                      shared_mirror.RoutingFollower, shared_clock.ClockFollower):
+                      shared_mirror.RoutingFollower, shared_clock.ClockFollower, for_intake.ForIntake):
     name = "followup"
     operations = ops.Operations(calendar=True)  # it computes deadlines
 
@@ -148,6 +153,10 @@ class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbe
                 continue
             publish_saved(self.cases.outbox, self.dispatch, doc["_id"])
             return doc
+
+    def _view_after(self, doc):
+        """What a verb answers: the case as it now is, with its ledger."""
+        return case_view(self.cases.get(doc["number"]))
 
     def _department(self, token):
         department = self.cases.department_for_token(token)
@@ -215,20 +224,20 @@ class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbe
     def sign_for(self, token, number, actor=""):
         department, actor, actor_id = self._department_actor(token, actor)
         now = self.clock.now()
-        return case_view(self._act(number, lambda c: domain.sign_for(c, actor, now), department, actor_id))
+        return self._view_after(self._act(number, lambda c: domain.sign_for(c, actor, now), department, actor_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def refuse_case(self, token, number, reason, actor=""):
         department, actor, actor_id = self._department_actor(token, actor)
         now = self.clock.now()
-        return case_view(self._act(
+        return self._view_after(self._act(
             number, lambda c: domain.refuse(c, actor, reason, now, self.rules.clock), department, actor_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def request_extension(self, token, number, working_days, reason, actor=""):
         department, actor, actor_id = self._department_actor(token, actor)
         now = self.clock.now()
-        return case_view(self._act(number, lambda c: domain.request_extension(
+        return self._view_after(self._act(number, lambda c: domain.request_extension(
             c, actor, working_days, reason, now, self.rules.clock), department, actor_id))
 
     @rpc(expected_exceptions=EXPECTED)
@@ -237,7 +246,7 @@ class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbe
         department, actor, actor_id = self._department_actor(token, actor)
         now = self.clock.now()
         files = self._files_named(number, file_ids)
-        return case_view(self._act(
+        return self._view_after(self._act(
             number, lambda c: domain.submit_reply(c, actor, text, attachments, now, files),
             department, actor_id))
 
@@ -271,14 +280,14 @@ class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbe
             if approve:
                 return domain.approve_reply(case, reviewer, ticket, now, clock, reason)
             return domain.reject_reply(case, reviewer, reason, ticket, now)
-        return case_view(self._act(number, verb, actor_id=actor_id))
+        return self._view_after(self._act(number, verb, actor_id=actor_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def decide_extension(self, number, operator, grant, reason=""):
         """Grant or deny (with a reason) an extension, as the signed-in reviewer."""
         operator, actor_id = self._staff("reviewer")
         now = self.clock.now()
-        return case_view(self._act(number, lambda c: domain.decide_extension(
+        return self._view_after(self._act(number, lambda c: domain.decide_extension(
             c, operator, grant, reason, now, self.rules.clock), actor_id=actor_id))
 
     @rpc(expected_exceptions=EXPECTED)
@@ -286,13 +295,16 @@ class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbe
         """The callback (回访), recorded as the signed-in callback agent."""
         operator, actor_id = self._staff("callback")
         now = self.clock.now()
-        return case_view(self._act(number, lambda c: callback.record_callback(
+        return self._view_after(self._act(number, lambda c: callback.record_callback(
             c, operator, reached, resolved, satisfaction, note, now, self.rules.clock), actor_id=actor_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def create_department_token(self, department_code, label=""):
         """A token for a department of routing's directory (one added a moment ago too)."""
         self.caller.require("admin")
+        problem = bounds.text_error(label, bounds.NAME)
+        if problem:
+            raise InvalidRequest({"label": [problem]})
         if not isinstance(department_code, str) or not department_code.strip():
             raise InvalidRequest({"department": ["a department code, e.g. WATER"]})
         department = self.directory.department(department_code) or \
@@ -319,7 +331,7 @@ class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbe
 
     @rpc(expected_exceptions=EXPECTED)
     def get_case(self, number):
-        case = self.cases.load(number)
+        case = self.cases.get(number) if isinstance(number, str) else None  # with its ledger
         if case is not None:
             self._may_see(case)
         return case_view(case) if case else None
@@ -349,3 +361,6 @@ class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbe
     @every("OUTBOX_INTERVAL", default=5)
     def republish_outbox(self):
         republish_stale(self.cases.outbox, self.dispatch)
+        moved = self.cases.move_stale_ledger(events.utcnow() - dt.timedelta(seconds=5))
+        if moved:
+            log.warning("copied %d ledger entr(ies) a crash left in their cases", moved)

@@ -1,30 +1,62 @@
-"""Followup's collections: ``cases`` (one per ticket, with its ledger and
-outbox), ``department_tokens`` (hashed; the token itself is never stored),
-``contact_access`` (every read of a citizen's full contact: who, when, how)
-and the reply attachments in GridFS's layout (``attachments.files`` and
-``attachments.chunks``).
+"""Followup's collections: ``cases`` (one per ticket, with its outbox),
+``ledger`` (台账: one document per entry), ``department_tokens`` (hashed;
+the token itself is never stored), ``contact_access`` (every read of a
+citizen's full contact: who, when, how) and the reply attachments in
+GridFS's layout (``attachments.files`` and ``attachments.chunks``).
 
 Every change to a case is one conditional update on the state *and* version
 it was read in (``find_one_and_update``), so two workers acting on the same
 case at once cannot both win: the loser gets :class:`CaseChanged`.
+
+The ledger grows with every step of a case and has no end (an extension
+asked and denied, again and again), so it lives in a collection of its own
+rather than in the case, which MongoDB would refuse past 16 MB. The entries
+of a change are written *with* the change, into the case's
+``ledger_pending`` (as its events go into the outbox), then copied to
+``ledger`` under ids made of the case's number, version and position --
+so a copy made twice is one entry -- and pulled from the case. The outbox
+timer copies what a crash left (``move_stale_ledger``). A case holds at most
+``bounds.PENDING`` entries waiting of either kind; a change that would pass
+that is refused with :class:`CaseBusy` until they drain.
 """
 import hashlib
+import logging
+import re
 import secrets
 import uuid
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from services.followup.attachments import CHUNK_BYTES
+from shared import bounds
+from shared.numbering import parse_number
 from shared.outbox import Outbox, outboxed
+
+log = logging.getLogger(__name__)
+
+DUPLICATE_KEY = 11000
+LEDGER_SHOWN = 500  # entries a case view carries, the latest
+HIDDEN = {"outbox": 0, "ledger_pending": 0, "last_events": 0}
+ENTRY_FIELDS = {"_id": 0, "number": 0, "version": 0, "n": 0}
 
 
 class CaseChanged(Exception):
     """The case changed between reading and writing it; read it again and retry."""
 
 
+class CaseBusy(Exception):
+    """Too many of the case's events or ledger entries wait to be moved on; retry shortly."""
+
+
 def hash_token(token):
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def ledger_entries(number, version, entries):
+    """The ledger documents of one change: ids fixed by case, version and position."""
+    return [dict(entry, _id=f"{number}:{version}:{n}", number=number, version=version, n=n)
+            for n, entry in enumerate(entries)]
 
 
 def due_at(case):
@@ -39,12 +71,13 @@ def due_at(case):
     return case.get("deadline")
 
 
-LIST_FIELDS = {"_id": 0, "outbox": 0, "ledger": 0, "ticket": 0}
+LIST_FIELDS = {"_id": 0, "outbox": 0, "ledger_pending": 0, "last_events": 0, "ticket": 0}
 
 
 class CaseRepository:
     def __init__(self, database, config):
         self.cases = database["cases"]
+        self.ledger = database["ledger"]
         self.tokens = database["department_tokens"]
         self.contact_access = database["contact_access"]
         self.files = database["attachments.files"]
@@ -54,8 +87,10 @@ class CaseRepository:
     def ensure_indexes(self):
         self.cases.create_index("number", unique=True)
         self.cases.create_index([("department_code", 1), ("state", 1), ("deadline", 1)])
-        self.cases.create_index("ledger.at")
+        self.cases.create_index("ledger_pending.at", sparse=True)
         self.cases.create_index("round_started_at")
+        self.ledger.create_index([("number", ASCENDING), ("version", ASCENDING), ("n", ASCENDING)])
+        self.ledger.create_index("at")
         self.cases.create_index([("department_code", 1), ("state", 1), ("due_at", 1)])
         self.cases.create_index([("state", 1), ("due_at", 1)])
         self.contact_access.create_index([("number", 1), ("at", DESCENDING)])
@@ -65,6 +100,15 @@ class CaseRepository:
         self.tokens.create_index("token_hash", unique=True)
         self.tokens.create_index("department_code")
         self.outbox.ensure_indexes()
+        self._move_embedded_ledgers()
+
+    def _move_embedded_ledgers(self):
+        """Cases stored before the ledger had its own collection: move their entries out."""
+        for doc in self.cases.find({"ledger": {"$exists": True}}, {"number": 1, "ledger": 1}):
+            entries = [dict(entry, _id=f"{doc['number']}:embedded:{n}", number=doc["number"],
+                            version=-1, n=n) for n, entry in enumerate(doc.get("ledger") or [])]
+            self.move_ledger({"_id": doc["_id"], "number": doc["number"], "ledger_pending": entries})
+            self.cases.update_one({"_id": doc["_id"]}, {"$unset": {"ledger": ""}})
 
     def ops_gauges(self):
         """Cases by state, for /metrics (``shared.ops``)."""
@@ -76,20 +120,38 @@ class CaseRepository:
     # -- cases ----------------------------------------------------------------
 
     def open(self, case, outbox):
-        """Store a new case; ``None`` if the ticket has one already."""
+        """Store a new case; ``None`` if the ticket has one already.
+
+        Its first ledger entries are written first, under the ids of version
+        0, which only this case can have: a crash before the case is stored
+        leaves them for the redelivery, which finds them written.
+        """
+        case = dict(case)
+        entries = ledger_entries(case["number"], case.get("version", 0), case.pop("ledger", []))
+        doc = dict(case, outbox=list(outbox), ledger_pending=[], due_at=due_at(case),
+                   last_events={entry["event_type"]: entry["payload"] for entry in outbox})
+        self._copy_ledger(entries)
         try:
-            doc = dict(case, outbox=list(outbox), due_at=due_at(case))
             self.cases.insert_one(doc)
-            return doc
         except DuplicateKeyError:
             return None
+        return doc
 
     def get(self, number):
-        return self.cases.find_one({"number": number}, {"outbox": 0, "_id": 0})
+        """The case with its ledger (the latest ``LEDGER_SHOWN`` entries)."""
+        case = self.cases.find_one({"number": number}, {"_id": 0, "outbox": 0, "last_events": 0})
+        if case is not None:
+            case["ledger"] = self.ledger_of(number, case.pop("ledger_pending", None) or [])
+        return case
 
     def load(self, number):
-        """The case as stored (with ``_id``), for a transition; ``None`` if unknown."""
-        return self.cases.find_one({"number": number}, {"outbox": 0})
+        """The case as stored (with ``_id``, without its ledger), for a transition; ``None`` if unknown."""
+        return self.cases.find_one({"number": number}, HIDDEN)
+
+    def last_event(self, number, event_type):
+        """The payload of the case's latest ``event_type`` event, to publish again; or None."""
+        doc = self.cases.find_one({"number": number}, {f"last_events.{event_type}": 1})
+        return ((doc or {}).get("last_events") or {}).get(event_type)
 
     def count(self, number):
         return self.cases.count_documents({"number": number})
@@ -98,19 +160,83 @@ class CaseRepository:
         """Apply a domain ``Change`` if ``case`` is still as it was read.
 
         ``new_event(event_type, body)`` builds each event payload; the events
-        go into the outbox in the same update. Returns the updated document.
+        go into the outbox and the ledger entries into ``ledger_pending`` in
+        the same update. Returns the updated document (its ledger copied out).
         """
+        version = case.get("version", 0) + 1
         outbox = [outboxed(event_type, new_event(event_type, body))
                   for event_type, body in change.events]
         update = {"$inc": {"version": 1, **change.inc},
-                  "$push": {"ledger": {"$each": change.ledger}, "outbox": {"$each": outbox}}}
-        update["$set"] = dict(change.set, due_at=due_at({**case, **change.set}))
+                  "$push": {"ledger_pending": {"$each": ledger_entries(case["number"], version, change.ledger)},
+                            "outbox": {"$each": outbox}}}
+        latest = {f"last_events.{entry['event_type']}": entry["payload"] for entry in outbox}
+        update["$set"] = dict(change.set, due_at=due_at({**case, **change.set}), **latest)
         doc = self.cases.find_one_and_update(
-            {"_id": case["_id"], "state": case["state"], "version": case.get("version", 0)},
+            {"_id": case["_id"], "state": case["state"], "version": case.get("version", 0),
+             **bounds.has_room("outbox"), **bounds.has_room("ledger_pending")},
             update, return_document=ReturnDocument.AFTER)
         if doc is None:
-            raise CaseChanged(f"case {case['number']} changed meanwhile; look at it again and retry")
+            self._why_not_applied(case)
+        self.move_ledger(doc)
         return doc
+
+    def _why_not_applied(self, case):
+        doc = self.cases.find_one({"_id": case["_id"]}, {"outbox": 1, "ledger_pending": 1, "version": 1})
+        if doc and doc.get("version") == case.get("version", 0) and (
+                len(doc.get("outbox") or ()) >= bounds.PENDING
+                or len(doc.get("ledger_pending") or ()) >= bounds.PENDING):
+            raise CaseBusy(f"case {case['number']} has {bounds.PENDING} events waiting to be published "
+                           "(is the broker down?); try again in a moment")
+        raise CaseChanged(f"case {case['number']} changed meanwhile; look at it again and retry")
+
+    # -- the ledger -------------------------------------------------------------
+
+    def move_ledger(self, doc):
+        """Copy a case's waiting ledger entries to ``ledger`` and pull them; best effort."""
+        entries = doc.get("ledger_pending") or []
+        if not entries:
+            return 0
+        try:
+            self._copy_ledger(entries)
+            self.cases.update_one({"_id": doc["_id"]}, {"$pull": {
+                "ledger_pending": {"_id": {"$in": [e["_id"] for e in entries]}}}})
+        except PyMongoError:
+            log.warning("ledger of %s not copied out now; the outbox timer will", doc.get("number"),
+                        exc_info=True)
+            return 0
+        return len(entries)
+
+    def _copy_ledger(self, entries):
+        if not entries:
+            return
+        try:
+            self.ledger.insert_many([dict(e) for e in entries], ordered=False)
+        except BulkWriteError as exc:  # copied before, by a worker that did not finish
+            if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
+                raise
+
+    def move_stale_ledger(self, older_than, limit=500):
+        """Copy the ledger entries a crash left waiting; returns how many."""
+        moved = 0
+        for doc in self.cases.find({"ledger_pending.at": {"$lte": older_than}},
+                                   {"ledger_pending": 1, "number": 1}).limit(limit):
+            moved += self.move_ledger(doc)
+        return moved
+
+    def ledger_of(self, number, pending=(), limit=LEDGER_SHOWN):
+        """The case's ledger, oldest first: the latest ``limit`` entries."""
+        found = list(self.ledger.find({"number": number}, {"number": 0})
+                     .sort([("version", -1), ("n", -1)]).limit(limit))
+        seen = {entry["_id"] for entry in found}
+        found += [entry for entry in pending if entry["_id"] not in seen]
+        found.sort(key=lambda entry: (entry["version"], entry["n"]))
+        return [{k: v for k, v in entry.items() if k not in ENTRY_FIELDS} for entry in found[-limit:]]
+
+    def highest_sequence(self, series):
+        """The highest ticket number of ``series`` (``QD-20261127``) with a case here; 0 if none."""
+        cursor = self.cases.find({"number": {"$regex": f"^{re.escape(series)}-"}}, {"number": 1, "_id": 0})
+        return max((parsed[1] for parsed in (parse_number(doc["number"]) for doc in cursor)
+                    if parsed and parsed[0] == series), default=0)
 
     def remember_ticket(self, number, ticket):
         """Keep the citizen's title and description (asked of intake) for later reviews."""
@@ -124,7 +250,8 @@ class CaseRepository:
 
     def page(self, query, sort, offset, limit, with_ticket=False):
         """``(cases, total)``: one page of the cases ``query`` finds, without ledgers."""
-        fields = {"_id": 0, "outbox": 0, "ledger": 0} if with_ticket else LIST_FIELDS
+        fields = {"_id": 0, "outbox": 0, "ledger_pending": 0, "last_events": 0} if with_ticket \
+            else LIST_FIELDS
         total = self.cases.count_documents(query)
         found = self.cases.find(query, fields).sort(sort).skip(offset).limit(limit)
         return list(found), total
@@ -180,18 +307,16 @@ class CaseRepository:
     def ledger_counts(self, start, end):
         """Ledger entries from ``start`` to ``end`` counted by department, action and outcome."""
         pipeline = [
-            {"$match": {"ledger.at": {"$gte": start, "$lt": end}}},
-            {"$unwind": "$ledger"},
-            {"$match": {"ledger.at": {"$gte": start, "$lt": end}}},
+            {"$match": {"at": {"$gte": start, "$lt": end}}},
             {"$group": {
-                "_id": {"department": "$ledger.department_code", "action": "$ledger.action",
-                        "on_time": "$ledger.on_time", "reached": "$ledger.reached",
-                        "resolved": "$ledger.resolved", "satisfaction": "$ledger.satisfaction"},
+                "_id": {"department": "$department_code", "action": "$action",
+                        "on_time": "$on_time", "reached": "$reached",
+                        "resolved": "$resolved", "satisfaction": "$satisfaction"},
                 "count": {"$sum": 1},
-                "working_days": {"$sum": "$ledger.handling_working_days"}}},
+                "working_days": {"$sum": "$handling_working_days"}}},
         ]
         rows = []
-        for row in self.cases.aggregate(pipeline):
+        for row in self.ledger.aggregate(pipeline):
             key = row["_id"]
             rows.append({"department": key.get("department"), "action": key.get("action"),
                          "on_time": key.get("on_time"), "reached": key.get("reached"),

@@ -93,6 +93,7 @@ class Workbench:
             self.caller.require()
         self._may_see(case, token)
         view = {k: v for k, v in case.items() if k not in ("outbox", "_id", "ticket")}
+        view["ledger"] = (self.cases.get(number) or {}).get("ledger") or []  # its own collection
         view["ticket"] = self._ticket(case, content=True)
         view["files"] = self.cases.files_of(number)
         view["refuse_by"] = self.rules.clock.refusal_deadline(case["assigned_at"]) \

@@ -71,41 +71,41 @@ class InsightService(ops.Operable):
     @event_handler("intake", "ticket_created", requeue_on_error=True)
     @consumes(events.TicketCreated)
     def on_ticket_created(self, event):
-        self.requests.apply(event["number"], event["event_id"],
-                            dict(reports.arrival_document(event), source="event"))
+        self.requests.apply(event["number"], dict(reports.arrival_document(event), source="event"))
 
     @event_handler("routing", "ticket_assigned", requeue_on_error=True)
     @consumes(events.TicketAssigned)
     def on_ticket_assigned(self, event):
-        self.requests.apply(event["number"], event["event_id"],
-                            {"department_code": event["department_code"]})
+        # After a refusal the next attempt's department replaces the last, never the reverse.
+        self.requests.apply(event["number"], {"department_code": event["department_code"]},
+                            newer=("assignment_attempt", event["attempt"]))
 
     @event_handler("followup", "case_signed_for", requeue_on_error=True)
     @consumes(events.CaseSignedFor)
     def on_case_signed_for(self, event):
-        self.requests.apply(event["number"], event["event_id"], {"outcome.signed_for": True})
+        self.requests.apply(event["number"], {"outcome.signed_for": True})
 
     @event_handler("followup", "reply_rejected", requeue_on_error=True)
     @consumes(events.ReplyRejected)
     def on_reply_rejected(self, event):
-        self.requests.apply(event["number"], event["event_id"], {}, {"outcome.rejections": 1})
+        self.requests.apply(event["number"], maxima={"outcome.rejections": event["rejection_count"]})
 
     @event_handler("followup", "reply_approved", requeue_on_error=True)
     @consumes(events.ReplyApproved)
     def on_reply_approved(self, event):
-        self.requests.apply(event["number"], event["event_id"], {"outcome.approved": True})
+        self.requests.apply(event["number"], {"outcome.approved": True})
 
     @event_handler("followup", "callback_recorded", requeue_on_error=True)
     @consumes(events.CallbackRecorded)
     def on_callback_recorded(self, event):
-        self.requests.apply(event["number"], event["event_id"], {
+        self.requests.apply(event["number"], {
             "outcome.reached": event["reached"], "outcome.resolved": event["resolved"],
-            "outcome.satisfaction": event["satisfaction"]})
+            "outcome.satisfaction": event["satisfaction"]}, newer=("callback_at", event["recorded_at"]))
 
     @event_handler("followup", "case_reopened", requeue_on_error=True)
     @consumes(events.CaseReopened)
     def on_case_reopened(self, event):
-        self.requests.apply(event["number"], event["event_id"], {}, {"outcome.reopened": 1})
+        self.requests.apply(event["number"], maxima={"outcome.reopened": event["reopen_count"]})
 
     @event_handler("followup", "case_closed", requeue_on_error=True)
     @consumes(events.CaseClosed)
@@ -114,7 +114,7 @@ class InsightService(ops.Operable):
         for key in ("resolved", "satisfaction"):
             if event[key] is not None:
                 changes[f"outcome.{key}"] = event[key]
-        self.requests.apply(event["number"], event["event_id"], changes)
+        self.requests.apply(event["number"], changes)
 
     # -- RPC -------------------------------------------------------------------
 

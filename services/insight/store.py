@@ -3,9 +3,12 @@
 ``requests`` holds what insight learnt from the events (arrival, department,
 outcome) or from an import of history. The ticket number is the document's
 ``_id``, so a request is stored once whatever the order or repetition of the
-events about it; ``applied_events`` makes each event count once. (Keying by
-``_id`` rather than a second unique index also keeps bulk imports fast on the
-in-memory store, which checks unique indexes by scanning.)
+events about it. Every update is idempotent and order-free -- ``$set`` of a
+fact, ``$max`` of a count the event carries, or a change guarded by the time
+or attempt it concerns -- so no list of applied events is kept (it would
+grow with the request's life) and a redelivery changes nothing. (Keying by
+``_id`` rather than a second unique index also keeps bulk imports fast on
+the in-memory store, which checks unique indexes by scanning.)
 """
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -21,25 +24,40 @@ class InsightRepository:
     def ensure_indexes(self):
         self.requests.create_index("received_at")
 
-    def apply(self, number, event_id, changes, increments=None):
-        """Record what an event says about a request, once per event.
+    def apply(self, number, changes=None, maxima=None, newer=None):
+        """Record what an event says about a request, in any order, any number of times.
 
-        Returns False for a redelivered event."""
-        update = {"$push": {"applied_events": event_id}}
+        ``changes`` are ``$set``, ``maxima`` ``$max``; ``newer``, a
+        ``(field, value)``, applies the update only where ``field`` is absent
+        or not above ``value`` (and sets it): a later fact is never replaced
+        by an earlier one. Returns True when the stored request changed.
+
+        The first event about a request inserts it (upsert). Two events of a
+        new ticket handled at once can both miss and both insert: the loser
+        gets ``DuplicateKeyError``, and its update is then applied to the
+        request the winner created -- never taken for "already applied".
+        """
+        query = {"_id": number}
+        update = {}
         if changes:
-            update["$set"] = changes
-        if increments:
-            update["$inc"] = increments
+            update["$set"] = dict(changes)
+        if maxima:
+            update["$max"] = dict(maxima)
+        if newer:
+            field, value = newer
+            query["$or"] = [{field: {"$lte": value}}, {field: None}]
+            update.setdefault("$set", {})[field] = value
         try:
-            result = self.requests.update_one(
-                {"_id": number, "applied_events": {"$ne": event_id}}, update, upsert=True)
+            result = self.requests.update_one(query, update, upsert=True)
         except DuplicateKeyError:
-            return False  # the request exists and has this event already
+            # Lost the race to insert it, or (with ``newer``) a later fact is there.
+            result = self.requests.update_one(query, update)
+            return bool(result.modified_count)
         return bool(result.modified_count or result.upserted_id)
 
     def import_many(self, documents):
         """Store imported requests; ``(stored, already there)``."""
-        docs = [dict(doc, _id=doc["number"], applied_events=[]) for doc in documents]
+        docs = [dict(doc, _id=doc["number"]) for doc in documents]
         for doc in docs:
             doc.pop("number")
         if not docs:
@@ -72,7 +90,7 @@ class InsightRepository:
         return first[0]["received_at"], last[0]["received_at"]
 
     def get(self, number):
-        doc = self.requests.find_one({"_id": number}, {"applied_events": 0})
+        doc = self.requests.find_one({"_id": number}, {"assignment_attempt": 0, "callback_at": 0})
         if doc:
             doc["number"] = doc.pop("_id")
         return doc

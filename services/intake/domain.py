@@ -4,10 +4,7 @@ Pure Python: no nameko, pymongo or marshmallow here.
 """
 import re
 
-
-def format_number(prefix, local_date, sequence):
-    """A number a citizen can read out on the phone: ``QD-20261126-00042``."""
-    return f"{prefix}-{local_date:%Y%m%d}-{sequence:05d}"
+from shared.numbering import format_number, parse_number  # noqa: F401 -- numbers in one place
 
 
 def mask_phone(phone):
@@ -43,8 +40,9 @@ def new_ticket(number, request, received_at, phone_key=None):
     unique index over it skips the tickets that have none.
     """
     ticket = {field: request.get(field) for field in TICKET_FIELDS}
+    series, sequence = parse_number(number) or (None, None)
     ticket.update(
-        number=number,
+        number=number, series=series, sequence=sequence,
         caller={"name": request.get("caller_name"), "phone": request.get("caller_phone"),
                 "email": request.get("caller_email"), "phone_key": phone_key},
         media_url=request.get("media_url"),
@@ -93,6 +91,21 @@ def ticket_created_body(ticket):
     return body
 
 
+def stage_reached(ticket, stage):
+    """Whether the current assignment's case (``case``) or watch (``watch``) is known to exist.
+
+    After a refusal the ticket is at a later attempt: the first department's
+    case and watch no longer count.
+    """
+    reached = ticket.get(stage)
+    if not reached and not ticket.get(f"{stage}_opened_at" if stage == "case" else "watched_at"):
+        return False
+    assignment = ticket.get("assignment") or {}
+    if not reached or not assignment.get("attempt") or reached.get("attempt") is None:
+        return True  # recorded before attempts were: opened is opened
+    return reached["attempt"] >= assignment["attempt"]
+
+
 def public_view(ticket):
     """What a citizen or operator sees of a ticket (caller masked)."""
     view = {field: ticket.get(field) for field in TICKET_FIELDS}
@@ -106,8 +119,8 @@ def public_view(ticket):
         department=ticket.get("department"),
         deadline=ticket.get("deadline"),
         sign_for_deadline=ticket.get("sign_for_deadline"),
-        case_opened=bool(ticket.get("case_opened_at")),
-        deadline_watched=bool(ticket.get("watched_at")),
+        case_opened=stage_reached(ticket, "case"),
+        deadline_watched=stage_reached(ticket, "watch"),
         history=ticket.get("history", []),
         media_url=ticket.get("media_url"),
         source=ticket.get("source"),
@@ -115,5 +128,6 @@ def public_view(ticket):
         reply=ticket.get("reply"),
         answer=ticket.get("answer"),
         closed_at=ticket.get("closed_at"),
+        escalation=ticket.get("escalation"),
     )
     return view

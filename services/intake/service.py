@@ -17,8 +17,10 @@ from nameko.dependency_providers import Config
 from nameko.messaging import Publisher
 from nameko.web.handlers import http
 
-from services.intake import apikeys, domain, inbound, keys_knowledge, open311_api, search, status_view
+from services.intake import (apikeys, domain, inbound, keys_knowledge, numbering, open311_api, reconciler,
+                             search, status_view)
 from services.intake.catalogue import Catalogue
+from services.intake.check_store import owing
 from services.intake.duplicates import DuplicateRules, bounding_box, find_master, phone_key
 from services.intake.responses import ValidationFailed, json_response
 from services.intake.schemas import HttpTicketRequest, load_request
@@ -26,17 +28,18 @@ from services.intake.store import TicketRepository
 from shared import clock as shared_clock
 from shared import events
 from shared.city import City, district_names
-from shared.config import city_zone
 from shared.identity import Identity, NotAllowed
 from shared.jsonable import jsonable
 from shared.messaging import DeadLetters, EventDispatcher, rpc
 from shared.mongo import Store
+from shared.numbering import number_in
 from shared import ops
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every
 
 log = logging.getLogger(__name__)
 
+NUMBER_TRIES = 3
 EVENT_TYPES = {"created": "ticket_created", "linked": "ticket_linked", "answered": "ticket_answered"}
 
 
@@ -66,7 +69,8 @@ def json_body(request):
 
 
 class IntakeService(ops.Operable, status_view.StatusView, open311_api.Open311Api, inbound.InboundChannel,
-                    keys_knowledge.KeysAndKnowledge, search.TicketSearch, shared_clock.ClockFollower):
+                    keys_knowledge.KeysAndKnowledge, search.TicketSearch, shared_clock.ClockFollower,
+                    numbering.Numbering, reconciler.Reconciler):
     name = "intake"
 
     tickets = Store(TicketRepository)
@@ -75,6 +79,8 @@ class IntakeService(ops.Operable, status_view.StatusView, open311_api.Open311Api
     city = City()
     config = Config()
     catalogue = Catalogue()
+    fence = numbering.NumberFence()
+    reconciling = reconciler.Reconciling()
     dispatch = EventDispatcher()
     dead_letters = DeadLetters()
     receipts = Publisher(exchange=inbound.INBOUND_EXCHANGE)
@@ -100,17 +106,29 @@ class IntakeService(ops.Operable, status_view.StatusView, open311_api.Open311Api
         if existing:
             return self.outcome("existing", existing)
 
-        now = self.clock.now()
-        ticket = domain.new_ticket(self.new_number(now), valid, now, phone_key(valid["caller_phone"]))
-        if idempotency:
-            ticket["idempotency_key"] = idempotency
-        if received_by:
-            ticket["received_by"] = received_by
-            ticket["history"][-1]["note"] += f" ({received_by['name']})"
-        outcome, event = self.settle(ticket, valid, now, answer_with, operator, link_to)
-        doc = self.tickets.add(ticket, [outboxed(EVENT_TYPES[outcome], event)])
-        if doc is None:  # the same request, accepted a moment ago by another worker
-            return self.outcome("existing", self.tickets.find_existing(source, idempotency))
+        for _ in range(NUMBER_TRIES):
+            now = self.clock.now()
+            ticket = domain.new_ticket(self.new_number(now), valid, now, phone_key(valid["caller_phone"]))
+            if idempotency:
+                ticket["idempotency_key"] = idempotency
+            if received_by:
+                ticket["received_by"] = received_by
+                ticket["history"][-1]["note"] += f" ({received_by['name']})"
+            outcome, event = self.settle(ticket, valid, now, answer_with, operator, link_to)
+            if outcome == "created":
+                ticket.update(owing(self.first_check(now)))
+            doc = self.tickets.add(ticket, [outboxed(EVENT_TYPES[outcome], event)])
+            if doc is not None:
+                break
+            existing = self.tickets.find_existing(source, idempotency)
+            if existing:  # the same request, accepted a moment ago by another worker
+                return self.outcome("existing", existing)
+            # The number itself was taken: the counter was behind intake's own tickets.
+            log.warning("number %s was taken already; the counter is raised and the next one used",
+                        ticket["number"])
+            self.tickets.raise_sequence(ticket["series"], self.tickets.highest_issued(ticket["series"]))
+        else:
+            raise RuntimeError(f"no free ticket number after {NUMBER_TRIES} tries")
         publish_saved(self.tickets.outbox, self.dispatch, doc["_id"])
         log.info("ticket %s received by %s: %s%s", ticket["number"], valid["channel"], outcome,
                  f" to {ticket['linked_to']}" if outcome == "linked" else "")
@@ -147,10 +165,8 @@ class IntakeService(ops.Operable, status_view.StatusView, open311_api.Open311Api
         return "created", events.new_event(events.TicketCreated, **domain.ticket_created_body(ticket))
 
     def new_number(self, now):
-        city = self.config.get("CITY") or {}
-        local_day = now.astimezone(city_zone(self.config)).date()
-        prefix = city.get("ticket_prefix", "QD")
-        return domain.format_number(prefix, local_day, self.tickets.next_sequence(f"{prefix}-{local_day:%Y%m%d}"))
+        sequence, series = self.issue_number(now)
+        return number_in(series, sequence)
 
     def outcome(self, outcome, ticket):
         quoted = ticket
@@ -159,6 +175,7 @@ class IntakeService(ops.Operable, status_view.StatusView, open311_api.Open311Api
         return dict(self.view(quoted), outcome=outcome, received_as=ticket["number"])
 
     def view(self, ticket):
+        ticket = dict(ticket, history=self.tickets.history_of(ticket))
         return dict(jsonable(domain.public_view(ticket)), linked=self.tickets.linked_to(ticket["number"]))
 
     def category_codes(self):
@@ -230,7 +247,7 @@ class IntakeService(ops.Operable, status_view.StatusView, open311_api.Open311Api
         created = events.new_event(events.TicketCreated, **domain.ticket_created_body(ticket))
         doc = self.tickets.unlink(number, {"at": now, "status": "unlinked", "note":
                                            f"not a repeat of {ticket['linked_to']} ({operator or 'an operator'})"},
-                                  [outboxed("ticket_created", created)])
+                                  [outboxed("ticket_created", created)], owing(self.first_check(now)))
         if doc is None:
             raise ValidationFailed({"number": [f"{number} was unlinked already"]})
         publish_saved(self.tickets.outbox, self.dispatch, doc["_id"])

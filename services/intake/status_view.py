@@ -1,14 +1,22 @@
 """Intake's status view of each ticket, kept from the other services' events.
 
 A mixin of ``IntakeService``: one handler per event, each applied once per
-``event_id`` (``TicketRepository.apply``), so status queries (CLI, HTTP,
-Open311) answer from intake's own store even when the others are down.
-When a case closes, the tickets linked to it as repeats close with the same
-reply.
+``event_id`` and in any order (``TicketRepository.apply``, see
+``status_store``), so status queries (CLI, HTTP, Open311) answer from
+intake's own store even when the others are down. When a case closes, the
+tickets linked to it as repeats close with the same reply.
+
+Besides the status, the view records which assignment (attempt) the ticket
+is at, which case was opened and which deadline is watched: what the
+reconciler (``reconciler``) checks every ticket against.
 """
 
+from services.intake.check_store import FINISHED, dispatched, done, owe
 from shared import events
 from shared.messaging import consumes, event_handler
+
+
+ANY_ATTEMPT = 10 ** 6  # a deadline_watched from before watches named their attempt
 
 
 def entry(at, status, note):
@@ -17,11 +25,14 @@ def entry(at, status, note):
 
 class StatusView:
 
-    def record(self, event, changes, at, status, note):
-        """Apply ``changes``; a status change only if no newer one arrived first."""
-        changes = dict(changes, updated_at=event["occurred_at"])
-        as_of = event["occurred_at"] if "status" in changes else None
-        self.tickets.apply(event["number"], event["event_id"], changes, entry(at, status, note), as_of)
+    def record(self, event, changes, at, status, note, checks=()):
+        """Apply ``changes``; each part only if no newer event wrote it first."""
+        self.tickets.apply(event["number"], event["event_id"], changes, entry(at, status, note),
+                           event["occurred_at"], checks)
+
+    def owed(self, stage, attempt, since):
+        """The step of ``stage`` is owed within the reconciler's time for it."""
+        return owe(stage, attempt, since, self.reconciling.rules.due(stage, since))
 
     @event_handler("routing", "ticket_assigned", requeue_on_error=True)
     @consumes(events.TicketAssigned)
@@ -33,32 +44,38 @@ class StatusView:
             note += ("; its deadlines run over days no official calendar covers ("
                      + ", ".join(f"{a}..{b}" for a, b in event["calendar_uncovered"]) + ")")
         self.record(event, {"status": "assigned", "department": department, "deadline": event["deadline"],
-                            "sign_for_deadline": event["sign_for_deadline"]},
-                    event["assigned_at"], "assigned", note)
+                            "sign_for_deadline": event["sign_for_deadline"],
+                            "assignment": {"attempt": event["attempt"], "at": event["assigned_at"],
+                                           "department_code": event["department_code"]}},
+                    event["assigned_at"], "assigned", note,
+                    [dispatched(event["attempt"]), self.owed("case", event["attempt"], event["assigned_at"])])
 
     @event_handler("routing", "ticket_awaiting_dispatch", requeue_on_error=True)
     @consumes(events.TicketAwaitingDispatch)
     def on_ticket_awaiting_dispatch(self, event):
         # After refusals nobody holds it: the last department and its deadlines no longer apply.
         self.record(event, {"status": "awaiting_dispatch", "department": None, "deadline": None,
-                            "sign_for_deadline": None},
+                            "sign_for_deadline": None, "assignment": None},
                     event["queued_at"], "awaiting_dispatch",
-                    "; ".join(event["reasons"]) or "waiting for a dispatcher")
+                    "; ".join(event["reasons"]) or "waiting for a dispatcher",
+                    [dispatched(event["attempt"])])
 
     @event_handler("followup", "case_opened", requeue_on_error=True)
     @consumes(events.CaseOpened)
     def on_case_opened(self, event):
-        self.tickets.apply(
-            event["number"], event["event_id"], {"case_opened_at": event["opened_at"]},
-            entry(event["opened_at"], "case_opened", f"case opened for {event['department_code']}"))
+        self.record(event, {"case_opened_at": event["opened_at"],
+                            "case": {"attempt": event["attempt"], "department_code": event["department_code"]}},
+                    event["opened_at"], "case_opened", f"case opened for {event['department_code']}",
+                    [done("case", event["attempt"]), self.owed("watch", event["attempt"], event["opened_at"])])
 
     @event_handler("notify", "deadline_watched", requeue_on_error=True)
     @consumes(events.DeadlineWatched)
     def on_deadline_watched(self, event):
-        self.tickets.apply(
-            event["number"], event["event_id"], {"watched_at": event["occurred_at"]},
-            entry(event["occurred_at"], "deadline_watched",
-                  f"supervision watches the deadline {event['deadline'].isoformat()}"))
+        self.record(event, {"watched_at": event["occurred_at"],
+                            "watch": {"attempt": event["attempt"], "department_code": event["department_code"]}},
+                    event["occurred_at"], "deadline_watched",
+                    f"supervision watches the deadline {event['deadline'].isoformat()}",
+                    [done("watch", event["attempt"] or ANY_ATTEMPT)])
 
     @event_handler("followup", "case_signed_for", requeue_on_error=True)
     @consumes(events.CaseSignedFor)
@@ -69,8 +86,14 @@ class StatusView:
     @event_handler("followup", "case_refused", requeue_on_error=True)
     @consumes(events.CaseRefused)
     def on_case_refused(self, event):
-        self.record(event, {"status": "refused"}, event["refused_at"], "refused",
-                    f"{event['department_code']} returned it: {event['reason']}; to be dispatched again")
+        refused = event["attempt"]
+        # its case existed; now a new department or the dispatchers are owed
+        checks = [done("case", refused), done("watch", refused),
+                  self.owed("dispatch", refused, event["refused_at"])] if refused else []
+        self.record(event, {"status": "refused", "refused_at": event["refused_at"]},
+                    event["refused_at"], "refused",
+                    f"{event['department_code']} returned it: {event['reason']}; to be dispatched again",
+                    checks)
 
     @event_handler("followup", "extension_requested", requeue_on_error=True)
     @consumes(events.ExtensionRequested)
@@ -121,13 +144,12 @@ class StatusView:
     @event_handler("followup", "case_closed", requeue_on_error=True)
     @consumes(events.CaseClosed)
     def on_case_closed(self, event):
-        changes = {"status": "closed", "reply": event["reply"] or None, "closed_at": event["closed_at"],
-                   "updated_at": event["occurred_at"]}
-        self.tickets.apply(event["number"], event["event_id"], changes,
-                           entry(event["closed_at"], "closed", "closed"), as_of=event["occurred_at"])
+        changes = {"status": "closed", "reply": event["reply"] or None, "closed_at": event["closed_at"]}
+        self.record(event, changes, event["closed_at"], "closed", "closed", [FINISHED])
         self.tickets.apply_to_linked(event["number"], event["event_id"], changes,
                                      entry(event["closed_at"], "closed",
-                                           f"closed with ticket {event['number']}"))
+                                           f"closed with ticket {event['number']}"),
+                                     event["occurred_at"])
 
     @event_handler("notify", "ticket_escalated", requeue_on_error=True)
     @consumes(events.TicketEscalated)

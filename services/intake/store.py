@@ -1,20 +1,27 @@
-"""Intake's collections: ``tickets`` (with their outbox), ``counters``,
+"""Intake's collections: ``tickets`` (with their outbox), ``history`` (one
+document per entry of a ticket's history, see ``status_store``), ``counters``,
 ``api_keys`` and ``knowledge``."""
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.intake import knowledge
+from services.intake.check_store import Checks
+from services.intake.status_store import StatusRecords
 from shared.config import data_file
+from shared.events import utcnow
 from shared.outbox import Outbox
 
 NOT_OPEN = ["closed", "answered", "linked"]
 CLOSED = ["closed", "answered"]
-PUBLIC = {"outbox": 0, "applied_events": 0}
+PUBLIC = {"outbox": 0, "as_of": 0, "check": 0}
+LISTED = {"outbox": 0, "as_of": 0, "check": 0, "history": 0}
 
 
-class TicketRepository:
+class TicketRepository(StatusRecords, Checks):
     def __init__(self, database, config):
         self.tickets = database["tickets"]
+        self.history = database["history"]
+        self.reconciler = database["reconciler"]
         self.counters = database["counters"]
         self.api_keys = database["api_keys"]
         self.knowledge = database["knowledge"]
@@ -25,6 +32,7 @@ class TicketRepository:
     def ensure_indexes(self):
         """Indexes, and the knowledge base from ``INTAKE.knowledge_file`` while it is empty."""
         self.tickets.create_index("number", unique=True)
+        self.tickets.create_index([("series", ASCENDING), ("sequence", DESCENDING)])  # the fence
         # (source system, its id) and Idempotency-Key: each accepted once.
         self.tickets.create_index([("source.system", ASCENDING), ("source.id", ASCENDING)],
                                   unique=True, partialFilterExpression={"source.system": {"$exists": True}})
@@ -37,6 +45,8 @@ class TicketRepository:
         self.tickets.create_index("linked_to", sparse=True)
         self.tickets.create_index([("address", ASCENDING), ("received_at", DESCENDING)])  # repeats at a place
         self.outbox.ensure_indexes()
+        self.ensure_status_indexes()
+        self.ensure_check_indexes()
         self.api_keys.create_index("name", unique=True)
         self.api_keys.create_index("digest", unique=True)
         self.knowledge.create_index("id", unique=True)
@@ -49,17 +59,43 @@ class TicketRepository:
         """Tickets by status, for /metrics (``shared.ops``)."""
         from shared.metrics import Sample
 
-        return [Sample("hotline_tickets", {"status": row["_id"] or "none"}, row["n"])
-                for row in self.tickets.aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}])]
+        tickets = [Sample("hotline_tickets", {"status": row["_id"] or "none"}, row["n"])
+                   for row in self.tickets.aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}])]
+        waiting, _ = self.count_overdue(utcnow())  # what the reconciler has not repaired yet
+        return tickets + [Sample("hotline_reconciler_open_findings", {"check": stage}, n)
+                          for stage, n in waiting.items()]
 
     # -- tickets -------------------------------------------------------------
 
     def next_sequence(self, key):
         """Atomically the next number in the sequence ``key`` (one per day)."""
-        counter = self.counters.find_one_and_update(
-            {"_id": key}, {"$inc": {"seq": 1}}, upsert=True,
-            return_document=ReturnDocument.AFTER)
+        return self._counter(key, {"$inc": {"seq": 1}})
+
+    def raise_sequence(self, key, at_least):
+        """Make the counter ``key`` at least ``at_least`` (its next number is above); the count now."""
+        return self._counter(key, {"$max": {"seq": int(at_least)}})
+
+    def current_sequence(self, key):
+        counter = self.counters.find_one({"_id": key})
+        return counter["seq"] if counter else 0
+
+    def _counter(self, key, update):
+        """Two workers creating a day's counter at once both miss it and both insert
+        (MongoDB does not retry an upsert by itself everywhere): the loser's
+        DuplicateKeyError means it exists now, and it updates that one."""
+        try:
+            counter = self.counters.find_one_and_update(
+                {"_id": key}, update, upsert=True, return_document=ReturnDocument.AFTER)
+        except DuplicateKeyError:
+            counter = self.counters.find_one_and_update(
+                {"_id": key}, update, return_document=ReturnDocument.AFTER)
         return counter["seq"]
+
+    def highest_issued(self, series):
+        """The highest sequence of ``series`` among intake's own tickets (0 if none)."""
+        found = self.tickets.find_one({"series": series}, {"sequence": 1},
+                                      sort=[("sequence", DESCENDING)])
+        return found["sequence"] if found else 0
 
     def add(self, ticket, outbox):
         """Store a new ticket and the events it produced, in one write.
@@ -67,12 +103,21 @@ class TicketRepository:
         Returns None when a ticket with the same source id or idempotency key
         exists already (a concurrent retry).
         """
-        doc = dict(ticket, outbox=list(outbox), applied_events=[])
+        doc = dict(ticket, outbox=list(outbox))
         try:
             self.tickets.insert_one(doc)
         except DuplicateKeyError:
             return None
+        self._keep_history(ticket["number"], ticket.get("history") or [])
         return doc
+
+    def _keep_history(self, number, entries, tag=""):
+        """Intake's own history entries (received, linked...) in ``history`` too."""
+        docs = [dict(e, _id=f"{number}:intake:{tag}{n}", number=number) for n, e in enumerate(entries)]
+        try:
+            self.history.insert_many(docs, ordered=False)
+        except BulkWriteError:  # written before
+            pass
 
     def get(self, number):
         return self.tickets.find_one({"number": number}, PUBLIC)
@@ -92,7 +137,7 @@ class TicketRepository:
             return []
         return list(self.tickets.find(
             {"caller.phone_key": phone_key, "received_at": {"$gte": since}, "status": {"$nin": NOT_OPEN}},
-            {"outbox": 0, "applied_events": 0, "history": 0}).sort("received_at", DESCENDING).limit(limit))
+            LISTED).sort("received_at", DESCENDING).limit(limit))
 
     def recent_nearby(self, category, box, since, limit=200):
         """Open tickets of ``category`` inside ``box`` (lat/lng min/max) since ``since``."""
@@ -103,7 +148,7 @@ class TicketRepository:
             {"category": category, "lat": {"$gte": lat_min, "$lte": lat_max},
              "lng": {"$gte": lng_min, "$lte": lng_max},
              "received_at": {"$gte": since}, "status": {"$nin": NOT_OPEN}},
-            {"outbox": 0, "applied_events": 0, "history": 0}).sort("received_at", DESCENDING).limit(limit))
+            LISTED).sort("received_at", DESCENDING).limit(limit))
 
     def find_page(self, query, offset, limit):
         """``(tickets, total)``: one page of what ``query`` finds, newest first, without history."""
@@ -120,14 +165,17 @@ class TicketRepository:
     def linked_to(self, number):
         return [doc["number"] for doc in self.tickets.find({"linked_to": number}, {"number": 1})]
 
-    def unlink(self, number, history_entry, outbox):
+    def unlink(self, number, history_entry, outbox, checks=None):
         """Make a linked ticket a ticket of its own; None unless it was linked."""
-        return self.tickets.find_one_and_update(
+        doc = self.tickets.find_one_and_update(
             {"number": number, "status": "linked"},
-            {"$set": {"status": "received", "updated_at": history_entry["at"]},
+            {"$set": dict({"status": "received", "updated_at": history_entry["at"]}, **(checks or {})),
              "$unset": {"linked_to": "", "link_reason": ""},
              "$push": {"history": history_entry, "outbox": {"$each": list(outbox)}}},
             return_document=ReturnDocument.AFTER)
+        if doc is not None:
+            self._keep_history(number, [history_entry], tag="unlinked")
+        return doc
 
     def search(self, numbers=(), categories=(), closed=None, start=None, end=None, limit=1000):
         """Tickets for Open311's GET requests.json, newest first."""
@@ -146,39 +194,6 @@ class TicketRepository:
         if window:
             query["received_at"] = window
         return list(self.tickets.find(query, PUBLIC).sort("received_at", DESCENDING).limit(limit))
-
-    def apply(self, number, event_id, changes, history_entry, as_of=None):
-        """Record what another service did, once per event.
-
-        With ``as_of`` (when the event happened), ``changes`` are state that a
-        newer event may have set already -- events of different types arrive
-        on different queues, so out of order -- and are written only if no
-        newer state is there (``state_as_of``); the history entry is kept
-        either way. The state is written first: it is idempotent, so a crash
-        before the history entry loses nothing (the redelivery writes both).
-
-        Returns False when the event was applied before (a redelivery) or the
-        ticket is unknown here.
-        """
-        if changes and as_of is not None:
-            self.tickets.update_one(
-                {"number": number, "$or": [{"state_as_of": {"$lte": as_of}},
-                                           {"state_as_of": {"$exists": False}}]},
-                {"$set": dict(changes, state_as_of=as_of)})
-            changes = {}
-        update = {"$push": {"history": history_entry, "applied_events": event_id}}
-        if changes:
-            update["$set"] = changes
-        result = self.tickets.update_one({"number": number, "applied_events": {"$ne": event_id}}, update)
-        return result.modified_count == 1
-
-    def apply_to_linked(self, number, event_id, changes, history_entry):
-        """The same for the tickets still linked to ``number``; how many changed."""
-        result = self.tickets.update_many(
-            {"linked_to": number, "status": "linked", "applied_events": {"$ne": event_id}},
-            {"$set": changes,
-             "$push": {"history": history_entry, "applied_events": event_id}})
-        return result.modified_count
 
     # -- API keys ------------------------------------------------------------
 

@@ -34,6 +34,9 @@ class Supervision:
         self.lease_seconds = float(delivery.get("lease_seconds", 60))
         self.batch = int(delivery.get("batch", 200))
         self.tick_batch = int((self.settings.get("ladder") or {}).get("batch", 1000))
+        # the level told when intake's reconciler cannot get a ticket moving
+        self.stalled_level = min(max(int((self.settings.get("ladder") or {}).get("stalled_level", 2)), 1),
+                                 len(self.ladder.levels))
         self.contact_timeout = float(delivery.get("contact_timeout_seconds", 5))
         self.instance = uuid.uuid4().hex[:12]  # names this instance's claims
 

@@ -5,6 +5,12 @@ changes (``None`` when it changes nothing) and ``messages(kind, event)`` the
 notifications it asks for. The ladder (``ladder.py``) then reads the watch to
 decide what is due. A re-route after a refusal and a reopening start a new
 *round*: the ladder's steps may then happen again, against the new deadlines.
+
+Events of a case reach notify on different queues, so in any order, and a
+redelivery may come late: an event about an earlier assignment (a smaller
+``attempt``), another department, or a time before the round began changes
+nothing (``_of_this_round``), so a late refusal never stops the chase of the
+department that has the case now.
 """
 from services.notify.ladder import WATCHING
 
@@ -34,12 +40,22 @@ def new_watch(number, now):
             "next_check_at": None, "watched_at": now}
 
 
-def _new_round(watch, event, now):
+# When each event happened, by kind: an event older than the round it would
+# change belongs to an earlier round.
+EVENT_TIME = {"assigned": "assigned_at", "opened": "opened_at", "signed_for": "signed_at",
+              "refused": "refused_at", "extension_decided": "decided_at", "replied": "replied_at",
+              "reply_rejected": "rejected_at", "reply_approved": "approved_at",
+              "callback_recorded": "recorded_at", "reopened": "reopened_at", "closed": "closed_at"}
+
+
+def _new_round(watch, event, now, began_at=None):
+    # Old rounds' steps are done with: only this round's keys are kept.
     changes = {"round": watch.get("round", 0) + 1, "state": WATCHING,
                "department_code": event["department_code"],
                "deadline": event["deadline"], "sign_for_deadline": event["sign_for_deadline"],
                "signed_for": False, "replied": False, "rejection_count": 0,
-               "rejected_at": None, "round_started_at": now,
+               "rejected_at": None, "round_started_at": now, "steps_done": [],
+               "round_began_at": began_at,
                # the warning is shared out from here (ladder.warning)
                "dispatched_at": event.get("assigned_at") or event.get("reopened_at")
                or event.get("opened_at") or now}
@@ -49,44 +65,102 @@ def _new_round(watch, event, now):
     return changes
 
 
-def _assigned(watch, event, now):
+def _assigned(watch, event, now, kind):
+    """A department was given the case: a new round, unless notify knows it already
+    (the same assignment from routing and from followup) or knows better.
+
+    Attempts count the assignments (1, then 2 after a refusal...): one older
+    than the watch's is history, and one that notify has already heard
+    refused (the refusal came first) is not chased.
+    """
+    attempt = event.get("attempt")
+    known = watch.get("attempt")
+    if attempt is not None and known is not None and attempt < known:
+        return None  # an earlier department's assignment, heard late
     first = not watch.get("deadline")
     moved = watch.get("department_code") != event["department_code"]
-    if first or moved or watch.get("state") == REFUSED:
-        changes = _new_round(watch, event, now)
-        if first:  # facts heard before the assignment (out of order) still hold
-            changes.update({key: watch[key] for key in ("signed_for", "replied")
-                            if watch.get(key)})
-        if event.get("urgency"):
-            changes["urgency"] = event["urgency"]
-        return changes
-    return None  # the same assignment heard twice (routing's and followup's)
+    newer = attempt is not None and known is not None and attempt > known
+    refused_already = attempt is not None and attempt <= (watch.get("refused_attempt") or 0)
+    if not (first or moved or newer or (watch.get("state") == REFUSED and not refused_already)):
+        return None  # the same assignment heard twice (routing's and followup's)
+    changes = _new_round(watch, event, now, event.get(EVENT_TIME[kind]))
+    if attempt is not None:
+        changes["attempt"] = attempt
+    if refused_already:
+        changes["state"] = REFUSED
+    if first:  # facts heard before the assignment (out of order) still hold
+        changes.update({key: watch[key] for key in ("signed_for", "replied") if watch.get(key)})
+    if event.get("urgency"):
+        changes["urgency"] = event["urgency"]
+    return changes
+
+
+def _refused(watch, event):
+    """A department refused the case (退单) -- unless the case has left it already.
+
+    The refusal of attempt N is history once notify watches attempt N+1 (the
+    new department's case may open before the refusal is handled here);
+    without attempts, a refusal by a department the case is not with is.
+    """
+    attempt = event.get("attempt")
+    if attempt is not None:
+        if attempt < (watch.get("attempt") or 0):
+            return None
+        return {"state": REFUSED, "refused_at": event["refused_at"],
+                "refused_attempt": max(attempt, watch.get("refused_attempt") or 0)}
+    if watch.get("department_code") and event.get("department_code") not in (
+            None, watch["department_code"]):
+        return None
+    return {"state": REFUSED, "refused_at": event["refused_at"]}
+
+
+def _of_this_round(watch, kind, event):
+    """True when ``event`` concerns the department and round the watch follows.
+
+    A sign-for, reply or decision of the department that refused, or of the
+    round before a reopening, arriving late, must not mark the new round.
+    """
+    code = event.get("department_code")
+    if code and watch.get("department_code") and code != watch["department_code"]:
+        return False
+    at, began = event.get(EVENT_TIME[kind]), watch.get("round_began_at")
+    return not (at and began and at < began)
 
 
 def apply(watch, kind, event, now):
     """The fields ``event`` changes in ``watch``, or ``None``."""
     if kind == "assigned":
-        return _assigned(watch, event, now)
+        return _assigned(watch, event, now, kind)
     if kind == "opened":  # followup's word on the same assignment: notify announces its watch
-        changes = _assigned(watch, event, now) or {}
-        return dict(changes, case_opened_at=event["opened_at"])
-    if watch.get("state") == CLOSED and kind != "reopened":
+        changes = _assigned(watch, event, now, kind)
+        if changes is None and event.get("attempt") is not None \
+                and event["attempt"] < (watch.get("attempt") or 0):
+            return None  # an earlier department's case
+        return dict(changes or {}, case_opened_at=event["opened_at"])
+    if kind == "refused":
+        return _refused(watch, event) if watch.get("state") != CLOSED else None
+    if kind == "reopened":
+        closed_at, reopened_at = watch.get("closed_at"), event.get("reopened_at")
+        if closed_at and reopened_at and reopened_at < closed_at:
+            return None  # the reopening came before the close that ended the case
+        if not _of_this_round(watch, kind, event):
+            return None
+        return _new_round(watch, event, now, reopened_at)
+    if watch.get("state") == CLOSED or not _of_this_round(watch, kind, event):
         return None
     if kind == "signed_for":
         return {"signed_for": True, "signed_at": event["signed_at"]}
-    if kind == "refused":
-        return {"state": REFUSED, "refused_at": event["refused_at"]}
     if kind == "extension_decided":
         return {"deadline": event["deadline"]}
     if kind == "replied":
         return {"replied": True, "signed_for": True, "replied_at": event["replied_at"]}
     if kind == "reply_rejected":
+        if (event["rejection_count"] or 0) < (watch.get("rejection_count") or 0):
+            return None  # an earlier rejection, heard after a later one
         return {"replied": False, "rejection_count": event["rejection_count"],
                 "rejected_at": event["rejected_at"]}
     if kind == "reply_approved":
         return {"replied": True, "state": ANSWERED, "approved_at": event["approved_at"]}
-    if kind == "reopened":
-        return _new_round(watch, event, now)
     if kind == "closed":
         return {"state": CLOSED, "closed_at": event["closed_at"]}
     return None

@@ -132,6 +132,17 @@ class Notices:
                                       audience)
         return notes
 
+    def for_stall(self, stalled, level_info, now):
+        """Notifications to a supervision level about a ticket the reconciler could not move."""
+        watch = {"number": stalled["number"], "department_code": stalled.get("department_code"),
+                 "deadline": None, "round": stalled.get("attempt") or 0, "title": stalled.get("title")}
+        key = f"{stalled['number']}:stalled:{stalled['stage']}:{stalled.get('attempt') or 0}"
+        language = level_info.get("language") or self.language
+        name = level_info.get("name_en") if language == "en" else level_info.get("name")
+        extra = {"reason": stalled.get("reason") or "", "level": name or level_info.get("code", ""),
+                 "stage": stalled["stage"]}
+        return self._to_contact(key, "stalled", watch, level_info, now, extra, 0, "supervisors")
+
     def for_message(self, watch, message, now):
         """Notifications for an event's message ``(key, template, audience, context)``.
 

@@ -18,6 +18,7 @@ import eventlet
 from services.notify import domain, work
 from services.notify.delivery import ContactUnavailable
 from services.notify.dependencies import Rules
+from services.notify.ladder import WATCHING
 from services.notify.store import NotifyRepository
 from shared import events
 from shared import mirror as shared_mirror
@@ -80,11 +81,14 @@ class NotifyService(ops.Operable, shared_mirror.RoutingFollower):
                 return
             next_check = self.rules.ladder.next_check(merged)
             outbox = []
-            if kind in RESCHEDULING and merged.get("deadline"):
+            if kind in RESCHEDULING and merged.get("deadline") and merged.get("state") == WATCHING:
                 self._check_calendar(merged)
-                outbox.append(outboxed("deadline_watched", events.new_event(
+                watched = events.new_event(
                     events.DeadlineWatched, number=merged["number"], deadline=merged["deadline"],
-                    next_check_at=next_check or merged["deadline"])))
+                    next_check_at=next_check or merged["deadline"],
+                    department_code=merged.get("department_code"), attempt=merged.get("attempt"))
+                outbox.append(outboxed("deadline_watched", watched))
+                changes = dict(changes, watched_event=watched)  # for republish_watch
             if self.watches.apply(watch, event["event_id"], changes, next_check, outbox):
                 publish_saved(self.watches.outbox, self.dispatch, watch["_id"])
                 log.info("%s: %s; next check %s", event["number"], kind,
@@ -159,6 +163,15 @@ class NotifyService(ops.Operable, shared_mirror.RoutingFollower):
         if days:
             UNCOVERED.report(self.rules.calendar, f"the supervision ladder of {watch['number']}", days)
 
+    @event_handler("intake", "ticket_stalled", requeue_on_error=True)
+    @consumes(events.TicketStalled)
+    def on_ticket_stalled(self, stalled):
+        """intake's reconciler could not get a ticket moving: tell the supervisors (once)."""
+        queued = self.watches.enqueue(self.rules.notices.for_stall(
+            stalled, self.rules.ladder.level(self.rules.stalled_level), self.clock.now()))
+        log.warning("%s stalled at %s: supervisors told (%d notification(s))",
+                    stalled["number"], stalled["stage"], queued)
+
     # -- the ladder and the delivery queue -------------------------------------------
 
     @every("NOTIFY_TICK_INTERVAL", default=10)
@@ -196,6 +209,18 @@ class NotifyService(ops.Operable, shared_mirror.RoutingFollower):
     @rpc
     def get_watch(self, number):
         return jsonable(self.watches.get(number))
+
+    @rpc
+    def republish_watch(self, number):
+        """Publish the case's latest ``deadline_watched`` again (the very event) and say
+        what the watch is; None if notify has no watch ``number``. (intake's reconciler asks.)"""
+        watch = self.watches.standing(number) if isinstance(number, str) else None
+        if watch is None:
+            return None
+        payload = watch.pop("watched_event", None)
+        if payload:
+            self.dispatch("deadline_watched", payload)
+        return jsonable(dict(watch, republished=bool(payload)))
 
     @rpc
     def list_notifications(self, number=None, failed=False, limit=200):

@@ -30,7 +30,8 @@ from shared.clock import CLOCK_ID, ClockStore, check_offset
 from shared.outbox import Outbox, outboxed, publish_entry
 
 APPLIED_KEPT = 100  # event ids remembered per case, for idempotency
-WATCH_FIELDS = {"outbox": 0, "applied": 0, "pending_notices": 0}
+ESCALATIONS_KEPT = 100  # the latest steps taken, for a person to read (the events tell all)
+WATCH_FIELDS = {"outbox": 0, "applied": 0, "pending_notices": 0, "watched_event": 0}
 LISTED_FIELDS = {"_id": 0, "history": 0, "claimed_until": 0}
 
 
@@ -61,6 +62,11 @@ class NotifyRepository:
 
     def get(self, number):
         return self.watches.find_one({"number": number}, dict(WATCH_FIELDS, _id=0))
+
+    def standing(self, number):
+        """What ``republish_watch`` needs: the watch's state, assignment and last announcement."""
+        return self.watches.find_one({"number": number}, {
+            "_id": 0, "state": 1, "attempt": 1, "department_code": 1, "watched_event": 1})
 
     def watch_for(self, number, now):
         """The case's watch, created empty the first time an event names it."""
@@ -146,7 +152,8 @@ class NotifyRepository:
         if steps:
             update["$push"] = {"steps_done": {"$each": keys},
                                "outbox": {"$each": [entry for _, entry in steps]},
-                               "escalations": {"$each": [{"step": k, "at": now} for k in keys]},
+                               "escalations": {"$each": [{"step": k, "at": now} for k in keys],
+                                               "$slice": -ESCALATIONS_KEPT},
                                "pending_notices": {"$each": list(notices)}}
         result = self.watches.update_one(
             {"_id": watch["_id"], "revision": watch["revision"], "claimed_by": watch["claimed_by"],

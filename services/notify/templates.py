@@ -110,6 +110,14 @@ TEMPLATES = {
                "To {level}: the replies of {department} to ticket {number} ({title}) were sent back "
                "({reason}). Please see that it is handled properly."),
     },
+    "stalled": {
+        "zh": ("【工单滞留】工单 {number} 未能流转（{level}）：{title}",
+               "{level}：工单 {number}（{title}）未能按时流转，平台自动修复未果（{reason}）。"
+               "请核查并处理。"),
+        "en": ("[Stalled] Ticket {number} is not moving ({level}): {title}",
+               "To {level}: ticket {number} ({title}) did not move on in time and the platform "
+               "could not repair it ({reason}). Please look into it."),
+    },
 }
 
 OUTCOMES = {

@@ -14,7 +14,8 @@ TICKET_FIELDS = ("title", "description", "category", "district", "street", "addr
 
 
 def ticket_record(ticket):
-    return {k: ticket.get(k) for k in TICKET_FIELDS}
+    """What routing keeps of the ticket; ``received_at`` tells it from another under its number."""
+    return dict({k: ticket.get(k) for k in TICKET_FIELDS}, received_at=ticket.get("received_at"))
 
 
 def named(suggestions, directory):
@@ -54,7 +55,7 @@ def assigned(number, ticket, dept, limit_class, policy, now, *, decided_by, rule
         "directory_version": directory.version, "attempt": assignments + 1,
         "previous_department_code": previous, "refused_departments": sorted(refused),
         "confidence": None if confidence is None else round(float(confidence), 4),
-        "model_version": model_version,
+        "model_version": model_version, "received_at": ticket.get("received_at"),
     }
     record = {"status": "assigned", "department_code": dept.code, "department_name": dept.name,
               "rule": rule, "reasons": list(reasons), "confidence": body["confidence"],

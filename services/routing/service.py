@@ -18,8 +18,10 @@ from services.routing.decide import decide, ticket_text
 # modules, not classes: `nameko run` would take a class with entrypoints for a service
 from services.routing import calendar_rpc, directory_rpc
 from services.routing.directory_rpc import RoutingError
+from services.routing import numbers_rpc  # a mixin, as directory_rpc
 from services.routing.knowledge import KnowledgeProvider
 from services.routing.store import DecisionRepository
+from shared import bounds
 from shared import clock as shared_clock
 from shared import events
 from shared.identity import Identity, NotAllowed
@@ -31,6 +33,8 @@ from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every
 
 log = logging.getLogger(__name__)
+
+
 EVENT_SCHEMAS = {"ticket_assigned": events.TicketAssigned,
                  "ticket_awaiting_dispatch": events.TicketAwaitingDispatch}
 
@@ -46,7 +50,7 @@ def attempt_of(outcome):
 
 
 class RoutingService(ops.Operable, directory_rpc.DirectoryRpc, calendar_rpc.CalendarRpc,
-                     shared_clock.ClockFollower):
+                     shared_clock.ClockFollower, numbers_rpc.ForIntake):
     name = "routing"
     operations = ops.Operations(calendar=True)  # it computes deadlines
 
@@ -63,6 +67,7 @@ class RoutingService(ops.Operable, directory_rpc.DirectoryRpc, calendar_rpc.Cale
     @event_handler("intake", "ticket_created", requeue_on_error=True)
     @consumes(events.TicketCreated)
     def on_ticket_created(self, ticket):
+        self._record_number(ticket["number"])
         known = self.knowledge.ready(self.decisions)
         now = self.clock.now()
         decision = decide(ticket, known.directory, known.learner, known.threshold)
@@ -71,7 +76,8 @@ class RoutingService(ops.Operable, directory_rpc.DirectoryRpc, calendar_rpc.Cale
                       priority=records.PRIORITY.get(ticket["urgency"], len(records.PRIORITY)),
                       attempts=[attempt_of(outcome)], refusals=[], seen_events=[ticket["event_id"]])
         doc = self.decisions.add(record, outbox_of(outcome))
-        if doc is None:
+        if doc is None:  # routed before: a redelivery -- or another ticket under its number
+            self._check_same_ticket(self.decisions.get(ticket["number"]) or {}, ticket)
             log.info("ticket %s was routed before; redelivery ignored", ticket["number"])
             return
         publish_saved(self.decisions.outbox, self.dispatch, doc["_id"])
@@ -138,8 +144,10 @@ class RoutingService(ops.Operable, directory_rpc.DirectoryRpc, calendar_rpc.Cale
         """
         by = self.caller.require("dispatcher").name
         known = self.knowledge.ready(self.decisions)
-        if not (by or "").strip() or not (reason or "").strip():
+        if not isinstance(by, str) or not isinstance(reason, str) or not by.strip() or not reason.strip():
             raise RoutingError("say who decides (--by) and why (--reason)")
+        if len(by) > bounds.NAME or len(reason) > bounds.REASON:
+            raise RoutingError(f"--by has at most {bounds.NAME} characters, --reason {bounds.REASON}")
         record = self.decisions.get(number)
         if record is None:
             raise RoutingError(f"no ticket {number} in routing")

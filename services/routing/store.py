@@ -10,11 +10,18 @@
   split into chunks well under MongoDB's 16 MB document limit;
 * ``leases`` -- so only one routing instance retrains at a time;
 * ``calendar_years`` -- the city's calendar files (holidays and working
-  weekends per year), each load a numbered version.
+  weekends per year), each load a numbered version;
+* ``numbers`` -- the highest ticket number seen per day (``QD-20261127``),
+  from every number intake announces, so a restarted or restored intake
+  never issues one again (``highest_sequence``).
 
 Every directory change and calendar load carries its event
 (``department_changed``, ``calendar_year_loaded``) in an outbox, written with
 it: followup and notify learn the directory and the calendar from them.
+
+A decision keeps its latest event (``last_event``) to publish again when the
+reconciler asks, and bounded lists: the latest attempts, refusals and
+applied refusal events.
 """
 from datetime import timedelta
 
@@ -22,10 +29,24 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
 from services.routing.calendar_store import CalendarYears
+from shared import bounds
 from shared.events import utcnow
 from shared.outbox import Outbox
 
 CHUNK_BYTES = 4 * 1024 * 1024
+ATTEMPTS_KEPT = 50     # the latest decisions of a ticket (every refusal is in ``refusals`` too)
+SEEN_KEPT = 100        # refusal event ids remembered per ticket, for idempotency
+HIDDEN = {"outbox": 0, "_id": 0, "seen_events": 0, "last_event": 0}
+
+
+class DecisionBusy(Exception):
+    """Too many of a ticket's events wait to be published; nothing was changed."""
+
+
+def _latest(outbox):
+    """The decision's event among those just saved, kept to publish again on request."""
+    entry = list(outbox)[-1] if outbox else None
+    return {"event_type": entry["event_type"], "payload": entry["payload"]} if entry else None
 
 
 class DecisionRepository(CalendarYears):
@@ -41,6 +62,7 @@ class DecisionRepository(CalendarYears):
         self.chunks = database["model_chunks"]
         self.leases = database["leases"]
         self.calendar_years = database["calendar_years"]
+        self.numbers = database["numbers"]
         self.outbox = Outbox(self.decisions)
         self.change_outbox = Outbox(self.changes)
         self.calendar_outbox = Outbox(self.calendar_years)
@@ -74,19 +96,24 @@ class DecisionRepository(CalendarYears):
     def add(self, decision, outbox):
         """Store the decision for a ticket; ``None`` if one exists already."""
         try:
-            doc = dict(decision, outbox=list(outbox))
+            doc = dict(decision, outbox=list(outbox), last_event=_latest(outbox))
             self.decisions.insert_one(doc)
             return doc
         except DuplicateKeyError:
             return None
 
     def get(self, number):
-        return self.decisions.find_one({"number": number}, {"outbox": 0, "_id": 0, "seen_events": 0})
+        return self.decisions.find_one({"number": number}, HIDDEN)
+
+    def last_event(self, number):
+        """``{"event_type", "payload"}`` of the ticket's current decision, or None."""
+        doc = self.decisions.find_one({"number": number}, {"last_event": 1})
+        return (doc or {}).get("last_event")
 
     def queue(self, limit=50, offset=0, rule=None):
         """Tickets waiting for a person: emergencies first, then urgent, each oldest first."""
         query = {"status": "awaiting_dispatch", **({"rule": rule} if rule else {})}
-        return list(self.decisions.find(query, {"outbox": 0, "_id": 0, "seen_events": 0})
+        return list(self.decisions.find(query, HIDDEN)
                     .sort([("priority", ASCENDING), ("decided_at", ASCENDING)])
                     .skip(max(0, offset)).limit(max(1, min(limit, 200))))
 
@@ -103,15 +130,35 @@ class DecisionRepository(CalendarYears):
         query = {"number": number, **expect}
         if event_id:
             query["seen_events"] = {"$ne": event_id}
-        push = {"attempts": attempt, "outbox": {"$each": list(outbox)}}
+        push = {"attempts": {"$each": [attempt], "$slice": -ATTEMPTS_KEPT},
+                "outbox": {"$each": list(outbox)}}
         if event_id:
-            push["seen_events"] = event_id
+            push["seen_events"] = {"$each": [event_id], "$slice": -SEEN_KEPT}
         if refusal:
-            push["refusals"] = refusal
-        result = self.decisions.update_one(query, {"$set": current, "$push": push})
+            push["refusals"] = {"$each": [refusal], "$slice": -ATTEMPTS_KEPT}
+        result = self.decisions.update_one(
+            dict(query, **bounds.has_room("outbox")),
+            {"$set": dict(current, last_event=_latest(outbox)), "$push": push})
         if not result.modified_count:
+            if self.decisions.count_documents(query, limit=1):
+                raise DecisionBusy(f"{number} has {bounds.PENDING} events waiting to be published; "
+                                   "try again when the broker takes them")
             return None
         return self.decisions.find_one({"number": number}, {"_id": 1})
+
+    # -- numbers seen ------------------------------------------------------------
+
+    def record_number(self, series, sequence):
+        """Remember ``sequence`` if it is the highest of ``series`` seen so far."""
+        query, update = {"_id": series}, {"$max": {"highest": sequence}}
+        try:
+            self.numbers.update_one(query, update, upsert=True)
+        except DuplicateKeyError:  # the day's first two numbers at once: it exists now
+            self.numbers.update_one(query, update)
+
+    def highest_sequence(self, series):
+        doc = self.numbers.find_one({"_id": series})
+        return doc["highest"] if doc else 0
 
     # -- the directory ---------------------------------------------------------
 
@@ -209,11 +256,19 @@ class DecisionRepository(CalendarYears):
         return len(docs)
 
     def add_outcome(self, number, text, department_code):
-        """The department that finally handled a closed ticket (one per ticket)."""
-        self.examples.update_one(
-            {"kind": "outcome", "number": number},
-            {"$set": {"text": text, "department_code": department_code, "source": "closed",
-                      "added_at": utcnow()}}, upsert=True)
+        """The department that finally handled a closed ticket (one per ticket).
+
+        Two copies of one ``case_closed`` handled at once (a re-publish from
+        the outbox beside the first) can both miss and both insert; the loser's
+        ``DuplicateKeyError`` means the example exists now, so it is updated.
+        """
+        query = {"kind": "outcome", "number": number}
+        update = {"$set": {"text": text, "department_code": department_code, "source": "closed",
+                           "added_at": utcnow()}}
+        try:
+            self.examples.update_one(query, update, upsert=True)
+        except DuplicateKeyError:
+            self.examples.update_one(query, update)
 
     def add_refusal(self, number, text, department_code, reason):
         self.refusals.insert_one({"number": number, "text": text, "department_code": department_code,

@@ -29,6 +29,10 @@ class Stack:
         self.processes.update(started)
         wait_ready(started, self.env["AMQP_URI"], log_file=self.log_file.name if self.log_file else None)
 
+    def stop(self, service):
+        """Stop one service's process (the others run on)."""
+        stop_services({service: self.processes.pop(service)})
+
     def post(self, body):
         return requests.post(f"{self.url}/tickets", json=body, timeout=10)
 

@@ -200,3 +200,28 @@ def test_a_stale_write_changes_nothing():
     stored = cases.get("QD-20261123-00001")
     assert stored["version"] == 1
     assert [e["actor"] for e in stored["ledger"] if e["action"] == "signed_for"] == ["a"]
+
+
+def test_an_earlier_assignment_heard_late_does_not_move_a_case_back(clock):
+    """Guard: ``domain.reassign`` moves a case only for a later attempt."""
+    first = dict(assignment("e1"), attempt=1)
+    case = domain.open_case(first, T0)
+    case = apply(case, domain.refuse(case, "a", "不属于我局职责", hours(2), clock))
+    case = apply(case, domain.reassign(case, dict(assignment("e2", "D-LAOSHAN", hours(3)), attempt=2),
+                                       hours(3)))
+    case = apply(case, domain.refuse(case, "b", "不属于本街道", hours(4), clock))
+    # WATER's assignment, redelivered now, while the case waits for its third department
+    assert domain.reassign(case, first, hours(5)) is None
+    assert (case["state"], case["department_code"], case["attempt"]) == (domain.REFUSED, "D-LAOSHAN", 2)
+    refusal = domain.refuse(dict(case, state=domain.ASSIGNED), "b", "x", hours(4), clock)
+    assert refusal.events[0][1]["attempt"] == 2  # a refusal names the assignment refused
+
+
+def test_an_assignment_of_another_ticket_under_the_cases_number_is_refused(clock):
+    case = domain.open_case(dict(assignment(), received_at=T0), T0)
+    case = apply(case, domain.refuse(case, "a", "不属于我局职责", hours(2), clock))
+    reissued = dict(assignment("e9", "D-LAOSHAN", hours(30)), received_at=hours(29), attempt=2)
+    with pytest.raises(domain.NumberReused, match="names two tickets"):
+        domain.reassign(case, reissued, hours(30))
+    same = dict(reissued, received_at=T0 + dt.timedelta(microseconds=300))  # stored to the ms
+    assert domain.reassign(case, same, hours(30)) is not None

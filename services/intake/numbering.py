@@ -1,0 +1,154 @@
+"""A ticket number is issued once: intake's counters, fenced by what others hold.
+
+intake numbers each day's tickets from a counter (``QD-20261127`` -> 1, 2,
+3 ...). The counter alone is not enough: the in-memory store forgets it when
+intake restarts, and a MongoDB restored from a backup brings back an older
+one -- while routing and followup still hold the numbers issued since, and
+would take a new ticket under an old number for the old one. So before
+intake issues the first number of a day in a process, and every
+``INTAKE.number_fence_interval`` seconds after, it *fences* the counter:
+raises it (``$max``) to at least the highest number of that day that
+
+* intake's own tickets hold,
+* routing has heard of (every ticket intake announces, repeats and answered
+  requests included: ``highest_sequence``),
+* followup holds a case for,
+
+so the next number is above every number any of them knows. A service that
+does not answer within ``number_fence_timeout`` is asked again on the next
+round; the first ticket of the day waits for that one attempt only.
+
+What no service can know -- a number issued just before a crash whose event
+never left intake, or every store restored from the same old backup -- an
+operator fences by hand: ``hotline numbers fence --at-least N`` (the highest
+number in intake's log or the citizens' receipts). routing and followup also
+refuse a ticket under a number they hold for another one (its ``received_at``
+differs), so a number issued twice is never mixed up with the first ticket:
+it is dead-lettered and the reconciler raises it to supervisors.
+
+A mixin of ``IntakeService`` (``NumberFence`` is its dependency).
+"""
+import datetime as dt
+import logging
+
+import eventlet
+from eventlet.semaphore import Semaphore
+from nameko.extensions import DependencyProvider
+
+from services.intake.responses import ValidationFailed
+from shared import events
+from shared.config import city_zone
+from shared.identity import NotAllowed
+from shared.messaging import rpc
+from shared.numbering import series_of, valid_series
+from shared.timer import every
+
+log = logging.getLogger(__name__)
+
+SOURCES = ("routing", "followup")
+MAX_SEQUENCE = 10 ** 9
+
+
+class NumberFence(DependencyProvider):
+    """Which series this process has fenced, and asking the others for their highest."""
+
+    def setup(self):
+        config = self.container.config
+        section = config.get("INTAKE") or {}
+        self.timeout = float(section.get("number_fence_timeout", 2))
+        self.rpc_config = {"AMQP_URI": config["AMQP_URI"], "serializer": "json"}
+        self.prefix = (config.get("CITY") or {}).get("ticket_prefix", "QD")
+        self.zone = city_zone(config)
+        self.fenced = set()   # every source answered since this process started
+        self.tried = set()    # asked once already: later tickets do not wait
+        self.last = {}        # series -> what each source said, and when
+        self.lock = Semaphore()
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+    def series_on(self, moment):
+        return series_of(self.prefix, moment.astimezone(self.zone).date())
+
+    def ask(self, service, series):
+        """``service``'s highest sequence of ``series``, or None if it does not answer."""
+        from nameko.standalone.rpc import ServiceRpcProxy
+
+        try:
+            with eventlet.Timeout(self.timeout + 1):
+                with ServiceRpcProxy(service, self.rpc_config, timeout=self.timeout) as proxy:
+                    value = proxy.highest_sequence(series)
+            return int(value) if isinstance(value, int) and 0 <= value < MAX_SEQUENCE else None
+        except (Exception, eventlet.Timeout) as exc:
+            log.info("%s did not say its highest number of %s (%s)", service, series, type(exc).__name__)
+            return None
+
+    def fence(self, repository, series):
+        """Raise the counter of ``series`` above every number known; what was learnt."""
+        answers = dict(zip(SOURCES, [t.wait() for t in [
+            eventlet.spawn(self.ask, service, series) for service in SOURCES]]))
+        answers["intake"] = repository.highest_issued(series)
+        floor = max(value for value in answers.values() if value is not None)
+        before = repository.current_sequence(series)
+        if floor > before:
+            log.warning("numbers of %s were behind (next would have been %d); raised above %d, "
+                        "the highest known: %s", series, before + 1, floor, answers)
+            repository.raise_sequence(series, floor)
+        if all(answers[service] is not None for service in SOURCES):
+            self.fenced.add(series)
+        self.tried.add(series)
+        self.last[series] = {"answers": answers, "at": events.utcnow(), "fenced": series in self.fenced}
+        return answers
+
+    def before_issuing(self, repository, series):
+        """Fence ``series`` once per process before its first number (one attempt)."""
+        if series in self.tried:
+            return
+        with self.lock:
+            if series not in self.tried:
+                self.fence(repository, series)
+
+
+class Numbering:
+    """The RPC and the timer of numbering, mixed into ``IntakeService``."""
+
+    def issue_number(self, now):
+        series = self.fence.series_on(now)
+        self.fence.before_issuing(self.tickets, series)
+        return self.tickets.next_sequence(series), series
+
+    @every("NUMBER_FENCE_INTERVAL", default=30, eager=True)
+    def fence_numbers(self):
+        """Fence today's series (and the next day's, near midnight) against the others."""
+        now = self.clock.now()  # tickets are numbered by the platform's clock's day
+        for series in sorted({self.fence.series_on(now), self.fence.series_on(now + dt.timedelta(minutes=5))}):
+            self.fence.fence(self.tickets, series)
+
+    @rpc(expected_exceptions=ValidationFailed)
+    def numbering(self, series=None):
+        """The counter of ``series`` (default today's): next number, fence and what each source said."""
+        series = series or self.fence.series_on(self.clock.now())
+        if not valid_series(series):
+            raise ValidationFailed({"series": ["like QD-20261127 (prefix-YYYYMMDD)"]})
+        last = self.fence.last.get(series) or {}
+        return {"series": series, "next": self.tickets.current_sequence(series) + 1,
+                "fenced": series in self.fence.fenced, "answers": last.get("answers"),
+                "fenced_at": last["at"].isoformat() if last.get("at") else None}
+
+    @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
+    def raise_numbers(self, series, at_least):
+        """An administrator's fence after a restore: the next number of ``series`` is
+        above ``at_least``. Who did it is the signed identity, in intake's log."""
+        person = self.caller.require("admin")
+        errors = {}
+        if not valid_series(series):
+            errors["series"] = ["like QD-20261127 (prefix-YYYYMMDD)"]
+        if isinstance(at_least, bool) or not isinstance(at_least, int) or not 0 <= at_least < MAX_SEQUENCE:
+            errors["at_least"] = [f"a whole number from 0 to {MAX_SEQUENCE - 1}"]
+        if errors:
+            raise ValidationFailed(errors)
+        before = self.tickets.current_sequence(series)
+        after = self.tickets.raise_sequence(series, at_least)
+        log.warning("numbers of %s raised by %s (%s) from %d to at least %d (now %d)",
+                    series, person.name, person.user_id, before, at_least, after)
+        return {"series": series, "before": before, "next": after + 1}
