@@ -98,15 +98,30 @@ def app_running(index):
     return out.returncode == 0 and out.stdout.strip() == "true"
 
 
-def start_node(index):
-    """Start node ``index`` (if it is not running) and wait until it answers."""
+def launch_node(index):
+    """Launch node ``index`` in the background unless it is running already."""
     if not running(index):
         _prepare(index)
+        if (BASE / f"node{index}" / "mnesia" / node_name(index)).exists():
+            # Killed rather than stopped, a node waits at boot for the peers it
+            # remembers; the data is test data, so it boots without them.
+            ctl(index, "force_boot", check=False, timeout=60)
         subprocess.run(["rabbitmq-server", "-detached"], env=_node_env(index), check=True,
                        capture_output=True, cwd="/var/lib/rabbitmq")
-    ctl(index, "wait", "--timeout", "90", str(BASE / f"node{index}" / "rabbitmq.pid"))
+
+
+def wait_node(index, timeout=90):
+    """Wait until node ``index`` answers with its application running."""
+    ctl(index, "wait", "--timeout", str(timeout), str(BASE / f"node{index}" / "rabbitmq.pid"),
+        timeout=timeout + 30)
     if not app_running(index):
         ctl(index, "start_app")
+
+
+def start_node(index):
+    """Start node ``index`` (if it is not running) and wait until it answers."""
+    launch_node(index)
+    wait_node(index)
 
 
 def members(index=1):
@@ -138,16 +153,58 @@ def wait_management(index, timeout=60):
     return False
 
 
-def start(size=SIZE):
-    """Every node running and joined; returns the failover URI of the default vhost."""
+def _boot(size):
+    # Every node is launched before any is waited for: a node that was killed
+    # (a machine restart) rather than stopped waits at boot for the peers it
+    # remembers, so starting them one after the other would hang on the first.
     for index in range(1, size + 1):
-        start_node(index)
+        launch_node(index)
+    for index in range(1, size + 1):
+        wait_node(index)
+
+
+def start(size=SIZE):
+    """Every node running and joined; returns the failover URI of the default vhost.
+
+    The cluster holds test data only: if the nodes cannot come back from what
+    they kept (killed mid-write, a half-joined cluster), they are wiped and
+    started afresh rather than left hanging.
+    """
+    try:
+        _boot(size)
+    except (subprocess.TimeoutExpired, subprocess.CalledProcessError) as exc:
+        click.echo(f"cluster did not come back from its data ({exc}); wiping it and starting afresh",
+                   err=True)
+        _kill(size)
+        shutil.rmtree(BASE, ignore_errors=True)
+        _boot(size)
     for index in range(2, size + 1):
         join(index)
     for index in range(1, size + 1):
         if not wait_management(index):
             raise RuntimeError(f"{node_name(index)}: management API did not answer")
     return amqp_uri()
+
+
+def _kill(size):
+    """Stop the nodes however they are (a node stuck in boot ignores ``stop``)."""
+    for index in range(1, size + 1):
+        try:
+            ctl(index, "stop", check=False, timeout=30)
+        except subprocess.TimeoutExpired:
+            pass
+    names = {node_name(i) for i in range(1, size + 1)}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        for item in environ:
+            if item.startswith(b"RABBITMQ_NODENAME=") and item[18:].decode() in names:
+                os.kill(int(pid), 9)
+    time.sleep(1)
 
 
 def stop_node(index):
