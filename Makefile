@@ -83,8 +83,10 @@ cluster: install
 clean:
 	rm -rf $(VENV) *.egg-info
 
-# Rewrite docs/schemas (JSON Schema of every event and of AMQP inbound) and the
-# topology manifest (shared/topology.json) after changing the contract or a consumer.
+# Rewrite docs/schemas (JSON Schema of every event and of AMQP inbound), docs/openapi
+# (every HTTP service's OpenAPI 3 document) and the topology manifest
+# (shared/topology.json) after changing the contract, a route or a consumer.
+.PHONY: schemas
 schemas: install
 	$(PY) -m hotline.schemas docs/schemas
 	$(PY) -m hotline.topology_cli

@@ -12,10 +12,15 @@ any language does the same. The contract:
   ``message_id``: ``{"accepted": true, "number": "QD-...", "outcome": ...}``
   or ``{"accepted": false, "errors": {field: [...]}}``.
 
-A production system binds a durable queue of its own to its receipt key once;
-this example binds a temporary one for the length of the run.
+A system registered with ``hotline sources create NAME`` has a broker user of
+its own that may only publish ``ticket.submit`` and read the queue
+``hotline.receipts.NAME`` the hotline declared for it: pass the printed
+``amqp_uri`` and ``--receipts-queue hotline.receipts.NAME`` (nothing is
+declared then). Without a queue (a development broker's guest user) this
+example binds a temporary one for the length of the run.
 
-    python examples/submit_over_amqp.py --api-key KEY --source-system city-app
+    python examples/submit_over_amqp.py --amqp AMQP_URI --api-key KEY --source-system city-app \
+        --receipts-queue hotline.receipts.city-app
     python examples/submit_over_amqp.py --api-key KEY --source-system city-app --malformed
 """
 import argparse
@@ -43,17 +48,22 @@ SAMPLE = {
 MALFORMED = {"description": "路灯不亮", "caller_phone": "call me", "urgency": "whenever", "lat": 123}
 
 
-def submit(amqp_url, submission, source_system, timeout=10.0, headers=None):
+def submit(amqp_url, submission, source_system, timeout=10.0, headers=None, receipts_queue=None):
     """Publish one submission and wait for its receipt; returns the receipt (or None).
 
-    The API key goes in the body (``api_key``) or in a message header of that name.
+    The API key goes in the body (``api_key``) or in a message header of that
+    name. ``receipts_queue``: the queue the hotline declared for this system
+    (its own broker user may read nothing else, and declare nothing).
     """
     connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
     try:
         channel = connection.channel()
-        channel.exchange_declare(EXCHANGE, exchange_type="topic", durable=True)
-        receipts = channel.queue_declare("", exclusive=True, auto_delete=True).method.queue
-        channel.queue_bind(receipts, EXCHANGE, routing_key=f"ticket.receipt.{source_system}")
+        if receipts_queue:
+            receipts = receipts_queue
+        else:
+            channel.exchange_declare(EXCHANGE, exchange_type="topic", durable=True)
+            receipts = channel.queue_declare("", exclusive=True, auto_delete=True).method.queue
+            channel.queue_bind(receipts, EXCHANGE, routing_key=f"ticket.receipt.{source_system}")
         message_id = uuid.uuid4().hex
         body = submission if isinstance(submission, bytes) else json.dumps(submission, ensure_ascii=False).encode()
         channel.confirm_delivery()
@@ -67,6 +77,7 @@ def submit(amqp_url, submission, source_system, timeout=10.0, headers=None):
                 continue
             if properties.correlation_id == message_id:
                 return json.loads(payload)
+            # A receipt of an earlier run in the system's own durable queue: not this one's.
         return None
     finally:
         connection.close()
@@ -80,6 +91,8 @@ def main(argv=None):
     parser.add_argument("--external-id", default=None, help="your id for the request (default: a new one)")
     parser.add_argument("--file", help="a JSON file with the ticket fields (default: a sample)")
     parser.add_argument("--malformed", action="store_true", help="send an invalid submission to see the errors")
+    parser.add_argument("--receipts-queue", default=None,
+                        help="the queue `hotline sources create` printed (hotline.receipts.NAME)")
     parser.add_argument("--timeout", type=float, default=10.0)
     args = parser.parse_args(argv)
 
@@ -90,7 +103,8 @@ def main(argv=None):
         fields = MALFORMED if args.malformed else SAMPLE
     submission = dict(fields, source_system=args.source_system, api_key=args.api_key,
                       external_id=args.external_id or f"{args.source_system}-{uuid.uuid4().hex[:8]}")
-    receipt = submit(args.amqp, submission, args.source_system, args.timeout)
+    receipt = submit(args.amqp, submission, args.source_system, args.timeout,
+                     receipts_queue=args.receipts_queue)
     if receipt is None:
         print(f"no receipt within {args.timeout:.0f}s: is intake running on this broker?", file=sys.stderr)
         return 1

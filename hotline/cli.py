@@ -102,6 +102,9 @@ def submit(as_json, **fields):
             click.echo(f"  {field}: {'; '.join(map(str, errors))}", err=True)
         sys.exit(2)
     print_ticket(ticket, as_json)
+    if ticket.get("lookup_code") and not as_json:
+        click.echo(f"lookup code {ticket['lookup_code']} for {ticket['received_as']} (tell the caller: "
+                   "with the number it shows the ticket's status online)")
     if ticket.get("outcome") == "linked" and not as_json:
         click.echo(f"repeat      recorded as {ticket['received_as']}, linked to this open ticket "
                    f"(undo: hotline unlink {ticket['received_as']})")
@@ -155,6 +158,8 @@ main.add_command(insight)
 from hotline.reliability_cli import numbers, reconciler  # noqa: E402
 main.add_command(reconciler)
 main.add_command(numbers)
+from hotline.sources_cli import sources  # noqa: E402
+main.add_command(sources)
 from hotline.topology_cli import topology_command  # noqa: E402
 main.add_command(topology_command)
 from hotline.dead_letters_cli import dead_letters  # noqa: E402

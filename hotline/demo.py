@@ -29,36 +29,42 @@ DEMO_TICKETS = [
 
 
 def run_demo(base_url, wait_seconds):
+    """Submit the demo tickets as citizens would, then look them up with their receipts' codes."""
     base_url = base_url.rstrip("/")
     try:
-        numbers = []
+        receipts = []
         for ticket in DEMO_TICKETS:
             response = requests.post(f"{base_url}/tickets", json=ticket, timeout=10)
-            if response.status_code not in (200, 201):  # 200: a repeat, linked to its open ticket
+            if response.status_code not in (200, 201):  # 200: sent before with the same Idempotency-Key
                 print(f"intake refused a demo ticket ({response.status_code}): {response.text}")
                 return 1
-            numbers.append(response.json()["number"])
+            receipts.append(response.json())
     except requests.ConnectionError:
         print(f"intake does not answer at {base_url}: start the stack first (make run, or make up)")
         return 1
-    print(f"submitted {len(numbers)} tickets to {base_url}; waiting for dispatch...")
+    print(f"submitted {len(receipts)} tickets to {base_url}; waiting for dispatch...")
+
+    def lookup(receipt):
+        return requests.get(f"{base_url}/tickets/{receipt['number']}",
+                            headers={"X-Lookup-Code": receipt["lookup_code"]}, timeout=10).json()
 
     deadline = time.monotonic() + wait_seconds
     views = {}
     while time.monotonic() < deadline:
-        views = {n: requests.get(f"{base_url}/tickets/{n}", timeout=10).json() for n in numbers}
-        if all(v.get("department") and v.get("case_opened") for v in views.values()):
+        views = {r["number"]: lookup(r) for r in receipts}
+        if all(v.get("department") and v.get("deadline") for v in views.values()):
             break
         time.sleep(0.3)
 
     zone = city_zone(load_config())
-    print(f"{'ticket':<20} {'status':<10} {'department':<30} {'reply by (' + zone.key + ')':<28} title")
+    print(f"{'ticket':<20} {'code':<9} {'status':<10} {'department':<30} {'reply by (' + zone.key + ')':<28} title")
     missing = 0
-    for number in numbers:
-        view = views[number]
-        dept = (view.get("department") or {}).get("name") or "-"
+    for receipt, ticket in zip(receipts, DEMO_TICKETS):
+        view = views[receipt["number"]]
+        dept = view.get("department") or "-"
         missing += dept == "-"
-        print(f"{number:<20} {view['status']:<10} {dept:<30} {local_time(view.get('deadline'), zone):<28} {view['title']}")
+        print(f"{receipt['number']:<20} {receipt['lookup_code']:<9} {view['status']:<10} {dept:<30} "
+              f"{local_time(view.get('deadline'), zone):<28} {ticket['title']}")
     if missing:
         print(f"{missing} ticket(s) have no department after {wait_seconds:.0f}s: are routing and followup running?")
         return 1

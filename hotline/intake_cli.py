@@ -32,24 +32,45 @@ def apikeys():
 
 @apikeys.command("create")
 @click.argument("name")
-def apikeys_create(name):
-    """Make a key for NAME (also the source_system of an AMQP sender). Printed once, last."""
+@click.option("--expires", default=None, help="The key stops working after this long: 90d, 365d.")
+def apikeys_create(name, expires):
+    """Make a key for NAME (an Open311 client; other systems: `hotline sources`). Printed once, last."""
     from nameko.exceptions import RemoteError
 
+    from hotline.notify_cli import parse_duration
+
     try:
-        created = call("create_api_key", name)
+        created = call("create_api_key", name, parse_duration(expires) / 86400 if expires else None)
     except RemoteError as exc:
         refused(exc)
-    click.echo(f"API key for {created['name']} (shown only now; intake keeps only its hash):")
+    until = f"; it expires {created['expires_at'][:16]}" if created.get("expires_at") else ""
+    click.echo(f"API key for {created['name']} (shown only now; intake keeps only its hash{until}):")
     click.echo(created["key"])
+
+
+@apikeys.command("rotate")
+@click.argument("name")
+@click.option("--grace", default="0", show_default=True, help="How long the old key keeps working: 0, 1h.")
+def apikeys_rotate(name, grace):
+    """A new key for NAME under the same name; printed once, last."""
+    from nameko.exceptions import RemoteError
+
+    from hotline.notify_cli import parse_duration
+
+    try:
+        rotated = call("rotate_api_key", name, parse_duration(grace))
+    except RemoteError as exc:
+        refused(exc)
+    click.echo(f"new API key for {name}; the old one stops {rotated['previous_keys_stop_at'][:19]}:")
+    click.echo(rotated["key"])
 
 
 @apikeys.command("revoke")
 @click.argument("name")
 def apikeys_revoke(name):
-    """Revoke NAME's key: it stops working at once."""
+    """Revoke NAME's keys: they stop working at once (the name may get keys again)."""
     if call("revoke_api_key", name):
-        click.echo(f"revoked the API key of {name}")
+        click.echo(f"revoked the API keys of {name}")
     else:
         click.echo(f"no active API key named {name}", err=True)
         sys.exit(1)
@@ -58,9 +79,10 @@ def apikeys_revoke(name):
 @apikeys.command("list")
 def apikeys_list():
     """The clients that have keys (never the keys)."""
-    for record in call("list_api_keys"):
-        state = f"revoked {record['revoked_at'][:16]}" if record.get("revoked_at") else "active"
-        click.echo(f"{record['name']:<24} created {record['created_at'][:16]}  {state}")
+    for client in call("list_api_keys"):
+        live = [k for k in client["keys"] if not k.get("revoked_at")]
+        state = client.get("state", "active")
+        click.echo(f"{client['name']:<24} {state:<8} {len(live)} live key(s) of {len(client['keys'])}")
 
 
 @click.group("knowledge")

@@ -3,7 +3,9 @@
 The same as ``nameko run --config config.yaml MODULE``, without eventlet's
 deprecation banner in every log, and with the service's own HTTP address
 (``INTAKE_HTTP``, ``FOLLOWUP_HTTP``, ...) so several services can serve HTTP
-on one host. Used by ``hotline run`` and the containers.
+on one host. In production mode (``HOTLINE_ENV=production``) it refuses to start
+with a default secret, an unsigned webhook or the in-memory store
+(``shared.production``). Used by ``hotline run`` and the containers.
 """
 import os
 import sys
@@ -24,8 +26,15 @@ def main(argv=None):
 
     from shared.config import config_path, load_config
 
+    from shared.production import RefusedToStart, check
+
     args = list(sys.argv[1:] if argv is None else argv)
     config = load_config()
+    try:
+        check(config)  # each service checks again in setup(); this says it once, clearly
+    except RefusedToStart as exc:
+        print(f"hotline: refusing to start {' '.join(args)}: {exc}", file=sys.stderr)
+        sys.exit(2)
     http_address = service_http_address(config, args)
     if str(os.environ.get("LOG_FORMAT", "")).lower() == "json":
         from shared.logs import route_uncaught_to_logging

@@ -401,6 +401,24 @@ CONTRACT.update({(schema.source, schema.event_type): schema
                  for schema in (TicketAnswered, TicketLinked, TicketStalled)})
 
 
+# -- privacy: personal data kept no longer than needed ----------------------
+
+class PersonalDataErased(Envelope):
+    """intake erased a closed ticket's personal data; every service scrubs its own copy.
+
+    Sent once the ticket has been closed for ``PERSONAL_DATA_RETENTION_DAYS``:
+    names, phones and e-mail addresses go, addresses and exact places go, and
+    free text keeps no phone, ID-card or bank-card numbers or e-mail addresses.
+    """
+
+    source, event_type = "intake", "personal_data_erased"
+
+    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    closed_at = fields.AwareDateTime(allow_none=True, load_default=None, default_timezone=timezone.utc)
+    erased_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+
+
+CONTRACT[(PersonalDataErased.source, PersonalDataErased.event_type)] = PersonalDataErased
 # -- the city's directory and calendar (routing), the demo clock (notify) -----
 
 class DepartmentChanged(Envelope):

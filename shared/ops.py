@@ -34,7 +34,8 @@ import logging
 import time
 
 from nameko.extensions import DependencyProvider
-from nameko.web.handlers import http
+from shared.openapi import operation
+from shared.web import http  # the door's web server: one per service, whichever routes it has
 from werkzeug.wrappers import Response
 
 from shared import logs, metrics, readiness
@@ -213,16 +214,21 @@ class Operable:
 
     operations = Operations()
 
-    @http("GET", "/health")
+    @operation("Is the process alive", tags=["operations"], responses={200: {"type": "object"}}, errors=())
+    @http("GET", "/health", limits=())
     def http_health(self, request):
         return json_response(200, self.operations.health())
 
-    @http("GET", "/ready")
+    @operation("Is it ready: broker, store, indexes, calendar", tags=["operations"],
+               responses={200: {"type": "object"}}, errors={503: {"type": "object"}})
+    @http("GET", "/ready", limits=())
     def http_ready(self, request):
         ok, body = self.operations.ready()
         return json_response(200 if ok else 503, body)
 
-    @http("GET", "/metrics")
+    @operation("Prometheus metrics", tags=["operations"], headers=("Authorization",),
+               responses={200: {"text/plain": {"type": "string"}}}, errors=(401,))
+    @http("GET", "/metrics", limits=())
     def http_metrics(self, request):
         if not self.operations.may_read_metrics(request):
             return json_response(401, {"errors": {"Authorization": ["Bearer METRICS_TOKEN required"]}})

@@ -15,12 +15,19 @@ import eventlet
 eventlet.monkey_patch()  # noqa: E402 -- nameko's fixtures need a patched world
 
 import contextlib  # noqa: E402
+import logging  # noqa: E402
 import os  # noqa: E402
+import re  # noqa: E402
 import uuid  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 # Every indexed answer of the in-memory store is checked against a full scan
 # (inherited by the stack tests' service processes).
 os.environ.setdefault("HOTLINE_MEMORY_STORE_CHECK", "1")
+# Tests post many tickets from one address and reuse phones: the rate limits are
+# off unless a test sets its own (tests/*/test_*limits*). Stack processes inherit this.
+for _limit in ("CLIENT", "SUBMIT", "PHONE", "LOOKUP"):
+    os.environ.setdefault(f"RATE_LIMIT_{_limit}", "")
 from urllib.parse import urljoin, urlparse  # noqa: E402
 
 import pytest  # noqa: E402
@@ -85,7 +92,8 @@ def pytest_configure(config):
     config.option.RABBIT_API_URI = api
     config.option.suppress_eventlet_notification = True
     mongo, mongo_label = _choose_mongo()
-    _backends.update(amqp=amqp, mongo=mongo, rabbit_label=rabbit_label, mongo_label=mongo_label)
+    _backends.update(amqp=amqp, rabbit_api=api, mongo=mongo, rabbit_label=rabbit_label,
+                     mongo_label=mongo_label)
 
 
 def pytest_unconfigure(config):
@@ -102,10 +110,65 @@ def pytest_report_header(config):
     return store_report()
 
 
+# -- no citizen's phone in any log ------------------------------------------------
+# Every log line of the run -- this process's, and the stack processes' logs under
+# the run's temporary folder -- is searched at the end for the phone numbers the
+# tests give their citizens; one found in full fails the run.
+
+PHONE_LITERAL = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+_log_check = {}
+
+
+def citizens_phones_in_tests():
+    root = Path(__file__).resolve().parents[1]
+    phones = set()
+    for path in [*root.glob("tests/**/*.py"), *root.glob("examples/*.py"), root / "hotline" / "demo.py"]:
+        phones.update(PHONE_LITERAL.findall(path.read_text(encoding="utf-8")))
+    return phones
+
+
+def pytest_sessionstart(session):
+    basetemp = session.config._tmp_path_factory.getbasetemp()
+    handler = logging.FileHandler(basetemp / "hotline-tests.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.DEBUG)
+    logging.getLogger().addHandler(handler)
+    _log_check.update(basetemp=basetemp, handler=handler)
+
+
+def unmasked_phones_in_logs(basetemp, phones):
+    found = []
+    for path in sorted(basetemp.rglob("*.log")):
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            for number, line in enumerate(handle, 1):
+                hits = phones.intersection(PHONE_LITERAL.findall(line))
+                if hits:
+                    found.append(f"{path.relative_to(basetemp)}:{number}: {line.strip()[:300]}")
+    return found
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if "basetemp" not in _log_check:
+        return
+    _log_check["handler"].flush()
+    phones = citizens_phones_in_tests()
+    found = unmasked_phones_in_logs(_log_check["basetemp"], phones)
+    logs = list(_log_check["basetemp"].rglob("*.log"))
+    _log_check["report"] = (f"logs:   {len(logs)} log file(s) searched for {len(phones)} test citizens' "
+                            f"phones: {len(found)} line(s) with one in full")
+    _log_check["found"] = found
+    if found and session.exitstatus == 0:
+        session.exitstatus = 1
+
+
 def pytest_terminal_summary(terminalreporter):
     terminalreporter.section("backends used")
     for line in store_report():
         terminalreporter.write_line(line)
+    if _log_check.get("report"):
+        terminalreporter.write_line(_log_check["report"])
+        for line in _log_check["found"][:20]:
+            terminalreporter.write_line(f"  UNMASKED PHONE IN A LOG: {line}")
 
 
 def uses_real_mongo():

@@ -14,19 +14,23 @@ A department sends its token as ``Authorization: Bearer TOKEN`` (created with
     POST /cases/<number>/refuse          {"reason", "actor"}
     POST /cases/<number>/extension       {"working_days", "reason", "actor"}
     POST /cases/<number>/reply           {"text", "attachments": [links], "files": [ids], "actor"}
-    GET  /scorecard?from=DATE&to=DATE[&format=csv]   (no token: the rates are public)
-    GET  /health, /ready, /metrics       (shared.ops)
+    GET  /scorecard?from=DATE&to=DATE[&format=csv]   (no token: the rates are public; at most a year)
+    GET  /health, /ready, /metrics       (shared.ops), GET /openapi.json
 
 Errors: 400 with ``{"errors": {field: [...]}}``, 401 without a valid token,
 403 for another department's case, 404 for an unknown case, 409 when the case
-is not in a state where the action makes sense (nothing changes).
+is not in a state where the action makes sense (nothing changes), 413 for a
+body over the limit, 429 past a rate limit (``shared.web``).
 """
 import base64
 import json
 from urllib.parse import quote
 
-from nameko.web.handlers import http
 from werkzeug.wrappers import Response
+
+from services.followup import api as followup_api
+from shared import openapi
+from shared.web import BadBody, http, read_json
 
 from services.followup.attachments import AttachmentRefused
 from services.followup.domain import (
@@ -68,22 +72,26 @@ def bearer(request):
 def read_body(request):
     """The JSON object sent, or raise InvalidRequest."""
     try:
-        text = request.get_data().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidRequest({"_body": [f"the body is not UTF-8 text (byte {exc.start})"]}) from None
-    try:
-        body = json.loads(text or "{}")
-    except ValueError as exc:
-        raise InvalidRequest({"_body": [f"not valid JSON: {exc}"]}) from None
+        body = read_json(request, default={})
+    except BadBody as exc:
+        if exc.status == 413:
+            raise TooLarge(exc.errors) from None
+        raise InvalidRequest(exc.errors) from None
     if not isinstance(body, dict):
         raise InvalidRequest({"_body": ["a JSON object is expected"]})
     return body
+
+
+class TooLarge(InvalidRequest):
+    """The body is over the route's limit (413)."""
 
 
 def answer(call, status=200):
     """Run ``call()`` and turn the service's refusals into HTTP errors."""
     try:
         return json_response(status, call())
+    except TooLarge as exc:
+        return json_response(413, {"errors": exc.errors})
     except (InvalidRequest, AttachmentRefused) as exc:
         return json_response(400, {"errors": exc.errors})
     except NotAllowed as exc:
@@ -104,14 +112,21 @@ def answer(call, status=200):
 class FollowupHttp:
     """HTTP entrypoints, mixed into ``FollowupService``; each calls its RPC twin."""
 
+    @openapi.operation("The department's open cases, soonest deadline first", tags=["cases"],
+                       responses={200: {"type": "array", "items": {"$ref": "#/components/schemas/Case"}}},
+                       errors=(401, 403), headers=("Authorization",))
     @http("GET", "/cases")
     def http_department_cases(self, request):
         return answer(lambda: self.department_cases(bearer(request)))
 
+    @openapi.operation("One of the department's cases, with its ledger", tags=["cases"],
+                       responses={200: "Case"}, errors=(401, 403, 404), headers=("Authorization",))
     @http("GET", "/cases/<string:number>")
     def http_department_case(self, request, number):
         return answer(lambda: self.department_case(bearer(request), number))
 
+    @openapi.operation("Sign for a case (签收)", tags=["cases"], body="SignFor", responses={200: "Case"},
+                       errors=(400, 401, 403, 404, 409), headers=("Authorization",))
     @http("POST", "/cases/<string:number>/sign-for")
     def http_sign_for(self, request, number):
         def call():
@@ -119,6 +134,8 @@ class FollowupHttp:
             return self.sign_for(bearer(request), number, str(body.get("actor") or ""))
         return answer(call)
 
+    @openapi.operation("Refuse a case with a reason (退单)", tags=["cases"], body="Refusal",
+                       responses={200: "Case"}, errors=(400, 401, 403, 404, 409), headers=("Authorization",))
     @http("POST", "/cases/<string:number>/refuse")
     def http_refuse(self, request, number):
         def call():
@@ -127,6 +144,8 @@ class FollowupHttp:
                                     str(body.get("actor") or ""))
         return answer(call)
 
+    @openapi.operation("Ask for more working days (延期)", tags=["cases"], body="ExtensionRequest",
+                       responses={200: "Case"}, errors=(400, 401, 403, 404, 409), headers=("Authorization",))
     @http("POST", "/cases/<string:number>/extension")
     def http_extension(self, request, number):
         def call():
@@ -135,6 +154,8 @@ class FollowupHttp:
                                           body.get("reason"), str(body.get("actor") or ""))
         return answer(call)
 
+    @openapi.operation("Reply to the citizen's request (回复)", tags=["cases"], body="Reply",
+                       responses={200: "Case"}, errors=(400, 401, 403, 404, 409), headers=("Authorization",))
     @http("POST", "/cases/<string:number>/reply")
     def http_reply(self, request, number):
         def call():
@@ -144,11 +165,19 @@ class FollowupHttp:
                                      body.get("files"))
         return answer(call)
 
+    @openapi.operation("The citizen's full contact (every read is recorded)", tags=["cases"],
+                       responses={200: {"type": "object"}}, errors=(400, 401, 403, 404), headers=("Authorization",),
+                       query={"purpose": {"type": "string", "maxLength": 200}})
     @http("GET", "/cases/<string:number>/contact")
     def http_contact(self, request, number):
         return answer(lambda: self.case_contact(number, bearer(request) or "-", request.args.get("purpose", "")))
 
-    @http("POST", "/cases/<string:number>/attachments")
+    @openapi.operation("Upload a file for the reply (at most 5 MB)", tags=["cases"],
+                       body={"type": "string", "format": "binary"},
+                       body_types=("application/octet-stream", "multipart/form-data"),
+                       responses={201: {"type": "object", "required": ["id"]}},
+                       errors=(400, 401, 403, 404), headers=("Authorization",), query={"filename": {"type": "string", "maxLength": 200}})
+    @http("POST", "/cases/<string:number>/attachments", max_body=UPLOAD_LIMIT)
     def http_add_attachment(self, request, number):
         def call():
             length = request.content_length or 0
@@ -164,6 +193,9 @@ class FollowupHttp:
                                        bearer(request) or "-")
         return answer(call, 201)
 
+    @openapi.operation("A file of the case", tags=["cases"],
+                       responses={200: {"application/octet-stream": {"type": "string", "format": "binary"}}},
+                       errors=(400, 401, 403, 404), headers=("Authorization",))
     @http("GET", "/cases/<string:number>/attachments/<string:file_id>")
     def http_get_attachment(self, request, number, file_id):
         try:
@@ -172,6 +204,10 @@ class FollowupHttp:
             return answer(lambda: self.get_attachment(number, file_id, bearer(request) or "-"))
         return file_response(found)
 
+    @openapi.operation("Each department's scorecard (三率) over local dates, at most a year", tags=["scorecard"],
+                       responses={200: {"application/json": "Scorecard", "text/csv": {"type": "string"}}},
+                       errors=(400,), query={"from": followup_api.DATE, "to": followup_api.DATE,
+                                              "format": {"type": "string", "enum": ["json", "csv"]}})
     @http("GET", "/scorecard")
     def http_scorecard(self, request):
         if request.args.get("format") == "csv":

@@ -19,6 +19,7 @@ from services.followup.attachments import AttachmentRefused
 from services.followup.domain import (
     InvalidRequest, NotAuthorized, NotYourCase, TransitionRefused, UnknownCase)
 from services.followup import for_intake  # a mixin: `nameko run` would take the class for a service
+from services.followup import api as followup_api
 from services.followup import http as followup_http
 from services.followup import workbench  # the module: `nameko run` would take the class for a service
 from services.followup.scorecard import scorecard
@@ -26,7 +27,7 @@ from services.followup.store import CaseBusy, CaseChanged, CaseRepository
 from services.followup.timing import FollowupClock
 from shared import bounds
 from shared import clock as shared_clock
-from shared import events
+from shared import events, openapi, periods
 from shared import mirror as shared_mirror
 from shared.calendar import readiness
 from shared.identity import Identity, NotAllowed
@@ -34,6 +35,8 @@ from shared.jsonable import jsonable
 from shared.messaging import DeadLetters, EventDispatcher, RpcProxy, consumes, event_handler, rpc
 from shared.mongo import Store
 from shared import ops
+from shared.privacy import scrub
+from shared.production import ProductionChecks
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every
 
@@ -72,7 +75,9 @@ def case_view(doc):
 
 
 def local_day_range(date_from, date_to, zone, today):
-    """``YYYY-MM-DD`` bounds (inclusive, local) as UTC datetimes; default the last 30 days."""
+    """``YYYY-MM-DD`` bounds (inclusive, local) as UTC datetimes; default the last 30 days.
+
+    Days outside 2000..2099 and ranges over a year are refused (``shared.periods``)."""
     errors = {}
     days = {}
     for name, value, default in (("from", date_from, today - dt.timedelta(days=29)),
@@ -83,8 +88,10 @@ def local_day_range(date_from, date_to, zone, today):
             errors[name] = ["a date like 2026-11-26"]
     if errors:
         raise InvalidRequest(errors)
-    if days["from"] > days["to"]:
-        raise InvalidRequest({"from": ["must not be after 'to'"]})
+    try:
+        periods.check_range(days["from"], days["to"])
+    except periods.BadPeriod as exc:
+        raise InvalidRequest(exc.errors) from None
     start = dt.datetime.combine(days["from"], dt.time(0), tzinfo=zone)
     end = dt.datetime.combine(days["to"] + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
     return (start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc),
@@ -92,10 +99,14 @@ def local_day_range(date_from, date_to, zone, today):
 
 
 class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbench,
-                      shared_mirror.RoutingFollower, shared_clock.ClockFollower, for_intake.ForIntake):
+                      shared_mirror.RoutingFollower, shared_clock.ClockFollower, for_intake.ForIntake,
+                      openapi.Documented):
     name = "followup"
     operations = ops.Operations(calendar=True)  # it computes deadlines
+    openapi_info = followup_api.INFO
+    openapi_schemas = followup_api.SCHEMAS
 
+    production = ProductionChecks()
     cases = Store(CaseRepository)
     directory = shared_mirror.Mirror()   # departments and calendar, from routing
     clock = shared_clock.Clock()         # real time, or the demo clock
@@ -124,6 +135,12 @@ class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbe
             log.info("case %s is open already; redelivery ignored", assignment["number"])
         else:
             log.info("case %s moved to %s", assignment["number"], assignment["department_code"])
+
+    @event_handler("intake", "personal_data_erased", requeue_on_error=True)
+    @consumes(events.PersonalDataErased)
+    def on_personal_data_erased(self, event):
+        """intake erased a closed ticket's personal data: scrub this service's copy too."""
+        self.cases.erase_personal_data(event["number"], scrub)
 
     # -- the machinery every verb goes through -------------------------------
 

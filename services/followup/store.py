@@ -238,6 +238,27 @@ class CaseRepository:
         return max((parsed[1] for parsed in (parse_number(doc["number"]) for doc in cursor)
                     if parsed and parsed[0] == series), default=0)
 
+    def erase_personal_data(self, number, scrub):
+        """Scrub the case's copy of the citizen's text, the replies and the ledger's reasons."""
+        case = self.cases.find_one({"number": number}, {"ticket": 1, "reply": 1, "approved_reply": 1,
+                                                        "ledger_pending": 1})
+        if not case:
+            return
+        changes = {}
+        if case.get("ticket"):
+            changes["ticket"] = {k: scrub(v) for k, v in case["ticket"].items()}
+        if (case.get("reply") or {}).get("text"):
+            changes["reply.text"] = scrub(case["reply"]["text"])
+        if case.get("approved_reply"):
+            changes["approved_reply"] = scrub(case["approved_reply"])
+        if case.get("ledger_pending"):
+            changes["ledger_pending"] = [dict(entry, reason=scrub(entry.get("reason")))
+                                         for entry in case["ledger_pending"]]
+        if changes:
+            self.cases.update_one({"number": number}, {"$set": changes})
+        for entry in self.ledger.find({"number": number, "reason": {"$nin": [None, ""]}}, {"reason": 1}):
+            self.ledger.update_one({"_id": entry["_id"]}, {"$set": {"reason": scrub(entry["reason"])}})
+
     def remember_ticket(self, number, ticket):
         """Keep the citizen's title and description (asked of intake) for later reviews."""
         self.cases.update_one({"number": number}, {"$set": {"ticket": ticket}})

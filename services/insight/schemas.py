@@ -4,6 +4,7 @@ from datetime import timezone
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
+from shared import periods
 from shared.events import CHANNELS, URGENCIES
 
 
@@ -42,11 +43,21 @@ class ReportQuery(Schema):
     def _month(self, value, **kwargs):
         if value is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
             raise ValidationError("a month is YYYY-MM, e.g. 2026-11")
+        if value is not None and not periods.EARLIEST.year <= int(value[:4]) <= periods.LATEST.year:
+            raise ValidationError(f"a month from {periods.EARLIEST.year} to {periods.LATEST.year}")
 
 
 def load_query(params):
     """Parsed query parameters; raises ``ValidationError`` with field errors."""
-    query = ReportQuery().load({k: v for k, v in (params or {}).items() if v not in ("", None)})
+    params = {} if params is None else params
+    if not isinstance(params, dict):
+        raise ValidationError({"_query": ["the parameters must be a mapping"]})
+    query = ReportQuery().load({k: v for k, v in params.items() if v not in ("", None)})
     if query["from_"] and query["to"] and query["to"] < query["from_"]:
         raise ValidationError({"to": ["must not be before from"]})
+    try:  # the calendar's sane years, a year at most (an open end is filled with the default window)
+        periods.check_range(query["from_"], query["to"])
+        periods.check_day("week", query["week"])
+    except periods.BadPeriod as exc:
+        raise ValidationError(exc.errors) from None
     return query

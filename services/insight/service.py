@@ -15,16 +15,19 @@ import logging
 
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
-from nameko.web.handlers import http
+from shared.web import http
 from werkzeug.wrappers import Response
 
+from services.insight import api as insight_api
 from services.insight import charts, reports
 from services.insight.schemas import load_query
 from services.insight.store import InsightRepository
-from shared import events
+from shared import events, openapi
 from shared.city import City
 from shared.messaging import DeadLetters, Topology, consumes, event_handler, rpc
 from shared.mongo import Store
+from shared.privacy import scrub
+from shared.production import ProductionChecks
 from shared import ops
 
 log = logging.getLogger(__name__)
@@ -48,9 +51,12 @@ def png_response(data):
     return Response(data, status=200, mimetype="image/png")
 
 
-class InsightService(ops.Operable):
+class InsightService(ops.Operable, openapi.Documented):
     name = "insight"
+    openapi_info = insight_api.INFO
+    openapi_schemas = insight_api.SCHEMAS
 
+    production = ProductionChecks()
     requests = Store(InsightRepository)
     config = Config()
     city = City()
@@ -116,6 +122,12 @@ class InsightService(ops.Operable):
                 changes[f"outcome.{key}"] = event[key]
         self.requests.apply(event["number"], changes)
 
+    @event_handler("intake", "personal_data_erased", requeue_on_error=True)
+    @consumes(events.PersonalDataErased)
+    def on_personal_data_erased(self, event):
+        """intake erased a closed ticket's personal data: scrub this service's copy too."""
+        self.requests.erase_personal_data(event["number"], scrub)
+
     # -- RPC -------------------------------------------------------------------
 
     @rpc
@@ -171,23 +183,35 @@ class InsightService(ops.Operable):
         except BadQuery as exc:
             return json_response(400, {"errors": exc.errors})
 
+    @openapi.operation("Hot spots, spikes and emerging problems by category and district", tags=["reports"],
+                       responses={200: "Report"}, errors=(400,), query=insight_api.RANGE)
     @http("GET", "/insight/hotspots")
     def http_hotspots(self, request):
         return self._http(lambda: json_response(200, self.hotspots(dict(request.args))))
 
+    @openapi.operation("The hot spots as a chart", tags=["reports"],
+                       responses={200: {"image/png": {"type": "string", "format": "binary"}}},
+                       errors=(400,), query=insight_api.RANGE)
     @http("GET", "/insight/hotspots.png")
     def http_hotspots_chart(self, request):
         return self._http(lambda: png_response(charts.hotspots_chart(
             self.hotspots(dict(request.args)), self._district_codes())))
 
+    @openapi.operation("Operators needed per hour for a week (Erlang C)", tags=["reports"],
+                       responses={200: "Report"}, errors=(400,), query=insight_api.WEEK)
     @http("GET", "/insight/staffing")
     def http_staffing(self, request):
         return self._http(lambda: json_response(200, self.staffing(dict(request.args))))
 
+    @openapi.operation("The staffing plan as a chart", tags=["reports"],
+                       responses={200: {"image/png": {"type": "string", "format": "binary"}}},
+                       errors=(400,), query=insight_api.WEEK)
     @http("GET", "/insight/staffing.png")
     def http_staffing_chart(self, request):
         return self._http(lambda: png_response(charts.staffing_chart(self.staffing(dict(request.args)))))
 
+    @openapi.operation("The month's top problems (每月一题)", tags=["reports"],
+                       responses={200: "Report"}, errors=(400,), query=insight_api.MONTH)
     @http("GET", "/insight/top-problems")
     def http_top_problems(self, request):
         return self._http(lambda: json_response(200, self.top_problems(dict(request.args))))

@@ -55,6 +55,17 @@ class InsightRepository:
             return bool(result.modified_count)
         return bool(result.modified_count or result.upserted_id)
 
+    def erase_personal_data(self, number, scrub):
+        """Scrub the request's text, and the terms made from it."""
+        from services.insight.reports import request_terms
+
+        doc = self.requests.find_one({"_id": number}, {"title": 1, "description": 1})
+        if not doc:
+            return
+        title, description = scrub(doc.get("title") or ""), scrub(doc.get("description") or "")
+        self.requests.update_one({"_id": number}, {"$set": {
+            "title": title, "description": description, "terms": request_terms(title, description)}})
+
     def import_many(self, documents):
         """Store imported requests; ``(stored, already there)``."""
         docs = [dict(doc, _id=doc["number"]) for doc in documents]

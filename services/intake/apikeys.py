@@ -4,11 +4,15 @@ Pure Python. A key is shown once, when it is made; intake keeps only its
 SHA-256 digest. Keys are 256 random bits, so a fast digest is enough: there
 is nothing to guess by brute force, unlike a password.
 """
+import datetime as dt
 import hashlib
+import math
 import re
 import secrets
 
 KEY_PREFIX = "hk_"
+MAX_EXPIRY_DAYS = 3650
+MAX_GRACE_SECONDS = 30 * 86400
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 
@@ -23,3 +27,37 @@ def digest(key):
 def valid_name(name):
     """Names are also AMQP routing-key parts (``ticket.receipt.<name>``)."""
     return isinstance(name, str) and bool(NAME.match(name))
+
+
+class BadKeyRequest(ValueError):
+    """``errors`` by field."""
+
+    def __init__(self, errors):
+        super().__init__(str(errors))
+        self.errors = errors
+
+
+def check_seconds(field, value, most):
+    """A finite number of seconds from 0 to ``most`` (no NaN, no infinity, no bool)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or not 0 <= value <= most:
+        raise BadKeyRequest({field: [f"a number of seconds from 0 to {most}"]})
+    return float(value)
+
+
+def check_request(name, expires_in_days):
+    """``(name, days or None)`` for a key request, or ``BadKeyRequest``."""
+    errors = {}
+    if not valid_name(name):
+        errors["name"] = ["letters, digits, - and _ only, at most 64"]
+    if expires_in_days is not None and (
+            isinstance(expires_in_days, bool) or not isinstance(expires_in_days, (int, float))
+            or not math.isfinite(expires_in_days) or not 0 < expires_in_days <= MAX_EXPIRY_DAYS):
+        errors["expires_in_days"] = [f"a number of days above 0 and at most {MAX_EXPIRY_DAYS}"]
+    if errors:
+        raise BadKeyRequest(errors)
+    return name, expires_in_days
+
+
+def expiry(now, expires_in_days):
+    return now + dt.timedelta(days=expires_in_days) if expires_in_days else None

@@ -2,31 +2,9 @@
 
 Pure Python: no nameko, pymongo or marshmallow here.
 """
-import re
+from shared.privacy import mask_name, mask_phone, scrub  # noqa: F401 (re-exported)
 
 from shared.numbering import format_number, parse_number  # noqa: F401 -- numbers in one place
-
-
-def mask_phone(phone):
-    """Keep the first three and last four digits: ``138****5678``."""
-    if not phone:
-        return phone
-    digits = re.sub(r"\D", "", phone)
-    if phone.strip().startswith("+86"):  # the country code is not part of the number
-        digits = digits[2:]
-    if len(digits) <= 7:
-        return "*" * len(digits)
-    return f"{digits[:3]}{'*' * (len(digits) - 7)}{digits[-4:]}"
-
-
-def mask_name(name):
-    """Keep the first character of each word: ``张*``, ``J**** S****``."""
-    if not name:
-        return name
-    words = name.split()
-    if len(words) == 1:
-        return name[0] + "*" * max(1, len(name) - 1)
-    return " ".join(w[0] + "*" * max(1, len(w) - 1) for w in words)
 
 
 TICKET_FIELDS = ("title", "description", "category", "district", "street", "address",
@@ -80,8 +58,10 @@ def contact(ticket):
 
 
 def ticket_created_body(ticket):
-    """What routing needs to know: the request, with the caller masked."""
+    """What routing needs to know: the request, with the caller masked and the text
+    scrubbed of phone, ID-card and bank-card numbers and e-mail addresses."""
     body = {field: ticket.get(field) for field in TICKET_FIELDS}
+    body.update(title=scrub(ticket.get("title")), description=scrub(ticket.get("description") or ""))
     body.update(
         number=ticket["number"],
         caller_name=mask_name(ticket["caller"]["name"]),
@@ -131,3 +111,16 @@ def public_view(ticket):
         escalation=ticket.get("escalation"),
     )
     return view
+
+
+def erasure(ticket, now):
+    """The fields that erase a closed ticket's personal data (PIPL: no longer than needed).
+
+    The caller goes, the address and the exact place go, photos' links go;
+    free text stays for the record with identifiers scrubbed.
+    """
+    history = [dict(entry, note=scrub(entry.get("note"))) for entry in ticket.get("history") or []]
+    return {"caller": {"name": None, "phone": None, "email": None, "phone_key": None},
+            "title": scrub(ticket.get("title")), "description": scrub(ticket.get("description") or ""),
+            "address": None, "lat": None, "lng": None, "media_url": None,
+            "reply": scrub(ticket.get("reply")), "history": history, "erased_at": now}

@@ -94,7 +94,8 @@ class InboundChannel:
         if errors:
             receipt["errors"] = errors
         else:
-            receipt.update(outcome=ticket["outcome"], number=ticket["number"],
+            # The submission's own number, also for a repeat: never another citizen's ticket.
+            receipt.update(outcome=ticket["outcome"], number=ticket["received_as"],
                            received_as=ticket["received_as"], status=ticket["status"])
         self.receipts(InboundReceipt().dump(receipt), routing_key=f"ticket.receipt.{source}",
                       correlation_id=properties.get("message_id") or properties.get("correlation_id"))

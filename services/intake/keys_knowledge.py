@@ -3,6 +3,7 @@
 A mixin of ``IntakeService``; the ``hotline apikeys`` and ``hotline knowledge``
 commands call these. Keys are kept as digests only (``apikeys``).
 """
+import datetime as dt
 import logging
 
 from shared.messaging import rpc
@@ -15,21 +16,52 @@ from shared.jsonable import jsonable
 log = logging.getLogger(__name__)
 
 
+def checked(check, *args):
+    try:
+        return check(*args)
+    except apikeys.BadKeyRequest as exc:
+        raise ValidationFailed(exc.errors) from None
+
+
 class KeysAndKnowledge:
 
     # -- API keys --------------------------------------------------------------
 
-    @rpc(expected_exceptions=ValidationFailed)
-    def create_api_key(self, name):
-        """A new key for client ``name``; the only time the key is shown."""
-        if not apikeys.valid_name(name):
-            raise ValidationFailed({"name": ["letters, digits, - and _ only, at most 64"]})
+    def _new_key(self, name, expires_in_days):
+        now = events.utcnow()
         key = apikeys.new_key()
-        if not self.tickets.add_api_key({"name": name, "digest": apikeys.digest(key),
-                                         "created_at": events.utcnow(), "revoked_at": None}):
-            raise ValidationFailed({"name": [f"a key named {name} exists; revoke it or pick another name"]})
+        record = {"name": name, "digest": apikeys.digest(key), "created_at": now, "revoked_at": None,
+                  "expires_at": apikeys.expiry(now, expires_in_days)}
+        if not self.tickets.add_api_key(record):  # 256 random bits: never in practice
+            raise ValidationFailed({"name": ["could not store a new key; try again"]})
+        return key, record
+
+    @rpc(expected_exceptions=ValidationFailed)
+    def create_api_key(self, name, expires_in_days=None):
+        """A new key for client ``name`` (optionally expiring); the only time the key is shown.
+
+        A name whose keys were revoked may be given keys again.
+        """
+        name, expires_in_days = checked(apikeys.check_request, name, expires_in_days)
+        if not self.tickets.open_client(name, events.utcnow()):
+            raise ValidationFailed({"name": [f"{name} has a key already: rotate it, or revoke it first"]})
+        key, record = self._new_key(name, expires_in_days)
         log.info("API key created for %s", name)
-        return {"name": name, "key": key}
+        return jsonable({"name": name, "key": key, "expires_at": record["expires_at"]})
+
+    @rpc(expected_exceptions=ValidationFailed)
+    def rotate_api_key(self, name, grace_seconds=0, expires_in_days=None):
+        """A new key for ``name``; its other keys stop working after ``grace_seconds``."""
+        name, expires_in_days = checked(apikeys.check_request, name, expires_in_days)
+        grace = checked(apikeys.check_seconds, "grace_seconds", grace_seconds, apikeys.MAX_GRACE_SECONDS)
+        if not self.tickets.client_active(name):
+            raise ValidationFailed({"name": [f"{name} has no active key: create one"]})
+        key, record = self._new_key(name, expires_in_days)
+        until = events.utcnow() + dt.timedelta(seconds=grace)
+        retired = self.tickets.retire_api_keys(name, until, record["digest"])
+        log.info("API key of %s rotated; %d older key(s) stop at %s", name, retired, until.isoformat())
+        return jsonable({"name": name, "key": key, "expires_at": record["expires_at"],
+                         "previous_keys_stop_at": until})
 
     @rpc
     def revoke_api_key(self, name):
@@ -37,7 +69,7 @@ class KeysAndKnowledge:
             return False
         revoked = self.tickets.revoke_api_key(name, events.utcnow())
         if revoked:
-            log.info("API key of %s revoked", name)
+            log.info("API keys of %s revoked", name)
         return revoked
 
     @rpc

@@ -4,14 +4,28 @@ Pure Python. The spec (open311/open311.github.io, ``GeoReport_v2``) knows
 services and service requests; a request is ``open`` or ``closed``. Here a
 service is a catalogue category and a service request is a ticket, its
 ``service_request_id`` the ticket number.
+
+The listing is public (the spec asks no key to read it), so a service
+request shows what the spec shows and no more: descriptions, addresses and
+notes with phone, ID-card and bank-card numbers and e-mail addresses scrubbed
+(``shared.privacy``), descriptions withheld entirely where the city says so,
+no history and no other system's ids; a repeat never names the ticket it
+repeats. Every answer exists in JSON and in the spec's XML (``xml``).
 """
-from datetime import datetime, timedelta
+import re
+import xml.etree.ElementTree as ET
+from datetime import datetime, timedelta, timezone
+
+from shared.privacy import scrub
 
 CLOSED = ("closed", "answered")
 # History entries that are bookkeeping between services, not news for the citizen.
 QUIET = ("case_opened", "deadline_watched")
 DEFAULT_DAYS = 90
+MAX_DAYS = 90          # the spec: a window "may not span more than 90 days"
 MAX_ROWS = 1000
+EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)   # dates outside are refused, not computed with
+LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
 
 # Our field -> the Open311 argument a client sent, to name fields in errors.
 FIELD_NAMES = {"lng": "long", "address": "address_string", "caller_phone": "phone",
@@ -106,27 +120,27 @@ def iso(value, zone):
     return value.astimezone(zone).isoformat(timespec="seconds")
 
 
-def service_request(ticket, zone, service_names):
-    """A ticket (intake's stored view) as an Open311 service request."""
-    history = [h for h in ticket.get("history") or [] if h.get("status") not in QUIET]
-    department = ticket.get("department") or {}
+def service_request(ticket, zone, service_names, descriptions=True):
+    """A ticket (intake's stored view) as a public Open311 service request."""
     status = ticket.get("status")
+    department = ticket.get("department") or {}
     notice = None
     if ticket.get("linked_to"):
-        notice = f"reported before as {ticket['linked_to']}; handled together with it"
+        notice = "this problem was reported before; it is handled together with the earlier report"
+    description = ticket.get("description") or ticket.get("title")
     return {
         "service_request_id": ticket["number"],
         "status": "closed" if status in CLOSED else "open",
-        "status_notes": ticket.get("reply") or (history[-1].get("note") if history else None),
+        "status_notes": scrub(ticket.get("reply")) or None,
         "service_name": service_names.get(ticket.get("category")),
         "service_code": ticket.get("category"),
-        "description": ticket.get("description") or ticket.get("title"),
+        "description": scrub(description) if descriptions else None,
         "agency_responsible": department.get("name"),
         "service_notice": notice,
         "requested_datetime": iso(ticket.get("received_at"), zone),
         "updated_datetime": iso(ticket.get("updated_at"), zone),
-        "expected_datetime": iso(ticket.get("deadline"), zone),
-        "address": ticket.get("address"),
+        "expected_datetime": iso(ticket.get("deadline"), zone) if status not in CLOSED else None,
+        "address": scrub(ticket.get("address")) or None,
         "address_id": None,
         "zipcode": None,
         "lat": ticket.get("lat"),
@@ -142,23 +156,91 @@ def parse_datetime(name, value):
         raise Open311Error(400, f"{name} must be an ISO 8601 date-time with a time zone") from None
     if parsed.tzinfo is None:
         raise Open311Error(400, f"{name} must include a time zone (Z or +08:00)")
+    try:
+        in_range = EARLIEST <= parsed <= LATEST
+    except OverflowError:
+        in_range = False
+    if not in_range:
+        raise Open311Error(400, f"{name} must lie between {EARLIEST.year} and {LATEST.year}")
     return parsed
 
 
+def listed(args, name):
+    return [item.strip() for item in str(args.get(name) or "").split(",") if item.strip()]
+
+
 def query(args, now):
-    """The search GET requests.json asks for, with the spec's defaults."""
-    ids = [i.strip() for i in (args.get("service_request_id") or "").split(",") if i.strip()]
-    codes = [c.strip() for c in (args.get("service_code") or "").split(",") if c.strip()]
-    statuses = [s.strip() for s in (args.get("status") or "").split(",") if s.strip()]
+    """The search GET requests.json asks for, with the spec's defaults.
+
+    ``service_request_id`` overrides every other filter. Otherwise the window
+    is the last 90 days, or 90 days from the one end given, and may not be
+    longer.
+    """
+    ids = listed(args, "service_request_id")
+    if ids:
+        return {"numbers": ids[:MAX_ROWS], "categories": [], "statuses": [],
+                "start": None, "end": None, "limit": MAX_ROWS}
+    codes = listed(args, "service_code")
+    statuses = listed(args, "status")
     for status in statuses:
         if status not in ("open", "closed"):
             raise Open311Error(400, "status must be open or closed")
     end = parse_datetime("end_date", args["end_date"]) if args.get("end_date") else None
     start = parse_datetime("start_date", args["start_date"]) if args.get("start_date") else None
-    if not ids:  # the spec: without ids, the last 90 days by default
-        end = end or now
-        start = start or end - timedelta(days=DEFAULT_DAYS)
-    if start and end and start > end:
+    if start is None and end is None:
+        end = now
+    if start is None:
+        start = end - timedelta(days=DEFAULT_DAYS)
+    if end is None:
+        end = start + timedelta(days=DEFAULT_DAYS)
+    if start > end:
         raise Open311Error(400, "start_date is after end_date")
-    return {"numbers": ids[:MAX_ROWS], "categories": codes, "statuses": statuses,
+    if end - start > timedelta(days=MAX_DAYS):
+        raise Open311Error(400, f"start_date and end_date may not span more than {MAX_DAYS} days")
+    return {"numbers": [], "categories": codes[:200], "statuses": statuses,
             "start": start, "end": end, "limit": MAX_ROWS}
+
+
+# -- XML, the spec's default format -------------------------------------------
+
+NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Each list answer's root and item elements, as the spec's examples name them.
+XML_LISTS = {"services": ("services", "service"), "requests": ("service_requests", "request"),
+             "errors": ("errors", "error")}
+
+
+def _text(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return NOT_XML_CHARS.sub("", str(value))
+
+
+def _element(parent, tag, value):
+    child = ET.SubElement(parent, tag)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _element(child, key, item)
+    elif isinstance(value, list):
+        singular = {"attributes": "attribute", "endpoints": "endpoint", "formats": "format",
+                    "values": "value"}.get(tag, "item")
+        for item in value:
+            _element(child, singular, item)
+    else:
+        child.text = _text(value)
+    return child
+
+
+def to_xml(kind, body):
+    """An answer as the spec's XML: a list under ``XML_LISTS[kind]``, else one document."""
+    if kind in XML_LISTS:
+        root_tag, item_tag = XML_LISTS[kind]
+        root = ET.Element(root_tag)
+        for item in body:
+            _element(root, item_tag, item)
+    else:
+        root = ET.Element(kind)
+        for key, item in body.items():
+            _element(root, key, item)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode")

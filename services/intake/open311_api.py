@@ -1,22 +1,36 @@
-"""Open311 GeoReport v2 (JSON) under ``/open311/v2/``.
+"""Open311 GeoReport v2 under ``/open311/v2/``, in JSON and in XML.
 
-A mixin of ``IntakeService``. Services are the catalogue's categories;
-``POST requests.json`` needs an ``api_key`` (``hotline apikeys create``),
-takes form-encoded bodies (what Open311 clients send) or JSON, and honours
-an ``Idempotency-Key`` header. Errors are the spec's ``[{code, description}]``.
+A mixin of ``IntakeService``. Every endpoint answers ``.json`` or ``.xml``
+(the spec's default). Services are the catalogue's categories;
+``POST requests`` needs an ``api_key`` (``hotline apikeys create``; 403
+without one or with a bad one), takes form-encoded bodies (what Open311
+clients send) or JSON, honours an ``Idempotency-Key`` header and answers
+the submitter's own ``service_request_id``, also for a repeat. ``GET
+requests`` lets ``service_request_id`` override every other filter and
+refuses windows over 90 days. Errors are the spec's ``[{code, description}]``.
+The public listing is scrubbed (see ``open311.service_request``);
+``OPEN311.descriptions: false`` withholds descriptions altogether.
 """
-import json
-
-from nameko.web.handlers import http
+from shared import openapi
+from shared.web import BadBody, http, read_json
 
 from services.intake import open311
+from services.intake.api import open311 as both_formats
 from services.intake.open311 import Open311Error
-from services.intake.responses import ValidationFailed, json_response
+from services.intake.responses import TooManyRequests, ValidationFailed, as_json
 from shared import events
 from shared.city import district_names
 from shared.config import city_zone
 
 BASE = "/open311/v2"
+FORMAT = "<any(json, xml):fmt>"
+TYPES = {"json": "application/json; charset=utf-8", "xml": "application/xml; charset=utf-8"}
+ERRORS = {status: both_formats("Open311Errors") for status in (400, 403, 404, 413, 429)}
+# An unknown format (``requests.html``) matches no route: the door's own JSON 404.
+ERRORS[404] = {"application/json": {"oneOf": [{"$ref": "#/components/schemas/Open311Errors"},
+                                              {"$ref": "#/components/schemas/Errors"}]},
+               "application/xml": "Xml"}
+CHANGESET = "2026-12-01T00:00:00Z"
 
 
 def utf8(data, what="the body"):
@@ -44,9 +58,9 @@ def arguments(request):
         args.update(form_arguments(request.get_data()))
     elif request.mimetype == "application/json":
         try:
-            body = json.loads(utf8(request.get_data()) or "{}")
-        except ValueError as exc:
-            raise Open311Error(400, f"the body is not valid JSON: {exc}") from None
+            body = read_json(request, default={})
+        except BadBody as exc:
+            raise Open311Error(exc.status, f"the body: {exc}") from None
         if not isinstance(body, dict):
             raise Open311Error(400, "the JSON body must be an object of request arguments")
         args.update(body)
@@ -55,43 +69,58 @@ def arguments(request):
     return args
 
 
+def answer(fmt, status, kind, body, headers=None):
+    text = open311.to_xml(kind, body) if fmt == "xml" else as_json(body)
+    return status, dict({"Content-Type": TYPES[fmt]}, **(headers or {})), text
+
+
 class Open311Api:
 
-    def open311(self, handler, *args):
+    def open311(self, fmt, kind, handler, *args):
         try:
             status, body = handler(*args)
         except Open311Error as exc:
-            status, body = exc.status, exc.errors
-        return json_response(status, body)
+            return answer(fmt, exc.status, "errors", exc.errors, getattr(exc, "headers", None))
+        return answer(fmt, status, kind, body)
 
     def services_by_code(self):
         return {entry["code"]: entry for entry in self.catalogue.entries()}
 
-    @http("GET", f"{BASE}/services.json")
-    def open311_services(self, request):
-        return self.open311(lambda: (200, [open311.service(e) for e in self.catalogue.entries()]))
+    def open311_settings(self):
+        return self.config.get("OPEN311") or {}
 
-    @http("GET", f"{BASE}/services/<string:code>.json")
-    def open311_service_definition(self, request, code):
+    @openapi.operation("Open311: the service list", tags=["open311"],
+                       responses={200: both_formats("Open311Services")}, errors=ERRORS)
+    @http("GET", f"{BASE}/services.{FORMAT}")
+    def open311_services(self, request, fmt):
+        return self.open311(fmt, "services", lambda: (200, [open311.service(e) for e in self.catalogue.entries()]))
+
+    @openapi.operation("Open311: one service's definition", tags=["open311"],
+                       responses={200: both_formats("Open311ServiceDefinition")}, errors=ERRORS)
+    @http("GET", f"{BASE}/services/<string:code>.{FORMAT}")
+    def open311_service_definition(self, request, code, fmt):
         def handle():
             entry = self.services_by_code().get(code)
             if entry is None:
                 raise Open311Error(404, f"service_code {code} was not found")
             return 200, open311.service_definition(entry)
-        return self.open311(handle)
+        return self.open311(fmt, "service_definition", handle)
 
-    @http("POST", f"{BASE}/requests.json")
-    def open311_post_request(self, request):
-        return self.open311(self.open311_create, request)
+    @openapi.operation("Open311: submit a service request (needs api_key)", tags=["open311"],
+                       body="Open311Post", body_types=("application/x-www-form-urlencoded", "application/json"),
+                       responses={201: both_formats("Open311Posted"), 200: both_formats("Open311Posted")},
+                       errors=ERRORS, headers=("Idempotency-Key", "X-Api-Key"), limits=("phone",))
+    @http("POST", f"{BASE}/requests.{FORMAT}", limits=("client", "submit"))
+    def open311_post_request(self, request, fmt):
+        return self.open311(fmt, "requests", self.open311_create, request)
 
     def open311_create(self, request):
         args = arguments(request)
-        key = args.pop("api_key", None) or request.headers.get("X-Api-Key")
-        if not key:
-            raise Open311Error(400, "api_key was not provided")
-        client = self.api_client(key)
+        key = request.headers.get("X-Api-Key") or args.pop("api_key", None)
+        args.pop("api_key", None)
+        client = self.api_client(key) if key else None
         if client is None:
-            raise Open311Error(403, "api_key is not valid (unknown or revoked)")
+            raise Open311Error(403, "api_key is missing or not valid (unknown, expired or revoked)")
         code = args.get("service_code")
         if isinstance(code, str) and code and code not in self.services_by_code():
             raise Open311Error(404, f"service_code {code} was not found")
@@ -100,21 +129,29 @@ class Open311Api:
         if header is not None and not (1 <= len(header) <= 200 and header.isprintable()):
             raise Open311Error(400, "Idempotency-Key: 1 to 200 printable characters")
         try:
-            ticket = self.accept(ticket_request, idempotency=f"open311:{client}:{header}" if header else None)
+            ticket = self.accept(ticket_request, idempotency=f"open311:{client}:{header}" if header else None,
+                                 public=True)
         except ValidationFailed as exc:
             raise open311.field_errors(exc.errors) from None
-        notice = None
-        if ticket["outcome"] == "linked":
-            notice = "This problem was reported already; your report was added to the open request."
-        elif ticket["outcome"] == "existing":
-            notice = "This request was received before."
+        except TooManyRequests as exc:
+            error = Open311Error(429, *[f"{field}: {'; '.join(problems)}" for field, problems in exc.errors.items()])
+            error.headers = {"Retry-After": str(exc.retry_after)}
+            raise error from None
+        notice = "This request was received before." if ticket["outcome"] == "existing" else None
         account = args.get("account_id")
-        return (201 if ticket["outcome"] == "created" else 200,
-                [{"service_request_id": ticket["number"], "service_notice": notice,
-                  "account_id": account if isinstance(account, (str, int)) else None}])
+        return (200 if ticket["outcome"] == "existing" else 201,
+                [{"service_request_id": ticket["received_as"], "service_notice": notice,
+                  "account_id": str(account) if isinstance(account, (str, int)) else None}])
 
-    @http("GET", f"{BASE}/requests.json")
-    def open311_get_requests(self, request):
+    @openapi.operation("Open311: search service requests (public, scrubbed)", tags=["open311"],
+                       responses={200: both_formats("Open311ServiceRequests")}, errors=ERRORS,
+                       query={"service_request_id": {"type": "string", "maxLength": 20000},
+                              "service_code": {"type": "string", "maxLength": 2000},
+                              "start_date": {"type": "string", "format": "date-time"},
+                              "end_date": {"type": "string", "format": "date-time"},
+                              "status": {"type": "string", "maxLength": 20}})
+    @http("GET", f"{BASE}/requests.{FORMAT}")
+    def open311_get_requests(self, request, fmt):
         def handle():
             wanted = open311.query(request.args.to_dict(), events.utcnow())
             closed = None
@@ -124,31 +161,38 @@ class Open311Api:
                                         wanted["start"], wanted["end"], wanted["limit"])
             names = self.service_names()
             return 200, [self.as_service_request(t, names) for t in found]
-        return self.open311(handle)
+        return self.open311(fmt, "requests", handle)
 
-    @http("GET", f"{BASE}/requests/<string:number>.json")
-    def open311_get_request(self, request, number):
+    @openapi.operation("Open311: one service request (public, scrubbed)", tags=["open311"],
+                       responses={200: both_formats("Open311ServiceRequests")}, errors=ERRORS)
+    @http("GET", f"{BASE}/requests/<string:number>.{FORMAT}")
+    def open311_get_request(self, request, number, fmt):
         def handle():
-            ticket = self.tickets.get(number)
+            ticket = self.tickets.get(number) if len(number) <= 64 else None
             if ticket is None:
                 raise Open311Error(404, f"service_request_id {number} was not found")
             return 200, [self.as_service_request(ticket)]
-        return self.open311(handle)
+        return self.open311(fmt, "requests", handle)
 
     def service_names(self):
         return {code: entry.get("name") for code, entry in self.services_by_code().items()}
 
     def as_service_request(self, ticket, names=None):
-        return open311.service_request(ticket, city_zone(self.config), names or self.service_names())
+        descriptions = self.open311_settings().get("descriptions", True) not in (False, "false", "off", "0")
+        return open311.service_request(ticket, city_zone(self.config), names or self.service_names(),
+                                       descriptions)
 
-    @http("GET", "/open311/discovery.json")
-    def open311_discovery(self, request):
-        """Service discovery: where this GeoReport v2 endpoint is and what it speaks."""
+    @openapi.operation("Open311 service discovery", tags=["open311"],
+                       responses={200: both_formats("Open311Discovery")}, errors=ERRORS)
+    @http("GET", f"/open311/discovery.{FORMAT}")
+    def open311_discovery(self, request, fmt):
+        """Where this GeoReport v2 endpoint is and what it speaks."""
         city = self.config.get("CITY") or {}
-        return json_response(200, {
-            "changeset": "2026-11-26T00:00:00Z",
+        body = {
+            "changeset": CHANGESET,
             "contact": f"{city.get('name', '')} 12345 hotline".strip(),
             "key_service": "ask the hotline operators for an API key (hotline apikeys create NAME)",
             "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2",
-                           "url": request.host_url.rstrip("/") + BASE, "changeset": "2026-11-26T00:00:00Z",
-                           "type": "production", "formats": ["application/json"]}]})
+                           "url": request.host_url.rstrip("/") + BASE, "changeset": CHANGESET,
+                           "type": "production", "formats": ["application/json", "text/xml"]}]}
+        return answer(fmt, 200, "discovery", body)

@@ -20,3 +20,20 @@ def as_json(value):
 
 def json_response(status, body):
     return status, {"Content-Type": "application/json; charset=utf-8"}, as_json(body)
+
+
+class IdempotencyConflict(Exception):
+    """An ``Idempotency-Key`` used before for a different request."""
+
+    def __init__(self):
+        super().__init__("Idempotency-Key used before")
+        self.errors = {"Idempotency-Key": ["used before for a different request; use a new key"]}
+
+
+class TooManyRequests(Exception):
+    """A rate limit is reached; ``retry_after`` seconds until it lifts."""
+
+    def __init__(self, errors, retry_after):
+        super().__init__(json.dumps(errors, ensure_ascii=False))
+        self.errors = errors
+        self.retry_after = retry_after

@@ -37,7 +37,7 @@ def _caller_number(text):
 
 
 def valid_phone(value):
-    """A mobile (13812345678), a landline with its area code (0532-88886666, an
+    """A mobile (11 digits: 138 1234 5678), a landline with its area code (0532-88886666, an
     extension -123 allowed), or an international number with a leading +."""
     text = value.strip()
     if text.startswith("00"):  # 00 is the international prefix, not part of a caller's number
@@ -51,7 +51,7 @@ def valid_phone(value):
         if base is not None and phonenumbers.number_type(base) == phonenumbers.PhoneNumberType.FIXED_LINE:
             return
     raise ValidationError(
-        "not a phone number: use a mobile (13812345678), a landline with area code "
+        "not a phone number: use a mobile (11 digits: 138 1234 5678), a landline with area code "
         "(0532-88886666) or an international number with a leading +")
 
 
@@ -174,9 +174,10 @@ class InboundSubmission(TicketRequest):
 class InboundReceipt(Schema):
     """The answer to a ticket.submit, routed back with key ticket.receipt.<source_system>.
 
-    ``accepted`` with the ticket ``number`` the citizen can quote (for a
-    repeat of an open ticket, that ticket's; ``received_as`` is this
-    submission's own), or not accepted with ``errors`` by field.
+    ``accepted`` with the ticket ``number`` the citizen can quote -- this
+    submission's own, also when it repeats an open ticket (``outcome:
+    linked``; ``received_as`` is the same number) -- or not accepted with
+    ``errors`` by field.
     """
 
     source_system = fields.String(required=True)

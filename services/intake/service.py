@@ -9,7 +9,7 @@ other government systems the AMQP exchange ``hotline.inbound`` (``inbound``).
 Status answers from intake's own view, kept from the other services' events
 (``status_view``), so it works even when they are down.
 """
-import json
+import datetime as dt
 import logging
 
 from marshmallow import ValidationError
@@ -17,24 +17,29 @@ from nameko.dependency_providers import Config
 from nameko.messaging import Publisher
 from nameko.web.handlers import http
 
-from services.intake import (apikeys, domain, inbound, keys_knowledge, numbering, open311_api, reconciler,
-                             search, status_view)
+from services.intake import (apikeys, domain, inbound, keys_knowledge, numbering, open311_api, public_api,
+                             reconciler, search, status_view)
 from services.intake.catalogue import Catalogue
 from services.intake.check_store import owing
 from services.intake.duplicates import DuplicateRules, bounding_box, find_master, phone_key
-from services.intake.responses import ValidationFailed, json_response
-from services.intake.schemas import HttpTicketRequest, load_request
+from services.intake.responses import IdempotencyConflict, ValidationFailed
+from services.intake.public import lookup_code
+from services.intake.schemas import load_request
+from services.intake import api as intake_api
 from services.intake.store import TicketRepository
 from shared import clock as shared_clock
 from shared import events
 from shared.city import City, district_names
 from shared.identity import Identity, NotAllowed
 from shared.jsonable import jsonable
+from shared import openapi
 from shared.messaging import DeadLetters, EventDispatcher, rpc
 from shared.mongo import Store
 from shared.numbering import number_in
 from shared import ops
+from shared.production import ProductionChecks
 from shared.outbox import outboxed, publish_saved, republish_stale
+from shared.ratelimit import RateLimits
 from shared.timer import every
 
 log = logging.getLogger(__name__)
@@ -43,36 +48,16 @@ NUMBER_TRIES = 3
 EVENT_TYPES = {"created": "ticket_created", "linked": "ticket_linked", "answered": "ticket_answered"}
 
 
-def idempotency_key(request, namespace):
-    """``Idempotency-Key`` header as a stored key, or ValidationFailed."""
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return None
-    if not 1 <= len(key) <= 200 or not key.isprintable():
-        raise ValidationFailed({"Idempotency-Key": ["1 to 200 printable characters"]})
-    return f"{namespace}:{key}"
-
-
 # The mixins are imported as modules: ``nameko run`` would take any class
 # with entrypoints found in this module's namespace for a service.
-def json_body(request):
-    """The JSON document of a request body, decoded strictly as UTF-8 (or ``ValidationFailed``)."""
-    try:
-        text = request.get_data().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValidationFailed({"_body": [
-            f"the body is not UTF-8 text (byte {exc.start}); send JSON in UTF-8"]}) from None
-    try:
-        return json.loads(text or "null")
-    except ValueError as exc:
-        raise ValidationFailed({"_body": [f"not valid JSON: {exc}"]}) from None
-
-
-class IntakeService(ops.Operable, status_view.StatusView, open311_api.Open311Api, inbound.InboundChannel,
-                    keys_knowledge.KeysAndKnowledge, search.TicketSearch, shared_clock.ClockFollower,
-                    numbering.Numbering, reconciler.Reconciler):
+class IntakeService(ops.Operable, status_view.StatusView, public_api.PublicApi, open311_api.Open311Api,
+                    inbound.InboundChannel, keys_knowledge.KeysAndKnowledge, search.TicketSearch,
+                    shared_clock.ClockFollower, numbering.Numbering, reconciler.Reconciler, openapi.Documented):
     name = "intake"
+    openapi_info = intake_api.INFO
+    openapi_schemas = intake_api.SCHEMAS
 
+    production = ProductionChecks()
     tickets = Store(TicketRepository)
     clock = shared_clock.Clock()  # real time, or the demo clock
     caller = Identity()
@@ -84,17 +69,20 @@ class IntakeService(ops.Operable, status_view.StatusView, open311_api.Open311Api
     dispatch = EventDispatcher()
     dead_letters = DeadLetters()
     receipts = Publisher(exchange=inbound.INBOUND_EXCHANGE)
+    limits = RateLimits()
 
     # -- every channel ends here ---------------------------------------------
 
     def accept(self, data, schema_cls=None, idempotency=None, answer_with=None, operator=None,
-               link_to=None, received_by=None):
+               link_to=None, received_by=None, request_digest=None, public=False):
         """Validate and take in a request; the view of the ticket the caller quotes.
 
         The view carries ``outcome`` -- ``created``, ``existing`` (accepted
         before), ``linked`` (repeats an open ticket, whose number it shows) or
         ``answered`` -- and ``received_as``, the number this request was
-        stored under.
+        stored under. ``request_digest`` ties an idempotency key to the request
+        it was first sent with; ``public`` counts the caller's phone against
+        its rate limit (``TooManyRequests``).
         """
         try:
             valid = load_request(data, district_names(self.city), self.category_codes(), schema_cls)
@@ -104,13 +92,19 @@ class IntakeService(ops.Operable, status_view.StatusView, open311_api.Open311Api
             if valid["source_system"] else None
         existing = self.tickets.find_existing(source, idempotency)
         if existing:
+            if request_digest and existing.get("request_digest") not in (None, request_digest):
+                raise IdempotencyConflict()
             return self.outcome("existing", existing)
+        if public:
+            self.phone_allowed(valid)
 
         for _ in range(NUMBER_TRIES):
             now = self.clock.now()
             ticket = domain.new_ticket(self.new_number(now), valid, now, phone_key(valid["caller_phone"]))
             if idempotency:
                 ticket["idempotency_key"] = idempotency
+                if request_digest:
+                    ticket["request_digest"] = request_digest
             if received_by:
                 ticket["received_by"] = received_by
                 ticket["history"][-1]["note"] += f" ({received_by['name']})"
@@ -172,7 +166,8 @@ class IntakeService(ops.Operable, status_view.StatusView, open311_api.Open311Api
         quoted = ticket
         if ticket.get("linked_to"):
             quoted = self.tickets.get(ticket["linked_to"]) or ticket
-        return dict(self.view(quoted), outcome=outcome, received_as=ticket["number"])
+        return dict(self.view(quoted), outcome=outcome, received_as=ticket["number"],
+                    lookup_code=lookup_code(self.config.get("SECRET_KEY") or "", ticket["number"]))
 
     def view(self, ticket):
         ticket = dict(ticket, history=self.tickets.history_of(ticket))
@@ -185,7 +180,7 @@ class IntakeService(ops.Operable, status_view.StatusView, open311_api.Open311Api
         """The name of the client an API key belongs to, or None."""
         if not isinstance(key, str) or not key:
             return None
-        record = self.tickets.api_key_by_digest(apikeys.digest(key))
+        record = self.tickets.api_key_by_digest(apikeys.digest(key), events.utcnow())
         return record["name"] if record else None
 
     def source_refusal(self, source_system, key):
@@ -196,7 +191,7 @@ class IntakeService(ops.Operable, status_view.StatusView, open311_api.Open311Api
         """
         client = self.api_client(key)
         if client is None:
-            return {"api_key": ["missing, unknown or revoked: ask the hotline for a key"]}
+            return {"api_key": ["missing, unknown, expired or revoked: ask the hotline for a key"]}
         if client != source_system:
             return {"source_system": [f"the API key given is {client}'s, not {source_system}'s"]}
         return None
@@ -256,9 +251,12 @@ class IntakeService(ops.Operable, status_view.StatusView, open311_api.Open311Api
 
     @rpc
     def get_citizen_contact(self, number):
-        """The caller's name, phone and email, for notify to reach them; None if unknown."""
+        """The caller's name, phone and email, and the ticket's lookup code, for notify to
+        reach them; None if unknown."""
         ticket = self.tickets.get(number) if isinstance(number, str) else None
-        return domain.contact(ticket) if ticket else None
+        if not ticket:
+            return None
+        return dict(domain.contact(ticket), lookup_code=lookup_code(self.config.get("SECRET_KEY") or "", number))
 
     @rpc
     def list_services(self):
@@ -270,30 +268,29 @@ class IntakeService(ops.Operable, status_view.StatusView, open311_api.Open311Api
     def ping(self):
         return "intake"
 
-    # -- HTTP ----------------------------------------------------------------
+    # -- personal data kept no longer than needed -------------------------------
 
-    @http("POST", "/tickets")
-    def http_submit(self, request):
-        try:
-            body = json_body(request)
-        except ValidationFailed as exc:
-            return json_response(400, {"errors": exc.errors})
-        if isinstance(body, dict) and body.get("source_system") is not None:
-            refusal = self.source_refusal(body["source_system"], request.headers.get("X-Api-Key"))
-            if refusal:
-                return json_response(403, {"errors": refusal})
-        try:
-            ticket = self.accept(body, HttpTicketRequest, idempotency=idempotency_key(request, "http"))
-        except ValidationFailed as exc:
-            return json_response(400, {"errors": exc.errors})
-        return json_response(201 if ticket["outcome"] == "created" else 200, ticket)
-
-    @http("GET", "/tickets/<string:number>")
-    def http_status(self, request, number):
-        ticket = self.get_ticket(number)
-        if ticket is None:
-            return json_response(404, {"errors": {"number": [f"no ticket {number}"]}})
-        return json_response(200, ticket)
+    @every("PRIVACY_ERASE_INTERVAL", default=3600)
+    def erase_personal_data(self):
+        """Erase the personal data of tickets closed ``PERSONAL_DATA_RETENTION_DAYS`` ago,
+        and tell every other service to scrub its copy (``personal_data_erased``)."""
+        days = float(self.config.get("PERSONAL_DATA_RETENTION_DAYS", 180))
+        now = events.utcnow()
+        erased = 0
+        for ticket in self.tickets.due_for_erasure(now - dt.timedelta(days=days)):
+            event = events.new_event(events.PersonalDataErased, number=ticket["number"],
+                                     closed_at=ticket.get("closed_at"), erased_at=now)
+            doc = self.tickets.erase(ticket["number"], domain.erasure(ticket, now),
+                                     [outboxed("personal_data_erased", event)])
+            # The full history lives in its own collection: its notes are scrubbed too
+            # (again on a later round if this one is cut short: scrubbing is idempotent).
+            self.tickets.scrub_history(ticket["number"], domain.scrub)
+            if doc is not None:
+                publish_saved(self.tickets.outbox, self.dispatch, doc["_id"])
+                erased += 1
+        if erased:
+            log.info("personal data of %d closed ticket(s) erased", erased)
+        return erased
 
     # -- the outbox ----------------------------------------------------------
 

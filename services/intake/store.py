@@ -1,6 +1,6 @@
 """Intake's collections: ``tickets`` (with their outbox), ``history`` (one
 document per entry of a ticket's history, see ``status_store``), ``counters``,
-``api_keys`` and ``knowledge``."""
+``api_keys`` with ``api_clients`` (who may hold keys), and ``knowledge``."""
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -24,6 +24,7 @@ class TicketRepository(StatusRecords, Checks):
         self.reconciler = database["reconciler"]
         self.counters = database["counters"]
         self.api_keys = database["api_keys"]
+        self.clients = database["api_clients"]
         self.knowledge = database["knowledge"]
         self.outbox = Outbox(self.tickets)
         section = config.get("INTAKE") or {}
@@ -43,12 +44,12 @@ class TicketRepository(StatusRecords, Checks):
         self.tickets.create_index([("category", ASCENDING), ("lat", ASCENDING), ("received_at", DESCENDING)])
         self.tickets.create_index("received_at")  # Open311 GET requests.json by date
         self.tickets.create_index("linked_to", sparse=True)
+        self.tickets.create_index([("status", ASCENDING), ("closed_at", ASCENDING)])  # erasure
         self.tickets.create_index([("address", ASCENDING), ("received_at", DESCENDING)])  # repeats at a place
         self.outbox.ensure_indexes()
         self.ensure_status_indexes()
         self.ensure_check_indexes()
-        self.api_keys.create_index("name", unique=True)
-        self.api_keys.create_index("digest", unique=True)
+        self.ensure_key_indexes()
         self.knowledge.create_index("id", unique=True)
         self.knowledge.create_index("terms")  # multikey: entries sharing a query term
         if self.knowledge_file and self.knowledge_count() == 0:
@@ -195,7 +196,56 @@ class TicketRepository(StatusRecords, Checks):
             query["received_at"] = window
         return list(self.tickets.find(query, PUBLIC).sort("received_at", DESCENDING).limit(limit))
 
-    # -- API keys ------------------------------------------------------------
+    # -- erasure of personal data ---------------------------------------------
+
+    def due_for_erasure(self, closed_before, limit=200):
+        """Closed tickets whose personal data is kept past its time, oldest first."""
+        return list(self.tickets.find(
+            {"status": {"$in": CLOSED}, "closed_at": {"$lte": closed_before}, "erased_at": {"$exists": False}},
+            {"outbox": 0, "applied_events": 0}).sort("closed_at", ASCENDING).limit(limit))
+
+    def erase(self, number, changes, outbox):
+        """Write the erasure and its event in one update; None if erased already."""
+        return self.tickets.find_one_and_update(
+            {"number": number, "erased_at": {"$exists": False}},
+            {"$set": changes, "$push": {"outbox": {"$each": list(outbox)}}},
+            return_document=ReturnDocument.AFTER)
+
+    def scrub_history(self, number, scrub):
+        """Apply ``scrub`` to the notes of ``number``'s entries in ``history`` (an erasure)."""
+        scrubbed = 0
+        for entry in self.history.find({"number": number, "note": {"$nin": [None, ""]}}, {"note": 1}):
+            clean = scrub(entry["note"])
+            if clean != entry["note"]:
+                self.history.update_one({"_id": entry["_id"]}, {"$set": {"note": clean}})
+                scrubbed += 1
+        return scrubbed
+
+    # -- API keys: one client (an Open311 app, another system) has keys ------
+
+    def ensure_key_indexes(self):
+        """A client's name is unique; its keys are many (rotation), each digest unique."""
+        for name, info in self.api_keys.index_information().items():
+            if info.get("key") == [("name", 1)] and info.get("unique"):
+                self.api_keys.drop_index(name)  # one key per name, before keys could rotate
+        self.api_keys.create_index("name")
+        self.api_keys.create_index("digest", unique=True)
+        self.clients.create_index("name", unique=True)
+        for name in self.api_keys.distinct("name", {"revoked_at": None}):
+            self.clients.update_one({"name": name}, {"$setOnInsert": {"state": "active"}}, upsert=True)
+
+    def open_client(self, name, at):
+        """Mark ``name`` active; False if it is active already (a revoked name may come back)."""
+        try:
+            self.clients.find_one_and_update(
+                {"name": name, "state": {"$ne": "active"}},
+                {"$set": {"state": "active", "opened_at": at}, "$unset": {"revoked_at": ""}}, upsert=True)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    def client_active(self, name):
+        return self.clients.find_one({"name": name, "state": "active"}) is not None
 
     def add_api_key(self, record):
         try:
@@ -204,15 +254,34 @@ class TicketRepository(StatusRecords, Checks):
             return False
         return True
 
+    def retire_api_keys(self, name, until, keep_digest):
+        """Every other live key of ``name`` stops working at ``until`` (a rotation's grace)."""
+        result = self.api_keys.update_many(
+            {"name": name, "revoked_at": None, "digest": {"$ne": keep_digest},
+             "$or": [{"expires_at": None}, {"expires_at": {"$gt": until}}]},
+            {"$set": {"expires_at": until}})
+        return result.modified_count
+
     def revoke_api_key(self, name, at):
-        result = self.api_keys.update_one({"name": name, "revoked_at": None}, {"$set": {"revoked_at": at}})
+        """Revoke the client and every key it has; False if it was not active."""
+        result = self.clients.update_one({"name": name, "state": "active"},
+                                         {"$set": {"state": "revoked", "revoked_at": at}})
+        self.api_keys.update_many({"name": name, "revoked_at": None}, {"$set": {"revoked_at": at}})
         return result.modified_count == 1
 
-    def api_key_by_digest(self, digest):
-        return self.api_keys.find_one({"digest": digest, "revoked_at": None}, {"_id": 0, "digest": 0})
+    def api_key_by_digest(self, digest, now):
+        return self.api_keys.find_one(
+            {"digest": digest, "revoked_at": None, "$or": [{"expires_at": None}, {"expires_at": {"$gt": now}}]},
+            {"_id": 0, "digest": 0})
 
     def list_api_keys(self):
-        return list(self.api_keys.find({}, {"_id": 0, "digest": 0}).sort("name", ASCENDING))
+        """Each client with its keys (never their digests), by name."""
+        keys = {}
+        for key in self.api_keys.find({}, {"_id": 0, "digest": 0}).sort("created_at", ASCENDING):
+            keys.setdefault(key["name"], []).append(key)
+        clients = {c["name"]: c for c in self.clients.find({}, {"_id": 0})}
+        return [dict(clients.get(name, {"name": name, "state": "active"}), keys=keys.get(name, []))
+                for name in sorted(set(keys) | set(clients))]
 
     # -- knowledge base ------------------------------------------------------
 

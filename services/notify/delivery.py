@@ -9,7 +9,13 @@ notification once and returns what the queue should record:
 * ``("failed", None, error)`` after ``max_attempts`` tries;
 * ``("waiting", morning, reason)`` -- an SMS to a citizen during the quiet
   hours (22:00-08:00 city time by default) waits until they end, without
-  counting as an attempt.
+  counting as an attempt;
+* ``("failed", None, reason)`` at once for a receipt SMS to a phone that has
+  had its day's receipts already (``receipt_allowed``): whoever types a phone
+  number into a form cannot turn the hotline into an SMS cannon.
+
+A citizen's receipt carries the lookup code intake gives with the contact
+(``LOOKUP_MARK`` in the stored text), so the code is never stored here.
 
 The retry schedule lives in the stored queue (``next_attempt_at``) rather
 than in an in-process retry loop, so a retry survives a restart and a slow
@@ -19,6 +25,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from services.notify.channels import DeliveryFailed
+
+LOOKUP_MARK = "\u2063lookup\u2063"  # stands in the stored receipt for the lookup code
 
 
 @dataclass(frozen=True)
@@ -73,21 +81,32 @@ class Undeliverable(Exception):
     """Nothing to deliver to: retrying will not help."""
 
 
-def attempt(notification, channels, policy, now, zone, citizen_contact):
-    """Try ``notification`` once; returns ``(status, when, note)`` and the notification sent."""
+def attempt(notification, channels, policy, now, zone, citizen_contact, receipt_allowed=None):
+    """Try ``notification`` once; returns ``(status, when, note)`` and the notification sent.
+
+    ``receipt_allowed(phone, notification)`` says whether a receipt SMS may
+    still go to ``phone`` today (``None``: no limit).
+    """
     notification = dict(notification)
     attempts = notification.get("attempts", 0) + 1
     max_attempts = notification.get("max_attempts") or policy.max_attempts
     try:
         if notification["channel"] == "citizen":
-            channel, address = choose_citizen_channel(citizen_contact(notification["number"]) or {})
+            contact = citizen_contact(notification["number"]) or {}
+            channel, address = choose_citizen_channel(contact)
             if channel is None:
                 raise Undeliverable("the citizen left no phone number or email")
             notification.update(channel=channel, recipient=address)
+            for field in ("subject", "body"):
+                if isinstance(notification.get(field), str):
+                    notification[field] = notification[field].replace(LOOKUP_MARK, contact.get("lookup_code") or "-")
         if notification["channel"] == "sms" and notification.get("audience") == "citizen":
             morning = quiet_until(policy, now, zone)
             if morning:
                 return ("waiting", morning, "quiet hours: the SMS waits until morning"), notification
+            if notification.get("template") == "receipt" and receipt_allowed is not None \
+                    and not receipt_allowed(notification["recipient"], notification):
+                return ("failed", None, "not sent: this phone has had its receipt SMS for today"), notification
         channels[notification["channel"]](notification)
         return ("sent", None, None), notification
     except Undeliverable as exc:

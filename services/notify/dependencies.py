@@ -39,6 +39,9 @@ class Supervision:
                                  len(self.ladder.levels))
         self.contact_timeout = float(delivery.get("contact_timeout_seconds", 5))
         self.instance = uuid.uuid4().hex[:12]  # names this instance's claims
+        per_phone = delivery.get("receipt_sms_per_phone_per_day")
+        self.receipts_per_phone = None if per_phone in (None, "", "none") else int(per_phone)
+        self.secret = config.get("SECRET_KEY") or ""
 
 
 class Rules(DependencyProvider):

@@ -16,6 +16,8 @@ Each notification's ``key`` is unique: the queue refuses a second copy.
 """
 import re
 
+from services.notify.delivery import LOOKUP_MARK
+
 CHANNELS = ("email", "webhook", "sms")
 # A title is the citizen's own words: digits that may be a phone or ID number are masked.
 LONG_NUMBER = re.compile(r"(?<![0-9])(\d{3})\d{4,11}(\d{4})(?![0-9])")
@@ -80,7 +82,7 @@ class Notices:
                    "deadline": self._local(watch.get("deadline")),
                    "sign_for_deadline": self._local(watch.get("sign_for_deadline")),
                    "title": title, "level": "", "reason": "", "reply": "", "outcome": "",
-                   "decision": "", "new_department": "", "count": ""}
+                   "decision": "", "new_department": "", "count": "", "lookup_code": LOOKUP_MARK}
         context.update(extra)
         if extra.get("new_department_code"):
             context["new_department"] = self.departments.name(extra["new_department_code"], language)

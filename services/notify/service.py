@@ -23,13 +23,17 @@ from services.notify.store import NotifyRepository
 from shared import events
 from shared import mirror as shared_mirror
 from shared.calendar import readiness
+from shared.checks import whole_number
 from shared.clock import Clock, ClockRefused, check_offset
 from shared.deadlines import UNCOVERED
 from shared.jsonable import jsonable
 from shared.messaging import DeadLetters, EventDispatcher, RpcProxy, consumes, event_handler, rpc
 from shared.mongo import Store
-from shared import ops
+from shared import openapi, ops
+from shared.privacy import scrub
+from shared.production import ProductionChecks
 from shared.outbox import outboxed, publish_saved, republish_stale
+from shared.privacy import digest, mask_phone
 from shared.timer import every
 
 log = logging.getLogger(__name__)
@@ -51,10 +55,13 @@ def parse_time(value, name):
     return moment.astimezone(dt.timezone.utc)
 
 
-class NotifyService(ops.Operable, shared_mirror.RoutingFollower):
+class NotifyService(ops.Operable, shared_mirror.RoutingFollower, openapi.Documented):
     name = "notify"
+    openapi_info = {"title": "hotline notify", "version": "2",
+                    "description": "notify's operations port: health, readiness, metrics (its work is events)."}
     operations = ops.Operations(calendar=True)  # it computes the ladder's working days
 
+    production = ProductionChecks()
     watches = Store(NotifyRepository)
     directory = shared_mirror.Mirror()   # departments and calendar, from routing
     rules = Rules()
@@ -151,6 +158,12 @@ class NotifyService(ops.Operable, shared_mirror.RoutingFollower):
     def on_case_closed(self, event):
         self._learn("closed", event)
 
+    @event_handler("intake", "personal_data_erased", requeue_on_error=True)
+    @consumes(events.PersonalDataErased)
+    def on_personal_data_erased(self, event):
+        """intake erased a closed ticket's personal data: scrub this service's copy too."""
+        self.watches.erase_personal_data(event["number"], scrub)
+
     def _check_calendar(self, watch):
         """Warn (and count) when the ladder's working days run over uncovered days."""
         steps = self.rules.ladder.steps(watch)
@@ -191,7 +204,22 @@ class NotifyService(ops.Operable, shared_mirror.RoutingFollower):
         attempts = self.operations.metrics.notification_attempts
         return work.deliver(self.watches, rules.channels, rules.policy, self.clock.now(),
                             rules.zone, self._citizen_contact, rules.lease_seconds, rules.batch,
-                            observe=lambda channel, status: attempts.labels(channel, status).inc())
+                            observe=lambda channel, status: attempts.labels(channel, status).inc(),
+                            receipt_allowed=self._receipt_allowed if rules.receipts_per_phone is not None
+                            else None)
+
+    def _receipt_allowed(self, phone, notification):
+        """At most ``receipt_sms_per_phone_per_day`` receipt SMS per phone and local day."""
+        rules = self.rules
+        local = self.clock.now().astimezone(rules.zone)
+        digits = "".join(ch for ch in str(phone) if ch.isdigit())[-11:]
+        expire_at = (local + dt.timedelta(days=2)).astimezone(dt.timezone.utc)
+        allowed = self.watches.allow_receipt_sms(digest(rules.secret, digits), local.date().isoformat(),
+                                                 notification["key"], rules.receipts_per_phone, expire_at)
+        if not allowed:
+            log.warning("%s: receipt SMS to %s not sent, its %d for today are used", notification["number"],
+                        mask_phone(phone), rules.receipts_per_phone)
+        return allowed
 
     def _citizen_contact(self, number):
         """Ask intake for the citizen's contact; intake down is a retry, not a crash."""
@@ -224,7 +252,11 @@ class NotifyService(ops.Operable, shared_mirror.RoutingFollower):
 
     @rpc
     def list_notifications(self, number=None, failed=False, limit=200):
-        return jsonable(self.watches.list_notifications(number, failed, limit))
+        """The notification log, recipients masked; ``limit`` a whole number from 1 to 1000."""
+        limit = whole_number("limit", limit, 1, 1000)
+        if number is not None and not isinstance(number, str):
+            raise ValueError("number must be a ticket number")
+        return jsonable(self.watches.list_notifications(number, bool(failed), limit))
 
     @rpc
     def escalations(self, numbers):

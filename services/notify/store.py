@@ -10,6 +10,11 @@
   A unique ``key`` means the same notification is never queued twice.
 * ``settings`` -- the demo clock's offset (``shared.clock``), with its version
   and the outbox of its ``clock_moved`` events.
+* ``sms_quota`` -- per phone (a keyed digest, never the number) and local day,
+  the receipt SMS sent: at most ``NOTIFY.delivery.receipt_sms_per_phone_per_day``.
+
+A citizen's phone or e-mail is never stored here: delivery asks intake for it
+each time, and the log keeps it masked (``138****5678``).
 
 Work is claimed with a conditional ``find_one_and_update`` that sets a lease,
 ``claimed_until``, so a second instance skips it while the first works, and a
@@ -28,6 +33,7 @@ from services.notify.ladder import WATCHING
 from shared import events
 from shared.clock import CLOCK_ID, ClockStore, check_offset
 from shared.outbox import Outbox, outboxed, publish_entry
+from shared.privacy import mask_recipient, mask_text
 
 APPLIED_KEPT = 100  # event ids remembered per case, for idempotency
 ESCALATIONS_KEPT = 100  # the latest steps taken, for a person to read (the events tell all)
@@ -45,6 +51,7 @@ class NotifyRepository:
         self.watches = database["watches"]
         self.notifications = database["notifications"]
         self.settings = database["settings"]
+        self.sms_quota = database["sms_quota"]
         self.outbox = Outbox(self.watches)
         self.clock_outbox = Outbox(self.settings)
 
@@ -57,6 +64,7 @@ class NotifyRepository:
         self.notifications.create_index([("next_attempt_at", ASCENDING), ("_id", ASCENDING)])
         self.notifications.create_index([("number", ASCENDING), ("_id", ASCENDING)])
         self.notifications.create_index([("status", ASCENDING), ("_id", ASCENDING)])
+        self.sms_quota.create_index("expire_at", expireAfterSeconds=0)
 
     # -- watches: built from events ------------------------------------------------
 
@@ -225,8 +233,11 @@ class NotifyRepository:
             update["$unset"] = {"claimed_until": ""}
         else:
             entry = {"at": now, "status": status, "error": note, "channel": sent["channel"]}
+            recipient = sent["recipient"]
+            if sent.get("audience") == "citizen":  # asked of intake each time; kept only masked
+                recipient = mask_recipient(recipient)
             update = {"$set": {"status": status, "last_error": note, "channel": sent["channel"],
-                               "recipient": sent["recipient"], "updated_at": now},
+                               "recipient": recipient, "updated_at": now},
                       "$inc": {"attempts": 1}, "$push": {"history": entry}}
             update["$unset"] = {"claimed_until": ""}
             if status == "retrying":
@@ -238,12 +249,41 @@ class NotifyRepository:
         self.notifications.update_one({"_id": notification_id}, update)
 
     def list_notifications(self, number=None, failed=False, limit=200):
+        """The log, oldest first, recipients and errors masked."""
         query = {}
         if number:
             query["number"] = number
         if failed:
             query["status"] = "failed"
-        return list(self.notifications.find(query, LISTED_FIELDS).sort("_id", 1).limit(limit))
+        rows = list(self.notifications.find(query, LISTED_FIELDS).sort("_id", 1).limit(limit))
+        for row in rows:
+            row["recipient"] = mask_recipient(row.get("recipient"))
+            row["last_error"] = mask_text(row.get("last_error"))
+        return rows
+
+    def erase_personal_data(self, number, scrub):
+        """The ticket's notifications: the citizen's address gone, texts scrubbed."""
+        for doc in self.notifications.find({"number": number}, {"subject": 1, "body": 1, "audience": 1}):
+            changes = {"subject": scrub(doc.get("subject")), "body": scrub(doc.get("body"))}
+            if doc.get("audience") == "citizen":
+                changes["recipient"] = None
+            self.notifications.update_one({"_id": doc["_id"]}, {"$set": changes})
+
+    def allow_receipt_sms(self, phone_digest, day, key, limit, expire_at):
+        """Count receipt ``key`` for the phone's day; False once ``limit`` others were sent.
+
+        One conditional upsert: the receipt is let through if it was counted
+        before (a retry) or the day has room; a full day makes the upsert
+        collide with the existing document, which is the refusal.
+        """
+        try:
+            self.sms_quota.update_one(
+                {"_id": f"{phone_digest}:{day}",
+                 "$or": [{"keys": key}, {f"keys.{max(limit, 1) - 1}": {"$exists": False}}]},
+                {"$addToSet": {"keys": key}, "$setOnInsert": {"expire_at": expire_at}}, upsert=True)
+        except DuplicateKeyError:
+            return False
+        return limit > 0
 
     # -- what operations watch (shared.ops) --------------------------------------------
 

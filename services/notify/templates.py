@@ -14,10 +14,11 @@ TEMPLATES = {
     "receipt": {
         "zh": ("【{hotline}】工单受理回执 {number}",
                "您反映的问题已受理，工单号 {number}，已转{department}办理，"
-               "办理时限至 {deadline}。查询请提供工单号。"),
+               "办理时限至 {deadline}。查询码 {lookup_code}，查询请提供工单号和查询码。"),
         "en": ("[{hotline}] Your request {number} was received",
                "Your request was received as ticket {number} and passed to {department}, "
-               "who must reply by {deadline}. Quote the ticket number when you call."),
+               "who must reply by {deadline}. Your lookup code is {lookup_code}: quote it with "
+               "the ticket number."),
     },
     "reply": {
         "zh": ("【{hotline}】工单 {number} 办理结果",

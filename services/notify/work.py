@@ -20,6 +20,7 @@ import eventlet
 from services.notify.delivery import attempt
 from shared import events
 from shared.outbox import outboxed
+from shared.privacy import mask_recipient, mask_text
 
 log = logging.getLogger(__name__)
 
@@ -74,13 +75,15 @@ def supervise(repo, ladder, notices, now, owner, lease_seconds=60, batch=1000):
 
 
 def deliver(repo, channels, policy, now, zone, citizen_contact, lease_seconds=60, batch=200,
-            concurrency=DELIVERY_CONCURRENCY, observe=None):
+            concurrency=DELIVERY_CONCURRENCY, observe=None, receipt_allowed=None):
     """Try every notification whose time has come; returns ``{status: count}``.
 
     Each destination's notifications go in order, one after another; up to
     ``concurrency`` destinations at once, so a slow channel or a slow contact
     lookup (intake not answering) holds only its own. ``observe(channel,
-    status)``, if given, hears of every attempt.
+    status)``, if given, hears of every attempt; ``receipt_allowed`` is the
+    receipt SMS quota (``delivery.attempt``). Recipients and errors are logged
+    masked (``shared.privacy``).
     """
     counts = {}
     queues = {}  # destination -> its notifications, oldest first
@@ -91,14 +94,14 @@ def deliver(repo, channels, policy, now, zone, citizen_contact, lease_seconds=60
 
     def one(notification_id, notification):
         (status, when, note), sent = attempt(notification, channels, policy, now, zone,
-                                             citizen_contact)
-        repo.record_attempt(notification_id, status, when, note, sent, now)
+                                             citizen_contact, receipt_allowed)
+        repo.record_attempt(notification_id, status, when, mask_text(note), sent, now)
         counts[status] = counts.get(status, 0) + 1
         if observe is not None and status != "waiting":
             observe(sent["channel"], status)
         if status in ("retrying", "failed"):
-            log.warning("%s to %s via %s %s: %s", notification["key"], sent.get("recipient"),
-                        sent["channel"], status, note)
+            log.warning("%s to %s via %s %s: %s", notification["key"], mask_recipient(sent.get("recipient")),
+                        sent["channel"], status, mask_text(note))
 
     def in_order(entries):
         for entry in entries:

@@ -11,6 +11,7 @@ import json
 import re
 
 from services.routing.directory import Department, check_department
+from shared.checks import whole_number
 from shared import events
 from shared.jsonable import jsonable
 from shared.messaging import rpc
@@ -70,7 +71,7 @@ class DirectoryRpc:
 
     @rpc
     def directory_history(self, code=None, limit=50):
-        return jsonable(self.decisions.directory_history(code, int(limit)))
+        return jsonable(self.decisions.directory_history(code, whole_number("limit", limit, 1, 1000)))
 
     @rpc(expected_exceptions=RoutingError)
     def add_department(self, department, by="", reason=""):

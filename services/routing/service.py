@@ -24,11 +24,14 @@ from services.routing.store import DecisionRepository
 from shared import bounds
 from shared import clock as shared_clock
 from shared import events
+from shared.checks import whole_number
 from shared.identity import Identity, NotAllowed
 from shared.jsonable import jsonable
 from shared.messaging import DeadLetters, EventDispatcher, consumes, event_handler, rpc
 from shared.mongo import Store
-from shared import ops
+from shared import openapi, ops
+from shared.privacy import scrub
+from shared.production import ProductionChecks
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every
 
@@ -50,10 +53,13 @@ def attempt_of(outcome):
 
 
 class RoutingService(ops.Operable, directory_rpc.DirectoryRpc, calendar_rpc.CalendarRpc,
-                     shared_clock.ClockFollower, numbers_rpc.ForIntake):
+                     shared_clock.ClockFollower, numbers_rpc.ForIntake, openapi.Documented):
     name = "routing"
+    openapi_info = {"title": "hotline routing", "version": "2",
+                    "description": "routing's operations port: health, readiness, metrics (its work is RPC)."}
     operations = ops.Operations(calendar=True)  # it computes deadlines
 
+    production = ProductionChecks()
     decisions = Store(DecisionRepository)
     caller = Identity()
     knowledge = KnowledgeProvider()
@@ -110,6 +116,12 @@ class RoutingService(ops.Operable, directory_rpc.DirectoryRpc, calendar_rpc.Cale
         log.info("ticket %s refused by %s -> %s", refusal["number"], refusal["department_code"],
                  outcome.record.get("department_code") or "a dispatcher")
 
+    @event_handler("intake", "personal_data_erased", requeue_on_error=True)
+    @consumes(events.PersonalDataErased)
+    def on_personal_data_erased(self, event):
+        """intake erased a closed ticket's personal data: scrub this service's copy too."""
+        self.decisions.erase_personal_data(event["number"], scrub)
+
     @event_handler("followup", "case_closed", requeue_on_error=True)
     @consumes(events.CaseClosed)
     def on_case_closed(self, closed):
@@ -130,7 +142,8 @@ class RoutingService(ops.Operable, directory_rpc.DirectoryRpc, calendar_rpc.Cale
 
         ``rule="arbitration"`` lists only those refused too often (仲裁).
         """
-        return jsonable(self.decisions.queue(int(limit), int(offset or 0), rule))
+        return jsonable(self.decisions.queue(whole_number("limit", limit, 1, 1000),
+                                             whole_number("offset", offset or 0, 0, 10 ** 6), rule))
 
     @rpc
     def queue_size(self, rule=None):

@@ -270,6 +270,18 @@ class DecisionRepository(CalendarYears):
         except DuplicateKeyError:
             self.examples.update_one(query, update)
 
+    def erase_personal_data(self, number, scrub):
+        """Scrub the ticket's copies here: the decision's ticket, its examples and refusals."""
+        decision = self.decisions.find_one({"number": number}, {"ticket": 1})
+        if decision and decision.get("ticket"):
+            ticket = decision["ticket"]
+            self.decisions.update_one({"number": number}, {"$set": {
+                "ticket.title": scrub(ticket.get("title")), "ticket.description": scrub(ticket.get("description")),
+                "ticket.address": None}})
+        for collection in (self.examples, self.refusals):
+            for doc in collection.find({"number": number}, {"text": 1}):
+                collection.update_one({"_id": doc["_id"]}, {"$set": {"text": scrub(doc.get("text"))}})
+
     def add_refusal(self, number, text, department_code, reason):
         self.refusals.insert_one({"number": number, "text": text, "department_code": department_code,
                                   "reason": reason, "at": utcnow()})

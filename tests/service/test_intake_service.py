@@ -24,9 +24,13 @@ def test_post_stores_publishes_and_answers_with_a_number(start_service, recorder
     assert created["caller_phone"] == "138****2345"  # masked on the wire
     assert created["title"] == TICKET["title"]
     assert tickets.get(number)["caller"]["phone"] == "13853212345"
-    status = web_session.get(f"/tickets/{number}").json()
+    receipt = response.json()
+    assert set(receipt) == {"number", "lookup_code", "status", "received_at"}
+    status = web_session.get(f"/tickets/{number}", headers={"X-Lookup-Code": receipt["lookup_code"]}).json()
     assert status["status"] == "received"
-    assert status["caller_phone"] == "138****2345"
+    assert "caller_phone" not in status and "description" not in status and "history" not in status
+    by_phone = web_session.get(f"/tickets/{number}", headers={"X-Phone-Last4": "2345"})
+    assert by_phone.status_code == 200 and by_phone.json() == status
 
 
 def test_invalid_post_gets_400_with_field_errors_and_stores_nothing(start_service, web_session):
@@ -49,9 +53,19 @@ def test_body_that_is_not_json_gets_400(start_service, web_session):
     assert tickets.tickets.count_documents({}) == 0
 
 
-def test_unknown_ticket_is_404(start_service, web_session):
+def test_an_unknown_number_and_a_wrong_proof_answer_alike(start_service, web_session):
     start_service(IntakeService)
-    assert web_session.get("/tickets/QD-19990101-00001").status_code == 404
+    number = web_session.post("/tickets", json=TICKET).json()["number"]
+
+    unknown = web_session.get("/tickets/QD-19990101-00001", headers={"X-Lookup-Code": "12345678"})
+    wrong = web_session.get(f"/tickets/{number}", headers={"X-Lookup-Code": "12345678"})
+    wrong_phone = web_session.get(f"/tickets/{number}", headers={"X-Phone-Last4": "0000"})
+    no_proof = web_session.get(f"/tickets/{number}")
+
+    assert unknown.status_code == wrong.status_code == wrong_phone.status_code == 404
+    assert unknown.content == wrong.content == wrong_phone.content
+    assert no_proof.status_code == 401
+    assert web_session.get("/tickets/QD-19990101-00001").content == no_proof.content
 
 
 def test_numbers_are_unique_and_sequential(start_service, service_config):
@@ -63,7 +77,12 @@ def test_numbers_are_unique_and_sequential(start_service, service_config):
     assert [int(n[-5:]) for n in numbers] == sorted(int(n[-5:]) for n in numbers)
 
 
-def test_status_view_follows_assignment_once(start_service, publish, web_session):
+def operator_view(config, number):
+    with ServiceRpcProxy("intake", config) as intake:
+        return intake.get_ticket(number)
+
+
+def test_status_view_follows_assignment_once(start_service, publish, web_session, service_config):
     _, tickets = start_service(IntakeService)
     number = web_session.post("/tickets", json=TICKET).json()["number"]
     now = events.utcnow()
@@ -76,16 +95,16 @@ def test_status_view_follows_assignment_once(start_service, publish, web_session
     publish("routing", "ticket_assigned", assigned)  # redelivered
 
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and web_session.get(f"/tickets/{number}").json()["status"] != "assigned":
+    while time.monotonic() < deadline and operator_view(service_config, number)["status"] != "assigned":
         time.sleep(0.05)
     time.sleep(0.3)
-    view = web_session.get(f"/tickets/{number}").json()
+    view = operator_view(service_config, number)
     assert view["status"] == "assigned"
     assert view["department"]["code"] == "HOUSING"
     assert [h["status"] for h in view["history"]] == ["received", "assigned"]
 
 
-def test_a_late_event_does_not_move_the_status_back(start_service, publish, web_session):
+def test_a_late_event_does_not_move_the_status_back(start_service, publish, web_session, service_config):
     """Events of different types come on different queues: a reply approval handled
     after the case closed must not reopen the status view (it still enters the history)."""
     start_service(IntakeService)
@@ -101,8 +120,8 @@ def test_a_late_event_does_not_move_the_status_back(start_service, publish, web_
     publish("followup", "reply_approved", approved)
 
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and len(web_session.get(f"/tickets/{number}").json()["history"]) < 3:
+    while time.monotonic() < deadline and len(operator_view(service_config, number)["history"]) < 3:
         time.sleep(0.05)
-    view = web_session.get(f"/tickets/{number}").json()
+    view = operator_view(service_config, number)
     assert [h["status"] for h in view["history"]] == ["received", "closed", "reply_approved"]
     assert view["status"] == "closed"

@@ -158,7 +158,7 @@ def test_a_redelivered_message_is_counted(start_service, web_session, publish, s
 def test_http_requests_are_counted_by_route_and_status(start_service, web_session):
     start_service(IntakeService)
     assert web_session.post("/tickets", data="{not json").status_code == 400
-    assert web_session.get("/tickets/QD-20261201-99999").status_code == 404
+    assert web_session.get("/tickets/QD-20261201-99999", headers={"X-Lookup-Code": "12345678"}).status_code == 404
     page = web_session.get("/metrics").text
     assert metric(page, "hotline_http_requests_total", method="POST", route="/tickets", status="400") == 1
     assert metric(page, "hotline_http_requests_total", method="GET", route="/tickets/<string:number>",

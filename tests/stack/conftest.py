@@ -36,14 +36,22 @@ class Stack:
     def post(self, body):
         return requests.post(f"{self.url}/tickets", json=body, timeout=10)
 
+    def lookup(self, number, code):
+        """What the requester sees over HTTP, with the receipt's lookup code."""
+        return requests.get(f"{self.url}/tickets/{number}", headers={"X-Lookup-Code": code}, timeout=10)
+
     def get(self, number):
-        return requests.get(f"{self.url}/tickets/{number}", timeout=10)
+        """The operator's view of a ticket (RPC ``intake.get_ticket``)."""
+        return self.rpc("intake", "get_ticket", number)
+
+    def http_url(self, service):
+        return f"http://{self.env[f'{service.upper()}_HTTP']}"
 
     def wait_until(self, number, predicate, timeout=15.0):
         deadline = time.monotonic() + timeout
         view = None
         while time.monotonic() < deadline:
-            view = self.get(number).json()
+            view = self.get(number)
             if predicate(view):
                 return view
             time.sleep(0.1)

@@ -22,7 +22,7 @@ def test_an_open311_client_posts_with_a_key_and_later_sees_the_agency(stack):
 
     refused = requests.post(f"{stack.url}{O311}/requests.json", timeout=10,
                             data={"service_code": "heating", "lat": "36.16", "long": "120.42"})
-    assert refused.status_code == 400 and refused.json()[0]["description"] == "api_key was not provided"
+    assert refused.status_code == 403 and refused.json()[0]["code"] == 403  # the spec: 403 without a key
 
     posted = requests.post(f"{stack.url}{O311}/requests.json", timeout=10, data={
         "api_key": key, "service_code": "heating", "lat": "36.16", "long": "120.42",

@@ -153,7 +153,7 @@ def test_every_template_renders_in_both_languages(language):
     context = {"number": "QD-1", "department": "D", "hotline": "12345", "deadline": "2026-11-30 09:00",
                "sign_for_deadline": "2026-11-24 09:00", "level": "L", "reason": "R", "reply": "done",
                "outcome": outcome(language, True, False, "dissatisfied"), "title": "路灯坏了",
-               "decision": "granted", "new_department": "N", "count": 2}
+               "decision": "granted", "new_department": "N", "count": 2, "lookup_code": "12345678"}
     for template in TEMPLATES:
         subject, body = render(template, language, context)
         assert "QD-1" in subject + body and "{" not in subject + body
@@ -183,3 +183,40 @@ def test_webhook_signatures_verify():
     body = '{"number": "QD-1"}'.encode()
     assert verify("s3cret", body, sign("s3cret", body))
     assert not verify("other", body, sign("s3cret", body))
+
+
+def citizen_receipt(notices_config=None):
+    notices = Notices(notices_config or {"contacts": {}}, {}, ZONE, render, outcome)
+    watch = assigned_watch()
+    return notices.for_message(watch, (f"{watch['number']}:receipt", "receipt", "citizen", {}),
+                               local(2026, 11, 27, 10))[0]
+
+
+def test_the_receipt_sms_carries_the_lookup_code_and_stores_none():
+    note = citizen_receipt()
+    assert "{" not in note["body"]
+    sent = {}
+    channels = {"sms": lambda n: sent.update(n)}
+    contact = {"phone": "13853212345", "lookup_code": "20481632"}
+    (status, _, _), out = attempt(note, channels, Policy(), local(2026, 11, 27, 10), ZONE, lambda n: contact)
+    assert status == "sent" and "20481632" in sent["body"]
+    assert "20481632" not in note["body"]  # the stored text has only a mark
+
+
+def test_a_phone_gets_its_day_s_receipts_and_no_more():
+    counted = {}
+
+    def receipt_allowed(phone, notification):
+        keys = counted.setdefault(phone, set())
+        keys.add(notification["key"])
+        return len(keys) <= 2
+
+    channels = {"sms": lambda n: None}
+    results = []
+    for i in range(4):
+        note = dict(citizen_receipt(), key=f"QD-{i}:receipt:citizen", number=f"QD-{i}")
+        (status, _, error), _ = attempt(note, channels, Policy(), local(2026, 11, 27, 10), ZONE,
+                                        lambda n: {"phone": "13853212345"}, receipt_allowed)
+        results.append((status, error))
+    assert [s for s, _ in results] == ["sent", "sent", "failed", "failed"]
+    assert "receipt SMS for today" in results[2][1]

@@ -103,3 +103,27 @@ def test_notifications_left_in_a_watch_by_a_crash_are_queued_later():
     assert repo.queue_left_behind(now) == 1
     assert repo.queue_left_behind(now) == 0
     assert [n["key"] for n in repo.list_notifications("QD-1")] == [note["key"]]
+
+
+def test_the_receipt_quota_counts_each_receipt_once_per_phone_and_day():
+    repo = repository()
+    later = utcnow() + dt.timedelta(days=2)
+    allow = lambda key, day="2026-11-27", phone="d1": repo.allow_receipt_sms(phone, day, key, 2, later)  # noqa: E731
+    assert [allow("a"), allow("b"), allow("c"), allow("a")] == [True, True, False, True]  # "a" is a retry
+    assert allow("c", day="2026-11-28") and allow("c", phone="d2")
+    stored = repo.sms_quota.find_one({"_id": "d1:2026-11-27"})
+    assert sorted(stored["keys"]) == ["a", "b"] and "1385" not in str(stored)
+
+
+def test_the_log_keeps_citizens_masked():
+    repo = repository()
+    now = utcnow()
+    note = {"key": "QD-1:receipt:citizen", "number": "QD-1", "template": "receipt", "channel": "citizen",
+            "audience": "citizen", "recipient": None, "status": "queued", "attempts": 0,
+            "next_attempt_at": now, "created_at": now}
+    repo.enqueue([note])
+    stored = repo.notifications.find_one({"key": note["key"]})
+    repo.record_attempt(stored["_id"], "sent", None, None,
+                        dict(note, channel="sms", recipient="13853212345"), now)
+    assert repo.notifications.find_one({"key": note["key"]})["recipient"] == "138****2345"
+    assert repo.list_notifications()[0]["recipient"] == "138****2345"

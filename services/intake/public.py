@@ -1,0 +1,81 @@
+"""What the public may learn of a ticket, and how a requester proves who they are.
+
+Pure Python. A citizen looking a ticket up over HTTP gives its number and a
+proof: the lookup code printed in the receipt, or the last four digits of the
+phone they called from. The code is an HMAC of the number under the
+platform's ``SECRET_KEY``, so intake stores nothing more and notify can print
+it in the receipt SMS; changing the key voids every code (the phone's digits
+still work).
+
+The answer shows the status, the department, the dates and the published
+reply (scrubbed of identifiers); never the description, address, history or
+another system's ids. A repeat (合并工单) shows its own number with the
+progress of the ticket it was linked to, which it never names.
+"""
+import hashlib
+import hmac
+import re
+
+from shared.jsonable import jsonable
+from shared.privacy import scrub
+
+CODE_DIGITS = 8
+PHONE_TAIL = 4
+
+# Intake's statuses in the words a citizen reads.
+PUBLIC_STATUS = {
+    "received": "received", "awaiting_dispatch": "received", "refused": "received",
+    "linked": "received", "assigned": "assigned", "signed_for": "in_progress",
+    "reopened": "in_progress", "reply_rejected": "in_progress", "replied": "in_progress",
+    "reply_approved": "replied", "closed": "closed", "answered": "closed",
+}
+PUBLIC_STATUSES = sorted(set(PUBLIC_STATUS.values()))
+
+
+def lookup_code(secret, number):
+    """The number's lookup code: eight digits, the same every time it is asked for."""
+    mac = hmac.new(str(secret).encode("utf-8"), str(number).encode("utf-8"), hashlib.sha256).digest()
+    return f"{int.from_bytes(mac[:8], 'big') % 10 ** CODE_DIGITS:0{CODE_DIGITS}d}"
+
+
+def phone_tail(phone):
+    digits = re.sub(r"\D", "", phone or "")
+    return digits[-PHONE_TAIL:] if len(digits) >= PHONE_TAIL else None
+
+
+def proof_holds(secret, number, ticket, code=None, tail=None):
+    """Does ``code`` (or ``tail``) prove the requester of ``number``?
+
+    The same work is done whether or not ``ticket`` exists, so neither the
+    answer nor its time tells a stranger which numbers are real.
+    """
+    expected_code = lookup_code(secret, number)
+    phone = ((ticket or {}).get("caller") or {}).get("phone")
+    expected_tail = phone_tail(phone) or "\x00" * PHONE_TAIL
+    code_ok = hmac.compare_digest(expected_code.encode(), str(code or "").encode("utf-8", "replace"))
+    tail_ok = hmac.compare_digest(expected_tail.encode(), str(tail or "").encode("utf-8", "replace"))
+    return ticket is not None and (code_ok or (tail is not None and tail_ok))
+
+
+def status_view(ticket, master=None):
+    """The answer to a proven lookup: ``ticket``'s number, the progress of ``master`` if linked."""
+    shown = master if ticket.get("linked_to") and master else ticket
+    status = PUBLIC_STATUS.get(shown.get("status"), "received")
+    department = shown.get("department") or {}
+    reply = shown.get("reply") if status in ("replied", "closed") else None
+    return jsonable({
+        "number": ticket["number"],
+        "status": status,
+        "department": department.get("name"),
+        "received_at": ticket.get("received_at"),
+        "updated_at": shown.get("updated_at") or ticket.get("updated_at"),
+        "deadline": shown.get("deadline") if status not in ("closed",) else None,
+        "closed_at": shown.get("closed_at") if status == "closed" else None,
+        "reply": scrub(reply) if reply else None,
+    })
+
+
+def receipt(ticket, secret):
+    """What the submitter is told: their own number and how to look it up, nothing else."""
+    return jsonable({"number": ticket["number"], "lookup_code": lookup_code(secret, ticket["number"]),
+                     "status": "received", "received_at": ticket["received_at"]})

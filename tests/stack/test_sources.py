@@ -1,0 +1,119 @@
+"""Another system through its own door: `hotline sources` and a plain pika client.
+
+Each test makes uniquely named sources on the shared broker and deletes their
+users afterwards, whatever happens.
+"""
+import json
+import time
+import uuid
+
+import pika
+import pytest
+from pika.exceptions import ChannelClosedByBroker, ProbableAuthenticationError
+
+from examples.submit_over_amqp import SAMPLE, submit
+from shared.broker_admin import BrokerAdmin, source_user, vhost_of
+from tests.conftest import _backends
+
+
+@pytest.fixture
+def sources(stack):
+    """``make(name)`` runs ``hotline sources create``; every user made is deleted at the end."""
+    admin = BrokerAdmin(stack.env["BROKER_MANAGEMENT_URI"], vhost_of(stack.env["AMQP_URI"]))
+    made = []
+
+    def make(prefix="test"):
+        name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+        made.append(name)
+        created = stack.hotline("sources", "create", name, "--json")
+        assert created.returncode == 0, created.stderr
+        return json.loads(created.stdout)
+
+    yield make
+    for name in made:
+        admin.close_source(name)
+    assert not [name for name in made if admin.user_exists(source_user(name))]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def management_uri(stack):
+    stack.env["BROKER_MANAGEMENT_URI"] = _backends.get("rabbit_api") or "http://guest:guest@127.0.0.1:15672/"
+
+
+def submission(source, **extra):
+    return dict(SAMPLE, source_system=source["name"], api_key=source["api_key"],
+                external_id=f"{source['name']}-{uuid.uuid4().hex[:6]}", **extra)
+
+
+def refused(uri, act):
+    """Run ``act(channel)`` as the source's user; the broker's refusal, or None."""
+    connection = pika.BlockingConnection(pika.URLParameters(uri))
+    try:
+        channel = connection.channel()
+        channel.confirm_delivery()
+        act(channel)
+        return None
+    except ChannelClosedByBroker as exc:
+        return exc
+    finally:
+        if connection.is_open:
+            connection.close()
+
+
+def test_a_source_submits_and_reads_its_receipts_and_nothing_else(stack, sources):
+    mine, theirs = sources(), sources()
+    receipt = submit(mine["amqp_uri"], submission(mine), mine["name"], receipts_queue=mine["receipts_queue"])
+    assert receipt and receipt["accepted"] and receipt["number"].startswith("QD-")
+    assert submit(theirs["amqp_uri"], submission(theirs), theirs["name"],
+                  receipts_queue=theirs["receipts_queue"])["accepted"]
+
+    uri = mine["amqp_uri"]
+    attempts = {
+        "call an RPC": lambda ch: ch.basic_publish("nameko-rpc", "intake.create_api_key", b"{}"),
+        "fake an event": lambda ch: ch.basic_publish("followup.events", "case_closed", b"{}"),
+        "use the default exchange": lambda ch: ch.basic_publish("", "hotline.inbound.ticket_submit", b"{}"),
+        "forge a receipt": lambda ch: ch.basic_publish("hotline.inbound", f"ticket.receipt.{theirs['name']}", b"{}"),
+        "read another system's receipts": lambda ch: ch.basic_get(theirs["receipts_queue"]),
+        "read the dead letters": lambda ch: ch.basic_get("hotline.dead_letters"),
+        "read intake's inbound queue": lambda ch: ch.basic_get("hotline.inbound.ticket_submit"),
+        "declare a queue of its own": lambda ch: ch.queue_declare("", exclusive=True),
+        "bind to its neighbour's key": lambda ch: ch.queue_bind(mine["receipts_queue"], "hotline.inbound",
+                                                                f"ticket.receipt.{theirs['name']}"),
+    }
+    for what, act in attempts.items():
+        refusal = refused(uri, act)
+        assert refusal is not None and refusal.reply_code == 403, f"{what}: not refused"
+    assert refused(uri, lambda ch: ch.basic_get(mine["receipts_queue"])) is None
+
+
+def test_rotate_replaces_key_and_password_under_the_same_name(stack, sources):
+    source = sources()
+    rotated = stack.hotline("sources", "rotate", source["name"], "--json")
+    assert rotated.returncode == 0, rotated.stderr
+    new = json.loads(rotated.stdout)
+    assert new["name"] == source["name"] and new["api_key"] != source["api_key"]
+
+    with pytest.raises(ProbableAuthenticationError):
+        pika.BlockingConnection(pika.URLParameters(source["amqp_uri"]))
+    old_key = submit(new["amqp_uri"], submission(source), source["name"], receipts_queue=new["receipts_queue"])
+    assert not old_key["accepted"] and "api_key" in old_key["errors"]
+    fresh = submit(new["amqp_uri"], submission(new), new["name"], receipts_queue=new["receipts_queue"])
+    assert fresh["accepted"]
+
+
+def test_revoke_closes_the_door_and_the_name_can_be_used_again(stack, sources):
+    source = sources()
+    held = pika.BlockingConnection(pika.URLParameters(source["amqp_uri"]))
+    time.sleep(6)  # the management API lists a connection with its next statistics
+    revoked = stack.hotline("sources", "revoke", source["name"])
+    assert revoked.returncode == 0, revoked.stderr
+    with pytest.raises(Exception):
+        held.channel().basic_publish("hotline.inbound", "ticket.submit", b"{}")
+        held.process_data_events(1)
+    with pytest.raises(ProbableAuthenticationError):
+        pika.BlockingConnection(pika.URLParameters(source["amqp_uri"]))
+
+    again = stack.hotline("sources", "create", source["name"], "--json")
+    assert again.returncode == 0, again.stderr
+    back = json.loads(again.stdout)
+    assert submit(back["amqp_uri"], submission(back), back["name"], receipts_queue=back["receipts_queue"])["accepted"]
