@@ -1,12 +1,37 @@
-"""Write the published message contract as JSON Schema files.
+"""Write the published contract: JSON Schema of the messages, OpenAPI of the HTTP routes.
 
-    python -m hotline.schemas [FOLDER]      # default docs/schemas
+    python -m hotline.schemas [FOLDER]      # default docs/schemas (and docs/openapi beside it)
 
-``events/<source>.<event_type>.schema.json`` for every event, and intake's
-AMQP inbound ``ticket-submit`` and ``ticket-receipt``.
+``events/<source>.<event_type>.schema.json`` for every event, intake's AMQP
+inbound ``ticket-submit`` and ``ticket-receipt``, and
+``../openapi/<service>.json`` for every service with HTTP routes
+(``OPENAPI_SERVICES``: a new one adds its line there).
 """
+import importlib
 import sys
 from pathlib import Path
+
+# Every service that serves HTTP, and so /openapi.json: name -> "module:Class".
+OPENAPI_SERVICES = {
+    "intake": "services.intake.service:IntakeService",
+    "followup": "services.followup.service:FollowupService",
+    "insight": "services.insight.service:InsightService",
+    "routing": "services.routing.service:RoutingService",
+    "notify": "services.notify.service:NotifyService",
+    "console": "services.console.service:ConsoleService",
+}
+
+
+def service_class(name):
+    module, _, cls = OPENAPI_SERVICES[name].partition(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+def openapi_files():
+    """``{"<service>.json": rendered document}``."""
+    from shared import openapi
+
+    return {f"{name}.json": openapi.render(openapi.document(service_class(name))) for name in OPENAPI_SERVICES}
 
 from shared.jsonschema import event_files, render, schema_of
 
@@ -29,6 +54,11 @@ def write_all(folder):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(render(schema), encoding="utf-8")
         print(f"wrote {path}")
+    apis = folder.parent / "openapi"
+    apis.mkdir(parents=True, exist_ok=True)
+    for relative, text in openapi_files().items():
+        (apis / relative).write_text(text, encoding="utf-8")
+        print(f"wrote {apis / relative}")
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ def operation(summary, *, tags=(), body=None, body_types=(JSON_TYPE,), responses
     """Describe the HTTP entrypoint it decorates (the function itself is returned unchanged).
 
     ``responses``: ``{status: spec}`` where a spec is a schema name, a JSON
-    Schema dict, or ``{media type: schema name or dict}``. ``errors``: the
+    Schema dict, ``{media type: schema name or dict}``, or None (no body). ``errors``: the
     statuses answered with the ``{"errors": {...}}`` body (or a mapping like
     ``responses``). ``query``: ``{name: JSON Schema}``, ``"required"`` listed
     in a schema's ``x-required``. ``limits``: the rate limits counted beyond
@@ -131,6 +131,10 @@ def _operation(fn, entrypoint, schemas, path_params):
         op["requestBody"] = {"required": False, "content": {
             media: {"schema": _schema(described["body"], schemas)} for media in described["body_types"]}}
     for status, spec in described["responses"].items():
+        if spec is None:  # no body to speak of: a redirect, say
+            op["responses"][str(status)] = {"description": "see the Location header" if 300 <= status < 400
+                                            else "no content"}
+            continue
         op["responses"][str(status)] = {"description": "success", "content": _content(spec, schemas)}
     errors = described["errors"]
     errors = dict(errors) if isinstance(errors, dict) else {status: "Errors" for status in errors}

@@ -13,7 +13,8 @@ from services.console import domain, i18n
 from services.console.i18n import N_
 from services.console.store import hash_password, password_matches
 from services.console.web import LANG_COOKIE, PRESESSION_COOKIE, SESSION_COOKIE, Refused, page
-from nameko.web.handlers import http
+from shared import openapi
+from shared.web import http
 
 STATIC = i18n.HERE / "static"
 ASSETS = {p.name for p in STATIC.iterdir()} if STATIC.exists() else set()
@@ -123,7 +124,10 @@ class AuthPages:
         view.set_cookie(LANG_COOKIE, i18n.chosen(code), max_age=365 * 86400)
         return view.redirect(safe_next(view.arg("next")) or "/")
 
-    @http("GET", "/static/<string:name>")
+    @openapi.operation("The workbench's own scripts and styles", tags=["public"], errors={
+        404: {"text/plain": {"type": "string"}}}, responses={200: {kind: {"type": "string"} for kind in (
+            "text/css", "application/javascript", "text/javascript", "text/plain")}})
+    @http("GET", "/static/<string:name>", limits=())
     def static(self, request, name):
         if name not in ASSETS:
             return Response("not found", status=404)

@@ -90,7 +90,7 @@ class CasePages:
         view.call("followup", "submit_reply", None, number, text, [], "", file_ids)
         return view.redirect("/department", flash=view._("Reply to %(n)s sent for review.", n=number))
 
-    @page("/cases/<string:number>/files/<string:file_id>", roles=CASE_READERS)
+    @page("/cases/<string:number>/files/<string:file_id>", roles=CASE_READERS, answers=("*/*",))
     def case_file(self, view, number, file_id):
         found = view.call("followup", "get_attachment", number, file_id)
         info = found["info"]

@@ -39,6 +39,9 @@ def query_string(filters, level=""):
     return "&".join(parts)
 
 
+EXPORTS = (exports.CSV.split(';')[0], exports.XLSX, "text/html")
+
+
 class SupervisorPages:
 
     @page("/supervisor", roles=SUPERVISION)
@@ -90,7 +93,7 @@ class SupervisorPages:
         return view.render("cases.html", found=found, filters=filters, level=level, page=page_no, size=PAGE,
                            base=f"/cases?{qs}&", qs=qs)
 
-    @page("/export/cases.<string:fmt>", roles=READERS)
+    @page("/export/cases.<string:fmt>", roles=READERS, answers=EXPORTS)
     def export_cases(self, view, fmt):
         if fmt not in ("xlsx", "csv"):
             raise Refused(404, N_("Not found"))
@@ -104,7 +107,7 @@ class SupervisorPages:
                 break
         return exports.download(view, f"cases-{view.now:%Y%m%d-%H%M}", "cases", CASE_COLUMNS, rows, fmt)
 
-    @page("/export/scorecard.<string:fmt>", roles=SUPERVISION)
+    @page("/export/scorecard.<string:fmt>", roles=SUPERVISION, answers=EXPORTS)
     def export_scorecard(self, view, fmt):
         if fmt not in ("xlsx", "csv"):
             raise Refused(404, N_("Not found"))
@@ -114,7 +117,7 @@ class SupervisorPages:
         return exports.download(view, f"scorecard-{period['from']}-{period['to']}", "scorecard",
                                 SCORE_COLUMNS, rows, fmt)
 
-    @page("/export/ledger/<string:number>.<string:fmt>", roles=READERS)
+    @page("/export/ledger/<string:number>.<string:fmt>", roles=READERS, answers=EXPORTS)
     def export_ledger(self, view, number, fmt):
         if fmt not in ("xlsx", "csv"):
             raise Refused(404, N_("Not found"))

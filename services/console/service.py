@@ -25,7 +25,7 @@ from services.console import pages_admin, pages_auth, pages_cases, pages_dispatc
 from services.console import pages_supervisor
 from services.console.store import PeopleRepository, hash_password
 from services.console.web import Web
-from shared import ops
+from shared import ops, openapi
 from shared.city import load_city
 from shared.events import utcnow
 from shared.identity import Identity, NotAllowed
@@ -39,8 +39,11 @@ EXPECTED = (domain.UserInvalid, NotAllowed)
 
 class ConsoleService(ops.Operable, pages_auth.AuthPages, pages_operator.OperatorPages, pages_cases.CasePages,
                      pages_dispatch.DispatchPages, pages_supervisor.SupervisorPages,
-                     pages_admin.AdminPages):
+                     pages_admin.AdminPages, openapi.Documented):
     name = "console"
+    openapi_info = {"title": "hotline console", "version": "1",
+                    "description": "The workbench's pages: HTML for signed-in staff (a session cookie, "
+                                   "a CSRF token in every form); a stranger is sent to /signin."}
 
     people = Store(PeopleRepository)
     caller = Identity()

@@ -13,6 +13,7 @@ says nothing of the exception (which goes to the log).
 """
 import functools
 import hmac
+import inspect
 import json
 import logging
 from datetime import timedelta
@@ -22,7 +23,8 @@ import eventlet
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from nameko.exceptions import RemoteError
 from nameko.extensions import DependencyProvider
-from nameko.web.handlers import http
+from shared import openapi
+from shared.web import http  # one web server per service: the door's (body limit, JSON errors)
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
@@ -351,14 +353,40 @@ def serve(service, request, handler, params, roles, public, state_changing, max_
         return error_page(view, 500, N_("Something went wrong"), view._("It has been logged."))
 
 
-def page(url, method="GET", roles=None, public=False, max_bytes=256 * 1024):
+HTML = {"type": "string", "description": "an HTML page"}
+FORM = {"type": "object", "additionalProperties": True,
+        "description": "the page's form fields, with its csrf_token"}
+
+
+def described(summary, method, roles, public, answers):
+    """The page's OpenAPI operation: what it answers (HTML unless ``answers`` says
+    otherwise), a stranger's 303 to the sign-in page, and the refusals as HTML pages."""
+    html = {"text/html": HTML}
+    responses = {200: {kind: {"type": "string"} for kind in answers}}
+    responses[303] = None  # signed out, or done: go on to the next page (Location)
+    # A body the door cannot read is its JSON 400 (or 413); a page's own refusal, HTML.
+    errors = {400: {"text/html": HTML, "application/json": "Errors"}, 404: html, 409: html, 503: html}
+    if not public or method != "GET":
+        errors[403] = html  # not your role, or no CSRF token
+    tags = ["public"] if public else sorted(set(roles or ("staff",)))
+    return openapi.operation(
+        summary, tags=tags, responses=responses, errors=errors,
+        body=FORM if method != "GET" else None,
+        body_types=("application/x-www-form-urlencoded", "multipart/form-data"))
+
+
+def page(url, method="GET", roles=None, public=False, max_bytes=256 * 1024, answers=("text/html",)):
     """A workbench page (``roles``: any of them may open it; ``max_bytes``: the
-    largest request body it takes)."""
+    largest request body it takes; ``answers``: its media types, for /openapi.json)."""
     state_changing = method not in ("GET", "HEAD")
 
     def decorate(fn):
         @functools.wraps(fn)
         def entry(self, request, **params):
             return serve(self, request, fn, params, roles, public, state_changing, max_bytes)
-        return http(method, url)(entry)
+        summary = (inspect.getdoc(fn) or fn.__name__.replace("_", " ")).splitlines()[0]
+        described(summary, method, roles, public, answers)(entry)
+        # No per-address limit: the workbench is for signed-in staff, often many behind one
+        # address, and its sign-in has its own throttle and lock (pages_auth).
+        return http(method, url, limits=(), max_body=max_bytes)(entry)
     return decorate
