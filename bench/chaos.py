@@ -71,7 +71,10 @@ class InProcessStack:
         config = load_config()
         config.pop("LOGGING", None)
         config.update(AMQP_URI=amqp_uri, MONGO_URI=store_uri or f"memory://chaos-{uuid.uuid4().hex[:8]}",
-                      OUTBOX_INTERVAL=1)
+                      OUTBOX_INTERVAL=1, RATE_LIMITS={},  # one client posts everything
+                      RECONCILE_INTERVAL=5)  # the reconciler looks every 5 s at what waits > 20 s
+        config["RECONCILE"] = dict(config.get("RECONCILE") or {}, dispatch_seconds=20, case_seconds=20,
+                                   watch_seconds=20)
         for key in [k for k in config if k.endswith("_HTTP")]:
             config[key] = f"127.0.0.1:{find_free_port()}"
         self.port = int(config["INTAKE_HTTP"].rsplit(":", 1)[1])
@@ -246,8 +249,10 @@ def account(stack, accepted):
     watch_counts = {}
     for doc in watches.find({}, {"number": 1}):
         watch_counts[doc["number"]] = watch_counts.get(doc["number"], 0) + 1
+    totals, _ = stack.repository("intake").round_record()  # the reconciler's running counts
     return {
         "accepted": len(accepted),
+        "repaired": int(totals.get("repairs", 0)),
         "tickets_stored": len(numbers),
         "accepted_but_not_stored": len(accepted - stored.keys()),
         "linked_as_repeats": len(accepted & (stored.keys() - numbers)),
