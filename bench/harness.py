@@ -117,6 +117,7 @@ class EventListener:
         self.kinds = kinds  # [(source, event_type), ...]
         self.seen = {kind: {} for kind in kinds}
         self.counts = {kind: 0 for kind in kinds}
+        self.bodies = {kind: [] for kind in kinds}  # every event, in arrival order
         self._stop = threading.Event()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -145,6 +146,7 @@ class EventListener:
                 if kind in self.seen:
                     self.seen[kind].setdefault(body.get("number"), time.monotonic())
                     self.counts[kind] += 1
+                    self.bodies[kind].append(body)
                 message.ack()
 
             with connection.Consumer(queues, callbacks=[on_message], accept=["json"]) as consumer:

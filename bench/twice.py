@@ -29,17 +29,18 @@ import collections  # noqa: E402
 import copy  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
-import threading  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 
-from kombu import Connection, Exchange, Queue  # noqa: E402
 from nameko.containers import ServiceContainer  # noqa: E402
 from nameko.testing.utils import find_free_port, get_extension  # noqa: E402
 
 from bench.chaos import InProcessStack, Submitter, service_class, ticket_body  # noqa: E402
+from bench.harness import EventListener  # noqa: E402
 from bench.interleave import interleaving_store  # noqa: E402
 from shared.mongo import Store  # noqa: E402
+
+ESCALATED = ("notify", "ticket_escalated")
 
 INSTANCES = 2
 
@@ -77,42 +78,6 @@ class TwinStack(InProcessStack):
 
     def instances(self, name):
         return [self.containers[f"{name}-{index}"] for index in range(INSTANCES)]
-
-
-class EscalationListener:
-    """Every ``notify.ticket_escalated`` event on the broker, on a queue of its own."""
-
-    def __init__(self, amqp_uri):
-        self.amqp_uri = amqp_uri
-        self.events = []
-        self._stop = threading.Event()
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self):
-        self._thread.start()
-        self._ready.wait(10)
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join(5)
-
-    def _run(self):
-        queue = Queue(f"twice-escalations-{uuid.uuid4().hex[:6]}",
-                      exchange=Exchange("notify.events", type="topic", durable=True),
-                      routing_key="ticket_escalated", exclusive=True, auto_delete=True)
-        with Connection(self.amqp_uri) as connection:
-            def on_message(body, message):
-                self.events.append(body)
-                message.ack()
-            with connection.Consumer([queue], callbacks=[on_message], accept=["json"]):
-                self._ready.set()
-                while not self._stop.is_set():
-                    try:
-                        connection.drain_events(timeout=0.2)
-                    except Exception:
-                        pass
 
 
 def submit_to_both(stack, count, run):
@@ -170,7 +135,7 @@ def scenario(stack, count, timeout=120):
 
     run = f"twice-{uuid.uuid4().hex[:4]}"
     report = {"instances": INSTANCES, "tickets_sent": count}
-    with interleaving_store(), EscalationListener(stack.config["AMQP_URI"]) as listener:
+    with interleaving_store(), EventListener(stack.config["AMQP_URI"], [ESCALATED]) as listener:
         accepted, retries = submit_to_both(stack, count, run)
         report["client_retries"] = retries  # a 5xx or a refused connection made a client try again
         tickets = stack.repository("intake").tickets
@@ -203,7 +168,7 @@ def scenario(stack, count, timeout=120):
         report["steps_taken_twice"] = sum(1 for n in steps.values() if n > 1)
         by_step = collections.defaultdict(set)
         deliveries = 0
-        for event in listener.events:
+        for event in listener.bodies[ESCALATED]:
             if event.get("number") in set(numbers):
                 by_step[(event["number"], event["level"])].add(event["event_id"])
                 deliveries += 1

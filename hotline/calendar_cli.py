@@ -32,17 +32,10 @@ def cluster(timeout=10):
 
 
 def refused(exc):
-    """Print a routing refusal (by field when it has fields) and exit 2."""
-    try:
-        errors = json.loads(exc.value)
-    except ValueError:
-        errors = None
-    if isinstance(errors, dict):
-        for field, messages in errors.items():
-            click.echo(f"  {field}: {'; '.join(map(str, messages))}", err=True)
-    else:
-        click.echo(f"Refused: {exc.value}", err=True)
-    sys.exit(2)
+    """Print a routing refusal and exit 2."""
+    from hotline.cli import refused as print_refusal
+
+    print_refusal(exc, prefix="Refused: ")
 
 
 @click.group()

@@ -31,6 +31,20 @@ def rpc_call(service, method, *args, timeout=10, by=None):
         return getattr(getattr(cluster, service), method)(*args)
 
 
+def refused(exc, prefix=""):
+    """Print a service's refusal (by field when it has fields) and exit 2."""
+    try:
+        errors = json.loads(exc.value)
+    except ValueError:
+        errors = None
+    if isinstance(errors, dict):
+        for field, messages in errors.items():
+            click.echo(f"  {field}: {'; '.join(map(str, messages))}", err=True)
+    else:
+        click.echo(f"{prefix}{exc.value}", err=True)
+    sys.exit(2)
+
+
 def print_ticket(ticket, as_json=False):
     if as_json:
         click.echo(json.dumps(ticket, ensure_ascii=False, indent=2))

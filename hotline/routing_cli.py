@@ -16,23 +16,14 @@ def call(method, *args, timeout=10, by=None):
     as the reason, exit 2."""
     from nameko.exceptions import RemoteError
 
-    from hotline.cli import rpc_call
+    from hotline.cli import refused, rpc_call
 
     try:
         return rpc_call("routing", method, *args, timeout=timeout, by=by)
     except RemoteError as exc:
         if exc.exc_type not in ("RoutingError", "DirectoryInvalid", "NotAllowed"):
             raise
-        try:
-            errors = json.loads(exc.value)
-        except ValueError:
-            errors = None
-        if isinstance(errors, dict):
-            for field, messages in errors.items():
-                click.echo(f"  {field}: {'; '.join(map(str, messages))}", err=True)
-        else:
-            click.echo(exc.value, err=True)
-        sys.exit(2)
+        refused(exc)
 
 
 def echo_json(value):

@@ -13,6 +13,7 @@ from nameko.testing.utils import find_free_port
 
 from hotline.local import SERVICES, http_addresses, start_services, stop_services, wait_ready
 from tests.conftest import _backends, uses_real_mongo
+from tests.service.receivers import WebhookServer
 
 
 
@@ -119,3 +120,11 @@ def running_stack(vhost_pipeline, log_dir, services=SERVICES, topology=True, **e
 def stack(vhost_pipeline, tmp_path_factory):
     with running_stack(vhost_pipeline, tmp_path_factory.mktemp("stack")) as stack:
         yield stack
+
+
+@pytest.fixture(scope="module")
+def webhooks():
+    """A webhook receiver for the module's stack."""
+    server = WebhookServer().start()
+    yield server
+    server.stop()

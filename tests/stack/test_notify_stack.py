@@ -4,17 +4,10 @@ import time
 import pytest
 
 from services.notify.channels import SIGNATURE_HEADER, verify
-from tests.service.receivers import WebhookServer, wait_until
+from tests.service.receivers import wait_until
 from tests.stack.conftest import running_stack
 
 SECRET = "stack-webhook-secret"
-
-
-@pytest.fixture(scope="module")
-def webhooks():
-    server = WebhookServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -12,20 +12,13 @@ import json
 import pytest
 from kombu import Connection
 
-from tests.service.receivers import WebhookServer, wait_until
+from tests.service.receivers import wait_until
 from tests.stack.conftest import running_stack
 
 WATER = {"title": "小区停水两天了", "description": "崂山区海尔路小区从前天开始停水，没有任何通知。",
          "district": "崂山区", "urgency": "urgent", "channel": "web"}
 TO_FOLLOWUP = "evt-routing-ticket_assigned--followup.on_ticket_assigned"
 TO_ROUTING = "evt-intake-ticket_created--routing.on_ticket_created"
-
-
-@pytest.fixture(scope="module")
-def webhooks():
-    server = WebhookServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
