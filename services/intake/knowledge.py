@@ -83,8 +83,14 @@ def query_terms(text):
     return sorted(shingles(text))
 
 
-def rank(query, entries, limit=5):
-    """Entries ordered by how much of the query they cover, best first, with scores."""
+# An entry that shares a word or two with a long account of a problem is not its
+# answer: a water outage's "开始停水" once offered the heating season's start at 3%.
+MIN_SCORE = 0.1
+
+
+def rank(query, entries, limit=5, min_score=MIN_SCORE):
+    """Entries ordered by how much of the query they cover, best first, with scores
+    (none under ``min_score``)."""
     wanted = set(query_terms(query))
     if not wanted:
         return []
@@ -94,6 +100,7 @@ def rank(query, entries, limit=5):
         common = len(wanted & terms)
         if common:
             score = common / len(wanted) * 0.7 + common / len(terms | wanted) * 0.3
-            scored.append((round(score, 3), item))
+            if score >= min_score:
+                scored.append((round(score, 3), item))
     scored.sort(key=lambda pair: (-pair[0], pair[1]["id"]))
     return [dict(item, score=score) for score, item in scored[:limit]]

@@ -109,6 +109,13 @@ def test_the_seed_knowledge_base_answers_chinese_and_english_questions():
     assert knowledge.rank("我想问一下", entries) == []
 
 
+def test_a_long_account_of_another_problem_gets_no_answer_for_one_shared_word():
+    entries = knowledge.load_file("seed/knowledge.yaml")
+    water = "小区停水两天了 崂山区海尔路小区从前天开始停水，没有任何通知，老人孩子生活很不方便。"
+    assert [e["id"] for e in knowledge.rank(water, entries, min_score=0)][:1] == ["KB-HEAT-001"]  # "开始"
+    assert knowledge.rank(water, entries) == []
+
+
 def test_csv_rows_import_with_keywords_split_on_semicolons():
     rows = knowledge.parse("id,question,answer,keywords\nK1,垃圾分类怎么分？,分四类,垃圾分类; 厨余\n", "csv")
     entry = knowledge.entry(rows[0], 1)
