@@ -6,6 +6,7 @@ HTTP API (``HOTLINE_URL``); it never opens a service's database, except
 tools (see ``hotline.backup``).
 """
 import json
+import logging
 import os
 import sys
 
@@ -29,6 +30,42 @@ def rpc_call(service, method, *args, timeout=10, by=None):
 
     with ClusterRpcProxy(rpc_config(), timeout=timeout, context_data=cli_context(by)) as cluster:
         return getattr(getattr(cluster, service), method)(*args)
+
+
+class ServiceAway(click.ClickException):
+    """A service (or the broker) the command needs is not there: one line, exit 3."""
+
+    exit_code = 3
+
+
+def broker_address():
+    """The broker the CLI uses, without its password."""
+    from urllib.parse import urlparse
+
+    first = urlparse(rpc_config()["AMQP_URI"].split(";")[0])
+    return f"{first.hostname}:{first.port or 5672}/{first.path.lstrip('/')}"
+
+
+class Commands(click.Group):
+    """The CLI's group: a service that is away or a broker that cannot be reached is
+    said in one line (exit 3), not a traceback."""
+
+    def invoke(self, ctx):
+        from kombu.exceptions import OperationalError
+        from nameko.exceptions import RpcTimeout, UnknownService
+
+        logging.getLogger("amqp").setLevel(logging.ERROR)  # its chatter as a proxy closes
+        try:
+            return super().invoke(ctx)
+        except UnknownService as exc:  # nobody takes the service's calls (nameko: mandatory publish)
+            raise ServiceAway(f"{exc.args[0]} is not running: no instance takes its calls on the broker "
+                              f"({broker_address()}). Start the services: `make run` or `make up`.") from None
+        except RpcTimeout as exc:
+            raise ServiceAway(f"no answer within {exc} s: the service is busy or stopped "
+                              "(`hotline ping SERVICE`).") from None
+        except (OperationalError, ConnectionError) as exc:
+            raise ServiceAway(f"cannot reach the broker at {broker_address()} ({exc}): is RabbitMQ "
+                              "running, and AMQP_URI right?") from None
 
 
 def refused(exc, prefix=""):
@@ -71,7 +108,7 @@ def print_ticket(ticket, as_json=False):
         click.echo(f"  {local_time(entry['at'], zone)}  {entry['status']:<18} {entry.get('note', '')}")
 
 
-@click.group()
+@click.group(cls=Commands)
 def main():
     """The city service hotline (12345 / 311)."""
 
