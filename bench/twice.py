@@ -50,7 +50,8 @@ class TwinStack(InProcessStack):
 
     def __init__(self, amqp_uri, webhook_url, store_uri=None):
         super().__init__(amqp_uri, store_uri)
-        self.config.update(OUTBOX_INTERVAL=0.5, NOTIFY_TICK_INTERVAL=0.3, NOTIFY_DELIVERY_INTERVAL=0.3)
+        self.config.update(OUTBOX_INTERVAL=0.5, NOTIFY_TICK_INTERVAL=0.3, NOTIFY_DELIVERY_INTERVAL=0.3,
+                           HOTLINE_DEMO="1")  # the ladder is climbed by moving the shared clock
         notify = copy.deepcopy(self.config["NOTIFY"])
         notify["contacts"] = {"default": {"webhook": webhook_url("/department")}}
         for index, level in enumerate(notify["ladder"]["levels"], 1):
@@ -149,7 +150,10 @@ def scenario(stack, count, timeout=120):
                                               "duplicate_watch")})
 
         # Past every deadline: the ladder's steps come due on both notify instances at once.
-        stack.repository("notify").set_clock_offset(12 * 86400)
+        from nameko.standalone.rpc import ServiceRpcProxy
+
+        with ServiceRpcProxy("notify", {"AMQP_URI": stack.config["AMQP_URI"]}, timeout=30) as notify:
+            notify.set_clock_offset(12 * 86400, "twice")  # every instance of every service follows
         ladder = stack.repository("notify")
 
         def settled():
@@ -199,9 +203,10 @@ def scenario(stack, count, timeout=120):
 def time_now(notify_repository):
     from datetime import timedelta
 
+    from shared.clock import ClockStore
     from shared.events import utcnow
 
-    return utcnow() + timedelta(seconds=notify_repository.clock_offset())
+    return utcnow() + timedelta(seconds=ClockStore(notify_repository.settings).read()[0])
 
 
 def _outbox_backlog(stack):
