@@ -124,6 +124,38 @@ def start_node(index):
     wait_node(index)
 
 
+# RabbitMQ 3.10's supervisor of the at-least-once dead-letter workers is one flat
+# supervisor for every quorum queue of the node: deleting such queues (a vhost
+# deleted, as the tests do hundreds of times) can crash-loop their workers past its
+# restart intensity, and it is never started again -- from then on no quorum queue
+# with at-least-once dead-lettering can be declared (INTERNAL_ERROR, ``noproc`` on
+# ``rabbit_fifo_dlx_sup`` in the node's log). rabbitmq/rabbitmq-server#16652.
+HEAL_DEAD_LETTER_SUPERVISOR = (
+    "case whereis(rabbit_fifo_dlx_sup) of "
+    "undefined -> {restarted, supervisor:restart_child(rabbit_sup, rabbit_fifo_dlx_sup)}; "
+    "_ -> running end.")
+
+
+def heal_dead_letter_supervisor(index=None):
+    """Restart the node's dead-letter supervisor if RabbitMQ's bug has stopped it.
+
+    ``index``: a cluster node; None: the machine's own node. Returns True if it
+    had to be restarted, False if it was running, None if the node cannot be asked.
+    """
+    command = ["rabbitmqctl", "eval", HEAL_DEAD_LETTER_SUPERVISOR]
+    env = None
+    if index is not None:
+        command[1:1] = ["-n", node_name(index)]
+        env = _node_env(index)
+    try:
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0:
+        return None
+    return done.stdout.strip().startswith("{restarted")
+
+
 def members(index=1):
     out = ctl(index, "eval", "rabbit_nodes:all().", check=False)
     return out.stdout if out.returncode == 0 else ""
@@ -183,6 +215,7 @@ def start(size=SIZE):
     for index in range(1, size + 1):
         if not wait_management(index):
             raise RuntimeError(f"{node_name(index)}: management API did not answer")
+        heal_dead_letter_supervisor(index)
     return amqp_uri()
 
 
