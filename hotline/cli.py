@@ -8,6 +8,7 @@ tools (see ``hotline.backup``).
 import json
 import logging
 import os
+import socket
 import sys
 
 import click
@@ -63,7 +64,7 @@ class Commands(click.Group):
         except RpcTimeout as exc:
             raise ServiceAway(f"no answer within {exc} s: the service is busy or stopped "
                               "(`hotline ping SERVICE`).") from None
-        except (OperationalError, ConnectionError) as exc:
+        except (OperationalError, ConnectionError, TimeoutError, socket.gaierror) as exc:
             raise ServiceAway(f"cannot reach the broker at {broker_address()} ({exc}): is RabbitMQ "
                               "running, and AMQP_URI right?") from None
 

@@ -98,6 +98,21 @@ def app_running(index):
     return out.returncode == 0 and out.stdout.strip() == "true"
 
 
+def _server_command():
+    """``rabbitmq-server -detached``, allowed as many open files as the machine allows:
+    each quorum queue keeps some open, and the usual soft limit (1,024) runs out with a
+    few vhosts' worth. Debian's wrapper starts the node through ``su``, which resets
+    the limit, so as root the node's own script is started under ``su`` with it raised."""
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    script = "/usr/lib/rabbitmq/bin/rabbitmq-server"
+    if os.geteuid() == 0 and os.path.exists(script) and shutil.which("su"):
+        limit = "unlimited" if hard == resource.RLIM_INFINITY else str(hard)
+        return ["su", "rabbitmq", "-s", "/bin/sh", "-c", f"ulimit -n {limit}; exec {script} -detached"]
+    return ["rabbitmq-server", "-detached"]
+
+
 def launch_node(index):
     """Launch node ``index`` in the background unless it is running already."""
     if not running(index):
@@ -106,7 +121,7 @@ def launch_node(index):
             # Killed rather than stopped, a node waits at boot for the peers it
             # remembers; the data is test data, so it boots without them.
             ctl(index, "force_boot", check=False, timeout=60)
-        subprocess.run(["rabbitmq-server", "-detached"], env=_node_env(index), check=True,
+        subprocess.run(_server_command(), env=_node_env(index), check=True,
                        capture_output=True, cwd="/var/lib/rabbitmq")
 
 
