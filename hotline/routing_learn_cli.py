@@ -150,6 +150,32 @@ def evaluate(path, text_cols, label_col, fmt, folds, group_texts, compare, candi
         click.echo(json.dumps(result, ensure_ascii=False))
 
 
+@routing.command("build-model")
+@click.option("--history", "path", required=True, type=click.Path(exists=True, dir_okay=False))
+@history_options
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="The model file; point ROUTING_MODEL_FILE at it.")
+def build_model(path, text_cols, label_col, fmt, out):
+    """Train a model from FILE without the services; routing loads it at start (ROUTING_MODEL_FILE)."""
+    from services.routing import classifier, learning
+    from services.routing.directory import Directory
+    from shared.city import load_city
+
+    rows = read_or_exit(path, text_cols, label_col, fmt)
+    directory = Directory.from_dict(load_city(load_config()))
+    try:
+        model = learning.train([t for t, _ in rows], [label for _, label in rows], directory,
+                               float(load_config().get("ROUTING_TARGET_PRECISION") or 0.95))
+    except learning.NotEnoughHistory as exc:
+        click.echo(f"cannot train: {exc}", err=True)
+        sys.exit(2)
+    model.meta["source"] = os.path.abspath(path)
+    classifier.save_file(model, out)
+    meta = dict(model.meta, size=os.path.getsize(out))
+    print_training({"version": "(file)", "meta": meta, "threshold": learning.threshold_for(model, "auto")})
+    click.echo(f"written to {out}")
+
+
 @routing.command("synth-history")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 @click.option("--per-department", default=30, show_default=True)

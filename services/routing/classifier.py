@@ -186,6 +186,11 @@ class TextModel:
         self._coef = np.asarray(linear.coef_)
         self._intercept = np.asarray(linear.intercept_)
 
+    def warm(self):
+        """Load what the first ticket would otherwise wait for (jieba's dictionary)."""
+        self.suggest("预热 warm up")
+        return self
+
     @classmethod
     def train(cls, texts, labels, version=0, meta=None, max_features=DEFAULT_MAX_FEATURES, weights=None):
         if len(set(labels)) < 2:
@@ -325,3 +330,20 @@ def dumps(model):
 
 def loads(data, version=0, meta=None):
     return TextModel(joblib.load(io.BytesIO(data)), version, meta)
+
+
+def save_file(model, path):
+    """A trained model with its figures in a file (written whole, then renamed into place)."""
+    import os
+
+    tmp = f"{path}.tmp"
+    joblib.dump({"pipeline": model.pipeline, "meta": model.meta}, tmp, compress=3)
+    os.replace(tmp, path)
+
+
+def load_file(path):
+    """``(model bytes, meta)`` of a file written by :func:`save_file`."""
+    saved = joblib.load(path)
+    buffer = io.BytesIO()
+    joblib.dump(saved["pipeline"], buffer, compress=3)
+    return buffer.getvalue(), dict(saved.get("meta") or {})
