@@ -31,13 +31,14 @@ from collections import Counter
 import joblib
 import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import VotingClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
 DEFAULT_MAX_FEATURES = 60000
-DEFAULT_KIND = "svm-sigmoid"
+DEFAULT_KIND = "svm+lr"
 CALIBRATION_FOLDS = 3
 WORD_PREFIX = "w:"
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -120,13 +121,13 @@ def calibration_folds(labels, folds=CALIBRATION_FOLDS):
     return min(folds, fewest)
 
 
-KINDS = ("svm-sigmoid", "svm-sigmoid-balanced", "svm-isotonic", "lr-words", "svm-sigmoid-chars", "previous", "baseline")
+KINDS = ("svm+lr", "svm-sigmoid", "svm-sigmoid-balanced", "svm-isotonic", "lr-words", "svm-sigmoid-chars", "previous", "baseline")
 
 
 def build_pipeline(max_features=DEFAULT_MAX_FEATURES, kind=DEFAULT_KIND, labels=None):
     """Vectorizer and classifier in one estimator, so cross-validation fits both per fold.
 
-    ``kind`` (see ``KINDS``): ``svm-sigmoid`` is routing's model; the rest are
+    ``kind`` (see ``KINDS``): ``svm+lr`` is routing's model; the rest are
     what it was measured against. ``labels`` (the training labels) bound the
     calibration's inner folds; a department with a single example leaves no
     fold to calibrate on, and the model falls back to a logistic regression.
@@ -139,12 +140,15 @@ def build_pipeline(max_features=DEFAULT_MAX_FEATURES, kind=DEFAULT_KIND, labels=
                          ("clf", LogisticRegression(C=10.0, solver="newton-cg", max_iter=1000))])
     analyzer = char_grams if kind == "svm-sigmoid-chars" else chars_and_words
     folds = calibration_folds(labels) if labels is not None else CALIBRATION_FOLDS
+    regression = LogisticRegression(C=10.0, class_weight="balanced", solver="newton-cg", max_iter=1000)
     if kind == "lr-words" or folds < 2:
-        clf = LogisticRegression(C=10.0, class_weight="balanced", solver="newton-cg", max_iter=1000)
+        clf = regression
     else:  # sklearn's defaults for the SVM (C=1), not tuned to any one history
         method = "isotonic" if kind == "svm-isotonic" else "sigmoid"
         weights = "balanced" if kind == "svm-sigmoid-balanced" else None
         clf = CalibratedClassifierCV(LinearSVC(class_weight=weights), method=method, cv=folds, ensemble=False)
+        if kind == "svm+lr":  # the two average their probabilities
+            clf = VotingClassifier([("svm", clf), ("lr", regression)], voting="soft")
     return Pipeline([("tfidf", _tfidf(analyzer, max_features)), ("clf", clf)])
 
 
@@ -156,6 +160,40 @@ def scores(pipeline, texts):
     if margins.ndim == 1:  # binary: one margin, for the second label
         margins = np.column_stack([-margins, margins])
     return margins
+
+
+def linear_parts(clf):
+    """``[(coef, intercept, sigmoids)]`` of a fitted classifier: one logistic regression or
+    calibrated SVM, or each of a soft vote's. ``sigmoids`` are the calibration's ``(a, b)``
+    per scored label (``p = 1 / (1 + exp(a * score + b))``), ``None`` for a regression."""
+    if isinstance(clf, VotingClassifier):
+        return [part for estimator in clf.estimators_ for part in linear_parts(estimator)]
+    sigmoids = None
+    if isinstance(clf, CalibratedClassifierCV):
+        calibrated = clf.calibrated_classifiers_[0]  # one: fitted with ensemble=False
+        sigmoids = (np.array([c.a_ for c in calibrated.calibrators]),
+                    np.array([c.b_ for c in calibrated.calibrators]))
+        clf = calibrated.estimator
+    return [(np.asarray(clf.coef_), np.asarray(clf.intercept_), sigmoids)]
+
+
+def part_probabilities(part, indices, values, n_labels):
+    """One linear scorer's probabilities for one TF-IDF vector: a softmax of a regression's
+    scores, or an SVM's scores through each label's sigmoid, normalised (as sklearn does)."""
+    coef, intercept, sigmoids = part
+    scores = coef[:, indices] @ values + intercept
+    if sigmoids is not None:
+        a, b = sigmoids
+        p = 1.0 / (1.0 + np.exp(a * scores + b))
+        if n_labels == 2:  # binary: one score, for the second label
+            return np.array([1.0 - p[0], p[0]])
+        total = p.sum()
+        return p / total if total else np.full(len(p), 1.0 / len(p))
+    if n_labels == 2:
+        p = 1.0 / (1.0 + np.exp(-scores[0]))
+        return np.array([1.0 - p, p])
+    scores = np.exp(scores - scores.max())
+    return scores / scores.sum()
 
 
 class TextModel:
@@ -176,15 +214,9 @@ class TextModel:
         self._analyze = self.tfidf.build_analyzer()
         self._vocabulary = self.tfidf.vocabulary_
         self._idf = self.tfidf.idf_
-        self._sigmoids = None  # (a, b) per scored label: p = 1 / (1 + exp(a * score + b))
-        linear = self.clf
-        if isinstance(self.clf, CalibratedClassifierCV):
-            calibrated = self.clf.calibrated_classifiers_[0]  # one: fitted with ensemble=False
-            linear = calibrated.estimator
-            self._sigmoids = (np.array([c.a_ for c in calibrated.calibrators]),
-                              np.array([c.b_ for c in calibrated.calibrators]))
-        self._coef = np.asarray(linear.coef_)
-        self._intercept = np.asarray(linear.intercept_)
+        # the linear scorers whose probabilities are averaged: (coef, intercept, sigmoids)
+        self._parts = linear_parts(self.clf)
+        self._coef = self._parts[0][0]  # the reasons: what weighed most for the first scorer
 
     def warm(self):
         """Load what the first ticket would otherwise wait for (jieba's dictionary)."""
@@ -232,23 +264,12 @@ class TextModel:
         return indices, (values / norm if norm else values)
 
     def probabilities(self, vector):
-        """The probability per label for one vector, as ``pipeline.predict_proba`` computes it:
-        a softmax of the logistic regression's scores, or the SVM's scores through
-        each label's calibration sigmoid, normalised to sum to one."""
+        """The probability per label for one vector, as ``pipeline.predict_proba`` computes it."""
         indices, values = vector
-        scores = self._coef[:, indices] @ values + self._intercept
-        if self._sigmoids is not None:
-            a, b = self._sigmoids
-            p = 1.0 / (1.0 + np.exp(a * scores + b))
-            if len(self.labels) == 2:  # binary: one score, for the second label
-                return np.array([1.0 - p[0], p[0]])
-            total = p.sum()
-            return p / total if total else np.full(len(p), 1.0 / len(p))
-        if len(self.labels) == 2:  # binary: one score for the second label
-            p = 1.0 / (1.0 + np.exp(-scores[0]))
-            return np.array([1.0 - p, p])
-        scores = np.exp(scores - scores.max())
-        return scores / scores.sum()
+        if len(self._parts) == 1:
+            return part_probabilities(self._parts[0], indices, values, len(self.labels))
+        return sum(part_probabilities(part, indices, values, len(self.labels))
+                   for part in self._parts) / len(self._parts)
 
     def explain(self, vector, index, text, limit=4, grams=12):
         """The phrases of the text whose n-grams weighed most for label ``index``.
