@@ -4,15 +4,16 @@ Pure Python over scikit-learn. Two learners with one interface,
 ``suggest(text, exclude=(), top=3) -> [Suggestion]`` ranked best first:
 
 * :class:`TextModel` -- trained on history. Features are character n-grams
-  (1-3, which need no segmentation, so Chinese and English work alike) and
-  jieba's words (``w:`` + word), in one TF-IDF space. A linear SVM with
-  balanced class weights (a city's history is small and lopsided) scores each
-  department; a per-department sigmoid fitted on cross-validated scores
-  (Platt, ``CalibratedClassifierCV``) turns the scores into probabilities that
-  mean what they say, so one threshold dispatches at a known precision. The
-  n-grams and words that weighed most are the reasons. ``build_pipeline(kind)``
-  also builds the candidates it was measured against (``docs/routing.md``),
-  among them ``baseline``: character 1-3-grams and a plain linear SVM.
+  (1-3, which need no segmentation, so Chinese and English work alike),
+  jieba's words and pairs of neighbouring words (``w:`` + word), in one TF-IDF
+  space. Two linear models average their probabilities: a linear SVM whose
+  scores a per-department sigmoid fitted on cross-validated scores turns into
+  probabilities (Platt, ``CalibratedClassifierCV``), and a logistic regression
+  with balanced class weights (a city's history is small and lopsided). One
+  threshold then dispatches at a measured precision. The n-grams and words
+  that weighed most for the SVM are the reasons. ``build_pipeline(kind)`` also
+  builds the candidates it was measured against (``docs/routing.md``), among
+  them ``baseline``: character 1-3-grams and a plain linear SVM.
 * :class:`KeywordModel` -- the fallback before any model is trained: the
   directory's responsibility keywords. Nobody has measured how often it is
   right, so its confidence is capped (``KEYWORD_CONFIDENCE``) and shared
@@ -104,10 +105,17 @@ def words(text):
     return found
 
 
-def chars_and_words(text):
+def chars_and_single_words(text):
     """Character 1-3-grams and jieba's words: a word says what the grams only hint at
     (``物业`` vs ``物`` + ``业``), the grams survive a word jieba cuts wrongly."""
     return char_grams(text) + words(text)
+
+
+def chars_and_words(text):
+    """Character 1-3-grams, jieba's words and each pair of neighbouring words
+    (``w:没发_工资``, ``w:loud_music``): who is responsible is often in a phrase."""
+    found = words(text)
+    return char_grams(text) + found + [f"{a}_{b.removeprefix(WORD_PREFIX)}" for a, b in zip(found, found[1:])]
 
 
 def _tfidf(analyzer, max_features):
@@ -121,7 +129,7 @@ def calibration_folds(labels, folds=CALIBRATION_FOLDS):
     return min(folds, fewest)
 
 
-KINDS = ("svm+lr", "svm-sigmoid", "svm-sigmoid-balanced", "svm-isotonic", "lr-words", "svm-sigmoid-chars", "previous", "baseline")
+KINDS = ("svm+lr", "svm+lr-single-words", "svm-sigmoid", "svm-sigmoid-balanced", "svm-isotonic", "lr-words", "svm-sigmoid-chars", "previous", "baseline")
 
 
 def build_pipeline(max_features=DEFAULT_MAX_FEATURES, kind=DEFAULT_KIND, labels=None):
@@ -134,11 +142,12 @@ def build_pipeline(max_features=DEFAULT_MAX_FEATURES, kind=DEFAULT_KIND, labels=
     """
     if kind == "baseline":  # the ten-line baseline: an SVM margin, not a probability
         return Pipeline([("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)),
-                         ("clf", LinearSVC())])
+                         ("clf", LinearSVC(random_state=0))])
     if kind == "previous":  # routing's model before issue 17
         return Pipeline([("tfidf", _tfidf(char_grams, 30000)),
                          ("clf", LogisticRegression(C=10.0, solver="newton-cg", max_iter=1000))])
-    analyzer = char_grams if kind == "svm-sigmoid-chars" else chars_and_words
+    analyzer = {"svm-sigmoid-chars": char_grams, "svm+lr-single-words": chars_and_single_words}.get(
+        kind, chars_and_words)
     folds = calibration_folds(labels) if labels is not None else CALIBRATION_FOLDS
     regression = LogisticRegression(C=10.0, class_weight="balanced", solver="newton-cg", max_iter=1000)
     if kind == "lr-words" or folds < 2:
@@ -146,8 +155,8 @@ def build_pipeline(max_features=DEFAULT_MAX_FEATURES, kind=DEFAULT_KIND, labels=
     else:  # sklearn's defaults for the SVM (C=1), not tuned to any one history
         method = "isotonic" if kind == "svm-isotonic" else "sigmoid"
         weights = "balanced" if kind == "svm-sigmoid-balanced" else None
-        clf = CalibratedClassifierCV(LinearSVC(class_weight=weights), method=method, cv=folds, ensemble=False)
-        if kind == "svm+lr":  # the two average their probabilities
+        clf = CalibratedClassifierCV(LinearSVC(class_weight=weights, random_state=0), method=method, cv=folds, ensemble=False)
+        if kind.startswith("svm+lr"):  # the two average their probabilities
             clf = VotingClassifier([("svm", clf), ("lr", regression)], voting="soft")
     return Pipeline([("tfidf", _tfidf(analyzer, max_features)), ("clf", clf)])
 
