@@ -4,6 +4,7 @@
     hotline case show NUMBER            the case, its deadlines and reply
     hotline case history NUMBER         the ledger (台账), one line per step
     hotline case review NUMBER          the reply and the quality gate's findings
+    hotline case quality-report FILE    the quality gate over a file of past replies (no services)
     hotline case review NUMBER --approve | --reject --reason TEXT [--by NAME]
     hotline case extension NUMBER --grant [--reason TEXT] | --deny --reason TEXT [--by NAME]
     hotline case callback NUMBER --reached --resolved --satisfaction satisfied [--by NAME]
@@ -268,3 +269,32 @@ def scorecard(date_from, date_to, as_json, as_csv):
         click.echo(card_format.as_csv(card), nl=False)
     else:
         click.echo(card_format.as_table(card))
+
+
+@case.command("quality-report")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--title-col", default="topic", show_default=True)
+@click.option("--text-col", default="detail", show_default=True, help="What the citizen wrote.")
+@click.option("--reply-col", default="reply", show_default=True)
+@click.option("--examples", default=20, show_default=True, help="Examples of each verdict.")
+@click.option("--json", "as_json", is_flag=True)
+def quality_report(path, title_col, text_col, reply_col, examples, as_json):
+    """Run the reply quality gate (审核) over past replies in a CSV: what it flags and why."""
+    import csv
+
+    from services.followup.quality_report import gate_report, report_lines
+    from shared.textfiles import guess_encoding
+
+    with open(path, encoding=guess_encoding(path), newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in (title_col, text_col, reply_col) if c not in (reader.fieldnames or [])]
+        if missing:
+            click.echo(f"no column {', '.join(missing)}; it has: {', '.join(reader.fieldnames or [])}", err=True)
+            sys.exit(2)
+        rows = [(r[title_col], r[text_col], r[reply_col]) for r in reader]
+    report = gate_report(rows, examples)
+    if as_json:
+        echo_json(report)
+        return
+    for line in report_lines(report):
+        click.echo(line)

@@ -121,11 +121,17 @@ def model():
 @click.option("--folds", default=5, show_default=True)
 @click.option("--group-texts", is_flag=True,
               help="Keep identical texts in one fold: how routing does on wording it never saw.")
+@click.option("--compare", is_flag=True,
+              help="Evaluate the baseline (character 1-3-grams, linear SVM) on the same folds.")
+@click.option("--candidates", is_flag=True,
+              help="Evaluate every candidate model routing was measured against (docs/routing.md).")
 @click.option("--json", "as_json", is_flag=True, help="End with one line of JSON with the figures.")
-def evaluate(path, text_cols, label_col, fmt, folds, group_texts, as_json):
+def evaluate(path, text_cols, label_col, fmt, folds, group_texts, compare, candidates, as_json):
     """How routing would have dispatched FILE: stratified k-fold cross-validation."""
+    from services.routing.classifier import DEFAULT_KIND, KINDS
     from services.routing.evaluate import evaluate as run, report_lines
 
+    others = tuple(k for k in KINDS if k != DEFAULT_KIND) if candidates else ("baseline",) if compare else ()
     rows = read_or_exit(path, text_cols, label_col, fmt)
     if folds < 2:
         click.echo("--folds must be at least 2", err=True)
@@ -134,7 +140,7 @@ def evaluate(path, text_cols, label_col, fmt, folds, group_texts, as_json):
         with click.progressbar(length=folds, label=f"cross-validating {len(rows)} tickets, {folds} folds",
                                file=sys.stderr) as bar:
             result = run([t for t, _ in rows], [label for _, label in rows], folds=folds,
-                         progress=lambda fold: bar.update(1), group_texts=group_texts)
+                         progress=lambda fold: bar.update(1), group_texts=group_texts, compare=others)
     except ValueError as exc:
         click.echo(f"cannot evaluate: {exc}", err=True)
         sys.exit(2)
@@ -142,6 +148,32 @@ def evaluate(path, text_cols, label_col, fmt, folds, group_texts, as_json):
         click.echo(line)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
+
+
+@routing.command("build-model")
+@click.option("--history", "path", required=True, type=click.Path(exists=True, dir_okay=False))
+@history_options
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="The model file; point ROUTING_MODEL_FILE at it.")
+def build_model(path, text_cols, label_col, fmt, out):
+    """Train a model from FILE without the services; routing loads it at start (ROUTING_MODEL_FILE)."""
+    from services.routing import classifier, learning
+    from services.routing.directory import Directory
+    from shared.city import load_city
+
+    rows = read_or_exit(path, text_cols, label_col, fmt)
+    directory = Directory.from_dict(load_city(load_config()))
+    try:
+        model = learning.train([t for t, _ in rows], [label for _, label in rows], directory,
+                               float(load_config().get("ROUTING_TARGET_PRECISION") or 0.95))
+    except learning.NotEnoughHistory as exc:
+        click.echo(f"cannot train: {exc}", err=True)
+        sys.exit(2)
+    model.meta["source"] = os.path.abspath(path)
+    classifier.save_file(model, out)
+    meta = dict(model.meta, size=os.path.getsize(out))
+    print_training({"version": "(file)", "meta": meta, "threshold": learning.threshold_for(model, "auto")})
+    click.echo(f"written to {out}")
 
 
 @routing.command("synth-history")

@@ -6,8 +6,10 @@ reviewer decides -- the gate only points:
 
 * ``empty`` / ``too_short``: no reply, or shorter than ``MIN_SIZE``
   (Chinese characters; a word of other scripts counts two);
-* ``boilerplate``: stock phrases ("已处理", "已转相关部门", "noted") and
-  almost nothing else;
+* ``boilerplate``: stock phrases ("已处理", "已转相关部门", "留言已收悉",
+  "noted") and almost nothing else -- the addressee, dates, phone numbers
+  and links are no substance either, so "您的留言已收悉。已转F2区调查处理。"
+  (a forward that answers nothing) is flagged like "已处理";
 * ``off_topic``: no overlap with what the citizen asked about -- Chinese
   compared by character bigrams, other scripts by words;
 * ``undated_promise``: a promise ("会尽快处理", "will fix soon") with no date
@@ -29,7 +31,18 @@ BOILERPLATE = (
     "has been handled", "has been dealt with", "has been resolved", "being processed",
     "in progress", "thank you", "thanks", "noted", "resolved", "handled", "done", "closed",
     "dear citizen", "your request", "the issue", "the problem", "has been", "we have",
+    # the receipts, forwards and courtesies of a public message board's replies
+    "留言已收悉", "来信收悉", "来信已收悉", "已经收悉", "收悉", "现回复如下", "现答复如下", "回复如下", "答复如下",
+    "现将有关情况", "有关情况", "感谢您的留言", "感谢你的留言", "感谢您的问政", "谢谢您的来信", "谢谢你的来信",
+    "谢谢您的关注", "感谢您的关注", "感谢您对", "的关注与支持", "祝你生活愉快", "祝您生活愉快", "特此回复",
+    "请您耐心等待", "请耐心等待", "耐心等待", "已转交", "已转至", "已转", "转交", "调查处理", "调查核处", "调查处置",
+    "核查办复", "核查、办复", "核实办理", "核实、办理", "调查核实", "有关单位", "相关单位", "有关部门", "作出回复",
+    "已经答复", "网友", "网民", "你好", "尊敬的", "您的留言", "你的留言", "留言", "关于您反映的问题", "关于",
+    "您反映的", "你反映的", "帖文中反映的问题", "反映的", "问题", "情况", "如有相关情况将及时反馈",
 )
+# who the reply is addressed to ("UU0081255"), dates and phone numbers: no substance either
+ADDRESS_AND_NUMBERS = re.compile(
+    r"[“\"]?uu\d+[”\"]?|\d{2,4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*[日号]?|\d[\d\-－()（）]{6,}\d|https?://[a-z0-9./?=&%_~#:-]+")
 PROMISES = re.compile(
     r"会尽快|将尽快|尽快(处理|解决|修复|安排|落实)|近期(将|会)?(处理|解决|安排)|择期|后续(将|会)|"
     r"下一步(将|会)|待.{0,6}后(处理|解决)|will (be )?(fix|fixed|repair|repaired|handle|handled|"
@@ -66,7 +79,7 @@ def size(text):
 
 def strip_boilerplate(text):
     """The text with stock phrases, punctuation and spaces taken out."""
-    rest = text.lower()
+    rest = ADDRESS_AND_NUMBERS.sub(" ", text.lower())
     for phrase in sorted(BOILERPLATE, key=len, reverse=True):
         rest = rest.replace(phrase, " ")
     return NOISE.sub("", rest)

@@ -5,6 +5,10 @@ saw it: the whole pipeline -- vectorizer included -- is fitted inside each fold
 on the other folds only. From the out-of-fold probabilities:
 
 * accuracy, macro-F1, precision and recall per department;
+* calibration: the expected calibration error and a reliability table (how
+  often tickets of each confidence bin were right);
+* with ``compare``, other models (the ``baseline``) on the very same folds,
+  and how far ahead routing's model is;
 * precision at coverage: sorting tickets by confidence, the largest share that
   could be dispatched automatically while keeping precision at 90/95/98%, and
   the confidence threshold that achieves it (what to set ``ROUTING_THRESHOLD``
@@ -16,7 +20,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
-from services.routing.classifier import DEFAULT_MAX_FEATURES, build_pipeline
+from services.routing.classifier import DEFAULT_KIND, DEFAULT_MAX_FEATURES, build_pipeline, scores
 from services.routing.history import merge_rare
 
 TARGETS = (0.9, 0.95, 0.98)
@@ -43,65 +47,122 @@ def coverage_at_precision(confidence, correct, targets=TARGETS):
     return result
 
 
+def calibration(confidence, correct, bins=10):
+    """Expected calibration error and the reliability table, in ``bins`` equal-width confidence bins.
+
+    ECE = sum over bins of (tickets in bin / all) * |accuracy in bin - mean confidence in bin|:
+    how far, on average, "80% sure" is from being right 80% of the time. Confidence 1.0
+    falls in the last bin. Empty bins are left out of the table.
+    """
+    confidence = np.asarray(confidence, dtype=float)
+    correct = np.asarray(correct, dtype=float)
+    which = np.minimum((confidence * bins).astype(int), bins - 1)
+    table, ece = [], 0.0
+    for b in range(bins):
+        inside = which == b
+        n = int(inside.sum())
+        if not n:
+            continue
+        accuracy, mean = float(correct[inside].mean()), float(confidence[inside].mean())
+        ece += n / len(confidence) * abs(accuracy - mean)
+        table.append({"low": b / bins, "high": (b + 1) / bins, "tickets": n,
+                      "mean_confidence": mean, "accuracy": accuracy})
+    return float(ece), table
+
+
+def splits_of(X, y, folds, seed, group_texts):
+    if group_texts:
+        return list(StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(X, y, groups=X))
+    return list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(X, y))
+
+
 def out_of_fold_predictions(texts, y, folds, seed, max_features, progress=None, group_texts=False,
-                            batch=5000):
-    """Each ticket's predicted department and confidence from the pipeline fitted
-    on the other folds (like ``cross_val_predict``, one fold at a time so
-    ``progress(fold)`` can report, and without an all-tickets-by-all-departments
-    matrix, so a large history fits in memory).
+                            batch=5000, kinds=(DEFAULT_KIND,)):
+    """``{kind: (predicted, confidence)}``: each ticket's predicted department and
+    confidence from each kind of pipeline fitted on the other folds -- the same
+    folds for every kind, so their figures compare (like ``cross_val_predict``,
+    one fold at a time so ``progress(fold)`` can report, and without an
+    all-tickets-by-all-departments matrix, so a large history fits in memory).
 
     ``group_texts`` keeps identical texts in one fold: no text is predicted by a
     model that saw the same words on another ticket.
     """
     X = np.array(texts, dtype=object)
-    predicted = np.empty(len(y), dtype=object)
-    confidence = np.zeros(len(y))
-    if group_texts:
-        splits = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(X, y, groups=X)
-    else:
-        splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(X, y)
-    for fold, (train, test) in enumerate(splits, 1):
-        pipeline = build_pipeline(max_features).fit(X[train], y[train])
-        for start in range(0, len(test), batch):
-            rows = test[start:start + batch]
-            probabilities = pipeline.predict_proba(X[rows])
-            predicted[rows] = pipeline.classes_[probabilities.argmax(axis=1)]
-            confidence[rows] = probabilities.max(axis=1)
+    out = {kind: (np.empty(len(y), dtype=object), np.zeros(len(y))) for kind in kinds}
+    for fold, (train, test) in enumerate(splits_of(X, y, folds, seed, group_texts), 1):
+        for kind in kinds:
+            predicted, confidence = out[kind]
+            pipeline = build_pipeline(max_features, kind=kind, labels=list(y[train])).fit(X[train], y[train])
+            for start in range(0, len(test), batch):
+                rows = test[start:start + batch]
+                values = scores(pipeline, X[rows])
+                predicted[rows] = pipeline.classes_[values.argmax(axis=1)]
+                confidence[rows] = values.max(axis=1)
         if progress:
             progress(fold)
-    return predicted.astype(str), confidence
+    return {kind: (predicted.astype(str), confidence) for kind, (predicted, confidence) in out.items()}
+
+
+def figures(y, classes, predicted, confidence, targets, probabilistic=True):
+    """The figures of one kind of model from its out-of-fold predictions."""
+    correct = predicted == y
+    precision, recall, f1, support = precision_recall_fscore_support(
+        y, predicted, labels=classes, zero_division=0)
+    coverage = coverage_at_precision(confidence, correct, targets)
+    result = {
+        "accuracy": float(accuracy_score(y, predicted)),
+        "macro_f1": float(f1_score(y, predicted, average="macro", zero_division=0)),
+        "per_department": {
+            str(c): {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
+            for c, p, r, f, s in zip(classes, precision, recall, f1, support)},
+        "coverage_at_precision": {str(t): share for t, (share, _) in coverage.items()},
+        "threshold_at_precision": {str(t): thr for t, (_, thr) in coverage.items()},
+        "ece": None, "reliability": [],
+    }
+    if probabilistic:  # an SVM's margin is no probability: it has no calibration to report
+        result["ece"], result["reliability"] = calibration(confidence, correct)
+    return result
 
 
 def evaluate(texts, labels, folds=5, seed=0, max_features=DEFAULT_MAX_FEATURES, targets=TARGETS,
-             progress=None, group_texts=False):
-    """Cross-validated figures for history ``texts`` -> ``labels`` (department codes)."""
+             progress=None, group_texts=False, kind=DEFAULT_KIND, compare=()):
+    """Cross-validated figures for history ``texts`` -> ``labels`` (department codes).
+
+    ``compare``: other kinds (e.g. ``("baseline",)``) evaluated on the same folds,
+    their figures under ``compared[kind]`` with ``ahead[kind]``: how far ``kind`` is ahead.
+    """
     texts, labels, notes = merge_rare(list(texts), list(labels), folds)
     if len(set(labels)) < 2:
         raise ValueError(f"need at least two departments with {folds} or more rows each")
     y = np.array(labels)
     classes = np.array(sorted(set(labels)))
-    predicted, confidence = out_of_fold_predictions(texts, y, folds, seed, max_features, progress, group_texts)
-    correct = predicted == y
-    precision, recall, f1, support = precision_recall_fscore_support(
-        y, predicted, labels=classes, zero_division=0)
-    coverage = coverage_at_precision(confidence, correct, targets)
+    kinds = (kind,) + tuple(k for k in compare if k != kind)
+    predictions = out_of_fold_predictions(texts, y, folds, seed, max_features, progress, group_texts,
+                                          kinds=kinds)
     counts = Counter(labels)
-    return {
+    result = {
         "rows": len(labels),
         "distinct_texts": len(set(texts)),
         "folds": folds,
         "group_texts": group_texts,
         "departments": len(classes),
         "notes": notes,
-        "accuracy": float(accuracy_score(y, predicted)),
-        "macro_f1": float(f1_score(y, predicted, average="macro", zero_division=0)),
+        "model": kind,
         "majority_baseline": counts.most_common(1)[0][1] / len(labels),
-        "per_department": {
-            str(c): {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
-            for c, p, r, f, s in zip(classes, precision, recall, f1, support)},
-        "coverage_at_precision": {str(t): share for t, (share, _) in coverage.items()},
-        "threshold_at_precision": {str(t): thr for t, (_, thr) in coverage.items()},
+        **figures(y, classes, *predictions[kind], targets, kind != "baseline"),
     }
+    if len(kinds) > 1:
+        result["compared"], result["ahead"] = {}, {}
+        for other in kinds[1:]:
+            theirs = figures(y, classes, *predictions[other], targets, other != "baseline")
+            theirs.pop("per_department")
+            result["compared"][other] = theirs
+            result["ahead"][other] = {
+                "accuracy": result["accuracy"] - theirs["accuracy"],
+                "macro_f1": result["macro_f1"] - theirs["macro_f1"],
+                "coverage_at_precision": {t: result["coverage_at_precision"][t] - share
+                                          for t, share in theirs["coverage_at_precision"].items()}}
+    return result
 
 
 def report_lines(result):
@@ -121,4 +182,23 @@ def report_lines(result):
         threshold = result["threshold_at_precision"][target]
         shown = f"{threshold:.3f}" if threshold is not None else "unreachable"
         lines.append(f"{float(target):>30.0%}   {share:>16.1%}   {shown:>16}")
+    if result.get("ece") is not None:
+        lines += ["", f"calibration: expected calibration error {result['ece']:.3f} "
+                      "(0 = a confidence of 80% is right 80% of the time)",
+                  f"{'confidence':>12} {'tickets':>8} {'mean confidence':>16} {'right':>7}"]
+        for row in result["reliability"]:
+            lines.append(f"{row['low']:>5.1f}-{row['high']:<6.1f} {row['tickets']:>8} "
+                         f"{row['mean_confidence']:>16.3f} {row['accuracy']:>7.3f}")
+    if result.get("compared"):
+        lines += ["", f"the same folds, other models ({result['model']} ahead by):",
+                  f"{'model':<22} {'accuracy':>9} {'share@90%':>10} {'share@95%':>10} {'share@98%':>10} {'ECE':>6}"]
+        rows = [(result["model"], result)] + list(result["compared"].items())
+        for name, m in rows:
+            share = m["coverage_at_precision"]
+            ece = f"{m['ece']:.3f}" if m.get("ece") is not None else "-"
+            lines.append(f"{name:<22} {m['accuracy']:>9.3f} " + " ".join(
+                f"{share.get(t, 0):>10.1%}" for t in ("0.9", "0.95", "0.98")) + f" {ece:>6}")
+        for name, ahead in result["ahead"].items():
+            lines.append(f"{result['model']} vs {name}: accuracy {ahead['accuracy']:+.3f}, share at 95% "
+                         f"precision {ahead['coverage_at_precision'].get('0.95', 0):+.1%}")
     return lines

@@ -108,12 +108,40 @@ class Knowledge:
         log.info("directory version %d: %d departments in service", version, len(self.directory.departments))
 
     def load_model(self, repo, doc=None):
-        doc = doc or repo.latest_model()
+        doc = doc or repo.latest_model() or self.model_from_file(repo)
         if doc is None:
             return
-        self.model = classifier.loads(repo.model_bytes(doc["version"]), doc["version"], doc.get("meta"))
+        self.model = classifier.loads(repo.model_bytes(doc["version"]), doc["version"], doc.get("meta")).warm()
         log.info("model version %d loaded (%s examples, threshold in force %.3f)",
                  doc["version"], doc["meta"].get("examples"), self.threshold)
+
+    def model_from_file(self, repo):
+        """``ROUTING_MODEL_FILE``, stored as the first version when routing's database has no model.
+
+        A model trained before (``hotline routing build-model``, or the last ``train``:
+        routing writes each model it trains there too) is loaded at start instead of
+        routing coming up without one -- with the in-memory store, on every start.
+        """
+        path = self.config.get("ROUTING_MODEL_FILE")
+        if not path:
+            return None
+        try:
+            data, meta = classifier.load_file(path)
+        except FileNotFoundError:
+            return None
+        except Exception as exc:  # a broken file must not keep routing down: keywords decide
+            log.error("model file %s not loaded: %s", path, exc)
+            return None
+        repo.save_model(data, dict(meta, reason=f"loaded from {path}", size=len(data)))
+        return repo.latest_model()
+
+    def save_file(self, model):
+        path = self.config.get("ROUTING_MODEL_FILE")
+        if path:
+            try:
+                classifier.save_file(model, path)
+            except OSError as exc:
+                log.error("model not written to %s: %s", path, exc)
 
     def refresh(self, repo):
         """Reload what another instance changed; True if anything was reloaded."""

@@ -293,6 +293,8 @@ class RoutingService(ops.Operable, directory_rpc.DirectoryRpc, calendar_rpc.Cale
             data = dumps(model)
             meta = dict(model.meta, reason=reason, size=len(data), examples_read_at=read_at)
             version = self.decisions.save_model(data, meta)
+            model.meta = meta
+            known.save_file(model)  # the next start loads it, even from an in-memory store
         finally:
             self.decisions.release_lease("train")
         known.refresh(self.decisions)
