@@ -275,6 +275,20 @@ def dead_letter_count(amqp_uri):
         return count
 
 
+def dead_letter_reasons(amqp_uri, limit=500):
+    """``{"consumer: reason": count}`` of the letters in the dead-letter queue (read, not taken)."""
+    from collections import Counter
+
+    from hotline.dead_letters_cli import DeadLetterQueue
+
+    try:
+        with DeadLetterQueue(amqp_uri) as letters:
+            return dict(Counter(f"{letter.get('consumer') or letter.get('queue')}: {str(letter['reason'])[:80]}"
+                                for _, letter in letters.scan(limit)).most_common(8))
+    except Exception as exc:  # a report, never a failure of its own
+        return {f"could not read the dead letters: {exc}": 0}
+
+
 def cluster_nodes(amqp_uri):
     """The local cluster's node numbers under ``amqp_uri`` (``hotline.cluster``), else []."""
     from hotline import cluster
@@ -399,6 +413,8 @@ def scenario(stack, name, count, timeout):
                   dead_lettered=dead_letter_count(stack.config["AMQP_URI"]) - dead_before,
                   containers_alive=all(stack.alive().values()))
     report["difference"] = difference(report, count)
+    if report["dead_lettered"]:
+        report["dead_letter_reasons"] = dead_letter_reasons(stack.config["AMQP_URI"])
     return report
 
 
@@ -455,6 +471,8 @@ def print_report(report):
           f"{report['missing_watch']}/{report['duplicate_watch']}, delivered past the limit "
           f"{report.get('over_the_limit', 0)}, client retries {report['client_retries']}, all "
           f"containers alive {report['containers_alive']}", flush=True)
+    for reason, count in (report.get("dead_letter_reasons") or {}).items():
+        print(f"    dead letter x{count}: {reason}", flush=True)
 
 
 LAST = ["last:" + name for name in SERVICES]

@@ -52,6 +52,8 @@ from nameko.rpc import ReplyListener as NamekoReplyListener
 from nameko.rpc import Rpc as NamekoRpc
 from nameko.rpc import RpcConsumer
 from nameko.rpc import RpcProxy as NamekoRpcProxy
+from nameko.amqp.publish import UndeliverableMessage
+from nameko.exceptions import RpcTimeout, UnknownService
 from pymongo.errors import ConnectionFailure
 
 from shared import metrics, topology
@@ -64,8 +66,12 @@ log = logging.getLogger(__name__)
 # The broker went away: kombu's and py-amqp's connection errors, and the socket's.
 BROKER_ERRORS = (KombuOperationalError, AmqpConnectionError, OSError)
 
-# Faults that pass: the message is worth delivering again.
-TRANSIENT_ERRORS = (ConnectionFailure,)
+# Faults that pass: the message is worth delivering again. The store unreachable;
+# the broker going away while the handler publishes or calls another service (a node
+# stopped mid-flight once dead-lettered six valid events this way); a service that
+# does not answer or is not running yet. Past the delivery limit they still end in
+# the dead letters.
+TRANSIENT_ERRORS = (ConnectionFailure, *BROKER_ERRORS, RpcTimeout, UnknownService, UndeliverableMessage)
 TRANSIENT_BACKOFF_SECONDS = 0.5      # before the first redelivery; doubles with each one ...
 TRANSIENT_BACKOFF_MAX_SECONDS = 60   # ... up to this
 

@@ -1,5 +1,8 @@
 """routing, followup and notify in containers: idempotent, and nothing lost."""
 import json
+
+import pytest
+from nameko.exceptions import RpcTimeout, UnknownService
 from pymongo.errors import AutoReconnect
 
 from services.followup.service import FollowupService
@@ -120,6 +123,34 @@ def test_a_store_outage_delays_but_loses_nothing(start_service, recorder, publis
         if len(failures) < 2:
             failures.append(case["number"])
             raise AutoReconnect("store unreachable")
+        return real_open(case, outbox)
+
+    monkeypatch.setattr(cases, "open", flaky_open)
+    monkeypatch.setattr("shared.messaging.TRANSIENT_BACKOFF_SECONDS", 0.05)
+
+    publish("routing", "ticket_assigned", ticket_assigned())
+
+    seen.wait_for("followup", "case_opened", timeout=10)
+    assert len(failures) == 2
+    assert cases.count("QD-20261126-00007") == 1
+
+
+@pytest.mark.parametrize("fault", [ConnectionResetError("broker connection reset"),
+                                   UnknownService("intake"), RpcTimeout(10)],
+                         ids=["broker-went-away", "service-not-running", "service-silent"])
+def test_a_fault_that_passes_is_delivered_again_not_dead_lettered(start_service, recorder, publish,
+                                                                  monkeypatch, fault):
+    """A handler that meets the broker going away, or another service not answering, has
+    its message delivered again: once, a node stopped mid-flight dead-lettered six valid
+    events this way."""
+    seen = recorder(("followup", "case_opened"))
+    _, cases = start_service(FollowupService)
+    real_open, failures = cases.open, []
+
+    def flaky_open(case, outbox):
+        if len(failures) < 2:
+            failures.append(case["number"])
+            raise fault
         return real_open(case, outbox)
 
     monkeypatch.setattr(cases, "open", flaky_open)
