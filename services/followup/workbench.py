@@ -116,7 +116,8 @@ class Workbench:
             "department_code": case["department_code"], "purpose": str(purpose or "")[:200],
             "via": "token" if token else "console"})
         log.info("contact of %s read by %s", number, actor_id)
-        return contact
+        # The citizen's own lookup code (for notify's receipt) is not the department's to see.
+        return {key: contact.get(key) for key in ("name", "phone", "email")} if contact else None
 
     # -- queues ---------------------------------------------------------------------
 

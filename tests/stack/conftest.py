@@ -64,9 +64,12 @@ class Stack:
                               capture_output=True, text=True, timeout=60)
 
     def rpc(self, service, method, *args):
+        """An RPC as a member of the hotline's staff (every staff role, signed as the CLI signs)."""
         from nameko.standalone.rpc import ClusterRpcProxy
 
-        with ClusterRpcProxy({"AMQP_URI": self.env["AMQP_URI"]}, timeout=10) as cluster:
+        from tests.people import context
+
+        with ClusterRpcProxy({"AMQP_URI": self.env["AMQP_URI"]}, timeout=10, context_data=context()) as cluster:
             return getattr(getattr(cluster, service), method)(*args)
 
 

@@ -23,6 +23,7 @@ import pytest
 import requests
 
 from tests.stack.conftest import running_stack
+from tests.stack.test_department_api import as_staff
 
 CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,"
           "response_schema_conformance,response_headers_conformance")
@@ -45,7 +46,7 @@ def schemathesis(url, *headers, examples, seed, cwd=None):
 
 @pytest.fixture(scope="module")
 def department_token(stack):
-    return stack.rpc("followup", "create_department_token", "HOUSING", "fuzz")["token"]
+    return as_staff(stack, "create_department_token", "HOUSING", "fuzz")["token"]
 
 
 @pytest.mark.parametrize("service", ["intake", "followup", "insight", "routing", "notify"])

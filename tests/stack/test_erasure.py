@@ -6,11 +6,12 @@ import pytest
 import requests
 
 from tests.stack.conftest import running_stack
+from tests.stack.test_department_api import as_staff
 
 PHONE, EMAIL = "13953201234", "wang.fang@example.com"
 WATER = {"title": "小区停水两天了", "caller_name": "王芳", "caller_phone": PHONE, "caller_email": EMAIL,
          "description": f"崂山区海尔路小区停水，没有通知。请回电{PHONE}或发邮件到{EMAIL}，身份证370202199001011234",
-         "district": "崂山区", "address": "海尔路 61 号 3 单元", "lat": 36.1, "lng": 120.4, "channel": "phone",
+         "district": "崂山区", "address": "海尔路 61 号 3 单元", "lat": 36.1, "lng": 120.4, "channel": "web",
          "category": "water-outage"}
 REPLY = f"经查主供水管道破裂，已修复，当晚恢复供水；已致电{PHONE}告知。"
 
@@ -25,7 +26,7 @@ def stack(vhost_pipeline, tmp_path_factory):
 
 def close_case(stack, number):
     stack.wait_until(number, lambda v: v["case_opened"])
-    token = stack.rpc("followup", "create_department_token", "WATER", "erasure")["token"]
+    token = as_staff(stack, "create_department_token", "WATER", "erasure")["token"]
     followup = f"{stack.http_url('followup')}/cases/{number}"
     auth = {"Authorization": f"Bearer {token}"}
     assert requests.post(f"{followup}/sign-for", json={}, headers=auth, timeout=10).status_code == 200
