@@ -274,7 +274,7 @@ def test_the_watch_follows_the_case_and_survives_a_restart(container_factory, no
     now = events.utcnow()
     publish("followup", "case_signed_for", followup_event(events.CaseSignedFor, number="QD-C",
                                                           signed_at=now))
-    wait_until(lambda: notify_rpc.get_watch("QD-C").get("signed_for"), what="signed for")
+    wait_until(lambda: (notify_rpc.get_watch("QD-C") or {}).get("signed_for"), what="signed for")  # no watch yet: None
     move_clock_to(notify_rpc, due["yellow_card"])  # past the sign-for deadline too
     wait_until(lambda: len(smtp.to("dept@city.test")) == 2, what="the yellow card")
     assert [step_of(m) for m in smtp.to("dept@city.test")] == ["new_case", "yellow_card"]  # no reminder
