@@ -12,12 +12,12 @@ its chi-square(1) p-value corrected over all candidate terms by
 Benjamini-Hochberg. Terms are ranked by G^2; a term whose requests (80% or more) also use a
 stronger term is part of that problem, and is listed as related to it, with example tickets.
 """
-import logging
 import re
 
 import numpy as np
 
 from services.insight.spikes import benjamini_hochberg, chi2_sf_1df
+from shared.segmenter import segmenter
 
 STOP_WORDS = frozenset("""
 反映 市民 来电 来电人 希望 要求 问题 处理 相关 部门 相关部门 帮忙 帮助 现在 一直 没有 已经 我们 他们
@@ -27,27 +27,13 @@ STOP_WORDS = frozenset("""
 """.split())
 
 _WORDISH = re.compile(r"^[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9]*$")
-_jieba = None
-
-
-def _segmenter():
-    global _jieba
-    if _jieba is None:
-        import jieba
-
-        jieba.setLogLevel(logging.WARNING)
-        jieba.initialize()
-        _jieba = jieba
-    return _jieba
-
-
 def _keep(word):
     return len(word) >= 2 and word not in STOP_WORDS and bool(_WORDISH.match(word))
 
 
 def terms_of(text):
     """The distinct terms of one request: words, and phrases of two adjacent words."""
-    words = _segmenter().lcut(text or "")
+    words = segmenter().lcut(text or "")
     found = set()
     previous = None
     for word in words:

@@ -26,7 +26,6 @@ import io
 import re
 from dataclasses import dataclass, field
 
-import logging
 from collections import Counter
 
 import joblib
@@ -37,6 +36,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
+
+from shared.segmenter import segmenter
 
 DEFAULT_MAX_FEATURES = 60000
 DEFAULT_KIND = "svm+lr"
@@ -78,21 +79,6 @@ def char_grams(text, shortest=1, longest=3):
         for n in range(shortest, longest + 1):
             grams.extend(padded[i:i + n] for i in range(len(padded) - n + 1))
     return [g for g in grams if not g.isspace()]
-
-
-_jieba = None
-
-
-def segmenter():
-    """jieba, loaded once (its dictionary ships with the package: nothing is downloaded)."""
-    global _jieba
-    if _jieba is None:
-        import jieba
-
-        jieba.setLogLevel(logging.WARNING)
-        jieba.initialize()
-        _jieba = jieba
-    return _jieba
 
 
 def words(text):
