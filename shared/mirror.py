@@ -117,6 +117,20 @@ class Mirror(DependencyProvider):
         """The department as routing last described it (with ``retired``), or ``None``."""
         return self.departments.get(code)
 
+    def may_ask(self, code, every=60.0):
+        """True at most once per ``every`` seconds for ``code``: a department routing did not
+        give is not asked for again at every event (routing may be down)."""
+        import time
+
+        now = time.monotonic()
+        asked = getattr(self, "_asked", None)
+        if asked is None:
+            asked = self._asked = {}
+        if now - asked.get(code, -every) < every:
+            return False
+        asked[code] = now
+        return True
+
     def name(self, code, language="zh"):
         found = self.departments.get(code) or {}
         return (found.get("name_en") if language == "en" else found.get("name")) or \
@@ -208,10 +222,10 @@ class RoutingFollower:
             return None
         return self.directory.catch_up(snapshot)
 
-    def department_from_routing(self, code):
+    def department_from_routing(self, code, timeout=ROUTING_TIMEOUT):
         """Ask routing for one department (a miss: added a moment ago); ``None`` if unknown."""
         try:
-            with eventlet.Timeout(ROUTING_TIMEOUT):
+            with eventlet.Timeout(timeout):
                 found = self.routing.get_department.call_async(code).result()
         except (Exception, eventlet.Timeout) as exc:
             log.warning("routing did not answer for department %s (%r)", code, exc)

@@ -75,10 +75,10 @@ class NotifyService(ops.Operable, shared_mirror.RoutingFollower, openapi.Documen
     def _learn(self, kind, event):
         now = self.clock.now()
         for code in {event.get("department_code"), event.get("new_department_code")} - {None, ""}:
-            if self.directory.department(code) is None:
+            if self.directory.department(code) is None and self.directory.may_ask(code):
                 # added a moment ago, or notify started before routing told it: its notices
-                # name the department, so ask routing now rather than write the bare code
-                self.department_from_routing(code)
+                # name the department, so ask routing now (briefly) rather than write the code
+                self.department_from_routing(code, timeout=1)
         for _ in range(OPTIMISTIC_RETRIES):
             watch = self.watches.watch_for(event["number"], now)
             if event["event_id"] in (watch.get("applied") or ()):
