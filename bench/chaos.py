@@ -276,22 +276,33 @@ def dead_letter_count(amqp_uri):
 
 
 def redundant_dead_letters(stack, limit=5000):
-    """How many dead-lettered AMQP submissions intake holds already (the same source
-    system and external id): the broker dead-lettered a message it had delivered and
-    intake had applied. Seen when the node a consumer used stops mid-flight, with
+    """How many of the broker's ``delivery_limit`` dead letters were applied anyway: a
+    submission intake holds (same source system and external id), or an event whose
+    ticket has its case and its watch. The broker dead-lettered a message it had
+    delivered and the consumer had applied. Seen when the node a consumer used stops mid-flight, with
     RabbitMQ 3.10 giving ``delivery_limit`` after 0 deliveries. Nothing is lost;
     replaying them is a no-op (intake deduplicates by external id)."""
     from hotline.dead_letters_cli import DeadLetterQueue
 
     tickets = stack.repository("intake").tickets
+    cases = stack.repository("followup").cases
+    watches = stack.repository("notify").watches
+
+    def applied(payload):
+        system, external = payload.get("source_system"), payload.get("external_id")
+        if system and external:  # a submission: intake holds its ticket
+            return tickets.count_documents({"source.system": system, "source.id": external}, limit=1) > 0
+        number = payload.get("number")  # an event: its ticket reached its case and its watch
+        return bool(number) and cases.count_documents({"number": number}, limit=1) > 0 \
+            and watches.count_documents({"number": number}, limit=1) > 0
+
     found = 0
     try:
         with DeadLetterQueue(stack.config["AMQP_URI"]) as letters:
             for _, letter in letters.scan(limit):
                 payload = letter.get("payload") if isinstance(letter.get("payload"), dict) else {}
-                system, external = payload.get("source_system"), payload.get("external_id")
-                if letter.get("kind") == "broker" and system and external and tickets.count_documents(
-                        {"source.system": system, "source.id": external}, limit=1):
+                if letter.get("kind") == "broker" and str(letter.get("reason", "")).startswith("delivery_limit") \
+                        and applied(payload):
                     found += 1
     except Exception:  # a report, never a failure of its own
         return 0
@@ -497,8 +508,8 @@ def print_report(report):
           f"{report.get('over_the_limit', 0)}, client retries {report['client_retries']}, all "
           f"containers alive {report['containers_alive']}", flush=True)
     if report.get("dead_lettered_already_applied"):
-        print(f"    of the dead letters, {report['dead_lettered_already_applied']} are submissions intake "
-              "had applied (the broker's delivery_limit at the node stop; replay is a no-op)", flush=True)
+        print(f"    of the dead letters, {report['dead_lettered_already_applied']} were applied anyway "
+              "(the broker's delivery_limit at a node stop or restart; a replay is a no-op)", flush=True)
     for reason, count in (report.get("dead_letter_reasons") or {}).items():
         print(f"    dead letter x{count}: {reason}", flush=True)
 
