@@ -29,6 +29,10 @@ def main(argv=None):
     from shared.production import RefusedToStart, check
 
     args = list(sys.argv[1:] if argv is None else argv)
+    if os.environ.get("AMQP_URI") and os.environ.get("BROKER_SPREAD", "1") != "0":
+        from shared.brokers import spread
+
+        os.environ["AMQP_URI"] = spread(os.environ["AMQP_URI"])  # this process's first node
     config = load_config()
     try:
         check(config)  # each service checks again in setup(); this says it once, clearly
