@@ -9,11 +9,14 @@ import eventlet
 eventlet.monkey_patch()
 
 import json  # noqa: E402
+import logging  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 
 warnings.filterwarnings("ignore")
+# py-amqp warns of each confirm that arrives while the proxy's channel closes; harmless here
+logging.getLogger("amqp").setLevel(logging.ERROR)
 
 from nameko.containers import ServiceContainer  # noqa: E402
 from nameko.events import EventDispatcher, event_handler  # noqa: E402
