@@ -221,16 +221,24 @@ def run_traffic(stack, count, run, fault=None, fault_after=0.1, over_amqp=0.6):
     return submitter, burst, in_flight
 
 
-def settle(stack, submitter, burst, timeout):
+def settle(stack, submitter, burst, timeout, ceiling=6):
     """Wait until every submission is stored and every ticket intake holds has a
-    watch; return the accounting."""
-    deadline = time.monotonic() + timeout
+    watch; return the accounting. Gives up when nothing has moved for ``timeout``
+    seconds (a stuck ticket stays stuck), or after ``ceiling`` times that in all (a
+    flood of garbage ahead of the tickets is slow, not stuck)."""
+    started = last_move = time.monotonic()
+    left = None
     while True:
         accepted = submitter.accepted + burst.accepted()
         report = account(stack, accepted)
-        done = report["missing_watch"] == 0 and report["missing_case"] == 0 \
-            and len(set(accepted)) >= len(submitter.accepted) + len(burst.external_ids)
-        if done or time.monotonic() >= deadline:
+        expected = len(submitter.accepted) + len(burst.external_ids)
+        outstanding = (report["missing_watch"] + report["missing_case"]
+                       + max(0, expected - len(set(accepted))))
+        now = time.monotonic()
+        if left is None or outstanding < left:
+            left, last_move = outstanding, now
+        if outstanding == 0 or now - last_move >= timeout or now - started >= timeout * ceiling:
+            report["settle_seconds"] = round(now - started, 1)
             return report
         eventlet.sleep(0.5)
 
@@ -513,7 +521,9 @@ def print_report(report):
           f"{report['missing_case']}/{report['duplicate_case']}, watches missing/duplicated "
           f"{report['missing_watch']}/{report['duplicate_watch']}, delivered past the limit "
           f"{report.get('over_the_limit', 0)}, client retries {report['client_retries']}, all "
-          f"containers alive {report['containers_alive']}", flush=True)
+          f"containers alive {report['containers_alive']}, settled in {report.get('settle_seconds')} s"
+          + (f" after the garbage drained in {report['garbage_drained_seconds']} s"
+             if "garbage_drained_seconds" in report else ""), flush=True)
     if report.get("dead_lettered_already_applied"):
         print(f"    of the dead letters, {report['dead_lettered_already_applied']} were applied anyway "
               "(the broker's delivery_limit at a node stop or restart; a replay is a no-op)", flush=True)
@@ -563,7 +573,8 @@ def main(argv=None):
                         help="tickets per scenario; 60%% are published at once over AMQP, so 1,000+ are in flight")
     parser.add_argument("--scenarios", default=",".join(DEFAULT_SCENARIOS))
     parser.add_argument("--malformed", type=int, default=1000, help="garbage messages per queue")
-    parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument("--timeout", type=float, default=300,
+                        help="seconds a scenario may stand still before it counts as stuck (at most 6x that in all)")
     args = parser.parse_args(argv)
 
     names = args.scenarios.split(",")
