@@ -221,26 +221,37 @@ def run_traffic(stack, count, run, fault=None, fault_after=0.1, over_amqp=0.6):
     return submitter, burst, in_flight
 
 
-def settle(stack, submitter, burst, timeout, ceiling=6):
-    """Wait until every submission is stored and every ticket intake holds has a
-    watch; return the accounting. Gives up when nothing has moved for ``timeout``
-    seconds (a stuck ticket stays stuck), or after ``ceiling`` times that in all (a
-    flood of garbage ahead of the tickets is slow, not stuck)."""
+def wait_while_moving(measure, timeout, ceiling=6):
+    """Call ``measure()`` (what is still to come, 0 when done) every half second until it
+    is 0, has not fallen for ``timeout`` seconds (stuck), or ``ceiling`` times that has
+    passed in all (slow, not stuck; ``None``: no limit); seconds waited."""
     started = last_move = time.monotonic()
     left = None
     while True:
-        accepted = submitter.accepted + burst.accepted()
-        report = account(stack, accepted)
-        expected = len(submitter.accepted) + len(burst.external_ids)
-        outstanding = (report["missing_watch"] + report["missing_case"]
-                       + max(0, expected - len(set(accepted))))
+        outstanding = measure()
         now = time.monotonic()
         if left is None or outstanding < left:
             left, last_move = outstanding, now
-        if outstanding == 0 or now - last_move >= timeout or now - started >= timeout * ceiling:
-            report["settle_seconds"] = round(now - started, 1)
-            return report
+        if outstanding <= 0 or now - last_move >= timeout \
+                or (ceiling is not None and now - started >= timeout * ceiling):
+            return round(now - started, 1)
         eventlet.sleep(0.5)
+
+
+def settle(stack, submitter, burst, timeout):
+    """Wait until every submission is stored and every ticket intake holds has a
+    watch, for as long as that keeps moving (``wait_while_moving``); the accounting."""
+    report = {}
+
+    def outstanding():
+        accepted = submitter.accepted + burst.accepted()
+        report.update(account(stack, accepted))
+        expected = len(submitter.accepted) + len(burst.external_ids)
+        return (report["missing_watch"] + report["missing_case"]
+                + max(0, expected - len(set(accepted))))
+
+    report["settle_seconds"] = wait_while_moving(outstanding, timeout)
+    return report
 
 
 def account(stack, accepted):
@@ -283,15 +294,25 @@ def dead_letter_count(amqp_uri):
         return count
 
 
-def redundant_dead_letters(stack, limit=5000):
+def read_dead_letters(amqp_uri, limit=5000):
+    """``(letters, None)``: those in the dead-letter queue (read, not taken), oldest
+    first; ``([], why)`` if they cannot be read (a report, never a failure of its own)."""
+    from hotline.dead_letters_cli import DeadLetterQueue
+
+    try:
+        with DeadLetterQueue(amqp_uri) as letters:
+            return [letter for _, letter in letters.scan(limit)], None
+    except Exception as exc:
+        return [], exc
+
+
+def redundant_dead_letters(stack, letters):
     """How many of the broker's ``delivery_limit`` dead letters were applied anyway: a
     submission intake holds (same source system and external id), or an event whose
     ticket has its case and its watch. The broker dead-lettered a message it had
     delivered and the consumer had applied. Seen when the node a consumer used stops mid-flight, with
     RabbitMQ 3.10 giving ``delivery_limit`` after 0 deliveries. Nothing is lost;
     replaying them is a no-op (intake deduplicates by external id)."""
-    from hotline.dead_letters_cli import DeadLetterQueue
-
     tickets = stack.repository("intake").tickets
     cases = stack.repository("followup").cases
     watches = stack.repository("notify").watches
@@ -305,30 +326,22 @@ def redundant_dead_letters(stack, limit=5000):
             and watches.count_documents({"number": number}, limit=1) > 0
 
     found = 0
-    try:
-        with DeadLetterQueue(stack.config["AMQP_URI"]) as letters:
-            for _, letter in letters.scan(limit):
-                payload = letter.get("payload") if isinstance(letter.get("payload"), dict) else {}
-                if letter.get("kind") == "broker" and str(letter.get("reason", "")).startswith("delivery_limit") \
-                        and applied(payload):
-                    found += 1
-    except Exception:  # a report, never a failure of its own
-        return 0
+    for letter in letters:
+        payload = letter.get("payload") if isinstance(letter.get("payload"), dict) else {}
+        if letter.get("kind") == "broker" and str(letter.get("reason", "")).startswith("delivery_limit") \
+                and applied(payload):
+            found += 1
     return found
 
 
-def dead_letter_reasons(amqp_uri, limit=500):
-    """``{"consumer: reason": count}`` of the letters in the dead-letter queue (read, not taken)."""
+def dead_letter_reasons(letters, unreadable=None, limit=500):
+    """``{"consumer: reason": count}`` of the first ``limit`` letters."""
     from collections import Counter
 
-    from hotline.dead_letters_cli import DeadLetterQueue
-
-    try:
-        with DeadLetterQueue(amqp_uri) as letters:
-            return dict(Counter(f"{letter.get('consumer') or letter.get('queue')}: {str(letter['reason'])[:80]}"
-                                for _, letter in letters.scan(limit)).most_common(8))
-    except Exception as exc:  # a report, never a failure of its own
-        return {f"could not read the dead letters: {exc}": 0}
+    if unreadable is not None:
+        return {f"could not read the dead letters: {unreadable}": 0}
+    return dict(Counter(f"{letter.get('consumer') or letter.get('queue')}: {str(letter['reason'])[:80]}"
+                        for letter in letters[:limit]).most_common(8))
 
 
 def cluster_nodes(amqp_uri):
@@ -455,8 +468,9 @@ def scenario(stack, name, count, timeout):
                   dead_lettered=dead_letter_count(stack.config["AMQP_URI"]) - dead_before,
                   containers_alive=all(stack.alive().values()))
     if report["dead_lettered"]:
-        report["dead_letter_reasons"] = dead_letter_reasons(stack.config["AMQP_URI"])
-        applied = redundant_dead_letters(stack)
+        letters, unreadable = read_dead_letters(stack.config["AMQP_URI"])
+        report["dead_letter_reasons"] = dead_letter_reasons(letters, unreadable)
+        applied = redundant_dead_letters(stack, letters)
         every_ticket_once = report["arrived"] == report["accepted"] == report["tickets_stored"] and not (
             report["missing_case"] or report["duplicate_case"] or report["missing_watch"]
             or report["duplicate_watch"])

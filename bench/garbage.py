@@ -81,7 +81,7 @@ def publish_garbage(amqp_uri, queues, per_queue):
 
 def flood(stack, per_queue, tickets, timeout):
     """Garbage on every consumer queue while ``tickets`` valid ones flow."""
-    from bench.chaos import dead_letter_count, difference, run_traffic, settle
+    from bench.chaos import dead_letter_count, difference, run_traffic, settle, wait_while_moving
 
     import uuid
 
@@ -96,16 +96,9 @@ def flood(stack, per_queue, tickets, timeout):
     garbage_count = sent_garbage[0].wait()
     # The tickets' events queue behind the garbage: first wait for the garbage to drain
     # (as long as it keeps draining), then for the tickets.
-    clock = eventlet.hubs.get_hub().clock
-    started = clock()
+    drained_seconds = wait_while_moving(
+        lambda: garbage_count - (dead_letter_count(amqp_uri) - dead_before), timeout, ceiling=None)
     dead = dead_letter_count(amqp_uri) - dead_before
-    last_move = clock()
-    while dead < garbage_count and clock() - last_move < timeout:
-        eventlet.sleep(0.5)
-        now_dead = dead_letter_count(amqp_uri) - dead_before
-        if now_dead > dead:
-            dead, last_move = now_dead, clock()
-    drained_seconds = round(clock() - started, 1)
     report = settle(stack, submitter, burst, timeout)
     report["garbage_drained_seconds"] = drained_seconds
     report.update(scenario="malformed", sent=tickets, in_flight_at_fault=in_flight,
