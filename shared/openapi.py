@@ -38,7 +38,8 @@ ERRORS = {"type": "object", "required": ["errors"], "description": "what was wro
           "properties": {"errors": {"type": "object", "additionalProperties": True}}}
 STANDARD_ERRORS = {400: "the request is invalid", 401: "no valid credentials", 403: "not allowed",
                    404: "not found", 409: "conflicts with the current state", 413: "the body is too large",
-                   429: "too many requests: wait Retry-After seconds"}
+                   429: "too many requests: wait Retry-After seconds",
+                   503: "busy for now: wait Retry-After seconds"}
 RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
 HEADERS = {
     "Idempotency-Key": {"type": "string", "minLength": 1, "maxLength": 200},
@@ -148,7 +149,7 @@ def _operation(fn, entrypoint, schemas, path_params):
         errors.setdefault(404, "Errors")
     for status, spec in sorted(errors.items()):
         response = {"description": STANDARD_ERRORS.get(status, "error"), "content": _content(spec, schemas)}
-        if status == 429:
+        if status in (429, 503):
             response["headers"] = RETRY_AFTER
         op["responses"][str(status)] = response
     # The web server itself refuses a request line over 8 KB, with no body.

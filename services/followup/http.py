@@ -20,7 +20,8 @@ A department sends its token as ``Authorization: Bearer TOKEN`` (created with
 Errors: 400 with ``{"errors": {field: [...]}}``, 401 without a valid token,
 403 for another department's case, 404 for an unknown case, 409 when the case
 is not in a state where the action makes sense (nothing changes), 413 for a
-body over the limit, 429 past a rate limit (``shared.web``).
+body over the limit, 429 past a rate limit (``shared.web``), 503 with
+``Retry-After`` while a case's events wait to be published.
 """
 import base64
 import json
@@ -126,7 +127,7 @@ class FollowupHttp:
         return answer(lambda: self.department_case(bearer(request), number))
 
     @openapi.operation("Sign for a case (签收)", tags=["cases"], body="SignFor", responses={200: "Case"},
-                       errors=(400, 401, 403, 404, 409), headers=("Authorization",))
+                       errors=(400, 401, 403, 404, 409, 503), headers=("Authorization",))
     @http("POST", "/cases/<string:number>/sign-for")
     def http_sign_for(self, request, number):
         def call():
@@ -135,7 +136,7 @@ class FollowupHttp:
         return answer(call)
 
     @openapi.operation("Refuse a case with a reason (退单)", tags=["cases"], body="Refusal",
-                       responses={200: "Case"}, errors=(400, 401, 403, 404, 409), headers=("Authorization",))
+                       responses={200: "Case"}, errors=(400, 401, 403, 404, 409, 503), headers=("Authorization",))
     @http("POST", "/cases/<string:number>/refuse")
     def http_refuse(self, request, number):
         def call():
@@ -145,7 +146,7 @@ class FollowupHttp:
         return answer(call)
 
     @openapi.operation("Ask for more working days (延期)", tags=["cases"], body="ExtensionRequest",
-                       responses={200: "Case"}, errors=(400, 401, 403, 404, 409), headers=("Authorization",))
+                       responses={200: "Case"}, errors=(400, 401, 403, 404, 409, 503), headers=("Authorization",))
     @http("POST", "/cases/<string:number>/extension")
     def http_extension(self, request, number):
         def call():
@@ -155,7 +156,7 @@ class FollowupHttp:
         return answer(call)
 
     @openapi.operation("Reply to the citizen's request (回复)", tags=["cases"], body="Reply",
-                       responses={200: "Case"}, errors=(400, 401, 403, 404, 409), headers=("Authorization",))
+                       responses={200: "Case"}, errors=(400, 401, 403, 404, 409, 503), headers=("Authorization",))
     @http("POST", "/cases/<string:number>/reply")
     def http_reply(self, request, number):
         def call():
@@ -176,7 +177,7 @@ class FollowupHttp:
                        body={"type": "string", "format": "binary"},
                        body_types=("application/octet-stream", "multipart/form-data"),
                        responses={201: {"type": "object", "required": ["id"]}},
-                       errors=(400, 401, 403, 404), headers=("Authorization",), query={"filename": {"type": "string", "maxLength": 200}})
+                       errors=(400, 401, 403, 404, 409), headers=("Authorization",), query={"filename": {"type": "string", "maxLength": 200}})
     @http("POST", "/cases/<string:number>/attachments", max_body=UPLOAD_LIMIT)
     def http_add_attachment(self, request, number):
         def call():
