@@ -110,7 +110,7 @@ deploy-check: install
 # them into translations/<locale>/LC_MESSAGES/messages.po (then translate zh_CN).
 .PHONY: translations
 translations: install
-	$(VENV)/bin/pybabel extract -F services/console/babel.cfg -k N_ --no-location --sort-output \
+	$(VENV)/bin/pybabel extract -F services/console/babel.cfg -k N_ --no-location --sort-output --width 100 \
 	    -o /tmp/hotline-console.pot .
 	$(VENV)/bin/pybabel update -i /tmp/hotline-console.pot -d services/console/translations \
-	    --no-fuzzy-matching --ignore-obsolete
+	    --no-fuzzy-matching --ignore-obsolete --width 100

@@ -41,6 +41,17 @@ class Envelope(Schema):
     schema_version = fields.Integer(required=True, validate=validate.Range(min=1))
 
 
+class CodedReason(Schema):
+    """One reason of a routing decision, coded (``shared.reasons``): the workbench says it
+    in the reader's language; ``reasons`` beside it holds the English sentences."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    params = fields.Dict(keys=fields.String(), load_default=dict)
+
+
 class TicketCreated(Envelope):
     """intake stored a new ticket and wants it dispatched."""
 
@@ -79,6 +90,7 @@ class TicketAssigned(Envelope):
     decided_by = fields.String(required=True)  # "routing" or an operator's name
     rule = fields.String(load_default="")
     reasons = fields.List(fields.String(), load_default=list)
+    reason_codes = fields.List(fields.Nested(CodedReason), load_default=list)
     directory_version = fields.Integer(load_default=1)
     # Re-dispatch after a refusal (退单): the same number, a later attempt, and
     # the department it moves away from; followup moves the case when it sees
@@ -113,6 +125,7 @@ class TicketAwaitingDispatch(Envelope):
 
     number = fields.String(required=True, validate=validate.Length(min=1, max=64))
     reasons = fields.List(fields.String(), load_default=list)
+    reason_codes = fields.List(fields.Nested(CodedReason), load_default=list)
     queued_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
     # What a dispatcher sees: up to three departments, each
     # {department_code, department_name, confidence (or null), reasons}.

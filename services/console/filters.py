@@ -5,6 +5,7 @@ from markupsafe import Markup
 
 from services.console.domain import ROLE_LABELS
 from services.console.i18n import N_
+from shared import reasons as coded_reasons
 
 # msgids for the names the services use (translated by the catalogues)
 STATES = {
@@ -36,6 +37,13 @@ FINDINGS = {  # the quality gate's finding codes (services/followup/quality.py)
     "undated_promise": N_("promises action without a date or time limit"),
     "overlap_not_checked": N_("the ticket's text was not available; compare it by hand"),
 }
+RULES = {  # the rule that decided (services/routing/decide.py, service.py)
+    "catalogue": N_("catalogue"), "zone": N_("exclusive zone"), "classifier": N_("model"),
+    "keywords": N_("keywords"), "place": N_("place (属地)"), "manual": N_("a person decides"),
+    "operator": N_("dispatcher"), "redispatch": N_("re-dispatched"), "arbitration": N_("arbitration"),
+}
+LIMIT_CLASSES = {"emergency": N_("emergency-class"), "utilities": N_("utilities-class"),  # shared/deadlines.py
+                 "general": N_("general-class"), "complex": N_("complex-class")}
 URGENCIES = {"emergency": N_("emergency"), "urgent": N_("urgent"), "normal": N_("normal")}
 SATISFACTION = {"satisfied": N_("satisfied"), "basically_satisfied": N_("basically satisfied"),
                 "dissatisfied": N_("dissatisfied")}
@@ -104,7 +112,28 @@ def install(env, locale, zone, translations):
         code = item.get("code")
         return _(FINDINGS[code]) if code in FINDINGS else item.get("message", "")
 
-    env.filters.update(finding=finding, local=local, countdown=countdown, pct=pct, role_label=role_label,
+    def reasons(item):
+        """Why routing decided, in the reader's language: each coded reason's sentence
+        translated and filled in; the English sentences where routing sent no codes."""
+        coded = (item or {}).get("reason_codes")
+        if not coded:
+            return list((item or {}).get("reasons") or [])
+        said, english = [], list((item or {}).get("reasons") or [])
+        for n, c in enumerate(coded):
+            if not isinstance(c, dict):
+                continue
+            if c.get("code") not in coded_reasons.SENTENCES:  # from a newer routing: its English
+                said.append(english[n] if n < len(english) else str(c.get("code") or ""))
+                continue
+            facts = dict(c.get("params") or {})
+            for name, table in (("urgency", URGENCIES), ("limit_class", LIMIT_CLASSES)):
+                if facts.get(name) in table:
+                    facts[name] = _(table[facts[name]])
+            template = coded_reasons.SENTENCES[c.get("code")]
+            said.append(coded_reasons.sentence(dict(c, params=facts), _(template)))
+        return said
+
+    env.filters.update(finding=finding, reasons=reasons, local=local, countdown=countdown, pct=pct, role_label=role_label,
                        state=named(STATES), action=named(ACTIONS), level=level,
-                       urgency=named(URGENCIES), satisfaction=named(SATISFACTION))
+                       urgency=named(URGENCIES), satisfaction=named(SATISFACTION), rule=named(RULES))
     env.globals.update(role_label=role_label)

@@ -131,7 +131,8 @@ def open_case(assignment, now):
             "ticket_received_at": assignment.get("received_at"), **_assignment_fields(assignment)}
     case["ledger"] = [ledger_entry(
         case, assignment["assigned_at"], assignment["decided_by"], "assigned",
-        "; ".join(assignment["reasons"]), to=assignment["department_name"])]
+        "; ".join(assignment["reasons"]), to=assignment["department_name"],
+        reason_codes=assignment.get("reason_codes") or [])]
     return case
 
 
@@ -180,6 +181,7 @@ def reassign(case, assignment, now):
     change.ledger.append(ledger_entry(
         moved, assignment["assigned_at"], assignment["decided_by"], "assigned",
         "; ".join(assignment["reasons"]), to=assignment["department_name"],
+        reason_codes=assignment.get("reason_codes") or [],
         previous_department_code=case["department_code"], redispatched=redispatch))
     change.events.append(("case_opened", dict(case_opened_body(
         dict(moved, opened_at=now, attempt=attempt)), previous_department_code=case["department_code"])))

@@ -30,6 +30,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from services.followup.attachments import CHUNK_BYTES
 from shared import bounds
+from shared import reasons
 from shared.numbering import parse_number
 from shared.outbox import Outbox, outboxed
 
@@ -252,12 +253,17 @@ class CaseRepository:
         if case.get("approved_reply"):
             changes["approved_reply"] = scrub(case["approved_reply"])
         if case.get("ledger_pending"):
-            changes["ledger_pending"] = [dict(entry, reason=scrub(entry.get("reason")))
+            changes["ledger_pending"] = [dict(entry, reason=scrub(entry.get("reason")),
+                                              reason_codes=reasons.scrubbed(entry.get("reason_codes"), scrub))
                                          for entry in case["ledger_pending"]]
         if changes:
             self.cases.update_one({"number": number}, {"$set": changes})
-        for entry in self.ledger.find({"number": number, "reason": {"$nin": [None, ""]}}, {"reason": 1}):
-            self.ledger.update_one({"_id": entry["_id"]}, {"$set": {"reason": scrub(entry["reason"])}})
+        for entry in self.ledger.find({"number": number, "$or": [{"reason": {"$nin": [None, ""]}},
+                                                                 {"reason_codes.0": {"$exists": True}}]},
+                                      {"reason": 1, "reason_codes": 1}):
+            self.ledger.update_one({"_id": entry["_id"]}, {"$set": {
+                "reason": scrub(entry.get("reason")),
+                "reason_codes": reasons.scrubbed(entry.get("reason_codes"), scrub)}})
 
     def remember_ticket(self, number, ticket):
         """Keep the citizen's title and description (asked of intake) for later reviews."""

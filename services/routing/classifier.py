@@ -37,6 +37,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
+from shared.reasons import reason, sentences
 from shared.segmenter import segmenter
 
 DEFAULT_MAX_FEATURES = 60000
@@ -52,11 +53,12 @@ WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'/-]*")
 class Suggestion:
     department_code: str
     confidence: float
-    reasons: list = field(default_factory=list)
+    reasons: list = field(default_factory=list)  # coded: [shared.reasons.reason(...)]
 
     def to_dict(self):
         return {"department_code": self.department_code,
-                "confidence": round(float(self.confidence), 4), "reasons": list(self.reasons)}
+                "confidence": round(float(self.confidence), 4), "reasons": sentences(self.reasons),
+                "reason_codes": list(self.reasons)}
 
 
 DIGITS = re.compile(r"\d+")
@@ -304,7 +306,7 @@ class TextModel:
                 phrases[phrase] = phrases.get(phrase, 0.0) + sum(marks[i:j])
             i = j
         best = sorted(phrases, key=phrases.get, reverse=True)[:limit]
-        return [f"words that weighed most: {', '.join(best)}"] if best else []
+        return [reason("weighed", words=", ".join(best))] if best else []
 
 
 class KeywordModel:
@@ -332,8 +334,7 @@ class KeywordModel:
         for code in ranked:
             dept = self.directory.departments[code]
             suggestions.append(Suggestion(code, self.cap * weight[code] / total, [
-                f"keywords {', '.join(matches[code])} are {dept.name}'s responsibility "
-                f"(keyword matcher, no trained model yet: confidence not measured)"]))
+                reason("keywords", keywords=", ".join(matches[code]), department=dept.name)]))
         return suggestions
 
 

@@ -12,9 +12,12 @@ Pure Python. The order, from certain to learned:
    office or district government of the place (属地);
 5. ``manual`` -- nobody can say.
 
-Departments that refused the ticket (退单) are excluded at every step.
+Departments that refused the ticket (退单) are excluded at every step. Every
+decision says why, as coded reasons (``shared.reasons``).
 """
 from dataclasses import dataclass, field
+
+from shared.reasons import reason, sentences
 
 DEFAULT_THRESHOLD = 0.5  # for the keyword matcher; a trained model measures its own
 
@@ -24,7 +27,7 @@ class Decision:
     department: object  # a Department, or None: the ticket waits for a person
     time_limit_class: str
     rule: str
-    reasons: list = field(default_factory=list)
+    reasons: list = field(default_factory=list)  # coded: [shared.reasons.reason(...)]
     confidence: float | None = None
     suggestions: list = field(default_factory=list)  # [Suggestion.to_dict()]
     model_version: int = 0
@@ -34,6 +37,10 @@ class Decision:
     @property
     def decided(self):
         return self.department is not None
+
+    @property
+    def sentences(self):
+        return sentences(self.reasons)
 
 
 def ticket_text(ticket):
@@ -65,26 +72,27 @@ def with_category(decision, ticket, directory):
     limit_class = entry.get("class", "general")
     reasons = list(decision.reasons)
     if how == "recognised":
-        reasons.append(f"category {entry['code']} ({entry['name']}) recognised from "
-                       f"{', '.join(words)}: time limit {limit_class}")
+        reasons.append(reason("recognised", category=entry["code"], category_name=entry["name"],
+                              words=", ".join(words), limit_class=limit_class))
     return replace(decision, time_limit_class=limit_class, category=entry["code"],
                    category_source=how, reasons=reasons)
 
 
 def _decide(ticket, directory, learner, threshold, exclude):
     limit_class = "general"  # with_category sets the class
-    refused = [f"excluding {', '.join(sorted(exclude))}: refused before"] if exclude else []
+    refused = [reason("refused_before", departments=", ".join(sorted(exclude)))] if exclude else []
     category = directory.catalogue.get(ticket.get("category") or "")
     if category:
         dept = directory.get(category["department"])
         if dept and dept.code not in exclude:
             return Decision(dept, limit_class, "catalogue", [
-                f"category {category['code']} ({category['name']}) belongs to {dept.name}"], 1.0)
+                reason("catalogue", category=category["code"], category_name=category["name"],
+                       department=dept.name)], 1.0)
 
     zone = directory.exclusive_body(ticket)
     if zone and zone[0].code not in exclude:
         dept, area = zone
-        return Decision(dept, limit_class, "zone", [f"{area} is covered by {dept.name} alone"], 1.0)
+        return Decision(dept, limit_class, "zone", [reason("zone", area=area, department=dept.name)], 1.0)
 
     from services.routing.classifier import KeywordModel
 
@@ -100,19 +108,20 @@ def _decide(ticket, directory, learner, threshold, exclude):
         listed = [s.to_dict() for s in suggestions]
         if best.confidence >= threshold:
             return Decision(dept, limit_class, rule, refused + [
-                f"{dept.name} with confidence {best.confidence:.2f} (threshold {threshold:.2f})",
+                reason("confident", department=dept.name, confidence=best.confidence, threshold=threshold),
                 *best.reasons], best.confidence, listed, version)
         if local and local[0].code not in exclude and local[0].code not in {s["department_code"] for s in listed}:
+            why = [reason("local_area", area=local[1], department=local[0].name)]
             listed.append({"department_code": local[0].code, "confidence": None,
-                           "reasons": [f"{local[1]} is {local[0].name}'s area (属地)"]})
+                           "reasons": sentences(why), "reason_codes": why})
         return Decision(None, limit_class, "manual", refused + [
-            f"not sure: best is {dept.name} at {best.confidence:.2f}, below the threshold {threshold:.2f}"],
+            reason("not_sure", department=dept.name, confidence=best.confidence, threshold=threshold)],
             best.confidence, listed, version)
 
     if local and local[0].code not in exclude:
         dept, area = local
         return Decision(dept, limit_class, "place", refused + [
-            f"no responsibility matched the text; {area} is {dept.name}'s area (属地)"], None, [], version)
+            reason("place", area=area, department=dept.name)], None, [], version)
 
     return Decision(None, limit_class, "manual", refused + [
-        "no category, no responsibility matched the text, and no place with an office"], None, [], version)
+        reason("nothing")], None, [], version)

@@ -7,6 +7,7 @@ Pure Python: builds the event bodies (``ticket_assigned``,
 from dataclasses import replace
 
 from services.routing.decide import Decision, decide  # noqa: F401
+from shared.reasons import reason, sentences
 
 MAX_REFUSALS = 2  # after this many, a person arbitrates (仲裁)
 PRIORITY = {"emergency": 0, "urgent": 1, "normal": 2}  # the dispatch queue's order
@@ -40,9 +41,9 @@ def assigned(number, ticket, dept, limit_class, policy, now, *, decided_by, rule
              directory, confidence=None, suggestions=(), model_version=0, previous=None,
              refused=(), assignments=0, category=None, category_source=None):
     terms = policy.terms(now, limit_class, ticket.get("urgency") or "normal")
-    reasons = list(reasons)
+    reasons = list(reasons)  # coded (shared.reasons)
     if terms.urgency != (ticket.get("urgency") or "normal"):
-        reasons.append(f"{terms.urgency}: a {limit_class} case is at least {terms.urgency}")
+        reasons.append(reason("urgency_raised", urgency=terms.urgency, limit_class=limit_class))
     body = {
         "number": number, "department_code": dept.code, "department_name": dept.name,
         "department_phone": dept.phone, "urgency": terms.urgency,
@@ -51,14 +52,16 @@ def assigned(number, ticket, dept, limit_class, policy, now, *, decided_by, rule
         "sign_for_deadline": terms.sign_for_deadline,
         "title": ticket.get("title") or "", "category": category,
         "category_source": category_source, "calendar_uncovered": terms.uncovered_ranges,
-        "assigned_at": now, "decided_by": decided_by, "rule": rule, "reasons": reasons,
+        "assigned_at": now, "decided_by": decided_by, "rule": rule, "reasons": sentences(reasons),
+        "reason_codes": reasons,
         "directory_version": directory.version, "attempt": assignments + 1,
         "previous_department_code": previous, "refused_departments": sorted(refused),
         "confidence": None if confidence is None else round(float(confidence), 4),
         "model_version": model_version, "received_at": ticket.get("received_at"),
     }
     record = {"status": "assigned", "department_code": dept.code, "department_name": dept.name,
-              "rule": rule, "reasons": list(reasons), "confidence": body["confidence"],
+              "rule": rule, "reasons": sentences(reasons), "reason_codes": list(reasons),
+              "confidence": body["confidence"],
               "suggestions": named(suggestions, directory), "decided_by": decided_by,
               "decided_at": now, "directory_version": directory.version,
               "model_version": model_version, "assignments": assignments + 1,
@@ -71,11 +74,12 @@ def awaiting(number, now, *, rule, reasons, directory, confidence=None, suggesti
              model_version=0, previous=None, refused=(), assignments=0, limit_class="general",
              category=None, category_source=None):
     listed = named(suggestions, directory)
-    body = {"number": number, "reasons": list(reasons), "queued_at": now, "suggestions": listed,
+    body = {"number": number, "reasons": sentences(reasons), "reason_codes": list(reasons),
+            "queued_at": now, "suggestions": listed,
             "attempt": assignments + 1, "previous_department_code": previous,
             "refused_departments": sorted(refused)}
     record = {"status": "awaiting_dispatch", "department_code": None, "department_name": None,
-              "rule": rule, "reasons": list(reasons),
+              "rule": rule, "reasons": sentences(reasons), "reason_codes": list(reasons),
               "confidence": None if confidence is None else round(float(confidence), 4),
               "suggestions": listed, "decided_by": "routing", "decided_at": now,
               "directory_version": directory.version, "model_version": model_version,
@@ -111,13 +115,14 @@ def after_refusal(record, refusal, directory, learner, threshold, policy, now, m
     ticket = record["ticket"]
     common = dict(previous=refusal["department_code"], refused=refused,
                   assignments=record.get("assignments", 1))
-    why = f"refused by {refusal['department_code']}: {refusal['reason']}"
+    why = reason("refused_by", department=refusal["department_code"], reason=refusal["reason"])
     if count >= max_refusals:
         hint = decide(ticket, directory, learner, threshold=float("inf"), exclude=refused)
         suggestions = hint.suggestions or ([{"department_code": hint.department.code, "confidence": hint.confidence,
-                                             "reasons": hint.reasons}] if hint.decided else [])
+                                             "reasons": hint.sentences, "reason_codes": hint.reasons}]
+                                           if hint.decided else [])
         return awaiting(record["number"], now, rule="arbitration", directory=directory,
-                        reasons=[why, f"refused {count} times: a dispatcher decides (仲裁)"],
+                        reasons=[why, reason("arbitration", count=count)],
                         suggestions=suggestions, model_version=hint.model_version,
                         limit_class=hint.time_limit_class, category=hint.category,
                         category_source=hint.category_source, **common)

@@ -30,6 +30,7 @@ from shared.jsonable import jsonable
 from shared.messaging import DeadLetters, EventDispatcher, consumes, event_handler, rpc
 from shared.mongo import Store
 from shared import openapi, ops
+from shared import reasons as reasons_coded
 from shared.privacy import scrub
 from shared.production import ProductionChecks
 from shared.outbox import outboxed, publish_saved, republish_stale
@@ -48,7 +49,7 @@ def outbox_of(outcome):
 
 def attempt_of(outcome):
     return {k: outcome.record.get(k) for k in ("status", "department_code", "rule", "reasons",
-                                               "confidence", "decided_by", "decided_at",
+                                               "reason_codes", "confidence", "decided_by", "decided_at",
                                                "directory_version", "model_version")}
 
 
@@ -170,9 +171,9 @@ class RoutingService(ops.Operable, directory_rpc.DirectoryRpc, calendar_rpc.Cale
         if dept is None:
             raise RoutingError(f"no department {department_code} in service; see `hotline routing departments`")
         suggested = [s["department_code"] for s in record.get("suggestions") or []]
-        reasons = [reason.strip()]
+        reasons = [reasons_coded.said(reason.strip())]
         if dept.code in suggested:
-            reasons.append(f"routing's suggestion no. {suggested.index(dept.code) + 1}")
+            reasons.append(reasons_coded.reason("suggestion_rank", rank=suggested.index(dept.code) + 1))
         refused = [r["department_code"] for r in record.get("refusals") or []]
         previous = refused[-1] if refused else None
         # the same rule as routing's own decisions: the category picked, else recognised
@@ -218,7 +219,8 @@ class RoutingService(ops.Operable, directory_rpc.DirectoryRpc, calendar_rpc.Cale
         outcome = records.assigned(
             number, record["ticket"], dept, category.get("class", record.get("time_limit_class") or "general"),
             known.policy, events.utcnow(), decided_by=by, rule="redispatch",
-            reasons=[reason.strip(), f"moved from {current}"], directory=known.directory,
+            reasons=[reasons_coded.said(reason.strip()), reasons_coded.reason("moved_from", department=current)],
+            directory=known.directory,
             suggestions=record.get("suggestions") or [], previous=current, refused=refused,
             assignments=record.get("assignments", 1))
         outcome.body["redispatched"] = True
@@ -236,7 +238,8 @@ class RoutingService(ops.Operable, directory_rpc.DirectoryRpc, calendar_rpc.Cale
         known = self.knowledge.ready(self.decisions)
         decision = decide(ticket, known.directory, known.learner, known.threshold)
         return jsonable({"department_code": decision.department.code if decision.decided else None,
-                         "rule": decision.rule, "reasons": decision.reasons, "confidence": decision.confidence,
+                         "rule": decision.rule, "reasons": decision.sentences, "reason_codes": decision.reasons,
+                         "confidence": decision.confidence,
                          "time_limit_class": decision.time_limit_class, "category": decision.category,
                          "category_source": decision.category_source,
                          "suggestions": records.named(decision.suggestions, known.directory),

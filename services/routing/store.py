@@ -29,7 +29,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
 from services.routing.calendar_store import CalendarYears
-from shared import bounds
+from shared import bounds, reasons
 from shared.events import utcnow
 from shared.outbox import Outbox
 
@@ -47,6 +47,11 @@ def _latest(outbox):
     """The decision's event among those just saved, kept to publish again on request."""
     entry = list(outbox)[-1] if outbox else None
     return {"event_type": entry["event_type"], "payload": entry["payload"]} if entry else None
+
+
+def _scrubbed_reasons(item, scrub):
+    return {"reasons": [scrub(r) for r in item.get("reasons") or []],
+            "reason_codes": reasons.scrubbed(item.get("reason_codes"), scrub)}
 
 
 class DecisionRepository(CalendarYears):
@@ -271,13 +276,20 @@ class DecisionRepository(CalendarYears):
             self.examples.update_one(query, update)
 
     def erase_personal_data(self, number, scrub):
-        """Scrub the ticket's copies here: the decision's ticket, its examples and refusals."""
-        decision = self.decisions.find_one({"number": number}, {"ticket": 1})
-        if decision and decision.get("ticket"):
-            ticket = decision["ticket"]
-            self.decisions.update_one({"number": number}, {"$set": {
-                "ticket.title": scrub(ticket.get("title")), "ticket.description": scrub(ticket.get("description")),
-                "ticket.address": None}})
+        """Scrub the ticket's copies here: the decision's ticket and reasons (the words of the
+        text that weighed, a person's why), its examples and refusals."""
+        decision = self.decisions.find_one({"number": number}, {"ticket": 1, "reasons": 1, "reason_codes": 1,
+                                                                "attempts": 1, "suggestions": 1})
+        if decision:
+            changes = {**_scrubbed_reasons(decision, scrub),
+                       "attempts": [dict(a, **_scrubbed_reasons(a, scrub)) for a in decision.get("attempts") or []],
+                       "suggestions": [dict(s, **_scrubbed_reasons(s, scrub))
+                                       for s in decision.get("suggestions") or []]}
+            ticket = decision.get("ticket")
+            if ticket:
+                changes.update({"ticket.title": scrub(ticket.get("title")),
+                                "ticket.description": scrub(ticket.get("description")), "ticket.address": None})
+            self.decisions.update_one({"number": number}, {"$set": changes})
         for collection in (self.examples, self.refusals):
             for doc in collection.find({"number": number}, {"text": 1}):
                 collection.update_one({"_id": doc["_id"]}, {"$set": {"text": scrub(doc.get("text"))}})

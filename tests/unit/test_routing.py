@@ -3,6 +3,7 @@ import pytest
 
 from services.routing.domain import Directory, decide
 from shared.city import load_city
+from shared.reasons import said
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,7 @@ def test_keywords_decide_for_chinese_text(directory):
     decision = decide(ticket(title="公司拖欠工资", description="老板欠薪三个月"), directory)
     assert decision.department.code == "HRSS"
     assert decision.rule == "keywords"
-    assert any("欠薪" in reason for reason in decision.reasons)
+    assert any("欠薪" in reason for reason in decision.sentences)
 
 
 def test_keywords_decide_for_english_text(directory):
@@ -65,7 +66,7 @@ def test_the_same_heating_complaint_gets_the_same_limit_with_or_without_a_catego
     assert (picked.time_limit_class, skipped.time_limit_class) == ("utilities", "utilities")
     assert (picked.category_source, skipped.category_source) == ("picked", "recognised")
     assert skipped.department.code == "ENERGY" and skipped.category == "heating"
-    assert any("recognised from 暖气" in reason for reason in skipped.reasons)
+    assert any("recognised from 暖气" in reason for reason in skipped.sentences)
 
 
 def test_an_emergency_is_never_lost_to_a_skipped_category(directory):
@@ -96,7 +97,7 @@ def test_a_dispatcher_gets_the_same_rule(directory):
     outcome = assigned("QD-1", record_ticket, directory.get("D-LAOSHAN"), entry["class"],
                        DeadlinePolicy(calendar=ChineseCalendar()),
                        dt.datetime(2026, 11, 27, 1, tzinfo=dt.timezone.utc), decided_by="派单员",
-                       rule="operator", reasons=["属地"], directory=directory,
+                       rule="operator", reasons=[said("属地")], directory=directory,
                        category=entry["code"], category_source=how)
     body = outcome.body
     assert (body["time_limit_class"], body["urgency"], body["category"]) == ("utilities", "urgent", "water-outage")

@@ -83,7 +83,7 @@ def test_words_come_from_jieba_and_explain_without_their_prefix():
     assert "w:停水" in classifier.words("小区停水两天了")
     rows = generate(20, seed=1)
     model = classifier.TextModel.train([t for t, _ in rows], [c for _, c in rows])
-    reasons = model.suggest("我们单位老板已经两个月没发工资了")[0].reasons
+    reasons = model.suggest("我们单位老板已经两个月没发工资了")[0].to_dict()["reasons"]
     assert reasons and classifier.WORD_PREFIX not in reasons[0]
 
 

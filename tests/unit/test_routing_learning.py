@@ -109,7 +109,7 @@ def test_chinese_work_orders_are_learned_without_segmentation():
 def test_the_model_proposes_with_reasons_and_measures_its_threshold(model):
     best = model.suggest("我们单位老板已经两个月没发工资了，找他就躲")[0]
     assert best.department_code == "HRSS"
-    assert "工资" in best.reasons[0]
+    assert best.reasons[0]["code"] == "weighed" and "工资" in best.reasons[0]["params"]["words"]
     assert 0 < model.meta["threshold"] <= 1
     assert model.meta["examples"] == 460
 

@@ -1,0 +1,98 @@
+"""Why a ticket went where it went: each reason a code with its facts, and its sentence.
+
+Routing explains every decision. A reason is ``{"code": ..., "params": {...}}``
+(``reason(code, **params)``); events and records carry the sentences in
+``reasons`` (English, for logs, the CLI and any system reading the events) and
+the coded reasons beside them in ``reason_codes``, so a person's screen says
+them in the person's language: the workbench translates each code's sentence
+through its catalogues (``services/console``, ``make translations`` extracts
+them from here) and fills in the facts. A reason a person typed (an
+operator's or a dispatcher's "why") is ``said`` with its text, never translated.
+
+The sentences are ``%``-format strings with named facts; a code not known
+here (an older or newer routing) is shown by its sentence.
+"""
+import math
+import numbers
+
+
+def N_(message):
+    """Mark a sentence for the workbench's catalogues; it is translated where it is shown."""
+    return message
+
+
+SENTENCES = {
+    "said": "%(text)s",
+    "catalogue": N_("category %(category)s (%(category_name)s) belongs to %(department)s"),
+    "recognised": N_("category %(category)s (%(category_name)s) recognised from %(words)s: "
+                     "time limit %(limit_class)s"),
+    "zone": N_("%(area)s is covered by %(department)s alone"),
+    "confident": N_("%(department)s with confidence %(confidence).2f (threshold %(threshold).2f)"),
+    "weighed": N_("words that weighed most: %(words)s"),
+    "keywords": N_("keywords %(keywords)s are %(department)s's responsibility "
+                   "(keyword matcher, no trained model yet: confidence not measured)"),
+    "not_sure": N_("not sure: best is %(department)s at %(confidence).2f, below the threshold %(threshold).2f"),
+    "local_area": N_("%(area)s is %(department)s's area (属地)"),
+    "place": N_("no responsibility matched the text; %(area)s is %(department)s's area (属地)"),
+    "nothing": N_("no category, no responsibility matched the text, and no place with an office"),
+    "refused_before": N_("excluding %(departments)s: refused before"),
+    "refused_by": N_("refused by %(department)s: %(reason)s"),
+    "arbitration": N_("refused %(count)d times: a dispatcher decides (仲裁)"),
+    "urgency_raised": N_("%(urgency)s: a %(limit_class)s case is at least %(urgency)s"),
+    "suggestion_rank": N_("routing's suggestion no. %(rank)d"),
+    "moved_from": N_("moved from %(department)s"),
+}
+
+
+def reason(code, **params):
+    """A coded reason; ``code`` must be one of ``SENTENCES``.
+
+    Its facts travel in events: a fraction is kept to four places (numpy's
+    included), one that is not finite becomes null.
+    """
+    if code not in SENTENCES:
+        raise ValueError(f"no reason {code!r}")
+    return {"code": code, "params": {name: _plain(value) for name, value in params.items()}}
+
+
+def _plain(value):
+    if isinstance(value, (bool, int, str)) or value is None:
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return round(float(value), 4) if math.isfinite(value) else None
+    return str(value)
+
+
+def said(text):
+    """A reason a person gave, in their words."""
+    return reason("said", text=text)
+
+
+def sentence(coded, template=None):
+    """The sentence of a coded reason (``template``: its translation, if any).
+
+    A template that does not fit the facts (a translation gone wrong, a reason
+    from another version) falls back to the English sentence, then to the code.
+    """
+    params = dict(coded.get("params") or {})
+    for candidate in (template, SENTENCES.get(coded.get("code"))):
+        if candidate:
+            try:
+                return candidate % params
+            except (KeyError, TypeError, ValueError):
+                continue
+    return str(coded.get("code") or "")
+
+
+def sentences(coded):
+    """The English sentences of a list of coded reasons, as events carry them."""
+    return [sentence(c) for c in coded]
+
+
+def scrubbed(coded, scrub):
+    """The coded reasons with every text fact passed through ``scrub`` (erasure of
+    personal data: a person's words and the words of the citizen's text are facts too)."""
+    return [dict(c, params={k: scrub(v) if isinstance(v, str) else v for k, v in (c.get("params") or {}).items()})
+            for c in coded or [] if isinstance(c, dict)]

@@ -1,0 +1,135 @@
+"""Routing's reasons, coded: English sentences in the events, the reader's language on screen,
+and scrubbed with the rest of a citizen's words."""
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+import jinja2
+import pytest
+
+from services.console import filters, i18n
+from services.routing import records
+from services.routing.domain import Directory, decide
+from shared import memory_store, reasons
+from shared.city import load_city
+from shared.calendar import ChineseCalendar
+from shared.deadlines import DeadlinePolicy
+from shared.events import TicketAssigned
+from shared.privacy import scrub
+
+T0 = dt.datetime(2026, 11, 27, 1, tzinfo=dt.timezone.utc)
+PHONE = "13953201234"
+
+
+@pytest.fixture(scope="module")
+def directory():
+    return Directory.from_dict(load_city({}))
+
+
+def ticket(**fields):
+    return {"number": "QD-1", "title": "", "description": "", "category": None,
+            "district": None, "urgency": "normal", **fields}
+
+
+def shown(item, locale):
+    env = jinja2.Environment(extensions=["jinja2.ext.i18n"], autoescape=True)
+    translations = i18n.load(locale)
+    env.install_gettext_translations(translations, newstyle=True)
+    filters.install(env, locale, ZoneInfo("Asia/Shanghai"), translations)
+    return env.filters["reasons"](item)
+
+
+def assigned_after_refusal(directory, why):
+    record = {"number": "QD-1", "ticket": ticket(title="小区停水两天了", district="崂山区"),
+              "refusals": [], "assignments": 1}
+    return records.after_refusal(record, {"department_code": "HOUSING", "reason": why, "refusal_count": 1},
+                                 directory, None, 0.5, DeadlinePolicy(calendar=ChineseCalendar()), T0)
+
+
+def test_every_decision_carries_its_sentences_and_their_codes_in_step(directory):
+    cases = [ticket(title="暖气不热", category="heating"),            # catalogue
+             ticket(title="公司拖欠工资", description="老板欠薪三个月"),  # keywords, category recognised
+             ticket(title="这里有点问题", district="崂山区"),            # place
+             ticket(title="这里有点问题")]                               # nobody can say
+    rules = []
+    for item in cases:
+        decision = decide(item, directory)
+        rules.append(decision.rule)
+        assert decision.reasons and all(c["code"] in reasons.SENTENCES for c in decision.reasons)
+        assert decision.sentences == [reasons.sentence(c) for c in decision.reasons]
+        assert not any("%(" in s for s in decision.sentences)
+    assert rules == ["catalogue", "keywords", "place", "manual"]
+
+
+def test_the_event_keeps_the_english_sentences_and_the_codes_beside_them(directory):
+    outcome = assigned_after_refusal(directory, "不属我单位职责")
+    body = TicketAssigned().load(TicketAssigned().dump(dict(
+        outcome.body, event_id="e1", occurred_at=T0, schema_version=1)))
+    assert body["reasons"][0] == "refused by HOUSING: 不属我单位职责"
+    assert [c["code"] for c in body["reason_codes"]][:2] == ["refused_by", "refused_before"]
+    assert len(body["reasons"]) == len(body["reason_codes"])
+
+
+def test_the_workbench_says_the_reasons_in_chinese_and_in_english(directory):
+    decision = decide(ticket(title="暖气片不热，室温只有14度", district="市北区"), directory)
+    item = {"reasons": decision.sentences, "reason_codes": decision.reasons}
+    chinese = shown(item, "zh_CN")
+    assert any("识别出类别" in s and "公用事业类" in s for s in chinese), chinese
+    assert not any(re.search(r"\b(category|recognised|keywords|responsibility)\b", s) for s in chinese), chinese
+    english = shown(item, "en")
+    assert english == [s.replace("utilities", "utilities-class") if "time limit" in s else s
+                       for s in decision.sentences]
+
+
+def test_a_reason_a_person_gave_is_shown_in_their_words_untranslated():
+    item = {"reasons": ["停水是主要诉求"], "reason_codes": [reasons.said("停水是主要诉求")]}
+    assert shown(item, "zh_CN") == ["停水是主要诉求"]
+
+
+def test_what_the_workbench_cannot_say_falls_back_to_the_english_sentence():
+    newer = {"reasons": ["a reason from a newer routing"], "reason_codes": [{"code": "future", "params": {}}]}
+    assert shown(newer, "zh_CN") == ["a reason from a newer routing"]
+    older = {"reasons": ["an English sentence"]}  # recorded before reasons had codes
+    assert shown(older, "zh_CN") == ["an English sentence"]
+    mismatched = {"code": "refused_by", "params": {"department": "WATER"}}  # its reason is missing
+    assert reasons.sentence(mismatched, "%(department)s退单：%(reason)s") == "refused_by"
+    wrong_translation = {"code": "moved_from", "params": {"department": "WATER"}}
+    assert reasons.sentence(wrong_translation, "由%(dept)s改派") == "moved from WATER"
+
+
+def test_facts_travel_as_plain_json():
+    coded = reasons.reason("not_sure", department="市水务管理局", confidence=0.123456, threshold=float("inf"))
+    assert coded["params"] == {"department": "市水务管理局", "confidence": 0.1235, "threshold": None}
+    with pytest.raises(ValueError):
+        reasons.reason("no such code")
+
+
+def test_erasure_scrubs_the_reasons_routing_keeps(directory):
+    from services.routing.store import DecisionRepository
+
+    decisions = DecisionRepository(memory_store.client()[f"reasons_{id(object())}"], {})
+    decisions.ensure_indexes()
+    outcome = assigned_after_refusal(directory, f"请联系居民{PHONE}核实")
+    decisions.add({"number": "QD-1", "ticket": {"title": "小区停水两天了"}, "attempts": [outcome.record],
+                   "refusals": [], "seen_events": [], **outcome.record}, [])
+    assert PHONE in str(decisions.get("QD-1"))
+    decisions.erase_personal_data("QD-1", scrub)
+    kept = decisions.get("QD-1")
+    assert PHONE not in str(kept)
+    assert "[phone]" in kept["reasons"][0] and "[phone]" in kept["reason_codes"][0]["params"]["reason"]
+    assert "[phone]" in kept["attempts"][0]["reason_codes"][0]["params"]["reason"]
+
+
+def test_erasure_scrubs_the_reasons_in_the_case_ledger(directory):
+    from services.followup import domain
+    from services.followup.store import CaseRepository
+
+    cases = CaseRepository(memory_store.client()[f"reasons_{id(object())}"], {})
+    cases.ensure_indexes()
+    outcome = assigned_after_refusal(directory, f"请联系居民{PHONE}核实")
+    assignment = dict(outcome.body, number="QD-20261127-00001", event_id="e1")
+    cases.open(domain.open_case(assignment, T0), [])
+    ledger = cases.get("QD-20261127-00001")["ledger"]
+    assert ledger[0]["reason_codes"][0]["code"] == "refused_by" and PHONE in str(ledger)
+    cases.erase_personal_data("QD-20261127-00001", scrub)
+    assert PHONE not in str(cases.get("QD-20261127-00001")["ledger"])
