@@ -238,14 +238,22 @@ def wait_while_moving(measure, timeout, ceiling=6):
         eventlet.sleep(0.5)
 
 
-def settle(stack, submitter, burst, timeout):
+def repairs_so_far(stack):
+    """The reconciler's repairs since the stack started (a scenario counts its own from here)."""
+    totals, _ = stack.repository("intake").round_record()
+    return int(totals.get("repairs", 0))
+
+
+def settle(stack, submitter, burst, timeout, repairs_before=0):
     """Wait until every submission is stored and every ticket intake holds has a
-    watch, for as long as that keeps moving (``wait_while_moving``); the accounting."""
+    watch, for as long as that keeps moving (``wait_while_moving``); the accounting,
+    with the reconciler's repairs since ``repairs_before``."""
     report = {}
 
     def outstanding():
         accepted = submitter.accepted + burst.accepted()
         report.update(account(stack, accepted))
+        report["repaired"] -= repairs_before
         expected = len(submitter.accepted) + len(burst.external_ids)
         return (report["missing_watch"] + report["missing_case"]
                 + max(0, expected - len(set(accepted))))
@@ -268,10 +276,9 @@ def account(stack, accepted):
     watch_counts = {}
     for doc in watches.find({}, {"number": 1}):
         watch_counts[doc["number"]] = watch_counts.get(doc["number"], 0) + 1
-    totals, _ = stack.repository("intake").round_record()  # the reconciler's running counts
     return {
         "accepted": len(accepted),
-        "repaired": int(totals.get("repairs", 0)),
+        "repaired": repairs_so_far(stack),  # the reconciler's running count
         "tickets_stored": len(numbers),
         "accepted_but_not_stored": len(accepted - stored.keys()),
         "linked_as_repeats": len(accepted & (stored.keys() - numbers)),
@@ -438,6 +445,7 @@ class StoreOutage:
 def scenario(stack, name, count, timeout):
     run = f"{name}-{uuid.uuid4().hex[:4]}"
     dead_before = dead_letter_count(stack.config["AMQP_URI"])
+    repairs_before = repairs_so_far(stack)
     if name.startswith("kill:"):
         service = name.split(":", 1)[1]
         traffic = run_traffic(stack, count, run, lambda: stack.restart(service))
@@ -462,7 +470,7 @@ def scenario(stack, name, count, timeout):
     else:
         raise ValueError(name)
     submitter, burst, in_flight = traffic
-    report = settle(stack, submitter, burst, timeout)
+    report = settle(stack, submitter, burst, timeout, repairs_before)
     report.update(scenario=name, sent=count, in_flight_at_fault=in_flight,
                   over_amqp=len(burst.external_ids), client_retries=submitter.retries,
                   dead_lettered=dead_letter_count(stack.config["AMQP_URI"]) - dead_before,

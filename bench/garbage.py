@@ -81,12 +81,13 @@ def publish_garbage(amqp_uri, queues, per_queue):
 
 def flood(stack, per_queue, tickets, timeout):
     """Garbage on every consumer queue while ``tickets`` valid ones flow."""
-    from bench.chaos import dead_letter_count, difference, run_traffic, settle, wait_while_moving
+    from bench.chaos import dead_letter_count, difference, repairs_so_far, run_traffic, settle, wait_while_moving
 
     import uuid
 
     amqp_uri = stack.config["AMQP_URI"]
     dead_before = dead_letter_count(amqp_uri)
+    repairs_before = repairs_so_far(stack)
     queues = consumer_queues(amqp_uri)
     sent_garbage = []
     run = f"malformed-{uuid.uuid4().hex[:4]}"
@@ -99,7 +100,7 @@ def flood(stack, per_queue, tickets, timeout):
     drained_seconds = wait_while_moving(
         lambda: garbage_count - (dead_letter_count(amqp_uri) - dead_before), timeout, ceiling=None)
     dead = dead_letter_count(amqp_uri) - dead_before
-    report = settle(stack, submitter, burst, timeout)
+    report = settle(stack, submitter, burst, timeout, repairs_before)
     report["garbage_drained_seconds"] = drained_seconds
     report.update(scenario="malformed", sent=tickets, in_flight_at_fault=in_flight,
                   over_amqp=len(burst.external_ids), client_retries=submitter.retries,
