@@ -9,26 +9,16 @@ import pytest
 
 from services.console import filters, i18n
 from services.routing import records
-from services.routing.domain import Directory, decide
+from services.routing.domain import decide
 from shared import memory_store, reasons
-from shared.city import load_city
 from shared.calendar import ChineseCalendar
 from shared.deadlines import DeadlinePolicy
 from shared.events import TicketAssigned
 from shared.privacy import scrub
+from tests.unit.conftest import routing_ticket as ticket
 
 T0 = dt.datetime(2026, 11, 27, 1, tzinfo=dt.timezone.utc)
 PHONE = "13953201234"
-
-
-@pytest.fixture(scope="module")
-def directory():
-    return Directory.from_dict(load_city({}))
-
-
-def ticket(**fields):
-    return {"number": "QD-1", "title": "", "description": "", "category": None,
-            "district": None, "urgency": "normal", **fields}
 
 
 def shown(item, locale):

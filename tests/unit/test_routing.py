@@ -1,19 +1,8 @@
 """Routing's decision order: catalogue, responsibilities, place, person."""
-import pytest
 
-from services.routing.domain import Directory, decide
-from shared.city import load_city
+from services.routing.domain import decide
 from shared.reasons import said
-
-
-@pytest.fixture(scope="module")
-def directory():
-    return Directory.from_dict(load_city({}))
-
-
-def ticket(**fields):
-    return {"number": "QD-1", "title": "", "description": "", "category": None,
-            "district": None, "urgency": "normal", **fields}
+from tests.unit.conftest import routing_ticket as ticket
 
 
 def test_the_seed_city_is_qingdao_with_its_districts(directory):

@@ -8,20 +8,13 @@ import pytest
 
 from services.routing import classifier, learning, records
 from services.routing.decide import decide
-from services.routing.directory import Directory
 from services.routing.evaluate import coverage_at_precision, evaluate
 from services.routing.history import HistoryError, HistoryReport, merge_rare, read_history
 from services.routing.synthetic import generate
-from shared.city import load_city
 from shared.deadlines import DeadlinePolicy
 from shared.events import utcnow
 
 NYC = Path(__file__).resolve().parents[3] / "shared" / "data" / "nyc311_sample.csv"
-
-
-@pytest.fixture(scope="module")
-def directory():
-    return Directory.from_dict(load_city({}))
 
 
 @pytest.fixture(scope="module")
