@@ -61,7 +61,10 @@ def test_an_administrator_creates_one_user_per_role(workbench):
 def test_the_operator_records_a_chinese_ticket_with_suggestions(workbench, story):
     operator = workbench.sign_in("wang.fang")
     assert operator.url.endswith("/operator")
-    assert operator.evaluate("document.activeElement.name") == "caller_phone"  # the call starts here
+    # The call starts in the phone field. The browser moves focus to an autofocus field at its
+    # next rendering step, after the page has loaded, so wait for it (it times out, and fails,
+    # if the field loses autofocus).
+    operator.wait_for_function("document.activeElement && document.activeElement.name === 'caller_phone'")
     operator.type("#caller_phone", PHONE, delay=20)
     operator.wait_for_selector("#caller h2")  # the caller panel answered (no earlier tickets yet)
     operator.fill("#title", TITLE)
