@@ -80,7 +80,8 @@ def with_category(decision, ticket, directory):
 
 def _decide(ticket, directory, learner, threshold, exclude):
     limit_class = "general"  # with_category sets the class
-    refused = [reason("refused_before", departments=", ".join(sorted(exclude)))] if exclude else []
+    refused = [reason("refused_before", departments=", ".join(directory.name_of(c) for c in sorted(exclude)))
+               ] if exclude else []
     category = directory.catalogue.get(ticket.get("category") or "")
     if category:
         dept = directory.get(category["department"])

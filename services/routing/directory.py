@@ -118,6 +118,11 @@ class Directory:
         """An active department, or ``None``."""
         return self.departments.get(code)
 
+    def name_of(self, code):
+        """The name a person knows a department by (its code when it is no longer in service)."""
+        dept = self.departments.get(code)
+        return dept.name if dept else code
+
     def resolve(self, label):
         """The code of the active department a history label names (code, name or English name)."""
         if label in self.departments:

@@ -115,7 +115,7 @@ def after_refusal(record, refusal, directory, learner, threshold, policy, now, m
     ticket = record["ticket"]
     common = dict(previous=refusal["department_code"], refused=refused,
                   assignments=record.get("assignments", 1))
-    why = reason("refused_by", department=refusal["department_code"], reason=refusal["reason"])
+    why = reason("refused_by", department=directory.name_of(refusal["department_code"]), reason=refusal["reason"])
     if count >= max_refusals:
         hint = decide(ticket, directory, learner, threshold=float("inf"), exclude=refused)
         suggestions = hint.suggestions or ([{"department_code": hint.department.code, "confidence": hint.confidence,

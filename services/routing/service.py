@@ -219,7 +219,7 @@ class RoutingService(ops.Operable, directory_rpc.DirectoryRpc, calendar_rpc.Cale
         outcome = records.assigned(
             number, record["ticket"], dept, category.get("class", record.get("time_limit_class") or "general"),
             known.policy, events.utcnow(), decided_by=by, rule="redispatch",
-            reasons=[reasons_coded.said(reason.strip()), reasons_coded.reason("moved_from", department=current)],
+            reasons=[reasons_coded.said(reason.strip()), reasons_coded.reason("moved_from", department=known.directory.name_of(current))],
             directory=known.directory,
             suggestions=record.get("suggestions") or [], previous=current, refused=refused,
             assignments=record.get("assignments", 1))

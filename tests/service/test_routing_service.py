@@ -107,7 +107,7 @@ def test_a_refused_ticket_is_rerouted_and_a_twice_refused_one_waits_for_a_person
     assert second["department_code"] not in ("WATER",)
     assert (second["attempt"], second["previous_department_code"]) == (2, "WATER")
     assert second["refused_departments"] == ["WATER"]
-    assert any("refused by WATER" in r for r in second["reasons"])
+    assert any("refused by 市水务管理局" in r for r in second["reasons"])
 
     publish("followup", "case_refused", refused(NUMBER, second["department_code"], count=2))
     waiting = seen.wait_for("routing", "ticket_awaiting_dispatch")[0]

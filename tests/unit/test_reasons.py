@@ -55,8 +55,9 @@ def test_the_event_keeps_the_english_sentences_and_the_codes_beside_them(directo
     outcome = assigned_after_refusal(directory, "不属我单位职责")
     body = TicketAssigned().load(TicketAssigned().dump(dict(
         outcome.body, event_id="e1", occurred_at=T0, schema_version=1)))
-    assert body["reasons"][0] == "refused by HOUSING: 不属我单位职责"
+    assert body["reasons"][0] == "refused by 市住房和城乡建设局: 不属我单位职责"  # a department by its name
     assert [c["code"] for c in body["reason_codes"]][:2] == ["refused_by", "refused_before"]
+    assert body["reasons"][1] == "excluding 市住房和城乡建设局: refused before"
     assert len(body["reasons"]) == len(body["reason_codes"])
 
 
