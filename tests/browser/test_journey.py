@@ -196,6 +196,7 @@ def test_the_supervisor_sees_it_in_the_departments_scorecard(workbench, story):
     supervisor = workbench.sign_in("zhou.du")
     assert supervisor.url.endswith("/supervisor")
     row = supervisor.locator("#scorecard tr[data-department=WATER]")
+    row.wait_for()  # the page may still be loading after the sign-in's redirect (all_inner_texts does not wait)
     cells = [c.strip() for c in row.locator("td").all_inner_texts()]
     # dispatched 2 (assigned + reopened), resolution 50%, satisfaction 50%, 1 sent back, 1 closed
     assert cells[1] == "2" and cells[4] == "50.0%" and cells[5] == "50.0%" and cells[8] == "1" and cells[9] == "1"
