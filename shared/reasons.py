@@ -1,4 +1,4 @@
-"""Why a ticket went where it went: each reason a code with its facts, and its sentence.
+"""Why a ticket went where it went, and what became of it: each a code with its facts, and its sentence.
 
 Routing explains every decision. A reason is ``{"code": ..., "params": {...}}``
 (``reason(code, **params)``); events and records carry the sentences in
@@ -8,6 +8,8 @@ them in the person's language: the workbench translates each code's sentence
 through its catalogues (``services/console``, ``make translations`` extracts
 them from here) and fills in the facts. A reason a person typed (an
 operator's or a dispatcher's "why") is ``said`` with its text, never translated.
+Intake's history entries tell what became of a ticket the same way: ``note``
+(the English sentences) and ``reason_codes`` beside it (``noted``).
 
 The sentences are ``%``-format strings with named facts; a code not known
 here (an older or newer routing) is shown by its sentence.
@@ -41,6 +43,20 @@ SENTENCES = {
     "urgency_raised": N_("%(urgency)s: a %(limit_class)s case is at least %(urgency)s"),
     "suggestion_rank": N_("routing's suggestion no. %(rank)d"),
     "moved_from": N_("moved from %(department)s"),
+    # what became of the ticket, as intake's history tells it (services/intake)
+    "received": N_("received by %(channel)s"),
+    "received_by": N_("received by %(channel)s (%(person)s)"),
+    "repeats": N_("repeats open ticket %(number)s"),
+    "same_caller": N_("same caller, similar text (%(similarity).2f) within %(hours)d h"),
+    "same_place": N_("similar text (%(similarity).2f) in %(category)s %(metres)d m away"),
+    "linked_by": N_("linked by %(person)s"),
+    "answered": N_("answered directly from %(entry)s by %(person)s"),
+    "unlinked": N_("not a repeat of %(number)s (%(person)s)"),
+    "dispatched": N_("dispatched to %(department)s by %(by)s"),
+    "uncovered": N_("its deadlines run over days no official calendar covers (%(days)s)"),
+    "waiting": N_("waiting for a dispatcher"),
+    "supervision": N_("supervision: %(level)s"),
+    "closed_with": N_("closed with ticket %(number)s"),
 }
 
 
@@ -89,6 +105,12 @@ def sentence(coded, template=None):
 def sentences(coded):
     """The English sentences of a list of coded reasons, as events carry them."""
     return [sentence(c) for c in coded]
+
+
+def noted(*coded):
+    """A history entry's words: ``{"note": the English sentences, "reason_codes": coded}``."""
+    coded = [c for c in coded if c]
+    return {"note": "; ".join(sentences(coded)), "reason_codes": coded}
 
 
 def scrubbed(coded, scrub):

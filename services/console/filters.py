@@ -45,6 +45,9 @@ RULES = {  # the rule that decided (services/routing/decide.py, service.py)
 LIMIT_CLASSES = {"emergency": N_("emergency-class"), "utilities": N_("utilities-class"),  # shared/deadlines.py
                  "general": N_("general-class"), "complex": N_("complex-class")}
 URGENCIES = {"emergency": N_("emergency"), "urgent": N_("urgent"), "normal": N_("normal")}
+ACTORS = {"routing": N_("routing (automatic)")}  # who acted when no person did (decided_by)
+CHANNELS = {"phone": N_("phone"), "web": N_("web"), "wechat": N_("WeChat"), "app": N_("app"),  # shared/events.py
+            "email": N_("e-mail"), "open311": N_("Open311"), "system": N_("another system")}
 SATISFACTION = {"satisfied": N_("satisfied"), "basically_satisfied": N_("basically satisfied"),
                 "dissatisfied": N_("dissatisfied")}
 
@@ -113,8 +116,9 @@ def install(env, locale, zone, translations):
         return _(FINDINGS[code]) if code in FINDINGS else item.get("message", "")
 
     def reasons(item):
-        """Why routing decided, in the reader's language: each coded reason's sentence
-        translated and filled in; the English sentences where routing sent no codes."""
+        """Why routing decided, or what became of a ticket (intake's history), in the reader's
+        language: each coded reason's sentence translated and filled in; the English sentences
+        where none were coded."""
         coded = (item or {}).get("reason_codes")
         if not coded:
             return list((item or {}).get("reasons") or [])
@@ -126,14 +130,17 @@ def install(env, locale, zone, translations):
                 said.append(english[n] if n < len(english) else str(c.get("code") or ""))
                 continue
             facts = dict(c.get("params") or {})
-            for name, table in (("urgency", URGENCIES), ("limit_class", LIMIT_CLASSES)):
+            for name, table in (("urgency", URGENCIES), ("limit_class", LIMIT_CLASSES), ("channel", CHANNELS)):
                 if facts.get(name) in table:
                     facts[name] = _(table[facts[name]])
+            if facts.get("level"):
+                facts["level"] = level(facts["level"])
             template = coded_reasons.SENTENCES[c.get("code")]
             said.append(coded_reasons.sentence(dict(c, params=facts), _(template)))
         return said
 
     env.filters.update(finding=finding, reasons=reasons, local=local, countdown=countdown, pct=pct, role_label=role_label,
                        state=named(STATES), action=named(ACTIONS), level=level,
-                       urgency=named(URGENCIES), satisfaction=named(SATISFACTION), rule=named(RULES))
+                       urgency=named(URGENCIES), satisfaction=named(SATISFACTION), rule=named(RULES),
+                       channel=named(CHANNELS), actor=lambda name: _(ACTORS[name]) if name in ACTORS else name)
     env.globals.update(role_label=role_label)

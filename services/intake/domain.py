@@ -5,6 +5,7 @@ Pure Python: no nameko, pymongo or marshmallow here.
 from shared.privacy import mask_name, mask_phone, scrub  # noqa: F401 (re-exported)
 
 from shared.numbering import format_number, parse_number  # noqa: F401 -- numbers in one place
+from shared.reasons import noted, reason, scrubbed, sentence
 
 
 TICKET_FIELDS = ("title", "description", "category", "district", "street", "address",
@@ -27,18 +28,24 @@ def new_ticket(number, request, received_at, phone_key=None):
         received_at=received_at,
         updated_at=received_at,
         status="received",
-        history=[{"at": received_at, "status": "received", "note": f"received by {request.get('channel')}"}],
+        history=[received(received_at, request.get("channel"))],
     )
     if request.get("source_system"):
         ticket["source"] = {"system": request["source_system"], "id": request["external_id"]}
     return ticket
 
 
-def linked(ticket, master, reason, at):
-    """``ticket`` repeats ``master``: it waits with it instead of being dispatched."""
-    ticket.update(status="linked", linked_to=master["number"], link_reason=reason)
+def received(at, channel, person=None):
+    """The history's first entry: by which channel, and by whom when a person took the call."""
+    said = reason("received_by", channel=channel, person=person) if person else reason("received", channel=channel)
+    return {"at": at, "status": "received", **noted(said)}
+
+
+def linked(ticket, master, why, at):
+    """``ticket`` repeats ``master`` (``why``: a coded reason): it waits with it instead of being dispatched."""
+    ticket.update(status="linked", linked_to=master["number"], link_reason=sentence(why))
     ticket["history"].append({"at": at, "status": "linked",
-                              "note": f"repeats open ticket {master['number']}: {reason}"})
+                              **noted(reason("repeats", number=master["number"]), why)})
     return ticket
 
 
@@ -47,7 +54,7 @@ def answered(ticket, entry, operator, at):
     ticket.update(status="answered", reply=entry["answer"], closed_at=at, updated_at=at,
                   answer={"entry_id": entry["id"], "question": entry["question"], "by": operator})
     ticket["history"].append({"at": at, "status": "answered",
-                              "note": f"answered directly from {entry['id']} by {operator or 'an operator'}"})
+                              **noted(reason("answered", entry=entry["id"], person=operator or "an operator"))})
     return ticket
 
 
@@ -113,13 +120,21 @@ def public_view(ticket):
     return view
 
 
+def scrubbed_entry(entry):
+    """A history entry with identifiers scrubbed from its note and its coded reasons' facts."""
+    clean = dict(entry, note=scrub(entry.get("note")))
+    if entry.get("reason_codes"):
+        clean["reason_codes"] = scrubbed(entry["reason_codes"], scrub)
+    return clean
+
+
 def erasure(ticket, now):
     """The fields that erase a closed ticket's personal data (PIPL: no longer than needed).
 
     The caller goes, the address and the exact place go, photos' links go;
     free text stays for the record with identifiers scrubbed.
     """
-    history = [dict(entry, note=scrub(entry.get("note"))) for entry in ticket.get("history") or []]
+    history = [scrubbed_entry(entry) for entry in ticket.get("history") or []]
     return {"caller": {"name": None, "phone": None, "email": None, "phone_key": None},
             "title": scrub(ticket.get("title")), "description": scrub(ticket.get("description") or ""),
             "address": None, "lat": None, "lng": None, "media_url": None,

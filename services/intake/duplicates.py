@@ -18,6 +18,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
+from shared.reasons import reason
+
 # Tickets in these states are finished or are themselves repeats.
 NOT_OPEN = ("closed", "answered", "linked")
 
@@ -111,7 +113,7 @@ def bounding_box(lat, lng, metres):
 
 
 def find_master(request, now, by_caller, by_place, rules):
-    """The open ticket ``request`` repeats, with the reason, or ``(None, None)``.
+    """The open ticket ``request`` repeats, with the (coded) reason, or ``(None, None)``.
 
     ``by_caller``: the caller's tickets since ``now - rules.caller_window``;
     ``by_place``: the category's tickets since ``now - rules.place_window``.
@@ -123,8 +125,8 @@ def find_master(request, now, by_caller, by_place, rules):
             continue
         score = similarity(text, ticket_text(ticket))
         if score >= rules.similarity and score > best[0]:
-            best = (score, ticket, f"same caller, similar text ({score:.2f}) within "
-                                   f"{rules.caller_window.total_seconds() / 3600:.0f} h")
+            best = (score, ticket, reason("same_caller", similarity=score,
+                                          hours=round(rules.caller_window.total_seconds() / 3600)))
     if request.get("lat") is not None and request.get("category"):
         for ticket in by_place:
             if (ticket.get("status") in NOT_OPEN or ticket.get("lat") is None
@@ -136,6 +138,6 @@ def find_master(request, now, by_caller, by_place, rules):
                 continue
             score = similarity(text, ticket_text(ticket))
             if score >= rules.similarity and score > best[0]:
-                best = (score, ticket, f"similar text ({score:.2f}) in {request['category']} "
-                                       f"{metres:.0f} m away")
+                best = (score, ticket, reason("same_place", similarity=score, category=request["category"],
+                                              metres=round(metres)))
     return best[1], best[2]

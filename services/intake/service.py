@@ -33,6 +33,7 @@ from shared.city import City, district_names
 from shared.identity import Identity, NotAllowed
 from shared.jsonable import jsonable
 from shared import openapi
+from shared import reasons
 from shared.messaging import DeadLetters, EventDispatcher, rpc
 from shared.mongo import Store
 from shared.numbering import number_in
@@ -107,7 +108,7 @@ class IntakeService(ops.Operable, status_view.StatusView, public_api.PublicApi, 
                     ticket["request_digest"] = request_digest
             if received_by:
                 ticket["received_by"] = received_by
-                ticket["history"][-1]["note"] += f" ({received_by['name']})"
+                ticket["history"][-1] = domain.received(now, valid.get("channel"), received_by["name"])
             outcome, event = self.settle(ticket, valid, now, answer_with, operator, link_to)
             if outcome == "created":
                 ticket.update(owing(self.first_check(now)))
@@ -137,25 +138,21 @@ class IntakeService(ops.Operable, status_view.StatusView, public_api.PublicApi, 
                 category=ticket["category"], district=ticket["district"], channel=ticket["channel"],
                 entry_id=answer_with["id"], answered_by=operator, answered_at=now)
         if link_to:  # the operator saw it repeats an open ticket and linked it
-            master, reason = self.tickets.get(link_to), f"linked by {operator or 'an operator'}"
+            master, why = self.tickets.get(link_to), reasons.reason("linked_by", person=operator or "an operator")
             if master is None or master.get("status") in ("closed", "answered", "linked"):
                 raise ValidationFailed({"link_to": [f"{link_to} is not an open ticket to link to"]})
-            domain.linked(ticket, master, reason, now)
-            return "linked", events.new_event(
-                events.TicketLinked, number=ticket["number"], linked_to=master["number"], reason=reason,
-                category=ticket["category"], district=ticket["district"], channel=ticket["channel"],
-                linked_at=now)
-        rules = DuplicateRules.from_config(self.config.get("INTAKE"))
-        box = bounding_box(valid["lat"], valid["lng"], rules.place_meters) if valid["lat"] is not None else None
-        master, reason = find_master(
-            valid, now, self.tickets.recent_by_caller(ticket["caller"]["phone_key"], now - rules.caller_window),
-            self.tickets.recent_nearby(valid["category"], box, now - rules.place_window), rules)
+        else:
+            rules = DuplicateRules.from_config(self.config.get("INTAKE"))
+            box = bounding_box(valid["lat"], valid["lng"], rules.place_meters) if valid["lat"] is not None else None
+            master, why = find_master(
+                valid, now, self.tickets.recent_by_caller(ticket["caller"]["phone_key"], now - rules.caller_window),
+                self.tickets.recent_nearby(valid["category"], box, now - rules.place_window), rules)
         if master:
-            domain.linked(ticket, master, reason, now)
+            domain.linked(ticket, master, why, now)
             return "linked", events.new_event(
-                events.TicketLinked, number=ticket["number"], linked_to=master["number"], reason=reason,
-                category=ticket["category"], district=ticket["district"], channel=ticket["channel"],
-                linked_at=now)
+                events.TicketLinked, number=ticket["number"], linked_to=master["number"],
+                reason=ticket["link_reason"], category=ticket["category"], district=ticket["district"],
+                channel=ticket["channel"], linked_at=now)
         return "created", events.new_event(events.TicketCreated, **domain.ticket_created_body(ticket))
 
     def new_number(self, now):
@@ -240,8 +237,8 @@ class IntakeService(ops.Operable, status_view.StatusView, public_api.PublicApi, 
         now = self.clock.now()
         ticket.update(status="received")
         created = events.new_event(events.TicketCreated, **domain.ticket_created_body(ticket))
-        doc = self.tickets.unlink(number, {"at": now, "status": "unlinked", "note":
-                                           f"not a repeat of {ticket['linked_to']} ({operator or 'an operator'})"},
+        doc = self.tickets.unlink(number, {"at": now, "status": "unlinked", **reasons.noted(reasons.reason(
+                                      "unlinked", number=ticket["linked_to"], person=operator or "an operator"))},
                                   [outboxed("ticket_created", created)], owing(self.first_check(now)))
         if doc is None:
             raise ValidationFailed({"number": [f"{number} was unlinked already"]})
@@ -284,7 +281,7 @@ class IntakeService(ops.Operable, status_view.StatusView, public_api.PublicApi, 
                                      [outboxed("personal_data_erased", event)])
             # The full history lives in its own collection: its notes are scrubbed too
             # (again on a later round if this one is cut short: scrubbing is idempotent).
-            self.tickets.scrub_history(ticket["number"], domain.scrub)
+            self.tickets.scrub_history(ticket["number"], domain.scrubbed_entry)
             if doc is not None:
                 publish_saved(self.tickets.outbox, self.dispatch, doc["_id"])
                 erased += 1

@@ -13,6 +13,7 @@ reconciler (``reconciler``) checks every ticket against.
 
 from services.intake.check_store import FINISHED, dispatched, done, owe
 from shared import events
+from shared.reasons import noted, reason
 from shared.messaging import consumes, event_handler
 
 
@@ -20,7 +21,20 @@ ANY_ATTEMPT = 10 ** 6  # a deadline_watched from before watches named their atte
 
 
 def entry(at, status, note):
-    return {"at": at, "status": status, "note": note}
+    """A history entry; ``note`` is its English sentence, or coded reasons (``shared.reasons``)
+    that the workbench says in the reader's language."""
+    if isinstance(note, str):
+        return {"at": at, "status": status, "note": note}
+    return {"at": at, "status": status, **noted(*note)}
+
+
+def routing_reasons(event):
+    """Why routing queued a ticket for a dispatcher: its coded reasons (its sentences when it
+    sent none)."""
+    coded = [c for c in event.get("reason_codes") or [] if c.get("code")]
+    if coded:
+        return coded
+    return "; ".join(event["reasons"]) if event.get("reasons") else [reason("waiting")]
 
 
 class StatusView:
@@ -39,10 +53,9 @@ class StatusView:
     def on_ticket_assigned(self, event):
         department = {"code": event["department_code"], "name": event["department_name"],
                       "phone": event["department_phone"]}
-        note = f"dispatched to {event['department_name']} by {event['decided_by']}"
+        note = [reason("dispatched", department=event["department_name"], by=event["decided_by"])]
         if event.get("calendar_uncovered"):
-            note += ("; its deadlines run over days no official calendar covers ("
-                     + ", ".join(f"{a}..{b}" for a, b in event["calendar_uncovered"]) + ")")
+            note.append(reason("uncovered", days=", ".join(f"{a}..{b}" for a, b in event["calendar_uncovered"])))
         self.record(event, {"status": "assigned", "department": department, "deadline": event["deadline"],
                             "sign_for_deadline": event["sign_for_deadline"],
                             "assignment": {"attempt": event["attempt"], "at": event["assigned_at"],
@@ -56,8 +69,7 @@ class StatusView:
         # After refusals nobody holds it: the last department and its deadlines no longer apply.
         self.record(event, {"status": "awaiting_dispatch", "department": None, "deadline": None,
                             "sign_for_deadline": None, "assignment": None},
-                    event["queued_at"], "awaiting_dispatch",
-                    "; ".join(event["reasons"]) or "waiting for a dispatcher",
+                    event["queued_at"], "awaiting_dispatch", routing_reasons(event),
                     [dispatched(event["attempt"])])
 
     @event_handler("followup", "case_opened", requeue_on_error=True)
@@ -148,11 +160,11 @@ class StatusView:
         self.record(event, changes, event["closed_at"], "closed", "closed", [FINISHED])
         self.tickets.apply_to_linked(event["number"], event["event_id"], changes,
                                      entry(event["closed_at"], "closed",
-                                           f"closed with ticket {event['number']}"),
+                                           [reason("closed_with", number=event["number"])]),
                                      event["occurred_at"])
 
     @event_handler("notify", "ticket_escalated", requeue_on_error=True)
     @consumes(events.TicketEscalated)
     def on_ticket_escalated(self, event):
         self.record(event, {"escalation": event["level"]}, event["escalated_at"], "escalated",
-                    f"supervision: {event['level'].replace('_', ' ')}")
+                    [reason("supervision", level=event["level"])])

@@ -211,13 +211,15 @@ class TicketRepository(StatusRecords, Checks):
             {"$set": changes, "$push": {"outbox": {"$each": list(outbox)}}},
             return_document=ReturnDocument.AFTER)
 
-    def scrub_history(self, number, scrub):
-        """Apply ``scrub`` to the notes of ``number``'s entries in ``history`` (an erasure)."""
+    def scrub_history(self, number, scrub_entry):
+        """Apply ``scrub_entry`` to ``number``'s entries in ``history`` (an erasure): to each
+        one's note and coded reasons."""
         scrubbed = 0
-        for entry in self.history.find({"number": number, "note": {"$nin": [None, ""]}}, {"note": 1}):
-            clean = scrub(entry["note"])
-            if clean != entry["note"]:
-                self.history.update_one({"_id": entry["_id"]}, {"$set": {"note": clean}})
+        for entry in self.history.find({"number": number, "note": {"$nin": [None, ""]}},
+                                       {"note": 1, "reason_codes": 1}):
+            clean = {k: v for k, v in scrub_entry(entry).items() if k in ("note", "reason_codes")}
+            if any(clean[k] != entry.get(k) for k in clean):
+                self.history.update_one({"_id": entry["_id"]}, {"$set": clean})
                 scrubbed += 1
         return scrubbed
 

@@ -7,6 +7,7 @@ import pytest
 from services.intake import apikeys, domain, knowledge, open311
 from services.intake.duplicates import (DuplicateRules, distance_m, find_master, phone_key,
                                         shingles, similarity)
+from shared.reasons import sentence
 
 NOW = dt.datetime(2026, 11, 26, 8, 0, tzinfo=dt.timezone.utc)
 WATER = {"title": "小区停水两天了", "description": "崂山区海尔路小区从前天开始停水，没有任何通知。"}
@@ -53,7 +54,7 @@ def test_distance_is_metres_on_the_ground():
 def test_same_caller_similar_text_within_72_hours_repeats_the_open_ticket():
     master, reason = find_master(WATER_AGAIN, NOW, [ticket("QD-1", WATER, hours_ago=70)], [], DuplicateRules())
     assert master["number"] == "QD-1"
-    assert "same caller" in reason
+    assert reason["code"] == "same_caller" and "same caller" in sentence(reason)
 
 
 @pytest.mark.parametrize("hours_ago,status,text", [(73, "assigned", WATER), (1, "closed", WATER),
@@ -71,7 +72,7 @@ def test_another_caller_same_category_within_100_m_and_7_days_repeats_it():
     request = dict(WATER_AGAIN, **place(36.1000, 120.4000))
     near = ticket("QD-2", WATER, hours_ago=24 * 6, **place(36.1005, 120.4000))  # ~56 m
     master, reason = find_master(request, NOW, [], [near], DuplicateRules())
-    assert master["number"] == "QD-2" and "m away" in reason
+    assert master["number"] == "QD-2" and reason["code"] == "same_place" and "56 m away" in sentence(reason)
 
 
 @pytest.mark.parametrize("other", [place(36.1015, 120.4000),                   # ~167 m

@@ -80,17 +80,17 @@ def test_a_ticket_escalated_for_ever_keeps_a_document_of_the_same_size(intake):
         worker().on_ticket_escalated(event(events.TicketEscalated, n, department_code="WATER",
                                            level=f"supervision_{n}", escalated_at=at(n)))
 
-    for n in range(1, 101):
+    for n in range(1, 201):  # from here on every level has three digits: the entries have one size
         escalate(n)
     size = len(bson.encode(repo.tickets.find_one({"number": NUMBER})))
-    for n in range(101, 301):
+    for n in range(201, 301):
         escalate(n)
     stored = repo.tickets.find_one({"number": NUMBER})
     assert len(bson.encode(stored)) <= size + 64  # no list in it grows
     assert len(stored["history"]) == HISTORY_KEPT
     assert repo.history.count_documents({"number": NUMBER}) == 301
     view = repo.history_of(stored)
-    assert view[0]["status"] == "received" and view[-1]["note"].endswith("supervision 300")
+    assert view[0]["status"] == "received" and view[-1]["note"].endswith("supervision_300")
 
 
 def checks(repo):

@@ -1,5 +1,5 @@
-"""Routing's reasons, coded: English sentences in the events, the reader's language on screen,
-and scrubbed with the rest of a citizen's words."""
+"""Routing's reasons and intake's history, coded: English sentences in the events, the
+reader's language on screen, and scrubbed with the rest of a citizen's words."""
 import datetime as dt
 import re
 from zoneinfo import ZoneInfo
@@ -124,3 +124,56 @@ def test_erasure_scrubs_the_reasons_in_the_case_ledger(directory):
     assert ledger[0]["reason_codes"][0]["code"] == "refused_by" and PHONE in str(ledger)
     cases.erase_personal_data("QD-20261127-00001", scrub)
     assert PHONE not in str(cases.get("QD-20261127-00001")["ledger"])
+
+
+# -- intake's history: what became of a ticket, said the same way -----------------------------
+
+def test_the_workbench_says_intakes_history_in_chinese():
+    from services.intake import domain
+    from services.intake.duplicates import DuplicateRules, find_master
+    from services.intake.status_view import entry
+
+    received = domain.received(T0, "phone", "王芳")
+    master = {"number": "QD-20261127-00001", "title": "小区停水两天了", "description": "海尔路小区停水",
+              "status": "assigned", "received_at": T0}
+    found, why = find_master({"title": "小区停水两天了", "description": "海尔路小区停水"}, T0, [master], [],
+                             DuplicateRules())
+    linked = domain.linked({"history": []}, found, why, T0)["history"][-1]
+    escalated = entry(T0, "escalated", [reasons.reason("supervision", level="yellow_card")])
+    assert received["note"] == "received by phone (王芳)"  # the English stays for the CLI and the API
+    assert linked["note"].startswith("repeats open ticket QD-20261127-00001; same caller, similar text")
+    assert shown(received, "zh_CN") == ["经电话受理（王芳）"]
+    assert shown(linked, "zh_CN")[0] == "重复未办结工单QD-20261127-00001"
+    assert "同一来电人" in shown(linked, "zh_CN")[1]
+    assert shown(escalated, "zh_CN") == ["督办：黄牌"]
+
+
+def test_a_ticket_queued_for_a_dispatcher_keeps_routings_coded_reasons_in_intakes_history(directory):
+    from services.intake.status_view import entry, routing_reasons
+
+    outcome = assigned_after_refusal(directory, "不属我单位职责")
+    queued = entry(T0, "awaiting_dispatch", routing_reasons(dict(outcome.body)))
+    assert queued["reason_codes"][0]["code"] == "refused_by"
+    assert queued["note"].startswith("refused by 市住房和城乡建设局: 不属我单位职责")
+    assert shown(queued, "zh_CN")[0].startswith("市住房和城乡建设局")
+    nothing = entry(T0, "awaiting_dispatch", routing_reasons({"reasons": [], "reason_codes": []}))
+    assert nothing["note"] == "waiting for a dispatcher" and shown(nothing, "zh_CN") == ["等待派单员派单"]
+
+
+def test_erasure_scrubs_the_coded_reasons_in_intakes_history(directory):
+    from services.intake import domain
+    from services.intake.status_view import entry, routing_reasons
+    from services.intake.store import TicketRepository
+
+    tickets = TicketRepository(memory_store.client()[f"reasons_{id(object())}"], {})
+    tickets.ensure_indexes()
+    number = "QD-20261127-00002"
+    outcome = assigned_after_refusal(directory, f"请联系居民{PHONE}核实")
+    queued = entry(T0, "awaiting_dispatch", routing_reasons(dict(outcome.body)))
+    tickets.history.insert_one(dict(queued, number=number))
+    assert PHONE in str(tickets.history.find_one({"number": number}))
+    tickets.scrub_history(number, domain.scrubbed_entry)
+    kept = tickets.history.find_one({"number": number})
+    assert PHONE not in str(kept) and "[phone]" in kept["reason_codes"][0]["params"]["reason"]
+    ticket = domain.erasure({"history": [queued]}, T0)  # the ticket's own short history too
+    assert PHONE not in str(ticket["history"])
