@@ -64,14 +64,20 @@ REFUSED = {  # a service's refusal -> (status, title msgid)
     "TransitionRefused": (409, N_("Not done: the case is not in that state")),
     "CaseChanged": (409, N_("Not done: someone changed the case meanwhile")),
 }
+EXPLAINED = {  # what a refusal means, in the reader's language (the service's own words follow it)
+    "NotYourCase": N_("This case is with another department: only the department that holds it can open it."),
+    "NotAllowed": N_("Your role does not allow this."), "NotAuthorized": N_("Your role does not allow this."),
+    "UnknownCase": N_("There is no such case."),
+}
 
 
 class Refused(Exception):
-    """A page's own refusal: ``status``, a title msgid and a detail."""
+    """A page's own refusal: ``status``, a title msgid, a detail and what it means (a msgid)."""
 
-    def __init__(self, status, title, detail="", errors=None):
+    def __init__(self, status, title, detail="", errors=None, explained=None):
         super().__init__(detail or title)
         self.status, self.title, self.detail, self.errors = status, title, detail, errors or {}
+        self.explained = explained
 
 
 class ServiceAway(Exception):
@@ -93,7 +99,7 @@ def refusal_of(exc):
             detail = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in parsed.items())
     except (ValueError, TypeError):
         pass
-    return Refused(status, title, detail, errors)
+    return Refused(status, title, detail, errors, EXPLAINED.get(exc.exc_type))
 
 
 class Web(DependencyProvider):
@@ -307,12 +313,13 @@ class View:
         return True
 
 
-def error_page(view, status, title, detail=""):
+def error_page(view, status, title, detail="", explained=None):
+    """``title`` and ``explained``: msgids; ``detail``: said already (or a service's own words)."""
+    words = dict(title=view._(title), detail=detail, explained=view._(explained) if explained else "")
     if view.htmx:
-        body = view.env.get_template("_error_fragment.html").render(
-            title=view._(title), detail=detail)
+        body = view.env.get_template("_error_fragment.html").render(**words)
         return view.finish(Response(body, status=status, content_type="text/html; charset=utf-8"))
-    return view.render("error.html", status=status, title=view._(title), detail=detail)
+    return view.render("error.html", status=status, **words)
 
 
 def serve(service, request, handler, params, roles, public, state_changing, max_bytes):
@@ -340,7 +347,7 @@ def serve(service, request, handler, params, roles, public, state_changing, max_
             service.caller.act_as(view.person)
         return handler(service, view, **params)
     except Refused as exc:
-        return error_page(view, exc.status, exc.title, exc.detail)
+        return error_page(view, exc.status, exc.title, exc.detail, exc.explained)
     except RequestEntityTooLarge:
         return error_page(view, 413, N_("Too large"), view._("At most %(mb)s MB in one go.",
                                                           mb=max_bytes // (1024 * 1024) or 1))

@@ -31,6 +31,7 @@ def test_a_department_cannot_see_or_act_on_another_departments_case(workbench, w
     assert water_case not in housing.inner_text("main")
     answer = housing.goto(f"{workbench.url}/department/cases/{water_case}")
     assert answer.status == 403
+    assert "此工单不在本单位" in housing.inner_text("main")  # what it means, in the reader's language
     workbench.shot(housing, "department-refused")
 
     # Crafted requests with a valid session and CSRF token: followup refuses (403), nothing changes.
