@@ -30,6 +30,7 @@ it was. mongomock alone stores any size, which would hide a document that
 grows without bound until it met a real server.
 """
 import contextlib
+import copy
 import itertools
 import os
 import uuid
@@ -38,6 +39,7 @@ from datetime import datetime, timedelta, timezone
 import bson
 import mongomock
 from bson import ObjectId
+from bson.errors import InvalidDocument
 from mongomock import helpers
 from mongomock import store as mongomock_store
 from mongomock.collection import Collection
@@ -66,6 +68,15 @@ class _TooLarge(DuplicateKeyError):
     def __init__(self, size):
         super().__init__(f"document of {size} bytes is over the {MAX_DOCUMENT_BYTES}-byte limit", 10334)
         self.size = size
+
+
+class _Unencodable(DuplicateKeyError):
+    """The same for a document BSON cannot encode (a value of a type it does not know):
+    pymongo refuses it before sending, so nothing is written."""
+
+    def __init__(self, error):
+        super().__init__(str(error), 0)
+        self.error = error
 
 
 def _has(doc, dotted):
@@ -406,13 +417,27 @@ class IndexedCollection(Collection):
     def _insert(self, data, session=None, ordered=True):
         try:
             return super()._insert(data, session, ordered)
+        except _Unencodable as exc:
+            raise exc.error from None
         except _TooLarge as exc:
             raise DocumentTooLarge(f"BSON document too large ({exc.size} bytes) - the connected "
                                    f"server supports BSON document sizes up to {MAX_DOCUMENT_BYTES} bytes.")
 
-    def _update(self, *args, **kwargs):
+    def _update(self, spec, document, upsert=False, manipulate=False, multi=False, *args, **kwargs):
+        # mongomock changes documents in place and undoes a change only on a duplicate key;
+        # pymongo sends nothing it cannot encode, so such an update must leave them as they were
+        kept = []
+        for doc in self._iter_documents(helpers.patch_datetime_awareness_in_document(spec)):  # as mongomock does
+            kept.append(copy.deepcopy(doc))
+            if not multi:
+                break
         try:
-            return super()._update(*args, **kwargs)
+            return super()._update(spec, document, upsert, manipulate, multi, *args, **kwargs)
+        except (InvalidDocument, _Unencodable) as exc:
+            for doc in kept:
+                doc_id = doc["_id"]
+                self._store[helpers.hashdict(doc_id) if isinstance(doc_id, dict) else doc_id] = doc
+            raise (exc.error if isinstance(exc, _Unencodable) else exc) from None
         except _TooLarge as exc:
             raise WriteError(f"Resulting document after update is larger than {MAX_DOCUMENT_BYTES}",
                              TOO_LARGE_AFTER_UPDATE, {"size": exc.size}) from None
@@ -423,7 +448,10 @@ class IndexedCollection(Collection):
         A document a partial (or sparse) unique index does not cover cannot
         collide in it, so it is not looked up at all.
         """
-        size = len(bson.encode(new_data))
+        try:
+            size = len(bson.encode(new_data))
+        except InvalidDocument as exc:
+            raise _Unencodable(exc) from None
         if size > MAX_DOCUMENT_BYTES:
             raise _TooLarge(size)
         state = self._store.__dict__.get(_STATE_ATTR)

@@ -4,6 +4,7 @@ import datetime as dt
 
 import bson
 import pytest
+from bson.errors import InvalidDocument
 from pymongo.errors import DocumentTooLarge, WriteError
 
 from services.followup import domain
@@ -34,6 +35,20 @@ def test_the_in_memory_store_refuses_a_document_over_16_mb_as_mongodb_does():
     assert "more" not in collection.find_one({"_id": 1})  # left as it was
     with pytest.raises(DocumentTooLarge):
         collection.insert_one({"_id": 2, "text": half + half})
+
+
+def test_the_in_memory_store_writes_nothing_it_cannot_encode_as_pymongo_sends_nothing():
+    """mongomock changes a document in place and undoes only a duplicate key: an update with
+    a value BSON cannot encode stayed written while it raised, so a failed handler's write
+    could land in tests and nowhere else."""
+    collection = database("store")["unencodable"]
+    collection.insert_one({"_id": 1, "status": "received"})
+    with pytest.raises(InvalidDocument):
+        collection.update_one({"_id": 1}, {"$set": {"status": "assigned", "due": object()}})
+    assert collection.find_one({"_id": 1}) == {"_id": 1, "status": "received"}  # left as it was
+    with pytest.raises(InvalidDocument):
+        collection.insert_one({"_id": 2, "due": object()})
+    assert collection.find_one({"_id": 2}) is None
 
 
 def assignment():

@@ -1,18 +1,16 @@
 """intake's status view applies the other services' events in any order, at once,
 and twice, with a ticket document that does not grow with them."""
 import datetime as dt
-from unittest import mock
 
 import bson
 import pytest
-from nameko.testing.services import worker_factory
 
 from services.intake import domain
-from services.intake.service import IntakeService
 from services.intake.status_store import HISTORY_KEPT
 from services.intake.store import TicketRepository
 from shared import events, memory_store
 from tests.races import RacyCollection, run_together
+from tests.unit.conftest import intake_worker
 
 NUMBER = "QD-20261127-00003"
 T0 = dt.datetime(2026, 11, 27, 1, 0, tzinfo=dt.timezone.utc)
@@ -25,7 +23,7 @@ def intake():
     request = {"title": "小区停水", "description": "", "caller_name": None, "caller_phone": None,
                "channel": "phone", "urgency": "normal"}
     repo.add(domain.new_ticket(NUMBER, request, T0), [])
-    return (lambda: worker_factory(IntakeService, tickets=repo, dead_letters=mock.Mock())), repo
+    return (lambda: intake_worker(repo)), repo
 
 
 def at(minutes):
@@ -102,16 +100,10 @@ def checks(repo):
 @pytest.fixture
 def promising(intake):
     """intake whose view also keeps what each ticket is owed (the reconciler's checks)."""
-    from types import SimpleNamespace
-
-    from services.intake.reconcile import ReconcileRules
-
-    _, repo = intake
+    worker, repo = intake
     repo.tickets.update_one({"number": NUMBER}, {"$set": {"check": {"dispatch": {
         "attempt": 0, "since": T0, "due": at(2), "overdue_at": at(2), "repairs": 0}}}})
-    reconciling = SimpleNamespace(rules=ReconcileRules(), owner="test")
-    return (lambda: worker_factory(IntakeService, tickets=repo, dead_letters=mock.Mock(),
-                                   reconciling=reconciling)), repo
+    return worker, repo
 
 
 def assigned(attempt, minutes, department="WATER"):
