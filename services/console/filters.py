@@ -49,7 +49,7 @@ ACTORS = {"routing": N_("routing (automatic)")}  # who acted when no person did 
 CHANNELS = {"phone": N_("phone"), "web": N_("web"), "wechat": N_("WeChat"), "app": N_("app"),  # shared/events.py
             "email": N_("e-mail"), "open311": N_("Open311"), "system": N_("another system")}
 SATISFACTION = {"satisfied": N_("satisfied"), "basically_satisfied": N_("basically satisfied"),
-                "dissatisfied": N_("dissatisfied")}
+                "dissatisfied": N_("dissatisfied"), "no rating": N_("no rating")}
 
 
 def as_datetime(value):
@@ -130,11 +130,14 @@ def install(env, locale, zone, translations):
                 said.append(english[n] if n < len(english) else str(c.get("code") or ""))
                 continue
             facts = dict(c.get("params") or {})
-            for name, table in (("urgency", URGENCIES), ("limit_class", LIMIT_CLASSES), ("channel", CHANNELS)):
+            for name, table in (("urgency", URGENCIES), ("limit_class", LIMIT_CLASSES), ("channel", CHANNELS),
+                                ("satisfaction", SATISFACTION)):
                 if facts.get(name) in table:
                     facts[name] = _(table[facts[name]])
             if facts.get("level"):
                 facts["level"] = level(facts["level"])
+            if facts.get("deadline"):  # a moment, in the city's time
+                facts["deadline"] = local(facts["deadline"])
             template = coded_reasons.SENTENCES[c.get("code")]
             said.append(coded_reasons.sentence(dict(c, params=facts), _(template)))
         return said

@@ -53,7 +53,9 @@ class StatusView:
     def on_ticket_assigned(self, event):
         department = {"code": event["department_code"], "name": event["department_name"],
                       "phone": event["department_phone"]}
-        note = [reason("dispatched", department=event["department_name"], by=event["decided_by"])]
+        note = [reason("dispatched_automatically", department=event["department_name"])
+                if event["decided_by"] == "routing" else  # routing decided; else the dispatcher who did
+                reason("dispatched", department=event["department_name"], by=event["decided_by"])]
         if event.get("calendar_uncovered"):
             note.append(reason("uncovered", days=", ".join(f"{a}..{b}" for a, b in event["calendar_uncovered"])))
         self.record(event, {"status": "assigned", "department": department, "deadline": event["deadline"],
@@ -77,7 +79,7 @@ class StatusView:
     def on_case_opened(self, event):
         self.record(event, {"case_opened_at": event["opened_at"],
                             "case": {"attempt": event["attempt"], "department_code": event["department_code"]}},
-                    event["opened_at"], "case_opened", f"case opened for {event['department_code']}",
+                    event["opened_at"], "case_opened", [reason("case_opened", department=event["department_code"])],
                     [done("case", event["attempt"]), self.owed("watch", event["attempt"], event["opened_at"])])
 
     @event_handler("notify", "deadline_watched", requeue_on_error=True)
@@ -86,14 +88,15 @@ class StatusView:
         self.record(event, {"watched_at": event["occurred_at"],
                             "watch": {"attempt": event["attempt"], "department_code": event["department_code"]}},
                     event["occurred_at"], "deadline_watched",
-                    f"supervision watches the deadline {event['deadline'].isoformat()}",
+                    [reason("watched", deadline=event["deadline"].isoformat())],
                     [done("watch", event["attempt"] or ANY_ATTEMPT)])
 
     @event_handler("followup", "case_signed_for", requeue_on_error=True)
     @consumes(events.CaseSignedFor)
     def on_case_signed_for(self, event):
         self.record(event, {"status": "signed_for", "signed_for_at": event["signed_at"]},
-                    event["signed_at"], "signed_for", f"signed for by {event['department_code']}")
+                    event["signed_at"], "signed_for",
+                    [reason("signed_for", department=event["department_code"])])
 
     @event_handler("followup", "case_refused", requeue_on_error=True)
     @consumes(events.CaseRefused)
@@ -104,14 +107,14 @@ class StatusView:
                   self.owed("dispatch", refused, event["refused_at"])] if refused else []
         self.record(event, {"status": "refused", "refused_at": event["refused_at"]},
                     event["refused_at"], "refused",
-                    f"{event['department_code']} returned it: {event['reason']}; to be dispatched again",
+                    [reason("returned", department=event["department_code"], reason=event["reason"])],
                     checks)
 
     @event_handler("followup", "extension_requested", requeue_on_error=True)
     @consumes(events.ExtensionRequested)
     def on_extension_requested(self, event):
         self.record(event, {}, event["requested_at"], "extension_requested",
-                    f"{event['department_code']} asked for {event['working_days']} more working days")
+                    [reason("extension_asked", department=event["department_code"], days=event["working_days"])])
 
     @event_handler("followup", "extension_decided", requeue_on_error=True)
     @consumes(events.ExtensionDecided)
@@ -119,45 +122,47 @@ class StatusView:
         granted = event["granted"]
         self.record(event, {"deadline": event["deadline"]} if granted else {}, event["decided_at"],
                     "extension_granted" if granted else "extension_denied",
-                    f"extension {'granted' if granted else 'denied'}; reply due {event['deadline'].isoformat()}")
+                    [reason("extension_granted" if granted else "extension_denied",
+                            deadline=event["deadline"].isoformat())])
 
     @event_handler("followup", "reply_submitted", requeue_on_error=True)
     @consumes(events.ReplySubmitted)
     def on_reply_submitted(self, event):
         self.record(event, {"status": "replied"}, event["replied_at"], "replied",
-                    f"{event['department_code']} replied; the hotline reviews the reply")
+                    [reason("replied", department=event["department_code"])])
 
     @event_handler("followup", "reply_approved", requeue_on_error=True)
     @consumes(events.ReplyApproved)
     def on_reply_approved(self, event):
         self.record(event, {"status": "reply_approved", "reply": event["text"] or None},
-                    event["approved_at"], "reply_approved", "reply approved; the citizen will be called back")
+                    event["approved_at"], "reply_approved", [reason("approved")])
 
     @event_handler("followup", "reply_rejected", requeue_on_error=True)
     @consumes(events.ReplyRejected)
     def on_reply_rejected(self, event):
         self.record(event, {"status": "reply_rejected"}, event["rejected_at"], "reply_rejected",
-                    f"reply sent back to {event['department_code']}: {event['reason']}")
+                    [reason("sent_back", department=event["department_code"], reason=event["reason"])])
 
     @event_handler("followup", "callback_recorded", requeue_on_error=True)
     @consumes(events.CallbackRecorded)
     def on_callback_recorded(self, event):
-        outcome = "not reached" if not event["reached"] else (
-            f"resolved: {'yes' if event['resolved'] else 'no'}; {event['satisfaction'] or 'no rating'}")
-        self.record(event, {}, event["recorded_at"], "callback", f"citizen called back ({outcome})")
+        outcome = reason("not_reached") if not event["reached"] else reason(
+            "resolved" if event["resolved"] else "unresolved", satisfaction=event["satisfaction"] or "no rating")
+        self.record(event, {}, event["recorded_at"], "callback", [outcome])
 
     @event_handler("followup", "case_reopened", requeue_on_error=True)
     @consumes(events.CaseReopened)
     def on_case_reopened(self, event):
         self.record(event, {"status": "reopened", "deadline": event["deadline"],
                             "sign_for_deadline": event["sign_for_deadline"], "closed_at": None},
-                    event["reopened_at"], "reopened", f"reopened: {event['reason'] or 'unresolved'}")
+                    event["reopened_at"], "reopened",
+                    [reason("reopened", reason=event["reason"]) if event["reason"] else reason("reopened_unresolved")])
 
     @event_handler("followup", "case_closed", requeue_on_error=True)
     @consumes(events.CaseClosed)
     def on_case_closed(self, event):
         changes = {"status": "closed", "reply": event["reply"] or None, "closed_at": event["closed_at"]}
-        self.record(event, changes, event["closed_at"], "closed", "closed", [FINISHED])
+        self.record(event, changes, event["closed_at"], "closed", [reason("closed")], [FINISHED])
         self.tickets.apply_to_linked(event["number"], event["event_id"], changes,
                                      entry(event["closed_at"], "closed",
                                            [reason("closed_with", number=event["number"])]),

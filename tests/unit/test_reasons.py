@@ -15,7 +15,7 @@ from shared.calendar import ChineseCalendar
 from shared.deadlines import DeadlinePolicy
 from shared.events import TicketAssigned
 from shared.privacy import scrub
-from tests.unit.conftest import routing_ticket as ticket
+from tests.unit.conftest import intake_worker, routing_ticket as ticket
 
 T0 = dt.datetime(2026, 11, 27, 1, tzinfo=dt.timezone.utc)
 PHONE = "13953201234"
@@ -177,3 +177,63 @@ def test_erasure_scrubs_the_coded_reasons_in_intakes_history(directory):
     assert PHONE not in str(kept) and "[phone]" in kept["reason_codes"][0]["params"]["reason"]
     ticket = domain.erasure({"history": [queued]}, T0)  # the ticket's own short history too
     assert PHONE not in str(ticket["history"])
+
+
+def test_a_tickets_whole_life_in_intakes_history_reads_in_chinese_when_followup_cannot_answer():
+    """The ticket page shows intake's entries for every step when the case's ledger is not
+    there (followup down): each of them says itself in the reader's language."""
+    from services.console.timeline import merged
+    from services.intake import domain
+    from services.intake.store import TicketRepository
+    from shared import events
+
+    number = "QD-20261127-00009"
+    tickets = TicketRepository(memory_store.client()[f"reasons_{id(object())}"], {})
+    tickets.ensure_indexes()
+    tickets.add(domain.new_ticket(number, {"title": "小区停水", "description": "", "channel": "phone",
+                                           "urgency": "normal"}, T0), [])
+
+    def at(minutes):
+        return T0 + dt.timedelta(minutes=minutes)
+
+    water = {"department_code": "WATER"}
+    life = [  # (handler, schema, minutes, body)
+        ("ticket_assigned", events.TicketAssigned, 1, dict(
+            water, department_name="市水务管理局", time_limit_class="general", deadline=at(9000),
+            sign_for_deadline=at(1440), assigned_at=at(1), decided_by="routing",
+            calendar_uncovered=[["2027-01-01", "2027-01-03"]])),
+        ("case_opened", events.CaseOpened, 2, dict(water, deadline=at(9000), sign_for_deadline=at(1440),
+                                                   opened_at=at(2))),
+        ("deadline_watched", events.DeadlineWatched, 3, dict(deadline=at(9000), next_check_at=at(60))),
+        ("case_signed_for", events.CaseSignedFor, 4, dict(water, signed_at=at(4))),
+        ("extension_requested", events.ExtensionRequested, 5, dict(water, working_days=3, requested_at=at(5))),
+        ("extension_decided", events.ExtensionDecided, 6, dict(water, granted=True, deadline=at(12000),
+                                                               decided_at=at(6))),
+        ("reply_submitted", events.ReplySubmitted, 7, dict(water, replied_at=at(7))),
+        ("reply_rejected", events.ReplyRejected, 8, dict(water, reason="没有说明原因", rejection_count=1,
+                                                         rejected_at=at(8))),
+        ("reply_approved", events.ReplyApproved, 9, dict(water, approved_at=at(9), text="已修复")),
+        ("callback_recorded", events.CallbackRecorded, 10, dict(water, reached=True, resolved=False,
+                                                                satisfaction="dissatisfied", recorded_at=at(10))),
+        ("case_reopened", events.CaseReopened, 11, dict(water, deadline=at(13000), sign_for_deadline=at(2000),
+                                                        reopened_at=at(11), reason="三楼仍无水")),
+        ("ticket_escalated", events.TicketEscalated, 12, dict(water, level="supervision_2", escalated_at=at(12))),
+        ("callback_recorded", events.CallbackRecorded, 13, dict(water, reached=False, recorded_at=at(13))),
+        ("case_refused", events.CaseRefused, 14, dict(water, reason="属物业管理", refused_at=at(14))),
+        ("case_closed", events.CaseClosed, 15, dict(water, closed_at=at(15))),
+    ]
+    for handler, schema, minutes, body in life:
+        payload = events.new_event(schema, number=number, **body)
+        payload["occurred_at"] = at(minutes).isoformat()
+        getattr(intake_worker(tickets), f"on_{handler}")(payload)
+
+    history = tickets.history_of(tickets.get(number))
+    assert len(history) == len(life) + 1
+    page = merged({"history": history}, None)  # no case: followup did not answer
+    for item in page:
+        assert item["entry"].get("reason_codes"), item
+        said = " ".join(shown(item["entry"], "zh_CN"))
+        assert said and not re.search(r"[a-z]{3,}", said), said  # no English words (codes are upper case)
+    chinese = [" ".join(shown(item["entry"], "zh_CN")) for item in page]
+    assert "已回访（未解决；不满意）" in chinese and "已回访（未接通）" in chinese
+    assert any(s.startswith("延期已批准；答复时限2026-") for s in chinese), chinese
