@@ -30,7 +30,6 @@ it was. mongomock alone stores any size, which would hide a document that
 grows without bound until it met a real server.
 """
 import contextlib
-import copy
 import itertools
 import os
 import uuid
@@ -423,21 +422,14 @@ class IndexedCollection(Collection):
             raise DocumentTooLarge(f"BSON document too large ({exc.size} bytes) - the connected "
                                    f"server supports BSON document sizes up to {MAX_DOCUMENT_BYTES} bytes.")
 
-    def _update(self, spec, document, upsert=False, manipulate=False, multi=False, *args, **kwargs):
-        # mongomock changes documents in place and undoes a change only on a duplicate key;
-        # pymongo sends nothing it cannot encode, so such an update must leave them as they were
-        kept = []
-        for doc in self._iter_documents(helpers.patch_datetime_awareness_in_document(spec)):  # as mongomock does
-            kept.append(copy.deepcopy(doc))
-            if not multi:
-                break
+    def _update(self, spec, document, *args, **kwargs):
+        # pymongo encodes the command before it sends it, so an update it cannot encode changes
+        # nothing; mongomock would apply it in place, field by field, and undo only a duplicate key
+        bson.encode({"q": spec, "u": document})
         try:
-            return super()._update(spec, document, upsert, manipulate, multi, *args, **kwargs)
-        except (InvalidDocument, _Unencodable) as exc:
-            for doc in kept:
-                doc_id = doc["_id"]
-                self._store[helpers.hashdict(doc_id) if isinstance(doc_id, dict) else doc_id] = doc
-            raise (exc.error if isinstance(exc, _Unencodable) else exc) from None
+            return super()._update(spec, document, *args, **kwargs)
+        except _Unencodable as exc:
+            raise exc.error from None
         except _TooLarge as exc:
             raise WriteError(f"Resulting document after update is larger than {MAX_DOCUMENT_BYTES}",
                              TOO_LARGE_AFTER_UPDATE, {"size": exc.size}) from None

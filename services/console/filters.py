@@ -145,5 +145,5 @@ def install(env, locale, zone, translations):
     env.filters.update(finding=finding, reasons=reasons, local=local, countdown=countdown, pct=pct, role_label=role_label,
                        state=named(STATES), action=named(ACTIONS), level=level,
                        urgency=named(URGENCIES), satisfaction=named(SATISFACTION), rule=named(RULES),
-                       channel=named(CHANNELS), actor=lambda name: _(ACTORS[name]) if name in ACTORS else name)
+                       channel=named(CHANNELS), actor=named(ACTORS))
     env.globals.update(role_label=role_label)
