@@ -162,11 +162,13 @@ class InboundBurst:
     (in a durable queue, or being handled) until its deadline is watched."""
 
     def __init__(self, stack, run):
-        from nameko.standalone.rpc import ServiceRpcProxy
+        from hotline.people import cli_context
+        from shared.principals import ServiceRpcProxy
 
         self.stack = stack
         self.source = re.sub(r"[^A-Za-z0-9_-]", "-", f"chaos-{run}")[:64]
-        with ServiceRpcProxy("intake", {"AMQP_URI": stack.config["AMQP_URI"]}, timeout=30) as intake:
+        with ServiceRpcProxy("intake", {"AMQP_URI": stack.config["AMQP_URI"]}, timeout=30,
+                             context_data=cli_context("chaos")) as intake:
             self.key = intake.create_api_key(self.source)["key"]
         self.external_ids = []
 

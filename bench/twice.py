@@ -107,18 +107,19 @@ def wait(predicate, timeout, step=0.3):
 
 def train_twice(stack):
     """Ask both routing instances to train at once; ``(models trained, answers)``."""
-    from nameko.standalone.rpc import ServiceRpcProxy
+    from shared.principals import ServiceRpcProxy
 
+    from hotline.people import cli_context
     from services.routing.synthetic import generate
 
     config = {"AMQP_URI": stack.config["AMQP_URI"]}
-    with ServiceRpcProxy("routing", config, timeout=120) as routing:
+    with ServiceRpcProxy("routing", config, timeout=120, context_data=cli_context("bench")) as routing:
         routing.import_history([list(row) for row in generate(per_department=6)], "twice", True)
     before = len(stack.repository("routing").models_list(100))
     answers = []
 
     def train():
-        with ServiceRpcProxy("routing", config, timeout=300) as routing:
+        with ServiceRpcProxy("routing", config, timeout=300, context_data=cli_context("bench")) as routing:
             try:
                 answers.append(("trained", routing.train()["version"]))
             except Exception as exc:  # RemoteError: another instance holds the lease
@@ -150,9 +151,11 @@ def scenario(stack, count, timeout=120):
                                               "duplicate_watch")})
 
         # Past every deadline: the ladder's steps come due on both notify instances at once.
-        from nameko.standalone.rpc import ServiceRpcProxy
+        from hotline.people import cli_context
+        from shared.principals import ServiceRpcProxy
 
-        with ServiceRpcProxy("notify", {"AMQP_URI": stack.config["AMQP_URI"]}, timeout=30) as notify:
+        with ServiceRpcProxy("notify", {"AMQP_URI": stack.config["AMQP_URI"]}, timeout=30,
+                             context_data=cli_context("bench")) as notify:
             notify.set_clock_offset(12 * 86400, "twice")  # every instance of every service follows
         ladder = stack.repository("notify")
 

@@ -23,11 +23,12 @@ CLASSES = ("emergency", "urgent", "utilities", "general", "complex")
 
 @contextlib.contextmanager
 def cluster(timeout=10):
-    from nameko.standalone.rpc import ClusterRpcProxy
+    from shared.principals import ClusterRpcProxy
 
     from hotline.cli import rpc_config
+    from hotline.people import cli_context
 
-    with ClusterRpcProxy(rpc_config(), timeout=timeout) as proxy:
+    with ClusterRpcProxy(rpc_config(), timeout=timeout, context_data=cli_context()) as proxy:
         yield proxy
 
 

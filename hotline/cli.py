@@ -25,7 +25,7 @@ def rpc_config():
 
 def rpc_call(service, method, *args, timeout=10, by=None):
     """An RPC as the CLI's signed identity (see ``hotline.people``), named ``by``."""
-    from nameko.standalone.rpc import ClusterRpcProxy
+    from shared.principals import ClusterRpcProxy
 
     from hotline.people import cli_context
 

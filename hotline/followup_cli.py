@@ -36,7 +36,7 @@ def call(method, *args, by=None):
     """Call followup over RPC as the CLI's identity named ``by``; print its refusal
     and exit 2 (1 for an unknown case)."""
     from nameko.exceptions import RemoteError
-    from nameko.standalone.rpc import ClusterRpcProxy
+    from shared.principals import ClusterRpcProxy
 
     from hotline.people import cli_context
 

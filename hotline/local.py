@@ -52,7 +52,7 @@ def stop_services(processes, timeout=10):
 
 
 def ping(amqp_uri, service, timeout=5):
-    from nameko.standalone.rpc import ClusterRpcProxy
+    from shared.principals import ClusterRpcProxy
 
     with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=timeout) as cluster:
         return getattr(cluster, service).ping()

@@ -56,7 +56,7 @@ from nameko.amqp.publish import UndeliverableMessage
 from nameko.exceptions import RpcTimeout, UnknownService
 from pymongo.errors import ConnectionFailure
 
-from shared import metrics, topology
+from shared import doors, metrics, principals, topology
 from shared.events import utcnow
 from shared.nesting import MAX_DEPTH, too_deep
 from shared.topology import DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE  # noqa: F401 (re-exported)
@@ -357,6 +357,7 @@ class EventHandler(PausingRequeue, NamekoEventHandler):
         super().__init__(source_service, event_type, requeue_on_error=requeue_on_error, **kwargs)
 
     def setup(self):
+        doors.require_gate(self)
         super().setup()  # builds nameko's queue and registers with the queue consumer
         self.queue = with_quorum(self.queue, self.container.config)
 
@@ -365,6 +366,7 @@ class Consumer(PausingRequeue, NamekoConsumer):
     queue_consumer = DeadLetteringQueueConsumer()
 
     def setup(self):
+        doors.require_gate(self)
         self.queue = with_quorum(self.queue, self.container.config)
         super().setup()
 
@@ -409,10 +411,13 @@ class EventDispatcher(NamekoEventDispatcher):
     def get_dependency(self, worker_ctx):
         extra_headers = self.get_message_headers(worker_ctx)
         source = self.container.service_name
+        keyring = principals.keyring_of(self.container)
 
         def dispatch(event_type, event_data):
+            signed = dict(extra_headers, **{self._get_header_name(principals.CALL_KEY):
+                                            principals.event_token(keyring, source, event_type, event_data)})
             self.publisher.publish(event_data, exchange=self.exchange, routing_key=event_type,
-                                   extra_headers=extra_headers,
+                                   extra_headers=signed,
                                    mandatory=(source, event_type) in self.consumed)
 
         return dispatch
@@ -420,6 +425,10 @@ class EventDispatcher(NamekoEventDispatcher):
 
 class Rpc(NamekoRpc):
     rpc_consumer = DeadLetteringRpcConsumer()
+
+    def setup(self):
+        doors.require_gate(self)
+        super().setup()
 
 
 class ReplyListener(NamekoReplyListener):
@@ -430,6 +439,11 @@ class RpcProxy(NamekoRpcProxy):
     """nameko's RPC client dependency, its replies consumed by ``BrokerSafeQueueConsumer``."""
 
     rpc_reply_listener = ReplyListener()
+
+    def get_dependency(self, worker_ctx):
+        """Every call goes out signed as this service (``shared.principals``)."""
+        return principals.SignedServiceProxy(worker_ctx, self.target_service, self.rpc_reply_listener,
+                                             **self.options)
 
 
 event_handler = EventHandler.decorator

@@ -28,6 +28,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from shared.web import http
+from shared.doors import Public, door
 
 OPENAPI_VERSION = "3.0.3"
 ATTRIBUTE = "__openapi__"
@@ -195,6 +196,7 @@ class Documented:
 
     @operation("This API's OpenAPI 3 document", tags=["operations"],
                responses={200: {"type": "object", "required": ["openapi", "paths"]}}, errors=())
+    @door(Public())
     @http("GET", "/openapi.json", limits=())
     def http_openapi(self, request):
         return 200, {"Content-Type": "application/json; charset=utf-8"}, served(type(self))

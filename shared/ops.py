@@ -40,6 +40,7 @@ from werkzeug.wrappers import Response
 
 from shared import logs, metrics, readiness
 from shared.events import utcnow
+from shared.doors import door, Public
 
 log = logging.getLogger(__name__)
 
@@ -215,12 +216,14 @@ class Operable:
     operations = Operations()
 
     @operation("Is the process alive", tags=["operations"], responses={200: {"type": "object"}}, errors=())
+    @door(Public())
     @http("GET", "/health", limits=())
     def http_health(self, request):
         return json_response(200, self.operations.health())
 
     @operation("Is it ready: broker, store, indexes, calendar", tags=["operations"],
                responses={200: {"type": "object"}}, errors={503: {"type": "object"}})
+    @door(Public())
     @http("GET", "/ready", limits=())
     def http_ready(self, request):
         ok, body = self.operations.ready()
@@ -228,6 +231,7 @@ class Operable:
 
     @operation("Prometheus metrics", tags=["operations"], headers=("Authorization",),
                responses={200: {"text/plain": {"type": "string"}}}, errors=(401,))
+    @door(Public())
     @http("GET", "/metrics", limits=())
     def http_metrics(self, request):
         if not self.operations.may_read_metrics(request):

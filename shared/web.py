@@ -225,6 +225,12 @@ class GuardedHttpRequestHandler(HttpRequestHandler):
             expected_exceptions = (expected_exceptions,)
         super().__init__(method, url, expected_exceptions=expected_exceptions + (BadBody,), **kwargs)
 
+    def setup(self):
+        from shared.doors import require_gate
+
+        require_gate(self)
+        super().setup()
+
     def handle_request(self, request):
         refusal = self.server.refuse(self, request)
         if refusal is not None:

@@ -15,6 +15,7 @@ from services.console.store import hash_password, password_matches
 from services.console.web import LANG_COOKIE, PRESESSION_COOKIE, SESSION_COOKIE, Refused, page
 from shared import openapi
 from shared.web import http
+from shared.doors import door, Public
 
 STATIC = i18n.HERE / "static"
 ASSETS = {p.name for p in STATIC.iterdir()} if STATIC.exists() else set()
@@ -127,6 +128,7 @@ class AuthPages:
     @openapi.operation("The workbench's own scripts and styles", tags=["public"], errors={
         404: {"text/plain": {"type": "string"}}}, responses={200: {kind: {"type": "string"} for kind in (
             "text/css", "application/javascript", "text/javascript", "text/plain")}})
+    @door(Public())
     @http("GET", "/static/<string:name>", limits=())
     def static(self, request, name):
         if name not in ASSETS:

@@ -32,6 +32,7 @@ from shared.identity import Identity, NotAllowed
 from shared.jsonable import jsonable
 from shared.messaging import RpcProxy, rpc
 from shared.mongo import Store
+from shared.doors import door, Doors, People, Public
 
 log = logging.getLogger(__name__)
 EXPECTED = (domain.UserInvalid, NotAllowed)
@@ -41,6 +42,7 @@ class ConsoleService(ops.Operable, pages_auth.AuthPages, pages_operator.Operator
                      pages_dispatch.DispatchPages, pages_supervisor.SupervisorPages,
                      pages_admin.AdminPages, openapi.Documented):
     name = "console"
+    doors = Doors()  # who may pass each entrypoint (shared.doors)
     openapi_info = {"title": "hotline console", "version": "1",
                     "description": "The workbench's pages: HTML for signed-in staff (a session cookie, "
                                    "a CSRF token in every form); a stranger is sent to /signin."}
@@ -106,27 +108,32 @@ class ConsoleService(ops.Operable, pages_auth.AuthPages, pages_operator.Operator
 
     # -- RPC for `hotline users` -----------------------------------------------------
 
+    @door(People("admin"))
     @rpc(expected_exceptions=EXPECTED)
     def create_user(self, login, roles, department=None, display_name=""):
         actor = self.caller.require("admin")
         return self.make_user(actor.user_id, login, roles, department, display_name)
 
+    @door(People("admin"))
     @rpc(expected_exceptions=EXPECTED)
     def list_users(self):
         self.caller.require("admin")
         users, _total = self.people.list_users(0, 10_000)
         return jsonable(users)
 
+    @door(People("admin"))
     @rpc(expected_exceptions=EXPECTED)
     def disable_user(self, login, disabled=True):
         actor = self.caller.require("admin")
         return self.set_disabled(actor.user_id, login, disabled)
 
+    @door(People("admin"))
     @rpc(expected_exceptions=EXPECTED)
     def reset_password(self, login):
         actor = self.caller.require("admin")
         return self.new_password(actor.user_id, login)
 
+    @door(Public())
     @rpc
     def ping(self):
         return "console"

@@ -33,6 +33,7 @@ from services.console.i18n import N_
 from services.console.domain import Policy, home_for, person_of, session_expired
 from shared.config import city_zone
 from shared.events import utcnow
+from shared.doors import Public, Session, door
 from shared.identity import production
 
 log = logging.getLogger(__name__)
@@ -393,6 +394,7 @@ def page(url, method="GET", roles=None, public=False, max_bytes=256 * 1024, answ
             return serve(self, request, fn, params, roles, public, state_changing, max_bytes)
         summary = (inspect.getdoc(fn) or fn.__name__.replace("_", " ")).splitlines()[0]
         described(summary, method, roles, public, answers)(entry)
+        door(Public() if public else Session(tuple(roles or ())))(entry)  # enforced by serve()
         # No per-address limit: the workbench is for signed-in staff, often many behind one
         # address, and its sign-in has its own throttle and lock (pages_auth).
         return http(method, url, limits=(), max_body=max_bytes)(entry)

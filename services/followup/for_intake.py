@@ -11,6 +11,7 @@ from services.followup import domain
 from shared.jsonable import jsonable
 from shared.messaging import rpc
 from shared.numbering import valid_series
+from shared.doors import door, Services
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +19,7 @@ log = logging.getLogger(__name__)
 class ForIntake:
     """Needs ``cases`` and ``dispatch``."""
 
+    @door(Services("intake"))
     @rpc
     def republish_case(self, number):
         """Publish again the event that says where the case stands -- its latest
@@ -37,6 +39,7 @@ class ForIntake:
                          "department_code": case["department_code"],
                          "received_at": case.get("ticket_received_at")})
 
+    @door(Services("intake"))
     @rpc
     def highest_sequence(self, series):
         """The highest ticket number of ``series`` (``QD-20261127``) followup has a case for; 0 if none.

@@ -39,6 +39,7 @@ from services.followup.domain import (
 from shared.identity import NotAllowed
 from services.followup.scorecard import as_csv
 from services.followup.store import CaseBusy, CaseChanged
+from shared.doors import Bearer, door, Public
 
 
 UPLOAD_LIMIT = 5 * 1024 * 1024 + 64 * 1024  # a 5 MB file and a multipart envelope
@@ -116,18 +117,21 @@ class FollowupHttp:
     @openapi.operation("The department's open cases, soonest deadline first", tags=["cases"],
                        responses={200: {"type": "array", "items": {"$ref": "#/components/schemas/Case"}}},
                        errors=(401, 403), headers=("Authorization",))
+    @door(Bearer("cases.department_for_token"))
     @http("GET", "/cases")
     def http_department_cases(self, request):
         return answer(lambda: self.department_cases(bearer(request)))
 
     @openapi.operation("One of the department's cases, with its ledger", tags=["cases"],
                        responses={200: "Case"}, errors=(401, 403, 404), headers=("Authorization",))
+    @door(Bearer("cases.department_for_token"))
     @http("GET", "/cases/<string:number>")
     def http_department_case(self, request, number):
         return answer(lambda: self.department_case(bearer(request), number))
 
     @openapi.operation("Sign for a case (签收)", tags=["cases"], body="SignFor", responses={200: "Case"},
                        errors=(400, 401, 403, 404, 409, 503), headers=("Authorization",))
+    @door(Bearer("cases.department_for_token"))
     @http("POST", "/cases/<string:number>/sign-for")
     def http_sign_for(self, request, number):
         def call():
@@ -137,6 +141,7 @@ class FollowupHttp:
 
     @openapi.operation("Refuse a case with a reason (退单)", tags=["cases"], body="Refusal",
                        responses={200: "Case"}, errors=(400, 401, 403, 404, 409, 503), headers=("Authorization",))
+    @door(Bearer("cases.department_for_token"))
     @http("POST", "/cases/<string:number>/refuse")
     def http_refuse(self, request, number):
         def call():
@@ -147,6 +152,7 @@ class FollowupHttp:
 
     @openapi.operation("Ask for more working days (延期)", tags=["cases"], body="ExtensionRequest",
                        responses={200: "Case"}, errors=(400, 401, 403, 404, 409, 503), headers=("Authorization",))
+    @door(Bearer("cases.department_for_token"))
     @http("POST", "/cases/<string:number>/extension")
     def http_extension(self, request, number):
         def call():
@@ -157,6 +163,7 @@ class FollowupHttp:
 
     @openapi.operation("Reply to the citizen's request (回复)", tags=["cases"], body="Reply",
                        responses={200: "Case"}, errors=(400, 401, 403, 404, 409, 503), headers=("Authorization",))
+    @door(Bearer("cases.department_for_token"))
     @http("POST", "/cases/<string:number>/reply")
     def http_reply(self, request, number):
         def call():
@@ -169,6 +176,7 @@ class FollowupHttp:
     @openapi.operation("The citizen's full contact (every read is recorded)", tags=["cases"],
                        responses={200: {"type": "object"}}, errors=(400, 401, 403, 404), headers=("Authorization",),
                        query={"purpose": {"type": "string", "maxLength": 200}})
+    @door(Bearer("cases.department_for_token"))
     @http("GET", "/cases/<string:number>/contact")
     def http_contact(self, request, number):
         return answer(lambda: self.case_contact(number, bearer(request) or "-", request.args.get("purpose", "")))
@@ -178,6 +186,7 @@ class FollowupHttp:
                        body_types=("application/octet-stream", "multipart/form-data"),
                        responses={201: {"type": "object", "required": ["id"]}},
                        errors=(400, 401, 403, 404, 409), headers=("Authorization",), query={"filename": {"type": "string", "maxLength": 200}})
+    @door(Bearer("cases.department_for_token"))
     @http("POST", "/cases/<string:number>/attachments", max_body=UPLOAD_LIMIT)
     def http_add_attachment(self, request, number):
         def call():
@@ -197,6 +206,7 @@ class FollowupHttp:
     @openapi.operation("A file of the case", tags=["cases"],
                        responses={200: {"application/octet-stream": {"type": "string", "format": "binary"}}},
                        errors=(400, 401, 403, 404), headers=("Authorization",))
+    @door(Bearer("cases.department_for_token"))
     @http("GET", "/cases/<string:number>/attachments/<string:file_id>")
     def http_get_attachment(self, request, number, file_id):
         try:
@@ -209,6 +219,7 @@ class FollowupHttp:
                        responses={200: {"application/json": "Scorecard", "text/csv": {"type": "string"}}},
                        errors=(400,), query={"from": followup_api.DATE, "to": followup_api.DATE,
                                               "format": {"type": "string", "enum": ["json", "csv"]}})
+    @door(Public())
     @http("GET", "/scorecard")
     def http_scorecard(self, request):
         if request.args.get("format") == "csv":

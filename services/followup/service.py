@@ -39,6 +39,8 @@ from shared.privacy import scrub
 from shared.production import ProductionChecks
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every
+from shared.doors import door, Doors, People, Public, Services
+from shared.identity import ROLES, STAFF_ROLES
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +104,7 @@ class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbe
                       shared_mirror.RoutingFollower, shared_clock.ClockFollower, for_intake.ForIntake,
                       openapi.Documented):
     name = "followup"
+    doors = Doors()  # who may pass each entrypoint (shared.doors)
     operations = ops.Operations(calendar=True)  # it computes deadlines
     openapi_info = followup_api.INFO
     openapi_schemas = followup_api.SCHEMAS
@@ -220,6 +223,7 @@ class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbe
 
     # -- departments (with their token) ---------------------------------------
 
+    @door(Services("cli"), People("department"))  # the CLI may act with a token
     @rpc(expected_exceptions=EXPECTED)
     def department_cases(self, token=None):
         """The department's open cases, soonest deadline first, with every deadline."""
@@ -232,17 +236,20 @@ class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbe
             found.append(jsonable(case))
         return found
 
+    @door(Services("cli"), People("department"))  # the CLI may act with a token
     @rpc(expected_exceptions=EXPECTED)
     def department_case(self, token, number):
         """The case with what the citizen said (see ``case_detail``)."""
         return self.case_detail(number, token)
 
+    @door(Services("cli"), People("department"))  # the CLI may act with a token
     @rpc(expected_exceptions=EXPECTED)
     def sign_for(self, token, number, actor=""):
         department, actor, actor_id = self._department_actor(token, actor)
         now = self.clock.now()
         return self._view_after(self._act(number, lambda c: domain.sign_for(c, actor, now), department, actor_id))
 
+    @door(Services("cli"), People("department"))  # the CLI may act with a token
     @rpc(expected_exceptions=EXPECTED)
     def refuse_case(self, token, number, reason, actor=""):
         department, actor, actor_id = self._department_actor(token, actor)
@@ -250,6 +257,7 @@ class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbe
         return self._view_after(self._act(
             number, lambda c: domain.refuse(c, actor, reason, now, self.rules.clock), department, actor_id))
 
+    @door(Services("cli"), People("department"))  # the CLI may act with a token
     @rpc(expected_exceptions=EXPECTED)
     def request_extension(self, token, number, working_days, reason, actor=""):
         department, actor, actor_id = self._department_actor(token, actor)
@@ -257,6 +265,7 @@ class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbe
         return self._view_after(self._act(number, lambda c: domain.request_extension(
             c, actor, working_days, reason, now, self.rules.clock), department, actor_id))
 
+    @door(Services("cli"), People("department"))  # the CLI may act with a token
     @rpc(expected_exceptions=EXPECTED)
     def submit_reply(self, token, number, text, attachments=None, actor="", file_ids=None):
         """The reply: text, links, and ``file_ids`` of files uploaded to the case (``add_attachment``)."""
@@ -269,6 +278,7 @@ class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbe
 
     # -- operators ------------------------------------------------------------
 
+    @door(People(*STAFF_ROLES))
     @rpc(expected_exceptions=EXPECTED)
     def check_reply(self, number):
         """The reply waiting for review and what the quality gate found in it."""
@@ -281,6 +291,7 @@ class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbe
                          "reply": case["reply"], "ticket": ticket, "findings": findings,
                          "rejection_count": case.get("rejection_count", 0)})
 
+    @door(People("reviewer"))
     @rpc(expected_exceptions=EXPECTED)
     def review_reply(self, number, reviewer, approve, reason=""):
         """Approve the reply (a callback becomes due) or send it back with a reason.
@@ -299,6 +310,7 @@ class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbe
             return domain.reject_reply(case, reviewer, reason, ticket, now)
         return self._view_after(self._act(number, verb, actor_id=actor_id))
 
+    @door(People("reviewer"))
     @rpc(expected_exceptions=EXPECTED)
     def decide_extension(self, number, operator, grant, reason=""):
         """Grant or deny (with a reason) an extension, as the signed-in reviewer."""
@@ -307,6 +319,7 @@ class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbe
         return self._view_after(self._act(number, lambda c: domain.decide_extension(
             c, operator, grant, reason, now, self.rules.clock), actor_id=actor_id))
 
+    @door(People("callback"))
     @rpc(expected_exceptions=EXPECTED)
     def record_callback(self, number, operator, reached, resolved=None, satisfaction=None, note=""):
         """The callback (回访), recorded as the signed-in callback agent."""
@@ -315,6 +328,7 @@ class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbe
         return self._view_after(self._act(number, lambda c: callback.record_callback(
             c, operator, reached, resolved, satisfaction, note, now, self.rules.clock), actor_id=actor_id))
 
+    @door(People("admin"))
     @rpc(expected_exceptions=EXPECTED)
     def create_department_token(self, department_code, label=""):
         """A token for a department of routing's directory (one added a moment ago too)."""
@@ -336,16 +350,19 @@ class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbe
         return {"department_code": department_code, "department_name": department["name"],
                 "token": token}
 
+    @door(People("admin"))
     @rpc(expected_exceptions=EXPECTED)
     def revoke_department_tokens(self, department_code):
         self.caller.require("admin")
         return self.cases.revoke_tokens(department_code, self.clock.now())
 
+    @door(People(*STAFF_ROLES))
     @rpc(expected_exceptions=EXPECTED)
     def list_cases(self, department_code=None, state=None):
         department_code = self._scope(department_code)
         return jsonable(self.cases.open_cases(department_code, state))
 
+    @door(People(*STAFF_ROLES))
     @rpc(expected_exceptions=EXPECTED)
     def get_case(self, number):
         case = self.cases.get(number) if isinstance(number, str) else None  # with its ledger
@@ -353,6 +370,7 @@ class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbe
             self._may_see(case)
         return case_view(case) if case else None
 
+    @door(Services("insight"), People(*ROLES))
     @rpc(expected_exceptions=EXPECTED)
     def scorecard(self, date_from=None, date_to=None):
         """The 三率 and more per department and for the city, over local dates (inclusive)."""
@@ -362,6 +380,7 @@ class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbe
         return scorecard(self.cases.ledger_counts(start, end), period,
                          self.cases.period_cases(start, end, now))
 
+    @door(People(*STAFF_ROLES))
     @rpc
     def calendar_status(self):
         """followup's calendar: city files known, readiness, deadlines over uncovered days."""
@@ -371,6 +390,7 @@ class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbe
                          "years": calendar.coverage(today.year, today.year + 1),
                          "readiness": readiness(calendar, today)})
 
+    @door(Public())
     @rpc
     def ping(self):
         return "followup"

@@ -26,6 +26,8 @@ from shared import events
 from shared.identity import NotAllowed, STAFF_ROLES
 from shared.jsonable import jsonable
 from shared.messaging import rpc
+from shared.doors import Services, door, People
+from shared.identity import ROLES, STAFF_ROLES
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +87,7 @@ class Workbench:
 
     # -- one case -----------------------------------------------------------------
 
+    @door(People(*ROLES))
     @rpc(expected_exceptions=_EXPECTED)
     def case_detail(self, number, token=None):
         """The case with its ledger, what the citizen said (caller masked) and its files."""
@@ -100,6 +103,7 @@ class Workbench:
             if case["state"] in (domain.ASSIGNED, domain.SIGNED_FOR) else None
         return jsonable(view)
 
+    @door(People(*ROLES))
     @rpc(expected_exceptions=_EXPECTED)
     def case_contact(self, number, token=None, purpose=""):
         """The citizen's name, phone and email, unmasked; the read is recorded."""
@@ -121,6 +125,7 @@ class Workbench:
 
     # -- queues ---------------------------------------------------------------------
 
+    @door(Services("cli"), People("department"))  # the CLI may act with a token
     @rpc(expected_exceptions=_EXPECTED)
     def department_inbox(self, token=None, offset=0, limit=20, state=None):
         """The department's open cases, the next deadline first (sign-for, reply, callback)."""
@@ -132,6 +137,7 @@ class Workbench:
         cases, total = self.cases.page(query, [("due_at", 1)], offset, limit)
         return _listed(cases, total)
 
+    @door(People("reviewer", "supervisor"))
     @rpc(expected_exceptions=_EXPECTED)
     def review_queue(self, offset=0, limit=10):
         """Replies waiting for review, oldest first, each with the quality gate's findings."""
@@ -145,6 +151,7 @@ class Workbench:
             case["ticket"] = ticket
         return _listed(cases, total)
 
+    @door(People("reviewer", "supervisor"))
     @rpc(expected_exceptions=_EXPECTED)
     def extension_requests(self, offset=0, limit=20):
         self.caller.require("reviewer", "supervisor")
@@ -152,6 +159,7 @@ class Workbench:
         query = {"state": {"$in": [domain.SIGNED_FOR, domain.REPLIED]}, "extension": {"$ne": None}}
         return _listed(*self.cases.page(query, [("extension.requested_at", 1)], offset, limit))
 
+    @door(People("callback", "supervisor"))
     @rpc(expected_exceptions=_EXPECTED)
     def callbacks_due(self, offset=0, limit=20):
         """Approved replies whose citizen is to be called back, the most overdue first."""
@@ -161,6 +169,7 @@ class Workbench:
 
     # -- the city at a glance ---------------------------------------------------------
 
+    @door(People(*STAFF_ROLES))
     @rpc(expected_exceptions=_EXPECTED)
     def overview(self):
         """Open cases by department and state, and the late ones, for supervisors."""
@@ -188,6 +197,7 @@ class Workbench:
             "departments": [dict(row, code=code, name=self.directory.name(code))
                             for code, row in sorted(departments.items())]})
 
+    @door(People(*ROLES))
     @rpc(expected_exceptions=_EXPECTED)
     def search_cases(self, filters=None, offset=0, limit=20):
         """Cases by ``department``, ``state`` (or ``open``), ``overdue``, ``numbers``; one page."""
@@ -216,6 +226,7 @@ class Workbench:
             raise NotAllowed(f"{person.name} may not list cases")
         return _listed(*self.cases.page(query, [("due_at", 1)], offset, limit))
 
+    @door(People("admin", "supervisor"))
     @rpc(expected_exceptions=_EXPECTED)
     def contact_accesses(self, number=None, offset=0, limit=50):
         """Who read which citizen's contact, newest first (administrators, supervisors)."""
@@ -224,6 +235,7 @@ class Workbench:
         items, total = self.cases.contact_accesses(number, offset, limit)
         return _listed(items, total)
 
+    @door(People("admin"))
     @rpc(expected_exceptions=_EXPECTED)
     def list_department_tokens(self):
         self.caller.require("admin")
@@ -231,6 +243,7 @@ class Workbench:
 
     # -- reply files ------------------------------------------------------------------
 
+    @door(Services("cli"), People("department"))  # the CLI may act with a token
     @rpc(expected_exceptions=_EXPECTED)
     def add_attachment(self, number, filename, data_base64, token=None):
         """Keep a file for the department's coming reply; returns its ``id`` for ``submit_reply``."""
@@ -249,6 +262,7 @@ class Workbench:
         log.info("file %s (%s, %d bytes) added to %s by %s", info["id"], kind, len(data), number, actor_id)
         return jsonable(info)
 
+    @door(People(*ROLES))
     @rpc(expected_exceptions=_EXPECTED)
     def get_attachment(self, number, file_id, token=None):
         """``{info, data_base64}`` of a case's file, for whoever may see the case."""

@@ -29,6 +29,8 @@ from shared.mongo import Store
 from shared.privacy import scrub
 from shared.production import ProductionChecks
 from shared import ops
+from shared.doors import door, Doors, People, Public
+from shared.identity import STAFF_ROLES
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,7 @@ def png_response(data):
 
 class InsightService(ops.Operable, openapi.Documented):
     name = "insight"
+    doors = Doors()  # who may pass each entrypoint (shared.doors)
     openapi_info = insight_api.INFO
     openapi_schemas = insight_api.SCHEMAS
 
@@ -130,6 +133,7 @@ class InsightService(ops.Operable, openapi.Documented):
 
     # -- RPC -------------------------------------------------------------------
 
+    @door(People("admin", "supervisor"))
     @rpc
     def import_history(self, records):
         """Load past requests (e.g. generated history) into the read model."""
@@ -137,11 +141,13 @@ class InsightService(ops.Operable, openapi.Documented):
         log.info("imported %(stored)d request(s); %(duplicates)d known already", result)
         return result
 
+    @door(People(*STAFF_ROLES))
     @rpc(expected_exceptions=BadQuery)
     def hotspots(self, params=None):
         query = self._query(params)
         return reports.hotspot_report(self.requests, self._settings(), query["from_"], query["to"])
 
+    @door(People(*STAFF_ROLES))
     @rpc(expected_exceptions=BadQuery)
     def staffing(self, params=None):
         query = self._query(params)
@@ -150,26 +156,29 @@ class InsightService(ops.Operable, openapi.Documented):
         except ValueError as exc:
             raise BadQuery({"week": [str(exc)]}) from None
 
+    @door(People(*STAFF_ROLES))
     @rpc(expected_exceptions=BadQuery)
     def top_problems(self, params=None):
         query = self._query(params)
         return reports.top_problem_report(self.requests, self._settings(), query["month"],
                                           self._followup_scorecards)
 
+    @door(People(*STAFF_ROLES))
     @rpc
     def get_request(self, number):
         doc = self.requests.get(number)
         return json.loads(json.dumps(doc, default=str)) if doc else None
 
+    @door(Public())
     @rpc
     def ping(self):
         return "insight"
 
     def _followup_scorecards(self, start, end):
-        from nameko.standalone.rpc import ClusterRpcProxy
+        from shared.principals import ClusterRpcProxy, client_config
 
         timeout = float((self.config.get("INSIGHT") or {}).get("scorecard_timeout", 3))
-        with ClusterRpcProxy({"AMQP_URI": self.config["AMQP_URI"]}, timeout=timeout) as cluster:
+        with ClusterRpcProxy(client_config(self.config, "insight"), timeout=timeout) as cluster:
             return cluster.followup.scorecard(start, end)
 
     def _district_codes(self):
@@ -185,6 +194,7 @@ class InsightService(ops.Operable, openapi.Documented):
 
     @openapi.operation("Hot spots, spikes and emerging problems by category and district", tags=["reports"],
                        responses={200: "Report"}, errors=(400,), query=insight_api.RANGE)
+    @door(Public())
     @http("GET", "/insight/hotspots")
     def http_hotspots(self, request):
         return self._http(lambda: json_response(200, self.hotspots(dict(request.args))))
@@ -192,6 +202,7 @@ class InsightService(ops.Operable, openapi.Documented):
     @openapi.operation("The hot spots as a chart", tags=["reports"],
                        responses={200: {"image/png": {"type": "string", "format": "binary"}}},
                        errors=(400,), query=insight_api.RANGE)
+    @door(Public())
     @http("GET", "/insight/hotspots.png")
     def http_hotspots_chart(self, request):
         return self._http(lambda: png_response(charts.hotspots_chart(
@@ -199,6 +210,7 @@ class InsightService(ops.Operable, openapi.Documented):
 
     @openapi.operation("Operators needed per hour for a week (Erlang C)", tags=["reports"],
                        responses={200: "Report"}, errors=(400,), query=insight_api.WEEK)
+    @door(Public())
     @http("GET", "/insight/staffing")
     def http_staffing(self, request):
         return self._http(lambda: json_response(200, self.staffing(dict(request.args))))
@@ -206,12 +218,14 @@ class InsightService(ops.Operable, openapi.Documented):
     @openapi.operation("The staffing plan as a chart", tags=["reports"],
                        responses={200: {"image/png": {"type": "string", "format": "binary"}}},
                        errors=(400,), query=insight_api.WEEK)
+    @door(Public())
     @http("GET", "/insight/staffing.png")
     def http_staffing_chart(self, request):
         return self._http(lambda: png_response(charts.staffing_chart(self.staffing(dict(request.args)))))
 
     @openapi.operation("The month's top problems (每月一题)", tags=["reports"],
                        responses={200: "Report"}, errors=(400,), query=insight_api.MONTH)
+    @door(Public())
     @http("GET", "/insight/top-problems")
     def http_top_problems(self, request):
         return self._http(lambda: json_response(200, self.top_problems(dict(request.args))))

@@ -12,6 +12,7 @@ import time
 from eventlet.semaphore import Semaphore
 from nameko.extensions import DependencyProvider
 
+from shared import principals
 from shared.city import load_city
 
 log = logging.getLogger(__name__)
@@ -36,14 +37,14 @@ class Catalogue(DependencyProvider):
         section = config.get("INTAKE") or {}
         self.ttl = float(section.get("catalogue_ttl", 300))
         self.timeout = float(section.get("catalogue_rpc_timeout", 2))
-        self.rpc_config = {"AMQP_URI": config["AMQP_URI"], "serializer": "json"}
+        self.rpc_config = principals.client_config(config, "intake")
         self.fallback = from_directory(load_city(config))
         self.cached, self.fetched_at, self.source = None, 0.0, None
         self.refreshing = False
         self.lock = Semaphore()
 
     def fetch(self):
-        from nameko.standalone.rpc import ServiceRpcProxy
+        from shared.principals import ServiceRpcProxy
 
         try:
             with ServiceRpcProxy("routing", self.rpc_config, timeout=self.timeout) as routing:

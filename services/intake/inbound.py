@@ -26,6 +26,7 @@ from shared.events import utcnow
 from shared.messaging import TRANSIENT_ERRORS
 from shared.nesting import MAX_DEPTH, too_deep_text
 from shared.rawqueue import consume_raw
+from shared.doors import door, Source
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ def redacted(payload):
 
 class InboundChannel:
 
+    @door(Source())
     @consume_raw(SUBMIT_QUEUE, requeue_on_error=True)
     def on_inbound_submission(self, body, properties):
         payload, problem = decode(body)

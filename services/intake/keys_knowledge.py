@@ -12,6 +12,8 @@ from services.intake import apikeys, knowledge
 from services.intake.responses import ValidationFailed
 from shared import events
 from shared.jsonable import jsonable
+from shared.doors import door, People
+from shared.identity import STAFF_ROLES
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,7 @@ class KeysAndKnowledge:
             raise ValidationFailed({"name": ["could not store a new key; try again"]})
         return key, record
 
+    @door(People("admin"))
     @rpc(expected_exceptions=ValidationFailed)
     def create_api_key(self, name, expires_in_days=None):
         """A new key for client ``name`` (optionally expiring); the only time the key is shown.
@@ -49,6 +52,7 @@ class KeysAndKnowledge:
         log.info("API key created for %s", name)
         return jsonable({"name": name, "key": key, "expires_at": record["expires_at"]})
 
+    @door(People("admin"))
     @rpc(expected_exceptions=ValidationFailed)
     def rotate_api_key(self, name, grace_seconds=0, expires_in_days=None):
         """A new key for ``name``; its other keys stop working after ``grace_seconds``."""
@@ -63,6 +67,7 @@ class KeysAndKnowledge:
         return jsonable({"name": name, "key": key, "expires_at": record["expires_at"],
                          "previous_keys_stop_at": until})
 
+    @door(People("admin"))
     @rpc
     def revoke_api_key(self, name):
         if not apikeys.valid_name(name):
@@ -72,12 +77,14 @@ class KeysAndKnowledge:
             log.info("API keys of %s revoked", name)
         return revoked
 
+    @door(People("admin"))
     @rpc
     def list_api_keys(self):
         return jsonable(self.tickets.list_api_keys())
 
     # -- the knowledge base ------------------------------------------------------
 
+    @door(People("admin"))
     @rpc(expected_exceptions=ValidationFailed)
     def import_knowledge(self, entries):
         """Add or replace entries (rows read from YAML or CSV); returns how many."""
@@ -89,6 +96,7 @@ class KeysAndKnowledge:
             raise ValidationFailed({"entries": [str(exc)]}) from None
         return self.tickets.put_knowledge(clean)
 
+    @door(People(*STAFF_ROLES))
     @rpc(expected_exceptions=ValidationFailed)
     def search_knowledge(self, query, limit=5):
         if not isinstance(query, str):

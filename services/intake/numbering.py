@@ -36,12 +36,14 @@ from eventlet.semaphore import Semaphore
 from nameko.extensions import DependencyProvider
 
 from services.intake.responses import ValidationFailed
+from shared import principals
 from shared import events
 from shared.config import city_zone
 from shared.identity import NotAllowed
 from shared.messaging import rpc
 from shared.numbering import series_of, valid_series
 from shared.timer import every
+from shared.doors import door, People
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,7 @@ class NumberFence(DependencyProvider):
         config = self.container.config
         section = config.get("INTAKE") or {}
         self.timeout = float(section.get("number_fence_timeout", 2))
-        self.rpc_config = {"AMQP_URI": config["AMQP_URI"], "serializer": "json"}
+        self.rpc_config = principals.client_config(config, "intake")
         self.prefix = (config.get("CITY") or {}).get("ticket_prefix", "QD")
         self.zone = city_zone(config)
         self.fenced = set()   # every source answered since this process started
@@ -72,7 +74,7 @@ class NumberFence(DependencyProvider):
 
     def ask(self, service, series):
         """``service``'s highest sequence of ``series``, or None if it does not answer."""
-        from nameko.standalone.rpc import ServiceRpcProxy
+        from shared.principals import ServiceRpcProxy
 
         try:
             with eventlet.Timeout(self.timeout + 1):
@@ -124,6 +126,7 @@ class Numbering:
         for series in sorted({self.fence.series_on(now), self.fence.series_on(now + dt.timedelta(minutes=5))}):
             self.fence.fence(self.tickets, series)
 
+    @door(People("admin", "supervisor"))
     @rpc(expected_exceptions=ValidationFailed)
     def numbering(self, series=None):
         """The counter of ``series`` (default today's): next number, fence and what each source said."""
@@ -135,6 +138,7 @@ class Numbering:
                 "fenced": series in self.fence.fenced, "answers": last.get("answers"),
                 "fenced_at": last["at"].isoformat() if last.get("at") else None}
 
+    @door(People("admin"))
     @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
     def raise_numbers(self, series, at_least):
         """An administrator's fence after a restore: the next number of ``series`` is

@@ -21,6 +21,7 @@ from services.intake.responses import TooManyRequests, ValidationFailed, as_json
 from shared import events
 from shared.city import district_names
 from shared.config import city_zone
+from shared.doors import door, Public
 
 BASE = "/open311/v2"
 FORMAT = "<any(json, xml):fmt>"
@@ -91,12 +92,14 @@ class Open311Api:
 
     @openapi.operation("Open311: the service list", tags=["open311"],
                        responses={200: both_formats("Open311Services")}, errors=ERRORS)
+    @door(Public())
     @http("GET", f"{BASE}/services.{FORMAT}")
     def open311_services(self, request, fmt):
         return self.open311(fmt, "services", lambda: (200, [open311.service(e) for e in self.catalogue.entries()]))
 
     @openapi.operation("Open311: one service's definition", tags=["open311"],
                        responses={200: both_formats("Open311ServiceDefinition")}, errors=ERRORS)
+    @door(Public())
     @http("GET", f"{BASE}/services/<string:code>.{FORMAT}")
     def open311_service_definition(self, request, code, fmt):
         def handle():
@@ -110,6 +113,7 @@ class Open311Api:
                        body="Open311Post", body_types=("application/x-www-form-urlencoded", "application/json"),
                        responses={201: both_formats("Open311Posted"), 200: both_formats("Open311Posted")},
                        errors=ERRORS, headers=("Idempotency-Key", "X-Api-Key"), limits=("phone",))
+    @door(Public())
     @http("POST", f"{BASE}/requests.{FORMAT}", limits=("client", "submit"))
     def open311_post_request(self, request, fmt):
         return self.open311(fmt, "requests", self.open311_create, request)
@@ -150,6 +154,7 @@ class Open311Api:
                               "start_date": {"type": "string", "format": "date-time"},
                               "end_date": {"type": "string", "format": "date-time"},
                               "status": {"type": "string", "maxLength": 20}})
+    @door(Public())
     @http("GET", f"{BASE}/requests.{FORMAT}")
     def open311_get_requests(self, request, fmt):
         def handle():
@@ -165,6 +170,7 @@ class Open311Api:
 
     @openapi.operation("Open311: one service request (public, scrubbed)", tags=["open311"],
                        responses={200: both_formats("Open311ServiceRequests")}, errors=ERRORS)
+    @door(Public())
     @http("GET", f"{BASE}/requests/<string:number>.{FORMAT}")
     def open311_get_request(self, request, number, fmt):
         def handle():
@@ -184,6 +190,7 @@ class Open311Api:
 
     @openapi.operation("Open311 service discovery", tags=["open311"],
                        responses={200: both_formats("Open311Discovery")}, errors=ERRORS)
+    @door(Public())
     @http("GET", f"/open311/discovery.{FORMAT}")
     def open311_discovery(self, request, fmt):
         """Where this GeoReport v2 endpoint is and what it speaks."""

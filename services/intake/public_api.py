@@ -24,6 +24,7 @@ from services.intake import public
 from services.intake.duplicates import phone_key
 from services.intake.responses import IdempotencyConflict, TooManyRequests, ValidationFailed, json_response
 from services.intake.schemas import HttpTicketRequest
+from shared.doors import door, Public
 
 NOT_FOUND = {"errors": {"number": ["no ticket with this number and proof"]}}
 NO_PROOF = {"errors": {"proof": ["give the lookup code from the receipt (X-Lookup-Code) or the last "
@@ -75,6 +76,7 @@ class PublicApi:
                        body="TicketRequest", responses={201: "Receipt", 200: "Receipt"},
                        errors=(400, 403, 409, 413, 429), limits=("client", "submit", "phone"),
                        headers=("Idempotency-Key", "X-Api-Key"))
+    @door(Public())
     @http("POST", "/tickets", limits=("client", "submit"))
     def http_submit(self, request):
         try:
@@ -101,6 +103,7 @@ class PublicApi:
                        limits=("client", "lookup"), headers=("X-Lookup-Code", "X-Phone-Last4"),
                        query={"code": {"type": "string", "maxLength": 64},
                               "phone_last4": {"type": "string", "maxLength": 16}})
+    @door(Public())
     @http("GET", "/tickets/<string:number>")
     def http_status(self, request, number):
         code = request.headers.get("X-Lookup-Code") or request.args.get("code")

@@ -24,6 +24,7 @@ from services.intake.check_store import new_check
 from services.intake.domain import ticket_created_body
 from services.intake.reconcile import STAGES, ReconcileRules, stalled_reason
 from services.intake.status_view import entry
+from shared import principals
 from shared import events
 from shared.identity import NotAllowed
 from shared.jsonable import jsonable
@@ -31,6 +32,7 @@ from shared.messaging import rpc
 from shared.numbering import same_instant
 from shared.outbox import outboxed, publish_saved
 from shared.timer import every
+from shared.doors import door, People
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +46,7 @@ class Reconciling(DependencyProvider):
     def setup(self):
         config = self.container.config
         self.rules = ReconcileRules.from_config(config)
-        self.rpc_config = {"AMQP_URI": config["AMQP_URI"], "serializer": "json"}
+        self.rpc_config = principals.client_config(config, "intake")
         self.owner = uuid.uuid4().hex[:12]
 
     def get_dependency(self, worker_ctx):
@@ -80,12 +82,14 @@ class Reconciler:
             return None
         return self.reconcile_round(now)
 
+    @door(People("supervisor", "admin"))
     @rpc(expected_exceptions=NotAllowed)
     def reconcile_now(self):
         """Run a round now (whatever the lease), for a supervisor or an administrator; what it did."""
         self.caller.require("supervisor", "admin")
         return self.reconcile_round(self.clock.now())
 
+    @door(People("supervisor", "admin"))
     @rpc
     def reconciler_findings(self):
         """How many tickets wait at each stage, how many are escalated, the totals, the
@@ -103,7 +107,7 @@ class Reconciler:
         return jsonable(report)
 
     def reconcile_round(self, now):
-        from nameko.standalone.rpc import ClusterRpcProxy
+        from shared.principals import ClusterRpcProxy
 
         rules = self.reconciling.rules
         report = {"at": now, "looked_at": dict.fromkeys(STAGES, 0), "repairs": 0, "escalations": 0,

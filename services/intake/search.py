@@ -17,6 +17,8 @@ from shared.config import city_zone
 from shared.identity import STAFF_ROLES, NotAllowed
 from shared.jsonable import jsonable
 from shared.messaging import rpc
+from shared.doors import door, People
+from shared.identity import STAFF_ROLES
 
 MAX_PAGE = 50
 DEFAULT_DAYS = 90
@@ -84,6 +86,7 @@ class TicketSearch:
     def _staff(self):
         return self.caller.require(*STAFF_ROLES)
 
+    @door(People(*STAFF_ROLES))
     @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
     def search_tickets(self, criteria, offset=0, limit=20):
         """Tickets by ``number``, ``phone``, ``text``, ``address``, ``district``,
@@ -97,6 +100,7 @@ class TicketSearch:
         found, total = self.tickets.find_page(query, offset, limit)
         return {"items": [listed(t) for t in found], "total": total}
 
+    @door(People(*STAFF_ROLES))
     @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
     def caller_tickets(self, phone, limit=10):
         """The caller's earlier tickets, newest first (来电弹屏)."""
@@ -107,6 +111,7 @@ class TicketSearch:
         found, total = self.tickets.find_page({"caller.phone_key": key}, 0, max(1, min(int(limit), 20)))
         return {"items": [listed(t) for t in found], "total": total}
 
+    @door(People(*STAFF_ROLES))
     @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
     def repeat_candidates(self, request, limit=5):
         """Open tickets this request may repeat: the same caller, or the same address,

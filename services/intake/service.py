@@ -42,6 +42,8 @@ from shared.production import ProductionChecks
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.ratelimit import RateLimits
 from shared.timer import every
+from shared.doors import door, Doors, People, Public, Services
+from shared.identity import STAFF_ROLES
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,7 @@ class IntakeService(ops.Operable, status_view.StatusView, public_api.PublicApi, 
                     inbound.InboundChannel, keys_knowledge.KeysAndKnowledge, search.TicketSearch,
                     shared_clock.ClockFollower, numbering.Numbering, reconciler.Reconciler, openapi.Documented):
     name = "intake"
+    doors = Doors()  # who may pass each entrypoint (shared.doors)
     openapi_info = intake_api.INFO
     openapi_schemas = intake_api.SCHEMAS
 
@@ -200,6 +203,7 @@ class IntakeService(ops.Operable, status_view.StatusView, public_api.PublicApi, 
         person = self.caller.require("operator")
         return person.name, {"user_id": person.user_id, "name": person.name}
 
+    @door(People("operator"))
     @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
     def submit_ticket(self, request, idempotency_key=None, link_to=None):
         """Take in a request; see ``accept``. Raises ``ValidationFailed`` by field.
@@ -212,6 +216,7 @@ class IntakeService(ops.Operable, status_view.StatusView, public_api.PublicApi, 
         return self.accept(request, idempotency=f"rpc:{idempotency_key}" if idempotency_key else None,
                            operator=name, link_to=link_to, received_by=received_by)
 
+    @door(People("operator"))
     @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
     def answer_ticket(self, request, entry_id, operator=None):
         """Record a request answered on the call from knowledge entry ``entry_id``; not
@@ -222,11 +227,13 @@ class IntakeService(ops.Operable, status_view.StatusView, public_api.PublicApi, 
             raise ValidationFailed({"entry_id": [f"no knowledge entry {entry_id!r}"]})
         return self.accept(request, answer_with=entry, operator=operator, received_by=received_by)
 
+    @door(Services("followup"), People(*STAFF_ROLES))
     @rpc
     def get_ticket(self, number):
         ticket = self.tickets.get(number) if isinstance(number, str) else None
         return self.view(ticket) if ticket else None
 
+    @door(People("operator", "dispatcher"))
     @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
     def unlink_ticket(self, number, operator=None):
         """A false match: the linked ticket becomes a ticket of its own and is dispatched."""
@@ -246,6 +253,7 @@ class IntakeService(ops.Operable, status_view.StatusView, public_api.PublicApi, 
         log.info("ticket %s unlinked from %s and sent for dispatch", number, ticket["linked_to"])
         return self.view(self.tickets.get(number))
 
+    @door(Services("followup", "notify"))
     @rpc
     def get_citizen_contact(self, number):
         """The caller's name, phone and email, and the ticket's lookup code, for notify to
@@ -255,12 +263,14 @@ class IntakeService(ops.Operable, status_view.StatusView, public_api.PublicApi, 
             return None
         return dict(domain.contact(ticket), lookup_code=lookup_code(self.config.get("SECRET_KEY") or "", number))
 
+    @door(People(*STAFF_ROLES))
     @rpc
     def list_services(self):
         """The catalogue intake offers: routing's, or the directory file's when routing is down."""
         entries = self.catalogue.entries()
         return {"source": self.catalogue.source, "services": entries}
 
+    @door(Public())
     @rpc
     def ping(self):
         return "intake"

@@ -35,6 +35,8 @@ from shared.production import ProductionChecks
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.privacy import digest, mask_phone
 from shared.timer import every
+from shared.doors import door, Doors, People, Public, Services
+from shared.identity import STAFF_ROLES
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,7 @@ def parse_time(value, name):
 
 class NotifyService(ops.Operable, shared_mirror.RoutingFollower, openapi.Documented):
     name = "notify"
+    doors = Doors()  # who may pass each entrypoint (shared.doors)
     openapi_info = {"title": "hotline notify", "version": "2",
                     "description": "notify's operations port: health, readiness, metrics (its work is events)."}
     operations = ops.Operations(calendar=True)  # it computes the ladder's working days
@@ -239,10 +242,12 @@ class NotifyService(ops.Operable, shared_mirror.RoutingFollower, openapi.Documen
 
     # -- asking notify -----------------------------------------------------------------
 
+    @door(People(*STAFF_ROLES))
     @rpc
     def get_watch(self, number):
         return jsonable(self.watches.get(number))
 
+    @door(Services("intake"))
     @rpc
     def republish_watch(self, number):
         """Publish the case's latest ``deadline_watched`` again (the very event) and say
@@ -255,6 +260,7 @@ class NotifyService(ops.Operable, shared_mirror.RoutingFollower, openapi.Documen
             self.dispatch("deadline_watched", payload)
         return jsonable(dict(watch, republished=bool(payload)))
 
+    @door(People("admin", "supervisor"))
     @rpc
     def list_notifications(self, number=None, failed=False, limit=200):
         """The notification log, recipients masked; ``limit`` a whole number from 1 to 1000."""
@@ -263,6 +269,7 @@ class NotifyService(ops.Operable, shared_mirror.RoutingFollower, openapi.Documen
             raise ValueError("number must be a ticket number")
         return jsonable(self.watches.list_notifications(number, bool(failed), limit))
 
+    @door(Services("intake"), People(*STAFF_ROLES))
     @rpc
     def escalations(self, numbers):
         """The cards and supervision orders each open case has earned this round:
@@ -271,6 +278,7 @@ class NotifyService(ops.Operable, shared_mirror.RoutingFollower, openapi.Documen
             return {}
         return {w["number"]: w["levels"] for w in self.watches.escalated([str(n) for n in numbers])}
 
+    @door(People(*STAFF_ROLES))
     @rpc
     def supervision_summary(self):
         """Open cases by the highest step they reached: counts, and the numbers behind each."""
@@ -285,6 +293,7 @@ class NotifyService(ops.Operable, shared_mirror.RoutingFollower, openapi.Documen
             row["departments"][dept] = row["departments"].get(dept, 0) + 1
         return sorted(summary.values(), key=lambda r: r["level"])
 
+    @door(Services("intake", "routing", "followup", "notify", "insight", "console"), People(*STAFF_ROLES))
     @rpc
     def get_clock(self):
         """The shared clock: real time, or real time plus the demo offset."""
@@ -300,18 +309,21 @@ class NotifyService(ops.Operable, shared_mirror.RoutingFollower, openapi.Documen
         log.warning("demo clock set to real time %+.0f s by %s (version %d)", offset, by or "?", version)
         return offset
 
+    @door(People("admin"))
     @rpc(expected_exceptions=ClockRefused)
     def set_clock_offset(self, seconds, by=""):
         """Demo mode: the clock is real time plus ``seconds`` (every service follows)."""
         offset = check_offset(seconds)
         return self._move_clock(lambda current: offset, by)
 
+    @door(People("admin"))
     @rpc(expected_exceptions=ClockRefused)
     def advance_clock(self, seconds, by=""):
         """Demo mode: move the clock ``seconds`` further (negative: back)."""
         step = check_offset(seconds, "the step")
         return self._move_clock(lambda current: current + step, by)
 
+    @door(People(*STAFF_ROLES))
     @rpc(expected_exceptions=ClockRefused)
     def preview_ladder(self, dispatched_at, deadline, sign_for_deadline=None, time_limit_class=None):
         """The ladder a case would climb (ISO times in, ISO times out); nothing stored."""
@@ -326,6 +338,7 @@ class NotifyService(ops.Operable, shared_mirror.RoutingFollower, openapi.Documen
         return [{"step": step.name, "at": step.at.isoformat(), "reason": step.reason}
                 for step in self.rules.ladder.steps(watch)]
 
+    @door(People(*STAFF_ROLES))
     @rpc
     def calendar_status(self):
         """notify's calendar: city files known, readiness, deadlines over uncovered days."""
@@ -335,6 +348,7 @@ class NotifyService(ops.Operable, shared_mirror.RoutingFollower, openapi.Documen
                          "years": calendar.coverage(today.year, today.year + 1),
                          "readiness": readiness(calendar, today)})
 
+    @door(Public())
     @rpc
     def ping(self):
         return "notify"

@@ -16,6 +16,8 @@ from shared.calendar_files import BadCalendarFile, parse
 from shared.jsonable import jsonable
 from shared.messaging import rpc
 from shared.outbox import outboxed, publish_saved
+from shared.doors import door, People, Services
+from shared.identity import STAFF_ROLES
 
 CLASSES = ("emergency", "urgent", "utilities", "general", "complex")
 URGENCIES = ("normal", "urgent", "emergency")
@@ -49,6 +51,7 @@ def parse_moment(value, zone):
 
 
 class CalendarRpc:
+    @door(People("admin"))
     @rpc(expected_exceptions=RoutingError)
     def load_calendar_year(self, document, by="", reason=""):
         """Store the city's calendar of a year; every service counts with it from then on."""
@@ -66,12 +69,14 @@ class CalendarRpc:
         [coverage] = known.calendar.coverage(year.year, year.year)
         return jsonable({"year": year.year, "version": version, "coverage": coverage})
 
+    @door(Services("intake", "routing", "followup", "notify", "insight", "console"), People(*STAFF_ROLES))
     @rpc
     def calendar_years(self):
         """The city's calendar files as loaded, one per year."""
         self.knowledge.ready(self.decisions)
         return jsonable(self.decisions.calendar_documents())
 
+    @door(People(*STAFF_ROLES))
     @rpc(expected_exceptions=RoutingError)
     def calendar_coverage(self, first_year=None, last_year=None):
         """Which source covers which year, and the days no official source covers."""
@@ -86,6 +91,7 @@ class CalendarRpc:
                          "years": known.calendar.coverage(first, last),
                          "readiness": readiness(known.calendar, today)})
 
+    @door(People(*STAFF_ROLES))
     @rpc(expected_exceptions=RoutingError)
     def preview_terms(self, start, time_limit_class, urgency="normal"):
         """The deadlines a case dispatched at ``start`` (ISO) would get; nothing stored."""

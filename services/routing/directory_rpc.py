@@ -16,6 +16,8 @@ from shared import events
 from shared.jsonable import jsonable
 from shared.messaging import rpc
 from shared.outbox import outboxed, publish_saved
+from shared.doors import door, People, Services
+from shared.identity import ROLES, STAFF_ROLES
 
 ACTIONS = {"add": "add", "update": "update", "retire": "retire"}
 
@@ -53,26 +55,31 @@ def code_for(name, taken):
 
 
 class DirectoryRpc:
+    @door(Services("intake"), People(*STAFF_ROLES))
     @rpc
     def get_catalogue(self):
         """The dispatch catalogue: code, name, description, group, keywords, department, class."""
         return self.knowledge.ready(self.decisions).directory.catalogue_view()
 
+    @door(Services("intake", "routing", "followup", "notify", "insight", "console"), People(*ROLES))
     @rpc
     def list_departments(self, include_retired=False):
         known = self.knowledge.ready(self.decisions)
         departments = known.directory.all.values() if include_retired else known.directory.departments.values()
         return [dict(d.to_dict(), categories=list(d.categories)) for d in departments]
 
+    @door(Services("intake", "routing", "followup", "notify", "insight", "console"), People(*ROLES))
     @rpc
     def get_department(self, code):
         self.knowledge.ready(self.decisions)
         return jsonable(self.decisions.get_department(code))
 
+    @door(People("admin", "supervisor"))
     @rpc
     def directory_history(self, code=None, limit=50):
         return jsonable(self.decisions.directory_history(code, whole_number("limit", limit, 1, 1000)))
 
+    @door(People("admin"))
     @rpc(expected_exceptions=RoutingError)
     def add_department(self, department, by="", reason=""):
         known = self.knowledge.ready(self.decisions)
@@ -82,6 +89,7 @@ class DirectoryRpc:
         dept = Department.from_dict(dict(department, retired=False))
         return self._change("add", dept.to_dict(), by, reason)
 
+    @door(People("admin"))
     @rpc(expected_exceptions=RoutingError)
     def add_departments_named(self, names, by="", reason=""):
         """Add a department for each name the directory does not know (a history's labels)."""
@@ -94,6 +102,7 @@ class DirectoryRpc:
                 added.append({"code": code, "name": name})
         return added
 
+    @door(People("admin"))
     @rpc(expected_exceptions=RoutingError)
     def update_department(self, code, changes, by="", reason=""):
         known = self.knowledge.ready(self.decisions)
@@ -107,6 +116,7 @@ class DirectoryRpc:
         dept = Department.from_dict(dict(current, **changes))
         return self._change("update", dept.to_dict(), by, reason)
 
+    @door(People("admin"))
     @rpc(expected_exceptions=RoutingError)
     def retire_department(self, code, by="", reason=""):
         known = self.knowledge.ready(self.decisions)
@@ -118,6 +128,7 @@ class DirectoryRpc:
             raise RoutingError(f"catalogue categories {', '.join(users)} still send tickets to {code}")
         return self._change("retire", dict(dept.to_dict(), retired=True), by, reason)
 
+    @door(Services("intake", "routing", "followup", "notify", "insight", "console"))
     @rpc
     def directory_snapshot(self):
         """Every department (retired too) with its version, and the calendar years:

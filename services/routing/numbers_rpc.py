@@ -14,6 +14,7 @@ from shared import events
 from shared.jsonable import jsonable
 from shared.messaging import consumes, event_handler, rpc
 from shared.numbering import parse_number, same_instant, valid_series
+from shared.doors import door, Services
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class ForIntake:
 
     # -- for intake: reconciling and numbering -------------------------------------
 
+    @door(Services("intake"))
     @rpc
     def republish_decision(self, number):
         """Publish the ticket's current decision again -- the very event, so every
@@ -66,6 +68,7 @@ class ForIntake:
                          "attempt": last["payload"].get("attempt"),
                          "received_at": (record.get("ticket") or {}).get("received_at")})
 
+    @door(Services("intake"))
     @rpc
     def highest_sequence(self, series):
         """The highest ticket number of ``series`` (``QD-20261127``) routing has heard of: 0 if none."""

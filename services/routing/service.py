@@ -35,6 +35,8 @@ from shared.privacy import scrub
 from shared.production import ProductionChecks
 from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.timer import every
+from shared.doors import door, Doors, People, Public
+from shared.identity import STAFF_ROLES
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,7 @@ def attempt_of(outcome):
 class RoutingService(ops.Operable, directory_rpc.DirectoryRpc, calendar_rpc.CalendarRpc,
                      shared_clock.ClockFollower, numbers_rpc.ForIntake, openapi.Documented):
     name = "routing"
+    doors = Doors()  # who may pass each entrypoint (shared.doors)
     openapi_info = {"title": "hotline routing", "version": "2",
                     "description": "routing's operations port: health, readiness, metrics (its work is RPC)."}
     operations = ops.Operations(calendar=True)  # it computes deadlines
@@ -133,10 +136,12 @@ class RoutingService(ops.Operable, directory_rpc.DirectoryRpc, calendar_rpc.Cale
 
     # -- dispatchers -------------------------------------------------------------
 
+    @door(People(*STAFF_ROLES))
     @rpc
     def get_decision(self, number):
         return jsonable(self.decisions.get(number))
 
+    @door(People(*STAFF_ROLES))
     @rpc
     def queue(self, limit=50, offset=0, rule=None):
         """Tickets waiting for a dispatcher, oldest first, with suggestions and reasons.
@@ -146,10 +151,12 @@ class RoutingService(ops.Operable, directory_rpc.DirectoryRpc, calendar_rpc.Cale
         return jsonable(self.decisions.queue(whole_number("limit", limit, 1, 1000),
                                              whole_number("offset", offset or 0, 0, 10 ** 6), rule))
 
+    @door(People(*STAFF_ROLES))
     @rpc
     def queue_size(self, rule=None):
         return self.decisions.queue_size(rule)
 
+    @door(People("dispatcher"))
     @rpc(expected_exceptions=(RoutingError, NotAllowed))
     def assign(self, number, department_code, by, reason):
         """A dispatcher assigns a waiting ticket; ``ticket_assigned`` records who and why.
@@ -191,6 +198,7 @@ class RoutingService(ops.Operable, directory_rpc.DirectoryRpc, calendar_rpc.Cale
         publish_saved(self.decisions.outbox, self.dispatch, doc["_id"])
         return jsonable(outcome.body)
 
+    @door(People("dispatcher"))
     @rpc(expected_exceptions=(RoutingError, NotAllowed))
     def redispatch(self, number, department_code, reason):
         """A dispatcher moves a ticket away from the department that holds it (改派).
@@ -232,6 +240,7 @@ class RoutingService(ops.Operable, directory_rpc.DirectoryRpc, calendar_rpc.Cale
         log.info("ticket %s re-dispatched from %s to %s by %s", number, current, dept.code, by)
         return jsonable(outcome.body)
 
+    @door(People(*STAFF_ROLES))
     @rpc
     def suggest(self, ticket):
         """What routing would decide for ``ticket`` (title, description, category, district...), without storing."""
@@ -248,6 +257,7 @@ class RoutingService(ops.Operable, directory_rpc.DirectoryRpc, calendar_rpc.Cale
 
     # -- learning ----------------------------------------------------------------
 
+    @door(People("admin"))
     @rpc
     def import_history(self, rows, source="import", replace=False):
         """Store ``[[text, department]]`` rows to learn from; says which departments are unknown.
@@ -263,11 +273,13 @@ class RoutingService(ops.Operable, directory_rpc.DirectoryRpc, calendar_rpc.Cale
             clean.append((str(text), code or str(label)))
         return {"stored": self.decisions.add_history(clean, source, replace), "not_in_directory": unknown}
 
+    @door(People("admin"))
     @rpc(expected_exceptions=RoutingError)
     def train(self):
         """Train on everything learned so far; every instance loads the new model."""
         return self._train(reason="asked")
 
+    @door(People(*STAFF_ROLES))
     @rpc
     def model_info(self):
         known = self.knowledge.ready(self.decisions)
@@ -323,6 +335,7 @@ class RoutingService(ops.Operable, directory_rpc.DirectoryRpc, calendar_rpc.Cale
 
     # -- plumbing ------------------------------------------------------------------
 
+    @door(Public())
     @rpc
     def ping(self):
         return "routing"

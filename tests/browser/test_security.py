@@ -7,7 +7,7 @@ import re
 
 import pytest
 from nameko.exceptions import RemoteError
-from nameko.standalone.rpc import ClusterRpcProxy
+from shared.principals import ClusterRpcProxy
 
 from shared.identity import Person, context_for
 

@@ -3,10 +3,11 @@ import time
 
 import pytest
 from nameko.events import event_handler
-from nameko.standalone.events import event_dispatcher
+from shared.principals import event_dispatcher
 from nameko.testing.utils import get_extension
 
 from shared.mongo import Store
+from shared.doors import Doors, Services, door
 
 
 def make_recorder(kinds, seen):
@@ -46,11 +47,9 @@ def recorder(container_factory, service_config):
 
 @pytest.fixture
 def publish(service_config):
-    """Publish an event as if ``source`` had dispatched it."""
-    dispatch = event_dispatcher(service_config)
-
+    """Publish an event as ``source`` dispatches it: signed with its key."""
     def send(source, event_type, payload):
-        dispatch(source, event_type, payload)
+        event_dispatcher(service_config, source)(source, event_type, payload)
     return send
 
 
@@ -97,6 +96,7 @@ class DirectoryStandIn:
     """Stands in for routing's directory RPCs: the seed city's departments, plus ``extra``."""
 
     name = "routing"
+    doors = Doors()
     extra = {}
 
     @staticmethod
@@ -112,10 +112,12 @@ class DirectoryStandIn:
 
     from shared.messaging import rpc as _rpc
 
+    @door(Services("followup", "notify", "intake", "insight", "console"))
     @_rpc
     def get_department(self, code):
         return self._departments().get(code)
 
+    @door(Services("followup", "notify", "intake", "insight", "console"))
     @_rpc
     def directory_snapshot(self):
         return {"directory_version": 1, "departments": list(self._departments().values()),

@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 from nameko.exceptions import RemoteError
-from nameko.standalone.rpc import ServiceRpcProxy
+from shared.principals import ServiceRpcProxy
 
 from services.followup.service import FollowupService
 from services.notify.service import NotifyService
@@ -17,6 +17,7 @@ from shared import events
 from shared.mongo import database_for
 from tests.service.conftest import settle
 from tests.service.receivers import SmtpServer, wait_until
+from tests.people import context
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def config_for(service_config, demo, smtp=None):
 
 
 def rpc(config, service, method, *args):
-    with ServiceRpcProxy(service, config, timeout=10) as proxy:
+    with ServiceRpcProxy(service, config, timeout=10, context_data=context()) as proxy:
         return getattr(proxy, method)(*args)
 
 

@@ -213,7 +213,7 @@ def test_a_broker_fault_after_saving_loses_nothing(start_service, recorder, publ
 def test_rpc_requests_nobody_can_answer_are_dead_lettered(start_service, dead_letters, service_config):
     """nameko alone dies on an RPC request without reply_to; ours dead-letters it."""
     from kombu import Connection, Exchange
-    from nameko.standalone.rpc import ServiceRpcProxy
+    from shared.principals import ServiceRpcProxy
 
     container, _ = start_service(NotifyService)
     with Connection(service_config["AMQP_URI"]) as connection:
@@ -235,7 +235,7 @@ def test_a_reply_that_cannot_be_sent_does_not_kill_the_service(start_service, se
     """nameko lets a failed reply publish kill the container; ours requeues the request."""
     from kombu.exceptions import OperationalError
     from nameko import rpc as nameko_rpc
-    from nameko.standalone.rpc import ServiceRpcProxy
+    from shared.principals import ServiceRpcProxy
 
     container, _ = start_service(NotifyService)
     real_send = nameko_rpc.Responder.send_response

@@ -3,7 +3,7 @@ refusal and re-routing, races, rejections, and intake being away."""
 import eventlet
 import pytest
 from nameko.exceptions import RemoteError
-from nameko.standalone.rpc import ServiceRpcProxy
+from shared.principals import ServiceRpcProxy
 
 from services.followup.service import FollowupService
 from shared import events

@@ -2,11 +2,12 @@
 once each, dead-letters what breaks the contract, and imports history."""
 import datetime as dt
 
-from nameko.testing.services import entrypoint_hook
+
 
 from hotline.insight_history import generate
 from services.insight.service import InsightService
 from shared import events
+from tests.people import signed_hook
 from tests.service.conftest import settle
 
 NUMBER = "QD-20261126-00042"
@@ -86,7 +87,7 @@ def test_history_is_imported_once_and_bad_records_are_reported(start_service):
     records, _ = generate(weeks=5, now=now, seed=3, daily_volume=60)
     broken = [{"number": "BAD-1", "title": "没有时间"},
               dict(records[0], number="BAD-2", channel="fax")]
-    with entrypoint_hook(container, "import_history") as import_history:
+    with signed_hook(container, "import_history") as import_history:
         first = import_history(records + broken)
         again = import_history(records[:100])
     assert first["stored"] == len(records) and first["duplicates"] == 0
@@ -95,10 +96,10 @@ def test_history_is_imported_once_and_bad_records_are_reported(start_service):
     assert again == {"stored": 0, "duplicates": 100, "rejected": []}
     assert repository.count() == len(records)
 
-    with entrypoint_hook(container, "staffing") as staffing:
+    with signed_hook(container, "staffing") as staffing:
         plan = staffing({"week": "2026-11-30"})
     assert plan["history_weeks"] == 5 and len(plan["hours"]) == 168
-    with entrypoint_hook(container, "hotspots") as hotspots:
+    with signed_hook(container, "hotspots") as hotspots:
         report = hotspots({"from": "2026-11-13", "to": "2026-11-26"})
     assert report["total"] == sum(1 for r in records
                                   if "2026-11-12T16:00" <= r["received_at"] < "2026-11-26T16:00")
@@ -107,7 +108,7 @@ def test_history_is_imported_once_and_bad_records_are_reported(start_service):
 def test_http_reports_charts_and_field_errors(start_service, web_session):
     container, _ = start_service(InsightService)
     records, _ = generate(weeks=5, seed=4, daily_volume=60)
-    with entrypoint_hook(container, "import_history") as import_history:
+    with signed_hook(container, "import_history") as import_history:
         import_history(records)
 
     report = web_session.get("/insight/hotspots")

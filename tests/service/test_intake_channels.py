@@ -5,13 +5,14 @@ from datetime import timedelta
 import pytest
 from nameko.exceptions import RemoteError
 from shared.messaging import rpc
-from nameko.standalone.rpc import ServiceRpcProxy
+from shared.principals import ServiceRpcProxy
 
 from examples.submit_over_amqp import MALFORMED, SAMPLE, submit
 from services.intake.service import IntakeService
 from shared import events
 from tests.people import context, person
 from tests.service.receivers import wait_until
+from shared.doors import Doors, Services, door
 
 O311 = "/open311/v2"
 HEATING = {"service_code": "heating", "description": "李沧区书院路小区暖气不热，室温只有十四度",
@@ -212,15 +213,19 @@ def test_knowledge_imports_and_searches_english(intake):
         proxy.import_knowledge([{"id": "KB-T2", "question": "no answer"}])
 
 
-def test_notify_can_get_the_citizens_contact_that_events_mask(intake):
+def test_notify_can_get_the_citizens_contact_that_events_mask(intake, service_config):
     _, proxy = intake
     number = proxy.submit_ticket(dict(WATER, caller_email="wang@example.cn"))["number"]
-    contact = proxy.get_citizen_contact(number)
+    with pytest.raises(RemoteError, match="NotAllowed"):  # staff ask followup, which records the read
+        proxy.get_citizen_contact(number)
+    with ServiceRpcProxy("intake", service_config, principal="notify") as notify:
+        contact = notify.get_citizen_contact(number)
+        missing = notify.get_citizen_contact("QD-19990101-00001")
     assert {k: contact[k] for k in ("name", "phone", "email")} == {
         "name": "王芳", "phone": "13853212345", "email": "wang@example.cn"}
     assert contact["lookup_code"].isdigit() and len(contact["lookup_code"]) == 8  # for the receipt SMS
     assert proxy.get_ticket(number)["caller_phone"] == "138****2345"
-    assert proxy.get_citizen_contact("QD-19990101-00001") is None
+    assert missing is None
 
 
 def test_api_keys_are_stored_hashed_and_names_are_unique(intake):
@@ -237,7 +242,9 @@ def test_api_keys_are_stored_hashed_and_names_are_unique(intake):
 
 class FakeRouting:
     name = "routing"
+    doors = Doors()
 
+    @door(Services("intake"))
     @rpc
     def get_catalogue(self):
         return [{"code": "pothole", "name": "Pothole", "description": "A hole in the road", "group": "streets",
@@ -247,7 +254,7 @@ class FakeRouting:
 def test_the_catalogue_comes_from_routing_or_else_the_directory_file(container_factory, service_config):
     container = container_factory(IntakeService, service_config)
     container.start()
-    with ServiceRpcProxy("intake", service_config) as proxy:
+    with ServiceRpcProxy("intake", service_config, context_data=context()) as proxy:
         fallback = proxy.list_services()
         assert fallback["source"] == "directory file" and "heating" in {s["code"] for s in fallback["services"]}
 
@@ -256,7 +263,7 @@ def test_the_catalogue_comes_from_routing_or_else_the_directory_file(container_f
     fresh = container_factory(IntakeService, dict(service_config, MONGO_URI=service_config["MONGO_URI"] + "-2"))
     container.stop()
     fresh.start()
-    with ServiceRpcProxy("intake", service_config) as proxy:
+    with ServiceRpcProxy("intake", service_config, context_data=context()) as proxy:
         listed = proxy.list_services()
         assert listed["source"] == "routing" and [s["code"] for s in listed["services"]] == ["pothole"]
         with pytest.raises(RemoteError):  # categories are the catalogue's

@@ -6,10 +6,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import requests
-from nameko.standalone.rpc import ServiceRpcProxy
+from shared.principals import ServiceRpcProxy
 from nameko.testing.utils import find_free_port
 
 from services.intake.service import IntakeService
+from tests.people import context
 
 O311 = "/open311/v2"
 WATER = {"title": "小区停水两天了", "description": "海尔路小区停水，没有通知。我的电话13853212345，邮箱li@example.com",
@@ -70,7 +71,7 @@ def test_a_repeat_learns_its_own_number_never_the_other_citizen_s(start_service,
     assert repeat.status_code == 201
     assert set(repeat.json()) == set(first) and repeat.json()["number"] != first["number"]
     assert first["number"] not in repeat.text
-    with ServiceRpcProxy("intake", service_config) as intake:  # the operator does see the link
+    with ServiceRpcProxy("intake", service_config, context_data=context()) as intake:  # the operator does see the link
         assert intake.get_ticket(repeat.json()["number"])["linked_to"] == first["number"]
     status = web_session.get(f"/tickets/{repeat.json()['number']}",
                              headers={"X-Lookup-Code": repeat.json()["lookup_code"]})
@@ -115,7 +116,7 @@ def test_unknown_routes_and_methods_answer_json(start_service, web_session):
 @pytest.fixture
 def open311_key(start_service, service_config):
     start_service(IntakeService)
-    with ServiceRpcProxy("intake", service_config) as intake:
+    with ServiceRpcProxy("intake", service_config, context_data=context()) as intake:
         return intake.create_api_key("city-app")["key"]
 
 
@@ -161,7 +162,7 @@ def test_the_public_listing_is_scrubbed_and_descriptions_can_be_switched_off(
         container_factory, service_config, web_session):
     service_config["OPEN311"] = {"descriptions": False}
     start_intake(container_factory, service_config)
-    with ServiceRpcProxy("intake", service_config) as intake:
+    with ServiceRpcProxy("intake", service_config, context_data=context()) as intake:
         number = intake.submit_ticket(dict(WATER, address="海尔路1号 电话0532-88886666"))["number"]
     listed = web_session.get(f"{O311}/requests/{number}.json").json()[0]
     assert listed["description"] is None and listed["address"] == "海尔路1号 电话[phone]"
@@ -172,7 +173,7 @@ def test_keys_expire_rotate_and_a_revoked_name_can_come_back(start_service, serv
     start_service(IntakeService)
     post = lambda key: web_session.post(f"{O311}/requests.json", data={  # noqa: E731
         "api_key": key, "service_code": "water-outage", "lat": "36.1", "long": "120.4"}).status_code
-    with ServiceRpcProxy("intake", service_config) as intake:
+    with ServiceRpcProxy("intake", service_config, context_data=context()) as intake:
         first = intake.create_api_key("city-app", 30)
         assert first["expires_at"] > first["expires_at"][:4]  # an ISO date 30 days on
         assert post(first["key"]) == 201

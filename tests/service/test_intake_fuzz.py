@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from kombu import Connection, Exchange, Producer, Queue
 from nameko.exceptions import RemoteError
-from nameko.standalone.rpc import ServiceRpcProxy
+from shared.principals import ServiceRpcProxy
 
 from services.intake.inbound import INBOUND_EXCHANGE
 from services.intake.service import IntakeService
@@ -51,8 +51,10 @@ class Intake:
 @pytest.fixture
 def intake(start_service, service_config):
     start_service(IntakeService)
-    # an operator signed in (tests/people.py), so the fuzzed arguments are what is refused
-    with ServiceRpcProxy("intake", service_config, context_data=context(config=service_config)) as proxy:
+    # an operator signed in (tests/people.py), through a service that may ask for contacts,
+    # so the fuzzed arguments are what is refused
+    with ServiceRpcProxy("intake", service_config, context_data=context(config=service_config),
+                         principal="followup") as proxy:  # followup may read a contact
         yield Intake(proxy)
 
 

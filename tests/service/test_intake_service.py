@@ -1,10 +1,11 @@
 """intake in a container: HTTP and RPC in, ticket_created out."""
 import time
 
-from nameko.standalone.rpc import ServiceRpcProxy
+from shared.principals import ServiceRpcProxy
 
 from services.intake.service import IntakeService
 from shared import events
+from tests.people import context
 
 TICKET = {"title": "工地夜间施工噪音扰民", "description": "每天晚上十一点以后还在施工",
           "caller_name": "李强", "caller_phone": "13853212345", "district": "市南区"}
@@ -70,7 +71,7 @@ def test_an_unknown_number_and_a_wrong_proof_answer_alike(start_service, web_ses
 
 def test_numbers_are_unique_and_sequential(start_service, service_config):
     start_service(IntakeService)
-    with ServiceRpcProxy("intake", service_config) as intake:
+    with ServiceRpcProxy("intake", service_config, context_data=context()) as intake:
         numbers = [intake.submit_ticket(dict(TICKET, caller_phone=f"1385321234{i}"))["number"]
                    for i in range(3)]
     assert len(set(numbers)) == 3
@@ -78,7 +79,7 @@ def test_numbers_are_unique_and_sequential(start_service, service_config):
 
 
 def operator_view(config, number):
-    with ServiceRpcProxy("intake", config) as intake:
+    with ServiceRpcProxy("intake", config, context_data=context()) as intake:
         return intake.get_ticket(number)
 
 

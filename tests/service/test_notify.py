@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from click.testing import CliRunner
 from shared.messaging import rpc
-from nameko.standalone.rpc import ServiceRpcProxy
+from shared.principals import ServiceRpcProxy
 
 from hotline.cli import main as hotline
 from services.notify.channels import SIGNATURE_HEADER, verify
@@ -20,6 +20,8 @@ from shared.calendar import calendar_from_config
 from shared.config import city_zone
 from tests.service.conftest import settle
 from tests.service.receivers import SmtpServer, WebhookServer, wait_until
+from tests.people import context
+from shared.doors import Doors, Services, door
 
 SECRET = "webhook-test-secret"
 LEVELS = ("department_head", "supervising_office", "city_leadership")
@@ -31,8 +33,10 @@ class CitizenDirectory:
     """Stands in for intake's ``get_citizen_contact``."""
 
     name = "intake"
+    doors = Doors()
     contacts = {}
 
+    @door(Services("notify"))
     @rpc
     def get_citizen_contact(self, number):
         return self.contacts.get(number)
@@ -76,7 +80,7 @@ def notify_config(service_config, smtp, webhooks, routing_directory):
 
 @pytest.fixture
 def notify_rpc(notify_config):
-    with ServiceRpcProxy("notify", notify_config) as proxy:
+    with ServiceRpcProxy("notify", notify_config, context_data=context()) as proxy:
         yield proxy
 
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 from nameko.exceptions import RemoteError
-from nameko.standalone.rpc import ServiceRpcProxy
+from shared.principals import ServiceRpcProxy
 
 from services.followup.service import FollowupService
 from services.intake.service import IntakeService
@@ -13,6 +13,7 @@ from services.intake.store import TicketRepository
 from services.routing.service import RoutingService
 from shared import memory_store
 from tests.races import RacyCollection, run_together
+from tests.people import context
 
 TICKET = {"title": "小区门口路灯不亮", "description": "崂山区海尔路小区门口三盏路灯坏了一周", "district": "崂山区"}
 
@@ -28,7 +29,7 @@ def test_the_first_two_numbers_of_a_day_at_once_are_two_numbers():
 
 
 def submit(config, title):
-    with ServiceRpcProxy("intake", config, timeout=15) as intake:
+    with ServiceRpcProxy("intake", config, timeout=15, context_data=context()) as intake:
         return intake.submit_ticket(dict(TICKET, title=title))
 
 
@@ -60,7 +61,7 @@ def test_a_restarted_intake_on_an_empty_store_numbers_after_what_routing_and_fol
     container_factory(FollowupService, service_config).start()
     first = intake_on("first")
     numbers = [submit(service_config, f"路灯不亮 {n}")["number"] for n in range(3)]
-    with ServiceRpcProxy("followup", service_config, timeout=10) as followup:
+    with ServiceRpcProxy("followup", service_config, timeout=10, context_data=context()) as followup:
         wait_for(lambda: all(followup.get_case(n) for n in numbers), "three cases opened")
 
     first.stop()
@@ -68,7 +69,7 @@ def test_a_restarted_intake_on_an_empty_store_numbers_after_what_routing_and_fol
     again = submit(service_config, "路灯又坏了")
     assert again["number"] not in numbers
     assert int(again["number"].rsplit("-", 1)[1]) == int(numbers[-1].rsplit("-", 1)[1]) + 1
-    with ServiceRpcProxy("followup", service_config, timeout=10) as followup:
+    with ServiceRpcProxy("followup", service_config, timeout=10, context_data=context()) as followup:
         case = wait_for(lambda: followup.get_case(again["number"]), "the new ticket's case")
     assert case["attempt"] == 1
 
@@ -78,8 +79,9 @@ def test_an_administrator_fences_the_numbers_after_a_restore(container_factory, 
     from shared.identity import Person, context_for
 
     intake_on("restored")
+    with ServiceRpcProxy("intake", service_config, timeout=15, context_data=cli_context("值班员张")) as admin:
+        series = admin.numbering()["series"]
     with ServiceRpcProxy("intake", service_config, timeout=15) as anonymous:
-        series = anonymous.numbering()["series"]
         with pytest.raises(RemoteError) as refused:
             anonymous.raise_numbers(series, 41)
         assert refused.value.exc_type == "NotAllowed"

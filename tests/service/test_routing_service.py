@@ -1,7 +1,7 @@
 """routing in a container against the real broker: decide, queue, refusals, directory, learning."""
 import pytest
 from nameko.exceptions import RemoteError
-from nameko.standalone.rpc import ServiceRpcProxy
+from shared.principals import ServiceRpcProxy
 from nameko.testing.utils import get_extension
 
 from services.routing.service import RoutingService

@@ -13,6 +13,7 @@ from shared import topology
 from shared.topology import DEAD_LETTER_QUEUE, MANIFEST_PATH
 from tests.service.receivers import wait_until as wait
 from tests.service.test_consumers import ticket_assigned
+from tests.people import context
 
 
 def test_the_committed_manifest_is_what_the_services_declare():
@@ -31,9 +32,9 @@ def test_a_service_declares_every_consumer_queue_before_it_publishes(start_servi
     for entry in manifest["event_queues"] + manifest["queues"]:
         assert queue_facts(service_config["AMQP_URI"], entry["queue"]).queue == entry["queue"]
     # routing never ran, but its queue holds the ticket intake published
-    from nameko.standalone.rpc import ServiceRpcProxy
+    from shared.principals import ServiceRpcProxy
 
-    with ServiceRpcProxy("intake", service_config) as intake:
+    with ServiceRpcProxy("intake", service_config, context_data=context()) as intake:
         intake.submit_ticket({"title": "路灯不亮", "district": "市南区", "channel": "phone"})
     queue = "evt-intake-ticket_created--routing.on_ticket_created"
     wait(lambda: queue_facts(service_config["AMQP_URI"], queue).message_count == 1, what="the queued ticket")
@@ -44,10 +45,10 @@ def test_an_event_no_queue_takes_stays_in_the_outbox_and_is_published_once_a_que
     service_config["DECLARE_TOPOLOGY"] = False  # a broker someone emptied, say
     service_config["OUTBOX_INTERVAL"] = 0.2
     _, tickets = start_service(IntakeService)
-    from nameko.standalone.rpc import ServiceRpcProxy
+    from shared.principals import ServiceRpcProxy
 
     with caplog.at_level(logging.ERROR, logger="shared.outbox"):
-        with ServiceRpcProxy("intake", service_config) as intake:
+        with ServiceRpcProxy("intake", service_config, context_data=context()) as intake:
             number = intake.submit_ticket({"title": "路灯不亮", "district": "市南区", "channel": "phone"})["number"]
         time.sleep(1.0)  # several outbox ticks
     doc = tickets.tickets.find_one({"number": number})

@@ -65,7 +65,7 @@ class Stack:
 
     def rpc(self, service, method, *args):
         """An RPC as a member of the hotline's staff (every staff role, signed as the CLI signs)."""
-        from nameko.standalone.rpc import ClusterRpcProxy
+        from shared.principals import ClusterRpcProxy
 
         from tests.people import context
 

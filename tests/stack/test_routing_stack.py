@@ -2,7 +2,7 @@
 import json
 
 import pytest
-from nameko.standalone.events import event_dispatcher
+from shared.principals import event_dispatcher
 
 from shared import events
 
@@ -29,7 +29,7 @@ def submit(stack, **fields):
 
 
 def refuse(stack, number, department_code, count):
-    dispatch = event_dispatcher({"AMQP_URI": stack.env["AMQP_URI"]})
+    dispatch = event_dispatcher({"AMQP_URI": stack.env["AMQP_URI"]}, "followup")
     dispatch("followup", "case_refused", events.new_event(
         events.CaseRefused, number=number, department_code=department_code, reason="不属于本单位职责",
         refused_at=events.utcnow(), refusal_count=count))
