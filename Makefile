@@ -90,6 +90,7 @@ clean:
 schemas: install
 	$(PY) -m hotline.schemas docs/schemas
 	$(PY) -m hotline.topology_cli
+	$(PY) -m tests.stack.test_strangers > docs/doors.md
 # Routing: decisions per second and p99 decision latency (prints, never asserts).
 .PHONY: bench-routing
 bench-routing: install
