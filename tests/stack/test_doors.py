@@ -112,7 +112,7 @@ def limited_stack(vhost_pipeline, tmp_path_factory):
     (each test below comes from a client address of its own, in X-Forwarded-For)."""
     with running_stack(vhost_pipeline, tmp_path_factory.mktemp("limited"), HTTP_TRUSTED_PROXIES="1",
                        RATE_LIMIT_CLIENT="300/minute", RATE_LIMIT_SUBMIT="10/minute;200/day",
-                       RATE_LIMIT_PHONE="5/hour") as stack:
+                       RATE_LIMIT_PHONE="5/hour", RATE_LIMIT_REFUSED="120/minute") as stack:
         yield stack
 
 
@@ -128,7 +128,8 @@ def test_a_thousand_anonymous_posts_in_a_minute_are_throttled(limited_stack):
     print(f"\n1,000 posts in {elapsed:.1f} s: {statuses.count(201)} accepted, {statuses.count(429)} refused (429)")
     assert statuses.count(201) == 10 and statuses.count(429) == 990
     assert all(int(a.headers["Retry-After"]) > 0 for a in answers if a.status_code == 429)
-    # Past 300 requests a minute the whole door is closed to this client; another client is served.
+    # Refused requests spend no quota but count apart: past 120 refusals in a minute the whole
+    # door is closed to this client until the minute ends; another client is served.
     assert requests.get(f"{limited_stack.url}/open311/v2/services.json", timeout=10,
                         headers={"X-Forwarded-For": "203.0.113.7"}).status_code == 429
     assert requests.post(f"{limited_stack.url}/tickets", json=body, timeout=10,
