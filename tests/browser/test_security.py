@@ -192,6 +192,12 @@ def test_an_administrator_signs_in_with_a_code_and_a_supervisor_enrols_before_an
     changes = admin.goto(f"{workbench.url}/admin/record?tab=changes") and admin.inner_text("main")
     assert "second_factor_enrolled" in changes and "second_factor_reset" in changes
 
+    # From the servers' CLI too (an administrator who lost their phone): they enrol again.
+    assert re.search(r"sec\.admin .* active 2fa", workbench.cli("users", "list"))
+    assert "removed" in workbench.cli("users", "reset-second-factor", "sec.admin")
+    assert re.search(r"sec\.admin .* active$", workbench.cli("users", "list"), re.M)
+    assert workbench.sign_in("sec.admin").url.endswith("/admin/users")
+
 
 def test_a_forged_identity_over_the_broker_is_refused(workbench, water_case):
     forged = Person("mallory", "张工", ("department",), "WATER")
