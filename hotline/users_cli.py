@@ -4,11 +4,14 @@
     hotline users list
     hotline users disable NAME | enable NAME
     hotline users reset-password NAME
+    hotline users reset-second-factor NAME
 
 ``create`` and ``reset-password`` print the generated password as the last line
 of their output (the person changes it at first sign-in). The first
-administrator is made this way; from then on administrators manage people in
-the workbench (/admin/users). The CLI acts as ``cli:<login>`` (see ``hotline.people``).
+administrator is made this way, and adds the second factor (TOTP) that
+administrators and supervisors need at the first sign-in; from then on
+administrators manage people in the workbench (/admin/users).
+``reset-second-factor`` is for an administrator who lost their authenticator. The CLI acts as ``cli:<login>`` (see ``hotline.people``).
 """
 import json
 import sys
@@ -64,7 +67,8 @@ def list_users(as_json):
         click.echo(json.dumps(found, ensure_ascii=False, indent=2))
         return
     for user in found:
-        state = "disabled" if user.get("disabled") else ("locked" if user.get("locked_until") else "active")
+        state = "disabled" if user.get("disabled") else "active"
+        state += " 2fa" if user.get("totp_enrolled_at") else ""
         click.echo(f"{user['login']:<20} {user.get('display_name') or '':<12} {','.join(user['roles']):<28} "
                    f"{user.get('department') or '-':<12} {state}")
     click.echo(f"{len(found)} user(s)")
@@ -92,3 +96,11 @@ def reset_password(name):
     made = call("reset_password", name)
     click.echo(f"new password for {made['login']} (to be changed at the next sign-in):")
     click.echo(made["password"])
+
+
+@users.command("reset-second-factor")
+@click.argument("name")
+def reset_second_factor(name):
+    """Remove a user's second factor (a lost phone); they enrol again at the next sign-in."""
+    made = call("reset_user_second_factor", name)
+    click.echo(f"second factor of {made['login']} removed; they add a new one at the next sign-in")

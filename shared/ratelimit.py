@@ -13,7 +13,10 @@ Limits are named in config (``RATE_LIMITS``)::
       submit: 10/minute;100/day      # new tickets, per client address
 
 ``Limiter.hit(name, identity)`` counts one request and returns ``None`` or
-the seconds until the identity may try again (for ``Retry-After``). An
+the seconds until the identity may try again (for ``Retry-After``);
+``refund(name, identity)`` gives a counted request back, so a request the
+door refuses (4xx) does not spend the quota of those it would accept, and
+``exhausted(name, identity)`` tells without counting. An
 identity that is personal data (a phone number) is passed as a keyed digest
 (``shared.privacy.digest``), never as itself.
 """
@@ -29,9 +32,12 @@ from nameko.extensions import DependencyProvider
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from shared.slowdown import FailureCounter, Slowdown
+
 log = logging.getLogger(__name__)
 
 COLLECTION = "rate_limits"
+FAILURES = "failures"  # failures per pair, for the slowdowns (shared.slowdown)
 
 
 class StoreCounters(Storage):
@@ -103,13 +109,24 @@ def parse_settings(settings):
 
 
 class Limiter:
-    def __init__(self, collection, settings):
+    def __init__(self, collection, settings, failures=None, slowdowns=None):
         self.collection = collection
         self.limits = parse_settings(settings)
         self.strategy = FixedWindowRateLimiter(StoreCounters(collection))
+        self.failures = failures
+        self.slowdowns = dict(slowdowns or {})
 
     def ensure_indexes(self):
         self.collection.create_index("expire_at", expireAfterSeconds=0)
+        if self.failures is not None:
+            FailureCounter(self.failures).ensure_indexes()
+
+    def pairs(self, name):
+        """The ``FailureCounter`` of slowdown ``name`` (config ``SLOWDOWNS``; see ``shared.slowdown``)."""
+        return FailureCounter(self.failures, Slowdown.from_config(self.slowdowns.get(name)))
+
+    def setting(self, name, key, default):
+        return (self.slowdowns.get(name) or {}).get(key) or default
 
     def hit(self, name, identity):
         """Count a request of ``identity`` against limit ``name``; ``None`` or seconds to wait.
@@ -129,11 +146,37 @@ class Limiter:
             return None
         return math.ceil(wait) if wait else None
 
+    def exhausted(self, name, identity):
+        """Seconds to wait when ``identity`` has no request left under ``name``, without counting one."""
+        wait = 0.0
+        try:
+            for item in self.limits.get(name) or []:
+                if not self.strategy.test(item, name, str(identity)):
+                    reset = self.strategy.get_window_stats(item, name, str(identity)).reset_time
+                    wait = max(wait, reset - time.time(), 1.0)
+        except PyMongoError as exc:
+            log.warning("rate limit %s not checked, the store did not answer: %r", name, exc)
+            return None
+        return math.ceil(wait) if wait else None
+
+    def refund(self, name, identity):
+        """Give back one request counted by ``hit`` (never below zero, only in a live window)."""
+        now = dt.datetime.now(dt.timezone.utc)
+        try:
+            for item in self.limits.get(name) or []:
+                self.collection.update_one(
+                    {"_id": item.key_for(name, str(identity)), "expire_at": {"$gt": now}, "count": {"$gt": 0}},
+                    {"$inc": {"count": -1}})
+        except PyMongoError as exc:
+            log.warning("rate limit %s not refunded, the store did not answer: %r", name, exc)
+
 
 def limiter_for(config, service_name):
     from shared.mongo import database_for
 
-    return Limiter(database_for(config, service_name)[COLLECTION], config.get("RATE_LIMITS") or {})
+    database = database_for(config, service_name)
+    return Limiter(database[COLLECTION], config.get("RATE_LIMITS") or {}, database[FAILURES],
+                   config.get("SLOWDOWNS") or {})
 
 
 class RateLimits(DependencyProvider):

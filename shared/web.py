@@ -10,7 +10,12 @@ a worker is spent on the request:
 * **rate limits** -- each route names the limits it counts against
   (``limits=("client",)`` by default; see ``shared.ratelimit``), per client
   address (``HTTP.trusted_proxies`` proxies in front may set
-  ``X-Forwarded-For``, through werkzeug's ``ProxyFix``); 429 with ``Retry-After``;
+  ``X-Forwarded-For``, through werkzeug's ``ProxyFix``); 429 with ``Retry-After``.
+  A request refused (any 4xx: invalid, unproven, too large, too many) gives
+  back what it counted, so a burst of refused requests never spends the quota
+  of those that would be accepted; refusals count apart, under the limit
+  ``refused`` (a short window), which closes the routes to that address
+  until the window ends;
 * **errors as JSON, never an exception** -- an unknown route is a JSON 404, a
   wrong method a JSON 405, and an exception the handler did not expect a 500
   whose body says only that it was logged;
@@ -39,6 +44,7 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_BODY = 64 * 1024
 DEFAULT_MAX_DEPTH = 32
 JSON_TYPE = "application/json; charset=utf-8"
+REFUSED = "refused"  # the limit on refusals (4xx) per client address: a short backstop, not a quota
 
 
 def json_body(status, body, headers=None):
@@ -205,14 +211,33 @@ class GuardedWebServer(WebServer):
             close_after_response(request.environ)
             return error_body(413, "_body", f"the body is {length} bytes; this route takes at most {limit}",
                               {"Connection": "close"})
-        if self.limiter is not None:
+        if self.limiter is not None and provider.limits:
             client = request.remote_addr or "unknown"
-            for name in provider.limits:
+            # The backstop: refusals (4xx) from this address, counted apart from its quotas.
+            wait, spent = self.limiter.exhausted(REFUSED, client), []
+            for name in provider.limits if not wait else ():
+                spent.append(name)
                 wait = self.limiter.hit(name, client)
                 if wait:
-                    return error_body(429, "_client", f"too many requests; try again in {wait} s",
-                                      {"Retry-After": str(wait)})
+                    break
+            if wait:
+                self.give_back(client, spent)
+                return error_body(429, "_client", f"too many requests; try again in {wait} s",
+                                  {"Retry-After": str(wait)})
+            request.environ["hotline.spent"] = (client, spent)
         return None
+
+    def give_back(self, client, spent):
+        """A refused request spends no quota: what it counted goes back, and it counts as a refusal."""
+        for name in spent:
+            self.limiter.refund(name, client)
+        self.limiter.hit(REFUSED, client)
+
+    def settle(self, request, response):
+        """After the handler: a request it refused (4xx) gives its quota back."""
+        client, spent = request.environ.pop("hotline.spent", (None, ()))
+        if client is not None and 400 <= getattr(response, "status_code", 200) < 500:
+            self.give_back(client, spent)
 
 
 class GuardedHttpRequestHandler(HttpRequestHandler):
@@ -235,7 +260,9 @@ class GuardedHttpRequestHandler(HttpRequestHandler):
         refusal = self.server.refuse(self, request)
         if refusal is not None:
             return refusal
-        return super().handle_request(request)
+        response = super().handle_request(request)
+        self.server.settle(request, response)
+        return response
 
     def response_from_exception(self, exc):
         if isinstance(exc, BadBody):

@@ -27,7 +27,7 @@ from pathlib import Path  # noqa: E402
 os.environ.setdefault("HOTLINE_MEMORY_STORE_CHECK", "1")
 # Tests post many tickets from one address and reuse phones: the rate limits are
 # off unless a test sets its own (tests/*/test_*limits*). Stack processes inherit this.
-for _limit in ("CLIENT", "SUBMIT", "PHONE", "LOOKUP"):
+for _limit in ("CLIENT", "SUBMIT", "PHONE", "REFUSED"):
     os.environ.setdefault(f"RATE_LIMIT_{_limit}", "")
 from urllib.parse import urljoin, urlparse  # noqa: E402
 

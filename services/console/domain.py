@@ -3,16 +3,24 @@
 Pure Python. A user has a login name (``zhang.wei``), a display name that the
 ledger records (``张伟``), one or more roles, and -- for department staff --
 the one department it works for. Passwords are generated here and hashed by
-the repository with argon2; sign-in is throttled per user (a lock after
-``LOCK_AFTER`` failures) and per address; sessions end after ``IDLE`` without
-a request or ``ABSOLUTE`` after sign-in, whichever comes first.
+the repository with argon2. Failed sign-ins slow down the pair (login,
+client) that failed -- a browser where the login signed in before, else the
+address -- never the login for everyone (``Policy.slowdown``); unknown
+clients of one address have a generous backstop. Administrators and
+supervisors also give a TOTP code. Sessions end after ``idle`` without a
+request or ``absolute`` after sign-in, whichever comes first.
 """
+import hashlib
+import hmac
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+import pyotp
+
 from shared.identity import ROLES, STAFF_ROLES, Person
+from shared.slowdown import Slowdown
 
 ROLE_LABELS = {  # the role names people use (zh first)
     "operator": ("接线员", "operator"),
@@ -38,12 +46,14 @@ class UserInvalid(Exception):
 
 @dataclass(frozen=True)
 class Policy:
-    lock_after: int = 5                       # wrong passwords in a row ...
-    lock_for: timedelta = timedelta(minutes=15)   # ... lock the user this long
-    address_limit: int = 30                   # failed sign-ins from one address ...
-    address_window: timedelta = timedelta(minutes=10)  # ... in this window: refused
+    # Failed sign-ins per (login, client): free ones, then each wait doubles (shared.slowdown).
+    slowdown: Slowdown = Slowdown(free=5, base=2.0, cap=900.0, forget=timedelta(hours=24))
+    address_limit: int = 100                  # failed sign-ins from one address by unknown clients ...
+    address_window: timedelta = timedelta(minutes=10)  # ... in this window: unknown clients refused
     idle: timedelta = timedelta(minutes=30)
     absolute: timedelta = timedelta(hours=12)
+    device_days: int = 180                    # a browser's sign-in cookie is kept this long
+    code_tries: int = 5                       # wrong second-factor codes before the password is asked again
 
     @classmethod
     def from_config(cls, section):
@@ -51,8 +61,9 @@ class Policy:
 
         def minutes(key, default):
             return timedelta(minutes=float(s.get(key) or default))
-        return cls(lock_after=int(s.get("lock_after") or 5), lock_for=minutes("lock_minutes", 15),
-                   address_limit=int(s.get("address_limit") or 30),
+        slowdown = Slowdown(free=int(s.get("free_failures") or 5), base=float(s.get("first_wait_seconds") or 2),
+                            cap=float(s.get("max_wait_seconds") or 900), forget=timedelta(hours=24))
+        return cls(slowdown=slowdown, address_limit=int(s.get("address_limit") or 100),
                    address_window=minutes("address_window_minutes", 10),
                    idle=minutes("idle_minutes", 30), absolute=minutes("absolute_minutes", 720))
 
@@ -100,17 +111,67 @@ def person_of(user):
                   roles=tuple(user["roles"]), department=user.get("department"), via="console")
 
 
-def locked(user, now):
-    until = user.get("locked_until")
-    return bool(until and until > now)
+SECOND_FACTOR_ROLES = ("admin", "supervisor")  # 等保 2.0 level 3: these sign in with two factors
+TOTP_ISSUER = "hotline"
 
 
-def after_failure(user, now, policy):
-    """``(failed_count, locked_until or None)`` after one more wrong password."""
-    count = int(user.get("failed_count") or 0) + 1
-    if count >= policy.lock_after:
-        return count, now + policy.lock_for
-    return count, None
+def needs_second_factor(user):
+    """An administrator or supervisor who has not enrolled a second factor yet."""
+    return bool(set(user.get("roles") or ()) & set(SECOND_FACTOR_ROLES)) and not user.get("totp_secret")
+
+
+def new_totp_secret():
+    return pyotp.random_base32()
+
+
+def totp_uri(secret, login, issuer=TOTP_ISSUER):
+    """The ``otpauth://`` URI an authenticator app reads (from the QR code or pasted)."""
+    return pyotp.TOTP(secret).provisioning_uri(name=login, issuer_name=issuer)
+
+
+def totp_step(secret, code, now, window=1):
+    """The time step whose code ``code`` is (``window`` steps either side of ``now``), or ``None``.
+
+    The caller accepts a step only once (``PeopleRepository.use_totp_step``),
+    so a code seen over someone's shoulder cannot be used again.
+    """
+    code = re.sub(r"\s", "", str(code or ""))
+    if not secret or not re.fullmatch(r"\d{6}", code):
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now)
+    found = None
+    for step in range(current - window, current + window + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            found = step
+    return found
+
+
+def device_mac(secret, device, logins):
+    text = f"{device}|{'+'.join(logins)}"
+    return hmac.new(str(secret).encode(), text.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def read_device(secret, value):
+    """``(device id, logins)`` from a signed device cookie, or ``(None, ())``.
+
+    A browser gets the cookie when someone signs in on it; it names the
+    logins that have, so their failures from it count apart from a stranger's.
+    """
+    parts = str(value or "").split("~")
+    if len(parts) != 3 or not parts[0] or len(value) > 800:
+        return None, ()
+    device, logins, mac = parts
+    logins = tuple(login for login in logins.split("+") if login)
+    if not hmac.compare_digest(device_mac(secret, device, logins), mac):
+        return None, ()
+    return device, logins
+
+
+def device_cookie(secret, device, logins, login, keep=8):
+    """The cookie value once ``login`` has signed in on this browser (its last ``keep`` logins)."""
+    logins = tuple(x for x in logins if x != login)[-(keep - 1):] + (login,)
+    return f"{device}~{'+'.join(logins)}~{device_mac(secret, device, logins)}"
 
 
 def session_expired(session, now, policy):

@@ -47,6 +47,15 @@ class AdminPages:
             raise Refused(404, N_("Not found"), exc.errors["login"][0]) from None
         return self._users_page(view, made=dict(made, reset=True))
 
+    @page("/admin/users/<string:login>/second-factor", method="POST", roles=("admin",))
+    def admin_reset_second_factor(self, view, login):
+        try:
+            self.reset_second_factor(view.person.user_id, login)
+        except domain.UserInvalid as exc:
+            raise Refused(404, N_("Not found"), exc.errors["login"][0]) from None
+        return view.redirect("/admin/users", flash=view._("%(u)s enrols a second factor again at the next "
+                                                          "sign-in.", u=login))
+
     @page("/admin/users/<string:login>/state", method="POST", roles=("admin",))
     def admin_user_state(self, view, login):
         if login == view.person.user_id:

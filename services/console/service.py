@@ -74,7 +74,7 @@ class ConsoleService(ops.Operable, pages_auth.AuthPages, pages_operator.Operator
         password = domain.generate_password()
         now = utcnow()
         record = dict(user, password_hash=hash_password(password), must_change_password=True,
-                      disabled=False, created_at=now, created_by=actor, failed_count=0, locked_until=None)
+                      disabled=False, created_at=now, created_by=actor)
         if not self.people.add_user(record):
             raise domain.UserInvalid({"login": [f"{user['login']} exists already"]})
         self.people.record_audit({"at": now, "actor": actor, "action": "user_created",
@@ -89,12 +89,27 @@ class ConsoleService(ops.Operable, pages_auth.AuthPages, pages_operator.Operator
             raise domain.UserInvalid({"login": [f"no user {login}"]})
         password = domain.generate_password()
         self.people.update_user(login, {"password_hash": hash_password(password),
-                                        "must_change_password": True, "failed_count": 0,
-                                        "locked_until": None})
+                                        "must_change_password": True})
         self.people.end_sessions_of(login)
-        self.people.record_audit({"at": utcnow(), "actor": actor, "action": "password_reset",
-                                  "subject": login})
+        now = utcnow()
+        self.people.record_audit({"at": now, "actor": actor, "action": "password_reset", "subject": login})
+        if self.people.failures.forget_where({"login": login}):
+            self.people.record_audit({"at": now, "actor": actor, "action": "signin_slowdown_ended",
+                                      "subject": login})
         return {"login": login, "password": password}
+
+    def reset_second_factor(self, actor, login):
+        """Remove ``login``'s second factor (a lost phone): they enrol again at the next sign-in."""
+        user = self.people.user(login) if isinstance(login, str) else None
+        if user is None:
+            raise domain.UserInvalid({"login": [f"no user {login}"]})
+        if not self.people.clear_second_factor(login):
+            raise domain.UserInvalid({"login": [f"{login} has no second factor"]})
+        self.people.end_sessions_of(login)
+        self.people.record_audit({"at": utcnow(), "actor": actor, "action": "second_factor_reset",
+                                  "subject": login})
+        log.info("second factor of %s reset by %s", login, actor)
+        return {"login": login}
 
     def set_disabled(self, actor, login, disabled):
         user = self.people.update_user(login, {"disabled": bool(disabled)}) if isinstance(login, str) else None
@@ -132,6 +147,12 @@ class ConsoleService(ops.Operable, pages_auth.AuthPages, pages_operator.Operator
     def reset_password(self, login):
         actor = self.caller.require("admin")
         return self.new_password(actor.user_id, login)
+
+    @door(People("admin"))
+    @rpc(expected_exceptions=EXPECTED)
+    def reset_user_second_factor(self, login):
+        actor = self.caller.require("admin")
+        return self.reset_second_factor(actor.user_id, login)
 
     @door(Public())
     @rpc

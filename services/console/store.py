@@ -5,7 +5,12 @@
   (the cookie itself is never stored), with its CSRF token and timestamps;
 * ``signins``: every sign-in, failure, lock and sign-out, with the address;
 * ``audit``: what people saw or changed that must be answerable for later --
-  every view of a citizen's full contact, every change to users.
+  every view of a citizen's full contact, every change to users, every
+  slow-down of sign-ins and its end;
+* ``signin_failures``: failed sign-ins per (login, client), for the slow-down
+  (``shared.slowdown``);
+* ``pending_signins``: a password accepted, a second-factor code awaited
+  (keyed by the SHA-256 of their cookie, five minutes).
 
 Password hashing runs in a real thread (``tpool``): argon2 is made to be slow
 and memory-hard, and would stall every other request of the process.
@@ -19,6 +24,11 @@ from eventlet import tpool
 from pymongo import DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from services.console.domain import Policy
+from shared.slowdown import FailureCounter
+
+FAILED_OUTCOMES = ("wrong_password", "unknown_user", "wrong_code", "slowed", "throttled")
+SECRET_FIELDS = {"password_hash": 0, "totp_secret": 0}  # never listed nor returned
 HASHER = PasswordHasher()  # argon2id, the library's recommended parameters
 _DUMMY_HASH = None
 
@@ -51,8 +61,15 @@ class PeopleRepository:
         self.sessions = database["sessions"]
         self.signins = database["signins"]
         self.audit = database["audit"]
+        self.pending = database["pending_signins"]
+        self.failures = FailureCounter(database["signin_failures"],
+                                       Policy.from_config((config or {}).get("CONSOLE")).slowdown)
 
     def ensure_indexes(self):
+        self.failures.ensure_indexes()
+        self.failures.collection.create_index("login")
+        self.pending.create_index("token_hash", unique=True)
+        self.pending.create_index("expires_at", expireAfterSeconds=0)
         self.users.create_index("login", unique=True)
         self.users.create_index("department")
         self.sessions.create_index("token_hash", unique=True)
@@ -78,19 +95,30 @@ class PeopleRepository:
         return self.users.find_one({"login": login}, {"_id": 0})
 
     def list_users(self, offset=0, limit=50):
-        fields = {"_id": 0, "password_hash": 0}
+        fields = dict(SECRET_FIELDS, _id=0)
         total = self.users.count_documents({})
         items = list(self.users.find({}, fields).sort("login", 1).skip(offset).limit(limit))
         return items, total
 
     def update_user(self, login, changes):
         return self.users.find_one_and_update(
-            {"login": login}, {"$set": changes}, {"_id": 0, "password_hash": 0},
+            {"login": login}, {"$set": changes}, dict(SECRET_FIELDS, _id=0),
             return_document=ReturnDocument.AFTER)
 
-    def record_failure(self, login, count, locked_until):
-        self.users.update_one({"login": login},
-                              {"$set": {"failed_count": count, "locked_until": locked_until}})
+    def use_totp_step(self, login, step):
+        """Accept time step ``step`` of ``login``'s codes once: False if it (or a later one) was used."""
+        return self.users.update_one(
+            {"login": login, "$or": [{"totp_last_step": None}, {"totp_last_step": {"$lt": step}}]},
+            {"$set": {"totp_last_step": step}}).modified_count == 1
+
+    def set_second_factor(self, login, secret, step, now):
+        self.users.update_one({"login": login}, {"$set": {"totp_secret": secret, "totp_last_step": step,
+                                                          "totp_enrolled_at": now}})
+
+    def clear_second_factor(self, login):
+        return self.users.update_one({"login": login, "totp_secret": {"$ne": None}},
+                                     {"$unset": {"totp_secret": "", "totp_last_step": "",
+                                                 "totp_enrolled_at": ""}}).modified_count == 1
 
     def count_users(self):
         return self.users.count_documents({})
@@ -132,6 +160,31 @@ class PeopleRepository:
     def end_sessions_of(self, login):
         return self.sessions.delete_many({"login": login}).deleted_count
 
+    def set_candidate_secret(self, token, secret):
+        self.sessions.update_one({"token_hash": digest(token)}, {"$set": {"totp_candidate": secret}})
+
+    # -- a password accepted, a code awaited ---------------------------------------------
+
+    def open_pending(self, login, now, expires_at, client, target):
+        token = secrets.token_urlsafe(32)
+        self.pending.insert_one({"token_hash": digest(token), "login": login, "client": client,
+                                 "target": target, "tries": 0, "created_at": now, "expires_at": expires_at})
+        return token
+
+    def pending_signin(self, token, now):
+        if not isinstance(token, str) or not token or len(token) > 200:
+            return None
+        found = self.pending.find_one({"token_hash": digest(token)}, {"_id": 0})
+        return found if found and found["expires_at"].replace(tzinfo=now.tzinfo) > now else None
+
+    def pending_failed(self, token):
+        found = self.pending.find_one_and_update({"token_hash": digest(token)}, {"$inc": {"tries": 1}},
+                                                 return_document=ReturnDocument.AFTER)
+        return int((found or {}).get("tries") or 0)
+
+    def end_pending(self, token):
+        self.pending.delete_one({"token_hash": digest(token)})
+
     # -- the record ---------------------------------------------------------------
 
     def record_signin(self, entry):
@@ -139,8 +192,8 @@ class PeopleRepository:
 
     def failures_from(self, address, since):
         return self.signins.count_documents(
-            {"address": address, "outcome": {"$in": ["wrong_password", "unknown_user", "locked"]},
-             "at": {"$gte": since}})
+            {"address": address, "known_client": {"$ne": True}, "at": {"$gte": since},
+             "outcome": {"$in": list(FAILED_OUTCOMES)}})
 
     def signin_history(self, login=None, offset=0, limit=50):
         query = {"login": login} if login else {}

@@ -30,7 +30,7 @@ from werkzeug.wrappers import Response
 
 from services.console import i18n
 from services.console.i18n import N_
-from services.console.domain import Policy, home_for, person_of, session_expired
+from services.console.domain import Policy, home_for, needs_second_factor, person_of, session_expired
 from shared.config import city_zone
 from shared.events import utcnow
 from shared.doors import Public, Session, door
@@ -335,6 +335,9 @@ def serve(service, request, handler, params, roles, public, state_changing, max_
         if view.user and view.user.get("must_change_password") and not public \
                 and request.path not in ("/password", "/signout"):
             return view.redirect("/password")
+        if view.user and needs_second_factor(view.user) and not public \
+                and request.path not in ("/account/second-factor", "/password", "/signout"):
+            return view.redirect("/account/second-factor")  # 等保: administrators and supervisors first enrol
         if roles and not view.person.has(*roles):
             log.info("%s (%s) refused %s %s", view.person.user_id, ",".join(view.person.roles),
                      request.method, request.path)

@@ -11,10 +11,15 @@ A submission from another system (``source_system``) also sends that
 system's key as ``X-Api-Key``. A repeat of an open ticket is linked
 silently: the answer is the same as for a new ticket. A retried
 ``Idempotency-Key`` answers the first receipt only for the same body.
-Lookups answer the same for an unknown number as for a wrong proof.
+Lookups answer the same for an unknown number as for a wrong proof. Failed
+proofs slow down the pair (number, client address) that failed, never the
+number for everyone (``SLOWDOWNS.lookup``, ``shared.slowdown``); the logs
+name the number, never the code or the digits.
 """
+import datetime as dt
 import hashlib
 import json
+import logging
 
 from shared import openapi
 from shared.privacy import digest
@@ -26,6 +31,7 @@ from services.intake.responses import IdempotencyConflict, TooManyRequests, Vali
 from services.intake.schemas import HttpTicketRequest
 from shared.doors import door, Public
 
+log = logging.getLogger(__name__)
 NOT_FOUND = {"errors": {"number": ["no ticket with this number and proof"]}}
 NO_PROOF = {"errors": {"proof": ["give the lookup code from the receipt (X-Lookup-Code) or the last "
                                  "four digits of the caller's phone (X-Phone-Last4)"]}}
@@ -110,13 +116,30 @@ class PublicApi:
         tail = request.headers.get("X-Phone-Last4") or request.args.get("phone_last4")
         if not code and not tail:
             return json_response(401, NO_PROOF)
-        wait = self.limits.hit("lookup", digest(self.secret(), number))
+        pairs, now = self.limits.pairs("lookup"), dt.datetime.now(dt.timezone.utc)
+        pair = digest(self.secret(), f"lookup:{number}|{request.remote_addr}")
+        whole = digest(self.secret(), f"lookup:{number}")
+        wait = pairs.wait(pair, now)  # refused before the proof is checked: no oracle while waiting
         if wait:
-            return too_many(TooManyRequests({"number": [f"too many lookups of this number; try again in "
-                                                        f"{wait} s"]}, wait))
+            log.info("a lookup of %s was refused: this client waits %s s after failed proofs", number, wait)
+            return too_many(TooManyRequests({"number": [f"too many failed lookups of this number from here; "
+                                                        f"try again in {wait} s"]}, wait))
+        if not code and pairs.failures(whole, now) >= int(self.limits.setting("lookup", "weak_proof_after", 20)):
+            wait = pairs.forgotten_in(whole, now)
+            log.info("a lookup of %s by the phone's digits was refused: only the code proves it for now", number)
+            return too_many(TooManyRequests({"proof": [f"too many failed lookups of this number: give the "
+                                                       f"receipt's lookup code (X-Lookup-Code), or try the "
+                                                       f"phone's digits again in {wait} s"]}, wait))
         ticket = self.tickets.get(number) if len(number) <= 64 else None
         if not public.proof_holds(self.secret(), number, ticket, code, tail):
+            failures, wait = pairs.fail(pair, now)
+            pairs.fail(whole, now)
+            if wait:
+                log.warning("lookups of %s from one client are slowed: %s failed proofs, %s s to wait",
+                            number, failures, wait)
             return json_response(404, NOT_FOUND)
+        cleared = pairs.succeed(pair)
+        if cleared and pairs.policy.wait_after(int(cleared.get("count") or 0)):
+            log.info("lookups of %s from one client are no longer slowed: the proof held", number)
         master = self.tickets.get(ticket["linked_to"]) if ticket.get("linked_to") else None
         return json_response(200, public.status_view(ticket, master))
-

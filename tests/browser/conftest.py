@@ -15,8 +15,10 @@ import re
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
+import pyotp
 import pytest
 import requests
 
@@ -26,6 +28,7 @@ from tests.browser.bridge import CHROMIUM, Bridge
 SHOTS = Path(os.environ.get("HOTLINE_SCREENSHOTS") or Path(__file__).resolve().parents[2] / "test-artifacts" / "screens")
 NUMBER = re.compile(r"[A-Z]{2}-\d{8}-\d{5}")
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+TOTP_SECRET = re.compile(r'<code id="totp-secret">([A-Z2-7 ]+)</code>')
 _shots_taken = []
 
 
@@ -60,6 +63,8 @@ class Workbench:
         self.browser = browser
         self.url = f"http://{stack.env['CONSOLE_HTTP']}"
         self.passwords = {}
+        self.secrets = {}       # login -> TOTP key, once enrolled
+        self.used_steps = {}    # login -> the last TOTP time step given
         self.pages = []
         SHOTS.mkdir(parents=True, exist_ok=True)
         for old in SHOTS.glob("*.png"):  # this run's screens only
@@ -80,13 +85,26 @@ class Workbench:
             page.goto(f"{self.url}/lang/{lang}")
         return page
 
+    def code(self, login):
+        """The login's current TOTP code, never one already used (the console takes each once)."""
+        totp = pyotp.TOTP(self.secrets[login])
+        step = max(totp.timecode(datetime.now()), self.used_steps.get(login, 0) + 1)
+        while step > totp.timecode(datetime.now()) + 1:  # both this step's and the next are used
+            time.sleep(1)
+        self.used_steps[login] = step
+        return totp.generate_otp(step)
+
     def sign_in(self, login, password=None, new_password=None):
-        """A browser of one's own, signed in (choosing a new password the first time)."""
+        """A browser of one's own, signed in (choosing a new password the first time, giving the
+        second-factor code, or adding one as administrators and supervisors must)."""
         page = self.page()
         page.goto(f"{self.url}/signin")
         page.fill("input[name=login]", login)
         page.fill("input[name=password]", password or self.passwords[login])
         page.click("form[action='/signin'] button")
+        if page.url.endswith("/signin/code"):
+            page.fill("input[name=code]", self.code(login))
+            page.click("form[action='/signin/code'] button")
         if page.url.endswith("/password"):
             chosen = new_password or f"Shift-{len(self.passwords)}-Hotline-2026!"
             page.fill("input[name=current]", password or self.passwords[login])
@@ -94,7 +112,16 @@ class Workbench:
             page.fill("input[name=again]", chosen)
             page.click("form[action='/password'] button")
             self.passwords[login] = chosen
+        if page.url.endswith("/account/second-factor"):
+            self.enrol(page, login)
         return page
+
+    def enrol(self, page, login):
+        """Add a second factor on the enrolment page: read the key, give its code."""
+        self.secrets[login] = page.inner_text("#totp-secret").replace(" ", "")
+        self.used_steps.pop(login, None)
+        page.fill("input[name=code]", self.code(login))
+        page.click("form[action='/account/second-factor'] button")
 
     def user(self, login, *roles, department=None, name=None):
         """A user made with the CLI, as an administrator on the server would."""
@@ -114,12 +141,20 @@ class Workbench:
         if login:
             answer = session.post(f"{self.url}/signin", timeout=10, data={
                 "csrf": session.csrf, "login": login, "password": self.passwords[login]})
+            if answer.url.endswith("/signin/code"):
+                answer = session.post(f"{self.url}/signin/code", timeout=10, data={
+                    "csrf": CSRF.search(answer.text).group(1), "code": self.code(login)})
             if answer.url.endswith("/password"):
                 chosen = f"Shift-{len(self.passwords)}-Hotline-2026!"
                 answer = session.post(f"{self.url}/password", timeout=10, data={
                     "csrf": CSRF.search(answer.text).group(1), "current": self.passwords[login],
                     "new": chosen, "again": chosen})
                 self.passwords[login] = chosen
+            if answer.url.endswith("/account/second-factor"):
+                self.secrets[login] = TOTP_SECRET.search(answer.text).group(1).replace(" ", "")
+                self.used_steps.pop(login, None)
+                answer = session.post(f"{self.url}/account/second-factor", timeout=10, data={
+                    "csrf": CSRF.search(answer.text).group(1), "code": self.code(login)})
             session.csrf = CSRF.search(answer.text).group(1)
         return session
 
@@ -159,7 +194,10 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(scope="session")
 def workbench(vhost_pipeline, tmp_path_factory, chromium):
-    with running_stack(vhost_pipeline, tmp_path_factory.mktemp("workbench")) as stack:
+    # A stranger's sixth wrong password makes that pair wait 30 s (2 s by default): long enough
+    # for the tests to see the wait on a busy machine.
+    with running_stack(vhost_pipeline, tmp_path_factory.mktemp("workbench"),
+                       CONSOLE_FIRST_WAIT_SECONDS="30") as stack:
         bench = Workbench(stack, chromium)
         bench.passwords["admin"] = bench.cli("users", "create", "admin", "--role", "admin",
                                              "--display-name", "系统管理员").strip().splitlines()[-1]

@@ -215,3 +215,44 @@ def test_the_georeport_client_reads_every_endpoint(open311_key, web_config_port,
     one = client.get_service_request(number)
     assert one["status"] == "open" and one["description"] == "暖气不热，室温只有十四度，电话[phone]"
     assert client.get_service_requests(status="open", service_code="heating")
+
+
+def test_refused_posts_do_not_spend_the_address_s_quota(container_factory, limited_config, web_session):
+    """A burst of invalid, unproven or oversized posts from behind a city's NAT must not use up
+    the day's submissions of everyone else behind it: only accepted requests count."""
+    start_intake(container_factory, limited_config(submit="3/day", client="50/minute"))
+    refused = [web_session.post("/tickets", json={"title": ""}) for _ in range(10)]             # 400
+    refused += [web_session.post("/tickets", json=dict(WATER, source_system="police-110"))]     # 403
+    refused += [web_session.post("/tickets", data=b"{" * 10, headers={"Content-Type": "application/json"})]
+    refused += [web_session.get("/tickets/QD-20261202-00001", headers={"X-Lookup-Code": "1"}) for _ in range(3)]
+    assert {a.status_code for a in refused} <= {400, 403, 404} and len(refused) == 15
+
+    accepted = [web_session.post("/tickets", json=dict(WATER, caller_phone=f"1390000010{i}", title=f"停水 {i}"))
+                for i in range(4)]
+    assert [a.status_code for a in accepted] == [201, 201, 201, 429]
+
+
+def test_a_stranger_s_wrong_codes_slow_the_stranger_not_the_owner(container_factory, limited_config,
+                                                                 web_session):
+    """Wrong lookup codes from one address make that address wait longer and longer; the citizen
+    asking from their own phone with the right code is answered at once."""
+    config = limited_config()
+    config["HTTP"] = dict(config.get("HTTP") or {}, trusted_proxies=1)
+    config["SLOWDOWNS"] = {"lookup": {"free": 5, "base_seconds": 60, "cap_seconds": 3600, "weak_proof_after": 1000}}
+    start_intake(container_factory, config)
+    receipt = web_session.post("/tickets", json=WATER).json()
+    stranger, owner = {"X-Forwarded-For": "198.51.100.66"}, {"X-Forwarded-For": "203.0.113.5"}
+
+    def look(code, client):
+        return web_session.get(f"/tickets/{receipt['number']}", headers=dict(client, **{"X-Lookup-Code": code}))
+
+    guesses = [look(f"{i:08d}", stranger) for i in range(12)]
+    assert [a.status_code for a in guesses[:6]] == [404] * 6        # the 6th failure starts the wait
+    assert {a.status_code for a in guesses[6:]} == {429}
+    assert 50 <= int(guesses[6].headers["Retry-After"]) <= 60
+    # While waiting, not even the right code is checked from the stranger's address: no oracle.
+    assert look(receipt["lookup_code"], stranger).status_code == 429
+    # The owner, elsewhere, is not slowed by any of it.
+    for _ in range(3):
+        answer = look(receipt["lookup_code"], owner)
+        assert answer.status_code == 200 and answer.json()["number"] == receipt["number"]

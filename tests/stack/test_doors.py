@@ -112,7 +112,7 @@ def limited_stack(vhost_pipeline, tmp_path_factory):
     (each test below comes from a client address of its own, in X-Forwarded-For)."""
     with running_stack(vhost_pipeline, tmp_path_factory.mktemp("limited"), HTTP_TRUSTED_PROXIES="1",
                        RATE_LIMIT_CLIENT="300/minute", RATE_LIMIT_SUBMIT="10/minute;200/day",
-                       RATE_LIMIT_PHONE="5/hour", RATE_LIMIT_LOOKUP="10/hour") as stack:
+                       RATE_LIMIT_PHONE="5/hour", RATE_LIMIT_REFUSED="120/minute") as stack:
         yield stack
 
 
@@ -128,28 +128,39 @@ def test_a_thousand_anonymous_posts_in_a_minute_are_throttled(limited_stack):
     print(f"\n1,000 posts in {elapsed:.1f} s: {statuses.count(201)} accepted, {statuses.count(429)} refused (429)")
     assert statuses.count(201) == 10 and statuses.count(429) == 990
     assert all(int(a.headers["Retry-After"]) > 0 for a in answers if a.status_code == 429)
-    # Past 300 requests a minute the whole door is closed to this client; another client is served.
+    # Refused requests spend no quota but count apart: past 120 refusals in a minute the whole
+    # door is closed to this client until the minute ends; another client is served.
     assert requests.get(f"{limited_stack.url}/open311/v2/services.json", timeout=10,
                         headers={"X-Forwarded-For": "203.0.113.7"}).status_code == 429
     assert requests.post(f"{limited_stack.url}/tickets", json=body, timeout=10,
                          headers={"X-Forwarded-For": "198.51.100.9"}).status_code == 201
 
 
-def test_guessing_a_ticket_s_lookup_code_is_cut_short(limited_stack):
+def test_guessing_a_ticket_s_lookup_code_slows_the_guesser_not_the_citizen(limited_stack):
     url = f"{limited_stack.url}/tickets"
     receipt = requests.post(url, json={"title": "路灯不亮", "district": "市北区", "channel": "web",
                                        "caller_phone": "13906391234"}, timeout=10).json()
 
-    def guess(code, client):
+    def guess(client, code=None, tail=None):
+        proof = {"X-Lookup-Code": code} if code else {"X-Phone-Last4": tail}
         return requests.get(f"{url}/{receipt['number']}", timeout=10,
-                            headers={"X-Lookup-Code": code, "X-Forwarded-For": client}).status_code
+                            headers=dict(proof, **{"X-Forwarded-For": client}))
 
-    # From many addresses at once: the limit is on the ticket number, not the client.
-    guesses = [guess(f"{i:08d}", f"192.0.2.{i}") for i in range(12)]
-    assert guesses[:10] == [404] * 10 and guesses[10:] == [429, 429]
-    # Not even the right code gets through until the window passes: no oracle for the 11th guess.
-    assert guess(receipt["lookup_code"], "192.0.2.99") == 429
-    assert guess("00000000", "192.0.2.99") == 429
+    # One address guessing: five failures are free, then it waits, longer after each failure.
+    guesses = [guess("192.0.2.1", f"{i:08d}").status_code for i in range(7)]
+    assert guesses == [404] * 6 + [429]
+    # While it waits not even the right code is checked from there: no oracle for the guesser.
+    assert guess("192.0.2.1", receipt["lookup_code"]).status_code == 429
+    # The citizen, from their own phone, is answered at once.
+    assert guess("192.0.2.99", receipt["lookup_code"]).status_code == 200
+
+    # Many addresses guessing the phone's four digits: past 20 failures of the number in all,
+    # the digits no longer prove it (the code still does).
+    tails = [guess(f"198.51.100.{i}", tail=f"{i:04d}").status_code for i in range(14)]
+    assert tails == [404] * 14
+    refused = guess("198.51.100.200", tail="1234")
+    assert refused.status_code == 429 and "proof" in refused.json()["errors"]
+    assert guess("198.51.100.201", receipt["lookup_code"]).status_code == 200
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl")

@@ -57,16 +57,11 @@ def test_a_new_user_is_checked_by_field():
     assert len(domain.generate_password()) == 16
 
 
-def test_the_fifth_wrong_password_locks_and_sessions_time_out():
+def test_wrong_passwords_slow_their_pair_down_and_sessions_time_out():
     policy = domain.Policy()
-    user = {"failed_count": 0}
-    for attempt in range(1, 5):
-        user["failed_count"], until = domain.after_failure(user, NOW, policy)
-        assert until is None and user["failed_count"] == attempt
-    count, until = domain.after_failure(user, NOW, policy)
-    assert count == 5 and until == NOW + timedelta(minutes=15)
-    assert domain.locked({"locked_until": until}, NOW + timedelta(minutes=14))
-    assert not domain.locked({"locked_until": until}, NOW + timedelta(minutes=16))
+    waits = [policy.slowdown.wait_after(n) for n in range(1, 12)]
+    assert waits[:5] == [0] * 5 and waits[5:8] == [2, 4, 8] and max(waits) <= 900
+    assert policy.slowdown.wait_after(100) == 900  # a wait, never a lock
     session = {"created_at": NOW, "last_seen": NOW}
     assert not domain.session_expired(session, NOW + timedelta(minutes=29), policy)
     assert domain.session_expired(session, NOW + timedelta(minutes=31), policy)  # idle
@@ -117,3 +112,37 @@ def test_every_string_of_the_workbench_is_translated_into_chinese():
         catalog = {m.id: m.string for m in read_po(handle) if m.id}
     missing = sorted(m for m in wanted if not catalog.get(m))
     assert not missing, f"run `make translations` and translate: {missing}"
+
+
+def test_a_second_factor_is_required_of_administrators_and_supervisors_only():
+    assert domain.needs_second_factor({"roles": ["admin"]})
+    assert domain.needs_second_factor({"roles": ["operator", "supervisor"]})
+    assert not domain.needs_second_factor({"roles": ["supervisor"], "totp_secret": "JBSWY3DPEHPK3PXP"})
+    assert not domain.needs_second_factor({"roles": ["operator", "reviewer"]})
+
+
+def test_a_totp_code_is_accepted_one_step_either_side_and_names_its_step():
+    import pyotp
+
+    secret = domain.new_totp_secret()
+    totp = pyotp.TOTP(secret)
+    step = totp.timecode(NOW)
+    for offset in (-1, 0, 1):
+        assert domain.totp_step(secret, totp.generate_otp(step + offset), NOW) == step + offset
+    assert domain.totp_step(secret, totp.generate_otp(step + 2), NOW) is None
+    assert domain.totp_step(secret, totp.generate_otp(step - 2), NOW) is None
+    assert domain.totp_step(secret, "12 34", NOW) is None and domain.totp_step(secret, "", NOW) is None
+    spaced = totp.generate_otp(step)
+    assert domain.totp_step(secret, f"{spaced[:3]} {spaced[3:]}", NOW) == step
+    assert domain.totp_uri(secret, "admin").startswith("otpauth://totp/hotline:admin?secret=")
+
+
+def test_a_device_cookie_names_its_logins_and_cannot_be_forged():
+    value = domain.device_cookie("key", "dev1", (), "zhou.du")
+    assert domain.read_device("key", value) == ("dev1", ("zhou.du",))
+    value = domain.device_cookie("key", "dev1", ("zhou.du",), "admin")
+    assert domain.read_device("key", value) == ("dev1", ("zhou.du", "admin"))
+    assert domain.read_device("other-key", value) == (None, ())
+    forged = value.replace("zhou.du+admin", "zhou.du+admin+li.shen")
+    assert domain.read_device("key", forged) == (None, ())
+    assert domain.read_device("key", "garbage") == (None, ())
