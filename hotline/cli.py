@@ -225,6 +225,8 @@ from hotline.backup_cli import register as register_backup_commands  # noqa: E40
 register_backup_commands(main)
 from hotline.users_cli import users  # noqa: E402
 main.add_command(users)
+from hotline.keys_cli import keys  # noqa: E402
+main.add_command(keys)
 
 
 if __name__ == "__main__":

@@ -116,7 +116,9 @@ class Keyring:
     @classmethod
     def from_config(cls, principal, config=None, warn=True):
         config = config or {}
-        private = str(config.get("SERVICE_KEY") or os.environ.get("SERVICE_KEY") or "").strip()
+        own = f"{principal.upper()}_SERVICE_KEY"  # e.g. CLI_SERVICE_KEY beside a service's own
+        private = str(config.get(own) or os.environ.get(own) or config.get("SERVICE_KEY")
+                      or os.environ.get("SERVICE_KEY") or "").strip()
         public = str(config.get("SERVICE_PUBLIC_KEYS") or os.environ.get("SERVICE_PUBLIC_KEYS") or "").strip()
         if private or public:
             if not (private and public):
