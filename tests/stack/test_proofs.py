@@ -17,3 +17,44 @@ def test_a_ticket_submitted_without_a_phone_is_not_proven_by_four_characters(sta
     for tail in ("0000", "1234", "9999"):
         assert requests.get(f"{url}?phone_last4={tail}", timeout=10).status_code == 404
     assert stack.lookup(receipt["number"], receipt["lookup_code"]).status_code == 200
+
+
+NON_HTML = {"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+            "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+            "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+# One route of every kind on every service: JSON, CSV, XML, PNG, errors, 404s, 405s, ops.
+ROUTES = {
+    "intake": [("GET", "/tickets/QD-20261201-00001?code=12345678"), ("GET", "/tickets/QD-1"),
+               ("POST", "/tickets"), ("GET", "/open311/v2/services.xml"), ("GET", "/open311/v2/requests.json"),
+               ("DELETE", "/tickets")],
+    "followup": [("GET", "/scorecard?format=csv"), ("GET", "/scorecard"), ("GET", "/cases"),
+                 ("GET", "/cases/QD-1/attachments/x")],
+    "insight": [("GET", "/insight/hotspots"), ("GET", "/insight/hotspots.png"), ("GET", "/insight/staffing")],
+    "routing": [],
+    "notify": [],
+    "console": [("GET", "/static/nothing.css")],
+}
+OPS = [("GET", "/health"), ("GET", "/ready"), ("GET", "/metrics"), ("GET", "/openapi.json"), ("GET", "/no/such/route")]
+
+
+def test_every_response_of_every_service_carries_the_security_headers(stack):
+    for service, routes in ROUTES.items():
+        for method, path in routes + OPS:
+            answered = requests.request(method, stack.http_url(service) + path, timeout=20)
+            for name, value in NON_HTML.items():
+                assert answered.headers.get(name) == value, (service, method, path, answered.status_code, name,
+                                                              answered.headers.get(name))
+
+
+def test_the_workbench_s_pages_keep_their_own_csp_and_its_assets_may_be_cached(stack):
+    console = stack.http_url("console")
+    page = requests.get(f"{console}/signin", timeout=10)
+    assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    for name in ("X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy", "Cache-Control"):
+        assert page.headers[name] == NON_HTML[name], name
+    asset = requests.get(f"{console}/static/console.css", timeout=10)
+    assert asset.status_code == 200 and asset.headers["Cache-Control"].startswith("public")
+    for name in ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy"):
+        assert asset.headers[name] == NON_HTML[name], name
