@@ -58,3 +58,23 @@ def test_the_workbench_s_pages_keep_their_own_csp_and_its_assets_may_be_cached(s
     assert asset.status_code == 200 and asset.headers["Cache-Control"].startswith("public")
     for name in ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy"):
         assert asset.headers[name] == NON_HTML[name], name
+
+
+NOTATIONS = ["138.0532.9876", "1380 532 9876", "１３８０５３２９８７６", "138/0532/9876", "1 3 8 0 5 3 2 9 8 7 6",
+             "一三八零五三二九八七六", "幺三八零五三二九八七六", "+86 138 0532 9876", "(0532) 8765 4321",
+             "微信 wxid_abc123", "微信号：abc_123", "QQ 12345678", "身份证 370202 19900101 123X",
+             "卡号 6222 0212 3456 7890 123"]
+SECRETS = ["9876", "９８７６", "八七六", "4321", "wxid_abc123", "abc_123", "12345678", "123X", "7890"]
+
+
+def test_the_public_listing_shows_no_notation_of_an_identifier_nor_a_flat(stack):
+    description = "；".join(f"联系{n}" for n in NOTATIONS) + "。2026年11月27日起停水，已交2000元。"
+    receipt = stack.post({"title": "楼上漏水", "description": description, "district": "崂山区", "channel": "web",
+                          "address": "海尔路17号3单元502"}).json()
+    listed = requests.get(f"{stack.url}/open311/v2/requests/{receipt['number']}.json", timeout=10)
+    assert listed.status_code == 200
+    shown = listed.json()[0]
+    for secret in SECRETS:
+        assert secret not in shown["description"], (secret, shown["description"])
+    assert "2026年11月27日" in shown["description"] and "2000元" in shown["description"]
+    assert shown["address"] == "海尔路17号"
