@@ -80,7 +80,7 @@ def kind_of(digits):
         return "phone"
     if re.fullmatch(r"0(?:10|2[0-9]|[3-9][0-9]{2})[2-9][0-9]{6,7}", digits):  # area code + local number
         return "phone"
-    if re.fullmatch(r"[3-6][0-9]{15,18}", digits):
+    if re.fullmatch(r"[2-9][0-9]{15,18}", digits):  # not 0 (landlines) nor 1 (mobiles)
         return "bank-card"
     return None
 

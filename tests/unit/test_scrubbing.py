@@ -32,7 +32,7 @@ id_numbers = st.builds(lambda region, year, month, day, seq, last: f"{region}{ye
                        st.integers(1, 12), st.integers(1, 28), st.text("0123456789", min_size=3, max_size=3),
                        st.sampled_from("0123456789X"))
 bank_cards = st.builds(lambda prefix, body: prefix + body + luhn_digit(prefix + body),
-                       st.sampled_from(["6222", "6217", "4392", "5187", "6228"]),
+                       st.sampled_from(["6222", "6217", "4392", "5187", "6228", "9558", "2221", "3568"]),
                        st.integers(11, 14).flatmap(lambda n: st.text("0123456789", min_size=n, max_size=n)))
 identifiers = st.one_of(mobiles, landlines, id_numbers, bank_cards)
 
