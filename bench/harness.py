@@ -69,7 +69,8 @@ def publish_submissions(amqp_uri, source, api_key, submissions, connections=8):
                 for external_id, body in share:
                     published[external_id] = time.monotonic()
                     publish(dict(body, source_system=source, external_id=external_id,
-                                 api_key=api_key), routing_key="ticket.submit", delivery_mode=2)
+                                 api_key=api_key), routing_key="ticket.submit", delivery_mode=2,
+                            user_id=connection.userid)  # intake knows the publisher by it
         except Exception as exc:  # raised below, in the caller
             failures.append(exc)
 

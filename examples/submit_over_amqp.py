@@ -6,7 +6,8 @@ any language does the same. The contract:
 * publish a JSON object (docs/schemas/ticket-submit.schema.json) to the
   durable topic exchange ``hotline.inbound`` with routing key
   ``ticket.submit``, persistent, ``content_type=application/json``; set a
-  ``message_id`` to match the receipt;
+  ``message_id`` to match the receipt, and ``user_id`` to the broker user you
+  connect as (the broker checks it; the hotline knows you by it);
 * the receipt comes back on the same exchange with routing key
   ``ticket.receipt.<source_system>`` and ``correlation_id`` = your
   ``message_id``: ``{"accepted": true, "number": "QD-...", "outcome": ...}``
@@ -67,8 +68,10 @@ def submit(amqp_url, submission, source_system, timeout=10.0, headers=None, rece
         message_id = uuid.uuid4().hex
         body = submission if isinstance(submission, bytes) else json.dumps(submission, ensure_ascii=False).encode()
         channel.confirm_delivery()
+        # user_id: the broker user we are, which RabbitMQ checks; intake knows the source by it.
         channel.basic_publish(EXCHANGE, "ticket.submit", body, pika.BasicProperties(
-            content_type="application/json", delivery_mode=2, message_id=message_id, headers=headers))
+            content_type="application/json", delivery_mode=2, message_id=message_id, headers=headers,
+            user_id=pika.URLParameters(amqp_url).credentials.username))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             method, properties, payload = channel.basic_get(receipts, auto_ack=True)

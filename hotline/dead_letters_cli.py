@@ -24,6 +24,7 @@ import sys
 import click
 
 from shared import topology
+from shared.redaction import redact, redact_text
 
 SCAN_LIMIT = 100000
 
@@ -225,7 +226,7 @@ def list_command(consumer, reason, older, newer, as_json):
                    "queues; replay or purge some", err=True)
     for letter in shown:
         click.echo(f"{letter['id']}  {_local(letter['dead_lettered_at'])}  {letter['consumer'] or '?':<9} "
-                   f"{str(letter['origin'] or '?'):<32} {str(letter['reason'] or '')[:100]}")
+                   f"{str(letter['origin'] or '?'):<32} {redact_text(str(letter['reason'] or ''))[:100]}")
 
 
 @dead_letters.command("show")
@@ -235,7 +236,10 @@ def show_command(letter_id):
     with DeadLetterQueue(amqp_uri()) as dlq:
         for _, letter in dlq.scan():
             if letter["id"] == letter_id:
-                click.echo(json.dumps(letter, ensure_ascii=False, default=str, indent=2))
+                # The broker's own letters (past a delivery limit) hold the message as sent: never show its keys.
+                shown = dict(letter, payload=redact(letter["payload"]), reason=redact_text(letter["reason"]),
+                             message_headers=redact(letter["message_headers"]))
+                click.echo(json.dumps(shown, ensure_ascii=False, default=str, indent=2))
                 return
     click.echo(f"no dead letter {letter_id}", err=True)
     sys.exit(1)

@@ -106,7 +106,10 @@ def run_stack(services):
     ports = ", ".join(f"{name} {config.get(f'{name.upper()}_HTTP')}" for name in services
                       if config.get(f"{name.upper()}_HTTP"))
     print(f"hotline: /health, /ready and /metrics on {ports}")
-    processes = start_services(services, env=dict(os.environ))
+    env = dict(os.environ)
+    # The workbench is opened as plain http://127.0.0.1 here: its cookies cannot be Secure.
+    env.setdefault("CONSOLE_PUBLIC_URL", "http://" + str(config.get("CONSOLE_HTTP")).replace("0.0.0.0", "127.0.0.1"))
+    processes = start_services(services, env=env)
     exit_code = 0
     try:
         while True:

@@ -27,6 +27,8 @@ import re
 from greenlet import getcurrent
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
+from shared.redaction import redact_text
+
 _process = {"service": None}
 _FIELDS = "_hotline_log_fields"  # kept on the worker's own green thread
 
@@ -55,9 +57,11 @@ _PERSONAL = [
 
 
 def scrub(text):
-    """``text`` with phone, ID-card and bank-card numbers and e-mail addresses masked."""
+    """``text`` with phone, ID-card and bank-card numbers and e-mail addresses masked,
+    and API keys, tokens and passwords replaced (``shared.redaction``)."""
     if not text:
         return text
+    text = redact_text(text)
     for pattern, replacement in _PERSONAL:
         text = pattern.sub(replacement, text)
     return text

@@ -59,6 +59,7 @@ from pymongo.errors import ConnectionFailure
 from shared import doors, metrics, principals, topology
 from shared.events import utcnow
 from shared.nesting import MAX_DEPTH, too_deep
+from shared.redaction import redact, redact_text
 from shared.topology import DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE  # noqa: F401 (re-exported)
 
 log = logging.getLogger(__name__)
@@ -107,7 +108,7 @@ class DeadLetters(Publisher):
             log.warning("dead-lettering a message from %s in %s: %s", origin, service, reason)
             metrics.message_dead_lettered(self.container, queue)
             publish(
-                serializable_letter({"payload": payload, "reason": reason, "origin": origin,
+                serializable_letter({"payload": redact(payload), "reason": redact_text(reason), "origin": origin,
                                      "consumer": service, "queue": queue,
                                      "dead_lettered_at": utcnow().isoformat()}),
                 routing_key=f"{service}.{origin}",
@@ -180,7 +181,7 @@ def serializable_letter(letter, message=None):
         json.dumps(letter, default=str)
         return letter
     except (RecursionError, ValueError, TypeError) as exc:
-        raw = raw_body(message) if message is not None else {"text": repr(letter["payload"])[:100000]}
+        raw = redact(raw_body(message)) if message is not None else {"text": repr(letter["payload"])[:100000]}
         return dict(letter, payload=raw, reason=f"{letter['reason']} (payload kept raw: {exc.__class__.__name__})")
 
 
@@ -196,7 +197,7 @@ def publish_dead_letter(extension, message, payload, reason, kind):
     origin = message.delivery_info.get("routing_key") or "unknown"
     queue = metrics.queue_of(extension, message)
     letter = serializable_letter(
-        {"payload": payload, "reason": reason, "origin": origin, "consumer": service,
+        {"payload": redact(payload), "reason": redact_text(reason), "origin": origin, "consumer": service,
          "queue": queue, "dead_lettered_at": utcnow().isoformat()}, message)
     try:
         AmqpPublisher(extension.container.config["AMQP_URI"], serializer=extension.container.config.get(

@@ -8,15 +8,21 @@ Pure Python. Two kinds of treatment:
 * **scrubbing** removes personal identifiers from free text before it is
   shown to anyone without a right to it (Open311's public listing, a published
   reply): Chinese mobile and landline numbers, 18-digit ID-card numbers, bank
-  card numbers and e-mail addresses become ``[phone]``, ``[id-number]``,
-  ``[bank-card]``, ``[email]``.
+  card numbers, e-mail addresses, WeChat ids and QQ numbers become ``[phone]``,
+  ``[id-number]``, ``[bank-card]``, ``[email]``, ``[wechat]``, ``[qq]`` in
+  whatever notation they are written (``shared.identifiers`` normalises first
+  and masks the original span); a home address is cut to its street and number
+  (``coarse_address``), and building, unit and flat numbers in free text go.
 
-Names and street addresses inside free text cannot be found reliably by a
-pattern; where they matter the whole field is withheld instead.
+Names inside free text cannot be found reliably by a pattern; where they
+matter the whole field is withheld instead.
 """
 import hashlib
 import hmac
 import re
+
+from shared import identifiers
+from shared.addresses import coarse_address, drop_flats  # noqa: F401 (re-exported)
 
 _SEP = r"[-\s\u00a0]?"
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
@@ -30,18 +36,14 @@ LANDLINE = re.compile(r"(?<!\d)(?:\(0\d{2,3}\)\s?|0\d{2,3}" + _SEP + r")\d{3,4}"
 # Bank cards: 16 to 19 digits, plain or in groups of four.
 BANK_CARD = re.compile(r"(?<!\d)\d{4}(?:" + _SEP + r"\d{4}){3}(?:" + _SEP + r"?\d{1,3})?(?!\d)")
 
-# Order matters: the longest and most specific patterns first.
-PATTERNS = (("[email]", EMAIL), ("[id-number]", ID_NUMBER), ("[bank-card]", BANK_CARD),
-            ("[phone]", MOBILE), ("[phone]", LANDLINE))
 
 
 def scrub(text):
-    """``text`` with phone, ID-card, bank-card numbers and e-mail addresses replaced."""
+    """``text`` with phone, ID-card, bank-card numbers, e-mail addresses, WeChat
+    ids and QQ numbers replaced, however written, and flats dropped."""
     if not isinstance(text, str) or not text:
         return text
-    for marker, pattern in PATTERNS:
-        text = pattern.sub(marker, text)
-    return text
+    return drop_flats(identifiers.replace(text, lambda _span, kind: f"[{kind}]"))
 
 
 def mask_phone(phone):

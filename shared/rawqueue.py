@@ -6,7 +6,7 @@ inside kombu's consumer loop instead of reaching the handler, and a body
 without a content type arrives undecoded. Messages from other systems'
 plain AMQP clients can be anything, so ``@consume_raw(queue)`` hands the
 handler ``(body: bytes, properties: dict)`` -- ``headers``, ``message_id``,
-``correlation_id``, ``content_type`` -- and leaves decoding to it. Acks and
+``correlation_id``, ``content_type``, ``user_id`` -- and leaves decoding to it. Acks and
 ``requeue_on_error`` behave as in ``@consume`` (``shared.messaging``: a quorum
 queue, a pause before each requeue).
 """
@@ -39,7 +39,9 @@ class RawConsumer(Consumer):
         properties = {"headers": dict(message.headers or {}),
                       "message_id": props.get("message_id"),
                       "correlation_id": props.get("correlation_id"),
-                      "content_type": message.content_type}
+                      "content_type": message.content_type,
+                      # The broker checks user_id against the publishing connection's user: who sent it.
+                      "user_id": props.get("user_id")}
         if isinstance(body, str):
             body = body.encode("utf-8")
         handle_result = partial(self.handle_result, message)

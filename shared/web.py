@@ -20,7 +20,11 @@ a worker is spent on the request:
   wrong method a JSON 405, and an exception the handler did not expect a 500
   whose body says only that it was logged;
 * **no secrets in the access log** -- query strings (lookup codes) are cut
-  from the request lines the web server logs.
+  from the request lines the web server logs;
+* **security headers on every response** -- JSON, CSV, files, errors, 404s,
+  ``/health`` and ``/metrics`` alike carry ``SECURITY_HEADERS`` (a response
+  that sets one itself, such as the console's page CSP or a static asset's
+  ``Cache-Control``, keeps its own).
 
 ``read_json(request)`` reads a JSON body the same careful way: bytes that
 are not UTF-8, JSON that does not parse and JSON nested deeper than
@@ -155,8 +159,29 @@ def _wrap_http_exception(exc, environ):
     return error_body(exc.code or 400, "_request", exc.description or exc.name)
 
 
+# Nothing this door answers is a page to render, frame or cache: any response may hold personal data.
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Cache-Control", "no-store"),
+)
+
+
+def with_security_headers(start_response):
+    """``start_response`` adding each of ``SECURITY_HEADERS`` the response does not set itself."""
+    def start(status, headers, exc_info=None):
+        present = {name.lower() for name, _ in headers}
+        headers = list(headers) + [(name, value) for name, value in SECURITY_HEADERS
+                                   if name.lower() not in present]
+        return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+    return start
+
+
 class JsonErrorsWsgiApp(WsgiApp):
     def __call__(self, environ, start_response):
+        start_response = with_security_headers(start_response)
         request = Request(environ, shallow=True)
         adapter = self.url_map.bind_to_environ(environ)
         try:

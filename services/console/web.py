@@ -17,7 +17,7 @@ import inspect
 import json
 import logging
 from datetime import timedelta
-from urllib.parse import quote, urlparse
+from urllib.parse import quote, urlparse, urlsplit
 
 import eventlet
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -50,7 +50,7 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
+    "Referrer-Policy": "no-referrer",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
@@ -103,6 +103,15 @@ def refusal_of(exc):
     return Refused(status, title, detail, errors, EXPLAINED.get(exc.exc_type))
 
 
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def plain_local_http(url):
+    """Is ``url`` (the console's public URL, else ``http://`` + where it listens) plain HTTP on loopback?"""
+    parsed = urlsplit(str(url or ""))
+    return parsed.scheme == "http" and (parsed.hostname or "") in LOOPBACK
+
+
 class Web(DependencyProvider):
     """Templates (one environment per language), the session policy, the config."""
 
@@ -111,6 +120,7 @@ class Web(DependencyProvider):
         section = config.get("CONSOLE") or {}
         self.policy = Policy.from_config(section)
         self.secure_cookies = str(section.get("secure_cookies", "auto")).lower()
+        self.plain_local_http = plain_local_http(section.get("public_url") or f"http://{config.get('CONSOLE_HTTP')}")
         self.zone = city_zone(config)
         self.city = (config.get("CITY") or {}).get("name", "")
         self.envs, self.translations = {}, {}
@@ -127,11 +137,14 @@ class Web(DependencyProvider):
             filters.install(env, locale, self.zone, self.translations[locale])
 
     def cookie_secure(self, request):
+        """``Secure`` cookies unless the operator runs plain HTTP: forced with
+        ``secure_cookies``, else only when the console's public URL is
+        ``http://`` on this machine's loopback (``make run``, the tests)."""
         if self.secure_cookies in ("true", "1", "yes"):
             return True
         if self.secure_cookies in ("false", "0", "no"):
             return False
-        return production() or request.scheme == "https"
+        return production() or request.scheme == "https" or not self.plain_local_http
 
     def get_dependency(self, worker_ctx):
         return self

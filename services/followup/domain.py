@@ -22,6 +22,7 @@ the change only if the case is still in the state (and version) it was read
 in, so two people acting at once cannot corrupt it. A transition that makes
 no sense raises :class:`TransitionRefused` and nothing changes.
 """
+import re
 from dataclasses import dataclass, field
 
 from services.followup.quality import check_reply
@@ -55,6 +56,15 @@ class UnknownCase(Exception):
 
 class NotAuthorized(Exception):
     """No valid department token."""
+
+
+# What ``create_token`` hands out: ``secrets.token_urlsafe(24)``, 32 URL-safe characters.
+TOKEN_FORMAT = re.compile(r"[A-Za-z0-9_-]{32}")
+
+
+def well_formed_token(token) -> bool:
+    """Whether ``token`` has the form of a department token (it may still be unknown)."""
+    return isinstance(token, str) and TOKEN_FORMAT.fullmatch(token) is not None
 
 
 class NotYourCase(Exception):

@@ -17,14 +17,18 @@ A department sends its token as ``Authorization: Bearer TOKEN`` (created with
     GET  /scorecard?from=DATE&to=DATE[&format=csv]   (no token: the rates are public; at most a year)
     GET  /health, /ready, /metrics       (shared.ops), GET /openapi.json
 
-Errors: 400 with ``{"errors": {field: [...]}}``, 401 without a valid token,
-403 for another department's case, 404 for an unknown case, 409 when the case
+Errors: 400 with ``{"errors": {field: [...]}}``, 401 without a valid token (no
+``Authorization``, another scheme, an empty or garbled token), 404 "no such case
+for your unit" for an unknown case and another department's alike (the refusal
+is logged), 409 when the case
 is not in a state where the action makes sense (nothing changes), 413 for a
 body over the limit, 429 past a rate limit (``shared.web``), 503 with
 ``Retry-After`` while a case's events wait to be published.
 """
 import base64
 import json
+import logging
+import re
 from urllib.parse import quote
 
 from werkzeug.wrappers import Response
@@ -35,12 +39,14 @@ from shared.web import BadBody, http, read_json
 
 from services.followup.attachments import AttachmentRefused
 from services.followup.domain import (
-    InvalidRequest, NotAuthorized, NotYourCase, TransitionRefused, UnknownCase)
+    InvalidRequest, NotAuthorized, NotYourCase, TransitionRefused, UnknownCase, well_formed_token)
 from shared.identity import NotAllowed
 from services.followup.scorecard import as_csv
 from services.followup.store import CaseBusy, CaseChanged
 from shared.doors import Bearer, door, Public
 
+
+log = logging.getLogger(__name__)
 
 UPLOAD_LIMIT = 5 * 1024 * 1024 + 64 * 1024  # a 5 MB file and a multipart envelope
 
@@ -64,11 +70,31 @@ def error(status, field, message):
     return json_response(status, {"errors": {field: [message]}})
 
 
+BEARER = re.compile(r"Bearer ([^ ]+)", re.IGNORECASE)
+NO_SUCH_CASE = "no such case for your unit"
+
+
 def bearer(request):
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip()
-    return request.headers.get("X-Department-Token", "")
+    """The token of ``Authorization: Bearer TOKEN``, or ``None`` without the header.
+
+    Parsed strictly: another scheme, an empty or garbled token (not the form
+    ``create_token`` hands out) is ``NotAuthorized`` -- never "no token".
+    """
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    found = BEARER.fullmatch(header.strip())
+    if found is None or not well_formed_token(found.group(1)):
+        raise NotAuthorized("Authorization: Bearer TOKEN, with a department token")
+    return found.group(1)
+
+
+def department_token(request):
+    """The department's token, required: every case route of this door is a department's."""
+    token = bearer(request)
+    if token is None:
+        raise NotAuthorized("a valid department token is required (Authorization: Bearer TOKEN)")
+    return token
 
 
 def read_body(request):
@@ -100,10 +126,11 @@ def answer(call, status=200):
         return error(403, "token", str(exc))
     except NotAuthorized as exc:
         return error(401, "token", str(exc))
-    except NotYourCase as exc:
-        return error(403, "number", str(exc))
-    except UnknownCase as exc:
-        return error(404, "number", str(exc))
+    except NotYourCase as exc:  # the same answer as a missing case: no existence oracle
+        log.warning("refused: %s", exc)
+        return error(404, "number", NO_SUCH_CASE)
+    except UnknownCase:
+        return error(404, "number", NO_SUCH_CASE)
     except (TransitionRefused, CaseChanged) as exc:
         return error(409, "state", str(exc))
     except CaseBusy as exc:
@@ -120,14 +147,14 @@ class FollowupHttp:
     @door(Bearer("cases.department_for_token"))
     @http("GET", "/cases")
     def http_department_cases(self, request):
-        return answer(lambda: self.department_cases(bearer(request)))
+        return answer(lambda: self.department_cases(department_token(request)))
 
     @openapi.operation("One of the department's cases, with its ledger", tags=["cases"],
                        responses={200: "Case"}, errors=(401, 403, 404), headers=("Authorization",))
     @door(Bearer("cases.department_for_token"))
     @http("GET", "/cases/<string:number>")
     def http_department_case(self, request, number):
-        return answer(lambda: self.department_case(bearer(request), number))
+        return answer(lambda: self.department_case(department_token(request), number))
 
     @openapi.operation("Sign for a case (签收)", tags=["cases"], body="SignFor", responses={200: "Case"},
                        errors=(400, 401, 403, 404, 409, 503), headers=("Authorization",))
@@ -136,7 +163,7 @@ class FollowupHttp:
     def http_sign_for(self, request, number):
         def call():
             body = read_body(request)
-            return self.sign_for(bearer(request), number, str(body.get("actor") or ""))
+            return self.sign_for(department_token(request), number, str(body.get("actor") or ""))
         return answer(call)
 
     @openapi.operation("Refuse a case with a reason (退单)", tags=["cases"], body="Refusal",
@@ -146,7 +173,7 @@ class FollowupHttp:
     def http_refuse(self, request, number):
         def call():
             body = read_body(request)
-            return self.refuse_case(bearer(request), number, body.get("reason"),
+            return self.refuse_case(department_token(request), number, body.get("reason"),
                                     str(body.get("actor") or ""))
         return answer(call)
 
@@ -157,7 +184,7 @@ class FollowupHttp:
     def http_extension(self, request, number):
         def call():
             body = read_body(request)
-            return self.request_extension(bearer(request), number, body.get("working_days"),
+            return self.request_extension(department_token(request), number, body.get("working_days"),
                                           body.get("reason"), str(body.get("actor") or ""))
         return answer(call)
 
@@ -168,7 +195,7 @@ class FollowupHttp:
     def http_reply(self, request, number):
         def call():
             body = read_body(request)
-            return self.submit_reply(bearer(request), number, body.get("text"),
+            return self.submit_reply(department_token(request), number, body.get("text"),
                                      body.get("attachments"), str(body.get("actor") or ""),
                                      body.get("files"))
         return answer(call)
@@ -179,7 +206,7 @@ class FollowupHttp:
     @door(Bearer("cases.department_for_token"))
     @http("GET", "/cases/<string:number>/contact")
     def http_contact(self, request, number):
-        return answer(lambda: self.case_contact(number, bearer(request) or "-", request.args.get("purpose", "")))
+        return answer(lambda: self.case_contact(number, department_token(request), request.args.get("purpose", "")))
 
     @openapi.operation("Upload a file for the reply (at most 5 MB)", tags=["cases"],
                        body={"type": "string", "format": "binary"},
@@ -200,7 +227,7 @@ class FollowupHttp:
             else:
                 name, data = request.args.get("filename", ""), request.get_data()
             return self.add_attachment(number, name, base64.b64encode(data).decode("ascii"),
-                                       bearer(request) or "-")
+                                       department_token(request))
         return answer(call, 201)
 
     @openapi.operation("A file of the case", tags=["cases"],
@@ -210,9 +237,9 @@ class FollowupHttp:
     @http("GET", "/cases/<string:number>/attachments/<string:file_id>")
     def http_get_attachment(self, request, number, file_id):
         try:
-            found = self.get_attachment(number, file_id, bearer(request) or "-")
+            found = self.get_attachment(number, file_id, department_token(request))
         except Exception:  # the same refusals as every call, as JSON
-            return answer(lambda: self.get_attachment(number, file_id, bearer(request) or "-"))
+            return answer(lambda: self.get_attachment(number, file_id, department_token(request)))
         return file_response(found)
 
     @openapi.operation("Each department's scorecard (三率) over local dates, at most a year", tags=["scorecard"],

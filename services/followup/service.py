@@ -186,7 +186,7 @@ class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbe
 
     def _department_actor(self, token, actor=""):
         """``(department, actor name, actor id)``: a department's token, or its signed-in staff."""
-        if token:
+        if token is not None:  # "" or a garbled token is a token that fails, not "no token"
             department = self._department(token)
             return department, str(actor or ""), f"token:{department}"
         person = self.caller.person

@@ -29,6 +29,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from services.followup.attachments import CHUNK_BYTES
+from services.followup.domain import well_formed_token
 from shared import bounds
 from shared import reasons
 from shared.numbering import parse_number
@@ -376,7 +377,7 @@ class CaseRepository:
         return token
 
     def department_for_token(self, token):
-        if not isinstance(token, str) or not token:
+        if not well_formed_token(token):
             return None
         doc = self.tokens.find_one({"token_hash": hash_token(token), "revoked_at": None})
         return doc["department_code"] if doc else None

@@ -63,7 +63,7 @@ class Workbench:
 
     def _may_see(self, case, token=None, roles=()):
         """Who asks, if they may see ``case``: ``(name, actor_id, department or None)``."""
-        if token:
+        if token is not None:  # "" or a garbled token is refused, never read as "no token"
             department = self._department(token)
             if case["department_code"] != department:
                 raise NotYourCase(f"case {case['number']} is not with {department}")
@@ -108,7 +108,7 @@ class Workbench:
     def case_contact(self, number, token=None, purpose=""):
         """The citizen's name, phone and email, unmasked; the read is recorded."""
         case = self._load(number)
-        name, actor_id, _department = self._may_see(case, token, () if token else CONTACT_ROLES)
+        name, actor_id, _department = self._may_see(case, token, () if token is not None else CONTACT_ROLES)
         try:
             with eventlet.Timeout(3):
                 contact = self.intake.get_citizen_contact.call_async(number).result()
@@ -118,7 +118,7 @@ class Workbench:
         self.cases.record_contact_access({
             "number": number, "at": events.utcnow(), "actor": name, "actor_id": actor_id,
             "department_code": case["department_code"], "purpose": str(purpose or "")[:200],
-            "via": "token" if token else "console"})
+            "via": "token" if token is not None else "console"})
         log.info("contact of %s read by %s", number, actor_id)
         # The citizen's own lookup code (for notify's receipt) is not the department's to see.
         return {key: contact.get(key) for key in ("name", "phone", "email")} if contact else None

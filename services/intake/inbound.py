@@ -7,15 +7,29 @@ durable topic exchange ``hotline.inbound`` with routing key
 learns the outcome from a receipt on the same exchange, routing key
 ``ticket.receipt.<source_system>``: the ticket number, or the errors.
 
+Who sent a submission is the broker user that published it, never what
+the body says: the message must carry the AMQP ``user_id`` property, which
+RabbitMQ checks against the publishing connection's user (a different one is
+refused by the broker). ``hotline-source-NAME`` (made by ``hotline sources
+create NAME``) is the source NAME; the body's ``source_system`` must be NAME
+or is refused, and the receipt -- accepted or not -- goes only to NAME's own
+receipts (``ticket.receipt.NAME``). The services' own user (``AMQP_URI``) is
+the platform itself, which may publish any receipt anyway: its submissions
+name their source in the body, checked against the API key. A message
+without ``user_id``, or from any other user, is dead-lettered without a
+receipt.
+
 A submission that cannot be accepted (not JSON, invalid fields, no valid
-API key) goes to the dead-letter queue ``hotline.dead_letters`` with the
-reason -- with the API key blanked -- and the sender still gets a receipt
-when its ``source_system`` can be read. A store outage leaves the message in
-the queue for later; nothing stops the consumer.
+API key, an unknown publisher) goes to the dead-letter queue
+``hotline.dead_letters`` with the reason -- API keys, tokens and passwords
+redacted, also in a body that is not JSON -- and the sender gets a receipt
+when it is known. A store outage leaves the message in the queue for later;
+nothing stops the consumer.
 """
 import json
 import logging
 import traceback
+from urllib.parse import urlsplit
 
 from kombu import Exchange, Queue
 
@@ -25,8 +39,10 @@ from services.intake.schemas import InboundReceipt, InboundSubmission
 from shared.events import utcnow
 from shared.messaging import TRANSIENT_ERRORS
 from shared.nesting import MAX_DEPTH, too_deep_text
+from shared.broker_admin import USER_PREFIX
 from shared.rawqueue import consume_raw
 from shared.doors import door, Source
+from shared.redaction import redact
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +70,22 @@ def decode(body):
 
 
 def redacted(payload):
-    if isinstance(payload, dict) and "api_key" in payload:
-        return dict(payload, api_key="***")
-    return payload
+    """The payload for a dead letter: no API key, token or password, parsed or not."""
+    return redact(payload)
+
+
+PLATFORM = object()  # the services' own broker user: the source is named in the body
+
+
+def publisher(user_id, platform_user):
+    """Who published a submission: a source's name, ``PLATFORM``, or ``None`` (refused)."""
+    if not isinstance(user_id, str) or not user_id:
+        return None
+    if platform_user and user_id == platform_user:
+        return PLATFORM
+    if user_id.startswith(USER_PREFIX) and valid_name(user_id[len(USER_PREFIX):]):
+        return user_id[len(USER_PREFIX):]
+    return None
 
 
 class InboundChannel:
@@ -65,11 +94,20 @@ class InboundChannel:
     @consume_raw(SUBMIT_QUEUE, requeue_on_error=True)
     def on_inbound_submission(self, body, properties):
         payload, problem = decode(body)
+        sender = publisher(properties.get("user_id"), urlsplit(self.config.get("AMQP_URI") or "").username)
+        if sender is None:
+            self.dead_letters(redacted(payload), f"rejected ticket.submit: the publisher is no known source "
+                              f"(user_id {properties.get('user_id')!r})" + (f"; {problem}" if problem else ""),
+                              ORIGIN)
+            return
         errors = {"_body": [problem]} if problem else None
-        source = payload.get("source_system") if not problem else None
+        named = payload.get("source_system") if not problem else None
+        source = named if sender is PLATFORM else sender
         external_id = payload.get("external_id") if not problem else None
         ticket = None
         try:
+            if not errors and named != source:
+                errors = {"source_system": [f"this broker user publishes for {source}, not {named}"]}
             if not errors:
                 errors = self.source_refusal(source, payload.get("api_key") or properties["headers"].get("api_key"))
             if not errors:

@@ -7,7 +7,8 @@ service is a catalogue category and a service request is a ticket, its
 
 The listing is public (the spec asks no key to read it), so a service
 request shows what the spec shows and no more: descriptions, addresses and
-notes with phone, ID-card and bank-card numbers and e-mail addresses scrubbed
+notes with phone, ID-card and bank-card numbers, e-mail addresses, WeChat and
+QQ ids scrubbed in any notation and addresses cut to the street and number
 (``shared.privacy``), descriptions withheld entirely where the city says so,
 no history and no other system's ids; a repeat never names the ticket it
 repeats. Every answer exists in JSON and in the spec's XML (``xml``).
@@ -16,7 +17,7 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
 
-from shared.privacy import scrub
+from shared.privacy import coarse_address, scrub
 
 CLOSED = ("closed", "answered")
 # History entries that are bookkeeping between services, not news for the citizen.
@@ -140,7 +141,7 @@ def service_request(ticket, zone, service_names, descriptions=True):
         "requested_datetime": iso(ticket.get("received_at"), zone),
         "updated_datetime": iso(ticket.get("updated_at"), zone),
         "expected_datetime": iso(ticket.get("deadline"), zone) if status not in CLOSED else None,
-        "address": scrub(ticket.get("address")) or None,
+        "address": scrub(coarse_address(ticket.get("address"))) or None,
         "address_id": None,
         "zipcode": None,
         "lat": ticket.get("lat"),

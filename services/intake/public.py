@@ -39,22 +39,59 @@ def lookup_code(secret, number):
 
 
 def phone_tail(phone):
-    digits = re.sub(r"\D", "", phone or "")
+    digits = re.sub(r"[^0-9]", "", phone or "")
     return digits[-PHONE_TAIL:] if len(digits) >= PHONE_TAIL else None
+
+
+class BadProof(ValueError):
+    """A proof that is not of its form: ``errors`` by field, for a 400."""
+
+    def __init__(self, errors):
+        super().__init__(errors)
+        self.errors = errors
+
+
+_PROOF_FORMS = {"code": (re.compile(r"[0-9]{%d}" % CODE_DIGITS), f"the receipt's {CODE_DIGITS} digits"),
+                "phone_last4": (re.compile(r"[0-9]{%d}" % PHONE_TAIL), f"exactly {PHONE_TAIL} digits 0-9")}
+
+
+def parse_proof(code=None, tail=None):
+    """``(code, tail)`` as given, each ``None`` if absent; ``BadProof`` for anything else.
+
+    Parsed strictly: the code is exactly its ASCII digits, the phone's tail
+    exactly four; spaces around them are dropped, nothing else is forgiven.
+    """
+    found, errors = {}, {}
+    for field, value in (("code", code), ("phone_last4", tail)):
+        if value is None or value == "":
+            found[field] = None
+            continue
+        form, says = _PROOF_FORMS[field]
+        value = str(value).strip(" ")
+        if form.fullmatch(value) is None:
+            errors[field] = [f"not a proof: {says}"]
+        found[field] = value
+    if errors:
+        raise BadProof(errors)
+    return found["code"], found["phone_last4"]
 
 
 def proof_holds(secret, number, ticket, code=None, tail=None):
     """Does ``code`` (or ``tail``) prove the requester of ``number``?
 
-    The same work is done whether or not ``ticket`` exists, so neither the
-    answer nor its time tells a stranger which numbers are real.
+    ``code`` and ``tail`` come through ``parse_proof``. A ticket without a
+    phone is never proven by a tail. The same work is done whether or not
+    ``ticket`` exists, so neither the answer nor its time tells a stranger
+    which numbers are real.
     """
     expected_code = lookup_code(secret, number)
     phone = ((ticket or {}).get("caller") or {}).get("phone")
-    expected_tail = phone_tail(phone) or "\x00" * PHONE_TAIL
+    expected_tail = phone_tail(phone)
     code_ok = hmac.compare_digest(expected_code.encode(), str(code or "").encode("utf-8", "replace"))
-    tail_ok = hmac.compare_digest(expected_tail.encode(), str(tail or "").encode("utf-8", "replace"))
-    return ticket is not None and (code_ok or (tail is not None and tail_ok))
+    tail_ok = hmac.compare_digest((expected_tail or "-" * PHONE_TAIL).encode(),
+                                  str(tail or "").encode("utf-8", "replace"))
+    tail_ok = tail_ok and expected_tail is not None and tail is not None
+    return ticket is not None and (code_ok or tail_ok)
 
 
 def status_view(ticket, master=None):

@@ -11,7 +11,8 @@ A submission from another system (``source_system``) also sends that
 system's key as ``X-Api-Key``. A repeat of an open ticket is linked
 silently: the answer is the same as for a new ticket. A retried
 ``Idempotency-Key`` answers the first receipt only for the same body.
-Lookups answer the same for an unknown number as for a wrong proof. Failed
+Lookups answer the same for an unknown number as for a wrong proof; a proof
+not of its form (eight digits, four digits) is a 400 naming the field. Failed
 proofs slow down the pair (number, client address) that failed, never the
 number for everyone (``SLOWDOWNS.lookup``, ``shared.slowdown``); the logs
 name the number, never the code or the digits.
@@ -105,16 +106,19 @@ class PublicApi:
         return json_response(200 if ticket["outcome"] == "existing" else 201, self.public_receipt(ticket))
 
     @openapi.operation("A ticket's status, for its requester", tags=["tickets"],
-                       responses={200: "PublicStatus"}, errors=(401, 404, 429),
+                       responses={200: "PublicStatus"}, errors=(400, 401, 404, 429),
                        limits=("client", "lookup"), headers=("X-Lookup-Code", "X-Phone-Last4"),
                        query={"code": {"type": "string", "maxLength": 64},
                               "phone_last4": {"type": "string", "maxLength": 16}})
     @door(Public())
     @http("GET", "/tickets/<string:number>")
     def http_status(self, request, number):
-        code = request.headers.get("X-Lookup-Code") or request.args.get("code")
-        tail = request.headers.get("X-Phone-Last4") or request.args.get("phone_last4")
-        if not code and not tail:
+        try:
+            code, tail = public.parse_proof(request.headers.get("X-Lookup-Code") or request.args.get("code"),
+                                            request.headers.get("X-Phone-Last4") or request.args.get("phone_last4"))
+        except public.BadProof as exc:
+            return json_response(400, {"errors": exc.errors})
+        if code is None and tail is None:
             return json_response(401, NO_PROOF)
         pairs, now = self.limits.pairs("lookup"), dt.datetime.now(dt.timezone.utc)
         pair = digest(self.secret(), f"lookup:{number}|{request.remote_addr}")

@@ -110,6 +110,15 @@ def test_unknown_department_and_bad_token(followup):
         rpc("create_department_token", "NOPE")
     with pytest.raises(Exception, match="valid department token"):
         rpc("sign_for", "forged", NUMBER)
+    # An empty or garbled token is a token that fails, never "no token" (then the
+    # signed-in person would be asked instead), on every RPC that takes one.
+    for token in ("", "-", " ", "x" * 31, "Bearer"):
+        for method, args in (("case_detail", (NUMBER, token)), ("case_contact", (NUMBER, token)),
+                             ("get_attachment", (NUMBER, "f", token)), ("sign_for", (token, NUMBER)),
+                             ("department_cases", (token,)), ("department_inbox", (token,)),
+                             ("add_attachment", (NUMBER, "a.png", "", token))):
+            with pytest.raises(RemoteError, match="NotAuthorized"):
+                rpc(method, *args)
 
 
 def test_http_for_departments(followup, web_session):
@@ -119,7 +128,11 @@ def test_http_for_departments(followup, web_session):
     auth = {"Authorization": f"Bearer {token}"}
 
     assert web_session.get("/cases").status_code == 401
-    assert web_session.get(f"/cases/{NUMBER}", headers={"Authorization": f"Bearer {other}"}).status_code == 403
+    # Another department's case and a missing one read the same: no existence oracle.
+    theirs = web_session.get(f"/cases/{NUMBER}", headers={"Authorization": f"Bearer {other}"})
+    missing = web_session.get("/cases/QD-20261126-09999", headers={"Authorization": f"Bearer {other}"})
+    assert theirs.status_code == missing.status_code == 404 and theirs.content == missing.content
+    assert theirs.json() == {"errors": {"number": ["no such case for your unit"]}}
     assert web_session.get("/cases/QD-0", headers=auth).status_code == 404
     listed = web_session.get("/cases", headers=auth).json()
     assert listed[0]["number"] == NUMBER and listed[0]["refuse_by"] and listed[0]["deadline"]
@@ -136,6 +149,25 @@ def test_http_for_departments(followup, web_session):
     assert replied.status_code == 200 and replied.json()["reply"]["attachments"] == ["https://files.example/a.jpg"]
     csv = web_session.get("/scorecard?format=csv")
     assert csv.status_code == 200 and csv.text.splitlines()[1].startswith("WATER,1,0,1,1.0,1,1.0,0,,")
+
+
+@pytest.mark.parametrize("headers", [
+    {}, {"Authorization": ""}, {"Authorization": "Bearer"}, {"Authorization": "Bearer "},
+    {"Authorization": "Bearer -"}, {"Authorization": "Basic dXNlcjpwYXNz"},
+    {"Authorization": "Bearer " + "A" * 31}, {"Authorization": "Bearer " + "A" * 32 + " x"},
+    {"X-Department-Token": "irrelevant"}])
+def test_every_case_route_refuses_a_missing_empty_or_garbled_token(followup, web_session, headers):
+    rpc, _, _ = followup
+    token = rpc("create_department_token", "WATER")["token"]
+    if "X-Department-Token" in headers:  # a valid token, in a header this door does not read
+        headers = {"X-Department-Token": token}
+    for method, path in (("GET", "/cases"), ("GET", f"/cases/{NUMBER}"), ("GET", f"/cases/{NUMBER}/contact"),
+                         ("GET", f"/cases/{NUMBER}/attachments/x"), ("POST", f"/cases/{NUMBER}/sign-for"),
+                         ("POST", f"/cases/{NUMBER}/refuse"), ("POST", f"/cases/{NUMBER}/extension"),
+                         ("POST", f"/cases/{NUMBER}/reply"), ("POST", f"/cases/{NUMBER}/attachments?filename=a.png")):
+        answered = web_session.request(method, path, headers=headers, json={})
+        assert answered.status_code == 401, (method, path, answered.text)
+        assert set(answered.json()["errors"]) == {"token"}
 
 
 def department_changed(action, code, version, **fields):

@@ -299,6 +299,17 @@ def test_another_system_submits_over_plain_amqp_and_gets_receipts(intake, rabbit
     proxy.create_api_key("police-110")
     spoofed = submit(url, dict(SAMPLE, source_system="police-110", external_id="APP-1", api_key=key), "police-110")
     assert "source_system" in spoofed["errors"]
+
+    # Without the user_id property intake cannot tell who published: a dead letter, no receipt,
+    # and an unparseable body's key is redacted in it by pattern.
+    import pika
+
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    connection.channel().basic_publish("hotline.inbound", "ticket.submit",
+                                       ('{"source_system": "city-app", "api_key": "%s", ' % key).encode())
+    connection.close()
+    letter = dead_letters(3)[-1]  # after the missing key's and the spoofed name's
+    assert "no known source" in letter["reason"] and key[3:] not in str(letter)
     assert proxy.ping() == "intake"
     assert tickets.tickets.count_documents({}) == 2
 

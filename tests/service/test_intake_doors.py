@@ -164,8 +164,11 @@ def test_the_public_listing_is_scrubbed_and_descriptions_can_be_switched_off(
     start_intake(container_factory, service_config)
     with ServiceRpcProxy("intake", service_config, context_data=context()) as intake:
         number = intake.submit_ticket(dict(WATER, address="海尔路1号 电话0532-88886666"))["number"]
+        flat = intake.submit_ticket(dict(WATER, address="海尔路17号3单元502", caller_phone="13953212345",
+                                         lat=36.3, lng=120.1, title="楼上漏水"))["number"]
     listed = web_session.get(f"{O311}/requests/{number}.json").json()[0]
-    assert listed["description"] is None and listed["address"] == "海尔路1号 电话[phone]"
+    assert listed["description"] is None and listed["address"] == "海尔路1号"
+    assert web_session.get(f"{O311}/requests/{flat}.json").json()[0]["address"] == "海尔路17号"
     assert "13853212345" not in json.dumps(listed) and "li@example.com" not in json.dumps(listed)
 
 

@@ -122,7 +122,7 @@ def test_every_inbound_message_ends_in_a_receipt_or_the_dead_letters(intake, rab
                 body = dict(body, api_key=key, external_id=str(len(sent)))
             data = raw if use_raw else json.dumps(body).encode()
             producer.publish(data, routing_key="ticket.submit", content_type="application/json",
-                             content_encoding="binary")
+                             content_encoding="binary", user_id=connection.userid)
             sent.append(data)
 
         sent = []

@@ -98,7 +98,7 @@ def test_deeply_nested_json_is_dead_lettered_once_not_spun(start_service, servic
     with Connection(service_config["AMQP_URI"]) as connection:
         producer = connection.Producer()
         producer.publish(submission, exchange=INBOUND_EXCHANGE, routing_key="ticket.submit",
-                         content_type="application/json", content_encoding="binary")
+                         content_type="application/json", content_encoding="binary", user_id=connection.userid)
         producer.publish(event, exchange="routing.events", routing_key="ticket_assigned",
                          content_type="application/json", content_encoding="binary")
         channel = connection.channel()

@@ -117,3 +117,54 @@ def test_revoke_closes_the_door_and_the_name_can_be_used_again(stack, sources):
     assert again.returncode == 0, again.stderr
     back = json.loads(again.stdout)
     assert submit(back["amqp_uri"], submission(back), back["name"], receipts_queue=back["receipts_queue"])["accepted"]
+
+
+def test_a_source_is_known_by_its_broker_user_not_by_what_its_body_says(stack, sources):
+    mine, theirs = sources(), sources()
+    # Naming the other system, with either key: refused, and the receipt comes back to the sender only.
+    for key in (mine["api_key"], theirs["api_key"]):
+        posing = dict(submission(theirs), api_key=key)
+        receipt = submit(mine["amqp_uri"], posing, mine["name"], receipts_queue=mine["receipts_queue"])
+        assert receipt is not None and not receipt["accepted"] and "source_system" in receipt["errors"]
+        assert receipt["source_system"] == mine["name"]
+    connection = pika.BlockingConnection(pika.URLParameters(theirs["amqp_uri"]))
+    try:
+        assert connection.channel().basic_get(theirs["receipts_queue"], auto_ack=True)[0] is None
+    finally:
+        connection.close()
+    # Without user_id the broker cannot vouch for the publisher: no receipt at all.
+    connection = pika.BlockingConnection(pika.URLParameters(mine["amqp_uri"]))
+    try:
+        channel = connection.channel()
+        channel.confirm_delivery()
+        channel.basic_publish("hotline.inbound", "ticket.submit", json.dumps(submission(mine)).encode())
+        # Claiming another broker user is refused by RabbitMQ itself.
+        with pytest.raises(ChannelClosedByBroker):
+            channel.basic_publish("hotline.inbound", "ticket.submit", json.dumps(submission(theirs)).encode(),
+                                  pika.BasicProperties(user_id=source_user(theirs["name"])))
+    finally:
+        if connection.is_open:
+            connection.close()
+    time.sleep(1.5)
+    connection = pika.BlockingConnection(pika.URLParameters(mine["amqp_uri"]))
+    try:
+        assert connection.channel().basic_get(mine["receipts_queue"], auto_ack=True)[0] is None
+    finally:
+        connection.close()
+
+
+def test_what_a_source_can_learn_of_another_queue_is_a_count_and_nothing_personal(stack, sources):
+    """RabbitMQ checks no permission on a passive queue.declare: a source can read the
+    depth and consumer count of a queue whose name it knows (docs/security.md), but
+    neither consume nor get from it."""
+    mine = sources()
+    connection = pika.BlockingConnection(pika.URLParameters(mine["amqp_uri"]))
+    try:
+        declared = connection.channel().queue_declare("rpc-intake", passive=True)
+        assert set(vars(declared.method)) <= {"queue", "message_count", "consumer_count"}
+    except ChannelClosedByBroker as exc:
+        assert exc.reply_code in (403, 404)
+    finally:
+        if connection.is_open:
+            connection.close()
+    assert refused(mine["amqp_uri"], lambda ch: ch.basic_get("rpc-intake")).reply_code == 403
