@@ -16,6 +16,7 @@ import hmac
 import inspect
 import json
 import logging
+import time
 from datetime import timedelta
 from urllib.parse import quote, urlparse
 
@@ -42,6 +43,7 @@ PRESESSION_COOKIE = "hotline_presession"
 LANG_COOKIE = "hotline_lang"
 RPC_TIMEOUT = 10
 TOUCH_EVERY = timedelta(seconds=60)
+NAMES_FOR = 60  # seconds the directory's and the catalogue's names are kept
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
        "base-uri 'none'")
@@ -92,14 +94,45 @@ def refusal_of(exc):
         return None
     status, title = REFUSED[exc.exc_type]
     detail, errors = exc.value or "", {}
-    try:  # intake's ValidationFailed carries its errors by field as JSON
+    try:  # field errors (intake's, followup's, routing's) travel as JSON by field
         parsed = json.loads(detail)
         if isinstance(parsed, dict):
-            errors = parsed
-            detail = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in parsed.items())
+            errors = {str(k): list(v) if isinstance(v, (list, tuple)) else [v] for k, v in parsed.items()}
+            detail = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in errors.items())
     except (ValueError, TypeError):
         pass
     return Refused(status, title, detail, errors, EXPLAINED.get(exc.exc_type))
+
+
+class Names:
+    """The directory's departments and the catalogue's categories by code (routing's),
+    kept a minute: a person reads a unit's name, never its code."""
+
+    def __init__(self):
+        self.departments, self.categories, self.fetched = {}, {}, None
+
+    def stale(self):
+        return self.fetched is None or time.monotonic() - self.fetched > NAMES_FOR
+
+    def refresh(self, departments, catalogue):
+        if departments:
+            self.departments = {d["code"]: d for d in departments if d.get("code")}
+        if catalogue:
+            self.categories = {c["code"]: c for c in catalogue if c.get("code")}
+        if departments and catalogue:
+            self.fetched = time.monotonic()
+
+    def unit(self, code, locale):
+        found = self.departments.get(code)
+        if not found:
+            return code or ""
+        return found.get("name") if locale == "zh_CN" else (found.get("name_en") or found.get("name"))
+
+    def category(self, code, locale):
+        from services.console.filters import in_language
+
+        found = self.categories.get(code)
+        return in_language(found.get("name"), locale) if found else (code or "")
 
 
 class Web(DependencyProvider):
@@ -113,6 +146,7 @@ class Web(DependencyProvider):
         self.zone = city_zone(config)
         self.city = (config.get("CITY") or {}).get("name", "")
         self.envs, self.translations = {}, {}
+        self.names = Names()
         for locale in i18n.LOCALES:
             self.translations[locale] = i18n.load(locale)
             env = Environment(loader=FileSystemLoader(str(i18n.HERE / "templates")),
@@ -229,6 +263,21 @@ class View:
 
     # -- answering -----------------------------------------------------------------
 
+    def unit(self, code):
+        """A department's name in the reader's language (its code if routing does not know it)."""
+        self.learn_names()
+        return self.web.names.unit(code, self.lang)
+
+    def category(self, code):
+        self.learn_names()
+        return self.web.names.category(code, self.lang)
+
+    def learn_names(self):
+        if self.web.names.stale():
+            departments, catalogue = self.gather(("routing", "list_departments", (True,)),
+                                                 ("routing", "get_catalogue", ()), tolerant=True)
+            self.web.names.refresh(departments, catalogue)
+
     def render(self, template, status=200, **context):
         flash = None
         if self.session and self.session.get("flash") and not self.htmx:
@@ -236,7 +285,7 @@ class View:
         body = self.env.get_template(template).render(
             view=self, person=self.person, user=self.user, lang=self.lang, flash=flash,
             csrf=self.session["csrf"] if self.session else self.presession_token(),
-            city=self.web.city, languages=i18n.LANGUAGE_NAMES, **context)
+            city=self.web.city, languages=i18n.LANGUAGE_NAMES, unit=self.unit, category=self.category, **context)
         return self.finish(Response(body, status=status, content_type="text/html; charset=utf-8"))
 
     def redirect(self, location, flash=None):
@@ -315,6 +364,8 @@ class View:
 
 def error_page(view, status, title, detail="", explained=None):
     """``title`` and ``explained``: msgids; ``detail``: said already (or a service's own words)."""
+    if explained and view.lang != "en":  # the service's own words are English: what it means says it
+        detail = ""
     words = dict(title=view._(title), detail=detail, explained=view._(explained) if explained else "")
     if view.htmx:
         body = view.env.get_template("_error_fragment.html").render(**words)
@@ -337,8 +388,10 @@ def serve(service, request, handler, params, roles, public, state_changing, max_
         if roles and not view.person.has(*roles):
             log.info("%s (%s) refused %s %s", view.person.user_id, ",".join(view.person.roles),
                      request.method, request.path)
+            role_label = view.env.globals["role_label"]
             return error_page(view, 403, N_("Not allowed"), view._("This screen is for: %(roles)s",
-                                                             roles=", ".join(roles)))
+                                                             roles=("、" if view.lang == "zh_CN" else ", ").join(
+                                                                 map(role_label, roles))))
         if state_changing and not view.csrf_ok():
             log.warning("CSRF check failed for %s %s from %s", request.method, request.path, view.address)
             return error_page(view, 403, N_("The form has expired"), view._(
