@@ -61,6 +61,7 @@ SENTENCES = {
     "must_be_text": N_("must be text"),
     "at_most_characters": N_("at most %(max)s characters"),
     "working_days": N_("a whole number of working days, at least 1"),
+    "extension_left": N_("at most %(max)s working days in all; %(left)s left for this case"),
     "date": N_("a date like 2026-11-26"),
     # the workbench's people (services/console/domain.py)
     "login": N_("2 to 32 of a-z, 0-9, '.', '_' or '-', starting with a letter or digit"),
@@ -70,6 +71,8 @@ SENTENCES = {
     "not_department_staff": N_("only department staff are bound to a department"),
     "password_short": N_("at least %(min)s characters"),
     "password_login": N_("must not contain the login name"),
+    "user_exists": N_("%(login)s exists already"),
+    "no_user": N_("no user %(login)s"),
 }
 
 

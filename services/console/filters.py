@@ -60,6 +60,16 @@ AUDIT = {  # what the record keeps (services/console: sign-ins and changes to pe
     "create_key": N_("API key issued"), "revoke_key": N_("API key revoked"),
     "create_token": N_("department token issued"), "revoke_token": N_("department tokens revoked"),
 }
+FIELDS = {  # the fields the services name in their errors (intake, followup, routing, the workbench)
+    "title": N_("Title"), "description": N_("What the caller says"), "caller_phone": N_("Caller's phone"),
+    "caller_name": N_("Caller's name"), "district": N_("District"), "street": N_("Street"), "address": N_("Address"),
+    "urgency": N_("Urgency"), "category": N_("Category"), "reason": N_("Reason"), "text": N_("Reply"),
+    "working_days": N_("Working days"), "login": N_("Login"), "roles": N_("Roles"), "department": N_("Department"),
+    "display_name": N_("Name the ledger shows"), "password": N_("Password"), "from": N_("From"), "to": N_("To"),
+    "date_from": N_("From"), "date_to": N_("To"), "number": N_("Number"), "link_to": N_("Repeats"),
+    "entry_id": N_("Knowledge base"), "files": N_("Files"), "phone": N_("Phone"), "name": N_("Name"),
+    "state": N_("State"), "note": N_("Note"), "satisfaction": N_("Satisfaction"),
+}
 KINDS = {"municipal": N_("municipal bureau"), "district": N_("district office"),  # services/routing/directory.py
          "street": N_("street office"), "zone": N_("zone office")}
 DIRECTORY_CHANGES = {"seed": N_("seeded"), "add": N_("added"), "update": N_("changed"), "retire": N_("retired")}
@@ -147,6 +157,13 @@ def install(env, locale, zone, translations):
     def field_errors_of(messages):
         return [field_error(m) for m in messages or []]
 
+    def errors_said(errors):
+        """Errors by field as one line in the reader's language: "field: what is wrong; ..."."""
+        colon, semicolon = ("：", "；") if locale == "zh_CN" else (": ", "; ")
+        said = [f"{_(FIELDS[k]) if k in FIELDS else k}{colon}{' '.join(field_errors_of(v))}" if k != "_"
+                else " ".join(field_errors_of(v)) for k, v in (errors or {}).items()]
+        return semicolon.join(said)
+
     def named(table):
         return lambda key: _(table[key]) if key in table else (key or "")
 
@@ -192,7 +209,7 @@ def install(env, locale, zone, translations):
         return "; ".join(reasons(item)) if (item or {}).get("reason_codes") else (item or {}).get("reason") or ""
 
     env.filters.update(finding=finding, reasons=reasons, local=local, countdown=countdown, pct=pct, role_label=role_label,
-                       field_errors=field_errors_of, named_in_language=lambda text: in_language(text, locale),
+                       field_errors=field_errors_of, errors_said=errors_said,
                        reason_said=english_or_translated, audit=named(AUDIT), kind=named(KINDS),
                        directory_change=named(DIRECTORY_CHANGES), via=named(VIA),
                        state=named(STATES), action=named(ACTIONS), level=level,

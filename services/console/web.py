@@ -16,6 +16,7 @@ import hmac
 import inspect
 import json
 import logging
+import re
 import time
 from datetime import timedelta
 from urllib.parse import quote, urlparse
@@ -70,7 +71,14 @@ EXPLAINED = {  # what a refusal means, in the reader's language (the service's o
     "NotYourCase": N_("This case is with another department: only the department that holds it can open it."),
     "NotAllowed": N_("Your role does not allow this."), "NotAuthorized": N_("Your role does not allow this."),
     "UnknownCase": N_("There is no such case."),
+    "TransitionRefused": N_("The case has moved on since the page was shown: open it again to see what it waits for."),
+    "CaseChanged": N_("Someone acted on the case at the same moment: open it again and decide once more."),
 }
+
+
+BY_FIELD = {"InvalidRequest", "DirectoryInvalid", "UserInvalid"}  # refusals whose value names fields
+FIELD_SPLIT = re.compile(r"; (?=[A-Za-z_][\w-]*: )")
+FIELD_PART = re.compile(r"([A-Za-z_][\w-]*): (.+)", re.DOTALL)
 
 
 class Refused(Exception):
@@ -100,7 +108,10 @@ def refusal_of(exc):
             errors = {str(k): list(v) if isinstance(v, (list, tuple)) else [v] for k, v in parsed.items()}
             detail = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in errors.items())
     except (ValueError, TypeError):
-        pass
+        if exc.exc_type in BY_FIELD:  # followup's and routing's: "field: message; field: message"
+            parts = [FIELD_PART.fullmatch(part) for part in FIELD_SPLIT.split(detail)]
+            if parts and all(parts):
+                errors = {p.group(1): [p.group(2)] for p in parts}
     return Refused(status, title, detail, errors, EXPLAINED.get(exc.exc_type))
 
 
@@ -362,8 +373,11 @@ class View:
         return True
 
 
-def error_page(view, status, title, detail="", explained=None):
-    """``title`` and ``explained``: msgids; ``detail``: said already (or a service's own words)."""
+def error_page(view, status, title, detail="", explained=None, errors=None):
+    """``title`` and ``explained``: msgids; ``detail``: said already (or a service's own words);
+    ``errors``: a service's errors by field, said in the reader's language instead of ``detail``."""
+    if errors:
+        detail = view.env.filters["errors_said"](errors)
     if explained and view.lang != "en":  # the service's own words are English: what it means says it
         detail = ""
     words = dict(title=view._(title), detail=detail, explained=view._(explained) if explained else "")
@@ -400,7 +414,7 @@ def serve(service, request, handler, params, roles, public, state_changing, max_
             service.caller.act_as(view.person)
         return handler(service, view, **params)
     except Refused as exc:
-        return error_page(view, exc.status, exc.title, exc.detail, exc.explained)
+        return error_page(view, exc.status, exc.title, exc.detail, exc.explained, exc.errors)
     except RequestEntityTooLarge:
         return error_page(view, 413, N_("Too large"), view._("At most %(mb)s MB in one go.",
                                                           mb=max_bytes // (1024 * 1024) or 1))

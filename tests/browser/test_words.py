@@ -65,8 +65,10 @@ def walk(workbench):
                             "category": "water-outage", "caller_phone": "13905329876"}).json()["number"]
     found["callback"] = post({"title": "水管爆裂", "description": "市北区延安路路口自来水管爆裂",
                               "district": "市北区", "category": "water-outage"}).json()["number"]
+    found["signed"] = post({"title": "下水道堵塞", "description": "城阳区正阳路下水道堵塞，污水漫到路面",
+                            "district": "城阳区", "category": "water-outage"}).json()["number"]
     found["doubtful"] = post({"title": "我想问一下", "description": "麻烦帮忙看看", "channel": "web"}).json()["number"]
-    for key in ("review", "callback"):
+    for key in ("review", "callback", "signed"):
         workbench.wait_for_case(found[key], "assigned")
     water = workbench.http("w.water")
     for key in ("review", "callback"):
@@ -75,6 +77,9 @@ def walk(workbench):
         assert water.post(f"{base}/reply", data={"csrf": water.csrf, "text": "已处理"},
                           timeout=10).status_code == 200
         workbench.wait_for_case(found[key], "replied")
+    assert water.post(f"{workbench.url}/department/cases/{found['signed']}/sign-for", data={"csrf": water.csrf},
+                      timeout=10).status_code == 200
+    workbench.wait_for_case(found["signed"], "signed_for")
     reviewer = workbench.http("w.reviewer")
     assert reviewer.post(f"{workbench.url}/review/{found['callback']}", timeout=10, data={
         "csrf": reviewer.csrf, "decision": "approve"}).status_code == 200
@@ -125,6 +130,16 @@ def test_every_screen_reads_in_chinese(workbench, walk):
     read(workbench, water, "department-inbox", problems)
     water.goto(f"{workbench.url}/department/cases/{number}")
     read(workbench, water, "department-case", problems)
+    # a service's field errors on an error page: more working days than a case may have (followup)
+    water.goto(f"{workbench.url}/department/cases/{walk['signed']}")
+    water.click("details summary")
+    water.evaluate("document.querySelector('input[name=working_days]').removeAttribute('max')")
+    water.fill("input[name=working_days]", "99")
+    water.fill("form[action$='/extension'] input[name=reason]", "需要更换主管道")
+    water.click("form[action$='/extension'] button")
+    water.wait_for_selector("h1")
+    assert "工作日" in water.inner_text("main")  # what is wrong, said
+    read(workbench, water, "error-field-errors", problems)
     water.goto(f"{workbench.url}/supervisor")
     read(workbench, water, "error-not-your-role", problems)
 
@@ -153,6 +168,12 @@ def test_every_screen_reads_in_chinese(workbench, walk):
     read(workbench, supervisor, "cases", problems)
 
     admin = workbench.sign_in("admin")
+    # the administrator's form with field errors: a login the rules refuse, no role
+    admin.evaluate("document.querySelector('#new-user input[name=login]').removeAttribute('pattern')")
+    admin.fill("#new-user input[name=login]", "X!")
+    admin.click("#new-user button.primary")
+    admin.wait_for_selector("#new-user ~ p.error, section p.error")
+    read(workbench, admin, "admin-user-field-errors", problems)
     for path in ("/admin/users", "/admin/departments", "/admin/keys", "/admin/record",
                  "/admin/record?tab=changes", "/admin/record?tab=contacts", "/password"):
         admin.goto(workbench.url + path)

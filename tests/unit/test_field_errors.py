@@ -1,5 +1,6 @@
 """Field errors travel as codes beside the English, and the workbench says them in the
 reader's language (shared/field_errors.py, services/console/filters.py)."""
+import re
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -46,7 +47,7 @@ def test_every_sentence_is_recognised_as_itself():
     for code, template in field_errors.SENTENCES.items():
         if code == "said":
             continue
-        facts = {name: f"<{name}>" for name in ("min", "max", "choices", "districts", "number", "entry", "roles")}
+        facts = {name: f"<{name}>" for name in re.findall(r"%\((\w+)\)", template)}
         assert field_errors.recognised(template % facts)["code"] == code, code
 
 
@@ -84,3 +85,19 @@ def test_every_sentence_has_its_chinese():
 ])
 def test_a_name_in_both_languages_is_read_in_the_readers(name, zh, en):
     assert filters.in_language(name, "zh_CN") == zh and filters.in_language(name, "en") == en
+
+
+def test_a_services_refusal_by_field_reaches_the_page_as_errors_by_field():
+    from nameko.exceptions import RemoteError
+
+    from services.console.web import refusal_of
+
+    followup = refusal_of(RemoteError("InvalidRequest", "working_days: at most 10 working days in all; "
+                                                        "8 left for this case; reason: is required"))
+    assert followup.errors == {"working_days": ["at most 10 working days in all; 8 left for this case"],
+                               "reason": ["is required"]}
+    intake = refusal_of(RemoteError("ValidationFailed", '{"title": ["Missing data for required field."]}'))
+    assert intake.errors == {"title": ["Missing data for required field."]}
+    said = env_for("zh_CN").filters["errors_said"](followup.errors)
+    assert said == "工作日：延期合计最多 10 个工作日；本工单还可延 8 个工作日；理由：此项必填"
+    assert refusal_of(RemoteError("TransitionRefused", "case QD-1 is closed: cannot sign for")).errors == {}
