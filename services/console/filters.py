@@ -73,6 +73,7 @@ FIELDS = {  # the fields the services name in their errors (intake, followup, ro
 KINDS = {"municipal": N_("municipal bureau"), "district": N_("district office"),  # services/routing/directory.py
          "street": N_("street office"), "zone": N_("zone office")}
 DIRECTORY_CHANGES = {"seed": N_("seeded"), "add": N_("added"), "update": N_("changed"), "retire": N_("retired")}
+PLACES = {"unknown": N_("place unknown")}  # insight's cell of tickets without a district
 VIA = {"console": N_("workbench"), "token": N_("department's system")}  # services/followup/workbench.py
 SATISFACTION = {"satisfied": N_("satisfied"), "basically_satisfied": N_("basically satisfied"),
                 "dissatisfied": N_("dissatisfied"), "no rating": N_("no rating")}
@@ -212,6 +213,7 @@ def install(env, locale, zone, translations):
                        field_errors=field_errors_of, errors_said=errors_said,
                        reason_said=english_or_translated, audit=named(AUDIT), kind=named(KINDS),
                        directory_change=named(DIRECTORY_CHANGES), via=named(VIA),
+                       place=lambda name: _(PLACES[name]) if name in PLACES else (name or ""),
                        state=named(STATES), action=named(ACTIONS), level=level,
                        urgency=named(URGENCIES), satisfaction=named(SATISFACTION), rule=named(RULES),
                        channel=named(CHANNELS), actor=named(ACTORS))

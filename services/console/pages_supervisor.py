@@ -74,7 +74,8 @@ class SupervisorPages:
              for d in (overview or {}).get("departments", []) if d["overdue"]],
             title=view._("Overdue cases by department"))
         hot = charts.hbars(
-            [(f"{view.category(c['category']) if c['category'] else '-'} · {c['district'] or '-'}", c["count"], "")
+            [(f"{view.category(c['category']) if c['category'] else '-'} · "
+              f"{view.env.filters['place'](c['district']) if c['district'] else '-'}", c["count"], "")
              for c in
              (hotspots or {}).get("cells", [])[:10]], title=view._("Hot spots"))
         plan = charts.heat((staffing or {}).get("hours", []), title=view._("Operators needed"))

@@ -45,6 +45,7 @@ LANG_COOKIE = "hotline_lang"
 RPC_TIMEOUT = 10
 TOUCH_EVERY = timedelta(seconds=60)
 NAMES_FOR = 60  # seconds the directory's and the catalogue's names are kept
+UNCATEGORISED = "uncategorised"  # insight's cell of tickets without a category (services/insight/hotspots.py)
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
        "base-uri 'none'")
@@ -280,6 +281,9 @@ class View:
         return self.web.names.unit(code, self.lang)
 
     def category(self, code):
+        """A category's name in the reader's language (insight's "uncategorised" too)."""
+        if code == UNCATEGORISED:
+            return self._(N_("uncategorised"))
         self.learn_names()
         return self.web.names.category(code, self.lang)
 

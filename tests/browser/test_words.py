@@ -12,6 +12,7 @@ import csv
 import io
 import re
 
+import openpyxl
 import pytest
 
 from tests.browser.conftest import NUMBER
@@ -111,6 +112,9 @@ def test_every_screen_reads_in_chinese(workbench, walk):
     operator.select_option("#district", "崂山区")
     operator.wait_for_selector("#suggest strong:has-text('市水务管理局')")
     read(workbench, operator, "operator-suggestions", problems)
+    operator.select_option("select[name=category]", "water-outage")  # the catalogue decides: 100%
+    operator.wait_for_selector("#suggest .badge:has-text('派单目录')")
+    read(workbench, operator, "operator-suggestion-by-category", problems)
     # a form with field errors: no title, a bad phone
     operator.goto(f"{workbench.url}/operator")
     operator.evaluate("document.querySelector('#title').removeAttribute('required')")
@@ -123,6 +127,11 @@ def test_every_screen_reads_in_chinese(workbench, walk):
     read(workbench, operator, "ticket-timeline", problems)
     operator.goto(f"{workbench.url}/tickets?number={walk['doubtful']}")
     read(workbench, operator, "ticket-doubtful", problems)
+    operator.goto(f"{workbench.url}/tickets")
+    operator.select_option("form[action='/tickets'] select[name=district]", "李沧区")
+    operator.click("form[action='/tickets'] button")
+    operator.wait_for_selector(f"a:has-text('{number}')")
+    read(workbench, operator, "ticket-search", problems)
     operator.goto(f"{workbench.url}/tickets/QD-20000101-99999")
     read(workbench, operator, "error-not-found", problems)
 
@@ -189,6 +198,11 @@ def test_every_screen_reads_in_chinese(workbench, walk):
         words = english_words(text, NAMES)
         if words:
             problems.append(f"{path}: {', '.join(words)}\n{text}")
+    excel = supervisor.request.get(f"{workbench.url}/export/scorecard.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(excel.body())).active
+    words = english_words(" ".join(str(c.value) for c in sheet[1]) + " " + sheet.title, NAMES)
+    if words:
+        problems.append(f"/export/scorecard.xlsx: {', '.join(words)}")
     ledger = supervisor.request.get(f"{workbench.url}/export/ledger/{number}.csv").body().decode("utf-8-sig")
     if "+00:00" in ledger:  # the city's time, as the pages show it
         problems.append("ledger export: times in UTC")
