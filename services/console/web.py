@@ -131,8 +131,9 @@ class Names:
             self.departments = {d["code"]: d for d in departments if d.get("code")}
         if catalogue:
             self.categories = {c["code"]: c for c in catalogue if c.get("code")}
-        if departments and catalogue:
-            self.fetched = time.monotonic()
+        # complete: kept a minute; routing did not answer: the names known are kept and it is
+        # asked again in 10 s (not on every page while it is away: each ask waits for it)
+        self.fetched = time.monotonic() - (0 if departments and catalogue else NAMES_FOR - 10)
 
     def unit(self, code, locale):
         found = self.departments.get(code)
