@@ -5,8 +5,9 @@ the timeline and the exports' header rows (and the ledger's rows), read in
 the Chinese locale, must hold no English word. What may be Latin letters:
 ticket numbers, numbers, URLs, text marked up as a code (``<code>``,
 ``<kbd>``: a department's code in the directory, a quality-gate finding's
-code, a key), the names people and systems were given in Latin letters (logins,
-an API key's name) and the few words in ``ALLOWED``.
+code, a browser's signature), the names given in Latin letters (logins, the
+city's configured name) and the few words in ``ALLOWED``. Every option of a
+list is read too, and every placeholder and tooltip.
 """
 import csv
 import io
@@ -25,8 +26,7 @@ PEOPLE = [  # login, display name, roles, department
     ("w.housing", "吴住建", ["department"], "HOUSING"),
 ]
 NAMES = [login for login, *_ in PEOPLE] + ["admin", CITY]  # names given in Latin letters
-ALLOWED = {"excel", "csv", "xlsx", "english", "ctrl", "enter", "open311", "api", "svg", "id", "url", "pdf",
-           "png", "jpeg", "gif", "webp", "mb", "kb", "gb", "http", "https", "sla"}
+ALLOWED = {"excel", "csv", "http", "english"}  # formats and protocols by name, the language one click away
 URL = re.compile(r"(https?://|/)[\w./?=&%#-]*[\w/]")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
@@ -38,7 +38,6 @@ READABLE = """() => {
   const placeholders = [...document.querySelectorAll('[placeholder]')].map(e => e.placeholder);
   const titles = [...document.querySelectorAll('[title], [aria-label]')].map(
       e => (e.getAttribute('title') || '') + ' ' + (e.getAttribute('aria-label') || ''));
-  const values = [...document.querySelectorAll('input[type=submit], button[value]')].map(e => e.value);
   document.body.appendChild(copy); copy.style.position = 'absolute'; copy.style.left = '-99999px';
   const text = copy.innerText; copy.remove();
   return [document.title, text, ...placeholders, ...titles].join('\\n');
