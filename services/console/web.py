@@ -135,10 +135,10 @@ class Names:
         # asked again in 10 s (not on every page while it is away: each ask waits for it)
         self.fetched = time.monotonic() - (0 if departments and catalogue else NAMES_FOR - 10)
 
-    def unit(self, code, locale):
+    def unit(self, code, locale, name=None):
         found = self.departments.get(code)
         if not found:
-            return code or ""
+            return name or code or ""
         return found.get("name") if locale == "zh_CN" else (found.get("name_en") or found.get("name"))
 
     def category(self, code, locale):
@@ -276,10 +276,11 @@ class View:
 
     # -- answering -----------------------------------------------------------------
 
-    def unit(self, code):
-        """A department's name in the reader's language (its code if routing does not know it)."""
+    def unit(self, code, name=None):
+        """A department's name in the reader's language (``name``, else its code, if routing
+        does not know it)."""
         self.learn_names()
-        return self.web.names.unit(code, self.lang)
+        return self.web.names.unit(code, self.lang, name)
 
     def category(self, code):
         """A category's name in the reader's language (insight's "uncategorised" too)."""

@@ -209,6 +209,18 @@ def test_every_screen_reads_in_chinese(workbench, walk):
     assert not problems, "English on Chinese pages:\n" + "\n".join(problems)
 
 
+def test_in_english_units_and_categories_are_named_in_english(workbench, walk):
+    water = workbench.sign_in("w.water")
+    water.goto(f"{workbench.url}/lang/en?next=/department/cases/{walk['review']}")
+    assert "Water Affairs Bureau" in water.inner_text("header") and "Water Affairs Bureau" in water.inner_text(".facts")
+    timeline = water.inner_text(".timeline")
+    assert "Water outage or burst main" in timeline and "停水/水管破裂" not in timeline
+    workbench.shot(water, "words-department-case-english")
+    # and its exports' headers in English
+    csv_text = water.request.get(f"{workbench.url}/export/ledger/{walk['review']}.csv").body().decode("utf-8-sig")
+    assert csv_text.splitlines()[0] == "When,Action,Who,Login,Department,Reason"
+
+
 def test_the_check_finds_english_and_passes_what_is_allowed():
     assert english_words("本页面仅供：supervisor, admin") == ["admin", "supervisor"]
     assert english_words("停水/水管破裂 Water outage") == ["Water", "outage"]

@@ -14,7 +14,8 @@ def test_a_department_and_a_category_are_named_in_the_readers_language():
     assert names.unit("WATER", "zh_CN") == "市水务管理局"
     assert names.unit("WATER", "en") == "Water Affairs Bureau"
     assert names.unit("D-SHINAN", "en") == "市南区人民政府"  # no English name: its name
-    assert names.unit("RETIRED-LONG-AGO", "zh_CN") == "RETIRED-LONG-AGO"  # unknown: its code
+    assert names.unit("RETIRED-LONG-AGO", "zh_CN") == "RETIRED-LONG-AGO"  # unknown: its code ...
+    assert names.unit("RETIRED-LONG-AGO", "en", "旧单位") == "旧单位"  # ... or the name the case keeps
     assert names.category("water-outage", "zh_CN") == "停水/水管破裂"
     assert names.category("water-outage", "en") == "Water outage or burst main"
 
