@@ -12,6 +12,9 @@ of the RPCs gets the codes of a ``value`` with the same ``coded``. The workbench
 says each code's sentence in the reader's language (its catalogues extract
 ``SENTENCES`` from here, as they do ``shared.reasons``) with the facts filled in.
 
+A few refusals that are no field's (routing's to a dispatcher) are sentences
+here too: the workbench's refusal page says them the same way.
+
 Every sentence is a ``%``-format string with named facts; a message is
 recognised as the sentence it was made from (``message(code, **facts)``), so
 a service raises ``message(...)`` and its English is what it always was. A
@@ -73,6 +76,15 @@ SENTENCES = {
     "password_login": N_("must not contain the login name"),
     "user_exists": N_("%(login)s exists already"),
     "no_user": N_("no user %(login)s"),
+    # routing: what a dispatcher is refused (services/routing/service.py), said on the refusal page
+    "not_waiting": N_("%(number)s is not waiting for a dispatcher: it is with %(department)s"),
+    "dispatched_meanwhile": N_("%(number)s was dispatched by someone else meanwhile"),
+    "moved_meanwhile": N_("%(number)s was moved by someone else meanwhile"),
+    "not_with_department": N_("%(number)s is not with a department: assign it from the queue"),
+    "with_already": N_("%(number)s is with %(department)s already"),
+    "no_department": N_("no department %(department)s in service"),
+    "no_ticket": N_("no ticket %(number)s in routing"),
+    "say_why": N_("say why the ticket moves (the reason is recorded)"),
 }
 
 

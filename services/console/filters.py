@@ -143,12 +143,15 @@ def install(env, locale, zone, translations):
         names = ROLE_LABELS.get(role)
         return (names[0] if locale == "zh_CN" else names[1]) if names else role
 
-    def field_error(text):
-        """A service's English message about a field, in the reader's language (``shared.field_errors``)."""
+    def field_error(text, unit=None):
+        """A service's English message about a field, in the reader's language (``shared.field_errors``);
+        ``unit``: names a department by its code."""
         error = field_errors.recognised(text)
         if error["code"] == "said":
             return error["params"]["text"]
         facts = dict(error["params"])
+        if unit and facts.get("department"):
+            facts["department"] = unit(facts["department"])
         if facts.get("roles"):
             facts["roles"] = "、".join(role_label(r) for r in facts["roles"].split(", ")) \
                 if locale == "zh_CN" else facts["roles"]
@@ -210,7 +213,7 @@ def install(env, locale, zone, translations):
         return "; ".join(reasons(item)) if (item or {}).get("reason_codes") else (item or {}).get("reason") or ""
 
     env.filters.update(finding=finding, reasons=reasons, local=local, countdown=countdown, pct=pct, role_label=role_label,
-                       field_errors=field_errors_of, errors_said=errors_said,
+                       field_error=field_error, field_errors=field_errors_of, errors_said=errors_said,
                        reason_said=english_or_translated, audit=named(AUDIT), kind=named(KINDS),
                        directory_change=named(DIRECTORY_CHANGES), via=named(VIA),
                        place=lambda name: _(PLACES[name]) if name in PLACES else (name or ""),

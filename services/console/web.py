@@ -384,6 +384,8 @@ def error_page(view, status, title, detail="", explained=None, errors=None):
     ``errors``: a service's errors by field, said in the reader's language instead of ``detail``."""
     if errors:
         detail = view.env.filters["errors_said"](errors)
+    elif detail:  # a service's sentence the workbench knows is said in the reader's language
+        detail = view.env.filters["field_error"](detail, view.unit)
     if explained and view.lang != "en":  # the service's own words are English: what it means says it
         detail = ""
     words = dict(title=view._(title), detail=detail, explained=view._(explained) if explained else "")

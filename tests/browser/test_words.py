@@ -169,6 +169,16 @@ def test_every_screen_reads_in_chinese(workbench, walk):
     read(workbench, dispatcher, "dispatch-arbitration", problems)
     dispatcher.goto(f"{workbench.url}/tickets/{walk['callback']}")
     read(workbench, dispatcher, "ticket-for-dispatcher", problems)
+    # a refusal in routing's words: moving a ticket to the department that has it
+    dispatcher.goto(f"{workbench.url}/tickets/{walk['signed']}")
+    dispatcher.evaluate("""() => { const o = document.createElement('option'); o.value = 'WATER'; o.text = 'WATER';
+        document.querySelector("form[action$='/redispatch'] select[name=department]").appendChild(o); }""")
+    dispatcher.select_option("form[action$='/redispatch'] select[name=department]", "WATER")
+    dispatcher.fill("form[action$='/redispatch'] input[name=reason]", "再派一次")
+    dispatcher.click("form[action$='/redispatch'] button")
+    dispatcher.wait_for_selector("h1")
+    assert "已在市水务管理局" in dispatcher.inner_text("main")
+    read(workbench, dispatcher, "error-routing-refused", problems)
 
     supervisor = workbench.sign_in("w.supervisor")
     read(workbench, supervisor, "supervisor", problems)

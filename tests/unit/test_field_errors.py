@@ -101,3 +101,10 @@ def test_a_services_refusal_by_field_reaches_the_page_as_errors_by_field():
     said = env_for("zh_CN").filters["errors_said"](followup.errors)
     assert said == "工作日：延期合计最多 10 个工作日；本工单还可延 8 个工作日；理由：此项必填"
     assert refusal_of(RemoteError("TransitionRefused", "case QD-1 is closed: cannot sign for")).errors == {}
+
+
+def test_a_dispatchers_refusal_is_said_with_the_unit_by_name():
+    said = env_for("zh_CN").filters["field_error"]("QD-20261205-00002 is with WATER already",
+                                                   {"WATER": "市水务管理局"}.get)
+    assert said == "QD-20261205-00002 已在市水务管理局"
+    assert env_for("zh_CN").filters["field_error"]("something routing never said") == "something routing never said"
