@@ -19,6 +19,7 @@ from datetime import timedelta
 
 import pyotp
 
+from shared.field_errors import message
 from shared.identity import ROLES, STAFF_ROLES, Person
 from shared.slowdown import Slowdown
 
@@ -78,21 +79,21 @@ def check_new_user(login, roles, department, departments, display_name=""):
     errors = {}
     login = (login or "").strip().lower()
     if not LOGIN.fullmatch(login):
-        errors["login"] = ["2 to 32 of a-z, 0-9, '.', '_' or '-', starting with a letter or digit"]
+        errors["login"] = [message("login")]
     roles = sorted(set(roles or ()))
     unknown = [r for r in roles if r not in ROLES]
     if not roles or unknown:
-        errors["roles"] = [f"one or more of {', '.join(ROLES)}"]
+        errors["roles"] = [message("roles", roles=", ".join(ROLES))]
     department = (department or "").strip() or None
     if "department" in roles and not department:
-        errors["department"] = ["department staff need the department they work for"]
+        errors["department"] = [message("department_needed")]
     elif department and departments is not None and department not in departments:
-        errors["department"] = ["unknown department code"]
+        errors["department"] = [message("unknown_department")]
     elif department and "department" not in roles:
-        errors["department"] = ["only department staff are bound to a department"]
+        errors["department"] = [message("not_department_staff")]
     display_name = (display_name or "").strip() or login
     if len(display_name) > 64:
-        errors["display_name"] = ["at most 64 characters"]
+        errors["display_name"] = [message("at_most_characters", max=64)]
     if errors:
         raise UserInvalid(errors)
     return {"login": login, "display_name": display_name, "roles": roles, "department": department}
@@ -100,9 +101,9 @@ def check_new_user(login, roles, department, departments, display_name=""):
 
 def check_password(password, login=""):
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-        raise UserInvalid({"password": [f"at least {MIN_PASSWORD} characters"]})
+        raise UserInvalid({"password": [message("password_short", min=MIN_PASSWORD)]})
     if login and login.lower() in password.lower():
-        raise UserInvalid({"password": ["must not contain the login name"]})
+        raise UserInvalid({"password": [message("password_login")]})
     return password
 
 

@@ -3,8 +3,11 @@ from datetime import datetime, timezone
 
 from markupsafe import Markup
 
+import re
+
 from services.console.domain import ROLE_LABELS
 from services.console.i18n import N_
+from shared import field_errors
 from shared import reasons as coded_reasons
 
 # msgids for the names the services use (translated by the catalogues)
@@ -48,8 +51,49 @@ URGENCIES = {"emergency": N_("emergency"), "urgent": N_("urgent"), "normal": N_(
 ACTORS = {"routing": N_("routing (automatic)")}  # who acted when no person did (decided_by)
 CHANNELS = {"phone": N_("phone"), "web": N_("web"), "wechat": N_("WeChat"), "app": N_("app"),  # shared/events.py
             "email": N_("e-mail"), "open311": N_("Open311"), "system": N_("another system")}
+AUDIT = {  # what the record keeps (services/console: sign-ins and changes to people)
+    "signed_in": N_("signed in"), "signed_out": N_("signed out"), "wrong_password": N_("wrong password"),
+    "locked": N_("locked"), "unknown_user": N_("unknown user"), "disabled": N_("disabled"),
+    "throttled": N_("too many attempts"), "password_changed": N_("password changed"),
+    "user_created": N_("user created"), "user_disabled": N_("user disabled"), "user_enabled": N_("user enabled"),
+    "password_reset": N_("password reset"), "contact_viewed": N_("contact read"),
+    "create_key": N_("API key issued"), "revoke_key": N_("API key revoked"),
+    "create_token": N_("department token issued"), "revoke_token": N_("department tokens revoked"),
+    "wrong_code": N_("wrong code"), "slowed": N_("slowed down"), "password_accepted": N_("password accepted, code asked"),
+    "second_factor_enrolled": N_("second factor enrolled"), "second_factor_reset": N_("second factor reset"),
+    "signin_slowed": N_("sign-in slowed"), "address_throttled": N_("address throttled"),
+    "signin_slowdown_ended": N_("slow-down ended"),
+}
+FIELDS = {  # the fields the services name in their errors (intake, followup, routing, the workbench)
+    "title": N_("Title"), "description": N_("What the caller says"), "caller_phone": N_("Caller's phone"),
+    "caller_name": N_("Caller's name"), "district": N_("District"), "street": N_("Street"), "address": N_("Address"),
+    "urgency": N_("Urgency"), "category": N_("Category"), "reason": N_("Reason"), "text": N_("Reply"),
+    "working_days": N_("Working days"), "login": N_("Login"), "roles": N_("Roles"), "department": N_("Department"),
+    "display_name": N_("Name the ledger shows"), "password": N_("Password"), "from": N_("From"), "to": N_("To"),
+    "date_from": N_("From"), "date_to": N_("To"), "number": N_("Number"), "link_to": N_("Repeats"),
+    "entry_id": N_("Knowledge base"), "files": N_("Files"), "phone": N_("Phone"), "name": N_("Name"),
+    "state": N_("State"), "note": N_("Note"), "satisfaction": N_("Satisfaction"),
+}
+KINDS = {"municipal": N_("municipal bureau"), "district": N_("district office"),  # services/routing/directory.py
+         "street": N_("street office"), "zone": N_("zone office")}
+DIRECTORY_CHANGES = {"seed": N_("seeded"), "add": N_("added"), "update": N_("changed"), "retire": N_("retired")}
+PLACES = {"unknown": N_("place unknown")}  # insight's cell of tickets without a district
+VIA = {"console": N_("workbench"), "token": N_("department's system")}  # services/followup/workbench.py
 SATISFACTION = {"satisfied": N_("satisfied"), "basically_satisfied": N_("basically satisfied"),
                 "dissatisfied": N_("dissatisfied"), "no rating": N_("no rating")}
+
+
+BILINGUAL = re.compile(r"^(?P<zh>.*?[^\x00-\x7f].*?)\s+(?P<en>[A-Za-z][\x00-\x7f]*)$", re.DOTALL)
+
+
+def in_language(text, locale):
+    """A name the city gave in both languages ("停水/水管破裂 Water outage or burst main",
+    "公用事业 Utilities") in the reader's: the Chinese part in Chinese, the English part
+    otherwise; a name in one language only, as it is."""
+    found = BILINGUAL.match(str(text or "").strip())
+    if not found:
+        return text or ""
+    return found.group("zh").strip() if locale == "zh_CN" else found.group("en").strip()
 
 
 def as_datetime(value):
@@ -103,6 +147,31 @@ def install(env, locale, zone, translations):
         names = ROLE_LABELS.get(role)
         return (names[0] if locale == "zh_CN" else names[1]) if names else role
 
+    def field_error(text, unit=None):
+        """A service's English message about a field, in the reader's language (``shared.field_errors``);
+        ``unit``: names a department by its code."""
+        error = field_errors.recognised(text)
+        if error["code"] == "said":
+            return error["params"]["text"]
+        facts = dict(error["params"])
+        if unit and facts.get("department"):
+            facts["department"] = unit(facts["department"])
+        if facts.get("roles"):
+            facts["roles"] = "、".join(role_label(r) for r in facts["roles"].split(", ")) \
+                if locale == "zh_CN" else facts["roles"]
+        template = field_errors.SENTENCES[error["code"]]
+        return field_errors.sentence(dict(error, params=facts), _(template))
+
+    def field_errors_of(messages):
+        return [field_error(m) for m in messages or []]
+
+    def errors_said(errors):
+        """Errors by field as one line in the reader's language: "field: what is wrong; ..."."""
+        colon, semicolon = ("：", "；") if locale == "zh_CN" else (": ", "; ")
+        said = [f"{_(FIELDS[k]) if k in FIELDS else k}{colon}{' '.join(field_errors_of(v))}" if k != "_"
+                else " ".join(field_errors_of(v)) for k, v in (errors or {}).items()]
+        return semicolon.join(said)
+
     def named(table):
         return lambda key: _(table[key]) if key in table else (key or "")
 
@@ -138,11 +207,20 @@ def install(env, locale, zone, translations):
                 facts["level"] = level(facts["level"])
             if facts.get("deadline"):  # a moment, in the city's time
                 facts["deadline"] = local(facts["deadline"])
+            if facts.get("category_name"):  # the catalogue names a category in both languages
+                facts["category_name"] = in_language(facts["category_name"], locale)
             template = coded_reasons.SENTENCES[c.get("code")]
             said.append(coded_reasons.sentence(dict(c, params=facts), _(template)))
         return said
 
+    def english_or_translated(item):  # a ledger entry's reason: coded ones translated, a person's words as said
+        return "; ".join(reasons(item)) if (item or {}).get("reason_codes") else (item or {}).get("reason") or ""
+
     env.filters.update(finding=finding, reasons=reasons, local=local, countdown=countdown, pct=pct, role_label=role_label,
+                       field_error=field_error, field_errors=field_errors_of, errors_said=errors_said,
+                       reason_said=english_or_translated, audit=named(AUDIT), kind=named(KINDS),
+                       directory_change=named(DIRECTORY_CHANGES), via=named(VIA),
+                       place=lambda name: _(PLACES[name]) if name in PLACES else (name or ""),
                        state=named(STATES), action=named(ACTIONS), level=level,
                        urgency=named(URGENCIES), satisfaction=named(SATISFACTION), rule=named(RULES),
                        channel=named(CHANNELS), actor=named(ACTORS))

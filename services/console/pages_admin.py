@@ -44,7 +44,7 @@ class AdminPages:
         try:
             made = self.new_password(view.person.user_id, login)
         except domain.UserInvalid as exc:
-            raise Refused(404, N_("Not found"), exc.errors["login"][0]) from None
+            raise Refused(404, N_("Not found"), errors=exc.errors) from None
         return self._users_page(view, made=dict(made, reset=True))
 
     @page("/admin/users/<string:login>/second-factor", method="POST", roles=("admin",))
@@ -64,7 +64,7 @@ class AdminPages:
         try:
             self.set_disabled(view.person.user_id, login, disabled)
         except domain.UserInvalid as exc:
-            raise Refused(404, N_("Not found"), exc.errors["login"][0]) from None
+            raise Refused(404, N_("Not found"), errors=exc.errors) from None
         return view.redirect("/admin/users", flash=view._("%(u)s disabled.", u=login) if disabled
                              else view._("%(u)s enabled.", u=login))
 

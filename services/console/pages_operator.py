@@ -110,7 +110,7 @@ class OperatorPages:
             except Refused as exc:
                 if exc.status != 400:
                     raise
-                error = exc.detail
+                error = view.env.filters["errors_said"](exc.errors) if exc.errors else exc.detail
         if found and found["total"] == 1 and criteria.get("number") and page_no == 1:
             return view.redirect(f"/tickets/{found['items'][0]['number']}")
         return view.render("tickets.html", criteria=criteria, found=found, error=error, page=page_no,

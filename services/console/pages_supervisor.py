@@ -9,7 +9,7 @@ that does not answer leaves its panel out, not the page.
 import datetime as dt
 
 from services.console import charts, exports
-from services.console.filters import ACTIONS, STATES
+from services.console.filters import STATES
 from services.console.i18n import N_
 from services.console.web import Refused, page
 
@@ -18,12 +18,22 @@ EXPORT_LIMIT = 5000
 SUPERVISION = ("supervisor", "admin")
 READERS = ("supervisor", "admin", "dispatcher", "reviewer", "callback", "operator", "department")
 OPEN_STATES = ("assigned", "signed_for", "replied", "approved")
-CASE_COLUMNS = ("number", "department_code", "department_name", "state", "urgency", "assigned_at",
-                "sign_for_deadline", "signed_at", "deadline", "rejection_count", "refusal_count",
-                "reopen_count", "callback_due")
-SCORE_COLUMNS = ("department", "dispatched", "signed_for", "response_rate", "replies", "on_time_reply_rate",
-                 "callbacks_reached", "resolution_rate", "satisfaction_rate", "approved",
-                 "avg_handling_working_days", "refusals", "rejected_replies", "closed")
+CASE_COLUMNS = (  # (field, header msgid)
+    ("number", N_("Number")), ("department_code", N_("Department code")), ("department_name", N_("Department")),
+    ("state", N_("State")), ("urgency", N_("Urgency")), ("assigned_at", N_("Dispatched at")),
+    ("sign_for_deadline", N_("Sign for by")), ("signed_at", N_("Signed for at")), ("deadline", N_("Reply by")),
+    ("rejection_count", N_("Sent back")), ("refusal_count", N_("Refused")), ("reopen_count", N_("Reopened")),
+    ("callback_due", N_("Callback due")))
+SCORE_COLUMNS = (
+    ("department", N_("Department")), ("dispatched", N_("Dispatched")), ("signed_for", N_("Signed for")),
+    ("response_rate", N_("Response rate")), ("replies", N_("Replies")), ("on_time_reply_rate", N_("On-time replies")),
+    ("callbacks_reached", N_("Callbacks reached")), ("resolution_rate", N_("Resolution rate")),
+    ("satisfaction_rate", N_("Satisfaction rate")), ("approved", N_("Approved")),
+    ("avg_handling_working_days", N_("Average working days to handle")), ("refusals", N_("Refusals")),
+    ("rejected_replies", N_("Replies sent back")), ("closed", N_("Closed")))
+LEDGER_COLUMNS = (N_("When"), N_("Action"), N_("Who"), N_("Login"), N_("Department"), N_("Reason"))
+MOMENTS = {"assigned_at", "sign_for_deadline", "signed_at", "deadline", "callback_due"}
+SHEETS = {"cases": N_("cases"), "scorecard": N_("scorecard"), "ledger": N_("ledger")}
 
 
 def case_filters(view):
@@ -56,15 +66,17 @@ class SupervisorPages:
         names = {d["code"]: d["name"] for d in departments or []}
         state_labels = {s: view._(STATES[s]) for s in OPEN_STATES}
         by_department = charts.stacked(
-            [(f"{d['name']}", d["states"], lambda s, code=d["code"]: f"/cases?department={code}&state={s}")
+            [(view.unit(d["code"]) or d["name"], d["states"], lambda s, code=d["code"]: f"/cases?department={code}&state={s}")
              for d in (overview or {}).get("departments", [])],
             OPEN_STATES, state_labels, title=view._("Open cases by department and state"))
         late = charts.hbars(
-            [(d["name"], d["overdue"], f"/cases?department={d['code']}&overdue=1")
+            [(view.unit(d["code"]) or d["name"], d["overdue"], f"/cases?department={d['code']}&overdue=1")
              for d in (overview or {}).get("departments", []) if d["overdue"]],
             title=view._("Overdue cases by department"))
         hot = charts.hbars(
-            [(f"{c['category'] or '-'} · {c['district'] or '-'}", c["count"], "") for c in
+            [(f"{view.category(c['category']) if c['category'] else '-'} · "
+              f"{view.env.filters['place'](c['district']) if c['district'] else '-'}", c["count"], "")
+             for c in
              (hotspots or {}).get("cells", [])[:10]], title=view._("Hot spots"))
         plan = charts.heat((staffing or {}).get("hours", []), title=view._("Operators needed"))
         return view.render("supervisor.html", overview=overview, card=card, supervision=supervision or [],
@@ -93,6 +105,21 @@ class SupervisorPages:
         return view.render("cases.html", found=found, filters=filters, level=level, page=page_no, size=PAGE,
                            base=f"/cases?{qs}&", qs=qs)
 
+    # -- exports: in the reader's language, units by name, times in the city's -------
+
+    @staticmethod
+    def _cell(view, field, value):
+        filters = view.env.filters
+        if field in MOMENTS:
+            return filters["local"](value) if value else ""
+        if field == "state":
+            return filters["state"](value)
+        if field == "urgency":
+            return filters["urgency"](value)
+        if field == "department":
+            return view._("City") if value == "CITY" else view.unit(value)
+        return value
+
     @page("/export/cases.<string:fmt>", roles=READERS, answers=EXPORTS)
     def export_cases(self, view, fmt):
         if fmt not in ("xlsx", "csv"):
@@ -101,28 +128,32 @@ class SupervisorPages:
         rows, offset = [], 0
         while offset < EXPORT_LIMIT:
             found = self._search(view, filters, level, offset, 100)
-            rows += [[c.get(k) for k in CASE_COLUMNS] for c in found["items"]]
+            rows += [[self._cell(view, k, c.get(k)) for k, _ in CASE_COLUMNS] for c in found["items"]]
             offset += 100
             if offset >= found["total"]:
                 break
-        return exports.download(view, f"cases-{view.now:%Y%m%d-%H%M}", "cases", CASE_COLUMNS, rows, fmt)
+        return exports.download(view, f"cases-{view.now.astimezone(view.web.zone):%Y%m%d-%H%M}",
+                                view._(SHEETS["cases"]), [view._(h) for _, h in CASE_COLUMNS], rows, fmt)
 
     @page("/export/scorecard.<string:fmt>", roles=SUPERVISION, answers=EXPORTS)
     def export_scorecard(self, view, fmt):
         if fmt not in ("xlsx", "csv"):
             raise Refused(404, N_("Not found"))
         card = view.call("followup", "scorecard", view.arg("from") or None, view.arg("to") or None)
-        rows = [[line.get(k) for k in SCORE_COLUMNS] for line in card["departments"] + [card["city"]]]
+        rows = [[self._cell(view, k, line.get(k)) for k, _ in SCORE_COLUMNS]
+                for line in card["departments"] + [card["city"]]]
         period = card["period"]
-        return exports.download(view, f"scorecard-{period['from']}-{period['to']}", "scorecard",
-                                SCORE_COLUMNS, rows, fmt)
+        return exports.download(view, f"scorecard-{period['from']}-{period['to']}", view._(SHEETS["scorecard"]),
+                                [view._(h) for _, h in SCORE_COLUMNS], rows, fmt)
 
     @page("/export/ledger/<string:number>.<string:fmt>", roles=READERS, answers=EXPORTS)
     def export_ledger(self, view, number, fmt):
         if fmt not in ("xlsx", "csv"):
             raise Refused(404, N_("Not found"))
         case = view.call("followup", "case_detail", number)
-        headers = ("at", "action", "actor", "actor_id", "department_code", "reason")
-        rows = [[e.get("at"), view._(ACTIONS.get(e["action"], e["action"])), e.get("actor"), e.get("actor_id"),
-                 e.get("department_code"), e.get("reason")] for e in case["ledger"]]
-        return exports.download(view, f"ledger-{number}", "ledger", headers, rows, fmt)
+        filters = view.env.filters
+        rows = [[filters["local"](e.get("at"), "%Y-%m-%d %H:%M:%S"), filters["action"](e["action"]),
+                 filters["actor"](e.get("actor")), e.get("actor_id"), view.unit(e.get("department_code")),
+                 filters["reason_said"](e)] for e in case["ledger"]]
+        return exports.download(view, f"ledger-{number}", view._(SHEETS["ledger"]),
+                                [view._(h) for h in LEDGER_COLUMNS], rows, fmt)

@@ -27,6 +27,7 @@ from services.console.store import PeopleRepository, hash_password
 from services.console.web import Web
 from shared import ops, openapi
 from shared.city import load_city
+from shared.field_errors import message
 from shared.events import utcnow
 from shared.identity import Identity, NotAllowed
 from shared.jsonable import jsonable
@@ -76,7 +77,7 @@ class ConsoleService(ops.Operable, pages_auth.AuthPages, pages_operator.Operator
         record = dict(user, password_hash=hash_password(password), must_change_password=True,
                       disabled=False, created_at=now, created_by=actor)
         if not self.people.add_user(record):
-            raise domain.UserInvalid({"login": [f"{user['login']} exists already"]})
+            raise domain.UserInvalid({"login": [message("user_exists", login=user["login"])]})
         self.people.record_audit({"at": now, "actor": actor, "action": "user_created",
                                   "subject": user["login"], "roles": user["roles"],
                                   "department": user["department"]})
@@ -86,7 +87,7 @@ class ConsoleService(ops.Operable, pages_auth.AuthPages, pages_operator.Operator
     def new_password(self, actor, login):
         user = self.people.user(login) if isinstance(login, str) else None
         if user is None:
-            raise domain.UserInvalid({"login": [f"no user {login}"]})
+            raise domain.UserInvalid({"login": [message("no_user", login=login)]})
         password = domain.generate_password()
         self.people.update_user(login, {"password_hash": hash_password(password),
                                         "must_change_password": True})
@@ -114,7 +115,7 @@ class ConsoleService(ops.Operable, pages_auth.AuthPages, pages_operator.Operator
     def set_disabled(self, actor, login, disabled):
         user = self.people.update_user(login, {"disabled": bool(disabled)}) if isinstance(login, str) else None
         if user is None:
-            raise domain.UserInvalid({"login": [f"no user {login}"]})
+            raise domain.UserInvalid({"login": [message("no_user", login=login)]})
         if disabled:
             self.people.end_sessions_of(login)
         self.people.record_audit({"at": utcnow(), "actor": actor,

@@ -16,6 +16,8 @@ import hmac
 import inspect
 import json
 import logging
+import re
+import time
 from datetime import timedelta
 from urllib.parse import quote, urlparse, urlsplit
 
@@ -43,6 +45,8 @@ PRESESSION_COOKIE = "hotline_presession"
 LANG_COOKIE = "hotline_lang"
 RPC_TIMEOUT = 10
 TOUCH_EVERY = timedelta(seconds=60)
+NAMES_FOR = 60  # seconds the directory's and the catalogue's names are kept
+UNCATEGORISED = "uncategorised"  # insight's cell of tickets without a category (services/insight/hotspots.py)
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
        "base-uri 'none'")
@@ -69,7 +73,14 @@ EXPLAINED = {  # what a refusal means, in the reader's language (the service's o
     "NotYourCase": N_("This case is with another department: only the department that holds it can open it."),
     "NotAllowed": N_("Your role does not allow this."), "NotAuthorized": N_("Your role does not allow this."),
     "UnknownCase": N_("There is no such case."),
+    "TransitionRefused": N_("The case has moved on since the page was shown: open it again to see what it waits for."),
+    "CaseChanged": N_("Someone acted on the case at the same moment: open it again and decide once more."),
 }
+
+
+BY_FIELD = {"InvalidRequest", "DirectoryInvalid", "UserInvalid"}  # refusals whose value names fields
+FIELD_SPLIT = re.compile(r"; (?=[A-Za-z_][\w-]*: )")
+FIELD_PART = re.compile(r"([A-Za-z_][\w-]*): (.+)", re.DOTALL)
 
 
 class Refused(Exception):
@@ -93,13 +104,16 @@ def refusal_of(exc):
         return None
     status, title = REFUSED[exc.exc_type]
     detail, errors = exc.value or "", {}
-    try:  # intake's ValidationFailed carries its errors by field as JSON
+    try:  # field errors (intake's, followup's, routing's) travel as JSON by field
         parsed = json.loads(detail)
         if isinstance(parsed, dict):
-            errors = parsed
-            detail = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in parsed.items())
+            errors = {str(k): list(v) if isinstance(v, (list, tuple)) else [v] for k, v in parsed.items()}
+            detail = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in errors.items())
     except (ValueError, TypeError):
-        pass
+        if exc.exc_type in BY_FIELD:  # followup's and routing's: "field: message; field: message"
+            parts = [FIELD_PART.fullmatch(part) for part in FIELD_SPLIT.split(detail)]
+            if parts and all(parts):
+                errors = {p.group(1): [p.group(2)] for p in parts}
     return Refused(status, title, detail, errors, EXPLAINED.get(exc.exc_type))
 
 
@@ -110,6 +124,38 @@ def plain_local_http(url):
     """Is ``url`` (the console's public URL, else ``http://`` + where it listens) plain HTTP on loopback?"""
     parsed = urlsplit(str(url or ""))
     return parsed.scheme == "http" and (parsed.hostname or "") in LOOPBACK
+
+
+class Names:
+    """The directory's departments and the catalogue's categories by code (routing's),
+    kept a minute: a person reads a unit's name, never its code."""
+
+    def __init__(self):
+        self.departments, self.categories, self.fetched = {}, {}, None
+
+    def stale(self):
+        return self.fetched is None or time.monotonic() - self.fetched > NAMES_FOR
+
+    def refresh(self, departments, catalogue):
+        if departments:
+            self.departments = {d["code"]: d for d in departments if d.get("code")}
+        if catalogue:
+            self.categories = {c["code"]: c for c in catalogue if c.get("code")}
+        # complete: kept a minute; routing did not answer: the names known are kept and it is
+        # asked again in 10 s (not on every page while it is away: each ask waits for it)
+        self.fetched = time.monotonic() - (0 if departments and catalogue else NAMES_FOR - 10)
+
+    def unit(self, code, locale, name=None):
+        found = self.departments.get(code)
+        if not found:
+            return name or code or ""
+        return found.get("name") if locale == "zh_CN" else (found.get("name_en") or found.get("name"))
+
+    def category(self, code, locale):
+        from services.console.filters import in_language
+
+        found = self.categories.get(code)
+        return in_language(found.get("name"), locale) if found else (code or "")
 
 
 class Web(DependencyProvider):
@@ -124,6 +170,7 @@ class Web(DependencyProvider):
         self.zone = city_zone(config)
         self.city = (config.get("CITY") or {}).get("name", "")
         self.envs, self.translations = {}, {}
+        self.names = Names()
         for locale in i18n.LOCALES:
             self.translations[locale] = i18n.load(locale)
             env = Environment(loader=FileSystemLoader(str(i18n.HERE / "templates")),
@@ -243,6 +290,25 @@ class View:
 
     # -- answering -----------------------------------------------------------------
 
+    def unit(self, code, name=None):
+        """A department's name in the reader's language (``name``, else its code, if routing
+        does not know it)."""
+        self.learn_names()
+        return self.web.names.unit(code, self.lang, name)
+
+    def category(self, code):
+        """A category's name in the reader's language (insight's "uncategorised" too)."""
+        if code == UNCATEGORISED:
+            return self._(N_("uncategorised"))
+        self.learn_names()
+        return self.web.names.category(code, self.lang)
+
+    def learn_names(self):
+        if self.web.names.stale():
+            departments, catalogue = self.gather(("routing", "list_departments", (True,)),
+                                                 ("routing", "get_catalogue", ()), tolerant=True)
+            self.web.names.refresh(departments, catalogue)
+
     def render(self, template, status=200, **context):
         flash = None
         if self.session and self.session.get("flash") and not self.htmx:
@@ -250,7 +316,7 @@ class View:
         body = self.env.get_template(template).render(
             view=self, person=self.person, user=self.user, lang=self.lang, flash=flash,
             csrf=self.session["csrf"] if self.session else self.presession_token(),
-            city=self.web.city, languages=i18n.LANGUAGE_NAMES, **context)
+            city=self.web.city, languages=i18n.LANGUAGE_NAMES, unit=self.unit, category=self.category, **context)
         return self.finish(Response(body, status=status, content_type="text/html; charset=utf-8"))
 
     def redirect(self, location, flash=None):
@@ -327,8 +393,15 @@ class View:
         return True
 
 
-def error_page(view, status, title, detail="", explained=None):
-    """``title`` and ``explained``: msgids; ``detail``: said already (or a service's own words)."""
+def error_page(view, status, title, detail="", explained=None, errors=None):
+    """``title`` and ``explained``: msgids; ``detail``: said already (or a service's own words);
+    ``errors``: a service's errors by field, said in the reader's language instead of ``detail``."""
+    if errors:
+        detail = view.env.filters["errors_said"](errors)
+    elif detail:  # a service's sentence the workbench knows is said in the reader's language
+        detail = view.env.filters["field_error"](detail, view.unit)
+    if explained and view.lang != "en":  # the service's own words are English: what it means says it
+        detail = ""
     words = dict(title=view._(title), detail=detail, explained=view._(explained) if explained else "")
     if view.htmx:
         body = view.env.get_template("_error_fragment.html").render(**words)
@@ -354,8 +427,10 @@ def serve(service, request, handler, params, roles, public, state_changing, max_
         if roles and not view.person.has(*roles):
             log.info("%s (%s) refused %s %s", view.person.user_id, ",".join(view.person.roles),
                      request.method, request.path)
+            role_label = view.env.globals["role_label"]
             return error_page(view, 403, N_("Not allowed"), view._("This screen is for: %(roles)s",
-                                                             roles=", ".join(roles)))
+                                                             roles=("、" if view.lang == "zh_CN" else ", ").join(
+                                                                 map(role_label, roles))))
         if state_changing and not view.csrf_ok():
             log.warning("CSRF check failed for %s %s from %s", request.method, request.path, view.address)
             return error_page(view, 403, N_("The form has expired"), view._(
@@ -364,7 +439,7 @@ def serve(service, request, handler, params, roles, public, state_changing, max_
             service.caller.act_as(view.person)
         return handler(service, view, **params)
     except Refused as exc:
-        return error_page(view, exc.status, exc.title, exc.detail, exc.explained)
+        return error_page(view, exc.status, exc.title, exc.detail, exc.explained, exc.errors)
     except RequestEntityTooLarge:
         return error_page(view, 413, N_("Too large"), view._("At most %(mb)s MB in one go.",
                                                           mb=max_bytes // (1024 * 1024) or 1))

@@ -22,6 +22,7 @@ import hashlib
 import json
 import logging
 
+from shared import field_errors
 from shared import openapi
 from shared.privacy import digest
 from shared.web import BadBody, http, read_json
@@ -97,8 +98,8 @@ class PublicApi:
         try:
             ticket = self.accept(body, HttpTicketRequest, idempotency=idempotency_key(request, "http"),
                                  request_digest=body_digest(body), public=True)
-        except ValidationFailed as exc:
-            return json_response(400, {"errors": exc.errors})
+        except ValidationFailed as exc:  # the English by field, and the same coded (shared/field_errors.py)
+            return json_response(400, {"errors": exc.errors, "error_codes": field_errors.coded(exc.errors)})
         except IdempotencyConflict as exc:
             return json_response(409, {"errors": exc.errors})
         except TooManyRequests as exc:

@@ -14,6 +14,7 @@ import phonenumbers
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
 from shared.events import CHANNELS, URGENCIES
+from shared.field_errors import message
 
 SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 EXTENSION = re.compile(r"^(.*\d)\s*(?:-|转|ext\.?|x)\s*(\d{1,6})$", re.IGNORECASE)
@@ -42,7 +43,7 @@ def valid_phone(value):
     text = value.strip()
     if text.startswith("00"):  # 00 is the international prefix, not part of a caller's number
         if _caller_number("+" + text[2:]) is not None:
-            raise ValidationError("an international number is written with + (+14155550123)")
+            raise ValidationError(message("phone_00"))
     elif _caller_number(text) is not None:
         return
     else:
@@ -50,9 +51,7 @@ def valid_phone(value):
         base = _caller_number(extension.group(1)) if extension else None
         if base is not None and phonenumbers.number_type(base) == phonenumbers.PhoneNumberType.FIXED_LINE:
             return
-    raise ValidationError(
-        "not a phone number: use a mobile (11 digits: 138 1234 5678), a landline with area code "
-        "(0532-88886666) or an international number with a leading +")
+    raise ValidationError(message("phone"))
 
 
 class Text(fields.String):
@@ -71,11 +70,11 @@ class Text(fields.String):
         raw = super()._deserialize(value, attr, data, **kwargs)
         text = raw.strip()
         if "\ufffd" in text:
-            raise ValidationError("the text is not readable (sent in an encoding other than UTF-8?)")
+            raise ValidationError(message("unreadable"))
         if CONTROL.search(text):
-            raise ValidationError("control characters are not text")
+            raise ValidationError(message("control"))
         if not text and (self.blank is False or (self.blank == "absent" and raw)):
-            raise ValidationError("must not be blank")
+            raise ValidationError(message("blank"))
         return text if text or self.required or self.load_default == "" else None
 
     def _validate(self, value):
@@ -119,12 +118,12 @@ class TicketRequest(Schema):
     @validates("category")
     def known_category(self, value, **kwargs):
         if value is not None and self.categories and value not in self.categories:
-            raise ValidationError("unknown category; see the service catalogue (hotline services)")
+            raise ValidationError(message("unknown_category"))
 
     @validates("district")
     def known_district(self, value, **kwargs):
         if value is not None and self.districts and value not in self.districts:
-            raise ValidationError(f"unknown district; this city has: {', '.join(sorted(self.districts))}")
+            raise ValidationError(message("unknown_district", districts=", ".join(sorted(self.districts))))
 
 
 @functools.lru_cache(maxsize=16)
@@ -141,7 +140,7 @@ def load_request(data, districts, categories=(), schema_cls=None):
     request = schema.load(data)
     if (request["lat"] is None) != (request["lng"] is None):
         raise ValidationError({"lat" if request["lat"] is None else "lng":
-                               ["give both lat and lng, or neither"]})
+                               [message("both_coordinates")]})
     if (request["source_system"] is None) != (request["external_id"] is None):
         raise ValidationError({"external_id" if request["external_id"] is None else "source_system":
                                ["give both source_system and external_id, or neither"]})

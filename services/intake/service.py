@@ -29,6 +29,7 @@ from services.intake import api as intake_api
 from services.intake.store import TicketRepository
 from shared import clock as shared_clock
 from shared import events
+from shared import field_errors
 from shared.city import City, district_names
 from shared.identity import Identity, NotAllowed
 from shared.jsonable import jsonable
@@ -143,7 +144,7 @@ class IntakeService(ops.Operable, status_view.StatusView, public_api.PublicApi, 
         if link_to:  # the operator saw it repeats an open ticket and linked it
             master, why = self.tickets.get(link_to), reasons.reason("linked_by", person=operator or "an operator")
             if master is None or master.get("status") in ("closed", "answered", "linked"):
-                raise ValidationFailed({"link_to": [f"{link_to} is not an open ticket to link to"]})
+                raise ValidationFailed({"link_to": [field_errors.message("not_open", number=link_to)]})
         else:
             rules = DuplicateRules.from_config(self.config.get("INTAKE"))
             box = bounding_box(valid["lat"], valid["lng"], rules.place_meters) if valid["lat"] is not None else None
@@ -224,7 +225,7 @@ class IntakeService(ops.Operable, status_view.StatusView, public_api.PublicApi, 
         operator, received_by = self.operator()
         entry = self.tickets.knowledge_entry(entry_id) if isinstance(entry_id, str) else None
         if entry is None:
-            raise ValidationFailed({"entry_id": [f"no knowledge entry {entry_id!r}"]})
+            raise ValidationFailed({"entry_id": [field_errors.message("no_entry", entry=repr(entry_id))]})
         return self.accept(request, answer_with=entry, operator=operator, received_by=received_by)
 
     @door(Services("followup"), People(*STAFF_ROLES))

@@ -54,7 +54,7 @@ def test_an_administrator_creates_one_user_per_role(workbench):
         workbench.passwords[login] = admin.inner_text("#password").strip()
     for login, *_ in PEOPLE:  # one row each (other tests of the session add people of their own)
         assert admin.locator(f"tr[data-login='{login}']").count() == 1
-    assert "WATER" in admin.inner_text("tr[data-login='zhang.gong']")
+    assert "市水务管理局" in admin.inner_text("tr[data-login='zhang.gong']")  # the unit by its name
     workbench.shot(admin, "admin-users")
 
 
@@ -286,7 +286,7 @@ def test_the_administrator_issues_a_key_and_a_token_shown_once(workbench):
     assert "city-app" in admin.inner_text("main") and "水务局工单系统" in admin.inner_text("main")
     workbench.shot(admin, "admin-keys")
     admin.goto(f"{workbench.url}/admin/record")
-    assert "signed_in" in admin.inner_text("table")
+    assert "登录成功" in admin.inner_text("table") and admin.locator("[data-outcome=signed_in]").count()
     admin.click("header .langs a")
     assert "Sign-ins" in admin.inner_text("main")  # English, one click away
     workbench.shot(admin, "admin-record-english")

@@ -42,6 +42,10 @@ def test_invalid_post_gets_400_with_field_errors_and_stores_nothing(start_servic
 
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"title", "caller_phone", "district", "urgency"}
+    # the same errors coded beside the English (shared/field_errors.py)
+    codes = response.json()["error_codes"]
+    assert codes["caller_phone"] == [{"code": "phone", "params": {}}]
+    assert codes["urgency"][0]["code"] == "one_of" and codes["district"][0]["code"] == "unknown_district"
     assert tickets.tickets.count_documents({}) == 0
 
 
