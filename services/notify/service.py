@@ -36,7 +36,7 @@ from shared.outbox import outboxed, publish_saved, republish_stale
 from shared.privacy import digest, mask_phone
 from shared.timer import every
 from shared.doors import door, Doors, People, Public, Services
-from shared.identity import STAFF_ROLES
+from shared.identity import ROLES, STAFF_ROLES
 
 log = logging.getLogger(__name__)
 
@@ -269,7 +269,7 @@ class NotifyService(ops.Operable, shared_mirror.RoutingFollower, openapi.Documen
             raise ValueError("number must be a ticket number")
         return jsonable(self.watches.list_notifications(number, bool(failed), limit))
 
-    @door(Services("intake"), People(*STAFF_ROLES))
+    @door(Services("intake"), People(*ROLES))  # a department's inbox shows its cards
     @rpc
     def escalations(self, numbers):
         """The cards and supervision orders each open case has earned this round:
