@@ -9,6 +9,7 @@ its confidence and reasons, and the open tickets this may repeat (to link
 to). Personal data travels in POST bodies only, never in a URL (which logs keep).
 """
 import math
+import re
 
 from services.console.i18n import N_
 from services.console.web import Refused, page
@@ -18,6 +19,7 @@ from shared.city import load_city
 STAFF = ("operator", "dispatcher", "reviewer", "callback", "supervisor", "admin")
 PAGE = 20
 SEARCH_FIELDS = ("number", "phone", "text", "address", "district", "status", "date_from", "date_to")
+FULL_NUMBER = re.compile(r"[A-Za-z]+-\d{8}-\d{5}")
 FIELDS = ("caller_phone", "caller_name", "title", "description", "district", "street", "address",
           "urgency", "category")
 
@@ -92,10 +94,18 @@ class OperatorPages:
 
     @page("/tickets", method="POST", roles=STAFF)
     def ticket_search_start(self, view):
-        """Keep the criteria with the session (a phone number stays out of URLs) and list."""
+        """Keep the criteria with the session (a phone number stays out of URLs) and list.
+
+        A whole ticket number is a search of its own: whatever else is left in the form
+        (the last caller's phone, a district) does not narrow it to nothing. Only this
+        submission jumps to a single match; coming back to the list later does not.
+        """
+        if view.form.get("clear"):
+            self.people.set_search(view.token, {})
+            return view.redirect("/tickets")
         criteria = {k: (view.form.get(k) or "").strip()[:100] for k in SEARCH_FIELDS}
         self.people.set_search(view.token, {k: v for k, v in criteria.items() if v})
-        return view.redirect("/tickets?page=1")
+        return view.redirect("/tickets?page=1&jump=1")
 
     @page("/tickets", roles=STAFF)
     def ticket_search(self, view):
@@ -111,7 +121,7 @@ class OperatorPages:
                 if exc.status != 400:
                     raise
                 error = exc.detail
-        if found and found["total"] == 1 and criteria.get("number") and page_no == 1:
+        if found and found["total"] == 1 and criteria.get("number") and page_no == 1 and view.arg("jump"):
             return view.redirect(f"/tickets/{found['items'][0]['number']}")
         return view.render("tickets.html", criteria=criteria, found=found, error=error, page=page_no,
                            size=PAGE, base="/tickets?", districts=self.city_places(),
@@ -125,6 +135,8 @@ class OperatorPages:
                                    ("followup", "get_case", (number,)))
         if ticket is None:
             raise Refused(404, N_("Not found"), view._("No ticket %(n)s.", n=number))
+        if FULL_NUMBER.fullmatch(criteria["number"]):
+            criteria = {"number": criteria["number"]}
         departments = view.optional("routing", "list_departments") if view.can("dispatcher") else None
         return view.render("ticket.html", ticket=ticket, case=case, departments=departments or [],
                            events=timeline.merged(ticket, case))

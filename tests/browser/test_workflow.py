@@ -1,0 +1,62 @@
+"""The workbench never traps a person and never hides what it decided (issue 22).
+
+Each test is one thing a person met: a search that could not be started again, one
+ticket with two urgencies, hot spots that left out today, one-click closing and
+linking on weak evidence, a long text cut without a word, a sent-back reply whose
+reason was only in the ledger, and a password rule shown only after a failure.
+"""
+import datetime as dt
+import re
+import time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.browser.conftest import NUMBER
+
+ZONE = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture(scope="module")
+def people(workbench):
+    """One person per role this module needs, signed in (logins of their own)."""
+    made = {}
+    for login, roles, department in [("flow.op", ["operator"], None), ("flow.water", ["department"], "WATER"),
+                                     ("flow.review", ["reviewer"], None), ("flow.sup", ["supervisor"], None),
+                                     ("flow.disp", ["dispatcher"], None)]:
+        workbench.user(login, *roles, department=department)
+        made[login] = workbench.sign_in(login)
+    return made
+
+
+def posted(workbench, **ticket):
+    answer = workbench.stack.post(dict({"channel": "web"}, **ticket))
+    assert answer.status_code == 201, answer.text
+    return answer.json()["number"]
+
+
+def test_a_search_can_always_be_started_afresh(workbench, people):
+    first = posted(workbench, title="楼下饭店油烟扰民", description="市南区香港中路饭店油烟很大",
+                   district="市南区", caller_phone="13912340001")
+    second = posted(workbench, title="小区路灯不亮", description="城阳区正阳路小区路灯坏了",
+                    district="城阳区", caller_phone="13912340002")
+    operator = people["flow.op"]
+    operator.goto(f"{workbench.url}/tickets")
+    operator.fill("input[name=phone]", "13912340001")
+    operator.click("form[action='/tickets'] button.primary")
+    assert first in operator.inner_text("table")
+
+    # The next caller gives a ticket number; the last caller's phone is still in the form.
+    operator.fill("input[name=number]", second)
+    operator.click("form[action='/tickets'] button.primary")
+    operator.wait_for_url(f"**/tickets/{second}")  # submitting a whole number goes to it
+
+    # Back to 工单查询: the search form, not the ticket again.
+    operator.click("header nav a[href='/tickets']")
+    assert operator.url.endswith("/tickets") and operator.locator("form[action='/tickets']").count() == 1
+    assert operator.input_value("input[name=number]") == second
+    workbench.shot(operator, "operator-search-again")
+    operator.click("form[action='/tickets'] button[name=clear]")
+    assert operator.input_value("input[name=number]") == "" and operator.input_value("input[name=phone]") == ""
+    operator.goto(f"{workbench.url}/tickets")
+    assert operator.url.endswith("/tickets")
