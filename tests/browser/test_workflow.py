@@ -60,3 +60,22 @@ def test_a_search_can_always_be_started_afresh(workbench, people):
     assert operator.input_value("input[name=number]") == "" and operator.input_value("input[name=phone]") == ""
     operator.goto(f"{workbench.url}/tickets")
     assert operator.url.endswith("/tickets")
+
+
+def test_one_ticket_has_one_urgency_everywhere(workbench, people):
+    # Recorded as normal; a water outage's class (utilities) makes it urgent, and the
+    # deadlines were computed so.
+    number = posted(workbench, title="整栋楼停水", description="崂山区海尔路小区整栋楼停水了",
+                    district="崂山区", category="water-outage", urgency="normal")
+    case = workbench.wait_for_case(number)
+    assert (case["department_code"], case["urgency"]) == ("WATER", "urgent")
+    label = "加急（按类别）"
+    operator = people["flow.op"]
+    operator.goto(f"{workbench.url}/tickets/{number}")
+    assert label in operator.inner_text("h1") and "一般" not in operator.inner_text("h1")
+    water = people["flow.water"]
+    water.goto(f"{workbench.url}/department")
+    assert label in water.locator("tr", has_text=number).inner_text()
+    workbench.shot(water, "department-inbox-urgency")
+    water.goto(f"{workbench.url}/department/cases/{number}")
+    assert label in water.inner_text("h1")
