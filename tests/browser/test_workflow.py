@@ -79,3 +79,20 @@ def test_one_ticket_has_one_urgency_everywhere(workbench, people):
     workbench.shot(water, "department-inbox-urgency")
     water.goto(f"{workbench.url}/department/cases/{number}")
     assert label in water.inner_text("h1")
+
+
+def test_hot_spots_count_today(workbench, people):
+    for district in ("市南区", "市北区", "李沧区"):
+        posted(workbench, title="垃圾没人清理", description=f"{district}小区门口垃圾堆了三天", district=district)
+    today = dt.datetime.now(ZONE).date().isoformat()
+    supervisor = people["flow.sup"]
+    deadline = time.monotonic() + 20
+    while True:  # insight learns from events: wait for today's requests to arrive
+        supervisor.goto(f"{workbench.url}/supervisor")
+        heading = supervisor.locator("section.card h2", has_text="热点").inner_text()
+        if "件诉求" in heading or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert heading.split("\n")[0].startswith("热点") and f"– {today}" in heading
+    assert re.search(r"· \d+ 件诉求", heading) and "· 0" not in heading
+    workbench.shot(supervisor, "supervisor-hot-spots")
