@@ -96,3 +96,29 @@ def test_hot_spots_count_today(workbench, people):
     assert heading.split("\n")[0].startswith("热点") and f"– {today}" in heading
     assert re.search(r"· \d+ 件诉求", heading) and "· 0" not in heading
     workbench.shot(supervisor, "supervisor-hot-spots")
+
+
+def test_a_sent_back_reply_shows_why_on_the_case_page(workbench, people):
+    number = posted(workbench, title="水表漏水", description="市北区辽宁路小区水表漏水",
+                    district="市北区", category="water-outage")
+    workbench.wait_for_case(number)
+    water, reviewer = people["flow.water"], people["flow.review"]
+    water.goto(f"{workbench.url}/department/cases/{number}")
+    water.click("form[action$='/sign-for'] button")
+    workbench.wait_for_case(number, "signed_for")
+    water.goto(f"{workbench.url}/department/cases/{number}")
+    water.fill("textarea[name=text]", "已处理")
+    water.click("form[action$='/reply'] button.primary")
+    workbench.wait_for_case(number, "replied")
+    reviewer.goto(f"{workbench.url}/review")
+    card = reviewer.locator("section.card", has_text=number)
+    card.locator("input[name=reason]").fill("没有说明漏水原因和维修时间")
+    card.locator("button[value=reject]").click()
+    workbench.wait_for_case(number, "signed_for")
+
+    water.goto(f"{workbench.url}/department/cases/{number}")
+    headings = water.locator("h2").all_inner_texts()
+    assert "答复" not in headings  # no two headings that say the same
+    assert "答复已被打回" in headings and "被打回的答复" in headings and "重新答复" in headings
+    assert "没有说明漏水原因和维修时间" in water.inner_text("#sent-back")  # not only in the ledger
+    workbench.shot(water, "department-case-sent-back")
