@@ -12,6 +12,7 @@ import math
 import re
 
 from services.console.i18n import N_
+from shared import bounds
 from services.console.web import Refused, page
 from services.console import timeline
 from shared.city import load_city
@@ -71,6 +72,11 @@ class OperatorPages:
         request = typed(view.form)
         link_to = (view.form.get("link_to") or "").strip() or None
         entry_id = (view.form.get("entry_id") or "").strip() or None
+        if len(view.form.get("description") or "") > bounds.TEXT:  # said here, in the form's words
+            return view.render("operator.html", status=400, form=view.form, districts=self.city_places(),
+                               catalogue=self.catalogue(view), errors={"description": [view._(
+                                   "%(n)s characters: at most %(m)s fit. Nothing was recorded; shorten the text.",
+                                   n=len(view.form["description"]), m=bounds.TEXT)]})
         try:
             if entry_id:
                 ticket = view.call("intake", "answer_ticket", request, entry_id)

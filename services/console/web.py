@@ -23,7 +23,7 @@ import eventlet
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from nameko.exceptions import RemoteError
 from nameko.extensions import DependencyProvider
-from shared import openapi
+from shared import bounds, openapi
 from shared.web import http  # one web server per service: the door's (body limit, JSON errors)
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
@@ -102,6 +102,9 @@ def refusal_of(exc):
     return Refused(status, title, detail, errors, EXPLAINED.get(exc.exc_type))
 
 
+EXCERPT = 300  # characters of a long text shown in a list, the rest one click away
+
+
 class Web(DependencyProvider):
     """Templates (one environment per language), the session policy, the config."""
 
@@ -124,6 +127,7 @@ class Web(DependencyProvider):
 
         for locale, env in self.envs.items():
             filters.install(env, locale, self.zone, self.translations[locale])
+            env.globals.update(text_limit=bounds.TEXT, excerpt=EXCERPT)
 
     def cookie_secure(self, request):
         if self.secure_cookies in ("true", "1", "yes"):

@@ -98,6 +98,31 @@ def test_hot_spots_count_today(workbench, people):
     workbench.shot(supervisor, "supervisor-hot-spots")
 
 
+def test_a_long_text_is_refused_visibly_and_clamped_in_the_queue(workbench, people):
+    operator = people["flow.op"]
+    operator.goto(f"{workbench.url}/operator")
+    operator.fill("#title", "情况说明")
+    operator.fill("#description", "很长的描述。" * 1700)  # 10,200 characters
+    assert operator.inner_text("#description-count") == "4000 / 4000"
+    assert operator.is_visible(".counter [data-full]")
+    workbench.shot(operator, "operator-long-text")
+    session = workbench.http("flow.op")  # without the browser's limit: a field error, nothing kept
+    answer = session.post(f"{workbench.url}/operator/tickets", timeout=20, data={
+        "csrf": session.csrf, "title": "情况说明", "description": "x" * 10_000})
+    assert answer.status_code == 400 and "共 10000 个字符，最多 4000 个" in answer.text
+
+    long_one = posted(workbench, title="我想反映个情况", description="麻烦帮忙看看。" * 570)  # 3,990
+    workbench.stack.wait_until(long_one, lambda v: v["status"] == "awaiting_dispatch")
+    dispatcher = people["flow.disp"]
+    dispatcher.goto(f"{workbench.url}/dispatch")
+    card = dispatcher.locator("section.card", has_text=long_one)
+    assert card.bounding_box()["height"] < 900
+    workbench.shot(dispatcher, "dispatcher-long-text")
+    card.locator("details.full-text summary").click()
+    assert len(card.locator("details.full-text p").inner_text()) == 3990
+    workbench.shot(dispatcher, "dispatcher-long-text-read-all")
+
+
 def test_a_sent_back_reply_shows_why_on_the_case_page(workbench, people):
     number = posted(workbench, title="水表漏水", description="市北区辽宁路小区水表漏水",
                     district="市北区", category="water-outage")
