@@ -105,6 +105,15 @@ def refusal_of(exc):
 EXCERPT = 300  # characters of a long text shown in a list, the rest one click away
 
 
+def threshold(value, default):
+    """A share from 0 to 1 in the config (``0.6``), else ``default``."""
+    try:
+        share = float(value)
+    except (TypeError, ValueError):
+        return default
+    return min(max(share, 0.0), 1.0)
+
+
 class Web(DependencyProvider):
     """Templates (one environment per language), the session policy, the config."""
 
@@ -125,9 +134,11 @@ class Web(DependencyProvider):
             self.envs[locale] = env
         from services.console import filters
 
+        self.thresholds = {"answer": threshold(section.get("answer_threshold"), 0.6),
+                           "link": threshold(section.get("link_threshold"), 0.6)}
         for locale, env in self.envs.items():
             filters.install(env, locale, self.zone, self.translations[locale])
-            env.globals.update(text_limit=bounds.TEXT, excerpt=EXCERPT)
+            env.globals.update(text_limit=bounds.TEXT, excerpt=EXCERPT, thresholds=self.thresholds)
 
     def cookie_secure(self, request):
         if self.secure_cookies in ("true", "1", "yes"):

@@ -98,6 +98,64 @@ def test_hot_spots_count_today(workbench, people):
     workbench.shot(supervisor, "supervisor-hot-spots")
 
 
+def test_one_click_closing_and_linking_only_on_strong_matches(workbench, people):
+    rpc = workbench.stack.rpc
+    strong, weak = "身份证丢了怎么补办", "身份证丢了，另外小区门口路灯不亮，垃圾也没人清理"
+    assert rpc("intake", "search_knowledge", strong, 1)[0]["score"] >= 0.6
+    weak_answers = rpc("intake", "search_knowledge", weak, 3)
+    assert weak_answers and all(a["score"] < 0.6 for a in weak_answers)
+
+    operator = people["flow.op"]
+    operator.goto(f"{workbench.url}/operator")
+    operator.fill("#title", weak)
+    operator.wait_for_selector("#suggest h3")
+    operator.wait_for_selector("#suggest .weak")
+    assert operator.locator("#suggest button[name=entry_id]").count() == 0  # suggested, no button
+    workbench.shot(operator, "operator-weak-answer")
+
+    operator.fill("#title", strong)
+    button = operator.locator("#suggest button[name=entry_id]").first
+    button.wait_for()
+    button.click()
+    operator.wait_for_selector("#confirm")  # a confirmation page: nothing recorded yet
+    assert "按此答复办结工单" in operator.inner_text("#confirm h1")
+    assert "KB-ID-001" not in operator.inner_text("#confirm") and "户口簿" in operator.inner_text("#confirm")
+    workbench.shot(operator, "operator-confirm-answer")
+    operator.click("#confirm button[name=confirmed]")
+    operator.wait_for_url("**/operator?done=*")
+    closed = NUMBER.search(workbench.flash(operator)).group(0)
+    assert workbench.stack.wait_until(closed, lambda v: v["status"] == "answered")
+
+    # A caller with an open ticket calls about something else: shown, not linkable in one click.
+    phone = "13912340009"
+    earlier = posted(workbench, title="小区门口下水道堵了", description="李沧区书院路小区门口下水道堵塞",
+                     district="李沧区", caller_phone=phone)
+    workbench.stack.wait_until(earlier, lambda v: v["status"] == "assigned")
+    operator.goto(f"{workbench.url}/operator")
+    operator.fill("#caller_phone", phone)
+    operator.fill("#title", "公积金怎么提取")
+    operator.wait_for_selector(f"#suggest .item:has-text('{earlier}')")
+    operator.wait_for_selector("#suggest .item .weak >> nth=-1")
+    assert operator.locator("#suggest button[name=link_to]").count() == 0
+    # ... and a crafted click is asked again and refused.
+    session = workbench.http("flow.op")
+    refused = session.post(f"{workbench.url}/operator/tickets", timeout=20, data={
+        "csrf": session.csrf, "caller_phone": phone, "title": "公积金怎么提取", "link_to": earlier,
+        "confirmed": "1"})
+    assert refused.status_code == 409 and "不能一键办结或合并" in refused.text
+
+    # The same problem again: linkable, after a confirmation.
+    operator.fill("#title", "小区门口下水道堵了")
+    operator.fill("#description", "李沧区书院路小区门口下水道堵塞")
+    link = operator.locator(f"#suggest button[name=link_to][value='{earlier}']")
+    link.wait_for()
+    link.click()
+    operator.wait_for_selector("#confirm")
+    operator.click("#confirm button[name=confirmed]")
+    operator.wait_for_url("**/operator?done=*")
+    assert earlier in workbench.flash(operator)
+
+
 def test_a_long_text_is_refused_visibly_and_clamped_in_the_queue(workbench, people):
     operator = people["flow.op"]
     operator.goto(f"{workbench.url}/operator")
