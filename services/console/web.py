@@ -30,7 +30,7 @@ from werkzeug.wrappers import Response
 
 from services.console import i18n
 from services.console.i18n import N_
-from services.console.domain import Policy, home_for, person_of, session_expired
+from services.console.domain import MIN_PASSWORD, Policy, home_for, person_of, session_expired
 from shared.config import city_zone
 from shared.events import utcnow
 from shared.identity import production
@@ -138,7 +138,8 @@ class Web(DependencyProvider):
                            "link": threshold(section.get("link_threshold"), 0.6)}
         for locale, env in self.envs.items():
             filters.install(env, locale, self.zone, self.translations[locale])
-            env.globals.update(text_limit=bounds.TEXT, excerpt=EXCERPT, thresholds=self.thresholds)
+            env.globals.update(text_limit=bounds.TEXT, excerpt=EXCERPT, thresholds=self.thresholds,
+                               min_password=MIN_PASSWORD)
 
     def cookie_secure(self, request):
         if self.secure_cookies in ("true", "1", "yes"):

@@ -205,3 +205,19 @@ def test_a_sent_back_reply_shows_why_on_the_case_page(workbench, people):
     assert "答复已被打回" in headings and "被打回的答复" in headings and "重新答复" in headings
     assert "没有说明漏水原因和维修时间" in water.inner_text("#sent-back")  # not only in the ledger
     workbench.shot(water, "department-case-sent-back")
+
+
+def test_the_password_rule_is_shown_before_a_password_is_chosen(workbench, people):
+    admin = workbench.sign_in("admin")
+    admin.goto(f"{workbench.url}/admin/users")
+    assert "至少 12 个字符，且不含登录名" in admin.inner_text("#new-user")
+    workbench.user("flow.new", "operator")
+    newcomer = workbench.page()
+    newcomer.goto(f"{workbench.url}/signin")
+    newcomer.fill("input[name=login]", "flow.new")
+    newcomer.fill("input[name=password]", workbench.passwords["flow.new"])
+    newcomer.click("form[action='/signin'] button")
+    newcomer.wait_for_url("**/password")
+    assert newcomer.inner_text("#password-rule") == "至少 12 个字符，且不含登录名。"
+    assert newcomer.get_attribute("input[name=new]", "aria-describedby") == "password-rule"
+    workbench.shot(newcomer, "password-rule")
