@@ -32,7 +32,8 @@ down:
 logs:
 	$(COMPOSE) logs -f
 
-# Without Docker: the four services as local processes (Ctrl-C stops them),
+# Without Docker: every service (intake, routing, followup, notify, insight, console)
+# as a local process (Ctrl-C or SIGTERM stops them all),
 # against AMQP_URI and MONGO_URI (in-memory store when MONGO_URI is unset).
 run: install
 	$(HOTLINE) run

@@ -116,9 +116,9 @@ def main():
 
 @main.command()
 @click.option("--only", multiple=True, type=click.Choice(SERVICES),
-              help="Start only these services (default: all four).")
+              help="Start only these services (default: every one).")
 def run(only):
-    """Run the services as local processes, in the foreground (Ctrl-C stops them)."""
+    """Run the services as local processes, in the foreground (Ctrl-C or SIGTERM stops them)."""
     from hotline.local import run_stack
 
     sys.exit(run_stack(only or SERVICES))

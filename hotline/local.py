@@ -1,7 +1,9 @@
-"""Local mode: the four services as separate ``nameko run`` processes.
+"""Local mode: every service as a separate ``nameko run`` process.
 
 For machines without Docker. Each service gets its own process, as in
-production; Ctrl-C (or any service exiting) stops them all.
+production; Ctrl-C, SIGTERM or SIGHUP (what a terminal or a process supervisor
+sends), or any service exiting, stops them all, and on Linux a child also
+stops when ``hotline run`` is killed outright.
 """
 import os
 import signal
@@ -49,6 +51,16 @@ def stop_services(processes, timeout=10):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def die_with_parent():
+    """In a child, before it runs: on Linux, SIGTERM it when ``hotline run`` dies, even by SIGKILL."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: SIGTERM and Ctrl-C still stop every child
 
 
 def ping(amqp_uri, service, timeout=5):
@@ -109,9 +121,17 @@ def run_stack(services):
     env = dict(os.environ)
     # The workbench is opened as plain http://127.0.0.1 here: its cookies cannot be Secure.
     env.setdefault("CONSOLE_PUBLIC_URL", "http://" + str(config.get("CONSOLE_HTTP")).replace("0.0.0.0", "127.0.0.1"))
-    processes = start_services(services, env=env)
-    exit_code = 0
+    stopping = []
+
+    def stop(signum, _frame):  # a supervisor's SIGTERM as Ctrl-C: the children stop too
+        if not stopping:
+            stopping.append(signum)
+            raise KeyboardInterrupt
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, stop)
+    processes, exit_code = {}, 0
     try:
+        processes.update(start_services(services, env=env, preexec_fn=die_with_parent))
         while True:
             for name, proc in processes.items():
                 if proc.poll() is not None:
@@ -122,5 +142,8 @@ def run_stack(services):
     except KeyboardInterrupt:
         pass
     finally:
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):  # stopping is not interrupted
+            signal.signal(signum, signal.SIG_IGN)
         stop_services(processes)
+    print(f"hotline: stopped {', '.join(processes)}")
     return exit_code

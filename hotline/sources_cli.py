@@ -23,9 +23,13 @@ def admin_and_config():
     from shared.broker_admin import BrokerAdmin, vhost_of
     from shared.config import load_config
 
+    from hotline.management import ensure
+
     config = load_config()
-    return BrokerAdmin(config.get("BROKER_MANAGEMENT_URI") or "http://guest:guest@127.0.0.1:15672/",
-                       vhost_of(config["AMQP_URI"])), config
+    api_uri = config.get("BROKER_MANAGEMENT_URI") or "http://guest:guest@127.0.0.1:15672/"
+    if not ensure(api_uri, lambda line: click.echo(f"hotline: {line}", err=True)):
+        sys.exit(2)
+    return BrokerAdmin(api_uri, vhost_of(config["AMQP_URI"])), config
 
 
 def intake(method, *args):

@@ -82,7 +82,9 @@ class TicketAssigned(Envelope):
     department_code = fields.String(required=True)
     department_name = fields.String(required=True)
     department_phone = fields.String(allow_none=True, load_default=None)
-    urgency = fields.String(load_default="normal", validate=validate.OneOf(URGENCIES))
+    urgency = fields.String(load_default="normal", validate=validate.OneOf(URGENCIES))  # the deadlines'
+    # The urgency the ticket was recorded with; ``urgency`` is stricter when the class implies it.
+    asked_urgency = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(URGENCIES))
     time_limit_class = fields.String(required=True)
     deadline = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
     sign_for_deadline = fields.AwareDateTime(required=True, default_timezone=timezone.utc)

@@ -17,10 +17,11 @@ class AdminPages:
 
     # -- people ------------------------------------------------------------------
 
-    def _users_page(self, view, status=200, made=None, errors=None, form=None):
+    def _users_page(self, view, status=200, made=None, errors=None, form=None, departments=None):
         page_no = view.page_number()
         users, total = self.people.list_users((page_no - 1) * PAGE, PAGE)
-        departments = view.optional("routing", "list_departments") or []
+        if departments is None:
+            departments = view.optional("routing", "list_departments") or []
         return view.render("admin_users.html", status=status, users=users, total=total, page=page_no,
                            size=PAGE, roles=ROLES, departments=departments, made=made, errors=errors or {},
                            form=form or {})
@@ -32,12 +33,15 @@ class AdminPages:
     @page("/admin/users", method="POST", roles=("admin",))
     def admin_create_user(self, view):
         form = view.form
+        # One look at the directory serves both the check and the page that follows.
+        departments = view.optional("routing", "list_departments")
+        codes = {d["code"] for d in departments} if departments else None
         try:
             made = self.make_user(view.person.user_id, form.get("login"), form.getlist("roles"),
-                                  form.get("department") or None, form.get("display_name") or "")
+                                  form.get("department") or None, form.get("display_name") or "", codes)
         except domain.UserInvalid as exc:
-            return self._users_page(view, 400, errors=exc.errors, form=form)
-        return self._users_page(view, 201, made=made)
+            return self._users_page(view, 400, errors=exc.errors, form=form, departments=departments or [])
+        return self._users_page(view, 201, made=made, departments=departments or [])
 
     @page("/admin/users/<string:login>/password", method="POST", roles=("admin",))
     def admin_reset_password(self, view, login):

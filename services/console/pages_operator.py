@@ -9,14 +9,17 @@ its confidence and reasons, and the open tickets this may repeat (to link
 to). Personal data travels in POST bodies only, never in a URL (which logs keep).
 """
 import math
+import re
 
 from services.console.i18n import N_
+from shared import bounds
 from services.console.web import Refused, page
 from services.console import timeline
 from shared.city import load_city
 
 STAFF = ("operator", "dispatcher", "reviewer", "callback", "supervisor", "admin")
 PAGE = 20
+FULL_NUMBER = re.compile(r"[A-Za-z]+-\d{8}-\d{5}")
 SEARCH_FIELDS = ("number", "phone", "text", "address", "district", "status", "date_from", "date_to")
 FIELDS = ("caller_phone", "caller_name", "title", "description", "district", "street", "address",
           "urgency", "category")
@@ -64,11 +67,42 @@ class OperatorPages:
             ("intake", "repeat_candidates", (request, 5)))
         return view.render("_suggest.html", answers=answers, routing=routing, repeats=repeats, empty=False)
 
+    def _form_again(self, view, status=200, errors=None):
+        return view.render("operator.html", status=status, form=view.form, errors=errors or {},
+                           districts=self.city_places(), catalogue=self.catalogue(view))
+
+    def _one_click_match(self, view, request, entry_id, link_to):
+        """The answer or open ticket clicked, looked up again: (what, match, score, threshold)."""
+        thresholds = view.web.thresholds
+        if entry_id:
+            text = f"{request.get('title', '')} {request.get('description', '')}".strip()
+            found = view.call("intake", "search_knowledge", text, 20) if text else []
+            match = next((a for a in found if a.get("id") == entry_id), None)
+            return "answer", match, (match or {}).get("score", 0.0), thresholds["answer"]
+        found = view.call("intake", "repeat_candidates", request, 20)
+        match = next((t for t in found if t.get("number") == link_to), None)
+        return "link", match, (match or {}).get("similarity", 0.0), thresholds["link"]
+
     @page("/operator/tickets", method="POST", roles=("operator",))
     def operator_submit(self, view):
         request = typed(view.form)
         link_to = (view.form.get("link_to") or "").strip() or None
         entry_id = (view.form.get("entry_id") or "").strip() or None
+        if view.form.get("back"):  # from the confirmation, back to the form as typed
+            return self._form_again(view)
+        if len(view.form.get("description") or "") > bounds.TEXT:  # said here, in the form's words
+            return self._form_again(view, 400, {"description": [view._(
+                "%(n)s characters: at most %(m)s fit. Nothing was recorded; shorten the text.",
+                n=len(view.form["description"]), m=bounds.TEXT)]})
+        if entry_id or link_to:
+            # Closing or linking on one click is only as good as the match: above the city's
+            # threshold, say what it is and ask again on a page of its own (no script needed).
+            kind, match, score, needed = self._one_click_match(view, request, entry_id, link_to)
+            allowed = match is not None and score >= needed
+            if not (allowed and view.form.get("confirmed")):
+                return view.render("operator_confirm.html", status=200 if allowed else 409, form=view.form,
+                                   kind=kind, match=match, score=score, needed=needed, allowed=allowed,
+                                   fields=FIELDS)
         try:
             if entry_id:
                 ticket = view.call("intake", "answer_ticket", request, entry_id)
@@ -77,8 +111,7 @@ class OperatorPages:
         except Refused as exc:
             if exc.status != 400:
                 raise
-            return view.render("operator.html", status=400, form=view.form, errors=exc.errors or
-                               {"_": [exc.detail]}, districts=self.city_places(), catalogue=self.catalogue(view))
+            return self._form_again(view, 400, exc.errors or {"_": [exc.detail]})
         number = ticket["received_as"]
         messages = {
             "created": view._("Ticket %(n)s recorded: read the number to the caller.", n=number),
@@ -92,10 +125,20 @@ class OperatorPages:
 
     @page("/tickets", method="POST", roles=STAFF)
     def ticket_search_start(self, view):
-        """Keep the criteria with the session (a phone number stays out of URLs) and list."""
+        """Keep the criteria with the session (a phone number stays out of URLs) and list.
+
+        A whole ticket number is a search of its own: whatever else is left in the form
+        (the last caller's phone, a district) does not narrow it to nothing. Only this
+        submission jumps to a single match; coming back to the list later does not.
+        """
+        if view.form.get("clear"):
+            self.people.set_search(view.token, {})
+            return view.redirect("/tickets")
         criteria = {k: (view.form.get(k) or "").strip()[:100] for k in SEARCH_FIELDS}
+        if FULL_NUMBER.fullmatch(criteria["number"]):
+            criteria = {"number": criteria["number"]}
         self.people.set_search(view.token, {k: v for k, v in criteria.items() if v})
-        return view.redirect("/tickets?page=1")
+        return view.redirect("/tickets?page=1&jump=1")
 
     @page("/tickets", roles=STAFF)
     def ticket_search(self, view):
@@ -111,7 +154,7 @@ class OperatorPages:
                 if exc.status != 400:
                     raise
                 error = view.env.filters["errors_said"](exc.errors) if exc.errors else exc.detail
-        if found and found["total"] == 1 and criteria.get("number") and page_no == 1:
+        if found and found["total"] == 1 and criteria.get("number") and page_no == 1 and view.arg("jump"):
             return view.redirect(f"/tickets/{found['items'][0]['number']}")
         return view.render("tickets.html", criteria=criteria, found=found, error=error, page=page_no,
                            size=PAGE, base="/tickets?", districts=self.city_places(),

@@ -56,12 +56,12 @@ class SupervisorPages:
 
     @page("/supervisor", roles=SUPERVISION)
     def supervisor(self, view):
-        today = view.now.astimezone(view.web.zone).date()
+        today = view.now.astimezone(view.web.zone).date()  # hot spots too: a busy morning shows
         date_from = view.arg("from") or (today - dt.timedelta(days=29)).isoformat()
         date_to = view.arg("to") or today.isoformat()
         overview, card, supervision, hotspots, staffing, departments = view.gather(
             ("followup", "overview", ()), ("followup", "scorecard", (date_from, date_to)),
-            ("notify", "supervision_summary", ()), ("insight", "hotspots", ({},)),
+            ("notify", "supervision_summary", ()), ("insight", "hotspots", ({"to": today.isoformat()},)),
             ("insight", "staffing", ({},)), ("routing", "list_departments", (True,)), tolerant=True)
         names = {d["code"]: d["name"] for d in departments or []}
         state_labels = {s: view._(STATES[s]) for s in OPEN_STATES}

@@ -68,10 +68,12 @@ class ConsoleService(ops.Operable, pages_auth.AuthPages, pages_operator.Operator
         except (Exception, eventlet.Timeout):  # routing away: the city's published file
             return {d["code"] for d in load_city(self.config).get("departments", [])}
 
-    def make_user(self, actor, login, roles, department=None, display_name=""):
-        """A new user with a generated password, which is returned once."""
-        user = domain.check_new_user(login, roles, department,
-                                     self.department_codes() if department else None, display_name)
+    def make_user(self, actor, login, roles, department=None, display_name="", codes=None):
+        """A new user with a generated password, which is returned once; ``codes`` are the
+        directory's department codes if the caller has them already."""
+        if department and not codes:
+            codes = self.department_codes()
+        user = domain.check_new_user(login, roles, department, codes if department else None, display_name)
         password = domain.generate_password()
         now = utcnow()
         record = dict(user, password_hash=hash_password(password), must_change_password=True,

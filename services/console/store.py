@@ -18,8 +18,9 @@ and memory-hard, and would stall every other request of the process.
 import hashlib
 import secrets
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+import eventlet.semaphore
 from eventlet import tpool
 from pymongo import DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
@@ -29,7 +30,17 @@ from shared.slowdown import FailureCounter
 
 FAILED_OUTCOMES = ("wrong_password", "unknown_user", "wrong_code", "slowed", "throttled")
 SECRET_FIELDS = {"password_hash": 0, "totp_secret": 0}  # never listed nor returned
-HASHER = PasswordHasher()  # argon2id, the library's recommended parameters
+# argon2id with the first of OWASP's configurations (Password Storage Cheat Sheet):
+# 46 MiB, one pass, one lane. `python -m bench.argon2_params` on the 2-core development
+# machine: ~40 ms alone and ~90-220 ms four at once, where argon2-cffi's default (64 MiB,
+# three passes, four lanes, which two cores run two at a time) took ~130-230 ms alone and
+# ~340-850 ms four at once (docs/console.md). A hash carries its parameters, so the older
+# ones still verify. At most HASHING hashes run at once: each holds its memory for its
+# time, and two cores gain nothing from more.
+HASH_PARAMETERS = {"time_cost": 1, "memory_cost": 47104, "parallelism": 1}
+HASHER = PasswordHasher(type=Type.ID, **HASH_PARAMETERS)
+HASHING = 4
+_hashing = None
 _DUMMY_HASH = None
 
 
@@ -37,8 +48,17 @@ def digest(token):
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def _off_the_hub(function, *args):
+    """``function(*args)`` in a real thread (``tpool``), at most ``HASHING`` at a time."""
+    global _hashing
+    if _hashing is None:
+        _hashing = eventlet.semaphore.Semaphore(HASHING)
+    with _hashing:
+        return tpool.execute(function, *args)
+
+
 def hash_password(password):
-    return tpool.execute(HASHER.hash, password)
+    return _off_the_hub(HASHER.hash, password)
 
 
 def password_matches(stored_hash, password):
@@ -46,11 +66,11 @@ def password_matches(stored_hash, password):
     global _DUMMY_HASH
     if stored_hash is None:
         if _DUMMY_HASH is None:
-            _DUMMY_HASH = HASHER.hash(secrets.token_hex(16))
+            _DUMMY_HASH = _off_the_hub(HASHER.hash, secrets.token_hex(16))
         stored_hash = _DUMMY_HASH
         password = password + "\0"  # never matches
     try:
-        return tpool.execute(HASHER.verify, stored_hash, password)
+        return _off_the_hub(HASHER.verify, stored_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

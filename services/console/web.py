@@ -25,14 +25,15 @@ import eventlet
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from nameko.exceptions import RemoteError
 from nameko.extensions import DependencyProvider
-from shared import openapi
+from shared import bounds, openapi
 from shared.web import http  # one web server per service: the door's (body limit, JSON errors)
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from services.console import i18n
 from services.console.i18n import N_
-from services.console.domain import Policy, home_for, needs_second_factor, person_of, session_expired
+from services.console.domain import (MIN_PASSWORD, Policy, home_for, needs_second_factor, person_of,
+                                     session_expired)
 from shared.config import city_zone
 from shared.events import utcnow
 from shared.doors import Public, Session, door
@@ -158,6 +159,18 @@ class Names:
         return in_language(found.get("name"), locale) if found else (code or "")
 
 
+EXCERPT = 300  # characters of a long text shown in a list, the rest one click away
+
+
+def threshold(value, default):
+    """A share from 0 to 1 in the config (``0.6``), else ``default``."""
+    try:
+        share = float(value)
+    except (TypeError, ValueError):
+        return default
+    return min(max(share, 0.0), 1.0)
+
+
 class Web(DependencyProvider):
     """Templates (one environment per language), the session policy, the config."""
 
@@ -180,8 +193,12 @@ class Web(DependencyProvider):
             self.envs[locale] = env
         from services.console import filters
 
+        self.thresholds = {"answer": threshold(section.get("answer_threshold"), 0.6),
+                           "link": threshold(section.get("link_threshold"), 0.6)}
         for locale, env in self.envs.items():
             filters.install(env, locale, self.zone, self.translations[locale])
+            env.globals.update(text_limit=bounds.TEXT, excerpt=EXCERPT, thresholds=self.thresholds,
+                               min_password=MIN_PASSWORD)
 
     def cookie_secure(self, request):
         """``Secure`` cookies unless the operator runs plain HTTP: forced with

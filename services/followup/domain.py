@@ -122,6 +122,7 @@ def _assignment_fields(assignment):
         "department_code": assignment["department_code"],
         "department_name": assignment["department_name"],
         "urgency": assignment["urgency"],
+        "asked_urgency": assignment.get("asked_urgency"),
         "time_limit_class": assignment["time_limit_class"],
         "deadline": assignment["deadline"],
         "sign_for_deadline": assignment["sign_for_deadline"],

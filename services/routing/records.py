@@ -47,6 +47,7 @@ def assigned(number, ticket, dept, limit_class, policy, now, *, decided_by, rule
     body = {
         "number": number, "department_code": dept.code, "department_name": dept.name,
         "department_phone": dept.phone, "urgency": terms.urgency,
+        "asked_urgency": ticket.get("urgency") or "normal",
         "time_limit_class": terms.time_limit_class,
         "deadline": terms.deadline,
         "sign_for_deadline": terms.sign_for_deadline,

@@ -1,4 +1,4 @@
-"""The whole stack: four services as separate processes, real broker."""
+"""The whole stack: every service as separate processes, real broker."""
 import contextlib
 import os
 import subprocess

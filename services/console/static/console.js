@@ -27,6 +27,24 @@
     var bad = document.querySelector("[aria-invalid=true]");
     if (bad) { bad.focus(); }
   });
+  // A live count of the characters typed against the field's maxlength ([data-count] names
+  // the field); at the limit the browser takes nothing more, and the note beside it says so.
+  function count(out) {
+    var field = document.getElementById(out.getAttribute("data-count"));
+    if (!field || field.maxLength < 0) { return; }
+    var n = field.value.length, full = out.parentNode.querySelector("[data-full]");
+    out.textContent = n + " / " + field.maxLength;
+    out.classList.toggle("error", n >= field.maxLength);
+    if (full) { full.hidden = n < field.maxLength; }
+  }
+  document.addEventListener("input", function (e) {
+    document.querySelectorAll("[data-count]").forEach(function (out) {
+      if (out.getAttribute("data-count") === e.target.id) { count(out); }
+    });
+  });
+  window.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-count]").forEach(count);
+  });
   // Countdowns tick once a minute without reloading the page.
   function tick() {
     document.querySelectorAll("[data-deadline]").forEach(function (el) {
