@@ -55,7 +55,7 @@ def code_for(name, taken):
 
 
 class DirectoryRpc:
-    @door(Services("intake"), People(*STAFF_ROLES))
+    @door(Services("intake", "console"), People(*STAFF_ROLES))  # the workbench names categories
     @rpc
     def get_catalogue(self):
         """The dispatch catalogue: code, name, description, group, keywords, department, class."""
