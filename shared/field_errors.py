@@ -23,6 +23,8 @@ shown as it is.
 """
 import re
 
+from shared import reasons
+
 
 def N_(message):
     """Mark a sentence for the workbench's catalogues; it is translated where it is shown."""
@@ -132,11 +134,4 @@ def _flat(messages):
 def sentence(error, template=None):
     """The sentence of a coded error (``template``: its translation, if any); a
     template that does not fit the facts falls back to the English, then the code."""
-    params = dict(error.get("params") or {})
-    for candidate in (template, SENTENCES.get(error.get("code"))):
-        if candidate:
-            try:
-                return candidate % params
-            except (KeyError, TypeError, ValueError):
-                continue
-    return str(error.get("code") or "")
+    return reasons.fill(error, template, SENTENCES)

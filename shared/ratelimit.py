@@ -134,24 +134,19 @@ class Limiter:
         With the store unreachable the request is let through (and logged):
         the limits protect the service, they must not stop it.
         """
-        items = self.limits.get(name) or []
-        wait = 0.0
-        try:
-            for item in items:
-                if not self.strategy.hit(item, name, str(identity)):
-                    reset = self.strategy.get_window_stats(item, name, str(identity)).reset_time
-                    wait = max(wait, reset - time.time(), 1.0)
-        except PyMongoError as exc:
-            log.warning("rate limit %s not checked, the store did not answer: %r", name, exc)
-            return None
-        return math.ceil(wait) if wait else None
+        return self._wait(name, identity, self.strategy.hit)
 
     def exhausted(self, name, identity):
         """Seconds to wait when ``identity`` has no request left under ``name``, without counting one."""
+        return self._wait(name, identity, self.strategy.test)
+
+    def _wait(self, name, identity, check):
+        """Seconds until ``identity`` may pass every limit of ``name`` (``check``: the
+        strategy's ``hit``, which counts, or ``test``, which does not); ``None`` to pass."""
         wait = 0.0
         try:
             for item in self.limits.get(name) or []:
-                if not self.strategy.test(item, name, str(identity)):
+                if not check(item, name, str(identity)):
                     reset = self.strategy.get_window_stats(item, name, str(identity)).reset_time
                     wait = max(wait, reset - time.time(), 1.0)
         except PyMongoError as exc:

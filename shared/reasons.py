@@ -109,8 +109,14 @@ def sentence(coded, template=None):
     A template that does not fit the facts (a translation gone wrong, a reason
     from another version) falls back to the English sentence, then to the code.
     """
+    return fill(coded, template, SENTENCES)
+
+
+def fill(coded, template, sentences):
+    """``template`` (else the English of ``sentences``) filled with the code's facts,
+    else the code: what reasons and field errors share."""
     params = dict(coded.get("params") or {})
-    for candidate in (template, SENTENCES.get(coded.get("code"))):
+    for candidate in (template, sentences.get(coded.get("code"))):
         if candidate:
             try:
                 return candidate % params
