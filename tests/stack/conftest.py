@@ -63,13 +63,15 @@ class Stack:
         return subprocess.run([sys.executable, "-m", "hotline.cli", *args], env=self.env,
                               capture_output=True, text=True, timeout=60)
 
-    def rpc(self, service, method, *args):
-        """An RPC as a member of the hotline's staff (every staff role, signed as the CLI signs)."""
+    def rpc(self, service, method, *args, principal="cli"):
+        """An RPC as a member of the hotline's staff (every staff role), signed as the CLI
+        signs, or as ``principal`` signs (a service, for what only services may ask)."""
         from shared.principals import ClusterRpcProxy
 
         from tests.people import context
 
-        with ClusterRpcProxy({"AMQP_URI": self.env["AMQP_URI"]}, timeout=10, context_data=context()) as cluster:
+        with ClusterRpcProxy({"AMQP_URI": self.env["AMQP_URI"]}, timeout=10, context_data=context(),
+                             principal=principal) as cluster:
             return getattr(getattr(cluster, service), method)(*args)
 
 

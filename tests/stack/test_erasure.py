@@ -39,7 +39,7 @@ def close_case(stack, number):
 def copies(stack, number):
     """Everything each service answers about the ticket, as one text."""
     return {"intake": stack.rpc("intake", "get_ticket", number),
-            "contact": stack.rpc("intake", "get_citizen_contact", number),
+            "contact": stack.rpc("intake", "get_citizen_contact", number, principal="notify"),
             "routing": stack.rpc("routing", "get_decision", number),
             "followup": stack.rpc("followup", "get_case", number),
             "notify": stack.rpc("notify", "list_notifications", number, False, 100),
