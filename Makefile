@@ -42,7 +42,7 @@ demo: install
 	$(HOTLINE) demo
 
 test: install
-	$(VENV)/bin/pytest tests
+	$(VENV)/bin/pytest tests --durations=25  # the slowest, so the suite's time stays seen
 
 test-unit: install
 	$(VENV)/bin/pytest tests/unit
