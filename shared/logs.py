@@ -27,6 +27,7 @@ import re
 from greenlet import getcurrent
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
+from shared import identifiers
 from shared.redaction import redact_text
 
 _process = {"service": None}
@@ -57,14 +58,16 @@ _PERSONAL = [
 
 
 def scrub(text):
-    """``text`` with phone, ID-card and bank-card numbers and e-mail addresses masked,
-    and API keys, tokens and passwords replaced (``shared.redaction``)."""
+    """``text`` with phone, ID-card and bank-card numbers and e-mail addresses masked
+    (in any notation), and API keys, tokens and passwords replaced (``shared.redaction``)."""
     if not text:
         return text
     text = redact_text(text)
     for pattern, replacement in _PERSONAL:
         text = pattern.sub(replacement, text)
-    return text
+    # what the patterns above miss: 138.0532.9876, full-width digits, Chinese numerals,
+    # WeChat and QQ ids (shared.identifiers normalises first, as the public scrubber does)
+    return identifiers.replace(text, lambda _span, kind: f"[{kind}]")
 
 
 def set_process_service(name):
