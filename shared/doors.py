@@ -39,7 +39,9 @@ import logging
 import re
 from dataclasses import dataclass
 
+from nameko.events import EventHandler
 from nameko.extensions import DependencyProvider
+from nameko.messaging import Consumer
 from nameko.rpc import Rpc as NamekoRpc
 from nameko.timer import Timer
 from nameko.web.handlers import HttpRequestHandler
@@ -139,9 +141,6 @@ def declared(service_cls, method_name):
 
 def kind_of(entrypoint):
     """``rpc``, ``http``, ``event``, ``queue`` or ``timer``."""
-    from nameko.events import EventHandler
-    from nameko.messaging import Consumer
-
     if isinstance(entrypoint, NamekoRpc):
         return "rpc"
     if isinstance(entrypoint, HttpRequestHandler):
@@ -158,9 +157,6 @@ def kind_of(entrypoint):
 def doors_of(service_cls):
     """Every entrypoint of ``service_cls``: ``[(kind, name, method_name, allowed)]`` (for
     the door table and the stranger's test); ``allowed`` is what the gate enforces."""
-    from nameko.extensions import iter_extensions  # noqa: F401
-    from nameko.containers import get_service_name  # noqa: F401
-
     found = []
     for attr in dir(service_cls):
         method = getattr(service_cls, attr, None)
