@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 HOTLINE := $(VENV)/bin/hotline
 COMPOSE ?= docker compose
 
-.PHONY: install up down logs run demo test test-unit test-service test-stack clean demo-insight
+.PHONY: install up down logs run demo test lint test-unit test-service test-stack clean demo-insight
 
 install: $(VENV)/.installed
 
@@ -41,8 +41,15 @@ run: install
 demo: install
 	$(HOTLINE) demo
 
-test: install
+test: install lint
 	$(VENV)/bin/pytest tests --durations=25  # the slowest, so the suite's time stays seen
+
+# ruff (pyflakes, pycodestyle, import order, bugbear) on everything; mypy, strict on
+# the contract, the time limits and the domain packages (pyproject.toml).
+.PHONY: lint
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 test-unit: install
 	$(VENV)/bin/pytest tests/unit
@@ -86,7 +93,7 @@ clean:
 
 # Rewrite docs/schemas (JSON Schema of every event and of AMQP inbound), docs/openapi
 # (every HTTP service's OpenAPI 3 document) and the topology manifest
-# (shared/topology.json) after changing the contract, a route or a consumer.
+# (shared/contract/topology.json) after changing the contract, a route or a consumer.
 .PHONY: schemas
 schemas: install
 	$(PY) -m hotline.schemas docs/schemas

@@ -51,11 +51,10 @@ from kombu import Connection  # noqa: E402
 from nameko.containers import ServiceContainer  # noqa: E402
 from nameko.testing.utils import find_free_port, get_extension  # noqa: E402
 
-from shared.config import load_config  # noqa: E402
-from shared.messaging import DEAD_LETTER_QUEUE  # noqa: E402
-from shared.mongo import Store  # noqa: E402
-
 from hotline.local import SERVICES  # noqa: E402
+from shared.platform.config import load_config  # noqa: E402
+from shared.platform.messaging import DEAD_LETTER_QUEUE  # noqa: E402
+from shared.platform.mongo import Store  # noqa: E402
 
 
 def service_class(name):
@@ -163,7 +162,7 @@ class InboundBurst:
 
     def __init__(self, stack, run):
         from hotline.people import cli_context
-        from shared.principals import ServiceRpcProxy
+        from shared.platform.principals import ServiceRpcProxy
 
         self.stack = stack
         self.source = re.sub(r"[^A-Za-z0-9_-]", "-", f"chaos-{run}")[:64]
@@ -356,7 +355,7 @@ def dead_letter_reasons(letters, unreadable=None, limit=500):
 def cluster_nodes(amqp_uri):
     """The local cluster's node numbers under ``amqp_uri`` (``hotline.cluster``), else []."""
     from hotline import cluster
-    from shared import brokers
+    from shared.platform import brokers
 
     ports = {cluster.ports(i)["amqp"]: i for i in range(1, cluster.SIZE + 1)}
     found = []
@@ -419,7 +418,7 @@ class StoreOutage:
     def __init__(self):
         from mongomock.database import Database
 
-        from shared.memory_store import IndexedCollection
+        from shared.platform.memory_store import IndexedCollection
 
         self.targets = [(IndexedCollection, ("_iter_documents", "_insert", "_update", "index_information")),
                         (Database, ("command",))]

@@ -30,8 +30,15 @@ from pathlib import Path
 import requests
 from kombu import Connection, Queue
 
-from bench.harness import (EventListener, ProcessMeter, local_stack, percentiles,
-                           publish_submissions, scratch_vhost, store_label)
+from bench.harness import (
+    EventListener,
+    ProcessMeter,
+    local_stack,
+    percentiles,
+    publish_submissions,
+    scratch_vhost,
+    store_label,
+)
 from hotline.demo import DEMO_TICKETS
 from services.intake.inbound import INBOUND_EXCHANGE
 
@@ -145,7 +152,7 @@ def throughput(submitter, listener, count, start_index, amqp=None, amqp_share=0.
     submit_done = time.monotonic()
     numbers = [n for n, _ in submitted]
     complete = listener.wait_for(WATCHED, numbers, timeout=max(120, count / 5))
-    last = max((listener.seen[WATCHED].get(n, time.monotonic()) for n in numbers))
+    last = max(listener.seen[WATCHED].get(n, time.monotonic()) for n in numbers)
     return {
         "tickets": count,
         "over_amqp": over_amqp,

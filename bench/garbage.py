@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from kombu import Connection
 
-from shared.events import CONTRACT
+from shared.contract.events import CONTRACT
 
 FIELD_NAMES = sorted({name for schema in CONTRACT.values() for name in schema().fields})
 
@@ -57,7 +57,7 @@ def generate(count):
 
 def consumer_queues(amqp_uri=None):
     """Every queue the services consume from (not the dead letters): the topology's."""
-    from shared import topology
+    from shared.contract import topology
 
     manifest = topology.load_manifest()
     return sorted([entry["queue"] for entry in manifest["event_queues"] + manifest["queues"]]
@@ -81,9 +81,9 @@ def publish_garbage(amqp_uri, queues, per_queue):
 
 def flood(stack, per_queue, tickets, timeout):
     """Garbage on every consumer queue while ``tickets`` valid ones flow."""
-    from bench.chaos import dead_letter_count, difference, repairs_so_far, run_traffic, settle, wait_while_moving
-
     import uuid
+
+    from bench.chaos import dead_letter_count, difference, repairs_so_far, run_traffic, settle, wait_while_moving
 
     amqp_uri = stack.config["AMQP_URI"]
     dead_before = dead_letter_count(amqp_uri)
@@ -113,7 +113,7 @@ def flood(stack, per_queue, tickets, timeout):
 
 def redelivered_past_limit(amqp_uri, queues, config):
     """Messages still in the services' queues that were delivered more than the limit."""
-    from shared.topology import delivery_limit
+    from shared.contract.topology import delivery_limit
 
     limit = delivery_limit(config)
     over = 0

@@ -13,13 +13,12 @@ import psutil
 from kombu import Connection, Exchange, Queue
 
 from hotline.local import SERVICES, http_addresses, start_services, stop_services, wait_ready
-from shared.mongo import describe
-
+from shared.platform.mongo import describe
 
 
 def broker_uris():
     """``(AMQP_URI, management API URL with credentials)``; AMQP_URI may list a cluster's nodes."""
-    from shared import brokers
+    from shared.platform import brokers
 
     amqp = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
     user, password = brokers.credentials(amqp)
@@ -33,7 +32,7 @@ def scratch_vhost(prefix="bench"):
     """A fresh vhost for one run, deleted afterwards; yields its AMQP URI."""
     from nameko.testing.rabbit import Client
 
-    from shared import brokers
+    from shared.platform import brokers
 
     amqp, api = broker_uris()
     vhost = f"{prefix}_{uuid.uuid4().hex[:8]}"
@@ -119,7 +118,7 @@ def local_stack(amqp_uri, services=SERVICES, extra_env=None):
 def drop_bench_databases(env):
     if env["MONGO_URI"].startswith("memory://"):
         return
-    from shared.mongo import connect
+    from shared.platform.mongo import connect
 
     client = connect(env["MONGO_URI"])
     for name in client.list_database_names():

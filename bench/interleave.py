@@ -20,7 +20,7 @@ YIELDING = ("find", "find_one", "find_one_and_update", "update_one", "update_man
 @contextlib.contextmanager
 def interleaving_store():
     """Every in-memory store call yields to the other green threads first."""
-    from shared.memory_store import IndexedCollection
+    from shared.platform.memory_store import IndexedCollection
 
     inside = corolocal.local()  # a call made by another store call must not yield: each stays atomic
     saved = {}

@@ -11,7 +11,7 @@ events from the outbox (to a counting stand-in, so the broker is not timed),
 then a tick with nothing due. The figures are printed, never asserted.
 
 The in-memory store answers from the indexes the repository declares
-(``shared/memory_store.py``), as MongoDB would; its per-document costs are
+(``shared/platform/memory_store.py``), as MongoDB would; its per-document costs are
 mongomock's (copies, Python filters), so its figures are not MongoDB's.
 """
 import argparse
@@ -24,10 +24,10 @@ import uuid
 from services.notify import work
 from services.notify.dependencies import Supervision
 from services.notify.store import NotifyRepository
-from shared.city import load_city
-from shared.config import load_config
-from shared.events import utcnow
-from shared.mongo import connect, database_for, describe
+from shared.contract.events import utcnow
+from shared.platform.city import load_city
+from shared.platform.config import load_config
+from shared.platform.mongo import connect, database_for, describe
 
 
 def watch_doc(index, now, due):
@@ -52,7 +52,7 @@ def main(argv=None):
     parser.add_argument("--due", type=int, default=1_000, help="of which due now")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    logging.getLogger("shared.mongo").setLevel(logging.ERROR)
+    logging.getLogger("shared.platform.mongo").setLevel(logging.ERROR)
 
     config = load_config()
     uri = os.environ.get("MONGO_URI") or "memory://bench"

@@ -14,7 +14,7 @@ import warnings
 def time_decisions(tickets, directory, learner, threshold, policy):
     from services.routing import records
     from services.routing.decide import decide
-    from shared.events import utcnow
+    from shared.contract.events import utcnow
 
     latencies, rules = [], {}
     for n, ticket in enumerate(tickets):
@@ -43,8 +43,8 @@ def main(argv=None):
     from services.routing import classifier, learning
     from services.routing.directory import Directory
     from services.routing.synthetic import generate
-    from shared.city import load_city
-    from shared.deadlines import DeadlinePolicy
+    from shared.platform.city import load_city
+    from shared.timelimits.deadlines import DeadlinePolicy
 
     directory = Directory.from_dict(load_city({}))
     policy = DeadlinePolicy.from_config({})

@@ -38,7 +38,7 @@ from nameko.testing.utils import find_free_port, get_extension  # noqa: E402
 from bench.chaos import InProcessStack, Submitter, service_class, ticket_body  # noqa: E402
 from bench.harness import EventListener  # noqa: E402
 from bench.interleave import interleaving_store  # noqa: E402
-from shared.mongo import Store  # noqa: E402
+from shared.platform.mongo import Store  # noqa: E402
 
 ESCALATED = ("notify", "ticket_escalated")
 
@@ -107,10 +107,9 @@ def wait(predicate, timeout, step=0.3):
 
 def train_twice(stack):
     """Ask both routing instances to train at once; ``(models trained, answers)``."""
-    from shared.principals import ServiceRpcProxy
-
     from hotline.people import cli_context
     from services.routing.synthetic import generate
+    from shared.platform.principals import ServiceRpcProxy
 
     config = {"AMQP_URI": stack.config["AMQP_URI"]}
     with ServiceRpcProxy("routing", config, timeout=120, context_data=cli_context("bench")) as routing:
@@ -152,7 +151,7 @@ def scenario(stack, count, timeout=120):
 
         # Past every deadline: the ladder's steps come due on both notify instances at once.
         from hotline.people import cli_context
-        from shared.principals import ServiceRpcProxy
+        from shared.platform.principals import ServiceRpcProxy
 
         with ServiceRpcProxy("notify", {"AMQP_URI": stack.config["AMQP_URI"]}, timeout=30,
                              context_data=cli_context("bench")) as notify:
@@ -206,8 +205,8 @@ def scenario(stack, count, timeout=120):
 def time_now(notify_repository):
     from datetime import timedelta
 
-    from shared.clock import ClockStore
-    from shared.events import utcnow
+    from shared.contract.events import utcnow
+    from shared.platform.clock import ClockStore
 
     return utcnow() + timedelta(seconds=ClockStore(notify_repository.settings).read()[0])
 

@@ -88,14 +88,14 @@ def backup(uri, out_dir, prefix="hotline_", services=None, tool="auto", now=None
         finally:
             client.close()
     manifest = start_manifest("mongodump", now)
-    for service, name in databases(prefix, services):
+    for _service, name in databases(prefix, services):
         subprocess.run(mongodump_command(uri, name, folder), check=True)
         manifest["databases"][name] = counts_in(folder / name)
     return finish_manifest(folder, manifest)
 
 
 def new_folder(out_dir, now=None):
-    stamp = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
+    stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%SZ")
     folder = Path(out_dir) / f"hotline-backup-{stamp}"
     folder.mkdir(parents=True, exist_ok=False)
     return folder
@@ -109,12 +109,12 @@ def start_manifest(tool, now=None):
     except PackageNotFoundError:
         hotline_version = "unknown"
     return {"format": "mongodump directory, gzip", "tool": tool, "hotline": hotline_version,
-            "started_at": (now or dt.datetime.now(dt.timezone.utc)).isoformat(),
+            "started_at": (now or dt.datetime.now(dt.UTC)).isoformat(),
             "order": list(ORDER), "databases": {}}
 
 
 def finish_manifest(folder, manifest):
-    manifest["finished_at"] = dt.datetime.now(dt.timezone.utc).isoformat()
+    manifest["finished_at"] = dt.datetime.now(dt.UTC).isoformat()
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     manifest["folder"] = str(folder)
     return manifest
@@ -124,7 +124,7 @@ def backup_client(client, folder, prefix="hotline_", services=None, now=None):
     """The pymongo export: ``client``'s service databases into ``folder`` (mongodump's layout)."""
     folder = Path(folder)
     manifest = start_manifest("pymongo", now)
-    for service, name in databases(prefix, services):
+    for _service, name in databases(prefix, services):
         database = client[name]
         target = folder / name
         target.mkdir(parents=True, exist_ok=True)

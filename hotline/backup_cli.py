@@ -4,7 +4,7 @@ import sys
 import click
 
 from hotline.backup import ORDER, BackupError, backup, check, restore
-from shared.config import load_config
+from shared.platform.config import load_config
 
 TOOLS = click.Choice(["auto", "mongo-tools", "pymongo"])
 

@@ -16,17 +16,16 @@ import sys
 
 import click
 
-from shared.config import city_zone, load_config, local_time
+from shared.platform.config import city_zone, load_config, local_time
 
 CLASSES = ("emergency", "urgent", "utilities", "general", "complex")
 
 
 @contextlib.contextmanager
 def cluster(timeout=10):
-    from shared.principals import ClusterRpcProxy
-
     from hotline.cli import rpc_config
     from hotline.people import cli_context
+    from shared.platform.principals import ClusterRpcProxy
 
     with ClusterRpcProxy(rpc_config(), timeout=timeout, context_data=cli_context()) as proxy:
         yield proxy
@@ -166,8 +165,8 @@ def load(path, by, reason, encoding):
     import yaml
     from nameko.exceptions import RemoteError
 
-    from shared.calendar_files import BadCalendarFile, parse
-    from shared.textfiles import NotText, read_text
+    from shared.platform.textfiles import NotText, read_text
+    from shared.timelimits.calendar_files import BadCalendarFile, parse
 
     try:
         try:

@@ -13,9 +13,8 @@ import sys
 
 import click
 
-from shared.config import city_zone, load_config, local_time
-
 from hotline.local import SERVICES
+from shared.platform.config import city_zone, load_config, local_time
 
 
 def rpc_config():
@@ -25,9 +24,8 @@ def rpc_config():
 
 def rpc_call(service, method, *args, timeout=10, by=None):
     """An RPC as the CLI's signed identity (see ``hotline.people``), named ``by``."""
-    from shared.principals import ClusterRpcProxy
-
     from hotline.people import cli_context
+    from shared.platform.principals import ClusterRpcProxy
 
     with ClusterRpcProxy(rpc_config(), timeout=timeout, context_data=cli_context(by)) as cluster:
         return getattr(getattr(cluster, service), method)(*args)
@@ -194,6 +192,7 @@ def demo(url, wait):
 
 
 from hotline.followup_cli import case, scorecard  # noqa: E402
+
 main.add_command(case)
 main.add_command(scorecard)
 from hotline.intake_cli import register as register_intake_commands  # noqa: E402
@@ -203,29 +202,39 @@ from hotline.routing_cli import routing  # noqa: E402
 
 main.add_command(routing)
 from hotline.notify_cli import clock, notifications  # noqa: E402
+
 main.add_command(notifications)
 main.add_command(clock)
 from hotline.insight_cli import insight  # noqa: E402
+
 main.add_command(insight)
 from hotline.reliability_cli import numbers, reconciler  # noqa: E402
+
 main.add_command(reconciler)
 main.add_command(numbers)
 from hotline.sources_cli import sources  # noqa: E402
+
 main.add_command(sources)
 from hotline.topology_cli import topology_command  # noqa: E402
+
 main.add_command(topology_command)
 from hotline.dead_letters_cli import dead_letters  # noqa: E402
+
 main.add_command(dead_letters)
 from hotline.cluster import cluster  # noqa: E402
+
 main.add_command(cluster)
 from hotline.calendar_cli import calendar  # noqa: E402
+
 main.add_command(calendar)
 from hotline.backup_cli import register as register_backup_commands  # noqa: E402
 
 register_backup_commands(main)
 from hotline.users_cli import users  # noqa: E402
+
 main.add_command(users)
 from hotline.keys_cli import keys  # noqa: E402
+
 main.add_command(keys)
 
 

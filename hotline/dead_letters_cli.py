@@ -23,8 +23,8 @@ import sys
 
 import click
 
-from shared import topology
-from shared.redaction import redact, redact_text
+from shared.contract import topology
+from shared.platform.redaction import redact, redact_text
 
 SCAN_LIMIT = 100000
 
@@ -42,7 +42,7 @@ def parse_age(text):
 
 def _aware(value):
     if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
     try:
         return _aware(dt.datetime.fromisoformat(str(value)))
     except (TypeError, ValueError):
@@ -179,7 +179,7 @@ class DeadLetterQueue:
 
 
 def amqp_uri():
-    from shared.config import load_config
+    from shared.platform.config import load_config
 
     return load_config()["AMQP_URI"]
 
@@ -208,9 +208,9 @@ def dead_letters():
 @click.option("--json", "as_json", is_flag=True)
 def list_command(consumer, reason, older, newer, as_json):
     """The dead letters (oldest first) and how full the queue is."""
-    from shared.config import load_config
+    from shared.platform.config import load_config
 
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     with DeadLetterQueue(amqp_uri()) as dlq:
         depth = dlq.depth()
         shown = [letter for _, letter in dlq.scan()
@@ -248,7 +248,7 @@ def show_command(letter_id):
 def _chosen(ids, every, consumer, reason, older, newer):
     if not ids and not every:
         raise click.UsageError("name letters by ID, or say --all (with filters)")
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
 
     def chosen(letter):
         if ids:

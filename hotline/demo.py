@@ -3,7 +3,7 @@ import time
 
 import requests
 
-from shared.config import city_zone, load_config, local_time
+from shared.platform.config import city_zone, load_config, local_time
 
 DEMO_TICKETS = [
     {"title": "小区停水两天了", "description": "崂山区海尔路小区从前天早上开始停水，没有任何通知，老人孩子生活困难。",

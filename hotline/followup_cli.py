@@ -22,7 +22,7 @@ import unicodedata
 
 import click
 
-from shared.config import city_zone, load_config, local_time
+from shared.platform.config import city_zone, load_config, local_time
 
 REFUSALS = {"TransitionRefused", "InvalidRequest", "CaseChanged", "UnknownCase",
             "NotAuthorized", "NotYourCase", "NotAllowed"}
@@ -36,9 +36,9 @@ def call(method, *args, by=None):
     """Call followup over RPC as the CLI's identity named ``by``; print its refusal
     and exit 2 (1 for an unknown case)."""
     from nameko.exceptions import RemoteError
-    from shared.principals import ClusterRpcProxy
 
     from hotline.people import cli_context
+    from shared.platform.principals import ClusterRpcProxy
 
     config = load_config()
     try:
@@ -283,7 +283,7 @@ def quality_report(path, title_col, text_col, reply_col, examples, as_json):
     import csv
 
     from services.followup.quality_report import gate_report, report_lines
-    from shared.textfiles import guess_encoding
+    from shared.platform.textfiles import guess_encoding
 
     with open(path, encoding=guess_encoding(path), newline="") as handle:
         reader = csv.DictReader(handle)

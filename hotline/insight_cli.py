@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from shared.config import load_config
+from shared.platform.config import load_config
 
 RPC_TIMEOUT = 180
 
@@ -36,7 +36,7 @@ def call(method, *args):
 
 def names():
     """Category and district names from the city's directory file."""
-    from shared.city import load_city
+    from shared.platform.city import load_city
 
     city = load_city(load_config())
     return ({c["code"]: c["name"] for c in city.get("catalogue", [])},

@@ -118,7 +118,7 @@ def generate(weeks=6, now=None, seed=8, daily_volume=400, zone="Asia/Shanghai", 
     """``(records, planted)``: weeks of requests up to ``now`` (UTC), and
     what was planted in them."""
     tz = ZoneInfo(zone)
-    now = (now or dt.datetime.now(dt.timezone.utc)).astimezone(tz)
+    now = (now or dt.datetime.now(dt.UTC)).astimezone(tz)
     today = now.date()
     first_day = today - dt.timedelta(days=today.weekday() + 7 * weeks)
     rng = np.random.default_rng(seed)
@@ -136,7 +136,7 @@ def generate(weeks=6, now=None, seed=8, daily_volume=400, zone="Asia/Shanghai", 
         record = {"number": f"{prefix}-{day:%Y%m%d}-H{sequence[day]:05d}",
                   "title": text[0], "description": text[1].format(road=road, estate=estate),
                   "category": category, "district": district, "channel": channel,
-                  "urgency": "normal", "received_at": moment.astimezone(dt.timezone.utc).isoformat(),
+                  "urgency": "normal", "received_at": moment.astimezone(dt.UTC).isoformat(),
                   "department_code": CATEGORIES[category][1]}
         if channel == "phone":
             record["handling_seconds"] = round(float(rng.gamma(4.0, 67.0)), 1)

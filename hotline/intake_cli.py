@@ -99,7 +99,7 @@ def knowledge_import(path, encoding):
     from nameko.exceptions import RemoteError
 
     from services.intake.knowledge import BadEntry, parse
-    from shared.textfiles import NotText, read_text
+    from shared.platform.textfiles import NotText, read_text
 
     fmt = "csv" if path.lower().endswith(".csv") else "yaml"
     try:

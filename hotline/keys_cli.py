@@ -1,4 +1,4 @@
-"""``hotline keys new NAME ...``: a signing key pair for each principal (shared/principals.py).
+"""``hotline keys new NAME ...``: a signing key pair for each principal (shared/platform/principals.py).
 
 Prints, for each name, the private key (that principal's ``SERVICE_KEY``, for its
 process alone) and the public key; then the ``SERVICE_PUBLIC_KEYS`` line every
@@ -20,7 +20,7 @@ def keys():
 @click.argument("names", nargs=-1, required=True)
 def new(names):
     """Print a new key pair for each NAME (a service, console or cli)."""
-    from shared.principals import PRINCIPALS, new_key_pair
+    from shared.platform.principals import PRINCIPALS, new_key_pair
 
     unknown = [n for n in names if n not in PRINCIPALS]
     if unknown:

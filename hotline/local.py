@@ -11,8 +11,8 @@ import subprocess
 import sys
 import time
 
-from shared.config import config_path, load_config
-from shared.mongo import describe
+from shared.platform.config import config_path, load_config
+from shared.platform.mongo import describe
 
 # Every service of the hotline, each run as its own process.
 SERVICES = ("intake", "routing", "followup", "notify", "insight", "console")
@@ -34,7 +34,7 @@ def service_command(service):
 def start_services(services, env=None, **popen_kwargs):
     """Start each service in its own process; returns ``{name: Popen}``.
 
-    The config file is ``$HOTLINE_CONFIG`` (see ``shared.config``) from ``env``.
+    The config file is ``$HOTLINE_CONFIG`` (see ``shared.platform.config``) from ``env``.
     """
     return {name: subprocess.Popen(service_command(name), env=env, **popen_kwargs)
             for name in services}
@@ -64,7 +64,7 @@ def die_with_parent():
 
 
 def ping(amqp_uri, service, timeout=5):
-    from shared.principals import ClusterRpcProxy
+    from shared.platform.principals import ClusterRpcProxy
 
     with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=timeout) as cluster:
         return getattr(cluster, service).ping()
@@ -107,7 +107,7 @@ def run_stack(services):
     if "console" in services:
         print("hotline: first time? `hotline users create admin --role admin` prints a password")
     from hotline.topology_cli import prepare
-    from shared.topology import TopologyMismatch
+    from shared.contract.topology import TopologyMismatch
 
     try:
         for line in prepare(config):  # every queue before any traffic

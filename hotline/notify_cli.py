@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from shared.config import city_zone, load_config, local_time
+from shared.platform.config import city_zone, load_config, local_time
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 

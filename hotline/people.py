@@ -11,8 +11,8 @@ on which tool did it. People who are not server operators use the workbench.
 import getpass
 import os
 
-from shared.config import load_config
-from shared.identity import STAFF_ROLES, Person, context_for, secret_from
+from shared.platform.config import load_config
+from shared.platform.identity import STAFF_ROLES, Person, context_for, secret_from
 
 
 def login():

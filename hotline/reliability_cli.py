@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from shared.config import city_zone, load_config, local_time
+from shared.platform.config import city_zone, load_config, local_time
 
 
 def call(method, *args, by=None):

@@ -10,7 +10,7 @@ import sys
 import click
 
 from hotline.routing_cli import call, routing
-from shared.config import city_zone, load_config, local_time
+from shared.platform.config import city_zone, load_config, local_time
 
 # -- learning ------------------------------------------------------------------
 
@@ -129,7 +129,8 @@ def model():
 def evaluate(path, text_cols, label_col, fmt, folds, group_texts, compare, candidates, as_json):
     """How routing would have dispatched FILE: stratified k-fold cross-validation."""
     from services.routing.classifier import DEFAULT_KIND, KINDS
-    from services.routing.evaluate import evaluate as run, report_lines
+    from services.routing.evaluate import evaluate as run
+    from services.routing.evaluate import report_lines
 
     others = tuple(k for k in KINDS if k != DEFAULT_KIND) if candidates else ("baseline",) if compare else ()
     rows = read_or_exit(path, text_cols, label_col, fmt)
@@ -159,7 +160,7 @@ def build_model(path, text_cols, label_col, fmt, out):
     """Train a model from FILE without the services; routing loads it at start (ROUTING_MODEL_FILE)."""
     from services.routing import classifier, learning
     from services.routing.directory import Directory
-    from shared.city import load_city
+    from shared.platform.city import load_city
 
     rows = read_or_exit(path, text_cols, label_col, fmt)
     directory = Directory.from_dict(load_city(load_config()))

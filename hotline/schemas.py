@@ -11,6 +11,8 @@ import importlib
 import sys
 from pathlib import Path
 
+from shared.contract.jsonschema import event_files, render, schema_of
+
 # Every service that serves HTTP, and so /openapi.json: name -> "module:Class".
 OPENAPI_SERVICES = {
     "intake": "services.intake.service:IntakeService",
@@ -29,11 +31,9 @@ def service_class(name):
 
 def openapi_files():
     """``{"<service>.json": rendered document}``."""
-    from shared import openapi
+    from shared.platform import openapi
 
     return {f"{name}.json": openapi.render(openapi.document(service_class(name))) for name in OPENAPI_SERVICES}
-
-from shared.jsonschema import event_files, render, schema_of
 
 
 def contract_files():

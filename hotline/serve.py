@@ -5,7 +5,7 @@ deprecation banner in every log, and with the service's own HTTP address
 (``INTAKE_HTTP``, ``FOLLOWUP_HTTP``, ...) so several services can serve HTTP
 on one host. In production mode (``HOTLINE_ENV=production``) it refuses to start
 with a default secret, an unsigned webhook or the in-memory store
-(``shared.production``). Used by ``hotline run`` and the containers.
+(``shared.platform.production``). Used by ``hotline run`` and the containers.
 """
 import os
 import sys
@@ -24,13 +24,12 @@ def main(argv=None):
     warnings.filterwarnings("ignore", message=r"(?s).*Eventlet is deprecated")
     from nameko.cli.main import main as nameko_main
 
-    from shared.config import config_path, load_config
-
-    from shared.production import RefusedToStart, check
+    from shared.platform.config import config_path, load_config
+    from shared.platform.production import RefusedToStart, check
 
     args = list(sys.argv[1:] if argv is None else argv)
     if os.environ.get("AMQP_URI") and os.environ.get("BROKER_SPREAD", "1") != "0":
-        from shared.brokers import spread
+        from shared.platform.brokers import spread
 
         os.environ["AMQP_URI"] = spread(os.environ["AMQP_URI"])  # this process's first node
     config = load_config()
@@ -41,7 +40,7 @@ def main(argv=None):
         sys.exit(2)
     http_address = service_http_address(config, args)
     if str(os.environ.get("LOG_FORMAT", "")).lower() == "json":
-        from shared.logs import route_uncaught_to_logging
+        from shared.platform.logs import route_uncaught_to_logging
 
         route_uncaught_to_logging()
     if http_address:

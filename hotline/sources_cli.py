@@ -3,7 +3,7 @@
 A source is an API key (intake, RPC) plus a broker user of its own (RabbitMQ's
 management API, ``BROKER_MANAGEMENT_URI``) that may only publish
 ``ticket.submit`` to ``hotline.inbound`` and read ``hotline.receipts.<NAME>``
-(see ``shared.broker_admin``). Neither the key nor the password is stored in
+(see ``shared.platform.broker_admin``). Neither the key nor the password is stored in
 the clear anywhere; both are printed once::
 
     hotline sources create police-110 [--expires 365d]
@@ -20,10 +20,9 @@ from hotline.notify_cli import parse_duration
 
 
 def admin_and_config():
-    from shared.broker_admin import BrokerAdmin, vhost_of
-    from shared.config import load_config
-
     from hotline.management import ensure
+    from shared.platform.broker_admin import BrokerAdmin, vhost_of
+    from shared.platform.config import load_config
 
     config = load_config()
     api_uri = config.get("BROKER_MANAGEMENT_URI") or "http://guest:guest@127.0.0.1:15672/"
@@ -49,7 +48,7 @@ def days(text):
 
 
 def show(name, key=None, broker_uri=None, expires_at=None, as_json=False, note=None):
-    from shared.broker_admin import INBOUND_EXCHANGE, SUBMIT_KEY, receipts_queue
+    from shared.platform.broker_admin import INBOUND_EXCHANGE, SUBMIT_KEY, receipts_queue
 
     details = {"name": name, "api_key": key, "amqp_uri": broker_uri, "expires_at": expires_at,
                "publish": {"exchange": INBOUND_EXCHANGE, "routing_key": SUBMIT_KEY},
@@ -81,7 +80,7 @@ def sources():
 @click.option("--json", "as_json", is_flag=True)
 def sources_create(name, expires, as_json):
     """Create NAME's API key and broker user; prints both once."""
-    from shared.broker_admin import BrokerAdminError, amqp_uri_for
+    from shared.platform.broker_admin import BrokerAdminError, amqp_uri_for
 
     admin, config = admin_and_config()
     created = intake("create_api_key", name, days(expires))
@@ -104,7 +103,7 @@ def sources_create(name, expires, as_json):
 @click.option("--json", "as_json", is_flag=True)
 def sources_rotate(name, grace, expires, only, as_json):
     """A new key and broker password for NAME, under the same name."""
-    from shared.broker_admin import BrokerAdminError, amqp_uri_for
+    from shared.platform.broker_admin import BrokerAdminError, amqp_uri_for
 
     admin, config = admin_and_config()
     key = uri = expires_at = None
@@ -126,7 +125,7 @@ def sources_rotate(name, grace, expires, only, as_json):
 @click.option("--keep-queue", is_flag=True, help="Keep the receipts queue (and what is in it).")
 def sources_revoke(name, keep_queue):
     """NAME's keys stop working, its broker user is deleted and its connections closed."""
-    from shared.broker_admin import BrokerAdminError
+    from shared.platform.broker_admin import BrokerAdminError
 
     admin, _ = admin_and_config()
     revoked = intake("revoke_api_key", name)
@@ -141,7 +140,7 @@ def sources_revoke(name, keep_queue):
 @sources.command("list")
 def sources_list():
     """Every client with keys: its state and its keys' dates (never the keys)."""
-    from shared.broker_admin import source_user
+    from shared.platform.broker_admin import source_user
 
     admin, _ = admin_and_config()
     for client in intake("list_api_keys"):

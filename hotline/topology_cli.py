@@ -5,7 +5,7 @@
     hotline topology --migrate     move queues that exist with other arguments (classic
                                    queues of an older version) to quorum queues, messages kept
 
-The manifest (``shared/topology.json``) is written from the services' own
+The manifest (``shared/contract/topology.json``) is written from the services' own
 declarations by :func:`build_manifest` (``make schemas``).
 """
 import importlib
@@ -15,7 +15,7 @@ from urllib.parse import quote, urlparse
 
 import click
 
-from shared import topology
+from shared.contract import topology
 
 
 def service_classes():
@@ -30,11 +30,11 @@ def service_classes():
 def build_manifest(classes=None):
     """The topology the services declare, from their nameko entrypoints."""
     from nameko.containers import ServiceContainer
-    from nameko.events import EventDispatcher, EventHandler, SERVICE_POOL
+    from nameko.events import SERVICE_POOL, EventDispatcher, EventHandler
     from nameko.messaging import Consumer
     from nameko.rpc import Rpc
 
-    from shared.config import load_config
+    from shared.platform.config import load_config
 
     config = load_config()
     exchanges, event_queues, rpc_services, queues = set(), [], set(), []
@@ -65,7 +65,7 @@ def build_manifest(classes=None):
     return {
         "about": "Every exchange, queue and binding of the platform; written by `make schemas` "
                  "from the services' declarations (hotline/topology_cli.py), declared by "
-                 "`hotline topology` and by every service at start (shared/topology.py).",
+                 "`hotline topology` and by every service at start (shared/contract/topology.py).",
         "event_exchanges": sorted(exchanges),
         "event_queues": sorted(event_queues, key=lambda e: e["queue"]),
         "rpc_services": sorted(rpc_services),
@@ -86,7 +86,7 @@ def write_manifest(path=topology.MANIFEST_PATH):
 
 def management_api(amqp_uri, api_uri=None):
     """``(base_url, vhost, auth)`` of the broker's management API."""
-    from shared import brokers
+    from shared.platform import brokers
 
     auth = brokers.credentials(amqp_uri)
     if api_uri:
@@ -193,7 +193,7 @@ def topology_command(check, migrate, api_uri):
     """Declare every exchange, queue and binding the services consume (idempotent)."""
     from kombu import Connection
 
-    from shared.config import load_config
+    from shared.platform.config import load_config
 
     config = load_config()
     amqp_uri = config["AMQP_URI"]
@@ -243,7 +243,7 @@ def _check(connection, config):
 
 
 def connection_host(amqp_uri):
-    from shared.brokers import describe
+    from shared.platform.brokers import describe
 
     return describe(amqp_uri)
 

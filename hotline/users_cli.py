@@ -18,7 +18,7 @@ import sys
 
 import click
 
-from shared.identity import ROLES
+from shared.platform.identity import ROLES
 
 
 def call(method, *args):

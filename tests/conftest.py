@@ -33,8 +33,8 @@ from urllib.parse import urljoin, urlparse  # noqa: E402
 
 import pytest  # noqa: E402
 
-from shared.config import load_config  # noqa: E402
-from shared.mongo import describe  # noqa: E402
+from shared.platform.config import load_config  # noqa: E402
+from shared.platform.mongo import describe  # noqa: E402
 
 _backends = {}
 _containers = []
@@ -186,7 +186,7 @@ def mongo_settings():
         settings = {"MONGO_URI": f"memory://test-{tag}", "MONGO_DB_PREFIX": "hotline_"}
     yield settings
     if uses_real_mongo():
-        from shared.mongo import connect
+        from shared.platform.mongo import connect
 
         client = connect(settings["MONGO_URI"])
         for name in client.list_database_names():
@@ -245,7 +245,7 @@ class LocalCluster:
         """A fresh vhost on the cluster; yields its failover AMQP URI."""
         from nameko.testing.rabbit import Client
 
-        from shared import brokers
+        from shared.platform import brokers
 
         client = Client(self.cluster.management_uri())
         name = f"cluster_test_{uuid.uuid4().hex[:10]}"

@@ -1,13 +1,13 @@
 """Signed identities for tests that call the services as a person would.
 
 The services refuse a person's action without a signed identity (see
-``shared.identity``); tests sign with the configured ``IDENTITY_SECRET``, as the
+``shared.platform.identity``); tests sign with the configured ``IDENTITY_SECRET``, as the
 workbench and the CLI do.
 """
 import contextlib
 
-from shared.config import load_config
-from shared.identity import STAFF_ROLES, Person, context_for, secret_from
+from shared.platform.config import load_config
+from shared.platform.identity import STAFF_ROLES, Person, context_for, secret_from
 
 
 def person(name="测试员", roles=STAFF_ROLES, department=None, user_id=None, via="cli"):
@@ -21,11 +21,11 @@ def context(who=None, config=None):
 
 @contextlib.contextmanager
 def signed_hook(container, method, who=None, principal="cli"):
-    """nameko's ``entrypoint_hook`` for an entrypoint behind a door (``shared.doors``):
+    """nameko's ``entrypoint_hook`` for an entrypoint behind a door (``shared.platform.doors``):
     each call is signed as ``principal`` signs it and carries ``who``."""
     from nameko.testing.services import entrypoint_hook
 
-    from shared import principals
+    from shared.platform import principals
 
     keyring = principals.Keyring.from_config(principal, container.config, warn=False)
 

@@ -19,9 +19,9 @@ from datetime import timedelta
 
 import pyotp
 
-from shared.field_errors import message
-from shared.identity import ROLES, STAFF_ROLES, Person
-from shared.slowdown import Slowdown
+from shared.contract.field_errors import message
+from shared.platform.identity import ROLES, STAFF_ROLES, Person
+from shared.platform.slowdown import Slowdown
 
 ROLE_LABELS = {  # the role names people use (zh first)
     "operator": ("接线员", "operator"),
@@ -47,7 +47,7 @@ class UserInvalid(Exception):
 
 @dataclass(frozen=True)
 class Policy:
-    # Failed sign-ins per (login, client): free ones, then each wait doubles (shared.slowdown).
+    # Failed sign-ins per (login, client): free ones, then each wait doubles (shared.platform.slowdown).
     slowdown: Slowdown = Slowdown(free=5, base=2.0, cap=900.0, forget=timedelta(hours=24))
     address_limit: int = 100                  # failed sign-ins from one address by unknown clients ...
     address_window: timedelta = timedelta(minutes=10)  # ... in this window: unknown clients refused

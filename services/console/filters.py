@@ -1,14 +1,13 @@
 """Template filters: local times, countdowns, rates, and the names of things."""
-from datetime import datetime, timezone
+import re
+from datetime import UTC, datetime
 
 from markupsafe import Markup
 
-import re
-
 from services.console.domain import ROLE_LABELS
 from services.console.i18n import N_
-from shared import field_errors
-from shared import reasons as coded_reasons
+from shared.contract import field_errors
+from shared.contract import reasons as coded_reasons
 
 # msgids for the names the services use (translated by the catalogues)
 STATES = {
@@ -45,11 +44,11 @@ RULES = {  # the rule that decided (services/routing/decide.py, service.py)
     "keywords": N_("keywords"), "place": N_("place (属地)"), "manual": N_("a person decides"),
     "operator": N_("dispatcher"), "redispatch": N_("re-dispatched"), "arbitration": N_("arbitration"),
 }
-LIMIT_CLASSES = {"emergency": N_("emergency-class"), "utilities": N_("utilities-class"),  # shared/deadlines.py
+LIMIT_CLASSES = {"emergency": N_("emergency-class"), "utilities": N_("utilities-class"),  # shared/timelimits/deadlines.py
                  "general": N_("general-class"), "complex": N_("complex-class")}
 URGENCIES = {"emergency": N_("emergency"), "urgent": N_("urgent"), "normal": N_("normal")}
 ACTORS = {"routing": N_("routing (automatic)")}  # who acted when no person did (decided_by)
-CHANNELS = {"phone": N_("phone"), "web": N_("web"), "wechat": N_("WeChat"), "app": N_("app"),  # shared/events.py
+CHANNELS = {"phone": N_("phone"), "web": N_("web"), "wechat": N_("WeChat"), "app": N_("app"),  # shared/contract/events.py
             "email": N_("e-mail"), "open311": N_("Open311"), "system": N_("another system")}
 AUDIT = {  # what the record keeps (services/console: sign-ins and changes to people)
     "signed_in": N_("signed in"), "signed_out": N_("signed out"), "wrong_password": N_("wrong password"),
@@ -100,12 +99,12 @@ def as_datetime(value):
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     try:
         parsed = datetime.fromisoformat(str(value))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def install(env, locale, zone, translations):
@@ -120,7 +119,7 @@ def install(env, locale, zone, translations):
         moment = as_datetime(value)
         if moment is None:
             return ""
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         seconds = (moment - now).total_seconds()
         late = seconds < 0
         seconds = abs(int(seconds))
@@ -148,7 +147,7 @@ def install(env, locale, zone, translations):
         return (names[0] if locale == "zh_CN" else names[1]) if names else role
 
     def field_error(text, unit=None):
-        """A service's English message about a field, in the reader's language (``shared.field_errors``);
+        """A service's English message about a field, in the reader's language (``shared.contract.field_errors``);
         ``unit``: names a department by its code."""
         error = field_errors.recognised(text)
         if error["code"] == "said":

@@ -9,10 +9,10 @@ import gettext
 import io
 from pathlib import Path
 
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Format
-from babel import Locale
 
 HERE = Path(__file__).parent
 LOCALES = ("zh_CN", "en")

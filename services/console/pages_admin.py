@@ -8,7 +8,7 @@ shown once, on the page that made it, and never stored in clear.
 from services.console import domain
 from services.console.i18n import N_
 from services.console.web import Refused, page
-from shared.identity import ROLES
+from shared.platform.identity import ROLES
 
 PAGE = 50
 

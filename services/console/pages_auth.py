@@ -23,10 +23,10 @@ from services.console import domain, i18n
 from services.console.i18n import N_
 from services.console.store import hash_password, password_matches
 from services.console.web import LANG_COOKIE, PRESESSION_COOKIE, SESSION_COOKIE, Refused, page
-from shared import openapi
-from shared.identity import secret_from
-from shared.web import http
-from shared.doors import door, Public
+from shared.platform import openapi
+from shared.platform.doors import Public, door
+from shared.platform.identity import secret_from
+from shared.platform.web import http
 
 log = logging.getLogger(__name__)
 DEVICE_COOKIE = "hotline_device"    # signed: the logins that signed in on this browser

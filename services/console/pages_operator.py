@@ -11,11 +11,11 @@ to). Personal data travels in POST bodies only, never in a URL (which logs keep)
 import math
 import re
 
-from services.console.i18n import N_
-from shared import bounds
-from services.console.web import Refused, page
 from services.console import timeline
-from shared.city import load_city
+from services.console.i18n import N_
+from services.console.web import Refused, page
+from shared.contract import bounds
+from shared.platform.city import load_city
 
 STAFF = ("operator", "dispatcher", "reviewer", "callback", "supervisor", "admin")
 PAGE = 20

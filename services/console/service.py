@@ -3,7 +3,7 @@
 Serves server-rendered pages over HTTP (``CONSOLE_HTTP``, default :8080) and
 owns the people: users, roles, sessions, sign-in history (``store.py``).
 Each page acts on the other services only over RPC, as the signed-in person
-(``shared.identity``): the services check the person's role and department
+(``shared.platform.identity``): the services check the person's role and department
 and record their name. The screens are mixins, one module per kind of work:
 
 * ``pages_auth``: sign in / out, password, language, assets;
@@ -20,20 +20,26 @@ import logging
 import eventlet
 from nameko.dependency_providers import Config
 
-from services.console import domain
-from services.console import pages_admin, pages_auth, pages_cases, pages_dispatch, pages_operator
-from services.console import pages_supervisor
+from services.console import (
+    domain,
+    pages_admin,
+    pages_auth,
+    pages_cases,
+    pages_dispatch,
+    pages_operator,
+    pages_supervisor,
+)
 from services.console.store import PeopleRepository, hash_password
 from services.console.web import Web
-from shared import ops, openapi
-from shared.city import load_city
-from shared.field_errors import message
-from shared.events import utcnow
-from shared.identity import Identity, NotAllowed
-from shared.jsonable import jsonable
-from shared.messaging import RpcProxy, rpc
-from shared.mongo import Store
-from shared.doors import door, Doors, People, Public
+from shared.contract.events import utcnow
+from shared.contract.field_errors import message
+from shared.platform import openapi, ops
+from shared.platform.city import load_city
+from shared.platform.doors import Doors, People, Public, door
+from shared.platform.identity import Identity, NotAllowed
+from shared.platform.jsonable import jsonable
+from shared.platform.messaging import RpcProxy, rpc
+from shared.platform.mongo import Store
 
 log = logging.getLogger(__name__)
 EXPECTED = (domain.UserInvalid, NotAllowed)
@@ -43,7 +49,7 @@ class ConsoleService(ops.Operable, pages_auth.AuthPages, pages_operator.Operator
                      pages_dispatch.DispatchPages, pages_supervisor.SupervisorPages,
                      pages_admin.AdminPages, openapi.Documented):
     name = "console"
-    doors = Doors()  # who may pass each entrypoint (shared.doors)
+    doors = Doors()  # who may pass each entrypoint (shared.platform.doors)
     openapi_info = {"title": "hotline console", "version": "1",
                     "description": "The workbench's pages: HTML for signed-in staff (a session cookie, "
                                    "a CSRF token in every form); a stranger is sent to /signin."}

@@ -8,7 +8,7 @@
   every view of a citizen's full contact, every change to users, every
   slow-down of sign-ins and its end;
 * ``signin_failures``: failed sign-ins per (login, client), for the slow-down
-  (``shared.slowdown``);
+  (``shared.platform.slowdown``);
 * ``pending_signins``: a password accepted, a second-factor code awaited
   (keyed by the SHA-256 of their cookie, five minutes).
 
@@ -18,15 +18,15 @@ and memory-hard, and would stall every other request of the process.
 import hashlib
 import secrets
 
+import eventlet.semaphore
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-import eventlet.semaphore
 from eventlet import tpool
 from pymongo import DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from services.console.domain import Policy
-from shared.slowdown import FailureCounter
+from shared.platform.slowdown import FailureCounter
 
 FAILED_OUTCOMES = ("wrong_password", "unknown_user", "wrong_code", "slowed", "throttled")
 SECRET_FIELDS = {"password_hash": 0, "totp_secret": 0}  # never listed nor returned
@@ -37,8 +37,9 @@ SECRET_FIELDS = {"password_hash": 0, "totp_secret": 0}  # never listed nor retur
 # ~340-850 ms four at once (docs/console.md). A hash carries its parameters, so the older
 # ones still verify. At most HASHING hashes run at once: each holds its memory for its
 # time, and two cores gain nothing from more.
-HASH_PARAMETERS = {"time_cost": 1, "memory_cost": 47104, "parallelism": 1}
-HASHER = PasswordHasher(type=Type.ID, **HASH_PARAMETERS)
+HASH_PARAMETERS: dict[str, int] = {"time_cost": 1, "memory_cost": 47104, "parallelism": 1}
+HASHER = PasswordHasher(time_cost=HASH_PARAMETERS["time_cost"], memory_cost=HASH_PARAMETERS["memory_cost"],
+                        parallelism=HASH_PARAMETERS["parallelism"], type=Type.ID)
 HASHING = 4
 _hashing = None
 _DUMMY_HASH = None

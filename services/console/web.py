@@ -25,19 +25,19 @@ import eventlet
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from nameko.exceptions import RemoteError
 from nameko.extensions import DependencyProvider
-from shared import bounds, openapi
-from shared.web import http  # one web server per service: the door's (body limit, JSON errors)
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from services.console import i18n
+from services.console.domain import MIN_PASSWORD, Policy, home_for, needs_second_factor, person_of, session_expired
 from services.console.i18n import N_
-from services.console.domain import (MIN_PASSWORD, Policy, home_for, needs_second_factor, person_of,
-                                     session_expired)
-from shared.config import city_zone
-from shared.events import utcnow
-from shared.doors import Public, Session, door
-from shared.identity import production
+from shared.contract import bounds
+from shared.contract.events import utcnow
+from shared.platform import openapi
+from shared.platform.config import city_zone
+from shared.platform.doors import Public, Session, door
+from shared.platform.identity import production
+from shared.platform.web import http  # one web server per service: the door's (body limit, JSON errors)
 
 log = logging.getLogger(__name__)
 

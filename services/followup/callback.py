@@ -7,9 +7,18 @@ satisfied -> closed with the approved reply; unresolved or dissatisfied ->
 back to the same department with new deadlines from now.
 """
 from services.followup.domain import (
-    APPROVED, ASSIGNED, CLOSED, SATISFACTIONS, Change, InvalidRequest, TransitionRefused,
-    _expect, _free_text, ledger_entry)
-from shared import bounds
+    APPROVED,
+    ASSIGNED,
+    CLOSED,
+    SATISFACTIONS,
+    Change,
+    InvalidRequest,
+    TransitionRefused,
+    _expect,
+    _free_text,
+    ledger_entry,
+)
+from shared.contract import bounds
 
 
 def record_callback(case, operator, reached, resolved, satisfaction, note, now, clock):

@@ -26,8 +26,8 @@ import re
 from dataclasses import dataclass, field
 
 from services.followup.quality import check_reply
-from shared import bounds
-from shared.numbering import same_instant
+from shared.contract import bounds
+from shared.contract.numbering import same_instant
 
 ASSIGNED, SIGNED_FOR, REPLIED, APPROVED, CLOSED, REFUSED = (
     "assigned", "signed_for", "replied", "approved", "closed", "refused")

@@ -8,10 +8,10 @@ lost on its way.
 import logging
 
 from services.followup import domain
-from shared.jsonable import jsonable
-from shared.messaging import rpc
-from shared.numbering import valid_series
-from shared.doors import door, Services
+from shared.contract.numbering import valid_series
+from shared.platform.doors import Services, door
+from shared.platform.jsonable import jsonable
+from shared.platform.messaging import rpc
 
 log = logging.getLogger(__name__)
 

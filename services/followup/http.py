@@ -15,14 +15,14 @@ A department sends its token as ``Authorization: Bearer TOKEN`` (created with
     POST /cases/<number>/extension       {"working_days", "reason", "actor"}
     POST /cases/<number>/reply           {"text", "attachments": [links], "files": [ids], "actor"}
     GET  /scorecard?from=DATE&to=DATE[&format=csv]   (no token: the rates are public; at most a year)
-    GET  /health, /ready, /metrics       (shared.ops), GET /openapi.json
+    GET  /health, /ready, /metrics       (shared.platform.ops), GET /openapi.json
 
 Errors: 400 with ``{"errors": {field: [...]}}``, 401 without a valid token (no
 ``Authorization``, another scheme, an empty or garbled token), 404 "no such case
 for your unit" for an unknown case and another department's alike (the refusal
 is logged), 409 when the case
 is not in a state where the action makes sense (nothing changes), 413 for a
-body over the limit, 429 past a rate limit (``shared.web``), 503 with
+body over the limit, 429 past a rate limit (``shared.platform.web``), 503 with
 ``Retry-After`` while a case's events wait to be published.
 """
 import base64
@@ -34,17 +34,21 @@ from urllib.parse import quote
 from werkzeug.wrappers import Response
 
 from services.followup import api as followup_api
-from shared import openapi
-from shared.web import BadBody, http, read_json
-
 from services.followup.attachments import AttachmentRefused
 from services.followup.domain import (
-    InvalidRequest, NotAuthorized, NotYourCase, TransitionRefused, UnknownCase, well_formed_token)
-from shared.identity import NotAllowed
+    InvalidRequest,
+    NotAuthorized,
+    NotYourCase,
+    TransitionRefused,
+    UnknownCase,
+    well_formed_token,
+)
 from services.followup.scorecard import as_csv
 from services.followup.store import CaseBusy, CaseChanged
-from shared.doors import Bearer, door, Public
-
+from shared.platform import openapi
+from shared.platform.doors import Bearer, Public, door
+from shared.platform.identity import NotAllowed
+from shared.platform.web import BadBody, http, read_json
 
 log = logging.getLogger(__name__)
 

@@ -14,33 +14,34 @@ import eventlet
 from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
 
-from services.followup import callback, domain
-from services.followup.attachments import AttachmentRefused
-from services.followup.domain import (
-    InvalidRequest, NotAuthorized, NotYourCase, TransitionRefused, UnknownCase)
-from services.followup import for_intake  # a mixin: `nameko run` would take the class for a service
 from services.followup import api as followup_api
+from services.followup import (
+    callback,
+    domain,
+    for_intake,  # a mixin: `nameko run` would take the class for a service
+    workbench,  # the module: `nameko run` would take the class for a service
+)
 from services.followup import http as followup_http
-from services.followup import workbench  # the module: `nameko run` would take the class for a service
+from services.followup.attachments import AttachmentRefused
+from services.followup.domain import InvalidRequest, NotAuthorized, NotYourCase, TransitionRefused, UnknownCase
 from services.followup.scorecard import scorecard
 from services.followup.store import CaseBusy, CaseChanged, CaseRepository
 from services.followup.timing import FollowupClock
-from shared import bounds
-from shared import clock as shared_clock
-from shared import events, openapi, periods
-from shared import mirror as shared_mirror
-from shared.calendar import readiness
-from shared.identity import Identity, NotAllowed
-from shared.jsonable import jsonable
-from shared.messaging import DeadLetters, EventDispatcher, RpcProxy, consumes, event_handler, rpc
-from shared.mongo import Store
-from shared import ops
-from shared.privacy import scrub
-from shared.production import ProductionChecks
-from shared.outbox import outboxed, publish_saved, republish_stale
-from shared.timer import every
-from shared.doors import door, Doors, People, Public, Services
-from shared.identity import ROLES, STAFF_ROLES
+from shared.contract import bounds, events
+from shared.platform import clock as shared_clock
+from shared.platform import mirror as shared_mirror
+from shared.platform import openapi, ops
+from shared.platform.doors import Doors, People, Public, Services, door
+from shared.platform.identity import ROLES, STAFF_ROLES, Identity, NotAllowed
+from shared.platform.jsonable import jsonable
+from shared.platform.messaging import DeadLetters, EventDispatcher, RpcProxy, consumes, event_handler, rpc
+from shared.platform.mongo import Store
+from shared.platform.outbox import outboxed, publish_saved, republish_stale
+from shared.platform.privacy import scrub
+from shared.platform.production import ProductionChecks
+from shared.platform.timer import every
+from shared.timelimits import periods
+from shared.timelimits.calendar import readiness
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ def case_view(doc):
 def local_day_range(date_from, date_to, zone, today):
     """``YYYY-MM-DD`` bounds (inclusive, local) as UTC datetimes; default the last 30 days.
 
-    Days outside 2000..2099 and ranges over a year are refused (``shared.periods``)."""
+    Days outside 2000..2099 and ranges over a year are refused (``shared.timelimits.periods``)."""
     errors = {}
     days = {}
     for name, value, default in (("from", date_from, today - dt.timedelta(days=29)),
@@ -96,7 +97,7 @@ def local_day_range(date_from, date_to, zone, today):
         raise InvalidRequest(exc.errors) from None
     start = dt.datetime.combine(days["from"], dt.time(0), tzinfo=zone)
     end = dt.datetime.combine(days["to"] + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
-    return (start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc),
+    return (start.astimezone(dt.UTC), end.astimezone(dt.UTC),
             {"from": days["from"].isoformat(), "to": days["to"].isoformat()})
 
 
@@ -104,7 +105,7 @@ class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbe
                       shared_mirror.RoutingFollower, shared_clock.ClockFollower, for_intake.ForIntake,
                       openapi.Documented):
     name = "followup"
-    doors = Doors()  # who may pass each entrypoint (shared.doors)
+    doors = Doors()  # who may pass each entrypoint (shared.platform.doors)
     operations = ops.Operations(calendar=True)  # it computes deadlines
     openapi_info = followup_api.INFO
     openapi_schemas = followup_api.SCHEMAS

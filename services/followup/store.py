@@ -30,10 +30,9 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from services.followup.attachments import CHUNK_BYTES
 from services.followup.domain import well_formed_token
-from shared import bounds
-from shared import reasons
-from shared.numbering import parse_number
-from shared.outbox import Outbox, outboxed
+from shared.contract import bounds, reasons
+from shared.contract.numbering import parse_number
+from shared.platform.outbox import Outbox, outboxed
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +112,8 @@ class CaseRepository:
             self.cases.update_one({"_id": doc["_id"]}, {"$unset": {"ledger": ""}})
 
     def ops_gauges(self):
-        """Cases by state, for /metrics (``shared.ops``)."""
-        from shared.metrics import Sample
+        """Cases by state, for /metrics (``shared.platform.ops``)."""
+        from shared.platform.metrics import Sample
 
         return [Sample("hotline_cases", {"state": row["_id"] or "none"}, row["n"])
                 for row in self.cases.aggregate([{"$group": {"_id": "$state", "n": {"$sum": 1}}}])]

@@ -12,8 +12,8 @@ Pure Python over the shared deadline policy and working-day calendar:
 """
 import datetime as dt
 
-from shared.calendar import next_working_day
-from shared.deadlines import DeadlinePolicy
+from shared.timelimits.calendar import next_working_day
+from shared.timelimits.deadlines import DeadlinePolicy
 
 DEFAULTS = {"refusal_working_days": 2, "max_extension_working_days": 10, "callback_tries": 3}
 
@@ -69,7 +69,7 @@ class FollowupClock:
         """The end (midnight) of the next working day after approval."""
         day = next_working_day(self.calendar, self.local(approved_at).date())
         end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=self.zone)
-        return end.astimezone(dt.timezone.utc)
+        return end.astimezone(dt.UTC)
 
     def same_local_day(self, a, b):
         return self.local(a).date() == self.local(b).date()

@@ -22,12 +22,11 @@ import eventlet
 
 from services.followup import attachments, domain
 from services.followup.domain import InvalidRequest, NotYourCase, UnknownCase
-from shared import events
-from shared.identity import NotAllowed, STAFF_ROLES
-from shared.jsonable import jsonable
-from shared.messaging import rpc
-from shared.doors import Services, door, People
-from shared.identity import ROLES, STAFF_ROLES
+from shared.contract import events
+from shared.platform.doors import People, Services, door
+from shared.platform.identity import ROLES, STAFF_ROLES, NotAllowed
+from shared.platform.jsonable import jsonable
+from shared.platform.messaging import rpc
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 from marshmallow import ValidationError
 
 from services.insight import hotspots, problems, staffing
-from services.insight.staffing import StaffingSettings
 from services.insight.schemas import HistoricalRequest
 from services.insight.spikes import SpikeSettings
+from services.insight.staffing import StaffingSettings
 from services.insight.terms import emerging_terms, terms_of
 
 
@@ -87,13 +87,13 @@ def _midnight(day, zone):
 def _last_day(repository, settings):
     """The day of the latest request."""
     _, last = repository.span()
-    return (last or dt.datetime.now(dt.timezone.utc)).astimezone(settings.zone).date()
+    return (last or dt.datetime.now(dt.UTC)).astimezone(settings.zone).date()
 
 
 def _last_full_day(repository, settings):
     """The last complete day: a day still in progress would look like a drop."""
     _, last = repository.span()
-    local = (last or dt.datetime.now(dt.timezone.utc)).astimezone(settings.zone)
+    local = (last or dt.datetime.now(dt.UTC)).astimezone(settings.zone)
     return local.date() if local.hour >= 23 else local.date() - dt.timedelta(days=1)
 
 
@@ -112,7 +112,7 @@ def hotspot_report(repository, settings, start=None, end=None):
 def staffing_plan(repository, settings, week=None):
     first, last = repository.span()
     if week is None:
-        today = (last or dt.datetime.now(dt.timezone.utc)).astimezone(settings.zone).date()
+        today = (last or dt.datetime.now(dt.UTC)).astimezone(settings.zone).date()
         week = today + dt.timedelta(days=7)
     monday = staffing.monday_of(week)
     since = monday - dt.timedelta(weeks=settings.staffing.history_weeks + 1)

@@ -1,11 +1,11 @@
 """What insight accepts at its edge: imported history and report queries."""
 import re
-from datetime import timezone
+from datetime import UTC
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
-from shared import periods
-from shared.events import CHANNELS, URGENCIES
+from shared.contract.events import CHANNELS, URGENCIES
+from shared.timelimits import periods
 
 
 class HistoricalRequest(Schema):
@@ -21,7 +21,7 @@ class HistoricalRequest(Schema):
     district = fields.String(allow_none=True, load_default=None)
     channel = fields.String(load_default="phone", validate=validate.OneOf(CHANNELS))
     urgency = fields.String(load_default="normal", validate=validate.OneOf(URGENCIES))
-    received_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    received_at = fields.AwareDateTime(required=True, default_timezone=UTC)
     department_code = fields.String(allow_none=True, load_default=None)
     handling_seconds = fields.Float(allow_none=True, load_default=None,
                                     validate=validate.Range(min=0, max=4 * 3600))

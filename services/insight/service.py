@@ -15,22 +15,22 @@ import logging
 
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
-from shared.web import http
 from werkzeug.wrappers import Response
 
 from services.insight import api as insight_api
 from services.insight import charts, reports
 from services.insight.schemas import load_query
 from services.insight.store import InsightRepository
-from shared import events, openapi
-from shared.city import City
-from shared.messaging import DeadLetters, Topology, consumes, event_handler, rpc
-from shared.mongo import Store
-from shared.privacy import scrub
-from shared.production import ProductionChecks
-from shared import ops
-from shared.doors import door, Doors, People, Public
-from shared.identity import STAFF_ROLES
+from shared.contract import events
+from shared.platform import openapi, ops
+from shared.platform.city import City
+from shared.platform.doors import Doors, People, Public, door
+from shared.platform.identity import STAFF_ROLES
+from shared.platform.messaging import DeadLetters, Topology, consumes, event_handler, rpc
+from shared.platform.mongo import Store
+from shared.platform.privacy import scrub
+from shared.platform.production import ProductionChecks
+from shared.platform.web import http
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def png_response(data):
 
 class InsightService(ops.Operable, openapi.Documented):
     name = "insight"
-    doors = Doors()  # who may pass each entrypoint (shared.doors)
+    doors = Doors()  # who may pass each entrypoint (shared.platform.doors)
     openapi_info = insight_api.INFO
     openapi_schemas = insight_api.SCHEMAS
 
@@ -175,7 +175,7 @@ class InsightService(ops.Operable, openapi.Documented):
         return "insight"
 
     def _followup_scorecards(self, start, end):
-        from shared.principals import ClusterRpcProxy, client_config
+        from shared.platform.principals import ClusterRpcProxy, client_config
 
         timeout = float((self.config.get("INSIGHT") or {}).get("scorecard_timeout", 3))
         with ClusterRpcProxy(client_config(self.config, "insight"), timeout=timeout) as cluster:

@@ -112,8 +112,8 @@ class InsightRepository:
         return list(self.requests.find(query, {"_id": 0, "department_code": 1, "outcome": 1}))
 
     def ops_gauges(self):
-        """The read model's size, for /metrics (``shared.ops``)."""
-        from shared.metrics import Sample
+        """The read model's size, for /metrics (``shared.platform.ops``)."""
+        from shared.platform.metrics import Sample
 
         return [Sample("hotline_insight_requests", {}, self.count())]
 

@@ -17,7 +17,7 @@ import re
 import numpy as np
 
 from services.insight.spikes import benjamini_hochberg, chi2_sf_1df
-from shared.segmenter import segmenter
+from shared.platform.segmenter import segmenter
 
 STOP_WORDS = frozenset("""
 反映 市民 来电 来电人 希望 要求 问题 处理 相关 部门 相关部门 帮忙 帮助 现在 一直 没有 已经 我们 他们
@@ -91,7 +91,7 @@ def emerging_terms(recent, previous, limit=10, min_docs=8, fdr=0.01, examples=3)
     significant = [(c, q) for c, q in zip(candidates, q_values) if q < fdr]
     significant.sort(key=lambda item: (item[0][3], len(item[0][0])), reverse=True)
     chosen = []
-    for (term, k1, k0, g2, p), q in significant:
+    for (term, k1, k0, g2, _p), q in significant:
         numbers = {d["number"] for d in recent_docs[term]}
         same = next((c for c in chosen if _overlap(numbers, c["_numbers"]) >= 0.8), None)
         if same is not None:

@@ -12,8 +12,8 @@ import time
 from eventlet.semaphore import Semaphore
 from nameko.extensions import DependencyProvider
 
-from shared import principals
-from shared.city import load_city
+from shared.platform import principals
+from shared.platform.city import load_city
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class Catalogue(DependencyProvider):
         self.lock = Semaphore()
 
     def fetch(self):
-        from shared.principals import ServiceRpcProxy
+        from shared.platform.principals import ServiceRpcProxy
 
         try:
             with ServiceRpcProxy("routing", self.rpc_config, timeout=self.timeout) as routing:

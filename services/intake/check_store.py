@@ -24,7 +24,7 @@ import datetime as dt
 
 from pymongo.errors import DuplicateKeyError
 
-from shared import bounds
+from shared.contract import bounds
 
 STAGES = ("dispatch", "case", "watch")
 CHECKED = {"_id": 0, "number": 1, "status": 1, "check": 1, "assignment": 1, "case": 1,

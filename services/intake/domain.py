@@ -2,11 +2,9 @@
 
 Pure Python: no nameko, pymongo or marshmallow here.
 """
-from shared.privacy import mask_name, mask_phone, scrub  # noqa: F401 (re-exported)
-
-from shared.numbering import format_number, parse_number  # noqa: F401 -- numbers in one place
-from shared.reasons import noted, reason, scrubbed, sentence
-
+from shared.contract.numbering import format_number, parse_number  # noqa: F401 -- numbers in one place
+from shared.contract.reasons import noted, reason, scrubbed, sentence
+from shared.platform.privacy import mask_name, mask_phone, scrub  # noqa: F401 (re-exported)
 
 TICKET_FIELDS = ("title", "description", "category", "district", "street", "address",
                  "lat", "lng", "urgency", "channel")

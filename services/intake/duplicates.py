@@ -18,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
-from shared.reasons import reason
+from shared.contract.reasons import reason
 
 # Tickets in these states are finished or are themselves repeats.
 NOT_OPEN = ("closed", "answered", "linked")

@@ -34,15 +34,15 @@ from urllib.parse import urlsplit
 from kombu import Exchange, Queue
 
 from services.intake.apikeys import valid_name
+from services.intake.rawqueue import consume_raw
 from services.intake.responses import ValidationFailed
 from services.intake.schemas import InboundReceipt, InboundSubmission
-from shared.events import utcnow
-from shared.messaging import TRANSIENT_ERRORS
-from shared.nesting import MAX_DEPTH, too_deep_text
-from shared.broker_admin import USER_PREFIX
-from shared.rawqueue import consume_raw
-from shared.doors import door, Source
-from shared.redaction import redact
+from shared.contract.events import utcnow
+from shared.platform.broker_admin import USER_PREFIX
+from shared.platform.doors import Source, door
+from shared.platform.messaging import TRANSIENT_ERRORS
+from shared.platform.nesting import MAX_DEPTH, too_deep_text
+from shared.platform.redaction import redact
 
 log = logging.getLogger(__name__)
 

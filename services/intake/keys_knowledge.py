@@ -6,14 +6,13 @@ commands call these. Keys are kept as digests only (``apikeys``).
 import datetime as dt
 import logging
 
-from shared.messaging import rpc
-
 from services.intake import apikeys, knowledge
 from services.intake.responses import ValidationFailed
-from shared import events
-from shared.jsonable import jsonable
-from shared.doors import door, People
-from shared.identity import STAFF_ROLES
+from shared.contract import events
+from shared.platform.doors import People, door
+from shared.platform.identity import STAFF_ROLES
+from shared.platform.jsonable import jsonable
+from shared.platform.messaging import rpc
 
 log = logging.getLogger(__name__)
 

@@ -42,7 +42,7 @@ def parse(text, fmt):
 
 def load_file(path, encoding="auto"):
     """Clean entries from a ``.yaml``/``.yml`` or ``.csv`` file (UTF-8, or GB18030)."""
-    from shared.textfiles import read_text
+    from shared.platform.textfiles import read_text
 
     path = str(path)
     rows = parse(read_text(path, encoding), "csv" if path.lower().endswith(".csv") else "yaml")

@@ -36,14 +36,14 @@ from eventlet.semaphore import Semaphore
 from nameko.extensions import DependencyProvider
 
 from services.intake.responses import ValidationFailed
-from shared import principals
-from shared import events
-from shared.config import city_zone
-from shared.identity import NotAllowed
-from shared.messaging import rpc
-from shared.numbering import series_of, valid_series
-from shared.timer import every
-from shared.doors import door, People
+from shared.contract import events
+from shared.contract.numbering import series_of, valid_series
+from shared.platform import principals
+from shared.platform.config import city_zone
+from shared.platform.doors import People, door
+from shared.platform.identity import NotAllowed
+from shared.platform.messaging import rpc
+from shared.platform.timer import every
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ class NumberFence(DependencyProvider):
 
     def ask(self, service, series):
         """``service``'s highest sequence of ``series``, or None if it does not answer."""
-        from shared.principals import ServiceRpcProxy
+        from shared.platform.principals import ServiceRpcProxy
 
         try:
             with eventlet.Timeout(self.timeout + 1):

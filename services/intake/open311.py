@@ -9,15 +9,15 @@ The listing is public (the spec asks no key to read it), so a service
 request shows what the spec shows and no more: descriptions, addresses and
 notes with phone, ID-card and bank-card numbers, e-mail addresses, WeChat and
 QQ ids scrubbed in any notation and addresses cut to the street and number
-(``shared.privacy``), descriptions withheld entirely where the city says so,
+(``shared.platform.privacy``), descriptions withheld entirely where the city says so,
 no history and no other system's ids; a repeat never names the ticket it
 repeats. Every answer exists in JSON and in the spec's XML (``xml``).
 """
 import re
 import xml.etree.ElementTree as ET
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from shared.privacy import coarse_address, scrub
+from shared.platform.privacy import coarse_address, scrub
 
 CLOSED = ("closed", "answered")
 # History entries that are bookkeeping between services, not news for the citizen.
@@ -25,8 +25,8 @@ QUIET = ("case_opened", "deadline_watched")
 DEFAULT_DAYS = 90
 MAX_DAYS = 90          # the spec: a window "may not span more than 90 days"
 MAX_ROWS = 1000
-EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)   # dates outside are refused, not computed with
-LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)   # dates outside are refused, not computed with
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 # Our field -> the Open311 argument a client sent, to name fields in errors.
 FIELD_NAMES = {"lng": "long", "address": "address_string", "caller_phone": "phone",

@@ -11,17 +11,16 @@ refuses windows over 90 days. Errors are the spec's ``[{code, description}]``.
 The public listing is scrubbed (see ``open311.service_request``);
 ``OPEN311.descriptions: false`` withholds descriptions altogether.
 """
-from shared import openapi
-from shared.web import BadBody, http, read_json
-
 from services.intake import open311
 from services.intake.api import open311 as both_formats
 from services.intake.open311 import Open311Error
 from services.intake.responses import TooManyRequests, ValidationFailed, as_json
-from shared import events
-from shared.city import district_names
-from shared.config import city_zone
-from shared.doors import door, Public
+from shared.contract import events
+from shared.platform import openapi
+from shared.platform.city import district_names
+from shared.platform.config import city_zone
+from shared.platform.doors import Public, door
+from shared.platform.web import BadBody, http, read_json
 
 BASE = "/open311/v2"
 FORMAT = "<any(json, xml):fmt>"

@@ -16,8 +16,8 @@ import hashlib
 import hmac
 import re
 
-from shared.jsonable import jsonable
-from shared.privacy import scrub
+from shared.platform.jsonable import jsonable
+from shared.platform.privacy import scrub
 
 CODE_DIGITS = 8
 PHONE_TAIL = 4

@@ -5,7 +5,7 @@ A mixin of ``IntakeService``::
     POST /tickets             a new request; answers the submitter's own number and lookup code
     GET  /tickets/<number>    its status, given proof: ``X-Lookup-Code`` or ``X-Phone-Last4``
                               (or the query parameters ``code`` / ``phone_last4``)
-    GET  /openapi.json (and /health, /ready, /metrics from ``shared.ops``)
+    GET  /openapi.json (and /health, /ready, /metrics from ``shared.platform.ops``)
 
 A submission from another system (``source_system``) also sends that
 system's key as ``X-Api-Key``. A repeat of an open ticket is linked
@@ -14,7 +14,7 @@ silently: the answer is the same as for a new ticket. A retried
 Lookups answer the same for an unknown number as for a wrong proof; a proof
 not of its form (eight digits, four digits) is a 400 naming the field. Failed
 proofs slow down the pair (number, client address) that failed, never the
-number for everyone (``SLOWDOWNS.lookup``, ``shared.slowdown``); the logs
+number for everyone (``SLOWDOWNS.lookup``, ``shared.platform.slowdown``); the logs
 name the number, never the code or the digits.
 """
 import datetime as dt
@@ -22,16 +22,15 @@ import hashlib
 import json
 import logging
 
-from shared import field_errors
-from shared import openapi
-from shared.privacy import digest
-from shared.web import BadBody, http, read_json
-
 from services.intake import public
 from services.intake.duplicates import phone_key
 from services.intake.responses import IdempotencyConflict, TooManyRequests, ValidationFailed, json_response
 from services.intake.schemas import HttpTicketRequest
-from shared.doors import door, Public
+from shared.contract import field_errors
+from shared.platform import openapi
+from shared.platform.doors import Public, door
+from shared.platform.privacy import digest
+from shared.platform.web import BadBody, http, read_json
 
 log = logging.getLogger(__name__)
 NOT_FOUND = {"errors": {"number": ["no ticket with this number and proof"]}}
@@ -98,7 +97,7 @@ class PublicApi:
         try:
             ticket = self.accept(body, HttpTicketRequest, idempotency=idempotency_key(request, "http"),
                                  request_digest=body_digest(body), public=True)
-        except ValidationFailed as exc:  # the English by field, and the same coded (shared/field_errors.py)
+        except ValidationFailed as exc:  # the English by field, and the same coded (shared/contract/field_errors.py)
             return json_response(400, {"errors": exc.errors, "error_codes": field_errors.coded(exc.errors)})
         except IdempotencyConflict as exc:
             return json_response(409, {"errors": exc.errors})
@@ -121,7 +120,7 @@ class PublicApi:
             return json_response(400, {"errors": exc.errors})
         if code is None and tail is None:
             return json_response(401, NO_PROOF)
-        pairs, now = self.limits.pairs("lookup"), dt.datetime.now(dt.timezone.utc)
+        pairs, now = self.limits.pairs("lookup"), dt.datetime.now(dt.UTC)
         pair = digest(self.secret(), f"lookup:{number}|{request.remote_addr}")
         whole = digest(self.secret(), f"lookup:{number}")
         wait = pairs.wait(pair, now)  # refused before the proof is checked: no oracle while waiting

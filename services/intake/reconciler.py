@@ -24,15 +24,15 @@ from services.intake.check_store import new_check
 from services.intake.domain import ticket_created_body
 from services.intake.reconcile import STAGES, ReconcileRules, stalled_reason
 from services.intake.status_view import entry
-from shared import principals
-from shared import events
-from shared.identity import NotAllowed
-from shared.jsonable import jsonable
-from shared.messaging import rpc
-from shared.numbering import same_instant
-from shared.outbox import outboxed, publish_saved
-from shared.timer import every
-from shared.doors import door, People
+from shared.contract import events
+from shared.contract.numbering import same_instant
+from shared.platform import principals
+from shared.platform.doors import People, door
+from shared.platform.identity import NotAllowed
+from shared.platform.jsonable import jsonable
+from shared.platform.messaging import rpc
+from shared.platform.outbox import outboxed, publish_saved
+from shared.platform.timer import every
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ class Reconciler:
         return jsonable(report)
 
     def reconcile_round(self, now):
-        from shared.principals import ClusterRpcProxy
+        from shared.platform.principals import ClusterRpcProxy
 
         rules = self.reconciling.rules
         report = {"at": now, "looked_at": dict.fromkeys(STAGES, 0), "repairs": 0, "escalations": 0,

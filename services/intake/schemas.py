@@ -13,8 +13,8 @@ import re
 import phonenumbers
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
-from shared.events import CHANNELS, URGENCIES
-from shared.field_errors import message
+from shared.contract.events import CHANNELS, URGENCIES
+from shared.contract.field_errors import message
 
 SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 EXTENSION = re.compile(r"^(.*\d)\s*(?:-|转|ext\.?|x)\s*(\d{1,6})$", re.IGNORECASE)

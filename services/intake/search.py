@@ -2,7 +2,7 @@
 and the open tickets a request may repeat, for the workbench.
 
 A mixin of ``IntakeService``. Each call needs a signed-in member of the
-hotline's staff (``shared.identity``): a phone number reveals what a citizen
+hotline's staff (``shared.platform.identity``): a phone number reveals what a citizen
 asked of the city, so nobody without a role may look one up. Results show the
 caller masked, one page at a time, without the history (the ticket page asks
 ``get_ticket`` for that).
@@ -13,12 +13,11 @@ import re
 from services.intake import domain
 from services.intake.duplicates import phone_key, similarity, ticket_text
 from services.intake.responses import ValidationFailed
-from shared.config import city_zone
-from shared.identity import STAFF_ROLES, NotAllowed
-from shared.jsonable import jsonable
-from shared.messaging import rpc
-from shared.doors import door, People
-from shared.identity import STAFF_ROLES
+from shared.platform.config import city_zone
+from shared.platform.doors import People, door
+from shared.platform.identity import STAFF_ROLES, NotAllowed
+from shared.platform.jsonable import jsonable
+from shared.platform.messaging import rpc
 
 MAX_PAGE = 50
 DEFAULT_DAYS = 90
@@ -40,7 +39,7 @@ def _local_day(value, field, zone, errors, end=False):
         errors[field] = ["a date like 2026-11-26"]
         return None
     moment = dt.datetime.combine(day + dt.timedelta(days=1 if end else 0), dt.time(0), tzinfo=zone)
-    return moment.astimezone(dt.timezone.utc)
+    return moment.astimezone(dt.UTC)
 
 
 def search_query(criteria, zone, now):
@@ -137,6 +136,6 @@ class TicketSearch:
                 for score, reason, t in found[:max(1, min(int(limit), 20))]]
 
     def clock_now(self):
-        from shared.events import utcnow
+        from shared.contract.events import utcnow
 
         return utcnow()

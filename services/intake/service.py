@@ -15,36 +15,41 @@ import logging
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
 from nameko.messaging import Publisher
-from nameko.web.handlers import http
 
-from services.intake import (apikeys, domain, inbound, keys_knowledge, numbering, open311_api, public_api,
-                             reconciler, search, status_view)
+from services.intake import api as intake_api
+from services.intake import (
+    apikeys,
+    domain,
+    inbound,
+    keys_knowledge,
+    numbering,
+    open311_api,
+    public_api,
+    reconciler,
+    search,
+    status_view,
+)
 from services.intake.catalogue import Catalogue
 from services.intake.check_store import owing
 from services.intake.duplicates import DuplicateRules, bounding_box, find_master, phone_key
-from services.intake.responses import IdempotencyConflict, ValidationFailed
 from services.intake.public import lookup_code
+from services.intake.responses import IdempotencyConflict, ValidationFailed
 from services.intake.schemas import load_request
-from services.intake import api as intake_api
 from services.intake.store import TicketRepository
-from shared import clock as shared_clock
-from shared import events
-from shared import field_errors
-from shared.city import City, district_names
-from shared.identity import Identity, NotAllowed
-from shared.jsonable import jsonable
-from shared import openapi
-from shared import reasons
-from shared.messaging import DeadLetters, EventDispatcher, rpc
-from shared.mongo import Store
-from shared.numbering import number_in
-from shared import ops
-from shared.production import ProductionChecks
-from shared.outbox import outboxed, publish_saved, republish_stale
-from shared.ratelimit import RateLimits
-from shared.timer import every
-from shared.doors import door, Doors, People, Public, Services
-from shared.identity import STAFF_ROLES
+from shared.contract import events, field_errors, reasons
+from shared.contract.numbering import number_in
+from shared.platform import clock as shared_clock
+from shared.platform import openapi, ops
+from shared.platform.city import City, district_names
+from shared.platform.doors import Doors, People, Public, Services, door
+from shared.platform.identity import STAFF_ROLES, Identity, NotAllowed
+from shared.platform.jsonable import jsonable
+from shared.platform.messaging import DeadLetters, EventDispatcher, rpc
+from shared.platform.mongo import Store
+from shared.platform.outbox import outboxed, publish_saved, republish_stale
+from shared.platform.production import ProductionChecks
+from shared.platform.ratelimit import RateLimits
+from shared.platform.timer import every
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +63,7 @@ class IntakeService(ops.Operable, status_view.StatusView, public_api.PublicApi, 
                     inbound.InboundChannel, keys_knowledge.KeysAndKnowledge, search.TicketSearch,
                     shared_clock.ClockFollower, numbering.Numbering, reconciler.Reconciler, openapi.Documented):
     name = "intake"
-    doors = Doors()  # who may pass each entrypoint (shared.doors)
+    doors = Doors()  # who may pass each entrypoint (shared.platform.doors)
     openapi_info = intake_api.INFO
     openapi_schemas = intake_api.SCHEMAS
 

@@ -19,7 +19,7 @@ steps loses nothing: the redelivery writes the state.
 Nothing in the ticket document grows with its life: the history has its
 own collection, one document per entry.
 """
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
@@ -38,7 +38,7 @@ FACETS = {
 }
 
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def split(changes):

@@ -12,16 +12,15 @@ reconciler (``reconciler``) checks every ticket against.
 """
 
 from services.intake.check_store import FINISHED, dispatched, done, owe
-from shared import events
-from shared.reasons import noted, reason
-from shared.messaging import consumes, event_handler
-
+from shared.contract import events
+from shared.contract.reasons import noted, reason
+from shared.platform.messaging import consumes, event_handler
 
 ANY_ATTEMPT = 10 ** 6  # a deadline_watched from before watches named their attempt
 
 
 def entry(at, status, note):
-    """A history entry; ``note`` is its English sentence, or coded reasons (``shared.reasons``)
+    """A history entry; ``note`` is its English sentence, or coded reasons (``shared.contract.reasons``)
     that the workbench says in the reader's language."""
     if isinstance(note, str):
         return {"at": at, "status": status, "note": note}

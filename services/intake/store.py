@@ -7,9 +7,9 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from services.intake import knowledge
 from services.intake.check_store import Checks
 from services.intake.status_store import StatusRecords
-from shared.config import data_file
-from shared.events import utcnow
-from shared.outbox import Outbox
+from shared.contract.events import utcnow
+from shared.platform.config import data_file
+from shared.platform.outbox import Outbox
 
 NOT_OPEN = ["closed", "answered", "linked"]
 CLOSED = ["closed", "answered"]
@@ -57,8 +57,8 @@ class TicketRepository(StatusRecords, Checks):
             self.put_knowledge(knowledge.load_file(path))
 
     def ops_gauges(self):
-        """Tickets by status, for /metrics (``shared.ops``)."""
-        from shared.metrics import Sample
+        """Tickets by status, for /metrics (``shared.platform.ops``)."""
+        from shared.platform.metrics import Sample
 
         tickets = [Sample("hotline_tickets", {"status": row["_id"] or "none"}, row["n"])
                    for row in self.tickets.aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}])]

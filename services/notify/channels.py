@@ -13,14 +13,14 @@ so a receiver recomputes ``hmac.new(secret, body, sha256)`` and compares.
 import hashlib
 import hmac
 import json
+import re
 import smtplib
 from email.message import EmailMessage
-import re
 from email.utils import format_datetime
 
-from shared.events import utcnow
-
 import requests
+
+from shared.contract.events import utcnow
 
 SIGNATURE_HEADER = "X-Hotline-Signature"
 

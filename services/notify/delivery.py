@@ -61,7 +61,7 @@ def quiet_until(policy, now, zone):
     if not inside:
         return None
     day = local.date() if clock < end else local.date() + dt.timedelta(days=1)
-    return dt.datetime.combine(day, end, tzinfo=zone).astimezone(dt.timezone.utc)
+    return dt.datetime.combine(day, end, tzinfo=zone).astimezone(dt.UTC)
 
 
 def choose_citizen_channel(contact):

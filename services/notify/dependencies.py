@@ -3,8 +3,8 @@
 ``Rules`` reads configuration once in ``setup()`` and hands workers the
 ladder, the recipients and templates, the delivery policy and the channels.
 Department names and contacts, and the calendar's city files, come from the
-directory mirror (``shared.mirror``: what routing announced), never from the
-seed file. The clock is ``shared.clock.Clock`` (real time, or the demo clock).
+directory mirror (``shared.platform.mirror``: what routing announced), never from the
+seed file. The clock is ``shared.platform.clock.Clock`` (real time, or the demo clock).
 """
 import uuid
 
@@ -15,8 +15,8 @@ from services.notify.delivery import Policy
 from services.notify.ladder import Ladder
 from services.notify.notices import Notices
 from services.notify.templates import outcome, render
-from shared.config import city_zone
-from shared.mirror import Mirror
+from shared.platform.config import city_zone
+from shared.platform.mirror import Mirror
 
 
 class Supervision:

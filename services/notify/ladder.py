@@ -24,8 +24,12 @@ recorded in the watch as ``"<round>:<step>"``, so it happens once per round.
 import datetime as dt
 from dataclasses import dataclass
 
-from shared.calendar import (
-    add_working_days, after_working_seconds, working_days_before, working_seconds_between)
+from shared.timelimits.calendar import (
+    add_working_days,
+    after_working_seconds,
+    working_days_before,
+    working_seconds_between,
+)
 
 WATCHING = "watching"
 CLOCK_CLASSES = ("emergency", "urgent", "utilities")  # limits in hours (config decides)
@@ -69,7 +73,7 @@ class Ladder:
 
     @classmethod
     def from_config(cls, config, calendar, zone):
-        from shared.deadlines import DeadlinePolicy
+        from shared.timelimits.deadlines import DeadlinePolicy
 
         ladder = (config.get("NOTIFY") or {}).get("ladder") or {}
         policy = DeadlinePolicy.from_config(config, calendar)
@@ -97,13 +101,13 @@ class Ladder:
         if span > self.short_limit:
             at = working_days_before(self.calendar, local_deadline, self.yellow_days)
             if local_start < at < local_deadline:
-                return at.astimezone(dt.timezone.utc), \
+                return at.astimezone(dt.UTC), \
                     f"deadline within {self.yellow_days} working day(s)"
         if on_clock or working <= 0:
             at = start + (deadline - start) * self.share
         else:
             at = after_working_seconds(self.calendar, local_start, working * self.share)
-            at = at.astimezone(dt.timezone.utc)
+            at = at.astimezone(dt.UTC)
         return at, f"{self.share:.0%} of the time to the deadline gone"
 
     def level(self, number):
@@ -126,7 +130,7 @@ class Ladder:
             steps.append(Step("red_card", deadline, reason="deadline passed"))
             for index in range(1, len(self.levels) + 1):
                 at = add_working_days(self.calendar, local, index * self.every)
-                steps.append(Step(f"supervision_{index}", at.astimezone(dt.timezone.utc),
+                steps.append(Step(f"supervision_{index}", at.astimezone(dt.UTC),
                                   level=index,
                                   reason=f"overdue {index * self.every} working days"))
         rejected_at = watch.get("rejected_at")

@@ -4,7 +4,7 @@ Pure Python. Builds notification documents for the delivery queue from a
 ladder step or from an event's message. Recipients:
 
 * a department: its contacts in routing's directory (learned by notify from
-  routing's events, see ``shared.mirror``), else ``NOTIFY.contacts.<CODE>``,
+  routing's events, see ``shared.platform.mirror``), else ``NOTIFY.contacts.<CODE>``,
   else ``NOTIFY.contacts.default``; each with any of ``email``, ``webhook``,
   ``sms`` and a ``language``;
 * a supervision level: the contacts in its ``NOTIFY.ladder.levels`` entry,

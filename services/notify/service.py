@@ -20,23 +20,22 @@ from services.notify.delivery import ContactUnavailable
 from services.notify.dependencies import Rules
 from services.notify.ladder import WATCHING
 from services.notify.store import NotifyRepository
-from shared import events
-from shared import mirror as shared_mirror
-from shared.calendar import readiness
-from shared.checks import whole_number
-from shared.clock import Clock, ClockRefused, check_offset
-from shared.deadlines import UNCOVERED
-from shared.jsonable import jsonable
-from shared.messaging import DeadLetters, EventDispatcher, RpcProxy, consumes, event_handler, rpc
-from shared.mongo import Store
-from shared import openapi, ops
-from shared.privacy import scrub
-from shared.production import ProductionChecks
-from shared.outbox import outboxed, publish_saved, republish_stale
-from shared.privacy import digest, mask_phone
-from shared.timer import every
-from shared.doors import door, Doors, People, Public, Services
-from shared.identity import ROLES, STAFF_ROLES
+from shared.contract import events
+from shared.platform import mirror as shared_mirror
+from shared.platform import openapi, ops
+from shared.platform.checks import whole_number
+from shared.platform.clock import Clock, ClockRefused, check_offset
+from shared.platform.doors import Doors, People, Public, Services, door
+from shared.platform.identity import ROLES, STAFF_ROLES
+from shared.platform.jsonable import jsonable
+from shared.platform.messaging import DeadLetters, EventDispatcher, RpcProxy, consumes, event_handler, rpc
+from shared.platform.mongo import Store
+from shared.platform.outbox import outboxed, publish_saved, republish_stale
+from shared.platform.privacy import digest, mask_phone, scrub
+from shared.platform.production import ProductionChecks
+from shared.platform.timer import every
+from shared.timelimits.calendar import readiness
+from shared.timelimits.deadlines import UNCOVERED
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +53,12 @@ def parse_time(value, name):
         raise ClockRefused(f"{name}: an ISO date-time with its offset") from None
     if moment.tzinfo is None:
         raise ClockRefused(f"{name}: give the offset (+08:00)")
-    return moment.astimezone(dt.timezone.utc)
+    return moment.astimezone(dt.UTC)
 
 
 class NotifyService(ops.Operable, shared_mirror.RoutingFollower, openapi.Documented):
     name = "notify"
-    doors = Doors()  # who may pass each entrypoint (shared.doors)
+    doors = Doors()  # who may pass each entrypoint (shared.platform.doors)
     openapi_info = {"title": "hotline notify", "version": "2",
                     "description": "notify's operations port: health, readiness, metrics (its work is events)."}
     operations = ops.Operations(calendar=True)  # it computes the ladder's working days
@@ -221,7 +220,7 @@ class NotifyService(ops.Operable, shared_mirror.RoutingFollower, openapi.Documen
         rules = self.rules
         local = self.clock.now().astimezone(rules.zone)
         digits = "".join(ch for ch in str(phone) if ch.isdigit())[-11:]
-        expire_at = (local + dt.timedelta(days=2)).astimezone(dt.timezone.utc)
+        expire_at = (local + dt.timedelta(days=2)).astimezone(dt.UTC)
         allowed = self.watches.allow_receipt_sms(digest(rules.secret, digits), local.date().isoformat(),
                                                  notification["key"], rules.receipts_per_phone, expire_at)
         if not allowed:
@@ -236,7 +235,7 @@ class NotifyService(ops.Operable, shared_mirror.RoutingFollower, openapi.Documen
                 return self.intake.get_citizen_contact.call_async(number).result()
         except eventlet.Timeout:
             raise ContactUnavailable(
-                f"intake did not answer get_citizen_contact in {self.rules.contact_timeout}s")
+                f"intake did not answer get_citizen_contact in {self.rules.contact_timeout}s") from None
         except Exception as exc:
             raise ContactUnavailable(f"intake get_citizen_contact failed: {exc!r}") from exc
 

@@ -8,7 +8,7 @@
   ``attempts`` and history. ``next_attempt_at`` is set only while a
   notification is waiting, and indexed: a delivery tick reads only what is due.
   A unique ``key`` means the same notification is never queued twice.
-* ``settings`` -- the demo clock's offset (``shared.clock``), with its version
+* ``settings`` -- the demo clock's offset (``shared.platform.clock``), with its version
   and the outbox of its ``clock_moved`` events.
 * ``sms_quota`` -- per phone (a keyed digest, never the number) and local day,
   the receipt SMS sent: at most ``NOTIFY.delivery.receipt_sms_per_phone_per_day``.
@@ -30,10 +30,10 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.notify.domain import new_watch
 from services.notify.ladder import WATCHING
-from shared import events
-from shared.clock import CLOCK_ID, ClockStore, check_offset
-from shared.outbox import Outbox, outboxed, publish_entry
-from shared.privacy import mask_recipient, mask_text
+from shared.contract import events
+from shared.platform.clock import CLOCK_ID, ClockStore, check_offset
+from shared.platform.outbox import Outbox, outboxed, publish_entry
+from shared.platform.privacy import mask_recipient, mask_text
 
 APPLIED_KEPT = 100  # event ids remembered per case, for idempotency
 ESCALATIONS_KEPT = 100  # the latest steps taken, for a person to read (the events tell all)
@@ -285,11 +285,11 @@ class NotifyRepository:
             return False
         return limit > 0
 
-    # -- what operations watch (shared.ops) --------------------------------------------
+    # -- what operations watch (shared.platform.ops) --------------------------------------------
 
     def ops_gauges(self):
-        from shared.events import utcnow
-        from shared.metrics import Sample
+        from shared.contract.events import utcnow
+        from shared.platform.metrics import Sample
 
         now = utcnow() + dt.timedelta(seconds=ClockStore(self.settings).read()[0])
         overdue = self.watches.count_documents(
@@ -302,7 +302,7 @@ class NotifyRepository:
                                                             "status": key.get("status") or "none"}, row["n"]))
         return samples
 
-    # -- the demo clock (notify owns it; see shared.clock) ------------------------------
+    # -- the demo clock (notify owns it; see shared.platform.clock) ------------------------------
 
     def move_clock(self, new_offset, by, now, tries=10):
         """Set the offset to ``new_offset(current)`` as the next version, with its

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 import eventlet
 
 from services.notify.delivery import attempt
-from shared import events
-from shared.outbox import outboxed
-from shared.privacy import mask_recipient, mask_text
+from shared.contract import events
+from shared.platform.outbox import outboxed
+from shared.platform.privacy import mask_recipient, mask_text
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def deliver(repo, channels, policy, now, zone, citizen_contact, lease_seconds=60
     lookup (intake not answering) holds only its own. ``observe(channel,
     status)``, if given, hears of every attempt; ``receipt_allowed`` is the
     receipt SMS quota (``delivery.attempt``). Recipients and errors are logged
-    masked (``shared.privacy``).
+    masked (``shared.platform.privacy``).
     """
     counts = {}
     queues = {}  # destination -> its notifications, oldest first

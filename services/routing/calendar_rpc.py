@@ -1,7 +1,7 @@
 """routing's RPC for the city's calendar and for the deadlines a case would get.
 
 Mixed into :class:`services.routing.service.RoutingService`. Routing keeps the
-city's calendar files (one per year, see :mod:`shared.calendar_files`) as it
+city's calendar files (one per year, see :mod:`shared.timelimits.calendar_files`) as it
 keeps the directory: an administrator loads a year (``hotline calendar load``),
 routing stores it as the next calendar version and announces it
 (``calendar_year_loaded``); every routing instance reloads it on its refresh
@@ -10,14 +10,14 @@ timer, followup and notify from the event (or their catch-up).
 import datetime as dt
 
 from services.routing.directory_rpc import RoutingError
-from shared import events
-from shared.calendar import readiness
-from shared.calendar_files import BadCalendarFile, parse
-from shared.jsonable import jsonable
-from shared.messaging import rpc
-from shared.outbox import outboxed, publish_saved
-from shared.doors import door, People, Services
-from shared.identity import STAFF_ROLES
+from shared.contract import events
+from shared.platform.doors import People, Services, door
+from shared.platform.identity import STAFF_ROLES
+from shared.platform.jsonable import jsonable
+from shared.platform.messaging import rpc
+from shared.platform.outbox import outboxed, publish_saved
+from shared.timelimits.calendar import readiness
+from shared.timelimits.calendar_files import BadCalendarFile, parse
 
 CLASSES = ("emergency", "urgent", "utilities", "general", "complex")
 URGENCIES = ("normal", "urgent", "emergency")
@@ -47,7 +47,7 @@ def parse_moment(value, zone):
         moment = moment.replace(tzinfo=zone)
     if not 1990 <= moment.year <= 2200:
         raise CalendarInvalid({"from": ["a year from 1990 to 2200"]})
-    return moment.astimezone(dt.timezone.utc)
+    return moment.astimezone(dt.UTC)
 
 
 class CalendarRpc:

@@ -5,7 +5,7 @@ numbered version with who and why, and the outbox of its announcement. Part of
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
-from shared.events import utcnow
+from shared.contract.events import utcnow
 
 
 class CalendarYears:

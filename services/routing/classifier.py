@@ -24,9 +24,8 @@ A trained model is stored as compressed joblib bytes (:func:`dumps` /
 """
 import io
 import re
-from dataclasses import dataclass, field
-
 from collections import Counter
+from dataclasses import dataclass, field
 
 import joblib
 import numpy as np
@@ -37,8 +36,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
-from shared.reasons import reason, sentences
-from shared.segmenter import segmenter
+from shared.contract.reasons import reason, sentences
+from shared.platform.segmenter import segmenter
 
 DEFAULT_MAX_FEATURES = 60000
 DEFAULT_KIND = "svm+lr"
@@ -53,7 +52,7 @@ WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'/-]*")
 class Suggestion:
     department_code: str
     confidence: float
-    reasons: list = field(default_factory=list)  # coded: [shared.reasons.reason(...)]
+    reasons: list = field(default_factory=list)  # coded: [shared.contract.reasons.reason(...)]
 
     def to_dict(self):
         return {"department_code": self.department_code,

@@ -13,11 +13,11 @@ Pure Python. The order, from certain to learned:
 5. ``manual`` -- nobody can say.
 
 Departments that refused the ticket (退单) are excluded at every step. Every
-decision says why, as coded reasons (``shared.reasons``).
+decision says why, as coded reasons (``shared.contract.reasons``).
 """
 from dataclasses import dataclass, field
 
-from shared.reasons import reason, sentences
+from shared.contract.reasons import reason, sentences
 
 DEFAULT_THRESHOLD = 0.5  # for the keyword matcher; a trained model measures its own
 
@@ -27,7 +27,7 @@ class Decision:
     department: object  # a Department, or None: the ticket waits for a person
     time_limit_class: str
     rule: str
-    reasons: list = field(default_factory=list)  # coded: [shared.reasons.reason(...)]
+    reasons: list = field(default_factory=list)  # coded: [shared.contract.reasons.reason(...)]
     confidence: float | None = None
     suggestions: list = field(default_factory=list)  # [Suggestion.to_dict()]
     model_version: int = 0

@@ -11,13 +11,13 @@ import json
 import re
 
 from services.routing.directory import Department, check_department
-from shared.checks import whole_number
-from shared import events
-from shared.jsonable import jsonable
-from shared.messaging import rpc
-from shared.outbox import outboxed, publish_saved
-from shared.doors import door, People, Services
-from shared.identity import ROLES, STAFF_ROLES
+from shared.contract import events
+from shared.platform.checks import whole_number
+from shared.platform.doors import People, Services, door
+from shared.platform.identity import ROLES, STAFF_ROLES
+from shared.platform.jsonable import jsonable
+from shared.platform.messaging import rpc
+from shared.platform.outbox import outboxed, publish_saved
 
 ACTIONS = {"add": "add", "update": "update", "retire": "retire"}
 

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shared.textfiles import guess_encoding  # noqa: F401 -- UTF-8, else GB18030
+from shared.platform.textfiles import guess_encoding  # noqa: F401 -- UTF-8, else GB18030
 
 
 class HistoryError(ValueError):

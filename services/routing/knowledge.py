@@ -15,10 +15,10 @@ from nameko.extensions import DependencyProvider
 from services.routing import classifier, learning
 from services.routing.directory import Directory, seed_catalogue, seed_departments
 from services.routing.directory_rpc import announcement
-from shared.calendar_files import BadCalendarFile, load_file, parse
-from shared.city import DEFAULT_DIRECTORY_FILE, load_city
-from shared.config import data_file
-from shared.deadlines import DeadlinePolicy
+from shared.platform.city import DEFAULT_DIRECTORY_FILE, load_city
+from shared.platform.config import data_file
+from shared.timelimits.calendar_files import BadCalendarFile, load_file, parse
+from shared.timelimits.deadlines import DeadlinePolicy
 
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ reconciler asks ``republish_decision`` when a ticket's assignment seems lost.
 """
 import logging
 
-from shared import events
-from shared.jsonable import jsonable
-from shared.messaging import consumes, event_handler, rpc
-from shared.numbering import parse_number, same_instant, valid_series
-from shared.doors import door, Services
+from shared.contract import events
+from shared.contract.numbering import parse_number, same_instant, valid_series
+from shared.platform.doors import Services, door
+from shared.platform.jsonable import jsonable
+from shared.platform.messaging import consumes, event_handler, rpc
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ Pure Python: builds the event bodies (``ticket_assigned``,
 from dataclasses import replace
 
 from services.routing.decide import Decision, decide  # noqa: F401
-from shared.reasons import reason, sentences
+from shared.contract.reasons import reason, sentences
 
 MAX_REFUSALS = 2  # after this many, a person arbitrates (仲裁)
 PRIORITY = {"emergency": 0, "urgent": 1, "normal": 2}  # the dispatch queue's order
@@ -41,7 +41,7 @@ def assigned(number, ticket, dept, limit_class, policy, now, *, decided_by, rule
              directory, confidence=None, suggestions=(), model_version=0, previous=None,
              refused=(), assignments=0, category=None, category_source=None):
     terms = policy.terms(now, limit_class, ticket.get("urgency") or "normal")
-    reasons = list(reasons)  # coded (shared.reasons)
+    reasons = list(reasons)  # coded (shared.contract.reasons)
     if terms.urgency != (ticket.get("urgency") or "normal"):
         reasons.append(reason("urgency_raised", urgency=terms.urgency, limit_class=limit_class))
     body = {

@@ -13,30 +13,32 @@ import logging
 from eventlet import tpool
 from nameko.dependency_providers import Config
 
-from services.routing import learning, records
-from services.routing.decide import decide, ticket_text
 # modules, not classes: `nameko run` would take a class with entrypoints for a service
-from services.routing import calendar_rpc, directory_rpc
+from services.routing import (
+    calendar_rpc,
+    directory_rpc,
+    learning,
+    numbers_rpc,  # a mixin, as directory_rpc
+    records,
+)
+from services.routing.decide import decide, ticket_text
 from services.routing.directory_rpc import RoutingError
-from services.routing import numbers_rpc  # a mixin, as directory_rpc
 from services.routing.knowledge import KnowledgeProvider
 from services.routing.store import DecisionRepository
-from shared import bounds
-from shared import clock as shared_clock
-from shared import events
-from shared.checks import whole_number
-from shared.identity import Identity, NotAllowed
-from shared.jsonable import jsonable
-from shared.messaging import DeadLetters, EventDispatcher, consumes, event_handler, rpc
-from shared.mongo import Store
-from shared import openapi, ops
-from shared import reasons as reasons_coded
-from shared.privacy import scrub
-from shared.production import ProductionChecks
-from shared.outbox import outboxed, publish_saved, republish_stale
-from shared.timer import every
-from shared.doors import door, Doors, People, Public
-from shared.identity import STAFF_ROLES
+from shared.contract import bounds, events
+from shared.contract import reasons as reasons_coded
+from shared.platform import clock as shared_clock
+from shared.platform import openapi, ops
+from shared.platform.checks import whole_number
+from shared.platform.doors import Doors, People, Public, door
+from shared.platform.identity import STAFF_ROLES, Identity, NotAllowed
+from shared.platform.jsonable import jsonable
+from shared.platform.messaging import DeadLetters, EventDispatcher, consumes, event_handler, rpc
+from shared.platform.mongo import Store
+from shared.platform.outbox import outboxed, publish_saved, republish_stale
+from shared.platform.privacy import scrub
+from shared.platform.production import ProductionChecks
+from shared.platform.timer import every
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +60,7 @@ def attempt_of(outcome):
 class RoutingService(ops.Operable, directory_rpc.DirectoryRpc, calendar_rpc.CalendarRpc,
                      shared_clock.ClockFollower, numbers_rpc.ForIntake, openapi.Documented):
     name = "routing"
-    doors = Doors()  # who may pass each entrypoint (shared.doors)
+    doors = Doors()  # who may pass each entrypoint (shared.platform.doors)
     openapi_info = {"title": "hotline routing", "version": "2",
                     "description": "routing's operations port: health, readiness, metrics (its work is RPC)."}
     operations = ops.Operations(calendar=True)  # it computes deadlines
@@ -161,7 +163,7 @@ class RoutingService(ops.Operable, directory_rpc.DirectoryRpc, calendar_rpc.Cale
     def assign(self, number, department_code, by, reason):
         """A dispatcher assigns a waiting ticket; ``ticket_assigned`` records who and why.
 
-        Who is the signed-in dispatcher (``shared.identity``), not ``by``.
+        Who is the signed-in dispatcher (``shared.platform.identity``), not ``by``.
         """
         by = self.caller.require("dispatcher").name
         known = self.knowledge.ready(self.decisions)

@@ -29,9 +29,9 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
 from services.routing.calendar_store import CalendarYears
-from shared import bounds, reasons
-from shared.events import utcnow
-from shared.outbox import Outbox
+from shared.contract import bounds, reasons
+from shared.contract.events import utcnow
+from shared.platform.outbox import Outbox
 
 CHUNK_BYTES = 4 * 1024 * 1024
 ATTEMPTS_KEPT = 50     # the latest decisions of a ticket (every refusal is in ``refusals`` too)
@@ -90,8 +90,8 @@ class DecisionRepository(CalendarYears):
         self.calendar_outbox.ensure_indexes()
 
     def ops_gauges(self):
-        """The dispatchers' queue, for /metrics (``shared.ops``)."""
-        from shared.metrics import Sample
+        """The dispatchers' queue, for /metrics (``shared.platform.ops``)."""
+        from shared.platform.metrics import Sample
 
         return [Sample("hotline_dispatch_queue", {},
                        self.decisions.count_documents({"status": "awaiting_dispatch"}))]

@@ -22,9 +22,9 @@ import pyotp
 import pytest
 import requests
 
+from tests.browser.bridge import CHROMIUM, Bridge
 from tests.stack.conftest import running_stack
 
-from tests.browser.bridge import CHROMIUM, Bridge
 SHOTS = Path(os.environ.get("HOTLINE_SCREENSHOTS") or Path(__file__).resolve().parents[2] / "test-artifacts" / "screens")
 NUMBER = re.compile(r"[A-Z]{2}-\d{8}-\d{5}")
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')

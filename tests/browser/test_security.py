@@ -9,9 +9,9 @@ import re
 import pyotp
 import pytest
 from nameko.exceptions import RemoteError
-from shared.principals import ClusterRpcProxy
 
-from shared.identity import Person, context_for
+from shared.platform.identity import Person, context_for
+from shared.platform.principals import ClusterRpcProxy
 from tests.browser.conftest import CSRF
 
 WATER_TICKET = {"title": "自来水管爆裂", "description": "李沧区书院路路口自来水管爆裂，路面积水很深",

@@ -7,7 +7,7 @@ accounting: sent / arrived / dead-lettered / repaired / difference.
 """
 import pytest
 
-from bench.chaos import InProcessStack, LAST, print_report, scenario, start_last
+from bench.chaos import LAST, InProcessStack, print_report, scenario, start_last
 
 TICKETS = 80
 

@@ -14,7 +14,7 @@ import requests
 
 from bench.chaos import InProcessStack, Submitter, account, settle, ticket_body
 from hotline.backup import backup_client, restore_client
-from shared.mongo import connect
+from shared.platform.mongo import connect
 from tests.conftest import _backends
 
 

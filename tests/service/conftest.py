@@ -3,11 +3,11 @@ import time
 
 import pytest
 from nameko.events import event_handler
-from shared.principals import event_dispatcher
 from nameko.testing.utils import get_extension
 
-from shared.mongo import Store
-from shared.doors import Doors, Services, door
+from shared.platform.doors import Doors, Services, door
+from shared.platform.mongo import Store
+from shared.platform.principals import event_dispatcher
 
 
 def make_recorder(kinds, seen):
@@ -75,7 +75,7 @@ def dead_letters(rabbit_config):
 
     from kombu import Connection
 
-    from shared.messaging import DEAD_LETTER_QUEUE
+    from shared.platform.messaging import DEAD_LETTER_QUEUE
 
     def read(count, timeout=5.0):
         letters = []
@@ -102,15 +102,15 @@ class DirectoryStandIn:
     @staticmethod
     def _departments():
         from services.routing.directory import Directory
-        from shared.city import load_city
-        from shared.config import load_config
+        from shared.platform.city import load_city
+        from shared.platform.config import load_config
 
         directory = Directory.from_dict(load_city(load_config()))
         found = {code: dict(d.to_dict(), version=1) for code, d in directory.all.items()}
         found.update(DirectoryStandIn.extra)
         return found
 
-    from shared.messaging import rpc as _rpc
+    from shared.platform.messaging import rpc as _rpc
 
     @door(Services("followup", "notify", "intake", "insight", "console"))
     @_rpc

@@ -10,8 +10,8 @@ import pytest
 from kombu import Connection
 
 from hotline import cluster
-from shared import topology
-from shared.config import load_config
+from shared.contract import topology
+from shared.platform.config import load_config
 from tests.conftest import _backends
 
 

@@ -9,15 +9,15 @@ import datetime as dt
 
 import pytest
 from nameko.exceptions import RemoteError
-from shared.principals import ServiceRpcProxy
 
 from services.followup.service import FollowupService
 from services.notify.service import NotifyService
-from shared import events
-from shared.mongo import database_for
+from shared.contract import events
+from shared.platform.mongo import database_for
+from shared.platform.principals import ServiceRpcProxy
+from tests.people import context
 from tests.service.conftest import settle
 from tests.service.receivers import SmtpServer, wait_until
-from tests.people import context
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pymongo.errors import AutoReconnect
 from services.followup.service import FollowupService
 from services.notify.service import NotifyService
 from services.routing.service import RoutingService
-from shared import events
+from shared.contract import events
 from tests.service.conftest import settle
 
 
@@ -128,7 +128,7 @@ def open_fails_twice_then_opens(start_service, recorder, publish, monkeypatch, f
         return real_open(case, outbox)
 
     monkeypatch.setattr(cases, "open", flaky_open)
-    monkeypatch.setattr("shared.messaging.TRANSIENT_BACKOFF_SECONDS", 0.05)
+    monkeypatch.setattr("shared.platform.messaging.TRANSIENT_BACKOFF_SECONDS", 0.05)
 
     publish("routing", "ticket_assigned", ticket_assigned())
 
@@ -213,7 +213,8 @@ def test_a_broker_fault_after_saving_loses_nothing(start_service, recorder, publ
 def test_rpc_requests_nobody_can_answer_are_dead_lettered(start_service, dead_letters, service_config):
     """nameko alone dies on an RPC request without reply_to; ours dead-letters it."""
     from kombu import Connection, Exchange
-    from shared.principals import ServiceRpcProxy
+
+    from shared.platform.principals import ServiceRpcProxy
 
     container, _ = start_service(NotifyService)
     with Connection(service_config["AMQP_URI"]) as connection:
@@ -235,7 +236,8 @@ def test_a_reply_that_cannot_be_sent_does_not_kill_the_service(start_service, se
     """nameko lets a failed reply publish kill the container; ours requeues the request."""
     from kombu.exceptions import OperationalError
     from nameko import rpc as nameko_rpc
-    from shared.principals import ServiceRpcProxy
+
+    from shared.platform.principals import ServiceRpcProxy
 
     container, _ = start_service(NotifyService)
     real_send = nameko_rpc.Responder.send_response

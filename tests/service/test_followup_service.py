@@ -3,10 +3,10 @@ refusal and re-routing, races, rejections, and intake being away."""
 import eventlet
 import pytest
 from nameko.exceptions import RemoteError
-from shared.principals import ServiceRpcProxy
 
 from services.followup.service import FollowupService
-from shared import events
+from shared.contract import events
+from shared.platform.principals import ServiceRpcProxy
 from tests.people import context, person
 from tests.service.conftest import settle
 

@@ -2,11 +2,9 @@
 once each, dead-letters what breaks the contract, and imports history."""
 import datetime as dt
 
-
-
 from hotline.insight_history import generate
 from services.insight.service import InsightService
-from shared import events
+from shared.contract import events
 from tests.people import signed_hook
 from tests.service.conftest import settle
 
@@ -83,7 +81,7 @@ def test_a_broken_event_is_dead_lettered_and_the_service_carries_on(start_servic
 
 def test_history_is_imported_once_and_bad_records_are_reported(start_service):
     container, repository = start_service(InsightService)
-    now = dt.datetime(2026, 11, 26, 14, 0, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 11, 26, 14, 0, tzinfo=dt.UTC)
     records, _ = generate(weeks=5, now=now, seed=3, daily_volume=60)
     broken = [{"number": "BAD-1", "title": "没有时间"},
               dict(records[0], number="BAD-2", channel="fax")]

@@ -4,15 +4,15 @@ from datetime import timedelta
 
 import pytest
 from nameko.exceptions import RemoteError
-from shared.messaging import rpc
-from shared.principals import ServiceRpcProxy
 
 from examples.submit_over_amqp import MALFORMED, SAMPLE, submit
 from services.intake.service import IntakeService
-from shared import events
+from shared.contract import events
+from shared.platform.doors import Doors, Services, door
+from shared.platform.messaging import rpc
+from shared.platform.principals import ServiceRpcProxy
 from tests.people import context, person
 from tests.service.receivers import wait_until
-from shared.doors import Doors, Services, door
 
 O311 = "/open311/v2"
 HEATING = {"service_code": "heating", "description": "李沧区书院路小区暖气不热，室温只有十四度",

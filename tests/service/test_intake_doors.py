@@ -6,10 +6,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import requests
-from shared.principals import ServiceRpcProxy
 from nameko.testing.utils import find_free_port
 
 from services.intake.service import IntakeService
+from shared.platform.principals import ServiceRpcProxy
 from tests.people import context
 
 O311 = "/open311/v2"
@@ -194,7 +194,7 @@ def test_keys_expire_rotate_and_a_revoked_name_can_come_back(start_service, serv
 
 def test_in_production_mode_the_container_refuses_to_start(container_factory, service_config):
     container = container_factory(IntakeService, dict(service_config, HOTLINE_ENV="production"))
-    with pytest.raises(RuntimeError, match="in-memory store"):  # shared.production or shared.mongo
+    with pytest.raises(RuntimeError, match="in-memory store"):  # shared.platform.production or shared.platform.mongo
         container.start()
 
 

@@ -3,14 +3,15 @@ import json
 import time
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from kombu import Connection, Exchange, Producer, Queue
 from nameko.exceptions import RemoteError
-from shared.principals import ServiceRpcProxy
 
 from services.intake.inbound import INBOUND_EXCHANGE
 from services.intake.service import IntakeService
-from shared.messaging import DEAD_LETTER_QUEUE
+from shared.platform.messaging import DEAD_LETTER_QUEUE
+from shared.platform.principals import ServiceRpcProxy
 from tests.people import context
 
 FIELDS = ["title", "description", "caller_name", "caller_phone", "category", "district", "street",

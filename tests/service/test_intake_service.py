@@ -1,10 +1,9 @@
 """intake in a container: HTTP and RPC in, ticket_created out."""
 import time
 
-from shared.principals import ServiceRpcProxy
-
 from services.intake.service import IntakeService
-from shared import events
+from shared.contract import events
+from shared.platform.principals import ServiceRpcProxy
 from tests.people import context
 
 TICKET = {"title": "工地夜间施工噪音扰民", "description": "每天晚上十一点以后还在施工",
@@ -42,7 +41,7 @@ def test_invalid_post_gets_400_with_field_errors_and_stores_nothing(start_servic
 
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"title", "caller_phone", "district", "urgency"}
-    # the same errors coded beside the English (shared/field_errors.py)
+    # the same errors coded beside the English (shared/contract/field_errors.py)
     codes = response.json()["error_codes"]
     assert codes["caller_phone"] == [{"code": "phone", "params": {}}]
     assert codes["urgency"][0]["code"] == "one_of" and codes["district"][0]["code"] == "unknown_district"

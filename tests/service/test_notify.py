@@ -8,20 +8,20 @@ import datetime as dt
 
 import pytest
 from click.testing import CliRunner
-from shared.messaging import rpc
-from shared.principals import ServiceRpcProxy
 
 from hotline.cli import main as hotline
 from services.notify.channels import SIGNATURE_HEADER, verify
 from services.notify.ladder import Ladder
 from services.notify.service import NotifyService
-from shared import events
-from shared.calendar import calendar_from_config
-from shared.config import city_zone
+from shared.contract import events
+from shared.platform.config import city_zone
+from shared.platform.doors import Doors, Services, door
+from shared.platform.messaging import rpc
+from shared.platform.principals import ServiceRpcProxy
+from shared.timelimits.calendar import calendar_from_config
+from tests.people import context
 from tests.service.conftest import settle
 from tests.service.receivers import SmtpServer, WebhookServer, wait_until
-from tests.people import context
-from shared.doors import Doors, Services, door
 
 SECRET = "webhook-test-secret"
 LEVELS = ("department_head", "supervising_office", "city_leadership")
@@ -141,12 +141,12 @@ def test_the_whole_ladder_arrives_once_in_order(container_factory, notify_config
     assert new_case["Date"] and new_case["Message-ID"].endswith("@city.test>")
     for count, step in enumerate(LADDER, 2):
         move_clock_to(notify_rpc, due[step])
-        wait_until(lambda: len(smtp.to("dept@city.test")) == count, what=f"{step} by email")
-        wait_until(lambda: len(webhooks.received("/dept")) == count, what=f"{step} by webhook")
+        wait_until(lambda count=count: len(smtp.to("dept@city.test")) == count, what=f"{step} by email")
+        wait_until(lambda count=count: len(webhooks.received("/dept")) == count, what=f"{step} by webhook")
         if step.startswith("supervision_"):
             level = step.split("_")[1]
-            wait_until(lambda: smtp.to(f"level{level}@city.test"), what=f"{step} to its level")
-            wait_until(lambda: webhooks.received(f"/level{level}"), what=f"{step} webhook to level")
+            wait_until(lambda level=level: smtp.to(f"level{level}@city.test"), what=f"{step} to its level")
+            wait_until(lambda level=level: webhooks.received(f"/level{level}"), what=f"{step} webhook to level")
     escalated.wait_for("notify", "ticket_escalated", count=len(LADDER))
     settle(1.0)  # ten more ticks: nothing is sent twice
 

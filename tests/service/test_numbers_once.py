@@ -5,15 +5,15 @@ import time
 
 import pytest
 from nameko.exceptions import RemoteError
-from shared.principals import ServiceRpcProxy
 
 from services.followup.service import FollowupService
 from services.intake.service import IntakeService
 from services.intake.store import TicketRepository
 from services.routing.service import RoutingService
-from shared import memory_store
-from tests.races import RacyCollection, run_together
+from shared.platform import memory_store
+from shared.platform.principals import ServiceRpcProxy
 from tests.people import context
+from tests.races import RacyCollection, run_together
 
 TICKET = {"title": "小区门口路灯不亮", "description": "崂山区海尔路小区门口三盏路灯坏了一周", "district": "崂山区"}
 
@@ -76,7 +76,7 @@ def test_a_restarted_intake_on_an_empty_store_numbers_after_what_routing_and_fol
 
 def test_an_administrator_fences_the_numbers_after_a_restore(container_factory, service_config, intake_on):
     from hotline.people import cli_context
-    from shared.identity import Person, context_for
+    from shared.platform.identity import Person, context_for
 
     intake_on("restored")
     with ServiceRpcProxy("intake", service_config, timeout=15, context_data=cli_context("值班员张")) as admin:

@@ -12,7 +12,8 @@ from services.insight.service import InsightService
 from services.intake.service import IntakeService
 from services.notify.service import NotifyService
 from services.routing.service import RoutingService
-from shared import events, logs
+from shared.contract import events
+from shared.platform import logs
 from tests.service.receivers import wait_until as wait_for
 from tests.service.test_routing_service import created
 

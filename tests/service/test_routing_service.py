@@ -1,14 +1,14 @@
 """routing in a container against the real broker: decide, queue, refusals, directory, learning."""
 import pytest
 from nameko.exceptions import RemoteError
-from shared.principals import ServiceRpcProxy
 from nameko.testing.utils import get_extension
 
 from services.routing.service import RoutingService
-from tests.people import context, person
 from services.routing.synthetic import generate
-from shared import events
-from shared.mongo import Store
+from shared.contract import events
+from shared.platform.mongo import Store
+from shared.platform.principals import ServiceRpcProxy
+from tests.people import context, person
 from tests.service.conftest import settle
 
 NUMBER = "QD-20261126-00100"

@@ -1,4 +1,4 @@
-"""Topology before traffic, strict publishing, bounded redelivery (shared/topology.py)."""
+"""Topology before traffic, strict publishing, bounded redelivery (shared/contract/topology.py)."""
 import json
 import logging
 import time
@@ -9,16 +9,16 @@ from pymongo.errors import AutoReconnect
 from hotline.topology_cli import build_manifest, render_manifest
 from services.followup.service import FollowupService
 from services.intake.service import IntakeService
-from shared import topology
-from shared.topology import DEAD_LETTER_QUEUE, MANIFEST_PATH
+from shared.contract import topology
+from shared.contract.topology import DEAD_LETTER_QUEUE, MANIFEST_PATH
+from tests.people import context
 from tests.service.receivers import wait_until as wait
 from tests.service.test_consumers import ticket_assigned
-from tests.people import context
 
 
 def test_the_committed_manifest_is_what_the_services_declare():
     assert MANIFEST_PATH.read_text(encoding="utf-8") == render_manifest(build_manifest()), \
-        "shared/topology.json is out of date: run `make schemas`"
+        "shared/contract/topology.json is out of date: run `make schemas`"
 
 
 def queue_facts(amqp_uri, name):
@@ -32,7 +32,7 @@ def test_a_service_declares_every_consumer_queue_before_it_publishes(start_servi
     for entry in manifest["event_queues"] + manifest["queues"]:
         assert queue_facts(service_config["AMQP_URI"], entry["queue"]).queue == entry["queue"]
     # routing never ran, but its queue holds the ticket intake published
-    from shared.principals import ServiceRpcProxy
+    from shared.platform.principals import ServiceRpcProxy
 
     with ServiceRpcProxy("intake", service_config, context_data=context()) as intake:
         intake.submit_ticket({"title": "路灯不亮", "district": "市南区", "channel": "phone"})
@@ -45,9 +45,9 @@ def test_an_event_no_queue_takes_stays_in_the_outbox_and_is_published_once_a_que
     service_config["DECLARE_TOPOLOGY"] = False  # a broker someone emptied, say
     service_config["OUTBOX_INTERVAL"] = 0.2
     _, tickets = start_service(IntakeService)
-    from shared.principals import ServiceRpcProxy
+    from shared.platform.principals import ServiceRpcProxy
 
-    with caplog.at_level(logging.ERROR, logger="shared.outbox"):
+    with caplog.at_level(logging.ERROR, logger="shared.platform.outbox"):
         with ServiceRpcProxy("intake", service_config, context_data=context()) as intake:
             number = intake.submit_ticket({"title": "路灯不亮", "district": "市南区", "channel": "phone"})["number"]
         time.sleep(1.0)  # several outbox ticks
@@ -64,7 +64,7 @@ def test_an_event_no_queue_takes_stays_in_the_outbox_and_is_published_once_a_que
 def test_a_message_that_keeps_failing_is_dead_lettered_after_the_delivery_limit(
         start_service, service_config, publish, monkeypatch):
     service_config["QUEUES"] = {"delivery_limit": 2}
-    monkeypatch.setattr("shared.messaging.TRANSIENT_BACKOFF_SECONDS", 0.01)
+    monkeypatch.setattr("shared.platform.messaging.TRANSIENT_BACKOFF_SECONDS", 0.01)
     _, cases = start_service(FollowupService)
     tries = []
 
@@ -127,7 +127,7 @@ def test_a_consumer_the_broker_dropped_is_noticed_and_consumes_again(
     while the client waited on, its connection healthy: nothing came for ever."""
     from nameko.testing.utils import get_extension
 
-    from shared.messaging import BrokerSafeQueueConsumer, DeadLetteringQueueConsumer
+    from shared.platform.messaging import BrokerSafeQueueConsumer, DeadLetteringQueueConsumer
 
     monkeypatch.setattr(BrokerSafeQueueConsumer, "consumer_check_seconds", 0.5)
     seen = recorder(("followup", "case_opened"))

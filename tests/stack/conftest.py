@@ -16,7 +16,6 @@ from tests.conftest import _backends, uses_real_mongo
 from tests.service.receivers import WebhookServer
 
 
-
 class Stack:
     def __init__(self, env, url, log_file=None):
         self.env = env
@@ -66,8 +65,7 @@ class Stack:
     def rpc(self, service, method, *args, principal="cli"):
         """An RPC as a member of the hotline's staff (every staff role), signed as the CLI
         signs, or as ``principal`` signs (a service, for what only services may ask)."""
-        from shared.principals import ClusterRpcProxy
-
+        from shared.platform.principals import ClusterRpcProxy
         from tests.people import context
 
         with ClusterRpcProxy({"AMQP_URI": self.env["AMQP_URI"]}, timeout=10, context_data=context(),
@@ -113,7 +111,7 @@ def running_stack(vhost_pipeline, log_dir, services=SERVICES, topology=True, **e
             finally:
                 stop_services(stack.processes)
         if uses_real_mongo():
-            from shared.mongo import connect
+            from shared.platform.mongo import connect
 
             client = connect(env["MONGO_URI"])
             for name in client.list_database_names():

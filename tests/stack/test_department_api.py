@@ -5,8 +5,8 @@ import time
 
 import requests
 
+from shared.platform.principals import ClusterRpcProxy
 from tests.people import context
-from shared.principals import ClusterRpcProxy
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 2048
 TICKET = {"title": "小区停水两天了", "description": "崂山区海尔路小区从前天开始停水，没有任何通知。",

@@ -2,9 +2,9 @@
 import json
 
 import pytest
-from shared.principals import event_dispatcher
 
-from shared import events
+from shared.contract import events
+from shared.platform.principals import event_dispatcher
 
 
 @pytest.fixture(scope="module")

@@ -122,7 +122,7 @@ def test_an_urgent_ticket_gets_no_card_until_its_warning_time(demo_stack, mailbo
     assert "yellow_card" not in shown and "new_case" in shown
 
     def move_to(moment):
-        offset = (moment - dt.datetime.now(dt.timezone.utc)).total_seconds()
+        offset = (moment - dt.datetime.now(dt.UTC)).total_seconds()
         cli(stack, "clock", "--set-offset", f"{offset:.0f}s", "--by", "演示")
 
     move_to(warning - dt.timedelta(minutes=5))

@@ -22,8 +22,8 @@ from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcProxy as UnsignedClusterRpcProxy
 
 from hotline.local import SERVICES
-from shared import doors, identity, principals
-from shared.topology import DEAD_LETTER_QUEUE
+from shared.contract.topology import DEAD_LETTER_QUEUE
+from shared.platform import doors, identity, principals
 from tests.people import context, person
 
 CLASSES = {
@@ -201,7 +201,7 @@ def test_a_forged_event_is_dead_lettered_with_its_reason(stack):
         expected[(consumer, "forged-1")] = "refused at the door: the call is not signed by any service"
         expected[(consumer, "forged-2")] = "refused at the door: intake is not followup"
     assert found == expected
-    for consumer in consumers:  # nothing was applied: intake never heard of the number
+    for _consumer in consumers:  # nothing was applied: intake never heard of the number
         assert stack.rpc("intake", "get_ticket", "QD-20261205-99999") is None
 
 

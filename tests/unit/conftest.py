@@ -2,7 +2,7 @@
 import pytest
 
 from services.routing.domain import Directory
-from shared.city import load_city
+from shared.platform.city import load_city
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import yaml
 
-from shared.config import load_config
+from shared.platform.config import load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"

@@ -1,5 +1,5 @@
 """No document grows without bound: MongoDB refuses one over 16 MB, and so does
-the in-memory store now (``shared.memory_store``)."""
+the in-memory store now (``shared.platform.memory_store``)."""
 import datetime as dt
 
 import bson
@@ -11,13 +11,14 @@ from services.followup import domain
 from services.followup.service import build_event
 from services.followup.store import CaseBusy, CaseRepository
 from services.followup.timing import FollowupClock
-from shared import bounds, memory_store
-from shared.calendar import WeekendCalendar
-from shared.deadlines import DeadlinePolicy
-from shared.memory_store import MAX_DOCUMENT_BYTES
-from shared.outbox import publish_pending
+from shared.contract import bounds
+from shared.platform import memory_store
+from shared.platform.memory_store import MAX_DOCUMENT_BYTES
+from shared.platform.outbox import publish_pending
+from shared.timelimits.calendar import WeekendCalendar
+from shared.timelimits.deadlines import DeadlinePolicy
 
-T0 = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC)
 NUMBER = "QD-20261123-00001"
 
 

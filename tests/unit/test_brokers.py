@@ -1,5 +1,5 @@
 """Broker address lists: each process starts from its own node, and fails over through all."""
-from shared import brokers
+from shared.platform import brokers
 
 CLUSTER = "amqp://u:p@h:5701/v;amqp://u:p@h:5702/v;amqp://u:p@h:5703/v"
 

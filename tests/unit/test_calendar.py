@@ -7,11 +7,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from shared.calendar import (
-    OFFICIAL, STATUTORY, ChineseCalendar, WeekendCalendar, add_working_days,
-    after_working_seconds, calendar_from_config, readiness, working_seconds_between)
-from shared.calendar_files import BadCalendarFile, load_file, parse
-from shared.deadlines import DeadlinePolicy
+from shared.timelimits.calendar import (
+    OFFICIAL,
+    STATUTORY,
+    ChineseCalendar,
+    WeekendCalendar,
+    add_working_days,
+    after_working_seconds,
+    calendar_from_config,
+    readiness,
+    working_seconds_between,
+)
+from shared.timelimits.calendar_files import BadCalendarFile, load_file, parse
+from shared.timelimits.deadlines import DeadlinePolicy
 
 SH = ZoneInfo("Asia/Shanghai")
 SEED_2026 = Path(__file__).resolve().parents[2] / "seed" / "calendar" / "2026.yaml"
@@ -171,7 +179,7 @@ def test_working_time_runs_only_on_working_days(cn):
 
 def test_policy_classes_and_urgency():
     policy = DeadlinePolicy(calendar=ChineseCalendar())
-    start = at(2026, 2, 12).astimezone(dt.timezone.utc)
+    start = at(2026, 2, 12).astimezone(dt.UTC)
     assert policy.reply_deadline(start, "general") == at(2026, 2, 26)
     assert policy.reply_deadline(start, "utilities") == start + dt.timedelta(hours=24)
     assert policy.reply_deadline(start, "general", "emergency") == start + dt.timedelta(hours=2)
@@ -183,7 +191,7 @@ def test_policy_classes_and_urgency():
 
 def test_one_rule_the_class_implies_the_urgency_whoever_picked_it():
     policy = DeadlinePolicy(calendar=ChineseCalendar())
-    start = at(2026, 11, 27, 9).astimezone(dt.timezone.utc)
+    start = at(2026, 11, 27, 9).astimezone(dt.UTC)
     utilities = policy.terms(start, "utilities", "normal")   # the operator left "normal"
     assert (utilities.urgency, utilities.time_limit_class) == ("urgent", "utilities")
     assert utilities.sign_for_deadline == start + dt.timedelta(hours=2)
@@ -195,7 +203,7 @@ def test_one_rule_the_class_implies_the_urgency_whoever_picked_it():
 def test_the_sign_for_deadline_never_falls_after_the_reply_deadline():
     policy = DeadlinePolicy({"utilities": {"hours": 4}}, calendar=ChineseCalendar(),
                             class_urgency={"utilities": "normal"})
-    start = at(2026, 11, 27, 17, 30).astimezone(dt.timezone.utc)
+    start = at(2026, 11, 27, 17, 30).astimezone(dt.UTC)
     terms = policy.terms(start, "utilities", "normal")
     assert terms.sign_for_deadline == terms.deadline == start + dt.timedelta(hours=4)
 
@@ -204,13 +212,13 @@ def test_a_deadline_over_uncovered_days_is_flagged_and_counted(caplog):
     calendar = ChineseCalendar()
     policy = DeadlinePolicy(calendar=calendar)
     with caplog.at_level(logging.WARNING):
-        terms = policy.terms(at(2027, 1, 15, 9).astimezone(dt.timezone.utc), "complex")
+        terms = policy.terms(at(2027, 1, 15, 9).astimezone(dt.UTC), "complex")
     assert terms.uncovered_ranges == [["2027-01-15", "2027-02-09"]]
     assert calendar.uncovered_deadlines == 2  # the reply and the sign-for deadline
     assert any("no official calendar covers" in r.getMessage() for r in caplog.records)
-    inside = policy.terms(at(2026, 11, 2, 9).astimezone(dt.timezone.utc), "complex")
+    inside = policy.terms(at(2026, 11, 2, 9).astimezone(dt.UTC), "complex")
     assert inside.uncovered == ()
-    hours = policy.terms(at(2027, 1, 15, 9).astimezone(dt.timezone.utc), "utilities")
+    hours = policy.terms(at(2027, 1, 15, 9).astimezone(dt.UTC), "utilities")
     assert hours.uncovered == ()  # a limit on the clock does not depend on the calendar
 
 

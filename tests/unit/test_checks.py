@@ -1,7 +1,7 @@
 """Numbers from outside are whole, finite and bounded."""
 import pytest
 
-from shared.checks import whole_number
+from shared.platform.checks import whole_number
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf"), 1e308, -1, 0, 1001,

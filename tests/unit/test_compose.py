@@ -9,9 +9,18 @@ import re
 
 import pytest
 
-from tests.unit.deploy_files import (DEPLOY, PINNED_TAG, PUBLISHED, ROOT, SECRET_WORDS, SERVICES,
-                                     http_port, load_yaml, project_version, without_comments)
-
+from tests.unit.deploy_files import (
+    DEPLOY,
+    PINNED_TAG,
+    PUBLISHED,
+    ROOT,
+    SECRET_WORDS,
+    SERVICES,
+    http_port,
+    load_yaml,
+    project_version,
+    without_comments,
+)
 
 # -- docker compose ----------------------------------------------------------------
 

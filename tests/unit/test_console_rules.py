@@ -1,16 +1,16 @@
 """The workbench's rules that need no browser: identities, people, exports, files,
 the catalogues."""
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
 
 from services.console import domain, exports
 from services.followup import attachments
-from shared.identity import NotAllowed, Person, sign, verify
+from shared.platform.identity import NotAllowed, Person, sign, verify
 
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 SECRET = "a-test-secret-of-some-length"
 PERSON = Person("zhang.gong", "张工", ("department",), "WATER")
 
@@ -97,14 +97,14 @@ def test_every_string_of_the_workbench_is_translated_into_chinese():
     from babel.messages.pofile import read_po
 
     from services.console import i18n
-    from shared import reasons
+    from shared.contract import reasons
 
     method_map = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
     options = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
     keywords = {"_": None, "N_": None, "gettext": None}
     wanted = {message for _, _, message, *_ in extract_from_dir(
         str(i18n.HERE), method_map, options_map=options, keywords=keywords)}
-    # routing's reasons, which the workbench says in the reader's language (shared/reasons.py)
+    # routing's reasons, which the workbench says in the reader's language (shared/contract/reasons.py)
     with open(reasons.__file__, "rb") as handle:
         wanted |= {message for _, _, message, _ in extract_python(handle, keywords, [], {})}
     assert set(reasons.SENTENCES.values()) - {"%(text)s"} <= wanted

@@ -5,10 +5,10 @@ import mongomock
 import pytest
 from marshmallow import ValidationError
 
-from shared import events
-from shared.outbox import Outbox, outboxed, publish_pending
+from shared.contract import events
+from shared.platform.outbox import Outbox, outboxed, publish_pending
 
-NOW = dt.datetime(2026, 11, 26, 8, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 26, 8, 0, tzinfo=dt.UTC)
 
 
 def created(**overrides):

@@ -1,5 +1,5 @@
 """Field errors travel as codes beside the English, and the workbench says them in the
-reader's language (shared/field_errors.py, services/console/filters.py)."""
+reader's language (shared/contract/field_errors.py, services/console/filters.py)."""
 import re
 from zoneinfo import ZoneInfo
 
@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 
 from services.console import domain, filters, i18n
 from services.intake.schemas import load_request
-from shared import field_errors
+from shared.contract import field_errors
 
 DISTRICTS = ("市南区", "崂山区")
 

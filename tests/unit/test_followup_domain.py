@@ -10,11 +10,11 @@ from services.followup import callback, domain
 from services.followup.domain import InvalidRequest, TransitionRefused
 from services.followup.store import CaseChanged, CaseRepository
 from services.followup.timing import FollowupClock
-from shared.calendar import ChineseCalendar
-from shared.deadlines import DeadlinePolicy
+from shared.timelimits.calendar import ChineseCalendar
+from shared.timelimits.deadlines import DeadlinePolicy
 
 SH = ZoneInfo("Asia/Shanghai")
-T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=SH).astimezone(dt.timezone.utc)  # a Monday
+T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=SH).astimezone(dt.UTC)  # a Monday
 TICKET = {"title": "小区停水两天了", "description": "崂山区海尔路小区从前天开始停水，没有任何通知。"}
 GOOD_REPLY = "已派维修人员到海尔路小区检修供水管道，11月24日下午恢复停水小区供水，并张贴停水通知。"
 

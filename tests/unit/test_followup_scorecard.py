@@ -62,7 +62,7 @@ def test_the_period_bounds_which_ledger_entries_count():
     cases.ensure_indexes()
 
     def entry(month, day, hour, minute, action, **more):
-        at = dt.datetime(2026, month, day, hour, minute, tzinfo=zone).astimezone(dt.timezone.utc)
+        at = dt.datetime(2026, month, day, hour, minute, tzinfo=zone).astimezone(dt.UTC)
         return {"at": at, "action": action, "department_code": "WATER", **more}
 
     cases.open({"number": "QD-1", "ledger": [
@@ -109,7 +109,7 @@ def test_the_store_finds_the_periods_cases_still_waiting():
     from services.followup.store import CaseRepository
 
     cases = CaseRepository(mongomock.MongoClient(tz_aware=True)["t"], {})
-    now = dt.datetime(2026, 11, 27, 9, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 11, 27, 9, tzinfo=dt.UTC)
 
     def case(number, state, started_hours_ago, sign_for_in_hours, department="GAS"):
         cases.open({"number": number, "state": state, "department_code": department,

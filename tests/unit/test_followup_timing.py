@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.followup.timing import FollowupClock
-from shared.calendar import ChineseCalendar
-from shared.deadlines import DeadlinePolicy
+from shared.timelimits.calendar import ChineseCalendar
+from shared.timelimits.deadlines import DeadlinePolicy
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -63,7 +63,7 @@ def test_callback_is_due_by_the_end_of_the_next_working_day(clock):
 
 
 def test_reopened_case_gets_fresh_deadlines_from_now(clock):
-    reopened = at(2026, 9, 30, 10).astimezone(dt.timezone.utc)
+    reopened = at(2026, 9, 30, 10).astimezone(dt.UTC)
     # general: 5 wd from 30 Sep -> 8, 9, 10 (Sat), 12, 13 Oct.
     assert clock.reply_deadline(reopened, "general", "normal") == at(2026, 10, 13)
     assert clock.sign_for_deadline(reopened, "normal") == at(2026, 10, 8)

@@ -9,7 +9,7 @@ from hotline.insight_history import generate
 from services.insight import reports
 from services.insight.store import InsightRepository
 
-NOW = dt.datetime(2026, 11, 26, 14, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 26, 14, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture

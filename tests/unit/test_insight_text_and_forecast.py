@@ -12,7 +12,7 @@ from services.insight.reports import request_terms
 from services.insight.terms import emerging_terms, terms_of
 
 ZONE = ZoneInfo("Asia/Shanghai")
-NOW = dt.datetime(2026, 11, 26, 14, 0, tzinfo=dt.timezone.utc)  # Thursday 22:00 in Qingdao
+NOW = dt.datetime(2026, 11, 26, 14, 0, tzinfo=dt.UTC)  # Thursday 22:00 in Qingdao
 
 
 def test_chinese_text_is_segmented_into_words_and_phrases_without_stop_words():

@@ -74,7 +74,7 @@ def test_name_masking():
 
 
 def test_ticket_created_carries_the_caller_masked():
-    now = dt.datetime(2026, 11, 26, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 11, 26, tzinfo=dt.UTC)
     ticket = domain.new_ticket("QD-1", load_request(valid(), DISTRICTS), now)
     body = domain.ticket_created_body(ticket)
     assert body["caller_phone"] == "138****2345"

@@ -5,11 +5,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.intake import apikeys, domain, knowledge, open311
-from services.intake.duplicates import (DuplicateRules, distance_m, find_master, phone_key,
-                                        shingles, similarity)
-from shared.reasons import sentence
+from services.intake.duplicates import DuplicateRules, distance_m, find_master, phone_key, shingles, similarity
+from shared.contract.reasons import sentence
 
-NOW = dt.datetime(2026, 11, 26, 8, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 26, 8, 0, tzinfo=dt.UTC)
 WATER = {"title": "小区停水两天了", "description": "崂山区海尔路小区从前天开始停水，没有任何通知。"}
 WATER_AGAIN = {"title": "海尔路小区还是停水", "description": "从前天停水到现在还没来水，也没有通知"}
 WAGES = {"title": "公司拖欠工资三个月", "description": "老板欠薪不发"}

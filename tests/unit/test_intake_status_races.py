@@ -8,12 +8,13 @@ import pytest
 from services.intake import domain
 from services.intake.status_store import HISTORY_KEPT
 from services.intake.store import TicketRepository
-from shared import events, memory_store
+from shared.contract import events
+from shared.platform import memory_store
 from tests.races import RacyCollection, run_together
 from tests.unit.conftest import intake_worker
 
 NUMBER = "QD-20261127-00003"
-T0 = dt.datetime(2026, 11, 27, 1, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 11, 27, 1, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture

@@ -12,9 +12,7 @@ import subprocess
 import jsonschema
 import pytest
 
-from tests.unit.deploy_files import (DEPLOY, PINNED_TAG, SECRET_WORDS, SERVICES, http_port,
-                                     load_all_yaml, load_yaml)
-
+from tests.unit.deploy_files import DEPLOY, PINNED_TAG, SECRET_WORDS, SERVICES, http_port, load_all_yaml, load_yaml
 
 # -- Kubernetes -------------------------------------------------------------------------
 
@@ -153,7 +151,7 @@ EXTERNAL_METRICS = {"up", "rabbitmq_detailed_queue_messages", "process_resident_
 
 def exported_metric_names():
     """Every series name the services' registries can expose."""
-    from shared import metrics
+    from shared.platform import metrics
 
     names = set()
     service = metrics.ServiceMetrics("test")

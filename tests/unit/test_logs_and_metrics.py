@@ -6,12 +6,12 @@ import logging
 import eventlet
 import pytest
 
-from shared import logs, metrics, readiness
+from shared.platform import logs, metrics, readiness
 
 
 @pytest.mark.parametrize("text, masked", [
     ("来电13812345678反映", "来电138****5678反映"),
-    ("tel +86 139 1234 5678?", "tel [phone]?"),  # in any notation (shared.identifiers)
+    ("tel +86 139 1234 5678?", "tel [phone]?"),  # in any notation (shared.platform.identifiers)
     ("来电138.0532.9876，身份证号三七零二零二一九九零零一零一一二三四", "来电[phone]，身份证号[id-number]"),
     ("回拨１３８０５３２９８７６ 微信号：abc_123", "回拨[phone] 微信号：[wechat]"),
     ("tel +8613912345678", "tel +86139****5678"),

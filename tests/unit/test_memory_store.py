@@ -3,7 +3,7 @@ import pytest
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from shared import memory_store
+from shared.platform import memory_store
 
 
 @pytest.fixture
@@ -63,9 +63,9 @@ def test_a_partial_unique_index_can_be_declared_again_over_data_it_excludes():
 
 # -- every declared index, as MongoDB would use it ----------------------------
 
-from datetime import datetime, timedelta, timezone  # noqa: E402
+from datetime import UTC, datetime, timedelta  # noqa: E402
 
-T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ from services.notify.delivery import Policy, attempt, quiet_until
 from services.notify.ladder import Ladder
 from services.notify.notices import Notices
 from services.notify.templates import TEMPLATES, outcome, render
-from shared.calendar import WeekendCalendar
+from shared.timelimits.calendar import WeekendCalendar
 
 ZONE = ZoneInfo("Asia/Shanghai")
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def local(*args):
@@ -180,7 +180,7 @@ def test_notices_address_the_department_and_the_level_in_their_languages():
 
 
 def test_webhook_signatures_verify():
-    body = '{"number": "QD-1"}'.encode()
+    body = b'{"number": "QD-1"}'
     assert verify("s3cret", body, sign("s3cret", body))
     assert not verify("other", body, sign("s3cret", body))
 

@@ -9,8 +9,8 @@ from services.notify.ladder import Ladder
 from services.notify.notices import Notices
 from services.notify.store import NotifyRepository
 from services.notify.templates import outcome, render
-from shared.calendar import WeekendCalendar
-from shared.events import utcnow
+from shared.contract.events import utcnow
+from shared.timelimits.calendar import WeekendCalendar
 
 ZONE = ZoneInfo("Asia/Shanghai")
 

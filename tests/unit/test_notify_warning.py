@@ -6,11 +6,11 @@ import pytest
 
 from services.notify import domain
 from services.notify.ladder import Ladder
-from shared.calendar import ChineseCalendar
-from shared.deadlines import DeadlinePolicy
+from shared.timelimits.calendar import ChineseCalendar
+from shared.timelimits.deadlines import DeadlinePolicy
 
 ZONE = ZoneInfo("Asia/Shanghai")
-UTC = dt.timezone.utc
+UTC = dt.UTC
 CALENDAR = ChineseCalendar()
 POLICY = DeadlinePolicy(calendar=CALENDAR)
 

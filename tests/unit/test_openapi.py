@@ -6,8 +6,8 @@ import pytest
 import schemathesis
 
 from hotline.schemas import OPENAPI_SERVICES, openapi_files, service_class
-from shared import openapi
-from shared.web import http
+from shared.platform import openapi
+from shared.platform.web import http
 
 FOLDER = Path(__file__).resolve().parents[2] / "docs" / "openapi"
 FILES = openapi_files()
@@ -64,7 +64,7 @@ def test_the_door_s_answers_are_written_in_once():
 def test_the_access_log_keeps_no_query_string():
     import logging
 
-    from shared.web import QueryStringFilter
+    from shared.platform.web import QueryStringFilter
 
     record = logging.LogRecord("hotline.http.access", logging.INFO, __file__, 1,
                                '127.0.0.1 - - [01/Dec/2026 21:40:14] "GET /tickets/QD-20261202-00001'

@@ -1,10 +1,10 @@
-"""Signed calls (shared/principals.py): what a signature covers, and rotating a key."""
+"""Signed calls (shared/platform/principals.py): what a signature covers, and rotating a key."""
 import time
 
 import pytest
 
-from shared import principals
-from shared.principals import BadSignature, Keyring
+from shared.platform import principals
+from shared.platform.principals import BadSignature, Keyring
 
 
 def pair():
@@ -83,6 +83,6 @@ def test_the_body_digest_is_the_one_the_broker_carries():
     """The receiver sees lists where the sender had tuples, and kombu's own encodings."""
     import datetime as dt
 
-    at = dt.datetime(2026, 12, 5, 8, 0, tzinfo=dt.timezone.utc)
+    at = dt.datetime(2026, 12, 5, 8, 0, tzinfo=dt.UTC)
     assert principals.rpc_digest(("a", 1, at), {"k": (1, 2)}) == principals.rpc_digest(["a", 1, at], {"k": [1, 2]})
     assert principals.digest({"b": 1, "a": 2}) == principals.digest({"a": 2, "b": 1})

@@ -4,8 +4,8 @@ import sys
 
 import pytest
 
-from shared.config import load_config
-from shared.production import RefusedToStart, check, problems
+from shared.platform.config import load_config
+from shared.platform.production import RefusedToStart, check, problems
 
 FIT = {"HOTLINE_ENV": "production", "AMQP_URI": "amqp://hotline:s3cret@rabbit:5672/",
        "MONGO_URI": "mongodb://mongo:27017/", "SECRET_KEY": "k-9f8e7d6c",

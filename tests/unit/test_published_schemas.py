@@ -6,8 +6,8 @@ import jsonschema
 import pytest
 
 from hotline.schemas import contract_files
-from shared import events
-from shared.jsonschema import render
+from shared.contract import events
+from shared.contract.jsonschema import render
 
 FOLDER = Path(__file__).resolve().parents[2] / "docs" / "schemas"
 FILES = contract_files()

@@ -7,11 +7,11 @@ import datetime as dt
 
 from services.insight.store import InsightRepository
 from services.routing.store import DecisionRepository
-from shared import memory_store
+from shared.platform import memory_store
 from tests.races import RacyCollection, run_together
 
 NUMBER = "QD-20261127-00001"
-AT = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.timezone.utc)
+AT = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
 
 
 def database(name):

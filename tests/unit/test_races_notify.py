@@ -5,19 +5,19 @@ the in-memory store, whose reads yield (``tests.races``) so two handlers
 meet between reading the watch and writing it.
 """
 import datetime as dt
+from types import SimpleNamespace
 from unittest import mock
 
 import pytest
 from nameko.testing.services import worker_factory
 
-from types import SimpleNamespace
-
 from services.notify.dependencies import Supervision
 from services.notify.service import NotifyService
 from services.notify.store import NotifyRepository
-from shared import events, memory_store
-from shared.calendar import WeekendCalendar
-from shared.config import load_config
+from shared.contract import events
+from shared.platform import memory_store
+from shared.platform.config import load_config
+from shared.timelimits.calendar import WeekendCalendar
 from tests.races import RacyCollection, run_together
 
 NUMBER = "QD-20261127-00007"

@@ -10,14 +10,16 @@ import pytest
 from services.console import filters, i18n
 from services.routing import records
 from services.routing.domain import decide
-from shared import memory_store, reasons
-from shared.calendar import ChineseCalendar
-from shared.deadlines import DeadlinePolicy
-from shared.events import TicketAssigned
-from shared.privacy import scrub
-from tests.unit.conftest import intake_worker, routing_ticket as ticket
+from shared.contract import reasons
+from shared.contract.events import TicketAssigned
+from shared.platform import memory_store
+from shared.platform.privacy import scrub
+from shared.timelimits.calendar import ChineseCalendar
+from shared.timelimits.deadlines import DeadlinePolicy
+from tests.unit.conftest import intake_worker
+from tests.unit.conftest import routing_ticket as ticket
 
-T0 = dt.datetime(2026, 11, 27, 1, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 11, 27, 1, tzinfo=dt.UTC)
 PHONE = "13953201234"
 
 
@@ -187,7 +189,7 @@ def test_a_tickets_whole_life_in_intakes_history_reads_in_chinese_when_followup_
     from services.console.timeline import merged
     from services.intake import domain
     from services.intake.store import TicketRepository
-    from shared import events
+    from shared.contract import events
 
     number = "QD-20261127-00009"
     tickets = TicketRepository(memory_store.client()[f"reasons_{id(object())}"], {})

@@ -1,8 +1,8 @@
 """No API key, token or password reaches a dead letter or a log line."""
 import pytest
 
-from shared import logs
-from shared.redaction import redact, redact_text
+from shared.platform import logs
+from shared.platform.redaction import redact, redact_text
 
 KEY = "hk_Zq3v9xY8wP2kL5mN7bR4tC1dF6gH0jA"
 

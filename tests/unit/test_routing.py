@@ -1,7 +1,7 @@
 """Routing's decision order: catalogue, responsibilities, place, person."""
 
 from services.routing.domain import decide
-from shared.reasons import said
+from shared.contract.reasons import said
 from tests.unit.conftest import routing_ticket as ticket
 
 
@@ -76,16 +76,17 @@ def test_no_category_recognised_is_general(directory):
 
 
 def test_a_dispatcher_gets_the_same_rule(directory):
-    from services.routing.records import assigned
-    from shared.calendar import ChineseCalendar
-    from shared.deadlines import DeadlinePolicy
     import datetime as dt
+
+    from services.routing.records import assigned
+    from shared.timelimits.calendar import ChineseCalendar
+    from shared.timelimits.deadlines import DeadlinePolicy
 
     record_ticket = ticket(title="小区停水一天了", urgency="normal")
     entry, how, _ = directory.category_for(record_ticket, "D-LAOSHAN")
     outcome = assigned("QD-1", record_ticket, directory.get("D-LAOSHAN"), entry["class"],
                        DeadlinePolicy(calendar=ChineseCalendar()),
-                       dt.datetime(2026, 11, 27, 1, tzinfo=dt.timezone.utc), decided_by="派单员",
+                       dt.datetime(2026, 11, 27, 1, tzinfo=dt.UTC), decided_by="派单员",
                        rule="operator", reasons=[said("属地")], directory=directory,
                        category=entry["code"], category_source=how)
     body = outcome.body

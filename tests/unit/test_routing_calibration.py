@@ -16,7 +16,7 @@ from services.routing.history import read_history
 from services.routing.knowledge import Knowledge
 from services.routing.store import DecisionRepository
 from services.routing.synthetic import generate
-from shared.city import load_city
+from shared.platform.city import load_city
 
 
 def shared_data(name):

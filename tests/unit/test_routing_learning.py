@@ -11,8 +11,8 @@ from services.routing.decide import decide
 from services.routing.evaluate import coverage_at_precision, evaluate
 from services.routing.history import HistoryError, HistoryReport, merge_rare, read_history
 from services.routing.synthetic import generate
-from shared.deadlines import DeadlinePolicy
-from shared.events import utcnow
+from shared.contract.events import utcnow
+from shared.timelimits.deadlines import DeadlinePolicy
 
 NYC = Path(__file__).resolve().parents[3] / "shared" / "data" / "nyc311_sample.csv"
 

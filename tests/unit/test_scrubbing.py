@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.addresses import coarse_address
-from shared.privacy import scrub
+from shared.platform.addresses import coarse_address
+from shared.platform.privacy import scrub
 
 CHINESE = "零一二三四五六七八九"
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")

@@ -3,9 +3,9 @@ import datetime as dt
 
 import mongomock
 
-from shared.slowdown import FailureCounter, Slowdown
+from shared.platform.slowdown import FailureCounter, Slowdown
 
-NOW = dt.datetime(2026, 12, 5, 6, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 12, 5, 6, 0, tzinfo=dt.UTC)
 
 
 def test_the_wait_doubles_after_the_free_failures_and_stops_at_the_cap():

@@ -1,0 +1,179 @@
+"""How long a department has: the city's time-limit policy, one rule for all.
+
+Limits come from configuration (``TIME_LIMITS`` by class, ``SIGN_FOR_LIMITS``
+by urgency), each either ``{hours: N}`` on the clock or ``{working_days: N}``
+on the city's working-day calendar, in the city's time zone.
+
+:meth:`DeadlinePolicy.terms` is the one rule every service applies (routing
+at dispatch, followup when a case is reopened, ``hotline calendar deadline``):
+
+* the class is the one of the category routing decided (picked by the
+  operator, or recognised in the text: see routing's ``directory``);
+* the urgency is the stricter of the one picked and the one the class implies
+  (``CLASS_URGENCY``: an emergency class is an emergency, a 24-hour utility
+  case is urgent), whoever picked either;
+* an emergency runs on the emergency limit; an urgent case gets the shorter of
+  its class's limit and the urgent one;
+* the sign-for deadline follows the urgency and never falls after the reply
+  deadline.
+
+A working-day limit counted over days no official calendar covers (see
+:mod:`shared.timelimits.calendar`) is flagged in ``Terms.uncovered``, counted, and logged.
+"""
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from shared.timelimits.calendar import add_working_days, calendar_from_config, ranges
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIME_LIMITS = {
+    "emergency": {"hours": 2},
+    "urgent": {"hours": 24},
+    "utilities": {"hours": 24},
+    "general": {"working_days": 5},
+    "complex": {"working_days": 15},
+}
+DEFAULT_SIGN_FOR_LIMITS = {
+    "emergency": {"hours": 2},
+    "urgent": {"hours": 2},
+    "normal": {"working_days": 1},
+}
+DEFAULT_CLASS_URGENCY = {"emergency": "emergency", "urgent": "urgent", "utilities": "urgent"}
+URGENCY_RANK = {"normal": 0, "urgent": 1, "emergency": 2}
+WARN_EVERY_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What a case gets at dispatch (or reopening)."""
+
+    time_limit_class: str
+    urgency: str
+    sign_for_deadline: dt.datetime
+    deadline: dt.datetime
+    uncovered: tuple = field(default=())  # dates counted that no official calendar covers
+
+    @property
+    def uncovered_ranges(self):
+        return ranges(sorted(self.uncovered))
+
+
+class UncoveredLog:
+    """Logs deadlines counted over uncovered days loudly, but at most once a minute."""
+
+    def __init__(self):
+        self.last = 0.0
+        self.since = 0
+
+    def report(self, calendar, what, days):
+        calendar.uncovered_deadlines += 1
+        self.since += 1
+        now = time.monotonic()
+        if now - self.last >= WARN_EVERY_SECONDS:
+            spans = ", ".join(f"{a}..{b}" if a != b else a for a, b in ranges(sorted(days))[:3])
+            log.warning("*** %s counted over %s, which no official calendar covers (working "
+                        "weekends unknown); %d such deadline(s) since the last warning. Load the "
+                        "city's calendar file: hotline calendar load FILE ***", what, spans, self.since)
+            self.last, self.since = now, 0
+
+
+UNCOVERED = UncoveredLog()
+
+
+def _limit(value, name):
+    if not isinstance(value, dict) or len(value) != 1 or not {"hours", "working_days"} & set(value):
+        raise ValueError(f"{name}: give {{hours: N}} or {{working_days: N}}, got {value!r}")
+    amount = float(next(iter(value.values())))
+    if not 0 < amount <= 366 * 24:
+        raise ValueError(f"{name}: {amount} is not a usable limit")
+    return value
+
+
+class DeadlinePolicy:
+    def __init__(self, time_limits=None, sign_for_limits=None, calendar=None,
+                 timezone="Asia/Shanghai", class_urgency=None):
+        self.time_limits = {**DEFAULT_TIME_LIMITS, **(time_limits or {})}
+        self.sign_for_limits = {**DEFAULT_SIGN_FOR_LIMITS, **(sign_for_limits or {})}
+        for name, limit in (*self.time_limits.items(), *self.sign_for_limits.items()):
+            _limit(limit, name)
+        self.class_urgency = {**DEFAULT_CLASS_URGENCY, **(class_urgency or {})}
+        self.calendar = calendar
+        self.zone = ZoneInfo(timezone)
+
+    @classmethod
+    def from_config(cls, config, calendar=None):
+        return cls(config.get("TIME_LIMITS"), config.get("SIGN_FOR_LIMITS"),
+                   calendar or calendar_from_config(config),
+                   (config.get("CITY") or {}).get("timezone", "Asia/Shanghai"),
+                   config.get("CLASS_URGENCY"))
+
+    # -- the pieces ------------------------------------------------------------
+
+    def _apply(self, start, limit, what="", report=True):
+        """``(moment, uncovered days)``: ``start`` plus ``limit``."""
+        if "hours" in limit:
+            return start + dt.timedelta(hours=float(limit["hours"])), ()
+        local = start.astimezone(self.zone)
+        end = add_working_days(self.calendar, local, int(limit["working_days"]))
+        uncovered = tuple(self.calendar.uncovered(local.date(), end.date()))
+        if uncovered and report:
+            UNCOVERED.report(self.calendar, what or "a deadline", uncovered)
+        return end.astimezone(dt.UTC), uncovered
+
+    def nominal_seconds(self, time_limit_class):
+        """How long a class's limit is, roughly (a working day as a day): to compare classes."""
+        limit = self.time_limits.get(time_limit_class) or self.time_limits["general"]
+        return float(limit.get("hours", 0)) * 3600 + float(limit.get("working_days", 0)) * 86400
+
+    def runs_on_the_clock(self, time_limit_class):
+        return "hours" in (self.time_limits.get(time_limit_class) or self.time_limits["general"])
+
+    def urgency_for(self, time_limit_class, urgency="normal"):
+        """The stricter of the urgency picked and the one the class implies."""
+        picked = urgency if urgency in URGENCY_RANK else "normal"
+        implied = self.class_urgency.get(time_limit_class) or "normal"
+        return max(picked, implied, key=lambda u: URGENCY_RANK.get(u, 0))
+
+    def limit_class(self, time_limit_class, urgency="normal"):
+        if self.urgency_for(time_limit_class, urgency) == "emergency":
+            return "emergency"
+        if time_limit_class not in self.time_limits:
+            return "general"
+        return time_limit_class
+
+    # -- the rule ------------------------------------------------------------------
+
+    def terms(self, start, time_limit_class, urgency="normal", report=True):
+        """The class, urgency and deadlines of a case dispatched (or reopened) at ``start``.
+
+        ``report=False`` for a preview: uncovered days are flagged, not counted or logged.
+        """
+        urgency = self.urgency_for(time_limit_class, urgency)
+        limit_class = self.limit_class(time_limit_class, urgency)
+        deadline, uncovered = self._apply(start, self.time_limits[limit_class], "a reply deadline",
+                                          report)
+        if urgency == "urgent":
+            urgent, _ = self._apply(start, self.time_limits["urgent"])
+            if urgent < deadline:
+                deadline, uncovered = urgent, ()
+        limit = self.sign_for_limits.get(urgency) or self.sign_for_limits["normal"]
+        sign_for, more = self._apply(start, limit, "a sign-for deadline", report)
+        if sign_for > deadline:
+            sign_for, more = deadline, ()
+        return Terms(limit_class, urgency, sign_for, deadline, tuple(sorted(set(uncovered) | set(more))))
+
+    def reply_deadline(self, start, time_limit_class, urgency="normal"):
+        """When the department's reply is due, counted from dispatch."""
+        return self.terms(start, time_limit_class, urgency).deadline
+
+    def sign_for_deadline(self, start, urgency="normal", time_limit_class="general"):
+        """When the department must have signed for it, counted from dispatch."""
+        return self.terms(start, time_limit_class, urgency).sign_for_deadline
+
+    def plus_working_days(self, moment, days, what="a deadline"):
+        """``(moment + days working days, uncovered days)``, for extensions and windows."""
+        return self._apply(moment, {"working_days": days}, what)
