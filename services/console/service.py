@@ -33,7 +33,7 @@ from services.console.store import PeopleRepository, hash_password
 from services.console.web import Web
 from shared.contract.events import utcnow
 from shared.contract.field_errors import message
-from shared.platform import openapi, ops
+from shared.platform import ops
 from shared.platform.city import load_city
 from shared.platform.doors import Doors, People, Public, door
 from shared.platform.identity import Identity, NotAllowed
@@ -47,7 +47,7 @@ EXPECTED = (domain.UserInvalid, NotAllowed)
 
 class ConsoleService(ops.Operable, pages_auth.AuthPages, pages_operator.OperatorPages, pages_cases.CasePages,
                      pages_dispatch.DispatchPages, pages_supervisor.SupervisorPages,
-                     pages_admin.AdminPages, openapi.Documented):
+                     pages_admin.AdminPages):
     name = "console"
     doors = Doors()  # who may pass each entrypoint (shared.platform.doors)
     openapi_info = {"title": "hotline console", "version": "1",

@@ -30,7 +30,7 @@ from services.followup.timing import FollowupClock
 from shared.contract import bounds, events
 from shared.platform import clock as shared_clock
 from shared.platform import mirror as shared_mirror
-from shared.platform import openapi, ops
+from shared.platform import ops
 from shared.platform.doors import Doors, People, Public, Services, door
 from shared.platform.identity import ROLES, STAFF_ROLES, Identity, NotAllowed
 from shared.platform.jsonable import jsonable
@@ -102,8 +102,7 @@ def local_day_range(date_from, date_to, zone, today):
 
 
 class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbench,
-                      shared_mirror.RoutingFollower, shared_clock.ClockFollower, for_intake.ForIntake,
-                      openapi.Documented):
+                      for_intake.ForIntake):
     name = "followup"
     doors = Doors()  # who may pass each entrypoint (shared.platform.doors)
     operations = ops.Operations(calendar=True)  # it computes deadlines
@@ -120,6 +119,35 @@ class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbe
     intake = RpcProxy("intake")
     dispatch = EventDispatcher()
     dead_letters = DeadLetters()
+    notify = RpcProxy("notify")  # the demo clock
+    routing = RpcProxy("routing")  # the directory
+
+    # -- the demo clock, kept by notify (shared.platform.clock) ------------------
+
+    @event_handler("notify", "clock_moved", requeue_on_error=True)
+    @consumes(events.ClockMoved)
+    def on_clock_moved(self, event):
+        shared_clock.follow(self.clock, event)
+
+    @every("CLOCK_SYNC_INTERVAL", default=30, eager=True)
+    def sync_clock(self):
+        return shared_clock.sync(self.clock, self.notify)
+
+    # -- routing's directory and calendar (shared.platform.mirror) ----------------
+
+    @event_handler("routing", "department_changed", requeue_on_error=True)
+    @consumes(events.DepartmentChanged)
+    def on_department_changed(self, event):
+        shared_mirror.learn_department(self.directory, event)
+
+    @event_handler("routing", "calendar_year_loaded", requeue_on_error=True)
+    @consumes(events.CalendarYearLoaded)
+    def on_calendar_year_loaded(self, event):
+        shared_mirror.learn_year(self.directory, event)
+
+    @every("DIRECTORY_SYNC_INTERVAL", default=60, eager=True)
+    def sync_directory(self):
+        return shared_mirror.sync(self.directory, self.routing)
 
     # -- assignments from routing -------------------------------------------
 
@@ -340,7 +368,7 @@ class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbe
         if not isinstance(department_code, str) or not department_code.strip():
             raise InvalidRequest({"department": ["a department code, e.g. WATER"]})
         department = self.directory.department(department_code) or \
-            self.department_from_routing(department_code)
+            shared_mirror.department_from_routing(self.directory, self.routing, department_code)
         if department is None:
             raise InvalidRequest({"department": [
                 f"no department {department_code} in routing's directory "

@@ -53,7 +53,7 @@ def png_response(data):
     return Response(data, status=200, mimetype="image/png")
 
 
-class InsightService(ops.Operable, openapi.Documented):
+class InsightService(ops.Operable):
     name = "insight"
     doors = Doors()  # who may pass each entrypoint (shared.platform.doors)
     openapi_info = insight_api.INFO

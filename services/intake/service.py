@@ -39,12 +39,12 @@ from services.intake.store import TicketRepository
 from shared.contract import events, field_errors, reasons
 from shared.contract.numbering import number_in
 from shared.platform import clock as shared_clock
-from shared.platform import openapi, ops
+from shared.platform import ops
 from shared.platform.city import City, district_names
 from shared.platform.doors import Doors, People, Public, Services, door
 from shared.platform.identity import STAFF_ROLES, Identity, NotAllowed
 from shared.platform.jsonable import jsonable
-from shared.platform.messaging import DeadLetters, EventDispatcher, rpc
+from shared.platform.messaging import DeadLetters, EventDispatcher, RpcProxy, consumes, event_handler, rpc
 from shared.platform.mongo import Store
 from shared.platform.outbox import outboxed, publish_saved, republish_stale
 from shared.platform.production import ProductionChecks
@@ -61,7 +61,7 @@ EVENT_TYPES = {"created": "ticket_created", "linked": "ticket_linked", "answered
 # with entrypoints found in this module's namespace for a service.
 class IntakeService(ops.Operable, status_view.StatusView, public_api.PublicApi, open311_api.Open311Api,
                     inbound.InboundChannel, keys_knowledge.KeysAndKnowledge, search.TicketSearch,
-                    shared_clock.ClockFollower, numbering.Numbering, reconciler.Reconciler, openapi.Documented):
+                    numbering.Numbering, reconciler.Reconciler):
     name = "intake"
     doors = Doors()  # who may pass each entrypoint (shared.platform.doors)
     openapi_info = intake_api.INFO
@@ -80,6 +80,18 @@ class IntakeService(ops.Operable, status_view.StatusView, public_api.PublicApi, 
     dead_letters = DeadLetters()
     receipts = Publisher(exchange=inbound.INBOUND_EXCHANGE)
     limits = RateLimits()
+    notify = RpcProxy("notify")  # the demo clock
+
+    # -- the demo clock, kept by notify (shared.platform.clock) ------------------
+
+    @event_handler("notify", "clock_moved", requeue_on_error=True)
+    @consumes(events.ClockMoved)
+    def on_clock_moved(self, event):
+        shared_clock.follow(self.clock, event)
+
+    @every("CLOCK_SYNC_INTERVAL", default=30, eager=True)
+    def sync_clock(self):
+        return shared_clock.sync(self.clock, self.notify)
 
     # -- every channel ends here ---------------------------------------------
 

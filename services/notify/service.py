@@ -22,7 +22,7 @@ from services.notify.ladder import WATCHING
 from services.notify.store import NotifyRepository
 from shared.contract import events
 from shared.platform import mirror as shared_mirror
-from shared.platform import openapi, ops
+from shared.platform import ops
 from shared.platform.checks import whole_number
 from shared.platform.clock import Clock, ClockRefused, check_offset
 from shared.platform.doors import Doors, People, Public, Services, door
@@ -56,7 +56,7 @@ def parse_time(value, name):
     return moment.astimezone(dt.UTC)
 
 
-class NotifyService(ops.Operable, shared_mirror.RoutingFollower, openapi.Documented):
+class NotifyService(ops.Operable):
     name = "notify"
     doors = Doors()  # who may pass each entrypoint (shared.platform.doors)
     openapi_info = {"title": "hotline notify", "version": "2",
@@ -71,6 +71,23 @@ class NotifyService(ops.Operable, shared_mirror.RoutingFollower, openapi.Documen
     intake = RpcProxy("intake")
     dispatch = EventDispatcher()
     dead_letters = DeadLetters()
+    routing = RpcProxy("routing")  # the directory
+
+    # -- routing's directory and calendar (shared.platform.mirror) ----------------
+
+    @event_handler("routing", "department_changed", requeue_on_error=True)
+    @consumes(events.DepartmentChanged)
+    def on_department_changed(self, event):
+        shared_mirror.learn_department(self.directory, event)
+
+    @event_handler("routing", "calendar_year_loaded", requeue_on_error=True)
+    @consumes(events.CalendarYearLoaded)
+    def on_calendar_year_loaded(self, event):
+        shared_mirror.learn_year(self.directory, event)
+
+    @every("DIRECTORY_SYNC_INTERVAL", default=60, eager=True)
+    def sync_directory(self):
+        return shared_mirror.sync(self.directory, self.routing)
 
     # -- learning from events ------------------------------------------------------
 
@@ -80,7 +97,7 @@ class NotifyService(ops.Operable, shared_mirror.RoutingFollower, openapi.Documen
             if self.directory.department(code) is None and self.directory.may_ask(code):
                 # added a moment ago, or notify started before routing told it: its notices
                 # name the department, so ask routing now (briefly) rather than write the code
-                self.department_from_routing(code, timeout=1)
+                shared_mirror.department_from_routing(self.directory, self.routing, code, timeout=1)
         for _ in range(OPTIMISTIC_RETRIES):
             watch = self.watches.watch_for(event["number"], now)
             if event["event_id"] in (watch.get("applied") or ()):

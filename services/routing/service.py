@@ -28,12 +28,12 @@ from services.routing.store import DecisionRepository
 from shared.contract import bounds, events
 from shared.contract import reasons as reasons_coded
 from shared.platform import clock as shared_clock
-from shared.platform import openapi, ops
+from shared.platform import ops
 from shared.platform.checks import whole_number
 from shared.platform.doors import Doors, People, Public, door
 from shared.platform.identity import STAFF_ROLES, Identity, NotAllowed
 from shared.platform.jsonable import jsonable
-from shared.platform.messaging import DeadLetters, EventDispatcher, consumes, event_handler, rpc
+from shared.platform.messaging import DeadLetters, EventDispatcher, RpcProxy, consumes, event_handler, rpc
 from shared.platform.mongo import Store
 from shared.platform.outbox import outboxed, publish_saved, republish_stale
 from shared.platform.privacy import scrub
@@ -58,7 +58,7 @@ def attempt_of(outcome):
 
 
 class RoutingService(ops.Operable, directory_rpc.DirectoryRpc, calendar_rpc.CalendarRpc,
-                     shared_clock.ClockFollower, numbers_rpc.ForIntake, openapi.Documented):
+                     numbers_rpc.ForIntake):
     name = "routing"
     doors = Doors()  # who may pass each entrypoint (shared.platform.doors)
     openapi_info = {"title": "hotline routing", "version": "2",
@@ -73,6 +73,18 @@ class RoutingService(ops.Operable, directory_rpc.DirectoryRpc, calendar_rpc.Cale
     config = Config()
     dispatch = EventDispatcher()
     dead_letters = DeadLetters()
+    notify = RpcProxy("notify")  # the demo clock
+
+    # -- the demo clock, kept by notify (shared.platform.clock) ------------------
+
+    @event_handler("notify", "clock_moved", requeue_on_error=True)
+    @consumes(events.ClockMoved)
+    def on_clock_moved(self, event):
+        shared_clock.follow(self.clock, event)
+
+    @every("CLOCK_SYNC_INTERVAL", default=30, eager=True)
+    def sync_clock(self):
+        return shared_clock.sync(self.clock, self.notify)
 
     # -- deciding --------------------------------------------------------------
 

@@ -8,7 +8,7 @@ offset is ever read, and notify's clock RPCs refuse.
 In demo mode notify owns the offset (RPC ``set_clock_offset`` /
 ``advance_clock``), keeps it with a version in its ``settings`` collection and
 announces each move (``notify.clock_moved``). Every other service follows
-(``ClockFollower``): it keeps the newest version it heard of in its own
+(:func:`follow`, :func:`sync`, called from entrypoints each service declares): it keeps the newest version it heard of in its own
 ``settings`` collection -- so all its instances agree -- and asks notify
 (``get_clock``) at start and every ``CLOCK_SYNC_INTERVAL`` seconds, so a
 service that started late or missed an event still catches up.
@@ -29,9 +29,7 @@ from nameko.extensions import DependencyProvider
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from shared.contract import events
-from shared.platform.messaging import RpcProxy, consumes, event_handler
 from shared.platform.mongo import database_for
-from shared.platform.timer import every
 
 log = logging.getLogger(__name__)
 
@@ -143,31 +141,25 @@ class Clock(DependencyProvider):
         return WorkerClock(self)
 
 
-class ClockFollower:
-    """Mixed into a service (with ``clock = Clock()``): follow notify's demo clock."""
+def follow(clock, event):
+    """notify's ``clock_moved``: take the demo clock's new offset (a service declares the handler)."""
+    if not clock.demo:
+        log.warning("notify.clock_moved ignored: not in demo mode (HOTLINE_DEMO)")
+        return
+    if clock.accept(event["offset_seconds"], event["version"]):
+        log.info("clock moved: offset %+.0f s (version %d)", event["offset_seconds"], event["version"])
 
-    notify = RpcProxy("notify")
 
-    @event_handler("notify", "clock_moved", requeue_on_error=True)
-    @consumes(events.ClockMoved)
-    def on_clock_moved(self, event):
-        if not self.clock.demo:
-            log.warning("notify.clock_moved ignored: not in demo mode (HOTLINE_DEMO)")
-            return
-        if self.clock.accept(event["offset_seconds"], event["version"]):
-            log.info("clock moved: offset %+.0f s (version %d)", event["offset_seconds"], event["version"])
-
-    @every("CLOCK_SYNC_INTERVAL", default=30, eager=True)
-    def sync_clock(self):
-        """Ask notify for the offset: for a service that started late or missed a move."""
-        if not self.clock.demo:
-            return None
-        try:
-            with eventlet.Timeout(5):
-                current = self.notify.get_clock.call_async().result()
-        except (Exception, eventlet.Timeout) as exc:
-            log.info("notify did not give its clock (%r); keeping ours", exc)
-            return None
-        if current.get("version", 0) > self.clock.version:
-            self.clock.accept(current["offset_seconds"], current["version"])
-        return current
+def sync(clock, notify):
+    """Ask notify (an ``RpcProxy("notify")``) for the offset: for a service that started late or missed a move."""
+    if not clock.demo:
+        return None
+    try:
+        with eventlet.Timeout(5):
+            current = notify.get_clock.call_async().result()
+    except (Exception, eventlet.Timeout) as exc:
+        log.info("notify did not give its clock (%r); keeping ours", exc)
+        return None
+    if current.get("version", 0) > clock.version:
+        clock.accept(current["offset_seconds"], current["version"])
+    return current

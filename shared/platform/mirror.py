@@ -17,8 +17,9 @@ only from routing (never from the seed file):
 ``Mirror`` is the dependency provider: its answers come from memory, reloaded
 from the service's own store when another instance of it learned something.
 It also holds the service's working-day calendar, whose city files it keeps
-current (:meth:`Mirror.calendar`). ``RoutingFollower`` is the mixin with the
-entrypoints (a service using it has ``directory = Mirror()``).
+current (:meth:`Mirror.calendar`). A service using it has ``directory = Mirror()``,
+``routing = RpcProxy("routing")`` and declares its own entrypoints, each a call of
+:func:`learn_department`, :func:`learn_year` or :func:`sync`.
 """
 import logging
 import threading
@@ -28,10 +29,7 @@ from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from shared.contract import events
-from shared.platform.messaging import RpcProxy, consumes, event_handler
 from shared.platform.mongo import database_for
-from shared.platform.timer import every
 from shared.timelimits.calendar import calendar_from_config
 from shared.timelimits.calendar_files import BadCalendarFile, parse
 
@@ -191,47 +189,42 @@ class Mirror(DependencyProvider):
         return changed
 
 
-class RoutingFollower:
-    """Mixed into a service with ``directory = Mirror()``: learn routing's directory."""
+def learn_department(directory, event):
+    """routing's ``department_changed``, for a service with ``directory = Mirror()``."""
+    if directory.learn_department(event["department"], event["version"]):
+        log.info("department %s %s (directory version %d)", event["department"].get("code"),
+                 event["action"], event["version"])
 
-    routing = RpcProxy("routing")
 
-    @event_handler("routing", "department_changed", requeue_on_error=True)
-    @consumes(events.DepartmentChanged)
-    def on_department_changed(self, event):
-        if self.directory.learn_department(event["department"], event["version"]):
-            log.info("department %s %s (directory version %d)", event["department"].get("code"),
-                     event["action"], event["version"])
+def learn_year(directory, event):
+    """routing's ``calendar_year_loaded``."""
+    if directory.learn_year(event["document"], event["version"]):
+        log.info("calendar of %d loaded (version %d, by %s)", event["year"], event["version"],
+                 event["loaded_by"] or "?")
 
-    @event_handler("routing", "calendar_year_loaded", requeue_on_error=True)
-    @consumes(events.CalendarYearLoaded)
-    def on_calendar_year_loaded(self, event):
-        if self.directory.learn_year(event["document"], event["version"]):
-            log.info("calendar of %d loaded (version %d, by %s)", event["year"], event["version"],
-                     event["loaded_by"] or "?")
 
-    @every("DIRECTORY_SYNC_INTERVAL", default=60, eager=True)
-    def sync_directory(self):
-        """Catch up with routing: what started before it, or missed an event, learns it here."""
-        self.directory.reload()
-        try:
-            with eventlet.Timeout(ROUTING_TIMEOUT):
-                snapshot = self.routing.directory_snapshot.call_async().result()
-        except (Exception, eventlet.Timeout) as exc:
-            log.info("routing did not give its directory (%r); trying again later", exc)
-            return None
-        return self.directory.catch_up(snapshot)
+def sync(directory, routing):
+    """Catch up with routing (an ``RpcProxy("routing")``): what started before it, or missed an event."""
+    directory.reload()
+    try:
+        with eventlet.Timeout(ROUTING_TIMEOUT):
+            snapshot = routing.directory_snapshot.call_async().result()
+    except (Exception, eventlet.Timeout) as exc:
+        log.info("routing did not give its directory (%r); trying again later", exc)
+        return None
+    return directory.catch_up(snapshot)
 
-    def department_from_routing(self, code, timeout=ROUTING_TIMEOUT):
-        """Ask routing for one department (a miss: added a moment ago); ``None`` if unknown."""
-        try:
-            with eventlet.Timeout(timeout):
-                found = self.routing.get_department.call_async(code).result()
-        except (Exception, eventlet.Timeout) as exc:
-            log.warning("routing did not answer for department %s (%r)", code, exc)
-            return None
-        if not found:
-            return None
-        version = int(found.pop("version", 1) or 1)
-        self.directory.learn_department(found, version)
-        return self.directory.department(code)
+
+def department_from_routing(directory, routing, code, timeout=ROUTING_TIMEOUT):
+    """Ask routing for one department (a miss: added a moment ago); ``None`` if unknown."""
+    try:
+        with eventlet.Timeout(timeout):
+            found = routing.get_department.call_async(code).result()
+    except (Exception, eventlet.Timeout) as exc:
+        log.warning("routing did not answer for department %s (%r)", code, exc)
+        return None
+    if not found:
+        return None
+    version = int(found.pop("version", 1) or 1)
+    directory.learn_department(found, version)
+    return directory.department(code)

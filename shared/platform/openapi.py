@@ -7,8 +7,8 @@ Each route says what it takes and answers beside its ``@http``::
     @http("GET", "/tickets/<string:number>")
     def http_status(self, request, number): ...
 
-and the service serves the document at ``GET /openapi.json`` by mixing in
-``openapi.Documented`` with ``openapi_info`` (title, version, description)
+and the service serves the document at ``GET /openapi.json`` (``ops.Operable``,
+the one base of every service class) from its ``openapi_info`` (title, version, description)
 and ``openapi_schemas`` (name -> a marshmallow schema class or a JSON Schema
 dict). ``document(ServiceClass)`` walks the class's entrypoints, so a route
 without an ``operation`` is an error, path parameters come from the werkzeug
@@ -23,14 +23,9 @@ import functools
 import inspect
 import json
 import re
-from collections.abc import Mapping
-from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-
-from shared.platform.doors import Public, door
-from shared.platform.web import http
 
 OPENAPI_VERSION = "3.0.3"
 ATTRIBUTE = "__openapi__"
@@ -188,17 +183,3 @@ def render(doc):
 @functools.cache
 def served(service_cls):
     return render(document(service_cls))
-
-
-class Documented:
-    """Mix in to serve ``GET /openapi.json`` (set ``openapi_info`` and ``openapi_schemas``)."""
-
-    openapi_info: Mapping[str, Any] = {}
-    openapi_schemas: Mapping[str, Any] = {}
-
-    @operation("This API's OpenAPI 3 document", tags=["operations"],
-               responses={200: {"type": "object", "required": ["openapi", "paths"]}}, errors=())
-    @door(Public())
-    @http("GET", "/openapi.json", limits=())
-    def http_openapi(self, request):
-        return 200, {"Content-Type": "application/json; charset=utf-8"}, served(type(self))

@@ -1,11 +1,12 @@
 """What an operations team needs from every service: /health, /ready, /metrics.
 
-A service mixes ``Operable`` in (imported as a module: ``nameko run`` takes
-any class with entrypoints found in a service module for a service)::
+Every service class has ``Operable`` as its one base (imported as a module:
+``nameko run`` takes any class with entrypoints found in a service module for a
+service)::
 
     from shared.platform import ops
 
-    class RoutingService(ops.Operable, ...):
+    class RoutingService(ops.Operable):
         name = "routing"
         operations = ops.Operations(calendar=True)   # it computes deadlines
 
@@ -32,6 +33,8 @@ import hmac
 import json
 import logging
 import time
+from collections.abc import Mapping
+from typing import Any
 
 from nameko.extensions import DependencyProvider
 from werkzeug.wrappers import Response
@@ -39,7 +42,7 @@ from werkzeug.wrappers import Response
 from shared.contract.events import utcnow
 from shared.platform import logs, metrics, readiness
 from shared.platform.doors import Public, door
-from shared.platform.openapi import operation
+from shared.platform.openapi import operation, served
 from shared.platform.web import http  # the door's web server: one per service, whichever routes it has
 
 log = logging.getLogger(__name__)
@@ -211,9 +214,22 @@ def outbox_samples(repository):
 
 
 class Operable:
-    """``/health``, ``/ready`` and ``/metrics`` for any service (see the module's doc)."""
+    """``/health``, ``/ready``, ``/metrics`` and ``/openapi.json`` for any service.
+
+    The one base class of every service class: it needs nothing of ``self`` but
+    the attributes declared here, which a service sets (see the module's doc).
+    """
 
     operations = Operations()
+    openapi_info: Mapping[str, Any] = {}     # title, version, description
+    openapi_schemas: Mapping[str, Any] = {}  # name -> a marshmallow schema class or a JSON Schema
+
+    @operation("This API's OpenAPI 3 document", tags=["operations"],
+               responses={200: {"type": "object", "required": ["openapi", "paths"]}}, errors=())
+    @door(Public())
+    @http("GET", "/openapi.json", limits=())
+    def http_openapi(self, request):
+        return 200, {"Content-Type": "application/json; charset=utf-8"}, served(type(self))
 
     @operation("Is the process alive", tags=["operations"], responses={200: {"type": "object"}}, errors=())
     @door(Public())

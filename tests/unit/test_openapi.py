@@ -6,7 +6,7 @@ import pytest
 import schemathesis
 
 from hotline.schemas import OPENAPI_SERVICES, openapi_files, service_class
-from shared.platform import openapi
+from shared.platform import openapi, ops
 from shared.platform.web import http
 
 FOLDER = Path(__file__).resolve().parents[2] / "docs" / "openapi"
@@ -39,7 +39,7 @@ def test_every_route_is_documented_and_the_document_is_valid_openapi(name):
 
 
 def test_a_route_without_an_operation_is_refused():
-    class Undocumented(openapi.Documented):
+    class Undocumented(ops.Operable):
         name = "undocumented"
 
         @http("GET", "/secret")
