@@ -24,6 +24,10 @@ is logged), 409 when the case
 is not in a state where the action makes sense (nothing changes), 413 for a
 body over the limit, 429 past a rate limit (``shared.platform.web``), 503 with
 ``Retry-After`` while a case's events wait to be published.
+
+The routes are ``FollowupService``'s ``http_*`` entrypoints (``service.py``); the
+functions here translate a request into a handler's arguments and its answer (or
+refusal) into a response.
 """
 import base64
 import json
