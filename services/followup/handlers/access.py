@@ -6,11 +6,12 @@ see and act only on their own department's cases -- any other case is
 with its token likewise. Calls with no person at all are other services and
 the operators' CLI (which signs as ``cli:LOGIN``).
 """
+from services.followup.bootstrap import Deps
 from services.followup.domain import NotAuthorized, NotYourCase
 from shared.platform.identity import NotAllowed
 
 
-def department(deps, token):
+def department(deps: Deps, token):
     """The department a token belongs to, or ``NotAuthorized``."""
     found = deps.cases.department_for_token(token)
     if found is None:
@@ -18,7 +19,7 @@ def department(deps, token):
     return found
 
 
-def department_actor(deps, token, actor=""):
+def department_actor(deps: Deps, token, actor=""):
     """``(department, actor name, actor id)``: a department's token, or its signed-in staff."""
     if token is not None:  # "" or a garbled token is a token that fails, not "no token"
         code = department(deps, token)
@@ -33,13 +34,13 @@ def department_actor(deps, token, actor=""):
     return person.department, person.name, person.user_id
 
 
-def staff(deps, *roles):
+def staff(deps: Deps, *roles):
     """The signed-in person holding one of ``roles``: (name, id)."""
     person = deps.caller.require(*roles)
     return person.name, person.user_id
 
 
-def scope(deps, department_code=None):
+def scope(deps: Deps, department_code=None):
     """The department a list is limited to: department staff get only their own."""
     person = deps.caller.person
     if person is not None and person.is_department_only:
@@ -49,7 +50,7 @@ def scope(deps, department_code=None):
     return department_code
 
 
-def may_see(deps, case, token=None, roles=()):
+def may_see(deps: Deps, case, token=None, roles=()):
     """Who asks, if they may see ``case`` (its document): ``(name, actor_id, department or None)``."""
     if token is not None:  # "" or a garbled token is refused, never read as "no token"
         code = department(deps, token)

@@ -2,6 +2,7 @@
 import datetime as dt
 import logging
 
+from services.followup.bootstrap import Deps
 from services.followup.domain import InvalidRequest
 from services.followup.domain.scorecard import local_day_range, scorecard
 from shared.contract import bounds, events
@@ -13,7 +14,7 @@ from shared.timelimits.calendar import readiness
 log = logging.getLogger(__name__)
 
 
-def create_department_token(deps, department_code, label=""):
+def create_department_token(deps: Deps, department_code, label=""):
     """A token for a department of routing's directory (one added a moment ago too)."""
     deps.caller.require("admin")
     problem = bounds.text_error(label, bounds.NAME)
@@ -33,17 +34,17 @@ def create_department_token(deps, department_code, label=""):
     return {"department_code": department_code, "department_name": department["name"], "token": token}
 
 
-def revoke_department_tokens(deps, department_code):
+def revoke_department_tokens(deps: Deps, department_code):
     deps.caller.require("admin")
     return deps.cases.revoke_tokens(department_code, deps.clock.now())
 
 
-def list_department_tokens(deps):
+def list_department_tokens(deps: Deps):
     deps.caller.require("admin")
     return jsonable(deps.cases.list_tokens())
 
 
-def department_scorecard(deps, date_from=None, date_to=None):
+def department_scorecard(deps: Deps, date_from=None, date_to=None):
     """The 三率 and more per department and for the city, over local dates (inclusive)."""
     zone = deps.deadlines.zone
     now = deps.clock.now()
@@ -51,7 +52,7 @@ def department_scorecard(deps, date_from=None, date_to=None):
     return scorecard(deps.cases.ledger_counts(start, end), period, deps.cases.period_cases(start, end, now))
 
 
-def calendar_status(deps):
+def calendar_status(deps: Deps):
     """followup's calendar: city files known, readiness, deadlines over uncovered days."""
     calendar = deps.directory.calendar
     today = deps.clock.now().astimezone(deps.deadlines.zone).date()
@@ -60,7 +61,7 @@ def calendar_status(deps):
                      "readiness": readiness(calendar, today)})
 
 
-def republish_outbox(deps):
+def republish_outbox(deps: Deps):
     """The outbox timer: publish what an earlier worker left; copy out ledgers a crash left."""
     republish_stale(deps.cases.outbox, deps.dispatch)
     moved = deps.cases.move_stale_ledger(events.utcnow() - dt.timedelta(seconds=5))

@@ -3,6 +3,7 @@ import base64
 import binascii
 import logging
 
+from services.followup.bootstrap import Deps
 from services.followup.domain import InvalidRequest, NotYourCase, TransitionRefused, UnknownCase, attachments
 from services.followup.domain.states import SIGNED_FOR
 from services.followup.handlers import access
@@ -12,7 +13,7 @@ from shared.platform.jsonable import jsonable
 log = logging.getLogger(__name__)
 
 
-def load(deps, number):
+def load(deps: Deps, number):
     """The case's document, or ``UnknownCase``."""
     case = deps.cases.document(number)
     if case is None:
@@ -20,7 +21,7 @@ def load(deps, number):
     return case
 
 
-def add_attachment(deps, number, filename, data_base64, token=None):
+def add_attachment(deps: Deps, number, filename, data_base64, token=None):
     """Keep a file for the department's coming reply; returns its ``id`` for ``submit_reply``."""
     department, _actor, actor_id = access.department_actor(deps, token)
     case = load(deps, number)
@@ -38,7 +39,7 @@ def add_attachment(deps, number, filename, data_base64, token=None):
     return jsonable(info)
 
 
-def get_attachment(deps, number, file_id, token=None):
+def get_attachment(deps: Deps, number, file_id, token=None):
     """``{info, data_base64}`` of a case's file, for whoever may see the case."""
     case = load(deps, number)
     if token is None:
@@ -51,7 +52,7 @@ def get_attachment(deps, number, file_id, token=None):
     return {"info": jsonable(info), "data_base64": base64.b64encode(data).decode("ascii")}
 
 
-def files_named(deps, number, file_ids):
+def files_named(deps: Deps, number, file_ids):
     """The case's files ``file_ids`` names, for a reply; ``InvalidRequest`` for any other."""
     if not file_ids:
         return []

@@ -6,6 +6,7 @@ when a case, a refusal or a watch seems lost on its way.
 """
 import logging
 
+from services.followup.bootstrap import Deps
 from services.followup.domain.states import REFUSED
 from shared.contract.numbering import valid_series
 from shared.platform.jsonable import jsonable
@@ -13,7 +14,7 @@ from shared.platform.jsonable import jsonable
 log = logging.getLogger(__name__)
 
 
-def republish_case(deps, number):
+def republish_case(deps: Deps, number):
     """Publish again the event that says where the case stands -- its latest
     ``case_opened``, or ``case_refused`` while it waits for a new department --
     the very event, so consumers that have it change nothing. What it is, or
@@ -31,6 +32,6 @@ def republish_case(deps, number):
                      "department_code": case.department_code, "received_at": case.ticket_received_at})
 
 
-def highest_sequence(deps, series):
+def highest_sequence(deps: Deps, series):
     """The highest ticket number of ``series`` (``QD-20261127``) followup has a case for; 0 if none."""
     return deps.cases.highest_sequence(series) if valid_series(series) else 0

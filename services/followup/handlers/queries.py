@@ -11,6 +11,7 @@ Who may see what is decided here (``access.py``), not by the screens.
 import logging
 
 from services.followup.adapters import intake
+from services.followup.bootstrap import Deps
 from services.followup.domain import InvalidRequest
 from services.followup.domain.case import Case
 from services.followup.domain.states import APPROVED, ASSIGNED, OPEN_STATES, REPLIED, SIGNED_FOR, STATES
@@ -26,14 +27,14 @@ log = logging.getLogger(__name__)
 
 CONTACT_ROLES = ("department", "callback", "operator", "reviewer", "supervisor")
 
-def _refuse_by(deps, case):
+def _refuse_by(deps: Deps, case):
     """Until when the department may still refuse the case (退单), while that makes sense."""
     return deps.deadlines.refusal_deadline(case["assigned_at"]) \
         if case["state"] in (ASSIGNED, SIGNED_FOR) else None
 
 # -- one case -----------------------------------------------------------------------
 
-def case_detail(deps, number, token=None):
+def case_detail(deps: Deps, number, token=None):
     """The case with its ledger, what the citizen said (caller masked) and its files."""
     case = load(deps, number)
     if token is None:
@@ -46,11 +47,11 @@ def case_detail(deps, number, token=None):
     view["refuse_by"] = _refuse_by(deps, case)
     return jsonable(view)
 
-def department_case(deps, token, number):
+def department_case(deps: Deps, token, number):
     """The case with what the citizen said (see ``case_detail``)."""
     return case_detail(deps, number, token)
 
-def case_contact(deps, number, token=None, purpose=""):
+def case_contact(deps: Deps, number, token=None, purpose=""):
     """The citizen's name, phone and email, unmasked; the read is recorded."""
     case = load(deps, number)
     name, actor_id, _department = access.may_see(deps, case, token, () if token is not None else CONTACT_ROLES)
@@ -67,7 +68,7 @@ def case_contact(deps, number, token=None, purpose=""):
     # The citizen's own lookup code (for notify's receipt) is not the department's to see.
     return {key: contact.get(key) for key in ("name", "phone", "email")} if contact else None
 
-def get_case(deps, number):
+def get_case(deps: Deps, number):
     case = deps.cases.get(number) if isinstance(number, str) else None  # with its ledger
     if case is not None:
         access.may_see(deps, case)
@@ -75,7 +76,7 @@ def get_case(deps, number):
 
 # -- a department's cases --------------------------------------------------------------
 
-def department_cases(deps, token=None):
+def department_cases(deps: Deps, token=None):
     """The department's open cases, soonest deadline first, with every deadline."""
     department = access.department_actor(deps, token)[0]
     found = []
@@ -84,7 +85,7 @@ def department_cases(deps, token=None):
         found.append(jsonable(case))
     return found
 
-def department_inbox(deps, token=None, offset=0, limit=20, state=None):
+def department_inbox(deps: Deps, token=None, offset=0, limit=20, state=None):
     """The department's open cases, the next deadline first (sign-for, reply, callback)."""
     department = access.department_actor(deps, token)[0]
     offset, limit = page(offset, limit)
@@ -95,7 +96,7 @@ def department_inbox(deps, token=None, offset=0, limit=20, state=None):
 
 # -- the hotline's queues ------------------------------------------------------------------
 
-def review_queue(deps, offset=0, limit=10):
+def review_queue(deps: Deps, offset=0, limit=10):
     """Replies waiting for review, oldest first, each with the quality gate's findings."""
     deps.caller.require("reviewer", "supervisor")
     offset, limit = page(offset, limit)
@@ -107,13 +108,13 @@ def review_queue(deps, offset=0, limit=10):
         case["ticket"] = ticket
     return listed(cases, total)
 
-def extension_requests(deps, offset=0, limit=20):
+def extension_requests(deps: Deps, offset=0, limit=20):
     deps.caller.require("reviewer", "supervisor")
     offset, limit = page(offset, limit)
     query = {"state": {"$in": [SIGNED_FOR, REPLIED]}, "extension": {"$ne": None}}
     return listed(*deps.cases.page(query, [("extension.requested_at", 1)], offset, limit))
 
-def callbacks_due(deps, offset=0, limit=20):
+def callbacks_due(deps: Deps, offset=0, limit=20):
     """Approved replies whose citizen is to be called back, the most overdue first."""
     deps.caller.require("callback", "supervisor")
     offset, limit = page(offset, limit)
@@ -121,7 +122,7 @@ def callbacks_due(deps, offset=0, limit=20):
 
 # -- the city at a glance ---------------------------------------------------------------------
 
-def overview(deps):
+def overview(deps: Deps):
     """Open cases by department and state, and the late ones, for supervisors."""
     deps.caller.require(*STAFF_ROLES)
     now = deps.clock.now()
@@ -129,7 +130,7 @@ def overview(deps):
     late = {"state": {"$in": [ASSIGNED, SIGNED_FOR]}, "deadline": {"$lt": now}}
     sign_late = {"state": ASSIGNED, "sign_for_deadline": {"$lt": now}}
     callbacks_late = {"state": APPROVED, "callback_due": {"$lt": now}}
-    departments = {}
+    departments: dict[str, dict] = {}
     for key, count in deps.cases.count_by(open_states, ["department_code", "state"]):
         row = departments.setdefault(key["department_code"], {"states": {}, "overdue": 0, "sign_for_late": 0})
         row["states"][key["state"]] = count
@@ -146,10 +147,10 @@ def overview(deps):
         "departments": [dict(row, code=code, name=deps.directory.name(code))
                         for code, row in sorted(departments.items())]})
 
-def list_cases(deps, department_code=None, state=None):
+def list_cases(deps: Deps, department_code=None, state=None):
     return jsonable(deps.cases.open_cases(access.scope(deps, department_code), state))
 
-def search_cases(deps, filters=None, offset=0, limit=20):
+def search_cases(deps: Deps, filters=None, offset=0, limit=20):
     """Cases by ``department``, ``state`` (or ``open``), ``overdue``, ``numbers``; one page."""
     filters = filters if isinstance(filters, dict) else {}
     person = deps.caller.require()
@@ -176,7 +177,7 @@ def search_cases(deps, filters=None, offset=0, limit=20):
         raise NotAllowed(f"{person.name} may not list cases")
     return listed(*deps.cases.page(query, [("due_at", 1)], offset, limit))
 
-def contact_accesses(deps, number=None, offset=0, limit=50):
+def contact_accesses(deps: Deps, number=None, offset=0, limit=50):
     """Who read which citizen's contact, newest first (administrators, supervisors)."""
     deps.caller.require("admin", "supervisor")
     offset, limit = page(offset, limit)

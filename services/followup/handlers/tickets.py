@@ -2,11 +2,12 @@
 import logging
 
 from services.followup.adapters import intake
+from services.followup.bootstrap import Deps
 
 log = logging.getLogger(__name__)
 
 
-def ticket_of(deps, number, held=None, content=False):
+def ticket_of(deps: Deps, number, held=None, content=False):
     """What the citizen said (title, description, place; the caller masked), kept with the
     case (``held``) or asked of intake and kept; ``None`` if intake does not answer.
 
