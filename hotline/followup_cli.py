@@ -260,7 +260,7 @@ def token_revoke(department):
 @click.option("--csv", "as_csv", is_flag=True)
 def scorecard(date_from, date_to, as_json, as_csv):
     """Per department and for the city: response, on-time, resolution and satisfaction rates."""
-    from services.followup import scorecard as card_format
+    from services.followup.domain import scorecard as card_format
 
     card = call("scorecard", date_from, date_to)
     if as_json:
@@ -282,7 +282,7 @@ def quality_report(path, title_col, text_col, reply_col, examples, as_json):
     """Run the reply quality gate (审核) over past replies in a CSV: what it flags and why."""
     import csv
 
-    from services.followup.quality_report import gate_report, report_lines
+    from services.followup.domain.quality_report import gate_report, report_lines
     from shared.platform.textfiles import guess_encoding
 
     with open(path, encoding=guess_encoding(path), newline="") as handle:

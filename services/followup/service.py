@@ -2,119 +2,61 @@
 
 Consumes ``routing.ticket_assigned``: opens a case, or moves a refused case to
 the department routing chose next (a plain redelivery changes nothing).
-Departments act by RPC (and HTTP, see ``http.py``) with their token; operators
-review replies, decide extensions and record callbacks by RPC (the CLI). Every
-transition is checked by ``domain.py``, saved with its ledger entries and
-events in one conditional update, and published afterwards (outbox).
+Departments act by RPC and HTTP with their token (or as their signed-in
+staff); operators review replies, decide extensions and record callbacks as
+themselves; the workbench reads its screens here.
+
+Each entrypoint translates its door into one handler call (``handlers/``,
+with the dependencies ``bootstrap.deps`` wires); the rules are the case's
+(``domain/``); HTTP's translation is ``entrypoints/http.py``.
 """
-import datetime as dt
-import logging
-
-import eventlet
 from nameko.dependency_providers import Config
-from nameko.extensions import DependencyProvider
 
-from services.followup import api as followup_api
-from services.followup import (
-    callback,
-    domain,
-    for_intake,  # a mixin: `nameko run` would take the class for a service
-    workbench,  # the module: `nameko run` would take the class for a service
+from services.followup.adapters.cases import CaseBusy, CaseRepository
+from services.followup.bootstrap import Rules, deps
+from services.followup.domain import (
+    CaseChanged,
+    InvalidRequest,
+    NotAuthorized,
+    NotYourCase,
+    TransitionRefused,
+    UnknownCase,
 )
-from services.followup import http as followup_http
-from services.followup.attachments import AttachmentRefused
-from services.followup.domain import InvalidRequest, NotAuthorized, NotYourCase, TransitionRefused, UnknownCase
-from services.followup.scorecard import scorecard
-from services.followup.store import CaseBusy, CaseChanged, CaseRepository
-from services.followup.timing import FollowupClock
-from shared.contract import bounds, events
+from services.followup.domain.attachments import AttachmentRefused
+from services.followup.entrypoints import api
+from services.followup.entrypoints import http as http_door
+from services.followup.handlers import admin, cases, files, intake, queries
+from shared.contract import events
 from shared.platform import clock as shared_clock
 from shared.platform import mirror as shared_mirror
-from shared.platform import ops
-from shared.platform.doors import Doors, People, Public, Services, door
+from shared.platform import openapi, ops
+from shared.platform.doors import Bearer, Doors, People, Public, Services, door
 from shared.platform.identity import ROLES, STAFF_ROLES, Identity, NotAllowed
-from shared.platform.jsonable import jsonable
 from shared.platform.messaging import DeadLetters, EventDispatcher, RpcProxy, consumes, event_handler, rpc
 from shared.platform.mongo import Store
-from shared.platform.outbox import outboxed, publish_saved, republish_stale
 from shared.platform.privacy import scrub
 from shared.platform.production import ProductionChecks
 from shared.platform.timer import every
-from shared.timelimits import periods
-from shared.timelimits.calendar import readiness
-
-log = logging.getLogger(__name__)
-
-INTAKE_TIMEOUT_SECONDS = 3
-RETRIES = 3
-
+from shared.platform.web import http
 
 EXPECTED = (TransitionRefused, InvalidRequest, UnknownCase, NotAuthorized, NotYourCase, CaseChanged,
             NotAllowed, AttachmentRefused, CaseBusy)
-TICKET_CONTENT = ("title", "description", "category", "district", "street", "address", "lat", "lng",
-                  "urgency", "channel", "received_at", "caller_name", "caller_phone", "media_url")
+WORKBENCH = (InvalidRequest, NotYourCase, UnknownCase, NotAllowed, AttachmentRefused)
 
 
-class Rules(DependencyProvider):
-    """followup's time rules, over the calendar the directory mirror keeps current."""
-
-    def setup(self):
-        mirror = next(d for d in self.container.dependencies if isinstance(d, shared_mirror.Mirror))
-        self.clock = FollowupClock.from_config(self.container.config, mirror.calendar)
-
-    def get_dependency(self, worker_ctx):
-        return self
-
-
-def build_event(event_type, body):
-    return events.new_event(events.CONTRACT[("followup", event_type)], **body)
-
-
-INTERNAL = ("outbox", "_id", "ticket", "ledger_pending", "last_events")
-
-
-def case_view(doc):
-    return jsonable({k: v for k, v in doc.items() if k not in INTERNAL})
-
-
-def local_day_range(date_from, date_to, zone, today):
-    """``YYYY-MM-DD`` bounds (inclusive, local) as UTC datetimes; default the last 30 days.
-
-    Days outside 2000..2099 and ranges over a year are refused (``shared.timelimits.periods``)."""
-    errors = {}
-    days = {}
-    for name, value, default in (("from", date_from, today - dt.timedelta(days=29)),
-                                 ("to", date_to, today)):
-        try:
-            days[name] = dt.date.fromisoformat(value) if value else default
-        except (TypeError, ValueError):
-            errors[name] = ["a date like 2026-11-26"]
-    if errors:
-        raise InvalidRequest(errors)
-    try:
-        periods.check_range(days["from"], days["to"])
-    except periods.BadPeriod as exc:
-        raise InvalidRequest(exc.errors) from None
-    start = dt.datetime.combine(days["from"], dt.time(0), tzinfo=zone)
-    end = dt.datetime.combine(days["to"] + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
-    return (start.astimezone(dt.UTC), end.astimezone(dt.UTC),
-            {"from": days["from"].isoformat(), "to": days["to"].isoformat()})
-
-
-class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbench,
-                      for_intake.ForIntake):
+class FollowupService(ops.Operable):
     name = "followup"
     doors = Doors()  # who may pass each entrypoint (shared.platform.doors)
     operations = ops.Operations(calendar=True)  # it computes deadlines
-    openapi_info = followup_api.INFO
-    openapi_schemas = followup_api.SCHEMAS
+    openapi_info = api.INFO
+    openapi_schemas = api.SCHEMAS
 
     production = ProductionChecks()
     cases = Store(CaseRepository)
     directory = shared_mirror.Mirror()   # departments and calendar, from routing
     clock = shared_clock.Clock()         # real time, or the demo clock
     caller = Identity()
-    rules = Rules()
+    rules = Rules()                      # followup's deadlines, over the directory's calendar
     config = Config()
     intake = RpcProxy("intake")
     dispatch = EventDispatcher()
@@ -149,161 +91,69 @@ class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbe
     def sync_directory(self):
         return shared_mirror.sync(self.directory, self.routing)
 
-    # -- assignments from routing -------------------------------------------
+    # -- events ---------------------------------------------------------------------
 
     @event_handler("routing", "ticket_assigned", requeue_on_error=True)
     @consumes(events.TicketAssigned)
     def on_ticket_assigned(self, assignment):
-        now = self.clock.now()
-        case = domain.open_case(assignment, now)
-        opened = events.new_event(events.CaseOpened, **domain.case_opened_body(case))
-        doc = self.cases.open(case, [outboxed("case_opened", opened)])
-        if doc is not None:
-            publish_saved(self.cases.outbox, self.dispatch, doc["_id"])
-            log.info("case %s opened for %s", case["number"], case["department_code"])
-            return
-        doc = self._act(assignment["number"], lambda c: domain.reassign(c, assignment, now))
-        if doc is None:
-            log.info("case %s is open already; redelivery ignored", assignment["number"])
-        else:
-            log.info("case %s moved to %s", assignment["number"], assignment["department_code"])
+        cases.on_ticket_assigned(deps(self), assignment)
 
     @event_handler("intake", "personal_data_erased", requeue_on_error=True)
     @consumes(events.PersonalDataErased)
     def on_personal_data_erased(self, event):
         """intake erased a closed ticket's personal data: scrub this service's copy too."""
-        self.cases.erase_personal_data(event["number"], scrub)
+        cases.erase_personal_data(deps(self), event, scrub)
 
-    # -- the machinery every verb goes through -------------------------------
+    @every("OUTBOX_INTERVAL", default=5)
+    def republish_outbox(self):
+        admin.republish_outbox(deps(self))
 
-    def _act(self, number, verb, department=None, actor_id=None):
-        """Load, check with ``verb(case) -> Change | None``, apply, publish; retried on a race.
-
-        ``actor_id`` (the signed-in person's id, or ``token:DEPT``) goes into
-        every ledger entry the change appends.
-        """
-        for attempt in range(RETRIES):
-            case = self.cases.load(number)
-            if case is None:
-                raise UnknownCase(f"no case {number}")
-            if department is not None and case["department_code"] != department:
-                raise NotYourCase(f"case {number} is not with {department}")
-            change = verb(case)
-            if change is None:
-                return None
-            if actor_id:
-                for entry in change.ledger:
-                    entry["actor_id"] = actor_id
-            try:
-                doc = self.cases.apply(case, change, build_event)
-            except CaseChanged:
-                if attempt == RETRIES - 1:
-                    raise
-                continue
-            publish_saved(self.cases.outbox, self.dispatch, doc["_id"])
-            return doc
-
-    def _view_after(self, doc):
-        """What a verb answers: the case as it now is, with its ledger."""
-        return case_view(self.cases.get(doc["number"]))
-
-    def _department(self, token):
-        department = self.cases.department_for_token(token)
-        if department is None:
-            raise NotAuthorized("a valid department token is required")
-        return department
-
-    def _department_actor(self, token, actor=""):
-        """``(department, actor name, actor id)``: a department's token, or its signed-in staff."""
-        if token is not None:  # "" or a garbled token is a token that fails, not "no token"
-            department = self._department(token)
-            return department, str(actor or ""), f"token:{department}"
-        person = self.caller.person
-        if person is None:
-            if self.caller.presented:
-                self.caller.require("department")  # a forged or expired identity: NotAllowed
-            raise NotAuthorized("a valid department token is required")
-        if not person.has("department") or not person.department:
-            raise NotAllowed(f"{person.name} is not department staff")
-        return person.department, person.name, person.user_id
-
-    def _staff(self, *roles):
-        """The signed-in person holding one of ``roles``: (name, id)."""
-        person = self.caller.require(*roles)
-        return person.name, person.user_id
-
-    def _ticket(self, case, content=False):
-        """What the citizen said (title, description, place; the caller masked), from
-        intake and kept with the case; ``None`` if intake does not answer."""
-        if case.get("ticket") and (not content or "received_at" in case["ticket"]):
-            return case["ticket"]
-        try:
-            with eventlet.Timeout(INTAKE_TIMEOUT_SECONDS):
-                found = self.intake.get_ticket.call_async(case["number"]).result()
-        except (Exception, eventlet.Timeout) as exc:
-            log.warning("intake did not give ticket %s (%r); overlap not checked", case["number"], exc)
-            return None
-        if not found:
-            return None
-        ticket = {key: found.get(key) for key in TICKET_CONTENT}
-        ticket.update(title=found.get("title") or "", description=found.get("description") or "")
-        self.cases.remember_ticket(case["number"], ticket)
-        return ticket
-
-    # -- departments (with their token) ---------------------------------------
+    # -- departments (with their token, or as their signed-in staff) ----------------
 
     @door(Services("cli"), People("department"))  # the CLI may act with a token
     @rpc(expected_exceptions=EXPECTED)
     def department_cases(self, token=None):
         """The department's open cases, soonest deadline first, with every deadline."""
-        department = self._department_actor(token)[0]
-        clock = self.rules.clock
-        found = []
-        for case in self.cases.open_cases(department):
-            case["refuse_by"] = clock.refusal_deadline(case["assigned_at"]) \
-                if case["state"] in (domain.ASSIGNED, domain.SIGNED_FOR) else None
-            found.append(jsonable(case))
-        return found
+        return queries.department_cases(deps(self), token)
 
     @door(Services("cli"), People("department"))  # the CLI may act with a token
     @rpc(expected_exceptions=EXPECTED)
     def department_case(self, token, number):
         """The case with what the citizen said (see ``case_detail``)."""
-        return self.case_detail(number, token)
+        return queries.department_case(deps(self), token, number)
 
     @door(Services("cli"), People("department"))  # the CLI may act with a token
     @rpc(expected_exceptions=EXPECTED)
     def sign_for(self, token, number, actor=""):
-        department, actor, actor_id = self._department_actor(token, actor)
-        now = self.clock.now()
-        return self._view_after(self._act(number, lambda c: domain.sign_for(c, actor, now), department, actor_id))
+        return cases.sign_for(deps(self), token, number, actor)
 
     @door(Services("cli"), People("department"))  # the CLI may act with a token
     @rpc(expected_exceptions=EXPECTED)
     def refuse_case(self, token, number, reason, actor=""):
-        department, actor, actor_id = self._department_actor(token, actor)
-        now = self.clock.now()
-        return self._view_after(self._act(
-            number, lambda c: domain.refuse(c, actor, reason, now, self.rules.clock), department, actor_id))
+        return cases.refuse_case(deps(self), token, number, reason, actor)
 
     @door(Services("cli"), People("department"))  # the CLI may act with a token
     @rpc(expected_exceptions=EXPECTED)
     def request_extension(self, token, number, working_days, reason, actor=""):
-        department, actor, actor_id = self._department_actor(token, actor)
-        now = self.clock.now()
-        return self._view_after(self._act(number, lambda c: domain.request_extension(
-            c, actor, working_days, reason, now, self.rules.clock), department, actor_id))
+        return cases.request_extension(deps(self), token, number, working_days, reason, actor)
 
     @door(Services("cli"), People("department"))  # the CLI may act with a token
     @rpc(expected_exceptions=EXPECTED)
     def submit_reply(self, token, number, text, attachments=None, actor="", file_ids=None):
         """The reply: text, links, and ``file_ids`` of files uploaded to the case (``add_attachment``)."""
-        department, actor, actor_id = self._department_actor(token, actor)
-        now = self.clock.now()
-        files = self._files_named(number, file_ids)
-        return self._view_after(self._act(
-            number, lambda c: domain.submit_reply(c, actor, text, attachments, now, files),
-            department, actor_id))
+        return cases.submit_reply(deps(self), token, number, text, attachments, actor, file_ids)
+
+    @door(Services("cli"), People("department"))  # the CLI may act with a token
+    @rpc(expected_exceptions=WORKBENCH)
+    def department_inbox(self, token=None, offset=0, limit=20, state=None):
+        """The department's open cases, the next deadline first (sign-for, reply, callback)."""
+        return queries.department_inbox(deps(self), token, offset, limit, state)
+
+    @door(Services("cli"), People("department"))  # the CLI may act with a token
+    @rpc(expected_exceptions=WORKBENCH)
+    def add_attachment(self, number, filename, data_base64, token=None):
+        """Keep a file for the department's coming reply; returns its ``id`` for ``submit_reply``."""
+        return files.add_attachment(deps(self), number, filename, data_base64, token)
 
     # -- operators ------------------------------------------------------------
 
@@ -311,14 +161,7 @@ class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbe
     @rpc(expected_exceptions=EXPECTED)
     def check_reply(self, number):
         """The reply waiting for review and what the quality gate found in it."""
-        case = self.cases.load(number)
-        if case is None:
-            raise UnknownCase(f"no case {number}")
-        ticket = self._ticket(case) if case["state"] == domain.REPLIED else None
-        findings = domain.review_findings(case, ticket)
-        return jsonable({"number": number, "department_code": case["department_code"],
-                         "reply": case["reply"], "ticket": ticket, "findings": findings,
-                         "rejection_count": case.get("rejection_count", 0)})
+        return cases.check_reply(deps(self), number)
 
     @door(People("reviewer"))
     @rpc(expected_exceptions=EXPECTED)
@@ -328,105 +171,229 @@ class FollowupService(ops.Operable, followup_http.FollowupHttp, workbench.Workbe
         The reviewer recorded is the signed-in person (a reviewer); the
         ``reviewer`` argument is kept for older callers and not trusted.
         """
-        reviewer, actor_id = self._staff("reviewer")
-        now = self.clock.now()
-        clock = self.rules.clock
-
-        def verb(case):
-            ticket = self._ticket(case) if case["state"] == domain.REPLIED else None
-            if approve:
-                return domain.approve_reply(case, reviewer, ticket, now, clock, reason)
-            return domain.reject_reply(case, reviewer, reason, ticket, now)
-        return self._view_after(self._act(number, verb, actor_id=actor_id))
+        return cases.review_reply(deps(self), number, approve, reason)
 
     @door(People("reviewer"))
     @rpc(expected_exceptions=EXPECTED)
     def decide_extension(self, number, operator, grant, reason=""):
         """Grant or deny (with a reason) an extension, as the signed-in reviewer."""
-        operator, actor_id = self._staff("reviewer")
-        now = self.clock.now()
-        return self._view_after(self._act(number, lambda c: domain.decide_extension(
-            c, operator, grant, reason, now, self.rules.clock), actor_id=actor_id))
+        return cases.decide_extension(deps(self), number, grant, reason)
 
     @door(People("callback"))
     @rpc(expected_exceptions=EXPECTED)
     def record_callback(self, number, operator, reached, resolved=None, satisfaction=None, note=""):
         """The callback (回访), recorded as the signed-in callback agent."""
-        operator, actor_id = self._staff("callback")
-        now = self.clock.now()
-        return self._view_after(self._act(number, lambda c: callback.record_callback(
-            c, operator, reached, resolved, satisfaction, note, now, self.rules.clock), actor_id=actor_id))
+        return cases.record_callback(deps(self), number, reached, resolved, satisfaction, note)
+
+    # -- the workbench's screens ----------------------------------------------------
+
+    @door(People(*ROLES))
+    @rpc(expected_exceptions=WORKBENCH)
+    def case_detail(self, number, token=None):
+        """The case with its ledger, what the citizen said (caller masked) and its files."""
+        return queries.case_detail(deps(self), number, token)
+
+    @door(People(*ROLES))
+    @rpc(expected_exceptions=WORKBENCH)
+    def case_contact(self, number, token=None, purpose=""):
+        """The citizen's name, phone and email, unmasked; the read is recorded."""
+        return queries.case_contact(deps(self), number, token, purpose)
+
+    @door(People(*ROLES))
+    @rpc(expected_exceptions=WORKBENCH)
+    def get_attachment(self, number, file_id, token=None):
+        """``{info, data_base64}`` of a case's file, for whoever may see the case."""
+        return files.get_attachment(deps(self), number, file_id, token)
+
+    @door(People("reviewer", "supervisor"))
+    @rpc(expected_exceptions=WORKBENCH)
+    def review_queue(self, offset=0, limit=10):
+        """Replies waiting for review, oldest first, each with the quality gate's findings."""
+        return queries.review_queue(deps(self), offset, limit)
+
+    @door(People("reviewer", "supervisor"))
+    @rpc(expected_exceptions=WORKBENCH)
+    def extension_requests(self, offset=0, limit=20):
+        return queries.extension_requests(deps(self), offset, limit)
+
+    @door(People("callback", "supervisor"))
+    @rpc(expected_exceptions=WORKBENCH)
+    def callbacks_due(self, offset=0, limit=20):
+        """Approved replies whose citizen is to be called back, the most overdue first."""
+        return queries.callbacks_due(deps(self), offset, limit)
+
+    @door(People(*STAFF_ROLES))
+    @rpc(expected_exceptions=WORKBENCH)
+    def overview(self):
+        """Open cases by department and state, and the late ones, for supervisors."""
+        return queries.overview(deps(self))
+
+    @door(People(*ROLES))
+    @rpc(expected_exceptions=WORKBENCH)
+    def search_cases(self, filters=None, offset=0, limit=20):
+        """Cases by ``department``, ``state`` (or ``open``), ``overdue``, ``numbers``; one page."""
+        return queries.search_cases(deps(self), filters, offset, limit)
+
+    @door(People(*STAFF_ROLES))
+    @rpc(expected_exceptions=EXPECTED)
+    def list_cases(self, department_code=None, state=None):
+        return queries.list_cases(deps(self), department_code, state)
+
+    @door(People(*STAFF_ROLES))
+    @rpc(expected_exceptions=EXPECTED)
+    def get_case(self, number):
+        return queries.get_case(deps(self), number)
+
+    @door(People("admin", "supervisor"))
+    @rpc(expected_exceptions=WORKBENCH)
+    def contact_accesses(self, number=None, offset=0, limit=50):
+        """Who read which citizen's contact, newest first (administrators, supervisors)."""
+        return queries.contact_accesses(deps(self), number, offset, limit)
+
+    # -- administrators, and the city's numbers ----------------------------------------
 
     @door(People("admin"))
     @rpc(expected_exceptions=EXPECTED)
     def create_department_token(self, department_code, label=""):
         """A token for a department of routing's directory (one added a moment ago too)."""
-        self.caller.require("admin")
-        problem = bounds.text_error(label, bounds.NAME)
-        if problem:
-            raise InvalidRequest({"label": [problem]})
-        if not isinstance(department_code, str) or not department_code.strip():
-            raise InvalidRequest({"department": ["a department code, e.g. WATER"]})
-        department = self.directory.department(department_code) or \
-            shared_mirror.department_from_routing(self.directory, self.routing, department_code)
-        if department is None:
-            raise InvalidRequest({"department": [
-                f"no department {department_code} in routing's directory "
-                "(see hotline routing departments)"]})
-        if department.get("retired"):
-            raise InvalidRequest({"department": [f"{department_code} is retired"]})
-        token = self.cases.create_token(department_code, label, self.clock.now())
-        return {"department_code": department_code, "department_name": department["name"],
-                "token": token}
+        return admin.create_department_token(deps(self), department_code, label)
 
     @door(People("admin"))
     @rpc(expected_exceptions=EXPECTED)
     def revoke_department_tokens(self, department_code):
-        self.caller.require("admin")
-        return self.cases.revoke_tokens(department_code, self.clock.now())
+        return admin.revoke_department_tokens(deps(self), department_code)
 
-    @door(People(*STAFF_ROLES))
-    @rpc(expected_exceptions=EXPECTED)
-    def list_cases(self, department_code=None, state=None):
-        department_code = self._scope(department_code)
-        return jsonable(self.cases.open_cases(department_code, state))
-
-    @door(People(*STAFF_ROLES))
-    @rpc(expected_exceptions=EXPECTED)
-    def get_case(self, number):
-        case = self.cases.get(number) if isinstance(number, str) else None  # with its ledger
-        if case is not None:
-            self._may_see(case)
-        return case_view(case) if case else None
+    @door(People("admin"))
+    @rpc(expected_exceptions=WORKBENCH)
+    def list_department_tokens(self):
+        return admin.list_department_tokens(deps(self))
 
     @door(Services("insight"), People(*ROLES))
     @rpc(expected_exceptions=EXPECTED)
     def scorecard(self, date_from=None, date_to=None):
         """The 三率 and more per department and for the city, over local dates (inclusive)."""
-        zone = self.rules.clock.zone
-        now = self.clock.now()
-        start, end, period = local_day_range(date_from, date_to, zone, now.astimezone(zone).date())
-        return scorecard(self.cases.ledger_counts(start, end), period,
-                         self.cases.period_cases(start, end, now))
+        return admin.department_scorecard(deps(self), date_from, date_to)
 
     @door(People(*STAFF_ROLES))
     @rpc
     def calendar_status(self):
         """followup's calendar: city files known, readiness, deadlines over uncovered days."""
-        calendar = self.directory.calendar
-        today = self.clock.now().astimezone(self.rules.clock.zone).date()
-        return jsonable({"service": "followup", "calendar": calendar.name,
-                         "years": calendar.coverage(today.year, today.year + 1),
-                         "readiness": readiness(calendar, today)})
+        return admin.calendar_status(deps(self))
 
     @door(Public())
     @rpc
     def ping(self):
         return "followup"
 
-    @every("OUTBOX_INTERVAL", default=5)
-    def republish_outbox(self):
-        republish_stale(self.cases.outbox, self.dispatch)
-        moved = self.cases.move_stale_ledger(events.utcnow() - dt.timedelta(seconds=5))
-        if moved:
-            log.warning("copied %d ledger entr(ies) a crash left in their cases", moved)
+    # -- what intake asks -------------------------------------------------------------
+
+    @door(Services("intake"))
+    @rpc
+    def republish_case(self, number):
+        """Publish again the event that says where the case stands (intake's reconciler asks)."""
+        return intake.republish_case(deps(self), number)
+
+    @door(Services("intake"))
+    @rpc
+    def highest_sequence(self, series):
+        """The highest ticket number of ``series`` followup has a case for; 0 if none."""
+        return intake.highest_sequence(deps(self), series)
+
+    # -- HTTP for departments (entrypoints/http.py translates) -----------------------------
+
+    @openapi.operation("The department's open cases, soonest deadline first", tags=["cases"],
+                       responses={200: {"type": "array", "items": {"$ref": "#/components/schemas/Case"}}},
+                       errors=(401, 403), headers=("Authorization",))
+    @door(Bearer("cases.department_for_token"))
+    @http("GET", "/cases")
+    def http_department_cases(self, request):
+        return http_door.answer(lambda: queries.department_cases(deps(self), http_door.department_token(request)))
+
+    @openapi.operation("One of the department's cases, with its ledger", tags=["cases"],
+                       responses={200: "Case"}, errors=(401, 403, 404), headers=("Authorization",))
+    @door(Bearer("cases.department_for_token"))
+    @http("GET", "/cases/<string:number>")
+    def http_department_case(self, request, number):
+        return http_door.answer(lambda: queries.department_case(deps(self), http_door.department_token(request), number))
+
+    @openapi.operation("Sign for a case (签收)", tags=["cases"], body="SignFor", responses={200: "Case"},
+                       errors=(400, 401, 403, 404, 409, 503), headers=("Authorization",))
+    @door(Bearer("cases.department_for_token"))
+    @http("POST", "/cases/<string:number>/sign-for")
+    def http_sign_for(self, request, number):
+        def call():
+            body = http_door.read_body(request)
+            return cases.sign_for(deps(self), http_door.department_token(request), number, http_door.actor(body))
+        return http_door.answer(call)
+
+    @openapi.operation("Refuse a case with a reason (退单)", tags=["cases"], body="Refusal",
+                       responses={200: "Case"}, errors=(400, 401, 403, 404, 409, 503), headers=("Authorization",))
+    @door(Bearer("cases.department_for_token"))
+    @http("POST", "/cases/<string:number>/refuse")
+    def http_refuse(self, request, number):
+        def call():
+            body = http_door.read_body(request)
+            return cases.refuse_case(deps(self), http_door.department_token(request), number, body.get("reason"),
+                                     http_door.actor(body))
+        return http_door.answer(call)
+
+    @openapi.operation("Ask for more working days (延期)", tags=["cases"], body="ExtensionRequest",
+                       responses={200: "Case"}, errors=(400, 401, 403, 404, 409, 503), headers=("Authorization",))
+    @door(Bearer("cases.department_for_token"))
+    @http("POST", "/cases/<string:number>/extension")
+    def http_extension(self, request, number):
+        def call():
+            body = http_door.read_body(request)
+            return cases.request_extension(deps(self), http_door.department_token(request), number,
+                                           body.get("working_days"), body.get("reason"), http_door.actor(body))
+        return http_door.answer(call)
+
+    @openapi.operation("Reply to the citizen's request (回复)", tags=["cases"], body="Reply",
+                       responses={200: "Case"}, errors=(400, 401, 403, 404, 409, 503), headers=("Authorization",))
+    @door(Bearer("cases.department_for_token"))
+    @http("POST", "/cases/<string:number>/reply")
+    def http_reply(self, request, number):
+        def call():
+            body = http_door.read_body(request)
+            return cases.submit_reply(deps(self), http_door.department_token(request), number, body.get("text"),
+                                      body.get("attachments"), http_door.actor(body), body.get("files"))
+        return http_door.answer(call)
+
+    @openapi.operation("The citizen's full contact (every read is recorded)", tags=["cases"],
+                       responses={200: {"type": "object"}}, errors=(400, 401, 403, 404), headers=("Authorization",),
+                       query={"purpose": {"type": "string", "maxLength": 200}})
+    @door(Bearer("cases.department_for_token"))
+    @http("GET", "/cases/<string:number>/contact")
+    def http_contact(self, request, number):
+        return http_door.answer(lambda: queries.case_contact(deps(self), number, http_door.department_token(request),
+                                                       request.args.get("purpose", "")))
+
+    @openapi.operation("Upload a file for the reply (at most 5 MB)", tags=["cases"],
+                       body={"type": "string", "format": "binary"},
+                       body_types=("application/octet-stream", "multipart/form-data"),
+                       responses={201: {"type": "object", "required": ["id"]}},
+                       errors=(400, 401, 403, 404, 409), headers=("Authorization",),
+                       query={"filename": {"type": "string", "maxLength": 200}})
+    @door(Bearer("cases.department_for_token"))
+    @http("POST", "/cases/<string:number>/attachments", max_body=http_door.UPLOAD_LIMIT)
+    def http_add_attachment(self, request, number):
+        return http_door.answer(lambda: files.add_attachment(deps(self), number, *http_door.upload(request),
+                                                       http_door.department_token(request)), 201)
+
+    @openapi.operation("A file of the case", tags=["cases"],
+                       responses={200: {"application/octet-stream": {"type": "string", "format": "binary"}}},
+                       errors=(400, 401, 403, 404), headers=("Authorization",))
+    @door(Bearer("cases.department_for_token"))
+    @http("GET", "/cases/<string:number>/attachments/<string:file_id>")
+    def http_get_attachment(self, request, number, file_id):
+        return http_door.download(lambda: files.get_attachment(deps(self), number, file_id,
+                                                         http_door.department_token(request)))
+
+    @openapi.operation("Each department's scorecard (三率) over local dates, at most a year", tags=["scorecard"],
+                       responses={200: {"application/json": "Scorecard", "text/csv": {"type": "string"}}},
+                       errors=(400,), query={"from": api.DATE, "to": api.DATE,
+                                              "format": {"type": "string", "enum": ["json", "csv"]}})
+    @door(Public())
+    @http("GET", "/scorecard")
+    def http_scorecard(self, request):
+        return http_door.scorecard_answer(request, lambda *dates: admin.department_scorecard(deps(self), *dates))

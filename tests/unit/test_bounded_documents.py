@@ -8,9 +8,8 @@ from bson.errors import InvalidDocument
 from pymongo.errors import DocumentTooLarge, WriteError
 
 from services.followup import domain
-from services.followup.service import build_event
-from services.followup.store import CaseBusy, CaseRepository
-from services.followup.timing import FollowupClock
+from services.followup.adapters.cases import CaseBusy, CaseRepository, build_event
+from services.followup.domain.timing import FollowupClock
 from shared.contract import bounds
 from shared.platform import memory_store
 from shared.platform.memory_store import MAX_DOCUMENT_BYTES

@@ -7,7 +7,7 @@ import pytest
 from openpyxl import load_workbook
 
 from services.console import domain, exports
-from services.followup import attachments
+from services.followup.domain import attachments
 from shared.platform.identity import NotAllowed, Person, sign, verify
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

@@ -117,7 +117,7 @@ def test_erasure_scrubs_the_reasons_routing_keeps(directory):
 
 def test_erasure_scrubs_the_reasons_in_the_case_ledger(directory):
     from services.followup import domain
-    from services.followup.store import CaseRepository
+    from services.followup.adapters.cases import CaseRepository
 
     cases = CaseRepository(memory_store.client()[f"reasons_{id(object())}"], {})
     cases.ensure_indexes()

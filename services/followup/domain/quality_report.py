@@ -1,6 +1,6 @@
 """The reply quality gate over a file of past replies: what it flags, and why.
 
-Pure Python. ``gate_report(rows)`` runs :func:`check_reply` on each
+``gate_report(rows)`` runs :func:`check_reply` on each
 ``(title, description, reply)`` and returns the share flagged, how many
 replies each finding was given, and examples of every verdict -- replies
 that passed as well as those flagged -- so a person can judge whether the
@@ -9,15 +9,19 @@ gate catches perfunctory and off-topic replies without flagging good ones.
 """
 import random
 from collections import Counter
+from collections.abc import Sequence
+from typing import Any
 
-from services.followup.quality import check_reply
+from services.followup.domain.quality import check_reply
 
 PASSED = "passed"
 
 
-def gate_report(rows, examples=20, seed=0):
+def gate_report(rows: Sequence[tuple[str, str, str]], examples: int = 20, seed: int = 0) -> dict[str, Any]:
     """``rows``: ``(title, description, reply)``. Examples are drawn at random (``seed``), not the first ones."""
-    verdicts, by_code, flagged = Counter(), {}, 0
+    verdicts: Counter[str] = Counter()
+    by_code: dict[str, list[dict[str, Any]]] = {}
+    flagged = 0
     for title, description, reply in rows:
         findings = check_reply(reply, {"title": title, "description": description})
         codes = [f["code"] for f in findings] or [PASSED]
@@ -36,8 +40,8 @@ def gate_report(rows, examples=20, seed=0):
     }
 
 
-def report_lines(report, width=70):
-    def short(text):
+def report_lines(report: dict[str, Any], width: int = 70) -> list[str]:
+    def short(text: object) -> str:
         text = " ".join(str(text or "").split())
         return text if len(text) <= width else text[:width - 1] + "…"
 

@@ -1,6 +1,6 @@
 """Followup's clock: every deadline a case meets after dispatch.
 
-Pure Python over the shared deadline policy and working-day calendar:
+Over the shared deadline policy and working-day calendar:
 
 * reply and sign-for deadlines (``TIME_LIMITS`` / ``SIGN_FOR_LIMITS``), used
   again when a case is reopened (重办);
@@ -11,70 +11,81 @@ Pure Python over the shared deadline policy and working-day calendar:
 * handling time in working days (fractions of working days count).
 """
 import datetime as dt
+from collections.abc import Callable
+from typing import Any, cast
 
-from shared.timelimits.calendar import next_working_day
-from shared.timelimits.deadlines import DeadlinePolicy
+from shared.timelimits import calendar as calendars
+from shared.timelimits.deadlines import DeadlinePolicy, Terms
 
-DEFAULTS = {"refusal_working_days": 2, "max_extension_working_days": 10, "callback_tries": 3}
+# typed views of the time-limit kernel's functions (it is not annotated throughout yet)
+next_working_day = cast(Callable[[Any, dt.date], dt.date], calendars.next_working_day)
+
+DEFAULTS: dict[str, int] = {"refusal_working_days": 2, "max_extension_working_days": 10, "callback_tries": 3}
 
 
 class FollowupClock:
-    def __init__(self, policy, **settings):
-        self.policy = policy
-        self.calendar = policy.calendar
-        self.zone = policy.zone
+    def __init__(self, policy: DeadlinePolicy, **settings: Any) -> None:
+        self.policy: Any = policy
+        self.calendar: Any = self.policy.calendar
+        self.zone: dt.tzinfo = self.policy.zone
         self.settings = {**DEFAULTS, **{k: v for k, v in settings.items() if v is not None}}
 
     @classmethod
-    def from_config(cls, config, calendar=None):
-        return cls(DeadlinePolicy.from_config(config, calendar), **(config.get("FOLLOWUP") or {}))
+    def from_config(cls, config: dict[str, Any], calendar: Any = None) -> "FollowupClock":
+        policy: Any = DeadlinePolicy
+        return cls(policy.from_config(config, calendar), **(config.get("FOLLOWUP") or {}))
 
     @property
-    def refusal_working_days(self):
+    def refusal_working_days(self) -> int:
         return int(self.settings["refusal_working_days"])
 
     @property
-    def max_extension_working_days(self):
+    def max_extension_working_days(self) -> int:
         return int(self.settings["max_extension_working_days"])
 
     @property
-    def callback_tries(self):
+    def callback_tries(self) -> int:
         return int(self.settings["callback_tries"])
 
-    def local(self, moment):
+    def local(self, moment: dt.datetime) -> dt.datetime:
         return moment.astimezone(self.zone)
 
-    def _plus_working_days(self, moment, days, what="a deadline"):
-        return self.policy.plus_working_days(moment, days, what)[0]
+    def _plus_working_days(self, moment: dt.datetime, days: int, what: str = "a deadline") -> dt.datetime:
+        moved: dt.datetime = self.policy.plus_working_days(moment, days, what)[0]
+        return moved
 
-    def terms(self, start, time_limit_class, urgency):
+    def terms(self, start: dt.datetime, time_limit_class: str, urgency: str) -> Terms:
         """The deadlines of a round starting at ``start`` (the one rule, ``DeadlinePolicy.terms``)."""
-        return self.policy.terms(start, time_limit_class, urgency)
+        terms: Terms = self.policy.terms(start, time_limit_class, urgency)
+        return terms
 
-    def reply_deadline(self, start, time_limit_class, urgency):
-        return self.policy.reply_deadline(start, time_limit_class, urgency)
+    def reply_deadline(self, start: dt.datetime, time_limit_class: str, urgency: str) -> dt.datetime:
+        deadline: dt.datetime = self.policy.reply_deadline(start, time_limit_class, urgency)
+        return deadline
 
-    def sign_for_deadline(self, start, urgency, time_limit_class="general"):
-        return self.policy.sign_for_deadline(start, urgency, time_limit_class)
+    def sign_for_deadline(self, start: dt.datetime, urgency: str,
+                          time_limit_class: str = "general") -> dt.datetime:
+        deadline: dt.datetime = self.policy.sign_for_deadline(start, urgency, time_limit_class)
+        return deadline
 
-    def refusal_deadline(self, assigned_at):
+    def refusal_deadline(self, assigned_at: dt.datetime) -> dt.datetime:
         """The last moment a department may refuse (退单) a case dispatched at ``assigned_at``."""
         return self._plus_working_days(assigned_at, self.refusal_working_days, "a refusal window")
 
-    def extended_deadline(self, deadline, working_days):
+    def extended_deadline(self, deadline: dt.datetime, working_days: int) -> dt.datetime:
         """The deadline in force moved ``working_days`` working days later."""
         return self._plus_working_days(deadline, working_days, "an extended deadline")
 
-    def callback_due(self, approved_at):
+    def callback_due(self, approved_at: dt.datetime) -> dt.datetime:
         """The end (midnight) of the next working day after approval."""
         day = next_working_day(self.calendar, self.local(approved_at).date())
         end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=self.zone)
         return end.astimezone(dt.UTC)
 
-    def same_local_day(self, a, b):
+    def same_local_day(self, a: dt.datetime, b: dt.datetime) -> bool:
         return self.local(a).date() == self.local(b).date()
 
-    def working_days_between(self, start, end):
+    def working_days_between(self, start: dt.datetime, end: dt.datetime) -> float:
         """Working days elapsed from ``start`` to ``end``, counting parts of days."""
         if end <= start:
             return 0.0

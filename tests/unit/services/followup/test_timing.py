@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.followup.timing import FollowupClock
+from services.followup.domain.timing import FollowupClock
 from shared.timelimits.calendar import ChineseCalendar
 from shared.timelimits.deadlines import DeadlinePolicy
 

@@ -1,6 +1,6 @@
 """The reply quality gate: what a reviewer should look at before approving.
 
-Pure Python. ``check_reply(text, ticket)`` returns findings, each
+``check_reply(text, ticket)`` returns findings, each
 ``{"code", "message"}``; an empty list means nothing looked wrong. The
 reviewer decides -- the gate only points:
 
@@ -17,6 +17,9 @@ reviewer decides -- the gate only points:
 * ``overlap_not_checked``: the ticket's text was not available (intake down).
 """
 import re
+from typing import Any
+
+Finding = dict[str, str]  # {"code", "message"}
 
 MIN_SIZE = 15  # Chinese characters, or about 8 words
 MIN_SPECIFIC_CHARS = 8
@@ -67,17 +70,17 @@ STOP_BIGRAMS = {"您好", "我们", "你们", "相关", "部门", "问题", "情
                 "处理", "感谢", "谢谢", "来电", "市民", "没有", "一个", "目前", "现在", "已处"}
 
 
-def finding(code, message):
+def finding(code: str, message: str) -> Finding:
     return {"code": code, "message": message}
 
 
-def size(text):
+def size(text: str) -> int:
     """How much a reply says: Chinese characters count one each, other words two."""
     cjk = sum(len(run) for run in CJK.findall(text))
     return cjk + 2 * len(WORD.findall(text.lower()))
 
 
-def strip_boilerplate(text):
+def strip_boilerplate(text: str) -> str:
     """The text with stock phrases, punctuation and spaces taken out."""
     rest = ADDRESS_AND_NUMBERS.sub(" ", text.lower())
     for phrase in sorted(BOILERPLATE, key=len, reverse=True):
@@ -85,22 +88,22 @@ def strip_boilerplate(text):
     return NOISE.sub("", rest)
 
 
-def terms(text):
+def terms(text: str | None) -> set[str]:
     """Chinese character bigrams (and single characters of one-character runs), and words."""
     text = (text or "").lower()
-    found = set()
+    found: set[str] = set()
     for run in CJK.findall(text):
         found.update(run[i:i + 2] for i in range(len(run) - 1))
     found.update(w for w in WORD.findall(text) if len(w) >= 3 and w not in STOP_WORDS)
     return found - STOP_BIGRAMS
 
 
-def overlap(reply, ticket_text):
+def overlap(reply: str, ticket_text: str) -> list[str]:
     """The terms the reply shares with what the citizen asked about."""
     return sorted(terms(reply) & terms(ticket_text))
 
 
-def check_reply(text, ticket=None):
+def check_reply(text: str | None, ticket: dict[str, Any] | None = None) -> list[Finding]:
     """Findings about a reply; ``ticket`` has the citizen's ``title`` and ``description``."""
     text = (text or "").strip()
     if not text:

@@ -6,7 +6,10 @@ GridFS's layout (``attachments.files`` and ``attachments.chunks``).
 
 Every change to a case is one conditional update on the state *and* version
 it was read in (``find_one_and_update``), so two workers acting on the same
-case at once cannot both win: the loser gets :class:`CaseChanged`.
+case at once cannot both win: the loser gets ``LostRace``
+(``shared.platform.unit_of_work``), and the unit of work runs it again. The
+repository converts the stored document to a :class:`Case` and back; the
+document keeps the shape it has always had.
 
 The ledger grows with every step of a case and has no end (an extension
 asked and denied, again and again), so it lives in a collection of its own
@@ -28,11 +31,14 @@ import uuid
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
-from services.followup.attachments import CHUNK_BYTES
-from services.followup.domain import well_formed_token
-from shared.contract import bounds, reasons
+from services.followup.domain.attachments import CHUNK_BYTES
+from services.followup.domain.case import Case
+from services.followup.domain.change import Change, Event
+from services.followup.domain.tokens import well_formed_token
+from shared.contract import bounds, events, reasons
 from shared.contract.numbering import parse_number
 from shared.platform.outbox import Outbox, outboxed
+from shared.platform.unit_of_work import LostRace, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +48,13 @@ HIDDEN = {"outbox": 0, "ledger_pending": 0, "last_events": 0}
 ENTRY_FIELDS = {"_id": 0, "number": 0, "version": 0, "n": 0}
 
 
-class CaseChanged(Exception):
-    """The case changed between reading and writing it; read it again and retry."""
-
-
 class CaseBusy(Exception):
     """Too many of the case's events or ledger entries wait to be moved on; retry shortly."""
+
+
+def build_event(event_type, body):
+    """The payload of one of followup's events, through the contract."""
+    return events.new_event(events.CONTRACT[("followup", event_type)], **body)
 
 
 def hash_token(token):
@@ -120,16 +127,24 @@ class CaseRepository:
 
     # -- cases ----------------------------------------------------------------
 
-    def open(self, case, outbox):
+    def add(self, uow: UnitOfWork, case: Case, opened: Event):
+        """Store a new case with its ``case_opened`` event, published after the work;
+        ``None`` if the ticket has a case already."""
+        doc = self.open(case, [outboxed(opened[0], build_event(*opened))])
+        if doc is not None:
+            uow.saved(self.outbox, doc["_id"])
+        return doc
+
+    def open(self, case: Case, outbox):
         """Store a new case; ``None`` if the ticket has one already.
 
         Its first ledger entries are written first, under the ids of version
         0, which only this case can have: a crash before the case is stored
         leaves them for the redelivery, which finds them written.
         """
-        case = dict(case)
-        entries = ledger_entries(case["number"], case.get("version", 0), case.pop("ledger", []))
-        doc = dict(case, outbox=list(outbox), ledger_pending=[], due_at=due_at(case),
+        entries = ledger_entries(case.number, case.version, case.ledger)
+        stored = case.to_doc()
+        doc = dict(stored, outbox=list(outbox), ledger_pending=[], due_at=due_at(stored),
                    last_events={entry["event_type"]: entry["payload"] for entry in outbox})
         self._copy_ledger(entries)
         try:
@@ -145,9 +160,14 @@ class CaseRepository:
             case["ledger"] = self.ledger_of(number, case.pop("ledger_pending", None) or [])
         return case
 
-    def load(self, number):
-        """The case as stored (with ``_id``, without its ledger), for a transition; ``None`` if unknown."""
-        return self.cases.find_one({"number": number}, HIDDEN)
+    def load(self, number) -> Case | None:
+        """The case, for a transition (without its ledger); ``None`` if unknown."""
+        doc = self.document(number)
+        return Case.from_doc(doc) if doc is not None else None
+
+    def document(self, number):
+        """The case as stored (with ``_id``, without its ledger), for a view; ``None`` if unknown."""
+        return self.cases.find_one({"number": number}, HIDDEN) if isinstance(number, str) else None
 
     def last_event(self, number, event_type):
         """The payload of the case's latest ``event_type`` event, to publish again; or None."""
@@ -157,23 +177,29 @@ class CaseRepository:
     def count(self, number):
         return self.cases.count_documents({"number": number})
 
-    def apply(self, case, change, new_event):
-        """Apply a domain ``Change`` if ``case`` is still as it was read.
+    def save(self, uow: UnitOfWork, case: Case, change: Change):
+        """Apply ``change`` (see :meth:`apply`); its events are published after the work."""
+        doc = self.apply(case, change)
+        uow.saved(self.outbox, doc["_id"])
+        return doc
+
+    def apply(self, case: Case, change: Change, new_event=build_event):
+        """Apply a domain ``Change`` if ``case`` is still as it was read, else ``LostRace``.
 
         ``new_event(event_type, body)`` builds each event payload; the events
         go into the outbox and the ledger entries into ``ledger_pending`` in
         the same update. Returns the updated document (its ledger copied out).
         """
-        version = case.get("version", 0) + 1
+        version = case.version + 1
         outbox = [outboxed(event_type, new_event(event_type, body))
                   for event_type, body in change.events]
         update = {"$inc": {"version": 1, **change.inc},
-                  "$push": {"ledger_pending": {"$each": ledger_entries(case["number"], version, change.ledger)},
+                  "$push": {"ledger_pending": {"$each": ledger_entries(case.number, version, change.ledger)},
                             "outbox": {"$each": outbox}}}
         latest = {f"last_events.{entry['event_type']}": entry["payload"] for entry in outbox}
-        update["$set"] = dict(change.set, due_at=due_at({**case, **change.set}), **latest)
+        update["$set"] = dict(change.set, due_at=due_at({**case.to_doc(), **change.set}), **latest)
         doc = self.cases.find_one_and_update(
-            {"_id": case["_id"], "state": case["state"], "version": case.get("version", 0),
+            {"_id": case.doc_id, "state": case.state, "version": case.version,
              **bounds.has_room("outbox"), **bounds.has_room("ledger_pending")},
             update, return_document=ReturnDocument.AFTER)
         if doc is None:
@@ -181,14 +207,14 @@ class CaseRepository:
         self.move_ledger(doc)
         return doc
 
-    def _why_not_applied(self, case):
-        doc = self.cases.find_one({"_id": case["_id"]}, {"outbox": 1, "ledger_pending": 1, "version": 1})
-        if doc and doc.get("version") == case.get("version", 0) and (
+    def _why_not_applied(self, case: Case):
+        doc = self.cases.find_one({"_id": case.doc_id}, {"outbox": 1, "ledger_pending": 1, "version": 1})
+        if doc and doc.get("version") == case.version and (
                 len(doc.get("outbox") or ()) >= bounds.PENDING
                 or len(doc.get("ledger_pending") or ()) >= bounds.PENDING):
-            raise CaseBusy(f"case {case['number']} has {bounds.PENDING} events waiting to be published "
+            raise CaseBusy(f"case {case.number} has {bounds.PENDING} events waiting to be published "
                            "(is the broker down?); try again in a moment")
-        raise CaseChanged(f"case {case['number']} changed meanwhile; look at it again and retry")
+        raise LostRace(f"case {case.number} changed meanwhile; look at it again and retry")
 
     # -- the ledger -------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 """Scorecard arithmetic from ledger counts."""
-from services.followup.scorecard import as_csv, as_table, scorecard
+from services.followup.domain.scorecard import as_csv, as_table, scorecard
 
 
 def row(department, action, count=1, **outcome):
@@ -53,9 +53,9 @@ def test_the_period_bounds_which_ledger_entries_count():
     import mongomock
     import pytest
 
-    from services.followup.domain import InvalidRequest
-    from services.followup.service import local_day_range
-    from services.followup.store import CaseRepository
+    from services.followup.adapters.cases import CaseRepository
+    from services.followup.domain import Case, InvalidRequest
+    from services.followup.domain.scorecard import local_day_range
 
     zone = ZoneInfo("Asia/Shanghai")
     cases = CaseRepository(mongomock.MongoClient(tz_aware=True)["t"], {})
@@ -65,13 +65,13 @@ def test_the_period_bounds_which_ledger_entries_count():
         at = dt.datetime(2026, month, day, hour, minute, tzinfo=zone).astimezone(dt.UTC)
         return {"at": at, "action": action, "department_code": "WATER", **more}
 
-    cases.open({"number": "QD-1", "ledger": [
+    cases.open(Case.from_doc({"number": "QD-1", "state": "closed", "department_code": "WATER", "ledger": [
         entry(10, 31, 23, 59, "rejected"),              # the minute before the period
         entry(11, 1, 0, 0, "assigned"),                 # its first moment (local time)
         entry(11, 1, 1, 0, "signed_for", on_time=True),
         entry(11, 30, 23, 59, "refused"),               # its last minute
         entry(12, 1, 0, 0, "closed"),                   # the moment after
-    ]}, [])
+    ]}), [])
     start, end, period = local_day_range("2026-11-01", "2026-11-30", zone, dt.date(2026, 12, 5))
     card = scorecard(cases.ledger_counts(start, end), period)
     water = card["departments"][0]
@@ -106,15 +106,17 @@ def test_the_store_finds_the_periods_cases_still_waiting():
 
     import mongomock
 
-    from services.followup.store import CaseRepository
+    from services.followup.adapters.cases import CaseRepository
+    from services.followup.domain import Case
 
     cases = CaseRepository(mongomock.MongoClient(tz_aware=True)["t"], {})
     now = dt.datetime(2026, 11, 27, 9, tzinfo=dt.UTC)
 
     def case(number, state, started_hours_ago, sign_for_in_hours, department="GAS"):
-        cases.open({"number": number, "state": state, "department_code": department,
-                    "round_started_at": now - dt.timedelta(hours=started_hours_ago),
-                    "sign_for_deadline": now + dt.timedelta(hours=sign_for_in_hours), "ledger": []}, [])
+        cases.open(Case.from_doc({"number": number, "state": state, "department_code": department,
+                                  "round_started_at": now - dt.timedelta(hours=started_hours_ago),
+                                  "sign_for_deadline": now + dt.timedelta(hours=sign_for_in_hours),
+                                  "ledger": []}), [])
 
     case("QD-1", "assigned", 0.01, 24)      # just dispatched: waiting inside its window
     case("QD-2", "assigned", 30, -6)        # its window closed: counts against GAS

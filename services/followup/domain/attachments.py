@@ -1,6 +1,6 @@
 """Files a department attaches to its reply: what is accepted.
 
-Pure Python. A file is accepted when it is no larger than ``MAX_BYTES``, a
+A file is accepted when it is no larger than ``MAX_BYTES``, a
 case holds at most ``MAX_FILES``, and its first bytes are those of a type
 the hotline takes (photos, PDF, plain text): the name and the declared type
 are not trusted, the content decides. The repository keeps accepted files
@@ -27,12 +27,12 @@ TYPES = {
 class AttachmentRefused(Exception):
     """The file is not accepted; ``errors`` says why, by field."""
 
-    def __init__(self, errors):
+    def __init__(self, errors: dict[str, list[str]]) -> None:
         super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
         self.errors = errors
 
 
-def sniff(data):
+def sniff(data: bytes) -> str | None:
     """The content type the bytes are, or ``None``."""
     for kind, (magics, _ext) in TYPES.items():
         if any(data.startswith(m) for m in magics):
@@ -48,14 +48,14 @@ def sniff(data):
     return None
 
 
-def clean_name(filename):
+def clean_name(filename: object) -> str:
     """A file name safe to show and to send back in a header."""
     name = unicodedata.normalize("NFC", str(filename or "")).replace("\\", "/").split("/")[-1]
     name = re.sub(r"[\x00-\x1f\x7f\"<>|:*?]", "", name).strip(" .")
     return name[:120] or "attachment"
 
 
-def check(filename, data, files_so_far):
+def check(filename: object, data: object, files_so_far: int) -> tuple[str, str]:
     """``(clean name, content type)`` for an acceptable file, else ``AttachmentRefused``."""
     if not isinstance(data, (bytes, bytearray)) or not data:
         raise AttachmentRefused({"file": ["the file is empty"]})

@@ -1,7 +1,7 @@
 """The reply quality gate: what it flags, and what it lets through."""
 import pytest
 
-from services.followup.quality import check_reply, overlap
+from services.followup.domain.quality import check_reply, overlap
 
 WATER = {"title": "小区停水两天了", "description": "崂山区海尔路小区从前天开始停水，没有任何通知。"}
 VENDORS = {"title": "Street vendors blocking the sidewalk",
@@ -79,7 +79,7 @@ def test_a_link_does_not_swallow_the_text_after_it():
 
 
 def test_the_report_counts_verdicts_and_gives_examples_of_each():
-    from services.followup.quality_report import gate_report
+    from services.followup.domain.quality_report import gate_report
 
     rows = [(BOARD["title"], BOARD["description"], "网友：您好！留言已收悉"),
             (BOARD["title"], BOARD["description"],

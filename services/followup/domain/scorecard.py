@@ -1,6 +1,6 @@
 """The scorecard (三率 and more): how each department, and the city, is doing.
 
-Pure Python over ledger entries counted by department, action and outcome
+Over ledger entries counted by department, action and outcome
 (``CaseRepository.ledger_counts``, a MongoDB aggregation). A period holds the
 ledger entries made in it; each department is measured on what it did:
 
@@ -19,7 +19,18 @@ ledger entries made in it; each department is measured on what it did:
 A rate with nothing to count is ``None`` (shown as "-"), not 0 or 100%.
 """
 import csv
+import datetime as dt
 import io
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, cast
+
+from services.followup.domain.errors import InvalidRequest
+from shared.timelimits import periods
+
+Row = dict[str, Any]
+Card = dict[str, Any]
+# a typed view of the time-limit kernel's check (not annotated throughout yet)
+check_range = cast(Callable[[dt.date, dt.date], None], periods.check_range)
 
 COLUMNS = ("department", "dispatched", "awaiting_sign_for", "signed_for", "response_rate",
            "replies", "on_time_reply_rate", "callbacks_reached", "resolution_rate",
@@ -28,12 +39,12 @@ COLUMNS = ("department", "dispatched", "awaiting_sign_for", "signed_for", "respo
 CITY = "CITY"
 
 
-def _rate(part, whole):
+def _rate(part: float, whole: float) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _tally(rows):
-    t = dict.fromkeys(("dispatched", "signed_for", "signed_on_time", "replies", "replies_on_time",
+def _tally(rows: Iterable[Row]) -> dict[str, float]:
+    t: dict[str, float] = dict.fromkeys(("dispatched", "signed_for", "signed_on_time", "replies", "replies_on_time",
                        "callbacks_reached", "resolved", "satisfied", "approved", "refusals",
                        "rejected_replies", "closed"), 0)
     t["working_days"] = 0.0
@@ -63,7 +74,7 @@ def _tally(rows):
     return t
 
 
-def _line(department, t, pending=None):
+def _line(department: str, t: dict[str, float], pending: Row | None = None) -> Row:
     pending = pending or {}
     awaiting = pending.get("awaiting_sign_for", 0)
     return {
@@ -81,10 +92,10 @@ def _line(department, t, pending=None):
     }
 
 
-def scorecard(rows, period, pending=()):
+def scorecard(rows: Sequence[Row], period: dict[str, str], pending: Sequence[Row] = ()) -> Card:
     """``{"period", "departments": [...], "city": {...}}`` from ledger counts and the
     period's cases still waiting (``CaseRepository.period_cases``)."""
-    by_department = {}
+    by_department: dict[str, list[Row]] = {}
     for row in rows:
         by_department.setdefault(row["department"] or "?", []).append(row)
     waiting = {row["department"] or "?": row for row in pending}
@@ -96,7 +107,7 @@ def scorecard(rows, period, pending=()):
             "city": _line(CITY, _tally(rows), city)}
 
 
-def _show(value, column):
+def _show(value: Any, column: str) -> str:
     if value is None:
         return "-"
     if column.endswith("_rate"):
@@ -104,7 +115,7 @@ def _show(value, column):
     return str(value)
 
 
-def as_csv(card):
+def as_csv(card: Card) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
@@ -113,7 +124,7 @@ def as_csv(card):
     return out.getvalue()
 
 
-def as_table(card):
+def as_table(card: Card) -> str:
     headers = ("department", "disp", "to sign", "resp%", "replies", "ontime%", "reached",
                "resolved%", "satisf%", "avg wd", "refused", "rejected", "closed", "open")
     keys = ("department", "dispatched", "awaiting_sign_for", "response_rate", "replies",
@@ -125,3 +136,28 @@ def as_table(card):
     lines = [f"scorecard {card['period']['from']} .. {card['period']['to']}", fmt.format(*headers)]
     lines += [fmt.format(*r) for r in rows]
     return "\n".join(lines)
+
+
+def local_day_range(date_from: str | None, date_to: str | None, zone: dt.tzinfo,
+                    today: dt.date) -> tuple[dt.datetime, dt.datetime, dict[str, str]]:
+    """``YYYY-MM-DD`` bounds (inclusive, local) as UTC datetimes; default the last 30 days.
+
+    Days outside 2000..2099 and ranges over a year are refused (``shared.timelimits.periods``)."""
+    errors: dict[str, list[str]] = {}
+    days: dict[str, dt.date] = {}
+    for name, value, default in (("from", date_from, today - dt.timedelta(days=29)),
+                                 ("to", date_to, today)):
+        try:
+            days[name] = dt.date.fromisoformat(value) if value else default
+        except (TypeError, ValueError):
+            errors[name] = ["a date like 2026-11-26"]
+    if errors:
+        raise InvalidRequest(errors)
+    try:
+        check_range(days["from"], days["to"])
+    except periods.BadPeriod as exc:
+        raise InvalidRequest(exc.errors) from None
+    start = dt.datetime.combine(days["from"], dt.time(0), tzinfo=zone)
+    end = dt.datetime.combine(days["to"] + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
+    return (start.astimezone(dt.UTC), end.astimezone(dt.UTC),
+            {"from": days["from"].isoformat(), "to": days["to"].isoformat()})

@@ -1,0 +1,51 @@
+"""Wires followup's dependencies for its handlers, in one place.
+
+``deps(service)`` builds, for one worker, the :class:`Deps` every handler
+takes first: the repository, the clocks, who is calling, routing's directory,
+the other services and a fresh unit of work. Handlers never see the service.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from nameko.extensions import DependencyProvider
+
+from services.followup.adapters.cases import CaseRepository
+from services.followup.domain.timing import FollowupClock
+from shared.platform import mirror as shared_mirror
+from shared.platform.unit_of_work import UnitOfWork
+
+RETRIES = 3  # a lost race on a case is run again this many times in all
+
+
+class Rules(DependencyProvider):
+    """followup's time rules, over the calendar the directory mirror keeps current."""
+
+    def setup(self):
+        mirror = next(d for d in self.container.dependencies if isinstance(d, shared_mirror.Mirror))
+        self.clock = FollowupClock.from_config(self.container.config, mirror.calendar)
+
+    def get_dependency(self, worker_ctx):
+        return self.clock
+
+
+@dataclass(frozen=True)
+class Deps:
+    cases: CaseRepository          # cases, ledger, tokens, files (adapters/cases.py)
+    clock: Any                     # now(): real time, or the demo clock (shared.platform.clock)
+    deadlines: FollowupClock       # followup's time rules (domain/timing.py)
+    caller: Any                    # who calls (shared.platform.identity.Identity)
+    directory: Any                 # routing's departments and calendar (shared.platform.mirror)
+    intake: Any                    # RpcProxy("intake")
+    routing: Any                   # RpcProxy("routing")
+    dispatch: Callable[[str, dict[str, Any]], None]
+    uow: UnitOfWork
+
+
+def deps(service: Any) -> Deps:
+    """The dependencies of one worker of ``FollowupService``."""
+    return Deps(cases=service.cases, clock=service.clock, deadlines=service.rules, caller=service.caller,
+                directory=service.directory, intake=service.intake, routing=service.routing,
+                dispatch=service.dispatch, uow=UnitOfWork(service.dispatch, retries=RETRIES))

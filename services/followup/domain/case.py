@@ -1,0 +1,380 @@
+"""The case (工单 after dispatch) and its ledger (台账): every transition, checked.
+
+A case walks::
+
+           ┌──────── refuse (退单, within 2 wd) ───▶ refused ──┐
+           │   ┌──── routing re-routes to another department ◀─┘
+           │   ▼
+    ──▶ assigned ─sign for─▶ signed_for ─reply─▶ replied ─approve─▶ approved ─callback─▶ closed
+           ▲   (签收)         ▲  │  ▲    (回复)     │    (审核)       │   (回访)  resolved and
+           │                  │  └──┘ extension     │                 │           (basically)
+           │                  │       (延期)        │                 │           satisfied
+           │                  └───── reject (打回) ─┘                 │
+           └────────────────────── reopened (重办) ◀──────────────────┘
+                                    unresolved or dissatisfied
+
+Each verb of :class:`Case` checks the transition makes sense and returns a
+:class:`Change`: the fields to set, the counters to raise, the ledger entries
+to append and the events to publish. It changes nothing itself; the
+repository applies the change only if the case is still in the state (and
+version) it was read in, so two people acting at once cannot corrupt it. A
+transition that makes no sense raises :class:`TransitionRefused` and nothing
+changes. The callback and what follows it (close or reopen) are in
+``callback.py``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any, cast
+
+from services.followup.domain import callback
+from services.followup.domain.change import Change, Doc, Event, free_text, required_text
+from services.followup.domain.errors import InvalidRequest, NotYourCase, NumberReused, TransitionRefused
+from services.followup.domain.quality import Finding, check_reply
+from services.followup.domain.states import (
+    APPROVED,
+    ASSIGNED,
+    REFUSED,
+    REPLIED,
+    SIGNED_FOR,
+)
+from services.followup.domain.timing import FollowupClock
+from shared.contract import bounds, numbering
+
+MAX_ATTACHMENTS = bounds.ATTACHMENTS
+
+# a typed view of the contract's helper (not annotated throughout yet)
+same_instant = cast(Callable[[Any, Any], bool], numbering.same_instant)
+
+
+def _assignment_fields(assignment: Doc) -> Doc:
+    return {
+        "department_code": assignment["department_code"],
+        "department_name": assignment["department_name"],
+        "urgency": assignment["urgency"],
+        "asked_urgency": assignment.get("asked_urgency"),
+        "time_limit_class": assignment["time_limit_class"],
+        "deadline": assignment["deadline"],
+        "sign_for_deadline": assignment["sign_for_deadline"],
+        "assigned_at": assignment["assigned_at"],
+        "round_started_at": assignment["assigned_at"],
+        "assignment_event": assignment["event_id"],
+        "title": assignment.get("title") or "", "category": assignment.get("category"),
+        "signed_at": None, "extension": None, "extension_days_granted": 0, "reply": None,
+    }
+
+
+# Fields stored only once a transition sets them: absent from a document until then.
+LATER = ("refused_at", "approved_reply", "approved_at", "callback_due", "closed_at", "reopened_at",
+         "ticket")
+
+
+@dataclass
+class Case:
+    """One ticket's case, as followup keeps it (``cases`` holds one document per case)."""
+
+    number: str
+    state: str
+    department_code: str
+    department_name: str = ""
+    urgency: str = "normal"
+    time_limit_class: str = "general"
+    deadline: dt.datetime | None = None
+    sign_for_deadline: dt.datetime | None = None
+    assigned_at: dt.datetime | None = None
+    round_started_at: dt.datetime | None = None
+    version: int = 0
+    opened_at: dt.datetime | None = None
+    attempt: int = 1
+    rejection_count: int = 0
+    refusal_count: int = 0
+    reopen_count: int = 0
+    callback_attempts: list[dt.datetime] = field(default_factory=list)
+    ticket_received_at: dt.datetime | None = None
+    asked_urgency: str | None = None
+    assignment_event: str | None = None
+    title: str = ""
+    category: str | None = None
+    signed_at: dt.datetime | None = None
+    extension: Doc | None = None
+    extension_days_granted: int = 0
+    reply: Doc | None = None
+    refused_at: dt.datetime | None = None
+    approved_reply: str | None = None
+    approved_at: dt.datetime | None = None
+    callback_due: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+    reopened_at: dt.datetime | None = None
+    ticket: Doc | None = None
+    doc_id: Any = None  # the document's ``_id``
+    ledger: list[Doc] = field(default_factory=list)  # entries not stored yet (a new case's)
+    more: Doc = field(default_factory=dict)  # stored fields this class does not name, kept as they are
+
+    # -- the document ---------------------------------------------------------------
+
+    @classmethod
+    def from_doc(cls, doc: Doc) -> Case:
+        """The case a stored document holds (a missing counter reads as its default)."""
+        named = {f.name for f in fields(cls)} - {"doc_id", "ledger", "more"}
+        given = {key: value for key, value in doc.items() if key in named}
+        given["callback_attempts"] = list(doc.get("callback_attempts") or [])
+        for key in ("attempt",):
+            given[key] = doc.get(key) or 1
+        return cls(**given, doc_id=doc.get("_id"), ledger=list(doc.get("ledger") or []),
+                   more={key: value for key, value in doc.items() if key not in named | {"_id", "ledger"}})
+
+    def to_doc(self) -> Doc:
+        """The document to store: the shape ``cases`` has always held (without the ledger)."""
+        doc: Doc = {f.name: getattr(self, f.name) for f in fields(self)
+                    if f.name not in ("doc_id", "ledger", "more")
+                    and not (f.name in LATER and getattr(self, f.name) is None)}
+        if self.doc_id is not None:
+            doc["_id"] = self.doc_id
+        return {**doc, **self.more}
+
+    # A case reads like the document it came from (``case["state"]``, ``case.get("extension")``),
+    # for code written against documents; only its verbs change it.
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A field by its stored name (``ledger``: the entries not stored yet)."""
+        return self.ledger if key == "ledger" else self.to_doc().get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.ledger if key == "ledger" else self.to_doc()[key]
+
+    # -- opening and re-routing ------------------------------------------------------
+
+    @classmethod
+    def open(cls, assignment: Doc, now: dt.datetime) -> Case:
+        """A new case for a ``ticket_assigned`` event (attempt 2 if followup never heard of 1)."""
+        case = cls.from_doc({
+            "number": assignment["number"], "state": ASSIGNED, "version": 0, "opened_at": now,
+            "attempt": assignment.get("attempt") or 1, "rejection_count": 0, "refusal_count": 0,
+            "reopen_count": 0, "callback_attempts": [], "ticket_received_at": assignment.get("received_at"),
+            **_assignment_fields(assignment)})
+        case.ledger = [case.entry(
+            cast(dt.datetime, assignment["assigned_at"]), assignment["decided_by"], "assigned",
+            "; ".join(assignment["reasons"]), to=assignment["department_name"],
+            reason_codes=assignment.get("reason_codes") or [])]
+        return case
+
+    def opened(self) -> Event:
+        """The ``case_opened`` event of this case as it stands."""
+        body = {"number": self.number, "department_code": self.department_code, "urgency": self.urgency,
+                "deadline": self.deadline, "sign_for_deadline": self.sign_for_deadline,
+                "opened_at": self.opened_at, "attempt": self.attempt,
+                "time_limit_class": self.time_limit_class, "title": self.title or "",
+                "received_at": self.ticket_received_at}
+        return "case_opened", body
+
+    def check_same_ticket(self, assignment: Doc) -> None:
+        """Raise ``NumberReused`` if ``assignment`` is for another ticket under this number."""
+        held, given = self.ticket_received_at, assignment.get("received_at")
+        if not same_instant(held, given):
+            raise NumberReused(
+                f"ticket number {self.number} names two tickets: the case holds the one received "
+                f"at {held.isoformat() if held else held}, this assignment is for one received at "
+                f"{given.isoformat() if given else given}")
+
+    def reassign(self, assignment: Doc, now: dt.datetime) -> Change | None:
+        """Routing sent the case to another department; ``None`` if this is a redelivery.
+
+        Two ways: a refused case re-routed (退单), or a case a dispatcher moved away
+        from the department that holds it (``redispatched``, 改派) while it is
+        still with that department and not yet approved. Only a later attempt
+        moves it: an earlier assignment heard late changes nothing.
+        """
+        self.check_same_ticket(assignment)
+        if assignment["event_id"] == self.assignment_event:
+            return None
+        redispatch = bool(assignment.get("redispatched"))
+        if redispatch:
+            if self.state not in (ASSIGNED, SIGNED_FOR, REPLIED) or \
+                    assignment.get("previous_department_code") != self.department_code:
+                return None
+        elif self.state != REFUSED:
+            return None
+        if (assignment.get("attempt") or 0) and assignment["attempt"] <= self.attempt:
+            return None
+        fields_set = _assignment_fields(assignment)
+        attempt = assignment.get("attempt") or self.attempt + 1
+        moved = Case.from_doc({**self.to_doc(), **fields_set, "opened_at": now, "attempt": attempt})
+        change = Change(set={**fields_set, "state": ASSIGNED, "attempt": attempt})
+        change.ledger.append(moved.entry(
+            assignment["assigned_at"], assignment["decided_by"], "assigned",
+            "; ".join(assignment["reasons"]), to=assignment["department_name"],
+            reason_codes=assignment.get("reason_codes") or [],
+            previous_department_code=self.department_code, redispatched=redispatch))
+        event_type, body = moved.opened()
+        change.events.append((event_type, dict(body, previous_department_code=self.department_code)))
+        return change
+
+    # -- the department's verbs ------------------------------------------------------
+
+    def held_by(self, department: str | None) -> None:
+        """Raise ``NotYourCase`` unless ``department`` (when given) holds the case."""
+        if department is not None and self.department_code != department:
+            raise NotYourCase(f"case {self.number} is not with {department}")
+
+    def sign_for(self, actor: str, now: dt.datetime) -> Change:
+        actor = free_text(actor, "actor")
+        self.expect(ASSIGNED, doing="sign for it")
+        on_time = now <= self._due(self.sign_for_deadline)
+        return Change(
+            set={"state": SIGNED_FOR, "signed_at": now},
+            ledger=[self.entry(now, actor, "signed_for", on_time=on_time)],
+            events=[("case_signed_for", {"number": self.number, "department_code": self.department_code,
+                                         "signed_at": now, "actor": actor, "on_time": on_time})])
+
+    def refuse(self, actor: str, reason: str, now: dt.datetime, clock: FollowupClock) -> Change:
+        actor = free_text(actor, "actor")
+        self.expect(ASSIGNED, SIGNED_FOR, doing="refuse it")
+        reason = required_text(reason, "reason", bounds.REASON)
+        window = clock.refusal_deadline(self._due(self.assigned_at))
+        if now > window:
+            raise TransitionRefused(
+                f"case {self.number} was dispatched more than {clock.refusal_working_days} "
+                f"working days ago (refusal window closed {window.isoformat()}): reply or ask for an extension")
+        return Change(
+            set={"state": REFUSED, "refused_at": now, "extension": None},
+            inc={"refusal_count": 1},
+            ledger=[self.entry(now, actor, "refused", reason)],
+            events=[("case_refused", {"number": self.number, "department_code": self.department_code,
+                                      "reason": reason, "refused_at": now, "actor": actor,
+                                      "refusal_count": self.refusal_count + 1, "attempt": self.attempt})])
+
+    def request_extension(self, actor: str, working_days: object, reason: str, now: dt.datetime,
+                          clock: FollowupClock) -> Change:
+        actor = free_text(actor, "actor")
+        self.expect(SIGNED_FOR, doing="ask for an extension")
+        if self.extension:
+            raise TransitionRefused(f"case {self.number} already has an extension request waiting")
+        reason = required_text(reason, "reason", bounds.REASON)
+        left = clock.max_extension_working_days - self.extension_days_granted
+        if isinstance(working_days, bool) or not isinstance(working_days, int) or working_days < 1:
+            raise InvalidRequest({"working_days": ["a whole number of working days, at least 1"]})
+        if working_days > left:
+            raise InvalidRequest({"working_days": [
+                f"at most {clock.max_extension_working_days} working days in all; {left} left for this case"]})
+        extension = {"working_days": working_days, "reason": reason, "requested_at": now, "actor": actor}
+        return Change(
+            set={"extension": extension},
+            ledger=[self.entry(now, actor, "extension_requested", reason, working_days=working_days)],
+            events=[("extension_requested", {"number": self.number, "department_code": self.department_code,
+                                             "working_days": working_days, "reason": reason,
+                                             "requested_at": now})])
+
+    def submit_reply(self, actor: str, text: str, attachments: object, now: dt.datetime,
+                     files: Sequence[Doc] = ()) -> Change:
+        """The department's reply: text, links, and ``files`` it uploaded to the case."""
+        actor = free_text(actor, "actor")
+        self.expect(SIGNED_FOR, doing="reply")
+        text = required_text(text, "text")
+        links = attachments or []
+        bad = not isinstance(links, list) or [
+            a for a in links if not (isinstance(a, str) and a.startswith(("http://", "https://"))
+                                     and len(a) <= bounds.LINK)]
+        if bad or not isinstance(links, list) or len(links) > MAX_ATTACHMENTS:
+            raise InvalidRequest({"attachments": [
+                f"up to {MAX_ATTACHMENTS} links, each starting with http:// or https:// "
+                f"and at most {bounds.LINK} characters"]})
+        on_time = now <= self._due(self.deadline)
+        kept = [{k: f[k] for k in ("id", "filename", "size", "content_type")} for f in files]
+        reply = {"text": text, "attachments": links, "files": kept, "replied_at": now,
+                 "actor": actor, "on_time": on_time, "deadline": self.deadline}
+        return Change(
+            set={"state": REPLIED, "reply": reply},
+            ledger=[self.entry(now, actor, "replied", text, on_time=on_time, attachments=links,
+                               files=[f["filename"] for f in kept])],
+            events=[("reply_submitted", {"number": self.number, "department_code": self.department_code,
+                                         "text": text, "attachments": links, "files": kept,
+                                         "replied_at": now, "on_time": on_time})])
+
+    # -- the operators' verbs ----------------------------------------------------------
+
+    def decide_extension(self, operator: str, grant: object, reason: str, now: dt.datetime,
+                         clock: FollowupClock) -> Change:
+        operator = free_text(operator, "operator")
+        reason = free_text(reason, "reason", bounds.REASON)
+        self.expect(SIGNED_FOR, REPLIED, doing="decide an extension")
+        if not self.extension:
+            raise TransitionRefused(f"case {self.number} has no extension request waiting")
+        if not isinstance(grant, bool):
+            raise InvalidRequest({"grant": ["true (grant) or false (deny)"]})
+        if not grant:  # the department is told why (notify's extension_decided notice)
+            reason = required_text(reason, "reason", 1000)
+        days = int(self.extension["working_days"])
+        deadline = clock.extended_deadline(self._due(self.deadline), days) if grant else self.deadline
+        change = Change(set={"extension": None, "deadline": deadline})
+        if grant:
+            change.inc["extension_days_granted"] = days
+        change.ledger.append(self.entry(
+            now, operator, "extension_granted" if grant else "extension_denied", reason,
+            working_days=days, deadline=deadline))
+        change.events.append(("extension_decided", {
+            "number": self.number, "department_code": self.department_code, "granted": grant,
+            "deadline": deadline, "decided_by": operator, "reason": reason, "decided_at": now}))
+        return change
+
+    def review_findings(self, ticket: Doc | None) -> list[Finding]:
+        """What the quality gate finds in the reply waiting for review."""
+        self.expect(REPLIED, doing="review a reply")
+        return check_reply(self._reply_text(), ticket)
+
+    def approve_reply(self, reviewer: str, ticket: Doc | None, now: dt.datetime, clock: FollowupClock,
+                      reason: str = "") -> Change:
+        reviewer = free_text(reviewer, "reviewer")
+        reason = free_text(reason, "reason", bounds.REASON)
+        findings = self.review_findings(ticket)
+        due = clock.callback_due(now)
+        handling = clock.working_days_between(self._due(self.round_started_at), now)
+        text = self._reply_text()
+        return Change(
+            set={"state": APPROVED, "approved_reply": text, "approved_at": now,
+                 "callback_due": due, "callback_attempts": [], "extension": None},
+            ledger=[self.entry(now, reviewer, "approved", reason, findings=findings,
+                               handling_working_days=handling, callback_due=due)],
+            events=[("reply_approved", {"number": self.number, "department_code": self.department_code,
+                                        "text": text, "reviewer": reviewer,
+                                        "callback_due": due, "approved_at": now})])
+
+    def reject_reply(self, reviewer: str, reason: str, ticket: Doc | None, now: dt.datetime) -> Change:
+        reviewer = free_text(reviewer, "reviewer")
+        findings = self.review_findings(ticket)
+        reason = required_text(reason, "reason", bounds.REASON)
+        count = self.rejection_count + 1
+        return Change(
+            set={"state": SIGNED_FOR},
+            inc={"rejection_count": 1},
+            ledger=[self.entry(now, reviewer, "rejected", reason, findings=findings, rejection_count=count)],
+            events=[("reply_rejected", {"number": self.number, "department_code": self.department_code,
+                                        "reason": reason, "reviewer": reviewer,
+                                        "rejection_count": count, "rejected_at": now})])
+
+    def record_callback(self, operator: str, reached: object, resolved: object, satisfaction: object,
+                        note: str, now: dt.datetime, clock: FollowupClock) -> Change:
+        """The citizen called back (回访): close, reopen, or try again another day (``callback.py``)."""
+        return callback.record_callback(self, operator, reached, resolved, satisfaction, note, now, clock)
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def entry(self, at: dt.datetime, actor: str, action: str, reason: str = "", **details: Any) -> Doc:
+        """One line of the ledger: who did what, when and why, for which department."""
+        return {"at": at, "actor": actor or "", "action": action, "reason": reason or "",
+                "department_code": self.department_code, **details}
+
+    def expect(self, *states: str, doing: str) -> None:
+        if self.state not in states:
+            raise TransitionRefused(
+                f"case {self.number} is {self.state}: cannot {doing} "
+                f"(only when {' or '.join(states)})")
+
+    def _reply_text(self) -> str:
+        return str((self.reply or {}).get("text") or "")
+
+    def _due(self, moment: dt.datetime | None) -> dt.datetime:
+        if moment is None:
+            raise TransitionRefused(f"case {self.number} has no such time recorded")
+        return moment

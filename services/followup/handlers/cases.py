@@ -1,0 +1,141 @@
+"""The life of a case: assignments from routing and every transition, get -> call -> save.
+
+Each command loads the :class:`~services.followup.domain.Case`, calls its verb
+(which checks the transition and returns the ``Change``), and saves the change
+with its events through the unit of work, which runs it again on a lost race
+and publishes after. What it answers is the case as it now is, with its ledger.
+"""
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from services.followup.bootstrap import Deps
+from services.followup.domain import Case, CaseChanged, Change, UnknownCase
+from services.followup.domain.states import REPLIED
+from services.followup.handlers import access
+from services.followup.handlers.files import files_named
+from services.followup.handlers.tickets import ticket_of
+from services.followup.handlers.views import case_view
+from shared.platform.jsonable import jsonable
+from shared.platform.unit_of_work import LostRace
+
+log = logging.getLogger(__name__)
+
+
+def change_case(deps: Deps, number: str, verb: Callable[[Case], Change | None],
+                department: str | None = None, actor_id: str | None = None) -> dict[str, Any] | None:
+    """Load the case, ``verb(case) -> Change | None``, save; the saved document (or ``None``).
+
+    ``department``: the case must be with it. ``actor_id`` (the signed-in person's id,
+    or ``token:DEPT``) goes into every ledger entry the change appends."""
+    def work():
+        case = deps.cases.load(number)
+        if case is None:
+            raise UnknownCase(f"no case {number}")
+        case.held_by(department)
+        change = verb(case)
+        return None if change is None else deps.cases.save(deps.uow, case, change.by(actor_id))
+    try:
+        return deps.uow.run(work)
+    except LostRace as exc:
+        raise CaseChanged(str(exc)) from None
+
+
+def _view_after(deps: Deps, doc):
+    """What a verb answers: the case as it now is, with its ledger."""
+    return case_view(deps.cases.get(doc["number"]))
+
+
+# -- assignments from routing ------------------------------------------------------
+
+def on_ticket_assigned(deps: Deps, assignment):
+    """Open a case, or move a refused (or redispatched) one; a redelivery changes nothing."""
+    now = deps.clock.now()
+    case = Case.open(assignment, now)
+    if deps.uow.run(lambda: deps.cases.add(deps.uow, case, case.opened())) is not None:
+        log.info("case %s opened for %s", case.number, case.department_code)
+        return
+    if change_case(deps, case.number, lambda held: held.reassign(assignment, now)) is None:
+        log.info("case %s is open already; redelivery ignored", case.number)
+    else:
+        log.info("case %s moved to %s", case.number, assignment["department_code"])
+
+
+def erase_personal_data(deps: Deps, event, scrub):
+    """intake erased a closed ticket's personal data: scrub this service's copy too."""
+    deps.cases.erase_personal_data(event["number"], scrub)
+
+
+# -- the department's verbs (with its token, or as its signed-in staff) -------------
+
+def sign_for(deps: Deps, token, number, actor=""):
+    department, actor, actor_id = access.department_actor(deps, token, actor)
+    now = deps.clock.now()
+    return _view_after(deps, change_case(deps, number, lambda case: case.sign_for(actor, now),
+                                         department, actor_id))
+
+
+def refuse_case(deps: Deps, token, number, reason, actor=""):
+    department, actor, actor_id = access.department_actor(deps, token, actor)
+    now = deps.clock.now()
+    return _view_after(deps, change_case(
+        deps, number, lambda case: case.refuse(actor, reason, now, deps.deadlines), department, actor_id))
+
+
+def request_extension(deps: Deps, token, number, working_days, reason, actor=""):
+    department, actor, actor_id = access.department_actor(deps, token, actor)
+    now = deps.clock.now()
+    return _view_after(deps, change_case(deps, number, lambda case: case.request_extension(
+        actor, working_days, reason, now, deps.deadlines), department, actor_id))
+
+
+def submit_reply(deps: Deps, token, number, text, attachments=None, actor="", file_ids=None):
+    """The reply: text, links, and ``file_ids`` of files uploaded to the case (``add_attachment``)."""
+    department, actor, actor_id = access.department_actor(deps, token, actor)
+    now = deps.clock.now()
+    files = files_named(deps, number, file_ids)
+    return _view_after(deps, change_case(
+        deps, number, lambda case: case.submit_reply(actor, text, attachments, now, files),
+        department, actor_id))
+
+
+# -- the operators' verbs (as the signed-in person) -------------------------------------
+
+def check_reply(deps: Deps, number):
+    """The reply waiting for review and what the quality gate found in it."""
+    case = deps.cases.load(number)
+    if case is None:
+        raise UnknownCase(f"no case {number}")
+    ticket = ticket_of(deps, number, case.ticket) if case.state == REPLIED else None
+    findings = case.review_findings(ticket)
+    return jsonable({"number": number, "department_code": case.department_code, "reply": case.reply,
+                     "ticket": ticket, "findings": findings, "rejection_count": case.rejection_count})
+
+
+def review_reply(deps: Deps, number, approve, reason=""):
+    """Approve the reply (a callback becomes due) or send it back with a reason."""
+    reviewer, actor_id = access.staff(deps, "reviewer")
+    now = deps.clock.now()
+
+    def verb(case):
+        ticket = ticket_of(deps, number, case.ticket) if case.state == REPLIED else None
+        if approve:
+            return case.approve_reply(reviewer, ticket, now, deps.deadlines, reason)
+        return case.reject_reply(reviewer, reason, ticket, now)
+    return _view_after(deps, change_case(deps, number, verb, actor_id=actor_id))
+
+
+def decide_extension(deps: Deps, number, grant, reason=""):
+    """Grant or deny (with a reason) an extension, as the signed-in reviewer."""
+    operator, actor_id = access.staff(deps, "reviewer")
+    now = deps.clock.now()
+    return _view_after(deps, change_case(deps, number, lambda case: case.decide_extension(
+        operator, grant, reason, now, deps.deadlines), actor_id=actor_id))
+
+
+def record_callback(deps: Deps, number, reached, resolved=None, satisfaction=None, note=""):
+    """The callback (回访), recorded as the signed-in callback agent."""
+    operator, actor_id = access.staff(deps, "callback")
+    now = deps.clock.now()
+    return _view_after(deps, change_case(deps, number, lambda case: case.record_callback(
+        operator, reached, resolved, satisfaction, note, now, deps.deadlines), actor_id=actor_id))

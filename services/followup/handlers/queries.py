@@ -1,0 +1,184 @@
+"""What the workbench's screens and the departments read, each as the one who asks.
+
+Who may see what is decided here (``access.py``), not by the screens.
+
+* ``case_detail``: the case, its ledger, what the citizen said, the files;
+* ``case_contact``: the citizen's full contact, every read recorded;
+* ``department_cases``, ``department_inbox``: a department's open cases, most urgent first;
+* ``review_queue``, ``extension_requests``, ``callbacks_due``: the hotline's queues;
+* ``overview``, ``search_cases``, ``list_cases``: the city at a glance, and the cases behind each number.
+"""
+import logging
+
+from services.followup.adapters import intake
+from services.followup.bootstrap import Deps
+from services.followup.domain import InvalidRequest
+from services.followup.domain.case import Case
+from services.followup.domain.states import APPROVED, ASSIGNED, OPEN_STATES, REPLIED, SIGNED_FOR, STATES
+from services.followup.handlers import access
+from services.followup.handlers.files import load
+from services.followup.handlers.tickets import ticket_of
+from services.followup.handlers.views import case_view, listed, page
+from shared.contract import events
+from shared.platform.identity import STAFF_ROLES, NotAllowed
+from shared.platform.jsonable import jsonable
+
+log = logging.getLogger(__name__)
+
+CONTACT_ROLES = ("department", "callback", "operator", "reviewer", "supervisor")
+
+def _refuse_by(deps: Deps, case):
+    """Until when the department may still refuse the case (退单), while that makes sense."""
+    return deps.deadlines.refusal_deadline(case["assigned_at"]) \
+        if case["state"] in (ASSIGNED, SIGNED_FOR) else None
+
+# -- one case -----------------------------------------------------------------------
+
+def case_detail(deps: Deps, number, token=None):
+    """The case with its ledger, what the citizen said (caller masked) and its files."""
+    case = load(deps, number)
+    if token is None:
+        deps.caller.require()
+    access.may_see(deps, case, token)
+    view = {k: v for k, v in case.items() if k not in ("outbox", "_id", "ticket")}
+    view["ledger"] = (deps.cases.get(number) or {}).get("ledger") or []  # its own collection
+    view["ticket"] = ticket_of(deps, number, case.get("ticket"), content=True)
+    view["files"] = deps.cases.files_of(number)
+    view["refuse_by"] = _refuse_by(deps, case)
+    return jsonable(view)
+
+def department_case(deps: Deps, token, number):
+    """The case with what the citizen said (see ``case_detail``)."""
+    return case_detail(deps, number, token)
+
+def case_contact(deps: Deps, number, token=None, purpose=""):
+    """The citizen's name, phone and email, unmasked; the read is recorded."""
+    case = load(deps, number)
+    name, actor_id, _department = access.may_see(deps, case, token, () if token is not None else CONTACT_ROLES)
+    try:
+        contact = intake.contact(deps.intake, number)
+    except intake.IntakeAway as exc:
+        log.warning("intake did not give the contact for %s (%s)", number, exc)
+        raise InvalidRequest({"contact": ["intake is not answering; try again"]}) from None
+    deps.cases.record_contact_access({
+        "number": number, "at": events.utcnow(), "actor": name, "actor_id": actor_id,
+        "department_code": case["department_code"], "purpose": str(purpose or "")[:200],
+        "via": "token" if token is not None else "console"})
+    log.info("contact of %s read by %s", number, actor_id)
+    # The citizen's own lookup code (for notify's receipt) is not the department's to see.
+    return {key: contact.get(key) for key in ("name", "phone", "email")} if contact else None
+
+def get_case(deps: Deps, number):
+    case = deps.cases.get(number) if isinstance(number, str) else None  # with its ledger
+    if case is not None:
+        access.may_see(deps, case)
+    return case_view(case) if case else None
+
+# -- a department's cases --------------------------------------------------------------
+
+def department_cases(deps: Deps, token=None):
+    """The department's open cases, soonest deadline first, with every deadline."""
+    department = access.department_actor(deps, token)[0]
+    found = []
+    for case in deps.cases.open_cases(department):
+        case["refuse_by"] = _refuse_by(deps, case)
+        found.append(jsonable(case))
+    return found
+
+def department_inbox(deps: Deps, token=None, offset=0, limit=20, state=None):
+    """The department's open cases, the next deadline first (sign-for, reply, callback)."""
+    department = access.department_actor(deps, token)[0]
+    offset, limit = page(offset, limit)
+    query = {"department_code": department, "state": {"$in": list(OPEN_STATES)}}
+    if state in OPEN_STATES:
+        query["state"] = state
+    return listed(*deps.cases.page(query, [("due_at", 1)], offset, limit))
+
+# -- the hotline's queues ------------------------------------------------------------------
+
+def review_queue(deps: Deps, offset=0, limit=10):
+    """Replies waiting for review, oldest first, each with the quality gate's findings."""
+    deps.caller.require("reviewer", "supervisor")
+    offset, limit = page(offset, limit)
+    cases, total = deps.cases.page({"state": REPLIED}, [("reply.replied_at", 1)], offset, limit,
+                                   with_ticket=True)
+    for case in cases:
+        ticket = ticket_of(deps, case["number"], case.get("ticket"))
+        case["findings"] = Case.from_doc(case).review_findings(ticket)
+        case["ticket"] = ticket
+    return listed(cases, total)
+
+def extension_requests(deps: Deps, offset=0, limit=20):
+    deps.caller.require("reviewer", "supervisor")
+    offset, limit = page(offset, limit)
+    query = {"state": {"$in": [SIGNED_FOR, REPLIED]}, "extension": {"$ne": None}}
+    return listed(*deps.cases.page(query, [("extension.requested_at", 1)], offset, limit))
+
+def callbacks_due(deps: Deps, offset=0, limit=20):
+    """Approved replies whose citizen is to be called back, the most overdue first."""
+    deps.caller.require("callback", "supervisor")
+    offset, limit = page(offset, limit)
+    return listed(*deps.cases.page({"state": APPROVED}, [("callback_due", 1)], offset, limit))
+
+# -- the city at a glance ---------------------------------------------------------------------
+
+def overview(deps: Deps):
+    """Open cases by department and state, and the late ones, for supervisors."""
+    deps.caller.require(*STAFF_ROLES)
+    now = deps.clock.now()
+    open_states = {"state": {"$in": list(OPEN_STATES)}}
+    late = {"state": {"$in": [ASSIGNED, SIGNED_FOR]}, "deadline": {"$lt": now}}
+    sign_late = {"state": ASSIGNED, "sign_for_deadline": {"$lt": now}}
+    callbacks_late = {"state": APPROVED, "callback_due": {"$lt": now}}
+    departments: dict[str, dict] = {}
+    for key, count in deps.cases.count_by(open_states, ["department_code", "state"]):
+        row = departments.setdefault(key["department_code"], {"states": {}, "overdue": 0, "sign_for_late": 0})
+        row["states"][key["state"]] = count
+    for match, field in ((late, "overdue"), (sign_late, "sign_for_late")):
+        for key, count in deps.cases.count_by(match, ["department_code"]):
+            departments.setdefault(key["department_code"], {"states": {}, "overdue": 0,
+                                                            "sign_for_late": 0})[field] = count
+    totals = {state: sum(r["states"].get(state, 0) for r in departments.values()) for state in OPEN_STATES}
+    return jsonable({
+        "at": now, "totals": totals, "open": sum(totals.values()),
+        "overdue": sum(r["overdue"] for r in departments.values()),
+        "sign_for_late": sum(r["sign_for_late"] for r in departments.values()),
+        "callbacks_late": deps.cases.count_where(callbacks_late),
+        "departments": [dict(row, code=code, name=deps.directory.name(code))
+                        for code, row in sorted(departments.items())]})
+
+def list_cases(deps: Deps, department_code=None, state=None):
+    return jsonable(deps.cases.open_cases(access.scope(deps, department_code), state))
+
+def search_cases(deps: Deps, filters=None, offset=0, limit=20):
+    """Cases by ``department``, ``state`` (or ``open``), ``overdue``, ``numbers``; one page."""
+    filters = filters if isinstance(filters, dict) else {}
+    person = deps.caller.require()
+    offset, limit = page(offset, limit)
+    query = {}
+    department = access.scope(deps, filters.get("department") or None)
+    if department:
+        query["department_code"] = department
+    state = filters.get("state") or "open"
+    if state == "open":
+        query["state"] = {"$in": list(OPEN_STATES)}
+    elif state in STATES:
+        query["state"] = state
+    else:
+        raise InvalidRequest({"state": [f"open or one of {', '.join(STATES)}"]})
+    if filters.get("overdue"):
+        query.update(state={"$in": [ASSIGNED, SIGNED_FOR]}, deadline={"$lt": deps.clock.now()})
+    numbers = filters.get("numbers")
+    if numbers is not None:
+        if not isinstance(numbers, list) or len(numbers) > 500 or not all(isinstance(n, str) for n in numbers):
+            raise InvalidRequest({"numbers": ["up to 500 ticket numbers"]})
+        query["number"] = {"$in": numbers}
+    if not person.has(*STAFF_ROLES) and not department:
+        raise NotAllowed(f"{person.name} may not list cases")
+    return listed(*deps.cases.page(query, [("due_at", 1)], offset, limit))
+
+def contact_accesses(deps: Deps, number=None, offset=0, limit=50):
+    """Who read which citizen's contact, newest first (administrators, supervisors)."""
+    deps.caller.require("admin", "supervisor")
+    offset, limit = page(offset, limit)
+    return listed(*deps.cases.contact_accesses(number, offset, limit))
