@@ -59,7 +59,7 @@ _SCHEMAS: dict[type, type[Schema]] = {}
 
 def _unwrap(hint: Any) -> tuple[Any, list[validate.Validator], dict[str, Any]]:
     """``(plain type, validators, field options)`` of an annotation: ``Annotated`` gives
-    rules and options, ``X | None`` allows null, ``Literal`` the values allowed."""
+    rules (``messages.Length`` ...), ``X | None`` allows null, ``Literal`` the values allowed."""
     rules: list[validate.Validator] = []
     options: dict[str, Any] = {}
     while True:
@@ -67,10 +67,14 @@ def _unwrap(hint: Any) -> tuple[Any, list[validate.Validator], dict[str, Any]]:
         if origin is Annotated:
             hint, *extras = get_args(hint)
             for extra in extras:
-                if isinstance(extra, validate.Validator):
-                    rules.append(extra)
-                elif isinstance(extra, dict):
-                    options.update(extra)
+                if isinstance(extra, messages.Length):
+                    rules.append(validate.Length(min=extra.min, max=extra.max))
+                elif isinstance(extra, messages.Range):
+                    rules.append(validate.Range(min=extra.min, max=extra.max))
+                elif isinstance(extra, messages.Finite):
+                    options["allow_nan"] = False
+                elif isinstance(extra, messages.TextKeys):
+                    options["keys"] = fields.String()
         elif origin is Union or origin is types.UnionType:
             kept = [arg for arg in get_args(hint) if arg is not type(None)]
             if len(kept) != 1:

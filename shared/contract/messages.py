@@ -5,8 +5,8 @@ every event carries -- ``event_id`` (unique), ``occurred_at`` (UTC) and
 ``schema_version`` -- and names its ``source`` service and ``event_type``
 (nameko's ``@event_handler(SOURCE, EVENT_TYPE)``). A field's type says what
 it holds; a field with a default is optional for a consumer (tolerant reader),
-one without is required; ``Annotated`` adds a rule (a length, a range) and
-``Literal`` the values allowed.
+one without is required; ``Annotated`` adds a rule (:class:`Length`, :class:`Range`,
+:class:`Finite`, :class:`TextKeys`) and ``Literal`` the values allowed.
 
 :mod:`shared.contract.events` builds the marshmallow schema of each class
 (``events.TicketCreated`` for ``messages.TicketCreated``): producers validate
@@ -21,24 +21,52 @@ stays for the handlers that build dicts)::
     payload = events.payload(event)            # validated, ready to publish
     again = messages.TicketCreated.from_payload(payload)
 
-Pure Python: no nameko, no pymongo (marshmallow only for the rules in ``Annotated``).
+Pure Python (no marshmallow, nameko or pymongo): a domain package can build and return
+these events.
 """
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Literal, Self, get_args
 
-from marshmallow import fields, validate
-
 SCHEMA_VERSION = 1
+
+
+# -- rules a field's type carries (``Annotated``), read by shared.contract.events ------
+
+@dataclass(frozen=True)
+class Length:
+    """Text (or a list) of ``min`` to ``max`` characters (items)."""
+
+    min: int | None = None
+    max: int | None = None
+
+
+@dataclass(frozen=True)
+class Range:
+    """A number from ``min`` to ``max``."""
+
+    min: float | None = None
+    max: float | None = None
+
+
+@dataclass(frozen=True)
+class Finite:
+    """A number that is not NaN (nor infinite)."""
+
+
+@dataclass(frozen=True)
+class TextKeys:
+    """An object whose keys are text."""
+
 
 Urgency = Literal["emergency", "urgent", "normal"]
 Channel = Literal["phone", "web", "wechat", "app", "email", "open311", "system"]
 URGENCIES: tuple[str, ...] = get_args(Urgency)
 CHANNELS: tuple[str, ...] = get_args(Channel)
 
-Number = Annotated[str, validate.Length(min=1, max=64)]  # a ticket number (shared.contract.numbering)
-Version = Annotated[int, validate.Range(min=1)]
+Number = Annotated[str, Length(min=1, max=64)]  # a ticket number (shared.contract.numbering)
+Version = Annotated[int, Range(min=1)]
 Satisfaction = Literal["satisfied", "basically_satisfied", "dissatisfied"]
 Document = dict[str, Any]  # a JSON object the event carries as it is
 
@@ -61,8 +89,7 @@ class Event:
     source: ClassVar[str]
     event_type: ClassVar[str]
 
-    event_id: Annotated[str, validate.Length(min=1, max=64)] = field(default_factory=new_event_id,
-                                                                   metadata=REQUIRED)
+    event_id: Annotated[str, Length(min=1, max=64)] = field(default_factory=new_event_id, metadata=REQUIRED)
     occurred_at: datetime = field(default_factory=utcnow, metadata=REQUIRED)
     schema_version: Version = field(default=SCHEMA_VERSION, metadata=REQUIRED)
 
@@ -80,8 +107,8 @@ class CodedReason:
     """One reason of a routing decision, coded (``shared.contract.reasons``): the workbench says it
     in the reader's language; ``reasons`` beside it holds the English sentences."""
 
-    code: Annotated[str, validate.Length(min=1, max=64)]
-    params: Annotated[dict[str, Any], {"keys": fields.String()}] = field(default_factory=dict)
+    code: Annotated[str, Length(min=1, max=64)]
+    params: Annotated[dict[str, Any], TextKeys()] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -440,7 +467,7 @@ class TicketStalled(Event):
     attempt: int = 0
     since: datetime
     repairs: int = 0
-    reason: Annotated[str, validate.Length(max=1000)] = ""
+    reason: Annotated[str, Length(max=1000)] = ""
     department_code: str | None = None
     title: str = ""  # what supervisors are told it is about
 
@@ -491,7 +518,7 @@ class CalendarYearLoaded(Event):
     source: ClassVar[str] = "routing"
     event_type: ClassVar[str] = "calendar_year_loaded"
 
-    year: Annotated[int, validate.Range(min=1990, max=2200)]
+    year: Annotated[int, Range(min=1990, max=2200)]
     version: Version
     document: Document
     loaded_by: str = ""
@@ -505,7 +532,7 @@ class ClockMoved(Event):
     source: ClassVar[str] = "notify"
     event_type: ClassVar[str] = "clock_moved"
 
-    offset_seconds: Annotated[float, validate.Range(min=-400 * 86400, max=400 * 86400), {"allow_nan": False}]
+    offset_seconds: Annotated[float, Range(min=-400 * 86400, max=400 * 86400), Finite()]
     version: Version
     moved_by: str = ""
     moved_at: datetime

@@ -95,3 +95,13 @@ def test_a_failed_publish_stays_in_the_outbox_for_the_timer():
     sent = []
     assert publish_pending(outbox, lambda *a: sent.append(a), grace_seconds=0) == 1
     assert len(sent) == 1
+
+
+def test_the_typed_events_need_no_marshmallow():
+    """A domain package builds and returns these events: they import nothing but Python."""
+    import subprocess
+    import sys
+
+    code = ("import sys, shared.contract.messages; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'marshmallow', 'nameko', 'pymongo'}))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
