@@ -1,16 +1,9 @@
-"""The in-memory store (``MONGO_URI=memory://``): mongomock, with MongoDB's indexes and limits.
+"""The in-memory store (``MONGO_URI=memory://``): mongomock 4.3.0, with MongoDB's indexes and limits.
 
-Why mongomock, and which one (looked at in December 2026): mongomock 4.3.0 is its
-latest release. Of its forks on PyPI, ``mongomock-ng`` (7.x, maintained, imported as
-``mongomock_ng``) fixes the partial unique index below but still scans every
-document for every query, keeps the same reader/writer lock and gets ``$$REMOVE``
-and ``$not`` wrong as 4.3.0 does; ``mongomock-5`` (5.0.1) was published in January 2024,
-before 4.3.0, and not since. ``montydb`` and ``mongita`` are engines of
-their own with a smaller subset of pymongo's interface, and ``pymongo-inmemory``
-runs a real mongod, which cannot run here. So: mongomock 4.3.0, and the few
-additions below, each for a reason no release or public API covers. Every
-difference from MongoDB that remains is written down in docs/in-memory-store.md,
-each with a test in tests/unit/test_memory_store.py.
+Why mongomock 4.3.0 (its latest release) rather than a fork or another engine, what
+each addition below is for, and every difference from MongoDB that remains, each with
+its test: docs/in-memory-store.md. Each addition is kept only where no release or
+public API of mongomock does the same.
 
 **Indexes.** mongomock answers every query, and checks every unique index on
 every write, by scanning every document, so its cost grows with the data and a
@@ -383,8 +376,8 @@ class IndexedCollection(Collection):
         checks existing documents against a new unique index while ignoring
         ``partialFilterExpression``, so re-creating such an index over data it
         rightly excludes fails (as MongoDB would not), e.g. when a service
-        restarts on a store that outlived it. (mongomock-ng fixes this; see the
-        module's docstring for why it is not used.)
+        restarts on a store that outlived it. (mongomock-ng fixes this; why it is
+        not used: docs/in-memory-store.md.)
         """
         name = self._create_index(key_or_list, cache_for, session=session, **kwargs)
         state = _state(self._store)
