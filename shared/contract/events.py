@@ -135,7 +135,7 @@ def _fields_of(typed: type, inherited: set[str]) -> dict[str, fields.Field[Any]]
 
 
 def schema_class(typed: type) -> type[Schema]:
-    """The marshmallow schema of a typed class (one per class), named as it is."""
+    """The marshmallow schema of a typed class (one per class), named as it is (``Event``'s: ``Envelope``)."""
     known = _SCHEMAS.get(typed)
     if known is not None:
         return known
@@ -144,11 +144,12 @@ def schema_class(typed: type) -> type[Schema]:
     if parent is not None:
         base = schema_class(parent)
     inherited = {spec.name for spec in dataclasses.fields(parent)} if parent is not None else set()
-    attrs: dict[str, Any] = {"__doc__": typed.__doc__, "__module__": __name__, "__qualname__": typed.__name__,
+    name = "Envelope" if typed is messages.Event else typed.__name__  # the name it always had
+    attrs: dict[str, Any] = {"__doc__": typed.__doc__, "__module__": __name__, "__qualname__": name,
                              "typed": typed, **_fields_of(typed, inherited)}
     if typed is not messages.Event and issubclass(typed, messages.Event):
         attrs["source"], attrs["event_type"] = typed.source, typed.event_type
-    made = cast(type[Schema], type(typed.__name__, (base,), attrs))
+    made = cast(type[Schema], type(name, (base,), attrs))
     _SCHEMAS[typed] = made
     return made
 
