@@ -22,12 +22,12 @@ ATTACHMENTS = 20    # links per reply
 PENDING = 100       # entries waiting in one document (outbox, ledger not yet copied out)
 
 
-def has_room(field, limit=PENDING):
+def has_room(field: str, limit: int = PENDING) -> dict[str, dict[str, bool]]:
     """A filter that matches a document whose array ``field`` holds fewer than ``limit``."""
     return {f"{field}.{limit - 1}": {"$exists": False}}
 
 
-def text_error(value, limit, required=False):
+def text_error(value: object, limit: int, required: bool = False) -> str | None:
     """An error message for a free-text value, or None if it is acceptable."""
     if value is None or value == "":
         return "is required" if required else None

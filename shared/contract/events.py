@@ -1,357 +1,215 @@
-"""The event contract between the services.
+"""The event contract between the services: a marshmallow schema for each typed event.
 
 Every event is an envelope -- ``event_id`` (unique), ``occurred_at`` (UTC,
-ISO 8601) and ``schema_version`` -- followed by its body. Producers build
-events with :func:`new_event`, which dumps *and* validates through the
+ISO 8601) and ``schema_version`` -- followed by its body. The fields are
+declared once, as typed classes in :mod:`shared.contract.messages`; this
+module builds the schema of each (``TicketCreated`` here for
+``messages.TicketCreated`` there), and ``docs/schemas`` is generated from
+these schemas (``make schemas``, :mod:`shared.contract.jsonschema`).
+
+Producers build events with :func:`new_event` (a body as keywords) or
+:func:`payload` (a typed event), which dump *and* validate through the
 schema, so nothing leaves a service that its consumers could not read.
 Consumers load with ``unknown=EXCLUDE`` and require only what they use
-(tolerant reader). Adding a field is free; a breaking change is a new
-event type.
+(tolerant reader): ``@consumes(events.TicketAssigned)`` hands a handler the
+loaded dict, :func:`load` a typed event. Adding a field is free; a breaking
+change is a new event type.
 
 Each schema names its source service and event type, matching nameko's
 ``@event_handler(SOURCE, EVENT_TYPE)``.
 """
+import dataclasses
 import functools
-import uuid
+import types
 from datetime import UTC, datetime
+from typing import Annotated, Any, ClassVar, Literal, TypeVar, Union, cast, get_args, get_origin, get_type_hints
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-SCHEMA_VERSION = 1
+from shared.contract import messages
+from shared.contract.messages import CHANNELS as CHANNELS
+from shared.contract.messages import SCHEMA_VERSION as SCHEMA_VERSION
+from shared.contract.messages import URGENCIES as URGENCIES
+from shared.contract.messages import utcnow as utcnow
 
-URGENCIES = ("emergency", "urgent", "normal")
-CHANNELS = ("phone", "web", "wechat", "app", "email", "open311", "system")
+E = TypeVar("E", bound=messages.Event)
 
 
-def utcnow():
-    return datetime.now(UTC)
+class Tolerant(Schema):
+    """A schema that drops the fields it does not know (tolerant reader)."""
 
-
-class Envelope(Schema):
-    """Fields every event carries."""
-
-    source = None
-    event_type = None
+    typed: ClassVar[type]
 
     class Meta:
         unknown = EXCLUDE
 
-    event_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    occurred_at = fields.AwareDateTime(required=True, default_timezone=UTC)
-    schema_version = fields.Integer(required=True, validate=validate.Range(min=1))
-
-
-class CodedReason(Schema):
-    """One reason of a routing decision, coded (``shared.contract.reasons``): the workbench says it
-    in the reader's language; ``reasons`` beside it holds the English sentences."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-    code = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    params = fields.Dict(keys=fields.String(), load_default=dict)
-
-
-class TicketCreated(Envelope):
-    """intake stored a new ticket and wants it dispatched."""
-
-    source, event_type = "intake", "ticket_created"
-
-    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    title = fields.String(required=True)
-    description = fields.String(load_default="")
-    category = fields.String(allow_none=True, load_default=None)
-    district = fields.String(allow_none=True, load_default=None)
-    street = fields.String(allow_none=True, load_default=None)
-    address = fields.String(allow_none=True, load_default=None)
-    lat = fields.Float(allow_none=True, load_default=None)
-    lng = fields.Float(allow_none=True, load_default=None)
-    urgency = fields.String(required=True, validate=validate.OneOf(URGENCIES))
-    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
-    caller_name = fields.String(allow_none=True, load_default=None)  # masked
-    caller_phone = fields.String(allow_none=True, load_default=None)  # masked
-    received_at = fields.AwareDateTime(required=True, default_timezone=UTC)
-
-
-class TicketAssigned(Envelope):
-    """routing decided which department is responsible, and by when."""
-
-    source, event_type = "routing", "ticket_assigned"
-
-    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    department_code = fields.String(required=True)
-    department_name = fields.String(required=True)
-    department_phone = fields.String(allow_none=True, load_default=None)
-    urgency = fields.String(load_default="normal", validate=validate.OneOf(URGENCIES))  # the deadlines'
-    # The urgency the ticket was recorded with; ``urgency`` is stricter when the class implies it.
-    asked_urgency = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(URGENCIES))
-    time_limit_class = fields.String(required=True)
-    deadline = fields.AwareDateTime(required=True, default_timezone=UTC)
-    sign_for_deadline = fields.AwareDateTime(required=True, default_timezone=UTC)
-    assigned_at = fields.AwareDateTime(required=True, default_timezone=UTC)
-    decided_by = fields.String(required=True)  # "routing" or an operator's name
-    rule = fields.String(load_default="")
-    reasons = fields.List(fields.String(), load_default=list)
-    reason_codes = fields.List(fields.Nested(CodedReason), load_default=list)
-    directory_version = fields.Integer(load_default=1)
-    # Re-dispatch after a refusal (退单): the same number, a later attempt, and
-    # the department it moves away from; followup moves the case when it sees
-    # an assignment for an open case whose department refused it.
-    attempt = fields.Integer(load_default=1)
-    previous_department_code = fields.String(allow_none=True, load_default=None)
-    refused_departments = fields.List(fields.String(), load_default=list)
-    confidence = fields.Float(allow_none=True, load_default=None)
-    model_version = fields.Integer(load_default=0)
-    # When intake received the ticket: with the number, which ticket this is
-    # (a number issued twice would otherwise pass for the ticket held before).
-    received_at = fields.AwareDateTime(allow_none=True, load_default=None,
-                                       default_timezone=UTC)
-    # What the department is told of the request (the citizen's contact is not here).
-    title = fields.String(load_default="")
-    # The catalogue category the time limit comes from: picked by the operator,
-    # or recognised by routing in the text; null when neither.
-    category = fields.String(allow_none=True, load_default=None)
-    category_source = fields.String(allow_none=True, load_default=None,
-                                    validate=validate.OneOf(("picked", "recognised")))
-    # Days the deadlines were counted over that no official calendar covers ([[from, to]]).
-    calendar_uncovered = fields.List(fields.List(fields.String()), load_default=list)
-    # A dispatcher moved the ticket away from the department that holds it
-    # (改派, not a refusal): followup moves the open case.
-    redispatched = fields.Boolean(load_default=False)
-
-
-class TicketAwaitingDispatch(Envelope):
-    """routing could not decide; the ticket waits in the manual dispatch queue."""
-
-    source, event_type = "routing", "ticket_awaiting_dispatch"
-
-    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    reasons = fields.List(fields.String(), load_default=list)
-    reason_codes = fields.List(fields.Nested(CodedReason), load_default=list)
-    queued_at = fields.AwareDateTime(required=True, default_timezone=UTC)
-    # What a dispatcher sees: up to three departments, each
-    # {department_code, department_name, confidence (or null), reasons}.
-    suggestions = fields.List(fields.Dict(), load_default=list)
-    attempt = fields.Integer(load_default=1)
-    previous_department_code = fields.String(allow_none=True, load_default=None)
-    refused_departments = fields.List(fields.String(), load_default=list)
-
-
-class CaseOpened(Envelope):
-    """followup opened a case for an assigned ticket and now tracks it."""
 
-    source, event_type = "followup", "case_opened"
-
-    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    department_code = fields.String(required=True)
-    urgency = fields.String(load_default="normal", validate=validate.OneOf(URGENCIES))
-    deadline = fields.AwareDateTime(required=True, default_timezone=UTC)
-    sign_for_deadline = fields.AwareDateTime(required=True, default_timezone=UTC)
-    opened_at = fields.AwareDateTime(required=True, default_timezone=UTC)
-    # 1 for the first department; 2, 3, ... when a refused case is re-routed.
-    attempt = fields.Integer(load_default=1)
-    previous_department_code = fields.String(allow_none=True, load_default=None)
-    received_at = fields.AwareDateTime(allow_none=True, load_default=None,
-                                       default_timezone=UTC)
-    time_limit_class = fields.String(allow_none=True, load_default=None)
-    title = fields.String(load_default="")
-
-
-class DeadlineWatched(Envelope):
-    """notify recorded the deadlines of a case and will chase them."""
-
-    source, event_type = "notify", "deadline_watched"
-
-    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    deadline = fields.AwareDateTime(required=True, default_timezone=UTC)
-    next_check_at = fields.AwareDateTime(required=True, default_timezone=UTC)
-    # The assignment watched: its department and attempt (as in case_opened).
-    department_code = fields.String(allow_none=True, load_default=None)
-    attempt = fields.Integer(allow_none=True, load_default=None)
-
-
-# -- the rest of a case's life (followup) ------------------------------------
-
-class CaseSignedFor(Envelope):
-    """The department signed for the case (签收)."""
-
-    source, event_type = "followup", "case_signed_for"
-
-    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    department_code = fields.String(required=True)
-    signed_at = fields.AwareDateTime(required=True, default_timezone=UTC)
-    actor = fields.String(load_default="")
-    on_time = fields.Boolean(load_default=True)
-
-
-class CaseRefused(Envelope):
-    """The department says it is not responsible (退单); routing re-routes."""
-
-    source, event_type = "followup", "case_refused"
-
-    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    department_code = fields.String(required=True)
-    reason = fields.String(required=True)
-    refused_at = fields.AwareDateTime(required=True, default_timezone=UTC)
-    actor = fields.String(load_default="")
-    refusal_count = fields.Integer(load_default=1)
-    # The assignment refused (case_opened's attempt): a refusal of an earlier one is history.
-    attempt = fields.Integer(allow_none=True, load_default=None)
-
-
-class ExtensionRequested(Envelope):
-    """The department asked for more time (延期)."""
-
-    source, event_type = "followup", "extension_requested"
-
-    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    department_code = fields.String(required=True)
-    working_days = fields.Integer(required=True)
-    reason = fields.String(load_default="")
-    requested_at = fields.AwareDateTime(required=True, default_timezone=UTC)
-
-
-class ExtensionDecided(Envelope):
-    """An operator granted or denied an extension; ``deadline`` is the one now in force."""
-
-    source, event_type = "followup", "extension_decided"
-
-    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    department_code = fields.String(required=True)
-    granted = fields.Boolean(required=True)
-    deadline = fields.AwareDateTime(required=True, default_timezone=UTC)
-    decided_by = fields.String(load_default="")
-    reason = fields.String(load_default="")
-    decided_at = fields.AwareDateTime(required=True, default_timezone=UTC)
-
-
-class ReplySubmitted(Envelope):
-    """The department replied (回复); it awaits review."""
-
-    source, event_type = "followup", "reply_submitted"
-
-    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    department_code = fields.String(required=True)
-    text = fields.String(load_default="")
-    attachments = fields.List(fields.String(), load_default=list)
-    # Files uploaded to the case: {id, filename, size, content_type}; fetched from followup.
-    files = fields.List(fields.Dict(), load_default=list)
-    replied_at = fields.AwareDateTime(required=True, default_timezone=UTC)
-    on_time = fields.Boolean(load_default=True)
-
-
-class ReplyApproved(Envelope):
-    """The hotline accepted the reply (审核通过); a callback is due."""
-
-    source, event_type = "followup", "reply_approved"
-
-    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    department_code = fields.String(required=True)
-    text = fields.String(load_default="")
-    reviewer = fields.String(load_default="")
-    callback_due = fields.AwareDateTime(allow_none=True, load_default=None, default_timezone=UTC)
-    approved_at = fields.AwareDateTime(required=True, default_timezone=UTC)
-
-
-class ReplyRejected(Envelope):
-    """The reply was sent back (打回); ``rejection_count`` counts this case's rejections."""
-
-    source, event_type = "followup", "reply_rejected"
-
-    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    department_code = fields.String(required=True)
-    reason = fields.String(required=True)
-    reviewer = fields.String(load_default="")
-    rejection_count = fields.Integer(required=True)
-    rejected_at = fields.AwareDateTime(required=True, default_timezone=UTC)
-
-
-class CallbackRecorded(Envelope):
-    """An operator called the citizen back (回访)."""
-
-    source, event_type = "followup", "callback_recorded"
-
-    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    department_code = fields.String(required=True)
-    reached = fields.Boolean(required=True)
-    resolved = fields.Boolean(allow_none=True, load_default=None)
-    satisfaction = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(
-        ("satisfied", "basically_satisfied", "dissatisfied")))
-    attempt = fields.Integer(load_default=1)
-    recorded_at = fields.AwareDateTime(required=True, default_timezone=UTC)
-
-
-class CaseReopened(Envelope):
-    """The citizen says it is unresolved: back to the department (重办) with new deadlines."""
-
-    source, event_type = "followup", "case_reopened"
-
-    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    department_code = fields.String(required=True)
-    reason = fields.String(load_default="")
-    deadline = fields.AwareDateTime(required=True, default_timezone=UTC)
-    sign_for_deadline = fields.AwareDateTime(required=True, default_timezone=UTC)
-    reopened_at = fields.AwareDateTime(required=True, default_timezone=UTC)
-    reopen_count = fields.Integer(load_default=1)  # this case's reopenings, this one included
-
-
-class CaseClosed(Envelope):
-    """The case is finished (办结); ``reply`` is what the citizen was told."""
-
-    source, event_type = "followup", "case_closed"
-
-    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    department_code = fields.String(required=True)
-    reply = fields.String(load_default="")
-    resolved = fields.Boolean(allow_none=True, load_default=None)
-    satisfaction = fields.String(allow_none=True, load_default=None)
-    closed_at = fields.AwareDateTime(required=True, default_timezone=UTC)
-
-
-# -- supervision (notify) -----------------------------------------------------
-
-class TicketEscalated(Envelope):
-    """notify took a step on the supervision ladder for a case.
-
-    ``level``: ``sign_for_reminder``, ``yellow_card``, ``red_card``,
-    ``supervision_1`` .. ``supervision_N`` (督办, rising), or ``rejections``.
-    """
-
-    source, event_type = "notify", "ticket_escalated"
-
-    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    department_code = fields.String(required=True)
-    level = fields.String(required=True)
-    reason = fields.String(load_default="")
-    deadline = fields.AwareDateTime(allow_none=True, load_default=None, default_timezone=UTC)
-    escalated_at = fields.AwareDateTime(required=True, default_timezone=UTC)
-
-
-CONTRACT = {
-    (schema.source, schema.event_type): schema
-    for schema in (TicketCreated, TicketAssigned, TicketAwaitingDispatch,
-                   CaseOpened, DeadlineWatched, CaseSignedFor, CaseRefused,
-                   ExtensionRequested, ExtensionDecided, ReplySubmitted, ReplyApproved,
-                   ReplyRejected, CallbackRecorded, CaseReopened, CaseClosed,
-                   TicketEscalated)
+class EventSchema(Tolerant):
+    """What every event's schema is: its source service and event type, and its typed class."""
+
+    source: ClassVar[str | None] = None
+    event_type: ClassVar[str | None] = None
+    typed: ClassVar[type[messages.Event]]
+
+
+# -- from a typed class to its schema ---------------------------------------------
+
+_SCHEMAS: dict[type, type[Schema]] = {}
+
+
+def _unwrap(hint: Any) -> tuple[Any, list[validate.Validator], dict[str, Any]]:
+    """``(plain type, validators, field options)`` of an annotation: ``Annotated`` gives
+    rules (``messages.Length`` ...), ``X | None`` allows null, ``Literal`` the values allowed."""
+    rules: list[validate.Validator] = []
+    options: dict[str, Any] = {}
+    while True:
+        origin = get_origin(hint)
+        if origin is Annotated:
+            hint, *extras = get_args(hint)
+            for extra in extras:
+                if isinstance(extra, messages.Length):
+                    rules.append(validate.Length(min=extra.min, max=extra.max))
+                elif isinstance(extra, messages.Range):
+                    rules.append(validate.Range(min=extra.min, max=extra.max))
+                elif isinstance(extra, messages.Finite):
+                    options["allow_nan"] = False
+                elif isinstance(extra, messages.TextKeys):
+                    options["keys"] = fields.String()
+        elif origin is Union or origin is types.UnionType:
+            kept = [arg for arg in get_args(hint) if arg is not type(None)]
+            if len(kept) != 1:
+                raise TypeError(f"an event field holds one type (or null), not {hint!r}")
+            options["allow_none"] = True
+            hint = kept[0]
+        elif origin is Literal:
+            choices = get_args(hint)
+            rules.append(validate.OneOf(choices))
+            hint = type(choices[0])
+        else:
+            return hint, rules, options
+
+
+def _field(hint: Any, **options: Any) -> fields.Field[Any]:
+    """The marshmallow field for a type annotation."""
+    plain, rules, extra = _unwrap(hint)
+    options = {**extra, **options}
+    if rules:
+        options["validate"] = rules[0] if len(rules) == 1 else rules
+    origin = get_origin(plain)
+    if plain is str:
+        return fields.String(**options)
+    if plain is bool:
+        return fields.Boolean(**options)
+    if plain is int:
+        return fields.Integer(**options)
+    if plain is float:
+        return fields.Float(**options)
+    if plain is datetime:
+        return fields.AwareDateTime(default_timezone=UTC, **options)
+    if origin is list:
+        (inner,) = get_args(plain)
+        return fields.List(_field(inner), **options)
+    if plain is dict or origin is dict:
+        return fields.Dict(**options)
+    if isinstance(plain, type) and dataclasses.is_dataclass(plain):
+        return fields.Nested(schema_class(plain), **options)
+    raise TypeError(f"no schema field for {hint!r}")
+
+
+def _fields_of(typed: type, inherited: set[str]) -> dict[str, fields.Field[Any]]:
+    hints = get_type_hints(typed, include_extras=True)
+    declared: dict[str, fields.Field[Any]] = {}
+    for spec in dataclasses.fields(typed):
+        if spec.name in inherited:
+            continue
+        options: dict[str, Any] = {}
+        has_default = spec.default is not dataclasses.MISSING or spec.default_factory is not dataclasses.MISSING
+        if not has_default or spec.metadata.get("required"):
+            options["required"] = True
+        elif spec.default_factory is not dataclasses.MISSING:
+            options["load_default"] = spec.default_factory
+        else:
+            options["load_default"] = spec.default
+        declared[spec.name] = _field(hints[spec.name], **options)
+    return declared
+
+
+def schema_class(typed: type) -> type[Schema]:
+    """The marshmallow schema of a typed class (one per class), named as it is (``Event``'s: ``Envelope``)."""
+    known = _SCHEMAS.get(typed)
+    if known is not None:
+        return known
+    parent = next((base for base in typed.__mro__[1:] if dataclasses.is_dataclass(base)), None)
+    base: type[Schema] = EventSchema if typed is messages.Event else Tolerant
+    if parent is not None:
+        base = schema_class(parent)
+    inherited = {spec.name for spec in dataclasses.fields(parent)} if parent is not None else set()
+    name = "Envelope" if typed is messages.Event else typed.__name__  # the name it always had
+    attrs: dict[str, Any] = {"__doc__": typed.__doc__, "__module__": __name__, "__qualname__": name,
+                             "typed": typed, **_fields_of(typed, inherited)}
+    if typed is not messages.Event and issubclass(typed, messages.Event):
+        attrs["source"], attrs["event_type"] = typed.source, typed.event_type
+    made = cast(type[Schema], type(name, (base,), attrs))
+    _SCHEMAS[typed] = made
+    return made
+
+
+def event_schema(typed: type[messages.Event]) -> type[EventSchema]:
+    return cast(type[EventSchema], schema_class(typed))
+
+
+# -- the schemas (the names every service uses) --------------------------------------
+
+Envelope = event_schema(messages.Event)
+CodedReason = schema_class(messages.CodedReason)
+
+TicketCreated = event_schema(messages.TicketCreated)
+TicketAssigned = event_schema(messages.TicketAssigned)
+TicketAwaitingDispatch = event_schema(messages.TicketAwaitingDispatch)
+CaseOpened = event_schema(messages.CaseOpened)
+DeadlineWatched = event_schema(messages.DeadlineWatched)
+CaseSignedFor = event_schema(messages.CaseSignedFor)
+CaseRefused = event_schema(messages.CaseRefused)
+ExtensionRequested = event_schema(messages.ExtensionRequested)
+ExtensionDecided = event_schema(messages.ExtensionDecided)
+ReplySubmitted = event_schema(messages.ReplySubmitted)
+ReplyApproved = event_schema(messages.ReplyApproved)
+ReplyRejected = event_schema(messages.ReplyRejected)
+CallbackRecorded = event_schema(messages.CallbackRecorded)
+CaseReopened = event_schema(messages.CaseReopened)
+CaseClosed = event_schema(messages.CaseClosed)
+TicketEscalated = event_schema(messages.TicketEscalated)
+TicketAnswered = event_schema(messages.TicketAnswered)
+TicketLinked = event_schema(messages.TicketLinked)
+TicketStalled = event_schema(messages.TicketStalled)
+PersonalDataErased = event_schema(messages.PersonalDataErased)
+DepartmentChanged = event_schema(messages.DepartmentChanged)
+CalendarYearLoaded = event_schema(messages.CalendarYearLoaded)
+ClockMoved = event_schema(messages.ClockMoved)
+
+# (source, event_type) -> schema, for every event of the contract.
+CONTRACT: dict[tuple[str, str], type[EventSchema]] = {
+    (typed.source, typed.event_type): event_schema(typed) for typed in messages.EVENTS
 }
 
 
+# -- producing and consuming --------------------------------------------------------
+
 @functools.cache
-def schema_for(schema_cls):
+def schema_for(schema_cls: type[Schema]) -> Schema:
     """One instance per event schema: building one copies every field (about 0.1 ms)."""
     return schema_cls()
 
 
-def new_event(schema_cls, **body):
+def new_event(schema_cls: type[EventSchema], **body: Any) -> dict[str, Any]:
     """Build an event payload: envelope plus body, dumped and validated.
 
     Raises ``marshmallow.ValidationError`` if the body breaks the contract,
     so a producer bug surfaces where it is made, not in every consumer.
     """
     schema = schema_for(schema_cls)
-    payload = schema.dump({
-        "event_id": uuid.uuid4().hex,
+    payload: dict[str, Any] = schema.dump({
+        "event_id": messages.new_event_id(),
         "occurred_at": utcnow(),
         "schema_version": SCHEMA_VERSION,
         **body,
@@ -360,121 +218,26 @@ def new_event(schema_cls, **body):
     return payload
 
 
-# -- intake: requests that are not dispatched ------------------------------
-
-class TicketAnswered(Envelope):
-    """An operator answered the request on the call from the knowledge base (直接答复)."""
-
-    source, event_type = "intake", "ticket_answered"
-
-    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    title = fields.String(required=True)
-    category = fields.String(allow_none=True, load_default=None)
-    district = fields.String(allow_none=True, load_default=None)
-    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
-    entry_id = fields.String(required=True)
-    answered_by = fields.String(allow_none=True, load_default=None)
-    answered_at = fields.AwareDateTime(required=True, default_timezone=UTC)
+def payload(event: messages.Event) -> dict[str, Any]:
+    """The payload of a typed event (its envelope included), dumped and validated."""
+    return new_event(event_schema(type(event)), **dataclasses.asdict(event))
 
 
-class TicketLinked(Envelope):
-    """A request repeats an open ticket (合并工单) and is handled with it, not dispatched."""
-
-    source, event_type = "intake", "ticket_linked"
-
-    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    linked_to = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    reason = fields.String(load_default="")
-    category = fields.String(allow_none=True, load_default=None)
-    district = fields.String(allow_none=True, load_default=None)
-    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
-    linked_at = fields.AwareDateTime(required=True, default_timezone=UTC)
+def load(typed: type[E], data: Any) -> E:
+    """The typed event a payload holds, through its schema (``ValidationError`` if it breaks
+    the contract; fields the class does not know are dropped)."""
+    loaded: dict[str, Any] = schema_for(event_schema(typed)).load(data)
+    return typed(**_typed_values(typed, loaded))
 
 
-class TicketStalled(Envelope):
-    """intake's reconciler found a ticket stuck and could not repair it: supervisors must look.
-
-    ``stage``: what the ticket still waits for -- ``dispatch`` (a department or
-    the dispatchers' queue), ``case`` (an open case for its assignment) or
-    ``watch`` (a deadline watch for that case) -- since ``since``, after
-    ``repairs`` attempts to have the services publish their part again.
-    """
-
-    source, event_type = "intake", "ticket_stalled"
-
-    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    stage = fields.String(required=True, validate=validate.OneOf(("dispatch", "case", "watch")))
-    attempt = fields.Integer(load_default=0)
-    since = fields.AwareDateTime(required=True, default_timezone=UTC)
-    repairs = fields.Integer(load_default=0)
-    reason = fields.String(load_default="", validate=validate.Length(max=1000))
-    department_code = fields.String(allow_none=True, load_default=None)
-    title = fields.String(load_default="")  # what supervisors are told it is about
-
-
-CONTRACT.update({(schema.source, schema.event_type): schema
-                 for schema in (TicketAnswered, TicketLinked, TicketStalled)})
-
-
-# -- privacy: personal data kept no longer than needed ----------------------
-
-class PersonalDataErased(Envelope):
-    """intake erased a closed ticket's personal data; every service scrubs its own copy.
-
-    Sent once the ticket has been closed for ``PERSONAL_DATA_RETENTION_DAYS``:
-    names, phones and e-mail addresses go, addresses and exact places go, and
-    free text keeps no phone, ID-card or bank-card numbers or e-mail addresses.
-    """
-
-    source, event_type = "intake", "personal_data_erased"
-
-    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    closed_at = fields.AwareDateTime(allow_none=True, load_default=None, default_timezone=UTC)
-    erased_at = fields.AwareDateTime(required=True, default_timezone=UTC)
-
-
-CONTRACT[(PersonalDataErased.source, PersonalDataErased.event_type)] = PersonalDataErased
-# -- the city's directory and calendar (routing), the demo clock (notify) -----
-
-class DepartmentChanged(Envelope):
-    """routing's directory changed: a department added, updated (renamed, new
-    contacts) or retired. ``version`` is the directory version of the change;
-    a consumer keeps a department only if the version is newer than its own."""
-
-    source, event_type = "routing", "department_changed"
-
-    action = fields.String(required=True, validate=validate.OneOf(("seed", "add", "update", "retire")))
-    department = fields.Dict(required=True)  # code, name, name_en, phone, kind, retired, contacts
-    version = fields.Integer(required=True, validate=validate.Range(min=1))
-    changed_by = fields.String(load_default="")
-    reason = fields.String(load_default="")
-    changed_at = fields.AwareDateTime(required=True, default_timezone=UTC)
-
-
-class CalendarYearLoaded(Envelope):
-    """An administrator loaded the city's calendar of a year (holidays and working
-    weekends, see shared/timelimits/calendar_files.py); ``document`` is the year as loaded."""
-
-    source, event_type = "routing", "calendar_year_loaded"
-
-    year = fields.Integer(required=True, validate=validate.Range(min=1990, max=2200))
-    version = fields.Integer(required=True, validate=validate.Range(min=1))
-    document = fields.Dict(required=True)
-    loaded_by = fields.String(load_default="")
-    loaded_at = fields.AwareDateTime(required=True, default_timezone=UTC)
-
-
-class ClockMoved(Envelope):
-    """Demo mode only: notify moved the shared clock; every service follows."""
-
-    source, event_type = "notify", "clock_moved"
-
-    offset_seconds = fields.Float(required=True, allow_nan=False,
-                                  validate=validate.Range(min=-400 * 86400, max=400 * 86400))
-    version = fields.Integer(required=True, validate=validate.Range(min=1))
-    moved_by = fields.String(load_default="")
-    moved_at = fields.AwareDateTime(required=True, default_timezone=UTC)
-
-
-CONTRACT.update({(schema.source, schema.event_type): schema
-                 for schema in (DepartmentChanged, CalendarYearLoaded, ClockMoved)})
+def _typed_values(typed: type, loaded: dict[str, Any]) -> dict[str, Any]:
+    """Nested objects (``list[CodedReason]``) as their classes."""
+    hints = get_type_hints(typed)
+    out = dict(loaded)
+    for name, value in loaded.items():
+        origin, args = get_origin(hints.get(name)), get_args(hints.get(name))
+        if origin is list and args and isinstance(args[0], type) and dataclasses.is_dataclass(args[0]) \
+                and isinstance(value, list):
+            inner: type = args[0]
+            out[name] = [inner(**_typed_values(inner, item)) for item in value]
+    return out

@@ -22,16 +22,18 @@ message no sentence makes is ``{"code": "said", "params": {"text": ...}}``:
 shown as it is.
 """
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from shared.contract import reasons
 
 
-def N_(message):
+def N_(message: str) -> str:
     """Mark a sentence for the workbench's catalogues; it is translated where it is shown."""
     return message
 
 
-SENTENCES = {
+SENTENCES: dict[str, str] = {
     "said": "%(text)s",
     # marshmallow's own messages (marshmallow 3: fields and validators)
     "required": N_("Missing data for required field."),
@@ -90,12 +92,12 @@ SENTENCES = {
 }
 
 
-def message(code, **facts):
+def message(code: str, **facts: object) -> str:
     """The English sentence of ``code`` with its facts: what a service raises."""
     return SENTENCES[code] % facts
 
 
-def _pattern(template):
+def _pattern(template: str) -> re.Pattern[str]:
     parts = re.split(r"%\((\w+)\)[sd]", template)
     regex = "".join(re.escape(part) if n % 2 == 0 else f"(?P<{part}>.+?)" for n, part in enumerate(parts))
     return re.compile(regex, re.DOTALL)
@@ -104,17 +106,17 @@ def _pattern(template):
 PATTERNS = [(code, _pattern(template)) for code, template in SENTENCES.items() if code != "said"]
 
 
-def recognised(text):
+def recognised(text: object) -> reasons.Coded:
     """The coded error a message was made from: ``{"code": ..., "params": {...}}``."""
-    text = str(text)
+    said = str(text)
     for code, pattern in PATTERNS:
-        found = pattern.fullmatch(text)
+        found = pattern.fullmatch(said)
         if found:
             return {"code": code, "params": found.groupdict()}
-    return {"code": "said", "params": {"text": text}}
+    return {"code": "said", "params": {"text": said}}
 
 
-def coded(errors):
+def coded(errors: object) -> dict[str, list[reasons.Coded]]:
     """Errors by field (``{"title": ["Missing data for required field."]}``) coded:
     ``{"title": [{"code": "required", "params": {}}]}``. Nested messages (a list
     in a list, a dict of a nested schema) are flattened into their field's list."""
@@ -123,7 +125,7 @@ def coded(errors):
     return {str(field): [recognised(m) for m in _flat(messages)] for field, messages in errors.items()}
 
 
-def _flat(messages):
+def _flat(messages: object) -> list[object]:
     if isinstance(messages, dict):
         return [m for value in messages.values() for m in _flat(value)]
     if isinstance(messages, (list, tuple)):
@@ -131,7 +133,7 @@ def _flat(messages):
     return [messages]
 
 
-def sentence(error, template=None):
+def sentence(error: Mapping[str, Any], template: str | None = None) -> str:
     """The sentence of a coded error (``template``: its translation, if any); a
     template that does not fit the facts falls back to the English, then the code."""
     return reasons.fill(error, template, SENTENCES)

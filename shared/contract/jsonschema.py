@@ -1,18 +1,22 @@
 """Publish the message contract as JSON Schema (draft 2020-12).
 
-The marshmallow schemas are the contract; this turns them into JSON Schema
+The marshmallow schemas (built from the typed events of ``shared.contract.messages``)
+are the contract; this turns them into JSON Schema
 other teams can read and validate against, in any language.
 ``python -m hotline.schemas`` writes the files under ``docs/schemas``; a
 test checks the committed files match the code.
 """
 import json
+from typing import Any
 
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
+
+Json = dict[str, Any]
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
-def _type(field):
+def _type(field: fields.Field[Any]) -> Json:
     if isinstance(field, fields.List):
         return {"type": "array", "items": _type(field.inner) | _constraints(field.inner)}
     if isinstance(field, (fields.AwareDateTime, fields.DateTime)):
@@ -30,12 +34,13 @@ def _type(field):
     if isinstance(field, fields.Dict):
         return {"type": "object"}
     if isinstance(field, fields.Nested):
-        return schema_of(field.nested if isinstance(field.nested, type) else type(field.nested))
+        nested = field.nested if isinstance(field.nested, type) else type(field.nested)
+        return schema_of(nested)
     return {"type": "string"}
 
 
-def _constraints(field):
-    out = {}
+def _constraints(field: fields.Field[Any]) -> Json:
+    out: Json = {}
     validators = field.validators if hasattr(field, "validators") else []
     for rule in validators:
         if isinstance(rule, validate.Length):
@@ -53,12 +58,12 @@ def _constraints(field):
             out["enum"] = list(rule.choices)
         elif isinstance(rule, validate.Regexp):
             out["pattern"] = rule.regex.pattern
-        elif not isinstance(rule, validate.Validator) and getattr(rule, "__doc__", None):
+        elif not isinstance(rule, validate.Validator) and rule.__doc__:
             out.setdefault("description", " ".join(rule.__doc__.split()))
     return out
 
 
-def property_of(field):
+def property_of(field: fields.Field[Any]) -> Json:
     prop = _type(field) | _constraints(field)
     if field.metadata.get("description"):
         prop["description"] = field.metadata["description"]
@@ -69,10 +74,10 @@ def property_of(field):
     return prop
 
 
-def schema_of(schema_cls, title=None, schema_id=None):
+def schema_of(schema_cls: type[Schema], title: str | None = None, schema_id: str | None = None) -> Json:
     """JSON Schema for a marshmallow schema class; unknown fields are allowed (tolerant readers)."""
     instance = schema_cls()
-    out = {"$schema": DRAFT}
+    out: Json = {"$schema": DRAFT}
     if schema_id:
         out["$id"] = schema_id
     out["title"] = title or schema_cls.__name__
@@ -85,7 +90,7 @@ def schema_of(schema_cls, title=None, schema_id=None):
     return out
 
 
-def event_files():
+def event_files() -> dict[str, Json]:
     """``{relative path: schema}`` for each event of ``shared.contract.events.CONTRACT``."""
     from shared.contract.events import CONTRACT
 
@@ -97,5 +102,5 @@ def event_files():
     return files
 
 
-def render(schema):
+def render(schema: Json) -> str:
     return json.dumps(schema, ensure_ascii=False, indent=2) + "\n"

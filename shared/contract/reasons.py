@@ -16,14 +16,18 @@ here (an older or newer routing) is shown by its sentence.
 """
 import math
 import numbers
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+Coded = dict[str, Any]  # {"code": ..., "params": {...}}
 
 
-def N_(message):
+def N_(message: str) -> str:
     """Mark a sentence for the workbench's catalogues; it is translated where it is shown."""
     return message
 
 
-SENTENCES = {
+SENTENCES: dict[str, str] = {
     "said": "%(text)s",
     "catalogue": N_("category %(category)s (%(category_name)s) belongs to %(department)s"),
     "recognised": N_("category %(category)s (%(category_name)s) recognised from %(words)s: "
@@ -77,7 +81,7 @@ SENTENCES = {
 }
 
 
-def reason(code, **params):
+def reason(code: str, **params: object) -> Coded:
     """A coded reason; ``code`` must be one of ``SENTENCES``.
 
     Its facts travel in events: a fraction is kept to four places (numpy's
@@ -88,7 +92,7 @@ def reason(code, **params):
     return {"code": code, "params": {name: _plain(value) for name, value in params.items()}}
 
 
-def _plain(value):
+def _plain(value: object) -> bool | int | float | str | None:
     if isinstance(value, (bool, int, str)) or value is None:
         return value
     if isinstance(value, numbers.Integral):
@@ -98,12 +102,12 @@ def _plain(value):
     return str(value)
 
 
-def said(text):
+def said(text: str) -> Coded:
     """A reason a person gave, in their words."""
     return reason("said", text=text)
 
 
-def sentence(coded, template=None):
+def sentence(coded: Mapping[str, Any], template: str | None = None) -> str:
     """The sentence of a coded reason (``template``: its translation, if any).
 
     A template that does not fit the facts (a translation gone wrong, a reason
@@ -112,11 +116,11 @@ def sentence(coded, template=None):
     return fill(coded, template, SENTENCES)
 
 
-def fill(coded, template, sentences):
+def fill(coded: Mapping[str, Any], template: str | None, sentences: Mapping[str, str]) -> str:
     """``template`` (else the English of ``sentences``) filled with the code's facts,
     else the code: what reasons and field errors share."""
     params = dict(coded.get("params") or {})
-    for candidate in (template, sentences.get(coded.get("code"))):
+    for candidate in (template, sentences.get(str(coded.get("code")))):
         if candidate:
             try:
                 return candidate % params
@@ -125,18 +129,18 @@ def fill(coded, template, sentences):
     return str(coded.get("code") or "")
 
 
-def sentences(coded):
+def sentences(coded: Iterable[Mapping[str, Any]]) -> list[str]:
     """The English sentences of a list of coded reasons, as events carry them."""
     return [sentence(c) for c in coded]
 
 
-def noted(*coded):
+def noted(*coded: Coded | None) -> dict[str, Any]:
     """A history entry's words: ``{"note": the English sentences, "reason_codes": coded}``."""
-    coded = [c for c in coded if c]
-    return {"note": "; ".join(sentences(coded)), "reason_codes": coded}
+    kept = [c for c in coded if c]
+    return {"note": "; ".join(sentences(kept)), "reason_codes": kept}
 
 
-def scrubbed(coded, scrub):
+def scrubbed(coded: Iterable[object] | None, scrub: Callable[[str], object]) -> list[Coded]:
     """The coded reasons with every text fact passed through ``scrub`` (erasure of
     personal data: a person's words and the words of the citizen's text are facts too)."""
     return [dict(c, params={k: scrub(v) if isinstance(v, str) else v for k, v in (c.get("params") or {}).items()})

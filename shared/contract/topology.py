@@ -22,8 +22,10 @@ queue has taken it. RPC reply queues stay exclusive, classic and short-lived.
 """
 import json
 import logging
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from kombu import Exchange, Queue
 
@@ -41,11 +43,15 @@ DEAD_LETTER_QUEUE = Queue(DEAD_LETTER_NAME, exchange=DEAD_LETTER_EXCHANGE, routi
                           durable=True, queue_arguments={"x-queue-type": "quorum"})
 
 
-def queue_settings(config):
+Config = Mapping[str, Any] | None
+Manifest = dict[str, Any]
+
+
+def queue_settings(config: Config) -> Mapping[str, Any]:
     return (config or {}).get("QUEUES") or {}
 
 
-def delivery_limit(config):
+def delivery_limit(config: Config) -> int:
     value = queue_settings(config).get("delivery_limit", DEFAULT_DELIVERY_LIMIT)
     limit = int(value)
     if not 1 <= limit <= 1000:
@@ -53,7 +59,7 @@ def delivery_limit(config):
     return limit
 
 
-def quorum_arguments(config):
+def quorum_arguments(config: Config) -> dict[str, Any]:
     """Queue arguments of every durable queue the services consume."""
     return {
         "x-queue-type": "quorum",
@@ -64,37 +70,38 @@ def quorum_arguments(config):
     }
 
 
-def event_exchange(source):
+def event_exchange(source: str) -> Exchange:
     # The same exchange nameko's EventDispatcher and EventHandler declare.
     return Exchange(f"{source}.events", type="topic", durable=True, delivery_mode=2, auto_delete=False)
 
 
-def rpc_exchange():
+def rpc_exchange() -> Exchange:
     return Exchange(RPC_EXCHANGE_NAME, type="topic", durable=True, delivery_mode=2, auto_delete=False)
 
 
-def event_queue_name(source, event_type, service, method):
+def event_queue_name(source: str, event_type: str, service: str, method: str) -> str:
     """nameko's name for a service-pool event handler's queue."""
     return f"evt-{source}-{event_type}--{service}.{method}"
 
 
 @lru_cache(maxsize=1)
-def load_manifest(path=None):
+def load_manifest(path: str | Path | None = None) -> Manifest:
     with open(path or MANIFEST_PATH, encoding="utf-8") as handle:
-        return json.load(handle)
+        manifest: Manifest = json.load(handle)
+        return manifest
 
 
-def consumed_events(manifest=None):
+def consumed_events(manifest: Manifest | None = None) -> set[tuple[str, str]]:
     """``{(source, event_type)}`` that at least one service consumes."""
     manifest = manifest or load_manifest()
     return {(entry["source"], entry["event_type"]) for entry in manifest["event_queues"]}
 
 
-def entities(config, manifest=None):
+def entities(config: Config, manifest: Manifest | None = None) -> list[Exchange | Queue]:
     """Every exchange and queue (with its binding) of the platform, in declaration order."""
     manifest = manifest or load_manifest()
     arguments = quorum_arguments(config)
-    declared = [DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, rpc_exchange()]
+    declared: list[Exchange | Queue] = [DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, rpc_exchange()]
     declared += [event_exchange(source) for source in manifest["event_exchanges"]]
     for entry in manifest["event_queues"]:
         declared.append(Queue(entry["queue"], exchange=event_exchange(entry["source"]),
@@ -113,7 +120,7 @@ def entities(config, manifest=None):
 class TopologyMismatch(Exception):
     """A queue exists with other arguments (an older classic queue, say)."""
 
-    def __init__(self, names):
+    def __init__(self, names: list[str]) -> None:
         self.names = names
         super().__init__(
             f"{len(names)} queue(s) exist with other arguments than the platform's "
@@ -121,7 +128,7 @@ class TopologyMismatch(Exception):
             "`hotline topology --migrate` to move them, messages included.")
 
 
-def declare_all(connection, config, manifest=None):
+def declare_all(connection: Any, config: Config, manifest: Manifest | None = None) -> int:
     """Declare every entity on ``connection``; returns how many. Idempotent.
 
     Raises ``TopologyMismatch`` naming the queues that exist with other
@@ -150,7 +157,7 @@ def declare_all(connection, config, manifest=None):
     return count
 
 
-def declare_with_uri(amqp_uri, config, manifest=None):
+def declare_with_uri(amqp_uri: str, config: Config, manifest: Manifest | None = None) -> int:
     from kombu import Connection
 
     with Connection(amqp_uri, connect_timeout=10) as connection:

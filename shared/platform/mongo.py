@@ -9,10 +9,10 @@ service's own database ``<MONGO_DB_PREFIX><service name>``::
         tickets = Store(TicketRepository)
 
 ``mongodb://...`` (or ``mongodb+srv://``) connects with pymongo.
-``memory://[NAME]`` is the explicit in-memory mode, backed by mongomock (with
-hash lookups on ``_id`` and unique fields, see ``shared.platform.memory_store``): one
-store per NAME per process, gone when the process stops. It exists for
-machines without a MongoDB server and says so loudly.
+``memory://[NAME]`` is the explicit in-memory mode, backed by mongomock (answering
+from the declared indexes, see ``shared.platform.memory_store``; how it differs from
+MongoDB: docs/in-memory-store.md): one store per NAME per process, gone when the
+process stops. It exists for machines without a MongoDB server and says so loudly.
 
 A repository is a plain class taking ``(database, config)`` with domain verbs
 and an ``ensure_indexes()`` method, called once when the container starts.

@@ -6,14 +6,17 @@ file is decoded strictly: ``encoding="auto"`` takes UTF-8 (with or without a
 BOM) when the bytes are UTF-8 and GB18030 otherwise; an explicit encoding is
 used as given; bytes that do not decode are an error naming the position.
 """
+from os import PathLike
+
 ENCODINGS = ("auto", "utf-8", "gb18030")
+FilePath = str | PathLike[str]
 
 
 class NotText(ValueError):
     """The file does not decode in the encoding asked for."""
 
 
-def guess_encoding(path):
+def guess_encoding(path: FilePath) -> str:
     """UTF-8 (with or without BOM), else GB18030 -- what Chinese spreadsheets export."""
     with open(path, "rb") as handle:
         head = handle.read(1 << 20)
@@ -25,7 +28,7 @@ def guess_encoding(path):
     return "utf-8-sig"
 
 
-def resolve(path, encoding="auto"):
+def resolve(path: FilePath, encoding: str | None = "auto") -> str:
     encoding = (encoding or "auto").lower().replace("_", "-")
     if encoding == "auto":
         return guess_encoding(path)
@@ -36,7 +39,7 @@ def resolve(path, encoding="auto"):
     raise NotText(f"unknown encoding {encoding!r}: use one of {', '.join(ENCODINGS)}")
 
 
-def read_text(path, encoding="auto"):
+def read_text(path: FilePath, encoding: str | None = "auto") -> str:
     """The whole file as text, decoded strictly (``NotText`` when it does not decode)."""
     chosen = resolve(path, encoding)
     with open(path, "rb") as handle:

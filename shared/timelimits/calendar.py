@@ -28,7 +28,11 @@ from a non-working day, counting starts at midnight of the next working day.
 """
 import datetime as dt
 import logging
-from typing import NamedTuple
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from shared.timelimits.calendar_files import CalendarYear
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +47,7 @@ class Day(NamedTuple):
     kind: str = OFFICIAL
 
 
-def _dates(values):
+def _dates(values: Iterable[object] | None) -> set[dt.date]:
     return {v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v)) for v in values or ()}
 
 
@@ -52,7 +56,8 @@ class WeekendCalendar:
 
     name = "weekends"
 
-    def __init__(self, extra_holidays=(), extra_workdays=(), years=()):
+    def __init__(self, extra_holidays: Iterable[object] | None = (), extra_workdays: Iterable[object] | None = (),
+                 years: Iterable["CalendarYear"] = ()) -> None:
         self.extra_holidays = _dates(extra_holidays)
         self.extra_workdays = _dates(extra_workdays)
         self.uncovered_deadlines = 0  # deadlines counted over uncovered days (a metric)
@@ -60,32 +65,32 @@ class WeekendCalendar:
 
     # -- the city's files --------------------------------------------------------
 
-    def set_years(self, years):
+    def set_years(self, years: Iterable["CalendarYear"]) -> None:
         """Use these :class:`~shared.timelimits.calendar_files.CalendarYear` files from now on."""
         self._years = {year.year: year for year in years}
-        self._listed = {}  # a day a file lists, even outside its year
+        self._listed: dict[dt.date, CalendarYear] = {}  # a day a file lists, even outside its year
         for year in self._years.values():
             for day in (*year.holidays, *year.workdays):
                 self._listed.setdefault(day, year)
-        self._answers = {}  # each day's answer, until the files change
+        self._answers: dict[dt.date, Day] = {}  # each day's answer, until the files change
 
     @property
-    def years(self):
+    def years(self) -> dict[int, "CalendarYear"]:
         return dict(self._years)
 
     # -- one day -------------------------------------------------------------------
 
-    def is_working_day(self, day):
+    def is_working_day(self, day: dt.date) -> bool:
         return self.day(day).working
 
-    def day(self, day):
+    def day(self, day: dt.date) -> Day:
         """The answer for ``day`` with its source: a :class:`Day`."""
         answer = self._answers.get(day)
         if answer is None:
             answer = self._answers[day] = self._look_up(day)
         return answer
 
-    def _look_up(self, day):
+    def _look_up(self, day: dt.date) -> Day:
         if day in self.extra_workdays:
             return Day(True, "EXTRA_WORKDAYS (configuration)")
         if day in self.extra_holidays:
@@ -103,12 +108,12 @@ class WeekendCalendar:
             return Day(day.weekday() < 5, f"city file {year.year} ({year.source})")
         return self._beyond_files(day)
 
-    def _beyond_files(self, day):
+    def _beyond_files(self, day: dt.date) -> Day:
         return Day(day.weekday() < 5, "Monday-Friday (CALENDAR=weekends)")
 
     # -- what is known ------------------------------------------------------------
 
-    def uncovered(self, first, last):
+    def uncovered(self, first: dt.date, last: dt.date) -> list[dt.date]:
         """The days from ``first`` to ``last`` (dates, inclusive) no official source covers."""
         found = []
         day = first
@@ -119,11 +124,13 @@ class WeekendCalendar:
             day += dt.timedelta(days=1)
         return found
 
-    def coverage(self, first_year, last_year):
+    def coverage(self, first_year: int, last_year: int) -> list[dict[str, Any]]:
         """Per year: which sources answer its days, and whether its 调休 are known."""
-        report = []
+        report: list[dict[str, Any]] = []
         for year in range(first_year, last_year + 1):
-            day, sources, unknown = dt.date(year, 1, 1), {}, []
+            day = dt.date(year, 1, 1)
+            sources: dict[str, int] = {}
+            unknown: list[dt.date] = []
             while day.year == year:
                 answer = self.day(day)
                 source = answer.source.split(": ", 1)[-1] if ": " in answer.source else answer.source
@@ -147,22 +154,24 @@ class ChineseCalendar(WeekendCalendar):
     """The official Chinese calendar (法定节假日与调休), then the statutory holidays."""
 
     name = "chinese"
+    _statutory_label: str  # set with the first statutory year
 
-    def __init__(self, extra_holidays=(), extra_workdays=(), years=()):
-        self._warned_years = set()
-        self._statutory = {}  # year -> {date: name}
+    def __init__(self, extra_holidays: Iterable[object] | None = (), extra_workdays: Iterable[object] | None = (),
+                 years: Iterable["CalendarYear"] = ()) -> None:
+        self._warned_years: set[int] = set()
+        self._statutory: dict[int, dict[dt.date, str]] = {}  # year -> {date: name}
         super().__init__(extra_holidays, extra_workdays, years)
 
-    def _beyond_files(self, day):
+    def _beyond_files(self, day: dt.date) -> Day:
         import chinese_calendar
 
         try:
-            working = chinese_calendar.is_workday(day)
+            working = bool(chinese_calendar.is_workday(day))
         except NotImplementedError:
             return self._statutory_day(day, getattr(chinese_calendar, "__version__", "?"))
         return Day(working, f"chinesecalendar {getattr(chinese_calendar, '__version__', '?')}")
 
-    def _statutory_day(self, day, library_version):
+    def _statutory_day(self, day: dt.date, library_version: str) -> Day:
         names = self._statutory_of(day.year)
         if day.year not in self._warned_years:
             self._warned_years.add(day.year)
@@ -177,7 +186,7 @@ class ChineseCalendar(WeekendCalendar):
         return Day(day.weekday() < 5, f"Monday-Friday, working weekends unknown: {self._statutory_label}",
                    STATUTORY)
 
-    def _statutory_of(self, year):
+    def _statutory_of(self, year: int) -> dict[dt.date, str]:
         names = self._statutory.get(year)
         if names is None:
             import holidays
@@ -185,14 +194,14 @@ class ChineseCalendar(WeekendCalendar):
             self._statutory_label = f"statutory holidays, holidays {holidays.__version__}"
             # observed=False: the law's days only; the make-up days are each year's notice.
             found = holidays.China(years=year, observed=False, language="zh_CN")
-            names = self._statutory[year] = dict(found.items())
+            names = self._statutory[year] = {day: str(name) for day, name in found.items()}
         return names
 
 
-CALENDARS = {"chinese": ChineseCalendar, "weekends": WeekendCalendar}
+CALENDARS: dict[str, type[WeekendCalendar]] = {"chinese": ChineseCalendar, "weekends": WeekendCalendar}
 
 
-def calendar_from_config(config, years=()):
+def calendar_from_config(config: Mapping[str, Any], years: Iterable["CalendarYear"] = ()) -> WeekendCalendar:
     kind = (config.get("CALENDAR") or "chinese").lower()
     try:
         cls = CALENDARS[kind]
@@ -201,9 +210,9 @@ def calendar_from_config(config, years=()):
     return cls(config.get("EXTRA_HOLIDAYS"), config.get("EXTRA_WORKDAYS"), years)
 
 
-def ranges(days):
+def ranges(days: Iterable[dt.date]) -> list[list[str]]:
     """``[date, ...]`` (sorted) -> ``[["2027-01-01", "2027-12-31"], ...]`` of consecutive days."""
-    spans = []
+    spans: list[list[dt.date]] = []
     for day in days:
         if spans and (day - spans[-1][1]).days == 1:
             spans[-1][1] = day
@@ -212,7 +221,7 @@ def ranges(days):
     return [[a.isoformat(), b.isoformat()] for a, b in spans]
 
 
-def readiness(calendar, today, horizon_days=42):
+def readiness(calendar: WeekendCalendar, today: dt.date, horizon_days: int = 42) -> dict[str, Any]:
     """Does an official source cover the coming ``horizon_days``? (a readiness hook)."""
     unknown = calendar.uncovered(today, today + dt.timedelta(days=horizon_days))
     return {"ready": not unknown, "horizon_days": horizon_days,
@@ -220,14 +229,14 @@ def readiness(calendar, today, horizon_days=42):
             "uncovered_deadlines": calendar.uncovered_deadlines}
 
 
-def next_working_day(calendar, day):
+def next_working_day(calendar: WeekendCalendar, day: dt.date) -> dt.date:
     day += dt.timedelta(days=1)
     while not calendar.is_working_day(day):
         day += dt.timedelta(days=1)
     return day
 
 
-def add_working_days(calendar, start, n):
+def add_working_days(calendar: WeekendCalendar, start: dt.datetime, n: int) -> dt.datetime:
     """``start`` plus ``n`` working days (``start`` is a local datetime)."""
     if n < 0:
         raise ValueError("n must not be negative")
@@ -240,7 +249,7 @@ def add_working_days(calendar, start, n):
     return dt.datetime.combine(day, start.timetz())
 
 
-def working_days_before(calendar, moment, n):
+def working_days_before(calendar: WeekendCalendar, moment: dt.datetime, n: int) -> dt.datetime:
     """``moment`` (local) less ``n`` working days, same time of day."""
     day = moment.date()
     for _ in range(n):
@@ -250,7 +259,7 @@ def working_days_before(calendar, moment, n):
     return dt.datetime.combine(day, moment.timetz())
 
 
-def working_seconds_between(calendar, start, end):
+def working_seconds_between(calendar: WeekendCalendar, start: dt.datetime, end: dt.datetime) -> float:
     """Seconds from ``start`` to ``end`` (local datetimes) that fall on working days."""
     if end <= start:
         return 0.0
@@ -264,7 +273,7 @@ def working_seconds_between(calendar, start, end):
     return total
 
 
-def after_working_seconds(calendar, start, seconds):
+def after_working_seconds(calendar: WeekendCalendar, start: dt.datetime, seconds: float) -> dt.datetime:
     """The local moment when ``seconds`` of working-day time have passed after ``start``."""
     moment, left = start, float(seconds)
     for _ in range(MAX_SCAN_DAYS):

@@ -29,13 +29,17 @@ Pure Python: ``parse(document)`` returns a :class:`CalendarYear` or raises
 """
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+Errors = dict[str, list[str]]
 
 MAX_SPAN_DAYS = 40       # a holiday longer than this is a typing error
 EDGE_DAYS = 14           # a year's notice may name days just outside the year
 
 
 class BadCalendarFile(ValueError):
-    def __init__(self, errors):
+    def __init__(self, errors: Errors) -> None:
         super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
         self.errors = errors
 
@@ -45,18 +49,18 @@ class CalendarYear:
     year: int
     source: str
     complete: bool
-    holidays: dict = field(default_factory=dict)   # date -> name
-    workdays: dict = field(default_factory=dict)   # date -> name
+    holidays: dict[dt.date, str] = field(default_factory=dict)   # date -> name
+    workdays: dict[dt.date, str] = field(default_factory=dict)   # date -> name
     url: str = ""
     published: str = ""
     version: int = 0          # routing's version of this year (0: not loaded through routing)
     loaded_by: str = ""
 
-    def covers(self, day):
+    def covers(self, day: dt.date) -> bool:
         """True if this file has a word on ``day`` (its year, or a day it lists)."""
         return day.year == self.year or day in self.holidays or day in self.workdays
 
-    def to_document(self):
+    def to_document(self) -> dict[str, Any]:
         """The document as loaded (and as events and RPC carry it)."""
         return {"year": self.year, "source": self.source, "url": self.url,
                 "published": self.published, "complete": self.complete,
@@ -65,7 +69,7 @@ class CalendarYear:
                 "version": self.version, "loaded_by": self.loaded_by}
 
 
-def _date(value):
+def _date(value: object) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -73,9 +77,9 @@ def _date(value):
     return dt.date.fromisoformat(str(value).strip())
 
 
-def _days(entries, key, errors, year):
+def _days(entries: object, key: str, errors: Errors, year: int) -> dict[dt.date, str]:
     """``{date: name}`` from a list of ``{name, date}`` or ``{name, from, to}``."""
-    days = {}
+    days: dict[dt.date, str] = {}
     if entries is None:
         return days
     if not isinstance(entries, list):
@@ -110,11 +114,11 @@ def _days(entries, key, errors, year):
     return days
 
 
-def parse(document):
+def parse(document: object) -> CalendarYear:
     """A :class:`CalendarYear` from a loaded YAML document, or ``BadCalendarFile``."""
     if not isinstance(document, dict):
         raise BadCalendarFile({"_file": ["a YAML mapping with year, source, holidays, workdays"]})
-    errors = {}
+    errors: Errors = {}
     unknown = set(document) - {"year", "source", "url", "published", "complete", "holidays",
                                "workdays", "version", "loaded_by"}
     if unknown:
@@ -144,13 +148,13 @@ def parse(document):
             errors["published"] = ["a date YYYY-MM-DD"]
     if errors:
         raise BadCalendarFile(errors)
-    return CalendarYear(year=year, source=source.strip(), complete=complete, holidays=holidays,
+    return CalendarYear(year=year, source=str(source).strip(), complete=complete, holidays=holidays,
                         workdays=workdays, url=str(document.get("url") or ""), published=published,
                         version=int(document.get("version") or 0),
                         loaded_by=str(document.get("loaded_by") or ""))
 
 
-def load_file(path):
+def load_file(path: str | Path) -> CalendarYear:
     """Parse a YAML file (UTF-8, or GB18030 as Chinese editors save it)."""
     import yaml
 

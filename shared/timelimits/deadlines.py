@@ -23,21 +23,25 @@ A working-day limit counted over days no official calendar covers (see
 import datetime as dt
 import logging
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from shared.timelimits.calendar import add_working_days, calendar_from_config, ranges
+from shared.timelimits.calendar import WeekendCalendar, add_working_days, calendar_from_config, ranges
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TIME_LIMITS = {
+Limit = dict[str, float]  # {"hours": N} or {"working_days": N}
+
+DEFAULT_TIME_LIMITS: dict[str, Limit] = {
     "emergency": {"hours": 2},
     "urgent": {"hours": 24},
     "utilities": {"hours": 24},
     "general": {"working_days": 5},
     "complex": {"working_days": 15},
 }
-DEFAULT_SIGN_FOR_LIMITS = {
+DEFAULT_SIGN_FOR_LIMITS: dict[str, Limit] = {
     "emergency": {"hours": 2},
     "urgent": {"hours": 2},
     "normal": {"working_days": 1},
@@ -55,21 +59,21 @@ class Terms:
     urgency: str
     sign_for_deadline: dt.datetime
     deadline: dt.datetime
-    uncovered: tuple = field(default=())  # dates counted that no official calendar covers
+    uncovered: tuple[dt.date, ...] = field(default=())  # dates counted that no official calendar covers
 
     @property
-    def uncovered_ranges(self):
+    def uncovered_ranges(self) -> list[list[str]]:
         return ranges(sorted(self.uncovered))
 
 
 class UncoveredLog:
     """Logs deadlines counted over uncovered days loudly, but at most once a minute."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.last = 0.0
         self.since = 0
 
-    def report(self, calendar, what, days):
+    def report(self, calendar: WeekendCalendar, what: str, days: Iterable[dt.date]) -> None:
         calendar.uncovered_deadlines += 1
         self.since += 1
         now = time.monotonic()
@@ -84,7 +88,7 @@ class UncoveredLog:
 UNCOVERED = UncoveredLog()
 
 
-def _limit(value, name):
+def _limit(value: object, name: str) -> object:
     if not isinstance(value, dict) or len(value) != 1 or not {"hours", "working_days"} & set(value):
         raise ValueError(f"{name}: give {{hours: N}} or {{working_days: N}}, got {value!r}")
     amount = float(next(iter(value.values())))
@@ -94,8 +98,9 @@ def _limit(value, name):
 
 
 class DeadlinePolicy:
-    def __init__(self, time_limits=None, sign_for_limits=None, calendar=None,
-                 timezone="Asia/Shanghai", class_urgency=None):
+    def __init__(self, time_limits: Mapping[str, Limit] | None = None,
+                 sign_for_limits: Mapping[str, Limit] | None = None, calendar: WeekendCalendar | None = None,
+                 timezone: str = "Asia/Shanghai", class_urgency: Mapping[str, str] | None = None) -> None:
         self.time_limits = {**DEFAULT_TIME_LIMITS, **(time_limits or {})}
         self.sign_for_limits = {**DEFAULT_SIGN_FOR_LIMITS, **(sign_for_limits or {})}
         for name, limit in (*self.time_limits.items(), *self.sign_for_limits.items()):
@@ -105,7 +110,7 @@ class DeadlinePolicy:
         self.zone = ZoneInfo(timezone)
 
     @classmethod
-    def from_config(cls, config, calendar=None):
+    def from_config(cls, config: Mapping[str, Any], calendar: WeekendCalendar | None = None) -> "DeadlinePolicy":
         return cls(config.get("TIME_LIMITS"), config.get("SIGN_FOR_LIMITS"),
                    calendar or calendar_from_config(config),
                    (config.get("CITY") or {}).get("timezone", "Asia/Shanghai"),
@@ -113,32 +118,36 @@ class DeadlinePolicy:
 
     # -- the pieces ------------------------------------------------------------
 
-    def _apply(self, start, limit, what="", report=True):
+    def _apply(self, start: dt.datetime, limit: Mapping[str, float], what: str = "",
+               report: bool = True) -> tuple[dt.datetime, tuple[dt.date, ...]]:
         """``(moment, uncovered days)``: ``start`` plus ``limit``."""
         if "hours" in limit:
             return start + dt.timedelta(hours=float(limit["hours"])), ()
+        calendar = self.calendar
+        if calendar is None:
+            raise ValueError("a limit in working days needs a calendar: DeadlinePolicy(calendar=...)")
         local = start.astimezone(self.zone)
-        end = add_working_days(self.calendar, local, int(limit["working_days"]))
-        uncovered = tuple(self.calendar.uncovered(local.date(), end.date()))
+        end = add_working_days(calendar, local, int(limit["working_days"]))
+        uncovered = tuple(calendar.uncovered(local.date(), end.date()))
         if uncovered and report:
-            UNCOVERED.report(self.calendar, what or "a deadline", uncovered)
+            UNCOVERED.report(calendar, what or "a deadline", uncovered)
         return end.astimezone(dt.UTC), uncovered
 
-    def nominal_seconds(self, time_limit_class):
+    def nominal_seconds(self, time_limit_class: str) -> float:
         """How long a class's limit is, roughly (a working day as a day): to compare classes."""
         limit = self.time_limits.get(time_limit_class) or self.time_limits["general"]
         return float(limit.get("hours", 0)) * 3600 + float(limit.get("working_days", 0)) * 86400
 
-    def runs_on_the_clock(self, time_limit_class):
+    def runs_on_the_clock(self, time_limit_class: str) -> bool:
         return "hours" in (self.time_limits.get(time_limit_class) or self.time_limits["general"])
 
-    def urgency_for(self, time_limit_class, urgency="normal"):
+    def urgency_for(self, time_limit_class: str, urgency: str = "normal") -> str:
         """The stricter of the urgency picked and the one the class implies."""
         picked = urgency if urgency in URGENCY_RANK else "normal"
         implied = self.class_urgency.get(time_limit_class) or "normal"
         return max(picked, implied, key=lambda u: URGENCY_RANK.get(u, 0))
 
-    def limit_class(self, time_limit_class, urgency="normal"):
+    def limit_class(self, time_limit_class: str, urgency: str = "normal") -> str:
         if self.urgency_for(time_limit_class, urgency) == "emergency":
             return "emergency"
         if time_limit_class not in self.time_limits:
@@ -147,7 +156,7 @@ class DeadlinePolicy:
 
     # -- the rule ------------------------------------------------------------------
 
-    def terms(self, start, time_limit_class, urgency="normal", report=True):
+    def terms(self, start: dt.datetime, time_limit_class: str, urgency: str = "normal", report: bool = True) -> Terms:
         """The class, urgency and deadlines of a case dispatched (or reopened) at ``start``.
 
         ``report=False`` for a preview: uncovered days are flagged, not counted or logged.
@@ -166,14 +175,16 @@ class DeadlinePolicy:
             sign_for, more = deadline, ()
         return Terms(limit_class, urgency, sign_for, deadline, tuple(sorted(set(uncovered) | set(more))))
 
-    def reply_deadline(self, start, time_limit_class, urgency="normal"):
+    def reply_deadline(self, start: dt.datetime, time_limit_class: str, urgency: str = "normal") -> dt.datetime:
         """When the department's reply is due, counted from dispatch."""
         return self.terms(start, time_limit_class, urgency).deadline
 
-    def sign_for_deadline(self, start, urgency="normal", time_limit_class="general"):
+    def sign_for_deadline(self, start: dt.datetime, urgency: str = "normal",
+                          time_limit_class: str = "general") -> dt.datetime:
         """When the department must have signed for it, counted from dispatch."""
         return self.terms(start, time_limit_class, urgency).sign_for_deadline
 
-    def plus_working_days(self, moment, days, what="a deadline"):
+    def plus_working_days(self, moment: dt.datetime, days: int,
+                          what: str = "a deadline") -> tuple[dt.datetime, tuple[dt.date, ...]]:
         """``(moment + days working days, uncovered days)``, for extensions and windows."""
         return self._apply(moment, {"working_days": days}, what)

@@ -15,18 +15,19 @@ MAX_DAYS = 366
 class BadPeriod(ValueError):
     """``errors`` by field."""
 
-    def __init__(self, errors):
+    def __init__(self, errors: dict[str, list[str]]) -> None:
         super().__init__(str(errors))
         self.errors = errors
 
 
-def check_day(field, day):
+def check_day(field: str, day: dt.date | None) -> dt.date | None:
     if day is not None and not EARLIEST <= day <= LATEST:
         raise BadPeriod({field: [f"a date from {EARLIEST.isoformat()} to {LATEST.isoformat()}"]})
     return day
 
 
-def check_range(start, end, start_field="from", end_field="to", max_days=MAX_DAYS):
+def check_range(start: dt.date | None, end: dt.date | None, start_field: str = "from", end_field: str = "to",
+                max_days: int = MAX_DAYS) -> tuple[dt.date | None, dt.date | None]:
     """Both days in range, ``start`` not after ``end``, at most ``max_days`` days inclusive."""
     check_day(start_field, start)
     check_day(end_field, end)

@@ -26,6 +26,8 @@ def database(name):
 
 
 def test_the_in_memory_store_refuses_a_document_over_16_mb_as_mongodb_does():
+    """MongoDB refuses both; the in-memory store only because ``memory_store`` checks the
+    size (mongomock stores any), see docs/in-memory-store.md."""
     collection = database("store")["docs"]
     half = "x" * (MAX_DOCUMENT_BYTES // 2)
     collection.insert_one({"_id": 1, "text": half})
@@ -40,7 +42,8 @@ def test_the_in_memory_store_refuses_a_document_over_16_mb_as_mongodb_does():
 def test_the_in_memory_store_writes_nothing_it_cannot_encode_as_pymongo_sends_nothing():
     """mongomock changes a document in place and undoes only a duplicate key: an update with
     a value BSON cannot encode stayed written while it raised, so a failed handler's write
-    could land in tests and nowhere else."""
+    could land in tests and nowhere else. Passes only because ``memory_store`` encodes an
+    update whole before mongomock applies it (docs/in-memory-store.md)."""
     collection = database("store")["unencodable"]
     collection.insert_one({"_id": 1, "status": "received"})
     with pytest.raises(InvalidDocument):

@@ -1,0 +1,547 @@
+"""The events between the services as typed classes: the one place each event's fields are declared.
+
+Every event is a frozen dataclass deriving from :class:`Event`, which holds what
+every event carries -- ``event_id`` (unique), ``occurred_at`` (UTC) and
+``schema_version`` -- and names its ``source`` service and ``event_type``
+(nameko's ``@event_handler(SOURCE, EVENT_TYPE)``). A field's type says what
+it holds; a field with a default is optional for a consumer (tolerant reader),
+one without is required; ``Annotated`` adds a rule (:class:`Length`, :class:`Range`,
+:class:`Finite`, :class:`TextKeys`) and ``Literal`` the values allowed.
+
+:mod:`shared.contract.events` builds the marshmallow schema of each class
+(``events.TicketCreated`` for ``messages.TicketCreated``): producers validate
+and consumers load through it, and ``docs/schemas`` is generated from it
+(``make schemas``). So a field added here is in the schema, in the published
+JSON Schema and in the typed class at once.
+
+Typed use (the dict-based ``events.new_event(events.TicketCreated, **body)``
+stays for the handlers that build dicts)::
+
+    event = messages.TicketCreated(number=..., title=..., urgency="normal", ...)
+    payload = events.payload(event)            # validated, ready to publish
+    again = messages.TicketCreated.from_payload(payload)
+
+Pure Python (no marshmallow, nameko or pymongo): a domain package can build and return
+these events.
+"""
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Annotated, Any, ClassVar, Literal, Self, get_args
+
+SCHEMA_VERSION = 1
+
+
+# -- rules a field's type carries (``Annotated``), read by shared.contract.events ------
+
+@dataclass(frozen=True)
+class Length:
+    """Text (or a list) of ``min`` to ``max`` characters (items)."""
+
+    min: int | None = None
+    max: int | None = None
+
+
+@dataclass(frozen=True)
+class Range:
+    """A number from ``min`` to ``max``."""
+
+    min: float | None = None
+    max: float | None = None
+
+
+@dataclass(frozen=True)
+class Finite:
+    """A number that is not NaN (nor infinite)."""
+
+
+@dataclass(frozen=True)
+class TextKeys:
+    """An object whose keys are text."""
+
+
+Urgency = Literal["emergency", "urgent", "normal"]
+Channel = Literal["phone", "web", "wechat", "app", "email", "open311", "system"]
+URGENCIES: tuple[str, ...] = get_args(Urgency)
+CHANNELS: tuple[str, ...] = get_args(Channel)
+
+Number = Annotated[str, Length(min=1, max=64)]  # a ticket number (shared.contract.numbering)
+Version = Annotated[int, Range(min=1)]
+Satisfaction = Literal["satisfied", "basically_satisfied", "dissatisfied"]
+Document = dict[str, Any]  # a JSON object the event carries as it is
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_event_id() -> str:
+    return uuid.uuid4().hex
+
+
+REQUIRED = {"required": True}  # a field with a default for producers that consumers still require
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """Fields every event carries."""
+
+    source: ClassVar[str]
+    event_type: ClassVar[str]
+
+    event_id: Annotated[str, Length(min=1, max=64)] = field(default_factory=new_event_id, metadata=REQUIRED)
+    occurred_at: datetime = field(default_factory=utcnow, metadata=REQUIRED)
+    schema_version: Version = field(default=SCHEMA_VERSION, metadata=REQUIRED)
+
+    @classmethod
+    def from_payload(cls, payload: Any) -> Self:
+        """The event a payload holds, loaded (and validated) through its schema; fields it
+        does not know are dropped, as every consumer does. Raises ``ValidationError``."""
+        from shared.contract.events import load
+
+        return load(cls, payload)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CodedReason:
+    """One reason of a routing decision, coded (``shared.contract.reasons``): the workbench says it
+    in the reader's language; ``reasons`` beside it holds the English sentences."""
+
+    code: Annotated[str, Length(min=1, max=64)]
+    params: Annotated[dict[str, Any], TextKeys()] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketCreated(Event):
+    """intake stored a new ticket and wants it dispatched."""
+
+    source: ClassVar[str] = "intake"
+    event_type: ClassVar[str] = "ticket_created"
+
+    number: Number
+    title: str
+    description: str = ""
+    category: str | None = None
+    district: str | None = None
+    street: str | None = None
+    address: str | None = None
+    lat: float | None = None
+    lng: float | None = None
+    urgency: Urgency
+    channel: Channel
+    caller_name: str | None = None  # masked
+    caller_phone: str | None = None  # masked
+    received_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketAssigned(Event):
+    """routing decided which department is responsible, and by when."""
+
+    source: ClassVar[str] = "routing"
+    event_type: ClassVar[str] = "ticket_assigned"
+
+    number: Number
+    department_code: str
+    department_name: str
+    department_phone: str | None = None
+    urgency: Urgency = "normal"  # the deadlines'
+    # The urgency the ticket was recorded with; ``urgency`` is stricter when the class implies it.
+    asked_urgency: Urgency | None = None
+    time_limit_class: str
+    deadline: datetime
+    sign_for_deadline: datetime
+    assigned_at: datetime
+    decided_by: str  # "routing" or an operator's name
+    rule: str = ""
+    reasons: list[str] = field(default_factory=list)
+    reason_codes: list[CodedReason] = field(default_factory=list)
+    directory_version: int = 1
+    # Re-dispatch after a refusal (退单): the same number, a later attempt, and
+    # the department it moves away from; followup moves the case when it sees
+    # an assignment for an open case whose department refused it.
+    attempt: int = 1
+    previous_department_code: str | None = None
+    refused_departments: list[str] = field(default_factory=list)
+    confidence: float | None = None
+    model_version: int = 0
+    # When intake received the ticket: with the number, which ticket this is
+    # (a number issued twice would otherwise pass for the ticket held before).
+    received_at: datetime | None = None
+    # What the department is told of the request (the citizen's contact is not here).
+    title: str = ""
+    # The catalogue category the time limit comes from: picked by the operator,
+    # or recognised by routing in the text; null when neither.
+    category: str | None = None
+    category_source: Literal["picked", "recognised"] | None = None
+    # Days the deadlines were counted over that no official calendar covers ([[from, to]]).
+    calendar_uncovered: list[list[str]] = field(default_factory=list)
+    # A dispatcher moved the ticket away from the department that holds it
+    # (改派, not a refusal): followup moves the open case.
+    redispatched: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketAwaitingDispatch(Event):
+    """routing could not decide; the ticket waits in the manual dispatch queue."""
+
+    source: ClassVar[str] = "routing"
+    event_type: ClassVar[str] = "ticket_awaiting_dispatch"
+
+    number: Number
+    reasons: list[str] = field(default_factory=list)
+    reason_codes: list[CodedReason] = field(default_factory=list)
+    queued_at: datetime
+    # What a dispatcher sees: up to three departments, each
+    # {department_code, department_name, confidence (or null), reasons}.
+    suggestions: list[Document] = field(default_factory=list)
+    attempt: int = 1
+    previous_department_code: str | None = None
+    refused_departments: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseOpened(Event):
+    """followup opened a case for an assigned ticket and now tracks it."""
+
+    source: ClassVar[str] = "followup"
+    event_type: ClassVar[str] = "case_opened"
+
+    number: Number
+    department_code: str
+    urgency: Urgency = "normal"
+    deadline: datetime
+    sign_for_deadline: datetime
+    opened_at: datetime
+    # 1 for the first department; 2, 3, ... when a refused case is re-routed.
+    attempt: int = 1
+    previous_department_code: str | None = None
+    received_at: datetime | None = None
+    time_limit_class: str | None = None
+    title: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeadlineWatched(Event):
+    """notify recorded the deadlines of a case and will chase them."""
+
+    source: ClassVar[str] = "notify"
+    event_type: ClassVar[str] = "deadline_watched"
+
+    number: Number
+    deadline: datetime
+    next_check_at: datetime
+    # The assignment watched: its department and attempt (as in case_opened).
+    department_code: str | None = None
+    attempt: int | None = None
+
+
+# -- the rest of a case's life (followup) ------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class CaseSignedFor(Event):
+    """The department signed for the case (签收)."""
+
+    source: ClassVar[str] = "followup"
+    event_type: ClassVar[str] = "case_signed_for"
+
+    number: Number
+    department_code: str
+    signed_at: datetime
+    actor: str = ""
+    on_time: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseRefused(Event):
+    """The department says it is not responsible (退单); routing re-routes."""
+
+    source: ClassVar[str] = "followup"
+    event_type: ClassVar[str] = "case_refused"
+
+    number: Number
+    department_code: str
+    reason: str
+    refused_at: datetime
+    actor: str = ""
+    refusal_count: int = 1
+    # The assignment refused (case_opened's attempt): a refusal of an earlier one is history.
+    attempt: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExtensionRequested(Event):
+    """The department asked for more time (延期)."""
+
+    source: ClassVar[str] = "followup"
+    event_type: ClassVar[str] = "extension_requested"
+
+    number: Number
+    department_code: str
+    working_days: int
+    reason: str = ""
+    requested_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExtensionDecided(Event):
+    """An operator granted or denied an extension; ``deadline`` is the one now in force."""
+
+    source: ClassVar[str] = "followup"
+    event_type: ClassVar[str] = "extension_decided"
+
+    number: Number
+    department_code: str
+    granted: bool
+    deadline: datetime
+    decided_by: str = ""
+    reason: str = ""
+    decided_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReplySubmitted(Event):
+    """The department replied (回复); it awaits review."""
+
+    source: ClassVar[str] = "followup"
+    event_type: ClassVar[str] = "reply_submitted"
+
+    number: Number
+    department_code: str
+    text: str = ""
+    attachments: list[str] = field(default_factory=list)
+    # Files uploaded to the case: {id, filename, size, content_type}; fetched from followup.
+    files: list[Document] = field(default_factory=list)
+    replied_at: datetime
+    on_time: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReplyApproved(Event):
+    """The hotline accepted the reply (审核通过); a callback is due."""
+
+    source: ClassVar[str] = "followup"
+    event_type: ClassVar[str] = "reply_approved"
+
+    number: Number
+    department_code: str
+    text: str = ""
+    reviewer: str = ""
+    callback_due: datetime | None = None
+    approved_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReplyRejected(Event):
+    """The reply was sent back (打回); ``rejection_count`` counts this case's rejections."""
+
+    source: ClassVar[str] = "followup"
+    event_type: ClassVar[str] = "reply_rejected"
+
+    number: Number
+    department_code: str
+    reason: str
+    reviewer: str = ""
+    rejection_count: int
+    rejected_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallbackRecorded(Event):
+    """An operator called the citizen back (回访)."""
+
+    source: ClassVar[str] = "followup"
+    event_type: ClassVar[str] = "callback_recorded"
+
+    number: Number
+    department_code: str
+    reached: bool
+    resolved: bool | None = None
+    satisfaction: Satisfaction | None = None
+    attempt: int = 1
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseReopened(Event):
+    """The citizen says it is unresolved: back to the department (重办) with new deadlines."""
+
+    source: ClassVar[str] = "followup"
+    event_type: ClassVar[str] = "case_reopened"
+
+    number: Number
+    department_code: str
+    reason: str = ""
+    deadline: datetime
+    sign_for_deadline: datetime
+    reopened_at: datetime
+    reopen_count: int = 1  # this case's reopenings, this one included
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseClosed(Event):
+    """The case is finished (办结); ``reply`` is what the citizen was told."""
+
+    source: ClassVar[str] = "followup"
+    event_type: ClassVar[str] = "case_closed"
+
+    number: Number
+    department_code: str
+    reply: str = ""
+    resolved: bool | None = None
+    satisfaction: str | None = None
+    closed_at: datetime
+
+
+# -- supervision (notify) -----------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class TicketEscalated(Event):
+    """notify took a step on the supervision ladder for a case.
+
+    ``level``: ``sign_for_reminder``, ``yellow_card``, ``red_card``,
+    ``supervision_1`` .. ``supervision_N`` (督办, rising), or ``rejections``.
+    """
+
+    source: ClassVar[str] = "notify"
+    event_type: ClassVar[str] = "ticket_escalated"
+
+    number: Number
+    department_code: str
+    level: str
+    reason: str = ""
+    deadline: datetime | None = None
+    escalated_at: datetime
+
+
+# -- intake: requests that are not dispatched ------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class TicketAnswered(Event):
+    """An operator answered the request on the call from the knowledge base (直接答复)."""
+
+    source: ClassVar[str] = "intake"
+    event_type: ClassVar[str] = "ticket_answered"
+
+    number: Number
+    title: str
+    category: str | None = None
+    district: str | None = None
+    channel: Channel
+    entry_id: str
+    answered_by: str | None = None
+    answered_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketLinked(Event):
+    """A request repeats an open ticket (合并工单) and is handled with it, not dispatched."""
+
+    source: ClassVar[str] = "intake"
+    event_type: ClassVar[str] = "ticket_linked"
+
+    number: Number
+    linked_to: Number
+    reason: str = ""
+    category: str | None = None
+    district: str | None = None
+    channel: Channel
+    linked_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketStalled(Event):
+    """intake's reconciler found a ticket stuck and could not repair it: supervisors must look.
+
+    ``stage``: what the ticket still waits for -- ``dispatch`` (a department or
+    the dispatchers' queue), ``case`` (an open case for its assignment) or
+    ``watch`` (a deadline watch for that case) -- since ``since``, after
+    ``repairs`` attempts to have the services publish their part again.
+    """
+
+    source: ClassVar[str] = "intake"
+    event_type: ClassVar[str] = "ticket_stalled"
+
+    number: Number
+    stage: Literal["dispatch", "case", "watch"]
+    attempt: int = 0
+    since: datetime
+    repairs: int = 0
+    reason: Annotated[str, Length(max=1000)] = ""
+    department_code: str | None = None
+    title: str = ""  # what supervisors are told it is about
+
+
+# -- privacy: personal data kept no longer than needed ----------------------
+
+@dataclass(frozen=True, kw_only=True)
+class PersonalDataErased(Event):
+    """intake erased a closed ticket's personal data; every service scrubs its own copy.
+
+    Sent once the ticket has been closed for ``PERSONAL_DATA_RETENTION_DAYS``:
+    names, phones and e-mail addresses go, addresses and exact places go, and
+    free text keeps no phone, ID-card or bank-card numbers or e-mail addresses.
+    """
+
+    source: ClassVar[str] = "intake"
+    event_type: ClassVar[str] = "personal_data_erased"
+
+    number: Number
+    closed_at: datetime | None = None
+    erased_at: datetime
+
+
+# -- the city's directory and calendar (routing), the demo clock (notify) -----
+
+@dataclass(frozen=True, kw_only=True)
+class DepartmentChanged(Event):
+    """routing's directory changed: a department added, updated (renamed, new
+    contacts) or retired. ``version`` is the directory version of the change;
+    a consumer keeps a department only if the version is newer than its own."""
+
+    source: ClassVar[str] = "routing"
+    event_type: ClassVar[str] = "department_changed"
+
+    action: Literal["seed", "add", "update", "retire"]
+    department: Document  # code, name, name_en, phone, kind, retired, contacts
+    version: Version
+    changed_by: str = ""
+    reason: str = ""
+    changed_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class CalendarYearLoaded(Event):
+    """An administrator loaded the city's calendar of a year (holidays and working
+    weekends, see shared/timelimits/calendar_files.py); ``document`` is the year as loaded."""
+
+    source: ClassVar[str] = "routing"
+    event_type: ClassVar[str] = "calendar_year_loaded"
+
+    year: Annotated[int, Range(min=1990, max=2200)]
+    version: Version
+    document: Document
+    loaded_by: str = ""
+    loaded_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClockMoved(Event):
+    """Demo mode only: notify moved the shared clock; every service follows."""
+
+    source: ClassVar[str] = "notify"
+    event_type: ClassVar[str] = "clock_moved"
+
+    offset_seconds: Annotated[float, Range(min=-400 * 86400, max=400 * 86400), Finite()]
+    version: Version
+    moved_by: str = ""
+    moved_at: datetime
+
+
+# Every event of the contract, in the order the contract grew.
+EVENTS: tuple[type[Event], ...] = (
+    TicketCreated, TicketAssigned, TicketAwaitingDispatch, CaseOpened, DeadlineWatched, CaseSignedFor,
+    CaseRefused, ExtensionRequested, ExtensionDecided, ReplySubmitted, ReplyApproved, ReplyRejected,
+    CallbackRecorded, CaseReopened, CaseClosed, TicketEscalated, TicketAnswered, TicketLinked,
+    TicketStalled, PersonalDataErased, DepartmentChanged, CalendarYearLoaded, ClockMoved,
+)
