@@ -1,7 +1,11 @@
 """Notify's own record of a case (a *watch*), built only from events.
 
-Pure Python. ``apply(watch, kind, event)`` returns the fields an event
-changes (``None`` when it changes nothing) and ``messages(kind, event)`` the
+Pure Python. ``Watch`` is the aggregate: ``Watch.learn(kind, event, now)``
+checks what an event changes and returns it as ``Learned`` -- the fields it
+sets (``None`` when it changes nothing), the notifications it asks for, and
+the ``DeadlineWatched`` event to announce once the ladder says when it looks
+next. The rules underneath work on the stored fields: ``apply(watch, kind,
+event)`` returns the fields an event changes and ``messages(kind, event)`` the
 notifications it asks for. The ladder (``ladder.py``) then reads the watch to
 decide what is due. A re-route after a refusal and a reopening start a new
 *round*: the ladder's steps may then happen again, against the new deadlines.
@@ -12,14 +16,25 @@ redelivery may come late: an event about an earlier assignment (a smaller
 nothing (``_of_this_round``), so a late refusal never stops the chase of the
 department that has the case now.
 """
-from services.notify.ladder import WATCHING
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from services.notify.domain.ladder import WATCHING
+
+Doc = Mapping[str, Any]       # a watch's stored fields, as the rules read them
+Changes = dict[str, Any]      # the fields a transition sets
+Event = Mapping[str, Any]     # an event's body, as consumed
 
 REFUSED = "refused"      # the department refused it; waiting for the new one
 ANSWERED = "answered"    # the reply was approved; nothing more to chase
 CLOSED = "closed"
 
 # The events notify learns from: (source, type) -> short name.
-KINDS = {
+KINDS: dict[tuple[str, str], str] = {
     ("routing", "ticket_assigned"): "assigned",
     ("followup", "case_opened"): "opened",
     ("followup", "case_signed_for"): "signed_for",
@@ -34,23 +49,38 @@ KINDS = {
 }
 
 
-def new_watch(number, now):
+def new_watch(number: str, now: dt.datetime | None) -> dict[str, Any]:
     return {"number": number, "state": WATCHING, "round": 0, "revision": 0,
             "steps_done": [], "applied": [], "rejection_count": 0,
             "next_check_at": None, "watched_at": now}
 
 
+# deadline_watched follows these (not routing's ticket_assigned, which followup's
+# case_opened confirms: the watch is announced after the case is open).
+RESCHEDULING = ("opened", "reopened", "extension_decided")
+
+
+class Message(NamedTuple):
+    """A notification an event asks for; ``audience`` is ``"citizen"``, ``"department"``
+    (the case's) or ``"department:CODE"`` (another one). Its key makes it unique."""
+
+    key: str
+    template: str
+    audience: str
+    context: dict[str, Any]
+
+
 # When each event happened, by kind: an event older than the round it would
 # change belongs to an earlier round.
-EVENT_TIME = {"assigned": "assigned_at", "opened": "opened_at", "signed_for": "signed_at",
+EVENT_TIME: dict[str, str] = {"assigned": "assigned_at", "opened": "opened_at", "signed_for": "signed_at",
               "refused": "refused_at", "extension_decided": "decided_at", "replied": "replied_at",
               "reply_rejected": "rejected_at", "reply_approved": "approved_at",
               "callback_recorded": "recorded_at", "reopened": "reopened_at", "closed": "closed_at"}
 
 
-def _new_round(watch, event, now, began_at=None):
+def _new_round(watch: Doc, event: Event, now: dt.datetime | None, began_at: Any = None) -> Changes:
     # Old rounds' steps are done with: only this round's keys are kept.
-    changes = {"round": watch.get("round", 0) + 1, "state": WATCHING,
+    changes: Changes = {"round": watch.get("round", 0) + 1, "state": WATCHING,
                "department_code": event["department_code"],
                "deadline": event["deadline"], "sign_for_deadline": event["sign_for_deadline"],
                "signed_for": False, "replied": False, "rejection_count": 0,
@@ -65,7 +95,7 @@ def _new_round(watch, event, now, began_at=None):
     return changes
 
 
-def _assigned(watch, event, now, kind):
+def _assigned(watch: Doc, event: Event, now: dt.datetime | None, kind: str) -> Changes | None:
     """A department was given the case: a new round, unless notify knows it already
     (the same assignment from routing and from followup) or knows better.
 
@@ -95,7 +125,7 @@ def _assigned(watch, event, now, kind):
     return changes
 
 
-def _refused(watch, event):
+def _refused(watch: Doc, event: Event) -> Changes | None:
     """A department refused the case (退单) -- unless the case has left it already.
 
     The refusal of attempt N is history once notify watches attempt N+1 (the
@@ -114,7 +144,7 @@ def _refused(watch, event):
     return {"state": REFUSED, "refused_at": event["refused_at"]}
 
 
-def _of_this_round(watch, kind, event):
+def _of_this_round(watch: Doc, kind: str, event: Event) -> bool:
     """True when ``event`` concerns the department and round the watch follows.
 
     A sign-for, reply or decision of the department that refused, or of the
@@ -127,7 +157,7 @@ def _of_this_round(watch, kind, event):
     return not (at and began and at < began)
 
 
-def apply(watch, kind, event, now):
+def apply(watch: Doc, kind: str, event: Event, now: dt.datetime | None) -> Changes | None:
     """The fields ``event`` changes in ``watch``, or ``None``."""
     if kind == "assigned":
         return _assigned(watch, event, now, kind)
@@ -166,7 +196,7 @@ def apply(watch, kind, event, now):
     return None
 
 
-def messages(kind, event):
+def messages(kind: str, event: Event) -> list[Message]:
     """The notifications an event asks for: ``(key, template, audience, context)``.
 
     ``audience`` is ``"citizen"`` or ``"department"``. Keys make each one
@@ -174,30 +204,99 @@ def messages(kind, event):
     """
     number = event["number"]
     if kind == "assigned":
-        return [(f"{number}:receipt", "receipt", "citizen", {})]
+        return [Message(f"{number}:receipt", "receipt", "citizen", {})]
     if kind == "opened":  # the case is open: its department can sign for it now
         attempt = event.get("attempt") or 1
-        notes = [(f"{number}:receipt", "receipt", "citizen", {}),
-                 (f"{number}:new_case:{attempt}", "new_case", "department", {})]
+        notes = [Message(f"{number}:receipt", "receipt", "citizen", {}),
+                 Message(f"{number}:new_case:{attempt}", "new_case", "department", {})]
         if event.get("previous_department_code"):
-            notes.append((f"{number}:moved:{attempt}", "case_moved",
+            notes.append(Message(f"{number}:moved:{attempt}", "case_moved",
                           f"department:{event['previous_department_code']}",
                           {"new_department_code": event["department_code"]}))
         return notes
     if kind == "reopened":
-        return [(f"{number}:reopened:{event['event_id']}", "case_reopened", "department",
+        return [Message(f"{number}:reopened:{event['event_id']}", "case_reopened", "department",
                  {"reason": event.get("reason") or ""})]
     if kind == "reply_rejected":
-        return [(f"{number}:rejected:{event['event_id']}", "reply_rejected", "department",
+        return [Message(f"{number}:rejected:{event['event_id']}", "reply_rejected", "department",
                  {"reason": event["reason"], "count": event["rejection_count"]})]
     if kind == "extension_decided":
-        return [(f"{number}:extension:{event['event_id']}", "extension_decided", "department",
+        return [Message(f"{number}:extension:{event['event_id']}", "extension_decided", "department",
                  {"granted": event["granted"], "reason": event.get("reason") or ""})]
     if kind == "reply_approved":
-        return [(f"{number}:reply:{event['event_id']}", "reply", "citizen",
+        return [Message(f"{number}:reply:{event['event_id']}", "reply", "citizen",
                  {"reply": event.get("text") or ""})]
     if kind == "callback_recorded":
-        return [(f"{number}:callback:{event['event_id']}", "callback", "department",
+        return [Message(f"{number}:callback:{event['event_id']}", "callback", "department",
                  {"reached": event["reached"], "resolved": event.get("resolved"),
                   "satisfaction": event.get("satisfaction") or ""})]
     return []
+
+
+@dataclass(frozen=True)
+class DeadlineWatched:
+    """The watch (re)started its ladder: when the case is due, when notify looks next."""
+
+    number: str
+    deadline: dt.datetime
+    next_check_at: dt.datetime
+    department_code: str | None
+    attempt: int | None
+
+
+@dataclass
+class Learned:
+    """What one event did to a watch: ``changes`` (``None``: nothing), the watch as it
+    is after them (``after``), and the notifications the event asks for."""
+
+    kind: str
+    changes: Changes | None
+    after: dict[str, Any]
+    messages: list[Message]
+
+    @property
+    def reschedules(self) -> bool:
+        """True when the watch's deadline is (re)set: ``deadline_watched`` is announced."""
+        return (self.changes is not None and self.kind in RESCHEDULING
+                and bool(self.after.get("deadline")) and self.after.get("state") == WATCHING)
+
+    def watched(self, next_check_at: dt.datetime | None) -> DeadlineWatched:
+        """The ``deadline_watched`` event of a rescheduling change."""
+        after = self.after
+        return DeadlineWatched(number=after["number"], deadline=after["deadline"],
+                               next_check_at=next_check_at or after["deadline"],
+                               department_code=after.get("department_code"), attempt=after.get("attempt"))
+
+
+@dataclass
+class Watch:
+    """notify's record of one case, as loaded: identity, version, events applied, fields.
+
+    ``fields`` is the stored document (the ladder and the notices read it); the
+    repository converts with ``from_doc`` and writes only the ``changes`` a
+    transition returns, conditional on ``revision``.
+    """
+
+    id: Any
+    number: str
+    revision: int
+    applied: list[str] = field(default_factory=list)
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_doc(cls, doc: Doc) -> Watch:
+        return cls(id=doc.get("_id"), number=doc["number"], revision=int(doc.get("revision") or 0),
+                   applied=list(doc.get("applied") or ()), fields=dict(doc))
+
+    def to_doc(self) -> dict[str, Any]:
+        return dict(self.fields, _id=self.id, number=self.number, revision=self.revision,
+                    applied=list(self.applied))
+
+    def has_applied(self, event_id: str) -> bool:
+        """A redelivered event changes nothing the second time."""
+        return event_id in self.applied
+
+    def learn(self, kind: str, event: Event, now: dt.datetime | None) -> Learned:
+        """Check what ``event`` (of ``kind``) changes; the watch itself is not touched."""
+        changes = apply(self.fields, kind, event, now)
+        return Learned(kind, changes, dict(self.fields, **(changes or {})), messages(kind, event))

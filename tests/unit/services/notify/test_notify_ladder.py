@@ -4,12 +4,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.notify import domain
-from services.notify.channels import DeliveryFailed, sign, verify
-from services.notify.delivery import Policy, attempt, quiet_until
-from services.notify.ladder import Ladder
-from services.notify.notices import Notices
-from services.notify.templates import TEMPLATES, outcome, render
+from services.notify.adapters.channels import DeliveryFailed, sign, verify
+from services.notify.domain import watch as domain
+from services.notify.domain.delivery import Policy, attempt, quiet_until
+from services.notify.domain.ladder import Ladder
+from services.notify.domain.notices import Notices
+from services.notify.domain.templates import TEMPLATES, outcome, render
 from shared.timelimits.calendar import WeekendCalendar
 
 ZONE = ZoneInfo("Asia/Shanghai")

@@ -21,12 +21,24 @@ The retry schedule lives in the stored queue (``next_attempt_at``) rather
 than in an in-process retry loop, so a retry survives a restart and a slow
 receiver never holds up the rest.
 """
-import datetime as dt
-from dataclasses import dataclass
+from __future__ import annotations
 
-from services.notify.channels import DeliveryFailed
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+Notification = dict[str, Any]
+Channel = Callable[[Notification], None]       # sends, or raises ``DeliveryFailed``
+CitizenContact = Callable[[str], Mapping[str, Any] | None]
+ReceiptAllowed = Callable[[str, Notification], bool]
+Outcome = tuple[str, dt.datetime | None, str | None]  # (status, when, note)
 
 LOOKUP_MARK = "\u2063lookup\u2063"  # stands in the stored receipt for the lookup code
+
+
+class DeliveryFailed(Exception):
+    """The channel did not take the notification; it may work later."""
 
 
 @dataclass(frozen=True)
@@ -38,7 +50,7 @@ class Policy:
     quiet_end: dt.time = dt.time(8, 0)
 
     @classmethod
-    def from_config(cls, delivery):
+    def from_config(cls, delivery: Mapping[str, Any] | None) -> Policy:
         delivery = delivery or {}
         start, end = (delivery.get("quiet_hours") or "22:00-08:00").split("-")
         return cls(int(delivery.get("max_attempts", 5)),
@@ -46,11 +58,11 @@ class Policy:
                    float(delivery.get("backoff_max_seconds", 3600)),
                    dt.time.fromisoformat(start.strip()), dt.time.fromisoformat(end.strip()))
 
-    def backoff(self, attempts):
-        return min(self.backoff_seconds * 2 ** max(attempts - 1, 0), self.backoff_max_seconds)
+    def backoff(self, attempts: int) -> float:
+        return float(min(self.backoff_seconds * 2 ** max(attempts - 1, 0), self.backoff_max_seconds))
 
 
-def quiet_until(policy, now, zone):
+def quiet_until(policy: Policy, now: dt.datetime, zone: dt.tzinfo) -> dt.datetime | None:
     """The end of the quiet hours if ``now`` falls in them, else ``None``."""
     local = now.astimezone(zone)
     clock = local.time().replace(tzinfo=None)
@@ -64,7 +76,7 @@ def quiet_until(policy, now, zone):
     return dt.datetime.combine(day, end, tzinfo=zone).astimezone(dt.UTC)
 
 
-def choose_citizen_channel(contact):
+def choose_citizen_channel(contact: Mapping[str, Any]) -> tuple[str, str] | tuple[None, None]:
     """SMS when the citizen left a phone number, else email."""
     if contact.get("phone"):
         return "sms", contact["phone"]
@@ -81,13 +93,15 @@ class Undeliverable(Exception):
     """Nothing to deliver to: retrying will not help."""
 
 
-def attempt(notification, channels, policy, now, zone, citizen_contact, receipt_allowed=None):
+def attempt(queued: Mapping[str, Any], channels: Mapping[str, Channel], policy: Policy,
+            now: dt.datetime, zone: dt.tzinfo, citizen_contact: CitizenContact,
+            receipt_allowed: ReceiptAllowed | None = None) -> tuple[Outcome, Notification]:
     """Try ``notification`` once; returns ``(status, when, note)`` and the notification sent.
 
     ``receipt_allowed(phone, notification)`` says whether a receipt SMS may
     still go to ``phone`` today (``None``: no limit).
     """
-    notification = dict(notification)
+    notification: Notification = dict(queued)
     attempts = notification.get("attempts", 0) + 1
     max_attempts = notification.get("max_attempts") or policy.max_attempts
     try:

@@ -11,9 +11,9 @@ from unittest import mock
 import pytest
 from nameko.testing.services import worker_factory
 
-from services.notify.dependencies import Supervision
+from services.notify.adapters.repository import NotifyRepository
+from services.notify.bootstrap import Supervision
 from services.notify.service import NotifyService
-from services.notify.store import NotifyRepository
 from shared.contract import events
 from shared.platform import memory_store
 from shared.platform.config import load_config

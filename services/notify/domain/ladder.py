@@ -21,20 +21,28 @@ Cards and orders stop once a reply is in (they resume if it is rejected); a
 refused case waits for its new department; a closed one is done. Each step is
 recorded in the watch as ``"<round>:<step>"``, so it happens once per round.
 """
-import datetime as dt
-from dataclasses import dataclass
+from __future__ import annotations
 
-from shared.timelimits.calendar import (
-    add_working_days,
-    after_working_seconds,
-    working_days_before,
-    working_seconds_between,
-)
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from shared.timelimits import calendar as working_time
+
+# The calendar's arithmetic, with the types the ladder relies on (``shared.timelimits.calendar``).
+add_working_days: Callable[[Any, dt.datetime, int], dt.datetime] = working_time.add_working_days
+after_working_seconds: Callable[[Any, dt.datetime, float], dt.datetime] = working_time.after_working_seconds
+working_days_before: Callable[[Any, dt.datetime, int], dt.datetime] = working_time.working_days_before
+working_seconds_between: Callable[[Any, dt.datetime, dt.datetime], float] = working_time.working_seconds_between
+
+Level = Mapping[str, Any]  # a supervision level: code, name, name_en, its contacts
 
 WATCHING = "watching"
 CLOCK_CLASSES = ("emergency", "urgent", "utilities")  # limits in hours (config decides)
 
-DEFAULT_LEVELS = (
+DEFAULT_LEVELS: tuple[Level, ...] = (
     {"code": "department_head", "name": "承办单位负责人", "name_en": "head of the department"},
     {"code": "supervising_office", "name": "市热线督办处", "name_en": "the supervising office"},
     {"code": "city_leadership", "name": "市政府分管领导", "name_en": "the city leadership"},
@@ -48,15 +56,16 @@ class Step:
     level: int = 0   # the supervision level (1-based) for orders, else 0
     reason: str = ""
 
-    def key(self, round_):
+    def key(self, round_: int) -> str:
         return f"{round_}:{self.name}"
 
 
 class Ladder:
-    def __init__(self, calendar, zone, yellow_card_working_days=1,
-                 supervision_every_working_days=2, levels=DEFAULT_LEVELS,
-                 rejection_limit=3, rejection_level=2, yellow_card_short_limit_working_days=2,
-                 yellow_card_share=0.75, clock_classes=CLOCK_CLASSES):
+    def __init__(self, calendar: Any, zone: dt.tzinfo | ZoneInfo, yellow_card_working_days: int = 1,
+                 supervision_every_working_days: int = 2, levels: Sequence[Level] = DEFAULT_LEVELS,
+                 rejection_limit: int = 3, rejection_level: int = 2,
+                 yellow_card_short_limit_working_days: float = 2, yellow_card_share: float = 0.75,
+                 clock_classes: Iterable[str] = CLOCK_CLASSES) -> None:
         self.calendar = calendar
         self.zone = zone
         self.yellow_days = int(yellow_card_working_days)
@@ -71,23 +80,8 @@ class Ladder:
         self.rejection_limit = int(rejection_limit)
         self.rejection_level = min(max(int(rejection_level), 1), len(self.levels))
 
-    @classmethod
-    def from_config(cls, config, calendar, zone):
-        from shared.timelimits.deadlines import DeadlinePolicy
-
-        ladder = (config.get("NOTIFY") or {}).get("ladder") or {}
-        policy = DeadlinePolicy.from_config(config, calendar)
-        return cls(calendar, zone,
-                   ladder.get("yellow_card_working_days", 1),
-                   ladder.get("supervision_every_working_days", 2),
-                   ladder.get("levels") or DEFAULT_LEVELS,
-                   ladder.get("rejection_limit", 3),
-                   ladder.get("rejection_level", 2),
-                   ladder.get("yellow_card_short_limit_working_days", 2),
-                   ladder.get("yellow_card_share", 0.75),
-                   {name for name in policy.time_limits if policy.runs_on_the_clock(name)})
-
-    def warning(self, start, deadline, time_limit_class=None):
+    def warning(self, start: dt.datetime | None, deadline: dt.datetime,
+                time_limit_class: str | None = None) -> tuple[dt.datetime, str]:
         """``(when, why)`` of the yellow card of a case dispatched at ``start``, due at ``deadline``."""
         if start is None or start >= deadline:  # nothing to share out: as late as it can be
             return deadline, "deadline reached"
@@ -110,14 +104,14 @@ class Ladder:
             at = at.astimezone(dt.UTC)
         return at, f"{self.share:.0%} of the time to the deadline gone"
 
-    def level(self, number):
+    def level(self, number: int) -> Level:
         return self.levels[number - 1]
 
-    def steps(self, watch):
+    def steps(self, watch: Mapping[str, Any]) -> list[Step]:
         """Every step of the watch's current round, in order, done or not."""
         if watch.get("state") != WATCHING:
             return []
-        steps = []
+        steps: list[Step] = []
         if watch.get("sign_for_deadline") and not watch.get("signed_for"):
             steps.append(Step("sign_for_reminder", watch["sign_for_deadline"],
                               reason="sign-for deadline passed"))
@@ -139,16 +133,16 @@ class Ladder:
                               reason=f"reply rejected {watch['rejection_count']} times"))
         return sorted(steps, key=lambda step: step.at)
 
-    def pending(self, watch):
+    def pending(self, watch: Mapping[str, Any]) -> list[Step]:
         done = set(watch.get("steps_done") or ())
         round_ = watch.get("round", 1)
         return [step for step in self.steps(watch) if step.key(round_) not in done]
 
-    def due(self, watch, now):
+    def due(self, watch: Mapping[str, Any], now: dt.datetime) -> list[Step]:
         """Steps not yet taken whose time has come, earliest first."""
         return [step for step in self.pending(watch) if step.at <= now]
 
-    def next_check(self, watch):
+    def next_check(self, watch: Mapping[str, Any]) -> dt.datetime | None:
         """When the earliest step not yet taken falls due; ``None`` if nothing is left."""
         pending = self.pending(watch)
         return pending[0].at if pending else None

@@ -20,13 +20,12 @@ from email.utils import format_datetime
 
 import requests
 
+from services.notify.domain.delivery import DeliveryFailed
 from shared.contract.events import utcnow
 
+__all__ = ["SIGNATURE_HEADER", "DeliveryFailed", "channels_from_config", "sign", "verify"]
+
 SIGNATURE_HEADER = "X-Hotline-Signature"
-
-
-class DeliveryFailed(Exception):
-    """The channel did not take the notification; it may work later."""
 
 
 def message_id(key, sender):

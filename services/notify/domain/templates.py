@@ -9,8 +9,12 @@ in the city), ``level`` (the supervision level's name), ``reason``, ``reply``,
 Every message to a department names the ticket number and title in its
 subject. SMS uses the body alone. An unknown language falls back to Chinese.
 """
+from __future__ import annotations
 
-TEMPLATES = {
+from collections.abc import Mapping
+from typing import Any
+
+TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
     "receipt": {
         "zh": ("【{hotline}】工单受理回执 {number}",
                "您反映的问题已受理，工单号 {number}，已转{department}办理，"
@@ -121,7 +125,7 @@ TEMPLATES = {
     },
 }
 
-OUTCOMES = {
+OUTCOMES: dict[str, dict[str, str]] = {
     "zh": {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意",
            "resolved": "已解决", "unresolved": "未解决", "unreached": "未联系上"},
     "en": {"satisfied": "satisfied", "basically_satisfied": "basically satisfied",
@@ -130,11 +134,11 @@ OUTCOMES = {
 }
 
 
-def outcome(language, reached, resolved, satisfaction):
+def outcome(language: str, reached: bool, resolved: bool | None, satisfaction: str | None) -> str:
     words = OUTCOMES.get(language, OUTCOMES["zh"])
     if not reached:
         return words["unreached"]
-    parts = []
+    parts: list[str] = []
     if resolved is not None:
         parts.append(words["resolved" if resolved else "unresolved"])
     if satisfaction:
@@ -142,7 +146,7 @@ def outcome(language, reached, resolved, satisfaction):
     return ", ".join(parts) or words["resolved"]
 
 
-def render(template, language, context):
+def render(template: str, language: str, context: Mapping[str, Any]) -> tuple[str, str]:
     """``(subject, body)`` of ``template`` in ``language``."""
     texts = TEMPLATES[template]
     subject, body = texts.get(language) or texts["zh"]

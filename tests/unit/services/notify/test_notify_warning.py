@@ -4,8 +4,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.notify import domain
-from services.notify.ladder import Ladder
+from services.notify.bootstrap import ladder_from_config
+from services.notify.domain import watch as domain
 from shared.timelimits.calendar import ChineseCalendar
 from shared.timelimits.deadlines import DeadlinePolicy
 
@@ -20,7 +20,7 @@ def local(*args):
 
 
 def ladder(**kwargs):
-    return Ladder.from_config({"NOTIFY": {"ladder": kwargs}}, CALENDAR, ZONE)
+    return ladder_from_config({"NOTIFY": {"ladder": kwargs}}, CALENDAR, ZONE)
 
 
 def watch_for(dispatched, time_limit_class, urgency="normal", policy=POLICY):

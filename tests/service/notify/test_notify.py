@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from hotline.cli import main as hotline
-from services.notify.channels import SIGNATURE_HEADER, verify
-from services.notify.ladder import Ladder
+from services.notify.adapters.channels import SIGNATURE_HEADER, verify
+from services.notify.bootstrap import ladder_from_config
 from services.notify.service import NotifyService
 from shared.contract import events
 from shared.platform.config import city_zone
@@ -96,7 +96,7 @@ def open_case(publish, number, department="ENVIRONMENT", hours_to_sign=1, days_t
 
 def ladder_of(config, case):
     """When each step falls due for ``case`` (the unit tests check these times)."""
-    ladder = Ladder.from_config(config, calendar_from_config(config), city_zone(config))
+    ladder = ladder_from_config(config, calendar_from_config(config), city_zone(config))
     watch = {"state": "watching", "deadline": dt.datetime.fromisoformat(case["deadline"]),
              "sign_for_deadline": dt.datetime.fromisoformat(case["sign_for_deadline"]),
              "dispatched_at": dt.datetime.fromisoformat(case["opened_at"])}

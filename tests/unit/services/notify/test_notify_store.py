@@ -4,11 +4,12 @@ from zoneinfo import ZoneInfo
 
 import mongomock
 
-from services.notify import domain, work
-from services.notify.ladder import Ladder
-from services.notify.notices import Notices
-from services.notify.store import NotifyRepository
-from services.notify.templates import outcome, render
+from services.notify.adapters.repository import NotifyRepository
+from services.notify.domain import watch as domain
+from services.notify.domain.ladder import Ladder
+from services.notify.domain.notices import Notices
+from services.notify.domain.templates import outcome, render
+from services.notify.handlers import ticks as work
 from shared.contract.events import utcnow
 from shared.timelimits.calendar import WeekendCalendar
 

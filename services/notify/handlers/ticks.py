@@ -1,7 +1,8 @@
-"""The two periodic jobs of notify, as plain functions over the repository.
+"""The periodic jobs of notify, as plain functions over the repository.
 
 ``supervise`` (the ladder's tick) and ``deliver`` (the delivery queue's tick)
-are what notify's timers run, and what the benchmark times. Neither waits on
+are what notify's timers run (``supervision_tick``, ``delivery_tick``), and
+what the benchmark times. Neither waits on
 the other: a failing channel only delays its own notifications.
 
 Exactly once: a tick claims due watches under a lease, and records each
@@ -12,19 +13,22 @@ to the queue, whose unique ``key`` keeps a second copy out. An
 email or webhook may go out twice only if a process dies between sending it
 and logging it (at-least-once delivery, as with any SMTP or HTTP sender).
 """
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
 import eventlet
 
-from services.notify.delivery import attempt
+from services.notify.adapters.intake import citizen_contact
+from services.notify.domain.delivery import attempt
 from shared.contract import events
-from shared.platform.outbox import outboxed
-from shared.platform.privacy import mask_recipient, mask_text
+from shared.platform.outbox import outboxed, republish_stale
+from shared.platform.privacy import digest, mask_phone, mask_recipient, mask_text
 
 log = logging.getLogger(__name__)
 
 DELIVERY_CONCURRENCY = 10
+PENDING_GRACE = dt.timedelta(seconds=30)
 
 
 @dataclass
@@ -118,3 +122,52 @@ def destination(notification):
     if notification["channel"] == "citizen":
         return ("citizen", notification["number"])
     return (notification["channel"], notification.get("recipient"))
+
+
+# -- the timers' handlers ---------------------------------------------------------------
+
+def supervision_tick(deps):
+    """The ladder's tick: take the steps due, publish their events, count them."""
+    rules = deps.rules
+    report = supervise(deps.watches, rules.ladder, rules.notices, deps.clock.now(),
+                       rules.instance, rules.lease_seconds, rules.tick_batch)
+    deps.watches.publish_steps(report.touched, deps.dispatch)
+    for level, count in report.levels.items():
+        deps.metrics.escalations.labels(level).inc(count)
+    return {"due": report.due, "claimed": report.claimed, "steps": report.steps, "queued": report.queued}
+
+
+def delivery_tick(deps):
+    """The delivery queue's tick: send what is due; counts by outcome."""
+    rules = deps.rules
+    attempts = deps.metrics.notification_attempts
+    allowed = (lambda phone, notification: receipt_allowed(deps, phone, notification)) \
+        if rules.receipts_per_phone is not None else None
+    return deliver(deps.watches, rules.channels, rules.policy, deps.clock.now(), rules.zone,
+                   citizen_contact(deps.intake, rules.contact_timeout), rules.lease_seconds, rules.batch,
+                   observe=lambda channel, status: attempts.labels(channel, status).inc(),
+                   receipt_allowed=allowed)
+
+
+def receipt_allowed(deps, phone, notification):
+    """At most ``receipt_sms_per_phone_per_day`` receipt SMS per phone and local day."""
+    rules = deps.rules
+    local = deps.clock.now().astimezone(rules.zone)
+    digits = "".join(ch for ch in str(phone) if ch.isdigit())[-11:]
+    expire_at = (local + dt.timedelta(days=2)).astimezone(dt.UTC)
+    allowed = deps.watches.allow_receipt_sms(digest(rules.secret, digits), local.date().isoformat(),
+                                             notification["key"], rules.receipts_per_phone, expire_at)
+    if not allowed:
+        log.warning("%s: receipt SMS to %s not sent, its %d for today are used", notification["number"],
+                    mask_phone(phone), rules.receipts_per_phone)
+    return allowed
+
+
+def outbox_tick(deps):
+    """Publish what a broker fault left in the outboxes; queue what a crash left in watches."""
+    republish_stale(deps.watches.outbox, deps.dispatch)
+    republish_stale(deps.watches.clock_outbox, deps.dispatch)
+    moved = deps.watches.queue_left_behind(deps.clock.now() - PENDING_GRACE)
+    if moved:
+        log.warning("queued %d notification(s) a crash left with their step", moved)
+    return moved

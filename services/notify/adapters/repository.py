@@ -28,12 +28,13 @@ import uuid
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from services.notify.domain import new_watch
-from services.notify.ladder import WATCHING
+from services.notify.domain.ladder import WATCHING
+from services.notify.domain.watch import Watch, new_watch
 from shared.contract import events
 from shared.platform.clock import CLOCK_ID, ClockStore, check_offset
 from shared.platform.outbox import Outbox, outboxed, publish_entry
 from shared.platform.privacy import mask_recipient, mask_text
+from shared.platform.unit_of_work import LostRace
 
 APPLIED_KEPT = 100  # event ids remembered per case, for idempotency
 ESCALATIONS_KEPT = 100  # the latest steps taken, for a person to read (the events tell all)
@@ -86,6 +87,17 @@ class NotifyRepository:
                 pass
             watch = self.watches.find_one({"number": number}, {"outbox": 0, "pending_notices": 0})
         return watch
+
+    def load(self, number, now):
+        """The case's ``Watch`` (created empty the first time an event names it)."""
+        return Watch.from_doc(self.watch_for(number, now))
+
+    def save(self, uow, watch, event_id, changes, next_check_at, outbox=()):
+        """Write an event's changes and its events (outbox) as one update conditional
+        on the watch's revision; ``LostRace`` when another worker wrote first."""
+        if not self.apply(watch.to_doc(), event_id, changes, next_check_at, outbox):
+            raise LostRace(f"{watch.number}: the watch changed under {event_id}")
+        uow.saved(self.outbox, watch.id)
 
     def apply(self, watch, event_id, changes, next_check_at, outbox=()):
         """Write an event's changes if nobody changed the watch since it was read."""
@@ -304,25 +316,27 @@ class NotifyRepository:
 
     # -- the demo clock (notify owns it; see shared.platform.clock) ------------------------------
 
-    def move_clock(self, new_offset, by, now, tries=10):
+    def move_clock(self, uow, new_offset, by, now):
         """Set the offset to ``new_offset(current)`` as the next version, with its
-        ``clock_moved`` event in the outbox; returns ``(offset, version)``."""
-        for _ in range(tries):
-            doc = self.settings.find_one({"_id": CLOCK_ID}, {"outbox": 0})
-            current, version = ClockStore(self.settings).read()
-            offset = check_offset(new_offset(current))
-            event = events.new_event(events.ClockMoved, offset_seconds=offset, version=version + 1,
-                                     moved_by=by or "", moved_at=now)
-            update = {"$set": {"offset_seconds": offset, "version": version + 1},
-                      "$push": {"outbox": outboxed("clock_moved", event)}}
-            if doc is None:
-                try:
-                    self.settings.insert_one({"_id": CLOCK_ID, "offset_seconds": offset,
-                                              "version": 1, "outbox": [outboxed("clock_moved", event)]})
-                    return offset, 1
-                except DuplicateKeyError:
-                    continue
-            expect = {"version": doc["version"]} if "version" in doc else {"version": {"$exists": False}}
-            if self.settings.update_one({"_id": CLOCK_ID, **expect}, update).modified_count:
-                return offset, version + 1
-        raise RuntimeError("the clock kept moving under this change")
+        ``clock_moved`` event in the outbox; returns ``(offset, version)``.
+        ``LostRace`` when another move came first (the unit of work tries again)."""
+        doc = self.settings.find_one({"_id": CLOCK_ID}, {"outbox": 0})
+        current, version = ClockStore(self.settings).read()
+        offset = check_offset(new_offset(current))
+        event = events.new_event(events.ClockMoved, offset_seconds=offset, version=version + 1,
+                                 moved_by=by or "", moved_at=now)
+        if doc is None:
+            try:
+                self.settings.insert_one({"_id": CLOCK_ID, "offset_seconds": offset,
+                                          "version": 1, "outbox": [outboxed("clock_moved", event)]})
+            except DuplicateKeyError:
+                raise LostRace("the clock was set meanwhile") from None
+            uow.saved(self.clock_outbox, CLOCK_ID)
+            return offset, 1
+        expect = {"version": doc["version"]} if "version" in doc else {"version": {"$exists": False}}
+        update = {"$set": {"offset_seconds": offset, "version": version + 1},
+                  "$push": {"outbox": outboxed("clock_moved", event)}}
+        if not self.settings.update_one({"_id": CLOCK_ID, **expect}, update).modified_count:
+            raise LostRace("the clock moved meanwhile")
+        uow.saved(self.clock_outbox, CLOCK_ID)
+        return offset, version + 1
