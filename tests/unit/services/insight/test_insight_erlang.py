@@ -20,7 +20,7 @@ import math
 import pytest
 from scipy import stats
 
-from services.insight import erlang
+from services.insight.domain import erlang
 
 
 @pytest.mark.parametrize("lines, traffic", [(5, 1.361), (10, 4.461), (20, 12.031)])

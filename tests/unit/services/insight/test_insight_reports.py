@@ -6,8 +6,9 @@ import mongomock
 import pytest
 
 from hotline.insight_history import generate
-from services.insight import reports
-from services.insight.store import InsightRepository
+from services.insight.adapters.repository import InsightRepository
+from services.insight.domain.settings import InsightSettings
+from services.insight.handlers import reports
 
 NOW = dt.datetime(2026, 11, 26, 14, 0, tzinfo=dt.UTC)
 
@@ -20,7 +21,7 @@ def repository():
 
 
 def test_an_empty_history_gives_an_empty_report_and_a_clear_staffing_error(repository):
-    settings = reports.InsightSettings()
+    settings = InsightSettings()
     report = reports.hotspot_report(repository, settings)
     assert report["total"] == 0 and report["spikes"] == [] and report["emerging"]["terms"] == []
     with pytest.raises(ValueError, match="no full week of history"):
@@ -30,7 +31,7 @@ def test_an_empty_history_gives_an_empty_report_and_a_clear_staffing_error(repos
 def test_top_problems_use_followups_scorecards_when_it_answers(repository):
     records, _ = generate(weeks=5, now=NOW, seed=5, daily_volume=60)
     assert reports.import_history(repository, records)["stored"] == len(records)
-    settings = reports.InsightSettings()
+    settings = InsightSettings()
 
     def followup(first_day, last_day):
         # followup's scorecard RPC: local dates, both inclusive; its reply's shape

@@ -4,7 +4,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from services.insight import spikes
+from services.insight.domain import spikes
 
 DAYS = [dt.date(2026, 10, 1) + dt.timedelta(days=i) for i in range(56)]
 WINDOW = DAYS[42]  # the last 14 days are tested

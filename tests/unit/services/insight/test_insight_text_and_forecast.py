@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from hotline.insight_history import generate
-from services.insight import forecast, hotspots, problems, staffing
-from services.insight.reports import request_terms
-from services.insight.terms import emerging_terms, terms_of
+from services.insight.domain import forecast, hotspots, problems, staffing
+from services.insight.domain.requests import request_terms
+from services.insight.domain.terms import emerging_terms, terms_of
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 26, 14, 0, tzinfo=dt.UTC)  # Thursday 22:00 in Qingdao

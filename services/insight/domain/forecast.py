@@ -15,12 +15,20 @@ arrivals (night hours with one or two calls would make plain MAPE
 meaningless), and the same WAPE of the seasonal-naive forecast (last
 week's same hour) as the benchmark to beat.
 """
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
+
+Counts = npt.NDArray[np.float64]
 
 HOURS_PER_WEEK = 168
 
 
-def forecast_week(weeks, trend_weeks=6, profile_weeks=4, ahead=0):
+def forecast_week(weeks: npt.ArrayLike, trend_weeks: int = 6, profile_weeks: int = 4,
+                  ahead: int = 0) -> Counts:
     """``weeks``: array (W, 168) of past full weeks, oldest first -> 168 floats
     for the week after them (``ahead`` weeks later still)."""
     weeks = np.asarray(weeks, dtype=float)
@@ -32,7 +40,7 @@ def forecast_week(weeks, trend_weeks=6, profile_weeks=4, ahead=0):
     return profile * next_total(weeks.sum(axis=1), trend_weeks, ahead)
 
 
-def next_total(totals, trend_weeks=6, ahead=0):
+def next_total(totals: npt.ArrayLike, trend_weeks: int = 6, ahead: int = 0) -> float:
     """The next weekly total from a linear trend over recent totals."""
     totals = np.asarray(totals, dtype=float)[-trend_weeks:]
     if len(totals) < 3:
@@ -42,7 +50,7 @@ def next_total(totals, trend_weeks=6, ahead=0):
     return float(max(intercept + slope * (len(totals) + ahead), 0.0))
 
 
-def errors(forecast, actual, mape_floor=5):
+def errors(forecast: npt.ArrayLike, actual: npt.ArrayLike, mape_floor: float = 5) -> dict[str, Any]:
     forecast, actual = np.asarray(forecast, float), np.asarray(actual, float)
     absolute = np.abs(forecast - actual)
     busy = actual >= mape_floor
@@ -53,10 +61,11 @@ def errors(forecast, actual, mape_floor=5):
     }
 
 
-def backtest(weeks, test_weeks=3, min_history=2, **options):
+def backtest(weeks: npt.ArrayLike, test_weeks: int = 3, min_history: int = 2,
+             **options: int) -> list[dict[str, Any]]:
     """Forecast each of the last ``test_weeks`` weeks from the weeks before it."""
     weeks = np.asarray(weeks, dtype=float)
-    results = []
+    results: list[dict[str, Any]] = []
     for j in range(max(min_history, len(weeks) - test_weeks), len(weeks)):
         predicted = forecast_week(weeks[:j], **options)
         result = {"week_index": j, **errors(predicted, weeks[j]),

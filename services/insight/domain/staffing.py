@@ -9,13 +9,18 @@ phones with Erlang C (:mod:`erlang`) for the service level asked (80% within
 The average handling time is measured from the history when enough calls
 record theirs, else taken from configuration.
 """
+from __future__ import annotations
+
 import bisect
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from services.insight import erlang, forecast
+from services.insight.domain import erlang, forecast
+from services.insight.domain.figures import Counts, Record, Report
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MIN_MEASURED_CALLS = 50
@@ -28,28 +33,28 @@ class StaffingSettings:
     target_seconds: float = 15.0
     shrinkage: float = 0.3
     min_agents: int = 1  # a line open day and night has someone on it
-    channels: tuple = ("phone",)
+    channels: tuple[str, ...] = ("phone",)
     history_weeks: int = 8
     backtest_weeks: int = 3
 
 
-def monday_of(day):
+def monday_of(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-def local_midnight(monday, zone):
+def local_midnight(monday: dt.date, zone: dt.tzinfo) -> dt.datetime:
     return dt.datetime.combine(monday, dt.time(0), tzinfo=zone)
 
 
-def hour_of_week(moment, zone):
+def hour_of_week(moment: dt.datetime, zone: dt.tzinfo) -> int:
     local = moment.astimezone(zone)
     return local.weekday() * 24 + local.hour
 
 
-def hourly_matrix(records, monday, weeks, zone):
+def hourly_matrix(records: Iterable[Record], monday: dt.date, weeks: int, zone: dt.tzinfo) -> dict[str, Counts]:
     """``{channel: array (weeks, 168)}`` for the ``weeks`` weeks before ``monday``."""
     starts = [local_midnight(monday - dt.timedelta(weeks=weeks - i), zone) for i in range(weeks + 1)]
-    matrices = {}
+    matrices: dict[str, Counts] = {}
     for record in records:
         w = bisect.bisect_right(starts, record["received_at"]) - 1
         if not 0 <= w < weeks:
@@ -59,7 +64,7 @@ def hourly_matrix(records, monday, weeks, zone):
     return matrices
 
 
-def history_cutoff(monday, last_seen, zone):
+def history_cutoff(monday: dt.date, last_seen: dt.datetime | None, zone: dt.tzinfo) -> dt.date:
     """The Monday that ends the full weeks of history usable for ``monday``'s
     week: ``monday`` itself, or the start of the week still in progress."""
     if last_seen is None:
@@ -67,7 +72,7 @@ def history_cutoff(monday, last_seen, zone):
     return min(monday, monday_of(last_seen.astimezone(zone).date() + dt.timedelta(days=1)))
 
 
-def full_weeks(cutoff, first_seen, zone, most):
+def full_weeks(cutoff: dt.date, first_seen: dt.datetime | None, zone: dt.tzinfo, most: int) -> int:
     """How many whole weeks of history lie between ``first_seen`` and ``cutoff``
     (history starting on a Monday counts that week as whole)."""
     if first_seen is None:
@@ -77,7 +82,7 @@ def full_weeks(cutoff, first_seen, zone, most):
     return max(0, min(most, (cutoff - first_monday).days // 7))
 
 
-def measured_aht(records, settings):
+def measured_aht(records: Iterable[Record], settings: StaffingSettings) -> tuple[float, str]:
     seconds = [r["handling_seconds"] for r in records
                if r.get("handling_seconds") and (r.get("channel") or "phone") in settings.channels]
     if len(seconds) >= MIN_MEASURED_CALLS:
@@ -85,7 +90,8 @@ def measured_aht(records, settings):
     return settings.aht_seconds, "configured (INSIGHT_AHT_SECONDS)"
 
 
-def plan(records, monday, zone, first_seen, last_seen, settings=StaffingSettings()):
+def plan(records: Sequence[Record], monday: dt.date, zone: dt.tzinfo, first_seen: dt.datetime | None,
+         last_seen: dt.datetime | None, settings: StaffingSettings = StaffingSettings()) -> Report:
     """The staffing plan for the week starting on local ``monday``."""
     cutoff = history_cutoff(monday, last_seen, zone)
     weeks = full_weeks(cutoff, first_seen, zone, settings.history_weeks)
@@ -103,7 +109,7 @@ def plan(records, monday, zone, first_seen, last_seen, settings=StaffingSettings
     actual_staffed = sum((actual[c][0] for c in settings.channels if c in actual), np.zeros(168))
     week_complete = last_seen is not None and \
         last_seen >= local_midnight(monday + dt.timedelta(weeks=1), zone) - dt.timedelta(hours=1)
-    hours = []
+    hours: list[dict[str, Any]] = []
     for h in range(168):
         agents, level, asa = erlang.agents_needed(calls[h], aht, settings.target_share,
                                                   settings.target_seconds)

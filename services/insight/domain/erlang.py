@@ -14,10 +14,12 @@ centres:
 
 Pure Python; no factorials, so it stays exact for thousands of operators.
 """
+from __future__ import annotations
+
 import math
 
 
-def erlang_b(agents, traffic):
+def erlang_b(agents: float, traffic: float) -> float:
     """Blocking probability of ``agents`` servers offered ``traffic`` Erlangs."""
     if agents < 0 or traffic < 0:
         raise ValueError("agents and traffic must not be negative")
@@ -27,7 +29,7 @@ def erlang_b(agents, traffic):
     return b
 
 
-def erlang_c(agents, traffic):
+def erlang_c(agents: float, traffic: float) -> float:
     """Probability that a call waits (1.0 when the operators cannot keep up)."""
     if traffic <= 0:
         return 0.0
@@ -37,7 +39,7 @@ def erlang_c(agents, traffic):
     return agents * b / (agents - traffic * (1.0 - b))
 
 
-def service_level(agents, traffic, aht_seconds, target_seconds):
+def service_level(agents: float, traffic: float, aht_seconds: float, target_seconds: float) -> float:
     """Share of calls answered within ``target_seconds``."""
     if traffic <= 0:
         return 1.0
@@ -47,7 +49,7 @@ def service_level(agents, traffic, aht_seconds, target_seconds):
     return 1.0 - wait * math.exp(-(agents - traffic) * target_seconds / aht_seconds)
 
 
-def average_speed_of_answer(agents, traffic, aht_seconds):
+def average_speed_of_answer(agents: float, traffic: float, aht_seconds: float) -> float:
     """Mean wait in seconds over all calls (infinite when overloaded)."""
     if traffic <= 0:
         return 0.0
@@ -56,12 +58,13 @@ def average_speed_of_answer(agents, traffic, aht_seconds):
     return erlang_c(agents, traffic) * aht_seconds / (agents - traffic)
 
 
-def traffic_intensity(calls_per_hour, aht_seconds):
+def traffic_intensity(calls_per_hour: float, aht_seconds: float) -> float:
     """Offered load in Erlangs."""
     return calls_per_hour * aht_seconds / 3600.0
 
 
-def agents_needed(calls_per_hour, aht_seconds, target_share=0.8, target_seconds=15.0):
+def agents_needed(calls_per_hour: float, aht_seconds: float, target_share: float = 0.8,
+                  target_seconds: float = 15.0) -> tuple[int, float, float]:
     """The fewest operators on the phones that meet the service level.
 
     Returns ``(agents, achieved service level, ASA seconds)``; no calls need
@@ -81,7 +84,7 @@ def agents_needed(calls_per_hour, aht_seconds, target_share=0.8, target_seconds=
             average_speed_of_answer(agents, traffic, aht_seconds))
 
 
-def with_shrinkage(agents, shrinkage):
+def with_shrinkage(agents: int, shrinkage: float) -> int:
     """Operators to roster so ``agents`` are on the phones after breaks,
     training, meetings and absence (``shrinkage`` is that share of paid time)."""
     if not 0 <= shrinkage < 1:

@@ -14,16 +14,21 @@ for / cases), resolution rate (resolved / callbacks that reached the
 citizen) and satisfaction rate (satisfied or basically satisfied / callbacks
 with an answer).
 """
+from __future__ import annotations
+
 from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-from services.insight.hotspots import UNCATEGORISED
-from services.insight.spikes import chi2_sf_1df
-from services.insight.terms import log_likelihood_ratio
+from services.insight.domain.figures import Record, Report, Scorecards
+from services.insight.domain.hotspots import UNCATEGORISED
+from services.insight.domain.spikes import chi2_sf_1df
+from services.insight.domain.terms import log_likelihood_ratio
 
 
-def local_scorecards(outcomes):
+def local_scorecards(outcomes: Iterable[Record]) -> Scorecards:
     """``{department: scorecard}`` from ``[{department_code, outcome}]``."""
-    cards = {}
+    cards: dict[str, Counter[str]] = {}
     for row in outcomes:
         code = row.get("department_code")
         if not code:
@@ -45,8 +50,8 @@ def local_scorecards(outcomes):
     return {code: _rates(card) for code, card in cards.items()}
 
 
-def _rates(card):
-    def share(part, whole):
+def _rates(card: Counter[str]) -> dict[str, Any]:
+    def share(part: str, whole: str) -> float | None:
         return round(card[part] / card[whole], 3) if card[whole] else None
     return {"dispatched": card["dispatched"], "reported": card["reported"],
             "rejections": card["rejections"],
@@ -56,7 +61,7 @@ def _rates(card):
             "source": "insight"}
 
 
-def normalise_scorecards(reply):
+def normalise_scorecards(reply: Any) -> Scorecards:
     """followup's ``scorecard`` reply as ``{department: scorecard}``:
     accepts a mapping by department, or a list of rows with ``department_code``
     (or ``department``), optionally under a ``departments`` key."""
@@ -68,10 +73,14 @@ def normalise_scorecards(reply):
             if code and isinstance(card, dict)}
 
 
-def top_problems(month_records, previous_records, scorecards, limit=5, min_count=20, fdr=0.01):
+def top_problems(month_records: Iterable[Record], previous_records: Iterable[Record],
+                 scorecards: Mapping[str, Any], limit: int = 5, min_count: int = 20,
+                 fdr: float = 0.01) -> Report:
     """Largest and fastest-growing categories of a month, with their departments."""
-    now, before = Counter(), Counter()
-    districts, departments = {}, {}
+    now: Counter[str] = Counter()
+    before: Counter[str] = Counter()
+    districts: dict[str, Counter[str]] = {}
+    departments: dict[str, Counter[str]] = {}
     for record in month_records:
         category = record.get("category") or UNCATEGORISED
         now[category] += 1
@@ -82,7 +91,7 @@ def top_problems(month_records, previous_records, scorecards, limit=5, min_count
         before[record.get("category") or UNCATEGORISED] += 1
     n_now, n_before = sum(now.values()), sum(before.values())
 
-    def problem(category):
+    def problem(category: str) -> dict[str, Any]:
         dept = departments.get(category, Counter()).most_common(1)
         code = dept[0][0] if dept else None
         growth = round(now[category] / before[category], 2) if before[category] else None
@@ -92,9 +101,9 @@ def top_problems(month_records, previous_records, scorecards, limit=5, min_count
                 "department": code, "scorecard": scorecards.get(code) if code else None}
 
     largest = [problem(c) for c, _ in now.most_common(limit)]
-    growing = []
+    growing: list[dict[str, Any]] = []
     if n_before:
-        tests = []
+        tests: list[tuple[str, float, float]] = []
         for category, k in now.items():
             if k < min_count or k / n_now <= before[category] / n_before:
                 continue

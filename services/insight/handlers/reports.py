@@ -1,61 +1,21 @@
-"""Insight's use cases over its repository: import, hot spots, staffing,
-top problems. No nameko here; the service wires it to RPC and HTTP."""
+"""Insight's use cases over its repository: import, hot spots, staffing, top problems.
+
+Each reads the records a figure needs from the repository and hands them to
+the domain's pure functions (``domain/``). The functions of ``(deps, ...)`` at
+the end are what the service's entrypoints call.
+"""
 import datetime as dt
-from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
+import json
+import logging
 
 from marshmallow import ValidationError
 
-from services.insight import hotspots, problems, staffing
-from services.insight.schemas import HistoricalRequest
-from services.insight.spikes import SpikeSettings
-from services.insight.staffing import StaffingSettings
-from services.insight.terms import emerging_terms, terms_of
+from services.insight.domain import hotspots, problems, staffing
+from services.insight.domain.requests import arrival_document
+from services.insight.domain.terms import emerging_terms
+from services.insight.entrypoints.schemas import BadQuery, HistoricalRequest
 
-
-@dataclass
-class InsightSettings:
-    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
-    window_days: int = 14
-    recent_days: int = 7
-    spikes: SpikeSettings = field(default_factory=SpikeSettings)
-    staffing: StaffingSettings = field(default_factory=StaffingSettings)
-
-    @classmethod
-    def from_config(cls, config):
-        section = config.get("INSIGHT") or {}
-        zone = ZoneInfo((config.get("CITY") or {}).get("timezone", "Asia/Shanghai"))
-        channels = section.get("staffed_channels") or ["phone"]
-        if isinstance(channels, str):
-            channels = [c.strip() for c in channels.split(",") if c.strip()]
-        return cls(
-            zone=zone, window_days=int(section.get("window_days", 14)),
-            recent_days=int(section.get("recent_days", 7)),
-            spikes=SpikeSettings(baseline_days=int(section.get("baseline_days", 28)),
-                                 fdr=float(section.get("spike_fdr", 0.01))),
-            staffing=StaffingSettings(
-                aht_seconds=float(section.get("aht_seconds", 240)),
-                target_share=float(section.get("target_share", 0.8)),
-                target_seconds=float(section.get("target_seconds", 15)),
-                shrinkage=float(section.get("shrinkage", 0.3)),
-                min_agents=int(section.get("min_agents", 1)),
-                channels=tuple(channels)))
-
-
-def request_terms(title, description):
-    return terms_of(f"{title or ''}。{description or ''}")
-
-
-def arrival_document(event):
-    """The read model's fields for a new request (event or imported record)."""
-    return {
-        "received_at": event["received_at"], "title": event["title"],
-        "description": event.get("description") or "", "category": event.get("category"),
-        "district": event.get("district"), "channel": event.get("channel") or "phone",
-        "urgency": event.get("urgency") or "normal",
-        "terms": request_terms(event["title"], event.get("description")),
-    }
-
+log = logging.getLogger(__name__)
 
 def import_history(repository, records):
     """Validate and store past requests; bad records are reported, not stored."""
@@ -160,3 +120,31 @@ def top_problem_report(repository, settings, month=None, followup_scorecards=Non
     if note:
         report["note"] = note
     return report
+
+
+# -- what the entrypoints call ---------------------------------------------------
+
+def history_imported(deps, records):
+    result = import_history(deps.requests, records)
+    log.info("imported %(stored)d request(s); %(duplicates)d known already", result)
+    return result
+
+
+def hotspots_of(deps, query):
+    return hotspot_report(deps.requests, deps.settings, query["from_"], query["to"])
+
+
+def staffing_of(deps, query):
+    try:
+        return staffing_plan(deps.requests, deps.settings, query["week"])
+    except ValueError as exc:
+        raise BadQuery({"week": [str(exc)]}) from None
+
+
+def top_problems_of(deps, query):
+    return top_problem_report(deps.requests, deps.settings, query["month"], deps.followup_scorecards)
+
+
+def request_of(deps, number):
+    doc = deps.requests.get(number)
+    return json.loads(json.dumps(doc, default=str)) if doc else None

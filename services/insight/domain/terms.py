@@ -12,12 +12,19 @@ its chi-square(1) p-value corrected over all candidate terms by
 Benjamini-Hochberg. Terms are ranked by G^2; a term whose requests (80% or more) also use a
 stronger term is part of that problem, and is listed as related to it, with example tickets.
 """
+from __future__ import annotations
+
 import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
-from services.insight.spikes import benjamini_hochberg, chi2_sf_1df
-from shared.platform.segmenter import segmenter
+from services.insight.domain.spikes import benjamini_hochberg, chi2_sf_1df
+from shared.platform.segmenter import segmenter as _segmenter
+
+# jieba, loaded once (``shared.platform.segmenter``): ``segmenter().lcut(text)`` -> words
+segmenter: Callable[[], Any] = _segmenter
 
 STOP_WORDS = frozenset("""
 反映 市民 来电 来电人 希望 要求 问题 处理 相关 部门 相关部门 帮忙 帮助 现在 一直 没有 已经 我们 他们
@@ -27,11 +34,11 @@ STOP_WORDS = frozenset("""
 """.split())
 
 _WORDISH = re.compile(r"^[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9]*$")
-def _keep(word):
+def _keep(word: str) -> bool:
     return len(word) >= 2 and word not in STOP_WORDS and bool(_WORDISH.match(word))
 
 
-def terms_of(text):
+def terms_of(text: str | None) -> list[str]:
     """The distinct terms of one request: words, and phrases of two adjacent words."""
     words = segmenter().lcut(text or "")
     found = set()
@@ -53,7 +60,7 @@ def terms_of(text):
     return sorted(found)
 
 
-def log_likelihood_ratio(k_recent, n_recent, k_before, n_before):
+def log_likelihood_ratio(k_recent: int, n_recent: int, k_before: int, n_before: int) -> float:
     """Dunning's G^2 for a term used by ``k`` of ``n`` requests in two periods."""
     table = np.array([[k_recent, n_recent - k_recent], [k_before, n_before - k_before]], float)
     expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / table.sum()
@@ -61,7 +68,8 @@ def log_likelihood_ratio(k_recent, n_recent, k_before, n_before):
     return float(2.0 * np.sum(table[mask] * np.log(table[mask] / expected[mask])))
 
 
-def emerging_terms(recent, previous, limit=10, min_docs=8, fdr=0.01, examples=3):
+def emerging_terms(recent: Sequence[Mapping[str, Any]], previous: Sequence[Mapping[str, Any]], limit: int = 10,
+                   min_docs: int = 8, fdr: float = 0.01, examples: int = 3) -> list[dict[str, Any]]:
     """Terms rising in ``recent`` requests against ``previous`` ones.
 
     Each request is a dict with ``terms`` (from :func:`terms_of`), ``number``,
@@ -70,15 +78,15 @@ def emerging_terms(recent, previous, limit=10, min_docs=8, fdr=0.01, examples=3)
     n_recent, n_before = len(recent), len(previous)
     if n_recent == 0 or n_before == 0:
         return []
-    recent_docs = {}
+    recent_docs: dict[str, list[Mapping[str, Any]]] = {}
     for doc in recent:
         for term in doc.get("terms") or ():
             recent_docs.setdefault(term, []).append(doc)
-    before_counts = {}
+    before_counts: dict[str, int] = {}
     for doc in previous:
         for term in doc.get("terms") or ():
             before_counts[term] = before_counts.get(term, 0) + 1
-    candidates = []
+    candidates: list[tuple[str, int, int, float, float]] = []
     for term, docs in recent_docs.items():
         k1, k0 = len(docs), before_counts.get(term, 0)
         if k1 < min_docs or k1 / n_recent <= k0 / n_before:
@@ -90,7 +98,7 @@ def emerging_terms(recent, previous, limit=10, min_docs=8, fdr=0.01, examples=3)
     q_values = benjamini_hochberg([c[4] for c in candidates])
     significant = [(c, q) for c, q in zip(candidates, q_values) if q < fdr]
     significant.sort(key=lambda item: (item[0][3], len(item[0][0])), reverse=True)
-    chosen = []
+    chosen: list[dict[str, Any]] = []
     for (term, k1, k0, g2, _p), q in significant:
         numbers = {d["number"] for d in recent_docs[term]}
         same = next((c for c in chosen if _overlap(numbers, c["_numbers"]) >= 0.8), None)
@@ -115,7 +123,7 @@ def emerging_terms(recent, previous, limit=10, min_docs=8, fdr=0.01, examples=3)
     return chosen
 
 
-def _overlap(a, b):
+def _overlap(a: set[str], b: set[str]) -> float:
     """Share of the smaller set of requests also in the other: a term used
     (almost) only by requests that use another describes the same problem."""
     return len(a & b) / min(len(a), len(b)) if a and b else 0.0

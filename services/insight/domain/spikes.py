@@ -22,10 +22,20 @@ controlled for false discoveries; dating an event known to exist need not
 be). A spike is reported with when it started, how many requests came
 against how many were expected, and the ratio.
 """
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from scipy import special  # not scipy.stats: it costs the service 50 MB more
+
+from services.insight.domain.figures import Cell, Counts
+
+Hit = tuple[int, int, float, float, "float | None"]  # (day index, observed, expected, p, q)
 
 
 @dataclass(frozen=True)
@@ -37,7 +47,7 @@ class SpikeSettings:
     onset_p: float = 0.01
 
 
-def tail_probability(observed, expected, dispersion=0.0):
+def tail_probability(observed: float, expected: float, dispersion: float = 0.0) -> float:
     """``P(X >= observed)``: Poisson, or negative binomial with variance
     ``mean + dispersion * mean^2`` when the counts are overdispersed."""
     if observed <= 0:
@@ -50,12 +60,12 @@ def tail_probability(observed, expected, dispersion=0.0):
     return float(special.pdtrc(observed - 1, expected))  # P(X > observed - 1)
 
 
-def chi2_sf_1df(statistic):
+def chi2_sf_1df(statistic: float) -> float:
     """``P(chi-square(1) >= statistic)``: the p-value of a G^2 on a 2x2 table."""
     return float(special.chdtrc(1, statistic))
 
 
-def pooled_dispersion(histories):
+def pooled_dispersion(histories: Iterable[npt.ArrayLike]) -> float:
     """One overdispersion for all cells, by the method of moments:
     ``sum(variance - mean) / sum(mean^2)`` over the cells' past counts (0 when
     they vary no more than Poisson). One cell's few small counts are too
@@ -69,7 +79,7 @@ def pooled_dispersion(histories):
     return max(0.0, excess / scale) if scale else 0.0
 
 
-def benjamini_hochberg(p_values):
+def benjamini_hochberg(p_values: npt.ArrayLike) -> Counts:
     """q-values (BH adjusted p-values), in input order."""
     p = np.asarray(p_values, dtype=float)
     if p.size == 0:
@@ -82,7 +92,7 @@ def benjamini_hochberg(p_values):
     return q
 
 
-def weekday_factors(totals, days):
+def weekday_factors(totals: npt.ArrayLike, days: Sequence[dt.date]) -> Counts:
     """City-wide volume of each weekday relative to the mean day."""
     totals = np.asarray(totals, dtype=float)
     weekdays = np.array([d.weekday() for d in days])
@@ -95,12 +105,13 @@ def weekday_factors(totals, days):
     return factors
 
 
-def _first_tested(days, window_start, settings):
+def _first_tested(days: list[dt.date], window_start: dt.date, settings: SpikeSettings) -> int:
     first = days.index(window_start) if window_start in days else 0
     return max(first, settings.guard_days + settings.baseline_days)
 
 
-def detect(series, days, window_start, settings=SpikeSettings()):
+def detect(series: Mapping[Cell, Sequence[int]], days: Iterable[dt.date], window_start: dt.date,
+           settings: SpikeSettings = SpikeSettings()) -> list[dict[str, Any]]:
     """Spikes in the days from ``window_start`` on.
 
     ``series``: ``{(category, district): daily counts aligned with days}``;
@@ -115,9 +126,9 @@ def detect(series, days, window_start, settings=SpikeSettings()):
         if series else np.zeros(len(days))
     factors = weekday_factors(totals[:first], days[:first])
     dispersion = pooled_dispersion(np.asarray(c[:first], dtype=float) for c in series.values())
-    tests = []  # (cell, day index, observed, expected, p)
-    for cell, counts in series.items():
-        counts = np.asarray(counts, dtype=float)
+    tests: list[tuple[Cell, int, int, float, float]] = []  # (cell, day index, observed, expected, p)
+    for cell, daily in series.items():
+        counts = np.asarray(daily, dtype=float)
         for t in range(first, len(days)):
             start, end = t - lag, t - settings.guard_days
             baseline = counts[start:end]
@@ -127,25 +138,26 @@ def detect(series, days, window_start, settings=SpikeSettings()):
             p = tail_probability(observed, expected, dispersion) if observed > expected else 1.0
             tests.append((cell, t, observed, expected, p))
     q_values = benjamini_hochberg([test[4] for test in tests])
-    flagged = {}
+    flagged: dict[Cell, list[Hit]] = {}
     for (cell, t, observed, expected, p), q in zip(tests, q_values):
         if q < settings.fdr and observed >= settings.min_count:
             flagged.setdefault(cell, []).append((t, observed, expected, p, q))
     by_day = {(cell, t): (observed, expected, p) for cell, t, observed, expected, p in tests}
-    spikes = []
+    spikes: list[dict[str, Any]] = []
     for cell, hits in flagged.items():
         for run in _runs(hits):
             spikes.append(_spike(cell, _onset(cell, run, by_day, settings), run, days))
     return sorted(spikes, key=lambda s: s["observed"] - s["expected"], reverse=True)
 
 
-def dispersion_of(series, days, window_start, settings=SpikeSettings()):
+def dispersion_of(series: Mapping[Cell, Sequence[int]], days: Iterable[dt.date], window_start: dt.date,
+                  settings: SpikeSettings = SpikeSettings()) -> float:
     """The dispersion :func:`detect` uses, for the report's method section."""
     first = _first_tested(list(days), window_start, settings)
     return pooled_dispersion(np.asarray(c[:first], dtype=float) for c in series.values())
 
 
-def _runs(hits, max_gap=1):
+def _runs(hits: list[Hit], max_gap: int = 1) -> Iterator[list[Hit]]:
     run = [hits[0]]
     for hit in hits[1:]:
         if hit[0] - run[-1][0] <= max_gap + 1:
@@ -156,10 +168,11 @@ def _runs(hits, max_gap=1):
     yield run
 
 
-def _onset(cell, run, by_day, settings):
+def _onset(cell: Cell, run: list[Hit], by_day: Mapping[tuple[Cell, int], tuple[int, float, float]],
+           settings: SpikeSettings) -> list[Hit]:
     """Days just before a detected run that were already elevated (nominal p
     below ``onset_p``): when the spike began, once it is known there is one."""
-    onset = []
+    onset: list[Hit] = []
     t = run[0][0] - 1
     while (cell, t) in by_day and by_day[(cell, t)][2] < settings.onset_p:
         observed, expected, p = by_day[(cell, t)]
@@ -168,7 +181,7 @@ def _onset(cell, run, by_day, settings):
     return onset
 
 
-def _spike(cell, onset, run, days):
+def _spike(cell: Cell, onset: list[Hit], run: list[Hit], days: Sequence[dt.date]) -> dict[str, Any]:
     span = onset + run
     observed = sum(h[1] for h in span)
     expected = sum(h[2] for h in span)
@@ -180,5 +193,5 @@ def _spike(cell, onset, run, days):
         "ratio": round(float(observed / expected), 1) if expected else None,
         "peak_day": days[max(span, key=lambda h: h[1])[0]].isoformat(),
         "peak_count": int(max(h[1] for h in span)),
-        "p_value": float(min(h[3] for h in run)), "q_value": float(min(h[4] for h in run)),
+        "p_value": float(min(h[3] for h in run)), "q_value": float(min(h[4] or 0.0 for h in run)),
     }

@@ -1,4 +1,5 @@
 """What insight accepts at its edge: imported history and report queries."""
+import json
 import re
 from datetime import UTC
 
@@ -6,6 +7,15 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from shared.contract.events import CHANNELS, URGENCIES
 from shared.timelimits import periods
+
+
+class BadQuery(Exception):
+    """A report was asked for with invalid parameters; the message is JSON
+    mapping each field to its errors."""
+
+    def __init__(self, errors):
+        super().__init__(json.dumps(errors, ensure_ascii=False))
+        self.errors = errors
 
 
 class HistoricalRequest(Schema):
@@ -61,3 +71,11 @@ def load_query(params):
     except periods.BadPeriod as exc:
         raise ValidationError(exc.errors) from None
     return query
+
+
+def query(params):
+    """``load_query``, its field errors as ``BadQuery``."""
+    try:
+        return load_query(params)
+    except ValidationError as exc:
+        raise BadQuery(exc.messages) from None

@@ -12,6 +12,8 @@ the in-memory store, which checks unique indexes by scanning.)
 """
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from services.insight.domain.requests import request_terms
+
 DUPLICATE_KEY = 11000
 ANALYSIS_FIELDS = {"_id": 1, "received_at": 1, "category": 1, "district": 1, "channel": 1,
                    "title": 1, "terms": 1, "handling_seconds": 1, "department_code": 1}
@@ -57,8 +59,6 @@ class InsightRepository:
 
     def erase_personal_data(self, number, scrub):
         """Scrub the request's text, and the terms made from it."""
-        from services.insight.reports import request_terms
-
         doc = self.requests.find_one({"_id": number}, {"title": 1, "description": 1})
         if not doc:
             return

@@ -4,41 +4,49 @@ Pure Python over plain request records (dicts with ``received_at``, an aware
 datetime, ``category``, ``district``, ``number``, ``title`` and ``terms``).
 Days and weeks are the city's local ones.
 """
+from __future__ import annotations
+
 import datetime as dt
 from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from services.insight import spikes as spike_test
-from services.insight.terms import emerging_terms
+from services.insight.domain import spikes as spike_test
+from services.insight.domain.figures import Cell, Record, Report
+from services.insight.domain.terms import emerging_terms
 
 UNCATEGORISED = "uncategorised"
 UNKNOWN_PLACE = "unknown"
 
 
-def local_day(record, zone):
-    return record["received_at"].astimezone(zone).date()
+def local_day(record: Record, zone: dt.tzinfo) -> dt.date:
+    moment: dt.datetime = record["received_at"]
+    return moment.astimezone(zone).date()
 
 
-def iso_week(day):
+def iso_week(day: dt.date) -> str:
     year, week, _ = day.isocalendar()
     return f"{year}-W{week:02d}"
 
 
-def cell_of(record):
+def cell_of(record: Record) -> Cell:
     return (record.get("category") or UNCATEGORISED, record.get("district") or UNKNOWN_PLACE)
 
 
-def history_start(start, end, settings=spike_test.SpikeSettings(), recent_days=7, previous_days=28):
+def history_start(start: dt.date, end: dt.date, settings: spike_test.SpikeSettings = spike_test.SpikeSettings(),
+                  recent_days: int = 7, previous_days: int = 28) -> dt.date:
     """The first day of history the report needs for a window ``start..end``."""
     return min(start - dt.timedelta(days=settings.baseline_days + settings.guard_days),
                end - dt.timedelta(days=recent_days + previous_days - 1))
 
 
-def daterange(first, last):
+def daterange(first: dt.date, last: dt.date) -> list[dt.date]:
     return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
 
 
-def build(records, start, end, zone, settings=spike_test.SpikeSettings(), recent_days=7,
-          previous_days=28, top=15):
+def build(records: Sequence[Record], start: dt.date, end: dt.date, zone: dt.tzinfo,
+          settings: spike_test.SpikeSettings = spike_test.SpikeSettings(), recent_days: int = 7,
+          previous_days: int = 28, top: int = 15) -> Report:
     """The report for local days ``start..end`` (inclusive); ``records`` must
     reach back to :func:`history_start`."""
     if end < start:
@@ -49,7 +57,9 @@ def build(records, start, end, zone, settings=spike_test.SpikeSettings(), recent
     first = min(first, start)
     days = daterange(first, end)
     index = {day: i for i, day in enumerate(days)}
-    series, in_window, weekly = {}, Counter(), Counter()
+    series: dict[Cell, list[int]] = {}
+    in_window: Counter[Cell] = Counter()
+    weekly: Counter[tuple[str, Cell]] = Counter()
     for record in records:
         day = local_day(record, zone)
         if day not in index:
@@ -60,7 +70,7 @@ def build(records, start, end, zone, settings=spike_test.SpikeSettings(), recent
             in_window[cell] += 1
             weekly[(iso_week(day), cell)] += 1
     window_days = daterange(start, end)
-    previous_window = Counter()
+    previous_window: dict[Cell, int | None] = {}
     span = len(window_days)
     for cell, counts in series.items():
         previous_window[cell] = sum(counts[index[start] - span:index[start]]) \
@@ -90,15 +100,15 @@ def build(records, start, end, zone, settings=spike_test.SpikeSettings(), recent
     }
 
 
-def _by(counter, position):
-    totals = Counter()
+def _by(counter: Counter[Cell], position: int) -> list[dict[str, Any]]:
+    totals: Counter[str] = Counter()
     for cell, n in counter.items():
         totals[cell[position]] += n
     return [{"name": name, "count": n} for name, n in totals.most_common()]
 
 
-def _category_daily(series, start_index, top):
-    totals = {}
+def _category_daily(series: Mapping[Cell, list[int]], start_index: int, top: int) -> list[dict[str, Any]]:
+    totals: dict[str, list[int]] = {}
     for (category, _), counts in series.items():
         window = counts[start_index:]
         current = totals.setdefault(category, [0] * len(window))
@@ -107,8 +117,8 @@ def _category_daily(series, start_index, top):
     return [{"category": category, "daily": daily} for category, daily in ranked]
 
 
-def _weeks(weekly, per_week=5):
-    weeks = {}
+def _weeks(weekly: Counter[tuple[str, Cell]], per_week: int = 5) -> list[dict[str, Any]]:
+    weeks: dict[str, Counter[Cell]] = {}
     for (week, cell), n in weekly.items():
         weeks.setdefault(week, Counter())[cell] = n
     return [{"week": week, "total": sum(cells.values()),
