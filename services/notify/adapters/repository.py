@@ -95,7 +95,7 @@ class NotifyRepository:
     def save(self, uow, watch, event_id, changes, next_check_at, outbox=()):
         """Write an event's changes and its events (outbox) as one update conditional
         on the watch's revision; ``LostRace`` when another worker wrote first."""
-        if not self.apply(watch.to_doc(), event_id, changes, next_check_at, outbox):
+        if not self.apply(watch.stored, event_id, changes, next_check_at, outbox):
             raise LostRace(f"{watch.number}: the watch changed under {event_id}")
         uow.saved(self.outbox, watch.id)
 

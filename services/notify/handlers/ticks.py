@@ -21,6 +21,7 @@ import eventlet
 
 from services.notify.adapters.intake import citizen_contact
 from services.notify.domain.delivery import attempt
+from services.notify.domain.watch import Watch
 from shared.contract import events
 from shared.platform.outbox import outboxed, republish_stale
 from shared.platform.privacy import digest, mask_phone, mask_recipient, mask_text
@@ -41,11 +42,12 @@ class TickReport:
     levels: dict = field(default_factory=dict)   # steps taken by name (yellow_card, ...)
 
 
-def escalated_event(watch, step, now):
+def escalated_event(escalated):
+    """The contract's ``ticket_escalated`` event for the domain's."""
     return events.new_event(
-        events.TicketEscalated, number=watch["number"],
-        department_code=watch.get("department_code") or "", level=step.name,
-        reason=step.reason, deadline=watch.get("deadline"), escalated_at=now)
+        events.TicketEscalated, number=escalated.number, department_code=escalated.department_code,
+        level=escalated.level, reason=escalated.reason, deadline=escalated.deadline,
+        escalated_at=escalated.escalated_at)
 
 
 def supervise(repo, ladder, notices, now, owner, lease_seconds=60, batch=1000):
@@ -54,26 +56,24 @@ def supervise(repo, ladder, notices, now, owner, lease_seconds=60, batch=1000):
     report.due, claimed = repo.claim_due(now, events.utcnow(), lease_seconds, owner, batch)
     report.claimed = len(claimed)
     queue = []  # the notifications of every step taken, queued together at the end
-    for watch in claimed:
-        round_ = watch.get("round", 1)
-        steps, outgoing = [], []
-        for step in ladder.due(watch, now):
-            level = ladder.level(step.level) if step.level else None
-            outgoing += notices.for_step(watch, step, level, now)
-            steps.append((step, outboxed("ticket_escalated", escalated_event(watch, step, now))))
-        after = dict(watch, steps_done=list(watch.get("steps_done") or ())
-                     + [step.key(round_) for step, _ in steps])
-        recorded = [(step.key(round_), entry) for step, entry in steps]
-        if not repo.record_steps(watch, recorded, outgoing, ladder.next_check(after), now):
-            repo.release(watch)  # an event changed it meanwhile: the next tick looks again
+    for doc in claimed:
+        watch = Watch.from_doc(doc)
+        due = ladder.due(doc, now)
+        outgoing = []
+        for step in due:
+            outgoing += notices.for_step(doc, step, ladder.level(step.level) if step.level else None, now)
+        taken = watch.take_steps(due, now)
+        recorded = [(e.step_key, outboxed("ticket_escalated", escalated_event(e))) for e in taken]
+        if not repo.record_steps(doc, recorded, outgoing, ladder.next_check(watch.after_steps(taken)), now):
+            repo.release(doc)  # an event changed it meanwhile: the next tick looks again
             continue
         queue += outgoing
-        for step, _ in steps:
-            log.info("%s: %s (%s)", watch["number"], step.name, step.reason)
-            report.levels[step.name] = report.levels.get(step.name, 0) + 1
-        report.steps += len(steps)
-        if steps:
-            report.touched.append(watch["_id"])
+        for escalated in taken:
+            log.info("%s: %s (%s)", watch.number, escalated.level, escalated.reason)
+            report.levels[escalated.level] = report.levels.get(escalated.level, 0) + 1
+        report.steps += len(taken)
+        if taken:
+            report.touched.append(watch.id)
     report.queued = repo.queue_recorded(report.touched, queue)
     return report
 
