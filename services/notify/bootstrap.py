@@ -8,7 +8,8 @@ calendar's city files, come from the directory mirror
 
 ``deps(service)`` bundles what the handlers use -- the repository, the rules,
 the clock (real time, or the demo clock; ``shared.platform.clock``), the
-dispatcher and the proxies -- so that no handler sees the service instance.
+dispatcher, routing's directory and intake's contacts -- so that no handler
+sees the service instance.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from typing import Any
 from nameko.extensions import DependencyProvider
 
 from services.notify.adapters.channels import channels_from_config
+from services.notify.adapters.intake import citizen_contact
 from services.notify.adapters.repository import NotifyRepository
 from services.notify.domain.delivery import Policy
 from services.notify.domain.ladder import DEFAULT_LEVELS, Ladder
@@ -91,7 +93,7 @@ class Deps:
     dispatch: Any       # (event_type, payload) -> None: publishes an event
     directory: Any      # routing's directory as notify knows it (shared.platform.mirror)
     routing: Any        # RPC proxy: the directory, when notify does not know a department
-    intake: Any         # RPC proxy: the citizen's contact
+    citizen_contact: Any  # number -> the citizen's contact, asked of intake (adapters.intake)
     metrics: Any        # shared.platform.ops metrics: escalations, notification attempts
 
     def uow(self, retries: int = OPTIMISTIC_RETRIES) -> UnitOfWork:
@@ -103,4 +105,5 @@ def deps(service) -> Deps:
     """The handlers' dependencies, from the worker's injected attributes."""
     return Deps(watches=service.watches, rules=service.rules, clock=service.clock,
                 dispatch=service.dispatch, directory=service.directory, routing=service.routing,
-                intake=service.intake, metrics=service.operations.metrics)
+                citizen_contact=citizen_contact(service.intake, service.rules.contact_timeout),
+                metrics=service.operations.metrics)

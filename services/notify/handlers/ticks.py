@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 
 import eventlet
 
-from services.notify.adapters.intake import citizen_contact
 from services.notify.domain.delivery import attempt
 from services.notify.domain.watch import Watch
 from shared.contract import events
@@ -144,7 +143,7 @@ def delivery_tick(deps):
     allowed = (lambda phone, notification: receipt_allowed(deps, phone, notification)) \
         if rules.receipts_per_phone is not None else None
     return deliver(deps.watches, rules.channels, rules.policy, deps.clock.now(), rules.zone,
-                   citizen_contact(deps.intake, rules.contact_timeout), rules.lease_seconds, rules.batch,
+                   deps.citizen_contact, rules.lease_seconds, rules.batch,
                    observe=lambda channel, status: attempts.labels(channel, status).inc(),
                    receipt_allowed=allowed)
 
