@@ -27,13 +27,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from scipy import special  # not scipy.stats: it costs the service 50 MB more
 
-from services.insight.domain.figures import Cell, Counts
+from services.insight.domain.figures import Cell, Counts, Spike
 
 Hit = tuple[int, int, float, float, "float | None"]  # (day index, observed, expected, p, q)
 
@@ -111,7 +110,7 @@ def _first_tested(days: list[dt.date], window_start: dt.date, settings: SpikeSet
 
 
 def detect(series: Mapping[Cell, Sequence[int]], days: Iterable[dt.date], window_start: dt.date,
-           settings: SpikeSettings = SpikeSettings()) -> list[dict[str, Any]]:
+           settings: SpikeSettings = SpikeSettings()) -> list[Spike]:
     """Spikes in the days from ``window_start`` on.
 
     ``series``: ``{(category, district): daily counts aligned with days}``;
@@ -143,7 +142,7 @@ def detect(series: Mapping[Cell, Sequence[int]], days: Iterable[dt.date], window
         if q < settings.fdr and observed >= settings.min_count:
             flagged.setdefault(cell, []).append((t, observed, expected, p, q))
     by_day = {(cell, t): (observed, expected, p) for cell, t, observed, expected, p in tests}
-    spikes: list[dict[str, Any]] = []
+    spikes: list[Spike] = []
     for cell, hits in flagged.items():
         for run in _runs(hits):
             spikes.append(_spike(cell, _onset(cell, run, by_day, settings), run, days))
@@ -181,7 +180,7 @@ def _onset(cell: Cell, run: list[Hit], by_day: Mapping[tuple[Cell, int], tuple[i
     return onset
 
 
-def _spike(cell: Cell, onset: list[Hit], run: list[Hit], days: Sequence[dt.date]) -> dict[str, Any]:
+def _spike(cell: Cell, onset: list[Hit], run: list[Hit], days: Sequence[dt.date]) -> Spike:
     span = onset + run
     observed = sum(h[1] for h in span)
     expected = sum(h[2] for h in span)

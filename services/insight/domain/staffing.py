@@ -15,12 +15,11 @@ import bisect
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from services.insight.domain import erlang, forecast
-from services.insight.domain.figures import Counts, Record, Report
+from services.insight.domain.figures import Counts, Record, Report, StaffingHour
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MIN_MEASURED_CALLS = 50
@@ -109,7 +108,7 @@ def plan(records: Sequence[Record], monday: dt.date, zone: dt.tzinfo, first_seen
     actual_staffed = sum((actual[c][0] for c in settings.channels if c in actual), np.zeros(168))
     week_complete = last_seen is not None and \
         last_seen >= local_midnight(monday + dt.timedelta(weeks=1), zone) - dt.timedelta(hours=1)
-    hours: list[dict[str, Any]] = []
+    hours: list[StaffingHour] = []
     for h in range(168):
         agents, level, asa = erlang.agents_needed(calls[h], aht, settings.target_share,
                                                   settings.target_seconds)
