@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from services.notify.domain.delivery import LOOKUP_MARK
 from services.notify.domain.ladder import Level, Step
-from services.notify.domain.watch import Message
+from services.notify.domain.messages import Message
 
 Notification = dict[str, Any]
 Render = Callable[[str, str, Mapping[str, Any]], tuple[str, str]]

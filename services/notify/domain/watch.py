@@ -3,7 +3,7 @@
 Pure Python. ``Watch`` is the aggregate: ``Watch.learn(kind, event, now)``
 checks what an event changes and returns it as ``Learned`` -- the fields it
 sets (``None`` when it changes nothing), the notifications it asks for
-(``Message``), and, once the ladder says when it looks next, the
+(``messages.py``), and, once the ladder says when it looks next, the
 ``DeadlineWatched`` event to announce. ``take_steps`` records the ladder's
 steps that came due and returns their ``TicketEscalated`` events. The
 repository converts the stored document to a ``Watch`` (``from_doc``) and
@@ -23,9 +23,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from services.notify.domain.ladder import WATCHING, Step
+from services.notify.domain.messages import Message, messages
 
 Doc = Mapping[str, Any]       # a watch's stored fields, as the ladder and the notices read them
 Changes = dict[str, Any]      # the fields a transition sets
@@ -68,16 +69,6 @@ def new_watch(number: str, now: dt.datetime | None) -> dict[str, Any]:
     return {"number": number, "state": WATCHING, "round": 0, "revision": 0,
             "steps_done": [], "applied": [], "rejection_count": 0,
             "next_check_at": None, "watched_at": now}
-
-
-class Message(NamedTuple):
-    """A notification an event asks for; ``audience`` is ``"citizen"``, ``"department"``
-    (the case's) or ``"department:CODE"`` (another one). Its key makes it unique."""
-
-    key: str
-    template: str
-    audience: str
-    context: dict[str, Any]
 
 
 # -- the events a watch causes ---------------------------------------------------------
@@ -313,41 +304,3 @@ class Watch:
 def apply(watch: Doc, kind: str, event: Event, now: dt.datetime | None) -> Changes | None:
     """The fields ``event`` changes in the stored ``watch``, or ``None``."""
     return Watch.from_doc(watch).changes(kind, event, now)
-
-
-def messages(kind: str, event: Event) -> list[Message]:
-    """The notifications an event asks for: ``(key, template, audience, context)``.
-
-    ``audience`` is ``"citizen"`` or ``"department"``. Keys make each one
-    unique, so a redelivered event enqueues nothing new.
-    """
-    number = event["number"]
-    if kind == "assigned":
-        return [Message(f"{number}:receipt", "receipt", "citizen", {})]
-    if kind == "opened":  # the case is open: its department can sign for it now
-        attempt = event.get("attempt") or 1
-        notes = [Message(f"{number}:receipt", "receipt", "citizen", {}),
-                 Message(f"{number}:new_case:{attempt}", "new_case", "department", {})]
-        if event.get("previous_department_code"):
-            notes.append(Message(f"{number}:moved:{attempt}", "case_moved",
-                          f"department:{event['previous_department_code']}",
-                          {"new_department_code": event["department_code"]}))
-        return notes
-    if kind == "reopened":
-        return [Message(f"{number}:reopened:{event['event_id']}", "case_reopened", "department",
-                 {"reason": event.get("reason") or ""})]
-    if kind == "reply_rejected":
-        return [Message(f"{number}:rejected:{event['event_id']}", "reply_rejected", "department",
-                 {"reason": event["reason"], "count": event["rejection_count"]})]
-    if kind == "extension_decided":
-        return [Message(f"{number}:extension:{event['event_id']}", "extension_decided", "department",
-                 {"granted": event["granted"], "reason": event.get("reason") or ""})]
-    if kind == "reply_approved":
-        return [Message(f"{number}:reply:{event['event_id']}", "reply", "citizen",
-                 {"reply": event.get("text") or ""})]
-    if kind == "callback_recorded":
-        return [Message(f"{number}:callback:{event['event_id']}", "callback", "department",
-                 {"reached": event["reached"], "resolved": event.get("resolved"),
-                  "satisfaction": event.get("satisfaction") or ""})]
-    return []
-
