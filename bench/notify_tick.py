@@ -21,9 +21,9 @@ import os
 import time
 import uuid
 
-from services.notify import work
-from services.notify.dependencies import Supervision
-from services.notify.store import NotifyRepository
+from services.notify.adapters.repository import NotifyRepository
+from services.notify.bootstrap import Supervision
+from services.notify.handlers import ticks as work
 from shared.contract.events import utcnow
 from shared.platform.city import load_city
 from shared.platform.config import load_config

@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from services.notify.channels import SIGNATURE_HEADER, verify
+from services.notify.adapters.channels import SIGNATURE_HEADER, verify
 from tests.service.receivers import wait_until
 from tests.stack.conftest import running_stack
 

@@ -141,8 +141,8 @@ def test_a_ticket_refused_and_dispatched_again_for_ever_keeps_a_decision_of_the_
 
 
 def test_a_watch_through_endless_rounds_keeps_the_same_size():
-    from services.notify import domain as notify_domain
-    from services.notify.store import NotifyRepository
+    from services.notify.adapters.repository import NotifyRepository
+    from services.notify.domain import watch as notify_domain
 
     watches = NotifyRepository(database("notify"), {})
     watches.ensure_indexes()

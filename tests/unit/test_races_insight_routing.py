@@ -5,7 +5,7 @@ checks nothing is lost. Each fails with its guard removed (see the docstrings).
 """
 import datetime as dt
 
-from services.insight.store import InsightRepository
+from services.insight.adapters.repository import InsightRepository
 from services.routing.store import DecisionRepository
 from shared.platform import memory_store
 from tests.races import RacyCollection, run_together

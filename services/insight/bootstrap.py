@@ -1,0 +1,55 @@
+"""Wires insight: configuration into settings, the worker's dependencies into ``Deps``.
+
+``deps(service)`` bundles what the handlers use -- the repository, the
+report settings, the districts' codes (for the charts) and followup's
+scorecards -- so that no handler sees the service instance.
+"""
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from services.insight.adapters import followup
+from services.insight.adapters.repository import InsightRepository
+from services.insight.domain.settings import InsightSettings
+from services.insight.domain.spikes import SpikeSettings
+from services.insight.domain.staffing import StaffingSettings
+
+
+def settings(config):
+    """``InsightSettings`` from ``INSIGHT`` (and the city's zone)."""
+    section = config.get("INSIGHT") or {}
+    zone = ZoneInfo((config.get("CITY") or {}).get("timezone", "Asia/Shanghai"))
+    channels = section.get("staffed_channels") or ["phone"]
+    if isinstance(channels, str):
+        channels = [c.strip() for c in channels.split(",") if c.strip()]
+    return InsightSettings(
+        zone=zone, window_days=int(section.get("window_days", 14)),
+        recent_days=int(section.get("recent_days", 7)),
+        spikes=SpikeSettings(baseline_days=int(section.get("baseline_days", 28)),
+                             fdr=float(section.get("spike_fdr", 0.01))),
+        staffing=StaffingSettings(
+            aht_seconds=float(section.get("aht_seconds", 240)),
+            target_share=float(section.get("target_share", 0.8)),
+            target_seconds=float(section.get("target_seconds", 15)),
+            shrinkage=float(section.get("shrinkage", 0.3)),
+            min_agents=int(section.get("min_agents", 1)),
+            channels=tuple(channels)))
+
+
+@dataclass(frozen=True)
+class Deps:
+    """What insight's handlers work with (one worker's)."""
+
+    requests: InsightRepository
+    settings: InsightSettings
+    city: Any                  # the city: its districts, for the charts' codes
+    followup_scorecards: Any   # (first_day, last_day) -> followup's scorecard reply
+
+    def district_codes(self):
+        return {d["name"]: d.get("code", d["name"]) for d in self.city.get("districts", [])}
+
+
+def deps(service) -> Deps:
+    """The handlers' dependencies, from the worker's injected attributes."""
+    return Deps(requests=service.requests, settings=settings(service.config), city=service.city,
+                followup_scorecards=followup.scorecards(service.config))

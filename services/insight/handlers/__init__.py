@@ -1,0 +1,1 @@
+"""insight's handlers: learning from events (``learning``) and the reports (``reports``)."""

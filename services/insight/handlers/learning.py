@@ -1,0 +1,52 @@
+"""Learning from events: each event records what it says about one request.
+
+Every update is idempotent and order-free (``adapters.repository``): a
+redelivered or late event changes nothing it should not.
+"""
+from services.insight.domain.requests import arrival_document
+from shared.platform.privacy import scrub
+
+
+def ticket_created(deps, event):
+    deps.requests.apply(event["number"], dict(arrival_document(event), source="event"))
+
+
+def ticket_assigned(deps, event):
+    # After a refusal the next attempt's department replaces the last, never the reverse.
+    deps.requests.apply(event["number"], {"department_code": event["department_code"]},
+                        newer=("assignment_attempt", event["attempt"]))
+
+
+def case_signed_for(deps, event):
+    deps.requests.apply(event["number"], {"outcome.signed_for": True})
+
+
+def reply_rejected(deps, event):
+    deps.requests.apply(event["number"], maxima={"outcome.rejections": event["rejection_count"]})
+
+
+def reply_approved(deps, event):
+    deps.requests.apply(event["number"], {"outcome.approved": True})
+
+
+def callback_recorded(deps, event):
+    deps.requests.apply(event["number"], {
+        "outcome.reached": event["reached"], "outcome.resolved": event["resolved"],
+        "outcome.satisfaction": event["satisfaction"]}, newer=("callback_at", event["recorded_at"]))
+
+
+def case_reopened(deps, event):
+    deps.requests.apply(event["number"], maxima={"outcome.reopened": event["reopen_count"]})
+
+
+def case_closed(deps, event):
+    changes = {"outcome.closed": True}
+    for key in ("resolved", "satisfaction"):
+        if event[key] is not None:
+            changes[f"outcome.{key}"] = event[key]
+    deps.requests.apply(event["number"], changes)
+
+
+def personal_data_erased(deps, event):
+    """intake erased a closed ticket's personal data: scrub this service's copy too."""
+    deps.requests.erase_personal_data(event["number"], scrub)

@@ -1,0 +1,306 @@
+"""Notify's own record of a case (a *watch*), built only from events.
+
+Pure Python. ``Watch`` is the aggregate: ``Watch.learn(kind, event, now)``
+checks what an event changes and returns it as ``Learned`` -- the fields it
+sets (``None`` when it changes nothing), the notifications it asks for
+(``messages.py``), and, once the ladder says when it looks next, the
+``DeadlineWatched`` event to announce. ``take_steps`` records the ladder's
+steps that came due and returns their ``TicketEscalated`` events. The
+repository converts the stored document to a ``Watch`` (``from_doc``) and
+writes only the fields a transition returns. The ladder (``ladder.py``) then
+reads the watch to decide what is due. A re-route after a refusal and a
+reopening start a new *round*: the ladder's steps may then happen again,
+against the new deadlines.
+
+Events of a case reach notify on different queues, so in any order, and a
+redelivery may come late: an event about an earlier assignment (a smaller
+``attempt``), another department, or a time before the round began changes
+nothing (``of_this_round``), so a late refusal never stops the chase of the
+department that has the case now.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.notify.domain.ladder import WATCHING, Step
+from services.notify.domain.messages import Message, messages
+
+Doc = Mapping[str, Any]       # a watch's stored fields, as the ladder and the notices read them
+Changes = dict[str, Any]      # the fields a transition sets
+Event = Mapping[str, Any]     # an event's body, as consumed
+
+REFUSED = "refused"      # the department refused it; waiting for the new one
+ANSWERED = "answered"    # the reply was approved; nothing more to chase
+CLOSED = "closed"
+
+# The events notify learns from: (source, type) -> short name.
+KINDS: dict[tuple[str, str], str] = {
+    ("routing", "ticket_assigned"): "assigned",
+    ("followup", "case_opened"): "opened",
+    ("followup", "case_signed_for"): "signed_for",
+    ("followup", "case_refused"): "refused",
+    ("followup", "extension_decided"): "extension_decided",
+    ("followup", "reply_submitted"): "replied",
+    ("followup", "reply_approved"): "reply_approved",
+    ("followup", "reply_rejected"): "reply_rejected",
+    ("followup", "callback_recorded"): "callback_recorded",
+    ("followup", "case_reopened"): "reopened",
+    ("followup", "case_closed"): "closed",
+}
+
+# deadline_watched follows these (not routing's ticket_assigned, which followup's
+# case_opened confirms: the watch is announced after the case is open).
+RESCHEDULING = ("opened", "reopened", "extension_decided")
+
+# When each event happened, by kind: an event older than the round it would
+# change belongs to an earlier round.
+EVENT_TIME: dict[str, str] = {
+    "assigned": "assigned_at", "opened": "opened_at", "signed_for": "signed_at",
+    "refused": "refused_at", "extension_decided": "decided_at", "replied": "replied_at",
+    "reply_rejected": "rejected_at", "reply_approved": "approved_at",
+    "callback_recorded": "recorded_at", "reopened": "reopened_at", "closed": "closed_at"}
+
+
+def new_watch(number: str, now: dt.datetime | None) -> dict[str, Any]:
+    """The document of a watch no event has changed yet."""
+    return {"number": number, "state": WATCHING, "round": 0, "revision": 0,
+            "steps_done": [], "applied": [], "rejection_count": 0,
+            "next_check_at": None, "watched_at": now}
+
+
+# -- the events a watch causes ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class DeadlineWatched:
+    """The watch (re)started its ladder: when the case is due, when notify looks next."""
+
+    number: str
+    deadline: dt.datetime
+    next_check_at: dt.datetime
+    department_code: str | None
+    attempt: int | None
+
+
+@dataclass(frozen=True)
+class TicketEscalated:
+    """A step of the ladder was taken (a card, a supervision order)."""
+
+    number: str
+    department_code: str
+    level: str              # the step: sign_for_reminder, yellow_card, red_card, supervision_2...
+    reason: str
+    deadline: dt.datetime | None
+    escalated_at: dt.datetime
+    step_key: str           # "<round>:<step>": each step once per round
+
+
+@dataclass
+class Learned:
+    """What one event did to a watch: ``changes`` (``None``: nothing), the watch's
+    fields after them (``after``), and the notifications the event asks for."""
+
+    kind: str
+    changes: Changes | None
+    after: dict[str, Any]
+    messages: list[Message]
+
+    @property
+    def reschedules(self) -> bool:
+        """True when the watch's deadline is (re)set: ``deadline_watched`` is announced."""
+        return (self.changes is not None and self.kind in RESCHEDULING
+                and bool(self.after.get("deadline")) and self.after.get("state") == WATCHING)
+
+    def watched(self, next_check_at: dt.datetime | None) -> DeadlineWatched:
+        """The ``deadline_watched`` event of a rescheduling change."""
+        after = self.after
+        return DeadlineWatched(number=after["number"], deadline=after["deadline"],
+                               next_check_at=next_check_at or after["deadline"],
+                               department_code=after.get("department_code"), attempt=after.get("attempt"))
+
+
+# -- the aggregate -----------------------------------------------------------------------
+
+@dataclass
+class Watch:
+    """notify's record of one case: what its transitions read, typed; the rest as stored.
+
+    ``stored`` is the document as loaded (the ladder and the notices read it);
+    the typed fields are what the transitions decide on. ``revision`` is the
+    version the repository saves against.
+    """
+
+    number: str
+    id: Any = None
+    revision: int = 0
+    state: str | None = WATCHING
+    round: int = 0
+    attempt: int | None = None
+    refused_attempt: int | None = None
+    department_code: str | None = None
+    deadline: dt.datetime | None = None
+    signed_for: bool = False
+    replied: bool = False
+    rejection_count: int = 0
+    round_began_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+    applied: list[str] = field(default_factory=list)
+    steps_done: list[str] = field(default_factory=list)
+    stored: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_doc(cls, doc: Doc) -> Watch:
+        return cls(number=doc["number"], id=doc.get("_id"), revision=int(doc.get("revision") or 0),
+                   state=doc.get("state"), round=int(doc.get("round") or 0),
+                   attempt=doc.get("attempt"), refused_attempt=doc.get("refused_attempt"),
+                   department_code=doc.get("department_code"), deadline=doc.get("deadline"),
+                   signed_for=bool(doc.get("signed_for")), replied=bool(doc.get("replied")),
+                   rejection_count=int(doc.get("rejection_count") or 0),
+                   round_began_at=doc.get("round_began_at"), closed_at=doc.get("closed_at"),
+                   applied=list(doc.get("applied") or ()), steps_done=list(doc.get("steps_done") or ()),
+                   stored=dict(doc))
+
+    def has_applied(self, event_id: str) -> bool:
+        """A redelivered event changes nothing the second time."""
+        return event_id in self.applied
+
+    # -- learning from events ----------------------------------------------------------
+
+    def learn(self, kind: str, event: Event, now: dt.datetime | None) -> Learned:
+        """Check what ``event`` (of ``kind``) changes; the watch itself is not touched."""
+        changes = self.changes(kind, event, now)
+        return Learned(kind, changes, dict(self.stored, **(changes or {})), messages(kind, event))
+
+    def changes(self, kind: str, event: Event, now: dt.datetime | None) -> Changes | None:
+        """The fields ``event`` changes, or ``None``."""
+        if kind == "assigned":
+            return self._assigned(event, now, kind)
+        if kind == "opened":  # followup's word on the same assignment: notify announces its watch
+            changes = self._assigned(event, now, kind)
+            if changes is None and event.get("attempt") is not None \
+                    and event["attempt"] < (self.attempt or 0):
+                return None  # an earlier department's case
+            return dict(changes or {}, case_opened_at=event["opened_at"])
+        if kind == "refused":
+            return self._refused(event) if self.state != CLOSED else None
+        if kind == "reopened":
+            reopened_at = event.get("reopened_at")
+            if self.closed_at and reopened_at and reopened_at < self.closed_at:
+                return None  # the reopening came before the close that ended the case
+            if not self.of_this_round(kind, event):
+                return None
+            return self._new_round(event, now, reopened_at)
+        if self.state == CLOSED or not self.of_this_round(kind, event):
+            return None
+        if kind == "signed_for":
+            return {"signed_for": True, "signed_at": event["signed_at"]}
+        if kind == "extension_decided":
+            return {"deadline": event["deadline"]}
+        if kind == "replied":
+            return {"replied": True, "signed_for": True, "replied_at": event["replied_at"]}
+        if kind == "reply_rejected":
+            if (event["rejection_count"] or 0) < self.rejection_count:
+                return None  # an earlier rejection, heard after a later one
+            return {"replied": False, "rejection_count": event["rejection_count"],
+                    "rejected_at": event["rejected_at"]}
+        if kind == "reply_approved":
+            return {"replied": True, "state": ANSWERED, "approved_at": event["approved_at"]}
+        if kind == "closed":
+            return {"state": CLOSED, "closed_at": event["closed_at"]}
+        return None
+
+    def of_this_round(self, kind: str, event: Event) -> bool:
+        """True when ``event`` concerns the department and round the watch follows.
+
+        A sign-for, reply or decision of the department that refused, or of the
+        round before a reopening, arriving late, must not mark the new round.
+        """
+        code = event.get("department_code")
+        if code and self.department_code and code != self.department_code:
+            return False
+        at, began = event.get(EVENT_TIME[kind]), self.round_began_at
+        return not (at and began and at < began)
+
+    def _new_round(self, event: Event, now: dt.datetime | None, began_at: Any = None) -> Changes:
+        # Old rounds' steps are done with: only this round's keys are kept.
+        changes: Changes = {
+            "round": self.round + 1, "state": WATCHING,
+            "department_code": event["department_code"],
+            "deadline": event["deadline"], "sign_for_deadline": event["sign_for_deadline"],
+            "signed_for": False, "replied": False, "rejection_count": 0,
+            "rejected_at": None, "round_started_at": now, "steps_done": [],
+            "round_began_at": began_at,
+            # the warning is shared out from here (ladder.warning)
+            "dispatched_at": event.get("assigned_at") or event.get("reopened_at")
+            or event.get("opened_at") or now}
+        for key in ("time_limit_class", "title", "department_name"):
+            if event.get(key):
+                changes[key] = event[key]
+        return changes
+
+    def _assigned(self, event: Event, now: dt.datetime | None, kind: str) -> Changes | None:
+        """A department was given the case: a new round, unless notify knows it already
+        (the same assignment from routing and from followup) or knows better.
+
+        Attempts count the assignments (1, then 2 after a refusal...): one older
+        than the watch's is history, and one that notify has already heard
+        refused (the refusal came first) is not chased.
+        """
+        attempt, known = event.get("attempt"), self.attempt
+        if attempt is not None and known is not None and attempt < known:
+            return None  # an earlier department's assignment, heard late
+        first = not self.deadline
+        moved = self.department_code != event["department_code"]
+        newer = attempt is not None and known is not None and attempt > known
+        refused_already = attempt is not None and attempt <= (self.refused_attempt or 0)
+        if not (first or moved or newer or (self.state == REFUSED and not refused_already)):
+            return None  # the same assignment heard twice (routing's and followup's)
+        changes = self._new_round(event, now, event.get(EVENT_TIME[kind]))
+        if attempt is not None:
+            changes["attempt"] = attempt
+        if refused_already:
+            changes["state"] = REFUSED
+        if first:  # facts heard before the assignment (out of order) still hold
+            changes.update({key: True for key, known_fact in (("signed_for", self.signed_for),
+                                                              ("replied", self.replied)) if known_fact})
+        if event.get("urgency"):
+            changes["urgency"] = event["urgency"]
+        return changes
+
+    def _refused(self, event: Event) -> Changes | None:
+        """A department refused the case (退单) -- unless the case has left it already.
+
+        The refusal of attempt N is history once notify watches attempt N+1 (the
+        new department's case may open before the refusal is handled here);
+        without attempts, a refusal by a department the case is not with is.
+        """
+        attempt = event.get("attempt")
+        if attempt is not None:
+            if attempt < (self.attempt or 0):
+                return None
+            return {"state": REFUSED, "refused_at": event["refused_at"],
+                    "refused_attempt": max(attempt, self.refused_attempt or 0)}
+        if self.department_code and event.get("department_code") not in (None, self.department_code):
+            return None
+        return {"state": REFUSED, "refused_at": event["refused_at"]}
+
+    # -- the ladder's steps --------------------------------------------------------------
+
+    def take_steps(self, due: list[Step], now: dt.datetime) -> list[TicketEscalated]:
+        """The ladder's steps that came due, as the events they cause (``ladder.due``
+        leaves out the steps this round took already)."""
+        return [TicketEscalated(number=self.number, department_code=self.department_code or "",
+                                level=step.name, reason=step.reason, deadline=self.deadline,
+                                escalated_at=now, step_key=step.key(self.stored.get("round", 1)))
+                for step in due]
+
+    def after_steps(self, taken: list[TicketEscalated]) -> dict[str, Any]:
+        """The watch's fields once ``taken`` are recorded (for the ladder's next check)."""
+        return dict(self.stored, steps_done=self.steps_done + [e.step_key for e in taken])
+
+
+def apply(watch: Doc, kind: str, event: Event, now: dt.datetime | None) -> Changes | None:
+    """The fields ``event`` changes in the stored ``watch``, or ``None``."""
+    return Watch.from_doc(watch).changes(kind, event, now)

@@ -1,0 +1,2 @@
+"""notify's handlers, ``(deps, message...) -> result``: learning from events (``learning``),
+the timers (``ticks``), questions (``queries``) and the demo clock (``demo_clock``)."""

@@ -1,0 +1,55 @@
+"""notify's Watch aggregate: transitions return what they change and the events they
+cause. Pure: neither nameko nor a store."""
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from services.notify.domain.ladder import Ladder
+from services.notify.domain.watch import DeadlineWatched, TicketEscalated, Watch, new_watch
+from shared.timelimits.calendar import WeekendCalendar
+
+ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def local(*args):
+    return dt.datetime(*args, tzinfo=ZONE).astimezone(dt.UTC)
+
+
+def opened(attempt=1, department="HRSS", event_id="e1"):
+    return {"event_id": event_id, "number": "QD-1", "department_code": department, "attempt": attempt,
+            "opened_at": local(2026, 11, 23, 9), "deadline": local(2026, 11, 30, 9),
+            "sign_for_deadline": local(2026, 11, 24, 9)}
+
+
+def test_an_opened_case_starts_a_round_and_announces_its_watch():
+    watch = Watch.from_doc(dict(new_watch("QD-1", local(2026, 11, 23, 9)), _id="w1"))
+    learned = watch.learn("opened", opened(), local(2026, 11, 23, 9))
+    assert learned.changes["round"] == 1 and learned.changes["department_code"] == "HRSS"
+    assert learned.reschedules
+    assert learned.watched(local(2026, 11, 24, 9)) == DeadlineWatched(
+        number="QD-1", deadline=local(2026, 11, 30, 9), next_check_at=local(2026, 11, 24, 9),
+        department_code="HRSS", attempt=1)
+    assert [m.template for m in learned.messages] == ["receipt", "new_case"]
+    assert watch.round == 0  # learning changes nothing until the repository saves it
+
+
+def test_an_event_heard_twice_is_known_and_a_late_one_changes_nothing():
+    doc = dict(new_watch("QD-1", None), _id="w1", applied=["e1"])
+    doc.update(Watch.from_doc(doc).changes("opened", opened(attempt=2, department="ENERGY"), None))
+    watch = Watch.from_doc(doc)
+    assert watch.has_applied("e1") and not watch.has_applied("e2")
+    late = watch.learn("opened", opened(attempt=1, event_id="e0"), None)
+    assert late.changes is None and not late.reschedules
+
+
+def test_the_steps_taken_are_the_ticket_escalated_events_of_this_round():
+    doc = dict(new_watch("QD-1", None), _id="w1")
+    doc.update(Watch.from_doc(doc).changes("opened", opened(), local(2026, 11, 23, 9)))
+    watch, ladder = Watch.from_doc(doc), Ladder(WeekendCalendar(), ZONE)
+    now = local(2026, 11, 30, 9)
+    taken = watch.take_steps(ladder.due(doc, now), now)
+    assert [(e.level, e.step_key) for e in taken] == [
+        ("sign_for_reminder", "1:sign_for_reminder"), ("yellow_card", "1:yellow_card"), ("red_card", "1:red_card")]
+    assert taken[-1] == TicketEscalated(number="QD-1", department_code="HRSS", level="red_card",
+                                        reason="deadline passed", deadline=local(2026, 11, 30, 9),
+                                        escalated_at=now, step_key="1:red_card")
+    assert ladder.next_check(watch.after_steps(taken)) == local(2026, 12, 2, 9)
