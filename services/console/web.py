@@ -10,6 +10,10 @@ that allows only the console's own assets, no framing, no caching of
 personal data). A service's refusal becomes a clear page (400, 403, 404,
 409); a service that does not answer, a 503; anything else a 500 page that
 says nothing of the exception (which goes to the log).
+
+A page's entrypoint (``service.py``) hands ``deps`` (``bootstrap.Deps``) and the
+``View`` to its handler (``handlers/``), which answers a ``Page`` to render, a
+``Redirect`` or a ``Download``; ``View.answer`` turns that into the response.
 """
 import functools
 import hmac
@@ -17,26 +21,23 @@ import inspect
 import json
 import logging
 import re
-import time
+from dataclasses import dataclass, field
 from datetime import timedelta
-from urllib.parse import quote, urlparse, urlsplit
+from typing import Any
+from urllib.parse import quote, urlparse
 
 import eventlet
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from nameko.exceptions import RemoteError
-from nameko.extensions import DependencyProvider
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from services.console import i18n
-from services.console.domain import MIN_PASSWORD, Policy, home_for, needs_second_factor, person_of, session_expired
+from services.console import bootstrap, i18n
+from services.console.domain.people import home_for
+from services.console.domain.signin import needs_second_factor, session_expired
 from services.console.i18n import N_
-from shared.contract import bounds
-from shared.contract.events import utcnow
 from shared.platform import openapi
-from shared.platform.config import city_zone
 from shared.platform.doors import Public, Session, door
-from shared.platform.identity import production
+from shared.platform.identity import Person
 from shared.platform.web import http  # one web server per service: the door's (body limit, JSON errors)
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,6 @@ PRESESSION_COOKIE = "hotline_presession"
 LANG_COOKIE = "hotline_lang"
 RPC_TIMEOUT = 10
 TOUCH_EVERY = timedelta(seconds=60)
-NAMES_FOR = 60  # seconds the directory's and the catalogue's names are kept
 UNCATEGORISED = "uncategorised"  # insight's cell of tickets without a category (services/insight/hotspots.py)
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
@@ -118,108 +118,48 @@ def refusal_of(exc):
     return Refused(status, title, detail, errors, EXPLAINED.get(exc.exc_type))
 
 
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+@dataclass
+class Page:
+    """A template to render with ``context`` (``status``; extra ``headers``)."""
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
 
 
-def plain_local_http(url):
-    """Is ``url`` (the console's public URL, else ``http://`` + where it listens) plain HTTP on loopback?"""
-    parsed = urlsplit(str(url or ""))
-    return parsed.scheme == "http" and (parsed.hostname or "") in LOOPBACK
+@dataclass
+class Redirect:
+    """Go on to ``location`` (303), leaving ``flash`` for the next page."""
+    location: str
+    flash: str | None = None
 
 
-class Names:
-    """The directory's departments and the catalogue's categories by code (routing's),
-    kept a minute: a person reads a unit's name, never its code."""
-
-    def __init__(self):
-        self.departments, self.categories, self.fetched = {}, {}, None
-
-    def stale(self):
-        return self.fetched is None or time.monotonic() - self.fetched > NAMES_FOR
-
-    def refresh(self, departments, catalogue):
-        if departments:
-            self.departments = {d["code"]: d for d in departments if d.get("code")}
-        if catalogue:
-            self.categories = {c["code"]: c for c in catalogue if c.get("code")}
-        # complete: kept a minute; routing did not answer: the names known are kept and it is
-        # asked again in 10 s (not on every page while it is away: each ask waits for it)
-        self.fetched = time.monotonic() - (0 if departments and catalogue else NAMES_FOR - 10)
-
-    def unit(self, code, locale, name=None):
-        found = self.departments.get(code)
-        if not found:
-            return name or code or ""
-        return found.get("name") if locale == "zh_CN" else (found.get("name_en") or found.get("name"))
-
-    def category(self, code, locale):
-        from services.console.filters import in_language
-
-        found = self.categories.get(code)
-        return in_language(found.get("name"), locale) if found else (code or "")
+@dataclass
+class Download:
+    """A file to save: ``data`` as ``filename`` (extra ``headers``)."""
+    data: bytes
+    filename: str
+    content_type: str
+    headers: dict[str, str] = field(default_factory=dict)
 
 
-EXCERPT = 300  # characters of a long text shown in a list, the rest one click away
+def show(template, status=200, **context):
+    """A handler's answer: render ``template`` with ``context``."""
+    return Page(template, context, status)
 
 
-def threshold(value, default):
-    """A share from 0 to 1 in the config (``0.6``), else ``default``."""
-    try:
-        share = float(value)
-    except (TypeError, ValueError):
-        return default
-    return min(max(share, 0.0), 1.0)
-
-
-class Web(DependencyProvider):
-    """Templates (one environment per language), the session policy, the config."""
-
-    def setup(self):
-        config = self.container.config
-        section = config.get("CONSOLE") or {}
-        self.policy = Policy.from_config(section)
-        self.secure_cookies = str(section.get("secure_cookies", "auto")).lower()
-        self.plain_local_http = plain_local_http(section.get("public_url") or f"http://{config.get('CONSOLE_HTTP')}")
-        self.zone = city_zone(config)
-        self.city = (config.get("CITY") or {}).get("name", "")
-        self.envs, self.translations = {}, {}
-        self.names = Names()
-        for locale in i18n.LOCALES:
-            self.translations[locale] = i18n.load(locale)
-            env = Environment(loader=FileSystemLoader(str(i18n.HERE / "templates")),
-                              autoescape=select_autoescape(["html", "svg"]),
-                              extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
-            env.install_gettext_translations(self.translations[locale], newstyle=True)
-            self.envs[locale] = env
-        from services.console import filters
-
-        self.thresholds = {"answer": threshold(section.get("answer_threshold"), 0.6),
-                           "link": threshold(section.get("link_threshold"), 0.6)}
-        for locale, env in self.envs.items():
-            filters.install(env, locale, self.zone, self.translations[locale])
-            env.globals.update(text_limit=bounds.TEXT, excerpt=EXCERPT, thresholds=self.thresholds,
-                               min_password=MIN_PASSWORD)
-
-    def cookie_secure(self, request):
-        """``Secure`` cookies unless the operator runs plain HTTP: forced with
-        ``secure_cookies``, else only when the console's public URL is
-        ``http://`` on this machine's loopback (``make run``, the tests)."""
-        if self.secure_cookies in ("true", "1", "yes"):
-            return True
-        if self.secure_cookies in ("false", "0", "no"):
-            return False
-        return production() or request.scheme == "https" or not self.plain_local_http
-
-    def get_dependency(self, worker_ctx):
-        return self
+def person_of(user):
+    """The signed-in user as the identity every RPC of the page carries."""
+    return Person(user_id=user["login"], name=user.get("display_name") or user["login"],
+                  roles=tuple(user["roles"]), department=user.get("department"), via="console")
 
 
 class View:
     """One request as a page sees it."""
 
-    def __init__(self, service, request):
-        self.service = service
-        self.web = service.web
+    def __init__(self, deps, request):
+        self.deps = deps
+        self.web = deps.web
         self.request = request
         self.lang = i18n.chosen(request.cookies.get(LANG_COOKIE))
         self.env = self.web.envs[self.lang]
@@ -228,7 +168,7 @@ class View:
         self.user = None
         self.person = None
         self.new_cookies = []
-        self.now = utcnow()
+        self.now = deps.clock()
 
     # -- translations ----------------------------------------------------------
 
@@ -275,7 +215,7 @@ class View:
         for call in calls:
             service, method, args = call[:3]
             kwargs = call[3] if len(call) > 3 else {}
-            proxy = getattr(getattr(self.service, service), method)
+            proxy = getattr(self.deps.services[service], method)
             pending.append((service, proxy.call_async(*args, **kwargs)))
         results = []
         for service, reply in pending:
@@ -329,7 +269,7 @@ class View:
     def render(self, template, status=200, **context):
         flash = None
         if self.session and self.session.get("flash") and not self.htmx:
-            flash = self.service.people.take_flash(self.token)
+            flash = self.deps.people.take_flash(self.token)
         body = self.env.get_template(template).render(
             view=self, person=self.person, user=self.user, lang=self.lang, flash=flash,
             csrf=self.session["csrf"] if self.session else self.presession_token(),
@@ -338,13 +278,24 @@ class View:
 
     def redirect(self, location, flash=None):
         if flash and self.session:
-            self.service.people.set_flash(self.token, flash)
+            self.deps.people.set_flash(self.token, flash)
         return self.finish(Response("", status=303, headers={"Location": location}))
 
     def download(self, data, filename, content_type):
         response = Response(data, content_type=content_type)
         response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
         return self.finish(response)
+
+    def answer(self, result):
+        """The response for a handler's ``Page``, ``Redirect`` or ``Download``."""
+        if isinstance(result, Redirect):
+            return self.redirect(result.location, result.flash)
+        if isinstance(result, Download):
+            response = self.download(result.data, result.filename, result.content_type)
+        else:
+            response = self.render(result.template, status=result.status, **result.context)
+        response.headers.update(result.headers)
+        return response
 
     def set_cookie(self, name, value, max_age=None, http_only=True):
         self.new_cookies.append((name, value, max_age, http_only))
@@ -383,20 +334,20 @@ class View:
 
     def load_session(self):
         token = self.request.cookies.get(SESSION_COOKIE)
-        session = self.service.people.session(token) if token else None
+        session = self.deps.people.session(token) if token else None
         if session is None:
             return
         if session_expired(session, self.now, self.web.policy):
-            self.service.people.end_session(token)
+            self.deps.people.end_session(token)
             self.set_cookie(SESSION_COOKIE, None)
             return
-        user = self.service.people.user(session["login"])
+        user = self.deps.people.user(session["login"])
         if user is None or user.get("disabled"):
-            self.service.people.end_session(token)
+            self.deps.people.end_session(token)
             self.set_cookie(SESSION_COOKIE, None)
             return
         if self.now - session["last_seen"] > TOUCH_EVERY:
-            self.service.people.touch_session(token, self.now)
+            self.deps.people.touch_session(token, self.now)
         self.session, self.token, self.user, self.person = session, token, user, person_of(user)
 
     def csrf_ok(self):
@@ -428,7 +379,8 @@ def error_page(view, status, title, detail="", explained=None, errors=None):
 
 def serve(service, request, handler, params, roles, public, state_changing, max_bytes):
     request.max_content_length = max_bytes
-    view = View(service, request)
+    deps = bootstrap.deps(service)
+    view = View(deps, request)
     try:
         view.load_session()
         if not public and view.person is None:
@@ -453,8 +405,8 @@ def serve(service, request, handler, params, roles, public, state_changing, max_
             return error_page(view, 403, N_("The form has expired"), view._(
                 "Reload the page and try again."))
         if view.person is not None:
-            service.caller.act_as(view.person)
-        return handler(service, view, **params)
+            deps.caller.act_as(view.person)
+        return handler(service, deps, view, **params)
     except Refused as exc:
         return error_page(view, exc.status, exc.title, exc.detail, exc.explained, exc.errors)
     except RequestEntityTooLarge:
@@ -498,7 +450,7 @@ def page(url, method="GET", roles=None, public=False, max_bytes=256 * 1024, answ
 
     def decorate(fn):
         @functools.wraps(fn)
-        def entry(self, request, **params):
+        def entry(self, request, **params):  # fn(self, deps, view, **params)
             return serve(self, request, fn, params, roles, public, state_changing, max_bytes)
         summary = (inspect.getdoc(fn) or fn.__name__.replace("_", " ")).splitlines()[0]
         described(summary, method, roles, public, answers)(entry)

@@ -7,7 +7,8 @@ import jinja2
 import pytest
 from marshmallow import ValidationError
 
-from services.console import domain, filters, i18n
+from services.console import filters, i18n
+from services.console.domain import people as domain
 from services.intake.schemas import load_request
 from shared.contract import field_errors
 

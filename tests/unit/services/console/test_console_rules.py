@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from openpyxl import load_workbook
 
-from services.console import domain, exports
+from services.console import exports
+from services.console.domain import people, signin
 from services.followup import attachments
 from shared.platform.identity import NotAllowed, Person, sign, verify
 
@@ -38,35 +39,35 @@ def test_department_staff_see_only_their_department():
 
 
 def test_a_new_user_is_checked_by_field():
-    user = domain.check_new_user("Zhang.Gong", ["department"], "WATER", {"WATER"}, "张工")
+    user = people.check_new_user("Zhang.Gong", ["department"], "WATER", {"WATER"}, "张工")
     assert user == {"login": "zhang.gong", "display_name": "张工", "roles": ["department"], "department": "WATER"}
-    with pytest.raises(domain.UserInvalid) as bad:
-        domain.check_new_user("x", ["wizard"], None, {"WATER"})
+    with pytest.raises(people.UserInvalid) as bad:
+        people.check_new_user("x", ["wizard"], None, {"WATER"})
     assert set(bad.value.errors) == {"login", "roles"}
-    with pytest.raises(domain.UserInvalid) as bad:
-        domain.check_new_user("li.shen", ["department"], None, {"WATER"})
+    with pytest.raises(people.UserInvalid) as bad:
+        people.check_new_user("li.shen", ["department"], None, {"WATER"})
     assert "department" in bad.value.errors
-    with pytest.raises(domain.UserInvalid):
-        domain.check_new_user("li.shen", ["department"], "NOPE", {"WATER"})
-    with pytest.raises(domain.UserInvalid):
-        domain.check_new_user("li.shen", ["reviewer"], "WATER", {"WATER"})
-    with pytest.raises(domain.UserInvalid):
-        domain.check_password("short", "li.shen")
-    with pytest.raises(domain.UserInvalid):
-        domain.check_password("my-name-is-li.shen-ok", "li.shen")
-    assert len(domain.generate_password()) == 16
+    with pytest.raises(people.UserInvalid):
+        people.check_new_user("li.shen", ["department"], "NOPE", {"WATER"})
+    with pytest.raises(people.UserInvalid):
+        people.check_new_user("li.shen", ["reviewer"], "WATER", {"WATER"})
+    with pytest.raises(people.UserInvalid):
+        people.check_password("short", "li.shen")
+    with pytest.raises(people.UserInvalid):
+        people.check_password("my-name-is-li.shen-ok", "li.shen")
+    assert len(people.generate_password()) == 16
 
 
 def test_wrong_passwords_slow_their_pair_down_and_sessions_time_out():
-    policy = domain.Policy()
+    policy = signin.Policy()
     waits = [policy.slowdown.wait_after(n) for n in range(1, 12)]
     assert waits[:5] == [0] * 5 and waits[5:8] == [2, 4, 8] and max(waits) <= 900
     assert policy.slowdown.wait_after(100) == 900  # a wait, never a lock
     session = {"created_at": NOW, "last_seen": NOW}
-    assert not domain.session_expired(session, NOW + timedelta(minutes=29), policy)
-    assert domain.session_expired(session, NOW + timedelta(minutes=31), policy)  # idle
+    assert not signin.session_expired(session, NOW + timedelta(minutes=29), policy)
+    assert signin.session_expired(session, NOW + timedelta(minutes=31), policy)  # idle
     busy = {"created_at": NOW, "last_seen": NOW + timedelta(hours=12)}
-    assert domain.session_expired(busy, NOW + timedelta(hours=12, minutes=1), policy)  # absolute
+    assert signin.session_expired(busy, NOW + timedelta(hours=12, minutes=1), policy)  # absolute
 
 
 def test_exports_never_carry_a_formula_and_keep_chinese():
@@ -115,34 +116,34 @@ def test_every_string_of_the_workbench_is_translated_into_chinese():
 
 
 def test_a_second_factor_is_required_of_administrators_and_supervisors_only():
-    assert domain.needs_second_factor({"roles": ["admin"]})
-    assert domain.needs_second_factor({"roles": ["operator", "supervisor"]})
-    assert not domain.needs_second_factor({"roles": ["supervisor"], "totp_secret": "JBSWY3DPEHPK3PXP"})
-    assert not domain.needs_second_factor({"roles": ["operator", "reviewer"]})
+    assert signin.needs_second_factor({"roles": ["admin"]})
+    assert signin.needs_second_factor({"roles": ["operator", "supervisor"]})
+    assert not signin.needs_second_factor({"roles": ["supervisor"], "totp_secret": "JBSWY3DPEHPK3PXP"})
+    assert not signin.needs_second_factor({"roles": ["operator", "reviewer"]})
 
 
 def test_a_totp_code_is_accepted_one_step_either_side_and_names_its_step():
     import pyotp
 
-    secret = domain.new_totp_secret()
+    secret = signin.new_totp_secret()
     totp = pyotp.TOTP(secret)
     step = totp.timecode(NOW)
     for offset in (-1, 0, 1):
-        assert domain.totp_step(secret, totp.generate_otp(step + offset), NOW) == step + offset
-    assert domain.totp_step(secret, totp.generate_otp(step + 2), NOW) is None
-    assert domain.totp_step(secret, totp.generate_otp(step - 2), NOW) is None
-    assert domain.totp_step(secret, "12 34", NOW) is None and domain.totp_step(secret, "", NOW) is None
+        assert signin.totp_step(secret, totp.generate_otp(step + offset), NOW) == step + offset
+    assert signin.totp_step(secret, totp.generate_otp(step + 2), NOW) is None
+    assert signin.totp_step(secret, totp.generate_otp(step - 2), NOW) is None
+    assert signin.totp_step(secret, "12 34", NOW) is None and signin.totp_step(secret, "", NOW) is None
     spaced = totp.generate_otp(step)
-    assert domain.totp_step(secret, f"{spaced[:3]} {spaced[3:]}", NOW) == step
-    assert domain.totp_uri(secret, "admin").startswith("otpauth://totp/hotline:admin?secret=")
+    assert signin.totp_step(secret, f"{spaced[:3]} {spaced[3:]}", NOW) == step
+    assert signin.totp_uri(secret, "admin").startswith("otpauth://totp/hotline:admin?secret=")
 
 
 def test_a_device_cookie_names_its_logins_and_cannot_be_forged():
-    value = domain.device_cookie("key", "dev1", (), "zhou.du")
-    assert domain.read_device("key", value) == ("dev1", ("zhou.du",))
-    value = domain.device_cookie("key", "dev1", ("zhou.du",), "admin")
-    assert domain.read_device("key", value) == ("dev1", ("zhou.du", "admin"))
-    assert domain.read_device("other-key", value) == (None, ())
+    value = signin.device_cookie("key", "dev1", (), "zhou.du")
+    assert signin.read_device("key", value) == ("dev1", ("zhou.du",))
+    value = signin.device_cookie("key", "dev1", ("zhou.du",), "admin")
+    assert signin.read_device("key", value) == ("dev1", ("zhou.du", "admin"))
+    assert signin.read_device("other-key", value) == (None, ())
     forged = value.replace("zhou.du+admin", "zhou.du+admin+li.shen")
-    assert domain.read_device("key", forged) == (None, ())
-    assert domain.read_device("key", "garbage") == (None, ())
+    assert signin.read_device("key", forged) == (None, ())
+    assert signin.read_device("key", "garbage") == (None, ())
