@@ -9,7 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from services.console.web import Download
+from services.console.view import Download
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -91,7 +91,7 @@ def test_a_name_in_both_languages_is_read_in_the_readers(name, zh, en):
 def test_a_services_refusal_by_field_reaches_the_page_as_errors_by_field():
     from nameko.exceptions import RemoteError
 
-    from services.console.web import refusal_of
+    from services.console.view import refusal_of
 
     followup = refusal_of(RemoteError("InvalidRequest", "working_days: at most 10 working days in all; "
                                                         "8 left for this case; reason: is required"))

@@ -13,7 +13,7 @@ import eventlet
 from services.console.adapters.people import hash_password
 from services.console.domain.people import UserInvalid, check_new_user, generate_password
 from services.console.i18n import N_
-from services.console.web import Redirect, Refused, show
+from services.console.view import Redirect, Refused, show
 from shared.contract.field_errors import message
 from shared.platform.city import load_city
 from shared.platform.identity import ROLES

@@ -31,7 +31,7 @@ from services.console.domain.signin import (
     totp_uri,
 )
 from services.console.i18n import N_
-from services.console.web import LANG_COOKIE, PRESESSION_COOKIE, SESSION_COOKIE, Redirect, show
+from services.console.view import LANG_COOKIE, PRESESSION_COOKIE, SESSION_COOKIE, Redirect, show
 from shared.platform.identity import secret_from
 
 log = logging.getLogger(__name__)

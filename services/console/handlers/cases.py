@@ -11,7 +11,7 @@ what the citizen said. Which case a person may see is followup's decision
 import base64
 
 from services.console.i18n import N_
-from services.console.web import Download, Redirect, Refused, show
+from services.console.view import Download, Redirect, Refused, show
 
 PAGE = 20
 MAX_UPLOAD_FILES = 3

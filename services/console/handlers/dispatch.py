@@ -6,7 +6,7 @@ often (仲裁), with every refusal's reason. Assigning and re-dispatching are
 routing's RPC, recorded with the signed-in dispatcher and the reason given.
 """
 from services.console.i18n import N_
-from services.console.web import Redirect, Refused, show
+from services.console.view import Redirect, Refused, show
 
 PAGE = 20
 

@@ -13,7 +13,7 @@ import re
 
 from services.console import timeline
 from services.console.i18n import N_
-from services.console.web import Redirect, Refused, show
+from services.console.view import Redirect, Refused, show
 from shared.contract import bounds
 from shared.platform.city import load_city
 

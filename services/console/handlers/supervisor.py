@@ -11,7 +11,7 @@ import datetime as dt
 from services.console import charts, exports
 from services.console.filters import STATES
 from services.console.i18n import N_
-from services.console.web import Refused, show
+from services.console.view import Refused, show
 
 PAGE = 25
 EXPORT_LIMIT = 5000
