@@ -1,2 +1,2 @@
 """The console's I/O: the people's repository (``people``), the templates and the
-directory's names (``workbench``)."""
+names of units and categories (``workbench``), the directory's codes (``directory``)."""

@@ -8,14 +8,13 @@ verbs on people serve the ``hotline users`` command (the RPC in ``service.py``).
 """
 import logging
 
-import eventlet
-
+from services.console.adapters import directory
 from services.console.adapters.people import hash_password
+from services.console.bootstrap import Deps
 from services.console.domain.people import UserInvalid, check_new_user, generate_password
 from services.console.i18n import N_
-from services.console.view import Redirect, Refused, show
+from services.console.view import Redirect, Refused, View, show
 from shared.contract.field_errors import message
-from shared.platform.city import load_city
 from shared.platform.identity import ROLES
 from shared.platform.jsonable import jsonable
 
@@ -25,20 +24,11 @@ PAGE = 50
 
 # -- people (the pages below and the CLI's RPC) ---------------------------------------------
 
-def department_codes(deps):
-    """The directory's department codes (routing's, or the directory file's)."""
-    try:
-        with eventlet.Timeout(3):
-            return {d["code"] for d in deps.services["routing"].list_departments.call_async().result()}
-    except (Exception, eventlet.Timeout):  # routing away: the city's published file
-        return {d["code"] for d in load_city(deps.config).get("departments", [])}
-
-
-def make_user(deps, actor, login, roles, department=None, display_name="", codes=None):
+def make_user(deps: Deps, actor, login, roles, department=None, display_name="", codes=None):
     """A new user with a generated password, which is returned once; ``codes`` are the
     directory's department codes if the caller has them already."""
     if department and not codes:
-        codes = department_codes(deps)
+        codes = directory.department_codes(deps.services["routing"], deps.config)
     user = check_new_user(login, roles, department, codes if department else None, display_name)
     password = generate_password()
     now = deps.clock()
@@ -53,12 +43,12 @@ def make_user(deps, actor, login, roles, department=None, display_name="", codes
     return dict(jsonable(user), password=password)
 
 
-def list_users(deps):
+def list_users(deps: Deps):
     users, _total = deps.people.list_users(0, 10_000)
     return jsonable(users)
 
 
-def new_password(deps, actor, login):
+def new_password(deps: Deps, actor, login):
     user = deps.people.user(login) if isinstance(login, str) else None
     if user is None:
         raise UserInvalid({"login": [message("no_user", login=login)]})
@@ -74,7 +64,7 @@ def new_password(deps, actor, login):
     return {"login": login, "password": password}
 
 
-def reset_second_factor(deps, actor, login):
+def reset_second_factor(deps: Deps, actor, login):
     """Remove ``login``'s second factor (a lost phone): they enrol again at the next sign-in."""
     user = deps.people.user(login) if isinstance(login, str) else None
     if user is None:
@@ -88,7 +78,7 @@ def reset_second_factor(deps, actor, login):
     return {"login": login}
 
 
-def set_disabled(deps, actor, login, disabled):
+def set_disabled(deps: Deps, actor, login, disabled):
     user = deps.people.update_user(login, {"disabled": bool(disabled)}) if isinstance(login, str) else None
     if user is None:
         raise UserInvalid({"login": [message("no_user", login=login)]})
@@ -102,7 +92,7 @@ def set_disabled(deps, actor, login, disabled):
 # -- the pages: people -----------------------------------------------------------------------
 
 
-def _users_page(deps, view, status=200, made=None, errors=None, form=None, departments=None):
+def _users_page(deps: Deps, view: View, status=200, made=None, errors=None, form=None, departments=None):
     page_no = view.page_number()
     users, total = deps.people.list_users((page_no - 1) * PAGE, PAGE)
     if departments is None:
@@ -112,11 +102,11 @@ def _users_page(deps, view, status=200, made=None, errors=None, form=None, depar
                 form=form or {})
 
 
-def admin_users(deps, view):
+def admin_users(deps: Deps, view: View):
     return _users_page(deps, view)
 
 
-def admin_create_user(deps, view):
+def admin_create_user(deps: Deps, view: View):
     form = view.form
     # One look at the directory serves both the check and the page that follows.
     departments = view.optional("routing", "list_departments")
@@ -129,7 +119,7 @@ def admin_create_user(deps, view):
     return _users_page(deps, view, 201, made=made, departments=departments or [])
 
 
-def admin_reset_password(deps, view, login):
+def admin_reset_password(deps: Deps, view: View, login):
     try:
         made = new_password(deps, view.person.user_id, login)
     except UserInvalid as exc:
@@ -137,7 +127,7 @@ def admin_reset_password(deps, view, login):
     return _users_page(deps, view, made=dict(made, reset=True))
 
 
-def admin_reset_second_factor(deps, view, login):
+def admin_reset_second_factor(deps: Deps, view: View, login):
     try:
         reset_second_factor(deps, view.person.user_id, login)
     except UserInvalid as exc:
@@ -146,7 +136,7 @@ def admin_reset_second_factor(deps, view, login):
                                                  "sign-in.", u=login))
 
 
-def admin_user_state(deps, view, login):
+def admin_user_state(deps: Deps, view: View, login):
     if login == view.person.user_id:
         raise Refused(400, N_("Please check the form"), view._("You cannot disable yourself."))
     disabled = view.form.get("disabled") == "1"
@@ -160,13 +150,13 @@ def admin_user_state(deps, view, login):
 
 # -- the directory --------------------------------------------------------------
 
-def admin_departments(deps, view):
+def admin_departments(deps: Deps, view: View):
     departments, history = view.gather(("routing", "list_departments", (True,)),
                                        ("routing", "directory_history", (None, 20)))
     return show("admin_departments.html", departments=departments, history=history)
 
 
-def admin_update_department(deps, view, code):
+def admin_update_department(deps: Deps, view: View, code):
     changes = {k: (view.form.get(k) or "").strip() for k in ("name", "phone")}
     changes = {k: v for k, v in changes.items() if v}
     reason = (view.form.get("reason") or "").strip()
@@ -178,18 +168,18 @@ def admin_update_department(deps, view, code):
 
 # -- keys and tokens -------------------------------------------------------------
 
-def admin_keys(deps, view):
+def admin_keys(deps: Deps, view: View):
     return _keys_page(deps, view)
 
 
-def _keys_page(deps, view, made=None):
+def _keys_page(deps: Deps, view: View, made=None):
     keys, tokens, departments = view.gather(("intake", "list_api_keys", ()),
                                             ("followup", "list_department_tokens", ()),
                                             ("routing", "list_departments", ()))
     return show("admin_keys.html", keys=keys, tokens=tokens, departments=departments, made=made)
 
 
-def admin_key_action(deps, view):
+def admin_key_action(deps: Deps, view: View):
     action, name = view.form.get("action"), (view.form.get("name") or "").strip()
     made = None
     if action == "create_key":
@@ -210,7 +200,7 @@ def admin_key_action(deps, view):
 
 # -- the record -------------------------------------------------------------------
 
-def admin_record(deps, view):
+def admin_record(deps: Deps, view: View):
     tab = view.arg("tab") or "signins"
     page_no = view.page_number()
     offset = (page_no - 1) * PAGE

@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 
 from services.console import i18n
 from services.console.adapters.people import hash_password, password_matches
+from services.console.bootstrap import Deps
 from services.console.domain import people
 from services.console.domain.signin import (
     device_cookie,
@@ -31,7 +32,7 @@ from services.console.domain.signin import (
     totp_uri,
 )
 from services.console.i18n import N_
-from services.console.view import LANG_COOKIE, PRESESSION_COOKIE, SESSION_COOKIE, Redirect, show
+from services.console.view import LANG_COOKIE, PRESESSION_COOKIE, SESSION_COOKIE, Redirect, View, show
 from shared.platform.identity import secret_from
 
 log = logging.getLogger(__name__)
@@ -51,11 +52,11 @@ def safe_next(target):
     return None
 
 
-def home_page(deps, view):
+def home_page(deps: Deps, view: View):
     return Redirect(view.home())
 
 
-def signin_form(deps, view):
+def signin_form(deps: Deps, view: View):
     if view.person:
         return Redirect(view.home())
     return show("signin.html", next=safe_next(view.arg("next")) or "", error=None)
@@ -63,7 +64,7 @@ def signin_form(deps, view):
 
 # -- who is knocking: a browser where this login signed in before, else the address --------
 
-def _client(deps, view, login):
+def _client(deps: Deps, view: View, login):
     """``(client, known)``: the pair's client -- this browser if ``login`` signed in on it
     before (its signed cookie says so), else the address -- and whether it is known."""
     device, logins = read_device(secret_from(deps.config, warn=False),
@@ -73,7 +74,7 @@ def _client(deps, view, login):
     return f"address:{view.address}", False
 
 
-def _slowed(deps, view, login, client, known, failures, wait):
+def _slowed(deps: Deps, view: View, login, client, known, failures, wait):
     """Audit the moment a pair starts waiting (and the address backstop closing)."""
     policy = deps.web.policy
     if wait and failures == policy.slowdown.free + 1:
@@ -89,7 +90,7 @@ def _slowed(deps, view, login, client, known, failures, wait):
         log.warning("sign-ins from unknown browsers at %s are refused for a while", view.address)
 
 
-def _cleared(deps, view, login, client):
+def _cleared(deps: Deps, view: View, login, client):
     """A sign-in succeeded: the pair's failures are forgotten (audited if it was waiting)."""
     cleared = deps.people.failures.succeed(f"{login}|{client}")
     if cleared and deps.web.policy.slowdown.wait_after(int(cleared.get("count") or 0)):
@@ -97,7 +98,7 @@ def _cleared(deps, view, login, client):
                                   "subject": login, "client": client, "address": view.address})
 
 
-def _signed_in(deps, view, user, record, target):
+def _signed_in(deps: Deps, view: View, user, record, target):
     """Open the session, remember this browser for the login, go on."""
     policy, login = deps.web.policy, user["login"]
     token, _csrf = deps.people.open_session(login, view.now, view.now + policy.absolute, view.address,
@@ -115,7 +116,7 @@ def _signed_in(deps, view, user, record, target):
     return Redirect(target or people.home_for(user["roles"]))
 
 
-def _refusal(deps, view, record, outcome, message, status, template="signin.html", wait=None, **context):
+def _refusal(deps: Deps, view: View, record, outcome, message, status, template="signin.html", wait=None, **context):
     deps.people.record_signin(dict(record, outcome=outcome))
     response = show(template, status=status, error=view._(message, s=wait) if wait else view._(message),
                     **context)
@@ -124,7 +125,7 @@ def _refusal(deps, view, record, outcome, message, status, template="signin.html
     return response
 
 
-def signin(deps, view):
+def signin(deps: Deps, view: View):
     login = (view.form.get("login") or "").strip().lower()[:64]
     password = view.form.get("password") or ""
     target = safe_next(view.form.get("next"))
@@ -147,7 +148,7 @@ def signin(deps, view):
             "Too many failed sign-ins for this login from here; try again in %(s)s seconds."), 429,
             wait=wait, **context)
     user = deps.people.user(login) if login else None
-    if not password_matches(user.get("password_hash") if user else None, password):
+    if not password_matches(user.get("password_hash") if user else None, password) or user is None:
         failures, wait = deps.people.failures.fail(pair, now, login=login, client=client)
         outcome = "unknown_user" if user is None else "wrong_password"
         response = _refusal(deps, view, dict(record, failed_count=failures), outcome,
@@ -166,14 +167,14 @@ def signin(deps, view):
     return _signed_in(deps, view, user, record, target)
 
 
-def signin_code_form(deps, view):
+def signin_code_form(deps: Deps, view: View):
     pending = deps.people.pending_signin(view.request.cookies.get(PENDING_COOKIE), view.now)
     if pending is None:
         return Redirect("/signin")
     return show("signin_code.html", error=None)
 
 
-def signin_code(deps, view):
+def signin_code(deps: Deps, view: View):
     token = view.request.cookies.get(PENDING_COOKIE)
     pending = deps.people.pending_signin(token, view.now)
     if pending is None:
@@ -209,7 +210,7 @@ def signin_code(deps, view):
 
 # -- the second factor --------------------------------------------------------------------
 
-def _enrol_page(deps, view, status=200, error=None):
+def _enrol_page(deps: Deps, view: View, status=200, error=None):
     user = deps.people.user(view.user["login"])
     if user.get("totp_secret"):
         return show("second_factor.html", status=status, enrolled=True, error=error)
@@ -224,11 +225,11 @@ def _enrol_page(deps, view, status=200, error=None):
                 required=needs_second_factor(user), error=error)
 
 
-def second_factor_form(deps, view):
+def second_factor_form(deps: Deps, view: View):
     return _enrol_page(deps, view)
 
 
-def second_factor_enrol(deps, view):
+def second_factor_enrol(deps: Deps, view: View):
     login = view.user["login"]
     secret = view.session.get("totp_candidate")
     if deps.people.user(login).get("totp_secret") or not secret:
@@ -245,7 +246,7 @@ def second_factor_enrol(deps, view):
                                               "with a code as well."))
 
 
-def signout(deps, view):
+def signout(deps: Deps, view: View):
     deps.people.end_session(view.token)
     deps.people.record_signin({"at": view.now, "login": view.user["login"], "address": view.address,
                                "outcome": "signed_out"})
@@ -254,11 +255,11 @@ def signout(deps, view):
     return Redirect("/signin")
 
 
-def password_form(deps, view):
+def password_form(deps: Deps, view: View):
     return show("password.html", errors={})
 
 
-def change_password(deps, view):
+def change_password(deps: Deps, view: View):
     current, new, again = (view.form.get(k) or "" for k in ("current", "new", "again"))
     user = deps.people.user(view.user["login"])
     errors = {}
@@ -283,7 +284,7 @@ def change_password(deps, view):
     return Redirect(view.home(), flash=view._("Password changed."))
 
 
-def language(deps, view, code):
+def language(deps: Deps, view: View, code):
     view.set_cookie(LANG_COOKIE, i18n.chosen(code), max_age=365 * 86400)
     return Redirect(safe_next(view.arg("next")) or "/")
 

@@ -10,8 +10,9 @@ what the citizen said. Which case a person may see is followup's decision
 """
 import base64
 
+from services.console.bootstrap import Deps
 from services.console.i18n import N_
-from services.console.view import Download, Redirect, Refused, show
+from services.console.view import Download, Redirect, Refused, View, show
 
 PAGE = 20
 MAX_UPLOAD_FILES = 3
@@ -26,7 +27,7 @@ def _cards(view, cases):
 
 # -- department staff ------------------------------------------------------
 
-def department_inbox(deps, view):
+def department_inbox(deps: Deps, view: View):
     page_no = view.page_number()
     state = view.arg("state") or None
     found = view.call("followup", "department_inbox", None, (page_no - 1) * PAGE, PAGE, state)
@@ -35,34 +36,34 @@ def department_inbox(deps, view):
                 base=f"/department?{'state=' + state + '&' if state else ''}")
 
 
-def department_case(deps, view, number):
+def department_case(deps: Deps, view: View, number):
     case = view.call("followup", "case_detail", number)
     return show("case.html", case=case, cards=_cards(view, [case]).get(number, []),
                 errors={}, max_files=MAX_UPLOAD_FILES)
 
 
-def department_contact(deps, view, number):
+def department_contact(deps: Deps, view: View, number):
     contact = view.call("followup", "case_contact", number, None, view.form.get("purpose") or "")
     deps.people.record_audit({"at": view.now, "actor": view.person.user_id, "action": "contact_viewed",
                               "subject": number, "address": view.address})
     return show("_contact.html", contact=contact, number=number)
 
 
-def _case_action(deps, view, number, method, *args, done=""):
+def _case_action(deps: Deps, view: View, number, method, *args, done=""):
     view.call("followup", method, None, number, *args)
     return Redirect(f"/department/cases/{number}", flash=done)
 
 
-def department_sign_for(deps, view, number):
+def department_sign_for(deps: Deps, view: View, number):
     return _case_action(deps, view, number, "sign_for", "", done=view._("Signed for."))
 
 
-def department_refuse(deps, view, number):
+def department_refuse(deps: Deps, view: View, number):
     view.call("followup", "refuse_case", None, number, view.form.get("reason") or "", "")
     return Redirect("/department", flash=view._("%(n)s returned to the hotline for re-dispatch.", n=number))
 
 
-def department_extension(deps, view, number):
+def department_extension(deps: Deps, view: View, number):
     try:
         days = int(view.form.get("working_days") or 0)
     except ValueError:
@@ -71,7 +72,7 @@ def department_extension(deps, view, number):
                         done=view._("Extension requested; the hotline decides."))
 
 
-def department_reply(deps, view, number):
+def department_reply(deps: Deps, view: View, number):
     uploads = [f for f in view.request.files.getlist("files") if f and f.filename]
     if len(uploads) > MAX_UPLOAD_FILES:
         raise Refused(400, N_("Please check the form"), view._("At most %(n)s files with one reply.",
@@ -89,7 +90,7 @@ def department_reply(deps, view, number):
     return Redirect("/department", flash=view._("Reply to %(n)s sent for review.", n=number))
 
 
-def case_file(deps, view, number, file_id):
+def case_file(deps: Deps, view: View, number, file_id):
     found = view.call("followup", "get_attachment", number, file_id)
     info = found["info"]
     return Download(base64.b64decode(found["data_base64"]), info["filename"], info["content_type"],
@@ -98,7 +99,7 @@ def case_file(deps, view, number, file_id):
 
 # -- reviewers -------------------------------------------------------------
 
-def review_queue(deps, view):
+def review_queue(deps: Deps, view: View):
     page_no = view.page_number()
     tab = view.arg("tab") or "replies"
     if tab == "extensions":
@@ -109,7 +110,7 @@ def review_queue(deps, view):
                 size=PAGE if tab == "extensions" else 10, base=f"/review?tab={tab}&")
 
 
-def review_decide(deps, view, number):
+def review_decide(deps: Deps, view: View, number):
     decision = view.form.get("decision")
     reason = (view.form.get("reason") or "").strip()
     if decision not in ("approve", "reject"):
@@ -122,7 +123,7 @@ def review_decide(deps, view, number):
     return Redirect("/review", flash=done)
 
 
-def review_extension(deps, view, number):
+def review_extension(deps: Deps, view: View, number):
     grant = view.form.get("decision") == "grant"
     reason = (view.form.get("reason") or "").strip()
     if not grant and not reason:
@@ -134,13 +135,13 @@ def review_extension(deps, view, number):
 
 # -- callback agents ----------------------------------------------------------
 
-def callbacks(deps, view):
+def callbacks(deps: Deps, view: View):
     page_no = view.page_number()
     found = view.call("followup", "callbacks_due", (page_no - 1) * PAGE, PAGE)
     return show("callbacks.html", found=found, page=page_no, size=PAGE, base="/callbacks?")
 
 
-def callback_record(deps, view, number):
+def callback_record(deps: Deps, view: View, number):
     reached = view.form.get("reached")
     if reached not in ("yes", "no"):
         raise Refused(400, N_("Please check the form"), view._("Say whether the citizen was reached."))

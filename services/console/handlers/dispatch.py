@@ -5,13 +5,14 @@ suggestions and their reasons; arbitration shows the tickets refused too
 often (仲裁), with every refusal's reason. Assigning and re-dispatching are
 routing's RPC, recorded with the signed-in dispatcher and the reason given.
 """
+from services.console.bootstrap import Deps
 from services.console.i18n import N_
-from services.console.view import Redirect, Refused, show
+from services.console.view import Redirect, Refused, View, show
 
 PAGE = 20
 
 
-def dispatch_queue(deps, view):
+def dispatch_queue(deps: Deps, view: View):
     tab = "arbitration" if view.arg("tab") == "arbitration" else "queue"
     rule = "arbitration" if tab == "arbitration" else None
     page_no = view.page_number()
@@ -24,7 +25,7 @@ def dispatch_queue(deps, view):
                 departments=departments, page=page_no, size=PAGE, base=f"/dispatch?tab={tab}&")
 
 
-def dispatch_assign(deps, view, number):
+def dispatch_assign(deps: Deps, view: View, number):
     department, reason = ((view.form.get(k) or "").strip() for k in ("department", "reason"))
     if not department or not reason:
         raise Refused(400, N_("Please check the form"), view._("Choose a department and say why."))
@@ -33,7 +34,7 @@ def dispatch_assign(deps, view, number):
                     flash=view._("%(n)s dispatched to %(d)s.", n=number, d=body["department_name"]))
 
 
-def dispatch_redispatch(deps, view, number):
+def dispatch_redispatch(deps: Deps, view: View, number):
     department, reason = ((view.form.get(k) or "").strip() for k in ("department", "reason"))
     if not department or not reason:
         raise Refused(400, N_("Please check the form"), view._("Choose a department and say why."))

@@ -12,8 +12,9 @@ import math
 import re
 
 from services.console import timeline
+from services.console.bootstrap import Deps
 from services.console.i18n import N_
-from services.console.view import Redirect, Refused, show
+from services.console.view import Redirect, Refused, View, show
 from shared.contract import bounds
 from shared.platform.city import load_city
 
@@ -33,29 +34,29 @@ def typed(form):
     return request
 
 
-def city_places(deps):
+def city_places(deps: Deps):
     city = load_city(deps.config)
     return [d["name"] for d in city.get("districts", [])]
 
 
-def catalogue(deps, view):
+def catalogue(deps: Deps, view: View):
     return view.optional("routing", "get_catalogue") or []
 
 
 # -- the new ticket --------------------------------------------------------
 
-def operator_form(deps, view):
+def operator_form(deps: Deps, view: View):
     return show("operator.html", form={}, errors={}, districts=city_places(deps),
                 catalogue=catalogue(deps, view))
 
 
-def operator_caller(deps, view):
+def operator_caller(deps: Deps, view: View):
     phone = (view.form.get("caller_phone") or "").strip()
     found = view.call("intake", "caller_tickets", phone, 8) if len(phone) >= 7 else {"items": [], "total": 0}
     return show("_caller.html", tickets=found["items"], total=found["total"], phone=phone)
 
 
-def operator_suggest(deps, view):
+def operator_suggest(deps: Deps, view: View):
     request = typed(view.form)
     text = f"{request.get('title', '')} {request.get('description', '')}".strip()
     if len(text) < 2:
@@ -67,12 +68,12 @@ def operator_suggest(deps, view):
     return show("_suggest.html", answers=answers, routing=routing, repeats=repeats, empty=False)
 
 
-def _form_again(deps, view, status=200, errors=None):
+def _form_again(deps: Deps, view: View, status=200, errors=None):
     return show("operator.html", status=status, form=view.form, errors=errors or {},
                 districts=city_places(deps), catalogue=catalogue(deps, view))
 
 
-def _one_click_match(deps, view, request, entry_id, link_to):
+def _one_click_match(deps: Deps, view: View, request, entry_id, link_to):
     """The answer or open ticket clicked, looked up again: (what, match, score, threshold)."""
     thresholds = deps.web.thresholds
     if entry_id:
@@ -85,7 +86,7 @@ def _one_click_match(deps, view, request, entry_id, link_to):
     return "link", match, (match or {}).get("similarity", 0.0), thresholds["link"]
 
 
-def operator_submit(deps, view):
+def operator_submit(deps: Deps, view: View):
     request = typed(view.form)
     link_to = (view.form.get("link_to") or "").strip() or None
     entry_id = (view.form.get("entry_id") or "").strip() or None
@@ -125,7 +126,7 @@ def operator_submit(deps, view):
 
 # -- finding tickets ---------------------------------------------------------
 
-def ticket_search_start(deps, view):
+def ticket_search_start(deps: Deps, view: View):
     """Keep the criteria with the session (a phone number stays out of URLs) and list.
 
     A whole ticket number is a search of its own: whatever else is left in the form
@@ -142,7 +143,7 @@ def ticket_search_start(deps, view):
     return Redirect("/tickets?page=1&jump=1")
 
 
-def ticket_search(deps, view):
+def ticket_search(deps: Deps, view: View):
     criteria = dict(view.session.get("search") or {})
     if view.arg("number"):
         criteria = {"number": view.arg("number")}
@@ -162,7 +163,7 @@ def ticket_search(deps, view):
                 pages=math.ceil((found or {}).get("total", 0) / PAGE))
 
 
-def ticket_page(deps, view, number):
+def ticket_page(deps: Deps, view: View, number):
     if view.person.is_department_only:  # departments see cases, by followup's rules
         return Redirect(f"/department/cases/{number}")
     ticket, case = view.gather(("intake", "get_ticket", (number,)),
@@ -174,7 +175,7 @@ def ticket_page(deps, view, number):
                 events=timeline.merged(ticket, case))
 
 
-def ticket_contact(deps, view, number):
+def ticket_contact(deps: Deps, view: View, number):
     contact = view.call("followup", "case_contact", number, None, view.form.get("purpose") or "")
     deps.people.record_audit({"at": view.now, "actor": view.person.user_id, "action": "contact_viewed",
                               "subject": number, "address": view.address})

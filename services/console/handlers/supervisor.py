@@ -9,9 +9,10 @@ that does not answer leaves its panel out, not the page.
 import datetime as dt
 
 from services.console import charts, exports
+from services.console.bootstrap import Deps
 from services.console.filters import STATES
 from services.console.i18n import N_
-from services.console.view import Refused, show
+from services.console.view import Refused, View, show
 
 PAGE = 25
 EXPORT_LIMIT = 5000
@@ -52,7 +53,7 @@ def query_string(filters, level=""):
 EXPORTS = (exports.CSV.split(';')[0], exports.XLSX, "text/html")
 
 
-def supervisor(deps, view):
+def supervisor(deps: Deps, view: View):
     today = view.now.astimezone(deps.web.zone).date()  # hot spots too: a busy morning shows
     date_from = view.arg("from") or (today - dt.timedelta(days=29)).isoformat()
     date_to = view.arg("to") or today.isoformat()
@@ -83,20 +84,20 @@ def supervisor(deps, view):
 
 # -- the cases behind a number -------------------------------------------------
 
-def _numbers_at(deps, view, level):
+def _numbers_at(deps: Deps, view: View, level):
     for row in view.call("notify", "supervision_summary") or []:
         if row["level"] == level:
             return row["numbers"]
     return []
 
 
-def _search(deps, view, filters, level, offset, limit):
+def _search(deps: Deps, view: View, filters, level, offset, limit):
     if level:
         filters = dict(filters, numbers=_numbers_at(deps, view, level))
     return view.call("followup", "search_cases", filters, offset, limit)
 
 
-def cases_list(deps, view):
+def cases_list(deps: Deps, view: View):
     filters, level = case_filters(view), view.arg("level")
     page_no = view.page_number()
     found = _search(deps, view, filters, level, (page_no - 1) * PAGE, PAGE)
@@ -120,7 +121,7 @@ def _cell(view, field, value):
     return value
 
 
-def export_cases(deps, view, fmt):
+def export_cases(deps: Deps, view: View, fmt):
     if fmt not in ("xlsx", "csv"):
         raise Refused(404, N_("Not found"))
     filters, level = case_filters(view), view.arg("level")
@@ -135,7 +136,7 @@ def export_cases(deps, view, fmt):
                             view._(SHEETS["cases"]), [view._(h) for _, h in CASE_COLUMNS], rows, fmt)
 
 
-def export_scorecard(deps, view, fmt):
+def export_scorecard(deps: Deps, view: View, fmt):
     if fmt not in ("xlsx", "csv"):
         raise Refused(404, N_("Not found"))
     card = view.call("followup", "scorecard", view.arg("from") or None, view.arg("to") or None)
@@ -146,7 +147,7 @@ def export_scorecard(deps, view, fmt):
                             [view._(h) for _, h in SCORE_COLUMNS], rows, fmt)
 
 
-def export_ledger(deps, view, number, fmt):
+def export_ledger(deps: Deps, view: View, number, fmt):
     if fmt not in ("xlsx", "csv"):
         raise Refused(404, N_("Not found"))
     case = view.call("followup", "case_detail", number)
