@@ -3,7 +3,7 @@
     python -m bench.argon2_params [--rounds 5]
 
 Times ``PasswordHasher.hash`` (a verify costs the same) for argon2-cffi's defaults,
-the console's choice (``services.console.store.HASH_PARAMETERS``) and OWASP's
+the console's choice (``services.console.adapters.people.HASH_PARAMETERS``) and OWASP's
 argon2id configurations (Password Storage Cheat Sheet: m=47104 KiB t=1, m=19456 t=2,
 m=12288 t=3, m=9216 t=4, m=7168 t=5, all p=1), one at a time and then four at once
 (people signing in together on one console). Prints the median and the slowest, in
@@ -43,7 +43,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args(argv)
-    from services.console.store import HASH_PARAMETERS
+    from services.console.adapters.people import HASH_PARAMETERS
 
     chosen = ("console's choice", HASH_PARAMETERS["time_cost"], HASH_PARAMETERS["memory_cost"],
               HASH_PARAMETERS["parallelism"])

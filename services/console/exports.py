@@ -9,6 +9,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from services.console.view import Download
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -55,7 +57,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
 
 
-def download(view, name, title, headers, rows, fmt):
+def download(name, title, headers, rows, fmt):
+    """The rows as a file to save, ``name``.xlsx or ``name``.csv."""
     if fmt == "xlsx":
-        return view.download(as_xlsx(title, headers, rows), f"{name}.xlsx", XLSX)
-    return view.download(as_csv(headers, rows), f"{name}.csv", CSV)
+        return Download(as_xlsx(title, headers, rows), f"{name}.xlsx", XLSX)
+    return Download(as_csv(headers, rows), f"{name}.csv", CSV)

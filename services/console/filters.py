@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from markupsafe import Markup
 
-from services.console.domain import ROLE_LABELS
+from services.console.domain import people
 from services.console.i18n import N_
 from shared.contract import field_errors
 from shared.contract import reasons as coded_reasons
@@ -143,8 +143,7 @@ def install(env, locale, zone, translations):
         return "-" if rate is None else f"{rate * 100:.1f}%"
 
     def role_label(role):
-        names = ROLE_LABELS.get(role)
-        return (names[0] if locale == "zh_CN" else names[1]) if names else role
+        return people.role_label(role, locale)
 
     def field_error(text, unit=None):
         """A service's English message about a field, in the reader's language (``shared.contract.field_errors``);

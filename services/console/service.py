@@ -1,53 +1,48 @@
 """console: the workbench, where the people who run a hotline sign in and work.
 
 Serves server-rendered pages over HTTP (``CONSOLE_HTTP``, default :8080) and
-owns the people: users, roles, sessions, sign-in history (``store.py``).
-Each page acts on the other services only over RPC, as the signed-in person
-(``shared.platform.identity``): the services check the person's role and department
-and record their name. The screens are mixins, one module per kind of work:
+owns the people: users, roles, sessions, sign-in history
+(``adapters/people.py``). Each page acts on the other services only over RPC,
+as the signed-in person (``shared.platform.identity``): the services check the
+person's role and department and record their name.
 
-* ``pages_auth``: sign in / out, password, language, assets;
-* ``pages_operator``: new tickets while on the phone, search, the ticket page;
-* ``pages_cases``: department staff, reviewers and callback agents;
-* ``pages_dispatch``: the manual dispatch queue, re-dispatch, arbitration;
-* ``pages_supervisor``: the city at a glance, drill-downs, exports;
-* ``pages_admin``: users, the directory, API keys, department tokens, the record.
+Every entrypoint below is a door (``@page``: ``web.py``; ``@rpc``; ``@http``)
+and one call into its handler, one module per kind of work:
 
-The RPC methods below are for the ``hotline users`` command.
+* ``handlers/auth``: sign in / out, password, second factor, language, assets;
+* ``handlers/operator``: new tickets while on the phone, search, the ticket page;
+* ``handlers/cases``: department staff, reviewers and callback agents;
+* ``handlers/dispatch``: the manual dispatch queue, re-dispatch, arbitration;
+* ``handlers/supervisor``: the city at a glance, drill-downs, exports;
+* ``handlers/admin``: users, the directory, API keys, department tokens, the record.
+
+A handler takes ``deps`` (``bootstrap.py``) and the ``View`` (the request as a
+page sees it) and answers a ``Page``, ``Redirect`` or ``Download``, which
+``view.answer`` turns into the response. The rules about people live in
+``domain/``. The RPC methods at the end are for the ``hotline users`` command.
 """
-import logging
-
-import eventlet
 from nameko.dependency_providers import Config
 
-from services.console import (
-    domain,
-    pages_admin,
-    pages_auth,
-    pages_cases,
-    pages_dispatch,
-    pages_operator,
-    pages_supervisor,
-)
-from services.console.store import PeopleRepository, hash_password
-from services.console.web import Web
-from shared.contract.events import utcnow
-from shared.contract.field_errors import message
-from shared.platform import ops
-from shared.platform.city import load_city
+from services.console import bootstrap
+from services.console.adapters.people import PeopleRepository
+from services.console.adapters.workbench import Web
+from services.console.domain.people import UserInvalid
+from services.console.handlers import admin, auth, cases, dispatch, operator, supervisor
+from services.console.handlers.cases import CASE_READERS, UPLOAD_BYTES
+from services.console.handlers.operator import STAFF
+from services.console.handlers.supervisor import EXPORTS, READERS, SUPERVISION
+from services.console.web import page
+from shared.platform import openapi, ops
 from shared.platform.doors import Doors, People, Public, door
 from shared.platform.identity import Identity, NotAllowed
-from shared.platform.jsonable import jsonable
 from shared.platform.messaging import RpcProxy, rpc
 from shared.platform.mongo import Store
+from shared.platform.web import http
 
-log = logging.getLogger(__name__)
-EXPECTED = (domain.UserInvalid, NotAllowed)
+EXPECTED = (UserInvalid, NotAllowed)
 
 
-class ConsoleService(ops.Operable, pages_auth.AuthPages, pages_operator.OperatorPages, pages_cases.CasePages,
-                     pages_dispatch.DispatchPages, pages_supervisor.SupervisorPages,
-                     pages_admin.AdminPages):
+class ConsoleService(ops.Operable):
     name = "console"
     doors = Doors()  # who may pass each entrypoint (shared.platform.doors)
     openapi_info = {"title": "hotline console", "version": "1",
@@ -64,104 +59,264 @@ class ConsoleService(ops.Operable, pages_auth.AuthPages, pages_operator.Operator
     notify = RpcProxy("notify")
     insight = RpcProxy("insight")
 
-    # -- people (shared by the admin pages and the CLI) -------------------------
+    # -- pages: signing in and out, the password, the second factor, the language, the assets ------
 
-    def department_codes(self):
-        """The directory's department codes (routing's, or the directory file's)."""
-        try:
-            with eventlet.Timeout(3):
-                return {d["code"] for d in self.routing.list_departments.call_async().result()}
-        except (Exception, eventlet.Timeout):  # routing away: the city's published file
-            return {d["code"] for d in load_city(self.config).get("departments", [])}
+    @page("/", public=True)
+    def home_page(self, deps, view):
+        return view.answer(auth.home_page(deps, view))
 
-    def make_user(self, actor, login, roles, department=None, display_name="", codes=None):
-        """A new user with a generated password, which is returned once; ``codes`` are the
-        directory's department codes if the caller has them already."""
-        if department and not codes:
-            codes = self.department_codes()
-        user = domain.check_new_user(login, roles, department, codes if department else None, display_name)
-        password = domain.generate_password()
-        now = utcnow()
-        record = dict(user, password_hash=hash_password(password), must_change_password=True,
-                      disabled=False, created_at=now, created_by=actor)
-        if not self.people.add_user(record):
-            raise domain.UserInvalid({"login": [message("user_exists", login=user["login"])]})
-        self.people.record_audit({"at": now, "actor": actor, "action": "user_created",
-                                  "subject": user["login"], "roles": user["roles"],
-                                  "department": user["department"]})
-        log.info("user %s created by %s with roles %s", user["login"], actor, ",".join(user["roles"]))
-        return dict(jsonable(user), password=password)
+    @page("/signin", public=True)
+    def signin_form(self, deps, view):
+        return view.answer(auth.signin_form(deps, view))
 
-    def new_password(self, actor, login):
-        user = self.people.user(login) if isinstance(login, str) else None
-        if user is None:
-            raise domain.UserInvalid({"login": [message("no_user", login=login)]})
-        password = domain.generate_password()
-        self.people.update_user(login, {"password_hash": hash_password(password),
-                                        "must_change_password": True})
-        self.people.end_sessions_of(login)
-        now = utcnow()
-        self.people.record_audit({"at": now, "actor": actor, "action": "password_reset", "subject": login})
-        if self.people.failures.forget_where({"login": login}):
-            self.people.record_audit({"at": now, "actor": actor, "action": "signin_slowdown_ended",
-                                      "subject": login})
-        return {"login": login, "password": password}
+    @page("/signin", method="POST", public=True)
+    def signin(self, deps, view):
+        return view.answer(auth.signin(deps, view))
 
-    def reset_second_factor(self, actor, login):
-        """Remove ``login``'s second factor (a lost phone): they enrol again at the next sign-in."""
-        user = self.people.user(login) if isinstance(login, str) else None
-        if user is None:
-            raise domain.UserInvalid({"login": [f"no user {login}"]})
-        if not self.people.clear_second_factor(login):
-            raise domain.UserInvalid({"login": [f"{login} has no second factor"]})
-        self.people.end_sessions_of(login)
-        self.people.record_audit({"at": utcnow(), "actor": actor, "action": "second_factor_reset",
-                                  "subject": login})
-        log.info("second factor of %s reset by %s", login, actor)
-        return {"login": login}
+    @page("/signin/code", public=True)
+    def signin_code_form(self, deps, view):
+        return view.answer(auth.signin_code_form(deps, view))
 
-    def set_disabled(self, actor, login, disabled):
-        user = self.people.update_user(login, {"disabled": bool(disabled)}) if isinstance(login, str) else None
-        if user is None:
-            raise domain.UserInvalid({"login": [message("no_user", login=login)]})
-        if disabled:
-            self.people.end_sessions_of(login)
-        self.people.record_audit({"at": utcnow(), "actor": actor,
-                                  "action": "user_disabled" if disabled else "user_enabled", "subject": login})
-        return jsonable(user)
+    @page("/signin/code", method="POST", public=True)
+    def signin_code(self, deps, view):
+        return view.answer(auth.signin_code(deps, view))
 
-    # -- RPC for `hotline users` -----------------------------------------------------
+    @page("/account/second-factor")
+    def second_factor_form(self, deps, view):
+        return view.answer(auth.second_factor_form(deps, view))
+
+    @page("/account/second-factor", method="POST")
+    def second_factor_enrol(self, deps, view):
+        return view.answer(auth.second_factor_enrol(deps, view))
+
+    @page("/signout", method="POST")
+    def signout(self, deps, view):
+        return view.answer(auth.signout(deps, view))
+
+    @page("/password")
+    def password_form(self, deps, view):
+        return view.answer(auth.password_form(deps, view))
+
+    @page("/password", method="POST")
+    def change_password(self, deps, view):
+        return view.answer(auth.change_password(deps, view))
+
+    @page("/lang/<string:code>", public=True)
+    def language(self, deps, view, code):
+        return view.answer(auth.language(deps, view, code))
+
+    @openapi.operation("The workbench's own scripts and styles", tags=["public"], errors={
+        404: {"text/plain": {"type": "string"}}}, responses={200: {kind: {"type": "string"} for kind in (
+            "text/css", "application/javascript", "text/javascript", "text/plain")}})
+    @door(Public())
+    @http("GET", "/static/<string:name>", limits=())
+    def static(self, request, name):
+        return auth.static_asset(name)
+
+    # -- pages: the operator: a new ticket on the phone, search, the ticket page -------------------
+
+    @page("/operator", roles=("operator",))
+    def operator_form(self, deps, view):
+        return view.answer(operator.operator_form(deps, view))
+
+    @page("/operator/caller", method="POST", roles=("operator", "callback"))
+    def operator_caller(self, deps, view):
+        return view.answer(operator.operator_caller(deps, view))
+
+    @page("/operator/suggest", method="POST", roles=("operator",))
+    def operator_suggest(self, deps, view):
+        return view.answer(operator.operator_suggest(deps, view))
+
+    @page("/operator/tickets", method="POST", roles=("operator",))
+    def operator_submit(self, deps, view):
+        return view.answer(operator.operator_submit(deps, view))
+
+    @page("/tickets", method="POST", roles=STAFF)
+    def ticket_search_start(self, deps, view):
+        """Keep the criteria with the session (a phone number stays out of URLs) and list.
+
+        A whole ticket number is a search of its own: whatever else is left in the form
+        (the last caller's phone, a district) does not narrow it to nothing. Only this
+        submission jumps to a single match; coming back to the list later does not.
+        """
+        return view.answer(operator.ticket_search_start(deps, view))
+
+    @page("/tickets", roles=STAFF)
+    def ticket_search(self, deps, view):
+        return view.answer(operator.ticket_search(deps, view))
+
+    @page("/tickets/<string:number>", roles=STAFF + ("department",))
+    def ticket_page(self, deps, view, number):
+        return view.answer(operator.ticket_page(deps, view, number))
+
+    @page("/tickets/<string:number>/contact", method="POST",
+          roles=("operator", "callback", "reviewer", "supervisor"))
+    def ticket_contact(self, deps, view, number):
+        return view.answer(operator.ticket_contact(deps, view, number))
+
+    # -- pages: cases at work: department staff, reviewers, callback agents ------------------------
+
+    @page("/department", roles=("department",))
+    def department_inbox(self, deps, view):
+        return view.answer(cases.department_inbox(deps, view))
+
+    @page("/department/cases/<string:number>", roles=CASE_READERS)
+    def department_case(self, deps, view, number):
+        return view.answer(cases.department_case(deps, view, number))
+
+    @page("/department/cases/<string:number>/contact", method="POST", roles=("department",))
+    def department_contact(self, deps, view, number):
+        return view.answer(cases.department_contact(deps, view, number))
+
+    @page("/department/cases/<string:number>/sign-for", method="POST", roles=("department",))
+    def department_sign_for(self, deps, view, number):
+        return view.answer(cases.department_sign_for(deps, view, number))
+
+    @page("/department/cases/<string:number>/refuse", method="POST", roles=("department",))
+    def department_refuse(self, deps, view, number):
+        return view.answer(cases.department_refuse(deps, view, number))
+
+    @page("/department/cases/<string:number>/extension", method="POST", roles=("department",))
+    def department_extension(self, deps, view, number):
+        return view.answer(cases.department_extension(deps, view, number))
+
+    @page("/department/cases/<string:number>/reply", method="POST", roles=("department",), max_bytes=UPLOAD_BYTES)
+    def department_reply(self, deps, view, number):
+        return view.answer(cases.department_reply(deps, view, number))
+
+    @page("/cases/<string:number>/files/<string:file_id>", roles=CASE_READERS, answers=("*/*",))
+    def case_file(self, deps, view, number, file_id):
+        return view.answer(cases.case_file(deps, view, number, file_id))
+
+    @page("/review", roles=("reviewer", "supervisor"))
+    def review_queue(self, deps, view):
+        return view.answer(cases.review_queue(deps, view))
+
+    @page("/review/<string:number>", method="POST", roles=("reviewer",))
+    def review_decide(self, deps, view, number):
+        return view.answer(cases.review_decide(deps, view, number))
+
+    @page("/review/<string:number>/extension", method="POST", roles=("reviewer",))
+    def review_extension(self, deps, view, number):
+        return view.answer(cases.review_extension(deps, view, number))
+
+    @page("/callbacks", roles=("callback", "supervisor"))
+    def callbacks(self, deps, view):
+        return view.answer(cases.callbacks(deps, view))
+
+    @page("/callbacks/<string:number>", method="POST", roles=("callback",))
+    def callback_record(self, deps, view, number):
+        return view.answer(cases.callback_record(deps, view, number))
+
+    # -- pages: the dispatcher: the manual queue, arbitration, re-dispatch -------------------------
+
+    @page("/dispatch", roles=("dispatcher", "supervisor"))
+    def dispatch_queue(self, deps, view):
+        return view.answer(dispatch.dispatch_queue(deps, view))
+
+    @page("/dispatch/<string:number>/assign", method="POST", roles=("dispatcher",))
+    def dispatch_assign(self, deps, view, number):
+        return view.answer(dispatch.dispatch_assign(deps, view, number))
+
+    @page("/dispatch/<string:number>/redispatch", method="POST", roles=("dispatcher",))
+    def dispatch_redispatch(self, deps, view, number):
+        return view.answer(dispatch.dispatch_redispatch(deps, view, number))
+
+    # -- pages: the supervisor: the city at a glance, the cases behind a number, exports -----------
+
+    @page("/supervisor", roles=SUPERVISION)
+    def supervisor(self, deps, view):
+        return view.answer(supervisor.supervisor(deps, view))
+
+    @page("/cases", roles=READERS)
+    def cases_list(self, deps, view):
+        return view.answer(supervisor.cases_list(deps, view))
+
+    @page("/export/cases.<string:fmt>", roles=READERS, answers=EXPORTS)
+    def export_cases(self, deps, view, fmt):
+        return view.answer(supervisor.export_cases(deps, view, fmt))
+
+    @page("/export/scorecard.<string:fmt>", roles=SUPERVISION, answers=EXPORTS)
+    def export_scorecard(self, deps, view, fmt):
+        return view.answer(supervisor.export_scorecard(deps, view, fmt))
+
+    @page("/export/ledger/<string:number>.<string:fmt>", roles=READERS, answers=EXPORTS)
+    def export_ledger(self, deps, view, number, fmt):
+        return view.answer(supervisor.export_ledger(deps, view, number, fmt))
+
+    # -- pages: the administrator: people, the directory, keys and tokens, the record --------------
+
+    @page("/admin/users", roles=("admin",))
+    def admin_users(self, deps, view):
+        return view.answer(admin.admin_users(deps, view))
+
+    @page("/admin/users", method="POST", roles=("admin",))
+    def admin_create_user(self, deps, view):
+        return view.answer(admin.admin_create_user(deps, view))
+
+    @page("/admin/users/<string:login>/password", method="POST", roles=("admin",))
+    def admin_reset_password(self, deps, view, login):
+        return view.answer(admin.admin_reset_password(deps, view, login))
+
+    @page("/admin/users/<string:login>/second-factor", method="POST", roles=("admin",))
+    def admin_reset_second_factor(self, deps, view, login):
+        return view.answer(admin.admin_reset_second_factor(deps, view, login))
+
+    @page("/admin/users/<string:login>/state", method="POST", roles=("admin",))
+    def admin_user_state(self, deps, view, login):
+        return view.answer(admin.admin_user_state(deps, view, login))
+
+    @page("/admin/departments", roles=("admin",))
+    def admin_departments(self, deps, view):
+        return view.answer(admin.admin_departments(deps, view))
+
+    @page("/admin/departments/<string:code>", method="POST", roles=("admin",))
+    def admin_update_department(self, deps, view, code):
+        return view.answer(admin.admin_update_department(deps, view, code))
+
+    @page("/admin/keys", roles=("admin",))
+    def admin_keys(self, deps, view):
+        return view.answer(admin.admin_keys(deps, view))
+
+    @page("/admin/keys", method="POST", roles=("admin",))
+    def admin_key_action(self, deps, view):
+        return view.answer(admin.admin_key_action(deps, view))
+
+    @page("/admin/record", roles=("admin",))
+    def admin_record(self, deps, view):
+        return view.answer(admin.admin_record(deps, view))
+
+    # -- RPC for `hotline users` ------------------------------------------------------------------
 
     @door(People("admin"))
     @rpc(expected_exceptions=EXPECTED)
     def create_user(self, login, roles, department=None, display_name=""):
         actor = self.caller.require("admin")
-        return self.make_user(actor.user_id, login, roles, department, display_name)
+        return admin.make_user(bootstrap.deps(self), actor.user_id, login, roles, department, display_name)
 
     @door(People("admin"))
     @rpc(expected_exceptions=EXPECTED)
     def list_users(self):
         self.caller.require("admin")
-        users, _total = self.people.list_users(0, 10_000)
-        return jsonable(users)
+        return admin.list_users(bootstrap.deps(self))
 
     @door(People("admin"))
     @rpc(expected_exceptions=EXPECTED)
     def disable_user(self, login, disabled=True):
         actor = self.caller.require("admin")
-        return self.set_disabled(actor.user_id, login, disabled)
+        return admin.set_disabled(bootstrap.deps(self), actor.user_id, login, disabled)
 
     @door(People("admin"))
     @rpc(expected_exceptions=EXPECTED)
     def reset_password(self, login):
         actor = self.caller.require("admin")
-        return self.new_password(actor.user_id, login)
+        return admin.new_password(bootstrap.deps(self), actor.user_id, login)
 
     @door(People("admin"))
     @rpc(expected_exceptions=EXPECTED)
     def reset_user_second_factor(self, login):
         actor = self.caller.require("admin")
-        return self.reset_second_factor(actor.user_id, login)
+        return admin.reset_second_factor(bootstrap.deps(self), actor.user_id, login)
 
     @door(Public())
     @rpc

@@ -10,404 +10,29 @@ that allows only the console's own assets, no framing, no caching of
 personal data). A service's refusal becomes a clear page (400, 403, 404,
 409); a service that does not answer, a 503; anything else a 500 page that
 says nothing of the exception (which goes to the log).
+
+The decorated entrypoint (``service.py``) is called with ``deps``
+(``bootstrap.Deps``) and the ``View`` (``view.py``) and hands both to its
+handler (``handlers/``), whose ``Page``, ``Redirect`` or ``Download``
+``view.answer`` turns into the response.
 """
 import functools
-import hmac
 import inspect
-import json
 import logging
-import re
-import time
-from datetime import timedelta
-from urllib.parse import quote, urlparse, urlsplit
+from urllib.parse import quote
 
-import eventlet
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from nameko.exceptions import RemoteError
-from nameko.extensions import DependencyProvider
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from services.console import i18n
-from services.console.domain import MIN_PASSWORD, Policy, home_for, needs_second_factor, person_of, session_expired
+from services.console import bootstrap
+from services.console.domain.signin import needs_second_factor
 from services.console.i18n import N_
-from shared.contract import bounds
-from shared.contract.events import utcnow
+from services.console.view import RPC_TIMEOUT, Refused, ServiceAway, View
 from shared.platform import openapi
-from shared.platform.config import city_zone
 from shared.platform.doors import Public, Session, door
-from shared.platform.identity import production
 from shared.platform.web import http  # one web server per service: the door's (body limit, JSON errors)
 
 log = logging.getLogger(__name__)
-
-SESSION_COOKIE = "hotline_session"
-PRESESSION_COOKIE = "hotline_presession"
-LANG_COOKIE = "hotline_lang"
-RPC_TIMEOUT = 10
-TOUCH_EVERY = timedelta(seconds=60)
-NAMES_FOR = 60  # seconds the directory's and the catalogue's names are kept
-UNCATEGORISED = "uncategorised"  # insight's cell of tickets without a category (services/insight/hotspots.py)
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-       "base-uri 'none'")
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CSP,
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Cross-Origin-Opener-Policy": "same-origin",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
-}
-REFUSED = {  # a service's refusal -> (status, title msgid)
-    "NotAllowed": (403, N_("Not allowed")), "NotYourCase": (403, N_("Not allowed")),
-    "NotAuthorized": (403, N_("Not allowed")),
-    "UnknownCase": (404, N_("Not found")),
-    "InvalidRequest": (400, N_("Please check the form")), "ValidationFailed": (400, N_("Please check the form")),
-    "RoutingError": (400, N_("Please check the form")), "DirectoryInvalid": (400, N_("Please check the form")),
-    "UserInvalid": (400, N_("Please check the form")), "AttachmentRefused": (400, N_("Please check the form")),
-    "BadQuery": (400, N_("Please check the form")),
-    "TransitionRefused": (409, N_("Not done: the case is not in that state")),
-    "CaseChanged": (409, N_("Not done: someone changed the case meanwhile")),
-}
-EXPLAINED = {  # what a refusal means, in the reader's language (the service's own words follow it)
-    "NotYourCase": N_("This case is with another department: only the department that holds it can open it."),
-    "NotAllowed": N_("Your role does not allow this."), "NotAuthorized": N_("Your role does not allow this."),
-    "UnknownCase": N_("There is no such case."),
-    "TransitionRefused": N_("The case has moved on since the page was shown: open it again to see what it waits for."),
-    "CaseChanged": N_("Someone acted on the case at the same moment: open it again and decide once more."),
-}
-
-
-BY_FIELD = {"InvalidRequest", "DirectoryInvalid", "UserInvalid"}  # refusals whose value names fields
-FIELD_SPLIT = re.compile(r"; (?=[A-Za-z_][\w-]*: )")
-FIELD_PART = re.compile(r"([A-Za-z_][\w-]*): (.+)", re.DOTALL)
-
-
-class Refused(Exception):
-    """A page's own refusal: ``status``, a title msgid, a detail and what it means (a msgid)."""
-
-    def __init__(self, status, title, detail="", errors=None, explained=None):
-        super().__init__(detail or title)
-        self.status, self.title, self.detail, self.errors = status, title, detail, errors or {}
-        self.explained = explained
-
-
-class ServiceAway(Exception):
-    def __init__(self, service):
-        super().__init__(service)
-        self.service = service
-
-
-def refusal_of(exc):
-    """A ``RemoteError`` a person should see as a ``Refused``, or ``None``."""
-    if exc.exc_type not in REFUSED:
-        return None
-    status, title = REFUSED[exc.exc_type]
-    detail, errors = exc.value or "", {}
-    try:  # field errors (intake's, followup's, routing's) travel as JSON by field
-        parsed = json.loads(detail)
-        if isinstance(parsed, dict):
-            errors = {str(k): list(v) if isinstance(v, (list, tuple)) else [v] for k, v in parsed.items()}
-            detail = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in errors.items())
-    except (ValueError, TypeError):
-        if exc.exc_type in BY_FIELD:  # followup's and routing's: "field: message; field: message"
-            parts = [FIELD_PART.fullmatch(part) for part in FIELD_SPLIT.split(detail)]
-            if parts and all(parts):
-                errors = {p.group(1): [p.group(2)] for p in parts}
-    return Refused(status, title, detail, errors, EXPLAINED.get(exc.exc_type))
-
-
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-
-
-def plain_local_http(url):
-    """Is ``url`` (the console's public URL, else ``http://`` + where it listens) plain HTTP on loopback?"""
-    parsed = urlsplit(str(url or ""))
-    return parsed.scheme == "http" and (parsed.hostname or "") in LOOPBACK
-
-
-class Names:
-    """The directory's departments and the catalogue's categories by code (routing's),
-    kept a minute: a person reads a unit's name, never its code."""
-
-    def __init__(self):
-        self.departments, self.categories, self.fetched = {}, {}, None
-
-    def stale(self):
-        return self.fetched is None or time.monotonic() - self.fetched > NAMES_FOR
-
-    def refresh(self, departments, catalogue):
-        if departments:
-            self.departments = {d["code"]: d for d in departments if d.get("code")}
-        if catalogue:
-            self.categories = {c["code"]: c for c in catalogue if c.get("code")}
-        # complete: kept a minute; routing did not answer: the names known are kept and it is
-        # asked again in 10 s (not on every page while it is away: each ask waits for it)
-        self.fetched = time.monotonic() - (0 if departments and catalogue else NAMES_FOR - 10)
-
-    def unit(self, code, locale, name=None):
-        found = self.departments.get(code)
-        if not found:
-            return name or code or ""
-        return found.get("name") if locale == "zh_CN" else (found.get("name_en") or found.get("name"))
-
-    def category(self, code, locale):
-        from services.console.filters import in_language
-
-        found = self.categories.get(code)
-        return in_language(found.get("name"), locale) if found else (code or "")
-
-
-EXCERPT = 300  # characters of a long text shown in a list, the rest one click away
-
-
-def threshold(value, default):
-    """A share from 0 to 1 in the config (``0.6``), else ``default``."""
-    try:
-        share = float(value)
-    except (TypeError, ValueError):
-        return default
-    return min(max(share, 0.0), 1.0)
-
-
-class Web(DependencyProvider):
-    """Templates (one environment per language), the session policy, the config."""
-
-    def setup(self):
-        config = self.container.config
-        section = config.get("CONSOLE") or {}
-        self.policy = Policy.from_config(section)
-        self.secure_cookies = str(section.get("secure_cookies", "auto")).lower()
-        self.plain_local_http = plain_local_http(section.get("public_url") or f"http://{config.get('CONSOLE_HTTP')}")
-        self.zone = city_zone(config)
-        self.city = (config.get("CITY") or {}).get("name", "")
-        self.envs, self.translations = {}, {}
-        self.names = Names()
-        for locale in i18n.LOCALES:
-            self.translations[locale] = i18n.load(locale)
-            env = Environment(loader=FileSystemLoader(str(i18n.HERE / "templates")),
-                              autoescape=select_autoescape(["html", "svg"]),
-                              extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
-            env.install_gettext_translations(self.translations[locale], newstyle=True)
-            self.envs[locale] = env
-        from services.console import filters
-
-        self.thresholds = {"answer": threshold(section.get("answer_threshold"), 0.6),
-                           "link": threshold(section.get("link_threshold"), 0.6)}
-        for locale, env in self.envs.items():
-            filters.install(env, locale, self.zone, self.translations[locale])
-            env.globals.update(text_limit=bounds.TEXT, excerpt=EXCERPT, thresholds=self.thresholds,
-                               min_password=MIN_PASSWORD)
-
-    def cookie_secure(self, request):
-        """``Secure`` cookies unless the operator runs plain HTTP: forced with
-        ``secure_cookies``, else only when the console's public URL is
-        ``http://`` on this machine's loopback (``make run``, the tests)."""
-        if self.secure_cookies in ("true", "1", "yes"):
-            return True
-        if self.secure_cookies in ("false", "0", "no"):
-            return False
-        return production() or request.scheme == "https" or not self.plain_local_http
-
-    def get_dependency(self, worker_ctx):
-        return self
-
-
-class View:
-    """One request as a page sees it."""
-
-    def __init__(self, service, request):
-        self.service = service
-        self.web = service.web
-        self.request = request
-        self.lang = i18n.chosen(request.cookies.get(LANG_COOKIE))
-        self.env = self.web.envs[self.lang]
-        self.session = None
-        self.token = None
-        self.user = None
-        self.person = None
-        self.new_cookies = []
-        self.now = utcnow()
-
-    # -- translations ----------------------------------------------------------
-
-    def _(self, message, **values):
-        text = self.web.translations[self.lang].gettext(message)
-        return text % values if values else text
-
-    # -- reading the request -----------------------------------------------------
-
-    @property
-    def form(self):
-        return self.request.form
-
-    def arg(self, name, default=""):
-        return (self.request.args.get(name) or default).strip()
-
-    def page_number(self):
-        try:
-            return max(1, min(int(self.request.args.get("page") or 1), 10_000))
-        except ValueError:
-            return 1
-
-    @property
-    def htmx(self):
-        return self.request.headers.get("HX-Request") == "true"
-
-    @property
-    def address(self):
-        return self.request.remote_addr or "?"
-
-    # -- calling the services as the person ------------------------------------------
-
-    def call(self, service, method, *args, **kwargs):
-        return self.gather((service, method, args, kwargs))[0]
-
-    def gather(self, *calls, tolerant=False):
-        """Make the RPC calls in parallel; their results, in order.
-
-        Each is ``(service, method, args[, kwargs])``. A refusal becomes
-        ``Refused``; a service that does not answer in ``RPC_TIMEOUT``, ``ServiceAway``.
-        ``tolerant``: a call that fails gives ``None`` instead (a panel that can wait).
-        """
-        pending = []
-        for call in calls:
-            service, method, args = call[:3]
-            kwargs = call[3] if len(call) > 3 else {}
-            proxy = getattr(getattr(self.service, service), method)
-            pending.append((service, proxy.call_async(*args, **kwargs)))
-        results = []
-        for service, reply in pending:
-            try:
-                with eventlet.Timeout(RPC_TIMEOUT):
-                    results.append(reply.result())
-            except eventlet.Timeout:
-                if tolerant:
-                    results.append(None)
-                    continue
-                raise ServiceAway(service) from None
-            except RemoteError as exc:
-                if tolerant:
-                    log.info("%s answered %s; its panel is left out", service, exc.exc_type)
-                    results.append(None)
-                    continue
-                refused = refusal_of(exc)
-                if refused is None:
-                    raise
-                raise refused from None
-        return results
-
-    def optional(self, service, method, *args, **kwargs):
-        """Like ``call``, but ``None`` when the service is away (a panel that can wait)."""
-        try:
-            return self.call(service, method, *args, **kwargs)
-        except ServiceAway:
-            return None
-
-    # -- answering -----------------------------------------------------------------
-
-    def unit(self, code, name=None):
-        """A department's name in the reader's language (``name``, else its code, if routing
-        does not know it)."""
-        self.learn_names()
-        return self.web.names.unit(code, self.lang, name)
-
-    def category(self, code):
-        """A category's name in the reader's language (insight's "uncategorised" too)."""
-        if code == UNCATEGORISED:
-            return self._(N_("uncategorised"))
-        self.learn_names()
-        return self.web.names.category(code, self.lang)
-
-    def learn_names(self):
-        if self.web.names.stale():
-            departments, catalogue = self.gather(("routing", "list_departments", (True,)),
-                                                 ("routing", "get_catalogue", ()), tolerant=True)
-            self.web.names.refresh(departments, catalogue)
-
-    def render(self, template, status=200, **context):
-        flash = None
-        if self.session and self.session.get("flash") and not self.htmx:
-            flash = self.service.people.take_flash(self.token)
-        body = self.env.get_template(template).render(
-            view=self, person=self.person, user=self.user, lang=self.lang, flash=flash,
-            csrf=self.session["csrf"] if self.session else self.presession_token(),
-            city=self.web.city, languages=i18n.LANGUAGE_NAMES, unit=self.unit, category=self.category, **context)
-        return self.finish(Response(body, status=status, content_type="text/html; charset=utf-8"))
-
-    def redirect(self, location, flash=None):
-        if flash and self.session:
-            self.service.people.set_flash(self.token, flash)
-        return self.finish(Response("", status=303, headers={"Location": location}))
-
-    def download(self, data, filename, content_type):
-        response = Response(data, content_type=content_type)
-        response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-        return self.finish(response)
-
-    def set_cookie(self, name, value, max_age=None, http_only=True):
-        self.new_cookies.append((name, value, max_age, http_only))
-
-    def finish(self, response):
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if response.content_type and response.content_type.startswith("text/html"):
-            response.headers["Cache-Control"] = "no-store"
-        secure = self.web.cookie_secure(self.request)
-        for name, value, max_age, http_only in self.new_cookies:
-            if value is None:
-                response.delete_cookie(name, path="/", secure=secure, httponly=http_only, samesite="Strict")
-            else:
-                response.set_cookie(name, value, max_age=max_age, path="/", secure=secure,
-                                    httponly=http_only, samesite="Strict")
-        return response
-
-    def presession_token(self):
-        """The sign-in form's CSRF token (double submit: a cookie and a field)."""
-        token = self.request.cookies.get(PRESESSION_COOKIE)
-        if not token or len(token) > 100:
-            import secrets
-
-            token = secrets.token_urlsafe(24)
-            self.set_cookie(PRESESSION_COOKIE, token, max_age=3600)
-        return token
-
-    def home(self):
-        return home_for(self.person.roles) if self.person else "/signin"
-
-    def can(self, *roles):
-        return bool(self.person and self.person.has(*roles))
-
-    # -- the session -------------------------------------------------------------------
-
-    def load_session(self):
-        token = self.request.cookies.get(SESSION_COOKIE)
-        session = self.service.people.session(token) if token else None
-        if session is None:
-            return
-        if session_expired(session, self.now, self.web.policy):
-            self.service.people.end_session(token)
-            self.set_cookie(SESSION_COOKIE, None)
-            return
-        user = self.service.people.user(session["login"])
-        if user is None or user.get("disabled"):
-            self.service.people.end_session(token)
-            self.set_cookie(SESSION_COOKIE, None)
-            return
-        if self.now - session["last_seen"] > TOUCH_EVERY:
-            self.service.people.touch_session(token, self.now)
-        self.session, self.token, self.user, self.person = session, token, user, person_of(user)
-
-    def csrf_ok(self):
-        sent = self.request.form.get("csrf") or self.request.headers.get("X-CSRF-Token") or ""
-        expected = self.session["csrf"] if self.session else self.request.cookies.get(PRESESSION_COOKIE)
-        if not expected or not hmac.compare_digest(str(sent), str(expected)):
-            return False
-        origin = self.request.headers.get("Origin")
-        if origin and origin != "null" and urlparse(origin).netloc != self.request.host:
-            return False
-        return True
 
 
 def error_page(view, status, title, detail="", explained=None, errors=None):
@@ -428,7 +53,8 @@ def error_page(view, status, title, detail="", explained=None, errors=None):
 
 def serve(service, request, handler, params, roles, public, state_changing, max_bytes):
     request.max_content_length = max_bytes
-    view = View(service, request)
+    deps = bootstrap.deps(service)
+    view = View(deps, request)
     try:
         view.load_session()
         if not public and view.person is None:
@@ -453,8 +79,8 @@ def serve(service, request, handler, params, roles, public, state_changing, max_
             return error_page(view, 403, N_("The form has expired"), view._(
                 "Reload the page and try again."))
         if view.person is not None:
-            service.caller.act_as(view.person)
-        return handler(service, view, **params)
+            deps.caller.act_as(view.person)
+        return handler(service, deps, view, **params)
     except Refused as exc:
         return error_page(view, exc.status, exc.title, exc.detail, exc.explained, exc.errors)
     except RequestEntityTooLarge:
@@ -498,7 +124,7 @@ def page(url, method="GET", roles=None, public=False, max_bytes=256 * 1024, answ
 
     def decorate(fn):
         @functools.wraps(fn)
-        def entry(self, request, **params):
+        def entry(self, request, **params):  # fn(self, deps, view, **params)
             return serve(self, request, fn, params, roles, public, state_changing, max_bytes)
         summary = (inspect.getdoc(fn) or fn.__name__.replace("_", " ")).splitlines()[0]
         described(summary, method, roles, public, answers)(entry)

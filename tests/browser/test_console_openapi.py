@@ -10,7 +10,7 @@ import os
 import random
 import re
 
-from services.console.web import SESSION_COOKIE
+from services.console.view import SESSION_COOKIE
 from tests.stack.test_doors import MIN_CASES, schemathesis
 
 ROLES = ("operator", "dispatcher", "reviewer", "callback", "supervisor", "admin", "department")

@@ -7,7 +7,8 @@ import jinja2
 import pytest
 from marshmallow import ValidationError
 
-from services.console import domain, filters, i18n
+from services.console import filters, i18n
+from services.console.domain import people as domain
 from services.intake.schemas import load_request
 from shared.contract import field_errors
 
@@ -90,7 +91,7 @@ def test_a_name_in_both_languages_is_read_in_the_readers(name, zh, en):
 def test_a_services_refusal_by_field_reaches_the_page_as_errors_by_field():
     from nameko.exceptions import RemoteError
 
-    from services.console.web import refusal_of
+    from services.console.view import refusal_of
 
     followup = refusal_of(RemoteError("InvalidRequest", "working_days: at most 10 working days in all; "
                                                         "8 left for this case; reason: is required"))

@@ -3,7 +3,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from services.console.web import Web, plain_local_http
+from services.console.adapters.workbench import Web, plain_local_http
 
 HTTP = SimpleNamespace(scheme="http")
 

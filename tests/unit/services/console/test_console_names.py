@@ -1,5 +1,5 @@
-"""Units and categories by their names in the reader's language (services/console/web.py)."""
-from services.console.web import Names
+"""Units and categories by their names in the reader's language (services/console/adapters/workbench.py)."""
+from services.console.adapters.workbench import Names
 
 DEPARTMENTS = [{"code": "WATER", "name": "市水务管理局", "name_en": "Water Affairs Bureau"},
                {"code": "D-SHINAN", "name": "市南区人民政府"}]

@@ -25,7 +25,7 @@ from eventlet import tpool
 from pymongo import DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from services.console.domain import Policy
+from services.console.domain.signin import Policy
 from shared.platform.slowdown import FailureCounter
 
 FAILED_OUTCOMES = ("wrong_password", "unknown_user", "wrong_code", "slowed", "throttled")

@@ -1,0 +1,159 @@
+"""Cases at work: department staff, reviewers and callback agents.
+
+Handlers of the pages in ``service.py``. Department staff see their department's inbox
+(most urgent first, each deadline as a countdown, the cards earned) and act on
+a case: sign for, refuse with a reason, ask for an extension, reply with
+files. Reviewers approve or send back replies with the quality gate's
+findings beside them, and grant or deny extensions. Callback agents record
+what the citizen said. Which case a person may see is followup's decision
+(``NotYourCase`` becomes a 403 page), not this module's.
+"""
+import base64
+
+from services.console.bootstrap import Deps
+from services.console.i18n import N_
+from services.console.view import Download, Redirect, Refused, View, show
+
+PAGE = 20
+MAX_UPLOAD_FILES = 3
+UPLOAD_BYTES = MAX_UPLOAD_FILES * 5 * 1024 * 1024 + 256 * 1024
+CASE_READERS = ("department", "operator", "dispatcher", "reviewer", "callback", "supervisor", "admin")
+
+
+def _cards(view, cases):
+    numbers = [c["number"] for c in cases]
+    return (view.optional("notify", "escalations", numbers) or {}) if numbers else {}
+
+
+# -- department staff ------------------------------------------------------
+
+def department_inbox(deps: Deps, view: View):
+    page_no = view.page_number()
+    state = view.arg("state") or None
+    found = view.call("followup", "department_inbox", None, (page_no - 1) * PAGE, PAGE, state)
+    return show("department.html", found=found, cards=_cards(view, found["items"]),
+                page=page_no, size=PAGE, state=state,
+                base=f"/department?{'state=' + state + '&' if state else ''}")
+
+
+def department_case(deps: Deps, view: View, number):
+    case = view.call("followup", "case_detail", number)
+    return show("case.html", case=case, cards=_cards(view, [case]).get(number, []),
+                errors={}, max_files=MAX_UPLOAD_FILES)
+
+
+def department_contact(deps: Deps, view: View, number):
+    contact = view.call("followup", "case_contact", number, None, view.form.get("purpose") or "")
+    deps.people.record_audit({"at": view.now, "actor": view.person.user_id, "action": "contact_viewed",
+                              "subject": number, "address": view.address})
+    return show("_contact.html", contact=contact, number=number)
+
+
+def _case_action(deps: Deps, view: View, number, method, *args, done=""):
+    view.call("followup", method, None, number, *args)
+    return Redirect(f"/department/cases/{number}", flash=done)
+
+
+def department_sign_for(deps: Deps, view: View, number):
+    return _case_action(deps, view, number, "sign_for", "", done=view._("Signed for."))
+
+
+def department_refuse(deps: Deps, view: View, number):
+    view.call("followup", "refuse_case", None, number, view.form.get("reason") or "", "")
+    return Redirect("/department", flash=view._("%(n)s returned to the hotline for re-dispatch.", n=number))
+
+
+def department_extension(deps: Deps, view: View, number):
+    try:
+        days = int(view.form.get("working_days") or 0)
+    except ValueError:
+        raise Refused(400, N_("Please check the form"), view._("Working days: a whole number.")) from None
+    return _case_action(deps, view, number, "request_extension", days, view.form.get("reason") or "", "",
+                        done=view._("Extension requested; the hotline decides."))
+
+
+def department_reply(deps: Deps, view: View, number):
+    uploads = [f for f in view.request.files.getlist("files") if f and f.filename]
+    if len(uploads) > MAX_UPLOAD_FILES:
+        raise Refused(400, N_("Please check the form"), view._("At most %(n)s files with one reply.",
+                                                           n=MAX_UPLOAD_FILES))
+    text = view.form.get("text") or ""
+    if not text.strip():
+        raise Refused(400, N_("Please check the form"), view._("The reply needs a text."))
+    file_ids = []
+    for upload in uploads:
+        data = upload.read()
+        info = view.call("followup", "add_attachment", number, upload.filename,
+                         base64.b64encode(data).decode("ascii"))
+        file_ids.append(info["id"])
+    view.call("followup", "submit_reply", None, number, text, [], "", file_ids)
+    return Redirect("/department", flash=view._("Reply to %(n)s sent for review.", n=number))
+
+
+def case_file(deps: Deps, view: View, number, file_id):
+    found = view.call("followup", "get_attachment", number, file_id)
+    info = found["info"]
+    return Download(base64.b64decode(found["data_base64"]), info["filename"], info["content_type"],
+                    headers={"Content-Security-Policy": "default-src 'none'; sandbox"})
+
+
+# -- reviewers -------------------------------------------------------------
+
+def review_queue(deps: Deps, view: View):
+    page_no = view.page_number()
+    tab = view.arg("tab") or "replies"
+    if tab == "extensions":
+        found = view.call("followup", "extension_requests", (page_no - 1) * PAGE, PAGE)
+    else:
+        found = view.call("followup", "review_queue", (page_no - 1) * 10, 10)
+    return show("review.html", tab=tab, found=found, page=page_no,
+                size=PAGE if tab == "extensions" else 10, base=f"/review?tab={tab}&")
+
+
+def review_decide(deps: Deps, view: View, number):
+    decision = view.form.get("decision")
+    reason = (view.form.get("reason") or "").strip()
+    if decision not in ("approve", "reject"):
+        raise Refused(400, N_("Please check the form"), view._("Approve or send back."))
+    if decision == "reject" and not reason:
+        raise Refused(400, N_("Please check the form"), view._("Sending a reply back needs a reason."))
+    view.call("followup", "review_reply", number, "", decision == "approve", reason)
+    done = view._("%(n)s approved: the callback is due.", n=number) if decision == "approve" else \
+        view._("%(n)s sent back to the department.", n=number)
+    return Redirect("/review", flash=done)
+
+
+def review_extension(deps: Deps, view: View, number):
+    grant = view.form.get("decision") == "grant"
+    reason = (view.form.get("reason") or "").strip()
+    if not grant and not reason:
+        raise Refused(400, N_("Please check the form"), view._("Denying an extension needs a reason."))
+    view.call("followup", "decide_extension", number, "", grant, reason)
+    return Redirect("/review?tab=extensions", flash=view._("Extension granted.") if grant
+                    else view._("Extension denied."))
+
+
+# -- callback agents ----------------------------------------------------------
+
+def callbacks(deps: Deps, view: View):
+    page_no = view.page_number()
+    found = view.call("followup", "callbacks_due", (page_no - 1) * PAGE, PAGE)
+    return show("callbacks.html", found=found, page=page_no, size=PAGE, base="/callbacks?")
+
+
+def callback_record(deps: Deps, view: View, number):
+    reached = view.form.get("reached")
+    if reached not in ("yes", "no"):
+        raise Refused(400, N_("Please check the form"), view._("Say whether the citizen was reached."))
+    resolved = {"yes": True, "no": False}.get(view.form.get("resolved"))
+    satisfaction = view.form.get("satisfaction") or None
+    if reached == "yes" and (resolved is None or not satisfaction):
+        raise Refused(400, N_("Please check the form"),
+                      view._("When the citizen was reached: resolved or not, and how satisfied."))
+    case = view.call("followup", "record_callback", number, "", reached == "yes",
+                     resolved if reached == "yes" else None,
+                     satisfaction if reached == "yes" else None, view.form.get("note") or "")
+    messages = {"closed": view._("%(n)s closed.", n=number),
+                "assigned": view._("%(n)s reopened to %(d)s.", n=number, d=case["department_name"]),
+                "approved": view._("%(n)s: not reached; try again another day.", n=number)}
+    return Redirect("/callbacks", flash=messages.get(case["state"], number))

@@ -1,0 +1,43 @@
+"""The dispatcher's screens: the manual dispatch queue, arbitration, re-dispatch.
+
+Handlers of the pages in ``service.py``. The queue shows what routing doubted, with its
+suggestions and their reasons; arbitration shows the tickets refused too
+often (仲裁), with every refusal's reason. Assigning and re-dispatching are
+routing's RPC, recorded with the signed-in dispatcher and the reason given.
+"""
+from services.console.bootstrap import Deps
+from services.console.i18n import N_
+from services.console.view import Redirect, Refused, View, show
+
+PAGE = 20
+
+
+def dispatch_queue(deps: Deps, view: View):
+    tab = "arbitration" if view.arg("tab") == "arbitration" else "queue"
+    rule = "arbitration" if tab == "arbitration" else None
+    page_no = view.page_number()
+    waiting, total, arbitration, departments = view.gather(
+        ("routing", "queue", (PAGE, (page_no - 1) * PAGE, rule)),
+        ("routing", "queue_size", (rule,)),
+        ("routing", "queue_size", ("arbitration",)),
+        ("routing", "list_departments", ()))
+    return show("dispatch.html", tab=tab, waiting=waiting, total=total, arbitration=arbitration,
+                departments=departments, page=page_no, size=PAGE, base=f"/dispatch?tab={tab}&")
+
+
+def dispatch_assign(deps: Deps, view: View, number):
+    department, reason = ((view.form.get(k) or "").strip() for k in ("department", "reason"))
+    if not department or not reason:
+        raise Refused(400, N_("Please check the form"), view._("Choose a department and say why."))
+    body = view.call("routing", "assign", number, department, "", reason)
+    return Redirect(view.form.get("back") or "/dispatch",
+                    flash=view._("%(n)s dispatched to %(d)s.", n=number, d=body["department_name"]))
+
+
+def dispatch_redispatch(deps: Deps, view: View, number):
+    department, reason = ((view.form.get(k) or "").strip() for k in ("department", "reason"))
+    if not department or not reason:
+        raise Refused(400, N_("Please check the form"), view._("Choose a department and say why."))
+    body = view.call("routing", "redispatch", number, department, reason)
+    return Redirect(f"/tickets/{number}",
+                    flash=view._("%(n)s re-dispatched to %(d)s.", n=number, d=body["department_name"]))
