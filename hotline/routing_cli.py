@@ -1,7 +1,8 @@
-"""``hotline routing ...``: the directory, the dispatch queue, learning and evaluation.
+"""``hotline routing ...``: the directory, the dispatch queue and the model.
 
-Talks to the routing service over RPC; ``evaluate`` and ``synth-history``
-work on files alone and need no running service.
+Talks to the routing service over RPC. Importing history and the offline tools
+(evaluate, build-model, synth-history) are routing's own command:
+``python -m services.routing --help`` (``hotline.routing_learn_cli``).
 """
 import json
 import sys
@@ -16,7 +17,7 @@ def call(method, *args, timeout=10, by=None):
     as the reason, exit 2."""
     from nameko.exceptions import RemoteError
 
-    from hotline.cli import refused, rpc_call
+    from hotline.client import refused, rpc_call
 
     try:
         return rpc_call("routing", method, *args, timeout=timeout, by=by)
@@ -227,6 +228,3 @@ def try_(**ticket):
     for reason in result["reasons"]:
         click.echo(f"  {reason}")
     print_suggestions(result["suggestions"], "  ")
-
-
-from hotline import routing_learn_cli  # noqa: E402,F401 -- adds the learning commands to the group
