@@ -305,7 +305,7 @@ def dead_letter_count(amqp_uri):
 def read_dead_letters(amqp_uri, limit=5000):
     """``(letters, None)``: those in the dead-letter queue (read, not taken), oldest
     first; ``([], why)`` if they cannot be read (a report, never a failure of its own)."""
-    from hotline.dead_letters_cli import DeadLetterQueue
+    from operate.dead_letters import DeadLetterQueue
 
     try:
         with DeadLetterQueue(amqp_uri) as letters:

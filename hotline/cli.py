@@ -4,8 +4,9 @@ The one place the commands are registered: each ``*_cli`` module defines its
 commands and imports nothing of this one. The client talks to the services over
 RPC (RabbitMQ at ``AMQP_URI``) and HTTP (``HOTLINE_URL``, insight's charts) only;
 it imports no service's code (tests/unit/test_architecture.py). The operations
-commands -- ``run``, ``topology``, ``cluster``, ``backup``, ``restore`` -- come from
-``operate`` (also ``hotline-ops``), which opens the broker and the databases.
+commands -- ``run``, ``topology``, ``cluster``, ``dead-letters``, ``backup``,
+``restore`` -- come from ``operate`` (also ``hotline-ops``), which opens the
+broker and the databases.
 Offline tools that need a service's code are the service package's own
 commands: ``python -m services.routing evaluate ...``,
 ``python -m services.followup quality-report ...``.
@@ -14,7 +15,6 @@ import click
 
 from hotline import (
     calendar_cli,
-    dead_letters_cli,
     followup_cli,
     insight_cli,
     insight_demo,
@@ -40,11 +40,10 @@ COMMANDS = (
     insight_cli.insight,
     reliability_cli.reconciler, reliability_cli.numbers,
     sources_cli.sources,
-    dead_letters_cli.dead_letters,
     calendar_cli.calendar,
     users_cli.users,
     keys_cli.keys,
-    *operate_cli.COMMANDS,                            # run, topology, cluster, backup, restore
+    *operate_cli.COMMANDS,                            # run, topology, cluster, dead-letters, backup, restore
 )
 SUBCOMMANDS = (
     (routing_cli.routing, routing_learn_cli.COMMANDS),  # routing train, model

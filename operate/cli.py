@@ -3,6 +3,7 @@
     hotline-ops run [--only SERVICE]    every service as a local process (``make run``)
     hotline-ops topology [--check]      declare the broker's queues before traffic
     hotline-ops cluster start|stop|...  the local three-node RabbitMQ cluster
+    hotline-ops dead-letters list|...   the messages nothing could handle (broker admin rights)
     hotline-ops backup | restore        each service's database, out and back
 
 ``COMMANDS`` is the list; the ``hotline`` CLI adds the same commands to its own
@@ -16,6 +17,7 @@ import click
 
 from operate.backup_cli import backup_command, restore_command
 from operate.cluster import cluster
+from operate.dead_letters import dead_letters
 from operate.stack import SERVICES
 from operate.topology import topology_command
 
@@ -30,7 +32,7 @@ def run(only):
     sys.exit(run_stack(only or SERVICES))
 
 
-COMMANDS = (run, topology_command, cluster, backup_command, restore_command)
+COMMANDS = (run, topology_command, cluster, dead_letters, backup_command, restore_command)
 
 
 @click.group()
