@@ -23,7 +23,6 @@ from hotline import (
     notify_cli,
     reliability_cli,
     routing_cli,
-    routing_learn_cli,
     sources_cli,
     tickets_cli,
     users_cli,
@@ -46,8 +45,7 @@ COMMANDS = (
     *operate_cli.COMMANDS,                            # run, topology, cluster, dead-letters, backup, restore
 )
 SUBCOMMANDS = (
-    (routing_cli.routing, routing_learn_cli.COMMANDS),  # routing train, model
-    (insight_cli.insight, (insight_demo.demo,)),        # insight demo
+    (insight_cli.insight, (insight_demo.demo,)),        # insight demo (it starts insight if need be)
 )
 
 

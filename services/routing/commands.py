@@ -18,8 +18,7 @@ import sys
 import click
 
 from hotline.client import Commands
-from hotline.routing_cli import call
-from hotline.routing_learn_cli import print_training
+from hotline.routing_cli import call, print_training
 from shared.platform.config import load_config
 
 
