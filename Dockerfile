@@ -1,5 +1,5 @@
 # One image for every service; docker-compose.yml and deploy/kubernetes pick the
-# service with the command (python -m hotline.serve services.<name>.service).
+# service with the command (python -m operate.serve services.<name>.service).
 #
 # Two stages: `build` installs the pinned dependencies into a virtualenv in a
 # layer of their own (rebuilt only when pyproject.toml changes), then the
@@ -21,6 +21,7 @@ COPY README.md ./
 COPY shared ./shared
 COPY services ./services
 COPY hotline ./hotline
+COPY operate ./operate
 RUN /opt/hotline/bin/pip install --no-deps . \
     && /opt/hotline/bin/python -m compileall -q /opt/hotline/lib
 
@@ -39,4 +40,4 @@ USER 10001
 # intake 8000, followup 8001, insight 8002, routing 8003, notify 8004, console 8080:
 # each service listens on its own (/health, /ready, /metrics on every one).
 EXPOSE 8000 8001 8002 8003 8004 8080
-CMD ["python", "-m", "hotline.serve", "services.intake.service"]
+CMD ["python", "-m", "operate.serve", "services.intake.service"]

@@ -96,8 +96,8 @@ clean:
 # (shared/contract/topology.json) after changing the contract, a route or a consumer.
 .PHONY: schemas
 schemas: install
-	$(PY) -m hotline.schemas docs/schemas
-	$(PY) -m hotline.topology_cli
+	$(PY) -m operate.schemas docs/schemas
+	$(PY) -m operate.topology
 	$(PY) -m tests.stack.test_strangers > docs/doors.md
 # Routing: decisions per second and p99 decision latency (prints, never asserts).
 .PHONY: bench-routing

@@ -51,7 +51,7 @@ from kombu import Connection  # noqa: E402
 from nameko.containers import ServiceContainer  # noqa: E402
 from nameko.testing.utils import find_free_port, get_extension  # noqa: E402
 
-from hotline.local import SERVICES  # noqa: E402
+from operate.local import SERVICES  # noqa: E402
 from shared.platform.config import load_config  # noqa: E402
 from shared.platform.messaging import DEAD_LETTER_QUEUE  # noqa: E402
 from shared.platform.mongo import Store  # noqa: E402
@@ -305,7 +305,7 @@ def dead_letter_count(amqp_uri):
 def read_dead_letters(amqp_uri, limit=5000):
     """``(letters, None)``: those in the dead-letter queue (read, not taken), oldest
     first; ``([], why)`` if they cannot be read (a report, never a failure of its own)."""
-    from hotline.dead_letters_cli import DeadLetterQueue
+    from operate.dead_letters import DeadLetterQueue
 
     try:
         with DeadLetterQueue(amqp_uri) as letters:
@@ -353,8 +353,8 @@ def dead_letter_reasons(letters, unreadable=None, limit=500):
 
 
 def cluster_nodes(amqp_uri):
-    """The local cluster's node numbers under ``amqp_uri`` (``hotline.cluster``), else []."""
-    from hotline import cluster
+    """The local cluster's node numbers under ``amqp_uri`` (``operate.cluster``), else []."""
+    from operate import cluster
     from shared.platform import brokers
 
     ports = {cluster.ports(i)["amqp"]: i for i in range(1, cluster.SIZE + 1)}
@@ -368,7 +368,7 @@ def cluster_nodes(amqp_uri):
 
 def broker_restart(amqp_uri):
     """Stop and start the broker: the local node, or every cluster node in turn."""
-    from hotline import cluster
+    from operate import cluster
 
     nodes = cluster_nodes(amqp_uri)
     if not nodes:
@@ -391,7 +391,7 @@ def connected_node(stack):
     container = stack.containers["intake"]
     consumer = next(ext for ext in container.extensions if isinstance(ext, QueueConsumer))
     port = consumer.connection.transport.client.port if consumer.connection else None
-    from hotline import cluster
+    from operate import cluster
 
     for index in range(1, cluster.SIZE + 1):
         if cluster.ports(index)["amqp"] == port:
@@ -401,7 +401,7 @@ def connected_node(stack):
 
 def node_stop(stack, down_seconds=8):
     """Stop the node the services are connected to; start it again ``down_seconds`` later."""
-    from hotline import cluster
+    from operate import cluster
 
     index = connected_node(stack)
     cluster.stop_node(index)

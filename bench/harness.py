@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 import psutil
 from kombu import Connection, Exchange, Queue
 
-from hotline.local import SERVICES, http_addresses, start_services, stop_services, wait_ready
+from operate.local import SERVICES, http_addresses, start_services, stop_services, wait_ready
 from shared.platform.mongo import describe
 
 

@@ -1,4 +1,4 @@
-"""The hotline command line: run the stack locally, submit, query."""
+"""The hotline command line: a client of the services' RPC and HTTP (``hotline.cli`` lists its commands)."""
 import warnings
 
 # nameko runs on eventlet, which announces its deprecation on import; the CLI's

@@ -23,7 +23,7 @@ CLASSES = ("emergency", "urgent", "utilities", "general", "complex")
 
 @contextlib.contextmanager
 def cluster(timeout=10):
-    from hotline.cli import rpc_config
+    from hotline.client import rpc_config
     from hotline.people import cli_context
     from shared.platform.principals import ClusterRpcProxy
 
@@ -33,7 +33,7 @@ def cluster(timeout=10):
 
 def refused(exc):
     """Print a routing refusal and exit 2."""
-    from hotline.cli import refused as print_refusal
+    from hotline.client import refused as print_refusal
 
     print_refusal(exc, prefix="Refused: ")
 

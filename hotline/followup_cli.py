@@ -4,7 +4,6 @@
     hotline case show NUMBER            the case, its deadlines and reply
     hotline case history NUMBER         the ledger (台账), one line per step
     hotline case review NUMBER          the reply and the quality gate's findings
-    hotline case quality-report FILE    the quality gate over a file of past replies (no services)
     hotline case review NUMBER --approve | --reject --reason TEXT [--by NAME]
     hotline case extension NUMBER --grant [--reason TEXT] | --deny --reason TEXT [--by NAME]
     hotline case callback NUMBER --reached --resolved --satisfaction satisfied [--by NAME]
@@ -13,6 +12,9 @@
 Who acts is ``--by`` on every command (default ``$HOTLINE_OPERATOR`` or your login).
     hotline case token create DEPT      a department's token for the HTTP/RPC API
     hotline scorecard [--from DATE] [--to DATE] [--json | --csv]
+
+The quality gate over a file of past replies needs followup's code, so it is
+followup's own command: ``python -m services.followup quality-report FILE``.
 """
 import getpass
 import json
@@ -260,41 +262,50 @@ def token_revoke(department):
 @click.option("--csv", "as_csv", is_flag=True)
 def scorecard(date_from, date_to, as_json, as_csv):
     """Per department and for the city: response, on-time, resolution and satisfaction rates."""
-    from services.followup.domain import scorecard as card_format
-
     card = call("scorecard", date_from, date_to)
     if as_json:
         echo_json(card)
     elif as_csv:
-        click.echo(card_format.as_csv(card), nl=False)
+        click.echo(scorecard_csv(card), nl=False)
     else:
-        click.echo(card_format.as_table(card))
+        click.echo(scorecard_table(card))
 
 
-@case.command("quality-report")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--title-col", default="topic", show_default=True)
-@click.option("--text-col", default="detail", show_default=True, help="What the citizen wrote.")
-@click.option("--reply-col", default="reply", show_default=True)
-@click.option("--examples", default=20, show_default=True, help="Examples of each verdict.")
-@click.option("--json", "as_json", is_flag=True)
-def quality_report(path, title_col, text_col, reply_col, examples, as_json):
-    """Run the reply quality gate (审核) over past replies in a CSV: what it flags and why."""
+def scorecard_lines(card):
+    return card["departments"] + [card["city"]]
+
+
+def scorecard_csv(card):
+    """The scorecard as CSV: the columns in followup's order (as its ``/scorecard?format=csv``)."""
     import csv
+    import io
 
-    from services.followup.domain.quality_report import gate_report, report_lines
-    from shared.platform.textfiles import guess_encoding
+    columns = list(card["city"])
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for line in scorecard_lines(card):
+        writer.writerow(["" if line.get(c) is None else line[c] for c in columns])
+    return out.getvalue()
 
-    with open(path, encoding=guess_encoding(path), newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in (title_col, text_col, reply_col) if c not in (reader.fieldnames or [])]
-        if missing:
-            click.echo(f"no column {', '.join(missing)}; it has: {', '.join(reader.fieldnames or [])}", err=True)
-            sys.exit(2)
-        rows = [(r[title_col], r[text_col], r[reply_col]) for r in reader]
-    report = gate_report(rows, examples)
-    if as_json:
-        echo_json(report)
-        return
-    for line in report_lines(report):
-        click.echo(line)
+
+def shown(value, column):
+    if value is None:
+        return "-"
+    if column.endswith("_rate"):
+        return f"{value * 100:.1f}%"
+    return str(value)
+
+
+def scorecard_table(card):
+    headers = ("department", "disp", "to sign", "resp%", "replies", "ontime%", "reached",
+               "resolved%", "satisf%", "avg wd", "refused", "rejected", "closed", "open")
+    keys = ("department", "dispatched", "awaiting_sign_for", "response_rate", "replies",
+            "on_time_reply_rate", "callbacks_reached", "resolution_rate", "satisfaction_rate",
+            "avg_handling_working_days", "refusals", "rejected_replies", "closed", "still_open")
+    rows = [[shown(line[k], k) for k in keys] for line in scorecard_lines(card)]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    fmt = "  ".join(f"{{:<{w}}}" if i == 0 else f"{{:>{w}}}" for i, w in enumerate(widths))
+    lines = [f"scorecard {card['period']['from']} .. {card['period']['to']}", fmt.format(*headers)]
+    lines += [fmt.format(*r) for r in rows]
+    return "\n".join(lines)

@@ -1,7 +1,8 @@
 """``hotline insight ...``: hot spots, emerging problems, top problems, staffing.
 
-Asks the insight service over RPC; charts are drawn here from the same
-reports (``--chart FILE``) or fetched from insight's HTTP API (``*.png``).
+Asks the insight service over RPC; the charts (``--chart FILE``) are insight's
+own, fetched from its HTTP API (``GET /insight/hotspots.png``, ``/insight/staffing.png``)
+at ``$INSIGHT_URL``, else at the address insight binds (``INSIGHT_HTTP``).
 """
 import json
 import sys
@@ -16,7 +17,7 @@ RPC_TIMEOUT = 180
 def call(method, *args):
     from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 
-    from hotline.cli import rpc_call
+    from hotline.client import rpc_call
 
     try:
         rpc_call("insight", "ping", timeout=5)  # fail fast; reports may take a while
@@ -45,6 +46,30 @@ def names():
 
 def emit_json(value):
     click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def insight_url():
+    import os
+
+    if os.environ.get("INSIGHT_URL"):
+        return os.environ["INSIGHT_URL"].rstrip("/")
+    address = str(load_config().get("INSIGHT_HTTP") or "127.0.0.1:8002")
+    return "http://" + address.replace("0.0.0.0", "127.0.0.1")
+
+
+def chart(name, query):
+    """The PNG of insight's report ``name`` (``hotspots``, ``staffing``) for ``query``."""
+    import requests
+
+    url = f"{insight_url()}/insight/{name}.png"
+    try:
+        answer = requests.get(url, params={k: v for k, v in query.items() if v is not None}, timeout=RPC_TIMEOUT)
+    except requests.RequestException as exc:
+        raise click.ClickException(f"no chart: insight's HTTP API does not answer at {url} ({exc}); "
+                                   "set INSIGHT_URL") from None
+    if answer.status_code != 200:
+        raise click.ClickException(f"no chart: {url} answered {answer.status_code}: {answer.text[:200]}")
+    return answer.content
 
 
 def write_chart(path, data):
@@ -105,14 +130,13 @@ def import_records(records, planted, batch=2000):
 @click.option("--from", "start", help="First local day (YYYY-MM-DD); default: 14 days to --to.")
 @click.option("--to", "end", help="Last local day; default: the latest request's day.")
 @click.option("--json", "as_json", is_flag=True)
-@click.option("--chart", type=click.Path(dir_okay=False), help="Also write the PNG chart here.")
-def hotspots(start, end, as_json, chart):
+@click.option("--chart", "chart_path", type=click.Path(dir_okay=False), help="Also write the PNG chart here.")
+def hotspots(start, end, as_json, chart_path):
     """Counts by category and district, flagged spikes and emerging terms."""
-    report = call("hotspots", {"from": start, "to": end})
-    if chart:
-        from services.insight.charts import hotspots_chart
-
-        write_chart(chart, hotspots_chart(report, names()[1]))
+    query = {"from": start, "to": end}
+    report = call("hotspots", query)
+    if chart_path:
+        write_chart(chart_path, chart("hotspots", query))
     if as_json:
         emit_json(report)
     else:
@@ -152,14 +176,13 @@ def print_hotspots(report):
 @insight.command()
 @click.option("--week", help="Any day of the week to plan (default: next week).")
 @click.option("--json", "as_json", is_flag=True)
-@click.option("--chart", type=click.Path(dir_okay=False), help="Also write the PNG chart here.")
-def staffing(week, as_json, chart):
+@click.option("--chart", "chart_path", type=click.Path(dir_okay=False), help="Also write the PNG chart here.")
+def staffing(week, as_json, chart_path):
     """Forecast arrivals and operators needed for each hour of a week (Erlang C)."""
-    plan = call("staffing", {"week": week})
-    if chart:
-        from services.insight.charts import staffing_chart
-
-        write_chart(chart, staffing_chart(plan))
+    query = {"week": week}
+    plan = call("staffing", query)
+    if chart_path:
+        write_chart(chart_path, chart("staffing", query))
     if as_json:
         emit_json(plan)
     else:
@@ -219,15 +242,3 @@ def top_problems(month, as_json):
                        f"[{', '.join(d['name'] for d in p['districts'])}]  {p['department'] or '-'}: {rates}")
     if report.get("emerging"):
         click.echo("\nNew in the text this month: " + ", ".join(t["term"] for t in report["emerging"][:5]))
-
-
-@insight.command()
-@click.option("--out", default="insight-out", show_default=True, help="Folder for the charts.")
-@click.option("--weeks", default=6, show_default=True)
-@click.option("--daily", default=400, show_default=True)
-@click.option("--seed", default=8, show_default=True)
-def demo(out, weeks, daily, seed):
-    """Load generated history, then show hot spots, top problems and staffing."""
-    from hotline.insight_demo import run_demo
-
-    sys.exit(run_demo(out, weeks, daily, seed))

@@ -6,6 +6,7 @@ starts one as a local process for the demo and stops it afterwards.
 """
 import os
 import subprocess
+import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +14,8 @@ from pathlib import Path
 import click
 
 from hotline import insight_cli
-from hotline.cli import rpc_call
+from hotline.client import rpc_call
+from operate.local import start_services, stop_services
 
 
 def answers(timeout=3):
@@ -29,8 +31,6 @@ def insight_running(out):
         click.echo("using the running insight service")
         yield
         return
-    from hotline.local import start_services, stop_services
-
     log_path = out / "insight-service.log"
     click.echo(f"insight is not running: starting it for the demo (log: {log_path})")
     with open(log_path, "w") as log:
@@ -59,7 +59,6 @@ def found_topic(report, planted, top=3):
 
 def run_demo(out, weeks, daily, seed):
     from hotline.insight_history import generate
-    from services.insight.charts import hotspots_chart, staffing_chart
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -71,7 +70,7 @@ def run_demo(out, weeks, daily, seed):
         click.echo("\n== hotline insight hotspots")
         report = insight_cli.call("hotspots", {})
         insight_cli.print_hotspots(report)
-        (out / "hotspots.png").write_bytes(hotspots_chart(report, insight_cli.names()[1]))
+        (out / "hotspots.png").write_bytes(insight_cli.chart("hotspots", {}))
 
         click.echo("\n== hotline insight top-problems")
         problems = insight_cli.call("top_problems", {})
@@ -84,7 +83,7 @@ def run_demo(out, weeks, daily, seed):
         click.echo("\n== hotline insight staffing")
         plan = insight_cli.call("staffing", {})
         insight_cli.print_staffing(plan)
-        (out / "staffing.png").write_bytes(staffing_chart(plan))
+        (out / "staffing.png").write_bytes(insight_cli.chart("staffing", {}))
 
     spike, topic = found_spike(report, planted["spike"]), found_topic(report, planted["topic"])
     click.echo("\n== what was planted, and whether the reports found it")
@@ -96,3 +95,13 @@ def run_demo(out, weeks, daily, seed):
         if topic else "NOT FOUND"))
     click.echo(f"charts: {out / 'hotspots.png'}, {out / 'staffing.png'}")
     return 0 if spike and topic else 1
+
+
+@click.command()
+@click.option("--out", default="insight-out", show_default=True, help="Folder for the charts.")
+@click.option("--weeks", default=6, show_default=True)
+@click.option("--daily", default=400, show_default=True)
+@click.option("--seed", default=8, show_default=True)
+def demo(out, weeks, daily, seed):
+    """Load generated history, then show hot spots, top problems and staffing."""
+    sys.exit(run_demo(out, weeks, daily, seed))

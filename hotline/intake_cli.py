@@ -10,7 +10,7 @@ import click
 
 
 def call(method, *args, by=None):
-    from hotline.cli import rpc_call
+    from hotline.client import rpc_call
 
     return rpc_call("intake", method, *args, by=by)
 
@@ -90,6 +90,24 @@ def knowledge_group():
     """The knowledge base operators answer from (直接答复)."""
 
 
+def knowledge_rows(text, fmt):
+    """The rows of a knowledge file, YAML (a list of mappings, or ``{entries: [...]}``) or CSV
+    (a header row); intake checks each entry (``import_knowledge``)."""
+    import csv
+    import io
+
+    import yaml
+
+    if fmt == "csv":
+        return list(csv.DictReader(io.StringIO(text)))
+    data = yaml.safe_load(text)
+    if isinstance(data, dict):
+        data = data.get("entries")
+    if not isinstance(data, list):
+        raise ValueError("a knowledge file is a list of entries (or a mapping with 'entries')")
+    return data
+
+
 @knowledge_group.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--encoding", type=click.Choice(["auto", "utf-8", "gb18030"]), default="auto",
@@ -98,13 +116,12 @@ def knowledge_import(path, encoding):
     """Add or replace entries from a YAML or CSV file (id, question, answer, category, keywords)."""
     from nameko.exceptions import RemoteError
 
-    from services.intake.knowledge import BadEntry, parse
     from shared.platform.textfiles import NotText, read_text
 
     fmt = "csv" if path.lower().endswith(".csv") else "yaml"
     try:
-        rows = parse(read_text(path, encoding), fmt)
-    except (BadEntry, NotText, ValueError) as exc:
+        rows = knowledge_rows(read_text(path, encoding), fmt)
+    except (NotText, ValueError) as exc:
         click.echo(f"cannot read {path}: {exc}", err=True)
         sys.exit(2)
     try:
@@ -143,7 +160,7 @@ def answer(entry_id, operator, as_json, **fields):
     """Record a request answered on the call from knowledge entry ENTRY_ID (not dispatched)."""
     from nameko.exceptions import RemoteError
 
-    from hotline.cli import print_ticket
+    from hotline.tickets_cli import print_ticket
 
     request = {k: v for k, v in fields.items() if v not in (None, "")}
     try:
@@ -178,6 +195,4 @@ def services():
         click.echo(f"{entry['code']:<20} {entry.get('name', '')}  [{entry.get('group', '')}]")
 
 
-def register(main):
-    for command in (apikeys, knowledge_group, answer, unlink, services):
-        main.add_command(command)
+COMMANDS = (apikeys, knowledge_group, answer, unlink, services)

@@ -16,7 +16,7 @@ UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def _rpc(method, *args):
-    from hotline.cli import rpc_call
+    from hotline.client import rpc_call
 
     return rpc_call("notify", method, *args)
 

@@ -12,7 +12,7 @@ from shared.platform.config import city_zone, load_config, local_time
 
 
 def call(method, *args, by=None):
-    from hotline.cli import rpc_call
+    from hotline.client import rpc_call
 
     return rpc_call("intake", method, *args, timeout=60, by=by)
 

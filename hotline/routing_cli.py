@@ -1,7 +1,13 @@
-"""``hotline routing ...``: the directory, the dispatch queue, learning and evaluation.
+"""``hotline routing ...``: the directory, the dispatch queue and the model.
 
-Talks to the routing service over RPC; ``evaluate`` and ``synth-history``
-work on files alone and need no running service.
+Talks to the routing service over RPC. Reading history files and the offline
+tools need routing's code, so they are routing's own command
+(``python -m services.routing --help``)::
+
+    python -m services.routing import-history FILE     past tickets -> routing (over RPC), then train
+    python -m services.routing evaluate --history FILE  how routing would have dispatched FILE
+    python -m services.routing build-model --history FILE --out model.joblib
+    python -m services.routing synth-history FILE       a synthetic history for demos
 """
 import json
 import sys
@@ -16,7 +22,7 @@ def call(method, *args, timeout=10, by=None):
     as the reason, exit 2."""
     from nameko.exceptions import RemoteError
 
-    from hotline.cli import refused, rpc_call
+    from hotline.client import refused, rpc_call
 
     try:
         return rpc_call("routing", method, *args, timeout=timeout, by=by)
@@ -229,4 +235,34 @@ def try_(**ticket):
     print_suggestions(result["suggestions"], "  ")
 
 
-from hotline import routing_learn_cli  # noqa: E402,F401 -- adds the learning commands to the group
+# -- the model (importing history and the offline tools: python -m services.routing) --
+
+def print_training(result):
+    meta = result["meta"]
+    click.echo(f"model version {result['version']}: {meta['examples']} examples, "
+               f"{meta['departments']} departments, {meta['size'] / 1024:.0f} KiB")
+    if meta.get("cv_accuracy") is not None:
+        click.echo(f"cross-validated accuracy {meta['cv_accuracy']:.3f}, macro-F1 {meta['cv_macro_f1']:.3f}; "
+                   f"at precision {meta['target_precision']}: {meta['cv_coverage']:.1%} dispatched automatically")
+    for note in meta.get("notes") or []:
+        click.echo(f"note: {note}")
+    click.echo(f"confidence threshold in force: {result['threshold']:.3f}")
+
+
+@routing.command()
+def train():
+    """Train a new model on all history and closed tickets; every instance loads it."""
+    print_training(call("train", timeout=3600))
+
+
+@routing.command()
+def model():
+    """The model in use, its threshold and the versions stored."""
+    info = call("model_info")
+    click.echo(f"learner: {info['learner']} (model version {info['loaded_version'] or '-'}); "
+               f"threshold {info['threshold']:.3f}; {info['examples']} examples to learn from")
+    zone = city_zone(load_config())
+    for m in info["models"]:
+        meta = m["meta"]
+        click.echo(f"  v{m['version']:<3} {local_time(m['saved_at'], zone)}  {meta.get('examples')} examples  "
+                   f"threshold {meta.get('threshold')}  ({meta.get('reason')})")

@@ -20,7 +20,7 @@ from hotline.notify_cli import parse_duration
 
 
 def admin_and_config():
-    from hotline.management import ensure
+    from operate.management import ensure
     from shared.platform.broker_admin import BrokerAdmin, vhost_of
     from shared.platform.config import load_config
 
@@ -34,7 +34,7 @@ def admin_and_config():
 def intake(method, *args):
     from nameko.exceptions import RemoteError
 
-    from hotline.cli import rpc_call
+    from hotline.client import rpc_call
     from hotline.intake_cli import refused
 
     try:

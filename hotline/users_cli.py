@@ -24,7 +24,7 @@ from shared.platform.identity import ROLES
 def call(method, *args):
     from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 
-    from hotline.cli import rpc_call
+    from hotline.client import rpc_call
 
     try:
         return rpc_call("console", method, *args)

@@ -210,8 +210,8 @@ def service_config(rabbit_config, mongo_settings, web_config):
 def _dead_letter_supervisor_alive(request):
     """Before each module, bring back the broker's dead-letter supervisor if RabbitMQ
     3.10's bug stopped it while earlier tests deleted their vhosts
-    (``hotline.cluster.heal_dead_letter_supervisor``); says so when it did."""
-    from hotline import cluster
+    (``operate.cluster.heal_dead_letter_supervisor``); says so when it did."""
+    from operate import cluster
 
     nodes = []
     amqp = urlparse(_backends.get("amqp") or "")
@@ -234,7 +234,7 @@ class LocalCluster:
     """The three-node RabbitMQ cluster beside the machine's own node (``hotline cluster``)."""
 
     def __init__(self):
-        from hotline import cluster
+        from operate import cluster
 
         self.cluster = cluster
         self.amqp_uri = cluster.start()

@@ -3,7 +3,7 @@
 The marshmallow schemas (built from the typed events of ``shared.contract.messages``)
 are the contract; this turns them into JSON Schema
 other teams can read and validate against, in any language.
-``python -m hotline.schemas`` writes the files under ``docs/schemas``; a
+``python -m operate.schemas`` writes the files under ``docs/schemas``; a
 test checks the committed files match the code.
 """
 import json

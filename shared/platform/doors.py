@@ -298,7 +298,7 @@ class Doors(DependencyProvider):
 
     def refusal(self, kind, worker_ctx, problem):
         if kind == "http":
-            from shared.platform.web import error_body
+            from shared.platform.answers import error_body
 
             def refuse_http(*args, **kwargs):
                 return error_body(401, "token", problem, {"WWW-Authenticate": 'Bearer realm="hotline"'})
@@ -321,7 +321,7 @@ def dead_letter(container, entrypoint, payload, reason):
 
     from shared.contract.events import utcnow
     from shared.contract.topology import DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE
-    from shared.platform.messaging import serializable_letter
+    from shared.platform.letters import serializable_letter
 
     origin = f"{entrypoint.source_service}.{entrypoint.event_type}"
     letter = serializable_letter({"payload": payload, "reason": reason, "origin": origin,

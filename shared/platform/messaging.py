@@ -30,7 +30,6 @@ topology before its service publishes anything, then publishes ``mandatory``
 (with confirms) every event some service consumes: an event no queue takes
 raises, and stays in the outbox (``shared.platform.outbox``) instead of vanishing.
 """
-import base64
 import functools
 import logging
 import time
@@ -60,6 +59,7 @@ from shared.contract import topology
 from shared.contract.events import utcnow
 from shared.contract.topology import DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE  # noqa: F401 (re-exported)
 from shared.platform import doors, metrics, principals
+from shared.platform.letters import raw_body, serializable_letter  # noqa: F401 (re-exported)
 from shared.platform.nesting import MAX_DEPTH, too_deep
 from shared.platform.redaction import redact, redact_text
 
@@ -162,28 +162,6 @@ def consumes(schema_cls):
         return wrapper
 
     return decorate
-
-
-def raw_body(message):
-    """The undecoded body as text when it is UTF-8, else base64."""
-    body = message.body if isinstance(message.body, bytes) else str(message.body).encode()
-    try:
-        return {"text": body.decode("utf-8")}
-    except UnicodeDecodeError:
-        return {"base64": base64.b64encode(body).decode("ascii")}
-
-
-def serializable_letter(letter, message=None):
-    """``letter``, or -- when its payload cannot be written as JSON (nested too deeply,
-    not JSON at all) -- the same letter carrying the raw body instead."""
-    import json
-
-    try:
-        json.dumps(letter, default=str)
-        return letter
-    except (RecursionError, ValueError, TypeError) as exc:
-        raw = redact(raw_body(message)) if message is not None else {"text": repr(letter["payload"])[:100000]}
-        return dict(letter, payload=raw, reason=f"{letter['reason']} (payload kept raw: {exc.__class__.__name__})")
 
 
 def publish_dead_letter(extension, message, payload, reason, kind):

@@ -10,7 +10,7 @@ service)::
         name = "routing"
         operations = ops.Operations(calendar=True)   # it computes deadlines
 
-and gets, on its own HTTP port (``<SERVICE>_HTTP``, see ``hotline.serve``):
+and gets, on its own HTTP port (``<SERVICE>_HTTP``, see ``operate.serve``):
 
 * ``GET /health``: 200 while the process runs its workers (a liveness probe);
 * ``GET /ready``: 200 when every readiness check passes, else 503, with each

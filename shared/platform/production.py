@@ -12,7 +12,7 @@ its configuration in ``setup()`` and refuse to start, naming each problem:
 * the in-memory store (``MONGO_URI=memory://``), which loses everything when
   the process stops.
 
-Each service declares ``production = ProductionChecks()``; ``hotline.serve``
+Each service declares ``production = ProductionChecks()``; ``operate.serve``
 runs the same checks first, so the refusal is one clear message.
 """
 from urllib.parse import urlparse

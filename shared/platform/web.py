@@ -41,23 +41,15 @@ from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Request
+
+from shared.platform.answers import JSON_TYPE, error_body, json_body  # noqa: F401 (re-exported)
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BODY = 64 * 1024
 DEFAULT_MAX_DEPTH = 32
-JSON_TYPE = "application/json; charset=utf-8"
 REFUSED = "refused"  # the limit on refusals (4xx) per client address: a short backstop, not a quota
-
-
-def json_body(status, body, headers=None):
-    return Response(json.dumps(body, ensure_ascii=False, default=str), status=status,
-                    headers=headers, content_type=JSON_TYPE)
-
-
-def error_body(status, field, message, headers=None):
-    return json_body(status, {"errors": {field: [message]}}, headers)
 
 
 class BadBody(Exception):

@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 import requests
 
 from bench.chaos import InProcessStack, Submitter, account, settle, ticket_body
-from hotline.backup import backup_client, restore_client
+from operate.backup import backup_client, restore_client
 from shared.platform.mongo import connect
 from tests.conftest import _backends
 

@@ -1,5 +1,5 @@
 """RabbitMQ 3.10 can stop its dead-letter supervisor for good (rabbitmq-server#16652);
-``hotline.cluster.heal_dead_letter_supervisor`` starts it again, and then quorum
+``operate.cluster.heal_dead_letter_supervisor`` starts it again, and then quorum
 queues with at-least-once dead-lettering can be declared again."""
 import shutil
 import subprocess
@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 import pytest
 from kombu import Connection
 
-from hotline import cluster
+from operate import cluster
 from shared.contract import topology
 from shared.platform.config import load_config
 from tests.conftest import _backends

@@ -1,4 +1,4 @@
-"""The services' own broker user (python -m hotline.broker_user), on the real broker."""
+"""The services' own broker user (python -m operate.broker_user), on the real broker."""
 import subprocess
 import sys
 import uuid
@@ -8,7 +8,7 @@ import pytest
 import requests
 from kombu import Connection
 
-from hotline.broker_user import api_base, ensure_user
+from operate.broker_user import api_base, ensure_user
 
 
 @pytest.fixture
@@ -51,9 +51,9 @@ def test_the_services_user_can_use_its_vhost_and_a_second_run_rotates_its_passwo
 
 def test_the_command_refuses_guest_and_missing_settings(api):
     env = {"RABBIT_API_URI": api, "HOTLINE_AMQP_USER": "guest", "HOTLINE_AMQP_PASSWORD": "x", "PATH": ""}
-    answer = subprocess.run([sys.executable, "-m", "hotline.broker_user"], env=env, capture_output=True,
+    answer = subprocess.run([sys.executable, "-m", "operate.broker_user"], env=env, capture_output=True,
                             text=True, timeout=60)
     assert answer.returncode == 2 and "guest" in answer.stderr
-    answer = subprocess.run([sys.executable, "-m", "hotline.broker_user"], env={"PATH": ""},
+    answer = subprocess.run([sys.executable, "-m", "operate.broker_user"], env={"PATH": ""},
                             capture_output=True, text=True, timeout=60)
     assert answer.returncode == 2 and "HOTLINE_AMQP_PASSWORD" in answer.stderr

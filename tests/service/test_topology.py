@@ -6,7 +6,7 @@ import time
 from kombu import Connection
 from pymongo.errors import AutoReconnect
 
-from hotline.topology_cli import build_manifest, render_manifest
+from operate.topology import build_manifest, render_manifest
 from services.followup.service import FollowupService
 from services.intake.service import IntakeService
 from shared.contract import topology

@@ -11,7 +11,7 @@ import pytest
 import requests
 from nameko.testing.utils import find_free_port
 
-from hotline.local import SERVICES, http_addresses, start_services, stop_services, wait_ready
+from operate.local import SERVICES, http_addresses, start_services, stop_services, wait_ready
 from tests.conftest import _backends, uses_real_mongo
 from tests.service.receivers import WebhookServer
 
@@ -62,6 +62,11 @@ class Stack:
         return subprocess.run([sys.executable, "-m", "hotline.cli", *args], env=self.env,
                               capture_output=True, text=True, timeout=60)
 
+    def command(self, module, *args):
+        """Run a package's own command (``python -m services.routing ...``) against this stack."""
+        return subprocess.run([sys.executable, "-m", module, *args], env=self.env,
+                              capture_output=True, text=True, timeout=60)
+
     def rpc(self, service, method, *args, principal="cli"):
         """An RPC as a member of the hotline's staff (every staff role), signed as the CLI
         signs, or as ``principal`` signs (a service, for what only services may ask)."""
@@ -75,7 +80,7 @@ class Stack:
 
 def declare_topology(env):
     """What `make run` and compose do before any service starts."""
-    done = subprocess.run([sys.executable, "-m", "hotline.cli", "topology"], env=env,
+    done = subprocess.run([sys.executable, "-m", "operate", "topology"], env=env,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
 

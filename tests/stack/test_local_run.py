@@ -16,7 +16,7 @@ import psutil
 import pytest
 from nameko.testing.utils import find_free_port
 
-from hotline.local import SERVICES, http_addresses
+from operate.local import SERVICES, http_addresses
 from tests.conftest import _backends
 
 

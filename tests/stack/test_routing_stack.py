@@ -9,11 +9,11 @@ from shared.platform.principals import event_dispatcher
 
 @pytest.fixture(scope="module")
 def trained(stack, tmp_path_factory):
-    """The stack's routing, trained on a synthetic Chinese history through the CLI."""
+    """The stack's routing, trained on a synthetic Chinese history through routing's own command."""
     path = tmp_path_factory.mktemp("history") / "history.jsonl"
-    written = stack.hotline("routing", "synth-history", str(path), "--per-department", "20")
+    written = stack.command("services.routing", "synth-history", str(path), "--per-department", "20")
     assert written.returncode == 0, written.stderr
-    imported = stack.hotline("routing", "import-history", str(path), "--text-col", "text",
+    imported = stack.command("services.routing", "import-history", str(path), "--text-col", "text",
                              "--label-col", "department")
     assert imported.returncode == 0, imported.stdout + imported.stderr
     assert "460 examples stored" in imported.stdout

@@ -5,7 +5,7 @@ sent while the services that follow it are not running waits in their queues.
 """
 import pytest
 
-from hotline.local import SERVICES
+from operate.local import SERVICES
 from tests.stack.conftest import running_stack
 
 pytestmark = pytest.mark.stack

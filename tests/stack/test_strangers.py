@@ -21,7 +21,7 @@ import requests
 from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcProxy as UnsignedClusterRpcProxy
 
-from hotline.local import SERVICES
+from operate.local import SERVICES
 from shared.contract.topology import DEAD_LETTER_QUEUE
 from shared.platform import doors, identity, principals
 from tests.people import context, person

@@ -53,17 +53,17 @@ def test_every_long_running_service_is_health_checked_restarted_and_limited(comp
 def test_each_service_checks_its_own_ready_endpoint(compose):
     for name in SERVICES:
         test = compose["services"][name]["healthcheck"]["test"]
-        assert test[:4] == ["CMD", "python", "-m", "hotline.probe"], name
+        assert test[:4] == ["CMD", "python", "-m", "operate.probe"], name
         assert test[4] == f"http://127.0.0.1:{http_port(name)}/ready", name
 
 
 def test_one_shots_run_first_and_every_service_waits_for_the_topology(compose):
     services = compose["services"]
-    assert services["topology"]["command"] == ["hotline", "topology"]
+    assert services["topology"]["command"] == ["hotline-ops", "topology"]
     assert services["topology"]["depends_on"]["broker-user"]["condition"] == "service_completed_successfully"
     for name in SERVICES:
         assert services[name]["depends_on"]["topology"]["condition"] == "service_completed_successfully", name
-        assert services[name]["command"] == ["python", "-m", "hotline.serve", f"services.{name}.service"]
+        assert services[name]["command"] == ["python", "-m", "operate.serve", f"services.{name}.service"]
 
 
 def test_only_what_users_need_is_published(compose):

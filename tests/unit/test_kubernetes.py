@@ -113,9 +113,9 @@ def test_every_service_runs_twice_or_more_with_probes_requests_and_a_budget(prod
         assert spec["replicas"] >= 2, name
         pod = spec["template"]["spec"]
         assert pod["securityContext"]["runAsNonRoot"] is True
-        assert [c["command"] for c in pod["initContainers"]] == [["hotline", "topology"]]
+        assert [c["command"] for c in pod["initContainers"]] == [["hotline-ops", "topology"]]
         container = pod["containers"][0]
-        assert container["command"] == ["python", "-m", "hotline.serve", f"services.{name}.service"]
+        assert container["command"] == ["python", "-m", "operate.serve", f"services.{name}.service"]
         assert container["ports"] == [{"name": "http", "containerPort": http_port(name)}]
         assert container["readinessProbe"]["httpGet"]["path"] == "/ready"
         assert container["livenessProbe"]["httpGet"]["path"] == "/health"

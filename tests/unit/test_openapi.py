@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import schemathesis
 
-from hotline.schemas import OPENAPI_SERVICES, openapi_files, service_class
+from operate.schemas import OPENAPI_SERVICES, openapi_files, service_class
 from shared.platform import openapi, ops
 from shared.platform.web import http
 

@@ -42,7 +42,7 @@ def test_the_shipped_defaults_are_refused_in_production():
 
 
 def test_a_service_refuses_to_start_with_a_clear_message():
-    run = subprocess.run([sys.executable, "-m", "hotline.serve", "services.intake.service"],
+    run = subprocess.run([sys.executable, "-m", "operate.serve", "services.intake.service"],
                          capture_output=True, text=True, timeout=60,
                          env={"HOTLINE_ENV": "production", "PATH": "/usr/bin:/bin"})
     assert run.returncode == 2

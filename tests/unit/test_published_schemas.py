@@ -5,7 +5,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from hotline.schemas import contract_files
+from operate.schemas import contract_files
 from shared.contract import events
 from shared.contract.jsonschema import render
 
@@ -16,9 +16,9 @@ FILES = contract_files()
 @pytest.mark.parametrize("relative", sorted(FILES))
 def test_the_committed_file_matches_the_code(relative):
     path = FOLDER / relative
-    assert path.exists(), f"{relative} is missing: run `python -m hotline.schemas`"
+    assert path.exists(), f"{relative} is missing: run `python -m operate.schemas`"
     assert path.read_text(encoding="utf-8") == render(FILES[relative]), \
-        f"{relative} is out of date: run `python -m hotline.schemas`"
+        f"{relative} is out of date: run `python -m operate.schemas`"
 
 
 def test_no_stale_files_are_left():

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from hotline.cli import main
 from services.routing import classifier, learning
+from services.routing.commands import main
 from services.routing.directory import Directory
 from services.routing.evaluate import calibration, evaluate
 from services.routing.history import read_history
@@ -115,7 +115,7 @@ def test_build_model_writes_a_file_routing_can_load(tmp_path):
     history.write_text("\n".join(json.dumps({"text": t, "department": c}, ensure_ascii=False)
                                  for t, c in generate(20, seed=1)), encoding="utf-8")
     out = tmp_path / "model.bin"
-    result = CliRunner().invoke(main, ["routing", "build-model", "--history", str(history), "--out", str(out)])
+    result = CliRunner().invoke(main, ["build-model", "--history", str(history), "--out", str(out)])
     assert result.exit_code == 0, result.output
     data, meta = classifier.load_file(out)
     assert meta["examples"] == 460 and classifier.loads(data).suggest("小区停水两天了")[0].department_code == "WATER"
@@ -125,7 +125,7 @@ def test_evaluate_compare_reports_calibration_and_the_lead(tmp_path):
     history = tmp_path / "h.jsonl"
     history.write_text("\n".join(json.dumps({"text": t, "department": c}, ensure_ascii=False)
                                  for t, c in generate(8, seed=4)), encoding="utf-8")
-    result = CliRunner().invoke(main, ["routing", "evaluate", "--history", str(history), "--folds", "3",
+    result = CliRunner().invoke(main, ["evaluate", "--history", str(history), "--folds", "3",
                                        "--compare", "--json"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()

@@ -1,10 +1,10 @@
-"""``hotline routing evaluate`` and friends on files: no running services needed."""
+"""``python -m services.routing evaluate`` and friends on files: no running services needed."""
 import csv
 import json
 
 from click.testing import CliRunner
 
-from hotline.cli import main
+from services.routing.commands import main
 from services.routing.synthetic import generate
 
 
@@ -20,7 +20,7 @@ def history_csv(path, rows):
 def test_evaluate_prints_the_figures_and_ends_with_one_json_line(tmp_path):
     rows = generate(8, seed=4) + [("只有一条的部门", "RARE")]
     path = history_csv(tmp_path / "h.csv", rows)
-    result = CliRunner().invoke(main, ["routing", "evaluate", "--history", str(path), "--text-col", "标题,内容",
+    result = CliRunner().invoke(main, ["evaluate", "--history", str(path), "--text-col", "标题,内容",
                                        "--label-col", "承办单位", "--folds", "3", "--json"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()
@@ -35,7 +35,7 @@ def test_evaluate_prints_the_figures_and_ends_with_one_json_line(tmp_path):
 
 def test_evaluate_names_the_columns_a_file_has(tmp_path):
     path = history_csv(tmp_path / "h.csv", generate(3, seed=4))
-    result = CliRunner().invoke(main, ["routing", "evaluate", "--history", str(path), "--text-col", "text",
+    result = CliRunner().invoke(main, ["evaluate", "--history", str(path), "--text-col", "text",
                                        "--label-col", "承办单位"])
     assert result.exit_code == 2
     assert "no column text; it has: 标题, 内容, 承办单位" in result.stderr
@@ -43,7 +43,7 @@ def test_evaluate_names_the_columns_a_file_has(tmp_path):
 
 def test_synth_history_writes_json_lines(tmp_path):
     path = tmp_path / "h.jsonl"
-    result = CliRunner().invoke(main, ["routing", "synth-history", str(path), "--per-department", "2"])
+    result = CliRunner().invoke(main, ["synth-history", str(path), "--per-department", "2"])
     assert result.exit_code == 0
     first = json.loads(path.read_text(encoding="utf-8").splitlines()[0])
     assert set(first) == {"text", "department"}

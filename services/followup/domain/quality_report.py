@@ -5,7 +5,7 @@
 replies each finding was given, and examples of every verdict -- replies
 that passed as well as those flagged -- so a person can judge whether the
 gate catches perfunctory and off-topic replies without flagging good ones.
-``hotline case quality-report FILE`` prints it.
+``python -m services.followup quality-report FILE`` prints it.
 """
 import random
 from collections import Counter

@@ -3,7 +3,7 @@ signed identities (shared/platform/identity.py) and attachments judged by their 
 (services/followup/attachments.py), as the workbench relies on them."""
 import pytest
 
-from services.followup import attachments
+from services.followup.domain import attachments
 from shared.platform.identity import NotAllowed, Person, sign, verify
 
 SECRET = "a-test-secret-of-some-length"

@@ -3,7 +3,7 @@ import contextlib
 
 from click.testing import CliRunner
 
-from hotline import dead_letters_cli
+from operate import dead_letters
 
 KEY = "hk_Zq3v9xY8wP2kL5mN7bR4tC1dF6gH0jA"
 LETTER = {"id": "abc123", "kind": "broker", "consumer": "intake", "origin": "ticket.submit",
@@ -21,8 +21,8 @@ def test_show_redacts_the_payload_and_headers_of_a_broker_letter(monkeypatch):
         def scan(self):
             yield None, dict(LETTER)
 
-    monkeypatch.setattr(dead_letters_cli, "DeadLetterQueue", lambda uri: contextlib.nullcontext(Queue(uri)))
-    monkeypatch.setattr(dead_letters_cli, "amqp_uri", lambda: "amqp://x")
-    shown = CliRunner().invoke(dead_letters_cli.dead_letters, ["show", "abc123"])
+    monkeypatch.setattr(dead_letters, "DeadLetterQueue", lambda uri: contextlib.nullcontext(Queue(uri)))
+    monkeypatch.setattr(dead_letters, "amqp_uri", lambda: "amqp://x")
+    shown = CliRunner().invoke(dead_letters.dead_letters, ["show", "abc123"])
     assert shown.exit_code == 0, shown.output
     assert KEY[3:] not in shown.output and "停水" in shown.output

@@ -1,9 +1,9 @@
-"""``hotline backup`` / ``hotline restore`` (see ``hotline.backup`` and docs/operations.md)."""
+"""``hotline backup`` / ``hotline restore`` (see ``operate.backup`` and docs/operations.md)."""
 import sys
 
 import click
 
-from hotline.backup import ORDER, BackupError, backup, check, restore
+from operate.backup import ORDER, BackupError, backup, check, restore
 from shared.platform.config import load_config
 
 TOOLS = click.Choice(["auto", "mongo-tools", "pymongo"])
@@ -57,8 +57,3 @@ def restore_command(folder, uri, only, drop, check_only, tool):
         click.echo(f"{name:<20} {sum(counts.values()):>8} documents in {len(counts)} collections")
     click.echo("backup read back whole" if check_only else
                "restored; start the services: each rebuilds its indexes and the reconciler repairs the rest")
-
-
-def register(main):
-    main.add_command(backup_command)
-    main.add_command(restore_command)

@@ -4,7 +4,7 @@ from click.testing import CliRunner
 from kombu.exceptions import OperationalError
 from nameko.exceptions import RpcTimeout, UnknownService
 
-from hotline.cli import Commands
+from hotline.client import Commands
 
 
 def run_raising(exc):

@@ -1,6 +1,6 @@
 """Write the published contract: JSON Schema of the messages, OpenAPI of the HTTP routes.
 
-    python -m hotline.schemas [FOLDER]      # default docs/schemas (and docs/openapi beside it)
+    python -m operate.schemas [FOLDER]      # default docs/schemas (and docs/openapi beside it)
 
 ``events/<source>.<event_type>.schema.json`` for every event, intake's AMQP
 inbound ``ticket-submit`` and ``ticket-receipt``, and

@@ -19,7 +19,7 @@ from shared.contract import topology
 
 
 def service_classes():
-    from hotline.local import SERVICES
+    from operate.stack import SERVICES
 
     for name in SERVICES:
         module = importlib.import_module(f"services.{name}.service")
@@ -64,7 +64,7 @@ def build_manifest(classes=None):
                                "service": service, "method": entrypoint.method_name})
     return {
         "about": "Every exchange, queue and binding of the platform; written by `make schemas` "
-                 "from the services' declarations (hotline/topology_cli.py), declared by "
+                 "from the services' declarations (operate/topology.py), declared by "
                  "`hotline topology` and by every service at start (shared/contract/topology.py).",
         "event_exchanges": sorted(exchanges),
         "event_queues": sorted(event_queues, key=lambda e: e["queue"]),

@@ -1,7 +1,15 @@
-"""``hotline routing import-history | train | model | evaluate | synth-history``.
+"""Routing's own command: the offline tools and reading history files.
 
-``evaluate`` and ``synth-history`` work on files alone and need no running
-service; the others talk to routing over RPC.
+    python -m services.routing import-history FILE [--text-col ...] [--label-col ...]
+    python -m services.routing evaluate --history FILE [--folds 5] [--compare] [--json]
+    python -m services.routing build-model --history FILE --out model.joblib
+    python -m services.routing synth-history FILE [--per-department 30]
+
+They need routing's code (the history reader, the classifier), so they live
+here rather than in the ``hotline`` client, which only talks to the services.
+``evaluate``, ``build-model`` and ``synth-history`` work on files alone;
+``import-history`` reads the file here and sends it to the running routing
+service over RPC, as the ``hotline`` CLI's signed identity.
 """
 import json
 import os
@@ -9,10 +17,15 @@ import sys
 
 import click
 
-from hotline.routing_cli import call, routing
-from shared.platform.config import city_zone, load_config, local_time
+from hotline.client import Commands
+from hotline.routing_cli import call, print_training
+from shared.platform.config import load_config
 
-# -- learning ------------------------------------------------------------------
+
+@click.group(cls=Commands)
+def main():
+    """Routing's offline tools: evaluate, build a model, import or synthesise history."""
+
 
 HISTORY_OPTIONS = [
     click.option("--text-col", "text_cols", multiple=True, default=("text",), show_default=True,
@@ -47,7 +60,7 @@ def read_or_exit(path, text_cols, label_col, fmt):
     return rows
 
 
-@routing.command("import-history")
+@main.command("import-history")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @history_options
 @click.option("--batch", default=1000, show_default=True)
@@ -84,38 +97,7 @@ def import_history(path, text_cols, label_col, fmt, batch, train, add_department
         print_training(call("train", timeout=3600))
 
 
-def print_training(result):
-    meta = result["meta"]
-    click.echo(f"model version {result['version']}: {meta['examples']} examples, "
-               f"{meta['departments']} departments, {meta['size'] / 1024:.0f} KiB")
-    if meta.get("cv_accuracy") is not None:
-        click.echo(f"cross-validated accuracy {meta['cv_accuracy']:.3f}, macro-F1 {meta['cv_macro_f1']:.3f}; "
-                   f"at precision {meta['target_precision']}: {meta['cv_coverage']:.1%} dispatched automatically")
-    for note in meta.get("notes") or []:
-        click.echo(f"note: {note}")
-    click.echo(f"confidence threshold in force: {result['threshold']:.3f}")
-
-
-@routing.command()
-def train():
-    """Train a new model on all history and closed tickets; every instance loads it."""
-    print_training(call("train", timeout=3600))
-
-
-@routing.command()
-def model():
-    """The model in use, its threshold and the versions stored."""
-    info = call("model_info")
-    click.echo(f"learner: {info['learner']} (model version {info['loaded_version'] or '-'}); "
-               f"threshold {info['threshold']:.3f}; {info['examples']} examples to learn from")
-    zone = city_zone(load_config())
-    for m in info["models"]:
-        meta = m["meta"]
-        click.echo(f"  v{m['version']:<3} {local_time(m['saved_at'], zone)}  {meta.get('examples')} examples  "
-                   f"threshold {meta.get('threshold')}  ({meta.get('reason')})")
-
-
-@routing.command()
+@main.command()
 @click.option("--history", "path", required=True, type=click.Path(exists=True, dir_okay=False))
 @history_options
 @click.option("--folds", default=5, show_default=True)
@@ -151,7 +133,7 @@ def evaluate(path, text_cols, label_col, fmt, folds, group_texts, compare, candi
         click.echo(json.dumps(result, ensure_ascii=False))
 
 
-@routing.command("build-model")
+@main.command("build-model")
 @click.option("--history", "path", required=True, type=click.Path(exists=True, dir_okay=False))
 @history_options
 @click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True),
@@ -177,7 +159,7 @@ def build_model(path, text_cols, label_col, fmt, out):
     click.echo(f"written to {out}")
 
 
-@routing.command("synth-history")
+@main.command("synth-history")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 @click.option("--per-department", default=30, show_default=True)
 @click.option("--seed", default=7, show_default=True)

@@ -1,4 +1,4 @@
-"""A container healthcheck: ``python -m hotline.probe http://127.0.0.1:8003/ready``.
+"""A container healthcheck: ``python -m operate.probe http://127.0.0.1:8003/ready``.
 
 Exits 0 when the URL answers 200 within ``--timeout`` seconds, else 1 with
 the reason on stderr. Standard library only, so a probe every few seconds

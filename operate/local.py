@@ -11,11 +11,13 @@ import subprocess
 import sys
 import time
 
+from operate.stack import SERVICES
+from operate.topology import prepare
+from shared.contract.topology import TopologyMismatch
 from shared.platform.config import config_path, load_config
 from shared.platform.mongo import describe
 
-# Every service of the hotline, each run as its own process.
-SERVICES = ("intake", "routing", "followup", "notify", "insight", "console")
+__all__ = ["SERVICES", "http_addresses", "run_stack", "start_services", "stop_services", "wait_ready"]
 
 
 def http_addresses(services, free_port, host="127.0.0.1"):
@@ -28,7 +30,7 @@ def http_addresses(services, free_port, host="127.0.0.1"):
 
 
 def service_command(service):
-    return [sys.executable, "-m", "hotline.serve", f"services.{service}.service"]
+    return [sys.executable, "-m", "operate.serve", f"services.{service}.service"]
 
 
 def start_services(services, env=None, **popen_kwargs):
@@ -106,9 +108,6 @@ def run_stack(services):
           f"http://{str(config.get('CONSOLE_HTTP')).replace('0.0.0.0', '127.0.0.1')} - Ctrl-C stops everything")
     if "console" in services:
         print("hotline: first time? `hotline users create admin --role admin` prints a password")
-    from hotline.topology_cli import prepare
-    from shared.contract.topology import TopologyMismatch
-
     try:
         for line in prepare(config):  # every queue before any traffic
             print(f"hotline: {line}")

@@ -1,4 +1,4 @@
-"""Create or update the services' own RabbitMQ user: ``python -m hotline.broker_user``.
+"""Create or update the services' own RabbitMQ user: ``python -m operate.broker_user``.
 
 The compose file's one-shot ``broker-user`` step runs it with the broker's
 administrator (``RABBIT_API_URI``, the management API, from

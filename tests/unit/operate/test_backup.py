@@ -5,7 +5,7 @@ import gzip
 import pytest
 from pymongo.errors import DuplicateKeyError
 
-from hotline import backup
+from operate import backup
 from shared.platform import memory_store
 
 

@@ -1,4 +1,4 @@
-"""Start one nameko service: ``python -m hotline.serve services.intake.service``.
+"""Start one nameko service: ``python -m operate.serve services.intake.service``.
 
 The same as ``nameko run --config config.yaml MODULE``, without eventlet's
 deprecation banner in every log, and with the service's own HTTP address

@@ -1,5 +1,5 @@
 """`hotline sources` on a fresh machine: the management plugin is enabled, or one line says how."""
-from hotline import management
+from operate import management
 
 
 def test_a_remote_broker_without_the_plugin_gets_the_one_command_to_run(monkeypatch):

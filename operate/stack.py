@@ -1,0 +1,3 @@
+"""The services of the hotline, each run as its own process."""
+
+SERVICES = ("intake", "routing", "followup", "notify", "insight", "console")

@@ -1,0 +1,1 @@
+"""Tests of operate/: backups, the management plugin."""
