@@ -19,7 +19,7 @@ stays for the handlers that build dicts)::
 
     event = messages.TicketCreated(number=..., title=..., urgency="normal", ...)
     payload = events.payload(event)            # validated, ready to publish
-    again = messages.TicketCreated.from_payload(payload)
+    again = events.load(messages.TicketCreated, payload)
 
 Pure Python (no marshmallow, nameko or pymongo): a domain package can build and return
 these events.
@@ -27,7 +27,7 @@ these events.
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated, Any, ClassVar, Literal, Self, get_args
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 SCHEMA_VERSION = 1
 
@@ -92,14 +92,6 @@ class Event:
     event_id: Annotated[str, Length(min=1, max=64)] = field(default_factory=new_event_id, metadata=REQUIRED)
     occurred_at: datetime = field(default_factory=utcnow, metadata=REQUIRED)
     schema_version: Version = field(default=SCHEMA_VERSION, metadata=REQUIRED)
-
-    @classmethod
-    def from_payload(cls, payload: Any) -> Self:
-        """The event a payload holds, loaded (and validated) through its schema; fields it
-        does not know are dropped, as every consumer does. Raises ``ValidationError``."""
-        from shared.contract.events import load
-
-        return load(cls, payload)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -31,7 +31,7 @@ def imported_names(path, name):
     """Every module name ``path`` (module ``name``) imports, at any depth of the file:
     ``import a.b`` gives ``a.b``; ``from a import b`` gives ``a.b`` and ``a``."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+    for node in runtime_nodes(ast.parse(path.read_text(encoding="utf-8"), str(path))):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield alias.name
@@ -44,6 +44,19 @@ def imported_names(path, name):
             for alias in node.names:
                 yield f"{base}.{alias.name}"
             yield base
+
+
+def runtime_nodes(tree):
+    """Every node of ``tree`` but those under ``if TYPE_CHECKING:``: an import only the
+    type checker reads runs at no time, so it makes no cycle."""
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test) and child in node.body:
+                continue
+            todo.append(child)
 
 
 def resolve(name, modules):

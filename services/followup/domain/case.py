@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, cast
 
-from services.followup.domain import callback
+from services.followup.domain.callback import record_callback
 from services.followup.domain.change import Change, Doc, Event, free_text, required_text
 from services.followup.domain.errors import InvalidRequest, NotYourCase, NumberReused, TransitionRefused
 from services.followup.domain.quality import Finding, check_reply
@@ -356,7 +356,7 @@ class Case:
     def record_callback(self, operator: str, reached: object, resolved: object, satisfaction: object,
                         note: str, now: dt.datetime, clock: FollowupClock) -> Change:
         """The citizen called back (回访): close, reopen, or try again another day (``callback.py``)."""
-        return callback.record_callback(self, operator, reached, resolved, satisfaction, note, now, clock)
+        return record_callback(self, operator, reached, resolved, satisfaction, note, now, clock)
 
     # -- helpers -------------------------------------------------------------------------
 
