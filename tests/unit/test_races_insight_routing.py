@@ -6,7 +6,7 @@ checks nothing is lost. Each fails with its guard removed (see the docstrings).
 import datetime as dt
 
 from services.insight.store import InsightRepository
-from services.routing.store import DecisionRepository
+from services.routing.adapters.decisions import DecisionRepository
 from shared.platform import memory_store
 from tests.races import RacyCollection, run_together
 
@@ -47,14 +47,15 @@ def test_insight_keeps_the_later_assignment_whatever_the_order():
 
 
 def routing():
-    repo = DecisionRepository(database("routing"), {})
-    repo.ensure_indexes()
+    store = DecisionRepository(database("routing"), {})
+    store.ensure_indexes()
+    repo = store.learning  # what the model learns from, beside the decisions
     repo.examples = RacyCollection(repo.examples, key=("number",))
     return repo
 
 
 def test_the_same_closed_ticket_learnt_twice_at_once_is_one_example_and_no_error():
-    """Guard: ``DecisionRepository.add_outcome`` applies the loser's update to the
+    """Guard: ``LearningRepository.add_outcome`` applies the loser's update to the
     winner's document (without it the loser raises DuplicateKeyError, which
     routing's handler dead-letters)."""
     repo = routing()

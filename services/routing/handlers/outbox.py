@@ -1,0 +1,11 @@
+"""Publish what a broker fault left in routing's outboxes."""
+from shared.platform.outbox import republish_stale
+
+
+def republish_outbox(deps):
+    deps.known()  # a fresh store is seeded at start, its events queued
+    republish_stale(deps.decisions.outbox, deps.dispatch)
+    # directory and calendar announcements at once (the seed's among them): a copy
+    # published twice is absorbed by its consumers, who keep only newer versions
+    for outbox in (deps.directory.outbox, deps.calendar.outbox):
+        republish_stale(outbox, deps.dispatch, grace_seconds=0)
