@@ -21,7 +21,7 @@ from shared.platform.city import load_city
 
 
 def shared_data(name):
-    folder = os.environ.get("HOTLINE_SHARED_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data"
+    folder = os.environ.get("HOTLINE_SHARED_DATA") or Path(__file__).resolve().parents[6] / "shared" / "data"
     return Path(folder) / name
 
 

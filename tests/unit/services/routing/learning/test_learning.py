@@ -16,7 +16,7 @@ from services.routing.learning.synthetic import generate
 from shared.contract.events import utcnow
 from shared.timelimits.deadlines import DeadlinePolicy
 
-NYC = Path(__file__).resolve().parents[3] / "shared" / "data" / "nyc311_sample.csv"
+NYC = Path(__file__).resolve().parents[6] / "shared" / "data" / "nyc311_sample.csv"
 
 
 @pytest.fixture(scope="module")
