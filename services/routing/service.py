@@ -20,7 +20,7 @@ from services.routing import bootstrap
 from services.routing.adapters.decisions import DecisionRepository
 from services.routing.adapters.knowledge import KnowledgeProvider
 from services.routing.domain.errors import RoutingError
-from services.routing.handlers import calendar, decisions, directory, intake, learning, outbox
+from services.routing.handlers import calendar, decisions, directory, intake, learning, upkeep
 from shared.contract import events
 from shared.platform import clock as shared_clock
 from shared.platform import ops
@@ -260,7 +260,7 @@ class RoutingService(ops.Operable):
 
     @every("ROUTING_REFRESH_INTERVAL", default=10)
     def refresh_knowledge(self):
-        self.knowledge.refresh(self.decisions)
+        upkeep.refresh_knowledge(bootstrap.deps(self))
 
     @every("ROUTING_RETRAIN_INTERVAL", default=86400)
     def retrain(self):
@@ -276,4 +276,4 @@ class RoutingService(ops.Operable):
 
     @every("OUTBOX_INTERVAL", default=5, eager=True)
     def republish_outbox(self):
-        outbox.republish_outbox(bootstrap.deps(self))
+        upkeep.republish_outbox(bootstrap.deps(self))

@@ -1,5 +1,10 @@
-"""Publish what a broker fault left in routing's outboxes."""
+"""Routing's timers: reload what other instances changed, publish what the broker left."""
 from shared.platform.outbox import republish_stale
+
+
+def refresh_knowledge(deps):
+    """Reload the directory, the calendar or the model when another instance changed them."""
+    deps.knowledge.refresh(deps.decisions)
 
 
 def republish_outbox(deps):
