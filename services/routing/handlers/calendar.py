@@ -7,12 +7,18 @@ the next calendar version and announces it (``calendar_year_loaded``) after the
 unit of work; every routing instance reloads it on its refresh timer, followup
 and notify from the event (or their catch-up).
 """
+from __future__ import annotations
+
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from services.routing.domain.errors import CalendarInvalid
 from shared.platform.jsonable import jsonable
 from shared.timelimits.calendar import readiness
 from shared.timelimits.calendar_files import BadCalendarFile, parse
+
+if TYPE_CHECKING:
+    from services.routing.bootstrap import Deps
 
 CLASSES = ("emergency", "urgent", "utilities", "general", "complex")
 URGENCIES = ("normal", "urgent", "emergency")
@@ -31,7 +37,7 @@ def parse_moment(value, zone):
     return moment.astimezone(dt.UTC)
 
 
-def load_calendar_year(deps, document, by="", reason=""):
+def load_calendar_year(deps: Deps, document, by="", reason=""):
     """Store the city's calendar of a year; every service counts with it from then on."""
     known = deps.known()
     if not (by or "").strip():
@@ -47,13 +53,13 @@ def load_calendar_year(deps, document, by="", reason=""):
     return jsonable({"year": year.year, "version": version, "coverage": coverage})
 
 
-def calendar_years(deps):
+def calendar_years(deps: Deps):
     """The city's calendar files as loaded, one per year."""
     deps.known()
     return jsonable(deps.calendar.calendar_documents())
 
 
-def calendar_coverage(deps, first_year=None, last_year=None):
+def calendar_coverage(deps: Deps, first_year=None, last_year=None):
     """Which source covers which year, and the days no official source covers."""
     known = deps.known()
     today = deps.clock.now().astimezone(known.policy.zone).date()
@@ -67,7 +73,7 @@ def calendar_coverage(deps, first_year=None, last_year=None):
                      "readiness": readiness(known.calendar, today)})
 
 
-def preview_terms(deps, start, time_limit_class, urgency="normal"):
+def preview_terms(deps: Deps, start, time_limit_class, urgency="normal"):
     """The deadlines a case dispatched at ``start`` (ISO) would get; nothing stored."""
     known = deps.known()
     if time_limit_class not in known.policy.time_limits:

@@ -3,7 +3,10 @@
 The rules and the events live in :mod:`services.routing.domain.decision`; the
 unit of work publishes what a save wrote to the decision's outbox.
 """
+from __future__ import annotations
+
 import logging
+from typing import TYPE_CHECKING
 
 from services.routing.domain.decision import MAX_REFUSALS, Decision, check_same_ticket, check_words, named
 from services.routing.domain.errors import RoutingError
@@ -14,10 +17,13 @@ from shared.platform.checks import whole_number
 from shared.platform.jsonable import jsonable
 from shared.platform.privacy import scrub
 
+if TYPE_CHECKING:
+    from services.routing.bootstrap import Deps
+
 log = logging.getLogger(__name__)
 
 
-def ticket_created(deps, ticket):
+def ticket_created(deps: Deps, ticket):
     """Decide a new ticket; the outcome, or ``None`` for a redelivery.
 
     ``NumberReused`` when routing holds its number for another ticket.
@@ -36,7 +42,7 @@ def ticket_created(deps, ticket):
     return deps.uow.run(work)
 
 
-def case_refused(deps, refusal):
+def case_refused(deps: Deps, refusal):
     """The department holding the ticket refused it: route it again, or a person arbitrates."""
     known = deps.known()
     number, refuser = refusal["number"], refusal["department_code"]
@@ -62,7 +68,7 @@ def case_refused(deps, refusal):
                  outcome.record.get("department_code") or "a dispatcher")
 
 
-def case_closed(deps, closed):
+def case_closed(deps: Deps, closed):
     """The department that finally handled a closed ticket: an example to learn from."""
     record = deps.decisions.get(closed["number"])
     if record is None:
@@ -70,32 +76,32 @@ def case_closed(deps, closed):
     deps.learning.add_outcome(closed["number"], ticket_text(record["ticket"]), closed["department_code"])
 
 
-def personal_data_erased(deps, event):
+def personal_data_erased(deps: Deps, event):
     """intake erased a closed ticket's personal data: scrub this service's copy too."""
     deps.decisions.erase_personal_data(event["number"], scrub)
 
 
-def get_decision(deps, number):
+def get_decision(deps: Deps, number):
     return jsonable(deps.decisions.get(number))
 
 
-def queue(deps, limit=50, offset=0, rule=None):
+def queue(deps: Deps, limit=50, offset=0, rule=None):
     return jsonable(deps.decisions.queue(whole_number("limit", limit, 1, 1000),
                                          whole_number("offset", offset or 0, 0, 10 ** 6), rule))
 
 
-def queue_size(deps, rule=None):
+def queue_size(deps: Deps, rule=None):
     return deps.decisions.queue_size(rule)
 
 
-def _waiting_decision(deps, number):
+def _waiting_decision(deps: Deps, number):
     decision = deps.decisions.load(number)
     if decision is None:
         raise RoutingError(f"no ticket {number} in routing")
     return decision
 
 
-def assign(deps, number, department_code, reason):
+def assign(deps: Deps, number, department_code, reason):
     """A dispatcher assigns a waiting ticket; the ``ticket_assigned`` body."""
     by = deps.caller.require("dispatcher").name
     known = deps.known()
@@ -110,7 +116,7 @@ def assign(deps, number, department_code, reason):
     return jsonable(deps.uow.run(work).body)
 
 
-def redispatch(deps, number, department_code, reason):
+def redispatch(deps: Deps, number, department_code, reason):
     """A dispatcher moves a ticket away from the department that holds it (改派)."""
     by = deps.caller.require("dispatcher").name
     known = deps.known()
@@ -129,11 +135,11 @@ def redispatch(deps, number, department_code, reason):
     return jsonable(outcome.body)
 
 
-def suggest(deps, ticket):
+def suggest(deps: Deps, ticket):
     """What routing would decide for ``ticket``, without storing."""
     known = deps.known()
     choice = decide(ticket, known.directory, known.learner, known.threshold)
-    return jsonable({"department_code": choice.department.code if choice.decided else None,
+    return jsonable({"department_code": choice.department.code if choice.department else None,
                      "rule": choice.rule, "reasons": choice.sentences, "reason_codes": choice.reasons,
                      "confidence": choice.confidence,
                      "time_limit_class": choice.time_limit_class, "category": choice.category,

@@ -5,13 +5,19 @@ why, and announced (``department_changed``) after the unit of work; the
 instance that made it reloads at once, the others on their refresh timer.
 Departments are retired, never deleted: old decisions still name them.
 """
+from __future__ import annotations
+
 import hashlib
 import re
+from typing import TYPE_CHECKING
 
 from services.routing.domain.directory import Department, check_department
 from services.routing.domain.errors import DirectoryInvalid, RoutingError
 from shared.platform.checks import whole_number
 from shared.platform.jsonable import jsonable
+
+if TYPE_CHECKING:
+    from services.routing.bootstrap import Deps
 
 
 def code_for(name, taken):
@@ -24,27 +30,27 @@ def code_for(name, taken):
     return code
 
 
-def get_catalogue(deps):
+def get_catalogue(deps: Deps):
     """The dispatch catalogue: code, name, description, group, keywords, department, class."""
     return deps.known().directory.catalogue_view()
 
 
-def list_departments(deps, include_retired=False):
+def list_departments(deps: Deps, include_retired=False):
     directory = deps.known().directory
     departments = directory.all.values() if include_retired else directory.departments.values()
     return [dict(d.to_dict(), categories=list(d.categories)) for d in departments]
 
 
-def get_department(deps, code):
+def get_department(deps: Deps, code):
     deps.known()
     return jsonable(deps.directory.get_department(code))
 
 
-def directory_history(deps, code=None, limit=50):
+def directory_history(deps: Deps, code=None, limit=50):
     return jsonable(deps.directory.directory_history(code, whole_number("limit", limit, 1, 1000)))
 
 
-def add_department(deps, department, by="", reason=""):
+def add_department(deps: Deps, department, by="", reason=""):
     known = deps.known()
     errors = check_department(department, known.directory, new=True)
     if errors:
@@ -53,7 +59,7 @@ def add_department(deps, department, by="", reason=""):
     return change(deps, "add", dept.to_dict(), by, reason)
 
 
-def add_departments_named(deps, names, by="", reason=""):
+def add_departments_named(deps: Deps, names, by="", reason=""):
     """Add a department for each name the directory does not know (a history's labels)."""
     known = deps.known()
     added = []
@@ -65,7 +71,7 @@ def add_departments_named(deps, names, by="", reason=""):
     return added
 
 
-def update_department(deps, code, changes, by="", reason=""):
+def update_department(deps: Deps, code, changes, by="", reason=""):
     known = deps.known()
     errors = check_department(dict(changes, code=code), known.directory, new=False)
     if errors:
@@ -78,7 +84,7 @@ def update_department(deps, code, changes, by="", reason=""):
     return change(deps, "update", dept.to_dict(), by, reason)
 
 
-def retire_department(deps, code, by="", reason=""):
+def retire_department(deps: Deps, code, by="", reason=""):
     known = deps.known()
     dept = known.directory.departments.get(code)
     if dept is None:
@@ -89,7 +95,7 @@ def retire_department(deps, code, by="", reason=""):
     return change(deps, "retire", dict(dept.to_dict(), retired=True), by, reason)
 
 
-def directory_snapshot(deps):
+def directory_snapshot(deps: Deps):
     """Every department (retired too) with its version, and the calendar years:
     what followup and notify catch up from when they missed events."""
     deps.known()
@@ -99,7 +105,7 @@ def directory_snapshot(deps):
                      "calendar_years": deps.calendar.calendar_documents()})
 
 
-def change(deps, action, department, by, reason):
+def change(deps: Deps, action, department, by, reason):
     """Record a change as the next directory version; announced after, reloaded at once."""
     caller = deps.caller
     if caller.person is not None or caller.presented:  # a person: an administrator, named as signed

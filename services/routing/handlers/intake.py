@@ -8,21 +8,27 @@ holds for another ticket (another ``received_at``) is refused with
 ``NumberReused`` and dead-lettered. intake's reconciler asks
 ``republish_decision`` when a ticket's assignment seems lost.
 """
+from __future__ import annotations
+
 import logging
+from typing import TYPE_CHECKING
 
 from shared.contract.numbering import parse_number, valid_series
 from shared.platform.jsonable import jsonable
 
+if TYPE_CHECKING:
+    from services.routing.bootstrap import Deps
+
 log = logging.getLogger(__name__)
 
 
-def record_number(deps, number):
+def record_number(deps: Deps, number):
     parsed = parse_number(number)
     if parsed:
         deps.numbers.record_number(*parsed)
 
 
-def republish_decision(deps, number):
+def republish_decision(deps: Deps, number):
     """Publish the ticket's current decision again -- the very event, so every consumer
     knows it if it has it -- and say what it is; None if routing has no decision."""
     last = deps.decisions.last_event(number) if isinstance(number, str) else None
@@ -37,6 +43,6 @@ def republish_decision(deps, number):
                      "received_at": (record.get("ticket") or {}).get("received_at")})
 
 
-def highest_sequence(deps, series):
+def highest_sequence(deps: Deps, series):
     """The highest ticket number of ``series`` (``QD-20261127``) routing has heard of: 0 if none."""
     return deps.numbers.highest_sequence(series) if valid_series(series) else 0

@@ -5,7 +5,10 @@ The learning itself (:mod:`services.routing.learning`) runs in a real thread
 event loop. One routing instance trains at a time (a lease); every instance
 loads the new model on its refresh timer.
 """
+from __future__ import annotations
+
 import logging
+from typing import TYPE_CHECKING
 
 from eventlet import tpool
 
@@ -14,13 +17,17 @@ from services.routing.learning import classifier, training
 from shared.contract import events
 from shared.platform.jsonable import jsonable
 
+if TYPE_CHECKING:
+    from services.routing.bootstrap import Deps
+
 log = logging.getLogger(__name__)
 
 
-def import_history(deps, rows, source="import", replace=False):
+def import_history(deps: Deps, rows, source="import", replace=False):
     """Store ``[[text, department]]`` rows to learn from; says which departments are unknown."""
     known = deps.known()
-    clean, unknown = [], {}
+    clean: list[tuple[str, str]] = []
+    unknown: dict[str, int] = {}
     for text, label in rows:
         code = known.directory.resolve(label)
         if code is None:
@@ -29,7 +36,7 @@ def import_history(deps, rows, source="import", replace=False):
     return {"stored": deps.learning.add_history(clean, source, replace), "not_in_directory": unknown}
 
 
-def model_info(deps):
+def model_info(deps: Deps):
     known = deps.known()
     model = known.model
     return jsonable({"loaded_version": model.version if model else None,
@@ -38,7 +45,7 @@ def model_info(deps):
                      "examples": deps.learning.examples_since(None)})
 
 
-def train(deps, reason):
+def train(deps: Deps, reason):
     """Train on everything learned so far; every instance loads the new model."""
     known = deps.known()
     learned = deps.learning
@@ -66,7 +73,7 @@ def train(deps, reason):
     return jsonable({"version": version, "meta": meta, "threshold": known.threshold})
 
 
-def retrain(deps):
+def retrain(deps: Deps):
     """Retrain when something was learned since the newest model."""
     latest = deps.learning.latest_model()
     new = deps.learning.examples_since(
