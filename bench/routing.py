@@ -12,8 +12,8 @@ import warnings
 
 
 def time_decisions(tickets, directory, learner, threshold, policy):
-    from services.routing import records
-    from services.routing.decide import decide
+    from services.routing.domain import decision as records
+    from services.routing.domain.rules import decide
     from shared.contract.events import utcnow
 
     latencies, rules = [], {}
@@ -40,9 +40,10 @@ def main(argv=None):
     parser.add_argument("--tickets", type=int, default=2000)
     args = parser.parse_args(argv)
 
-    from services.routing import classifier, learning
-    from services.routing.directory import Directory
-    from services.routing.synthetic import generate
+    from services.routing.domain.directory import Directory
+    from services.routing.learning import classifier
+    from services.routing.learning import training as learning
+    from services.routing.learning.synthetic import generate
     from shared.platform.city import load_city
     from shared.timelimits.deadlines import DeadlinePolicy
 

@@ -108,7 +108,7 @@ def wait(predicate, timeout, step=0.3):
 def train_twice(stack):
     """Ask both routing instances to train at once; ``(models trained, answers)``."""
     from hotline.people import cli_context
-    from services.routing.synthetic import generate
+    from services.routing.learning.synthetic import generate
     from shared.platform.principals import ServiceRpcProxy
 
     config = {"AMQP_URI": stack.config["AMQP_URI"]}

@@ -43,7 +43,7 @@ def history_options(func):
 
 
 def read_or_exit(path, text_cols, label_col, fmt):
-    from services.routing.history import HistoryError, HistoryReport, count_rows, read_history
+    from services.routing.learning.history import HistoryError, HistoryReport, count_rows, read_history
 
     report = HistoryReport()
     try:
@@ -110,9 +110,9 @@ def import_history(path, text_cols, label_col, fmt, batch, train, add_department
 @click.option("--json", "as_json", is_flag=True, help="End with one line of JSON with the figures.")
 def evaluate(path, text_cols, label_col, fmt, folds, group_texts, compare, candidates, as_json):
     """How routing would have dispatched FILE: stratified k-fold cross-validation."""
-    from services.routing.classifier import DEFAULT_KIND, KINDS
-    from services.routing.evaluate import evaluate as run
-    from services.routing.evaluate import report_lines
+    from services.routing.learning.classifier import DEFAULT_KIND, KINDS
+    from services.routing.learning.evaluate import evaluate as run
+    from services.routing.learning.evaluate import report_lines
 
     others = tuple(k for k in KINDS if k != DEFAULT_KIND) if candidates else ("baseline",) if compare else ()
     rows = read_or_exit(path, text_cols, label_col, fmt)
@@ -140,8 +140,9 @@ def evaluate(path, text_cols, label_col, fmt, folds, group_texts, compare, candi
               help="The model file; point ROUTING_MODEL_FILE at it.")
 def build_model(path, text_cols, label_col, fmt, out):
     """Train a model from FILE without the services; routing loads it at start (ROUTING_MODEL_FILE)."""
-    from services.routing import classifier, learning
-    from services.routing.directory import Directory
+    from services.routing.domain.directory import Directory
+    from services.routing.learning import classifier
+    from services.routing.learning import training as learning
     from shared.platform.city import load_city
 
     rows = read_or_exit(path, text_cols, label_col, fmt)
@@ -165,7 +166,7 @@ def build_model(path, text_cols, label_col, fmt, out):
 @click.option("--seed", default=7, show_default=True)
 def synth_history(path, per_department, seed):
     """Write a synthetic Chinese dispatch history (JSON Lines: text, department) for demos."""
-    from services.routing.synthetic import generate
+    from services.routing.learning.synthetic import generate
 
     rows = generate(per_department, seed)
     with open(path, "w", encoding="utf-8") as handle:

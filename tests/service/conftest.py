@@ -101,7 +101,7 @@ class DirectoryStandIn:
 
     @staticmethod
     def _departments():
-        from services.routing.directory import Directory
+        from services.routing.domain.directory import Directory
         from shared.platform.city import load_city
         from shared.platform.config import load_config
 

@@ -15,7 +15,7 @@ from services.routing.service import RoutingService
 from shared.contract import events
 from shared.platform import logs
 from tests.service.receivers import wait_until as wait_for
-from tests.service.test_routing_service import created
+from tests.service.routing.test_routing_service import created
 
 SERVICES = {"intake": IntakeService, "routing": RoutingService, "followup": FollowupService,
             "notify": NotifyService, "insight": InsightService}

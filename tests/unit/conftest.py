@@ -1,7 +1,7 @@
 """Fixtures of the unit tests of routing's decisions."""
 import pytest
 
-from services.routing.domain import Directory
+from services.routing.domain.directory import Directory
 from shared.platform.city import load_city
 
 

@@ -117,7 +117,7 @@ def test_a_case_whose_events_cannot_be_published_refuses_more_changes_until_they
 
 
 def test_a_ticket_refused_and_dispatched_again_for_ever_keeps_a_decision_of_the_same_size():
-    from services.routing.store import DecisionRepository
+    from services.routing.adapters.decisions import DecisionRepository
 
     decisions = DecisionRepository(database("routing"), {})
     decisions.ensure_indexes()

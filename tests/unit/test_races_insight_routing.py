@@ -1,4 +1,6 @@
-"""Races that mongomock hides, made to happen (``tests.races``): insight and routing.
+"""Races that mongomock hides, made to happen (``tests.races``): insight.
+
+Routing's are in ``tests/unit/services/routing/adapters/test_races.py``.
 
 Each test drives two workers into the window a real MongoDB leaves open and
 checks nothing is lost. Each fails with its guard removed (see the docstrings).
@@ -6,7 +8,6 @@ checks nothing is lost. Each fails with its guard removed (see the docstrings).
 import datetime as dt
 
 from services.insight.adapters.repository import InsightRepository
-from services.routing.store import DecisionRepository
 from shared.platform import memory_store
 from tests.races import RacyCollection, run_together
 
@@ -44,21 +45,3 @@ def test_insight_keeps_the_later_assignment_whatever_the_order():
     repo.apply(NUMBER, maxima={"outcome.rejections": 1})  # the first rejection, redelivered late
     doc = repo.get(NUMBER)
     assert doc["department_code"] == "ENERGY" and doc["outcome"] == {"rejections": 2}
-
-
-def routing():
-    repo = DecisionRepository(database("routing"), {})
-    repo.ensure_indexes()
-    repo.examples = RacyCollection(repo.examples, key=("number",))
-    return repo
-
-
-def test_the_same_closed_ticket_learnt_twice_at_once_is_one_example_and_no_error():
-    """Guard: ``DecisionRepository.add_outcome`` applies the loser's update to the
-    winner's document (without it the loser raises DuplicateKeyError, which
-    routing's handler dead-letters)."""
-    repo = routing()
-    results = run_together(lambda: repo.add_outcome(NUMBER, "停水两天", "WATER"),
-                           lambda: repo.add_outcome(NUMBER, "停水两天", "WATER"))
-    assert results == [None, None]
-    assert repo.examples.count_documents({"number": NUMBER}) == 1

@@ -8,8 +8,8 @@ import jinja2
 import pytest
 
 from services.console import filters, i18n
-from services.routing import records
-from services.routing.domain import decide
+from services.routing.domain import decision as records
+from services.routing.domain.rules import decide
 from shared.contract import reasons
 from shared.contract.events import TicketAssigned
 from shared.platform import memory_store
@@ -100,7 +100,7 @@ def test_facts_travel_as_plain_json():
 
 
 def test_erasure_scrubs_the_reasons_routing_keeps(directory):
-    from services.routing.store import DecisionRepository
+    from services.routing.adapters.decisions import DecisionRepository
 
     decisions = DecisionRepository(memory_store.client()[f"reasons_{id(object())}"], {})
     decisions.ensure_indexes()

@@ -5,7 +5,7 @@ import json
 from click.testing import CliRunner
 
 from services.routing.commands import main
-from services.routing.synthetic import generate
+from services.routing.learning.synthetic import generate
 
 
 def history_csv(path, rows):

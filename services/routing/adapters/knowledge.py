@@ -9,18 +9,29 @@ database has none.
 """
 import logging
 import threading
+from functools import partial
 
 from nameko.extensions import DependencyProvider
 
-from services.routing import classifier, learning
-from services.routing.directory import Directory, seed_catalogue, seed_departments
-from services.routing.directory_rpc import announcement
+from services.routing.adapters.directory import announcement
+from services.routing.domain.directory import Directory, seed_catalogue, seed_departments
+from services.routing.domain.keywords import KeywordModel
+from services.routing.learning import classifier, training
 from shared.platform.city import DEFAULT_DIRECTORY_FILE, load_city
 from shared.platform.config import data_file
+from shared.platform.unit_of_work import UnitOfWork
 from shared.timelimits.calendar_files import BadCalendarFile, load_file, parse
 from shared.timelimits.deadlines import DeadlinePolicy
 
 log = logging.getLogger(__name__)
+
+RACE_RETRIES = 20  # versions taken by other instances at once: load again, that many times
+
+
+def again_on_a_lost_race(work):
+    """``work()``, again while another instance takes the version it wanted (publishes nothing:
+    the outbox timer publishes what a seed leaves)."""
+    return UnitOfWork(lambda event_type, payload: None, RACE_RETRIES).run(work)
 
 
 class Knowledge:
@@ -43,11 +54,11 @@ class Knowledge:
     def learner(self):
         if self.model is not None:
             return self.model
-        return classifier.KeywordModel(self.directory, float(self.setting("ROUTING_KEYWORD_CONFIDENCE", 0.7)))
+        return KeywordModel(self.directory, float(self.setting("ROUTING_KEYWORD_CONFIDENCE", 0.7)))
 
     @property
     def threshold(self):
-        return learning.threshold_for(
+        return training.threshold_for(
             self.learner, self.setting("ROUTING_THRESHOLD", "auto"),
             float(self.setting("ROUTING_MIN_THRESHOLD", 0.2)),
             float(self.setting("ROUTING_KEYWORD_THRESHOLD", 0.5)))
@@ -59,13 +70,16 @@ class Knowledge:
     # -- loading ----------------------------------------------------------------
 
     def ready(self, repo):
-        """Load on first use (seeding the directory if routing has none)."""
+        """Load on first use (seeding the directory if routing has none).
+
+        ``repo`` is routing's ``DecisionRepository``, with the repositories beside it.
+        """
         if self.directory is None:
             with self.lock:
                 if self.directory is None:
                     city = load_city(self.config)
                     source = self.config.get("DIRECTORY_FILE") or DEFAULT_DIRECTORY_FILE
-                    repo.seed(seed_departments(city), seed_catalogue(city), source,
+                    repo.directory.seed(seed_departments(city), seed_catalogue(city), source,
                               announce=lambda dept: announcement("seed", "routing", f"seeded from {source}")(
                                   dept, 1))
                     self.seed_calendar(repo)
@@ -76,8 +90,6 @@ class Knowledge:
 
     def seed_calendar(self, repo):
         """The city's calendar files in ``CALENDAR_DIR`` for the years routing has none of."""
-        from services.routing.calendar_rpc import calendar_announcement
-
         folder = data_file(self.config, "CALENDAR_DIR", "seed/calendar")
         for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else ():
             try:
@@ -85,33 +97,33 @@ class Knowledge:
             except (BadCalendarFile, OSError, ValueError) as exc:
                 log.error("calendar file %s not loaded: %s", path, exc)
                 continue
-            repo.load_calendar_year(year.to_document(), "routing", f"seeded from {path.name}",
-                                    calendar_announcement, only_if_new=True)
+            again_on_a_lost_race(partial(repo.calendar.load_calendar_year, year.to_document(), "routing",
+                                         f"seeded from {path.name}", only_if_new=True))
 
     def load_calendar(self, repo):
         years = []
-        for document in repo.calendar_documents():
+        for document in repo.calendar.calendar_documents():
             try:
                 years.append(parse(document))
             except BadCalendarFile as exc:  # stored by hand or by an older release
                 log.error("stored calendar of %s ignored: %s", document.get("year"), exc)
         self.calendar.set_years(years)
-        self.calendar_state = repo.calendar_version()
+        self.calendar_state = repo.calendar.calendar_version()
         log.info("calendar: city files for %s", ", ".join(str(y.year) for y in years) or "no year")
 
     def load_directory(self, repo):
-        state = repo.directory_state()
-        departments, catalogue, _ = repo.load_directory()
+        state = repo.directory.directory_state()
+        departments, catalogue, _ = repo.directory.load_directory()
         self.directory = Directory(departments, catalogue, state[0])
         self.directory_state = state
         version = state[0]
         log.info("directory version %d: %d departments in service", version, len(self.directory.departments))
 
     def load_model(self, repo, doc=None):
-        doc = doc or repo.latest_model() or self.model_from_file(repo)
+        doc = doc or repo.learning.latest_model() or self.model_from_file(repo)
         if doc is None:
             return
-        self.model = classifier.loads(repo.model_bytes(doc["version"]), doc["version"], doc.get("meta")).warm()
+        self.model = classifier.loads(repo.learning.model_bytes(doc["version"]), doc["version"], doc.get("meta")).warm()
         log.info("model version %d loaded (%s examples, threshold in force %.3f)",
                  doc["version"], doc["meta"].get("examples"), self.threshold)
 
@@ -132,8 +144,9 @@ class Knowledge:
         except Exception as exc:  # a broken file must not keep routing down: keywords decide
             log.error("model file %s not loaded: %s", path, exc)
             return None
-        repo.save_model(data, dict(meta, reason=f"loaded from {path}", size=len(data)))
-        return repo.latest_model()
+        again_on_a_lost_race(lambda: repo.learning.save_model(data, dict(meta, reason=f"loaded from {path}",
+                                                                            size=len(data))))
+        return repo.learning.latest_model()
 
     def save_file(self, model):
         path = self.config.get("ROUTING_MODEL_FILE")
@@ -147,13 +160,13 @@ class Knowledge:
         """Reload what another instance changed; True if anything was reloaded."""
         self.ready(repo)
         changed = False
-        if repo.directory_state() != self.directory_state:
+        if repo.directory.directory_state() != self.directory_state:
             self.load_directory(repo)
             changed = True
-        if repo.calendar_version() != self.calendar_state:
+        if repo.calendar.calendar_version() != self.calendar_state:
             self.load_calendar(repo)
             changed = True
-        doc = repo.latest_model()
+        doc = repo.learning.latest_model()
         if doc and (self.model is None or doc["version"] > self.model.version):
             self.load_model(repo, doc)
             changed = True

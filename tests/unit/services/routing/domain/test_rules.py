@@ -1,6 +1,6 @@
 """Routing's decision order: catalogue, responsibilities, place, person."""
 
-from services.routing.domain import decide
+from services.routing.domain.rules import decide
 from shared.contract.reasons import said
 from tests.unit.conftest import routing_ticket as ticket
 
@@ -78,17 +78,17 @@ def test_no_category_recognised_is_general(directory):
 def test_a_dispatcher_gets_the_same_rule(directory):
     import datetime as dt
 
-    from services.routing.records import assigned
+    from services.routing.domain.decision import Decision
+    from services.routing.domain.rules import Choice
     from shared.timelimits.calendar import ChineseCalendar
     from shared.timelimits.deadlines import DeadlinePolicy
 
     record_ticket = ticket(title="小区停水一天了", urgency="normal")
     entry, how, _ = directory.category_for(record_ticket, "D-LAOSHAN")
-    outcome = assigned("QD-1", record_ticket, directory.get("D-LAOSHAN"), entry["class"],
-                       DeadlinePolicy(calendar=ChineseCalendar()),
-                       dt.datetime(2026, 11, 27, 1, tzinfo=dt.UTC), decided_by="派单员",
-                       rule="operator", reasons=[said("属地")], directory=directory,
-                       category=entry["code"], category_source=how)
+    choice = Choice(directory.get("D-LAOSHAN"), entry["class"], "operator", [said("属地")],
+                    category=entry["code"], category_source=how, decided_by="派单员")
+    outcome = Decision.new("QD-1", record_ticket).choose(choice, DeadlinePolicy(calendar=ChineseCalendar()),
+                                                         dt.datetime(2026, 11, 27, 1, tzinfo=dt.UTC), directory)
     body = outcome.body
     assert (body["time_limit_class"], body["urgency"], body["category"]) == ("utilities", "urgent", "water-outage")
     assert body["deadline"] - body["assigned_at"] == dt.timedelta(hours=24)

@@ -20,8 +20,8 @@ import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
-from services.routing.classifier import DEFAULT_KIND, DEFAULT_MAX_FEATURES, build_pipeline, scores
-from services.routing.history import merge_rare
+from services.routing.learning.classifier import DEFAULT_KIND, DEFAULT_MAX_FEATURES, build_pipeline, scores
+from services.routing.learning.history import merge_rare
 
 TARGETS = (0.9, 0.95, 0.98)
 

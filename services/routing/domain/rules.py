@@ -1,4 +1,4 @@
-"""Routing's decision: who is responsible for a ticket, and how sure we are.
+"""Routing's decision rules: who is responsible for a ticket, and how sure we are.
 
 Pure Python. The order, from certain to learned:
 
@@ -13,72 +13,103 @@ Pure Python. The order, from certain to learned:
 5. ``manual`` -- nobody can say.
 
 Departments that refused the ticket (退单) are excluded at every step. Every
-decision says why, as coded reasons (``shared.contract.reasons``).
+choice says why, as coded reasons (``shared.contract.reasons``). A
+:class:`Choice` is what the rules say; the :class:`~services.routing.domain.decision.Decision`
+aggregate records it and the event it causes.
 """
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
 
+from services.routing.domain.directory import Department, Directory
+from services.routing.domain.keywords import KeywordModel
 from shared.contract.reasons import reason, sentences
 
 DEFAULT_THRESHOLD = 0.5  # for the keyword matcher; a trained model measures its own
 
+Reason = dict[str, Any]  # coded: shared.contract.reasons.reason(...)
+
+
+class Proposal(Protocol):
+    """One department a learner proposes (``services.routing.domain.keywords.Suggestion``)."""
+
+    department_code: str
+    confidence: float
+    reasons: list[Reason]
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+class Learner(Protocol):
+    """A trained ``TextModel`` or the ``KeywordModel``: proposals ranked best first."""
+
+    @property
+    def kind(self) -> str: ...
+
+    def suggest(self, text: str, exclude: Collection[str] = (), top: int = 3,
+                known: Collection[str] | None = None, title: str = "") -> Sequence[Proposal]: ...
+
 
 @dataclass(frozen=True)
-class Decision:
-    department: object  # a Department, or None: the ticket waits for a person
+class Choice:
+    """What the rules say: a department (or ``None``: a person decides), by which rule, and why."""
+
+    department: Department | None
     time_limit_class: str
     rule: str
-    reasons: list = field(default_factory=list)  # coded: [shared.contract.reasons.reason(...)]
+    reasons: list[Reason] = field(default_factory=list)
     confidence: float | None = None
-    suggestions: list = field(default_factory=list)  # [Suggestion.to_dict()]
+    suggestions: list[dict[str, Any]] = field(default_factory=list)  # [Suggestion.to_dict()]
     model_version: int = 0
     category: str | None = None         # the catalogue category decided ...
     category_source: str | None = None  # ... "picked" by the operator or "recognised" in the text
+    decided_by: str = "routing"         # or the dispatcher who chose
 
     @property
-    def decided(self):
+    def decided(self) -> bool:
         return self.department is not None
 
     @property
-    def sentences(self):
-        return sentences(self.reasons)
+    def sentences(self) -> list[str]:
+        return list(sentences(self.reasons))
 
 
-def ticket_text(ticket):
+def ticket_text(ticket: Mapping[str, Any]) -> str:
     return f"{ticket.get('title') or ''} {ticket.get('description') or ''}".strip()
 
 
-def decide(ticket, directory, learner=None, threshold=DEFAULT_THRESHOLD, exclude=()):
-    """The decision for ``ticket`` (a ``ticket_created`` body).
+def decide(ticket: Mapping[str, Any], directory: Directory, learner: Learner | None = None,
+           threshold: float = DEFAULT_THRESHOLD, exclude: Iterable[str] = ()) -> Choice:
+    """The choice for ``ticket`` (a ``ticket_created`` body).
 
     ``learner`` is a trained ``TextModel`` or a ``KeywordModel``; with ``None``
     the directory's keywords are used. ``exclude``: codes that refused it.
     """
-    decision = _decide(ticket, directory, learner, threshold, set(exclude))
-    return with_category(decision, ticket, directory)
+    choice = _decide(ticket, directory, learner, threshold, set(exclude))
+    return with_category(choice, ticket, directory)
 
 
-def with_category(decision, ticket, directory):
-    """The decision with the category (and so the time-limit class) of the ticket.
+def with_category(choice: Choice, ticket: Mapping[str, Any], directory: Directory) -> Choice:
+    """The choice with the category (and so the time-limit class) of the ticket.
 
     One rule, whoever picked the department: the category the operator picked,
     else the one recognised in the text (see ``Directory.category_for``).
     """
-    from dataclasses import replace
-
-    code = decision.department.code if decision.department else None
+    code = choice.department.code if choice.department else None
     entry, how, words = directory.category_for(ticket, code)
     if entry is None:
-        return replace(decision, time_limit_class="general")
-    limit_class = entry.get("class", "general")
-    reasons = list(decision.reasons)
+        return replace(choice, time_limit_class="general")
+    limit_class = str(entry.get("class", "general"))
+    reasons = list(choice.reasons)
     if how == "recognised":
         reasons.append(reason("recognised", category=entry["code"], category_name=entry["name"],
                               words=", ".join(words), limit_class=limit_class))
-    return replace(decision, time_limit_class=limit_class, category=entry["code"],
+    return replace(choice, time_limit_class=limit_class, category=entry["code"],
                    category_source=how, reasons=reasons)
 
 
-def _decide(ticket, directory, learner, threshold, exclude):
+def _decide(ticket: Mapping[str, Any], directory: Directory, learner: Learner | None, threshold: float,
+            exclude: set[str]) -> Choice:
     limit_class = "general"  # with_category sets the class
     refused = [reason("refused_before", departments=", ".join(directory.name_of(c) for c in sorted(exclude)))
                ] if exclude else []
@@ -86,43 +117,41 @@ def _decide(ticket, directory, learner, threshold, exclude):
     if category:
         dept = directory.get(category["department"])
         if dept and dept.code not in exclude:
-            return Decision(dept, limit_class, "catalogue", [
+            return Choice(dept, limit_class, "catalogue", [
                 reason("catalogue", category=category["code"], category_name=category["name"],
                        department=dept.name)], 1.0)
 
     zone = directory.exclusive_body(ticket)
     if zone and zone[0].code not in exclude:
         dept, area = zone
-        return Decision(dept, limit_class, "zone", [reason("zone", area=area, department=dept.name)], 1.0)
-
-    from services.routing.classifier import KeywordModel
+        return Choice(dept, limit_class, "zone", [reason("zone", area=area, department=dept.name)], 1.0)
 
     learner = learner or KeywordModel(directory)
     rule = "classifier" if learner.kind == "trained" else "keywords"
     suggestions = learner.suggest(ticket_text(ticket), exclude=exclude, top=3,
                                   known=set(directory.departments), title=ticket.get("title") or "")
-    version = getattr(learner, "version", 0)
+    version = int(getattr(learner, "version", 0))
     local = directory.local_office(ticket)
     if suggestions:
         best = suggestions[0]
         dept = directory.departments[best.department_code]
         listed = [s.to_dict() for s in suggestions]
         if best.confidence >= threshold:
-            return Decision(dept, limit_class, rule, refused + [
+            return Choice(dept, limit_class, rule, refused + [
                 reason("confident", department=dept.name, confidence=best.confidence, threshold=threshold),
                 *best.reasons], best.confidence, listed, version)
         if local and local[0].code not in exclude and local[0].code not in {s["department_code"] for s in listed}:
             why = [reason("local_area", area=local[1], department=local[0].name)]
             listed.append({"department_code": local[0].code, "confidence": None,
                            "reasons": sentences(why), "reason_codes": why})
-        return Decision(None, limit_class, "manual", refused + [
+        return Choice(None, limit_class, "manual", refused + [
             reason("not_sure", department=dept.name, confidence=best.confidence, threshold=threshold)],
             best.confidence, listed, version)
 
     if local and local[0].code not in exclude:
         dept, area = local
-        return Decision(dept, limit_class, "place", refused + [
+        return Choice(dept, limit_class, "place", refused + [
             reason("place", area=area, department=dept.name)], None, [], version)
 
-    return Decision(None, limit_class, "manual", refused + [
+    return Choice(None, limit_class, "manual", refused + [
         reason("nothing")], None, [], version)

@@ -15,9 +15,9 @@ Pure Python over scikit-learn. Two learners with one interface,
   builds the candidates it was measured against (``docs/routing.md``), among
   them ``baseline``: character 1-3-grams and a plain linear SVM.
 * :class:`KeywordModel` -- the fallback before any model is trained: the
-  directory's responsibility keywords. Nobody has measured how often it is
-  right, so its confidence is capped (``KEYWORD_CONFIDENCE``) and shared
-  between the departments it matches; a tie is never confident.
+  directory's responsibility keywords; a pure rule, so it lives in the domain
+  (:mod:`services.routing.domain.keywords`), as the :class:`Suggestion`
+  both learners make.
 
 A trained model is stored as compressed joblib bytes (:func:`dumps` /
 :func:`loads`); ``max_features`` bounds its vocabulary, hence its size.
@@ -25,7 +25,6 @@ A trained model is stored as compressed joblib bytes (:func:`dumps` /
 import io
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 
 import joblib
 import numpy as np
@@ -36,7 +35,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
-from shared.contract.reasons import reason, sentences
+from services.routing.domain.keywords import DEFAULT_KEYWORD_CONFIDENCE as DEFAULT_KEYWORD_CONFIDENCE
+from services.routing.domain.keywords import KeywordModel as KeywordModel  # the learner before a model
+from services.routing.domain.keywords import Suggestion
+from shared.contract.reasons import reason
 from shared.platform.segmenter import segmenter
 
 DEFAULT_MAX_FEATURES = 60000
@@ -44,20 +46,7 @@ DEFAULT_KIND = "svm+lr"
 CALIBRATION_FOLDS = 3
 WORD_PREFIX = "w:"
 CJK = re.compile(r"[\u3400-\u9fff]")
-DEFAULT_KEYWORD_CONFIDENCE = 0.7
 WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'/-]*")
-
-
-@dataclass
-class Suggestion:
-    department_code: str
-    confidence: float
-    reasons: list = field(default_factory=list)  # coded: [shared.contract.reasons.reason(...)]
-
-    def to_dict(self):
-        return {"department_code": self.department_code,
-                "confidence": round(float(self.confidence), 4), "reasons": sentences(self.reasons),
-                "reason_codes": list(self.reasons)}
 
 
 DIGITS = re.compile(r"\d+")
@@ -306,35 +295,6 @@ class TextModel:
             i = j
         best = sorted(phrases, key=phrases.get, reverse=True)[:limit]
         return [reason("weighed", words=", ".join(best))] if best else []
-
-
-class KeywordModel:
-    """Responsibility keywords as a learner, honest that nobody measured it."""
-
-    kind = "keywords"
-    version = 0
-
-    def __init__(self, directory, cap=DEFAULT_KEYWORD_CONFIDENCE):
-        self.directory = directory
-        self.cap = float(cap)
-
-    def suggest(self, text, exclude=(), top=3, known=None, title=""):
-        """Keywords weigh by length and by how often they occur; in the title (the operator's summary) twice."""
-        matches = {code: found for code, found in self.directory.keyword_matches(text).items()
-                   if code not in exclude}
-        if not matches:
-            return []
-        lowered, title = text.lower(), (title or "").lower()
-        weight = {code: sum(len(k) * (lowered.count(k.lower()) + title.count(k.lower())) for k in found)
-                  for code, found in matches.items()}
-        total = sum(weight.values())
-        ranked = sorted(matches, key=lambda c: (weight[c], len(matches[c])), reverse=True)[:top]
-        suggestions = []
-        for code in ranked:
-            dept = self.directory.departments[code]
-            suggestions.append(Suggestion(code, self.cap * weight[code] / total, [
-                reason("keywords", keywords=", ".join(matches[code]), department=dept.name)]))
-        return suggestions
 
 
 def dumps(model):

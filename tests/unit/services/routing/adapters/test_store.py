@@ -2,18 +2,25 @@
 import mongomock
 import pytest
 
-from services.routing import store as store_module
-from services.routing.store import DecisionRepository
+from services.routing.adapters import learning as store_module
+from services.routing.adapters.decisions import DecisionRepository
 
 
 @pytest.fixture
-def repo():
+def store():
+    """Routing's store: the decisions, with the directory and learning repositories beside them."""
     repository = DecisionRepository(mongomock.MongoClient(tz_aware=True)["hotline_routing"], {})
     repository.ensure_indexes()
     return repository
 
 
-def test_the_directory_is_seeded_once_and_every_change_is_a_version(repo):
+@pytest.fixture
+def repo(store):
+    return store
+
+
+def test_the_directory_is_seeded_once_and_every_change_is_a_version(store):
+    repo = store.directory
     assert repo.seed([{"code": "WATER", "name": "水务"}], [{"code": "w", "department": "WATER"}], "seed.yaml") == 1
     assert repo.seed([{"code": "OTHER", "name": "x"}], [], "seed.yaml") == 1  # not again
     assert [d["code"] for d in repo.load_directory()[0]] == ["WATER"]
@@ -23,7 +30,8 @@ def test_the_directory_is_seeded_once_and_every_change_is_a_version(repo):
     assert repo.directory_history("WATER")[0]["before"]["name"] == "水务"
 
 
-def test_a_model_is_stored_in_chunks_and_read_back_whole(repo, monkeypatch):
+def test_a_model_is_stored_in_chunks_and_read_back_whole(store, monkeypatch):
+    repo = store.learning
     monkeypatch.setattr(store_module, "CHUNK_BYTES", 4)
     data = bytes(range(10))
     assert repo.save_model(data, {"examples": 3}) == 1
@@ -34,7 +42,8 @@ def test_a_model_is_stored_in_chunks_and_read_back_whole(repo, monkeypatch):
     assert repo.latest_model()["version"] == 1
 
 
-def test_one_trainer_at_a_time(repo):
+def test_one_trainer_at_a_time(store):
+    repo = store.learning
     assert repo.take_lease("train", 60)
     assert not repo.take_lease("train", 60)
     repo.release_lease("train")

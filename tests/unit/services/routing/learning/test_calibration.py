@@ -8,19 +8,20 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from services.routing import classifier, learning
+from services.routing.adapters.decisions import DecisionRepository
+from services.routing.adapters.knowledge import Knowledge
 from services.routing.commands import main
-from services.routing.directory import Directory
-from services.routing.evaluate import calibration, evaluate
-from services.routing.history import read_history
-from services.routing.knowledge import Knowledge
-from services.routing.store import DecisionRepository
-from services.routing.synthetic import generate
+from services.routing.domain.directory import Directory
+from services.routing.learning import classifier
+from services.routing.learning import training as learning
+from services.routing.learning.evaluate import calibration, evaluate
+from services.routing.learning.history import read_history
+from services.routing.learning.synthetic import generate
 from shared.platform.city import load_city
 
 
 def shared_data(name):
-    folder = os.environ.get("HOTLINE_SHARED_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data"
+    folder = os.environ.get("HOTLINE_SHARED_DATA") or Path(__file__).resolve().parents[6] / "shared" / "data"
     return Path(folder) / name
 
 
@@ -94,16 +95,17 @@ def test_a_model_file_is_loaded_at_start_instead_of_starting_without_a_model(tmp
     path = tmp_path / "routing-model.bin"
     classifier.save_file(model, path)
 
-    repo = DecisionRepository(mongomock.MongoClient(tz_aware=True)["hotline_routing"], {})
-    repo.ensure_indexes()
-    known = Knowledge({"ROUTING_MODEL_FILE": str(path)}).ready(repo)
+    store = DecisionRepository(mongomock.MongoClient(tz_aware=True)["hotline_routing"], {})
+    store.ensure_indexes()
+    repo = store.learning  # the models, beside the decisions
+    known = Knowledge({"ROUTING_MODEL_FILE": str(path)}).ready(store)
     assert known.learner.kind == "trained" and known.model.version == 1
     assert known.model.meta["threshold"] == model.meta["threshold"]
     assert "loaded from" in repo.latest_model()["meta"]["reason"]
     text = "暖气不热，室温只有十四度"
     assert [s.to_dict() for s in known.model.suggest(text)] == [s.to_dict() for s in model.suggest(text)]
 
-    again = Knowledge({"ROUTING_MODEL_FILE": str(path)}).ready(repo)  # the store has one now
+    again = Knowledge({"ROUTING_MODEL_FILE": str(path)}).ready(store)  # the store has one now
     assert again.model.version == 1 and len(repo.models_list()) == 1
     missing = Knowledge({"ROUTING_MODEL_FILE": str(tmp_path / "none.bin")})
     fresh = DecisionRepository(mongomock.MongoClient(tz_aware=True)["hotline_routing"], {})

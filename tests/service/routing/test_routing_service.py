@@ -3,8 +3,8 @@ import pytest
 from nameko.exceptions import RemoteError
 from nameko.testing.utils import get_extension
 
+from services.routing.learning.synthetic import generate
 from services.routing.service import RoutingService
-from services.routing.synthetic import generate
 from shared.contract import events
 from shared.platform.mongo import Store
 from shared.platform.principals import ServiceRpcProxy

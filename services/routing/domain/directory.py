@@ -14,7 +14,13 @@ zone offices -- the places it covers. ``kind`` says which:
 A :class:`Directory` is one version of the whole directory, immutable; routing
 builds a new one after every change and each decision records the version.
 """
-from dataclasses import dataclass, field
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+Entry = dict[str, Any]  # a catalogue entry: code, name, department, class, keywords...
+Ticket = Mapping[str, Any]
 
 KINDS = ("municipal", "district", "street", "zone")
 DEPARTMENT_FIELDS = ("code", "name", "name_en", "phone", "kind", "keywords", "areas",
@@ -33,15 +39,15 @@ class Department:
     name_en: str = ""
     phone: str = ""
     kind: str = "municipal"
-    keywords: tuple = ()
-    areas: tuple = ()
+    keywords: tuple[str, ...] = ()
+    areas: tuple[str, ...] = ()
     district: str = ""  # the district a street office belongs to
     retired: bool = False
-    contacts: dict = field(default_factory=dict, compare=False)  # email, webhook, sms, language
-    categories: tuple = field(default=(), compare=False)
+    contacts: dict[str, str] = field(default_factory=dict, compare=False)  # email, webhook, sms, language
+    categories: tuple[str, ...] = field(default=(), compare=False)
 
     @classmethod
-    def from_dict(cls, data):
+    def from_dict(cls, data: Mapping[str, Any]) -> "Department":
         areas = tuple(data.get("areas") or ())
         kind = data.get("kind") or ("district" if areas else "municipal")
         if kind not in KINDS:
@@ -54,19 +60,19 @@ class Department:
                    contacts={k: str(v) for k, v in (data.get("contacts") or {}).items()
                              if k in CONTACT_FIELDS and v})
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "name": self.name, "name_en": self.name_en,
                 "phone": self.phone, "kind": self.kind, "keywords": list(self.keywords),
                 "areas": list(self.areas), "district": self.district, "retired": self.retired,
                 "contacts": dict(self.contacts)}
 
 
-def seed_departments(city):
+def seed_departments(city: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Department dicts from a city file: ``departments`` plus ``offices``."""
     return [*(city.get("departments") or []), *(city.get("offices") or [])]
 
 
-def seed_catalogue(city):
+def seed_catalogue(city: Mapping[str, Any]) -> list[Entry]:
     """Catalogue entries from a city file, with ``catalogue_details`` merged in."""
     details = city.get("catalogue_details") or {}
     return [{**entry, **details.get(entry["code"], {})} for entry in city.get("catalogue") or []]
@@ -75,25 +81,25 @@ def seed_catalogue(city):
 class Directory:
     """One version of the city's departments and dispatch catalogue."""
 
-    def __init__(self, departments, catalogue=(), version=1, districts=()):
+    def __init__(self, departments: Iterable[Department | Mapping[str, Any]], catalogue: Iterable[Entry] = (),
+                 version: int = 1, districts: Iterable[Mapping[str, Any]] = ()) -> None:
         catalogue = list(catalogue)
-        by_department = {}
+        by_department: dict[str, list[str]] = {}
         for entry in catalogue:
             by_department.setdefault(entry["department"], []).append(entry["code"])
-        self.all = {}
-        for dept in departments:
-            dept = dept if isinstance(dept, Department) else Department.from_dict(dept)
-            self.all[dept.code] = Department(**{**dept.__dict__,
-                                                "categories": tuple(by_department.get(dept.code, ()))})
+        self.all: dict[str, Department] = {}
+        for given in departments:
+            dept = given if isinstance(given, Department) else Department.from_dict(given)
+            self.all[dept.code] = replace(dept, categories=tuple(by_department.get(dept.code, ())))
         self.departments = {c: d for c, d in self.all.items() if not d.retired}
-        self.catalogue = {c["code"]: c for c in catalogue}
+        self.catalogue: dict[str, Entry] = {c["code"]: c for c in catalogue}
         self.version = int(version)
-        self.district_office = {}
-        for entry in districts:  # the seed file's explicit district list
-            if entry["department"] in self.departments:
-                self.district_office[entry["name"]] = entry["department"]
-        self.street_office = {}
-        self.zone_office = {}
+        self.district_office: dict[str, str] = {}
+        for district in districts:  # the seed file's explicit district list
+            if district["department"] in self.departments:
+                self.district_office[district["name"]] = district["department"]
+        self.street_office: dict[str, str] = {}
+        self.zone_office: dict[str, str] = {}
         for dept in self.departments.values():
             for area in dept.areas:
                 if dept.kind == "district":
@@ -109,23 +115,23 @@ class Directory:
                                 if entry["department"] in self.departments]
 
     @classmethod
-    def from_dict(cls, city):
+    def from_dict(cls, city: Mapping[str, Any]) -> "Directory":
         """The directory a city file describes (version from the file)."""
         return cls(seed_departments(city), seed_catalogue(city), int(city.get("version", 1)),
                    city.get("districts") or ())
 
-    def get(self, code):
+    def get(self, code: str | None) -> Department | None:
         """An active department, or ``None``."""
-        return self.departments.get(code)
+        return self.departments.get(code or "")
 
-    def name_of(self, code):
+    def name_of(self, code: str) -> str:
         """The name a person knows a department by (its code when it is no longer in service)."""
         dept = self.departments.get(code)
         return dept.name if dept else code
 
-    def resolve(self, label):
+    def resolve(self, label: object) -> str | None:
         """The code of the active department a history label names (code, name or English name)."""
-        if label in self.departments:
+        if isinstance(label, str) and label in self.departments:
             return label
         wanted = str(label).strip().lower()
         for dept in self.departments.values():
@@ -133,16 +139,17 @@ class Directory:
                 return dept.code
         return None
 
-    def keyword_matches(self, text):
+    def keyword_matches(self, text: str) -> dict[str, list[str]]:
         """``{department code: [matched keywords]}`` for the words found in ``text``."""
         lowered = text.lower()
-        matches = {}
+        matches: dict[str, list[str]] = {}
         for code, keyword, lowered_kw in self._keywords:
             if lowered_kw in lowered:
                 matches.setdefault(code, []).append(keyword)
         return matches
 
-    def category_for(self, ticket, department_code=None):
+    def category_for(self, ticket: Ticket,
+                     department_code: str | None = None) -> tuple[Entry | None, str | None, list[str]]:
         """``(catalogue entry, how, matched words)`` of the category a ticket belongs to.
 
         The one the operator picked (``how="picked"``); else the categories whose
@@ -154,7 +161,7 @@ class Directory:
         if picked:
             return picked, "picked", []
         text = f"{ticket.get('title') or ''} {ticket.get('description') or ''}".lower()
-        matched = {}
+        matched: dict[str, list[str]] = {}
         for code, keyword, lowered in self._category_words:
             if lowered and lowered in text:
                 matched.setdefault(code, []).append(keyword)
@@ -165,7 +172,7 @@ class Directory:
             self.catalogue[code]["department"] != department_code, -len(matched[code]), code))
         return self.catalogue[best], "recognised", matched[best]
 
-    def exclusive_body(self, ticket):
+    def exclusive_body(self, ticket: Ticket) -> tuple[Department, str] | None:
         """``(department, place)`` when the ticket's place is covered by one body alone."""
         place = " ".join(str(ticket.get(k) or "") for k in ("street", "address", "title", "description"))
         for area, code in self.zone_office.items():
@@ -173,7 +180,7 @@ class Directory:
                 return self.departments[code], area
         return None
 
-    def local_office(self, ticket):
+    def local_office(self, ticket: Ticket) -> tuple[Department, str] | None:
         """``(department, place)``: the street office, else the district government (属地)."""
         street = ticket.get("street") or ""
         address = ticket.get("address") or ""
@@ -185,7 +192,7 @@ class Directory:
             return self.departments[self.district_office[district]], district
         return None
 
-    def catalogue_view(self):
+    def catalogue_view(self) -> list[dict[str, Any]]:
         """The catalogue as intake publishes it (Open311 services), active departments only."""
         view = []
         for entry in self.catalogue.values():
@@ -202,9 +209,9 @@ class Directory:
         return view
 
 
-def check_department(data, directory, new):
+def check_department(data: Mapping[str, Any], directory: Directory, new: bool) -> dict[str, list[str]]:
     """Field errors (``{field: [message]}``) of a department to add or update."""
-    errors = {}
+    errors: dict[str, list[str]] = {}
     code = str(data.get("code") or "").strip()
     if not code:
         errors["code"] = ["required"]
@@ -233,11 +240,9 @@ def check_department(data, directory, new):
     return errors
 
 
-def check_contacts(contacts):
+def check_contacts(contacts: Mapping[str, Any]) -> dict[str, list[str]]:
     """Field errors of a department's contacts (where notify tells it of its cases)."""
-    import re
-
-    errors = {}
+    errors: dict[str, list[str]] = {}
     email = contacts.get("email")
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", str(email)):
         errors["contacts.email"] = ["an e-mail address like water@city.gov.cn"]

@@ -6,15 +6,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from services.routing import classifier, learning, records
-from services.routing.decide import decide
-from services.routing.evaluate import coverage_at_precision, evaluate
-from services.routing.history import HistoryError, HistoryReport, merge_rare, read_history
-from services.routing.synthetic import generate
+from services.routing.domain import decision as records
+from services.routing.domain.rules import decide
+from services.routing.learning import classifier
+from services.routing.learning import training as learning
+from services.routing.learning.evaluate import coverage_at_precision, evaluate
+from services.routing.learning.history import HistoryError, HistoryReport, merge_rare, read_history
+from services.routing.learning.synthetic import generate
 from shared.contract.events import utcnow
 from shared.timelimits.deadlines import DeadlinePolicy
 
-NYC = Path(__file__).resolve().parents[3] / "shared" / "data" / "nyc311_sample.csv"
+NYC = Path(__file__).resolve().parents[6] / "shared" / "data" / "nyc311_sample.csv"
 
 
 @pytest.fixture(scope="module")

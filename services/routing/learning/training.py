@@ -15,8 +15,8 @@ that threshold with its other figures.
 """
 from collections import Counter
 
-from services.routing.classifier import DEFAULT_MAX_FEATURES, TextModel
-from services.routing.evaluate import evaluate
+from services.routing.learning.classifier import DEFAULT_MAX_FEATURES, TextModel
+from services.routing.learning.evaluate import evaluate
 
 MIN_EXAMPLES = 20
 REFUSAL_WEIGHT = 3.0

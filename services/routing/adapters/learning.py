@@ -1,0 +1,145 @@
+"""What routing's model learns from, and the models it trained.
+
+* ``examples`` -- imported history and the final department of closed tickets;
+* ``refusals`` -- who refused what, and why (a refused ticket weighs more);
+* ``models`` / ``model_chunks`` -- trained models, versioned; the bytes are
+  split into chunks well under MongoDB's 16 MB document limit;
+* ``leases`` -- so only one routing instance retrains at a time.
+
+Two models saved at once that take the same version number: the loser raises
+``LostRace`` and its unit of work saves again.
+"""
+from datetime import timedelta
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.errors import DuplicateKeyError
+
+from shared.contract.events import utcnow
+from shared.platform.unit_of_work import LostRace
+
+CHUNK_BYTES = 4 * 1024 * 1024
+
+
+class LearningRepository:
+    def __init__(self, database):
+        self.examples = database["examples"]
+        self.refusals = database["refusals"]
+        self.models = database["models"]
+        self.chunks = database["model_chunks"]
+        self.leases = database["leases"]
+
+    def ensure_indexes(self):
+        self.examples.create_index([("source", 1), ("added_at", 1)])
+        self.examples.create_index("number", unique=True, sparse=True)  # one outcome per ticket
+        self.refusals.create_index("number")
+        self.models.create_index("version", unique=True)
+        self.chunks.create_index([("model_version", 1), ("n", 1)], unique=True)
+
+    # -- what the model learns from -------------------------------------------
+
+    def add_history(self, rows, source, replace=False):
+        """Imported ``(text, department code)`` rows; returns how many were stored.
+
+        ``replace``: first forget what was imported before from ``source``, so
+        importing a file again does not count its tickets twice.
+        """
+        if replace:
+            self.examples.delete_many({"kind": "history", "source": source})
+        now = utcnow()
+        docs = [{"kind": "history", "text": text, "department_code": label, "source": source,
+                 "added_at": now} for text, label in rows]
+        if docs:
+            self.examples.insert_many(docs)
+        return len(docs)
+
+    def add_outcome(self, number, text, department_code):
+        """The department that finally handled a closed ticket (one per ticket).
+
+        Two copies of one ``case_closed`` handled at once (a re-publish from
+        the outbox beside the first) can both miss and both insert; the loser's
+        ``DuplicateKeyError`` means the example exists now, so it is updated.
+        """
+        query = {"kind": "outcome", "number": number}
+        update = {"$set": {"text": text, "department_code": department_code, "source": "closed",
+                           "added_at": utcnow()}}
+        try:
+            self.examples.update_one(query, update, upsert=True)
+        except DuplicateKeyError:
+            self.examples.update_one(query, update)
+
+    def erase_texts(self, number, scrub):
+        """Scrub the ticket's texts in the examples and refusals (a citizen's words)."""
+        for collection in (self.examples, self.refusals):
+            for doc in collection.find({"number": number}, {"text": 1}):
+                collection.update_one({"_id": doc["_id"]}, {"$set": {"text": scrub(doc.get("text"))}})
+
+    def add_refusal(self, number, text, department_code, reason):
+        self.refusals.insert_one({"number": number, "text": text, "department_code": department_code,
+                                  "reason": reason, "at": utcnow()})
+
+    def training_examples(self):
+        """``(texts, labels, numbers)``: imported history and closed tickets' outcomes."""
+        texts, labels, numbers = [], [], []
+        for doc in self.examples.find({}, {"_id": 0, "text": 1, "department_code": 1, "number": 1}):
+            texts.append(doc["text"])
+            labels.append(doc["department_code"])
+            numbers.append(doc.get("number"))
+        return texts, labels, numbers
+
+    def refused_by(self):
+        """``{number: {codes that refused it}}``."""
+        refused = {}
+        for doc in self.refusals.find({}, {"_id": 0, "number": 1, "department_code": 1}):
+            refused.setdefault(doc["number"], set()).add(doc["department_code"])
+        return refused
+
+    def examples_since(self, when):
+        query = {}
+        if when is not None:
+            query["added_at"] = {"$gt": when}
+        return self.examples.count_documents(query)
+
+    # -- trained models --------------------------------------------------------
+
+    def save_model(self, data, meta):
+        """Store model bytes as the next version; returns the version (``LostRace``: taken)."""
+        last = self.models.find_one({}, {"version": 1}, sort=[("version", DESCENDING)])
+        version = (last["version"] if last else 0) + 1
+        try:
+            self.models.insert_one({"version": version, "meta": meta, "size": len(data),
+                                    "chunks": -1, "saved_at": utcnow()})
+        except DuplicateKeyError:
+            raise LostRace(f"model version {version} taken") from None
+        count = 0
+        for count, start in enumerate(range(0, len(data), CHUNK_BYTES), 1):
+            self.chunks.insert_one({"model_version": version, "n": count - 1,
+                                    "data": data[start:start + CHUNK_BYTES]})
+        # Complete only now: readers never see half a model.
+        self.models.update_one({"version": version}, {"$set": {"chunks": count}})
+        return version
+
+    def latest_model(self):
+        """The newest complete model's document (without bytes), or ``None``."""
+        return self.models.find_one({"chunks": {"$gt": 0}}, {"_id": 0}, sort=[("version", DESCENDING)])
+
+    def model_bytes(self, version):
+        parts = self.chunks.find({"model_version": version}, {"data": 1, "n": 1}).sort("n", ASCENDING)
+        return b"".join(bytes(part["data"]) for part in parts)
+
+    def models_list(self, limit=10):
+        return list(self.models.find({}, {"_id": 0}).sort("version", DESCENDING).limit(limit))
+
+    def take_lease(self, name, seconds):
+        """True if this caller may do ``name`` now (nobody else holds it)."""
+        now = utcnow()
+        try:
+            self.leases.find_one_and_update(
+                {"_id": name, "until": {"$lt": now}}, {"$set": {"until": now + timedelta(seconds=seconds)}},
+                upsert=True)
+            return True
+        except DuplicateKeyError:  # held: the upsert collided with the holder's document
+            return False
+
+    def release_lease(self, name):
+        # In the past, beyond MongoDB's millisecond precision: free at once.
+        self.leases.update_one({"_id": name}, {"$set": {"until": utcnow() - timedelta(seconds=1)}})

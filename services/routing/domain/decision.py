@@ -1,0 +1,334 @@
+"""The decision about one ticket: who has it, every attempt, and the event each one causes.
+
+Pure Python. A :class:`Decision` is routing's aggregate, one per ticket (the
+``decisions`` document, converted by ``services.routing.adapters.decisions``).
+Each method checks a transition and returns the :class:`Outcome` it causes --
+the event (``ticket_assigned`` or ``ticket_awaiting_dispatch``) and the fields
+of the current decision it sets:
+
+* :meth:`Decision.received` -- a new ticket, decided by the rules
+  (:mod:`services.routing.domain.rules`);
+* :meth:`Decision.refused` -- the department holding it refused it (退单):
+  re-routed without every department that refused it, and from the
+  ``max_refusals``-th refusal on a person arbitrates (仲裁);
+* :meth:`Decision.assign` -- a dispatcher assigns a waiting ticket;
+* :meth:`Decision.redispatch` -- a dispatcher moves it away from the
+  department that holds it (改派).
+
+What routing knows when it decides -- the directory, the learner, its
+threshold and the deadline policy -- comes in as :class:`Knowing`.
+"""
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Protocol
+
+from services.routing.domain.directory import Department, Directory
+from services.routing.domain.errors import NumberReused, RoutingError
+from services.routing.domain.rules import Choice, Learner, Reason, decide
+from shared.contract import bounds
+from shared.contract.numbering import same_instant
+from shared.contract.reasons import reason, said, sentences
+from shared.timelimits.deadlines import DeadlinePolicy
+
+MAX_REFUSALS = 2  # after this many, a person arbitrates (仲裁)
+PRIORITY = {"emergency": 0, "urgent": 1, "normal": 2}  # the dispatch queue's order
+TICKET_FIELDS = ("title", "description", "category", "district", "street", "address", "urgency")
+ATTEMPT_FIELDS = ("status", "department_code", "rule", "reasons", "reason_codes", "confidence", "decided_by",
+                  "decided_at", "directory_version", "model_version")
+REFUSAL_FIELDS = ("department_code", "reason", "refused_at", "actor")
+
+Doc = dict[str, Any]
+
+
+class Knowing(Protocol):
+    """What routing knows when it decides (``services.routing.adapters.knowledge.Knowledge``)."""
+
+    @property
+    def directory(self) -> Directory: ...
+
+    @property
+    def learner(self) -> Learner | None: ...
+
+    @property
+    def threshold(self) -> float: ...
+
+    @property
+    def policy(self) -> DeadlinePolicy: ...
+
+
+@dataclass(frozen=True)
+class Known:
+    """:class:`Knowing` as plain values (tests, benchmarks, offline tools)."""
+
+    directory: Directory
+    learner: Learner | None
+    threshold: float
+    policy: DeadlinePolicy
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a decision causes: the event to publish and the fields of the decision it sets."""
+
+    kind: str                    # "ticket_assigned" or "ticket_awaiting_dispatch"
+    body: dict[str, Any]         # the event body
+    record: dict[str, Any]       # the fields of the decision document it sets
+    event_id: str | None = None  # the event that caused it, applied once only
+    refusal: dict[str, Any] | None = None  # the refusal it answers, kept with the decision
+
+    @property
+    def attempt(self) -> dict[str, Any]:
+        """The attempt kept in the decision's history."""
+        return {k: self.record.get(k) for k in ATTEMPT_FIELDS}
+
+
+@dataclass(frozen=True)
+class _Before:
+    """What earlier attempts leave to the next: who had it, who refused it, how many."""
+
+    previous: str | None = None
+    refused: frozenset[str] | list[str] = frozenset()
+    assignments: int = 0
+
+
+def ticket_record(ticket: Mapping[str, Any]) -> dict[str, Any]:
+    """What routing keeps of the ticket; ``received_at`` tells it from another under its number."""
+    return dict({k: ticket.get(k) for k in TICKET_FIELDS}, received_at=ticket.get("received_at"))
+
+
+def named(suggestions: Iterable[Mapping[str, Any]], directory: Directory) -> list[dict[str, Any]]:
+    """Suggestions with each department's name, for a dispatcher to read."""
+    out = []
+    for s in suggestions:
+        dept = directory.all.get(s["department_code"])
+        out.append({**s, "department_name": dept.name if dept else s["department_code"]})
+    return out
+
+
+def check_words(by: object, why: object) -> tuple[str, str]:
+    """Who decides and why, as a dispatcher says it, trimmed; ``RoutingError`` if not right."""
+    if not isinstance(by, str) or not isinstance(why, str) or not by.strip() or not why.strip():
+        raise RoutingError("say who decides (--by) and why (--reason)")
+    if len(by) > bounds.NAME or len(why) > bounds.REASON:
+        raise RoutingError(f"--by has at most {bounds.NAME} characters, --reason {bounds.REASON}")
+    return by.strip(), why.strip()
+
+
+def check_same_ticket(held: Mapping[str, Any], ticket: Mapping[str, Any]) -> None:
+    """``NumberReused`` when routing holds ``ticket``'s number for another ticket (another ``received_at``)."""
+    before, now = (held.get("ticket") or {}).get("received_at"), ticket.get("received_at")
+    if not same_instant(before, now):
+        raise NumberReused(
+            f"ticket number {ticket['number']} names two tickets: routing holds the one received "
+            f"at {_iso(before)}; this one was received at {_iso(now)}")
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.isoformat() if moment is not None else str(moment)
+
+
+@dataclass
+class Decision:
+    """Routing's decision about one ticket, as stored (``decisions``)."""
+
+    number: str
+    ticket: dict[str, Any]  # ticket_record(): what routing keeps of the ticket
+    status: str | None = None  # "assigned" or "awaiting_dispatch"; None before the first decision
+    department_code: str | None = None
+    assignments: int | None = None  # how many times it was assigned (None: not recorded)
+    time_limit_class: str | None = None
+    suggestions: list[dict[str, Any]] = field(default_factory=list)
+    refusals: list[dict[str, Any]] = field(default_factory=list)
+    expected: dict[str, Any] = field(default_factory=dict)  # as loaded: what a save requires still holds
+
+    # -- the document ---------------------------------------------------------------
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> "Decision":
+        status, code = doc.get("status"), doc.get("department_code")
+        return cls(number=doc["number"], ticket=dict(doc.get("ticket") or {}), status=status,
+                   department_code=code, assignments=doc.get("assignments"),
+                   time_limit_class=doc.get("time_limit_class"),
+                   suggestions=list(doc.get("suggestions") or []), refusals=list(doc.get("refusals") or []),
+                   expected={"status": status, **({"department_code": code} if status == "assigned" else {})})
+
+    def to_doc(self, outcome: Outcome) -> Doc:
+        """The document of a new decision, with its first outcome."""
+        return dict(outcome.record, number=self.number, ticket=self.ticket,
+                    priority=PRIORITY.get(self.ticket.get("urgency") or "", len(PRIORITY)),
+                    attempts=[outcome.attempt], refusals=list(self.refusals),
+                    seen_events=[outcome.event_id] if outcome.event_id else [])
+
+    # -- transitions ------------------------------------------------------------------
+
+    @classmethod
+    def new(cls, number: str, ticket: Mapping[str, Any]) -> "Decision":
+        return cls(number=number, ticket=ticket_record(ticket))
+
+    @classmethod
+    def received(cls, ticket: Mapping[str, Any], known: Knowing, now: datetime) -> tuple["Decision", Outcome]:
+        """A new ticket (a ``ticket_created`` body), decided by the rules."""
+        decision = cls.new(ticket["number"], ticket)
+        choice = decide(ticket, known.directory, known.learner, known.threshold)
+        outcome = decision.choose(choice, known.policy, now, known.directory)
+        return decision, replace(outcome, event_id=ticket.get("event_id"))
+
+    def choose(self, choice: Choice, policy: DeadlinePolicy, now: datetime, directory: Directory) -> Outcome:
+        """The first decision: what ``choice`` says."""
+        return self._apply(self._outcome(choice, policy, now, directory, _Before()))
+
+    def holds(self, department_code: str) -> bool:
+        return self.department_code == department_code
+
+    def refused(self, refusal: Mapping[str, Any], known: Knowing, now: datetime,
+                max_refusals: int = MAX_REFUSALS) -> Outcome:
+        """The department holding the ticket refused it (a ``case_refused`` body)."""
+        directory = known.directory
+        refused = {r["department_code"] for r in self.refusals} | {refusal["department_code"]}
+        count = max(int(refusal.get("refusal_count") or 1), len(refused))
+        before = _Before(previous=refusal["department_code"], refused=frozenset(refused),
+                         assignments=self._assigned_times(1))
+        why = reason("refused_by", department=directory.name_of(refusal["department_code"]),
+                     reason=refusal["reason"])
+        if count >= max_refusals:
+            hint = decide(self.ticket, directory, known.learner, threshold=float("inf"), exclude=refused)
+            suggestions = hint.suggestions or ([{"department_code": hint.department.code,
+                                                 "confidence": hint.confidence, "reasons": hint.sentences,
+                                                 "reason_codes": hint.reasons}]
+                                               if hint.department is not None else [])
+            choice = replace(hint, department=None, rule="arbitration",
+                             reasons=[why, reason("arbitration", count=count)], confidence=None,
+                             suggestions=suggestions)
+        else:
+            choice = decide(self.ticket, directory, known.learner, threshold=known.threshold, exclude=refused)
+            choice = replace(choice, reasons=[why, *choice.reasons])
+        outcome = self._outcome(choice, known.policy, now, directory, before)
+        kept = {k: refusal.get(k) for k in REFUSAL_FIELDS}
+        return self._apply(replace(outcome, event_id=refusal.get("event_id"), refusal=kept))
+
+    def assign(self, department_code: str, by: str, why: str, known: Knowing, now: datetime) -> Outcome:
+        """A dispatcher assigns the waiting ticket to ``department_code`` (code or name)."""
+        directory = known.directory
+        if self.status != "awaiting_dispatch":
+            raise RoutingError(f"{self.number} is not waiting for a dispatcher: it is with {self.department_code}")
+        dept = directory.get(department_code) or directory.get(directory.resolve(department_code))
+        if dept is None:
+            raise RoutingError(f"no department {department_code} in service; see `hotline routing departments`")
+        suggested = [s["department_code"] for s in self.suggestions]
+        reasons = [said(why)]
+        if dept.code in suggested:
+            reasons.append(reason("suggestion_rank", rank=suggested.index(dept.code) + 1))
+        refused = [r["department_code"] for r in self.refusals]
+        # the same rule as routing's own decisions: the category picked, else recognised
+        entry, how, _ = directory.category_for(self.ticket, dept.code)
+        choice = Choice(dept, (entry or {}).get("class", "general"), "operator", reasons,
+                        suggestions=self.suggestions, category=(entry or {}).get("code"),
+                        category_source=how, decided_by=by)
+        before = _Before(previous=refused[-1] if refused else None, refused=refused,
+                         assignments=self._assigned_times(0))
+        return self._apply(self._outcome(choice, known.policy, now, directory, before))
+
+    def redispatch(self, department_code: str, by: str, why: str, known: Knowing, now: datetime) -> Outcome:
+        """A dispatcher moves the ticket away from the department that holds it (改派)."""
+        directory = known.directory
+        if self.status != "assigned":
+            raise RoutingError(f"{self.number} is not with a department: assign it from the queue")
+        dept = directory.get(department_code)
+        if dept is None:
+            raise RoutingError(f"no department {department_code} in service")
+        current = self.department_code or ""
+        if dept.code == current:
+            raise RoutingError(f"{self.number} is with {current} already")
+        category = directory.catalogue.get(self.ticket.get("category") or "") or {}
+        choice = Choice(dept, category.get("class", self.time_limit_class or "general"), "redispatch",
+                        [said(why.strip()), reason("moved_from", department=directory.name_of(current))],
+                        suggestions=self.suggestions, decided_by=by)
+        before = _Before(previous=current, refused=[r["department_code"] for r in self.refusals],
+                         assignments=self._assigned_times(1))
+        outcome = self._outcome(choice, known.policy, now, directory, before)
+        return self._apply(replace(outcome, body=dict(outcome.body, redispatched=True)))
+
+    # -- the events -------------------------------------------------------------------
+
+    def _assigned_times(self, unrecorded: int) -> int:
+        return unrecorded if self.assignments is None else int(self.assignments)
+
+    def _apply(self, outcome: Outcome) -> Outcome:
+        record = outcome.record
+        self.status, self.department_code = record["status"], record["department_code"]
+        self.assignments, self.time_limit_class = record["assignments"], record["time_limit_class"]
+        self.suggestions = list(record["suggestions"])
+        if outcome.refusal is not None:
+            self.refusals.append(outcome.refusal)
+        return outcome
+
+    def _outcome(self, choice: Choice, policy: DeadlinePolicy, now: datetime, directory: Directory,
+                 before: _Before) -> Outcome:
+        if choice.department is not None:
+            return self._assigned(choice, choice.department, policy, now, directory, before)
+        return self._awaiting(choice, now, directory, before)
+
+    def _assigned(self, choice: Choice, dept: Department, policy: DeadlinePolicy, now: datetime,
+                  directory: Directory, before: _Before) -> Outcome:
+        asked = self.ticket.get("urgency") or "normal"
+        terms = policy.terms(now, choice.time_limit_class, asked)
+        reasons: list[Reason] = list(choice.reasons)
+        if terms.urgency != asked:
+            reasons.append(reason("urgency_raised", urgency=terms.urgency, limit_class=choice.time_limit_class))
+        confidence = None if choice.confidence is None else round(float(choice.confidence), 4)
+        body = {
+            "number": self.number, "department_code": dept.code, "department_name": dept.name,
+            "department_phone": dept.phone, "urgency": terms.urgency, "asked_urgency": asked,
+            "time_limit_class": terms.time_limit_class,
+            "deadline": terms.deadline,
+            "sign_for_deadline": terms.sign_for_deadline,
+            "title": self.ticket.get("title") or "", "category": choice.category,
+            "category_source": choice.category_source, "calendar_uncovered": terms.uncovered_ranges,
+            "assigned_at": now, "decided_by": choice.decided_by, "rule": choice.rule,
+            "reasons": sentences(reasons), "reason_codes": reasons,
+            "directory_version": directory.version, "attempt": before.assignments + 1,
+            "previous_department_code": before.previous, "refused_departments": sorted(before.refused),
+            "confidence": confidence,
+            "model_version": choice.model_version, "received_at": self.ticket.get("received_at"),
+        }
+        record = {"status": "assigned", "department_code": dept.code, "department_name": dept.name,
+                  "rule": choice.rule, "reasons": sentences(reasons), "reason_codes": list(reasons),
+                  "confidence": confidence,
+                  "suggestions": named(choice.suggestions, directory), "decided_by": choice.decided_by,
+                  "decided_at": now, "directory_version": directory.version,
+                  "model_version": choice.model_version, "assignments": before.assignments + 1,
+                  "deadline": body["deadline"], "time_limit_class": terms.time_limit_class,
+                  "category": choice.category, "category_source": choice.category_source}
+        return Outcome("ticket_assigned", body, record)
+
+    def _awaiting(self, choice: Choice, now: datetime, directory: Directory, before: _Before) -> Outcome:
+        listed = named(choice.suggestions, directory)
+        body = {"number": self.number, "reasons": sentences(choice.reasons), "reason_codes": list(choice.reasons),
+                "queued_at": now, "suggestions": listed,
+                "attempt": before.assignments + 1, "previous_department_code": before.previous,
+                "refused_departments": sorted(before.refused)}
+        record = {"status": "awaiting_dispatch", "department_code": None, "department_name": None,
+                  "rule": choice.rule, "reasons": sentences(choice.reasons), "reason_codes": list(choice.reasons),
+                  "confidence": None if choice.confidence is None else round(float(choice.confidence), 4),
+                  "suggestions": listed, "decided_by": "routing", "decided_at": now,
+                  "directory_version": directory.version, "model_version": choice.model_version,
+                  "assignments": before.assignments, "time_limit_class": choice.time_limit_class,
+                  "category": choice.category, "category_source": choice.category_source}
+        return Outcome("ticket_awaiting_dispatch", body, record)
+
+
+# -- the one-shot forms, over a stored decision's document (tests, benchmarks) ---------
+
+def from_decision(number: str, ticket: Mapping[str, Any], choice: Choice, policy: DeadlinePolicy,
+                  now: datetime, directory: Directory) -> Outcome:
+    """The outcome of a new ticket's first ``choice``."""
+    return Decision.new(number, ticket).choose(choice, policy, now, directory)
+
+
+def after_refusal(record: Mapping[str, Any], refusal: Mapping[str, Any], directory: Directory,
+                  learner: Learner | None, threshold: float, policy: DeadlinePolicy, now: datetime,
+                  max_refusals: int = MAX_REFUSALS) -> Outcome:
+    """The outcome of a department refusing the ticket of a stored decision (退单)."""
+    return Decision.from_doc(record).refused(refusal, Known(directory, learner, threshold, policy), now,
+                                             max_refusals)

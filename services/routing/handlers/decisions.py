@@ -1,0 +1,149 @@
+"""Deciding who handles a ticket, and a dispatcher's choices: get, call the domain, save.
+
+The rules and the events live in :mod:`services.routing.domain.decision`; the
+unit of work publishes what a save wrote to the decision's outbox.
+"""
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from services.routing.domain.decision import MAX_REFUSALS, Decision, check_same_ticket, check_words, named
+from services.routing.domain.errors import RoutingError
+from services.routing.domain.rules import decide, ticket_text
+from services.routing.handlers.intake import record_number
+from shared.contract import events
+from shared.platform.checks import whole_number
+from shared.platform.jsonable import jsonable
+from shared.platform.privacy import scrub
+
+if TYPE_CHECKING:
+    from services.routing.bootstrap import Deps
+
+log = logging.getLogger(__name__)
+
+
+def ticket_created(deps: Deps, ticket):
+    """Decide a new ticket; the outcome, or ``None`` for a redelivery.
+
+    ``NumberReused`` when routing holds its number for another ticket.
+    """
+    record_number(deps, ticket["number"])
+    known = deps.known()
+    decision, outcome = Decision.received(ticket, known, deps.clock.now())
+
+    def work():
+        if deps.decisions.create(deps.uow, decision, outcome):
+            return outcome
+        # routed before: a redelivery -- or another ticket under its number
+        check_same_ticket(deps.decisions.get(ticket["number"]) or {}, ticket)
+        log.info("ticket %s was routed before; redelivery ignored", ticket["number"])
+        return None
+    return deps.uow.run(work)
+
+
+def case_refused(deps: Deps, refusal):
+    """The department holding the ticket refused it: route it again, or a person arbitrates."""
+    known = deps.known()
+    number, refuser = refusal["number"], refusal["department_code"]
+
+    def work():
+        decision = deps.decisions.load(number)
+        if decision is None or not decision.holds(refuser):
+            log.warning("refusal of %s by %s ignored: routing has it %s", number, refuser,
+                        "nowhere" if decision is None else
+                        f"with {decision.department_code or 'the dispatchers'}")
+            return None
+        outcome = decision.refused(refusal, known, deps.clock.now(),
+                                   int(known.setting("ROUTING_MAX_REFUSALS", MAX_REFUSALS)))
+        if not deps.decisions.save(deps.uow, decision, outcome):
+            log.info("refusal %s of %s applied before; ignored", refusal["event_id"], number)
+            return None
+        deps.learning.add_refusal(number, ticket_text(decision.ticket), refuser, refusal["reason"])
+        return outcome
+
+    outcome = deps.uow.run(work)
+    if outcome is not None:
+        log.info("ticket %s refused by %s -> %s", number, refuser,
+                 outcome.record.get("department_code") or "a dispatcher")
+
+
+def case_closed(deps: Deps, closed):
+    """The department that finally handled a closed ticket: an example to learn from."""
+    record = deps.decisions.get(closed["number"])
+    if record is None:
+        return
+    deps.learning.add_outcome(closed["number"], ticket_text(record["ticket"]), closed["department_code"])
+
+
+def personal_data_erased(deps: Deps, event):
+    """intake erased a closed ticket's personal data: scrub this service's copy too."""
+    deps.decisions.erase_personal_data(event["number"], scrub)
+
+
+def get_decision(deps: Deps, number):
+    return jsonable(deps.decisions.get(number))
+
+
+def queue(deps: Deps, limit=50, offset=0, rule=None):
+    return jsonable(deps.decisions.queue(whole_number("limit", limit, 1, 1000),
+                                         whole_number("offset", offset or 0, 0, 10 ** 6), rule))
+
+
+def queue_size(deps: Deps, rule=None):
+    return deps.decisions.queue_size(rule)
+
+
+def _waiting_decision(deps: Deps, number):
+    decision = deps.decisions.load(number)
+    if decision is None:
+        raise RoutingError(f"no ticket {number} in routing")
+    return decision
+
+
+def assign(deps: Deps, number, department_code, reason):
+    """A dispatcher assigns a waiting ticket; the ``ticket_assigned`` body."""
+    by = deps.caller.require("dispatcher").name
+    known = deps.known()
+    by, reason = check_words(by, reason)
+
+    def work():
+        decision = _waiting_decision(deps, number)
+        outcome = decision.assign(department_code, by, reason, known, deps.clock.now())
+        if not deps.decisions.save(deps.uow, decision, outcome):
+            raise RoutingError(f"{number} was dispatched by someone else meanwhile")
+        return outcome
+    return jsonable(deps.uow.run(work).body)
+
+
+def redispatch(deps: Deps, number, department_code, reason):
+    """A dispatcher moves a ticket away from the department that holds it (改派)."""
+    by = deps.caller.require("dispatcher").name
+    known = deps.known()
+    if not (reason or "").strip():
+        raise RoutingError("say why the ticket moves (the reason is recorded)")
+
+    def work():
+        decision = _waiting_decision(deps, number)
+        current = decision.department_code
+        outcome = decision.redispatch(department_code, by, reason, known, events.utcnow())
+        if not deps.decisions.save(deps.uow, decision, outcome):
+            raise RoutingError(f"{number} was moved by someone else meanwhile")
+        return current, outcome
+    current, outcome = deps.uow.run(work)
+    log.info("ticket %s re-dispatched from %s to %s by %s", number, current, outcome.body["department_code"], by)
+    return jsonable(outcome.body)
+
+
+def suggest(deps: Deps, ticket):
+    """What routing would decide for ``ticket``, without storing."""
+    known = deps.known()
+    choice = decide(ticket, known.directory, known.learner, known.threshold)
+    return jsonable({"department_code": choice.department.code if choice.department else None,
+                     "rule": choice.rule, "reasons": choice.sentences, "reason_codes": choice.reasons,
+                     "confidence": choice.confidence,
+                     "time_limit_class": choice.time_limit_class, "category": choice.category,
+                     "category_source": choice.category_source,
+                     "suggestions": named(choice.suggestions, known.directory),
+                     "threshold": known.threshold, "model_version": choice.model_version,
+                     "directory_version": known.directory.version})

@@ -1,0 +1,86 @@
+"""What routing learns from, and training: import history, train, retrain, describe the model.
+
+The learning itself (:mod:`services.routing.learning`) runs in a real thread
+(``tpool``): training takes seconds to minutes and must not stop the worker's
+event loop. One routing instance trains at a time (a lease); every instance
+loads the new model on its refresh timer.
+"""
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from eventlet import tpool
+
+from services.routing.domain.errors import RoutingError
+from services.routing.learning import classifier, training
+from shared.contract import events
+from shared.platform.jsonable import jsonable
+
+if TYPE_CHECKING:
+    from services.routing.bootstrap import Deps
+
+log = logging.getLogger(__name__)
+
+
+def import_history(deps: Deps, rows, source="import", replace=False):
+    """Store ``[[text, department]]`` rows to learn from; says which departments are unknown."""
+    known = deps.known()
+    clean: list[tuple[str, str]] = []
+    unknown: dict[str, int] = {}
+    for text, label in rows:
+        code = known.directory.resolve(label)
+        if code is None:
+            unknown[label] = unknown.get(label, 0) + 1
+        clean.append((str(text), code or str(label)))
+    return {"stored": deps.learning.add_history(clean, source, replace), "not_in_directory": unknown}
+
+
+def model_info(deps: Deps):
+    known = deps.known()
+    model = known.model
+    return jsonable({"loaded_version": model.version if model else None,
+                     "learner": known.learner.kind, "threshold": known.threshold,
+                     "meta": model.meta if model else None, "models": deps.learning.models_list(),
+                     "examples": deps.learning.examples_since(None)})
+
+
+def train(deps: Deps, reason):
+    """Train on everything learned so far; every instance loads the new model."""
+    known = deps.known()
+    learned = deps.learning
+    if not learned.take_lease("train", 3600):
+        raise RoutingError("another routing instance is training now; try again later")
+    try:
+        read_at = events.utcnow()  # what arrives after this is for the next model
+        texts, labels, numbers = learned.training_examples()
+        weights = training.refusal_weights(numbers, learned.refused_by(),
+                                           float(known.setting("ROUTING_REFUSAL_WEIGHT", training.REFUSAL_WEIGHT)))
+        try:
+            model = tpool.execute(training.train, texts, labels, known.directory, known.target_precision,
+                                  weights=weights)
+        except training.NotEnoughHistory as exc:
+            raise RoutingError(str(exc)) from None
+        data = classifier.dumps(model)
+        meta = dict(model.meta, reason=reason, size=len(data), examples_read_at=read_at)
+        version = deps.uow.run(lambda: learned.save_model(data, meta))
+        model.meta = meta
+        known.save_file(model)  # the next start loads it, even from an in-memory store
+    finally:
+        learned.release_lease("train")
+    known.refresh(deps.decisions)
+    log.info("model version %d trained (%s): %s", version, reason, meta)
+    return jsonable({"version": version, "meta": meta, "threshold": known.threshold})
+
+
+def retrain(deps: Deps):
+    """Retrain when something was learned since the newest model."""
+    latest = deps.learning.latest_model()
+    new = deps.learning.examples_since(
+        (latest["meta"].get("examples_read_at") or latest["saved_at"]) if latest else None)
+    if not new or (latest is None and new < training.MIN_EXAMPLES):
+        return
+    try:
+        train(deps, reason="schedule")
+    except RoutingError as exc:
+        log.info("scheduled retraining skipped: %s", exc)
