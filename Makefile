@@ -114,7 +114,7 @@ twice: install
 	$(PY) -m bench.twice --tickets 300
 # The compose file's rules, the image's, and deploy/kubernetes built and validated offline.
 deploy-check: install
-	$(VENV)/bin/pytest tests/unit/test_compose.py tests/unit/test_kubernetes.py -q
+	$(VENV)/bin/pytest tests/unit/deploy/test_compose.py tests/unit/deploy/test_kubernetes.py -q
 # The workbench's catalogues: extract the strings of services/console and merge
 # them into translations/<locale>/LC_MESSAGES/messages.po (then translate zh_CN).
 .PHONY: translations

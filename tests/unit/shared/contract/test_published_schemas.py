@@ -9,7 +9,7 @@ from operate.schemas import contract_files
 from shared.contract import events
 from shared.contract.jsonschema import render
 
-FOLDER = Path(__file__).resolve().parents[2] / "docs" / "schemas"
+FOLDER = Path(__file__).resolve().parents[4] / "docs" / "schemas"
 FILES = contract_files()
 
 

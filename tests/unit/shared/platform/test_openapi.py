@@ -9,7 +9,7 @@ from operate.schemas import OPENAPI_SERVICES, openapi_files, service_class
 from shared.platform import openapi, ops
 from shared.platform.web import http
 
-FOLDER = Path(__file__).resolve().parents[2] / "docs" / "openapi"
+FOLDER = Path(__file__).resolve().parents[4] / "docs" / "openapi"
 FILES = openapi_files()
 
 

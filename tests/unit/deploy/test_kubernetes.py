@@ -12,7 +12,7 @@ import subprocess
 import jsonschema
 import pytest
 
-from tests.unit.deploy_files import DEPLOY, PINNED_TAG, SECRET_WORDS, SERVICES, http_port, load_all_yaml, load_yaml
+from tests.unit.deploy.deploy_files import DEPLOY, PINNED_TAG, SECRET_WORDS, SERVICES, http_port, load_all_yaml, load_yaml
 
 # -- Kubernetes -------------------------------------------------------------------------
 

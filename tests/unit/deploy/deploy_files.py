@@ -7,7 +7,7 @@ import yaml
 
 from shared.platform.config import load_config
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
 SERVICES = ("intake", "routing", "followup", "notify", "insight", "console")
 PUBLISHED = {"intake": 8000, "followup": 8001, "insight": 8002, "console": 8080, "rabbitmq": 5672}

@@ -23,7 +23,7 @@ from shared.timelimits.calendar_files import BadCalendarFile, load_file, parse
 from shared.timelimits.deadlines import DeadlinePolicy
 
 SH = ZoneInfo("Asia/Shanghai")
-SEED_2026 = Path(__file__).resolve().parents[2] / "seed" / "calendar" / "2026.yaml"
+SEED_2026 = Path(__file__).resolve().parents[4] / "seed" / "calendar" / "2026.yaml"
 
 
 def at(y, m, d, h=10, mi=0):

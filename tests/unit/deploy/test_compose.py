@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.unit.deploy_files import (
+from tests.unit.deploy.deploy_files import (
     DEPLOY,
     PINNED_TAG,
     PUBLISHED,
