@@ -98,7 +98,7 @@ def knowledge_import(path, encoding):
     """Add or replace entries from a YAML or CSV file (id, question, answer, category, keywords)."""
     from nameko.exceptions import RemoteError
 
-    from services.intake.knowledge import BadEntry, parse
+    from services.intake.domain.knowledge import BadEntry, parse
     from shared.platform.textfiles import NotText, read_text
 
     fmt = "csv" if path.lower().endswith(".csv") else "yaml"

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from kombu import Connection, Exchange, Producer, Queue
 from nameko.exceptions import RemoteError
 
-from services.intake.inbound import INBOUND_EXCHANGE
+from services.intake.entrypoints.inbound import INBOUND_EXCHANGE
 from services.intake.service import IntakeService
 from shared.platform.messaging import DEAD_LETTER_QUEUE
 from shared.platform.principals import ServiceRpcProxy

@@ -7,8 +7,8 @@ import pytest
 from nameko.exceptions import RemoteError
 
 from services.followup.service import FollowupService
+from services.intake.adapters.tickets import TicketRepository
 from services.intake.service import IntakeService
-from services.intake.store import TicketRepository
 from services.routing.service import RoutingService
 from shared.platform import memory_store
 from shared.platform.principals import ServiceRpcProxy

@@ -8,7 +8,7 @@ import pytest
 from marshmallow import ValidationError
 
 from services.console import domain, filters, i18n
-from services.intake.schemas import load_request
+from services.intake.entrypoints.schemas import load_request
 from shared.contract import field_errors
 
 DISTRICTS = ("市南区", "崂山区")

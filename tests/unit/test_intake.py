@@ -5,7 +5,7 @@ import pytest
 from marshmallow import ValidationError
 
 from services.intake import domain
-from services.intake.schemas import load_request
+from services.intake.entrypoints.schemas import load_request
 
 DISTRICTS = ["市南区", "崂山区"]
 
@@ -102,7 +102,7 @@ def test_text_that_did_not_decode_is_refused():
 
 
 def test_http_submissions_default_to_web_and_never_claim_a_phone_call():
-    from services.intake.schemas import HttpTicketRequest
+    from services.intake.entrypoints.schemas import HttpTicketRequest
 
     assert load_request(valid(), DISTRICTS, schema_cls=HttpTicketRequest)["channel"] == "web"
     with pytest.raises(ValidationError) as refused:

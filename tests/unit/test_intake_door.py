@@ -4,8 +4,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.intake import apikeys, domain, knowledge, open311
-from services.intake.duplicates import DuplicateRules, distance_m, find_master, phone_key, shingles, similarity
+from services.intake import domain
+from services.intake.domain import apikeys, knowledge
+from services.intake.domain.duplicates import DuplicateRules, distance_m, find_master, phone_key, shingles, similarity
+from services.intake.entrypoints import open311
 from shared.contract.reasons import sentence
 
 NOW = dt.datetime(2026, 11, 26, 8, 0, tzinfo=dt.UTC)
@@ -82,7 +84,7 @@ def test_too_far_or_another_category_is_not_a_repeat(other):
 
 
 def test_the_box_the_store_searches_holds_every_point_within_the_radius():
-    from services.intake.duplicates import bounding_box
+    from services.intake.domain.duplicates import bounding_box
 
     lat_min, lat_max, lng_min, lng_max = bounding_box(36.1, 120.4, 100)
     for lat, lng in [(36.1009, 120.4), (36.1, 120.4011), (36.0991, 120.3989)]:

@@ -2,7 +2,7 @@
 never proven by four digits."""
 import pytest
 
-from services.intake import public
+from services.intake.domain import public
 
 SECRET = "s3cret"
 NUMBER = "QD-20261127-00001"

@@ -1,4 +1,8 @@
-"""What intake's entrypoints answer with: field errors and JSON bodies."""
+"""What intake's handlers refuse with: errors by field, a key used twice, a rate limit.
+
+Each carries ``errors`` by field; over RPC a client reads them back from
+``RemoteError.value`` (JSON), over HTTP the entrypoints answer them.
+"""
 import json
 
 
@@ -12,14 +16,6 @@ class ValidationFailed(Exception):
     def __init__(self, errors):
         super().__init__(json.dumps(errors, ensure_ascii=False, default=str))
         self.errors = errors
-
-
-def as_json(value):
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
-def json_response(status, body):
-    return status, {"Content-Type": "application/json; charset=utf-8"}, as_json(body)
 
 
 class IdempotencyConflict(Exception):

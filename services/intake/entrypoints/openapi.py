@@ -1,6 +1,6 @@
 """The schemas intake's OpenAPI document names (``GET /openapi.json``)."""
-from services.intake.public import PUBLIC_STATUSES
-from services.intake.schemas import TicketRequest
+from services.intake.domain.public import PUBLIC_STATUSES
+from services.intake.entrypoints.schemas import TicketRequest
 
 INFO = {"title": "hotline intake", "version": "2",
         "description": "The hotline's front door: web forms and apps (POST /tickets), a requester's "

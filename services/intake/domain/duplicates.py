@@ -12,16 +12,18 @@ The store fetches the candidates with indexed queries (caller phone +
 received time; category + latitude band + received time, within the
 ``bounding_box``); the exact distance is checked here.
 """
+from __future__ import annotations
+
+import datetime as dt
 import math
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-from shared.contract.reasons import reason
-
-# Tickets in these states are finished or are themselves repeats.
-NOT_OPEN = ("closed", "answered", "linked")
+from .shared import Coded, Doc, reason
+from .ticket import is_open
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class DuplicateRules:
     place_meters: float = 100.0
 
     @classmethod
-    def from_config(cls, section):
+    def from_config(cls, section: dict[str, Any] | None) -> DuplicateRules:
         section = section or {}
         return cls(similarity=float(section.get("duplicate_similarity", 0.3)),
                    caller_window=timedelta(hours=float(section.get("duplicate_caller_hours", 72))),
@@ -52,7 +54,7 @@ HAN_STOPWORDS = frozenset(
     "还是 就是 已经 我们 你们 他们".split())
 
 
-def shingles(text):
+def shingles(text: str | None) -> set[str]:
     """The terms of ``text``: bigrams of Chinese characters, words of the rest.
 
     ``"小区停水 no water"`` -> ``{"小区", "区停", "停水", "water"}``. Chinese has no
@@ -60,7 +62,7 @@ def shingles(text):
     kept as itself.
     """
     text = unicodedata.normalize("NFKC", text or "").lower()
-    terms = set()
+    terms: set[str] = set()
     for run in HAN_RUN.findall(text):
         if HAN.match(run):
             terms.update({run} if len(run) == 1 else
@@ -70,7 +72,7 @@ def shingles(text):
     return terms
 
 
-def similarity(a, b):
+def similarity(a: str, b: str) -> float:
     """0..1: the mean of the Jaccard and overlap coefficients of the term sets.
 
     Jaccard alone punishes a short repeat of a long complaint; the overlap
@@ -83,11 +85,11 @@ def similarity(a, b):
     return (common / len(sa | sb) + common / min(len(sa), len(sb))) / 2
 
 
-def ticket_text(ticket):
+def ticket_text(ticket: Doc) -> str:
     return f"{ticket.get('title') or ''} {ticket.get('description') or ''}"
 
 
-def phone_key(phone):
+def phone_key(phone: str | None) -> str | None:
     """The digits of a phone number, without a +86 country code, for matching."""
     if not phone:
         return None
@@ -97,7 +99,7 @@ def phone_key(phone):
     return digits or None
 
 
-def distance_m(lat1, lng1, lat2, lng2):
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     """Great-circle distance in metres (haversine)."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lng2 - lng1)
@@ -105,23 +107,24 @@ def distance_m(lat1, lng1, lat2, lng2):
     return 2 * 6371008.8 * math.asin(min(1.0, math.sqrt(h)))
 
 
-def bounding_box(lat, lng, metres):
+def bounding_box(lat: float, lng: float, metres: float) -> tuple[float, float, float, float]:
     """``(lat_min, lat_max, lng_min, lng_max)`` around a point, a little generous."""
     dlat = metres / 111_000.0
     dlng = metres / (111_000.0 * max(0.01, math.cos(math.radians(lat))))
     return lat - dlat, lat + dlat, lng - dlng, lng + dlng
 
 
-def find_master(request, now, by_caller, by_place, rules):
+def find_master(request: Doc, now: dt.datetime, by_caller: list[Doc], by_place: list[Doc],
+                rules: DuplicateRules) -> tuple[Doc | None, Coded | None]:
     """The open ticket ``request`` repeats, with the (coded) reason, or ``(None, None)``.
 
     ``by_caller``: the caller's tickets since ``now - rules.caller_window``;
     ``by_place``: the category's tickets since ``now - rules.place_window``.
     """
     text = ticket_text(request)
-    best = (0.0, None, None)
+    best: tuple[float, Doc | None, Coded | None] = (0.0, None, None)
     for ticket in by_caller:
-        if ticket.get("status") in NOT_OPEN or ticket["received_at"] < now - rules.caller_window:
+        if not is_open(ticket.get("status")) or ticket["received_at"] < now - rules.caller_window:
             continue
         score = similarity(text, ticket_text(ticket))
         if score >= rules.similarity and score > best[0]:
@@ -129,7 +132,7 @@ def find_master(request, now, by_caller, by_place, rules):
                                           hours=round(rules.caller_window.total_seconds() / 3600)))
     if request.get("lat") is not None and request.get("category"):
         for ticket in by_place:
-            if (ticket.get("status") in NOT_OPEN or ticket.get("lat") is None
+            if (not is_open(ticket.get("status")) or ticket.get("lat") is None
                     or ticket.get("category") != request["category"]
                     or ticket["received_at"] < now - rules.place_window):
                 continue

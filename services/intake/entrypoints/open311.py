@@ -1,6 +1,20 @@
-"""Open311 GeoReport v2: this hotline's tickets in the spec's words.
+"""Open311 GeoReport v2 under ``/open311/v2/``: this hotline's tickets in the spec's words.
 
-Pure Python. The spec (open311/open311.github.io, ``GeoReport_v2``) knows
+The door's translation, both ways: arguments (query string, form-encoded or
+JSON body) into a ticket request or a search, and tickets, services and
+errors into the spec's JSON or XML. What each endpoint does is
+``handlers/open311.py``; the routes are in ``service.py``.
+
+Every endpoint answers ``.json`` or ``.xml`` (the spec's default).
+``POST requests`` needs an ``api_key`` (``hotline apikeys create``; 403
+without one or with a bad one), takes form-encoded bodies (what Open311
+clients send) or JSON, honours an ``Idempotency-Key`` header and answers
+the submitter's own ``service_request_id``, also for a repeat. ``GET
+requests`` lets ``service_request_id`` override every other filter and
+refuses windows over 90 days. Errors are the spec's ``[{code, description}]``.
+``OPEN311.descriptions: false`` withholds descriptions altogether.
+
+The spec (open311/open311.github.io, ``GeoReport_v2``) knows
 services and service requests; a request is ``open`` or ``closed``. Here a
 service is a catalogue category and a service request is a ticket, its
 ``service_request_id`` the ticket number.
@@ -17,9 +31,20 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
+from services.intake.domain.ticket import CLOSED
+from services.intake.entrypoints.openapi import open311 as both_formats
 from shared.platform.privacy import coarse_address, scrub
+from shared.platform.web import BadBody, read_json
 
-CLOSED = ("closed", "answered")
+BASE = "/open311/v2"
+FORMAT = "<any(json, xml):fmt>"
+TYPES = {"json": "application/json; charset=utf-8", "xml": "application/xml; charset=utf-8"}
+ERRORS = {status: both_formats("Open311Errors") for status in (400, 403, 404, 413, 429)}
+# An unknown format (``requests.html``) matches no route: the door's own JSON 404.
+ERRORS[404] = {"application/json": {"oneOf": [{"$ref": "#/components/schemas/Open311Errors"},
+                                              {"$ref": "#/components/schemas/Errors"}]},
+               "application/xml": "Xml"}
+CHANGESET = "2026-12-01T00:00:00Z"
 # History entries that are bookkeeping between services, not news for the citizen.
 QUIET = ("case_opened", "deadline_watched")
 DEFAULT_DAYS = 90
@@ -36,6 +61,8 @@ FIELD_NAMES = {"lng": "long", "address": "address_string", "caller_phone": "phon
 
 class Open311Error(Exception):
     """An error the spec's way: an HTTP status and ``[{code, description}]``."""
+
+    headers: dict[str, str] | None = None  # e.g. Retry-After
 
     def __init__(self, status, *descriptions):
         super().__init__("; ".join(descriptions))
@@ -245,3 +272,80 @@ def to_xml(kind, body):
         for key, item in body.items():
             _element(root, key, item)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode")
+
+
+# -- the door: arguments in, answers out ---------------------------------------------
+
+def utf8(data, what="the body"):
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Open311Error(400, f"{what} is not UTF-8 text (byte {exc.start})") from None
+
+
+def form_arguments(data):
+    """A form-encoded body, every value decoded strictly as UTF-8 (werkzeug would guess)."""
+    from urllib.parse import parse_qsl
+
+    args = {}  # latin-1 maps each byte to one character and back: the bytes as sent
+    for key, value in parse_qsl(data.decode("latin-1"), keep_blank_values=True, encoding="latin-1"):
+        name = utf8(key.encode("latin-1"), "a field name")
+        args[name] = utf8(value.encode("latin-1"), name)
+    return args
+
+
+def arguments(request):
+    """Query string plus form-encoded or JSON body, as one mapping."""
+    args = request.args.to_dict()
+    if request.mimetype == "application/x-www-form-urlencoded":
+        args.update(form_arguments(request.get_data()))
+    elif request.mimetype == "application/json":
+        try:
+            body = read_json(request, default={})
+        except BadBody as exc:
+            raise Open311Error(exc.status, f"the body: {exc}") from None
+        if not isinstance(body, dict):
+            raise Open311Error(400, "the JSON body must be an object of request arguments")
+        args.update(body)
+    else:
+        args.update(request.form.to_dict())
+    return args
+
+
+def submission(request):
+    """``(arguments, api key, Idempotency-Key)`` of a ``POST requests``; the key is no argument."""
+    args = arguments(request)
+    key = request.headers.get("X-Api-Key") or args.pop("api_key", None)
+    args.pop("api_key", None)
+    return args, key, request.headers.get("Idempotency-Key")
+
+
+def answer(fmt, status, kind, body, headers=None):
+    text = to_xml(kind, body) if fmt == "xml" else as_json(body)
+    return status, dict({"Content-Type": TYPES[fmt]}, **(headers or {})), text
+
+
+def answered(fmt, kind, handler, *args):
+    """``handler(*args)`` -> ``(status, body)`` answered in ``fmt``; an ``Open311Error`` the spec's way."""
+    try:
+        status, body = handler(*args)
+    except Open311Error as exc:
+        return answer(fmt, exc.status, "errors", exc.errors, getattr(exc, "headers", None))
+    return answer(fmt, status, kind, body)
+
+
+def discovery(host_url, city):
+    """Where this GeoReport v2 endpoint is and what it speaks."""
+    return {
+        "changeset": CHANGESET,
+        "contact": f"{city.get('name', '')} 12345 hotline".strip(),
+        "key_service": "ask the hotline operators for an API key (hotline apikeys create NAME)",
+        "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2",
+                       "url": host_url.rstrip("/") + BASE, "changeset": CHANGESET,
+                       "type": "production", "formats": ["application/json", "text/xml"]}]}
+
+
+def as_json(value):
+    import json
+
+    return json.dumps(value, ensure_ascii=False, default=str)

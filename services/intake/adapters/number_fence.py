@@ -26,24 +26,19 @@ refuse a ticket under a number they hold for another one (its ``received_at``
 differs), so a number issued twice is never mixed up with the first ticket:
 it is dead-lettered and the reconciler raises it to supervisors.
 
-A mixin of ``IntakeService`` (``NumberFence`` is its dependency).
+``NumberFence`` is the dependency provider that remembers what was fenced
+and asks the others; ``handlers/numbering.py`` has the timer and the RPCs.
 """
-import datetime as dt
 import logging
 
 import eventlet
 from eventlet.semaphore import Semaphore
 from nameko.extensions import DependencyProvider
 
-from services.intake.responses import ValidationFailed
 from shared.contract import events
-from shared.contract.numbering import series_of, valid_series
+from shared.contract.numbering import series_of
 from shared.platform import principals
 from shared.platform.config import city_zone
-from shared.platform.doors import People, door
-from shared.platform.identity import NotAllowed
-from shared.platform.messaging import rpc
-from shared.platform.timer import every
 
 log = logging.getLogger(__name__)
 
@@ -109,50 +104,3 @@ class NumberFence(DependencyProvider):
         with self.lock:
             if series not in self.tried:
                 self.fence(repository, series)
-
-
-class Numbering:
-    """The RPC and the timer of numbering, mixed into ``IntakeService``."""
-
-    def issue_number(self, now):
-        series = self.fence.series_on(now)
-        self.fence.before_issuing(self.tickets, series)
-        return self.tickets.next_sequence(series), series
-
-    @every("NUMBER_FENCE_INTERVAL", default=30, eager=True)
-    def fence_numbers(self):
-        """Fence today's series (and the next day's, near midnight) against the others."""
-        now = self.clock.now()  # tickets are numbered by the platform's clock's day
-        for series in sorted({self.fence.series_on(now), self.fence.series_on(now + dt.timedelta(minutes=5))}):
-            self.fence.fence(self.tickets, series)
-
-    @door(People("admin", "supervisor"))
-    @rpc(expected_exceptions=ValidationFailed)
-    def numbering(self, series=None):
-        """The counter of ``series`` (default today's): next number, fence and what each source said."""
-        series = series or self.fence.series_on(self.clock.now())
-        if not valid_series(series):
-            raise ValidationFailed({"series": ["like QD-20261127 (prefix-YYYYMMDD)"]})
-        last = self.fence.last.get(series) or {}
-        return {"series": series, "next": self.tickets.current_sequence(series) + 1,
-                "fenced": series in self.fence.fenced, "answers": last.get("answers"),
-                "fenced_at": last["at"].isoformat() if last.get("at") else None}
-
-    @door(People("admin"))
-    @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
-    def raise_numbers(self, series, at_least):
-        """An administrator's fence after a restore: the next number of ``series`` is
-        above ``at_least``. Who did it is the signed identity, in intake's log."""
-        person = self.caller.require("admin")
-        errors = {}
-        if not valid_series(series):
-            errors["series"] = ["like QD-20261127 (prefix-YYYYMMDD)"]
-        if isinstance(at_least, bool) or not isinstance(at_least, int) or not 0 <= at_least < MAX_SEQUENCE:
-            errors["at_least"] = [f"a whole number from 0 to {MAX_SEQUENCE - 1}"]
-        if errors:
-            raise ValidationFailed(errors)
-        before = self.tickets.current_sequence(series)
-        after = self.tickets.raise_sequence(series, at_least)
-        log.warning("numbers of %s raised by %s (%s) from %d to at least %d (now %d)",
-                    series, person.name, person.user_id, before, at_least, after)
-        return {"series": series, "before": before, "next": after + 1}

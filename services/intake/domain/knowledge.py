@@ -14,12 +14,19 @@ Search compares the same terms duplicates use (Chinese bigrams, other words):
 each entry stores its terms, the store finds entries sharing any query term
 through a multikey index, and ``rank`` orders them here.
 """
+from __future__ import annotations
+
 import csv
 import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import yaml
 
-from services.intake.duplicates import shingles
+from .duplicates import shingles
+
+Entry = dict[str, Any]
 
 FIELDS = ("id", "question", "answer", "category", "keywords", "lang")
 
@@ -28,11 +35,11 @@ class BadEntry(ValueError):
     """An entry that cannot be imported; the message says which and why."""
 
 
-def parse(text, fmt):
+def parse(text: str, fmt: str) -> list[Any]:
     """Rows from YAML (a list of mappings, or ``{entries: [...]}``) or CSV (a header row)."""
     if fmt == "csv":
         return list(csv.DictReader(io.StringIO(text)))
-    data = yaml.safe_load(text)
+    data: Any = yaml.safe_load(text)
     if isinstance(data, dict):
         data = data.get("entries")
     if not isinstance(data, list):
@@ -40,20 +47,21 @@ def parse(text, fmt):
     return data
 
 
-def load_file(path, encoding="auto"):
+def load_file(path: str | Path, encoding: str = "auto") -> list[Entry]:
     """Clean entries from a ``.yaml``/``.yml`` or ``.csv`` file (UTF-8, or GB18030)."""
-    from shared.platform.textfiles import read_text
+    from shared.platform import textfiles
 
+    read_text: Callable[[str, str], str] = textfiles.read_text
     path = str(path)
     rows = parse(read_text(path, encoding), "csv" if path.lower().endswith(".csv") else "yaml")
     return [entry(row, position) for position, row in enumerate(rows, 1)]
 
 
-def entry(row, position):
+def entry(row: Any, position: int) -> Entry:
     """A clean entry from one imported row, or ``BadEntry``."""
     if not isinstance(row, dict):
         raise BadEntry(f"entry {position}: not a mapping")
-    clean = {}
+    clean: Entry = {}
     for field in ("id", "question", "answer"):
         value = row.get(field)
         if not isinstance(value, (str, int)) or not str(value).strip():
@@ -71,15 +79,15 @@ def entry(row, position):
     return clean
 
 
-def _has_han(text):
+def _has_han(text: str) -> bool:
     return any("\u3400" <= ch <= "\u9fff" for ch in text)
 
 
-def terms_of(entry_):
+def terms_of(entry_: Entry) -> set[str]:
     return shingles(" ".join([entry_["question"], " ".join(entry_["keywords"])]))
 
 
-def query_terms(text):
+def query_terms(text: str) -> list[str]:
     return sorted(shingles(text))
 
 
@@ -88,13 +96,13 @@ def query_terms(text):
 MIN_SCORE = 0.1
 
 
-def rank(query, entries, limit=5, min_score=MIN_SCORE):
+def rank(query: str, entries: list[Entry], limit: int = 5, min_score: float = MIN_SCORE) -> list[Entry]:
     """Entries ordered by how much of the query they cover, best first, with scores
     (none under ``min_score``)."""
     wanted = set(query_terms(query))
     if not wanted:
         return []
-    scored = []
+    scored: list[tuple[float, Entry]] = []
     for item in entries:
         terms = set(item.get("terms") or ())
         common = len(wanted & terms)

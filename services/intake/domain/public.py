@@ -12,12 +12,14 @@ reply (scrubbed of identifiers); never the description, address, history or
 another system's ids. A repeat (合并工单) shows its own number with the
 progress of the ticket it was linked to, which it never names.
 """
+from __future__ import annotations
+
 import hashlib
 import hmac
 import re
+from typing import Any
 
-from shared.platform.jsonable import jsonable
-from shared.platform.privacy import scrub
+from .shared import Doc, jsonable, scrub
 
 CODE_DIGITS = 8
 PHONE_TAIL = 4
@@ -32,13 +34,13 @@ PUBLIC_STATUS = {
 PUBLIC_STATUSES = sorted(set(PUBLIC_STATUS.values()))
 
 
-def lookup_code(secret, number):
+def lookup_code(secret: Any, number: Any) -> str:
     """The number's lookup code: eight digits, the same every time it is asked for."""
     mac = hmac.new(str(secret).encode("utf-8"), str(number).encode("utf-8"), hashlib.sha256).digest()
     return f"{int.from_bytes(mac[:8], 'big') % 10 ** CODE_DIGITS:0{CODE_DIGITS}d}"
 
 
-def phone_tail(phone):
+def phone_tail(phone: str | None) -> str | None:
     digits = re.sub(r"[^0-9]", "", phone or "")
     return digits[-PHONE_TAIL:] if len(digits) >= PHONE_TAIL else None
 
@@ -46,7 +48,7 @@ def phone_tail(phone):
 class BadProof(ValueError):
     """A proof that is not of its form: ``errors`` by field, for a 400."""
 
-    def __init__(self, errors):
+    def __init__(self, errors: dict[str, list[str]]) -> None:
         super().__init__(errors)
         self.errors = errors
 
@@ -55,13 +57,14 @@ _PROOF_FORMS = {"code": (re.compile(r"[0-9]{%d}" % CODE_DIGITS), f"the receipt's
                 "phone_last4": (re.compile(r"[0-9]{%d}" % PHONE_TAIL), f"exactly {PHONE_TAIL} digits 0-9")}
 
 
-def parse_proof(code=None, tail=None):
+def parse_proof(code: Any = None, tail: Any = None) -> tuple[str | None, str | None]:
     """``(code, tail)`` as given, each ``None`` if absent; ``BadProof`` for anything else.
 
     Parsed strictly: the code is exactly its ASCII digits, the phone's tail
     exactly four; spaces around them are dropped, nothing else is forgiven.
     """
-    found, errors = {}, {}
+    found: dict[str, str | None] = {}
+    errors: dict[str, list[str]] = {}
     for field, value in (("code", code), ("phone_last4", tail)):
         if value is None or value == "":
             found[field] = None
@@ -76,7 +79,8 @@ def parse_proof(code=None, tail=None):
     return found["code"], found["phone_last4"]
 
 
-def proof_holds(secret, number, ticket, code=None, tail=None):
+def proof_holds(secret: Any, number: str, ticket: Doc | None, code: str | None = None,
+                tail: str | None = None) -> bool:
     """Does ``code`` (or ``tail``) prove the requester of ``number``?
 
     ``code`` and ``tail`` come through ``parse_proof``. A ticket without a
@@ -94,10 +98,10 @@ def proof_holds(secret, number, ticket, code=None, tail=None):
     return ticket is not None and (code_ok or tail_ok)
 
 
-def status_view(ticket, master=None):
+def status_view(ticket: Doc, master: Doc | None = None) -> Any:
     """The answer to a proven lookup: ``ticket``'s number, the progress of ``master`` if linked."""
     shown = master if ticket.get("linked_to") and master else ticket
-    status = PUBLIC_STATUS.get(shown.get("status"), "received")
+    status = PUBLIC_STATUS.get(str(shown.get("status")), "received")
     department = shown.get("department") or {}
     reply = shown.get("reply") if status in ("replied", "closed") else None
     return jsonable({
@@ -112,7 +116,7 @@ def status_view(ticket, master=None):
     })
 
 
-def receipt(ticket, secret):
+def receipt(ticket: Doc, secret: Any) -> Any:
     """What the submitter is told: their own number and how to look it up, nothing else."""
     return jsonable({"number": ticket["number"], "lookup_code": lookup_code(secret, ticket["number"]),
                      "status": "received", "received_at": ticket["received_at"]})
