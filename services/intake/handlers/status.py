@@ -36,40 +36,40 @@ def ticket_assigned(deps: Deps, event):
     if event.get("calendar_uncovered"):
         note.append(reason("uncovered", days=", ".join(f"{a}..{b}" for a, b in event["calendar_uncovered"])))
     record(deps, event, {"status": "assigned", "department": department, "deadline": event["deadline"],
-                        "sign_for_deadline": event["sign_for_deadline"],
-                        "assignment": {"attempt": event["attempt"], "at": event["assigned_at"],
-                                       "department_code": event["department_code"]}},
-                event["assigned_at"], "assigned", note,
-                [dispatched(event["attempt"]), owed(deps, "case", event["attempt"], event["assigned_at"])])
+                         "sign_for_deadline": event["sign_for_deadline"],
+                         "assignment": {"attempt": event["attempt"], "at": event["assigned_at"],
+                                        "department_code": event["department_code"]}},
+           event["assigned_at"], "assigned", note,
+           [dispatched(event["attempt"]), owed(deps, "case", event["attempt"], event["assigned_at"])])
 
 
 def ticket_awaiting_dispatch(deps: Deps, event):
     # After refusals nobody holds it: the last department and its deadlines no longer apply.
     record(deps, event, {"status": "awaiting_dispatch", "department": None, "deadline": None,
-                        "sign_for_deadline": None, "assignment": None},
-                event["queued_at"], "awaiting_dispatch", routing_reasons(event),
-                [dispatched(event["attempt"])])
+                         "sign_for_deadline": None, "assignment": None},
+           event["queued_at"], "awaiting_dispatch", routing_reasons(event),
+           [dispatched(event["attempt"])])
 
 
 def case_opened(deps: Deps, event):
     record(deps, event, {"case_opened_at": event["opened_at"],
-                        "case": {"attempt": event["attempt"], "department_code": event["department_code"]}},
-                event["opened_at"], "case_opened", [reason("case_opened", department=event["department_code"])],
-                [done("case", event["attempt"]), owed(deps, "watch", event["attempt"], event["opened_at"])])
+                         "case": {"attempt": event["attempt"], "department_code": event["department_code"]}},
+           event["opened_at"], "case_opened", [reason("case_opened", department=event["department_code"])],
+           [done("case", event["attempt"]), owed(deps, "watch", event["attempt"], event["opened_at"])])
 
 
 def deadline_watched(deps: Deps, event):
     record(deps, event, {"watched_at": event["occurred_at"],
-                        "watch": {"attempt": event["attempt"], "department_code": event["department_code"]}},
-                event["occurred_at"], "deadline_watched",
-                [reason("watched", deadline=event["deadline"].isoformat())],
-                [done("watch", event["attempt"] or ANY_ATTEMPT)])
+                         "watch": {"attempt": event["attempt"], "department_code": event["department_code"]}},
+           event["occurred_at"], "deadline_watched",
+           [reason("watched", deadline=event["deadline"].isoformat())],
+           [done("watch", event["attempt"] or ANY_ATTEMPT)])
 
 
 def case_signed_for(deps: Deps, event):
     record(deps, event, {"status": "signed_for", "signed_for_at": event["signed_at"]},
-                event["signed_at"], "signed_for",
-                [reason("signed_for", department=event["department_code"])])
+           event["signed_at"], "signed_for",
+           [reason("signed_for", department=event["department_code"])])
 
 
 def case_refused(deps: Deps, event):
@@ -78,37 +78,37 @@ def case_refused(deps: Deps, event):
     checks = [done("case", refused), done("watch", refused),
               owed(deps, "dispatch", refused, event["refused_at"])] if refused else []
     record(deps, event, {"status": "refused", "refused_at": event["refused_at"]},
-                event["refused_at"], "refused",
-                [reason("returned", department=event["department_code"], reason=event["reason"])],
-                checks)
+           event["refused_at"], "refused",
+           [reason("returned", department=event["department_code"], reason=event["reason"])],
+           checks)
 
 
 def extension_requested(deps: Deps, event):
     record(deps, event, {}, event["requested_at"], "extension_requested",
-                [reason("extension_asked", department=event["department_code"], days=event["working_days"])])
+           [reason("extension_asked", department=event["department_code"], days=event["working_days"])])
 
 
 def extension_decided(deps: Deps, event):
     granted = event["granted"]
     record(deps, event, {"deadline": event["deadline"]} if granted else {}, event["decided_at"],
-                "extension_granted" if granted else "extension_denied",
-                [reason("extension_granted" if granted else "extension_denied",
-                        deadline=event["deadline"].isoformat())])
+           "extension_granted" if granted else "extension_denied",
+           [reason("extension_granted" if granted else "extension_denied",
+                   deadline=event["deadline"].isoformat())])
 
 
 def reply_submitted(deps: Deps, event):
     record(deps, event, {"status": "replied"}, event["replied_at"], "replied",
-                [reason("replied", department=event["department_code"])])
+           [reason("replied", department=event["department_code"])])
 
 
 def reply_approved(deps: Deps, event):
     record(deps, event, {"status": "reply_approved", "reply": event["text"] or None},
-                event["approved_at"], "reply_approved", [reason("approved")])
+           event["approved_at"], "reply_approved", [reason("approved")])
 
 
 def reply_rejected(deps: Deps, event):
     record(deps, event, {"status": "reply_rejected"}, event["rejected_at"], "reply_rejected",
-                [reason("sent_back", department=event["department_code"], reason=event["reason"])])
+           [reason("sent_back", department=event["department_code"], reason=event["reason"])])
 
 
 def callback_recorded(deps: Deps, event):
@@ -119,9 +119,9 @@ def callback_recorded(deps: Deps, event):
 
 def case_reopened(deps: Deps, event):
     record(deps, event, {"status": "reopened", "deadline": event["deadline"],
-                        "sign_for_deadline": event["sign_for_deadline"], "closed_at": None},
-                event["reopened_at"], "reopened",
-                [reason("reopened", reason=event["reason"]) if event["reason"] else reason("reopened_unresolved")])
+                         "sign_for_deadline": event["sign_for_deadline"], "closed_at": None},
+           event["reopened_at"], "reopened",
+           [reason("reopened", reason=event["reason"]) if event["reason"] else reason("reopened_unresolved")])
 
 
 def case_closed(deps: Deps, event):
@@ -135,4 +135,4 @@ def case_closed(deps: Deps, event):
 
 def ticket_escalated(deps: Deps, event):
     record(deps, event, {"escalation": event["level"]}, event["escalated_at"], "escalated",
-                [reason("supervision", level=event["level"])])
+           [reason("supervision", level=event["level"])])
