@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from services.intake.adapters.catalogue import Catalogue
+from services.intake.adapters.keys import KeyRepository
 from services.intake.adapters.number_fence import NumberFence
 from services.intake.adapters.reconciling import Reconciling
 from services.intake.adapters.tickets import TicketRepository
@@ -29,7 +30,8 @@ class Clock(Protocol):
 class Deps:
     """Everything a handler of intake may use."""
 
-    tickets: TicketRepository          # the repository (adapters/tickets.py)
+    tickets: TicketRepository          # the tickets (adapters/tickets.py)
+    keys: KeyRepository                 # API keys and the knowledge base (adapters/keys.py)
     clock: Clock                        # the platform's clock (real time, or the demo clock)
     config: Mapping[str, Any]           # the service's configuration
     city: Mapping[str, Any]             # the city's directory (districts, departments)
@@ -55,8 +57,8 @@ class Deps:
 def deps(service: Any) -> Deps:
     """The ``Deps`` of the worker running ``service``'s entrypoint."""
     operations = getattr(service, "operations", None)
-    return Deps(tickets=service.tickets, clock=service.clock, config=service.config, city=service.city,
-                catalogue=service.catalogue, fence=service.fence, reconciling=service.reconciling,
+    return Deps(tickets=service.tickets, keys=service.tickets.keys, clock=service.clock,
+                config=service.config, city=service.city, catalogue=service.catalogue, fence=service.fence, reconciling=service.reconciling,
                 dispatch=service.dispatch, dead_letters=service.dead_letters, receipts=service.receipts,
                 limits=service.limits, caller=service.caller,
                 metrics=getattr(operations, "metrics", None))

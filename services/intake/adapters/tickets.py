@@ -2,8 +2,8 @@
 
 Collections: ``tickets`` (with their outbox), ``history`` (one document per
 entry of a ticket's history), ``counters`` (the day's ticket numbers),
-``reconciler`` (its lease and totals), ``api_keys`` with ``api_clients`` (who
-may hold keys), and ``knowledge``.
+``reconciler`` (its lease and totals); ``keys`` is the repository of API keys
+and the knowledge base (``adapters/keys.py``), over the same database.
 
 **The status view.** The other services' events about a ticket arrive on
 different queues, so in any order, and any of them may be delivered twice.
@@ -41,12 +41,11 @@ from datetime import UTC, datetime
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from services.intake.domain import knowledge
+from services.intake.adapters.keys import KeyRepository
 from services.intake.domain.checks import FINISHED, STAGES, UNKNOWN, healed
 from services.intake.domain.ticket import CLOSED, NOT_OPEN
 from shared.contract import bounds
 from shared.contract.events import utcnow
-from shared.platform.config import data_file
 from shared.platform.outbox import Outbox
 from shared.platform.unit_of_work import LostRace
 
@@ -137,15 +136,12 @@ class TicketRepository:
         self.history = database["history"]
         self.reconciler = database["reconciler"]
         self.counters = database["counters"]
-        self.api_keys = database["api_keys"]
-        self.clients = database["api_clients"]
-        self.knowledge = database["knowledge"]
+        self.keys = KeyRepository(database, config)
+        self.api_keys = self.keys.api_keys
         self.outbox = Outbox(self.tickets)
-        section = config.get("INTAKE") or {}
-        self.knowledge_file = section.get("knowledge_file")
 
     def ensure_indexes(self):
-        """Indexes, and the knowledge base from ``INTAKE.knowledge_file`` while it is empty."""
+        """Indexes (the keys' and the knowledge base's too)."""
         self.tickets.create_index("number", unique=True)
         self.tickets.create_index([("series", ASCENDING), ("sequence", DESCENDING)])  # the fence
         # (source system, its id) and Idempotency-Key: each accepted once.
@@ -164,12 +160,7 @@ class TicketRepository:
         self.history.create_index([("number", ASCENDING), ("at", ASCENDING)])
         self.tickets.create_index("check_due", sparse=True)
         self.tickets.create_index("check_overdue", sparse=True)
-        self.ensure_key_indexes()
-        self.knowledge.create_index("id", unique=True)
-        self.knowledge.create_index("terms")  # multikey: entries sharing a query term
-        if self.knowledge_file and self.knowledge_count() == 0:
-            path = data_file({"file": self.knowledge_file}, "file", self.knowledge_file)
-            self.put_knowledge(knowledge.load_file(path))
+        self.keys.ensure_indexes()
 
     def ops_gauges(self):
         """Tickets by status, for /metrics (``shared.platform.ops``)."""
@@ -463,84 +454,3 @@ class TicketRepository:
                 self.history.update_one({"_id": entry["_id"]}, {"$set": clean})
                 scrubbed += 1
         return scrubbed
-
-    # -- API keys: one client (an Open311 app, another system) has keys ------
-
-    def ensure_key_indexes(self):
-        """A client's name is unique; its keys are many (rotation), each digest unique."""
-        for name, info in self.api_keys.index_information().items():
-            if info.get("key") == [("name", 1)] and info.get("unique"):
-                self.api_keys.drop_index(name)  # one key per name, before keys could rotate
-        self.api_keys.create_index("name")
-        self.api_keys.create_index("digest", unique=True)
-        self.clients.create_index("name", unique=True)
-        for name in self.api_keys.distinct("name", {"revoked_at": None}):
-            self.clients.update_one({"name": name}, {"$setOnInsert": {"state": "active"}}, upsert=True)
-
-    def open_client(self, name, at):
-        """Mark ``name`` active; False if it is active already (a revoked name may come back)."""
-        try:
-            self.clients.find_one_and_update(
-                {"name": name, "state": {"$ne": "active"}},
-                {"$set": {"state": "active", "opened_at": at}, "$unset": {"revoked_at": ""}}, upsert=True)
-        except DuplicateKeyError:
-            return False
-        return True
-
-    def client_active(self, name):
-        return self.clients.find_one({"name": name, "state": "active"}) is not None
-
-    def add_api_key(self, record):
-        try:
-            self.api_keys.insert_one(dict(record))
-        except DuplicateKeyError:
-            return False
-        return True
-
-    def retire_api_keys(self, name, until, keep_digest):
-        """Every other live key of ``name`` stops working at ``until`` (a rotation's grace)."""
-        result = self.api_keys.update_many(
-            {"name": name, "revoked_at": None, "digest": {"$ne": keep_digest},
-             "$or": [{"expires_at": None}, {"expires_at": {"$gt": until}}]},
-            {"$set": {"expires_at": until}})
-        return result.modified_count
-
-    def revoke_api_key(self, name, at):
-        """Revoke the client and every key it has; False if it was not active."""
-        result = self.clients.update_one({"name": name, "state": "active"},
-                                         {"$set": {"state": "revoked", "revoked_at": at}})
-        self.api_keys.update_many({"name": name, "revoked_at": None}, {"$set": {"revoked_at": at}})
-        return result.modified_count == 1
-
-    def api_key_by_digest(self, digest, now):
-        return self.api_keys.find_one(
-            {"digest": digest, "revoked_at": None, "$or": [{"expires_at": None}, {"expires_at": {"$gt": now}}]},
-            {"_id": 0, "digest": 0})
-
-    def list_api_keys(self):
-        """Each client with its keys (never their digests), by name."""
-        keys = {}
-        for key in self.api_keys.find({}, {"_id": 0, "digest": 0}).sort("created_at", ASCENDING):
-            keys.setdefault(key["name"], []).append(key)
-        clients = {c["name"]: c for c in self.clients.find({}, {"_id": 0})}
-        return [dict(clients.get(name, {"name": name, "state": "active"}), keys=keys.get(name, []))
-                for name in sorted(set(keys) | set(clients))]
-
-    # -- knowledge base ------------------------------------------------------
-
-    def put_knowledge(self, entries):
-        """Insert or replace entries by id; returns how many."""
-        for item in entries:
-            self.knowledge.replace_one({"id": item["id"]}, item, upsert=True)
-        return len(entries)
-
-    def knowledge_count(self):
-        return self.knowledge.count_documents({})
-
-    def knowledge_entry(self, entry_id):
-        return self.knowledge.find_one({"id": entry_id}, {"_id": 0})
-
-    def knowledge_candidates(self, terms, limit=200):
-        if not terms:
-            return []
-        return list(self.knowledge.find({"terms": {"$in": list(terms)}}, {"_id": 0}).limit(limit))

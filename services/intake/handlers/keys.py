@@ -32,7 +32,7 @@ def _new_key(deps: Deps, name, expires_in_days):
     key = apikeys.new_key()
     record = {"name": name, "digest": apikeys.digest(key), "created_at": now, "revoked_at": None,
               "expires_at": apikeys.expiry(now, expires_in_days)}
-    if not deps.tickets.add_api_key(record):  # 256 random bits: never in practice
+    if not deps.keys.add_api_key(record):  # 256 random bits: never in practice
         raise ValidationFailed({"name": ["could not store a new key; try again"]})
     return key, record
 
@@ -43,7 +43,7 @@ def create_api_key(deps: Deps, name, expires_in_days=None):
     A name whose keys were revoked may be given keys again.
     """
     name, expires_in_days = checked(apikeys.check_request, name, expires_in_days)
-    if not deps.tickets.open_client(name, events.utcnow()):
+    if not deps.keys.open_client(name, events.utcnow()):
         raise ValidationFailed({"name": [f"{name} has a key already: rotate it, or revoke it first"]})
     key, record = _new_key(deps, name, expires_in_days)
     log.info("API key created for %s", name)
@@ -54,11 +54,11 @@ def rotate_api_key(deps: Deps, name, grace_seconds=0, expires_in_days=None):
     """A new key for ``name``; its other keys stop working after ``grace_seconds``."""
     name, expires_in_days = checked(apikeys.check_request, name, expires_in_days)
     grace = checked(apikeys.check_seconds, "grace_seconds", grace_seconds, apikeys.MAX_GRACE_SECONDS)
-    if not deps.tickets.client_active(name):
+    if not deps.keys.client_active(name):
         raise ValidationFailed({"name": [f"{name} has no active key: create one"]})
     key, record = _new_key(deps, name, expires_in_days)
     until = events.utcnow() + dt.timedelta(seconds=grace)
-    retired = deps.tickets.retire_api_keys(name, until, record["digest"])
+    retired = deps.keys.retire_api_keys(name, until, record["digest"])
     log.info("API key of %s rotated; %d older key(s) stop at %s", name, retired, until.isoformat())
     return jsonable({"name": name, "key": key, "expires_at": record["expires_at"],
                      "previous_keys_stop_at": until})
@@ -67,14 +67,14 @@ def rotate_api_key(deps: Deps, name, grace_seconds=0, expires_in_days=None):
 def revoke_api_key(deps: Deps, name):
     if not apikeys.valid_name(name):
         return False
-    revoked = deps.tickets.revoke_api_key(name, events.utcnow())
+    revoked = deps.keys.revoke_api_key(name, events.utcnow())
     if revoked:
         log.info("API keys of %s revoked", name)
     return revoked
 
 
 def list_api_keys(deps: Deps):
-    return jsonable(deps.tickets.list_api_keys())
+    return jsonable(deps.keys.list_api_keys())
 
 # -- the knowledge base ------------------------------------------------------
 
@@ -87,7 +87,7 @@ def import_knowledge(deps: Deps, entries):
         clean = [knowledge.entry(row, position) for position, row in enumerate(entries, 1)]
     except knowledge.BadEntry as exc:
         raise ValidationFailed({"entries": [str(exc)]}) from None
-    return deps.tickets.put_knowledge(clean)
+    return deps.keys.put_knowledge(clean)
 
 
 def search_knowledge(deps: Deps, query, limit=5):
@@ -95,7 +95,7 @@ def search_knowledge(deps: Deps, query, limit=5):
         raise ValidationFailed({"query": ["the caller's question, as text"]})
     if not isinstance(limit, int) or isinstance(limit, bool):
         raise ValidationFailed({"limit": ["a whole number"]})
-    candidates = deps.tickets.knowledge_candidates(knowledge.query_terms(query))
+    candidates = deps.keys.knowledge_candidates(knowledge.query_terms(query))
     found = knowledge.rank(query, candidates, limit=max(1, min(int(limit), 50)))
     return [{k: v for k, v in item.items() if k != "terms"} for item in found]
 
@@ -104,7 +104,7 @@ def api_client(deps: Deps, key):
     """The name of the client an API key belongs to, or None."""
     if not isinstance(key, str) or not key:
         return None
-    record = deps.tickets.api_key_by_digest(apikeys.digest(key), events.utcnow())
+    record = deps.keys.api_key_by_digest(apikeys.digest(key), events.utcnow())
     return record["name"] if record else None
 
 

@@ -25,7 +25,7 @@ class Fence:
 
 
 def deps_over(tickets, published):
-    return Deps(tickets=tickets, clock=SimpleNamespace(now=lambda: NOW), config={}, city={"districts": [
+    return Deps(tickets=tickets, keys=tickets.keys, clock=SimpleNamespace(now=lambda: NOW), config={}, city={"districts": [
         {"name": "崂山区"}]}, catalogue=SimpleNamespace(entries=lambda: []), fence=Fence(),
         reconciling=SimpleNamespace(rules=ReconcileRules.from_config({})),
         dispatch=lambda event_type, payload: published.append((event_type, payload["number"])),
