@@ -1,7 +1,7 @@
 """Intake's own HTTP routes for web forms and apps (``INTAKE_HTTP``).
 
 The routes are in ``service.py``; this module is their translation (headers,
-bodies, status codes), over ``handlers/tickets.py`` and ``handlers/public.py``::
+bodies, status codes), over ``handlers/tickets.py`` and ``handlers/lookups.py``::
 
     POST /tickets             a new request; answers the submitter's own number and lookup code
     GET  /tickets/<number>    its status, given proof: ``X-Lookup-Code`` or ``X-Phone-Last4``
@@ -24,8 +24,7 @@ import json
 from services.intake.bootstrap import Deps
 from services.intake.domain import public
 from services.intake.entrypoints.schemas import HttpTicketRequest
-from services.intake.handlers import keys
-from services.intake.handlers import public as lookups
+from services.intake.handlers import keys, lookups
 from services.intake.handlers.errors import IdempotencyConflict, TooManyRequests, ValidationFailed
 from services.intake.handlers.tickets import accept
 from shared.contract import field_errors

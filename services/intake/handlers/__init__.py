@@ -4,7 +4,7 @@
 ``status``     the status view, one function per event of the other services
 ``reconcile``  the reconciler's round, its repairs and findings
 ``numbering``  ticket numbers issued once
-``public``     the public's lookups and limits
+``lookups``    the public's lookups by proof, and the phone's rate limit
 ``open311``    the Open311 endpoints
 ``inbound``    submissions from other systems over AMQP
 ``keys``       API keys and the knowledge base

@@ -21,8 +21,8 @@ from services.intake.domain.public import lookup_code
 from services.intake.domain.ticket import EVENT_TYPES, contact, public_view
 from services.intake.entrypoints.schemas import load_request
 from services.intake.handlers.errors import IdempotencyConflict, ValidationFailed
+from services.intake.handlers.lookups import phone_allowed
 from services.intake.handlers.numbering import new_number
-from services.intake.handlers.public import phone_allowed
 from services.intake.handlers.reconcile import first_check
 from shared.contract import field_errors, reasons
 from shared.platform.city import district_names
