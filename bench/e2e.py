@@ -40,7 +40,7 @@ from bench.harness import (
     store_label,
 )
 from hotline.demo import DEMO_TICKETS
-from services.intake.inbound import INBOUND_EXCHANGE
+from services.intake.entrypoints.inbound import INBOUND_EXCHANGE
 
 ASSIGNED = ("routing", "ticket_assigned")
 WATCHED = ("notify", "deadline_watched")

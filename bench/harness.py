@@ -54,7 +54,7 @@ def publish_submissions(amqp_uri, source, api_key, submissions, connections=8):
     replicated and written first), so a backlog goes out over ``connections`` at once:
     one connection waiting for each confirm in turn publishes slower than intake
     takes them, and the backlog would never be a backlog."""
-    from services.intake.inbound import INBOUND_EXCHANGE
+    from services.intake.entrypoints.inbound import INBOUND_EXCHANGE
 
     published = {}
     failures = []

@@ -37,7 +37,7 @@ def openapi_files():
 
 
 def contract_files():
-    from services.intake.schemas import InboundReceipt, InboundSubmission
+    from services.intake.entrypoints.schemas import InboundReceipt, InboundSubmission
 
     files = event_files()
     files["ticket-submit.schema.json"] = schema_of(

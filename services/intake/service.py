@@ -1,67 +1,55 @@
 """intake: the hotline's front door.
 
-Every channel ends in ``accept``: validate, return the ticket accepted before
-for the same source id or idempotency key, link a repeat of an open ticket
-(合并工单) instead of dispatching it, or number, store and publish a new
-ticket (``ticket_created``). Operators use RPC (and the ``hotline`` CLI),
-web forms ``POST /tickets``, Open311 clients ``/open311/v2/`` (``open311_api``),
-other government systems the AMQP exchange ``hotline.inbound`` (``inbound``).
-Status answers from intake's own view, kept from the other services' events
-(``status_view``), so it works even when they are down.
-"""
-import datetime as dt
-import logging
+Every channel ends in ``handlers/tickets.py:accept``: validate, return the
+ticket accepted before for the same source id or idempotency key, link a
+repeat of an open ticket (合并工单) instead of dispatching it, or number,
+store and publish a new ticket (``ticket_created``). Operators use RPC (and
+the ``hotline`` CLI), web forms ``POST /tickets``, Open311 clients
+``/open311/v2/``, other government systems the AMQP exchange
+``hotline.inbound``. Status answers from intake's own view, kept from the
+other services' events (``handlers/status.py``), so it works even when they
+are down.
 
-from marshmallow import ValidationError
+This class only declares the dependencies and translates each door into a
+handler call: ``bootstrap.deps(self)`` hands the handler what it needs. The
+layers: ``domain/`` (the rules), ``handlers/`` (one function per command or
+event), ``adapters/`` (the repository and other I/O), ``entrypoints/`` (a
+door's translation: HTTP, Open311, AMQP, the OpenAPI document).
+"""
 from nameko.dependency_providers import Config
 from nameko.messaging import Publisher
 
-from services.intake import api as intake_api
-from services.intake import (
-    apikeys,
-    domain,
-    inbound,
-    keys_knowledge,
-    numbering,
-    open311_api,
-    public_api,
-    reconciler,
-    search,
-    status_view,
-)
-from services.intake.catalogue import Catalogue
-from services.intake.check_store import owing
-from services.intake.duplicates import DuplicateRules, bounding_box, find_master, phone_key
-from services.intake.public import lookup_code
-from services.intake.responses import IdempotencyConflict, ValidationFailed
-from services.intake.schemas import load_request
-from services.intake.store import TicketRepository
-from shared.contract import events, field_errors, reasons
-from shared.contract.numbering import number_in
+from services.intake.adapters.catalogue import Catalogue
+from services.intake.adapters.number_fence import NumberFence
+from services.intake.adapters.rawqueue import consume_raw
+from services.intake.adapters.reconciling import Reconciling
+from services.intake.adapters.tickets import TicketRepository
+from services.intake.bootstrap import deps
+from services.intake.entrypoints import http as web
+from services.intake.entrypoints import open311
+from services.intake.entrypoints import openapi as intake_api
+from services.intake.entrypoints.inbound import INBOUND_EXCHANGE, SUBMIT_QUEUE
+from services.intake.entrypoints.open311 import BASE, ERRORS, FORMAT, both_formats
+from services.intake.handlers import inbound, keys, numbering, privacy, reconcile, search, status
+from services.intake.handlers import open311 as open311_handlers
+from services.intake.handlers import tickets as ticket_handlers
+from services.intake.handlers.errors import ValidationFailed
+from shared.contract import events
 from shared.platform import clock as shared_clock
-from shared.platform import ops
-from shared.platform.city import City, district_names
-from shared.platform.doors import Doors, People, Public, Services, door
+from shared.platform import openapi, ops
+from shared.platform.city import City
+from shared.platform.doors import Doors, People, Public, Services, Source, door
 from shared.platform.identity import STAFF_ROLES, Identity, NotAllowed
-from shared.platform.jsonable import jsonable
 from shared.platform.messaging import DeadLetters, EventDispatcher, RpcProxy, consumes, event_handler, rpc
 from shared.platform.mongo import Store
-from shared.platform.outbox import outboxed, publish_saved, republish_stale
+from shared.platform.outbox import republish_stale
 from shared.platform.production import ProductionChecks
 from shared.platform.ratelimit import RateLimits
 from shared.platform.timer import every
-
-log = logging.getLogger(__name__)
-
-NUMBER_TRIES = 3
-EVENT_TYPES = {"created": "ticket_created", "linked": "ticket_linked", "answered": "ticket_answered"}
+from shared.platform.web import http
 
 
-# The mixins are imported as modules: ``nameko run`` would take any class
-# with entrypoints found in this module's namespace for a service.
-class IntakeService(ops.Operable, status_view.StatusView, public_api.PublicApi, open311_api.Open311Api,
-                    inbound.InboundChannel, keys_knowledge.KeysAndKnowledge, search.TicketSearch,
-                    numbering.Numbering, reconciler.Reconciler):
+class IntakeService(ops.Operable):
     name = "intake"
     doors = Doors()  # who may pass each entrypoint (shared.platform.doors)
     openapi_info = intake_api.INFO
@@ -74,11 +62,11 @@ class IntakeService(ops.Operable, status_view.StatusView, public_api.PublicApi, 
     city = City()
     config = Config()
     catalogue = Catalogue()
-    fence = numbering.NumberFence()
-    reconciling = reconciler.Reconciling()
+    fence = NumberFence()
+    reconciling = Reconciling()
     dispatch = EventDispatcher()
     dead_letters = DeadLetters()
-    receipts = Publisher(exchange=inbound.INBOUND_EXCHANGE)
+    receipts = Publisher(exchange=INBOUND_EXCHANGE)
     limits = RateLimits()
     notify = RpcProxy("notify")  # the demo clock
 
@@ -93,232 +81,304 @@ class IntakeService(ops.Operable, status_view.StatusView, public_api.PublicApi, 
     def sync_clock(self):
         return shared_clock.sync(self.clock, self.notify)
 
-    # -- every channel ends here ---------------------------------------------
-
-    def accept(self, data, schema_cls=None, idempotency=None, answer_with=None, operator=None,
-               link_to=None, received_by=None, request_digest=None, public=False):
-        """Validate and take in a request; the view of the ticket the caller quotes.
-
-        The view carries ``outcome`` -- ``created``, ``existing`` (accepted
-        before), ``linked`` (repeats an open ticket, whose number it shows) or
-        ``answered`` -- and ``received_as``, the number this request was
-        stored under. ``request_digest`` ties an idempotency key to the request
-        it was first sent with; ``public`` counts the caller's phone against
-        its rate limit (``TooManyRequests``).
-        """
-        try:
-            valid = load_request(data, district_names(self.city), self.category_codes(), schema_cls)
-        except ValidationError as exc:
-            raise ValidationFailed(exc.messages) from None
-        source = {"system": valid["source_system"], "id": valid["external_id"]} \
-            if valid["source_system"] else None
-        existing = self.tickets.find_existing(source, idempotency)
-        if existing:
-            if request_digest and existing.get("request_digest") not in (None, request_digest):
-                raise IdempotencyConflict()
-            return self.outcome("existing", existing)
-        if public:
-            self.phone_allowed(valid)
-
-        for _ in range(NUMBER_TRIES):
-            now = self.clock.now()
-            ticket = domain.new_ticket(self.new_number(now), valid, now, phone_key(valid["caller_phone"]))
-            if idempotency:
-                ticket["idempotency_key"] = idempotency
-                if request_digest:
-                    ticket["request_digest"] = request_digest
-            if received_by:
-                ticket["received_by"] = received_by
-                ticket["history"][-1] = domain.received(now, valid.get("channel"), received_by["name"])
-            outcome, event = self.settle(ticket, valid, now, answer_with, operator, link_to)
-            if outcome == "created":
-                ticket.update(owing(self.first_check(now)))
-            doc = self.tickets.add(ticket, [outboxed(EVENT_TYPES[outcome], event)])
-            if doc is not None:
-                break
-            existing = self.tickets.find_existing(source, idempotency)
-            if existing:  # the same request, accepted a moment ago by another worker
-                return self.outcome("existing", existing)
-            # The number itself was taken: the counter was behind intake's own tickets.
-            log.warning("number %s was taken already; the counter is raised and the next one used",
-                        ticket["number"])
-            self.tickets.raise_sequence(ticket["series"], self.tickets.highest_issued(ticket["series"]))
-        else:
-            raise RuntimeError(f"no free ticket number after {NUMBER_TRIES} tries")
-        publish_saved(self.tickets.outbox, self.dispatch, doc["_id"])
-        log.info("ticket %s received by %s: %s%s", ticket["number"], valid["channel"], outcome,
-                 f" to {ticket['linked_to']}" if outcome == "linked" else "")
-        return self.outcome(outcome, ticket)
-
-    def settle(self, ticket, valid, now, answer_with, operator, link_to=None):
-        """Answered on the call, a repeat of an open ticket, or new: ``(outcome, event)``."""
-        if answer_with:
-            domain.answered(ticket, answer_with, operator, now)
-            return "answered", events.new_event(
-                events.TicketAnswered, number=ticket["number"], title=ticket["title"],
-                category=ticket["category"], district=ticket["district"], channel=ticket["channel"],
-                entry_id=answer_with["id"], answered_by=operator, answered_at=now)
-        if link_to:  # the operator saw it repeats an open ticket and linked it
-            master, why = self.tickets.get(link_to), reasons.reason("linked_by", person=operator or "an operator")
-            if master is None or master.get("status") in ("closed", "answered", "linked"):
-                raise ValidationFailed({"link_to": [field_errors.message("not_open", number=link_to)]})
-        else:
-            rules = DuplicateRules.from_config(self.config.get("INTAKE"))
-            box = bounding_box(valid["lat"], valid["lng"], rules.place_meters) if valid["lat"] is not None else None
-            master, why = find_master(
-                valid, now, self.tickets.recent_by_caller(ticket["caller"]["phone_key"], now - rules.caller_window),
-                self.tickets.recent_nearby(valid["category"], box, now - rules.place_window), rules)
-        if master:
-            domain.linked(ticket, master, why, now)
-            return "linked", events.new_event(
-                events.TicketLinked, number=ticket["number"], linked_to=master["number"],
-                reason=ticket["link_reason"], category=ticket["category"], district=ticket["district"],
-                channel=ticket["channel"], linked_at=now)
-        return "created", events.new_event(events.TicketCreated, **domain.ticket_created_body(ticket))
-
-    def new_number(self, now):
-        sequence, series = self.issue_number(now)
-        return number_in(series, sequence)
-
-    def outcome(self, outcome, ticket):
-        quoted = ticket
-        if ticket.get("linked_to"):
-            quoted = self.tickets.get(ticket["linked_to"]) or ticket
-        return dict(self.view(quoted), outcome=outcome, received_as=ticket["number"],
-                    lookup_code=lookup_code(self.config.get("SECRET_KEY") or "", ticket["number"]))
-
-    def view(self, ticket):
-        ticket = dict(ticket, history=self.tickets.history_of(ticket))
-        return dict(jsonable(domain.public_view(ticket)), linked=self.tickets.linked_to(ticket["number"]))
-
-    def category_codes(self):
-        return [entry["code"] for entry in self.catalogue.entries()]
-
-    def api_client(self, key):
-        """The name of the client an API key belongs to, or None."""
-        if not isinstance(key, str) or not key:
-            return None
-        record = self.tickets.api_key_by_digest(apikeys.digest(key), events.utcnow())
-        return record["name"] if record else None
-
-    def source_refusal(self, source_system, key):
-        """Errors unless ``key`` is the API key of ``source_system``, else None.
-
-        A system's ids are its own: nobody else may submit under its name (and
-        so learn its tickets by guessing its ids).
-        """
-        client = self.api_client(key)
-        if client is None:
-            return {"api_key": ["missing, unknown, expired or revoked: ask the hotline for a key"]}
-        if client != source_system:
-            return {"source_system": [f"the API key given is {client}'s, not {source_system}'s"]}
-        return None
-
-    # -- operators (RPC) -------------------------------------------------------
-
-    def operator(self):
-        """The signed-in operator taking the call, or ``NotAllowed``."""
-        person = self.caller.require("operator")
-        return person.name, {"user_id": person.user_id, "name": person.name}
+    # -- operators (RPC) ------------------------------------------------------------
 
     @door(People("operator"))
     @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
     def submit_ticket(self, request, idempotency_key=None, link_to=None):
-        """Take in a request; see ``accept``. Raises ``ValidationFailed`` by field.
-
-        From an operator (a signed identity), the ticket records who took it,
-        and ``link_to`` links it to an open ticket it repeats (合并工单).
-        Other systems and web forms call without a person.
-        """
-        name, received_by = self.operator() if (self.caller.presented or link_to) else (None, None)
-        return self.accept(request, idempotency=f"rpc:{idempotency_key}" if idempotency_key else None,
-                           operator=name, link_to=link_to, received_by=received_by)
+        """Take in a request (``handlers/tickets.py:accept``); ``ValidationFailed`` by field."""
+        return ticket_handlers.submit_ticket(deps(self), request, idempotency_key, link_to)
 
     @door(People("operator"))
     @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
     def answer_ticket(self, request, entry_id, operator=None):
-        """Record a request answered on the call from knowledge entry ``entry_id``; not
-        dispatched. The operator recorded is the one signed in."""
-        operator, received_by = self.operator()
-        entry = self.tickets.knowledge_entry(entry_id) if isinstance(entry_id, str) else None
-        if entry is None:
-            raise ValidationFailed({"entry_id": [field_errors.message("no_entry", entry=repr(entry_id))]})
-        return self.accept(request, answer_with=entry, operator=operator, received_by=received_by)
+        """A request answered on the call from a knowledge entry; the operator is the one signed in."""
+        return ticket_handlers.answer_ticket(deps(self), request, entry_id)
 
     @door(Services("followup"), People(*STAFF_ROLES))
     @rpc
     def get_ticket(self, number):
-        ticket = self.tickets.get(number) if isinstance(number, str) else None
-        return self.view(ticket) if ticket else None
+        return ticket_handlers.get_ticket(deps(self), number)
 
     @door(People("operator", "dispatcher"))
     @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
     def unlink_ticket(self, number, operator=None):
         """A false match: the linked ticket becomes a ticket of its own and is dispatched."""
-        operator = self.caller.require("operator", "dispatcher").name
-        ticket = self.tickets.get(number) if isinstance(number, str) else None
-        if ticket is None or ticket.get("status") != "linked":
-            raise ValidationFailed({"number": [f"{number} is not a ticket linked to another"]})
-        now = self.clock.now()
-        ticket.update(status="received")
-        created = events.new_event(events.TicketCreated, **domain.ticket_created_body(ticket))
-        doc = self.tickets.unlink(number, {"at": now, "status": "unlinked", **reasons.noted(reasons.reason(
-                                      "unlinked", number=ticket["linked_to"], person=operator or "an operator"))},
-                                  [outboxed("ticket_created", created)], owing(self.first_check(now)))
-        if doc is None:
-            raise ValidationFailed({"number": [f"{number} was unlinked already"]})
-        publish_saved(self.tickets.outbox, self.dispatch, doc["_id"])
-        log.info("ticket %s unlinked from %s and sent for dispatch", number, ticket["linked_to"])
-        return self.view(self.tickets.get(number))
+        return ticket_handlers.unlink_ticket(deps(self), number)
 
     @door(Services("followup", "notify"))
     @rpc
     def get_citizen_contact(self, number):
-        """The caller's name, phone and email, and the ticket's lookup code, for notify to
-        reach them; None if unknown."""
-        ticket = self.tickets.get(number) if isinstance(number, str) else None
-        if not ticket:
-            return None
-        return dict(domain.contact(ticket), lookup_code=lookup_code(self.config.get("SECRET_KEY") or "", number))
+        return ticket_handlers.get_citizen_contact(deps(self), number)
 
     @door(People(*STAFF_ROLES))
     @rpc
     def list_services(self):
-        """The catalogue intake offers: routing's, or the directory file's when routing is down."""
-        entries = self.catalogue.entries()
-        return {"source": self.catalogue.source, "services": entries}
+        return ticket_handlers.list_services(deps(self))
 
     @door(Public())
     @rpc
     def ping(self):
         return "intake"
 
-    # -- personal data kept no longer than needed -------------------------------
+    # -- web forms and apps (HTTP) -----------------------------------------------------
+
+    @openapi.operation("Submit a request (web form, app)", tags=["tickets"],
+                       body="TicketRequest", responses={201: "Receipt", 200: "Receipt"},
+                       errors=(400, 403, 409, 413, 429), limits=("client", "submit", "phone"),
+                       headers=("Idempotency-Key", "X-Api-Key"))
+    @door(Public())
+    @http("POST", "/tickets", limits=("client", "submit"))
+    def http_submit(self, request):
+        return web.submit(deps(self), request)
+
+    @openapi.operation("A ticket's status, for its requester", tags=["tickets"],
+                       responses={200: "PublicStatus"}, errors=(400, 401, 404, 429),
+                       limits=("client", "lookup"), headers=("X-Lookup-Code", "X-Phone-Last4"),
+                       query={"code": {"type": "string", "maxLength": 64},
+                              "phone_last4": {"type": "string", "maxLength": 16}})
+    @door(Public())
+    @http("GET", "/tickets/<string:number>")
+    def http_status(self, request, number):
+        return web.status(deps(self), request, number)
+
+    # -- Open311 GeoReport v2 (HTTP) --------------------------------------------------
+
+    @openapi.operation("Open311: the service list", tags=["open311"],
+                       responses={200: both_formats("Open311Services")}, errors=ERRORS)
+    @door(Public())
+    @http("GET", f"{BASE}/services.{FORMAT}")
+    def open311_services(self, request, fmt):
+        return open311.answered(fmt, "services", open311_handlers.services, deps(self))
+
+    @openapi.operation("Open311: one service's definition", tags=["open311"],
+                       responses={200: both_formats("Open311ServiceDefinition")}, errors=ERRORS)
+    @door(Public())
+    @http("GET", f"{BASE}/services/<string:code>.{FORMAT}")
+    def open311_service_definition(self, request, code, fmt):
+        return open311.answered(fmt, "service_definition", open311_handlers.service_definition, deps(self), code)
+
+    @openapi.operation("Open311: submit a service request (needs api_key)", tags=["open311"],
+                       body="Open311Post", body_types=("application/x-www-form-urlencoded", "application/json"),
+                       responses={201: both_formats("Open311Posted"), 200: both_formats("Open311Posted")},
+                       errors=ERRORS, headers=("Idempotency-Key", "X-Api-Key"), limits=("phone",))
+    @door(Public())
+    @http("POST", f"{BASE}/requests.{FORMAT}", limits=("client", "submit"))
+    def open311_post_request(self, request, fmt):
+        return open311.answered(fmt, "requests", lambda: open311_handlers.create(
+            deps(self), *open311.submission(request)))
+
+    @openapi.operation("Open311: search service requests (public, scrubbed)", tags=["open311"],
+                       responses={200: both_formats("Open311ServiceRequests")}, errors=ERRORS,
+                       query={"service_request_id": {"type": "string", "maxLength": 20000},
+                              "service_code": {"type": "string", "maxLength": 2000},
+                              "start_date": {"type": "string", "format": "date-time"},
+                              "end_date": {"type": "string", "format": "date-time"},
+                              "status": {"type": "string", "maxLength": 20}})
+    @door(Public())
+    @http("GET", f"{BASE}/requests.{FORMAT}")
+    def open311_get_requests(self, request, fmt):
+        return open311.answered(fmt, "requests", open311_handlers.search, deps(self), request.args.to_dict())
+
+    @openapi.operation("Open311: one service request (public, scrubbed)", tags=["open311"],
+                       responses={200: both_formats("Open311ServiceRequests")}, errors=ERRORS)
+    @door(Public())
+    @http("GET", f"{BASE}/requests/<string:number>.{FORMAT}")
+    def open311_get_request(self, request, number, fmt):
+        return open311.answered(fmt, "requests", open311_handlers.one, deps(self), number)
+
+    @openapi.operation("Open311 service discovery", tags=["open311"],
+                       responses={200: both_formats("Open311Discovery")}, errors=ERRORS)
+    @door(Public())
+    @http("GET", f"/open311/discovery.{FORMAT}")
+    def open311_discovery(self, request, fmt):
+        """Where this GeoReport v2 endpoint is and what it speaks."""
+        body = open311.discovery(request.host_url, self.config.get("CITY") or {})
+        return open311.answer(fmt, 200, "discovery", body)
+
+    # -- other government systems (AMQP, ``hotline.inbound``) ---------------------------
+
+    @door(Source())
+    @consume_raw(SUBMIT_QUEUE, requeue_on_error=True)
+    def on_inbound_submission(self, body, properties):
+        inbound.submission(deps(self), body, properties)
+
+    # -- API keys and the knowledge base (operators' tools) -------------------------------
+
+    @door(People("admin"))
+    @rpc(expected_exceptions=ValidationFailed)
+    def create_api_key(self, name, expires_in_days=None):
+        """A new key for client ``name``; the only time the key is shown."""
+        return keys.create_api_key(deps(self), name, expires_in_days)
+
+    @door(People("admin"))
+    @rpc(expected_exceptions=ValidationFailed)
+    def rotate_api_key(self, name, grace_seconds=0, expires_in_days=None):
+        """A new key for ``name``; its other keys stop working after ``grace_seconds``."""
+        return keys.rotate_api_key(deps(self), name, grace_seconds, expires_in_days)
+
+    @door(People("admin"))
+    @rpc
+    def revoke_api_key(self, name):
+        return keys.revoke_api_key(deps(self), name)
+
+    @door(People("admin"))
+    @rpc
+    def list_api_keys(self):
+        return keys.list_api_keys(deps(self))
+
+    @door(People("admin"))
+    @rpc(expected_exceptions=ValidationFailed)
+    def import_knowledge(self, entries):
+        """Add or replace entries (rows read from YAML or CSV); returns how many."""
+        return keys.import_knowledge(deps(self), entries)
+
+    @door(People(*STAFF_ROLES))
+    @rpc(expected_exceptions=ValidationFailed)
+    def search_knowledge(self, query, limit=5):
+        return keys.search_knowledge(deps(self), query, limit)
+
+    # -- finding tickets (the workbench) ----------------------------------------------------
+
+    @door(People(*STAFF_ROLES))
+    @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
+    def search_tickets(self, criteria, offset=0, limit=20):
+        """Tickets by number, phone, text, address, district, status, dates; newest first."""
+        return search.search_tickets(deps(self), criteria, offset, limit)
+
+    @door(People(*STAFF_ROLES))
+    @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
+    def caller_tickets(self, phone, limit=10):
+        """The caller's earlier tickets, newest first (来电弹屏)."""
+        return search.caller_tickets(deps(self), phone, limit)
+
+    @door(People(*STAFF_ROLES))
+    @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
+    def repeat_candidates(self, request, limit=5):
+        """Open tickets this request may repeat: the same caller, or the same address."""
+        return search.repeat_candidates(deps(self), request, limit)
+
+    # -- ticket numbers, issued once -----------------------------------------------------------
+
+    @every("NUMBER_FENCE_INTERVAL", default=30, eager=True)
+    def fence_numbers(self):
+        numbering.fence_numbers(deps(self))
+
+    @door(People("admin", "supervisor"))
+    @rpc(expected_exceptions=ValidationFailed)
+    def numbering(self, series=None):
+        """The counter of ``series`` (default today's): next number, fence and what each source said."""
+        return numbering.numbering(deps(self), series)
+
+    @door(People("admin"))
+    @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
+    def raise_numbers(self, series, at_least):
+        """An administrator's fence after a restore: the next number of ``series`` is above ``at_least``."""
+        return numbering.raise_numbers(deps(self), series, at_least)
+
+    # -- the reconciler: no ticket left behind -------------------------------------------------
+
+    @every("RECONCILE_INTERVAL", default=60)
+    def reconcile(self):
+        return reconcile.scheduled_round(deps(self))
+
+    @door(People("supervisor", "admin"))
+    @rpc(expected_exceptions=NotAllowed)
+    def reconcile_now(self):
+        """Run a round now (whatever the lease), for a supervisor or an administrator; what it did."""
+        return reconcile.round_now(deps(self))
+
+    @door(People("supervisor", "admin"))
+    @rpc
+    def reconciler_findings(self):
+        """How many tickets wait at each stage, the totals, the last round, the first tickets waiting."""
+        return reconcile.reconciler_findings(deps(self))
+
+    # -- the status view: the other services' events ---------------------------------------------
+
+    @event_handler("routing", "ticket_assigned", requeue_on_error=True)
+    @consumes(events.TicketAssigned)
+    def on_ticket_assigned(self, event):
+        status.ticket_assigned(deps(self), event)
+
+    @event_handler("routing", "ticket_awaiting_dispatch", requeue_on_error=True)
+    @consumes(events.TicketAwaitingDispatch)
+    def on_ticket_awaiting_dispatch(self, event):
+        status.ticket_awaiting_dispatch(deps(self), event)
+
+    @event_handler("followup", "case_opened", requeue_on_error=True)
+    @consumes(events.CaseOpened)
+    def on_case_opened(self, event):
+        status.case_opened(deps(self), event)
+
+    @event_handler("notify", "deadline_watched", requeue_on_error=True)
+    @consumes(events.DeadlineWatched)
+    def on_deadline_watched(self, event):
+        status.deadline_watched(deps(self), event)
+
+    @event_handler("followup", "case_signed_for", requeue_on_error=True)
+    @consumes(events.CaseSignedFor)
+    def on_case_signed_for(self, event):
+        status.case_signed_for(deps(self), event)
+
+    @event_handler("followup", "case_refused", requeue_on_error=True)
+    @consumes(events.CaseRefused)
+    def on_case_refused(self, event):
+        status.case_refused(deps(self), event)
+
+    @event_handler("followup", "extension_requested", requeue_on_error=True)
+    @consumes(events.ExtensionRequested)
+    def on_extension_requested(self, event):
+        status.extension_requested(deps(self), event)
+
+    @event_handler("followup", "extension_decided", requeue_on_error=True)
+    @consumes(events.ExtensionDecided)
+    def on_extension_decided(self, event):
+        status.extension_decided(deps(self), event)
+
+    @event_handler("followup", "reply_submitted", requeue_on_error=True)
+    @consumes(events.ReplySubmitted)
+    def on_reply_submitted(self, event):
+        status.reply_submitted(deps(self), event)
+
+    @event_handler("followup", "reply_approved", requeue_on_error=True)
+    @consumes(events.ReplyApproved)
+    def on_reply_approved(self, event):
+        status.reply_approved(deps(self), event)
+
+    @event_handler("followup", "reply_rejected", requeue_on_error=True)
+    @consumes(events.ReplyRejected)
+    def on_reply_rejected(self, event):
+        status.reply_rejected(deps(self), event)
+
+    @event_handler("followup", "callback_recorded", requeue_on_error=True)
+    @consumes(events.CallbackRecorded)
+    def on_callback_recorded(self, event):
+        status.callback_recorded(deps(self), event)
+
+    @event_handler("followup", "case_reopened", requeue_on_error=True)
+    @consumes(events.CaseReopened)
+    def on_case_reopened(self, event):
+        status.case_reopened(deps(self), event)
+
+    @event_handler("followup", "case_closed", requeue_on_error=True)
+    @consumes(events.CaseClosed)
+    def on_case_closed(self, event):
+        status.case_closed(deps(self), event)
+
+    @event_handler("notify", "ticket_escalated", requeue_on_error=True)
+    @consumes(events.TicketEscalated)
+    def on_ticket_escalated(self, event):
+        status.ticket_escalated(deps(self), event)
+
+    # -- personal data kept no longer than needed, and the outbox --------------------------------
 
     @every("PRIVACY_ERASE_INTERVAL", default=3600)
     def erase_personal_data(self):
-        """Erase the personal data of tickets closed ``PERSONAL_DATA_RETENTION_DAYS`` ago,
-        and tell every other service to scrub its copy (``personal_data_erased``)."""
-        days = float(self.config.get("PERSONAL_DATA_RETENTION_DAYS", 180))
-        now = events.utcnow()
-        erased = 0
-        for ticket in self.tickets.due_for_erasure(now - dt.timedelta(days=days)):
-            event = events.new_event(events.PersonalDataErased, number=ticket["number"],
-                                     closed_at=ticket.get("closed_at"), erased_at=now)
-            doc = self.tickets.erase(ticket["number"], domain.erasure(ticket, now),
-                                     [outboxed("personal_data_erased", event)])
-            # The full history lives in its own collection: its notes are scrubbed too
-            # (again on a later round if this one is cut short: scrubbing is idempotent).
-            self.tickets.scrub_history(ticket["number"], domain.scrubbed_entry)
-            if doc is not None:
-                publish_saved(self.tickets.outbox, self.dispatch, doc["_id"])
-                erased += 1
-        if erased:
-            log.info("personal data of %d closed ticket(s) erased", erased)
-        return erased
-
-    # -- the outbox ----------------------------------------------------------
+        """Erase the personal data of tickets closed ``PERSONAL_DATA_RETENTION_DAYS`` ago."""
+        return privacy.erase_personal_data(deps(self))
 
     @every("OUTBOX_INTERVAL", default=5)
     def republish_outbox(self):
         republish_stale(self.tickets.outbox, self.dispatch)
+

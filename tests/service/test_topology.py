@@ -89,7 +89,7 @@ def test_a_message_that_keeps_failing_is_dead_lettered_after_the_delivery_limit(
 
 def test_deeply_nested_json_is_dead_lettered_once_not_spun(start_service, service_config):
     """2 KB of nesting once raised RecursionError outside every guard and was requeued for ever."""
-    from services.intake.inbound import INBOUND_EXCHANGE, SUBMIT_QUEUE
+    from services.intake.entrypoints.inbound import INBOUND_EXCHANGE, SUBMIT_QUEUE
 
     start_service(IntakeService)
     start_service(FollowupService)

@@ -26,7 +26,7 @@ def intake_worker(tickets):
 
     from nameko.testing.services import worker_factory
 
-    from services.intake.reconcile import ReconcileRules
+    from services.intake.domain.reconcile import ReconcileRules
     from services.intake.service import IntakeService
 
     def dead_letter(payload, reason, origin):

@@ -1,7 +1,7 @@
 """What intake asks of followup: its cases' numbers, and a case's standing again.
 
 intake asks ``highest_sequence`` before it numbers a day's tickets (see
-``services.intake.numbering``), and its reconciler asks ``republish_case``
+``services.intake.handlers.numbering``), and its reconciler asks ``republish_case``
 when a case, a refusal or a watch seems lost on its way.
 """
 import logging

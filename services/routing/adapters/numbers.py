@@ -1,7 +1,7 @@
 """The highest ticket number seen per day (``numbers``: ``QD-20261127`` -> highest sequence).
 
 From every number intake announces, so a restarted or restored intake never
-issues one again (``highest_sequence``; see ``services.intake.numbering``).
+issues one again (``highest_sequence``; see ``services.intake.handlers.numbering``).
 """
 from pymongo.errors import DuplicateKeyError
 

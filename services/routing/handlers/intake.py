@@ -3,7 +3,7 @@
 Every number intake announces (``ticket_created``, ``ticket_linked``,
 ``ticket_answered``) raises the day's highest in ``numbers``, which intake asks
 for before it numbers a day's tickets (``highest_sequence``; see
-``services.intake.numbering``); a ``ticket_created`` under a number routing
+``services.intake.handlers.numbering``); a ``ticket_created`` under a number routing
 holds for another ticket (another ``received_at``) is refused with
 ``NumberReused`` and dead-lettered. intake's reconciler asks
 ``republish_decision`` when a ticket's assignment seems lost.

@@ -9,7 +9,7 @@ import json
 from hotline.followup_cli import scorecard_csv, scorecard_table
 from hotline.intake_cli import knowledge_rows
 from services.followup.domain.scorecard import as_csv, as_table, scorecard
-from services.intake.knowledge import parse
+from services.intake.domain.knowledge import parse
 
 ROWS = [
     {"department": "WATER", "action": "assigned", "count": 3},

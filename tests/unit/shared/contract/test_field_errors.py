@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 
 from services.console import filters, i18n
 from services.console.domain import people as domain
-from services.intake.schemas import load_request
+from services.intake.entrypoints.schemas import load_request
 from shared.contract import field_errors
 
 DISTRICTS = ("市南区", "崂山区")

@@ -134,8 +134,8 @@ def test_erasure_scrubs_the_reasons_in_the_case_ledger(directory):
 
 def test_the_workbench_says_intakes_history_in_chinese():
     from services.intake import domain
-    from services.intake.duplicates import DuplicateRules, find_master
-    from services.intake.status_view import entry
+    from services.intake.domain.duplicates import DuplicateRules, find_master
+    from services.intake.domain.history import entry
 
     received = domain.received(T0, "phone", "王芳")
     master = {"number": "QD-20261127-00001", "title": "小区停水两天了", "description": "海尔路小区停水",
@@ -153,7 +153,7 @@ def test_the_workbench_says_intakes_history_in_chinese():
 
 
 def test_a_ticket_queued_for_a_dispatcher_keeps_routings_coded_reasons_in_intakes_history(directory):
-    from services.intake.status_view import entry, routing_reasons
+    from services.intake.domain.history import entry, routing_reasons
 
     outcome = assigned_after_refusal(directory, "不属我单位职责")
     queued = entry(T0, "awaiting_dispatch", routing_reasons(dict(outcome.body)))
@@ -166,8 +166,8 @@ def test_a_ticket_queued_for_a_dispatcher_keeps_routings_coded_reasons_in_intake
 
 def test_erasure_scrubs_the_coded_reasons_in_intakes_history(directory):
     from services.intake import domain
-    from services.intake.status_view import entry, routing_reasons
-    from services.intake.store import TicketRepository
+    from services.intake.adapters.tickets import TicketRepository
+    from services.intake.domain.history import entry, routing_reasons
 
     tickets = TicketRepository(memory_store.client()[f"reasons_{id(object())}"], {})
     tickets.ensure_indexes()
@@ -188,7 +188,7 @@ def test_a_tickets_whole_life_in_intakes_history_reads_in_chinese_when_followup_
     there (followup down): each of them says itself in the reader's language."""
     from services.console.timeline import merged
     from services.intake import domain
-    from services.intake.store import TicketRepository
+    from services.intake.adapters.tickets import TicketRepository
     from shared.contract import events
 
     number = "QD-20261127-00009"

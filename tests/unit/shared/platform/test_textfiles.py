@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from services.intake.knowledge import load_file
+from services.intake.domain.knowledge import load_file
 from shared.platform.textfiles import NotText, read_text
 
 CSV = "id,question,answer,keywords\nKB-1,公积金怎么提取？,凭身份证到中心办理。,公积金;提取\n"
