@@ -96,11 +96,11 @@ def settle(deps: Deps, ticket: Ticket, valid, now, answer_with, operator, link_t
         return "answered", ticket.answer(answer_with, operator, now)
     if link_to:  # the operator saw it repeats an open ticket and linked it
         found = deps.tickets.get(link_to)
-        why = reasons.reason("linked_by", person=operator or "an operator")
+        linked_by = reasons.reason("linked_by", person=operator or "an operator")
         try:
             if found is None:
                 raise NotOpen(link_to)
-            return "linked", ticket.link(Ticket.from_doc(found), why, now)
+            return "linked", ticket.link(Ticket.from_doc(found), linked_by, now)
         except NotOpen:
             raise ValidationFailed({"link_to": [field_errors.message("not_open", number=link_to)]}) from None
     rules = DuplicateRules.from_config(deps.config.get("INTAKE"))
