@@ -44,6 +44,7 @@ from datetime import UTC, datetime, timedelta
 import bson
 import mongomock
 from bson import ObjectId
+from mongomock import aggregate as mongomock_aggregate
 from mongomock import helpers
 from mongomock import store as mongomock_store
 from mongomock.collection import Collection
@@ -490,6 +491,63 @@ def _store_init(self, *args, **kwargs):
         self._rwlock = _NoLock()
 
 
+# -- two expressions of MongoDB's aggregation language that mongomock gets wrong ------
+# (docs/in-memory-store.md; the tests that state what MongoDB does pass because of these)
+
+def _add_fields(in_collection, unused_database, options):
+    """``$set``/``$addFields``, where a value that is missing or ``$$REMOVE`` removes the field,
+    as in MongoDB; mongomock keeps the old value instead (its ``_handle_add_fields_stage``)."""
+    if not options:
+        raise OperationFailure("Invalid $addFields :: caused by :: specification must have at least one field")
+    out_collection = [dict(doc) for doc in in_collection]
+    for field, value in options.items():
+        *parents, last = field.split(".")
+        for in_doc, out_doc in zip(in_collection, out_collection):
+            try:
+                out_value = mongomock_aggregate._parse_expression(value, in_doc, ignore_missing_keys=True)
+            except KeyError:  # missing, or $$REMOVE: the field goes
+                target = out_doc
+                for part in parents:
+                    target = target.get(part) if isinstance(target, dict) else None
+                if isinstance(target, dict):
+                    if parents:  # copied before it is changed: the input document is not ours
+                        _replace_path(out_doc, parents, dict(target))
+                        target = _path(out_doc, parents)
+                    target.pop(last, None)
+                continue
+            target = out_doc
+            for part in parents:
+                child = target.get(part)
+                target[part] = dict(child) if isinstance(child, dict) else {}
+                target = target[part]
+            target[last] = out_value
+    return out_collection
+
+
+def _path(doc, parts):
+    for part in parts:
+        doc = doc[part]
+    return doc
+
+
+def _replace_path(doc, parts, value):
+    for part in parts[:-1]:
+        doc[part] = dict(doc[part])
+        doc = doc[part]
+    doc[parts[-1]] = value
+
+
+_original_boolean = mongomock_aggregate._Parser._handle_boolean_operator
+
+
+def _boolean(self, operator, values):
+    """``{"$not": [expression]}`` negates the expression, as in MongoDB; mongomock negates the
+    one-element list itself, which is always true, so its ``$not`` of a list is always false."""
+    if operator == "$not" and isinstance(values, list) and len(values) == 1:
+        values = values[0]
+    return _original_boolean(self, operator, values)
+
+
 def eventlet_patched():
     try:
         from eventlet import patcher
@@ -513,6 +571,9 @@ def install():
     mongomock_store.CollectionStore.drop = _drop
     mongomock_store.CollectionStore.__init__ = _store_init
     mongomock.database.Collection = IndexedCollection
+    mongomock_aggregate._PIPELINE_HANDLERS["$addFields"] = _add_fields
+    mongomock_aggregate._PIPELINE_HANDLERS["$set"] = _add_fields
+    mongomock_aggregate._Parser._handle_boolean_operator = _boolean
 
 
 def client():

@@ -42,17 +42,6 @@ def queue_depth(stack, queue):
         return connection.default_channel.queue_declare(queue, passive=True).message_count
 
 
-# intake writes the checks' update as MongoDB wants it (services/intake/adapters/tickets.py,
-# ``check_fields``). On the in-memory store a done check is not removed ($$REMOVE is ignored)
-# and no case or watch check is ever owed ({"$not": [expr]} is always false), so the
-# reconciler sees neither a healed check nor a stalled case. MongoDB does both.
-STORE_GAP = pytest.mark.xfail(
-    reason="in-memory store gap: pipeline updates ignore $$REMOVE and evaluate {$not: [expr]} "
-           "as false (MongoDB removes the field and negates); see intake's adapters/tickets.py check_fields",
-    strict=False)
-
-
-@STORE_GAP
 def test_an_assignment_lost_on_its_way_to_followup_is_published_again(stack):
     stack.stop("followup")
     number = stack.post(dict(WATER, title="小区停水两天了 1")).json()["number"]
@@ -81,7 +70,6 @@ def test_a_ticket_lost_on_its_way_to_routing_is_dispatched_after_all(stack):
     assert stack.rpc("routing", "get_decision", number)["status"] == "assigned"
 
 
-@STORE_GAP
 def test_what_cannot_be_repaired_reaches_the_supervisors_and_the_cli(stack, webhooks):
     stack.stop("followup")
     try:

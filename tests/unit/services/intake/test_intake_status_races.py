@@ -91,17 +91,6 @@ def test_a_ticket_escalated_for_ever_keeps_a_document_of_the_same_size(intake):
     assert view[0]["status"] == "received" and view[-1]["note"].endswith("supervision_300")
 
 
-# The checks' update is written as MongoDB wants it (``adapters/tickets.py``, ``check_fields``):
-# a check done is removed with ``$$REMOVE`` and "not recorded yet" is spelt with ``$not``.
-# The in-memory store (mongomock 4.3 with shared/platform/memory_store.py) gets both wrong
-# in a pipeline update: ``$$REMOVE`` leaves the field as it was, and ``{"$not": [expr]}``
-# is always false. MongoDB removes the field and negates the expression.
-STORE_GAP = pytest.mark.xfail(
-    reason="in-memory store gap: pipeline updates ignore $$REMOVE and evaluate {$not: [expr]} "
-           "as false (MongoDB removes the field and negates); see adapters/tickets.py check_fields",
-    strict=False)
-
-
 def checks(repo):
     """The checks the ticket still has (one done is null)."""
     return {stage: check for stage, check in
@@ -128,7 +117,6 @@ def opened(attempt, minutes, department="WATER"):
                  sign_for_deadline=at(1440), opened_at=at(minutes), attempt=attempt)
 
 
-@STORE_GAP
 def test_a_case_heard_before_its_assignment_is_not_awaited(promising):
     worker, repo = promising
     worker().on_case_opened(opened(1, 2))
@@ -138,7 +126,6 @@ def test_a_case_heard_before_its_assignment_is_not_awaited(promising):
     assert owed["watch"]["attempt"] == 1  # notify has not said it watches yet
 
 
-@STORE_GAP
 def test_a_late_case_of_the_first_department_does_not_satisfy_the_second(promising):
     worker, repo = promising
     worker().on_ticket_assigned(assigned(1, 1))
@@ -152,7 +139,6 @@ def test_a_late_case_of_the_first_department_does_not_satisfy_the_second(promisi
     assert "case" not in checks(repo)
 
 
-@STORE_GAP
 def test_a_queue_for_the_dispatchers_heard_before_the_refusal_is_not_owed_again(promising):
     worker, repo = promising
     worker().on_ticket_assigned(assigned(1, 1))
