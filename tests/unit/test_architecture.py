@@ -9,8 +9,6 @@
 import ast
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("shared", "services", "hotline", "operate")
 
@@ -172,7 +170,6 @@ def test_every_service_is_found():
         "intake", "routing", "followup", "notify", "insight", "console"}
 
 
-@pytest.mark.xfail(strict=False, reason="mixins removed by the service restructuring")
 def test_a_service_class_has_one_base():
     many = {f"{path}:{cls}": bases for path, cls, bases in service_classes() if len(bases) > 1}
     assert not many, f"service classes assembled from mixins: {many}"
