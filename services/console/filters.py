@@ -31,7 +31,7 @@ LEVELS = {
     "sign_for_reminder": N_("sign-for reminder"), "yellow_card": N_("yellow card"), "red_card": N_("red card"),
     "rejections": N_("too many sendbacks"),
 }
-FINDINGS = {  # the quality gate's finding codes (services/followup/quality.py)
+FINDINGS = {  # the quality gate's finding codes (services/followup/domain/quality.py)
     "empty": N_("the reply is empty"),
     "too_short": N_("the reply is very short"),
     "boilerplate": N_("stock phrases with no specifics: say what was done, where and when"),
@@ -39,7 +39,7 @@ FINDINGS = {  # the quality gate's finding codes (services/followup/quality.py)
     "undated_promise": N_("promises action without a date or time limit"),
     "overlap_not_checked": N_("the ticket's text was not available; compare it by hand"),
 }
-RULES = {  # the rule that decided (services/routing/decide.py, service.py)
+RULES = {  # the rule that decided (services/routing/domain/rules.py, service.py)
     "catalogue": N_("catalogue"), "zone": N_("exclusive zone"), "classifier": N_("model"),
     "keywords": N_("keywords"), "place": N_("place (属地)"), "manual": N_("a person decides"),
     "operator": N_("dispatcher"), "redispatch": N_("re-dispatched"), "arbitration": N_("arbitration"),
@@ -73,11 +73,11 @@ FIELDS = {  # the fields the services name in their errors (intake, followup, ro
     "entry_id": N_("Knowledge base"), "files": N_("Files"), "phone": N_("Phone"), "name": N_("Name"),
     "state": N_("State"), "note": N_("Note"), "satisfaction": N_("Satisfaction"),
 }
-KINDS = {"municipal": N_("municipal bureau"), "district": N_("district office"),  # services/routing/directory.py
+KINDS = {"municipal": N_("municipal bureau"), "district": N_("district office"),  # services/routing/domain/directory.py
          "street": N_("street office"), "zone": N_("zone office")}
 DIRECTORY_CHANGES = {"seed": N_("seeded"), "add": N_("added"), "update": N_("changed"), "retire": N_("retired")}
 PLACES = {"unknown": N_("place unknown")}  # insight's cell of tickets without a district
-VIA = {"console": N_("workbench"), "token": N_("department's system")}  # services/followup/workbench.py
+VIA = {"console": N_("workbench"), "token": N_("department's system")}  # services/followup/handlers/queries.py
 SATISFACTION = {"satisfied": N_("satisfied"), "basically_satisfied": N_("basically satisfied"),
                 "dissatisfied": N_("dissatisfied"), "no rating": N_("no rating")}
 

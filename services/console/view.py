@@ -36,7 +36,7 @@ PRESESSION_COOKIE = "hotline_presession"
 LANG_COOKIE = "hotline_lang"
 RPC_TIMEOUT = 10
 TOUCH_EVERY = timedelta(seconds=60)
-UNCATEGORISED = "uncategorised"  # insight's cell of tickets without a category (services/insight/hotspots.py)
+UNCATEGORISED = "uncategorised"  # insight's cell of tickets without a category (services/insight/domain/hotspots.py)
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
        "base-uri 'none'")

@@ -51,7 +51,7 @@ SENTENCES: dict[str, str] = {
     "length_max": N_("Longer than maximum length %(max)s."),
     "range_between": N_("Must be greater than or equal to %(min)s and less than or equal to %(max)s."),
     "one_of": N_("Must be one of: %(choices)s."),
-    # intake: a ticket at the door (services/intake/schemas.py)
+    # intake: a ticket at the door (services/intake/entrypoints/schemas.py)
     "phone": N_("not a phone number: use a mobile (11 digits: 138 1234 5678), a landline with area code "
                 "(0532-88886666) or an international number with a leading +"),
     "phone_00": N_("an international number is written with + (+14155550123)"),
@@ -63,14 +63,14 @@ SENTENCES: dict[str, str] = {
     "both_coordinates": N_("give both lat and lng, or neither"),
     "not_open": N_("%(number)s is not an open ticket to link to"),
     "no_entry": N_("no knowledge entry %(entry)s"),
-    # followup: what a person types on a case (services/followup/domain.py)
+    # followup: what a person types on a case (services/followup/domain/case.py)
     "is_required": N_("is required"),
     "must_be_text": N_("must be text"),
     "at_most_characters": N_("at most %(max)s characters"),
     "working_days": N_("a whole number of working days, at least 1"),
     "extension_left": N_("at most %(max)s working days in all; %(left)s left for this case"),
     "date": N_("a date like 2026-11-26"),
-    # the workbench's people (services/console/domain.py)
+    # the workbench's people (services/console/domain/people.py)
     "login": N_("2 to 32 of a-z, 0-9, '.', '_' or '-', starting with a letter or digit"),
     "roles": N_("one or more of %(roles)s"),
     "department_needed": N_("department staff need the department they work for"),
