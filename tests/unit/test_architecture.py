@@ -173,3 +173,30 @@ def test_every_service_is_found():
 def test_a_service_class_has_one_base():
     many = {f"{path}:{cls}": bases for path, cls, bases in service_classes() if len(bases) > 1}
     assert not many, f"service classes assembled from mixins: {many}"
+
+
+ENTRYPOINT_LINES = 5  # docs/architecture.md: a door translates, a handler works
+
+
+def entrypoint_bodies():
+    """``(file:Class.method, lines)`` of each decorated method of the service classes, its
+    docstring left out."""
+    for path in sorted(ROOT.glob("services/*/service.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if not isinstance(node, ast.ClassDef):
+                continue
+            for method in node.body:
+                if not (isinstance(method, ast.FunctionDef) and method.decorator_list):
+                    continue
+                body = method.body
+                if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                    body = body[1:]
+                lines = body[-1].end_lineno - body[0].lineno + 1 if body else 0
+                yield f"{path.relative_to(ROOT)}:{node.name}.{method.name}", lines
+
+
+def test_an_entrypoint_only_hands_the_door_to_a_handler():
+    methods = dict(entrypoint_bodies())
+    assert len(methods) > 200  # every service's doors were read
+    long = {name: lines for name, lines in methods.items() if lines > ENTRYPOINT_LINES}
+    assert not long, f"entrypoints doing a handler's work (more than {ENTRYPOINT_LINES} lines): {long}"
