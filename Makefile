@@ -41,8 +41,11 @@ run: install
 demo: install
 	$(HOTLINE) demo
 
+# Two workers (pytest-xdist): the tests that share a stack, the browser or the cluster
+# stay on one worker (tests/conftest.py groups them). --durations shows the slowest, so
+# the suite's time stays seen.
 test: install lint
-	$(VENV)/bin/pytest tests --durations=25  # the slowest, so the suite's time stays seen
+	$(VENV)/bin/pytest tests -n 2 --dist loadgroup --durations=25
 
 # ruff (pyflakes, pycodestyle, import order, bugbear) on everything; mypy, strict on
 # the contract, the time limits and the domain packages (pyproject.toml).

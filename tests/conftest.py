@@ -10,13 +10,36 @@ Where the broker and the store come from, in order of preference:
 
 The choice is printed in the test report header and again at the end.
 """
+import os
+
 import eventlet
 
+
+def _execnet_on_real_threads():
+    """Under pytest-xdist the worker talks to the controller through execnet, whose
+    thread model imports ``threading`` and friends when it needs a lock, a queue or a
+    thread: once eventlet has patched them, its real reader thread and the green main
+    thread deadlock. It is given the unpatched modules."""
+    from eventlet import patcher
+    from execnet import gateway_base
+
+    real = {name: patcher.original(name) for name in ("threading", "_thread", "queue", "time")}
+    model = gateway_base.ThreadExecModel
+    model.queue = property(lambda self: real["queue"])
+    model.get_ident = lambda self: real["_thread"].get_ident()
+    model.sleep = lambda self, delay: real["time"].sleep(delay)
+    model.start = lambda self, func, args=(): real["_thread"].start_new_thread(func, args)
+    model.Lock = lambda self: real["threading"].RLock()
+    model.RLock = lambda self: real["threading"].RLock()
+    model.Event = lambda self: real["threading"].Event()
+
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    _execnet_on_real_threads()
 eventlet.monkey_patch()  # noqa: E402 -- nameko's fixtures need a patched world
 
 import contextlib  # noqa: E402
 import logging  # noqa: E402
-import os  # noqa: E402
 import re  # noqa: E402
 import sys  # noqa: E402
 import uuid  # noqa: E402
@@ -95,6 +118,34 @@ def pytest_configure(config):
     mongo, mongo_label = _choose_mongo()
     _backends.update(amqp=amqp, rabbit_api=api, mongo=mongo, rabbit_label=rabbit_label,
                      mongo_label=mongo_label)
+
+
+def tier_of(path, rootpath):
+    """``unit``, ``service``, ``stack``, ``browser`` or ``chaos`` for a path under tests/."""
+    parts = path.relative_to(rootpath).parts
+    return parts[1] if len(parts) > 2 and parts[0] == "tests" else ""
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's worker reads the groups
+def pytest_collection_modifyitems(config, items):
+    """Groups for ``pytest -n 2 --dist loadgroup`` (``make test``): tests that share
+    processes run on one worker, so each stack and the browser start once. The browser
+    tests share one workbench, the chaos tests one cluster; the stack modules on each
+    shared stack (``stack``, ``another_stack``) run together, and any other stack module stays whole (its
+    module-scoped stacks start once). Unit and service tests start their own containers
+    and go anywhere."""
+    for item in items:
+        tier = tier_of(item.path, config.rootpath)
+        if tier in ("browser", "chaos"):
+            group = tier
+        elif tier == "stack":
+            defs = item._fixtureinfo.name2fixturedefs
+            shared = [name for name in ("stack", "another_stack")
+                      if name in defs and defs[name][-1].scope == "package"]
+            group = shared[0] if shared else f"stack:{item.path.stem}"
+        else:
+            continue
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 def pytest_unconfigure(config):
@@ -206,18 +257,26 @@ def service_config(rabbit_config, mongo_settings, web_config):
     return config
 
 
+# The tiers whose tests declare queues on the machine's broker; the unit tests never do.
+BROKER_TIERS = ("service", "stack", "browser", "chaos")
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _dead_letter_supervisor_alive(request):
-    """Before each module, bring back the broker's dead-letter supervisor if RabbitMQ
-    3.10's bug stopped it while earlier tests deleted their vhosts
-    (``hotline.cluster.heal_dead_letter_supervisor``); says so when it did."""
+    """Before each module that uses a broker, bring back the broker's dead-letter
+    supervisor if RabbitMQ 3.10's bug stopped it while earlier tests deleted their vhosts
+    (``hotline.cluster.heal_dead_letter_supervisor``); says so when it did. Each check is
+    a ``rabbitmqctl eval`` (an Erlang VM started, 1-2 s): the machine's node is asked
+    before the modules of the broker tiers, the cluster's nodes before the chaos modules,
+    the only ones that use them."""
     from hotline import cluster
 
+    tier = tier_of(request.node.path, request.config.rootpath)
     nodes = []
     amqp = urlparse(_backends.get("amqp") or "")
-    if amqp.hostname in ("127.0.0.1", "localhost") and (amqp.port or 5672) == 5672:
+    if tier in BROKER_TIERS and amqp.hostname in ("127.0.0.1", "localhost") and (amqp.port or 5672) == 5672:
         nodes.append(None)
-    if _cluster_started:
+    if tier == "chaos" and _cluster_started:
         nodes += [1, 2, 3]
     for node in nodes:
         if cluster.heal_dead_letter_supervisor(node):
