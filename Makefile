@@ -45,7 +45,7 @@ demo: install
 # stay on one worker (tests/conftest.py groups them). --durations shows the slowest, so
 # the suite's time stays seen.
 test: install lint
-	$(VENV)/bin/pytest tests -n 2 --dist loadgroup --durations=25
+	$(VENV)/bin/pytest tests -n 2 --durations=25
 
 # ruff (pyflakes, pycodestyle, import order, bugbear) on everything; mypy, strict on
 # the contract, the time limits and the domain packages (pyproject.toml).

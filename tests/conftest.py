@@ -126,26 +126,47 @@ def tier_of(path, rootpath):
     return parts[1] if len(parts) > 2 and parts[0] == "tests" else ""
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's worker reads the groups
-def pytest_collection_modifyitems(config, items):
-    """Groups for ``pytest -n 2 --dist loadgroup`` (``make test``): tests that share
-    processes run on one worker, so each stack and the browser start once. The browser
-    tests share one workbench, the chaos tests one cluster; the stack modules on each
-    shared stack (``stack``, ``another_stack``) run together, and any other stack module stays whole (its
-    module-scoped stacks start once). Unit and service tests start their own containers
-    and go anywhere."""
-    for item in items:
-        tier = tier_of(item.path, config.rootpath)
+_groups = {}
+
+
+def xdist_group(nodeid, rootpath):
+    """The worker group of a test under pytest-xdist (``make test`` runs ``-n 2``): tests
+    that share processes run on one worker, so each stack and the browser start once.
+    The browser tests share one workbench and the chaos tests one cluster; the stack
+    modules on a shared stack (``stack`` or ``another_stack``, tests/stack/conftest.py)
+    run together, and any other stack module stays whole (its module-scoped stacks start
+    once). Unit and service tests start their own containers: each goes anywhere."""
+    path = nodeid.split("::", 1)[0]
+    if path not in _groups:
+        parts = Path(path).parts
+        tier = parts[1] if len(parts) > 2 and parts[0] == "tests" else ""
+        group = None
         if tier in ("browser", "chaos"):
             group = tier
         elif tier == "stack":
-            defs = item._fixtureinfo.name2fixturedefs
-            shared = [name for name in ("stack", "another_stack")
-                      if name in defs and defs[name][-1].scope == "package"]
-            group = shared[0] if shared else f"stack:{item.path.stem}"
-        else:
-            continue
-        item.add_marker(pytest.mark.xdist_group(group))
+            text = (rootpath / path).read_text(encoding="utf-8")
+            if re.search(r"^def stack\(another_stack\)", text, re.M):
+                group = "another_stack"
+            elif re.search(r"^def stack\(", text, re.M) or not re.search(r"^def test_\w+\([^)]*\bstack\b", text, re.M):
+                group = path  # a stack of its own, or none
+            else:
+                group = "stack"
+        _groups[path] = group
+    return _groups[path] or nodeid
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist's scheduling by scope, the scopes being ``xdist_group``'s: each
+    whole group goes to one worker, the largest first. (``--dist loadgroup`` would do
+    it with marks, but pytest-xdist 3.8 cannot rename pytest 9's node ids to carry them.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByGroup(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return xdist_group(nodeid, config.rootpath)
+
+    return ByGroup(config, log)
 
 
 def pytest_unconfigure(config):
