@@ -155,6 +155,18 @@ def xdist_group(nodeid, rootpath):
     return _groups[path] or nodeid
 
 
+# Modules whose tests change the machine's broker for everyone for a while: they must
+# not run beside other tests (``make test`` runs them alone, after the rest, ``-m alone``).
+# test_broker_heal stops RabbitMQ's dead-letter supervisor to see it brought back.
+ALONE = ("tests/service/test_broker_heal.py",)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.relative_to(config.rootpath).as_posix() in ALONE:
+            item.add_marker(pytest.mark.alone)
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     """pytest-xdist's scheduling by scope, the scopes being ``xdist_group``'s: each
