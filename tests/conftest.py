@@ -161,6 +161,7 @@ def xdist_group(nodeid, rootpath):
 ALONE = ("tests/service/test_broker_heal.py",)
 
 
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` selects by marks
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.path.relative_to(config.rootpath).as_posix() in ALONE:
