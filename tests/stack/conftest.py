@@ -145,7 +145,8 @@ def stack(vhost_pipeline, tmp_path_factory):
     Not every module can share it: intake links a ticket to an open one from the same
     caller with similar words, or of the same category nearby, and several modules post
     the same citizens (``hotline demo``'s tickets, the example script's sample). Such
-    modules take ``another_stack`` (test_end_to_end, test_sources). A module that counts
+    modules take ``another_stack`` (test_end_to_end, test_sources; test_insight too, whose
+    loaded history would slow the reports test_doors fuzzes). A module that counts
     what a department holds, or retrains routing, takes ``own_stack``."""
     with running_stack(vhost_pipeline, tmp_path_factory.mktemp("stack")) as stack:
         yield stack
