@@ -41,8 +41,13 @@ run: install
 demo: install
 	$(HOTLINE) demo
 
+# Two workers (pytest-xdist): the tests that share a stack, the browser or the cluster
+# stay on one worker (tests/conftest.py groups them); then the tests that must run alone
+# (they stop part of the broker for a moment). --durations shows the slowest, so the
+# suite's time stays seen.
 test: install lint
-	$(VENV)/bin/pytest tests --durations=25  # the slowest, so the suite's time stays seen
+	$(VENV)/bin/pytest tests -n 2 -m "not alone" --durations=25
+	$(VENV)/bin/pytest tests -m alone
 
 # ruff (pyflakes, pycodestyle, import order, bugbear) on everything; mypy, strict on
 # the contract, the time limits and the domain packages (pyproject.toml).

@@ -114,7 +114,7 @@ def train_twice(stack):
     config = {"AMQP_URI": stack.config["AMQP_URI"]}
     with ServiceRpcProxy("routing", config, timeout=120, context_data=cli_context("bench")) as routing:
         routing.import_history([list(row) for row in generate(per_department=6)], "twice", True)
-    before = len(stack.repository("routing").models_list(100))
+    before = len(stack.repository("routing").learning.models_list(100))
     answers = []
 
     def train():
@@ -127,7 +127,7 @@ def train_twice(stack):
     threads = [eventlet.spawn(train) for _ in range(INSTANCES)]
     for thread in threads:
         thread.wait()
-    return len(stack.repository("routing").models_list(100)) - before, answers
+    return len(stack.repository("routing").learning.models_list(100)) - before, answers
 
 
 def scenario(stack, count, timeout=120):

@@ -10,13 +10,36 @@ Where the broker and the store come from, in order of preference:
 
 The choice is printed in the test report header and again at the end.
 """
+import os
+
 import eventlet
 
+
+def _execnet_on_real_threads():
+    """Under pytest-xdist the worker talks to the controller through execnet, whose
+    thread model imports ``threading`` and friends when it needs a lock, a queue or a
+    thread: once eventlet has patched them, its real reader thread and the green main
+    thread deadlock. It is given the unpatched modules."""
+    from eventlet import patcher
+    from execnet import gateway_base
+
+    real = {name: patcher.original(name) for name in ("threading", "_thread", "queue", "time")}
+    model = gateway_base.ThreadExecModel
+    model.queue = property(lambda self: real["queue"])
+    model.get_ident = lambda self: real["_thread"].get_ident()
+    model.sleep = lambda self, delay: real["time"].sleep(delay)
+    model.start = lambda self, func, args=(): real["_thread"].start_new_thread(func, args)
+    model.Lock = lambda self: real["threading"].RLock()
+    model.RLock = lambda self: real["threading"].RLock()
+    model.Event = lambda self: real["threading"].Event()
+
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    _execnet_on_real_threads()
 eventlet.monkey_patch()  # noqa: E402 -- nameko's fixtures need a patched world
 
 import contextlib  # noqa: E402
 import logging  # noqa: E402
-import os  # noqa: E402
 import re  # noqa: E402
 import sys  # noqa: E402
 import uuid  # noqa: E402
@@ -95,6 +118,69 @@ def pytest_configure(config):
     mongo, mongo_label = _choose_mongo()
     _backends.update(amqp=amqp, rabbit_api=api, mongo=mongo, rabbit_label=rabbit_label,
                      mongo_label=mongo_label)
+
+
+def tier_of(path, rootpath):
+    """``unit``, ``service``, ``stack``, ``browser`` or ``chaos`` for a path under tests/."""
+    parts = path.relative_to(rootpath).parts
+    return parts[1] if len(parts) > 2 and parts[0] == "tests" else ""
+
+
+_groups = {}
+
+
+def xdist_group(nodeid, rootpath):
+    """The worker group of a test under pytest-xdist (``make test`` runs ``-n 2``): tests
+    that share processes run on one worker, so each stack and the browser start once.
+    The browser tests share one workbench and the chaos tests one cluster; the stack
+    modules on a shared stack (``stack`` or ``another_stack``, tests/stack/conftest.py)
+    run together, and any other stack module stays whole (its module-scoped stacks start
+    once). Unit and service tests start their own containers: each goes anywhere."""
+    path = nodeid.split("::", 1)[0]
+    if path not in _groups:
+        parts = Path(path).parts
+        tier = parts[1] if len(parts) > 2 and parts[0] == "tests" else ""
+        group = None
+        if tier in ("browser", "chaos"):
+            group = tier
+        elif tier == "stack":
+            text = (rootpath / path).read_text(encoding="utf-8")
+            if re.search(r"^def stack\(another_stack\)", text, re.M):
+                group = "another_stack"
+            elif re.search(r"^def stack\(", text, re.M) or not re.search(r"^def test_\w+\([^)]*\bstack\b", text, re.M):
+                group = path  # a stack of its own, or none
+            else:
+                group = "stack"
+        _groups[path] = group
+    return _groups[path] or nodeid
+
+
+# Modules whose tests change the machine's broker for everyone for a while: they must
+# not run beside other tests (``make test`` runs them alone, after the rest, ``-m alone``).
+# test_broker_heal stops RabbitMQ's dead-letter supervisor to see it brought back.
+# Matched by file name, wherever under tests/ the module is moved.
+ALONE = ("test_broker_heal.py",)
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` selects by marks
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name in ALONE:
+            item.add_marker(pytest.mark.alone)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist's scheduling by scope, the scopes being ``xdist_group``'s: each
+    whole group goes to one worker, the largest first. (``--dist loadgroup`` would do
+    it with marks, but pytest-xdist 3.8 cannot rename pytest 9's node ids to carry them.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByGroup(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return xdist_group(nodeid, config.rootpath)
+
+    return ByGroup(config, log)
 
 
 def pytest_unconfigure(config):
@@ -206,18 +292,26 @@ def service_config(rabbit_config, mongo_settings, web_config):
     return config
 
 
+# The tiers whose tests declare queues on the machine's broker; the unit tests never do.
+BROKER_TIERS = ("service", "stack", "browser", "chaos")
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _dead_letter_supervisor_alive(request):
-    """Before each module, bring back the broker's dead-letter supervisor if RabbitMQ
-    3.10's bug stopped it while earlier tests deleted their vhosts
-    (``operate.cluster.heal_dead_letter_supervisor``); says so when it did."""
+    """Before each module that uses a broker, bring back the broker's dead-letter
+    supervisor if RabbitMQ 3.10's bug stopped it while earlier tests deleted their vhosts
+    (``operate.cluster.heal_dead_letter_supervisor``); says so when it did. Each check is
+    a ``rabbitmqctl eval`` (an Erlang VM started, 1-2 s): the machine's node is asked
+    before the modules of the broker tiers, the cluster's nodes before the chaos modules,
+    the only ones that use them."""
     from operate import cluster
 
+    tier = tier_of(request.node.path, request.config.rootpath)
     nodes = []
     amqp = urlparse(_backends.get("amqp") or "")
-    if amqp.hostname in ("127.0.0.1", "localhost") and (amqp.port or 5672) == 5672:
+    if tier in BROKER_TIERS and amqp.hostname in ("127.0.0.1", "localhost") and (amqp.port or 5672) == 5672:
         nodes.append(None)
-    if _cluster_started:
+    if tier == "chaos" and _cluster_started:
         nodes += [1, 2, 3]
     for node in nodes:
         if cluster.heal_dead_letter_supervisor(node):

@@ -46,7 +46,9 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"{len(_shots_taken)} screenshot(s) in {SHOTS}")
 
 
-@pytest.fixture(scope="session")
+# Package-scoped (tests/browser is a package): the browser and the workbench's stack stop
+# when the last browser test is done, not at the end of the whole run.
+@pytest.fixture(scope="package")
 def chromium():
     bridge = Bridge()
     try:
@@ -124,13 +126,17 @@ class Workbench:
         page.click("form[action='/account/second-factor'] button")
 
     def user(self, login, *roles, department=None, name=None):
-        """A user made with the CLI, as an administrator on the server would."""
-        args = ["users", "create", login, *sum((["--role", r] for r in roles), [])]
-        if department:
-            args += ["--department", department]
-        if name:
-            args += ["--display-name", name]
-        self.passwords[login] = self.cli(*args).strip().splitlines()[-1]
+        """A user made as ``hotline users create`` makes one: the console's ``create_user``,
+        signed as the CLI signs it. No CLI process is started for each of the run's twenty
+        users (one costs seconds on a busy machine); the administrator is made with the
+        CLI itself (``workbench`` below), so that path is still walked every run."""
+        from hotline.people import cli_context
+        from shared.platform.principals import ClusterRpcProxy
+
+        with ClusterRpcProxy({"AMQP_URI": self.stack.env["AMQP_URI"], "serializer": "json"}, timeout=10,
+                             context_data=cli_context()) as cluster:
+            made = cluster.console.create_user(login, list(roles), department, name)
+        self.passwords[login] = made["password"]
         return self.passwords[login]
 
     def http(self, login=None):
@@ -192,7 +198,7 @@ def pytest_runtest_makereport(item, call):
                 pass
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def workbench(vhost_pipeline, tmp_path_factory, chromium):
     # A stranger's sixth wrong password makes that pair wait 30 s (2 s by default): long enough
     # for the tests to see the wait on a busy machine.

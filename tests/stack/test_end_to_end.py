@@ -1,9 +1,18 @@
 """A user's view of the whole stack: HTTP and the CLI against four processes."""
 import json
 
+import pytest
+
 WATER = {"title": "小区停水两天了", "description": "崂山区海尔路小区从前天开始停水，没有任何通知。",
          "caller_name": "王芳", "caller_phone": "13853212345", "district": "崂山区",
          "urgency": "urgent", "channel": "web"}
+
+
+@pytest.fixture(scope="module")
+def stack(another_stack):
+    """The second shared stack: ``hotline demo`` posts the same citizens as test_department_api and
+    test_intake_channels: on their stack its tickets would be linked to theirs as repeats."""
+    return another_stack
 
 
 def test_a_ticket_posted_over_http_is_assigned_opened_and_watched(stack):

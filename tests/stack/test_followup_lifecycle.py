@@ -2,6 +2,7 @@
 the department over HTTP with its token, operators with the CLI."""
 import json
 
+import pytest
 import requests
 
 WATER = {"title": "小区停水两天了", "description": "崂山区海尔路小区从前天开始停水，没有任何通知。",
@@ -20,6 +21,13 @@ class Department:
 
     def cases(self):
         return requests.get(f"{self.url}/cases", headers=self.auth, timeout=10)
+
+
+@pytest.fixture(scope="module")
+def stack(own_stack):
+    """A stack of this module's own: the water department's case list and scorecard
+    below count every case it has had."""
+    return own_stack
 
 
 def cli(stack, *args):

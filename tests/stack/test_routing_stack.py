@@ -8,6 +8,13 @@ from shared.platform.principals import event_dispatcher
 
 
 @pytest.fixture(scope="module")
+def stack(own_stack):
+    """A stack of this module's own: it retrains routing and adds a department, which
+    would change where other modules' tickets go."""
+    return own_stack
+
+
+@pytest.fixture(scope="module")
 def trained(stack, tmp_path_factory):
     """The stack's routing, trained on a synthetic Chinese history through routing's own command."""
     path = tmp_path_factory.mktemp("history") / "history.jsonl"

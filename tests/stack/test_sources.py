@@ -16,6 +16,13 @@ from shared.platform.broker_admin import BrokerAdmin, source_user, vhost_of
 from tests.conftest import _backends
 
 
+@pytest.fixture(scope="module")
+def stack(another_stack):
+    """The second shared stack: the example script's sample ticket, posted here again and again, is the
+    one test_intake_channels posts: on its stack one would be linked to the other."""
+    return another_stack
+
+
 @pytest.fixture
 def sources(stack):
     """``make(name)`` runs ``hotline sources create``; every user made is deleted at the end."""
@@ -38,6 +45,18 @@ def sources(stack):
 @pytest.fixture(scope="module", autouse=True)
 def management_uri(stack):
     stack.env["BROKER_MANAGEMENT_URI"] = _backends.get("rabbit_api") or "http://guest:guest@127.0.0.1:15672/"
+
+
+def listed(stack, user, timeout=15.0):
+    """Until the management API lists ``user``'s connection: it does with its next
+    statistics (every 5 s by default), and revoking closes only the listed ones."""
+    admin = BrokerAdmin(stack.env["BROKER_MANAGEMENT_URI"], vhost_of(stack.env["AMQP_URI"]))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(c.get("user") == user for c in admin._call("GET", f"/vhosts/{admin._v()}/connections") or []):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the management API never listed {user}'s connection")
 
 
 def submission(source, **extra):
@@ -104,7 +123,7 @@ def test_rotate_replaces_key_and_password_under_the_same_name(stack, sources):
 def test_revoke_closes_the_door_and_the_name_can_be_used_again(stack, sources):
     source = sources()
     held = pika.BlockingConnection(pika.URLParameters(source["amqp_uri"]))
-    time.sleep(6)  # the management API lists a connection with its next statistics
+    listed(stack, source_user(source["name"]))
     revoked = stack.hotline("sources", "revoke", source["name"])
     assert revoked.returncode == 0, revoked.stderr
     with pytest.raises(Exception):  # noqa: B017 - the broker closes the connection; pika says it several ways
