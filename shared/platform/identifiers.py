@@ -47,7 +47,8 @@ def normalise(text):
 
 
 def _groups(norm):
-    """Runs of digits as ``(start, end)`` in ``norm``; an X right after digits ends a group (ID cards)."""
+    """Runs of digits as ``(start, end)`` in ``norm``; an X right after digits ends a group, and one
+    a few separators after them is a group of its own (ID cards)."""
     groups, i = [], 0
     while i < len(norm):
         if norm[i].isascii() and norm[i].isdigit():
@@ -58,6 +59,10 @@ def _groups(norm):
                 j += 1
             groups.append((i, j))
             i = j
+        elif norm[i] in "Xx" and groups and _joined(norm, groups[-1][1], i) \
+                and (i + 1 == len(norm) or not norm[i + 1].isalnum()):
+            groups.append((i, i + 1))  # an ID card's X written apart: "… 0 0 0 X"
+            i += 1
         else:
             i += 1
     return groups
