@@ -63,6 +63,54 @@ _backends = {}
 _containers = []
 
 
+# -- ports for the tests' own servers ------------------------------------------------
+# nameko's find_free_port asks the kernel for an ephemeral port and closes it, so the
+# port is only free until someone else takes it. With two xdist workers, each starting
+# servers and stacks and opening many outgoing connections (whose ports come from the
+# same ephemeral range), a port handed to one worker was sometimes bound by the other
+# first ("Address already in use"). Each process takes its ports from a range of its own,
+# below the kernel's ephemeral range (32768-60999) and clear of RabbitMQ's (5672,
+# 15672, 25672 and the cluster's 5701-5703, 15701-15703, 25701-25703), in turn.
+PORTS_PER_PROCESS = 2000
+_FIRST_PORT = 26000
+
+
+def _port_range():
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    index = int(worker[2:]) + 1 if worker.startswith("gw") and worker[2:].isdigit() else 0
+    start = _FIRST_PORT + index * PORTS_PER_PROCESS
+    return (start, start + PORTS_PER_PROCESS) if start + PORTS_PER_PROCESS <= 32768 else None
+
+
+_next_port = {}
+
+
+def find_free_port(host="127.0.0.1"):
+    """A port no other test process will be given, free now; the next one each call."""
+    import socket
+
+    span = _port_range()
+    if span is None:  # more workers than ranges: the kernel's choice, as nameko makes it
+        return _nameko_find_free_port(host)
+    start, end = span
+    for _ in range(end - start):
+        port = _next_port.get(host, start)
+        _next_port[host] = start + (port + 1 - start) % (end - start)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind((host, port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError(f"no free port in {start}-{end}")
+
+
+import nameko.testing.utils as _nameko_testing_utils  # noqa: E402
+
+_nameko_find_free_port = _nameko_testing_utils.find_free_port
+_nameko_testing_utils.find_free_port = find_free_port  # nameko's web_config imports it when called
+
+
 def _docker_answers():
     try:
         import docker

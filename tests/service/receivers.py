@@ -11,7 +11,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
-from nameko.testing.utils import find_free_port
+
+from tests.conftest import find_free_port
 
 
 def wait_until(predicate, timeout=10.0, what="condition"):

@@ -10,10 +10,9 @@ from urllib.parse import urlparse
 
 import pytest
 import requests
-from nameko.testing.utils import find_free_port
 
 from operate.local import SERVICES, http_addresses, start_services, stop_services, wait_ready
-from tests.conftest import _backends, uses_real_mongo
+from tests.conftest import _backends, find_free_port, uses_real_mongo
 from tests.service.receivers import WebhookServer
 
 

@@ -14,10 +14,9 @@ from urllib.parse import urlparse
 
 import psutil
 import pytest
-from nameko.testing.utils import find_free_port
 
 from operate.local import SERVICES, http_addresses
-from tests.conftest import _backends
+from tests.conftest import _backends, find_free_port
 
 
 def listening(address):

@@ -6,10 +6,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import requests
-from nameko.testing.utils import find_free_port
 
 from services.intake.service import IntakeService
 from shared.platform.principals import ServiceRpcProxy
+from tests.conftest import find_free_port
 from tests.people import context
 
 O311 = "/open311/v2"
