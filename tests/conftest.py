@@ -76,6 +76,11 @@ _FIRST_PORT = 26000
 
 
 def _port_range():
+    # Two suites run side by side on one machine (one per work tree) each name their own
+    # range: HOTLINE_TEST_PORTS=16000 gives that run 16000-16999 (avoid 15672 and 25672).
+    own = os.environ.get("HOTLINE_TEST_PORTS", "")
+    if own.isdigit():
+        return (int(own), int(own) + 1000)
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     index = int(worker[2:]) + 1 if worker.startswith("gw") and worker[2:].isdigit() else 0
     start = _FIRST_PORT + index * PORTS_PER_PROCESS
