@@ -342,6 +342,9 @@ def service_config(rabbit_config, mongo_settings, web_config):
     config["WEB_SERVER_ADDRESS"] = web_config["WEB_SERVER_ADDRESS"]
     config["OUTBOX_INTERVAL"] = 1
     config.pop("LOGGING", None)
+    # Refusals re-route at once, as in a city that does not review them: the journeys written
+    # before refusal review keep proving that mode; the tests of the review turn it on.
+    config["FOLLOWUP"] = dict(config.get("FOLLOWUP") or {}, refusal_review=False)
     return config
 
 

@@ -19,6 +19,7 @@ STATES = {
     "callback": N_("callback"), "escalated": N_("supervision"), "unlinked": N_("unlinked"),
     "extension_requested": N_("extension asked"), "extension_granted": N_("extension granted"),
     "extension_denied": N_("extension denied"),
+    "refusal_review": N_("refusal in review"), "done": N_("done"), "withdrawn": N_("withdrawn"),
 }
 ACTIONS = {
     "assigned": N_("dispatched"), "signed_for": N_("signed for"), "refused": N_("refused"), "replied": N_("replied"),
@@ -26,6 +27,9 @@ ACTIONS = {
     "reopened": N_("reopened"), "extension_requested": N_("extension asked"),
     "extension_granted": N_("extension granted"), "extension_denied": N_("extension denied"),
     "redispatched": N_("re-dispatched"),
+    "co_assigned": N_("co-handler added"), "passed_down": N_("passed down"),
+    "refusal_approved": N_("refusal approved"), "refusal_rejected": N_("refusal rejected"),
+    "reply_accepted": N_("reply accepted"), "reply_sent_back": N_("reply sent back"),
 }
 LEVELS = {
     "sign_for_reminder": N_("sign-for reminder"), "yellow_card": N_("yellow card"), "red_card": N_("red card"),

@@ -184,6 +184,19 @@ class ConsoleService(ops.Operable):
     def department_reply(self, deps, view, number):
         return view.answer(cases.department_reply(deps, view, number))
 
+    @page("/department/cases/<string:number>/pass-down", method="POST", roles=("department",))
+    def department_pass_down(self, deps, view, number):
+        return view.answer(cases.department_pass_down(deps, view, number))
+
+    @page("/cases/<string:number>/parts/<string:unit>/review", method="POST",
+          roles=("department", "dispatcher", "supervisor"))
+    def review_part(self, deps, view, number, unit):
+        return view.answer(cases.department_review_part(deps, view, number, unit))
+
+    @page("/refusals", roles=("department", "dispatcher", "supervisor"))
+    def refusal_queue(self, deps, view):
+        return view.answer(cases.refusal_queue(deps, view))
+
     @page("/cases/<string:number>/files/<string:file_id>", roles=CASE_READERS, answers=("*/*",))
     def case_file(self, deps, view, number, file_id):
         return view.answer(cases.case_file(deps, view, number, file_id))

@@ -25,7 +25,7 @@ from services.followup.domain import (
 from services.followup.domain.attachments import AttachmentRefused
 from services.followup.entrypoints import api
 from services.followup.entrypoints import http as http_door
-from services.followup.handlers import admin, cases, files, intake, queries
+from services.followup.handlers import admin, cases, files, intake, queries, tree
 from shared.contract import events
 from shared.platform import clock as shared_clock
 from shared.platform import mirror as shared_mirror
@@ -154,6 +154,38 @@ class FollowupService(ops.Operable):
     def add_attachment(self, number, filename, data_base64, token=None):
         """Keep a file for the department's coming reply; returns its ``id`` for ``submit_reply``."""
         return files.add_attachment(deps(self), number, filename, data_base64, token)
+
+    # -- the tree: co-handlers, passing down, refusal and reply reviews (handlers/tree.py) ---
+
+    @door(Services("cli"), People("department"))  # the CLI may act with a token
+    @rpc(expected_exceptions=EXPECTED)
+    def pass_down(self, token, number, unit_code, note="", actor=""):
+        """Hand the unit's part on to a unit under it (下派), with a note."""
+        return tree.pass_down(deps(self), token, number, unit_code, note, actor)
+
+    @door(People("dispatcher", "supervisor"))
+    @rpc(expected_exceptions=EXPECTED)
+    def add_co_handlers(self, number, unit_codes, note=""):
+        """Add co-handling units (协办, 加派) to an open case."""
+        return tree.add_co_handlers(deps(self), number, unit_codes, note)
+
+    @door(Services("cli"), People("department", "dispatcher", "supervisor"))
+    @rpc(expected_exceptions=EXPECTED)
+    def review_refusal(self, number, unit_code, approve, reason="", token=None, actor=""):
+        """Approve a refusal or send the part back (a dispatcher: the lead's and co-handlers'; a unit: its child's)."""
+        return tree.review_refusal(deps(self), number, unit_code, approve, reason, token, actor)
+
+    @door(Services("cli"), People("department"))  # the CLI may act with a token
+    @rpc(expected_exceptions=EXPECTED)
+    def review_part_reply(self, token, number, unit_code, accept, reason="", actor=""):
+        """Accept a child unit's reply (its part is done) or send it back with a reason."""
+        return tree.review_assignment_reply(deps(self), token, number, unit_code, accept, reason, actor)
+
+    @door(Services("cli"), People("department", "dispatcher", "supervisor"))
+    @rpc(expected_exceptions=WORKBENCH)
+    def refusal_queue(self, token=None, offset=0, limit=20):
+        """Refusals waiting for the asker's review: the centre's, or those of the units it passed down to."""
+        return tree.refusal_queue(deps(self), token, offset, limit)
 
     # -- operators ------------------------------------------------------------
 
@@ -358,6 +390,29 @@ class FollowupService(ops.Operable):
             return cases.submit_reply(deps(self), http_door.department_token(request), number, body.get("text"),
                                       body.get("attachments"), http_door.actor(body), body.get("files"))
         return http_door.answer(call)
+
+    @openapi.operation("Pass the case down to a unit under yours (下派)", tags=["cases"], body="PassDown",
+                       responses={200: "Case"}, errors=(400, 401, 403, 404, 409, 503), headers=("Authorization",))
+    @door(Bearer("cases.department_for_token"))
+    @http("POST", "/cases/<string:number>/pass-down")
+    def http_pass_down(self, request, number):
+        return http_door.answer(lambda: http_door.pass_down(deps(self), request, number))
+
+    @openapi.operation("Approve or reject the refusal of a unit you passed the case to", tags=["cases"],
+                       body="RefusalReview", responses={200: "Case"}, errors=(400, 401, 403, 404, 409, 503),
+                       headers=("Authorization",))
+    @door(Bearer("cases.department_for_token"))
+    @http("POST", "/cases/<string:number>/parts/<string:unit>/refusal")
+    def http_review_refusal(self, request, number, unit):
+        return http_door.answer(lambda: http_door.review_refusal(deps(self), request, number, unit))
+
+    @openapi.operation("Accept the reply of a unit you passed the case to, or send it back", tags=["cases"],
+                       body="PartReview", responses={200: "Case"}, errors=(400, 401, 403, 404, 409, 503),
+                       headers=("Authorization",))
+    @door(Bearer("cases.department_for_token"))
+    @http("POST", "/cases/<string:number>/parts/<string:unit>/reply")
+    def http_review_part_reply(self, request, number, unit):
+        return http_door.answer(lambda: http_door.review_part_reply(deps(self), request, number, unit))
 
     @openapi.operation("The citizen's full contact (every read is recorded)", tags=["cases"],
                        responses={200: {"type": "object"}}, errors=(400, 401, 403, 404), headers=("Authorization",),

@@ -119,6 +119,38 @@ class NotifyService(ops.Operable):
     def on_case_closed(self, event):
         learning.learn(bootstrap.deps(self), "closed", event)
 
+    # -- the parts of a case other units hold (followup's tree): a watch each ------------
+
+    @event_handler("followup", "assignment_opened", requeue_on_error=True)
+    @consumes(events.AssignmentOpened)
+    def on_assignment_opened(self, event):
+        learning.learn_part(bootstrap.deps(self), "assignment_opened", event)
+
+    @event_handler("followup", "assignment_signed_for", requeue_on_error=True)
+    @consumes(events.AssignmentSignedFor)
+    def on_assignment_signed_for(self, event):
+        learning.learn_part(bootstrap.deps(self), "assignment_signed_for", event)
+
+    @event_handler("followup", "assignment_refused", requeue_on_error=True)
+    @consumes(events.AssignmentRefused)
+    def on_assignment_refused(self, event):
+        learning.learn_part(bootstrap.deps(self), "assignment_refused", event)
+
+    @event_handler("followup", "refusal_reviewed", requeue_on_error=True)
+    @consumes(events.RefusalReviewed)
+    def on_refusal_reviewed(self, event):
+        learning.learn_part(bootstrap.deps(self), "refusal_reviewed", event)
+
+    @event_handler("followup", "assignment_replied", requeue_on_error=True)
+    @consumes(events.AssignmentReplied)
+    def on_assignment_replied(self, event):
+        learning.learn_part(bootstrap.deps(self), "assignment_replied", event)
+
+    @event_handler("followup", "assignment_reviewed", requeue_on_error=True)
+    @consumes(events.AssignmentReviewed)
+    def on_assignment_reviewed(self, event):
+        learning.learn_part(bootstrap.deps(self), "assignment_reviewed", event)
+
     @event_handler("intake", "personal_data_erased", requeue_on_error=True)
     @consumes(events.PersonalDataErased)
     def on_personal_data_erased(self, event):

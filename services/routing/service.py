@@ -111,12 +111,11 @@ class RoutingService(ops.Operable):
 
     @door(People("dispatcher"))
     @rpc(expected_exceptions=(RoutingError, NotAllowed))
-    def assign(self, number, department_code, by, reason):
-        """A dispatcher assigns a waiting ticket; ``ticket_assigned`` records who and why.
-
-        Who is the signed-in dispatcher (``shared.platform.identity``), not ``by``.
+    def assign(self, number, department_code, by, reason, co_handlers=()):
+        """A dispatcher assigns a waiting ticket (with co-handling units: 协办); ``ticket_assigned``
+        records who and why. Who is the signed-in dispatcher (``shared.platform.identity``), not ``by``.
         """
-        return decisions.assign(bootstrap.deps(self), number, department_code, reason)
+        return decisions.assign(bootstrap.deps(self), number, department_code, reason, co_handlers)
 
     @door(People("dispatcher"))
     @rpc(expected_exceptions=(RoutingError, NotAllowed))

@@ -147,8 +147,8 @@ def schema_class(typed: type) -> type[Schema]:
     name = "Envelope" if typed is messages.Event else typed.__name__  # the name it always had
     attrs: dict[str, Any] = {"__doc__": typed.__doc__, "__module__": __name__, "__qualname__": name,
                              "typed": typed, **_fields_of(typed, inherited)}
-    if typed is not messages.Event and issubclass(typed, messages.Event):
-        attrs["source"], attrs["event_type"] = typed.source, typed.event_type
+    if typed is not messages.Event and issubclass(typed, messages.Event) and hasattr(typed, "event_type"):
+        attrs["source"], attrs["event_type"] = typed.source, typed.event_type  # a base of events has none
     made = cast(type[Schema], type(name, (base,), attrs))
     _SCHEMAS[typed] = made
     return made
@@ -170,6 +170,12 @@ CaseOpened = event_schema(messages.CaseOpened)
 DeadlineWatched = event_schema(messages.DeadlineWatched)
 CaseSignedFor = event_schema(messages.CaseSignedFor)
 CaseRefused = event_schema(messages.CaseRefused)
+AssignmentOpened = event_schema(messages.AssignmentOpened)
+AssignmentSignedFor = event_schema(messages.AssignmentSignedFor)
+AssignmentRefused = event_schema(messages.AssignmentRefused)
+RefusalReviewed = event_schema(messages.RefusalReviewed)
+AssignmentReplied = event_schema(messages.AssignmentReplied)
+AssignmentReviewed = event_schema(messages.AssignmentReviewed)
 ExtensionRequested = event_schema(messages.ExtensionRequested)
 ExtensionDecided = event_schema(messages.ExtensionDecided)
 ReplySubmitted = event_schema(messages.ReplySubmitted)

@@ -127,6 +127,14 @@ class TicketCreated(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class CoHandler:
+    """A co-handling unit (协办) dispatched with the lead."""
+
+    department_code: Annotated[str, Length(min=1, max=64)]
+    department_name: Annotated[str, Length(max=200)] = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class TicketAssigned(Event):
     """routing decided which department is responsible, and by when."""
 
@@ -168,6 +176,8 @@ class TicketAssigned(Event):
     category_source: Literal["picked", "recognised"] | None = None
     # Days the deadlines were counted over that no official calendar covers ([[from, to]]).
     calendar_uncovered: list[list[str]] = field(default_factory=list)
+    # Units that work on the case beside the lead (协办); each gets an assignment of its own.
+    co_handlers: list[CoHandler] = field(default_factory=list)
     # A dispatcher moved the ticket away from the department that holds it
     # (改派, not a refusal): followup moves the open case.
     redispatched: bool = False
@@ -259,6 +269,103 @@ class CaseRefused(Event):
     refusal_count: int = 1
     # The assignment refused (case_opened's attempt): a refusal of an earlier one is history.
     attempt: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssignmentEvent(Event):
+    """What every step of one unit's part of a case (tree of assignments) carries."""
+
+    number: Number
+    department_code: str  # the lead unit
+    unit_code: str  # the unit whose part this is
+    role: Literal["lead", "co", "down"]
+    parent_unit_code: str = ""  # who passed it down (down), the lead (co)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssignmentOpened(AssignmentEvent):
+    """A co-handling unit (协办) was added, or a unit passed the case down (下派) to a child."""
+
+    source: ClassVar[str] = "followup"
+    event_type: ClassVar[str] = "assignment_opened"
+
+    unit_name: str = ""
+    assigned_at: datetime
+    sign_for_deadline: datetime
+    deadline: datetime
+    urgency: Urgency = "normal"
+    time_limit_class: str = "general"
+    title: str = ""
+    assigned_by: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssignmentSignedFor(AssignmentEvent):
+    """A co-handler or a child unit signed for its part."""
+
+    source: ClassVar[str] = "followup"
+    event_type: ClassVar[str] = "assignment_signed_for"
+
+    signed_at: datetime
+    actor: str = ""
+    on_time: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssignmentRefused(AssignmentEvent):
+    """A unit refused its part; the refusal waits for review by ``reviewer`` (the parent unit's
+    code, or "centre" for the lead and co-handlers: the hotline's dispatchers)."""
+
+    source: ClassVar[str] = "followup"
+    event_type: ClassVar[str] = "assignment_refused"
+
+    reason: str
+    refused_at: datetime
+    actor: str = ""
+    reviewer: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RefusalReviewed(AssignmentEvent):
+    """A refusal approved (the part ends; the lead's goes to routing as ``case_refused``) or
+    rejected with a reason (the unit works on)."""
+
+    source: ClassVar[str] = "followup"
+    event_type: ClassVar[str] = "refusal_reviewed"
+
+    approved: bool
+    reason: str = ""
+    reviewer: str
+    actor: str = ""
+    reviewed_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssignmentReplied(AssignmentEvent):
+    """A co-handler replied (to the lead) or a child unit replied up to its parent."""
+
+    source: ClassVar[str] = "followup"
+    event_type: ClassVar[str] = "assignment_replied"
+
+    replied_at: datetime
+    on_time: bool = True
+    actor: str = ""
+    text: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssignmentReviewed(AssignmentEvent):
+    """The parent unit accepted its child's reply (the part is done) or sent it back."""
+
+    source: ClassVar[str] = "followup"
+    event_type: ClassVar[str] = "assignment_reviewed"
+
+    accepted: bool
+    reason: str = ""
+    reviewer: str
+    actor: str = ""
+    reviewed_at: datetime
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -533,7 +640,8 @@ class ClockMoved(Event):
 # Every event of the contract, in the order the contract grew.
 EVENTS: tuple[type[Event], ...] = (
     TicketCreated, TicketAssigned, TicketAwaitingDispatch, CaseOpened, DeadlineWatched, CaseSignedFor,
-    CaseRefused, ExtensionRequested, ExtensionDecided, ReplySubmitted, ReplyApproved, ReplyRejected,
+    CaseRefused, AssignmentOpened, AssignmentSignedFor, AssignmentRefused, RefusalReviewed, AssignmentReplied,
+    AssignmentReviewed, ExtensionRequested, ExtensionDecided, ReplySubmitted, ReplyApproved, ReplyRejected,
     CallbackRecorded, CaseReopened, CaseClosed, TicketEscalated, TicketAnswered, TicketLinked,
     TicketStalled, PersonalDataErased, DepartmentChanged, CalendarYearLoaded, ClockMoved,
 )

@@ -38,8 +38,71 @@ def department_inbox(deps: Deps, view: View):
 
 def department_case(deps: Deps, view: View, number):
     case = view.call("followup", "case_detail", number)
-    return show("case.html", case=case, cards=_cards(view, [case]).get(number, []),
-                errors={}, max_files=MAX_UPLOAD_FILES)
+    department = view.person.department if view.person.has("department") else None
+    part = my_part(case, department)
+    children = []
+    if part and part["state"] == "signed_for":  # the units it may pass the case down to (下派)
+        children = [d for d in view.optional("routing", "list_departments") or []
+                    if d.get("parent") == department and not d.get("retired")]
+    return show("case.html", case=case, cards=_cards(view, [case]).get(number, []), part=part,
+                children=children, errors={}, max_files=MAX_UPLOAD_FILES)
+
+
+def my_part(case, department):
+    """What ``department`` holds of the case: the lead's part (the case itself) or its live
+    co-handling or passed-down assignment; ``None`` when it holds nothing now."""
+    if not department:
+        return None
+    if case.get("department_code") == department:
+        return {"role": "lead", "unit_code": department, "state": case.get("state"),
+                "sign_for_deadline": case.get("sign_for_deadline"), "deadline": case.get("deadline")}
+    live = ("assigned", "signed_for", "replied", "refusal_review")
+    return next((a for a in case.get("assignments") or () if a.get("unit_code") == department
+                 and a.get("state") in live), None)
+
+
+def department_pass_down(deps: Deps, view: View, number):
+    unit = view.form.get("unit") or ""
+    if not unit:
+        raise Refused(400, N_("Please check the form"), view._("Choose the unit to pass the case to."))
+    _case_action(deps, view, number, "pass_down", unit, view.form.get("note") or "", "")
+    return Redirect(f"/department/cases/{number}", flash=view._("Passed down to %(u)s.", u=view.unit(unit)))
+
+
+def department_review_part(deps: Deps, view: View, number, unit):
+    """The unit above reviews what its child did: a refusal (approve / reject) or a reply
+    (accept / send back); the centre's dispatchers review the lead's and co-handlers' refusals."""
+    decision = view.form.get("decision")
+    reason = (view.form.get("reason") or "").strip()
+    if decision not in ("approve", "reject", "accept", "send_back"):
+        raise Refused(400, N_("Please check the form"), view._("Approve or reject."))
+    if decision in ("reject", "send_back") and not reason:
+        raise Refused(400, N_("Please check the form"), view._("Rejecting needs a reason."))
+    if decision in ("accept", "send_back"):
+        view.call("followup", "review_part_reply", None, number, unit, decision == "accept", reason, "")
+    else:
+        view.call("followup", "review_refusal", number, unit, decision == "approve", reason)
+    back = view.form.get("back") or f"/department/cases/{number}"
+    return Redirect(back if back.startswith("/") and not back.startswith("//") else "/",
+                    flash=view._("Recorded."))
+
+
+def refusal_queue(deps: Deps, view: View):
+    """Refusals waiting for this person's review: a dispatcher's (the leads' and co-handlers'),
+    or a unit's (the units it passed cases down to)."""
+    page_no = view.page_number()
+    found = view.call("followup", "refusal_queue", None, (page_no - 1) * PAGE, PAGE)
+    reviewer = view.person.department if view.person.is_department_only else "centre"
+    rows = []
+    for case in found["items"]:
+        if case.get("state") == "refusal_review" and reviewer == "centre":
+            rows.append({"case": case, "unit_code": case["department_code"], "role": "lead",
+                         "refusal": case.get("refusal") or {}})
+        for part in case.get("assignments") or ():
+            if part.get("state") == "refusal_review" and (part.get("refusal") or {}).get("reviewer") == reviewer:
+                rows.append({"case": case, "unit_code": part["unit_code"], "role": part["role"],
+                             "refusal": part.get("refusal") or {}})
+    return show("refusals.html", rows=rows, found=found, page=page_no, size=PAGE, base="/refusals?")
 
 
 def department_contact(deps: Deps, view: View, number):
@@ -59,8 +122,10 @@ def department_sign_for(deps: Deps, view: View, number):
 
 
 def department_refuse(deps: Deps, view: View, number):
-    view.call("followup", "refuse_case", None, number, view.form.get("reason") or "", "")
-    return Redirect("/department", flash=view._("%(n)s returned to the hotline for re-dispatch.", n=number))
+    case = view.call("followup", "refuse_case", None, number, view.form.get("reason") or "", "")
+    if case.get("state") == "refused":  # a city that does not review refusals: routing re-routes now
+        return Redirect("/department", flash=view._("%(n)s returned to the hotline for re-dispatch.", n=number))
+    return Redirect("/department", flash=view._("%(n)s: the refusal waits for review.", n=number))
 
 
 def department_extension(deps: Deps, view: View, number):

@@ -29,7 +29,8 @@ def dispatch_assign(deps: Deps, view: View, number):
     department, reason = ((view.form.get(k) or "").strip() for k in ("department", "reason"))
     if not department or not reason:
         raise Refused(400, N_("Please check the form"), view._("Choose a department and say why."))
-    body = view.call("routing", "assign", number, department, "", reason)
+    co_handlers = [code for code in view.form.getlist("co_handlers") if code and code != department]
+    body = view.call("routing", "assign", number, department, "", reason, co_handlers)
     return Redirect(view.form.get("back") or "/dispatch",
                     flash=view._("%(n)s dispatched to %(d)s.", n=number, d=body["department_name"]))
 

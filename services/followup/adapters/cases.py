@@ -35,6 +35,7 @@ from services.followup.domain.attachments import CHUNK_BYTES
 from services.followup.domain.case import Case
 from services.followup.domain.change import Change, Event
 from services.followup.domain.tokens import well_formed_token
+from services.followup.domain.tree import LIVE
 from shared.contract import bounds, events, reasons
 from shared.contract.numbering import parse_number
 from shared.platform.outbox import Outbox, outboxed
@@ -100,6 +101,7 @@ class CaseRepository:
         self.ledger.create_index([("number", ASCENDING), ("version", ASCENDING), ("n", ASCENDING)])
         self.ledger.create_index("at")
         self.cases.create_index([("department_code", 1), ("state", 1), ("due_at", 1)])
+        self.cases.create_index([("assignments.unit_code", 1), ("assignments.state", 1)])
         self.cases.create_index([("state", 1), ("due_at", 1)])
         self.contact_access.create_index([("number", 1), ("at", DESCENDING)])
         self.contact_access.create_index([("at", DESCENDING)])
@@ -297,8 +299,9 @@ class CaseRepository:
 
     def open_cases(self, department_code=None, state=None, limit=500):
         query = {"state": state} if state else {"state": {"$nin": ["closed", "refused"]}}
-        if department_code:
-            query["department_code"] = department_code
+        if department_code:  # the unit's own cases, and those it holds a live part of (tree.py)
+            query = {"$or": [dict(query, department_code=department_code), {"assignments": {"$elemMatch": {
+                "unit_code": department_code, "state": {"$in": list(LIVE)}}}}]}
         return list(self.cases.find(query, LIST_FIELDS).sort("deadline", 1).limit(limit))
 
     def page(self, query, sort, offset, limit, with_ticket=False):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+import services.followup.domain.tree as tree
 from services.followup.domain.change import Change, free_text
 from services.followup.domain.errors import InvalidRequest, TransitionRefused
 from services.followup.domain.states import APPROVED, ASSIGNED, CLOSED, SATISFACTIONS
@@ -75,6 +76,9 @@ def _reopen(case: Case, change: Change, now: dt.datetime, operator: str, clock: 
                   "round_started_at": now, "signed_at": None, "reply": None, "extension": None,
                   "extension_days_granted": 0, "callback_attempts": [], "reopened_at": now}
     change.inc = {"reopen_count": 1}
+    if case.assignments:  # co-handlers work the new round too (tree.py)
+        change.set["assignments"], opened = tree.reopen_co_handlers(case, now, clock, deadline)
+        change.events += opened
     change.ledger.append(case.entry(now, operator, "reopened", reason,
                                     deadline=deadline, sign_for_deadline=sign_for_deadline))
     change.events.append(("case_reopened", {

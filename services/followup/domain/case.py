@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, cast
 
+import services.followup.domain.tree as tree
 from services.followup.domain.callback import record_callback
 from services.followup.domain.change import Change, Doc, Event, free_text, required_text
 from services.followup.domain.errors import InvalidRequest, NotYourCase, NumberReused, TransitionRefused
@@ -36,6 +37,7 @@ from services.followup.domain.quality import Finding, check_reply
 from services.followup.domain.states import (
     APPROVED,
     ASSIGNED,
+    REFUSAL_REVIEW,
     REFUSED,
     REPLIED,
     SIGNED_FOR,
@@ -68,7 +70,7 @@ def _assignment_fields(assignment: Doc) -> Doc:
 
 # Fields stored only once a transition sets them: absent from a document until then.
 LATER = ("refused_at", "approved_reply", "approved_at", "callback_due", "closed_at", "reopened_at",
-         "ticket")
+         "ticket", "refusal")
 
 
 @dataclass
@@ -108,6 +110,8 @@ class Case:
     closed_at: dt.datetime | None = None
     reopened_at: dt.datetime | None = None
     ticket: Doc | None = None
+    refusal: Doc | None = None  # the lead's refusal waiting for the centre's review
+    assignments: list[Doc] = field(default_factory=list)  # co-handling and passed-down parts (tree.py)
     doc_id: Any = None  # the document's ``_id``
     ledger: list[Doc] = field(default_factory=list)  # entries not stored yet (a new case's)
     more: Doc = field(default_factory=dict)  # stored fields this class does not name, kept as they are
@@ -120,6 +124,7 @@ class Case:
         named = {f.name for f in fields(cls)} - {"doc_id", "ledger", "more"}
         given = {key: value for key, value in doc.items() if key in named}
         given["callback_attempts"] = list(doc.get("callback_attempts") or [])
+        given["assignments"] = list(doc.get("assignments") or [])
         for key in ("attempt",):
             given[key] = doc.get(key) or 1
         return cls(**given, doc_id=doc.get("_id"), ledger=list(doc.get("ledger") or []),
@@ -160,6 +165,15 @@ class Case:
             reason_codes=assignment.get("reason_codes") or [])]
         return case
 
+    def co_handlers_at_open(self, assignment: Doc, clock: FollowupClock) -> Change | None:
+        """The co-handlers (协办) routing dispatched with the case, once it is open; ``None`` if none."""
+        units = [tree.Unit(str(u.get("department_code")), str(u.get("department_name") or ""))
+                 for u in assignment.get("co_handlers") or [] if u.get("department_code")]
+        if not units or self.assignments:
+            return None
+        return tree.add_co_handlers(self, units, assignment.get("decided_by") or "", cast(
+            dt.datetime, assignment["assigned_at"]), clock)
+
     def opened(self) -> Event:
         """The ``case_opened`` event of this case as it stands."""
         body = {"number": self.number, "department_code": self.department_code, "urgency": self.urgency,
@@ -191,7 +205,7 @@ class Case:
             return None
         redispatch = bool(assignment.get("redispatched"))
         if redispatch:
-            if self.state not in (ASSIGNED, SIGNED_FOR, REPLIED) or \
+            if self.state not in (ASSIGNED, SIGNED_FOR, REPLIED, REFUSAL_REVIEW) or \
                     assignment.get("previous_department_code") != self.department_code:
                 return None
         elif self.state != REFUSED:
@@ -201,7 +215,8 @@ class Case:
         fields_set = _assignment_fields(assignment)
         attempt = assignment.get("attempt") or self.attempt + 1
         moved = Case.from_doc({**self.to_doc(), **fields_set, "opened_at": now, "attempt": attempt})
-        change = Change(set={**fields_set, "state": ASSIGNED, "attempt": attempt})
+        change = Change(set={**fields_set, "state": ASSIGNED, "attempt": attempt,
+                             "assignments": tree.withdraw_passed_down(self, now)})
         change.ledger.append(moved.entry(
             assignment["assigned_at"], assignment["decided_by"], "assigned",
             "; ".join(assignment["reasons"]), to=assignment["department_name"],
@@ -214,11 +229,21 @@ class Case:
     # -- the department's verbs ------------------------------------------------------
 
     def held_by(self, department: str | None) -> None:
-        """Raise ``NotYourCase`` unless ``department`` (when given) holds the case."""
-        if department is not None and self.department_code != department:
+        """Raise ``NotYourCase`` unless ``department`` (when given) holds the case or a part of it."""
+        if department is not None and department not in tree.units_on(self):
             raise NotYourCase(f"case {self.number} is not with {department}")
 
-    def sign_for(self, actor: str, now: dt.datetime) -> Change:
+    def is_lead(self, unit: str | None) -> bool:
+        """Whether ``unit`` acts as the lead (``None``: the hotline's own staff, on the lead's part)."""
+        return unit is None or unit == self.department_code
+
+    def lead_only(self, unit: str | None, doing: str) -> None:
+        if not self.is_lead(unit):
+            raise NotYourCase(f"only the lead unit of case {self.number} can {doing}")
+
+    def sign_for(self, actor: str, now: dt.datetime, unit: str | None = None) -> Change:
+        if not self.is_lead(unit):
+            return tree.sign_for(self, cast(str, unit), actor, now)
         actor = free_text(actor, "actor")
         self.expect(ASSIGNED, doing="sign for it")
         on_time = now <= self._due(self.sign_for_deadline)
@@ -228,7 +253,12 @@ class Case:
             events=[("case_signed_for", {"number": self.number, "department_code": self.department_code,
                                          "signed_at": now, "actor": actor, "on_time": on_time})])
 
-    def refuse(self, actor: str, reason: str, now: dt.datetime, clock: FollowupClock) -> Change:
+    def refuse(self, actor: str, reason: str, now: dt.datetime, clock: FollowupClock,
+               unit: str | None = None) -> Change:
+        """The unit refuses (退单). The lead's refusal waits for the centre's review when the
+        city reviews refusals (``FOLLOWUP.refusal_review``); otherwise routing re-routes at once."""
+        if not self.is_lead(unit):
+            return tree.refuse(self, cast(str, unit), actor, reason, now, clock)
         actor = free_text(actor, "actor")
         self.expect(ASSIGNED, SIGNED_FOR, doing="refuse it")
         reason = required_text(reason, "reason", bounds.REASON)
@@ -237,6 +267,49 @@ class Case:
             raise TransitionRefused(
                 f"case {self.number} was dispatched more than {clock.refusal_working_days} "
                 f"working days ago (refusal window closed {window.isoformat()}): reply or ask for an extension")
+        if clock.refusal_review:
+            refusal = {"reason": reason, "actor": actor, "at": now, "state_before": self.state,
+                       "reviewer": tree.CENTRE}
+            return Change(
+                set={"state": REFUSAL_REVIEW, "refusal": refusal},
+                ledger=[self.entry(now, actor, "refused", reason, role="lead", reviewer=tree.CENTRE)],
+                events=[("assignment_refused", {
+                    "number": self.number, "department_code": self.department_code,
+                    "unit_code": self.department_code, "role": "lead", "parent_unit_code": "",
+                    "reason": reason, "refused_at": now, "actor": actor, "reviewer": tree.CENTRE})])
+        return self._refused(actor, reason, now)
+
+    def review_refusal(self, unit: str, reviewer_unit: str, approve: object, reason: str, actor: str,
+                       now: dt.datetime) -> Change:
+        """Approve a refusal (the lead's: routing re-routes the case) or send the part back."""
+        if unit != self.department_code:
+            return tree.review_refusal(self, unit, reviewer_unit, approve, reason, actor, now)
+        actor = free_text(actor, "actor")
+        self.expect(REFUSAL_REVIEW, doing="review a refusal")
+        if not isinstance(approve, bool):
+            raise InvalidRequest({"approve": ["true (approve the refusal) or false (reject it)"]})
+        if reviewer_unit != tree.CENTRE:
+            raise NotYourCase(f"the refusal of case {self.number} is for the centre's dispatchers to review")
+        refusal = self.refusal or {}
+        reason = free_text(reason, "reason", bounds.REASON) if approve else \
+            required_text(reason, "reason", bounds.REASON)
+        reviewed: Event = ("refusal_reviewed", {
+            "number": self.number, "department_code": self.department_code, "unit_code": self.department_code,
+            "role": "lead", "parent_unit_code": "", "approved": approve, "reason": reason,
+            "reviewer": tree.CENTRE, "actor": actor, "reviewed_at": now})
+        entry = self.entry(now, actor, "refusal_approved" if approve else "refusal_rejected", reason,
+                           reviewer=tree.CENTRE, reviewed_unit=self.department_code)
+        if approve:
+            change = self._refused(str(refusal.get("actor") or ""), str(refusal.get("reason") or ""),
+                                   cast(dt.datetime, refusal.get("at") or now))
+            change.set["refusal"] = None
+            change.ledger.insert(0, entry)
+            change.events.insert(0, reviewed)
+            return change
+        return Change(set={"state": str(refusal.get("state_before") or ASSIGNED), "refusal": None},
+                      ledger=[entry], events=[reviewed])
+
+    def _refused(self, actor: str, reason: str, now: dt.datetime) -> Change:
         return Change(
             set={"state": REFUSED, "refused_at": now, "extension": None},
             inc={"refusal_count": 1},
@@ -246,7 +319,8 @@ class Case:
                                       "refusal_count": self.refusal_count + 1, "attempt": self.attempt})])
 
     def request_extension(self, actor: str, working_days: object, reason: str, now: dt.datetime,
-                          clock: FollowupClock) -> Change:
+                          clock: FollowupClock, unit: str | None = None) -> Change:
+        self.lead_only(unit, "ask the hotline for an extension")
         actor = free_text(actor, "actor")
         self.expect(SIGNED_FOR, doing="ask for an extension")
         if self.extension:
@@ -267,23 +341,22 @@ class Case:
                                              "requested_at": now})])
 
     def submit_reply(self, actor: str, text: str, attachments: object, now: dt.datetime,
-                     files: Sequence[Doc] = ()) -> Change:
-        """The department's reply: text, links, and ``files`` it uploaded to the case."""
+                     files: Sequence[Doc] = (), unit: str | None = None) -> Change:
+        """The unit's reply: text, links, and ``files`` it uploaded to the case. The lead's goes to
+        the hotline with its co-handlers' replies; another unit's to the unit above it (tree.py)."""
+        if not self.is_lead(unit):
+            return tree.submit_reply(self, cast(str, unit), actor, text, attachments, now, files)
         actor = free_text(actor, "actor")
         self.expect(SIGNED_FOR, doing="reply")
+        co_replies = tree.lead_may_reply(self)
         text = required_text(text, "text")
-        links = attachments or []
-        bad = not isinstance(links, list) or [
-            a for a in links if not (isinstance(a, str) and a.startswith(("http://", "https://"))
-                                     and len(a) <= bounds.LINK)]
-        if bad or not isinstance(links, list) or len(links) > MAX_ATTACHMENTS:
-            raise InvalidRequest({"attachments": [
-                f"up to {MAX_ATTACHMENTS} links, each starting with http:// or https:// "
-                f"and at most {bounds.LINK} characters"]})
+        links = tree.check_links(attachments)
         on_time = now <= self._due(self.deadline)
         kept = [{k: f[k] for k in ("id", "filename", "size", "content_type")} for f in files]
         reply = {"text": text, "attachments": links, "files": kept, "replied_at": now,
                  "actor": actor, "on_time": on_time, "deadline": self.deadline}
+        if co_replies:
+            reply["co_replies"] = co_replies
         return Change(
             set={"state": REPLIED, "reply": reply},
             ledger=[self.entry(now, actor, "replied", text, on_time=on_time, attachments=links,
@@ -291,6 +364,20 @@ class Case:
             events=[("reply_submitted", {"number": self.number, "department_code": self.department_code,
                                          "text": text, "attachments": links, "files": kept,
                                          "replied_at": now, "on_time": on_time})])
+
+    # -- the tree: co-handlers, passing down, reviews of a child's reply (tree.py) -------------
+
+    def add_co_handlers(self, units: Sequence[tree.Unit], actor: str, now: dt.datetime, clock: FollowupClock,
+                        note: str = "") -> Change:
+        return tree.add_co_handlers(self, units, actor, now, clock, note)
+
+    def pass_down(self, by_unit: str, to: tree.Unit, actor: str, note: str, now: dt.datetime,
+                  clock: FollowupClock) -> Change:
+        return tree.pass_down(self, by_unit, to, actor, note, now, clock)
+
+    def review_assignment_reply(self, unit: str, reviewer_unit: str, accept: object, reason: str, actor: str,
+                                now: dt.datetime) -> Change:
+        return tree.review_reply(self, unit, reviewer_unit, accept, reason, actor, now)
 
     # -- the operators' verbs ----------------------------------------------------------
 

@@ -7,6 +7,8 @@ Over the shared deadline policy and working-day calendar:
 * the refusal window (退单): ``FOLLOWUP.refusal_working_days`` (2) from dispatch;
 * extensions (延期): at most ``FOLLOWUP.max_extension_working_days`` (10) in
   all, added to the deadline in force;
+* refusal review (派单异议审核): ``FOLLOWUP.refusal_review`` (on) -- a lead's refusal
+  waits for the centre's dispatchers;
 * the callback (回访): by the end of the next working day after approval;
 * handling time in working days (fractions of working days count).
 """
@@ -46,6 +48,12 @@ class FollowupClock:
     @property
     def callback_tries(self) -> int:
         return int(self.settings["callback_tries"])
+
+    @property
+    def refusal_review(self) -> bool:
+        """Whether a lead's refusal waits for the centre's review (派单异议审核) before re-routing."""
+        value = self.settings.get("refusal_review", True)
+        return value if isinstance(value, bool) else str(value).strip().lower() in ("1", "true", "yes", "on")
 
     def local(self, moment: dt.datetime) -> dt.datetime:
         return moment.astimezone(self.zone)

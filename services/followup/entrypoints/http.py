@@ -49,6 +49,7 @@ from services.followup.domain import (
 from services.followup.domain.attachments import AttachmentRefused
 from services.followup.domain.scorecard import as_csv
 from services.followup.domain.tokens import well_formed_token
+from services.followup.handlers import tree
 from shared.platform.identity import NotAllowed
 from shared.platform.web import BadBody, read_json
 
@@ -182,3 +183,24 @@ def scorecard_answer(request, card):
             return json_response(400, {"errors": exc.errors})
         return 200, {"Content-Type": "text/csv; charset=utf-8"}, as_csv(found)
     return answer(lambda: card(*dates))
+
+
+# -- the tree of a case (handlers/tree.py), for a unit with its token ---------------------------
+
+
+def pass_down(deps, request, number):
+    body = read_body(request)
+    return tree.pass_down(deps, department_token(request), number, body.get("unit"), body.get("note") or "",
+                          actor(body))
+
+
+def review_refusal(deps, request, number, unit):
+    body = read_body(request)
+    return tree.review_refusal(deps, number, unit, body.get("approve"), body.get("reason") or "",
+                               department_token(request), actor(body))
+
+
+def review_part_reply(deps, request, number, unit):
+    body = read_body(request)
+    return tree.review_assignment_reply(deps, department_token(request), number, unit, body.get("accept"),
+                                        body.get("reason") or "", actor(body))

@@ -54,7 +54,7 @@ def may_see(deps: Deps, case, token=None, roles=()):
     """Who asks, if they may see ``case`` (its document): ``(name, actor_id, department or None)``."""
     if token is not None:  # "" or a garbled token is refused, never read as "no token"
         code = department(deps, token)
-        if case["department_code"] != code:
+        if not works_on(case, code):
             raise NotYourCase(f"case {case['number']} is not with {code}")
         return "", f"token:{code}", code
     person = deps.caller.person
@@ -64,6 +64,13 @@ def may_see(deps: Deps, case, token=None, roles=()):
         return "", None, None
     if roles:
         deps.caller.require(*roles)
-    if person.is_department_only and case["department_code"] != person.department:
+    if person.is_department_only and not works_on(case, person.department):
         raise NotYourCase(f"case {case['number']} is not with {person.department}")
     return person.name, person.user_id, person.department if person.is_department_only else None
+
+
+def works_on(case, department):
+    """Whether ``department`` is the case's lead or holds (or held) a part of it (co-handling,
+    passed down): each unit on a case sees it, with the citizen's words it needs to act."""
+    return department == case["department_code"] or any(
+        part.get("unit_code") == department for part in case.get("assignments") or ())

@@ -54,11 +54,13 @@ def on_ticket_assigned(deps: Deps, assignment):
     case = Case.open(assignment, now)
     if deps.uow.run(lambda: deps.cases.add(deps.uow, case, case.opened())) is not None:
         log.info("case %s opened for %s", case.number, case.department_code)
-        return
-    if change_case(deps, case.number, lambda held: held.reassign(assignment, now)) is None:
+    elif change_case(deps, case.number, lambda held: held.reassign(assignment, now)) is None:
         log.info("case %s is open already; redelivery ignored", case.number)
     else:
         log.info("case %s moved to %s", case.number, assignment["department_code"])
+    if assignment.get("co_handlers"):  # once the case is open: also on a redelivery after a crash
+        change_case(deps, case.number, lambda held: held.co_handlers_at_open(assignment, deps.deadlines)
+                    if held.assignment_event == assignment["event_id"] else None)
 
 
 def erase_personal_data(deps: Deps, event, scrub):
@@ -71,7 +73,7 @@ def erase_personal_data(deps: Deps, event, scrub):
 def sign_for(deps: Deps, token, number, actor=""):
     department, actor, actor_id = access.department_actor(deps, token, actor)
     now = deps.clock.now()
-    return _view_after(deps, change_case(deps, number, lambda case: case.sign_for(actor, now),
+    return _view_after(deps, change_case(deps, number, lambda case: case.sign_for(actor, now, department),
                                          department, actor_id))
 
 
@@ -79,14 +81,15 @@ def refuse_case(deps: Deps, token, number, reason, actor=""):
     department, actor, actor_id = access.department_actor(deps, token, actor)
     now = deps.clock.now()
     return _view_after(deps, change_case(
-        deps, number, lambda case: case.refuse(actor, reason, now, deps.deadlines), department, actor_id))
+        deps, number, lambda case: case.refuse(actor, reason, now, deps.deadlines, department),
+        department, actor_id))
 
 
 def request_extension(deps: Deps, token, number, working_days, reason, actor=""):
     department, actor, actor_id = access.department_actor(deps, token, actor)
     now = deps.clock.now()
     return _view_after(deps, change_case(deps, number, lambda case: case.request_extension(
-        actor, working_days, reason, now, deps.deadlines), department, actor_id))
+        actor, working_days, reason, now, deps.deadlines, department), department, actor_id))
 
 
 def submit_reply(deps: Deps, token, number, text, attachments=None, actor="", file_ids=None):
@@ -95,7 +98,7 @@ def submit_reply(deps: Deps, token, number, text, attachments=None, actor="", fi
     now = deps.clock.now()
     files = files_named(deps, number, file_ids)
     return _view_after(deps, change_case(
-        deps, number, lambda case: case.submit_reply(actor, text, attachments, now, files),
+        deps, number, lambda case: case.submit_reply(actor, text, attachments, now, files, department),
         department, actor_id))
 
 

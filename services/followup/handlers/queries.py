@@ -12,7 +12,7 @@ import logging
 
 from services.followup.adapters import intake
 from services.followup.bootstrap import Deps
-from services.followup.domain import InvalidRequest
+from services.followup.domain import InvalidRequest, tree
 from services.followup.domain.case import Case
 from services.followup.domain.states import APPROVED, ASSIGNED, OPEN_STATES, REPLIED, SIGNED_FOR, STATES
 from services.followup.handlers import access
@@ -82,17 +82,29 @@ def department_cases(deps: Deps, token=None):
     found = []
     for case in deps.cases.open_cases(department):
         case["refuse_by"] = _refuse_by(deps, case)
-        found.append(jsonable(case))
+        found.append(jsonable(with_part(case, department)))
     return found
 
 def department_inbox(deps: Deps, token=None, offset=0, limit=20, state=None):
     """The department's open cases, the next deadline first (sign-for, reply, callback)."""
     department = access.department_actor(deps, token)[0]
     offset, limit = page(offset, limit)
-    query = {"department_code": department, "state": {"$in": list(OPEN_STATES)}}
-    if state in OPEN_STATES:
-        query["state"] = state
-    return listed(*deps.cases.page(query, [("due_at", 1)], offset, limit))
+    lead = {"department_code": department, "state": state if state in OPEN_STATES else {"$in": list(OPEN_STATES)}}
+    part = {"assignments": {"$elemMatch": {"unit_code": department, "state": state if state in tree.LIVE
+                                           else {"$in": list(tree.LIVE)}}}}
+    cases, total = deps.cases.page({"$or": [lead, part]}, [("due_at", 1)], offset, limit)
+    return listed([with_part(case, department) for case in cases], total)
+
+
+def with_part(case, department):
+    """The case with ``part``: what ``department`` holds of it (its role, state and deadlines)."""
+    if case.get("department_code") == department:
+        return dict(case, part={"role": "lead", "unit_code": department, "state": case.get("state"),
+                                "sign_for_deadline": case.get("sign_for_deadline"),
+                                "deadline": case.get("deadline")})
+    mine = [a for a in case.get("assignments") or () if a.get("unit_code") == department]
+    live = [a for a in mine if a.get("state") in tree.LIVE]
+    return dict(case, part=(live or mine or [None])[-1])
 
 # -- the hotline's queues ------------------------------------------------------------------
 

@@ -61,6 +61,7 @@ class NotifyRepository:
         self.watches.create_index([("state", ASCENDING), ("next_check_at", ASCENDING)])
         self.outbox.ensure_indexes()
         self.watches.create_index("pending_notices.created_at", sparse=True)
+        self.watches.create_index("ticket_number", sparse=True)
         self.notifications.create_index("key", unique=True)
         self.notifications.create_index([("next_attempt_at", ASCENDING), ("_id", ASCENDING)])
         self.notifications.create_index([("number", ASCENDING), ("_id", ASCENDING)])
@@ -112,16 +113,17 @@ class NotifyRepository:
     def escalated(self, numbers=None, limit=5000):
         """Open watches with escalations this round: ``[{number, department_code, levels}]``."""
         query = {"state": WATCHING, "escalations.0": {"$exists": True}}
-        if numbers is not None:
-            query["number"] = {"$in": list(numbers)}
+        if numbers is not None:  # a part's watch (another unit's, ``<number>@<unit>``) names its ticket
+            query["$or"] = [{"number": {"$in": list(numbers)}}, {"ticket_number": {"$in": list(numbers)}}]
         found = []
-        for watch in self.watches.find(query, {"_id": 0, "number": 1, "department_code": 1,
+        for watch in self.watches.find(query, {"_id": 0, "number": 1, "department_code": 1, "ticket_number": 1,
                                                "escalations": 1, "round": 1}).limit(limit):
             this_round = f"{watch.get('round', 0)}:"
             levels = [e["step"].split(":", 1)[1] for e in watch.get("escalations") or []
                       if str(e.get("step", "")).startswith(this_round)]
             if levels:
-                found.append({"number": watch["number"], "department_code": watch.get("department_code"),
+                found.append({"number": watch.get("ticket_number") or watch["number"],
+                              "department_code": watch.get("department_code"),
                               "levels": levels})
         return found
 

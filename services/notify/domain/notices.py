@@ -103,7 +103,8 @@ class Notices:
         code = watch.get("department_code") or ""
         name = self.departments.name(code, language) if code else ""
         title = masked_title(watch.get("title")) or ("(no title)" if language == "en" else "（无标题）")
-        context: dict[str, Any] = {"number": watch["number"], "department": name, "hotline": self.hotline,
+        number = watch.get("ticket_number") or watch["number"]  # a part's watch: its ticket's number
+        context: dict[str, Any] = {"number": number, "department": name, "hotline": self.hotline,
                    "deadline": self._local(watch.get("deadline")),
                    "sign_for_deadline": self._local(watch.get("sign_for_deadline")),
                    "title": title, "level": "", "reason": "", "reply": "", "outcome": "",
@@ -124,7 +125,8 @@ class Notices:
                       extra: Mapping[str, Any] | None = None, level: int = 0,
                       audience: str = "department") -> Notification:
         subject, body = self.render(template, language, self._context(watch, language, extra or {}))
-        return {"key": key, "number": watch["number"], "template": template, "level": level,
+        return {"key": key, "number": watch.get("ticket_number") or watch["number"], "template": template,
+                "level": level,
                 "department_code": watch.get("department_code"), "audience": audience,
                 "channel": channel, "recipient": recipient, "language": language,
                 "subject": subject, "body": body, "title": masked_title(watch.get("title")),

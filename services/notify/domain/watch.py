@@ -51,6 +51,45 @@ KINDS: dict[tuple[str, str], str] = {
     ("followup", "case_closed"): "closed",
 }
 
+# The steps of a co-handling or passed-down unit's part (followup's tree of assignments): each
+# part has a watch of its own, keyed ``<number>@<unit>`` (``part_key``), chased up the same
+# ladder, and its steps are told as the ticket's (``ticket_number``) against that unit.
+PART_EVENTS = ("assignment_opened", "assignment_signed_for", "assignment_refused", "refusal_reviewed",
+               "assignment_replied", "assignment_reviewed")
+
+
+def part_key(number: str, unit_code: str) -> str:
+    return f"{number}@{unit_code}"
+
+
+def part_event(event_type: str, event: Event) -> tuple[str, dict[str, Any]] | None:
+    """``(kind, event as the part's watch reads it)`` of a part's step; ``None`` for the lead's own
+    (its watch follows the case's events)."""
+    if event.get("role") == "lead" or not event.get("unit_code"):
+        return None
+    base = dict(event, number=part_key(event["number"], event["unit_code"]), ticket_number=event["number"],
+                department_code=event["unit_code"])
+    if event_type == "assignment_opened":
+        return "opened", dict(base, opened_at=event["assigned_at"], attempt=None)
+    if event_type == "assignment_signed_for":
+        return "signed_for", base
+    if event_type == "assignment_refused":
+        return "refused", dict(base, attempt=None)
+    if event_type == "refusal_reviewed":
+        if event["approved"]:
+            return "closed", dict(base, closed_at=event["reviewed_at"])
+        return "resumed", base
+    if event_type == "assignment_replied":
+        if event.get("role") == "co":  # a co-handler's reply is its part done
+            return "closed", dict(base, closed_at=event["replied_at"])
+        return "replied", base
+    if event_type == "assignment_reviewed":
+        if event["accepted"]:
+            return "closed", dict(base, closed_at=event["reviewed_at"])
+        return "reply_rejected", dict(base, rejected_at=event["reviewed_at"], rejection_count=0)
+    return None
+
+
 # deadline_watched follows these (not routing's ticket_assigned, which followup's
 # case_opened confirms: the watch is announced after the case is open).
 RESCHEDULING = ("opened", "reopened", "extension_decided")
@@ -61,7 +100,8 @@ EVENT_TIME: dict[str, str] = {
     "assigned": "assigned_at", "opened": "opened_at", "signed_for": "signed_at",
     "refused": "refused_at", "extension_decided": "decided_at", "replied": "replied_at",
     "reply_rejected": "rejected_at", "reply_approved": "approved_at",
-    "callback_recorded": "recorded_at", "reopened": "reopened_at", "closed": "closed_at"}
+    "callback_recorded": "recorded_at", "reopened": "reopened_at", "closed": "closed_at",
+    "resumed": "reviewed_at"}
 
 
 def new_watch(number: str, now: dt.datetime | None) -> dict[str, Any]:
@@ -110,7 +150,7 @@ class Learned:
     @property
     def reschedules(self) -> bool:
         """True when the watch's deadline is (re)set: ``deadline_watched`` is announced."""
-        return (self.changes is not None and self.kind in RESCHEDULING
+        return (self.changes is not None and self.kind in RESCHEDULING and not self.after.get("ticket_number")
                 and bool(self.after.get("deadline")) and self.after.get("state") == WATCHING)
 
     def watched(self, next_check_at: dt.datetime | None) -> DeadlineWatched:
@@ -182,9 +222,15 @@ class Watch:
             if changes is None and event.get("attempt") is not None \
                     and event["attempt"] < (self.attempt or 0):
                 return None  # an earlier department's case
-            return dict(changes or {}, case_opened_at=event["opened_at"])
+            changes = dict(changes or {}, case_opened_at=event["opened_at"])
+            if event.get("ticket_number"):  # a part's watch
+                changes.update(ticket_number=event["ticket_number"], role=event.get("role"),
+                               parent_unit_code=event.get("parent_unit_code"))
+            return changes
         if kind == "refused":
             return self._refused(event) if self.state != CLOSED else None
+        if kind == "resumed":  # a part's refusal rejected: the unit works on, chased again
+            return {"state": WATCHING} if self.state == REFUSED else None
         if kind == "reopened":
             reopened_at = event.get("reopened_at")
             if self.closed_at and reopened_at and reopened_at < self.closed_at:
@@ -291,7 +337,8 @@ class Watch:
     def take_steps(self, due: list[Step], now: dt.datetime) -> list[TicketEscalated]:
         """The ladder's steps that came due, as the events they cause (``ladder.due``
         leaves out the steps this round took already)."""
-        return [TicketEscalated(number=self.number, department_code=self.department_code or "",
+        return [TicketEscalated(number=self.stored.get("ticket_number") or self.number,
+                                department_code=self.department_code or "",
                                 level=step.name, reason=step.reason, deadline=self.deadline,
                                 escalated_at=now, step_key=step.key(self.stored.get("round", 1)))
                 for step in due]

@@ -9,7 +9,7 @@ the events of one case come in bursts). The event is published after the save.
 """
 import logging
 
-from services.notify.domain.watch import DeadlineWatched
+from services.notify.domain.watch import DeadlineWatched, part_event
 from shared.contract import events
 from shared.platform import mirror as shared_mirror
 from shared.platform.outbox import outboxed
@@ -19,8 +19,9 @@ from shared.timelimits.deadlines import UNCOVERED
 log = logging.getLogger(__name__)
 
 
-def learn(deps, kind, event):
-    """Apply ``event`` (of ``kind``, see ``domain.watch.KINDS``) to its case's watch."""
+def learn(deps, kind, event, audiences=("citizen", "department")):
+    """Apply ``event`` (of ``kind``, see ``domain.watch.KINDS``) to its case's watch; notify
+    the ``audiences`` its messages are for."""
     now = deps.clock.now()
     know_departments(deps, event)
     uow = deps.uow()
@@ -31,7 +32,7 @@ def learn(deps, kind, event):
             log.info("%s: event %s applied already", event["number"], event["event_id"])
             return
         learned = watch.learn(kind, event, now)
-        deps.watches.enqueue([note for message in learned.messages
+        deps.watches.enqueue([note for message in learned.messages if message.audience.startswith(audiences)
                               for note in deps.rules.notices.for_message(learned.after, message, now)])
         if learned.changes is None:
             return
@@ -47,6 +48,14 @@ def learn(deps, kind, event):
                  next_check.isoformat() if next_check else "none")
 
     uow.run(work)
+
+
+def learn_part(deps, event_type, event):
+    """A step of a co-handling or passed-down unit's part: its own watch learns it, and only
+    the unit is told (the citizen hears of the case as a whole)."""
+    found = part_event(event_type, event)
+    if found is not None:
+        learn(deps, *found, audiences=("department",))
 
 
 def know_departments(deps, event):

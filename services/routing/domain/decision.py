@@ -106,6 +106,15 @@ def named(suggestions: Iterable[Mapping[str, Any]], directory: Directory) -> lis
     return out
 
 
+def co_handlers(choice: Choice, lead: Department, directory: Directory) -> list[dict[str, str]]:
+    """The units to work beside ``lead`` (协办): those the dispatcher named, and those the
+    catalogue entry of the ticket's category lists (``co_handlers``), in service, once each."""
+    entry = directory.catalogue.get(choice.category or "") or {}
+    codes = [*choice.co_handlers, *(entry.get("co_handlers") or ())]
+    found = [directory.get(code) for code in dict.fromkeys(codes) if code != lead.code]
+    return [{"department_code": dept.code, "department_name": dept.name} for dept in found if dept is not None]
+
+
 def check_words(by: object, why: object) -> tuple[str, str]:
     """Who decides and why, as a dispatcher says it, trimmed; ``RoutingError`` if not right."""
     if not isinstance(by, str) or not isinstance(why, str) or not by.strip() or not why.strip():
@@ -207,9 +216,14 @@ class Decision:
         kept = {k: refusal.get(k) for k in REFUSAL_FIELDS}
         return self._apply(replace(outcome, event_id=refusal.get("event_id"), refusal=kept))
 
-    def assign(self, department_code: str, by: str, why: str, known: Knowing, now: datetime) -> Outcome:
-        """A dispatcher assigns the waiting ticket to ``department_code`` (code or name)."""
+    def assign(self, department_code: str, by: str, why: str, known: Knowing, now: datetime,
+               co: Iterable[str] = ()) -> Outcome:
+        """A dispatcher assigns the waiting ticket to ``department_code`` (code or name), with
+        the co-handling units ``co`` (协办) beside it."""
         directory = known.directory
+        unknown = [code for code in co if directory.get(code) is None]
+        if unknown:
+            raise RoutingError(f"no department {', '.join(unknown)} in service to co-handle")
         if self.status != "awaiting_dispatch":
             raise RoutingError(f"{self.number} is not waiting for a dispatcher: it is with {self.department_code}")
         dept = directory.get(department_code) or directory.get(directory.resolve(department_code))
@@ -224,7 +238,7 @@ class Decision:
         entry, how, _ = directory.category_for(self.ticket, dept.code)
         choice = Choice(dept, (entry or {}).get("class", "general"), "operator", reasons,
                         suggestions=self.suggestions, category=(entry or {}).get("code"),
-                        category_source=how, decided_by=by)
+                        category_source=how, decided_by=by, co_handlers=tuple(co))
         before = _Before(previous=refused[-1] if refused else None, refused=refused,
                          assignments=self._assigned_times(0))
         return self._apply(self._outcome(choice, known.policy, now, directory, before))
@@ -291,6 +305,7 @@ class Decision:
             "previous_department_code": before.previous, "refused_departments": sorted(before.refused),
             "confidence": confidence,
             "model_version": choice.model_version, "received_at": self.ticket.get("received_at"),
+            "co_handlers": co_handlers(choice, dept, directory),
         }
         record = {"status": "assigned", "department_code": dept.code, "department_name": dept.name,
                   "rule": choice.rule, "reasons": sentences(reasons), "reason_codes": list(reasons),

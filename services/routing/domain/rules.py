@@ -64,6 +64,7 @@ class Choice:
     category: str | None = None         # the catalogue category decided ...
     category_source: str | None = None  # ... "picked" by the operator or "recognised" in the text
     decided_by: str = "routing"         # or the dispatcher who chose
+    co_handlers: tuple[str, ...] = ()   # units a dispatcher named to work beside the lead (协办)
 
     @property
     def decided(self) -> bool:

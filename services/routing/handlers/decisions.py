@@ -101,15 +101,17 @@ def _waiting_decision(deps: Deps, number):
     return decision
 
 
-def assign(deps: Deps, number, department_code, reason):
-    """A dispatcher assigns a waiting ticket; the ``ticket_assigned`` body."""
+def assign(deps: Deps, number, department_code, reason, co_handlers=()):
+    """A dispatcher assigns a waiting ticket (and co-handlers beside it); the ``ticket_assigned`` body."""
     by = deps.caller.require("dispatcher").name
     known = deps.known()
     by, reason = check_words(by, reason)
+    if not isinstance(co_handlers, (list, tuple)) or not all(isinstance(c, str) for c in co_handlers):
+        raise RoutingError("co_handlers: a list of department codes")
 
     def work():
         decision = _waiting_decision(deps, number)
-        outcome = decision.assign(department_code, by, reason, known, deps.clock.now())
+        outcome = decision.assign(department_code, by, reason, known, deps.clock.now(), co_handlers)
         if not deps.decisions.save(deps.uow, decision, outcome):
             raise RoutingError(f"{number} was dispatched by someone else meanwhile")
         return outcome

@@ -24,7 +24,8 @@ def hours(n):
 
 @pytest.fixture
 def clock():
-    return FollowupClock(DeadlinePolicy(calendar=ChineseCalendar()))
+    """A city whose refusals re-route at once (``refusal_review`` off; reviews: ``test_tree.py``)."""
+    return FollowupClock(DeadlinePolicy(calendar=ChineseCalendar()), refusal_review=False)
 
 
 def assignment(event_id="e1", department="WATER", at=T0):

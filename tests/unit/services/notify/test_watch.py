@@ -4,7 +4,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from services.notify.domain.ladder import Ladder
-from services.notify.domain.watch import DeadlineWatched, TicketEscalated, Watch, new_watch
+from services.notify.domain.watch import DeadlineWatched, TicketEscalated, Watch, new_watch, part_event, part_key
 from shared.timelimits.calendar import WeekendCalendar
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -53,3 +53,49 @@ def test_the_steps_taken_are_the_ticket_escalated_events_of_this_round():
                                         reason="deadline passed", deadline=local(2026, 11, 30, 9),
                                         escalated_at=now, step_key="1:red_card")
     assert ladder.next_check(watch.after_steps(taken)) == local(2026, 12, 2, 9)
+
+
+# -- a part of a case another unit holds (co-handling, passed down): a watch of its own ---------
+
+def part(event_type, **more):
+    body = {"event_id": f"p-{event_type}", "number": "QD-1", "department_code": "D-SHINAN",
+            "unit_code": "S-BADAGUAN", "role": "down", "parent_unit_code": "D-SHINAN", **more}
+    return part_event(event_type, body)
+
+
+def learn_part(doc, event_type, now=None, **more):
+    kind, event = part(event_type, **more)
+    learned = Watch.from_doc(doc).learn(kind, event, now)
+    return dict(doc, **(learned.changes or {})), learned
+
+
+def test_a_part_has_its_own_watch_chasing_its_unit_and_told_as_the_ticket():
+    kind, event = part("assignment_opened", assigned_at=local(2026, 11, 23, 9), deadline=local(2026, 11, 27, 9),
+                       sign_for_deadline=local(2026, 11, 24, 9))
+    assert event["number"] == part_key("QD-1", "S-BADAGUAN") == "QD-1@S-BADAGUAN"
+    doc = dict(new_watch(event["number"], None), _id="w2")
+    doc, learned = learn_part(doc, "assignment_opened", assigned_at=local(2026, 11, 23, 9),
+                              deadline=local(2026, 11, 27, 9), sign_for_deadline=local(2026, 11, 24, 9))
+    assert doc["department_code"] == "S-BADAGUAN" and doc["ticket_number"] == "QD-1"
+    assert not learned.reschedules  # intake hears of the ticket's own watch only
+    assert [m.audience for m in learned.messages if m.template == "new_case"] == ["department"]
+    now = local(2026, 11, 27, 10)
+    taken = Watch.from_doc(doc).take_steps(Ladder(WeekendCalendar(), ZONE).due(doc, now), now)
+    assert {(e.number, e.department_code) for e in taken} == {("QD-1", "S-BADAGUAN")}
+    assert "red_card" in [e.level for e in taken]
+
+
+def test_a_parts_refusal_pauses_its_chase_until_reviewed_and_its_end_stops_it():
+    doc = dict(new_watch("QD-1@S-BADAGUAN", None), _id="w2")
+    doc, _ = learn_part(doc, "assignment_opened", assigned_at=local(2026, 11, 23, 9),
+                        deadline=local(2026, 11, 27, 9), sign_for_deadline=local(2026, 11, 24, 9))
+    doc, _ = learn_part(doc, "assignment_refused", refused_at=local(2026, 11, 23, 10), reason="r", reviewer="D")
+    assert doc["state"] == "refused" and Ladder(WeekendCalendar(), ZONE).next_check(doc) is None
+    doc, _ = learn_part(doc, "refusal_reviewed", approved=False, reviewed_at=local(2026, 11, 23, 11),
+                        reviewer="D-SHINAN")
+    assert doc["state"] == "watching"
+    doc, _ = learn_part(doc, "assignment_replied", replied_at=local(2026, 11, 24, 9))
+    doc, _ = learn_part(doc, "assignment_reviewed", accepted=True, reviewed_at=local(2026, 11, 24, 10),
+                        reviewer="D-SHINAN")
+    assert doc["state"] == "closed"
+    assert part_event("assignment_refused", {"number": "QD-1", "unit_code": "D", "role": "lead"}) is None

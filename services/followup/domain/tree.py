@@ -1,0 +1,388 @@
+"""A case as a tree of assignments (主办, 协办, 下派).
+
+The hotline dispatches a case to a **lead** unit (主办); the case's own fields
+(``department_code``, ``state``, deadlines, reply) are the lead's assignment, as
+they have always been. Beside it, the case holds ``assignments``: one per other
+unit working on it::
+
+    lead 市南区 (the case itself) ──────────────── replies to the hotline
+      ├─ co  市住房和城乡建设局 (协办)               its reply travels with the lead's
+      └─ down 八大关街道 (passed down by 市南区)      replies up; 市南区 reviews it
+           └─ down 某社区 (passed down by 八大关街道) replies up; the street reviews it
+
+Each assignment has its own state, sign-for and reply deadlines (a child's
+inside its parent's), refusal window and ledger entries (under its unit's
+code). A refusal waits for review: a child's by the unit that passed it down,
+a co-handler's and the lead's by the centre's dispatchers (派单异议审核). The
+lead replies to the hotline only when every co-handler has replied and every
+unit it passed the case to has finished; its reply carries the co-handlers'.
+
+Every verb here returns a :class:`Change` that sets the whole ``assignments``
+list: the repository applies it only if the case is still at the version it
+was read in, so two units acting at once cannot lose each other's step.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from services.followup.domain.change import Change, Doc, free_text, required_text
+from services.followup.domain.errors import InvalidRequest, NotYourCase, TransitionRefused
+from services.followup.domain.states import (
+    ASSIGNED,
+    CLOSED,
+    DONE,
+    REFUSAL_REVIEW,
+    REFUSED,
+    REPLIED,
+    SIGNED_FOR,
+    WITHDRAWN,
+)
+from services.followup.domain.timing import FollowupClock
+from shared.contract import bounds
+
+if TYPE_CHECKING:
+    from services.followup.domain.case import Case
+
+CO, DOWN = "co", "down"  # a co-handling unit (协办), a unit a case was passed down to (下派)
+CENTRE = "centre"  # who reviews the lead's and the co-handlers' refusals: the centre's dispatchers
+LIVE = (ASSIGNED, SIGNED_FOR, REPLIED, REFUSAL_REVIEW)  # an assignment still in the unit's hands
+FINISHED = (DONE, REFUSED, WITHDRAWN)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A unit as the directory names it: its code, name and parent (for pass-down)."""
+
+    code: str
+    name: str = ""
+    parent: str = ""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One unit's part of a case (not the lead's: the lead's is the case itself)."""
+
+    unit_code: str
+    unit_name: str
+    role: str  # CO or DOWN
+    parent_unit_code: str  # who passed it down (DOWN), or the lead (CO)
+    state: str
+    assigned_at: dt.datetime
+    sign_for_deadline: dt.datetime
+    deadline: dt.datetime
+    assigned_by: str = ""
+    note: str = ""
+    signed_at: dt.datetime | None = None
+    reply: Doc | None = None
+    refusal: Doc | None = None  # the refusal waiting for review: reason, actor, at, state before
+    ended_at: dt.datetime | None = None
+
+    @classmethod
+    def from_doc(cls, doc: Doc) -> Assignment:
+        given: dict[str, Any] = {key: doc[key] for key in cls.__dataclass_fields__ if key in doc}
+        return cls(**given)
+
+    def to_doc(self) -> Doc:
+        return {key: getattr(self, key) for key in self.__dataclass_fields__}
+
+    @property
+    def live(self) -> bool:
+        return self.state in LIVE
+
+
+def assignments_of(case: Case) -> list[Assignment]:
+    return [Assignment.from_doc(doc) for doc in case.assignments]
+
+
+def live_assignment(case: Case, unit: str) -> Assignment | None:
+    """The unit's live assignment on ``case`` (a unit holds at most one at a time)."""
+    return next((a for a in assignments_of(case) if a.unit_code == unit and a.live), None)
+
+
+def units_on(case: Case) -> set[str]:
+    """Every unit that holds or held a part of the case, the lead included."""
+    return {case.department_code, *(a.unit_code for a in assignments_of(case))}
+
+
+def _with(case: Case, changed: Assignment) -> list[Doc]:
+    """The case's assignments with ``changed`` in place of its unit's live one (or added)."""
+    docs, placed = [], False
+    for current in assignments_of(case):
+        if not placed and current.unit_code == changed.unit_code and current.live:
+            docs.append(changed.to_doc())
+            placed = True
+        else:
+            docs.append(current.to_doc())
+    return docs if placed else [*docs, changed.to_doc()]
+
+
+def _body(case: Case, assignment: Assignment, **more: Any) -> Doc:
+    return {"number": case.number, "department_code": case.department_code,
+            "unit_code": assignment.unit_code, "role": assignment.role,
+            "parent_unit_code": assignment.parent_unit_code, **more}
+
+
+def _entry(case: Case, unit: str, at: dt.datetime, actor: str, action: str, reason: str = "",
+           **details: Any) -> Doc:
+    return {**case.entry(at, actor, action, reason, **details), "department_code": unit}
+
+
+def _mine(case: Case, unit: str) -> Assignment:
+    found = live_assignment(case, unit)
+    if found is None:
+        raise NotYourCase(f"case {case.number} has no part for {unit} now")
+    return found
+
+
+def _expect(case: Case, assignment: Assignment, *states: str, doing: str) -> None:
+    if assignment.state not in states:
+        raise TransitionRefused(
+            f"case {case.number}: {assignment.unit_code}'s part is {assignment.state}: cannot {doing} "
+            f"(only when {' or '.join(states)})")
+
+
+def _terms_within(case: Case, now: dt.datetime, clock: FollowupClock,
+                  outer_deadline: dt.datetime | None) -> tuple[dt.datetime, dt.datetime]:
+    """(sign-for deadline, reply deadline) of a new assignment: its own, inside ``outer_deadline``."""
+    terms = clock.terms(now, case.time_limit_class, case.urgency)
+    deadline = min(terms.deadline, outer_deadline) if outer_deadline else terms.deadline
+    return min(terms.sign_for_deadline, deadline), deadline
+
+
+def _opened(case: Case, assignment: Assignment, actor: str) -> Change:
+    body = _body(case, assignment, unit_name=assignment.unit_name, assigned_at=assignment.assigned_at,
+                 sign_for_deadline=assignment.sign_for_deadline, deadline=assignment.deadline,
+                 urgency=case.urgency, time_limit_class=case.time_limit_class, title=case.title or "",
+                 assigned_by=actor, note=assignment.note)
+    return Change(
+        set={"assignments": _with(case, assignment)},
+        # "assigned" names the unit given the part (as the lead's does); "passed_down" the unit passing it
+        ledger=[_entry(case, assignment.unit_code if assignment.role == CO else assignment.parent_unit_code,
+                       assignment.assigned_at, actor, "co_assigned" if assignment.role == CO else "passed_down",
+                       assignment.note, to=assignment.unit_name, to_unit=assignment.unit_code)],
+        events=[("assignment_opened", body)])
+
+
+# -- the centre adds co-handlers (协办, 加派) -------------------------------------------------
+
+
+def add_co_handlers(case: Case, units: Sequence[Unit], actor: str, now: dt.datetime,
+                    clock: FollowupClock, note: str = "") -> Change:
+    """Co-handling units for ``case``, each with its own deadlines inside the lead's."""
+    actor = free_text(actor, "actor")
+    note = free_text(note, "note", bounds.REASON)
+    if case.state in (CLOSED, REFUSED):
+        raise TransitionRefused(f"case {case.number} is {case.state}: no co-handler can be added")
+    taken = {case.department_code, *(a.unit_code for a in assignments_of(case) if a.live)}
+    wanted = [u for u in units if u.code not in taken]
+    if not wanted:
+        raise InvalidRequest({"co_handlers": ["each unit named already works on this case"]})
+    change = Change()
+    for unit in wanted:
+        sign_for_deadline, deadline = _terms_within(case, now, clock, case.deadline)
+        added = Assignment(unit_code=unit.code, unit_name=unit.name or unit.code, role=CO,
+                           parent_unit_code=case.department_code, state=ASSIGNED, assigned_at=now,
+                           sign_for_deadline=sign_for_deadline, deadline=deadline, assigned_by=actor,
+                           note=note)
+        step = _opened(case, added, actor)
+        case = replace_assignments(case, step.set["assignments"])
+        change.ledger += step.ledger
+        change.events += step.events
+    change.set = {"assignments": case.assignments}
+    return change
+
+
+def replace_assignments(case: Case, docs: list[Doc]) -> Case:
+    """A copy of ``case`` holding ``docs`` as its assignments (to chain steps in one change)."""
+    return replace(case, assignments=docs)
+
+
+# -- passing down (下派) -------------------------------------------------------------------
+
+
+def pass_down(case: Case, by_unit: str, to: Unit, actor: str, note: str, now: dt.datetime,
+              clock: FollowupClock) -> Change:
+    """``by_unit`` (the lead or a unit holding a part) hands its part on to its child ``to``."""
+    actor = free_text(actor, "actor")
+    note = free_text(note, "note", bounds.REASON)
+    if to.parent != by_unit:
+        raise InvalidRequest({"unit": [f"{to.name or to.code} is not a unit under {by_unit}"]})
+    if to.code in units_on(case) and (to.code == case.department_code or live_assignment(case, to.code)):
+        raise InvalidRequest({"unit": [f"{to.name or to.code} already works on this case"]})
+    if by_unit == case.department_code:
+        case.expect(SIGNED_FOR, doing="pass it down (sign for it first)")
+        outer = case.deadline
+    else:
+        mine = _mine(case, by_unit)
+        _expect(case, mine, SIGNED_FOR, doing="pass it down (sign for it first)")
+        outer = mine.deadline
+    sign_for_deadline, deadline = _terms_within(case, now, clock, outer)
+    child = Assignment(unit_code=to.code, unit_name=to.name or to.code, role=DOWN, parent_unit_code=by_unit,
+                       state=ASSIGNED, assigned_at=now, sign_for_deadline=sign_for_deadline,
+                       deadline=deadline, assigned_by=actor, note=note)
+    return _opened(case, child, actor)
+
+
+# -- a unit's verbs on its own part ----------------------------------------------------------
+
+
+def sign_for(case: Case, unit: str, actor: str, now: dt.datetime) -> Change:
+    actor = free_text(actor, "actor")
+    mine = _mine(case, unit)
+    _expect(case, mine, ASSIGNED, doing="sign for it")
+    on_time = now <= mine.sign_for_deadline
+    return Change(set={"assignments": _with(case, replace(mine, state=SIGNED_FOR, signed_at=now))},
+                  ledger=[_entry(case, unit, now, actor, "signed_for", on_time=on_time, role=mine.role)],
+                  events=[("assignment_signed_for", _body(case, mine, signed_at=now, actor=actor,
+                                                          on_time=on_time))])
+
+
+def refuse(case: Case, unit: str, actor: str, reason: str, now: dt.datetime, clock: FollowupClock) -> Change:
+    """A co-handler or a child refuses its part: it waits for review (派单异议审核)."""
+    actor = free_text(actor, "actor")
+    mine = _mine(case, unit)
+    _expect(case, mine, ASSIGNED, SIGNED_FOR, doing="refuse it")
+    reason = required_text(reason, "reason", bounds.REASON)
+    window = clock.refusal_deadline(mine.assigned_at)
+    if now > window:
+        raise TransitionRefused(
+            f"case {case.number} came to {unit} more than {clock.refusal_working_days} working days ago "
+            f"(refusal window closed {window.isoformat()}): reply")
+    reviewer = mine.parent_unit_code if mine.role == DOWN else CENTRE
+    refusal = {"reason": reason, "actor": actor, "at": now, "state_before": mine.state, "reviewer": reviewer}
+    return Change(set={"assignments": _with(case, replace(mine, state=REFUSAL_REVIEW, refusal=refusal))},
+                  ledger=[_entry(case, unit, now, actor, "refused", reason, role=mine.role, reviewer=reviewer)],
+                  events=[("assignment_refused", _body(case, mine, reason=reason, refused_at=now, actor=actor,
+                                                       reviewer=reviewer))])
+
+
+def review_refusal(case: Case, unit: str, reviewer_unit: str, approve: object, reason: str, actor: str,
+                   now: dt.datetime) -> Change:
+    """The reviewer (the parent unit, or ``CENTRE``) approves the refusal or sends the part back."""
+    actor = free_text(actor, "actor")
+    if not isinstance(approve, bool):
+        raise InvalidRequest({"approve": ["true (approve the refusal) or false (reject it)"]})
+    reason = required_text(reason, "reason", bounds.REASON) if not approve else \
+        free_text(reason, "reason", bounds.REASON)
+    mine = _mine(case, unit)
+    _expect(case, mine, REFUSAL_REVIEW, doing="review a refusal")
+    refusal = mine.refusal or {}
+    if refusal.get("reviewer") != reviewer_unit:
+        raise NotYourCase(f"the refusal of {unit} on case {case.number} is for "
+                          f"{refusal.get('reviewer')} to review")
+    if approve:
+        changed = replace(mine, state=REFUSED, ended_at=now)
+    else:
+        changed = replace(mine, state=str(refusal.get("state_before") or ASSIGNED), refusal=None)
+    return Change(
+        set={"assignments": _with(case, changed)},
+        ledger=[_entry(case, unit, now, actor, "refusal_approved" if approve else "refusal_rejected", reason,
+                       reviewer=reviewer_unit, reviewed_unit=unit)],
+        events=[("refusal_reviewed", _body(case, mine, approved=approve, reason=reason, reviewer=reviewer_unit,
+                                           actor=actor, reviewed_at=now))])
+
+
+def open_children(case: Case, unit: str) -> list[Assignment]:
+    """The parts ``unit`` passed down that are not finished (replied and accepted, or refused)."""
+    return [a for a in assignments_of(case) if a.role == DOWN and a.parent_unit_code == unit and a.live]
+
+
+def submit_reply(case: Case, unit: str, actor: str, text: str, attachments: object, now: dt.datetime,
+                 files: Sequence[Doc] = ()) -> Change:
+    """A co-handler's or a child's reply: to the lead (co) or up to its parent (down)."""
+    actor = free_text(actor, "actor")
+    mine = _mine(case, unit)
+    _expect(case, mine, SIGNED_FOR, doing="reply")
+    waiting = open_children(case, unit)
+    if waiting:
+        raise TransitionRefused(f"case {case.number}: {', '.join(a.unit_name for a in waiting)} "
+                                f"has not finished the part {unit} passed down")
+    text = required_text(text, "text")
+    links = check_links(attachments)
+    on_time = now <= mine.deadline
+    kept = [{k: f[k] for k in ("id", "filename", "size", "content_type")} for f in files]
+    reply = {"text": text, "attachments": links, "files": kept, "replied_at": now, "actor": actor,
+             "on_time": on_time, "deadline": mine.deadline}
+    # a co-handler's reply is its part done: the lead carries it to the hotline, which reviews both
+    state = DONE if mine.role == CO else REPLIED
+    changed = replace(mine, state=state, reply=reply, ended_at=now if state == DONE else None)
+    return Change(set={"assignments": _with(case, changed)},
+                  ledger=[_entry(case, unit, now, actor, "replied", text, on_time=on_time, role=mine.role,
+                                 attachments=links, files=[f["filename"] for f in kept])],
+                  events=[("assignment_replied", _body(case, mine, replied_at=now, on_time=on_time, actor=actor,
+                                                       text=text))])
+
+
+def review_reply(case: Case, unit: str, reviewer_unit: str, accept: object, reason: str, actor: str,
+                 now: dt.datetime) -> Change:
+    """The unit that passed the case down accepts its child's reply or sends it back."""
+    actor = free_text(actor, "actor")
+    if not isinstance(accept, bool):
+        raise InvalidRequest({"accept": ["true (accept the reply) or false (send it back)"]})
+    reason = free_text(reason, "reason", bounds.REASON) if accept else required_text(reason, "reason",
+                                                                                      bounds.REASON)
+    mine = _mine(case, unit)
+    _expect(case, mine, REPLIED, doing="review its reply")
+    if mine.parent_unit_code != reviewer_unit:
+        raise NotYourCase(f"the reply of {unit} on case {case.number} is for {mine.parent_unit_code} to review")
+    changed = replace(mine, state=DONE, ended_at=now) if accept else replace(mine, state=SIGNED_FOR)
+    return Change(
+        set={"assignments": _with(case, changed)},
+        ledger=[_entry(case, reviewer_unit, now, actor, "reply_accepted" if accept else "reply_sent_back",
+                       reason, reviewed_unit=unit)],
+        events=[("assignment_reviewed", _body(case, mine, accepted=accept, reason=reason, reviewer=reviewer_unit,
+                                              actor=actor, reviewed_at=now))])
+
+
+def check_links(attachments: object) -> list[str]:
+    links = attachments or []
+    bad = not isinstance(links, list) or [
+        a for a in links if not (isinstance(a, str) and a.startswith(("http://", "https://"))
+                                 and len(a) <= bounds.LINK)]
+    if bad or not isinstance(links, list) or len(links) > bounds.ATTACHMENTS:
+        raise InvalidRequest({"attachments": [
+            f"up to {bounds.ATTACHMENTS} links, each starting with http:// or https:// "
+            f"and at most {bounds.LINK} characters"]})
+    return list(links)
+
+
+# -- what the lead's own steps need of the tree ------------------------------------------------
+
+
+def lead_may_reply(case: Case) -> list[Doc]:
+    """The co-handlers' replies the lead's reply carries; ``TransitionRefused`` while a part is open."""
+    waiting = [a for a in assignments_of(case) if a.live and (a.role == CO or a.parent_unit_code ==
+                                                              case.department_code)]
+    if waiting:
+        raise TransitionRefused(
+            f"case {case.number}: waiting for {', '.join(a.unit_name for a in waiting)} "
+            "(co-handlers reply, and units the case was passed down to finish, before the lead replies)")
+    return [{"unit_code": a.unit_code, "unit_name": a.unit_name, "text": (a.reply or {}).get("text", ""),
+             "actor": (a.reply or {}).get("actor", ""), "replied_at": (a.reply or {}).get("replied_at")}
+            for a in assignments_of(case) if a.role == CO and a.state == DONE and a.reply]
+
+
+def withdraw_passed_down(case: Case, now: dt.datetime) -> list[Doc]:
+    """The assignments once the lead changes (re-routed): what it passed down is withdrawn."""
+    return [replace(a, state=WITHDRAWN, ended_at=now).to_doc() if a.live and a.role == DOWN else a.to_doc()
+            for a in assignments_of(case)]
+
+
+def reopen_co_handlers(case: Case, now: dt.datetime, clock: FollowupClock,
+                       deadline: dt.datetime) -> tuple[list[Doc], list[Any]]:
+    """On reopening (重办), each co-handler that finished works a new round inside the lead's."""
+    docs, events = [], []
+    for a in assignments_of(case):
+        if a.role == CO and a.state == DONE:
+            sign_for_deadline, own = _terms_within(case, now, clock, deadline)
+            a = replace(a, state=ASSIGNED, assigned_at=now, sign_for_deadline=sign_for_deadline, deadline=own,
+                        signed_at=None, reply=None, ended_at=None)
+            events.append(("assignment_opened", _body(
+                case, a, unit_name=a.unit_name, assigned_at=now, sign_for_deadline=sign_for_deadline,
+                deadline=own, urgency=case.urgency, time_limit_class=case.time_limit_class,
+                title=case.title or "", assigned_by="", note="reopened")))
+        docs.append(a.to_doc())
+    return docs, events

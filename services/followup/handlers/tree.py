@@ -1,0 +1,85 @@
+"""The tree of a case: co-handlers, passing down, and the reviews of refusals and replies.
+
+Each command is get -> call -> save through ``change_case`` (``cases.py``); the
+verbs are in ``domain/tree.py`` (and the lead's refusal review on ``Case``).
+Who acts: a unit (its token, or its signed-in staff) on its own part and on
+the parts it passed down; the centre's dispatchers on the lead's and the
+co-handlers' refusals and when they add a co-handler (加派).
+"""
+from services.followup.bootstrap import Deps
+from services.followup.domain import InvalidRequest, tree
+from services.followup.handlers import access
+from services.followup.handlers.cases import _view_after, change_case
+from services.followup.handlers.views import listed, page
+from shared.platform import mirror
+
+
+def unit(deps: Deps, code) -> tree.Unit:
+    """A unit as routing's directory describes it (asked of routing when not known yet)."""
+    if not isinstance(code, str) or not code.strip():
+        raise InvalidRequest({"unit": ["the code of a unit in the directory"]})
+    found = deps.directory.department(code) or mirror.department_from_routing(deps.directory, deps.routing, code)
+    if not found or found.get("retired"):
+        raise InvalidRequest({"unit": [f"no unit {code} in the directory"]})
+    return tree.Unit(code=found["code"], name=found.get("name") or code, parent=found.get("parent") or "")
+
+
+def pass_down(deps: Deps, token, number, unit_code, note="", actor=""):
+    """The unit hands its part on to a unit under it (下派), with a note."""
+    department, actor, actor_id = access.department_actor(deps, token, actor)
+    child = unit(deps, unit_code)
+    now = deps.clock.now()
+    return _view_after(deps, change_case(
+        deps, number, lambda case: case.pass_down(department, child, actor, note, now, deps.deadlines),
+        department, actor_id))
+
+
+def add_co_handlers(deps: Deps, number, unit_codes, note=""):
+    """The centre adds co-handling units (协办, 加派) to an open case."""
+    dispatcher, actor_id = access.staff(deps, "dispatcher", "supervisor")
+    if not isinstance(unit_codes, list) or not unit_codes:
+        raise InvalidRequest({"co_handlers": ["a list of unit codes"]})
+    units = [unit(deps, code) for code in unit_codes]
+    now = deps.clock.now()
+    return _view_after(deps, change_case(
+        deps, number, lambda case: case.add_co_handlers(units, dispatcher, now, deps.deadlines, note),
+        actor_id=actor_id))
+
+
+def reviewer(deps: Deps, token, actor=""):
+    """``(reviewing unit or tree.CENTRE, name, actor id)``: a unit (its token or staff), else a dispatcher."""
+    person = deps.caller.person
+    if token is not None or (person is not None and person.is_department_only):
+        return access.department_actor(deps, token, actor)
+    name, actor_id = access.staff(deps, "dispatcher", "supervisor")
+    return tree.CENTRE, name, actor_id
+
+
+def review_refusal(deps: Deps, number, unit_code, approve, reason="", token=None, actor=""):
+    """Approve a unit's refusal or send its part back with a reason (派单异议审核)."""
+    by, actor, actor_id = reviewer(deps, token, actor)
+    now = deps.clock.now()
+    return _view_after(deps, change_case(
+        deps, number, lambda case: case.review_refusal(str(unit_code or ""), by, approve, reason, actor, now),
+        actor_id=actor_id))
+
+
+def review_assignment_reply(deps: Deps, token, number, unit_code, accept, reason="", actor=""):
+    """The unit that passed the case down accepts its child's reply, or sends it back with a reason."""
+    department, actor, actor_id = access.department_actor(deps, token, actor)
+    now = deps.clock.now()
+    return _view_after(deps, change_case(
+        deps, number, lambda case: case.review_assignment_reply(str(unit_code or ""), department, accept,
+                                                                reason, actor, now),
+        department, actor_id))
+
+
+def refusal_queue(deps: Deps, token=None, offset=0, limit=20):
+    """The refusals waiting for the asker's review: a unit's (what it passed down), or the centre's."""
+    by = reviewer(deps, token)[0]
+    offset, limit = page(offset, limit)
+    query: dict = {"assignments": {"$elemMatch": {"state": "refusal_review", "refusal.reviewer": by}}}
+    if by == tree.CENTRE:
+        query = {"$or": [query, {"state": "refusal_review"}]}
+    return listed(*deps.cases.page(query, [("due_at", 1)], offset, limit))
+

@@ -1,0 +1,145 @@
+"""A case as a tree of assignments: co-handlers (协办), passing down (下派), the reviews of
+refusals (派单异议审核) and of a child's reply -- the domain alone (``domain/tree.py``)."""
+import datetime as dt
+
+import pytest
+
+from services.followup import domain
+from services.followup.domain import InvalidRequest, NotYourCase, TransitionRefused, tree
+from services.followup.domain.timing import FollowupClock
+from shared.timelimits.calendar import ChineseCalendar
+from shared.timelimits.deadlines import DeadlinePolicy
+from tests.unit.services.followup.test_case import T0, apply, hours
+
+DISTRICT = "D-SHINAN"
+STREET = tree.Unit("S-BADAGUAN", "八大关街道", parent=DISTRICT)
+COMMUNITY = tree.Unit("C-TAIPINGJIAO", "太平角社区", parent="S-BADAGUAN")
+HOUSING = tree.Unit("HOUSING", "市住房和城乡建设局")
+
+
+@pytest.fixture
+def clock():
+    return FollowupClock(DeadlinePolicy(calendar=ChineseCalendar()))  # refusals reviewed: the default
+
+
+def noise_case(clock, co=(HOUSING,)):
+    assignment = {"event_id": "e1", "number": "QD-20261123-00002", "department_code": DISTRICT,
+                  "department_name": "市南区", "urgency": "normal", "time_limit_class": "general",
+                  "deadline": T0 + dt.timedelta(days=7), "sign_for_deadline": T0 + dt.timedelta(days=1),
+                  "assigned_at": T0, "decided_by": "调度员", "reasons": ["施工噪音"],
+                  "co_handlers": [{"department_code": u.code, "department_name": u.name} for u in co]}
+    case = domain.open_case(assignment, T0)
+    opened = case.co_handlers_at_open(assignment, clock)
+    return apply(case, opened) if opened else case
+
+
+def part(case, unit):
+    return tree.live_assignment(case, unit.code if isinstance(unit, tree.Unit) else unit)
+
+
+def test_co_handlers_dispatched_with_the_lead_get_their_own_part(clock):
+    case = noise_case(clock)
+    housing = part(case, HOUSING)
+    assert (housing.role, housing.state, housing.parent_unit_code) == ("co", domain.ASSIGNED, DISTRICT)
+    assert housing.deadline <= case.deadline
+    assert case.co_handlers_at_open({"co_handlers": [{"department_code": "X"}]}, clock) is None  # once
+
+
+def test_the_whole_tree_from_the_lead_down_to_a_community_and_back(clock):
+    case = noise_case(clock)
+    case = apply(case, case.sign_for("区值班员", hours(1), DISTRICT))
+    change = case.pass_down(DISTRICT, STREET, "区值班员", "请街道核查施工许可", hours(1), clock)
+    assert change.events[0][0] == "assignment_opened" and change.ledger[0]["department_code"] == DISTRICT
+    case = apply(case, change)
+    assert part(case, STREET).deadline <= case.deadline  # a child's deadlines inside its parent's
+    case = apply(case, case.sign_for("街道", hours(2), STREET.code))
+    case = apply(case, case.pass_down(STREET.code, COMMUNITY, "街道", "社区上门", hours(2), clock))
+    # the community refuses; its parent (the street) reviews the refusal and rejects it
+    case = apply(case, case.refuse("社区", "不是社区职责", hours(3), clock, COMMUNITY.code))
+    assert part(case, COMMUNITY).state == domain.REFUSAL_REVIEW
+    with pytest.raises(NotYourCase):  # the centre does not review a child's refusal
+        case.review_refusal(COMMUNITY.code, tree.CENTRE, False, "no", "调度员", hours(3))
+    with pytest.raises(InvalidRequest, match="reason"):
+        case.review_refusal(COMMUNITY.code, STREET.code, False, "", "街道", hours(3))
+    case = apply(case, case.review_refusal(COMMUNITY.code, STREET.code, False, "属于社区网格管理", "街道",
+                                           hours(3)))
+    assert part(case, COMMUNITY).state == domain.ASSIGNED
+    case = apply(case, case.sign_for("社区", hours(4), COMMUNITY.code))
+    # the street cannot reply while its child works; the lead cannot while anything is open
+    with pytest.raises(TransitionRefused, match="太平角社区"):
+        case.submit_reply("街道", "已处理", [], hours(4), unit=STREET.code)
+    case = apply(case, case.submit_reply("社区", "已上门劝导施工方", [], hours(5), unit=COMMUNITY.code))
+    assert part(case, COMMUNITY).state == domain.REPLIED
+    with pytest.raises(NotYourCase):  # only the parent reviews its child's reply
+        case.review_assignment_reply(COMMUNITY.code, DISTRICT, True, "", "区", hours(5))
+    case = apply(case, case.review_assignment_reply(COMMUNITY.code, STREET.code, True, "", "街道", hours(5)))
+    assert part(case, COMMUNITY) is None  # done
+    case = apply(case, case.submit_reply("街道", "街道已督促施工方夜间停工", [], hours(6), unit=STREET.code))
+    case = apply(case, case.review_assignment_reply(STREET.code, DISTRICT, True, "", "区", hours(6)))
+    with pytest.raises(TransitionRefused, match="市住房和城乡建设局"):  # the co-handler has not replied
+        case.submit_reply("区", "已处理", [], hours(6), unit=DISTRICT)
+    case = apply(case, case.sign_for("住建", hours(6), HOUSING.code))
+    case = apply(case, case.submit_reply("住建", "已核查施工许可，责令整改", [], hours(7), unit=HOUSING.code))
+    reply = case.submit_reply("区", "施工方已停止夜间施工", [], hours(8), unit=DISTRICT)
+    assert [r["unit_code"] for r in reply.set["reply"]["co_replies"]] == [HOUSING.code]
+    entries = [e for step in (reply,) for e in step.ledger]
+    assert all(e["department_code"] for e in entries)
+
+
+def test_pass_down_only_to_a_child_and_only_once_signed_for(clock):
+    case = noise_case(clock, co=())
+    with pytest.raises(TransitionRefused, match="sign for it first"):
+        case.pass_down(DISTRICT, STREET, "区", "", hours(1), clock)
+    case = apply(case, case.sign_for("区", hours(1), DISTRICT))
+    with pytest.raises(InvalidRequest, match="not a unit under"):
+        case.pass_down(DISTRICT, COMMUNITY, "区", "", hours(1), clock)  # a grandchild
+    case = apply(case, case.pass_down(DISTRICT, STREET, "区", "", hours(1), clock))
+    with pytest.raises(InvalidRequest, match="already works"):
+        case.pass_down(DISTRICT, STREET, "区", "", hours(1), clock)
+    with pytest.raises(NotYourCase):  # a unit with no part cannot act on one
+        case.sign_for("社区", hours(2), COMMUNITY.code)
+
+
+def test_a_leads_refusal_waits_for_the_centre_then_reroutes_or_returns(clock):
+    case = noise_case(clock, co=())
+    change = case.refuse("区", "属于住建局职责", hours(1), clock, DISTRICT)
+    assert change.set["state"] == domain.REFUSAL_REVIEW and change.events[0][0] == "assignment_refused"
+    assert not [e for e in change.events if e[0] == "case_refused"]  # routing hears nothing yet
+    held = apply(case, change)
+    with pytest.raises(NotYourCase):
+        held.review_refusal(DISTRICT, STREET.code, True, "", "街道", hours(2))
+    back = held.review_refusal(DISTRICT, tree.CENTRE, False, "施工噪音属地管理", "调度员", hours(2))
+    assert back.set["state"] == domain.ASSIGNED and [e[0] for e in back.events] == ["refusal_reviewed"]
+    approved = held.review_refusal(DISTRICT, tree.CENTRE, True, "", "调度员", hours(2))
+    assert approved.set["state"] == domain.REFUSED
+    assert [e[0] for e in approved.events] == ["refusal_reviewed", "case_refused"]
+    assert approved.events[1][1]["reason"] == "属于住建局职责"
+
+
+def test_a_co_handlers_refusal_is_the_centres_to_review(clock):
+    case = noise_case(clock)
+    case = apply(case, case.refuse("住建", "不涉及建设工地", hours(1), clock, HOUSING.code))
+    with pytest.raises(NotYourCase):
+        case.review_refusal(HOUSING.code, DISTRICT, True, "", "区", hours(2))
+    case = apply(case, case.review_refusal(HOUSING.code, tree.CENTRE, True, "", "调度员", hours(2)))
+    assert part(case, HOUSING) is None
+    case = apply(case, case.sign_for("区", hours(2), DISTRICT))
+    assert "co_replies" not in case.submit_reply("区", "已处理", [], hours(3)).set["reply"]  # it may now
+
+
+def test_a_rerouted_case_withdraws_what_the_lead_passed_down(clock):
+    case = noise_case(clock, co=(HOUSING,))
+    case = apply(case, case.sign_for("区", hours(1), DISTRICT))
+    case = apply(case, case.pass_down(DISTRICT, STREET, "区", "", hours(1), clock))
+    case = apply(case, case.refuse("区", "属于住建局", hours(2), clock, DISTRICT))
+    case = apply(case, case.review_refusal(DISTRICT, tree.CENTRE, True, "", "调度员", hours(2)))
+    moved = case.reassign({**noise_assignment_for("HOUSING2"), "attempt": 2}, hours(3))
+    states = {a["unit_code"]: a["state"] for a in moved.set["assignments"]}
+    assert states == {STREET.code: domain.WITHDRAWN, HOUSING.code: domain.ASSIGNED}
+
+
+def noise_assignment_for(code):
+    return {"event_id": "e2", "number": "QD-20261123-00002", "department_code": code,
+            "department_name": code, "urgency": "normal", "time_limit_class": "general",
+            "deadline": T0 + dt.timedelta(days=7), "sign_for_deadline": T0 + dt.timedelta(days=1),
+            "assigned_at": hours(3), "decided_by": "routing", "reasons": ["x"]}
