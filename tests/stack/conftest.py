@@ -99,7 +99,9 @@ def running_stack(vhost_pipeline, log_dir, services=SERVICES, topology=True, **e
     with vhost_pipeline.get() as vhost:
         env = dict(os.environ, **addresses,
                    AMQP_URI=f"{amqp.scheme}://{amqp.netloc}/{vhost}",
-                   OUTBOX_INTERVAL="1", PYTHONUNBUFFERED="1")
+                   OUTBOX_INTERVAL="1", PYTHONUNBUFFERED="1",
+                   # refusals re-route at once unless a test asks for review (see tests/conftest.py)
+                   FOLLOWUP_REFUSAL_REVIEW="false")
         if uses_real_mongo():
             env.update(MONGO_URI=_backends["mongo"], MONGO_DB_PREFIX=f"stack_{uuid.uuid4().hex[:8]}_")
         else:
