@@ -270,7 +270,7 @@ class CaseRepository:
     def erase_personal_data(self, number, scrub):
         """Scrub the case's copy of the citizen's text, the replies and the ledger's reasons."""
         case = self.cases.find_one({"number": number}, {"ticket": 1, "reply": 1, "approved_reply": 1,
-                                                        "ledger_pending": 1})
+                                                        "ledger_pending": 1, "assignments": 1, "refusal": 1})
         if not case:
             return
         changes = {}
@@ -280,6 +280,12 @@ class CaseRepository:
             changes["reply.text"] = scrub(case["reply"]["text"])
         if case.get("approved_reply"):
             changes["approved_reply"] = scrub(case["approved_reply"])
+        if (case.get("reply") or {}).get("co_replies"):
+            changes["reply.co_replies"] = [dict(r, text=scrub(r.get("text"))) for r in case["reply"]["co_replies"]]
+        if (case.get("refusal") or {}).get("reason"):
+            changes["refusal.reason"] = scrub(case["refusal"]["reason"])
+        if case.get("assignments"):  # the other units' parts: their notes, refusals and replies
+            changes["assignments"] = [_scrubbed_part(part, scrub) for part in case["assignments"]]
         if case.get("ledger_pending"):
             changes["ledger_pending"] = [dict(entry, reason=scrub(entry.get("reason")),
                                               reason_codes=reasons.scrubbed(entry.get("reason_codes"), scrub))
@@ -417,6 +423,15 @@ class CaseRepository:
         result = self.tokens.update_many({"department_code": department_code, "revoked_at": None},
                                          {"$set": {"revoked_at": now}})
         return result.modified_count
+
+
+def _scrubbed_part(part, scrub):
+    part = dict(part, note=scrub(part.get("note")))
+    if (part.get("reply") or {}).get("text"):
+        part["reply"] = dict(part["reply"], text=scrub(part["reply"]["text"]))
+    if (part.get("refusal") or {}).get("reason"):
+        part["refusal"] = dict(part["refusal"], reason=scrub(part["refusal"]["reason"]))
+    return part
 
 
 def file_info(doc):

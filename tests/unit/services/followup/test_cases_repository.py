@@ -36,3 +36,33 @@ def test_a_stale_write_changes_nothing():
     stored = cases.get("QD-20261123-00001")
     assert stored["version"] == 1
     assert [e["actor"] for e in stored["ledger"] if e["action"] == "signed_for"] == ["a"]
+
+
+def test_erasure_reaches_the_other_units_parts():
+    """A citizen's phone written into a pass-down note, a child's refusal and reply, and the
+    co-handler's reply the lead carries, is scrubbed with the rest of the case."""
+    from services.followup.domain import tree
+    from services.followup.domain.timing import FollowupClock
+    from shared.platform.privacy import scrub
+    from shared.timelimits.calendar import ChineseCalendar
+    from shared.timelimits.deadlines import DeadlinePolicy
+
+    clock = FollowupClock(DeadlinePolicy(calendar=ChineseCalendar()))
+    cases = CaseRepository(mongomock.MongoClient(tz_aware=True)["t"], {})
+    cases.open(domain.open_case(assignment(department="D"), T0), [])
+    event = lambda kind, body: {"event_id": kind, "body": body}  # noqa: E731
+    phone = "13912345678"
+    steps = [
+        lambda c: c.add_co_handlers([tree.Unit("CO", "协办")], "调度员", hours(1), clock),
+        lambda c: c.sign_for("a", hours(1), "D"),
+        lambda c: c.pass_down("D", tree.Unit("S", "街道", "D"), "a", f"联系市民{phone}", hours(1), clock),
+        lambda c: c.refuse("b", f"市民{phone}说不是这里", hours(2), clock, "S"),
+        lambda c: c.sign_for("c", hours(2), "CO"),
+        lambda c: c.submit_reply("c", f"已电话联系{phone}", [], hours(3), unit="CO"),
+    ]
+    for step in steps:
+        case = cases.load("QD-20261123-00001")
+        cases.apply(case, step(case), event)
+    assert phone in str(cases.document("QD-20261123-00001")["assignments"])
+    cases.erase_personal_data("QD-20261123-00001", scrub)
+    assert phone not in str(cases.document("QD-20261123-00001"))
