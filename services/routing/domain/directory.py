@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from shared.contract import units
+from shared.contract.field_errors import message
 
 Entry = dict[str, Any]  # a catalogue entry: code, name, department, class, keywords...
 Ticket = Mapping[str, Any]
@@ -289,7 +290,7 @@ def check_department(data: Mapping[str, Any], directory: Directory, new: bool) -
     duties = data.get("duties")
     if duties is not None and (not isinstance(duties, (list, tuple)) or len(duties) > DUTIES or
                                not all(isinstance(d, str) and len(d) <= DUTY_LENGTH for d in duties)):
-        errors["duties"] = [f"a list of at most {DUTIES} lines of at most {DUTY_LENGTH} characters"]
+        errors["duties"] = [message("duties", max=DUTIES, length=DUTY_LENGTH)]
     if "code" not in errors and "kind" not in errors:
         errors.update(check_parent(data, directory, code, new))
     unknown = set(data) - set(DEPARTMENT_FIELDS)
@@ -317,16 +318,16 @@ def check_parent(data: Mapping[str, Any], directory: Directory, code: str, new: 
             district = data["district"] if "district" in data else (current.district if current else "")
             parent = directory.district_office.get(str(district or ""), "")
     if not parent:
-        return {"parent": ["a community belongs to a street office: give its parent"]} if kind == "community" else {}
+        return {"parent": [message("parent_needed")]} if kind == "community" else {}
     if kind in TOP_KINDS:
-        return {"parent": [f"a {kind} unit is at the top of the tree: leave parent empty"]}
+        return {"parent": [message("parent_top")]}
     found = directory.all.get(parent)
     if found is None:
-        return {"parent": [f"no department {parent}"]}
+        return {"parent": [message("parent_unknown", department=parent)]}
     if found.retired:
-        return {"parent": [f"{parent} is retired"]}
+        return {"parent": [message("parent_retired", department=parent)]}
     if units.makes_cycle(directory.parents, code, parent):
-        return {"parent": [f"{parent} is {code} or lies below it: a unit cannot be inside itself"]}
+        return {"parent": [message("parent_cycle", department=parent)]}
     return {}
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from services.routing.domain.directory import Department, check_department
 from services.routing.domain.errors import DirectoryInvalid, RoutingError
+from shared.contract.field_errors import message
 from shared.platform.checks import whole_number
 from shared.platform.jsonable import jsonable
 
@@ -105,8 +106,7 @@ def retire_department(deps: Deps, code, by="", reason=""):
         raise DirectoryInvalid({"code": [f"no department {code} in service"]})
     below = known.directory.children(code)
     if below:
-        raise DirectoryInvalid({"code": [f"{code} still has units in service below it ({', '.join(below)}): "
-                                         "move or retire them first"]})
+        raise DirectoryInvalid({"code": [message("units_below", department=code)]})
     users = [c for c, e in known.directory.catalogue.items() if e["department"] == code]
     if users:
         raise RoutingError(f"catalogue categories {', '.join(users)} still send tickets to {code}")

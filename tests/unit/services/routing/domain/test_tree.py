@@ -45,9 +45,9 @@ def test_children_ancestors_subtree_and_within(directory):
 def test_a_parent_must_exist_and_be_in_service(directory):
     new = {"code": "C-NEW", "name": "新社区", "kind": "community"}
     assert check_department(dict(new, parent="S-BADAGUAN"), directory, new=True) == {}
-    assert "no department S-NOWHERE" in check_department(dict(new, parent="S-NOWHERE"), directory, True)["parent"][0]
+    assert "S-NOWHERE is not in the directory" in check_department(dict(new, parent="S-NOWHERE"), directory, True)["parent"][0]
     assert "retired" in check_department(dict(new, parent="C-OLD"), directory, True)["parent"][0]
-    assert "give its parent" in check_department(new, directory, True)["parent"][0]  # a community needs one
+    assert "give its parent unit" in check_department(new, directory, True)["parent"][0]  # a community needs one
 
 
 def test_no_unit_is_inside_itself(directory):
