@@ -16,8 +16,24 @@ Parents = Mapping[str, str]  # {unit code: code of its parent, "" at the top}
 
 
 def parents_of(departments: Iterable[Mapping[str, object]]) -> dict[str, str]:
-    """``{code: parent}`` of department documents (as routing announces them)."""
-    return {str(d["code"]): str(d.get("parent") or "") for d in departments if d.get("code")}
+    """``{code: parent}`` of department documents (as routing announces them).
+
+    A street office announced before the tree (no ``parent``) belongs to the
+    district government whose ``areas`` name its ``district``, as routing reads it."""
+    documents = [d for d in departments if d.get("code")]
+    district_office: dict[str, str] = {}
+    for d in documents:
+        areas = d.get("areas")
+        if d.get("kind") == "district" and isinstance(areas, (list, tuple)):
+            for area in areas:
+                district_office.setdefault(str(area), str(d["code"]))
+    parents = {}
+    for d in documents:
+        parent = str(d.get("parent") or "")
+        if not parent and "parent" not in d and d.get("kind") == "street":
+            parent = district_office.get(str(d.get("district") or ""), "")
+        parents[str(d["code"])] = parent
+    return parents
 
 
 def children(parents: Parents, code: str) -> list[str]:

@@ -9,7 +9,8 @@ zone offices -- the places it covers. ``kind`` says which:
 * ``district`` / ``street`` -- a government office responsible for its area
   (属地) when no subject owner is known;
 * ``community`` -- a community (社区) under a street office: it takes what its
-  street passes down to it, never a ticket routed to it directly;
+  street passes down to it; routing's rules never choose it (its keywords and
+  areas are not read);
 * ``zone`` -- a body that alone covers a place (a scenic area, a port): a
   ticket there goes to it whatever the subject.
 
@@ -138,7 +139,7 @@ class Directory:
                     self.departments[code] = self.all[code]
         self.parents = {code: dept.parent for code, dept in self.all.items()}
         self._keywords = [(dept.code, kw, kw.lower()) for dept in self.departments.values()
-                          for kw in dept.keywords]
+                          if dept.kind != "community" for kw in dept.keywords]  # a street passes work down
         self._category_words = [(entry["code"], str(kw), str(kw).lower())
                                 for entry in catalogue for kw in entry.get("keywords") or ()
                                 if entry["department"] in self.departments]

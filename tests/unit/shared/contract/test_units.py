@@ -14,6 +14,10 @@ def test_walks():
     assert units.is_within(PARENTS, "C-TAIPINGJIAO", "D-SHINAN")
     assert not units.is_within(PARENTS, "C-TAIPINGJIAO", "S-XIANGGANG")
     assert units.parents_of([{"code": "A", "parent": "B"}, {"code": "B"}]) == {"A": "B", "B": ""}
+    old_street = {"code": "S", "kind": "street", "district": "市南区"}  # stored before the tree
+    district = {"code": "D", "kind": "district", "areas": ["市南区"], "parent": ""}
+    assert units.parents_of([old_street, district]) == {"S": "D", "D": ""}
+    assert units.parents_of([dict(old_street, parent=""), district])["S"] == ""  # said so: the top
 
 
 def test_cycles_are_seen_and_never_loop():

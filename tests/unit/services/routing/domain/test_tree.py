@@ -84,3 +84,11 @@ def test_the_seed_city_is_a_tree_with_communities_under_badaguan():
     for dept in directory.all.values():  # every parent is a unit in service, and no cycle
         assert not dept.parent or dept.parent in directory.departments
         assert dept.code not in directory.ancestors(dept.code)
+
+
+def test_routing_never_chooses_a_community_by_its_keywords():
+    community = dict(DEPARTMENTS[4], keywords=["楼道堆物"])
+    directory = Directory([*DEPARTMENTS[:4], community], (), 1, DISTRICTS)
+    assert directory.keyword_matches("楼道堆物很多") == {}
+    as_bureau = Directory([*DEPARTMENTS[:4], dict(community, kind="municipal", parent="")], (), 1, DISTRICTS)
+    assert as_bureau.keyword_matches("楼道堆物很多") == {"C-SHAOGUAN": ["楼道堆物"]}
