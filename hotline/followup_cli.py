@@ -261,7 +261,8 @@ def token_revoke(department):
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--csv", "as_csv", is_flag=True)
 def scorecard(date_from, date_to, as_json, as_csv):
-    """Per department and for the city: response, on-time, resolution and satisfaction rates."""
+    """Per unit, rolled up for each unit with units below it, and for the city:
+    response, on-time, resolution and satisfaction rates."""
     card = call("scorecard", date_from, date_to)
     if as_json:
         echo_json(card)
@@ -272,7 +273,11 @@ def scorecard(date_from, date_to, as_json, as_csv):
 
 
 def scorecard_lines(card):
-    return card["departments"] + [card["city"]]
+    """The units' own lines, the rolled-up ones (a unit with those below it), the city."""
+    return [dict(line, scope=line.get("scope") or scope)
+            for lines, scope in ((card["departments"], "unit"), (card.get("rolled_up") or [], "rolled_up"),
+                                 ([card["city"]], "city"))
+            for line in lines]
 
 
 def scorecard_csv(card):
@@ -280,7 +285,7 @@ def scorecard_csv(card):
     import csv
     import io
 
-    columns = list(card["city"])
+    columns = [c for c in card["city"] if c != "units"]
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(columns)
@@ -303,7 +308,8 @@ def scorecard_table(card):
     keys = ("department", "dispatched", "awaiting_sign_for", "response_rate", "replies",
             "on_time_reply_rate", "callbacks_reached", "resolution_rate", "satisfaction_rate",
             "avg_handling_working_days", "refusals", "rejected_replies", "closed", "still_open")
-    rows = [[shown(line[k], k) for k in keys] for line in scorecard_lines(card)]
+    rows = [[shown(line[k], k) + (" (rolled up)" if k == "department" and line["scope"] == "rolled_up" else "")
+             for k in keys] for line in scorecard_lines(card)]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
     fmt = "  ".join(f"{{:<{w}}}" if i == 0 else f"{{:>{w}}}" for i, w in enumerate(widths))
     lines = [f"scorecard {card['period']['from']} .. {card['period']['to']}", fmt.format(*headers)]

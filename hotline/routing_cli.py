@@ -59,7 +59,8 @@ def departments(include_retired, as_json):
         flag = " [retired]" if d["retired"] else ""
         scope = ", ".join(d["areas"]) if d["areas"] else ", ".join(d["keywords"][:6])
         told = ", ".join(f"{k} {v}" for k, v in (d.get("contacts") or {}).items() if k != "language")
-        click.echo(f"{d['code']:<18} {d['kind']:<9} {d['name']}{flag}  tel {d['phone'] or '-'}  | {scope}"
+        under = f"  < {d['parent']}" if d.get("parent") else ""
+        click.echo(f"{d['code']:<18} {d['kind']:<9} {d['name']}{flag}{under}  tel {d['phone'] or '-'}  | {scope}"
                    + (f"  | told by {told}" if told else ""))
 
 
@@ -76,7 +77,9 @@ def catalogue(as_json):
 
 DEPT_OPTIONS = [
     click.option("--name"), click.option("--name-en"), click.option("--phone"),
-    click.option("--kind", type=click.Choice(["municipal", "district", "street", "zone"])),
+    click.option("--kind", type=click.Choice(["municipal", "district", "street", "community", "zone"])),
+    click.option("--parent", help="The code of the unit it belongs to (\"\" for the top: a city bureau, a district)."),
+    click.option("--duties", help="Its 职责清单: lines separated by ';' (\"\" clears them)."),
     click.option("--keywords", help="Comma-separated responsibilities, Chinese or English."),
     click.option("--areas", help="Comma-separated places an office covers."),
     click.option("--district", help="The district a street office belongs to."),
@@ -107,6 +110,8 @@ def dept_fields(options):
     for key in ("keywords", "areas"):
         if key in fields:
             fields[key] = words(fields[key])
+    if "duties" in fields:
+        fields["duties"] = [line.strip() for line in fields["duties"].split(";") if line.strip()]
     return fields
 
 

@@ -76,9 +76,10 @@ FIELDS = {  # the fields the services name in their errors (intake, followup, ro
     "date_from": N_("From"), "date_to": N_("To"), "number": N_("Number"), "link_to": N_("Repeats"),
     "entry_id": N_("Knowledge base"), "files": N_("Files"), "phone": N_("Phone"), "name": N_("Name"),
     "state": N_("State"), "note": N_("Note"), "satisfaction": N_("Satisfaction"),
+    "parent": N_("Parent unit"), "duties": N_("Duties (职责清单)"),
 }
 KINDS = {"municipal": N_("municipal bureau"), "district": N_("district office"),  # services/routing/domain/directory.py
-         "street": N_("street office"), "zone": N_("zone office")}
+         "street": N_("street office"), "community": N_("community"), "zone": N_("zone office")}
 DIRECTORY_CHANGES = {"seed": N_("seeded"), "add": N_("added"), "update": N_("changed"), "retire": N_("retired")}
 PLACES = {"unknown": N_("place unknown")}  # insight's cell of tickets without a district
 VIA = {"console": N_("workbench"), "token": N_("department's system")}  # services/followup/handlers/queries.py

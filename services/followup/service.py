@@ -444,7 +444,8 @@ class FollowupService(ops.Operable):
         return http_door.download(lambda: files.get_attachment(deps(self), number, file_id,
                                                          http_door.department_token(request)))
 
-    @openapi.operation("Each department's scorecard (三率) over local dates, at most a year", tags=["scorecard"],
+    @openapi.operation("Each unit's scorecard (三率), rolled up for units with units below, over local dates "
+                       "(at most a year)", tags=["scorecard"],
                        responses={200: {"application/json": "Scorecard", "text/csv": {"type": "string"}}},
                        errors=(400,), query={"from": api.DATE, "to": api.DATE,
                                               "format": {"type": "string", "enum": ["json", "csv"]}})

@@ -89,6 +89,14 @@ SENTENCES: dict[str, str] = {
     "no_department": N_("no department %(department)s in service"),
     "no_ticket": N_("no ticket %(number)s in routing"),
     "say_why": N_("say why the ticket moves (the reason is recorded)"),
+    # routing: a department's place in the directory's tree (services/routing/domain/directory.py)
+    "parent_unknown": N_("the parent unit %(department)s is not in the directory"),
+    "parent_retired": N_("the parent unit %(department)s is retired"),
+    "parent_cycle": N_("%(department)s is this unit or lies below it: a unit cannot be inside itself"),
+    "parent_top": N_("a city bureau or a district is at the top of the tree: leave its parent unit empty"),
+    "parent_needed": N_("a community belongs to a street office: give its parent unit"),
+    "units_below": N_("%(department)s still has units in service below it: move or retire them first"),
+    "duties": N_("a list of at most %(max)s lines of at most %(length)s characters"),
 }
 
 

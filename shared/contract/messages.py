@@ -595,14 +595,17 @@ class PersonalDataErased(Event):
 @dataclass(frozen=True, kw_only=True)
 class DepartmentChanged(Event):
     """routing's directory changed: a department added, updated (renamed, new
-    contacts) or retired. ``version`` is the directory version of the change;
-    a consumer keeps a department only if the version is newer than its own."""
+    contacts, moved in the tree, new duties) or retired. ``version`` is the
+    directory version of the change; a consumer keeps a department only if the
+    version is newer than its own. ``department`` carries ``parent`` (the code of
+    the unit it belongs to, "" at the top; see shared/contract/units.py) and
+    ``duties`` (its 职责清单); an older event without them means "" and []."""
 
     source: ClassVar[str] = "routing"
     event_type: ClassVar[str] = "department_changed"
 
     action: Literal["seed", "add", "update", "retire"]
-    department: Document  # code, name, name_en, phone, kind, retired, contacts
+    department: Document  # code, name, name_en, phone, kind, retired, contacts, parent, duties
     version: Version
     changed_by: str = ""
     reason: str = ""

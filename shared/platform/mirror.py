@@ -14,6 +14,10 @@ only from routing (never from the seed file):
 * for one department, on a miss (``routing.get_department``): a department
   added a moment ago can get a token before its event has arrived.
 
+Each department names its ``parent`` (``shared.contract.units``): the mirror
+answers which units lie within which (:meth:`Mirror.units_within`,
+:meth:`Mirror.is_within`), for passing a case down and rolling figures up.
+
 ``Mirror`` is the dependency provider: its answers come from memory, reloaded
 from the service's own store when another instance of it learned something.
 It also holds the service's working-day calendar, whose city files it keeps
@@ -29,6 +33,7 @@ from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from shared.contract import units
 from shared.platform.mongo import database_for
 from shared.timelimits.calendar import calendar_from_config
 from shared.timelimits.calendar_files import BadCalendarFile, parse
@@ -86,6 +91,7 @@ class Mirror(DependencyProvider):
         config = self.container.config
         self.repository = MirrorRepository(database_for(config, self.container.service_name))
         self.departments = {}
+        self.tree = {}  # {code: parent code}
         self.state = None
         self.lock = threading.Lock()  # green under eventlet
 
@@ -137,6 +143,28 @@ class Mirror(DependencyProvider):
     def contacts(self, code):
         return dict((self.departments.get(code) or {}).get("contacts") or {})
 
+    # -- the tree ------------------------------------------------------------------
+
+    def parent(self, code):
+        """The code of the unit ``code`` belongs to; ``""`` at the top or when unknown."""
+        return self.tree.get(code, "")
+
+    def children(self, code):
+        """The units directly below ``code`` (retired ones too: their figures still count)."""
+        return units.children(self.tree, code)
+
+    def ancestors(self, code):
+        """``code``'s parent, its parent's parent, ... (nearest first)."""
+        return units.ancestors(self.tree, code)
+
+    def units_within(self, code):
+        """``code`` and every unit below it (a district: itself, its streets, their communities)."""
+        return units.subtree(self.tree, code)
+
+    def is_within(self, child, ancestor):
+        """True if ``child`` is ``ancestor`` or lies below it."""
+        return units.is_within(self.tree, child, ancestor)
+
     # -- learning ------------------------------------------------------------------
 
     def reload(self):
@@ -146,6 +174,7 @@ class Mirror(DependencyProvider):
             return False
         with self.lock:
             self.departments = {d["code"]: d for d in self.repository.all_departments()}
+            self.tree = units.parents_of(self.departments.values())
             years = []
             for document in self.repository.all_years():
                 try:

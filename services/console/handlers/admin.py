@@ -153,12 +153,47 @@ def admin_user_state(deps: Deps, view: View, login):
 def admin_departments(deps: Deps, view: View):
     departments, history = view.gather(("routing", "list_departments", (True,)),
                                        ("routing", "directory_history", (None, 20)))
-    return show("admin_departments.html", departments=departments, history=history)
+    in_service = [d for d in departments if not d["retired"]]
+    return show("admin_departments.html", departments=as_tree(departments), history=history,
+                parents=in_service)
+
+
+def as_tree(departments):
+    """The departments in the directory's order, each below its parent, with ``depth``:
+    city bureaus and districts at the top, a district's streets and their communities
+    under it. A unit whose parent is unknown is shown at the top."""
+    by_code = {d["code"]: d for d in departments}
+    below = {}
+    for d in departments:
+        parent = d.get("parent") or ""
+        below.setdefault(parent if parent in by_code and parent != d["code"] else "", []).append(d)
+    ordered, seen = [], set()
+
+    def walk(parent, depth):
+        for d in below.get(parent, ()):
+            if d["code"] in seen:
+                continue
+            seen.add(d["code"])
+            ordered.append(dict(d, depth=depth))
+            walk(d["code"], depth + 1)
+    walk("", 0)
+    ordered += [dict(d, depth=0) for d in departments if d["code"] not in seen]  # a loop an old store holds
+    return ordered
 
 
 def admin_update_department(deps: Deps, view: View, code):
+    """A department's phone, parent unit and duties (职责清单, one line each), with why."""
     changes = {k: (view.form.get(k) or "").strip() for k in ("name", "phone")}
     changes = {k: v for k, v in changes.items() if v}
+    current = view.call("routing", "get_department", code) or {}
+    if "parent" in view.form:
+        parent = (view.form.get("parent") or "").strip()
+        if parent != (current.get("parent") or ""):
+            changes["parent"] = parent
+    if "duties" in view.form:
+        duties = [line.strip() for line in (view.form.get("duties") or "").splitlines() if line.strip()]
+        if duties != list(current.get("duties") or []):
+            changes["duties"] = duties
     reason = (view.form.get("reason") or "").strip()
     if not changes or not reason:
         raise Refused(400, N_("Please check the form"), view._("Change something and say why."))

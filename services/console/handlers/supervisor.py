@@ -31,7 +31,9 @@ SCORE_COLUMNS = (
     ("callbacks_reached", N_("Callbacks reached")), ("resolution_rate", N_("Resolution rate")),
     ("satisfaction_rate", N_("Satisfaction rate")), ("approved", N_("Approved")),
     ("avg_handling_working_days", N_("Average working days to handle")), ("refusals", N_("Refusals")),
-    ("rejected_replies", N_("Replies sent back")), ("closed", N_("Closed")))
+    ("rejected_replies", N_("Replies sent back")), ("closed", N_("Closed")), ("scope", N_("Scope")))
+SCOPES = {"unit": N_("the unit itself"), "rolled_up": N_("with the units below it"),  # followup's scorecard
+          "city": N_("whole city")}
 LEDGER_COLUMNS = (N_("When"), N_("Action"), N_("Who"), N_("Login"), N_("Department"), N_("Reason"))
 MOMENTS = {"assigned_at", "sign_for_deadline", "signed_at", "deadline", "callback_due"}
 SHEETS = {"cases": N_("cases"), "scorecard": N_("scorecard"), "ledger": N_("ledger")}
@@ -77,9 +79,19 @@ def supervisor(deps: Deps, view: View):
          for c in
          (hotspots or {}).get("cells", [])[:10]], title=view._("Hot spots"))
     plan = charts.heat((staffing or {}).get("hours", []), title=view._("Operators needed"))
-    return show("supervisor.html", overview=overview, card=card, supervision=supervision or [],
+    return show("supervisor.html", overview=overview, card=card, lines=score_lines(card) if card else [],
+                supervision=supervision or [],
                 hotspots=hotspots, staffing=staffing, by_department=by_department, late=late,
                 hot=hot, plan=plan, date_from=date_from, date_to=date_to, names=names)
+
+
+def score_lines(card):
+    """The scorecard's lines to show: each unit's own line, then (for a unit with units
+    below it) its rolled-up line, by unit; the city last. Each has its ``scope``."""
+    lines = [dict(line, scope=line.get("scope") or "unit") for line in card["departments"]]
+    lines += [dict(line, scope="rolled_up") for line in card.get("rolled_up") or ()]
+    lines.sort(key=lambda line: (line["department"], line["scope"] == "rolled_up"))
+    return lines + [dict(card["city"], scope="city")]
 
 
 # -- the cases behind a number -------------------------------------------------
@@ -118,6 +130,8 @@ def _cell(view, field, value):
         return filters["urgency"](value)
     if field == "department":
         return view._("City") if value == "CITY" else view.unit(value)
+    if field == "scope":
+        return view._(SCOPES.get(value or "unit", SCOPES["unit"]))
     return value
 
 
@@ -140,8 +154,7 @@ def export_scorecard(deps: Deps, view: View, fmt):
     if fmt not in ("xlsx", "csv"):
         raise Refused(404, N_("Not found"))
     card = view.call("followup", "scorecard", view.arg("from") or None, view.arg("to") or None)
-    rows = [[_cell(view, k, line.get(k)) for k, _ in SCORE_COLUMNS]
-            for line in card["departments"] + [card["city"]]]
+    rows = [[_cell(view, k, line.get(k)) for k, _ in SCORE_COLUMNS] for line in score_lines(card)]
     period = card["period"]
     return exports.download(f"scorecard-{period['from']}-{period['to']}", view._(SHEETS["scorecard"]),
                             [view._(h) for _, h in SCORE_COLUMNS], rows, fmt)

@@ -17,14 +17,22 @@ ledger entries made in it; each department is measured on what it did:
 * ``refusals`` (退单), ``rejected_replies`` (打回), ``closed`` and counts behind each rate.
 
 A rate with nothing to count is ``None`` (shown as "-"), not 0 or 100%.
+
+Every unit at every level has its own line (``scope: "unit"``: the ledger entries
+that name it in ``department_code``). A unit with units below it in the directory
+(a district government: its street offices and their communities) has a
+rolled-up line too (``scope: "rolled_up"``, under ``rolled_up``): the counts of
+itself and every unit below it added up, the rates worked out again from those
+sums (never an average of rates); ``units`` names the units whose figures it holds.
 """
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, cast
 
 from services.followup.domain.errors import InvalidRequest
+from shared.contract import units
 from shared.timelimits import periods
 
 Row = dict[str, Any]
@@ -35,8 +43,9 @@ check_range = cast(Callable[[dt.date, dt.date], None], periods.check_range)
 COLUMNS = ("department", "dispatched", "awaiting_sign_for", "signed_for", "response_rate",
            "replies", "on_time_reply_rate", "callbacks_reached", "resolution_rate",
            "satisfaction_rate", "approved", "avg_handling_working_days", "refusals",
-           "rejected_replies", "closed", "still_open")
+           "rejected_replies", "closed", "still_open", "scope")
 CITY = "CITY"
+SCOPES = ("unit", "rolled_up", "city")  # a unit's own line, a unit with those below it, the city
 
 
 def _rate(part: float, whole: float) -> float | None:
@@ -74,7 +83,7 @@ def _tally(rows: Iterable[Row]) -> dict[str, float]:
     return t
 
 
-def _line(department: str, t: dict[str, float], pending: Row | None = None) -> Row:
+def _line(department: str, t: dict[str, float], pending: Row | None = None, scope: str = "unit") -> Row:
     pending = pending or {}
     awaiting = pending.get("awaiting_sign_for", 0)
     return {
@@ -88,23 +97,43 @@ def _line(department: str, t: dict[str, float], pending: Row | None = None) -> R
         "approved": t["approved"],
         "avg_handling_working_days": round(t["working_days"] / t["approved"], 2) if t["approved"] else None,
         "refusals": t["refusals"], "rejected_replies": t["rejected_replies"], "closed": t["closed"],
-        "still_open": pending.get("still_open", 0),
+        "still_open": pending.get("still_open", 0), "scope": scope,
     }
 
 
-def scorecard(rows: Sequence[Row], period: dict[str, str], pending: Sequence[Row] = ()) -> Card:
-    """``{"period", "departments": [...], "city": {...}}`` from ledger counts and the
-    period's cases still waiting (``CaseRepository.period_cases``)."""
+PENDING = ("awaiting_sign_for", "still_open")
+
+
+def scorecard(rows: Sequence[Row], period: dict[str, str], pending: Sequence[Row] = (),
+              parents: Mapping[str, str] | None = None) -> Card:
+    """``{"period", "departments": [...], "rolled_up": [...], "city": {...}}`` from ledger
+    counts and the period's cases still waiting (``CaseRepository.period_cases``);
+    ``parents`` (``{code: parent code}``, the directory's tree) makes the rolled-up lines."""
     by_department: dict[str, list[Row]] = {}
     for row in rows:
         by_department.setdefault(row["department"] or "?", []).append(row)
     waiting = {row["department"] or "?": row for row in pending}
     for department in waiting:
         by_department.setdefault(department, [])
-    city = {key: sum(row[key] for row in pending) for key in ("awaiting_sign_for", "still_open")}
+    city = {key: sum(row[key] for row in pending) for key in PENDING}
     return {"period": period,
             "departments": [_line(d, _tally(r), waiting.get(d)) for d, r in sorted(by_department.items())],
-            "city": _line(CITY, _tally(rows), city)}
+            "rolled_up": _rolled_up(by_department, waiting, parents or {}),
+            "city": _line(CITY, _tally(rows), city, "city")}
+
+
+def _rolled_up(by_department: Mapping[str, list[Row]], waiting: Mapping[str, Row],
+               parents: Mapping[str, str]) -> list[Row]:
+    """A line for each unit with units below it, over itself and all of them, when any has figures."""
+    lines = []
+    for code in sorted({parent for parent in parents.values() if parent}):
+        counted = [unit for unit in units.subtree(parents, code) if unit in by_department]
+        if not counted:
+            continue
+        held = [row for unit in counted for row in by_department[unit]]
+        pending = {key: sum(waiting[unit][key] for unit in counted if unit in waiting) for key in PENDING}
+        lines.append(dict(_line(code, _tally(held), pending, "rolled_up"), units=counted))
+    return lines
 
 
 def _show(value: Any, column: str) -> str:
@@ -115,11 +144,21 @@ def _show(value: Any, column: str) -> str:
     return str(value)
 
 
+def lines_of(card: Card) -> list[Row]:
+    """Every line of a card: the units' own, the rolled-up ones, the city last.
+
+    A card from before roll-ups (no ``rolled_up``, no ``scope``) reads too."""
+    return [dict(line, scope=line.get("scope") or scope)
+            for lines, scope in ((card["departments"], "unit"), (card.get("rolled_up") or [], "rolled_up"),
+                                 ([card["city"]], "city"))
+            for line in lines]
+
+
 def as_csv(card: Card) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
-    for line in card["departments"] + [card["city"]]:
+    for line in lines_of(card):
         writer.writerow(["" if line[c] is None else line[c] for c in COLUMNS])
     return out.getvalue()
 
@@ -130,7 +169,8 @@ def as_table(card: Card) -> str:
     keys = ("department", "dispatched", "awaiting_sign_for", "response_rate", "replies",
             "on_time_reply_rate", "callbacks_reached", "resolution_rate", "satisfaction_rate",
             "avg_handling_working_days", "refusals", "rejected_replies", "closed", "still_open")
-    rows = [[_show(line[k], k) for k in keys] for line in card["departments"] + [card["city"]]]
+    rows = [[_show(line[k], k) + (" (rolled up)" if k == "department" and line["scope"] == "rolled_up" else "")
+             for k in keys] for line in lines_of(card)]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
     fmt = "  ".join(f"{{:<{w}}}" if i == 0 else f"{{:>{w}}}" for i, w in enumerate(widths))
     lines = [f"scorecard {card['period']['from']} .. {card['period']['to']}", fmt.format(*headers)]

@@ -36,5 +36,16 @@ SCHEMAS = {
     "Scorecard": {"type": "object", "required": ["period"],
                   "properties": {"period": {"type": "object", "required": ["from", "to"],
                                             "properties": {"from": {"type": "string", "format": "date"},
-                                                           "to": {"type": "string", "format": "date"}}}}},
+                                                           "to": {"type": "string", "format": "date"}}},
+                                 "departments": {"type": "array", "items": {"$ref": "#/components/schemas/ScoreLine"},
+                                                 "description": "each unit's own line (scope unit)"},
+                                 "rolled_up": {"type": "array", "items": {"$ref": "#/components/schemas/ScoreLine"},
+                                               "description": "each unit with units below it, with all of them "
+                                                              "(scope rolled_up; units: whose figures it holds)"},
+                                 "city": {"$ref": "#/components/schemas/ScoreLine"}}},
+    "ScoreLine": {"type": "object", "required": ["department", "scope"],
+                  "properties": {"department": {"type": "string"},
+                                 "scope": {"type": "string", "enum": ["unit", "rolled_up", "city"]},
+                                 "units": {"type": "array", "items": {"type": "string"}}},
+                  "additionalProperties": True},
 }

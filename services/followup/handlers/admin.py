@@ -45,11 +45,13 @@ def list_department_tokens(deps: Deps):
 
 
 def department_scorecard(deps: Deps, date_from=None, date_to=None):
-    """The 三率 and more per department and for the city, over local dates (inclusive)."""
+    """The 三率 and more per unit, rolled up for each unit with units below it (the
+    directory's tree, as followup mirrors it), and for the city, over local dates (inclusive)."""
     zone = deps.deadlines.zone
     now = deps.clock.now()
     start, end, period = local_day_range(date_from, date_to, zone, now.astimezone(zone).date())
-    return scorecard(deps.cases.ledger_counts(start, end), period, deps.cases.period_cases(start, end, now))
+    return scorecard(deps.cases.ledger_counts(start, end), period, deps.cases.period_cases(start, end, now),
+                     deps.directory.tree)
 
 
 def calendar_status(deps: Deps):

@@ -8,8 +8,17 @@ zone offices -- the places it covers. ``kind`` says which:
 * ``municipal`` -- a city bureau, responsible for a subject everywhere;
 * ``district`` / ``street`` -- a government office responsible for its area
   (属地) when no subject owner is known;
+* ``community`` -- a community (社区) under a street office: it takes what its
+  street passes down to it; routing's rules never choose it (its keywords and
+  areas are not read);
 * ``zone`` -- a body that alone covers a place (a scenic area, a port): a
   ticket there goes to it whatever the subject.
+
+The directory is a tree (``shared.contract.units``): each department names its
+``parent``, ``""`` for a city bureau or a district government; a street office's
+parent is its district's government unless it says otherwise, a community's is
+a street office. Each unit has its own ``duties`` (职责清单: short lines of what
+it answers for) beside its contacts.
 
 A :class:`Directory` is one version of the whole directory, immutable; routing
 builds a new one after every change and each decision records the version.
@@ -19,12 +28,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from shared.contract import units
+from shared.contract.field_errors import message
+
 Entry = dict[str, Any]  # a catalogue entry: code, name, department, class, keywords...
 Ticket = Mapping[str, Any]
 
-KINDS = ("municipal", "district", "street", "zone")
+KINDS = ("municipal", "district", "street", "community", "zone")
+TOP_KINDS = ("municipal", "district")  # at the top of the tree: no parent
 DEPARTMENT_FIELDS = ("code", "name", "name_en", "phone", "kind", "keywords", "areas",
-                     "district", "retired", "contacts")
+                     "district", "retired", "contacts", "parent", "duties")
+DUTIES = 50        # lines of a unit's 职责清单
+DUTY_LENGTH = 200  # characters of one line
 CONTACT_FIELDS = ("email", "webhook", "sms", "language")
 LANGUAGES = ("zh", "en")
 # Which time-limit class is stricter (a shorter limit): when a text names several
@@ -44,6 +59,8 @@ class Department:
     district: str = ""  # the district a street office belongs to
     retired: bool = False
     contacts: dict[str, str] = field(default_factory=dict, compare=False)  # email, webhook, sms, language
+    parent: str = ""  # the code of the unit it belongs to; "" for a city bureau or a district
+    duties: tuple[str, ...] = ()  # its 职责清单, one short line each
     categories: tuple[str, ...] = field(default=(), compare=False)
 
     @classmethod
@@ -58,18 +75,24 @@ class Department:
                    areas=areas, district=str(data.get("district") or ""),
                    retired=bool(data.get("retired", False)),
                    contacts={k: str(v) for k, v in (data.get("contacts") or {}).items()
-                             if k in CONTACT_FIELDS and v})
+                             if k in CONTACT_FIELDS and v},
+                   parent=str(data.get("parent") or "").strip(),
+                   duties=tuple(str(d).strip() for d in data.get("duties") or () if str(d).strip()))
 
     def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "name": self.name, "name_en": self.name_en,
                 "phone": self.phone, "kind": self.kind, "keywords": list(self.keywords),
                 "areas": list(self.areas), "district": self.district, "retired": self.retired,
-                "contacts": dict(self.contacts)}
+                "contacts": dict(self.contacts), "parent": self.parent, "duties": list(self.duties)}
 
 
 def seed_departments(city: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Department dicts from a city file: ``departments`` plus ``offices``."""
-    return [*(city.get("departments") or []), *(city.get("offices") or [])]
+    """Department dicts from a city file: ``departments``, ``offices`` and ``communities``;
+    a street office without a ``parent`` gets its district's government."""
+    given = [*(city.get("departments") or []), *(city.get("offices") or []), *(city.get("communities") or [])]
+    tree = Directory(given, (), 1, city.get("districts") or ())
+    return [dict(d, parent=tree.all[str(d["code"])].parent) if not d.get("parent") else dict(d)
+            for d in given]
 
 
 def seed_catalogue(city: Mapping[str, Any]) -> list[Entry]:
@@ -108,8 +131,15 @@ class Directory:
                     self.street_office.setdefault(area, dept.code)
                 elif dept.kind == "zone":
                     self.zone_office.setdefault(area, dept.code)
+        for code, dept in list(self.all.items()):  # a street belongs to its district unless it says
+            default = self.default_parent(dept)
+            if default != dept.parent:
+                self.all[code] = replace(dept, parent=default)
+                if code in self.departments:
+                    self.departments[code] = self.all[code]
+        self.parents = {code: dept.parent for code, dept in self.all.items()}
         self._keywords = [(dept.code, kw, kw.lower()) for dept in self.departments.values()
-                          for kw in dept.keywords]
+                          if dept.kind != "community" for kw in dept.keywords]  # a street passes work down
         self._category_words = [(entry["code"], str(kw), str(kw).lower())
                                 for entry in catalogue for kw in entry.get("keywords") or ()
                                 if entry["department"] in self.departments]
@@ -119,6 +149,30 @@ class Directory:
         """The directory a city file describes (version from the file)."""
         return cls(seed_departments(city), seed_catalogue(city), int(city.get("version", 1)),
                    city.get("districts") or ())
+
+    # -- the tree ---------------------------------------------------------------
+
+    def default_parent(self, dept: Department) -> str:
+        """The parent a department has: its own, else (a street office) its district's government."""
+        if dept.parent or dept.kind != "street":
+            return dept.parent
+        return self.district_office.get(dept.district, "")
+
+    def children(self, code: str) -> list[str]:
+        """The units in service directly below ``code``."""
+        return [c for c in units.children(self.parents, code) if c in self.departments]
+
+    def ancestors(self, code: str) -> list[str]:
+        """``code``'s parent, its parent's parent, ... (nearest first)."""
+        return units.ancestors(self.parents, code)
+
+    def subtree(self, code: str) -> list[str]:
+        """``code`` and every unit in service below it."""
+        return [c for c in units.subtree(self.parents, code) if c == code or c in self.departments]
+
+    def is_within(self, child: str, ancestor: str) -> bool:
+        """True if ``child`` is ``ancestor`` or lies below it."""
+        return units.is_within(self.parents, child, ancestor)
 
     def get(self, code: str | None) -> Department | None:
         """An active department, or ``None``."""
@@ -234,10 +288,48 @@ def check_department(data: Mapping[str, Any], directory: Directory, new: bool) -
         if value is not None and (not isinstance(value, (list, tuple)) or
                                   not all(isinstance(v, str) and v.strip() for v in value)):
             errors[key] = ["a list of non-empty words"]
+    duties = data.get("duties")
+    if duties is not None and (not isinstance(duties, (list, tuple)) or len(duties) > DUTIES or
+                               not all(isinstance(d, str) and len(d) <= DUTY_LENGTH for d in duties)):
+        errors["duties"] = [message("duties", max=DUTIES, length=DUTY_LENGTH)]
+    if "code" not in errors and "kind" not in errors:
+        errors.update(check_parent(data, directory, code, new))
     unknown = set(data) - set(DEPARTMENT_FIELDS)
     if unknown:
         errors["_fields"] = [f"unknown field(s): {', '.join(sorted(unknown))}"]
     return errors
+
+
+def check_parent(data: Mapping[str, Any], directory: Directory, code: str, new: bool) -> dict[str, list[str]]:
+    """Field errors of where a department to add or update sits in the tree: its parent
+    exists and is in service, it is not inside itself, the top kinds have none, a
+    community has one."""
+    current = None if new else directory.all.get(code)
+    given = data.get("parent")
+    if given is not None and not isinstance(given, str):
+        return {"parent": ["the code of a department, or empty"]}
+    if current is not None and given is None and not data.get("kind"):
+        return {}  # where it sits does not change
+    kind = data.get("kind") or (current.kind if current else ("district" if data.get("areas") else "municipal"))
+    if given is None and current is not None:
+        parent = current.parent
+    else:
+        parent = (given or "").strip()
+        if not parent and kind == "street":  # the district's government, if the directory knows it
+            district = data["district"] if "district" in data else (current.district if current else "")
+            parent = directory.district_office.get(str(district or ""), "")
+    if not parent:
+        return {"parent": [message("parent_needed")]} if kind == "community" else {}
+    if kind in TOP_KINDS:
+        return {"parent": [message("parent_top")]}
+    found = directory.all.get(parent)
+    if found is None:
+        return {"parent": [message("parent_unknown", department=parent)]}
+    if found.retired:
+        return {"parent": [message("parent_retired", department=parent)]}
+    if units.makes_cycle(directory.parents, code, parent):
+        return {"parent": [message("parent_cycle", department=parent)]}
+    return {}
 
 
 def check_contacts(contacts: Mapping[str, Any]) -> dict[str, list[str]]:

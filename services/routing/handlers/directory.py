@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from services.routing.domain.directory import Department, check_department
 from services.routing.domain.errors import DirectoryInvalid, RoutingError
+from shared.contract.field_errors import message
 from shared.platform.checks import whole_number
 from shared.platform.jsonable import jsonable
 
@@ -36,14 +38,25 @@ def get_catalogue(deps: Deps):
 
 
 def list_departments(deps: Deps, include_retired=False):
+    """Every department in service (or all), each with its catalogue categories and
+    ``children`` (the codes of the units in service directly below it)."""
     directory = deps.known().directory
     departments = directory.all.values() if include_retired else directory.departments.values()
-    return [dict(d.to_dict(), categories=list(d.categories)) for d in departments]
+    return [dict(d.to_dict(), categories=list(d.categories), children=directory.children(d.code))
+            for d in departments]
 
 
 def get_department(deps: Deps, code):
-    deps.known()
-    return jsonable(deps.directory.get_department(code))
+    known = deps.known()
+    return jsonable(with_parent(known.directory, deps.directory.get_department(code)))
+
+
+def with_parent(directory, stored):
+    """A stored department with its place in the tree (a street stored before the
+    directory had one belongs to its district's government)."""
+    if stored is None or stored.get("code") not in directory.all:
+        return stored
+    return dict(stored, parent=directory.all[stored["code"]].parent)
 
 
 def directory_history(deps: Deps, code=None, limit=50):
@@ -56,6 +69,7 @@ def add_department(deps: Deps, department, by="", reason=""):
     if errors:
         raise DirectoryInvalid(errors)
     dept = Department.from_dict(dict(department, retired=False))
+    dept = replace(dept, parent=known.directory.default_parent(dept))
     return change(deps, "add", dept.to_dict(), by, reason)
 
 
@@ -81,6 +95,7 @@ def update_department(deps: Deps, code, changes, by="", reason=""):
         changes = dict(changes, contacts={k: v for k, v in {**current["contacts"], **changes["contacts"]}.items()
                                           if v})
     dept = Department.from_dict(dict(current, **changes))
+    dept = replace(dept, parent=known.directory.default_parent(dept))
     return change(deps, "update", dept.to_dict(), by, reason)
 
 
@@ -89,6 +104,9 @@ def retire_department(deps: Deps, code, by="", reason=""):
     dept = known.directory.departments.get(code)
     if dept is None:
         raise DirectoryInvalid({"code": [f"no department {code} in service"]})
+    below = known.directory.children(code)
+    if below:
+        raise DirectoryInvalid({"code": [message("units_below", department=code)]})
     users = [c for c, e in known.directory.catalogue.items() if e["department"] == code]
     if users:
         raise RoutingError(f"catalogue categories {', '.join(users)} still send tickets to {code}")
@@ -98,9 +116,9 @@ def retire_department(deps: Deps, code, by="", reason=""):
 def directory_snapshot(deps: Deps):
     """Every department (retired too) with its version, and the calendar years:
     what followup and notify catch up from when they missed events."""
-    deps.known()
+    known = deps.known()
     return jsonable({"directory_version": deps.directory.directory_version(),
-                     "departments": deps.directory.all_departments(),
+                     "departments": [with_parent(known.directory, d) for d in deps.directory.all_departments()],
                      "calendar_version": deps.calendar.calendar_version(),
                      "calendar_years": deps.calendar.calendar_documents()})
 

@@ -206,3 +206,27 @@ def test_followup_learns_renames_and_retirements_from_routings_events(followup, 
     settle(0.5)
     with pytest.raises(RemoteError, match="PORT is retired"):
         rpc("create_department_token", "PORT")
+
+
+def test_the_scorecard_rolls_a_street_up_into_its_district(followup, publish, web_session):
+    rpc, seen, _ = followup
+    street = dict(assigned("S-BADAGUAN", "市南区八大关街道办事处"), number="QD-20261126-00043")
+    publish("routing", "ticket_assigned", street)
+    seen.wait_for("followup", "case_opened", count=2)
+    deadline = eventlet.Timeout(10)  # followup learns the tree from routing's directory at start
+    try:
+        while True:
+            card = rpc("scorecard")
+            if any(line["department"] == "D-SHINAN" for line in card["rolled_up"]):
+                break
+            eventlet.sleep(0.2)
+    finally:
+        deadline.cancel()
+    assert {line["department"]: line["scope"] for line in card["departments"]} == \
+        {"WATER": "unit", "S-BADAGUAN": "unit"}
+    district = next(line for line in card["rolled_up"] if line["department"] == "D-SHINAN")
+    assert (district["scope"], district["units"], district["dispatched"]) == ("rolled_up", ["S-BADAGUAN"], 1)
+    assert card["city"]["dispatched"] == 2
+    csv = web_session.get("/scorecard?format=csv").text.splitlines()
+    assert any(line.startswith("D-SHINAN,1,") and line.endswith(",rolled_up") for line in csv)
+    assert web_session.get("/scorecard").json()["rolled_up"][0]["scope"] == "rolled_up"

@@ -155,6 +155,54 @@ def test_directory_changes_are_versioned_and_checked(routing):
     assert {c["code"]: c["department"] for c in catalogue}["heating"] == "ENERGY"
 
 
+def wait_for_change(seen, action, code, timeout=10.0):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for event in seen.of("routing", "department_changed"):
+            if event["action"] == action and event["department"]["code"] == code:
+                return event
+        time.sleep(0.05)
+    raise AssertionError(f"no department_changed {action} of {code}")
+
+
+def test_the_directory_is_a_tree_and_its_changes_carry_parent_and_duties(routing, recorder):
+    seen = recorder(("routing", "department_changed"))
+    service = routing()
+    listed = {d["code"]: d for d in service.rpc("list_departments")}
+    assert listed["S-BADAGUAN"]["parent"] == "D-SHINAN"
+    assert {"C-BDG-SHAOGUAN", "C-BDG-TAIPINGJIAO"} <= set(listed["S-BADAGUAN"]["children"])
+    seeded = wait_for_change(seen, "seed", "C-BDG-SHAOGUAN")
+    assert seeded["department"]["parent"] == "S-BADAGUAN" and seeded["department"]["duties"]
+
+    added = service.rpc("add_department", {"code": "C-BDG-NEW", "name": "八大关街道新社区", "kind": "community",
+                                           "parent": "S-BADAGUAN", "duties": ["楼院环境卫生"]},
+                        "admin", "新设社区")
+    event = wait_for_change(seen, "add", "C-BDG-NEW")
+    assert (event["version"], event["department"]["parent"], event["department"]["duties"]) == \
+        (added["version"], "S-BADAGUAN", ["楼院环境卫生"])
+    service.rpc("update_department", "C-BDG-NEW", {"parent": "S-XIANGGANG", "duties": ["物业协调", "邻里调解"]},
+                "admin", "划归香港中路街道")
+    moved = wait_for_change(seen, "update", "C-BDG-NEW")
+    assert (moved["department"]["parent"], moved["department"]["duties"]) == ("S-XIANGGANG", ["物业协调", "邻里调解"])
+
+    for changes, word in (({"parent": "NO_SUCH"}, "NO_SUCH is not in the directory"),
+                          ({"parent": "C-BDG-NEW"}, "cannot be inside itself")):
+        with pytest.raises(RemoteError) as info:
+            service.rpc("update_department", "S-XIANGGANG", changes, "admin", "试")
+        assert info.value.exc_type == "DirectoryInvalid" and word in str(info.value)
+    with pytest.raises(RemoteError) as info:  # a unit with units in service below it stays
+        service.rpc("retire_department", "S-XIANGGANG", "admin", "撤并")
+    assert "below it" in str(info.value)
+    service.rpc("retire_department", "C-BDG-NEW", "admin", "撤销")
+    with pytest.raises(RemoteError) as info:  # and no new unit goes under a retired one
+        service.rpc("add_department", {"code": "C-X", "name": "x", "kind": "community", "parent": "C-BDG-NEW"},
+                    "admin", "试")
+    assert "retired" in str(info.value)
+    assert service.rpc("get_department", "S-BADAGUAN")["parent"] == "D-SHINAN"
+
+
 def test_a_trained_model_decides_free_text_and_every_instance_loads_it(routing, recorder, publish):
     seen = recorder(("routing", "ticket_assigned"), ("routing", "ticket_awaiting_dispatch"))
     first = routing(ROUTING_REFRESH_INTERVAL=0.3)

@@ -28,7 +28,9 @@ def over_rpc(value):
 
 def test_the_scorecard_reads_as_followup_writes_it():
     card = scorecard(ROWS, {"from": "2026-11-01", "to": "2026-11-30"},
-                     [{"department": "HRSS", "awaiting_sign_for": 1, "still_open": 2}])
+                     [{"department": "HRSS", "awaiting_sign_for": 1, "still_open": 2}],
+                     {"WATER": "", "HRSS": "", "WATER-EAST": "WATER"})
+    assert card["rolled_up"]  # a rolled-up line reads the same too
     assert scorecard_csv(over_rpc(card)) == as_csv(card)
     assert scorecard_table(over_rpc(card)) == as_table(card)
 

@@ -37,6 +37,53 @@ def test_rates_per_department_and_city():
     assert card["city"]["dispatched"] == 5 and card["city"]["response_rate"] == 0.6
 
 
+PARENTS = {"D-SHINAN": "", "S-BADAGUAN": "D-SHINAN", "C-SHAOGUAN": "S-BADAGUAN",
+           "S-XIANGGANG": "D-SHINAN", "WATER": "", "HRSS": ""}
+TREE_ROWS = [
+    row("D-SHINAN", "assigned", 2), row("D-SHINAN", "signed_for", 2, on_time=True),
+    row("S-BADAGUAN", "assigned", 3), row("S-BADAGUAN", "signed_for", 1, on_time=True),
+    row("S-BADAGUAN", "signed_for", 1, on_time=False),  # the street's late sign-for counts for the district
+    row("C-SHAOGUAN", "assigned", 1), row("C-SHAOGUAN", "signed_for", 1, on_time=True),
+    row("C-SHAOGUAN", "callback", 1, reached=True, resolved=True, satisfaction="satisfied"),
+    row("C-SHAOGUAN", "approved", 1, working_days=3.0),
+    row("D-SHINAN", "callback", 1, reached=True, resolved=False, satisfaction="dissatisfied"),
+    row("D-SHINAN", "approved", 1, working_days=1.0),
+    row("WATER", "assigned", 1),
+]
+
+
+def test_a_unit_with_units_below_it_has_a_rolled_up_line():
+    card = scorecard(TREE_ROWS, {"from": "2026-11-01", "to": "2026-11-30"},
+                     [{"department": "S-BADAGUAN", "awaiting_sign_for": 1, "still_open": 2},
+                      {"department": "C-SHAOGUAN", "awaiting_sign_for": 0, "still_open": 1}], PARENTS)
+    own = {line["department"]: line for line in card["departments"]}
+    assert own["D-SHINAN"]["scope"] == "unit" and own["D-SHINAN"]["dispatched"] == 2
+    assert own["D-SHINAN"]["response_rate"] == 1.0  # its own line: only what it did itself
+    rolled = {line["department"]: line for line in card["rolled_up"]}
+    assert set(rolled) == {"D-SHINAN", "S-BADAGUAN"}  # units with units below them; WATER has none
+    district = rolled["D-SHINAN"]
+    assert district["scope"] == "rolled_up" and district["units"] == ["D-SHINAN", "S-BADAGUAN", "C-SHAOGUAN"]
+    assert (district["dispatched"], district["signed_for"], district["awaiting_sign_for"],
+            district["still_open"]) == (6, 5, 1, 3)
+    assert district["response_rate"] == 0.8  # 4 on time of (6 - 1 still in their window), not a mean of rates
+    assert district["resolution_rate"] == 0.5 and district["avg_handling_working_days"] == 2.0
+    street = rolled["S-BADAGUAN"]
+    assert street["units"] == ["S-BADAGUAN", "C-SHAOGUAN"] and street["dispatched"] == 4
+    assert street["response_rate"] == round(2 / 3, 4)
+    assert card["city"]["dispatched"] == 7 and card["city"]["scope"] == "city"  # counted once, not per level
+
+
+def test_rolled_up_lines_are_marked_in_every_output():
+    card = scorecard(TREE_ROWS, {"from": "2026-11-01", "to": "2026-11-30"}, (), PARENTS)
+    lines = as_csv(card).splitlines()
+    assert lines[0].endswith(",scope")
+    assert [line.split(",")[0] + "/" + line.split(",")[-1] for line in lines[1:]] == [
+        "C-SHAOGUAN/unit", "D-SHINAN/unit", "S-BADAGUAN/unit", "WATER/unit",
+        "D-SHINAN/rolled_up", "S-BADAGUAN/rolled_up", "CITY/city"]
+    assert "D-SHINAN (rolled up)" in as_table(card)
+    assert scorecard(TREE_ROWS, {"from": "2026-11-01", "to": "2026-11-30"})["rolled_up"] == []  # no tree known
+
+
 def test_outputs():
     card = scorecard(ROWS, {"from": "2026-11-01", "to": "2026-11-30"})
     lines = as_csv(card).splitlines()
