@@ -21,7 +21,8 @@ def unit(deps: Deps, code) -> tree.Unit:
     found = deps.directory.department(code) or mirror.department_from_routing(deps.directory, deps.routing, code)
     if not found or found.get("retired"):
         raise InvalidRequest({"unit": [f"no unit {code} in the directory"]})
-    return tree.Unit(code=found["code"], name=found.get("name") or code, parent=found.get("parent") or "")
+    return tree.Unit(code=found["code"], name=found.get("name") or code,
+                     parent=deps.directory.parent(found["code"]) or found.get("parent") or "")
 
 
 def pass_down(deps: Deps, token, number, unit_code, note="", actor=""):
