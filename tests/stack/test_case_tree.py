@@ -64,12 +64,21 @@ def part(case, code):
 def test_a_case_worked_down_the_tree_and_back_over_the_token_api(reviewing_stack):
     stack = reviewing_stack
     number = stack.post(NOISE).json()["number"]
-    case = until(lambda: stack.rpc("followup", "get_case", number), bool, "the case")
-    if case["department_code"] != DISTRICT:  # whatever routing chose, the dispatcher makes the district lead
-        stack.rpc("routing", "redispatch", number, DISTRICT, "施工噪音属地管理，由区政府牵头")
-        until(lambda: stack.rpc("followup", "get_case", number),
-              lambda c: c["department_code"] == DISTRICT, "the case with the district")
-    stack.rpc("followup", "add_co_handlers", number, [HOUSING], "核查施工许可")
+    decision = until(lambda: stack.rpc("routing", "get_decision", number),
+                     lambda d: d.get("status") in ("assigned", "awaiting_dispatch"), "routing's decision")
+    why = "施工噪音属地管理，由区政府牵头，住建局核查施工许可"
+    if decision["status"] == "awaiting_dispatch":  # the dispatcher names the lead and the co-handler at once
+        stack.rpc("routing", "assign", number, DISTRICT, "", why, [HOUSING])
+    else:  # routing chose: the dispatcher moves it to the district and adds the co-handler (加派)
+        if decision["department_code"] != DISTRICT:
+            stack.rpc("routing", "redispatch", number, DISTRICT, why)
+            until(lambda: stack.rpc("followup", "get_case", number),
+                  lambda c: c["department_code"] == DISTRICT, "the case with the district")
+        else:
+            until(lambda: stack.rpc("followup", "get_case", number), bool, "the case")
+        stack.rpc("followup", "add_co_handlers", number, [HOUSING], "核查施工许可")
+    until(lambda: stack.rpc("followup", "get_case", number),
+          lambda c: c["department_code"] == DISTRICT and c.get("assignments"), "the case with its co-handler")
     district, street, community, housing = (Unit(stack, code) for code in (DISTRICT, STREET, COMMUNITY, HOUSING))
 
     # a stranger to the case (the community, before it is passed down) sees nothing
@@ -122,6 +131,10 @@ def test_a_leads_refusal_waits_for_the_dispatcher_who_sends_it_back(reviewing_st
     number = stack.post(dict(NOISE, title="香港中路商场外墙广告牌松动", street="香港中路街道",
                              address="香港中路 10 号", caller_phone="13953260001",
                              description="香港中路10号商场外墙的广告牌被风吹得松动，随时可能掉下来。")).json()["number"]
+    decision = until(lambda: stack.rpc("routing", "get_decision", number),
+                     lambda d: d.get("status") in ("assigned", "awaiting_dispatch"), "routing's decision")
+    if decision["status"] == "awaiting_dispatch":
+        stack.rpc("routing", "assign", number, DISTRICT, "", "广告牌安全隐患，属地先行处置")
     case = until(lambda: stack.rpc("followup", "get_case", number), bool, "the case")
     lead = Unit(stack, case["department_code"])
     held = lead.post(number, "refuse", {"reason": "不属于本单位职责", "actor": "值班员"})
