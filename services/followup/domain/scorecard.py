@@ -17,6 +17,15 @@ ledger entries made in it; each department is measured on what it did:
 * ``refusals`` (退单), ``rejected_replies`` (打回), ``closed`` and counts behind each rate.
 
 A rate with nothing to count is ``None`` (shown as "-"), not 0 or 100%.
+
+Each figure above is raw: every scored event counts. Beside them, the same
+rates **after appeals** (考核申诉, ``appeal.py``): the events of accepted appeals
+taken out -- a late sign-for with its round (out of ``response_rate``'s
+numerator and denominator), a late reply (out of ``on_time_reply_rate``), a
+reply sent back (out of ``rejected_replies``), an unresolved or dissatisfied
+callback (out of ``resolution_rate`` and ``satisfaction_rate``) -- as
+``<rate>_after_appeal``, with ``appeals_accepted`` the events taken out. An
+appeal counts in the period of the event it contests.
 """
 import csv
 import datetime as dt
@@ -35,8 +44,11 @@ check_range = cast(Callable[[dt.date, dt.date], None], periods.check_range)
 COLUMNS = ("department", "dispatched", "awaiting_sign_for", "signed_for", "response_rate",
            "replies", "on_time_reply_rate", "callbacks_reached", "resolution_rate",
            "satisfaction_rate", "approved", "avg_handling_working_days", "refusals",
-           "rejected_replies", "closed", "still_open")
+           "rejected_replies", "closed", "still_open", "appeals_accepted", "response_rate_after_appeal",
+           "on_time_reply_rate_after_appeal", "resolution_rate_after_appeal", "satisfaction_rate_after_appeal",
+           "rejected_replies_after_appeal")
 CITY = "CITY"
+AFTER_APPEAL = ("response_rate", "on_time_reply_rate", "resolution_rate", "satisfaction_rate", "rejected_replies")
 
 
 def _rate(part: float, whole: float) -> float | None:
@@ -74,7 +86,24 @@ def _tally(rows: Iterable[Row]) -> dict[str, float]:
     return t
 
 
-def _line(department: str, t: dict[str, float], pending: Row | None = None) -> Row:
+def _excused(t: dict[str, float], excused: Sequence[Row]) -> dict[str, float]:
+    """The tally ``t`` without the events of accepted appeals (a late sign-for takes its round)."""
+    out = _tally(excused)
+    after = {key: max(value - out.get(key, 0), 0) for key, value in t.items()}
+    after["dispatched"] = max(after["dispatched"] - out["signed_for"], 0)
+    return after
+
+
+def _line(department: str, t: dict[str, float], pending: Row | None = None,
+          excused: Sequence[Row] = ()) -> Row:
+    raw = _figures(department, t, pending)
+    after = _figures(department, _excused(t, excused), pending)
+    raw["appeals_accepted"] = sum(row["count"] for row in excused)
+    raw.update({f"{key}_after_appeal": after[key] for key in AFTER_APPEAL})
+    return raw
+
+
+def _figures(department: str, t: dict[str, float], pending: Row | None = None) -> Row:
     pending = pending or {}
     awaiting = pending.get("awaiting_sign_for", 0)
     return {
@@ -92,25 +121,31 @@ def _line(department: str, t: dict[str, float], pending: Row | None = None) -> R
     }
 
 
-def scorecard(rows: Sequence[Row], period: dict[str, str], pending: Sequence[Row] = ()) -> Card:
-    """``{"period", "departments": [...], "city": {...}}`` from ledger counts and the
-    period's cases still waiting (``CaseRepository.period_cases``)."""
+def scorecard(rows: Sequence[Row], period: dict[str, str], pending: Sequence[Row] = (),
+              excused: Sequence[Row] = ()) -> Card:
+    """``{"period", "departments": [...], "city": {...}}`` from ledger counts, the
+    period's cases still waiting (``CaseRepository.period_cases``) and the events of
+    accepted appeals, as ledger-count rows (``appeal.excused_rows``)."""
     by_department: dict[str, list[Row]] = {}
     for row in rows:
         by_department.setdefault(row["department"] or "?", []).append(row)
     waiting = {row["department"] or "?": row for row in pending}
     for department in waiting:
         by_department.setdefault(department, [])
+    appealed: dict[str, list[Row]] = {}
+    for row in excused:
+        appealed.setdefault(row["department"] or "?", []).append(row)
     city = {key: sum(row[key] for row in pending) for key in ("awaiting_sign_for", "still_open")}
     return {"period": period,
-            "departments": [_line(d, _tally(r), waiting.get(d)) for d, r in sorted(by_department.items())],
-            "city": _line(CITY, _tally(rows), city)}
+            "departments": [_line(d, _tally(r), waiting.get(d), appealed.get(d, ()))
+                            for d, r in sorted(by_department.items())],
+            "city": _line(CITY, _tally(rows), city, excused)}
 
 
 def _show(value: Any, column: str) -> str:
     if value is None:
         return "-"
-    if column.endswith("_rate"):
+    if column.endswith(("_rate", "_rate_after_appeal")):
         return f"{value * 100:.1f}%"
     return str(value)
 
@@ -126,15 +161,19 @@ def as_csv(card: Card) -> str:
 
 def as_table(card: Card) -> str:
     headers = ("department", "disp", "to sign", "resp%", "replies", "ontime%", "reached",
-               "resolved%", "satisf%", "avg wd", "refused", "rejected", "closed", "open")
+               "resolved%", "satisf%", "avg wd", "refused", "rejected", "closed", "open",
+               "appeals", "resp%*", "ontime%*", "resolved%*", "satisf%*")
     keys = ("department", "dispatched", "awaiting_sign_for", "response_rate", "replies",
             "on_time_reply_rate", "callbacks_reached", "resolution_rate", "satisfaction_rate",
-            "avg_handling_working_days", "refusals", "rejected_replies", "closed", "still_open")
+            "avg_handling_working_days", "refusals", "rejected_replies", "closed", "still_open",
+            "appeals_accepted", "response_rate_after_appeal", "on_time_reply_rate_after_appeal",
+            "resolution_rate_after_appeal", "satisfaction_rate_after_appeal")
     rows = [[_show(line[k], k) for k in keys] for line in card["departments"] + [card["city"]]]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
     fmt = "  ".join(f"{{:<{w}}}" if i == 0 else f"{{:>{w}}}" for i, w in enumerate(widths))
     lines = [f"scorecard {card['period']['from']} .. {card['period']['to']}", fmt.format(*headers)]
     lines += [fmt.format(*r) for r in rows]
+    lines.append("* after appeals (考核申诉): the events of accepted appeals taken out")
     return "\n".join(lines)
 
 
