@@ -396,7 +396,9 @@ class FollowupService(ops.Operable):
                        body_types=("application/octet-stream", "multipart/form-data"),
                        responses={201: {"type": "object", "required": ["id"]}},
                        errors=(400, 401, 403, 404, 409), headers=("Authorization",),
-                       query={"filename": {"type": "string", "maxLength": 200}})
+                       query={"filename": {"type": "string", "maxLength": 200},
+                              "purpose": {"type": "string", "enum": ["reply", "appeal"],
+                                          "description": "appeal: a file for an appeal, in any state"}})
     @door(Bearer("cases.department_for_token"))
     @http("POST", "/cases/<string:number>/attachments", max_body=http_door.UPLOAD_LIMIT)
     def http_add_attachment(self, request, number):

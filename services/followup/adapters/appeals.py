@@ -115,6 +115,14 @@ class AppealRepository:
             moved += self.move_ledger(doc)
         return moved
 
+    def erase_personal_data(self, number, scrub):
+        """Scrub the case's appeals' reasons, as the case's ledger's are (``CaseRepository``)."""
+        for doc in self.appeals.find({"number": number}, {"reason": 1, "decision_reason": 1, "ledger_pending": 1}):
+            changes = {"reason": scrub(doc.get("reason")), "decision_reason": scrub(doc.get("decision_reason"))}
+            if doc.get("ledger_pending"):
+                changes["ledger_pending"] = [dict(e, reason=scrub(e.get("reason"))) for e in doc["ledger_pending"]]
+            self.appeals.update_one({"_id": doc["_id"]}, {"$set": changes})
+
     # -- reading ----------------------------------------------------------------------------
 
     def load(self, appeal_id) -> Appeal | None:

@@ -155,3 +155,23 @@ def test_the_store_keeps_one_open_appeal_per_entry_even_when_two_are_filed_at_on
     assert [(e["_id"], e["action"]) for e in lines] == [
         (f"{NUMBER}:appeal:a1:0", "appeal_filed"), (f"{NUMBER}:appeal:a1:1", "appeal_rejected"),
         (f"{NUMBER}:appeal:a3:0", "appeal_filed")]
+
+
+def test_erasure_reaches_the_appeals_reasons(clock):
+    import mongomock
+
+    from services.followup.adapters.appeals import AppealRepository
+    from shared.platform.privacy import scrub
+    from shared.platform.unit_of_work import UnitOfWork
+
+    appeals = AppealRepository(mongomock.MongoClient(tz_aware=True)["t"])
+    appeals.ensure_indexes()
+    uow = UnitOfWork(lambda *_: None)
+    appeal, change = file(clock, reason="市民13853212345已于当日撤诉")
+    appeals.add(uow, appeal, change, 1)
+    loaded = appeals.load("a1")
+    appeals.save(uow, loaded, loaded.decide("王主任", "u9", True, "已电话13853212345核实", MONDAY), 2)
+    appeals.erase_personal_data(NUMBER, scrub)
+    doc = appeals.get("a1")
+    assert "13853212345" not in doc["reason"] + doc["decision_reason"]
+    assert "撤诉" in doc["reason"] and "核实" in doc["decision_reason"]
