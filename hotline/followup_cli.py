@@ -297,21 +297,26 @@ def scorecard_csv(card):
 def shown(value, column):
     if value is None:
         return "-"
-    if column.endswith("_rate"):
+    if column.endswith(("_rate", "_rate_after_appeal")):
         return f"{value * 100:.1f}%"
     return str(value)
 
 
 def scorecard_table(card):
     headers = ("department", "disp", "to sign", "resp%", "replies", "ontime%", "reached",
-               "resolved%", "satisf%", "avg wd", "refused", "rejected", "closed", "open")
+               "resolved%", "satisf%", "avg wd", "refused", "rejected", "closed", "open",
+               "appeals", "resp%*", "ontime%*", "resolved%*", "satisf%*")
     keys = ("department", "dispatched", "awaiting_sign_for", "response_rate", "replies",
             "on_time_reply_rate", "callbacks_reached", "resolution_rate", "satisfaction_rate",
-            "avg_handling_working_days", "refusals", "rejected_replies", "closed", "still_open")
-    rows = [[shown(line[k], k) + (" (rolled up)" if k == "department" and line["scope"] == "rolled_up" else "")
+            "avg_handling_working_days", "refusals", "rejected_replies", "closed", "still_open",
+            "appeals_accepted", "response_rate_after_appeal", "on_time_reply_rate_after_appeal",
+            "resolution_rate_after_appeal", "satisfaction_rate_after_appeal")
+    # a server from before appeals has no after-appeal figures: "-"
+    rows = [[shown(line.get(k), k) + (" (rolled up)" if k == "department" and line.get("scope") == "rolled_up" else "")
              for k in keys] for line in scorecard_lines(card)]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
     fmt = "  ".join(f"{{:<{w}}}" if i == 0 else f"{{:>{w}}}" for i, w in enumerate(widths))
     lines = [f"scorecard {card['period']['from']} .. {card['period']['to']}", fmt.format(*headers)]
     lines += [fmt.format(*r) for r in rows]
+    lines.append("* after appeals (考核申诉): the events of accepted appeals taken out")
     return "\n".join(lines)

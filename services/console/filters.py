@@ -30,7 +30,15 @@ ACTIONS = {
     "co_assigned": N_("co-handler added"), "passed_down": N_("passed down"),
     "refusal_approved": N_("refusal approved"), "refusal_rejected": N_("refusal rejected"),
     "reply_accepted": N_("reply accepted"), "reply_sent_back": N_("reply sent back"),
+    "appeal_filed": N_("appeal filed"), "appeal_accepted": N_("appeal accepted"),
+    "appeal_rejected": N_("appeal rejected"),
 }
+SCORED = {  # what a ledger entry counts against its unit (services/followup/domain/appeal.py)
+    "late_sign_for": N_("late sign-for"), "late_reply": N_("late reply"), "reply_rejected": N_("reply sent back"),
+    "callback_unsatisfied": N_("unresolved or dissatisfied callback"),
+}
+APPEAL_STATES = {"open": N_("appeal under review"), "accepted": N_("appeal accepted"),
+                 "rejected": N_("appeal rejected")}
 LEVELS = {
     "sign_for_reminder": N_("sign-for reminder"), "yellow_card": N_("yellow card"), "red_card": N_("red card"),
     "rejections": N_("too many sendbacks"),
@@ -226,5 +234,6 @@ def install(env, locale, zone, translations):
                        place=lambda name: _(PLACES[name]) if name in PLACES else (name or ""),
                        state=named(STATES), action=named(ACTIONS), level=level,
                        urgency=named(URGENCIES), satisfaction=named(SATISFACTION), rule=named(RULES),
-                       channel=named(CHANNELS), actor=named(ACTORS))
+                       channel=named(CHANNELS), actor=named(ACTORS), scored=named(SCORED),
+                       appeal_state=named(APPEAL_STATES))
     env.globals.update(role_label=role_label)

@@ -12,6 +12,7 @@ and one call into its handler, one module per kind of work:
 * ``handlers/auth``: sign in / out, password, second factor, language, assets;
 * ``handlers/operator``: new tickets while on the phone, search, the ticket page;
 * ``handlers/cases``: department staff, reviewers and callback agents;
+* ``handlers/appeals``: appeals of scored events (考核申诉): filed by units, decided by supervisors;
 * ``handlers/dispatch``: the manual dispatch queue, re-dispatch, arbitration;
 * ``handlers/supervisor``: the city at a glance, drill-downs, exports;
 * ``handlers/admin``: users, the directory, API keys, department tokens, the record.
@@ -27,7 +28,7 @@ from services.console import bootstrap
 from services.console.adapters.people import PeopleRepository
 from services.console.adapters.workbench import Web
 from services.console.domain.people import UserInvalid
-from services.console.handlers import admin, auth, cases, dispatch, operator, supervisor
+from services.console.handlers import admin, appeals, auth, cases, dispatch, operator, supervisor
 from services.console.handlers.cases import CASE_READERS, UPLOAD_BYTES
 from services.console.handlers.operator import STAFF
 from services.console.handlers.supervisor import EXPORTS, READERS, SUPERVISION
@@ -196,6 +197,19 @@ class ConsoleService(ops.Operable):
     @page("/refusals", roles=("department", "dispatcher", "supervisor"))
     def refusal_queue(self, deps, view):
         return view.answer(cases.refusal_queue(deps, view))
+
+    @page("/department/cases/<string:number>/appeals", method="POST", roles=("department",),
+          max_bytes=UPLOAD_BYTES)
+    def department_appeal(self, deps, view, number):
+        return view.answer(appeals.department_appeal(deps, view, number))
+
+    @page("/appeals", roles=("supervisor", "admin", "department"))
+    def appeals_page(self, deps, view):
+        return view.answer(appeals.appeals(deps, view))
+
+    @page("/appeals/<string:appeal_id>", method="POST", roles=("supervisor",))
+    def appeal_decide(self, deps, view, appeal_id):
+        return view.answer(appeals.decide_appeal(deps, view, appeal_id))
 
     @page("/cases/<string:number>/files/<string:file_id>", roles=CASE_READERS, answers=("*/*",))
     def case_file(self, deps, view, number, file_id):

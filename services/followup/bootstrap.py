@@ -12,6 +12,7 @@ from typing import Any
 
 from nameko.extensions import DependencyProvider
 
+from services.followup.adapters.appeals import AppealRepository
 from services.followup.adapters.cases import CaseRepository
 from services.followup.domain.timing import FollowupClock
 from shared.platform import mirror as shared_mirror
@@ -34,6 +35,7 @@ class Rules(DependencyProvider):
 @dataclass(frozen=True)
 class Deps:
     cases: CaseRepository          # cases, ledger, tokens, files (adapters/cases.py)
+    appeals: AppealRepository      # appeals of scored events (adapters/appeals.py)
     clock: Any                     # now(): real time, or the demo clock (shared.platform.clock)
     deadlines: FollowupClock       # followup's time rules (domain/timing.py)
     caller: Any                    # who calls (shared.platform.identity.Identity)
@@ -46,6 +48,6 @@ class Deps:
 
 def deps(service: Any) -> Deps:
     """The dependencies of one worker of ``FollowupService``."""
-    return Deps(cases=service.cases, clock=service.clock, deadlines=service.rules, caller=service.caller,
+    return Deps(cases=service.cases, appeals=service.cases.appeals, clock=service.clock, deadlines=service.rules, caller=service.caller,
                 directory=service.directory, intake=service.intake, routing=service.routing,
                 dispatch=service.dispatch, uow=UnitOfWork(service.dispatch, retries=RETRIES))

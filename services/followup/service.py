@@ -25,7 +25,7 @@ from services.followup.domain import (
 from services.followup.domain.attachments import AttachmentRefused
 from services.followup.entrypoints import api
 from services.followup.entrypoints import http as http_door
-from services.followup.handlers import admin, cases, files, intake, queries, tree
+from services.followup.handlers import admin, appeals, cases, files, intake, queries, tree
 from shared.contract import events
 from shared.platform import clock as shared_clock
 from shared.platform import mirror as shared_mirror
@@ -151,9 +151,15 @@ class FollowupService(ops.Operable):
 
     @door(Services("cli"), People("department"))  # the CLI may act with a token
     @rpc(expected_exceptions=WORKBENCH)
-    def add_attachment(self, number, filename, data_base64, token=None):
-        """Keep a file for the department's coming reply; returns its ``id`` for ``submit_reply``."""
-        return files.add_attachment(deps(self), number, filename, data_base64, token)
+    def add_attachment(self, number, filename, data_base64, token=None, purpose="reply"):
+        """Keep a file for the coming reply (or ``purpose="appeal"``); returns its ``id``."""
+        return files.add_attachment(deps(self), number, filename, data_base64, token, purpose)
+
+    @door(Services("cli"), People("department"))  # the CLI may act with a token
+    @rpc(expected_exceptions=EXPECTED)
+    def file_appeal(self, token, number, entry_id, reason, links=None, file_ids=None, actor=""):
+        """Appeal (考核申诉) a scored ledger entry of the case: reason, links, files of the case."""
+        return appeals.file_appeal(deps(self), token, number, entry_id, reason, links, file_ids, actor)
 
     # -- the tree: co-handlers, passing down, refusal and reply reviews (handlers/tree.py) ---
 
@@ -253,6 +259,23 @@ class FollowupService(ops.Operable):
     def callbacks_due(self, offset=0, limit=20):
         """Approved replies whose citizen is to be called back, the most overdue first."""
         return queries.callbacks_due(deps(self), offset, limit)
+
+    @door(People("supervisor"))
+    @rpc(expected_exceptions=EXPECTED)
+    def decide_appeal(self, appeal_id, accept, reason=""):
+        """Accept or reject (with a reason, both) an open appeal, as the signed-in supervisor."""
+        return appeals.decide_appeal(deps(self), appeal_id, accept, reason)
+
+    @door(Services("cli"), People(*ROLES))  # the CLI may ask with a token
+    @rpc(expected_exceptions=WORKBENCH)
+    def list_appeals(self, state="open", offset=0, limit=20, token=None):
+        """Appeals ``open`` (oldest first) or ``decided``/``accepted``/``rejected``; a unit its own."""
+        return appeals.list_appeals(deps(self), token, state, offset, limit)
+
+    @door(Services("cli"), People(*ROLES))  # the CLI may ask with a token
+    @rpc(expected_exceptions=WORKBENCH)
+    def get_appeal(self, appeal_id, token=None):
+        return appeals.get_appeal(deps(self), appeal_id, token)
 
     @door(People(*STAFF_ROLES))
     @rpc(expected_exceptions=WORKBENCH)
@@ -428,12 +451,42 @@ class FollowupService(ops.Operable):
                        body_types=("application/octet-stream", "multipart/form-data"),
                        responses={201: {"type": "object", "required": ["id"]}},
                        errors=(400, 401, 403, 404, 409), headers=("Authorization",),
-                       query={"filename": {"type": "string", "maxLength": 200}})
+                       query={"filename": {"type": "string", "maxLength": 200},
+                              "purpose": {"type": "string", "enum": ["reply", "appeal"],
+                                          "description": "appeal: a file for an appeal, in any state"}})
     @door(Bearer("cases.department_for_token"))
     @http("POST", "/cases/<string:number>/attachments", max_body=http_door.UPLOAD_LIMIT)
     def http_add_attachment(self, request, number):
         return http_door.answer(lambda: files.add_attachment(deps(self), number, *http_door.upload(request),
-                                                       http_door.department_token(request)), 201)
+                                                       http_door.department_token(request),
+                                                       request.args.get("purpose") or "reply"), 201)
+
+    @openapi.operation("Appeal a scored event of the case (考核申诉)", tags=["appeals"], body="AppealFiling",
+                       responses={201: "Appeal"}, errors=(400, 401, 403, 404, 409), headers=("Authorization",))
+    @door(Bearer("cases.department_for_token"))
+    @http("POST", "/cases/<string:number>/appeals")
+    def http_file_appeal(self, request, number):
+        return http_door.answer(lambda: http_door.file_appeal(request, number, appeals.file_appeal, deps(self)), 201)
+
+    @openapi.operation("The department's appeals: open, or decided", tags=["appeals"],
+                       responses={200: {"type": "object"}}, errors=(400, 401, 403), headers=("Authorization",),
+                       query={"state": {"type": "string", "enum": ["open", "decided", "accepted", "rejected"]},
+                              "offset": {"type": "integer", "minimum": 0},
+                              "limit": {"type": "integer", "minimum": 1, "maximum": 100}})
+    @door(Bearer("cases.department_for_token"))
+    @http("GET", "/appeals")
+    def http_appeals(self, request):
+        return http_door.answer(lambda: appeals.list_appeals(
+            deps(self), http_door.department_token(request), request.args.get("state") or "open",
+            request.args.get("offset"), request.args.get("limit")))
+
+    @openapi.operation("One of the department's appeals", tags=["appeals"], responses={200: "Appeal"},
+                       errors=(401, 403, 404), headers=("Authorization",))
+    @door(Bearer("cases.department_for_token"))
+    @http("GET", "/appeals/<string:appeal_id>")
+    def http_appeal(self, request, appeal_id):
+        return http_door.answer(lambda: appeals.get_appeal(deps(self), appeal_id,
+                                                           http_door.department_token(request)))
 
     @openapi.operation("A file of the case", tags=["cases"],
                        responses={200: {"application/octet-stream": {"type": "string", "format": "binary"}}},

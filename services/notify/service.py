@@ -151,6 +151,18 @@ class NotifyService(ops.Operable):
     def on_assignment_reviewed(self, event):
         learning.learn_part(bootstrap.deps(self), "assignment_reviewed", event)
 
+    @event_handler("followup", "appeal_filed", requeue_on_error=True)
+    @consumes(events.AppealFiled)
+    def on_appeal_filed(self, event):
+        """A unit appealed a scored event (考核申诉): tell it the appeal is in."""
+        learning.learn(bootstrap.deps(self), "appeal_filed", event)
+
+    @event_handler("followup", "appeal_decided", requeue_on_error=True)
+    @consumes(events.AppealDecided)
+    def on_appeal_decided(self, event):
+        """A supervisor decided an appeal: tell the unit."""
+        learning.learn(bootstrap.deps(self), "appeal_decided", event)
+
     @event_handler("intake", "personal_data_erased", requeue_on_error=True)
     @consumes(events.PersonalDataErased)
     def on_personal_data_erased(self, event):

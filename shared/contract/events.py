@@ -192,6 +192,8 @@ PersonalDataErased = event_schema(messages.PersonalDataErased)
 DepartmentChanged = event_schema(messages.DepartmentChanged)
 CalendarYearLoaded = event_schema(messages.CalendarYearLoaded)
 ClockMoved = event_schema(messages.ClockMoved)
+AppealFiled = event_schema(messages.AppealFiled)
+AppealDecided = event_schema(messages.AppealDecided)
 
 # (source, event_type) -> schema, for every event of the contract.
 CONTRACT: dict[tuple[str, str], type[EventSchema]] = {

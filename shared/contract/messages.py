@@ -492,6 +492,52 @@ class CaseClosed(Event):
     closed_at: datetime
 
 
+# -- appeals (考核申诉) ---------------------------------------------------------
+
+AppealOutcome = Literal["accepted", "rejected"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppealFiled(Event):
+    """A department contests a scored event of one of its cases (考核申诉).
+
+    ``entry_id`` names the ledger entry contested (``NUMBER:VERSION:N``); ``scored``
+    what it counts against the unit: ``late_sign_for``, ``late_reply``,
+    ``reply_rejected`` or ``callback_unsatisfied``."""
+
+    source: ClassVar[str] = "followup"
+    event_type: ClassVar[str] = "appeal_filed"
+
+    appeal_id: Annotated[str, Length(min=1, max=64)]
+    number: Number
+    entry_id: Annotated[str, Length(min=1, max=200)]
+    scored: str
+    department_code: str
+    reason: str
+    links: list[str] = field(default_factory=list)
+    files: list[Document] = field(default_factory=list)
+    filed_by: str = ""
+    filed_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppealDecided(Event):
+    """A supervisor accepted (the event leaves the after-appeal figures) or rejected an appeal."""
+
+    source: ClassVar[str] = "followup"
+    event_type: ClassVar[str] = "appeal_decided"
+
+    appeal_id: Annotated[str, Length(min=1, max=64)]
+    number: Number
+    entry_id: Annotated[str, Length(min=1, max=200)]
+    scored: str
+    department_code: str
+    outcome: AppealOutcome
+    reason: str
+    decided_by: str = ""
+    decided_at: datetime
+
+
 # -- supervision (notify) -----------------------------------------------------
 
 @dataclass(frozen=True, kw_only=True)
@@ -647,4 +693,5 @@ EVENTS: tuple[type[Event], ...] = (
     AssignmentReviewed, ExtensionRequested, ExtensionDecided, ReplySubmitted, ReplyApproved, ReplyRejected,
     CallbackRecorded, CaseReopened, CaseClosed, TicketEscalated, TicketAnswered, TicketLinked,
     TicketStalled, PersonalDataErased, DepartmentChanged, CalendarYearLoaded, ClockMoved,
+    AppealFiled, AppealDecided,
 )

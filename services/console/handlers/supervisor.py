@@ -31,7 +31,13 @@ SCORE_COLUMNS = (
     ("callbacks_reached", N_("Callbacks reached")), ("resolution_rate", N_("Resolution rate")),
     ("satisfaction_rate", N_("Satisfaction rate")), ("approved", N_("Approved")),
     ("avg_handling_working_days", N_("Average working days to handle")), ("refusals", N_("Refusals")),
-    ("rejected_replies", N_("Replies sent back")), ("closed", N_("Closed")), ("scope", N_("Scope")))
+    ("rejected_replies", N_("Replies sent back")), ("closed", N_("Closed")),
+    ("appeals_accepted", N_("Appeals accepted")),
+    ("response_rate_after_appeal", N_("Response rate after appeals")),
+    ("on_time_reply_rate_after_appeal", N_("On-time replies after appeals")),
+    ("resolution_rate_after_appeal", N_("Resolution rate after appeals")),
+    ("satisfaction_rate_after_appeal", N_("Satisfaction rate after appeals")),
+    ("rejected_replies_after_appeal", N_("Replies sent back after appeals")), ("scope", N_("Scope")))
 SCOPES = {"unit": N_("the unit itself"), "rolled_up": N_("with the units below it"),  # followup's scorecard
           "city": N_("whole city")}
 LEDGER_COLUMNS = (N_("When"), N_("Action"), N_("Who"), N_("Login"), N_("Department"), N_("Reason"))

@@ -29,8 +29,10 @@ import secrets
 import uuid
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
-from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from services.followup.adapters.appeals import AppealRepository
+from services.followup.adapters.ledger import copy_ledger
 from services.followup.domain.attachments import CHUNK_BYTES
 from services.followup.domain.case import Case
 from services.followup.domain.change import Change, Event
@@ -92,6 +94,7 @@ class CaseRepository:
         self.files = database["attachments.files"]
         self.chunks = database["attachments.chunks"]
         self.outbox = Outbox(self.cases)
+        self.appeals = AppealRepository(database)  # appeals of scored events, with their own outbox
 
     def ensure_indexes(self):
         self.cases.create_index("number", unique=True)
@@ -110,6 +113,7 @@ class CaseRepository:
         self.tokens.create_index("token_hash", unique=True)
         self.tokens.create_index("department_code")
         self.outbox.ensure_indexes()
+        self.appeals.ensure_indexes()
         self._move_embedded_ledgers()
 
     def _move_embedded_ledgers(self):
@@ -236,13 +240,7 @@ class CaseRepository:
         return len(entries)
 
     def _copy_ledger(self, entries):
-        if not entries:
-            return
-        try:
-            self.ledger.insert_many([dict(e) for e in entries], ordered=False)
-        except BulkWriteError as exc:  # copied before, by a worker that did not finish
-            if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
-                raise
+        copy_ledger(self.ledger, entries)
 
     def move_stale_ledger(self, older_than, limit=500):
         """Copy the ledger entries a crash left waiting; returns how many."""
@@ -259,7 +257,22 @@ class CaseRepository:
         seen = {entry["_id"] for entry in found}
         found += [entry for entry in pending if entry["_id"] not in seen]
         found.sort(key=lambda entry: (entry["version"], entry["n"]))
-        return [{k: v for k, v in entry.items() if k not in ENTRY_FIELDS} for entry in found[-limit:]]
+        return [{**{k: v for k, v in entry.items() if k not in ENTRY_FIELDS}, "entry_id": entry["_id"]}
+                for entry in found[-limit:]]
+
+    def scored_against(self, number, department_code):
+        """True if the case's ledger holds an entry of ``department_code``'s (it may appeal one)."""
+        return self.ledger.count_documents({"number": number, "department_code": department_code}, limit=1) > 0
+
+    def ledger_entry(self, number, entry_id):
+        """One entry of the case's ledger by its id (``entry_id`` in a case view); ``None`` if not its."""
+        if not isinstance(entry_id, str) or not isinstance(number, str):
+            return None
+        entry = self.ledger.find_one({"_id": entry_id, "number": number})
+        if entry is None:
+            pending = (self.cases.find_one({"number": number}, {"ledger_pending": 1}) or {}).get("ledger_pending")
+            entry = next((e for e in pending or [] if e.get("_id") == entry_id), None)
+        return entry
 
     def highest_sequence(self, series):
         """The highest ticket number of ``series`` (``QD-20261127``) with a case here; 0 if none."""

@@ -6,6 +6,8 @@
 * ``timing.py``: every deadline a case meets after dispatch (``FollowupClock``);
 * ``quality.py`` (and ``quality_report.py``): the reply quality gate;
 * ``scorecard.py``: the 三率 per department and for the city;
+* ``appeal.py``: the :class:`Appeal` of a scored event (考核申诉), which the scorecard's
+  after-appeal figures leave out when accepted;
 * ``attachments.py``: which files a reply may carry; ``tokens.py``: a department token's form;
 * ``states.py``, ``errors.py``, ``change.py``: the words the others share.
 """

@@ -24,6 +24,15 @@ that name it in ``department_code``). A unit with units below it in the director
 rolled-up line too (``scope: "rolled_up"``, under ``rolled_up``): the counts of
 itself and every unit below it added up, the rates worked out again from those
 sums (never an average of rates); ``units`` names the units whose figures it holds.
+
+Each figure above is raw: every scored event counts. Beside them, the same
+rates **after appeals** (考核申诉, ``appeal.py``): the events of accepted appeals
+taken out -- a late sign-for with its round (out of ``response_rate``'s
+numerator and denominator), a late reply (out of ``on_time_reply_rate``), a
+reply sent back (out of ``rejected_replies``), an unresolved or dissatisfied
+callback (out of ``resolution_rate`` and ``satisfaction_rate``) -- as
+``<rate>_after_appeal``, with ``appeals_accepted`` the events taken out. An
+appeal counts in the period of the event it contests.
 """
 import csv
 import datetime as dt
@@ -43,9 +52,12 @@ check_range = cast(Callable[[dt.date, dt.date], None], periods.check_range)
 COLUMNS = ("department", "dispatched", "awaiting_sign_for", "signed_for", "response_rate",
            "replies", "on_time_reply_rate", "callbacks_reached", "resolution_rate",
            "satisfaction_rate", "approved", "avg_handling_working_days", "refusals",
-           "rejected_replies", "closed", "still_open", "scope")
+           "rejected_replies", "closed", "still_open", "appeals_accepted", "response_rate_after_appeal",
+           "on_time_reply_rate_after_appeal", "resolution_rate_after_appeal", "satisfaction_rate_after_appeal",
+           "rejected_replies_after_appeal", "scope")
 CITY = "CITY"
 SCOPES = ("unit", "rolled_up", "city")  # a unit's own line, a unit with those below it, the city
+AFTER_APPEAL = ("response_rate", "on_time_reply_rate", "resolution_rate", "satisfaction_rate", "rejected_replies")
 
 
 def _rate(part: float, whole: float) -> float | None:
@@ -83,7 +95,24 @@ def _tally(rows: Iterable[Row]) -> dict[str, float]:
     return t
 
 
-def _line(department: str, t: dict[str, float], pending: Row | None = None, scope: str = "unit") -> Row:
+def _excused(t: dict[str, float], excused: Sequence[Row]) -> dict[str, float]:
+    """The tally ``t`` without the events of accepted appeals (a late sign-for takes its round)."""
+    out = _tally(excused)
+    after = {key: max(value - out.get(key, 0), 0) for key, value in t.items()}
+    after["dispatched"] = max(after["dispatched"] - out["signed_for"], 0)
+    return after
+
+
+def _line(department: str, t: dict[str, float], pending: Row | None = None, scope: str = "unit",
+          excused: Sequence[Row] = ()) -> Row:
+    raw = _figures(department, t, pending, scope)
+    after = _figures(department, _excused(t, excused), pending, scope)
+    raw["appeals_accepted"] = sum(row["count"] for row in excused)
+    raw.update({f"{key}_after_appeal": after[key] for key in AFTER_APPEAL})
+    return raw
+
+
+def _figures(department: str, t: dict[str, float], pending: Row | None = None, scope: str = "unit") -> Row:
     pending = pending or {}
     awaiting = pending.get("awaiting_sign_for", 0)
     return {
@@ -105,26 +134,32 @@ PENDING = ("awaiting_sign_for", "still_open")
 
 
 def scorecard(rows: Sequence[Row], period: dict[str, str], pending: Sequence[Row] = (),
-              parents: Mapping[str, str] | None = None) -> Card:
+              parents: Mapping[str, str] | None = None, excused: Sequence[Row] = ()) -> Card:
     """``{"period", "departments": [...], "rolled_up": [...], "city": {...}}`` from ledger
-    counts and the period's cases still waiting (``CaseRepository.period_cases``);
-    ``parents`` (``{code: parent code}``, the directory's tree) makes the rolled-up lines."""
+    counts, the period's cases still waiting (``CaseRepository.period_cases``) and the
+    events of accepted appeals, as ledger-count rows (``appeal.excused_rows``); ``parents``
+    (``{code: parent code}``, the directory's tree) makes the rolled-up lines."""
     by_department: dict[str, list[Row]] = {}
     for row in rows:
         by_department.setdefault(row["department"] or "?", []).append(row)
     waiting = {row["department"] or "?": row for row in pending}
     for department in waiting:
         by_department.setdefault(department, [])
+    appealed: dict[str, list[Row]] = {}
+    for row in excused:
+        appealed.setdefault(row["department"] or "?", []).append(row)
     city = {key: sum(row[key] for row in pending) for key in PENDING}
     return {"period": period,
-            "departments": [_line(d, _tally(r), waiting.get(d)) for d, r in sorted(by_department.items())],
-            "rolled_up": _rolled_up(by_department, waiting, parents or {}),
-            "city": _line(CITY, _tally(rows), city, "city")}
+            "departments": [_line(d, _tally(r), waiting.get(d), "unit", appealed.get(d, ()))
+                            for d, r in sorted(by_department.items())],
+            "rolled_up": _rolled_up(by_department, waiting, parents or {}, appealed),
+            "city": _line(CITY, _tally(rows), city, "city", excused)}
 
 
 def _rolled_up(by_department: Mapping[str, list[Row]], waiting: Mapping[str, Row],
-               parents: Mapping[str, str]) -> list[Row]:
-    """A line for each unit with units below it, over itself and all of them, when any has figures."""
+               parents: Mapping[str, str], appealed: Mapping[str, list[Row]]) -> list[Row]:
+    """A line for each unit with units below it, over itself and all of them, when any has figures
+    (the accepted appeals of each rolled up with its figures)."""
     lines = []
     for code in sorted({parent for parent in parents.values() if parent}):
         counted = [unit for unit in units.subtree(parents, code) if unit in by_department]
@@ -132,14 +167,15 @@ def _rolled_up(by_department: Mapping[str, list[Row]], waiting: Mapping[str, Row
             continue
         held = [row for unit in counted for row in by_department[unit]]
         pending = {key: sum(waiting[unit][key] for unit in counted if unit in waiting) for key in PENDING}
-        lines.append(dict(_line(code, _tally(held), pending, "rolled_up"), units=counted))
+        excused = [row for unit in counted for row in appealed.get(unit, ())]
+        lines.append(dict(_line(code, _tally(held), pending, "rolled_up", excused), units=counted))
     return lines
 
 
 def _show(value: Any, column: str) -> str:
     if value is None:
         return "-"
-    if column.endswith("_rate"):
+    if column.endswith(("_rate", "_rate_after_appeal")):
         return f"{value * 100:.1f}%"
     return str(value)
 
@@ -165,16 +201,20 @@ def as_csv(card: Card) -> str:
 
 def as_table(card: Card) -> str:
     headers = ("department", "disp", "to sign", "resp%", "replies", "ontime%", "reached",
-               "resolved%", "satisf%", "avg wd", "refused", "rejected", "closed", "open")
+               "resolved%", "satisf%", "avg wd", "refused", "rejected", "closed", "open",
+               "appeals", "resp%*", "ontime%*", "resolved%*", "satisf%*")
     keys = ("department", "dispatched", "awaiting_sign_for", "response_rate", "replies",
             "on_time_reply_rate", "callbacks_reached", "resolution_rate", "satisfaction_rate",
-            "avg_handling_working_days", "refusals", "rejected_replies", "closed", "still_open")
-    rows = [[_show(line[k], k) + (" (rolled up)" if k == "department" and line["scope"] == "rolled_up" else "")
+            "avg_handling_working_days", "refusals", "rejected_replies", "closed", "still_open",
+            "appeals_accepted", "response_rate_after_appeal", "on_time_reply_rate_after_appeal",
+            "resolution_rate_after_appeal", "satisfaction_rate_after_appeal")
+    rows = [[_show(line.get(k), k) + (" (rolled up)" if k == "department" and line["scope"] == "rolled_up" else "")
              for k in keys] for line in lines_of(card)]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
     fmt = "  ".join(f"{{:<{w}}}" if i == 0 else f"{{:>{w}}}" for i, w in enumerate(widths))
     lines = [f"scorecard {card['period']['from']} .. {card['period']['to']}", fmt.format(*headers)]
     lines += [fmt.format(*r) for r in rows]
+    lines.append("* after appeals (考核申诉): the events of accepted appeals taken out")
     return "\n".join(lines)
 
 

@@ -10,6 +10,7 @@ Over the shared deadline policy and working-day calendar:
 * refusal review (派单异议审核): ``FOLLOWUP.refusal_review`` (on) -- a lead's refusal
   waits for the centre's dispatchers;
 * the callback (回访): by the end of the next working day after approval;
+* appeals (考核申诉): ``FOLLOWUP.appeal_working_days`` (5) after the event appealed;
 * handling time in working days (fractions of working days count).
 """
 import datetime as dt
@@ -22,7 +23,8 @@ from shared.timelimits.deadlines import DeadlinePolicy, Terms
 # typed views of the time-limit kernel's functions (it is not annotated throughout yet)
 next_working_day = cast(Callable[[Any, dt.date], dt.date], calendars.next_working_day)
 
-DEFAULTS: dict[str, int] = {"refusal_working_days": 2, "max_extension_working_days": 10, "callback_tries": 3}
+DEFAULTS: dict[str, int] = {"refusal_working_days": 2, "max_extension_working_days": 10, "callback_tries": 3,
+                            "appeal_working_days": 5}
 
 
 class FollowupClock:
@@ -55,6 +57,10 @@ class FollowupClock:
         value = self.settings.get("refusal_review", True)
         return value if isinstance(value, bool) else str(value).strip().lower() in ("1", "true", "yes", "on")
 
+    @property
+    def appeal_working_days(self) -> int:
+        return int(self.settings["appeal_working_days"])
+
     def local(self, moment: dt.datetime) -> dt.datetime:
         return moment.astimezone(self.zone)
 
@@ -79,6 +85,10 @@ class FollowupClock:
     def refusal_deadline(self, assigned_at: dt.datetime) -> dt.datetime:
         """The last moment a department may refuse (退单) a case dispatched at ``assigned_at``."""
         return self._plus_working_days(assigned_at, self.refusal_working_days, "a refusal window")
+
+    def appeal_deadline(self, event_at: dt.datetime) -> dt.datetime:
+        """The last moment a unit may appeal (考核申诉) a scored event of ``event_at``."""
+        return self._plus_working_days(event_at, self.appeal_working_days, "an appeal window")
 
     def extended_deadline(self, deadline: dt.datetime, working_days: int) -> dt.datetime:
         """The deadline in force moved ``working_days`` working days later."""

@@ -14,6 +14,11 @@ A department sends its token as ``Authorization: Bearer TOKEN`` (created with
     POST /cases/<number>/refuse          {"reason", "actor"}
     POST /cases/<number>/extension       {"working_days", "reason", "actor"}
     POST /cases/<number>/reply           {"text", "attachments": [links], "files": [ids], "actor"}
+    POST /cases/<number>/appeals         {"entry_id", "reason", "links": [links], "files": [ids], "actor"}:
+                                         appeal a scored ledger entry (考核申诉); files uploaded with
+                                         ``POST /cases/<number>/attachments?purpose=appeal``
+    GET  /appeals?state=open|decided|accepted|rejected   the department's appeals
+    GET  /appeals/<id>                   one of them
     GET  /scorecard?from=DATE&to=DATE[&format=csv]   (no token: the rates are public; at most a year)
     GET  /health, /ready, /metrics       (shared.platform.ops), GET /openapi.json
 
@@ -148,6 +153,13 @@ def answer(call, status=200):
 def actor(body):
     """Who in the department acts, as the body names them."""
     return str(body.get("actor") or "")
+
+
+def file_appeal(request, number, handler, deps):
+    """``POST /cases/<number>/appeals``: the body's fields as the handler's arguments."""
+    body = read_body(request)
+    return handler(deps, department_token(request), number, body.get("entry_id"), body.get("reason"),
+                   body.get("links"), body.get("files"), actor(body))
 
 
 def upload(request):

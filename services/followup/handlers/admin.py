@@ -4,6 +4,7 @@ import logging
 
 from services.followup.bootstrap import Deps
 from services.followup.domain import InvalidRequest
+from services.followup.domain.appeal import excused_rows
 from services.followup.domain.scorecard import local_day_range, scorecard
 from shared.contract import bounds, events
 from shared.platform import mirror as shared_mirror
@@ -46,12 +47,13 @@ def list_department_tokens(deps: Deps):
 
 def department_scorecard(deps: Deps, date_from=None, date_to=None):
     """The 三率 and more per unit, rolled up for each unit with units below it (the
-    directory's tree, as followup mirrors it), and for the city, over local dates (inclusive)."""
+    directory's tree, as followup mirrors it), and for the city, over local dates (inclusive):
+    raw, and after the accepted appeals' events are taken out (``*_after_appeal``)."""
     zone = deps.deadlines.zone
     now = deps.clock.now()
     start, end, period = local_day_range(date_from, date_to, zone, now.astimezone(zone).date())
     return scorecard(deps.cases.ledger_counts(start, end), period, deps.cases.period_cases(start, end, now),
-                     deps.directory.tree)
+                     deps.directory.tree, excused_rows(deps.appeals.accepted_between(start, end)))
 
 
 def calendar_status(deps: Deps):
@@ -66,6 +68,8 @@ def calendar_status(deps: Deps):
 def republish_outbox(deps: Deps):
     """The outbox timer: publish what an earlier worker left; copy out ledgers a crash left."""
     republish_stale(deps.cases.outbox, deps.dispatch)
-    moved = deps.cases.move_stale_ledger(events.utcnow() - dt.timedelta(seconds=5))
+    republish_stale(deps.appeals.outbox, deps.dispatch)
+    stale = events.utcnow() - dt.timedelta(seconds=5)
+    moved = deps.cases.move_stale_ledger(stale) + deps.appeals.move_stale_ledger(stale)
     if moved:
         log.warning("copied %d ledger entr(ies) a crash left in their cases", moved)

@@ -66,6 +66,7 @@ def on_ticket_assigned(deps: Deps, assignment):
 def erase_personal_data(deps: Deps, event, scrub):
     """intake erased a closed ticket's personal data: scrub this service's copy too."""
     deps.cases.erase_personal_data(event["number"], scrub)
+    deps.appeals.erase_personal_data(event["number"], scrub)
 
 
 # -- the department's verbs (with its token, or as its signed-in staff) -------------

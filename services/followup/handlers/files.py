@@ -21,13 +21,19 @@ def load(deps: Deps, number):
     return case
 
 
-def add_attachment(deps: Deps, number, filename, data_base64, token=None):
-    """Keep a file for the department's coming reply; returns its ``id`` for ``submit_reply``."""
+def add_attachment(deps: Deps, number, filename, data_base64, token=None, purpose="reply"):
+    """Keep a file for the department's coming reply (or, ``purpose="appeal"``, its appeal of
+    one of the case's scored events, in any state); returns its ``id`` for the reply or appeal."""
     department, _actor, actor_id = access.department_actor(deps, token)
     case = load(deps, number)
-    if case["department_code"] != department:
+    if purpose not in ("reply", "appeal"):
+        raise InvalidRequest({"purpose": ["reply or appeal"]})
+    if purpose == "appeal":
+        if not deps.cases.scored_against(number, department):
+            raise NotYourCase(f"case {number} scores nothing against {department}")
+    elif case["department_code"] != department:
         raise NotYourCase(f"case {number} is not with {department}")
-    if case["state"] != SIGNED_FOR:
+    elif case["state"] != SIGNED_FOR:
         raise TransitionRefused(f"case {number} is {case['state']}: files go with a reply")
     try:
         data = base64.b64decode(data_base64 or "", validate=True)

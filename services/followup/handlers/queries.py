@@ -15,7 +15,7 @@ from services.followup.bootstrap import Deps
 from services.followup.domain import InvalidRequest, tree
 from services.followup.domain.case import Case
 from services.followup.domain.states import APPROVED, ASSIGNED, OPEN_STATES, REPLIED, SIGNED_FOR, STATES
-from services.followup.handlers import access
+from services.followup.handlers import access, appeals
 from services.followup.handlers.files import load
 from services.followup.handlers.tickets import ticket_of
 from services.followup.handlers.views import case_view, listed, page
@@ -35,16 +35,21 @@ def _refuse_by(deps: Deps, case):
 # -- one case -----------------------------------------------------------------------
 
 def case_detail(deps: Deps, number, token=None):
-    """The case with its ledger, what the citizen said (caller masked) and its files."""
+    """The case with its ledger, what the citizen said (caller masked), its files and
+    its appeals; each scored ledger entry says whether the one asking may appeal it."""
     case = load(deps, number)
     if token is None:
         deps.caller.require()
-    access.may_see(deps, case, token)
+    _name, _actor_id, unit = access.may_see(deps, case, token)
     view = {k: v for k, v in case.items() if k not in ("outbox", "_id", "ticket")}
     view["ledger"] = (deps.cases.get(number) or {}).get("ledger") or []  # its own collection
     view["ticket"] = ticket_of(deps, number, case.get("ticket"), content=True)
     view["files"] = deps.cases.files_of(number)
     view["refuse_by"] = _refuse_by(deps, case)
+    person = deps.caller.person if token is None else None
+    if unit is None and person is not None and person.has("department") and person.department:
+        unit = person.department  # staff of a unit who hold a hotline role too
+    view["appeals"] = appeals.mark_ledger(deps, number, view["ledger"], unit)
     return jsonable(view)
 
 def department_case(deps: Deps, token, number):

@@ -51,6 +51,13 @@ def messages(kind: str, event: Event) -> list[Message]:
     if kind == "reply_approved":
         return [Message(f"{number}:reply:{event['event_id']}", "reply", "citizen",
                  {"reply": event.get("text") or ""})]
+    if kind == "appeal_filed":  # the unit appealing, which may not hold the case any more
+        return [Message(f"{number}:appeal:{event['appeal_id']}:filed", "appeal_filed",
+                        f"department:{event['department_code']}", {"reason": event["reason"]})]
+    if kind == "appeal_decided":
+        return [Message(f"{number}:appeal:{event['appeal_id']}:decided", "appeal_decided",
+                        f"department:{event['department_code']}",
+                        {"appeal_accepted": event["outcome"] == "accepted", "reason": event["reason"]})]
     if kind == "callback_recorded":
         return [Message(f"{number}:callback:{event['event_id']}", "callback", "department",
                  {"reached": event["reached"], "resolved": event.get("resolved"),

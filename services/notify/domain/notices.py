@@ -115,6 +115,9 @@ class Notices:
         if "granted" in extra:
             context["decision"] = ({True: "granted", False: "denied"} if language == "en"
                                    else {True: "已同意", False: "未同意"})[bool(extra["granted"])]
+        if "appeal_accepted" in extra:
+            context["decision"] = ({True: "accepted", False: "rejected"} if language == "en"
+                                   else {True: "已采纳", False: "未采纳"})[bool(extra["appeal_accepted"])]
         if "reached" in extra:
             context["outcome"] = self.outcome(language, extra["reached"], extra.get("resolved"),
                                               extra.get("satisfaction"))

@@ -69,6 +69,19 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
                "{department}: the extension asked for ticket {number} ({title}) was {decision}. "
                "{reason} The reply is now due by {deadline}."),
     },
+    "appeal_filed": {
+        "zh": ("【考核申诉】{number} {title}",
+               "{department}：你单位对工单 {number}（{title}）的考核申诉已提交，等待热线审核。申诉理由：{reason}"),
+        "en": ("[Appeal] {number} {title}",
+               "{department}: your appeal about ticket {number} ({title}) was filed and waits for the "
+               "hotline's decision. Reason: {reason}"),
+    },
+    "appeal_decided": {
+        "zh": ("【申诉结果】{number} {title}：{decision}",
+               "{department}：你单位对工单 {number}（{title}）的考核申诉{decision}。理由：{reason}"),
+        "en": ("[Appeal] {number} {title}: {decision}",
+               "{department}: your appeal about ticket {number} ({title}) was {decision}. Reason: {reason}"),
+    },
     "case_reopened": {
         "zh": ("【工单重办】{number} {title}",
                "{department}：工单 {number}（{title}）经回访未解决，已退回重办：{reason}。"

@@ -49,6 +49,8 @@ KINDS: dict[tuple[str, str], str] = {
     ("followup", "callback_recorded"): "callback_recorded",
     ("followup", "case_reopened"): "reopened",
     ("followup", "case_closed"): "closed",
+    ("followup", "appeal_filed"): "appeal_filed",      # a notice to the unit; the watch is unchanged
+    ("followup", "appeal_decided"): "appeal_decided",
 }
 
 # The steps of a co-handling or passed-down unit's part (followup's tree of assignments): each
@@ -101,7 +103,7 @@ EVENT_TIME: dict[str, str] = {
     "refused": "refused_at", "extension_decided": "decided_at", "replied": "replied_at",
     "reply_rejected": "rejected_at", "reply_approved": "approved_at",
     "callback_recorded": "recorded_at", "reopened": "reopened_at", "closed": "closed_at",
-    "resumed": "reviewed_at"}
+    "resumed": "reviewed_at", "appeal_filed": "filed_at", "appeal_decided": "decided_at"}
 
 
 def new_watch(number: str, now: dt.datetime | None) -> dict[str, Any]:

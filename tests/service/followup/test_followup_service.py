@@ -230,3 +230,72 @@ def test_the_scorecard_rolls_a_street_up_into_its_district(followup, publish, we
     csv = web_session.get("/scorecard?format=csv").text.splitlines()
     assert any(line.startswith("D-SHINAN,1,") and line.endswith(",rolled_up") for line in csv)
     assert web_session.get("/scorecard").json()["rolled_up"][0]["scope"] == "rolled_up"
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_a_department_appeals_a_late_sign_for_and_a_supervisor_accepts_it(followup, publish, recorder,
+                                                                           web_session):
+    rpc, _, cases = followup
+    seen = recorder(("followup", "appeal_filed"), ("followup", "appeal_decided"))
+    late, now = "QD-20261126-00043", events.utcnow()
+    publish("routing", "ticket_assigned", dict(assigned(), number=late, received_at=now,
+                                               sign_for_deadline=now.replace(year=now.year - 1)))
+    water = rpc("create_department_token", "WATER")["token"]
+    hrss = rpc("create_department_token", "HRSS")["token"]
+    auth = {"Authorization": f"Bearer {water}"}
+    for _ in range(50):
+        if cases.get(late):
+            break
+        eventlet.sleep(0.1)
+    assert web_session.post(f"/cases/{NUMBER}/sign-for", headers=auth, json={"actor": "张工"}).status_code == 200
+    assert web_session.post(f"/cases/{late}/sign-for", headers=auth, json={"actor": "张工"}).status_code == 200
+    case = web_session.get(f"/cases/{late}", headers=auth).json()
+    entry = next(e for e in case["ledger"] if e["action"] == "signed_for")
+    assert (entry["scored"], entry["appealable"], entry["appeal_state"]) == ("late_sign_for", True, None)
+    assert not any(e.get("appealable") for e in case["ledger"] if e is not entry)
+
+    body = {"entry_id": entry["entry_id"], "reason": "签收系统当日故障，附运维记录", "actor": "李科长"}
+    theirs = web_session.post(f"/cases/{late}/appeals", headers={"Authorization": f"Bearer {hrss}"}, json=body)
+    assert theirs.status_code == 404  # only the unit the entry is scored against
+    bad = web_session.post(f"/cases/{late}/appeals", headers=auth, json=dict(body, reason=" ", links=["ftp://x"]))
+    assert bad.status_code == 400 and set(bad.json()["errors"]) == {"reason"}
+    upload = web_session.post(f"/cases/{late}/attachments?filename=log.png&purpose=appeal", headers=auth, data=PNG)
+    assert upload.status_code == 201
+    filed = web_session.post(f"/cases/{late}/appeals", headers=auth, json=dict(
+        body, links=["https://ops.example/log/1"], files=[upload.json()["id"]]))
+    assert filed.status_code == 201, filed.text
+    appeal = filed.json()
+    assert (appeal["state"], appeal["scored"], appeal["department_code"]) == ("open", "late_sign_for", "WATER")
+    assert appeal["files"][0]["filename"] == "log.png"
+    assert web_session.post(f"/cases/{late}/appeals", headers=auth, json=body).status_code == 409  # one open
+    assert [a["appeal_id"] for a in web_session.get("/appeals", headers=auth).json()["items"]] == [
+        appeal["appeal_id"]]
+    assert web_session.get("/appeals", headers={"Authorization": f"Bearer {hrss}"}).json()["total"] == 0
+    assert seen.wait_for("followup", "appeal_filed")[0]["entry_id"] == entry["entry_id"]
+
+    def water_line():
+        return next(d for d in rpc("scorecard")["departments"] if d["department"] == "WATER")
+    line = water_line()
+    assert (line["response_rate"], line["response_rate_after_appeal"], line["appeals_accepted"]) == (0.5, 0.5, 0)
+
+    clerk = person("王科员", ("department",), "WATER")
+    with pytest.raises(RemoteError, match="NotAllowed"):
+        rpc("decide_appeal", appeal["appeal_id"], True, "自己批", who=clerk)
+    supervisor = person("赵主任", ("supervisor",))
+    with pytest.raises(RemoteError, match="reason"):
+        rpc("decide_appeal", appeal["appeal_id"], True, "", who=supervisor)
+    decided = rpc("decide_appeal", appeal["appeal_id"], True, "故障属实，不计超时", who=supervisor)
+    assert (decided["state"], decided["decided_by"]) == ("accepted", "赵主任")
+    with pytest.raises(RemoteError, match="TransitionRefused"):
+        rpc("decide_appeal", appeal["appeal_id"], False, "再议", who=supervisor)
+    assert seen.wait_for("followup", "appeal_decided")[0]["outcome"] == "accepted"
+    line = water_line()
+    assert (line["response_rate"], line["response_rate_after_appeal"], line["appeals_accepted"]) == (0.5, 1.0, 1)
+    assert rpc("list_appeals", "decided", who=supervisor)["items"][0]["decision_reason"] == "故障属实，不计超时"
+    assert rpc("list_appeals", "open", who=supervisor)["total"] == 0
+
+    ledger = web_session.get(f"/cases/{late}", headers=auth).json()["ledger"]
+    assert [(e["action"], e["actor"], e["actor_id"], e["department_code"]) for e in ledger[-2:]] == [
+        ("appeal_filed", "李科长", "token:WATER", "WATER"), ("appeal_accepted", "赵主任", "test:赵主任", "WATER")]
+    assert next(e for e in ledger if e["action"] == "signed_for")["appeal_state"] == "accepted"

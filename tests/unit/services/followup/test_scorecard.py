@@ -172,3 +172,79 @@ def test_the_store_finds_the_periods_cases_still_waiting():
     case("QD-5", "assigned", 24 * 40, 1)    # dispatched before the period
     rows = cases.period_cases(now - dt.timedelta(days=7), now + dt.timedelta(seconds=1), now)
     assert rows == [{"department": "GAS", "awaiting_sign_for": 1, "still_open": 3}]
+
+
+def test_after_appeal_figures_take_out_the_accepted_appeals_events():
+    excused = [row("WATER", "signed_for", 1, on_time=False), row("WATER", "replied", 1, on_time=False),
+               row("WATER", "rejected", 1),
+               row("WATER", "callback", 1, reached=True, resolved=False, satisfaction="dissatisfied")]
+    card = scorecard(ROWS, {"from": "2026-11-01", "to": "2026-11-30"}, excused=excused)
+    water = next(d for d in card["departments"] if d["department"] == "WATER")
+    # the raw figures keep their meaning
+    assert (water["response_rate"], water["on_time_reply_rate"], water["resolution_rate"]) == (0.75, 0.8, 0.5)
+    assert water["rejected_replies"] == 2
+    # after appeals: the late sign-for and its round, the late reply, one rejection, the callback out
+    assert water["appeals_accepted"] == 4
+    assert water["response_rate_after_appeal"] == 1.0          # 3 on time of 3
+    assert water["on_time_reply_rate_after_appeal"] == 1.0     # 4 of 4
+    assert water["rejected_replies_after_appeal"] == 1
+    assert water["resolution_rate_after_appeal"] == 1.0 and water["satisfaction_rate_after_appeal"] == 1.0
+    hrss = next(d for d in card["departments"] if d["department"] == "HRSS")
+    assert hrss["appeals_accepted"] == 0 and hrss["response_rate_after_appeal"] == hrss["response_rate"]
+    assert card["city"]["appeals_accepted"] == 4 and card["city"]["response_rate_after_appeal"] == 0.75
+    assert "response_rate_after_appeal" in as_csv(card).splitlines()[0]
+    assert "100.0%" in as_table(card)
+
+
+def test_an_accepted_appeal_changes_the_after_appeal_rate_and_a_rejected_one_does_not():
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    import mongomock
+
+    from services.followup.adapters.cases import CaseRepository
+    from services.followup.domain import Case
+    from services.followup.domain.appeal import Appeal, excused_rows
+    from services.followup.domain.scorecard import local_day_range
+    from services.followup.domain.timing import FollowupClock
+    from shared.platform.unit_of_work import UnitOfWork
+    from shared.timelimits.calendar import ChineseCalendar
+    from shared.timelimits.deadlines import DeadlinePolicy
+
+    zone = ZoneInfo("Asia/Shanghai")
+    clock = FollowupClock(DeadlinePolicy(calendar=ChineseCalendar()))
+    cases = CaseRepository(mongomock.MongoClient(tz_aware=True)["t"], {})
+    cases.ensure_indexes()
+    at = dt.datetime(2026, 11, 23, 10, tzinfo=zone).astimezone(dt.UTC)
+    for number, on_time in (("QD-1", True), ("QD-2", False), ("QD-3", False)):
+        cases.open(Case.from_doc({"number": number, "state": "signed_for", "department_code": "SHINAN",
+                                  "ledger": [{"at": at, "action": "assigned", "department_code": "SHINAN"},
+                                             {"at": at, "action": "signed_for", "on_time": on_time,
+                                              "department_code": "SHINAN"}]}), [])
+    start, end, period = local_day_range("2026-11-01", "2026-11-30", zone, dt.date(2026, 12, 5))
+
+    def figures():
+        card = scorecard(cases.ledger_counts(start, end), period,
+                         excused=excused_rows(cases.appeals.accepted_between(start, end)))
+        line = card["departments"][0]
+        return line["response_rate"], line["response_rate_after_appeal"], line["appeals_accepted"]
+
+    assert figures() == (0.3333, 0.3333, 0)
+    uow = UnitOfWork(lambda *_: None)
+    now = at + dt.timedelta(days=1)
+    for number in ("QD-2", "QD-3"):
+        entry = cases.ledger_entry(number, f"{number}:0:1")
+        appeal, change = Appeal.file(number, number, f"{number}:0:1", entry, "SHINAN", "李科长", "u7",
+                                     "系统故障", None, [], now, clock)
+        cases.appeals.add(uow, appeal, change, 0)
+    assert figures() == (0.3333, 0.3333, 0)  # open appeals change nothing
+    rejected = cases.appeals.load("QD-2")
+    cases.appeals.save(uow, rejected, rejected.decide("王主任", "u9", False, "无依据", now), 0)
+    assert figures() == (0.3333, 0.3333, 0)  # nor does a rejected one
+    accepted = cases.appeals.load("QD-3")
+    cases.appeals.save(uow, accepted, accepted.decide("王主任", "u9", True, "故障属实", now), 0)
+    assert figures() == (0.3333, 0.5, 1)  # QD-3's late sign-for and its round are out: 1 of 2
+    # the case's ledger names the person and the unit of each appeal step
+    actions = [(e["action"], e.get("actor"), e.get("actor_id"), e["department_code"])
+               for e in cases.get("QD-3")["ledger"]]
+    assert actions[-2:] == [("appeal_filed", "李科长", "u7", "SHINAN"), ("appeal_accepted", "王主任", "u9", "SHINAN")]

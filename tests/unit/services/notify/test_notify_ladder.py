@@ -220,3 +220,21 @@ def test_a_phone_gets_its_day_s_receipts_and_no_more():
         results.append((status, error))
     assert [s for s, _ in results] == ["sent", "sent", "failed", "failed"]
     assert "receipt SMS for today" in results[2][1]
+
+
+def test_an_appeal_decided_tells_the_unit_that_appealed_and_leaves_the_watch_alone():
+    watch = assigned_watch(department="HRSS")  # the case has moved on to HRSS
+    event = {"event_id": "e9", "number": "QD-1", "appeal_id": "a1", "department_code": "WATER",
+             "outcome": "accepted", "reason": "系统故障属实", "decided_at": local(2026, 11, 24, 10)}
+    learned = domain.Watch.from_doc(watch).learn("appeal_decided", event, local(2026, 11, 24, 10))
+    assert learned.changes is None  # no deadline moves
+    (message,) = learned.messages
+    assert (message.template, message.audience) == ("appeal_decided", "department:WATER")
+    config = {"contacts": {"WATER": {"email": "water@x"}}, "ladder": {}}
+    notices = Notices(config, {"WATER": {"name": "市水务局"}, "HRSS": {"name": "市人社局"}}, ZONE, render, outcome)
+    (note,) = notices.for_message(watch, message, local(2026, 11, 24, 10))
+    assert note["recipient"] == "water@x" and "市水务局" in note["body"]
+    assert "已采纳" in note["subject"] and "系统故障属实" in note["body"]
+    rejected = dict(event, event_id="e10", outcome="rejected")
+    (message,) = domain.Watch.from_doc(watch).learn("appeal_decided", rejected, None).messages
+    assert "未采纳" in notices.for_message(watch, message, local(2026, 11, 24, 10))[0]["subject"]
