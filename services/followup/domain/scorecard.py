@@ -109,6 +109,7 @@ def _line(department: str, t: dict[str, float], pending: Row | None = None, scop
     after = _figures(department, _excused(t, excused), pending, scope)
     raw["appeals_accepted"] = sum(row["count"] for row in excused)
     raw.update({f"{key}_after_appeal": after[key] for key in AFTER_APPEAL})
+    raw["scope"] = raw.pop("scope")  # last, in COLUMNS' order (a client writes its CSV in the line's order)
     return raw
 
 
