@@ -47,6 +47,10 @@ RULES = {  # the rule that decided (services/routing/domain/rules.py, service.py
 LIMIT_CLASSES = {"emergency": N_("emergency-class"), "utilities": N_("utilities-class"),  # shared/timelimits/deadlines.py
                  "general": N_("general-class"), "complex": N_("complex-class")}
 URGENCIES = {"emergency": N_("emergency"), "urgent": N_("urgent"), "normal": N_("normal")}
+REQUEST_TYPES = {  # shared/contract/request_types.py, in the national work order's order
+    "consultation": N_("consultation"), "help": N_("request for help"), "complaint": N_("complaint"),
+    "report": N_("report of wrongdoing"), "suggestion": N_("suggestion"), "praise": N_("praise"),
+}
 ACTORS = {"routing": N_("routing (automatic)")}  # who acted when no person did (decided_by)
 CHANNELS = {"phone": N_("phone"), "web": N_("web"), "wechat": N_("WeChat"), "app": N_("app"),  # shared/contract/events.py
             "email": N_("e-mail"), "open311": N_("Open311"), "system": N_("another system")}
@@ -72,6 +76,7 @@ FIELDS = {  # the fields the services name in their errors (intake, followup, ro
     "date_from": N_("From"), "date_to": N_("To"), "number": N_("Number"), "link_to": N_("Repeats"),
     "entry_id": N_("Knowledge base"), "files": N_("Files"), "phone": N_("Phone"), "name": N_("Name"),
     "state": N_("State"), "note": N_("Note"), "satisfaction": N_("Satisfaction"),
+    "request_type": N_("Request type"),
 }
 KINDS = {"municipal": N_("municipal bureau"), "district": N_("district office"),  # services/routing/domain/directory.py
          "street": N_("street office"), "zone": N_("zone office")}
@@ -198,7 +203,7 @@ def install(env, locale, zone, translations):
                 continue
             facts = dict(c.get("params") or {})
             for name, table in (("urgency", URGENCIES), ("limit_class", LIMIT_CLASSES), ("channel", CHANNELS),
-                                ("satisfaction", SATISFACTION)):
+                                ("satisfaction", SATISFACTION), ("request_type", REQUEST_TYPES)):
                 if facts.get(name) in table:
                     facts[name] = _(table[facts[name]])
             if facts.get("level"):
@@ -221,5 +226,6 @@ def install(env, locale, zone, translations):
                        place=lambda name: _(PLACES[name]) if name in PLACES else (name or ""),
                        state=named(STATES), action=named(ACTIONS), level=level,
                        urgency=named(URGENCIES), satisfaction=named(SATISFACTION), rule=named(RULES),
-                       channel=named(CHANNELS), actor=named(ACTORS))
+                       channel=named(CHANNELS), actor=named(ACTORS), request_type=named(REQUEST_TYPES))
+    env.globals.update(request_types=tuple(REQUEST_TYPES))
     env.globals.update(role_label=role_label)

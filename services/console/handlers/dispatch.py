@@ -29,7 +29,8 @@ def dispatch_assign(deps: Deps, view: View, number):
     department, reason = ((view.form.get(k) or "").strip() for k in ("department", "reason"))
     if not department or not reason:
         raise Refused(400, N_("Please check the form"), view._("Choose a department and say why."))
-    body = view.call("routing", "assign", number, department, "", reason)
+    kind = (view.form.get("request_type") or "").strip() or None
+    body = view.call("routing", "assign", number, department, "", reason, kind)
     return Redirect(view.form.get("back") or "/dispatch",
                     flash=view._("%(n)s dispatched to %(d)s.", n=number, d=body["department_name"]))
 
@@ -38,6 +39,7 @@ def dispatch_redispatch(deps: Deps, view: View, number):
     department, reason = ((view.form.get(k) or "").strip() for k in ("department", "reason"))
     if not department or not reason:
         raise Refused(400, N_("Please check the form"), view._("Choose a department and say why."))
-    body = view.call("routing", "redispatch", number, department, reason)
+    kind = (view.form.get("request_type") or "").strip() or None
+    body = view.call("routing", "redispatch", number, department, reason, kind)
     return Redirect(f"/tickets/{number}",
                     flash=view._("%(n)s re-dispatched to %(d)s.", n=number, d=body["department_name"]))
