@@ -26,7 +26,7 @@ RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("report", ("举报", "检举", "whistleblow", "tip-off", "tip off")),
     ("praise", ("表扬", "点赞", "锦旗", "表彰", "praise", "commend")),
     ("suggestion", ("建议", "提议", "suggest", "propose")),
-    ("consultation", ("咨询", "请问", "如何", "是否", "能否", "可否", "怎么办理", "enquir", "inquir",
+    ("consultation", ("咨询", "请问", "如何", "是否", "能否", "可否", "怎么办理", "想问", "问一下", "enquir", "inquir",
                       "how do i", "how can i", "how to", "whether", "is it possible")),
     ("praise", ("感谢", "thank")),
 )
