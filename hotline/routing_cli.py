@@ -187,9 +187,11 @@ def queue(limit, as_json):
 @click.argument("department")
 @click.option("--by", required=True, help="The dispatcher's name.")
 @click.option("--reason", required=True, help="Why this department.")
-def assign(number, department, by, reason):
+@click.option("--type", "request_type", default=None,
+              help="Set the request type: consultation, help, complaint, report, suggestion or praise.")
+def assign(number, department, by, reason, request_type):
     """Dispatch a waiting ticket to DEPARTMENT (code or name)."""
-    body = call("assign", number, department, by, reason, by=by)
+    body = call("assign", number, department, by, reason, request_type, by=by)
     zone = city_zone(load_config())
     click.echo(f"{number} -> {body['department_name']} ({body['department_code']}) by {body['decided_by']}; "
                f"reply by {local_time(body['deadline'], zone)}")

@@ -37,6 +37,7 @@ from shared.contract import bounds
 from shared.contract.messages import REQUEST_TYPES
 from shared.contract.numbering import same_instant
 from shared.contract.reasons import reason, said, sentences
+from shared.contract.request_types import parse as parse_request_type
 from shared.timelimits.deadlines import DeadlinePolicy
 
 MAX_REFUSALS = 2  # after this many, a person arbitrates (仲裁)
@@ -124,12 +125,14 @@ def check_words(by: object, why: object) -> tuple[str, str]:
 
 
 def check_request_type(request_type: object) -> str | None:
-    """A dispatcher's request type: ``None`` (unchanged) or one of the six; ``RoutingError`` if not."""
+    """A dispatcher's request type (its code or Chinese word): ``None`` (unchanged) or one of
+    the six; ``RoutingError`` if not."""
     if request_type is None or request_type == "":
         return None
-    if request_type not in REQUEST_TYPES:
+    code = parse_request_type(request_type)
+    if code is None:
         raise RoutingError(f"request type {request_type!r} is none of {', '.join(REQUEST_TYPES)}")
-    return str(request_type)
+    return code
 
 
 def check_same_ticket(held: Mapping[str, Any], ticket: Mapping[str, Any]) -> None:

@@ -111,7 +111,7 @@ def test_a_redispatch_keeps_the_type_unless_the_dispatcher_changes_it(known):
     held = Decision.from_doc(decision.to_doc(outcome))
     moved = held.redispatch("WATER", "王调度", "其实是供水", known, T0)
     assert (moved.body["request_type"], moved.body["request_type_source"]) == ("help", "suggested")
-    again = held.redispatch("ENERGY", "王调度", "还是供热", known, T0, request_type="consultation")
+    again = held.redispatch("ENERGY", "王调度", "还是供热", known, T0, request_type="咨询")  # the word will do
     assert again.body["request_type"] == "consultation"
 
 
