@@ -96,3 +96,14 @@ def test_every_type_has_its_chinese_word():
     assert [request_types.WORDS[c] for c in request_types.REQUEST_TYPES] == \
         ["咨询", "求助", "投诉", "举报", "建议", "表扬"]
     assert request_types.label("complaint") == "投诉 complaint"
+
+
+def test_the_operators_search_filters_by_type_in_either_language():
+    from services.intake.handlers.errors import ValidationFailed
+    from services.intake.handlers.search import search_query
+
+    assert search_query({"request_type": "投诉"}, dt.UTC, AT)["request_type"] == "complaint"
+    assert "request_type" not in search_query({"request_type": ""}, dt.UTC, AT)
+    with pytest.raises(ValidationFailed) as info:
+        search_query({"request_type": "grumble"}, dt.UTC, AT)
+    assert set(info.value.errors) == {"request_type"}
