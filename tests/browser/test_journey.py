@@ -202,6 +202,8 @@ def test_the_supervisor_sees_it_in_the_departments_scorecard(workbench, story):
     cells = [c.strip() for c in row.locator("td").all_inner_texts()]
     # dispatched 2 (assigned + reopened), resolution 50%, satisfaction 50%, 1 sent back, 1 closed
     assert cells[1] == "2" and cells[4] == "50.0%" and cells[5] == "50.0%" and cells[8] == "1" and cells[9] == "1"
+    # insight counts the day's requests by type: the complaint recorded on the form among them
+    assert re.search(r"投诉 [1-9]", supervisor.inner_text("#by-request-type"))
     workbench.shot(supervisor, "supervisor-overview")
     href = supervisor.get_attribute("a[href^='/export/scorecard.xlsx']", "href")
     excel = supervisor.request.get(f"{workbench.url}{href}")
