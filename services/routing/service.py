@@ -233,9 +233,9 @@ class RoutingService(ops.Operable):
 
     @door(People(*STAFF_ROLES))
     @rpc(expected_exceptions=RoutingError)
-    def preview_terms(self, start, time_limit_class, urgency="normal"):
+    def preview_terms(self, start, time_limit_class, urgency="normal", request_type=None):
         """The deadlines a case dispatched at ``start`` (ISO) would get; nothing stored."""
-        return calendar.preview_terms(bootstrap.deps(self), start, time_limit_class, urgency)
+        return calendar.preview_terms(bootstrap.deps(self), start, time_limit_class, urgency, request_type)
 
     # -- learning ----------------------------------------------------------------
 

@@ -106,6 +106,9 @@ def test_the_request_type_is_suggested_timed_and_set_by_a_dispatcher(routing, re
         policy.terms(at, "general", request_type="consultation").deadline < policy.terms(at, "general").deadline
     record = service.rpc("get_decision", NUMBER)
     assert record["request_type_reason"]["code"] == "request_type_words" and record["request_type_limit"]
+    preview = service.rpc("preview_terms", asked["assigned_at"], "general", "normal", "咨询")
+    assert (preview["deadline"], preview["request_type"], preview["request_type_limit"]) == \
+        (asked["deadline"], "consultation", True)
 
     publish("intake", "ticket_created", created(number="QD-WAITS", title="有事反映", request_type="complaint"))
     waiting = seen.wait_for("routing", "ticket_awaiting_dispatch")[0]
