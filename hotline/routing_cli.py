@@ -14,6 +14,8 @@ import sys
 
 import click
 
+from shared.contract.reasons import sentence
+from shared.contract.request_types import label
 from shared.platform.config import city_zone, load_config, local_time
 
 
@@ -227,6 +229,7 @@ def decision(number, as_json):
 @click.option("--category", default=None)
 @click.option("--district", default=None)
 @click.option("--street", default=None)
+@click.option("--type", "request_type", default=None, help="The request type, if the caller said.")
 def try_(**ticket):
     """What routing would decide for a request, without recording anything."""
     result = call("suggest", {k: v for k, v in ticket.items() if v})
@@ -235,6 +238,8 @@ def try_(**ticket):
     for reason in result["reasons"]:
         click.echo(f"  {reason}")
     print_suggestions(result["suggestions"], "  ")
+    if result.get("request_type"):
+        click.echo(f"request type {label(result['request_type'])}: {sentence(result['request_type_reason'])}")
 
 
 # -- the model (importing history and the offline tools: python -m services.routing) --

@@ -92,3 +92,17 @@ def test_a_ticket_shows_its_request_type_chinese_first(capsys):
     assert "type        投诉 complaint" in capsys.readouterr().out
     print_ticket(ticket, as_json=False)  # a ticket taken before types: no line
     assert "type " not in capsys.readouterr().out
+
+
+def test_routing_try_says_the_type_it_would_record_and_why(monkeypatch):
+    from click.testing import CliRunner
+
+    from hotline import routing_cli
+    from services.routing.domain.request_types import suggest
+
+    typed = suggest("请问社保卡如何补办")
+    monkeypatch.setattr(routing_cli, "call", lambda method, ticket: {
+        "rule": "manual", "department_code": None, "threshold": 0.5, "model_version": 0, "reasons": [],
+        "suggestions": [], "request_type": typed.request_type, "request_type_reason": typed.reason})
+    out = CliRunner().invoke(routing_cli.try_, ["--title", "请问社保卡如何补办"]).output
+    assert "request type 咨询 consultation: request type consultation suggested from the words 请问, 如何" in out
