@@ -98,7 +98,7 @@ def coverage(first, last, as_json):
 
 
 def deadlines(proxy, start, limit, urgency, request_type=None):
-    terms = proxy.routing.preview_terms(start, limit, urgency, request_type)
+    terms = proxy.routing.preview_terms(start, limit, urgency, request_type=request_type)
     ladder = proxy.notify.preview_ladder(terms["start"], terms["deadline"], terms["sign_for_deadline"],
                                          terms["time_limit_class"])
     warning = next((step["at"] for step in ladder if step["step"] == "yellow_card"), None)

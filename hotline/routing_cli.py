@@ -19,7 +19,7 @@ from shared.contract.request_types import label
 from shared.platform.config import city_zone, load_config, local_time
 
 
-def call(method, *args, timeout=10, by=None):
+def call(method, *args, timeout=10, by=None, **kwargs):
     """An RPC to routing (as the CLI's identity named ``by``); a refusal is printed
     as the reason, exit 2."""
     from nameko.exceptions import RemoteError
@@ -27,7 +27,7 @@ def call(method, *args, timeout=10, by=None):
     from hotline.client import refused, rpc_call
 
     try:
-        return rpc_call("routing", method, *args, timeout=timeout, by=by)
+        return rpc_call("routing", method, *args, timeout=timeout, by=by, **kwargs)
     except RemoteError as exc:
         if exc.exc_type not in ("RoutingError", "DirectoryInvalid", "NotAllowed"):
             raise
@@ -193,7 +193,7 @@ def queue(limit, as_json):
               help="Set the request type: consultation, help, complaint, report, suggestion or praise.")
 def assign(number, department, by, reason, request_type):
     """Dispatch a waiting ticket to DEPARTMENT (code or name)."""
-    body = call("assign", number, department, by, reason, request_type, by=by)
+    body = call("assign", number, department, by, reason, by=by, request_type=request_type)
     zone = city_zone(load_config())
     click.echo(f"{number} -> {body['department_name']} ({body['department_code']}) by {body['decided_by']}; "
                f"reply by {local_time(body['deadline'], zone)}")

@@ -30,7 +30,7 @@ def dispatch_assign(deps: Deps, view: View, number):
     if not department or not reason:
         raise Refused(400, N_("Please check the form"), view._("Choose a department and say why."))
     kind = (view.form.get("request_type") or "").strip() or None
-    body = view.call("routing", "assign", number, department, "", reason, kind)
+    body = view.call("routing", "assign", number, department, "", reason, request_type=kind)
     return Redirect(view.form.get("back") or "/dispatch",
                     flash=view._("%(n)s dispatched to %(d)s.", n=number, d=body["department_name"]))
 
@@ -40,6 +40,6 @@ def dispatch_redispatch(deps: Deps, view: View, number):
     if not department or not reason:
         raise Refused(400, N_("Please check the form"), view._("Choose a department and say why."))
     kind = (view.form.get("request_type") or "").strip() or None
-    body = view.call("routing", "redispatch", number, department, reason, kind)
+    body = view.call("routing", "redispatch", number, department, reason, request_type=kind)
     return Redirect(f"/tickets/{number}",
                     flash=view._("%(n)s re-dispatched to %(d)s.", n=number, d=body["department_name"]))

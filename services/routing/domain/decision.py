@@ -234,7 +234,7 @@ class Decision:
         return self._apply(replace(outcome, event_id=refusal.get("event_id"), refusal=kept))
 
     def assign(self, department_code: str, by: str, why: str, known: Knowing, now: datetime,
-               request_type: str | None = None) -> Outcome:
+               *, request_type: str | None = None) -> Outcome:
         """A dispatcher assigns the waiting ticket to ``department_code`` (code or name),
         and sets its ``request_type`` if given."""
         directory = known.directory
@@ -260,7 +260,7 @@ class Decision:
         return self._apply(self._outcome(choice, known.policy, now, directory, before))
 
     def redispatch(self, department_code: str, by: str, why: str, known: Knowing, now: datetime,
-                   request_type: str | None = None) -> Outcome:
+                   *, request_type: str | None = None) -> Outcome:
         """A dispatcher moves the ticket away from the department that holds it (改派),
         and sets its ``request_type`` if given."""
         directory = known.directory

@@ -75,7 +75,7 @@ def calendar_coverage(deps: Deps, first_year=None, last_year=None):
                      "readiness": readiness(known.calendar, today)})
 
 
-def preview_terms(deps: Deps, start, time_limit_class, urgency="normal", request_type=None):
+def preview_terms(deps: Deps, start, time_limit_class, urgency="normal", *, request_type=None):
     """The deadlines a case (of ``request_type``, if given) dispatched at ``start`` (ISO) would
     get; nothing stored."""
     known = deps.known()

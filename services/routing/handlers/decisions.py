@@ -102,7 +102,7 @@ def _waiting_decision(deps: Deps, number):
     return decision
 
 
-def assign(deps: Deps, number, department_code, reason, request_type=None):
+def assign(deps: Deps, number, department_code, reason, *, request_type=None):
     """A dispatcher assigns a waiting ticket (and may set its request type); the ``ticket_assigned`` body."""
     by = deps.caller.require("dispatcher").name
     known = deps.known()
@@ -110,14 +110,14 @@ def assign(deps: Deps, number, department_code, reason, request_type=None):
 
     def work():
         decision = _waiting_decision(deps, number)
-        outcome = decision.assign(department_code, by, reason, known, deps.clock.now(), request_type)
+        outcome = decision.assign(department_code, by, reason, known, deps.clock.now(), request_type=request_type)
         if not deps.decisions.save(deps.uow, decision, outcome):
             raise RoutingError(f"{number} was dispatched by someone else meanwhile")
         return outcome
     return jsonable(deps.uow.run(work).body)
 
 
-def redispatch(deps: Deps, number, department_code, reason, request_type=None):
+def redispatch(deps: Deps, number, department_code, reason, *, request_type=None):
     """A dispatcher moves a ticket away from the department that holds it (改派)."""
     by = deps.caller.require("dispatcher").name
     known = deps.known()
@@ -127,7 +127,8 @@ def redispatch(deps: Deps, number, department_code, reason, request_type=None):
     def work():
         decision = _waiting_decision(deps, number)
         current = decision.department_code
-        outcome = decision.redispatch(department_code, by, reason, known, events.utcnow(), request_type)
+        outcome = decision.redispatch(department_code, by, reason, known, events.utcnow(),
+                                      request_type=request_type)
         if not deps.decisions.save(deps.uow, decision, outcome):
             raise RoutingError(f"{number} was moved by someone else meanwhile")
         return current, outcome

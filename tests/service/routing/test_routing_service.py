@@ -39,12 +39,12 @@ def routing(container_factory, service_config):
             self.container.start()
             self.repo = get_extension(self.container, Store).repository
 
-        def rpc(self, method, *args, timeout=60):
+        def rpc(self, method, *args, timeout=60, **kwargs):
             # as a dispatcher signed in (see tests/people.py): routing records that person
             by = args[2] if method == "assign" and len(args) > 2 else "测试调度"
             with ServiceRpcProxy("routing", self.config, timeout=timeout,
                                  context_data=context(person(by), self.config)) as proxy:
-                return getattr(proxy, method)(*args)
+                return getattr(proxy, method)(*args, **kwargs)
 
     def start(**settings):
         return Routing(dict(service_config, **settings))
@@ -106,7 +106,7 @@ def test_the_request_type_is_suggested_timed_and_set_by_a_dispatcher(routing, re
         policy.terms(at, "general", request_type="consultation").deadline < policy.terms(at, "general").deadline
     record = service.rpc("get_decision", NUMBER)
     assert record["request_type_reason"]["code"] == "request_type_words" and record["request_type_limit"]
-    preview = service.rpc("preview_terms", asked["assigned_at"], "general", "normal", "咨询")
+    preview = service.rpc("preview_terms", asked["assigned_at"], "general", "normal", request_type="咨询")
     assert (preview["deadline"], preview["request_type"], preview["request_type_limit"]) == \
         (asked["deadline"], "consultation", True)
 
@@ -114,9 +114,9 @@ def test_the_request_type_is_suggested_timed_and_set_by_a_dispatcher(routing, re
     waiting = seen.wait_for("routing", "ticket_awaiting_dispatch")[0]
     assert (waiting["request_type"], waiting["request_type_source"]) == ("complaint", "given")
     with pytest.raises(RemoteError) as info:
-        service.rpc("assign", "QD-WAITS", "WATER", "王调度", "停水", "grumble")
+        service.rpc("assign", "QD-WAITS", "WATER", "王调度", "停水", request_type="grumble")
     assert "request type" in str(info.value)
-    service.rpc("assign", "QD-WAITS", "WATER", "王调度", "停水", "report")
+    service.rpc("assign", "QD-WAITS", "WATER", "王调度", "停水", request_type="report")
     assigned = seen.wait_for("routing", "ticket_assigned", count=2)[1]
     assert (assigned["request_type"], assigned["request_type_source"]) == ("report", "dispatcher")
 
