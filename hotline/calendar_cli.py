@@ -97,8 +97,8 @@ def coverage(first, last, as_json):
                      "uncovered days since it started")
 
 
-def deadlines(proxy, start, limit, urgency):
-    terms = proxy.routing.preview_terms(start, limit, urgency)
+def deadlines(proxy, start, limit, urgency, request_type=None):
+    terms = proxy.routing.preview_terms(start, limit, urgency, request_type=request_type)
     ladder = proxy.notify.preview_ladder(terms["start"], terms["deadline"], terms["sign_for_deadline"],
                                          terms["time_limit_class"])
     warning = next((step["at"] for step in ladder if step["step"] == "yellow_card"), None)
@@ -112,8 +112,10 @@ def deadlines(proxy, start, limit, urgency):
               type=click.Choice((*CLASSES, "all")), help="Time-limit class; repeat, or all.")
 @click.option("--urgency", type=click.Choice(["normal", "urgent", "emergency"]), default="normal",
               show_default=True)
+@click.option("--type", "request_type", default=None,
+              help="A request type whose own limit applies (consultation, complaint ... or 咨询, 投诉 ...).")
 @click.option("--json", "as_json", is_flag=True)
-def deadline(starts, limits, urgency, as_json):
+def deadline(starts, limits, urgency, request_type, as_json):
     """The deadlines a case dispatched at --from would get, and its yellow card (warning)."""
     from nameko.exceptions import RemoteError
 
@@ -123,7 +125,7 @@ def deadline(starts, limits, urgency, as_json):
         for start in starts:
             for limit in classes:
                 try:
-                    rows.append(deadlines(proxy, start, limit, urgency))
+                    rows.append(deadlines(proxy, start, limit, urgency, request_type))
                 except RemoteError as exc:
                     if exc.exc_type not in ("RoutingError", "CalendarInvalid", "ClockRefused"):
                         raise

@@ -19,13 +19,14 @@ def rpc_config():
     return {"AMQP_URI": config["AMQP_URI"], "serializer": "json"}
 
 
-def rpc_call(service, method, *args, timeout=10, by=None):
-    """An RPC as the CLI's signed identity (see ``hotline.people``), named ``by``."""
+def rpc_call(service, method, *args, timeout=10, by=None, **kwargs):
+    """An RPC as the CLI's signed identity (see ``hotline.people``), named ``by``; ``kwargs``
+    are the method's own keyword arguments."""
     from hotline.people import cli_context
     from shared.platform.principals import ClusterRpcProxy
 
     with ClusterRpcProxy(rpc_config(), timeout=timeout, context_data=cli_context(by)) as cluster:
-        return getattr(getattr(cluster, service), method)(*args)
+        return getattr(getattr(cluster, service), method)(*args, **kwargs)
 
 
 class ServiceAway(click.ClickException):

@@ -14,10 +14,12 @@ import sys
 
 import click
 
+from shared.contract.reasons import sentence
+from shared.contract.request_types import label
 from shared.platform.config import city_zone, load_config, local_time
 
 
-def call(method, *args, timeout=10, by=None):
+def call(method, *args, timeout=10, by=None, **kwargs):
     """An RPC to routing (as the CLI's identity named ``by``); a refusal is printed
     as the reason, exit 2."""
     from nameko.exceptions import RemoteError
@@ -25,7 +27,7 @@ def call(method, *args, timeout=10, by=None):
     from hotline.client import refused, rpc_call
 
     try:
-        return rpc_call("routing", method, *args, timeout=timeout, by=by)
+        return rpc_call("routing", method, *args, timeout=timeout, by=by, **kwargs)
     except RemoteError as exc:
         if exc.exc_type not in ("RoutingError", "DirectoryInvalid", "NotAllowed"):
             raise
@@ -192,9 +194,11 @@ def queue(limit, as_json):
 @click.argument("department")
 @click.option("--by", required=True, help="The dispatcher's name.")
 @click.option("--reason", required=True, help="Why this department.")
-def assign(number, department, by, reason):
+@click.option("--type", "request_type", default=None,
+              help="Set the request type: consultation, help, complaint, report, suggestion or praise.")
+def assign(number, department, by, reason, request_type):
     """Dispatch a waiting ticket to DEPARTMENT (code or name)."""
-    body = call("assign", number, department, by, reason, by=by)
+    body = call("assign", number, department, by, reason, by=by, request_type=request_type)
     zone = city_zone(load_config())
     click.echo(f"{number} -> {body['department_name']} ({body['department_code']}) by {body['decided_by']}; "
                f"reply by {local_time(body['deadline'], zone)}")
@@ -230,6 +234,7 @@ def decision(number, as_json):
 @click.option("--category", default=None)
 @click.option("--district", default=None)
 @click.option("--street", default=None)
+@click.option("--type", "request_type", default=None, help="The request type, if the caller said.")
 def try_(**ticket):
     """What routing would decide for a request, without recording anything."""
     result = call("suggest", {k: v for k, v in ticket.items() if v})
@@ -238,6 +243,8 @@ def try_(**ticket):
     for reason in result["reasons"]:
         click.echo(f"  {reason}")
     print_suggestions(result["suggestions"], "  ")
+    if result.get("request_type"):
+        click.echo(f"request type {label(result['request_type'])}: {sentence(result['request_type_reason'])}")
 
 
 # -- the model (importing history and the offline tools: python -m services.routing) --

@@ -7,6 +7,7 @@ import click
 
 from hotline.client import rpc_call
 from operate.stack import SERVICES
+from shared.contract.request_types import label
 from shared.platform.config import city_zone, load_config, local_time
 
 
@@ -21,6 +22,8 @@ def print_ticket(ticket, as_json=False):
     if ticket.get("district") or ticket.get("address"):
         click.echo(f"place       {ticket.get('district') or ''} {ticket.get('address') or ''}".rstrip())
     click.echo(f"urgency     {ticket['urgency']}   channel {ticket['channel']}")
+    if ticket.get("request_type"):
+        click.echo(f"type        {label(ticket['request_type'])}")
     click.echo(f"received    {local_time(ticket['received_at'], zone)} ({zone.key})")
     if dept:
         click.echo(f"department  {dept.get('name')} ({dept.get('code')})  tel {dept.get('phone') or '-'}")
@@ -48,6 +51,9 @@ def print_ticket(ticket, as_json=False):
 @click.option("--lat", type=float, default=None)
 @click.option("--lng", type=float, default=None)
 @click.option("--urgency", type=click.Choice(["emergency", "urgent", "normal"]), default="normal")
+@click.option("--type", "request_type", default=None,
+              help="The request type: consultation, help, complaint, report, suggestion or praise "
+                   "(or 咨询 求助 投诉 举报 建议 表扬); routing suggests one if not given.")
 @click.option("--channel", default="phone", show_default=True,
               help="How the request came in: an operator's CLI records calls.")
 @click.option("--json", "as_json", is_flag=True, help="Print the ticket as JSON.")

@@ -59,6 +59,10 @@ RULES = {  # the rule that decided (services/routing/domain/rules.py, service.py
 LIMIT_CLASSES = {"emergency": N_("emergency-class"), "utilities": N_("utilities-class"),  # shared/timelimits/deadlines.py
                  "general": N_("general-class"), "complex": N_("complex-class")}
 URGENCIES = {"emergency": N_("emergency"), "urgent": N_("urgent"), "normal": N_("normal")}
+REQUEST_TYPES = {  # shared/contract/request_types.py, in the national work order's order
+    "consultation": N_("consultation"), "help": N_("request for help"), "complaint": N_("complaint"),
+    "report": N_("report of wrongdoing"), "suggestion": N_("suggestion"), "praise": N_("praise"),
+}
 ACTORS = {"routing": N_("routing (automatic)")}  # who acted when no person did (decided_by)
 CHANNELS = {"phone": N_("phone"), "web": N_("web"), "wechat": N_("WeChat"), "app": N_("app"),  # shared/contract/events.py
             "email": N_("e-mail"), "open311": N_("Open311"), "system": N_("another system")}
@@ -85,6 +89,7 @@ FIELDS = {  # the fields the services name in their errors (intake, followup, ro
     "entry_id": N_("Knowledge base"), "files": N_("Files"), "phone": N_("Phone"), "name": N_("Name"),
     "state": N_("State"), "note": N_("Note"), "satisfaction": N_("Satisfaction"),
     "parent": N_("Parent unit"), "duties": N_("Duties (职责清单)"),
+    "request_type": N_("Request type"),
 }
 KINDS = {"municipal": N_("municipal bureau"), "district": N_("district office"),  # services/routing/domain/directory.py
          "street": N_("street office"), "community": N_("community"), "zone": N_("zone office")}
@@ -211,7 +216,7 @@ def install(env, locale, zone, translations):
                 continue
             facts = dict(c.get("params") or {})
             for name, table in (("urgency", URGENCIES), ("limit_class", LIMIT_CLASSES), ("channel", CHANNELS),
-                                ("satisfaction", SATISFACTION)):
+                                ("satisfaction", SATISFACTION), ("request_type", REQUEST_TYPES)):
                 if facts.get(name) in table:
                     facts[name] = _(table[facts[name]])
             if facts.get("level"):
@@ -235,5 +240,6 @@ def install(env, locale, zone, translations):
                        state=named(STATES), action=named(ACTIONS), level=level,
                        urgency=named(URGENCIES), satisfaction=named(SATISFACTION), rule=named(RULES),
                        channel=named(CHANNELS), actor=named(ACTORS), scored=named(SCORED),
-                       appeal_state=named(APPEAL_STATES))
+                       appeal_state=named(APPEAL_STATES), request_type=named(REQUEST_TYPES))
+    env.globals.update(request_types=tuple(REQUEST_TYPES))
     env.globals.update(role_label=role_label)

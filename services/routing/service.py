@@ -111,22 +111,23 @@ class RoutingService(ops.Operable):
 
     @door(People("dispatcher"))
     @rpc(expected_exceptions=(RoutingError, NotAllowed))
-    def assign(self, number, department_code, by, reason, co_handlers=()):
-        """A dispatcher assigns a waiting ticket (with co-handling units: 协办); ``ticket_assigned``
-        records who and why. Who is the signed-in dispatcher (``shared.platform.identity``), not ``by``.
-        """
-        return decisions.assign(bootstrap.deps(self), number, department_code, reason, co_handlers)
+    def assign(self, number, department_code, by, reason, co_handlers=(), *, request_type=None):
+        """A dispatcher assigns a waiting ticket (with co-handling units: 协办; and may set its request
+        type); ``ticket_assigned`` records who and why. Who is the signed-in dispatcher, not ``by``."""
+        return decisions.assign(bootstrap.deps(self), number, department_code, reason, co_handlers,
+                                request_type=request_type)
 
     @door(People("dispatcher"))
     @rpc(expected_exceptions=(RoutingError, NotAllowed))
-    def redispatch(self, number, department_code, reason):
+    def redispatch(self, number, department_code, reason, *, request_type=None):
         """A dispatcher moves a ticket away from the department that holds it (改派).
 
         Publishes ``ticket_assigned`` (``redispatched``, the department it leaves
         as ``previous_department_code``); followup moves the case if it is still
         with that department and not yet approved, and ignores it otherwise.
         """
-        return decisions.redispatch(bootstrap.deps(self), number, department_code, reason)
+        return decisions.redispatch(bootstrap.deps(self), number, department_code, reason,
+                                    request_type=request_type)
 
     @door(People(*STAFF_ROLES))
     @rpc
@@ -231,9 +232,10 @@ class RoutingService(ops.Operable):
 
     @door(People(*STAFF_ROLES))
     @rpc(expected_exceptions=RoutingError)
-    def preview_terms(self, start, time_limit_class, urgency="normal"):
+    def preview_terms(self, start, time_limit_class, urgency="normal", *, request_type=None):
         """The deadlines a case dispatched at ``start`` (ISO) would get; nothing stored."""
-        return calendar.preview_terms(bootstrap.deps(self), start, time_limit_class, urgency)
+        return calendar.preview_terms(bootstrap.deps(self), start, time_limit_class, urgency,
+                                      request_type=request_type)
 
     # -- learning ----------------------------------------------------------------
 

@@ -64,6 +64,9 @@ Urgency = Literal["emergency", "urgent", "normal"]
 Channel = Literal["phone", "web", "wechat", "app", "email", "open311", "system"]
 URGENCIES: tuple[str, ...] = get_args(Urgency)
 CHANNELS: tuple[str, ...] = get_args(Channel)
+# What the citizen asks for (诉求类型): 咨询 求助 投诉 举报 建议 表扬 (shared.contract.request_types).
+RequestType = Literal["consultation", "help", "complaint", "report", "suggestion", "praise"]
+REQUEST_TYPES: tuple[str, ...] = get_args(RequestType)
 
 Number = Annotated[str, Length(min=1, max=64)]  # a ticket number (shared.contract.numbering)
 Version = Annotated[int, Range(min=1)]
@@ -124,6 +127,8 @@ class TicketCreated(Event):
     caller_name: str | None = None  # masked
     caller_phone: str | None = None  # masked
     received_at: datetime
+    # Chosen by the operator or given by the door; null when nobody said (routing suggests one).
+    request_type: RequestType | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -178,6 +183,10 @@ class TicketAssigned(Event):
     calendar_uncovered: list[list[str]] = field(default_factory=list)
     # Units that work on the case beside the lead (协办); each gets an assignment of its own.
     co_handlers: list[CoHandler] = field(default_factory=list)
+    # The request type the time limit also depends on: as given at intake ("given"),
+    # suggested by routing's rules ("suggested") or set by a dispatcher ("dispatcher").
+    request_type: RequestType | None = None
+    request_type_source: Literal["given", "suggested", "dispatcher"] | None = None
     # A dispatcher moved the ticket away from the department that holds it
     # (改派, not a refusal): followup moves the open case.
     redispatched: bool = False
@@ -200,6 +209,8 @@ class TicketAwaitingDispatch(Event):
     attempt: int = 1
     previous_department_code: str | None = None
     refused_departments: list[str] = field(default_factory=list)
+    request_type: RequestType | None = None  # as in ticket_assigned
+    request_type_source: Literal["given", "suggested", "dispatcher"] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -221,6 +232,7 @@ class CaseOpened(Event):
     received_at: datetime | None = None
     time_limit_class: str | None = None
     title: str = ""
+    request_type: RequestType | None = None  # from ticket_assigned
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -47,6 +47,10 @@ SENTENCES: dict[str, str] = {
     "urgency_raised": N_("%(urgency)s: a %(limit_class)s case is at least %(urgency)s"),
     "suggestion_rank": N_("routing's suggestion no. %(rank)d"),
     "moved_from": N_("moved from %(department)s"),
+    "request_type_given": N_("request type %(request_type)s as given at intake"),
+    "request_type_words": N_("request type %(request_type)s suggested from the words %(words)s"),
+    "request_type_default": N_("request type %(request_type)s: no type given and no word of another"),
+    "request_type_set": N_("request type %(request_type)s set by %(person)s"),
     # what became of the ticket, as intake's history tells it (services/intake)
     "received": N_("received by %(channel)s"),
     "received_by": N_("received by %(channel)s (%(person)s)"),

@@ -1,7 +1,7 @@
 """How long a department has: the city's time-limit policy, one rule for all.
 
 Limits come from configuration (``TIME_LIMITS`` by class, ``SIGN_FOR_LIMITS``
-by urgency), each either ``{hours: N}`` on the clock or ``{working_days: N}``
+by urgency, ``REQUEST_TYPE_TIME_LIMITS`` by request type and class), each either ``{hours: N}`` on the clock or ``{working_days: N}``
 on the city's working-day calendar, in the city's time zone.
 
 :meth:`DeadlinePolicy.terms` is the one rule every service applies (routing
@@ -12,8 +12,12 @@ at dispatch, followup when a case is reopened, ``hotline calendar deadline``):
 * the urgency is the stricter of the one picked and the one the class implies
   (``CLASS_URGENCY``: an emergency class is an emergency, a 24-hour utility
   case is urgent), whoever picked either;
-* an emergency runs on the emergency limit; an urgent case gets the shorter of
-  its class's limit and the urgent one;
+* a request type may have its own limit for a class (a consultation 3
+  working days): ``REQUEST_TYPE_TIME_LIMITS[type][class]``, or
+  ``[type]["*"]`` for every class the type does not name; a type or class not
+  named there keeps the class's limit;
+* an emergency runs on the emergency limit, whatever the type; an urgent case
+  gets the shorter of its (type's or class's) limit and the urgent one;
 * the sign-for deadline follows the urgency and never falls after the reply
   deadline.
 
@@ -28,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from shared.contract.messages import REQUEST_TYPES
 from shared.timelimits.calendar import WeekendCalendar, add_working_days, calendar_from_config, ranges
 
 log = logging.getLogger(__name__)
@@ -46,6 +51,7 @@ DEFAULT_SIGN_FOR_LIMITS: dict[str, Limit] = {
     "urgent": {"hours": 2},
     "normal": {"working_days": 1},
 }
+ANY_CLASS = "*"  # in REQUEST_TYPE_TIME_LIMITS: every class a type does not name
 DEFAULT_CLASS_URGENCY = {"emergency": "emergency", "urgent": "urgent", "utilities": "urgent"}
 URGENCY_RANK = {"normal": 0, "urgent": 1, "emergency": 2}
 WARN_EVERY_SECONDS = 60
@@ -60,6 +66,7 @@ class Terms:
     sign_for_deadline: dt.datetime
     deadline: dt.datetime
     uncovered: tuple[dt.date, ...] = field(default=())  # dates counted that no official calendar covers
+    request_type: str | None = None  # the type whose own limit the deadline follows, if any
 
     @property
     def uncovered_ranges(self) -> list[list[str]]:
@@ -97,14 +104,31 @@ def _limit(value: object, name: str) -> object:
     return value
 
 
+def _type_limits(config: Mapping[str, Mapping[str, Limit]]) -> dict[str, dict[str, Limit]]:
+    """``REQUEST_TYPE_TIME_LIMITS`` checked: ``{type: {class or "*": limit}}``."""
+    checked: dict[str, dict[str, Limit]] = {}
+    for request_type, by_class in config.items():
+        if request_type not in REQUEST_TYPES:
+            raise ValueError(f"REQUEST_TYPE_TIME_LIMITS: {request_type!r} is no request type "
+                             f"({', '.join(REQUEST_TYPES)})")
+        if not isinstance(by_class, Mapping):
+            raise ValueError(f"REQUEST_TYPE_TIME_LIMITS.{request_type}: give {{class or \"*\": limit}}")
+        for name, limit in by_class.items():
+            _limit(limit, f"REQUEST_TYPE_TIME_LIMITS.{request_type}.{name}")
+        checked[request_type] = dict(by_class)
+    return checked
+
+
 class DeadlinePolicy:
     def __init__(self, time_limits: Mapping[str, Limit] | None = None,
                  sign_for_limits: Mapping[str, Limit] | None = None, calendar: WeekendCalendar | None = None,
-                 timezone: str = "Asia/Shanghai", class_urgency: Mapping[str, str] | None = None) -> None:
+                 timezone: str = "Asia/Shanghai", class_urgency: Mapping[str, str] | None = None,
+                 type_limits: Mapping[str, Mapping[str, Limit]] | None = None) -> None:
         self.time_limits = {**DEFAULT_TIME_LIMITS, **(time_limits or {})}
         self.sign_for_limits = {**DEFAULT_SIGN_FOR_LIMITS, **(sign_for_limits or {})}
         for name, limit in (*self.time_limits.items(), *self.sign_for_limits.items()):
             _limit(limit, name)
+        self.type_limits = _type_limits(type_limits or {})
         self.class_urgency = {**DEFAULT_CLASS_URGENCY, **(class_urgency or {})}
         self.calendar = calendar
         self.zone = ZoneInfo(timezone)
@@ -114,7 +138,7 @@ class DeadlinePolicy:
         return cls(config.get("TIME_LIMITS"), config.get("SIGN_FOR_LIMITS"),
                    calendar or calendar_from_config(config),
                    (config.get("CITY") or {}).get("timezone", "Asia/Shanghai"),
-                   config.get("CLASS_URGENCY"))
+                   config.get("CLASS_URGENCY"), config.get("REQUEST_TYPE_TIME_LIMITS"))
 
     # -- the pieces ------------------------------------------------------------
 
@@ -154,16 +178,28 @@ class DeadlinePolicy:
             return "general"
         return time_limit_class
 
+    def type_limit(self, request_type: str | None, limit_class: str) -> Limit | None:
+        """The request type's own limit for ``limit_class``, or ``None``: the class's applies.
+
+        An emergency is an emergency whatever was asked."""
+        if not request_type or limit_class == "emergency":
+            return None
+        own = self.type_limits.get(request_type) or {}
+        return own.get(limit_class) or own.get(ANY_CLASS)
+
     # -- the rule ------------------------------------------------------------------
 
-    def terms(self, start: dt.datetime, time_limit_class: str, urgency: str = "normal", report: bool = True) -> Terms:
+    def terms(self, start: dt.datetime, time_limit_class: str, urgency: str = "normal", report: bool = True,
+              request_type: str | None = None) -> Terms:
         """The class, urgency and deadlines of a case dispatched (or reopened) at ``start``.
 
         ``report=False`` for a preview: uncovered days are flagged, not counted or logged.
+        ``request_type``: the ticket's type, whose own limit replaces the class's when it has one.
         """
         urgency = self.urgency_for(time_limit_class, urgency)
         limit_class = self.limit_class(time_limit_class, urgency)
-        deadline, uncovered = self._apply(start, self.time_limits[limit_class], "a reply deadline",
+        own = self.type_limit(request_type, limit_class)
+        deadline, uncovered = self._apply(start, own or self.time_limits[limit_class], "a reply deadline",
                                           report)
         if urgency == "urgent":
             urgent, _ = self._apply(start, self.time_limits["urgent"])
@@ -173,7 +209,8 @@ class DeadlinePolicy:
         sign_for, more = self._apply(start, limit, "a sign-for deadline", report)
         if sign_for > deadline:
             sign_for, more = deadline, ()
-        return Terms(limit_class, urgency, sign_for, deadline, tuple(sorted(set(uncovered) | set(more))))
+        return Terms(limit_class, urgency, sign_for, deadline, tuple(sorted(set(uncovered) | set(more))),
+                     request_type if own else None)
 
     def reply_deadline(self, start: dt.datetime, time_limit_class: str, urgency: str = "normal") -> dt.datetime:
         """When the department's reply is due, counted from dispatch."""

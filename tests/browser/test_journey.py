@@ -73,6 +73,7 @@ def test_the_operator_records_a_chinese_ticket_with_suggestions(workbench, story
     operator.fill("#description", DESCRIPTION)
     operator.select_option("#district", "崂山区")
     operator.fill("#address", "海尔路小区")
+    operator.select_option("#request_type", "complaint")  # 投诉: the caller complains
     operator.wait_for_function("document.querySelector('#suggest').innerText.includes('市水务管理局')")
     workbench.shot(operator, "operator-new-ticket")
     operator.keyboard.press("Control+Enter")  # from the keyboard, as while on the phone
@@ -97,6 +98,7 @@ def test_the_department_signs_for_it_and_replies(workbench, story):
     workbench.shot(water, "department-inbox")
     water.click(f"a:has-text('{number}')")
     assert TITLE in water.inner_text("h2") and "海尔路小区" in water.inner_text(".facts")
+    assert water.inner_text("#request-type") == "投诉"  # the type the operator chose, on the case
     assert PHONE not in water.content()  # masked until asked for
     water.click("#contact button")
     water.wait_for_selector("#contact .contact")
@@ -200,6 +202,8 @@ def test_the_supervisor_sees_it_in_the_departments_scorecard(workbench, story):
     cells = [c.strip() for c in row.locator("td").all_inner_texts()]
     # dispatched 2 (assigned + reopened), resolution 50%, satisfaction 50%, 1 sent back, 1 closed
     assert cells[1] == "2" and cells[4] == "50.0%" and cells[5] == "50.0%" and cells[8] == "1" and cells[9] == "1"
+    # insight counts the day's requests by type: the complaint recorded on the form among them
+    assert re.search(r"投诉 [1-9]", supervisor.inner_text("#by-request-type"))
     workbench.shot(supervisor, "supervisor-overview")
     href = supervisor.get_attribute("a[href^='/export/scorecard.xlsx']", "href")
     excel = supervisor.request.get(f"{workbench.url}{href}")
@@ -239,12 +243,15 @@ def test_the_dispatcher_assigns_a_doubtful_ticket_and_redispatches_another(workb
     dispatcher = workbench.sign_in("chen.pai")
     assert dispatcher.url.endswith("/dispatch")
     card = dispatcher.locator("section.card", has_text=doubtful["number"])
+    assert "咨询" in card.inner_text()  # routing suggests a consultation ("我想问一下")
     card.locator("select[name=department]").select_option("D-SHINAN")
+    card.locator("select[name=request_type]").select_option("help")  # the dispatcher knows better
     card.locator("input[name=reason]").fill("来电人补充：问题在市南区")
     workbench.shot(dispatcher, "dispatcher-queue")
     card.locator("button.primary").click()
     assigned = workbench.wait_for_case(doubtful["number"])
     assert assigned["department_code"] == "D-SHINAN" and assigned["ledger"][0]["actor"] == "陈派单"
+    assert assigned["request_type"] == "help"
 
     # Another ticket, with the housing bureau: the dispatcher moves it to water, with a reason.
     pipe = workbench.stack.post({"title": "楼道水管漏水", "description": "市北区延安路小区楼道里的水管一直漏水",

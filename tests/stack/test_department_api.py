@@ -30,7 +30,7 @@ def wait_for_case(stack, number, timeout=15):
 
 
 def test_a_departments_system_sees_the_case_content_contact_and_files(stack):
-    number = stack.post(TICKET).json()["number"]
+    number = stack.post(dict(TICKET, request_type="投诉")).json()["number"]  # the web form's type, in Chinese
     wait_for_case(stack, number)
     api = f"http://{stack.env['FOLLOWUP_HTTP']}"
     water = {"Authorization": f"Bearer {as_staff(stack, 'create_department_token', 'WATER')['token']}"}
@@ -39,6 +39,7 @@ def test_a_departments_system_sees_the_case_content_contact_and_files(stack):
     case = requests.get(f"{api}/cases/{number}", headers=water, timeout=10).json()
     assert case["ticket"]["title"] == TICKET["title"] and case["ticket"]["address"] == TICKET["address"]
     assert case["ticket"]["caller_phone"] == "138****2345" and "13853212345" not in str(case)
+    assert case["request_type"] == "complaint"  # from the door, through routing, on the case
 
     assert requests.get(f"{api}/cases/{number}/contact", headers=other, timeout=10).status_code == 404
     contact = requests.get(f"{api}/cases/{number}/contact?purpose=上门核实", headers=water, timeout=10).json()

@@ -30,7 +30,8 @@ def dispatch_assign(deps: Deps, view: View, number):
     if not department or not reason:
         raise Refused(400, N_("Please check the form"), view._("Choose a department and say why."))
     co_handlers = [code for code in view.form.getlist("co_handlers") if code and code != department]
-    body = view.call("routing", "assign", number, department, "", reason, co_handlers)
+    kind = (view.form.get("request_type") or "").strip() or None
+    body = view.call("routing", "assign", number, department, "", reason, co_handlers, request_type=kind)
     return Redirect(view.form.get("back") or "/dispatch",
                     flash=view._("%(n)s dispatched to %(d)s.", n=number, d=body["department_name"]))
 
@@ -39,6 +40,7 @@ def dispatch_redispatch(deps: Deps, view: View, number):
     department, reason = ((view.form.get(k) or "").strip() for k in ("department", "reason"))
     if not department or not reason:
         raise Refused(400, N_("Please check the form"), view._("Choose a department and say why."))
-    body = view.call("routing", "redispatch", number, department, reason)
+    kind = (view.form.get("request_type") or "").strip() or None
+    body = view.call("routing", "redispatch", number, department, reason, request_type=kind)
     return Redirect(f"/tickets/{number}",
                     flash=view._("%(n)s re-dispatched to %(d)s.", n=number, d=body["department_name"]))

@@ -21,9 +21,10 @@ from shared.platform.city import load_city
 STAFF = ("operator", "dispatcher", "reviewer", "callback", "supervisor", "admin")
 PAGE = 20
 FULL_NUMBER = re.compile(r"[A-Za-z]+-\d{8}-\d{5}")
-SEARCH_FIELDS = ("number", "phone", "text", "address", "district", "status", "date_from", "date_to")
+SEARCH_FIELDS = ("number", "phone", "text", "address", "district", "status", "request_type", "date_from",
+                 "date_to")
 FIELDS = ("caller_phone", "caller_name", "title", "description", "district", "street", "address",
-          "urgency", "category")
+          "urgency", "request_type", "category")
 
 
 def typed(form):

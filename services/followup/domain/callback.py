@@ -70,7 +70,7 @@ def _close(case: Case, change: Change, now: dt.datetime, operator: str, resolved
 
 def _reopen(case: Case, change: Change, now: dt.datetime, operator: str, clock: FollowupClock,
             reason: str) -> Change:
-    terms = clock.terms(now, case.time_limit_class, case.urgency)
+    terms = clock.terms(now, case.time_limit_class, case.urgency, case.request_type)
     deadline, sign_for_deadline = terms.deadline, terms.sign_for_deadline
     change.set = {"state": ASSIGNED, "deadline": deadline, "sign_for_deadline": sign_for_deadline,
                   "round_started_at": now, "signed_at": None, "reply": None, "extension": None,

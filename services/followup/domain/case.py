@@ -64,6 +64,7 @@ def _assignment_fields(assignment: Doc) -> Doc:
         "round_started_at": assignment["assigned_at"],
         "assignment_event": assignment["event_id"],
         "title": assignment.get("title") or "", "category": assignment.get("category"),
+        "request_type": assignment.get("request_type"),
         "signed_at": None, "extension": None, "extension_days_granted": 0, "reply": None,
     }
 
@@ -99,6 +100,7 @@ class Case:
     assignment_event: str | None = None
     title: str = ""
     category: str | None = None
+    request_type: str | None = None  # 诉求类型, as routing assigned it (None: assigned before types were)
     signed_at: dt.datetime | None = None
     extension: Doc | None = None
     extension_days_granted: int = 0
@@ -180,7 +182,7 @@ class Case:
                 "deadline": self.deadline, "sign_for_deadline": self.sign_for_deadline,
                 "opened_at": self.opened_at, "attempt": self.attempt,
                 "time_limit_class": self.time_limit_class, "title": self.title or "",
-                "received_at": self.ticket_received_at}
+                "received_at": self.ticket_received_at, "request_type": self.request_type}
         return "case_opened", body
 
     def check_same_ticket(self, assignment: Doc) -> None:

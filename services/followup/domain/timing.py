@@ -68,9 +68,10 @@ class FollowupClock:
         moved: dt.datetime = self.policy.plus_working_days(moment, days, what)[0]
         return moved
 
-    def terms(self, start: dt.datetime, time_limit_class: str, urgency: str) -> Terms:
+    def terms(self, start: dt.datetime, time_limit_class: str, urgency: str,
+              request_type: str | None = None) -> Terms:
         """The deadlines of a round starting at ``start`` (the one rule, ``DeadlinePolicy.terms``)."""
-        terms: Terms = self.policy.terms(start, time_limit_class, urgency)
+        terms: Terms = self.policy.terms(start, time_limit_class, urgency, request_type=request_type)
         return terms
 
     def reply_deadline(self, start: dt.datetime, time_limit_class: str, urgency: str) -> dt.datetime:

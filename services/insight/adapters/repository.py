@@ -16,7 +16,8 @@ from services.insight.domain.requests import request_terms
 
 DUPLICATE_KEY = 11000
 ANALYSIS_FIELDS = {"_id": 1, "received_at": 1, "category": 1, "district": 1, "channel": 1,
-                   "title": 1, "terms": 1, "handling_seconds": 1, "department_code": 1}
+                   "title": 1, "terms": 1, "handling_seconds": 1, "department_code": 1, "request_type": 1,
+                   "request_type_given": 1}
 
 
 class InsightRepository:

@@ -13,10 +13,13 @@ from typing import Any
 
 from services.insight.domain import spikes as spike_test
 from services.insight.domain.figures import Cell, Record, Report
+from services.insight.domain.requests import type_of
 from services.insight.domain.terms import emerging_terms
+from shared.contract.messages import REQUEST_TYPES
 
 UNCATEGORISED = "uncategorised"
 UNKNOWN_PLACE = "unknown"
+UNTYPED = "untyped"  # a request recorded before request types (or not yet typed by routing)
 
 
 def local_day(record: Record, zone: dt.tzinfo) -> dt.date:
@@ -60,6 +63,7 @@ def build(records: Sequence[Record], start: dt.date, end: dt.date, zone: dt.tzin
     series: dict[Cell, list[int]] = {}
     in_window: Counter[Cell] = Counter()
     weekly: Counter[tuple[str, Cell]] = Counter()
+    types: Counter[str] = Counter()
     for record in records:
         day = local_day(record, zone)
         if day not in index:
@@ -69,6 +73,7 @@ def build(records: Sequence[Record], start: dt.date, end: dt.date, zone: dt.tzin
         if start <= day <= end:
             in_window[cell] += 1
             weekly[(iso_week(day), cell)] += 1
+            types[type_of(record) or UNTYPED] += 1
     window_days = daterange(start, end)
     previous_window: dict[Cell, int | None] = {}
     span = len(window_days)
@@ -88,6 +93,7 @@ def build(records: Sequence[Record], start: dt.date, end: dt.date, zone: dt.tzin
         "cells": [{"category": c, "district": d, "count": n, "previous": previous_window.get((c, d))}
                   for (c, d), n in in_window.most_common(top)],
         "by_category": _by(in_window, 0), "by_district": _by(in_window, 1),
+        "by_request_type": by_request_type(types),
         "category_daily": _category_daily(series, index[start], top=6),
         "weeks": _weeks(weekly),
         "spikes": found,
@@ -98,6 +104,14 @@ def build(records: Sequence[Record], start: dt.date, end: dt.date, zone: dt.tzin
                    "fdr": settings.fdr, "min_count": settings.min_count,
                    "dispersion": round(spike_test.dispersion_of(series, days, start, settings), 4)},
     }
+
+
+def by_request_type(types: Counter[str]) -> list[dict[str, Any]]:
+    """Requests by type (咨询 求助 投诉 ...), most first; every type named, untyped last."""
+    order = [*REQUEST_TYPES, UNTYPED]
+    ranked = sorted(order, key=lambda name: (-types.get(name, 0), order.index(name)))
+    return [{"name": name, "count": types.get(name, 0)} for name in ranked
+            if name != UNTYPED or types.get(UNTYPED)]
 
 
 def _by(counter: Counter[Cell], position: int) -> list[dict[str, Any]]:

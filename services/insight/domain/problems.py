@@ -21,7 +21,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from services.insight.domain.figures import Record, Report, Scorecards
-from services.insight.domain.hotspots import UNCATEGORISED
+from services.insight.domain.hotspots import UNCATEGORISED, UNTYPED, by_request_type
+from services.insight.domain.requests import type_of
 from services.insight.domain.spikes import chi2_sf_1df
 from services.insight.domain.terms import log_likelihood_ratio
 
@@ -81,9 +82,11 @@ def top_problems(month_records: Iterable[Record], previous_records: Iterable[Rec
     before: Counter[str] = Counter()
     districts: dict[str, Counter[str]] = {}
     departments: dict[str, Counter[str]] = {}
+    types: Counter[str] = Counter()
     for record in month_records:
         category = record.get("category") or UNCATEGORISED
         now[category] += 1
+        types[type_of(record) or UNTYPED] += 1
         districts.setdefault(category, Counter())[record.get("district") or "unknown"] += 1
         if record.get("department_code"):
             departments.setdefault(category, Counter())[record["department_code"]] += 1
@@ -114,4 +117,4 @@ def top_problems(month_records: Iterable[Record], previous_records: Iterable[Rec
             if p * m < fdr:  # Bonferroni over the categories tested
                 growing.append(dict(problem(category), g2=round(g2, 1)))
     return {"requests": n_now, "previous_requests": n_before,
-            "largest": largest, "fastest_growing": growing}
+            "largest": largest, "fastest_growing": growing, "by_request_type": by_request_type(types)}

@@ -6,6 +6,7 @@ from datetime import UTC
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
 from shared.contract.events import CHANNELS, URGENCIES
+from shared.contract.request_types import REQUEST_TYPES
 from shared.timelimits import periods
 
 
@@ -31,6 +32,7 @@ class HistoricalRequest(Schema):
     district = fields.String(allow_none=True, load_default=None)
     channel = fields.String(load_default="phone", validate=validate.OneOf(CHANNELS))
     urgency = fields.String(load_default="normal", validate=validate.OneOf(URGENCIES))
+    request_type = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(REQUEST_TYPES))
     received_at = fields.AwareDateTime(required=True, default_timezone=UTC)
     department_code = fields.String(allow_none=True, load_default=None)
     handling_seconds = fields.Float(allow_none=True, load_default=None,

@@ -12,9 +12,12 @@ def ticket_created(deps, event):
 
 
 def ticket_assigned(deps, event):
-    # After a refusal the next attempt's department replaces the last, never the reverse.
-    deps.requests.apply(event["number"], {"department_code": event["department_code"]},
-                        newer=("assignment_attempt", event["attempt"]))
+    # After a refusal the next attempt's department replaces the last, never the reverse;
+    # the request type the case is handled as (given, suggested or a dispatcher's) with it.
+    changes = {"department_code": event["department_code"]}
+    if event.get("request_type"):
+        changes["request_type"] = event["request_type"]
+    deps.requests.apply(event["number"], changes, newer=("assignment_attempt", event["attempt"]))
 
 
 def case_signed_for(deps, event):

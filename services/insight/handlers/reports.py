@@ -32,7 +32,7 @@ def import_history(repository, records):
             rejected.append({"index": index, "number": None, "errors": {"_record": [repr(exc)]}})
             continue
         doc = dict(arrival_document(loaded), number=loaded["number"], source="import")
-        for key in ("department_code", "handling_seconds", "outcome"):
+        for key in ("department_code", "handling_seconds", "outcome", "request_type"):
             if loaded.get(key) is not None:
                 doc[key] = loaded[key]
         valid.append(doc)

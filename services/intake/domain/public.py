@@ -7,7 +7,7 @@ platform's ``SECRET_KEY``, so intake stores nothing more and notify can print
 it in the receipt SMS; changing the key voids every code (the phone's digits
 still work).
 
-The answer shows the status, the department, the dates and the published
+The answer shows the status, the department, the request type, the dates and the published
 reply (scrubbed of identifiers); never the description, address, history or
 another system's ids. A repeat (合并工单) shows its own number with the
 progress of the ticket it was linked to, which it never names.
@@ -108,6 +108,7 @@ def status_view(ticket: Doc, master: Doc | None = None) -> Any:
         "number": ticket["number"],
         "status": status,
         "department": department.get("name"),
+        "request_type": ticket.get("request_type") or shown.get("request_type"),
         "received_at": ticket.get("received_at"),
         "updated_at": shown.get("updated_at") or ticket.get("updated_at"),
         "deadline": shown.get("deadline") if status not in ("closed",) else None,

@@ -32,7 +32,7 @@ from .shared import (
 )
 
 TICKET_FIELDS = ("title", "description", "category", "district", "street", "address",
-                 "lat", "lng", "urgency", "channel")
+                 "lat", "lng", "urgency", "channel", "request_type")
 
 # The statuses of a ticket that is not open: finished, or itself a repeat of another.
 CLOSED = ("closed", "answered")

@@ -56,7 +56,8 @@ LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 # Our field -> the Open311 argument a client sent, to name fields in errors.
 FIELD_NAMES = {"lng": "long", "address": "address_string", "caller_phone": "phone",
                "caller_name": "first_name", "caller_email": "email",
-               "category": "service_code", "title": "description"}
+               "category": "service_code", "title": "description",
+               "request_type": "attribute[request_type]"}
 
 
 class Open311Error(Exception):
@@ -125,7 +126,19 @@ def ticket_request(args, districts):
     }
     if has_point:
         request.update(lat=args["lat"], lng=args["long"])
+    request_type = attribute(args, "request_type")
+    if request_type is not None:
+        request["request_type"] = request_type
     return request
+
+
+def attribute(args, name):
+    """A service request attribute: ``attribute[name]`` (form-encoded, the spec's way) or
+    ``{"attribute": {name: ...}}`` (JSON); ``None`` when not sent."""
+    value = args.get(f"attribute[{name}]")
+    if value is None and isinstance(args.get("attribute"), dict):
+        value = args["attribute"].get(name)
+    return value
 
 
 def field_errors(messages):

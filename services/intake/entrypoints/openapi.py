@@ -1,6 +1,7 @@
 """The schemas intake's OpenAPI document names (``GET /openapi.json``)."""
 from services.intake.domain.public import PUBLIC_STATUSES
 from services.intake.entrypoints.schemas import TicketRequest
+from shared.contract.request_types import REQUEST_TYPES
 
 INFO = {"title": "hotline intake", "version": "2",
         "description": "The hotline's front door: web forms and apps (POST /tickets), a requester's "
@@ -19,7 +20,9 @@ RECEIPT = {
 PUBLIC_STATUS = {
     "type": "object", "required": ["number", "status"],
     "properties": {"number": {"type": "string"}, "status": {"type": "string", "enum": PUBLIC_STATUSES},
-                   "department": NULLABLE_STRING, "received_at": DATE_TIME,
+                   "department": NULLABLE_STRING,
+                   "request_type": {"type": "string", "nullable": True, "enum": [*REQUEST_TYPES, None]},
+                   "received_at": DATE_TIME,
                    "updated_at": NULLABLE_DATE_TIME, "deadline": NULLABLE_DATE_TIME,
                    "closed_at": NULLABLE_DATE_TIME, "reply": NULLABLE_STRING},
     "additionalProperties": False,
@@ -79,7 +82,11 @@ OPEN311_POST = {
         "description": {"type": "string", "maxLength": 4000}, "email": {"type": "string", "maxLength": 254},
         "first_name": {"type": "string", "maxLength": 50}, "last_name": {"type": "string", "maxLength": 50},
         "phone": {"type": "string", "maxLength": 40}, "device_id": {"type": "string", "maxLength": 100},
-        "account_id": {"type": "string", "maxLength": 100}, "media_url": {"type": "string", "maxLength": 2000}},
+        "account_id": {"type": "string", "maxLength": 100}, "media_url": {"type": "string", "maxLength": 2000},
+        "attribute[request_type]": {
+            "type": "string", "description": "the request type (诉求类型): consultation, help, complaint, "
+            "report, suggestion or praise, or the Chinese word (咨询 求助 投诉 举报 建议 表扬); "
+            "in a JSON body also {\"attribute\": {\"request_type\": ...}}"}},
 }
 XML = {"type": "string", "description": "the same document in the spec's XML"}
 

@@ -13,6 +13,7 @@ import re
 import phonenumbers
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
+from shared.contract import request_types
 from shared.contract.events import CHANNELS, URGENCIES
 from shared.contract.field_errors import message
 
@@ -82,6 +83,19 @@ class Text(fields.String):
             super()._validate(value)
 
 
+class RequestType(fields.String):
+    """A request type (诉求类型): its code or its Chinese word (``投诉`` is ``complaint``); empty is not given."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        text = super()._deserialize(value, attr, data, **kwargs)
+        code = request_types.parse(text)
+        if code is None:
+            raise ValidationError(message("one_of", choices=", ".join(request_types.REQUEST_TYPES)))
+        return code
+
+
 class TicketRequest(Schema):
     """A citizen's request as an operator, a web form or an API client sends it."""
 
@@ -102,6 +116,10 @@ class TicketRequest(Schema):
     lng = fields.Float(allow_none=True, load_default=None, validate=validate.Range(-180, 180))
     urgency = fields.String(load_default="normal", validate=validate.OneOf(URGENCIES))
     channel = fields.String(load_default="phone", validate=validate.OneOf(CHANNELS))
+    request_type = RequestType(allow_none=True, load_default=None, metadata={
+        "enum": list(request_types.REQUEST_TYPES),
+        "description": "咨询 consultation, 求助 help, 投诉 complaint, 举报 report, 建议 suggestion or "
+                       "表扬 praise (the Chinese word is accepted too); routing suggests one when not given"})
     caller_email = fields.Email(allow_none=True, load_default=None, validate=validate.Length(max=254))
     media_url = fields.Url(allow_none=True, load_default=None, schemes={"http", "https"},
                            validate=validate.Length(max=2000))

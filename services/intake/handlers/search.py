@@ -14,7 +14,9 @@ from services.intake.bootstrap import Deps
 from services.intake.domain import ticket as domain
 from services.intake.domain.duplicates import phone_key, similarity, ticket_text
 from services.intake.handlers.errors import ValidationFailed
+from shared.contract import request_types
 from shared.contract.events import utcnow
+from shared.contract.field_errors import message
 from shared.platform.config import city_zone
 from shared.platform.identity import STAFF_ROLES
 from shared.platform.jsonable import jsonable
@@ -22,7 +24,7 @@ from shared.platform.jsonable import jsonable
 MAX_PAGE = 50
 DEFAULT_DAYS = 90
 LISTED = ("number", "title", "status", "district", "address", "urgency", "channel", "category",
-          "received_at", "department", "deadline", "linked_to", "closed_at")
+          "request_type", "received_at", "department", "deadline", "linked_to", "closed_at")
 
 
 def listed(ticket):
@@ -55,6 +57,9 @@ def search_query(criteria, zone, now):
     end = _local_day(criteria.get("date_to"), "date_to", zone, errors, end=True)
     if criteria.get("phone") and not phone:
         errors["phone"] = ["digits of a phone number"]
+    kind = request_types.parse(criteria.get("request_type")) if criteria.get("request_type") else None
+    if criteria.get("request_type") and kind is None:
+        errors["request_type"] = [message("one_of", choices=", ".join(request_types.REQUEST_TYPES))]
     if errors:
         raise ValidationFailed(errors)
     if number:
@@ -72,6 +77,8 @@ def search_query(criteria, zone, now):
         query["district"] = str(criteria["district"])
     if criteria.get("status"):
         query["status"] = str(criteria["status"])
+    if kind:
+        query["request_type"] = kind
     if not (number or phone) and start is None:
         start = now - dt.timedelta(days=DEFAULT_DAYS)  # a text search reads a bounded window
     window = {k: v for k, v in (("$gte", start), ("$lt", end)) if v}
@@ -86,7 +93,7 @@ def _staff(deps: Deps):
 
 def search_tickets(deps: Deps, criteria, offset=0, limit=20):
     """Tickets by ``number``, ``phone``, ``text``, ``address``, ``district``,
-    ``status``, ``date_from``/``date_to`` (local dates), newest first."""
+    ``status``, ``request_type``, ``date_from``/``date_to`` (local dates), newest first."""
     _staff(deps)
     query = search_query(criteria, city_zone(deps.config), utcnow())
     try:

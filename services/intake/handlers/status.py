@@ -35,10 +35,13 @@ def ticket_assigned(deps: Deps, event):
             reason("dispatched", department=event["department_name"], by=event["decided_by"])]
     if event.get("calendar_uncovered"):
         note.append(reason("uncovered", days=", ".join(f"{a}..{b}" for a, b in event["calendar_uncovered"])))
-    record(deps, event, {"status": "assigned", "department": department, "deadline": event["deadline"],
-                         "sign_for_deadline": event["sign_for_deadline"],
-                         "assignment": {"attempt": event["attempt"], "at": event["assigned_at"],
-                                        "department_code": event["department_code"]}},
+    changes = {"status": "assigned", "department": department, "deadline": event["deadline"],
+               "sign_for_deadline": event["sign_for_deadline"],
+               "assignment": {"attempt": event["attempt"], "at": event["assigned_at"],
+                              "department_code": event["department_code"]}}
+    if event.get("request_type"):  # the type the case is handled as: given, suggested or changed
+        changes["request_type"] = event["request_type"]
+    record(deps, event, changes,
            event["assigned_at"], "assigned", note,
            [dispatched(event["attempt"]), owed(deps, "case", event["attempt"], event["assigned_at"])])
 

@@ -15,6 +15,11 @@ of the current decision it sets:
 * :meth:`Decision.redispatch` -- a dispatcher moves it away from the
   department that holds it (改派).
 
+Every decision also records the ticket's request type (诉求类型): as given at
+intake, else suggested by :mod:`services.routing.domain.request_types`; a
+dispatcher may set it when assigning or moving the ticket. The type's own time
+limit, if the city sets one, replaces the class's (``shared.timelimits.deadlines``).
+
 What routing knows when it decides -- the directory, the learner, its
 threshold and the deadline policy -- comes in as :class:`Knowing`.
 """
@@ -23,19 +28,23 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
+from services.routing.domain import request_types
 from services.routing.domain.directory import Department, Directory
 from services.routing.domain.errors import NumberReused, RoutingError
+from services.routing.domain.request_types import TypeChoice
 from services.routing.domain.rules import Choice, Learner, Reason, decide
 from shared.contract import bounds
+from shared.contract.messages import REQUEST_TYPES
 from shared.contract.numbering import same_instant
 from shared.contract.reasons import reason, said, sentences
+from shared.contract.request_types import parse as parse_request_type
 from shared.timelimits.deadlines import DeadlinePolicy
 
 MAX_REFUSALS = 2  # after this many, a person arbitrates (仲裁)
 PRIORITY = {"emergency": 0, "urgent": 1, "normal": 2}  # the dispatch queue's order
-TICKET_FIELDS = ("title", "description", "category", "district", "street", "address", "urgency")
+TICKET_FIELDS = ("title", "description", "category", "district", "street", "address", "urgency", "request_type")
 ATTEMPT_FIELDS = ("status", "department_code", "rule", "reasons", "reason_codes", "confidence", "decided_by",
-                  "decided_at", "directory_version", "model_version")
+                  "decided_at", "directory_version", "model_version", "request_type", "request_type_source")
 REFUSAL_FIELDS = ("department_code", "reason", "refused_at", "actor")
 
 Doc = dict[str, Any]
@@ -124,6 +133,17 @@ def check_words(by: object, why: object) -> tuple[str, str]:
     return by.strip(), why.strip()
 
 
+def check_request_type(request_type: object) -> str | None:
+    """A dispatcher's request type (its code or Chinese word): ``None`` (unchanged) or one of
+    the six; ``RoutingError`` if not."""
+    if request_type is None or request_type == "":
+        return None
+    code = parse_request_type(request_type)
+    if code is None:
+        raise RoutingError(f"request type {request_type!r} is none of {', '.join(REQUEST_TYPES)}")
+    return code
+
+
 def check_same_ticket(held: Mapping[str, Any], ticket: Mapping[str, Any]) -> None:
     """``NumberReused`` when routing holds ``ticket``'s number for another ticket (another ``received_at``)."""
     before, now = (held.get("ticket") or {}).get("received_at"), ticket.get("received_at")
@@ -150,17 +170,22 @@ class Decision:
     suggestions: list[dict[str, Any]] = field(default_factory=list)
     refusals: list[dict[str, Any]] = field(default_factory=list)
     expected: dict[str, Any] = field(default_factory=dict)  # as loaded: what a save requires still holds
+    request_type: TypeChoice | None = None  # None before the first decision (or decided before types were)
 
     # -- the document ---------------------------------------------------------------
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> "Decision":
         status, code = doc.get("status"), doc.get("department_code")
+        kind = doc.get("request_type")
+        typed = TypeChoice(kind, doc.get("request_type_source") or "given", doc.get("request_type_reason") or {}) \
+            if kind in REQUEST_TYPES else None
         return cls(number=doc["number"], ticket=dict(doc.get("ticket") or {}), status=status,
                    department_code=code, assignments=doc.get("assignments"),
                    time_limit_class=doc.get("time_limit_class"),
                    suggestions=list(doc.get("suggestions") or []), refusals=list(doc.get("refusals") or []),
-                   expected={"status": status, **({"department_code": code} if status == "assigned" else {})})
+                   expected={"status": status, **({"department_code": code} if status == "assigned" else {})},
+                   request_type=typed)
 
     def to_doc(self, outcome: Outcome) -> Doc:
         """The document of a new decision, with its first outcome."""
@@ -185,6 +210,7 @@ class Decision:
 
     def choose(self, choice: Choice, policy: DeadlinePolicy, now: datetime, directory: Directory) -> Outcome:
         """The first decision: what ``choice`` says."""
+        self.request_type = request_types.choose(self.ticket)
         return self._apply(self._outcome(choice, policy, now, directory, _Before()))
 
     def holds(self, department_code: str) -> bool:
@@ -217,13 +243,14 @@ class Decision:
         return self._apply(replace(outcome, event_id=refusal.get("event_id"), refusal=kept))
 
     def assign(self, department_code: str, by: str, why: str, known: Knowing, now: datetime,
-               co: Iterable[str] = ()) -> Outcome:
+               co: Iterable[str] = (), *, request_type: str | None = None) -> Outcome:
         """A dispatcher assigns the waiting ticket to ``department_code`` (code or name), with
-        the co-handling units ``co`` (协办) beside it."""
+        the co-handling units ``co`` (协办) beside it, and sets its ``request_type`` if given."""
         directory = known.directory
         unknown = [code for code in co if directory.get(code) is None]
         if unknown:
             raise RoutingError(f"no department {', '.join(unknown)} in service to co-handle")
+        chosen = check_request_type(request_type)
         if self.status != "awaiting_dispatch":
             raise RoutingError(f"{self.number} is not waiting for a dispatcher: it is with {self.department_code}")
         dept = directory.get(department_code) or directory.get(directory.resolve(department_code))
@@ -241,11 +268,15 @@ class Decision:
                         category_source=how, decided_by=by, co_handlers=tuple(co))
         before = _Before(previous=refused[-1] if refused else None, refused=refused,
                          assignments=self._assigned_times(0))
+        self._set_type(chosen, by)
         return self._apply(self._outcome(choice, known.policy, now, directory, before))
 
-    def redispatch(self, department_code: str, by: str, why: str, known: Knowing, now: datetime) -> Outcome:
-        """A dispatcher moves the ticket away from the department that holds it (改派)."""
+    def redispatch(self, department_code: str, by: str, why: str, known: Knowing, now: datetime,
+                   *, request_type: str | None = None) -> Outcome:
+        """A dispatcher moves the ticket away from the department that holds it (改派),
+        and sets its ``request_type`` if given."""
         directory = known.directory
+        chosen = check_request_type(request_type)
         if self.status != "assigned":
             raise RoutingError(f"{self.number} is not with a department: assign it from the queue")
         dept = directory.get(department_code)
@@ -260,8 +291,24 @@ class Decision:
                         suggestions=self.suggestions, decided_by=by)
         before = _Before(previous=current, refused=[r["department_code"] for r in self.refusals],
                          assignments=self._assigned_times(1))
+        self._set_type(chosen, by)
         outcome = self._outcome(choice, known.policy, now, directory, before)
         return self._apply(replace(outcome, body=dict(outcome.body, redispatched=True)))
+
+    def _set_type(self, chosen: str | None, by: str) -> None:
+        if chosen is not None and (self.request_type is None or chosen != self.request_type.request_type):
+            self.request_type = request_types.changed(chosen, by)
+
+    @property
+    def typed(self) -> TypeChoice:
+        """The request type in force: as decided, or (decided before types were) from the ticket."""
+        if self.request_type is None:
+            self.request_type = request_types.choose(self.ticket)
+        return self.request_type
+
+    def _type_fields(self) -> dict[str, Any]:
+        typed = self.typed
+        return {"request_type": typed.request_type, "request_type_source": typed.source}
 
     # -- the events -------------------------------------------------------------------
 
@@ -286,7 +333,7 @@ class Decision:
     def _assigned(self, choice: Choice, dept: Department, policy: DeadlinePolicy, now: datetime,
                   directory: Directory, before: _Before) -> Outcome:
         asked = self.ticket.get("urgency") or "normal"
-        terms = policy.terms(now, choice.time_limit_class, asked)
+        terms = policy.terms(now, choice.time_limit_class, asked, request_type=self.typed.request_type)
         reasons: list[Reason] = list(choice.reasons)
         if terms.urgency != asked:
             reasons.append(reason("urgency_raised", urgency=terms.urgency, limit_class=choice.time_limit_class))
@@ -306,6 +353,7 @@ class Decision:
             "confidence": confidence,
             "model_version": choice.model_version, "received_at": self.ticket.get("received_at"),
             "co_handlers": co_handlers(choice, dept, directory),
+            **self._type_fields(),
         }
         record = {"status": "assigned", "department_code": dept.code, "department_name": dept.name,
                   "rule": choice.rule, "reasons": sentences(reasons), "reason_codes": list(reasons),
@@ -314,7 +362,9 @@ class Decision:
                   "decided_at": now, "directory_version": directory.version,
                   "model_version": choice.model_version, "assignments": before.assignments + 1,
                   "deadline": body["deadline"], "time_limit_class": terms.time_limit_class,
-                  "category": choice.category, "category_source": choice.category_source}
+                  "category": choice.category, "category_source": choice.category_source,
+                  **self._type_fields(), "request_type_reason": self.typed.reason,
+                  "request_type_limit": terms.request_type is not None}
         return Outcome("ticket_assigned", body, record)
 
     def _awaiting(self, choice: Choice, now: datetime, directory: Directory, before: _Before) -> Outcome:
@@ -322,14 +372,15 @@ class Decision:
         body = {"number": self.number, "reasons": sentences(choice.reasons), "reason_codes": list(choice.reasons),
                 "queued_at": now, "suggestions": listed,
                 "attempt": before.assignments + 1, "previous_department_code": before.previous,
-                "refused_departments": sorted(before.refused)}
+                "refused_departments": sorted(before.refused), **self._type_fields()}
         record = {"status": "awaiting_dispatch", "department_code": None, "department_name": None,
                   "rule": choice.rule, "reasons": sentences(choice.reasons), "reason_codes": list(choice.reasons),
                   "confidence": None if choice.confidence is None else round(float(choice.confidence), 4),
                   "suggestions": listed, "decided_by": "routing", "decided_at": now,
                   "directory_version": directory.version, "model_version": choice.model_version,
                   "assignments": before.assignments, "time_limit_class": choice.time_limit_class,
-                  "category": choice.category, "category_source": choice.category_source}
+                  "category": choice.category, "category_source": choice.category_source,
+                  **self._type_fields(), "request_type_reason": self.typed.reason}
         return Outcome("ticket_awaiting_dispatch", body, record)
 
 

@@ -13,6 +13,8 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from services.routing.domain.errors import CalendarInvalid
+from shared.contract.messages import REQUEST_TYPES
+from shared.contract.request_types import parse as parse_request_type
 from shared.platform.jsonable import jsonable
 from shared.timelimits.calendar import readiness
 from shared.timelimits.calendar_files import BadCalendarFile, parse
@@ -73,16 +75,21 @@ def calendar_coverage(deps: Deps, first_year=None, last_year=None):
                      "readiness": readiness(known.calendar, today)})
 
 
-def preview_terms(deps: Deps, start, time_limit_class, urgency="normal"):
-    """The deadlines a case dispatched at ``start`` (ISO) would get; nothing stored."""
+def preview_terms(deps: Deps, start, time_limit_class, urgency="normal", *, request_type=None):
+    """The deadlines a case (of ``request_type``, if given) dispatched at ``start`` (ISO) would
+    get; nothing stored."""
     known = deps.known()
+    kind = parse_request_type(request_type) if request_type else None
+    if request_type and kind is None:
+        raise CalendarInvalid({"request_type": [f"one of {', '.join(REQUEST_TYPES)}"]})
     if time_limit_class not in known.policy.time_limits:
         raise CalendarInvalid({"limit": [f"one of {', '.join(sorted(known.policy.time_limits))}"]})
     if urgency not in URGENCIES:
         raise CalendarInvalid({"urgency": [f"one of {', '.join(URGENCIES)}"]})
     moment = parse_moment(start, known.policy.zone)
-    terms = known.policy.terms(moment, time_limit_class, urgency, report=False)
+    terms = known.policy.terms(moment, time_limit_class, urgency, report=False, request_type=kind)
     return jsonable({"start": moment, "asked_class": time_limit_class, "asked_urgency": urgency,
+                     "request_type": kind, "request_type_limit": terms.request_type is not None,
                      "time_limit_class": terms.time_limit_class, "urgency": terms.urgency,
                      "sign_for_deadline": terms.sign_for_deadline, "deadline": terms.deadline,
                      "calendar_uncovered": terms.uncovered_ranges})

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from services.routing.domain import request_types
 from services.routing.domain.decision import MAX_REFUSALS, Decision, check_same_ticket, check_words, named
 from services.routing.domain.errors import RoutingError
 from services.routing.domain.rules import decide, ticket_text
@@ -101,8 +102,9 @@ def _waiting_decision(deps: Deps, number):
     return decision
 
 
-def assign(deps: Deps, number, department_code, reason, co_handlers=()):
-    """A dispatcher assigns a waiting ticket (and co-handlers beside it); the ``ticket_assigned`` body."""
+def assign(deps: Deps, number, department_code, reason, co_handlers=(), *, request_type=None):
+    """A dispatcher assigns a waiting ticket (with co-handlers beside it, and may set its request
+    type); the ``ticket_assigned`` body."""
     by = deps.caller.require("dispatcher").name
     known = deps.known()
     by, reason = check_words(by, reason)
@@ -111,14 +113,15 @@ def assign(deps: Deps, number, department_code, reason, co_handlers=()):
 
     def work():
         decision = _waiting_decision(deps, number)
-        outcome = decision.assign(department_code, by, reason, known, deps.clock.now(), co_handlers)
+        outcome = decision.assign(department_code, by, reason, known, deps.clock.now(), co_handlers,
+                                  request_type=request_type)
         if not deps.decisions.save(deps.uow, decision, outcome):
             raise RoutingError(f"{number} was dispatched by someone else meanwhile")
         return outcome
     return jsonable(deps.uow.run(work).body)
 
 
-def redispatch(deps: Deps, number, department_code, reason):
+def redispatch(deps: Deps, number, department_code, reason, *, request_type=None):
     """A dispatcher moves a ticket away from the department that holds it (改派)."""
     by = deps.caller.require("dispatcher").name
     known = deps.known()
@@ -128,7 +131,8 @@ def redispatch(deps: Deps, number, department_code, reason):
     def work():
         decision = _waiting_decision(deps, number)
         current = decision.department_code
-        outcome = decision.redispatch(department_code, by, reason, known, events.utcnow())
+        outcome = decision.redispatch(department_code, by, reason, known, events.utcnow(),
+                                      request_type=request_type)
         if not deps.decisions.save(deps.uow, decision, outcome):
             raise RoutingError(f"{number} was moved by someone else meanwhile")
         return current, outcome
@@ -141,7 +145,9 @@ def suggest(deps: Deps, ticket):
     """What routing would decide for ``ticket``, without storing."""
     known = deps.known()
     choice = decide(ticket, known.directory, known.learner, known.threshold)
-    return jsonable({"department_code": choice.department.code if choice.department else None,
+    typed = request_types.choose(ticket)
+    return jsonable({"request_type": typed.request_type, "request_type_source": typed.source,
+                     "request_type_reason": typed.reason,"department_code": choice.department.code if choice.department else None,
                      "rule": choice.rule, "reasons": choice.sentences, "reason_codes": choice.reasons,
                      "confidence": choice.confidence,
                      "time_limit_class": choice.time_limit_class, "category": choice.category,

@@ -48,13 +48,17 @@ def test_refused_case_goes_to_the_department_routing_chooses_next(followup, publ
     assert refused["department_code"] == "WATER" and refused["refusal_count"] == 1
 
     # Routing re-routes with additive fields; a redelivery of it changes nothing.
-    rerouted = dict(assigned("D-LAOSHAN", "崂山区人民政府"), attempt=2, previous_department_code="WATER")
+    rerouted = dict(assigned("D-LAOSHAN", "崂山区人民政府", request_type="complaint"), attempt=2,
+                    previous_department_code="WATER")
     publish("routing", "ticket_assigned", rerouted)
     publish("routing", "ticket_assigned", rerouted)
     opened = seen.wait_for("followup", "case_opened", count=2)
     settle()
     assert len(seen.of("followup", "case_opened")) == 2
     assert opened[1]["department_code"] == "D-LAOSHAN" and opened[1]["attempt"] == 2
+    # the first assignment had no request type (an older routing); the re-route has one
+    assert (opened[0]["request_type"], opened[1]["request_type"]) == (None, "complaint")
+    assert rpc("case_detail", NUMBER)["request_type"] == "complaint"
     case = cases.get(NUMBER)
     assert (case["state"], case["department_code"], case["version"]) == ("assigned", "D-LAOSHAN", 2)
     assert [e["action"] for e in case["ledger"]] == ["assigned", "refused", "assigned"]

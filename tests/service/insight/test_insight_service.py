@@ -15,7 +15,8 @@ def created():
     return events.new_event(
         events.TicketCreated, number=NUMBER, title="楼道里电动自行车飞线充电",
         description="市北区台东一路小区有人从窗户飞线充电，存在火灾隐患。", category="safety-hazard",
-        district="市北区", urgency="normal", channel="wechat", received_at=events.utcnow())
+        district="市北区", urgency="normal", channel="wechat", received_at=events.utcnow(),
+        request_type="help")
 
 
 def assigned():
@@ -23,7 +24,7 @@ def assigned():
     return events.new_event(
         events.TicketAssigned, number=NUMBER, department_code="EMERGENCY_MGMT",
         department_name="市应急管理局", time_limit_class="emergency", deadline=now,
-        sign_for_deadline=now, assigned_at=now, decided_by="routing")
+        sign_for_deadline=now, assigned_at=now, decided_by="routing", request_type="report")
 
 
 def rejected():
@@ -64,6 +65,8 @@ def test_insight_learns_a_request_from_the_events_once_each(start_service, publi
     settle()
     doc = repository.get(NUMBER)
     assert doc["channel"] == "wechat" and doc["district"] == "市北区"
+    # intake took it as help; routing's assignment (whatever the order they came in) says report
+    assert (doc["request_type_given"], doc["request_type"]) == ("help", "report")
     assert "飞线充电" in doc["terms"]
     assert doc["outcome"] == {"rejections": 1, "reached": True, "resolved": False,
                               "satisfaction": "dissatisfied"}

@@ -344,3 +344,39 @@ def test_the_http_door_records_a_web_request_and_refuses_what_is_not_one(intake,
                               headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert posted.status_code == 400 and "not UTF-8" in str(posted.json())
     assert tickets.tickets.count_documents({}) == 1  # only the web request was stored
+
+
+# -- the request type, at every door -------------------------------------------
+
+def test_every_door_takes_the_request_type_and_ticket_created_carries_it(
+        intake, api_key, web_session, recorder, rabbit_config):
+    tickets, proxy = intake
+    seen = recorder(("intake", "ticket_created"))
+    posted = web_session.post(f"{O311}/requests.json", data=dict(HEATING, api_key=api_key,
+                                                                  **{"attribute[request_type]": "投诉"}))
+    assert posted.status_code == 201
+    bad = web_session.post(f"{O311}/requests.json", data=dict(HEATING, api_key=api_key, phone="13705326700",
+                                                               **{"attribute[request_type]": "抱怨"}))
+    assert bad.status_code == 400
+    assert bad.json()[0]["description"].startswith("attribute[request_type]: Must be one of: consultation")
+
+    web = web_session.post("/tickets", json=dict(WATER, request_type="consultation"))
+    assert web.status_code == 201
+    refused = web_session.post("/tickets", json=dict(WATER, caller_phone="13853200000", request_type="grumble"))
+    assert refused.status_code == 400 and set(refused.json()["errors"]) == {"request_type"}
+
+    by_phone = proxy.submit_ticket(dict(WATER_AGAIN, title="表扬供水抢修队", caller_phone="13953200001",
+                                        request_type="表扬", channel="phone"))
+    key = proxy.create_api_key("city-app")["key"]
+    url = rabbit_config["AMQP_URI"].replace("pyamqp://", "amqp://", 1)
+    amqp = submit(url, dict(SAMPLE, source_system="city-app", external_id="APP-T", api_key=key,
+                            request_type="suggestion"), "city-app")
+    assert amqp["accepted"] is True
+
+    created = {e["number"]: e for e in seen.wait_for("intake", "ticket_created", count=4)}
+    assert sorted(e["request_type"] for e in created.values()) == ["complaint", "consultation", "praise",
+                                                                   "suggestion"]
+    assert created[by_phone["number"]]["request_type"] == "praise"
+    stored = tickets.tickets.find_one({"number": posted.json()[0]["service_request_id"]})
+    assert stored["request_type"] == "complaint"
+    assert tickets.tickets.count_documents({}) == 4

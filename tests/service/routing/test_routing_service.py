@@ -1,4 +1,6 @@
 """routing in a container against the real broker: decide, queue, refusals, directory, learning."""
+from datetime import datetime
+
 import pytest
 from nameko.exceptions import RemoteError
 from nameko.testing.utils import get_extension
@@ -8,6 +10,7 @@ from services.routing.service import RoutingService
 from shared.contract import events
 from shared.platform.mongo import Store
 from shared.platform.principals import ServiceRpcProxy
+from shared.timelimits.deadlines import DeadlinePolicy
 from tests.people import context, person
 from tests.service.conftest import settle
 
@@ -36,12 +39,12 @@ def routing(container_factory, service_config):
             self.container.start()
             self.repo = get_extension(self.container, Store).repository
 
-        def rpc(self, method, *args, timeout=60):
+        def rpc(self, method, *args, timeout=60, **kwargs):
             # as a dispatcher signed in (see tests/people.py): routing records that person
             by = args[2] if method == "assign" and len(args) > 2 else "测试调度"
             with ServiceRpcProxy("routing", self.config, timeout=timeout,
                                  context_data=context(person(by), self.config)) as proxy:
-                return getattr(proxy, method)(*args)
+                return getattr(proxy, method)(*args, **kwargs)
 
     def start(**settings):
         return Routing(dict(service_config, **settings))
@@ -89,6 +92,33 @@ def test_a_tie_waits_for_a_dispatcher_who_assigns_it(routing, recorder, publish)
     with pytest.raises(RemoteError) as info:
         service.rpc("assign", NUMBER, "ENERGY", "李调度", "再派")
     assert "not waiting" in str(info.value)
+
+
+def test_the_request_type_is_suggested_timed_and_set_by_a_dispatcher(routing, recorder, publish):
+    seen = recorder(("routing", "ticket_assigned"), ("routing", "ticket_awaiting_dispatch"))
+    service = routing()
+    # no type given: the words say consultation, and the city gives a consultation 3 working days
+    publish("intake", "ticket_created", created(title="请问物业费如何缴纳", category="property-mgmt"))
+    asked = seen.wait_for("routing", "ticket_assigned")[0]
+    assert (asked["request_type"], asked["request_type_source"]) == ("consultation", "suggested")
+    policy, at = DeadlinePolicy.from_config(service.config), datetime.fromisoformat(asked["assigned_at"])
+    assert datetime.fromisoformat(asked["deadline"]) == \
+        policy.terms(at, "general", request_type="consultation").deadline < policy.terms(at, "general").deadline
+    record = service.rpc("get_decision", NUMBER)
+    assert record["request_type_reason"]["code"] == "request_type_words" and record["request_type_limit"]
+    preview = service.rpc("preview_terms", asked["assigned_at"], "general", "normal", request_type="咨询")
+    assert (preview["deadline"], preview["request_type"], preview["request_type_limit"]) == \
+        (asked["deadline"], "consultation", True)
+
+    publish("intake", "ticket_created", created(number="QD-WAITS", title="有事反映", request_type="complaint"))
+    waiting = seen.wait_for("routing", "ticket_awaiting_dispatch")[0]
+    assert (waiting["request_type"], waiting["request_type_source"]) == ("complaint", "given")
+    with pytest.raises(RemoteError) as info:
+        service.rpc("assign", "QD-WAITS", "WATER", "王调度", "停水", request_type="grumble")
+    assert "request type" in str(info.value)
+    service.rpc("assign", "QD-WAITS", "WATER", "王调度", "停水", request_type="report")
+    assigned = seen.wait_for("routing", "ticket_assigned", count=2)[1]
+    assert (assigned["request_type"], assigned["request_type_source"]) == ("report", "dispatcher")
 
 
 def test_a_refused_ticket_is_rerouted_and_a_twice_refused_one_waits_for_a_person(

@@ -83,3 +83,28 @@ def test_a_chart_is_insights_own_png_fetched_over_http(tmp_path, monkeypatch):
         assert refused.exit_code == 1 and "answered 400" in refused.output
     finally:
         server.shutdown()
+
+
+def test_a_ticket_shows_its_request_type_chinese_first(capsys):
+    from hotline.tickets_cli import print_ticket
+
+    ticket = {"number": "QD-20261201-00001", "status": "received", "title": "物业不作为", "urgency": "normal",
+              "channel": "phone", "received_at": "2026-12-01T01:00:00+00:00", "history": []}
+    print_ticket(dict(ticket, request_type="complaint"), as_json=False)
+    assert "type        投诉 complaint" in capsys.readouterr().out
+    print_ticket(ticket, as_json=False)  # a ticket taken before types: no line
+    assert "type " not in capsys.readouterr().out
+
+
+def test_routing_try_says_the_type_it_would_record_and_why(monkeypatch):
+    from click.testing import CliRunner
+
+    from hotline import routing_cli
+    from services.routing.domain.request_types import suggest
+
+    typed = suggest("请问社保卡如何补办")
+    monkeypatch.setattr(routing_cli, "call", lambda method, ticket: {
+        "rule": "manual", "department_code": None, "threshold": 0.5, "model_version": 0, "reasons": [],
+        "suggestions": [], "request_type": typed.request_type, "request_type_reason": typed.reason})
+    out = CliRunner().invoke(routing_cli.try_, ["--title", "请问社保卡如何补办"]).output
+    assert "request type 咨询 consultation: request type consultation suggested from the words 请问, 如何" in out

@@ -53,3 +53,27 @@ def test_top_problems_use_followups_scorecards_when_it_answers(repository):
     assert report["scorecard_source"] == "insight" and "TimeoutError" in report["note"]
     card = next(p for p in report["largest"] if p["category"] == "heating")["scorecard"]
     assert card["source"] == "insight" and 0.5 < card["response_rate"] <= 1
+
+
+def test_requests_are_counted_by_type_as_routing_assigned_it(repository):
+    day = dt.datetime(2026, 11, 20, 2, tzinfo=dt.UTC)
+    records = [{"number": f"QD-{n}", "title": "噪音", "received_at": day, "request_type": kind}
+               for n, kind in enumerate(["complaint", "complaint", "consultation", None])]
+    assert reports.import_history(repository, records)["stored"] == 4
+    # an event-fed request: intake took it as help, routing's assignment says report
+    repository.apply("QD-9", {"title": "占道", "received_at": day, "request_type_given": "help"})
+    repository.apply("QD-9", {"request_type": "report"}, newer=("assignment_attempt", 1))
+    settings = InsightSettings()
+    counted = reports.hotspot_report(repository, settings, dt.date(2026, 11, 20), dt.date(2026, 11, 20))
+    by_type = {row["name"]: row["count"] for row in counted["by_request_type"]}
+    assert by_type == {"complaint": 2, "consultation": 1, "report": 1, "untyped": 1,
+                       "help": 0, "suggestion": 0, "praise": 0}
+    assert counted["by_request_type"][0] == {"name": "complaint", "count": 2}
+    month = reports.top_problem_report(repository, settings, "2026-11")
+    assert {r["name"]: r["count"] for r in month["by_request_type"]}["complaint"] == 2
+
+
+def test_an_imported_request_of_no_known_type_is_refused(repository):
+    bad = {"number": "QD-1", "title": "噪音", "received_at": "2026-11-20T02:00:00Z", "request_type": "grumble"}
+    assert reports.import_history(repository, [bad])["rejected"][0]["errors"] == \
+        {"request_type": ["Must be one of: consultation, help, complaint, report, suggestion, praise."]}

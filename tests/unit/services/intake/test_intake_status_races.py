@@ -146,3 +146,15 @@ def test_a_queue_for_the_dispatchers_heard_before_the_refusal_is_not_owed_again(
     worker().on_case_refused(event(events.CaseRefused, 30, department_code="WATER", reason="不归我们管",
                                    refused_at=at(30), attempt=1))
     assert "dispatch" not in checks(repo)
+
+
+def test_the_status_view_takes_the_request_type_routing_assigned(intake):
+    worker, repo = intake
+    body = dict(department_code="WATER", department_name="市水务管理局", time_limit_class="general",
+                deadline=at(7 * 1440), sign_for_deadline=at(1440), assigned_at=at(1), decided_by="routing")
+    worker().on_ticket_assigned(event(events.TicketAssigned, 1, **body))  # an older routing: no type
+    assert repo.get(NUMBER).get("request_type") is None
+    worker().on_ticket_assigned(event(events.TicketAssigned, 2, **dict(body, attempt=2, assigned_at=at(2)),
+                                      request_type="consultation", request_type_source="suggested"))
+    assert repo.get(NUMBER)["request_type"] == "consultation"
+    assert domain.public_view(repo.get(NUMBER))["request_type"] == "consultation"
