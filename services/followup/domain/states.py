@@ -2,6 +2,16 @@
 
 ASSIGNED, SIGNED_FOR, REPLIED, APPROVED, CLOSED, REFUSED = (
     "assigned", "signed_for", "replied", "approved", "closed", "refused")
-STATES = (ASSIGNED, SIGNED_FOR, REPLIED, APPROVED, CLOSED, REFUSED)
-OPEN_STATES = (ASSIGNED, SIGNED_FOR, REPLIED, APPROVED)
+# The exits (exits.py): a ruling or a hold the department proposed, waiting for the
+# hotline; a case on the 挂账 list; a case raised a level (提级), waiting for routing.
+UNREASONABLE_PROPOSED, HOLD_PROPOSED, ON_HOLD, RAISED = (
+    "unreasonable_proposed", "hold_proposed", "on_hold", "raised")
+STATES = (ASSIGNED, SIGNED_FOR, REPLIED, APPROVED, CLOSED, REFUSED,
+          UNREASONABLE_PROPOSED, HOLD_PROPOSED, ON_HOLD, RAISED)
+OPEN_STATES = (ASSIGNED, SIGNED_FOR, REPLIED, APPROVED, UNREASONABLE_PROPOSED, HOLD_PROPOSED, ON_HOLD)
 SATISFACTIONS = ("satisfied", "basically_satisfied", "dissatisfied")
+# What the callback found (已解决/部分解决/未解决/不属实); ``unreasonable`` (不合理诉求) is ruled.
+RESOLVED, PARTLY_RESOLVED, UNRESOLVED, UNTRUE, UNREASONABLE = (
+    "resolved", "partly_resolved", "unresolved", "untrue", "unreasonable")
+OUTCOMES = (RESOLVED, PARTLY_RESOLVED, UNRESOLVED, UNTRUE)
+CLOSING_OUTCOMES = (*OUTCOMES, UNREASONABLE)

@@ -8,6 +8,9 @@ Over the shared deadline policy and working-day calendar:
 * extensions (延期): at most ``FOLLOWUP.max_extension_working_days`` (10) in
   all, added to the deadline in force;
 * the callback (回访): by the end of the next working day after approval;
+* reopenings (重办): at most ``FOLLOWUP.reopen_limit`` (2) per unit, then the case
+  is raised a level (提级办理);
+* a hold (挂账): rechecked on a day at most ``FOLLOWUP.max_hold_days`` (366) ahead;
 * handling time in working days (fractions of working days count).
 """
 import datetime as dt
@@ -20,7 +23,8 @@ from shared.timelimits.deadlines import DeadlinePolicy, Terms
 # typed views of the time-limit kernel's functions (it is not annotated throughout yet)
 next_working_day = cast(Callable[[Any, dt.date], dt.date], calendars.next_working_day)
 
-DEFAULTS: dict[str, int] = {"refusal_working_days": 2, "max_extension_working_days": 10, "callback_tries": 3}
+DEFAULTS: dict[str, int] = {"refusal_working_days": 2, "max_extension_working_days": 10, "callback_tries": 3,
+                             "reopen_limit": 2, "max_hold_days": 366}
 
 
 class FollowupClock:
@@ -46,6 +50,18 @@ class FollowupClock:
     @property
     def callback_tries(self) -> int:
         return int(self.settings["callback_tries"])
+
+    @property
+    def reopen_limit(self) -> int:
+        return int(self.settings["reopen_limit"])
+
+    @property
+    def max_hold_days(self) -> int:
+        return int(self.settings["max_hold_days"])
+
+    def start_of_day(self, day: dt.date) -> dt.datetime:
+        """The first moment of the local ``day``, in UTC."""
+        return dt.datetime.combine(day, dt.time(0), tzinfo=self.zone).astimezone(dt.UTC)
 
     def local(self, moment: dt.datetime) -> dt.datetime:
         return moment.astimezone(self.zone)
