@@ -38,10 +38,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, cast
 
-from services.followup.domain import exits
 from services.followup.domain.callback import record_callback
 from services.followup.domain.change import Change, Doc, Event, free_text, required_text
 from services.followup.domain.errors import InvalidRequest, NotYourCase, NumberReused, TransitionRefused
+from services.followup.domain.exits import (
+    decide_hold,
+    decide_unreasonable,
+    propose_hold,
+    propose_unreasonable,
+    recheck_hold,
+)
 from services.followup.domain.quality import Finding, check_reply
 from services.followup.domain.states import (
     APPROVED,
@@ -390,24 +396,24 @@ class Case:
     def propose_unreasonable(self, actor: str, reason: object, evidence: object, now: dt.datetime,
                              files: Sequence[Doc] = ()) -> Change:
         """The department proposes 不合理诉求 with its evidence (``exits.py``)."""
-        return exits.propose_unreasonable(self, actor, reason, evidence, now, files)
+        return propose_unreasonable(self, actor, reason, evidence, now, files)
 
     def decide_unreasonable(self, reviewer: str, approve: object, reason: object, now: dt.datetime) -> Change:
         """A reviewer rules: closed as ``unreasonable``, or back to the department (``exits.py``)."""
-        return exits.decide_unreasonable(self, reviewer, approve, reason, now)
+        return decide_unreasonable(self, reviewer, approve, reason, now)
 
     def propose_hold(self, actor: str, reason: object, recheck_on: object, now: dt.datetime,
                      clock: FollowupClock) -> Change:
         """The department proposes 挂账 until a recheck day (``exits.py``)."""
-        return exits.propose_hold(self, actor, reason, recheck_on, now, clock)
+        return propose_hold(self, actor, reason, recheck_on, now, clock)
 
     def decide_hold(self, supervisor: str, approve: object, reason: object, now: dt.datetime) -> Change:
         """A supervisor approves the hold or rejects it with a reason (``exits.py``)."""
-        return exits.decide_hold(self, supervisor, approve, reason, now)
+        return decide_hold(self, supervisor, approve, reason, now)
 
     def recheck_hold(self, recheck_at: object, now: dt.datetime, clock: FollowupClock) -> Change | None:
         """The hold's day came: back to the department (``exits.py``); ``None`` if not on that hold."""
-        return exits.recheck_hold(self, recheck_at, now, clock)
+        return recheck_hold(self, recheck_at, now, clock)
 
     # -- helpers -------------------------------------------------------------------------
 
