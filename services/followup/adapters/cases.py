@@ -34,6 +34,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 from services.followup.domain.attachments import CHUNK_BYTES
 from services.followup.domain.case import Case
 from services.followup.domain.change import Change, Event
+from services.followup.domain.states import OPEN_STATES
 from services.followup.domain.tokens import well_formed_token
 from shared.contract import bounds, events, reasons
 from shared.contract.numbering import parse_number
@@ -74,8 +75,10 @@ def due_at(case):
         return case.get("sign_for_deadline")
     if state == "approved":
         return case.get("callback_due")
-    if state in ("closed", "refused"):
+    if state in ("closed", "refused", "raised"):
         return None
+    if state == "on_hold":
+        return (case.get("hold") or {}).get("recheck_at")
     return case.get("deadline")
 
 
@@ -358,13 +361,20 @@ class CaseRepository:
         return file_info(doc), data
 
     def ledger_counts(self, start, end):
-        """Ledger entries from ``start`` to ``end`` counted by department, action and outcome."""
+        """Ledger entries from ``start`` to ``end`` counted by department, action and outcome.
+
+        The entries of a case ruled unreasonable (不合理诉求) are left out, all but
+        the ruling itself (``unreasonable_approved``): the unit's rates do not hold
+        it against it, and it is still counted."""
+        ruled = self.cases.distinct("number", {"outcome": "unreasonable"})
+        when = {"at": {"$gte": start, "$lt": end}}
         pipeline = [
-            {"$match": {"at": {"$gte": start, "$lt": end}}},
+            {"$match": {"$or": [dict(when, number={"$nin": ruled}),
+                                dict(when, action="unreasonable_approved")]}},
             {"$group": {
                 "_id": {"department": "$department_code", "action": "$action",
                         "on_time": "$on_time", "reached": "$reached",
-                        "resolved": "$resolved", "satisfaction": "$satisfaction"},
+                        "resolved": "$resolved", "satisfaction": "$satisfaction", "outcome": "$outcome"},
                 "count": {"$sum": 1},
                 "working_days": {"$sum": "$handling_working_days"}}},
         ]
@@ -374,6 +384,7 @@ class CaseRepository:
             rows.append({"department": key.get("department"), "action": key.get("action"),
                          "on_time": key.get("on_time"), "reached": key.get("reached"),
                          "resolved": key.get("resolved"), "satisfaction": key.get("satisfaction"),
+                         "outcome": key.get("outcome"),
                          "count": row["count"], "working_days": row.get("working_days") or 0})
         return rows
 
@@ -385,8 +396,7 @@ class CaseRepository:
             {"$match": {"round_started_at": {"$gte": start, "$lt": end}}},
             {"$project": {"department_code": 1, "awaiting": {"$cond": [
                 {"$and": [{"$eq": ["$state", "assigned"]}, {"$gt": ["$sign_for_deadline", now]}]}, 1, 0]},
-                "open": {"$cond": [{"$in": ["$state", ["assigned", "signed_for", "replied", "approved"]]},
-                                   1, 0]}}},
+                "open": {"$cond": [{"$in": ["$state", list(OPEN_STATES)]}, 1, 0]}}},
             {"$group": {"_id": "$department_code", "awaiting": {"$sum": "$awaiting"},
                         "open": {"$sum": "$open"}}},
         ]

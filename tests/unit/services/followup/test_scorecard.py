@@ -125,3 +125,36 @@ def test_the_store_finds_the_periods_cases_still_waiting():
     case("QD-5", "assigned", 24 * 40, 1)    # dispatched before the period
     rows = cases.period_cases(now - dt.timedelta(days=7), now + dt.timedelta(seconds=1), now)
     assert rows == [{"department": "GAS", "awaiting_sign_for": 1, "still_open": 3}]
+
+
+def test_the_honest_ends_are_counted_and_an_unreasonable_case_is_out_of_the_rates():
+    import datetime as dt
+
+    import mongomock
+
+    from services.followup.adapters.cases import CaseRepository
+    from services.followup.domain import Case
+
+    cases = CaseRepository(mongomock.MongoClient(tz_aware=True)["t"], {})
+    at = dt.datetime(2026, 11, 10, 2, tzinfo=dt.UTC)
+
+    def entry(action, **more):
+        return {"at": at, "action": action, "department_code": "WATER", **more}
+
+    late_and_ruled = [entry("assigned"), entry("signed_for", on_time=False),
+                      entry("unreasonable_approved"), entry("closed", outcome="unreasonable")]
+    honest = [entry("assigned"), entry("signed_for", on_time=True), entry("hold_approved"),
+              entry("callback", reached=True, resolved=False, satisfaction="satisfied", outcome="untrue"),
+              entry("callback", reached=True, resolved=True, satisfaction="satisfied", outcome="resolved"),
+              entry("raised")]
+    cases.open(Case.from_doc({"number": "QD-1", "state": "closed", "outcome": "unreasonable",
+                              "department_code": "WATER", "ledger": late_and_ruled}), [])
+    cases.open(Case.from_doc({"number": "QD-2", "state": "closed", "department_code": "WATER",
+                              "ledger": honest}), [])
+    card = scorecard(cases.ledger_counts(at, at + dt.timedelta(days=1)), {"from": "x", "to": "y"})
+    water = card["departments"][0]
+    assert (water["dispatched"], water["response_rate"]) == (1, 1.0)  # QD-1's late sign-for is not held
+    assert (water["unreasonable"], water["on_hold"], water["raised"], water["untrue"]) == (1, 1, 1, 1)
+    assert water["resolution_rate"] == 1.0  # the untrue request is not unresolved
+    assert water["closed"] == 0 and card["city"]["unreasonable"] == 1
+    assert as_csv(card).splitlines()[0].endswith("still_open,untrue,unreasonable,raised,on_hold")
