@@ -19,6 +19,13 @@ STATES = {
     "callback": N_("callback"), "escalated": N_("supervision"), "unlinked": N_("unlinked"),
     "extension_requested": N_("extension asked"), "extension_granted": N_("extension granted"),
     "extension_denied": N_("extension denied"),
+    "unreasonable_proposed": N_("unreasonable request proposed"), "hold_proposed": N_("hold proposed"),
+    "on_hold": N_("on hold (挂账)"), "raised": N_("raised a level (提级)"), "hold_rechecked": N_("back from hold"),
+}
+OUTCOMES = {  # how a case ended (services/followup/domain/states.py)
+    "resolved": N_("resolved (已解决)"), "partly_resolved": N_("partly resolved (部分解决)"),
+    "unresolved": N_("unresolved (未解决)"), "untrue": N_("not true (不属实)"),
+    "unreasonable": N_("unreasonable request (不合理诉求)"),
 }
 ACTIONS = {
     "assigned": N_("dispatched"), "signed_for": N_("signed for"), "refused": N_("refused"), "replied": N_("replied"),
@@ -26,6 +33,10 @@ ACTIONS = {
     "reopened": N_("reopened"), "extension_requested": N_("extension asked"),
     "extension_granted": N_("extension granted"), "extension_denied": N_("extension denied"),
     "redispatched": N_("re-dispatched"),
+    "unreasonable_proposed": N_("unreasonable request proposed"),
+    "unreasonable_approved": N_("ruled unreasonable"), "unreasonable_rejected": N_("unreasonable request rejected"),
+    "hold_proposed": N_("hold proposed"), "hold_approved": N_("hold approved"), "hold_rejected": N_("hold rejected"),
+    "hold_rechecked": N_("back from hold"), "raised": N_("raised a level (提级)"),
 }
 LEVELS = {
     "sign_for_reminder": N_("sign-for reminder"), "yellow_card": N_("yellow card"), "red_card": N_("red card"),
@@ -43,6 +54,7 @@ RULES = {  # the rule that decided (services/routing/domain/rules.py, service.py
     "catalogue": N_("catalogue"), "zone": N_("exclusive zone"), "classifier": N_("model"),
     "keywords": N_("keywords"), "place": N_("place (属地)"), "manual": N_("a person decides"),
     "operator": N_("dispatcher"), "redispatch": N_("re-dispatched"), "arbitration": N_("arbitration"),
+    "raised": N_("raised a level (提级)"),
 }
 LIMIT_CLASSES = {"emergency": N_("emergency-class"), "utilities": N_("utilities-class"),  # shared/timelimits/deadlines.py
                  "general": N_("general-class"), "complex": N_("complex-class")}
@@ -72,6 +84,7 @@ FIELDS = {  # the fields the services name in their errors (intake, followup, ro
     "date_from": N_("From"), "date_to": N_("To"), "number": N_("Number"), "link_to": N_("Repeats"),
     "entry_id": N_("Knowledge base"), "files": N_("Files"), "phone": N_("Phone"), "name": N_("Name"),
     "state": N_("State"), "note": N_("Note"), "satisfaction": N_("Satisfaction"),
+    "outcome": N_("Outcome"), "evidence": N_("Evidence"), "recheck_on": N_("Recheck on"), "approve": N_("Decision"),
 }
 KINDS = {"municipal": N_("municipal bureau"), "district": N_("district office"),  # services/routing/domain/directory.py
          "street": N_("street office"), "zone": N_("zone office")}
@@ -198,7 +211,7 @@ def install(env, locale, zone, translations):
                 continue
             facts = dict(c.get("params") or {})
             for name, table in (("urgency", URGENCIES), ("limit_class", LIMIT_CLASSES), ("channel", CHANNELS),
-                                ("satisfaction", SATISFACTION)):
+                                ("satisfaction", SATISFACTION), ("outcome", OUTCOMES)):
                 if facts.get(name) in table:
                     facts[name] = _(table[facts[name]])
             if facts.get("level"):
@@ -221,5 +234,6 @@ def install(env, locale, zone, translations):
                        place=lambda name: _(PLACES[name]) if name in PLACES else (name or ""),
                        state=named(STATES), action=named(ACTIONS), level=level,
                        urgency=named(URGENCIES), satisfaction=named(SATISFACTION), rule=named(RULES),
+                       outcome=named(OUTCOMES),
                        channel=named(CHANNELS), actor=named(ACTORS))
     env.globals.update(role_label=role_label)

@@ -31,7 +31,9 @@ SCORE_COLUMNS = (
     ("callbacks_reached", N_("Callbacks reached")), ("resolution_rate", N_("Resolution rate")),
     ("satisfaction_rate", N_("Satisfaction rate")), ("approved", N_("Approved")),
     ("avg_handling_working_days", N_("Average working days to handle")), ("refusals", N_("Refusals")),
-    ("rejected_replies", N_("Replies sent back")), ("closed", N_("Closed")))
+    ("rejected_replies", N_("Replies sent back")), ("closed", N_("Closed")),
+    ("untrue", N_("Not true (不属实)")), ("unreasonable", N_("Unreasonable (不合理诉求)")),
+    ("raised", N_("Raised (提级)")), ("on_hold", N_("Put on hold (挂账)")))
 LEDGER_COLUMNS = (N_("When"), N_("Action"), N_("Who"), N_("Login"), N_("Department"), N_("Reason"))
 MOMENTS = {"assigned_at", "sign_for_deadline", "signed_at", "deadline", "callback_due"}
 SHEETS = {"cases": N_("cases"), "scorecard": N_("scorecard"), "ledger": N_("ledger")}
