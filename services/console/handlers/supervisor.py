@@ -18,7 +18,7 @@ PAGE = 25
 EXPORT_LIMIT = 5000
 SUPERVISION = ("supervisor", "admin")
 READERS = ("supervisor", "admin", "dispatcher", "reviewer", "callback", "operator", "department")
-OPEN_STATES = ("assigned", "signed_for", "replied", "approved")
+OPEN_STATES = ("assigned", "signed_for", "replied", "approved", "unreasonable_proposed", "hold_proposed", "on_hold")
 CASE_COLUMNS = (  # (field, header msgid)
     ("number", N_("Number")), ("department_code", N_("Department code")), ("department_name", N_("Department")),
     ("state", N_("State")), ("urgency", N_("Urgency")), ("assigned_at", N_("Dispatched at")),

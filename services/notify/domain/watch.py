@@ -293,7 +293,9 @@ class Watch:
             changes["state"] = REFUSED
         if first:  # facts heard before the assignment (out of order) still hold
             changes.update({key: True for key, known_fact in (("signed_for", self.signed_for),
-                                                              ("replied", self.replied)) if known_fact})
+                                                              ("replied", self.replied),
+                                                              ("on_hold", bool(self.stored.get("on_hold"))))
+                            if known_fact})
         if event.get("urgency"):
             changes["urgency"] = event["urgency"]
         return changes

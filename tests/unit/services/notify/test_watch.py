@@ -99,3 +99,13 @@ def test_the_case_back_from_hold_starts_a_new_round_signed_for():
     steps = [s.name for s in Ladder(WeekendCalendar(), ZONE).steps(doc)]
     assert "sign_for_reminder" not in steps and "red_card" in steps
     assert Watch.from_doc(doc).changes("hold_rechecked", back, None) is None  # heard again
+
+
+def test_a_hold_heard_before_the_case_opened_still_holds():
+    doc = dict(new_watch("QD-1", None), _id="w1")
+    decided = {"event_id": "h1", "number": "QD-1", "department_code": "HRSS", "approved": True,
+               "recheck_at": local(2027, 3, 1, 0), "recheck_on": "2027-03-01",
+               "decided_at": local(2026, 11, 24, 9), "reason": ""}
+    doc.update(Watch.from_doc(doc).changes("hold_decided", decided, None))
+    doc.update(Watch.from_doc(doc).changes("opened", opened(), local(2026, 11, 23, 9)))
+    assert [s.name for s in Ladder(WeekendCalendar(), ZONE).steps(doc)] == ["hold_recheck"]
