@@ -82,6 +82,7 @@ def due_at(case):
     return case.get("deadline")
 
 
+EXITS = ("proposal", "ruling", "hold", "last_hold")  # an exit's words, as the department gave them
 LIST_FIELDS = {"_id": 0, "outbox": 0, "ledger_pending": 0, "last_events": 0, "ticket": 0}
 
 
@@ -269,9 +270,10 @@ class CaseRepository:
                     if parsed and parsed[0] == series), default=0)
 
     def erase_personal_data(self, number, scrub):
-        """Scrub the case's copy of the citizen's text, the replies and the ledger's reasons."""
+        """Scrub the case's copy of the citizen's text, the replies, the exits' reasons
+        (不合理诉求, 挂账) and the ledger's reasons."""
         case = self.cases.find_one({"number": number}, {"ticket": 1, "reply": 1, "approved_reply": 1,
-                                                        "ledger_pending": 1})
+                                                        "ledger_pending": 1, **dict.fromkeys(EXITS, 1)})
         if not case:
             return
         changes = {}
@@ -281,6 +283,10 @@ class CaseRepository:
             changes["reply.text"] = scrub(case["reply"]["text"])
         if case.get("approved_reply"):
             changes["approved_reply"] = scrub(case["approved_reply"])
+        for name in EXITS:
+            for key in ("reason", "decision_reason"):
+                if (case.get(name) or {}).get(key):
+                    changes[f"{name}.{key}"] = scrub(case[name][key])
         if case.get("ledger_pending"):
             changes["ledger_pending"] = [dict(entry, reason=scrub(entry.get("reason")),
                                               reason_codes=reasons.scrubbed(entry.get("reason_codes"), scrub))
