@@ -76,7 +76,7 @@ def entry_details(entry):
     if entry["action"] == "callback":
         parts.append("reached" if entry.get("reached") else "not reached")
         if entry.get("reached"):
-            parts.append("resolved" if entry.get("resolved") else "unresolved")
+            parts.append(entry.get("outcome") or ("resolved" if entry.get("resolved") else "unresolved"))
             parts.append(entry.get("satisfaction") or "")
     if entry.get("on_time") is not None:
         parts.append("on time" if entry["on_time"] else "LATE")
@@ -217,16 +217,21 @@ def extension(number, grant, reason, operator):
 @click.argument("number")
 @click.option("--reached/--not-reached", default=None, help="Required: did the citizen answer?")
 @click.option("--resolved/--unresolved", default=None, help="The citizen says it is (not) solved.")
+@click.option("--outcome", type=click.Choice(["resolved", "partly_resolved", "unresolved", "untrue"]),
+              help="What the callback found (已解决/部分解决/未解决/不属实); instead of --resolved.")
 @click.option("--satisfaction", type=click.Choice(["satisfied", "basically_satisfied", "dissatisfied"]))
 @click.option("--note", default="")
 @click.option("--by", "operator", default=default_operator, show_default="$HOTLINE_OPERATOR or your login",
               help="Who called.")
-def callback(number, reached, resolved, satisfaction, note, operator):
-    """Record a callback (回访); unresolved or dissatisfied reopens the case."""
+def callback(number, reached, resolved, outcome, satisfaction, note, operator):
+    """Record a callback (回访); partly resolved, unresolved or dissatisfied reopens the case
+    (or raises it a level after too many reopenings)."""
     if reached is None:
         raise click.UsageError("say --reached or --not-reached")
-    updated = call("record_callback", number, operator, reached, resolved, satisfaction, note, by=operator)
-    click.echo(f"{number}: callback recorded; now {updated['state']}")
+    extra = (outcome,) if outcome else ()
+    updated = call("record_callback", number, operator, reached, resolved, satisfaction, note, *extra, by=operator)
+    click.echo(f"{number}: callback recorded; now {updated['state']}"
+               + (f" ({updated['outcome']})" if updated.get("outcome") else ""))
     if updated["state"] == "assigned":
         click.echo(f"reopened to {updated['department_name']}: sign for by "
                    f"{when(updated['sign_for_deadline'])}, reply by {when(updated['deadline'])}")

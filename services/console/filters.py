@@ -20,6 +20,13 @@ STATES = {
     "extension_requested": N_("extension asked"), "extension_granted": N_("extension granted"),
     "extension_denied": N_("extension denied"),
     "refusal_review": N_("refusal in review"), "done": N_("done"), "withdrawn": N_("withdrawn"),
+    "unreasonable_proposed": N_("unreasonable request proposed"), "hold_proposed": N_("hold proposed"),
+    "on_hold": N_("on hold (挂账)"), "raised": N_("raised a level (提级)"), "hold_rechecked": N_("back from hold"),
+}
+OUTCOMES = {  # how a case ended (services/followup/domain/states.py)
+    "resolved": N_("resolved (已解决)"), "partly_resolved": N_("partly resolved (部分解决)"),
+    "unresolved": N_("unresolved (未解决)"), "untrue": N_("not true (不属实)"),
+    "unreasonable": N_("unreasonable request (不合理诉求)"),
 }
 ACTIONS = {
     "assigned": N_("dispatched"), "signed_for": N_("signed for"), "refused": N_("refused"), "replied": N_("replied"),
@@ -32,6 +39,10 @@ ACTIONS = {
     "reply_accepted": N_("reply accepted"), "reply_sent_back": N_("reply sent back"),
     "appeal_filed": N_("appeal filed"), "appeal_accepted": N_("appeal accepted"),
     "appeal_rejected": N_("appeal rejected"),
+    "unreasonable_proposed": N_("unreasonable request proposed"),
+    "unreasonable_approved": N_("ruled unreasonable"), "unreasonable_rejected": N_("unreasonable request rejected"),
+    "hold_proposed": N_("hold proposed"), "hold_approved": N_("hold approved"), "hold_rejected": N_("hold rejected"),
+    "hold_rechecked": N_("back from hold"), "raised": N_("raised a level (提级)"),
 }
 SCORED = {  # what a ledger entry counts against its unit (services/followup/domain/appeal.py)
     "late_sign_for": N_("late sign-for"), "late_reply": N_("late reply"), "reply_rejected": N_("reply sent back"),
@@ -55,6 +66,7 @@ RULES = {  # the rule that decided (services/routing/domain/rules.py, service.py
     "catalogue": N_("catalogue"), "zone": N_("exclusive zone"), "classifier": N_("model"),
     "keywords": N_("keywords"), "place": N_("place (属地)"), "manual": N_("a person decides"),
     "operator": N_("dispatcher"), "redispatch": N_("re-dispatched"), "arbitration": N_("arbitration"),
+    "raised": N_("raised a level (提级)"),
 }
 LIMIT_CLASSES = {"emergency": N_("emergency-class"), "utilities": N_("utilities-class"),  # shared/timelimits/deadlines.py
                  "general": N_("general-class"), "complex": N_("complex-class")}
@@ -90,6 +102,7 @@ FIELDS = {  # the fields the services name in their errors (intake, followup, ro
     "state": N_("State"), "note": N_("Note"), "satisfaction": N_("Satisfaction"),
     "parent": N_("Parent unit"), "duties": N_("Duties (职责清单)"),
     "request_type": N_("Request type"),
+    "outcome": N_("Outcome"), "evidence": N_("Evidence"), "recheck_on": N_("Recheck on"), "approve": N_("Decision"),
 }
 KINDS = {"municipal": N_("municipal bureau"), "district": N_("district office"),  # services/routing/domain/directory.py
          "street": N_("street office"), "community": N_("community"), "zone": N_("zone office")}
@@ -216,7 +229,8 @@ def install(env, locale, zone, translations):
                 continue
             facts = dict(c.get("params") or {})
             for name, table in (("urgency", URGENCIES), ("limit_class", LIMIT_CLASSES), ("channel", CHANNELS),
-                                ("satisfaction", SATISFACTION), ("request_type", REQUEST_TYPES)):
+                                ("satisfaction", SATISFACTION), ("request_type", REQUEST_TYPES),
+                                ("outcome", OUTCOMES)):
                 if facts.get(name) in table:
                     facts[name] = _(table[facts[name]])
             if facts.get("level"):
@@ -240,6 +254,7 @@ def install(env, locale, zone, translations):
                        state=named(STATES), action=named(ACTIONS), level=level,
                        urgency=named(URGENCIES), satisfaction=named(SATISFACTION), rule=named(RULES),
                        channel=named(CHANNELS), actor=named(ACTORS), scored=named(SCORED),
-                       appeal_state=named(APPEAL_STATES), request_type=named(REQUEST_TYPES))
+                       appeal_state=named(APPEAL_STATES), request_type=named(REQUEST_TYPES),
+                       outcome=named(OUTCOMES))
     env.globals.update(request_types=tuple(REQUEST_TYPES))
     env.globals.update(role_label=role_label)

@@ -211,6 +211,15 @@ class ConsoleService(ops.Operable):
     def appeal_decide(self, deps, view, appeal_id):
         return view.answer(appeals.decide_appeal(deps, view, appeal_id))
 
+    @page("/department/cases/<string:number>/unreasonable", method="POST", roles=("department",),
+          max_bytes=UPLOAD_BYTES)
+    def department_unreasonable(self, deps, view, number):
+        return view.answer(cases.department_unreasonable(deps, view, number))
+
+    @page("/department/cases/<string:number>/hold", method="POST", roles=("department",))
+    def department_hold(self, deps, view, number):
+        return view.answer(cases.department_hold(deps, view, number))
+
     @page("/cases/<string:number>/files/<string:file_id>", roles=CASE_READERS, answers=("*/*",))
     def case_file(self, deps, view, number, file_id):
         return view.answer(cases.case_file(deps, view, number, file_id))
@@ -226,6 +235,18 @@ class ConsoleService(ops.Operable):
     @page("/review/<string:number>/extension", method="POST", roles=("reviewer",))
     def review_extension(self, deps, view, number):
         return view.answer(cases.review_extension(deps, view, number))
+
+    @page("/review/<string:number>/unreasonable", method="POST", roles=("reviewer",))
+    def review_unreasonable(self, deps, view, number):
+        return view.answer(cases.review_unreasonable(deps, view, number))
+
+    @page("/holds", roles=CASE_READERS)
+    def holds(self, deps, view):
+        return view.answer(cases.holds(deps, view))
+
+    @page("/holds/<string:number>", method="POST", roles=("supervisor",))
+    def hold_decide(self, deps, view, number):
+        return view.answer(cases.hold_decide(deps, view, number))
 
     @page("/callbacks", roles=("callback", "supervisor"))
     def callbacks(self, deps, view):

@@ -5,7 +5,7 @@ from services.console.filters import as_datetime
 # intake history entries that the case's ledger tells better (with the person)
 TOLD_BY_LEDGER = {"assigned", "signed_for", "refused", "replied", "reply_approved", "reply_rejected",
                   "callback", "reopened", "closed", "extension_requested", "extension_granted",
-                  "extension_denied", "case_opened", "deadline_watched"}
+                  "extension_denied", "case_opened", "deadline_watched", "raised", "on_hold", "hold_rechecked"}
 
 
 def merged(ticket, case):

@@ -25,7 +25,7 @@ from services.followup.domain import (
 from services.followup.domain.attachments import AttachmentRefused
 from services.followup.entrypoints import api
 from services.followup.entrypoints import http as http_door
-from services.followup.handlers import admin, appeals, cases, files, intake, queries, tree
+from services.followup.handlers import admin, appeals, cases, exits, files, intake, queries, tree
 from shared.contract import events
 from shared.platform import clock as shared_clock
 from shared.platform import mirror as shared_mirror
@@ -98,6 +98,12 @@ class FollowupService(ops.Operable):
     def on_ticket_assigned(self, assignment):
         cases.on_ticket_assigned(deps(self), assignment)
 
+    @event_handler("notify", "hold_recheck_due", requeue_on_error=True)
+    @consumes(events.HoldRecheckDue)
+    def on_hold_recheck_due(self, due):
+        """The recheck day of a case on hold (挂账) came: back to its department."""
+        exits.on_hold_recheck_due(deps(self), due)
+
     @event_handler("intake", "personal_data_erased", requeue_on_error=True)
     @consumes(events.PersonalDataErased)
     def on_personal_data_erased(self, event):
@@ -142,6 +148,18 @@ class FollowupService(ops.Operable):
     def submit_reply(self, token, number, text, attachments=None, actor="", file_ids=None):
         """The reply: text, links, and ``file_ids`` of files uploaded to the case (``add_attachment``)."""
         return cases.submit_reply(deps(self), token, number, text, attachments, actor, file_ids)
+
+    @door(Services("cli"), People("department"))  # the CLI may act with a token
+    @rpc(expected_exceptions=EXPECTED)
+    def propose_unreasonable(self, token, number, reason, evidence=None, actor="", file_ids=None):
+        """不合理诉求: the reason, links and ``file_ids`` of files uploaded to the case; a reviewer rules."""
+        return exits.propose_unreasonable(deps(self), token, number, reason, evidence, actor, file_ids)
+
+    @door(Services("cli"), People("department"))  # the CLI may act with a token
+    @rpc(expected_exceptions=EXPECTED)
+    def propose_hold(self, token, number, reason, recheck_on, actor=""):
+        """挂账 until ``recheck_on`` (YYYY-MM-DD), with the reason; a supervisor decides."""
+        return exits.propose_hold(deps(self), token, number, reason, recheck_on, actor)
 
     @door(Services("cli"), People("department"))  # the CLI may act with a token
     @rpc(expected_exceptions=WORKBENCH)
@@ -219,9 +237,21 @@ class FollowupService(ops.Operable):
 
     @door(People("callback"))
     @rpc(expected_exceptions=EXPECTED)
-    def record_callback(self, number, operator, reached, resolved=None, satisfaction=None, note=""):
-        """The callback (回访), recorded as the signed-in callback agent."""
-        return cases.record_callback(deps(self), number, reached, resolved, satisfaction, note)
+    def record_callback(self, number, operator, reached, resolved=None, satisfaction=None, note="", outcome=None):
+        """The callback (回访) and its ``outcome``, recorded as the signed-in callback agent."""
+        return cases.record_callback(deps(self), number, reached, resolved, satisfaction, note, outcome)
+
+    @door(People("reviewer"))
+    @rpc(expected_exceptions=EXPECTED)
+    def decide_unreasonable(self, number, approve, reason=""):
+        """Rule on a proposed 不合理诉求: approve (closed) or reject with a reason, as the reviewer."""
+        return exits.decide_unreasonable(deps(self), number, approve, reason)
+
+    @door(People("supervisor"))
+    @rpc(expected_exceptions=EXPECTED)
+    def decide_hold(self, number, approve, reason=""):
+        """Approve a proposed hold (挂账) or reject it with a reason, as the signed-in supervisor."""
+        return exits.decide_hold(deps(self), number, approve, reason)
 
     # -- the workbench's screens ----------------------------------------------------
 
@@ -253,6 +283,24 @@ class FollowupService(ops.Operable):
     @rpc(expected_exceptions=WORKBENCH)
     def extension_requests(self, offset=0, limit=20):
         return queries.extension_requests(deps(self), offset, limit)
+
+    @door(People("reviewer", "supervisor"))
+    @rpc(expected_exceptions=WORKBENCH)
+    def unreasonable_queue(self, offset=0, limit=20):
+        """Proposed 不合理诉求 waiting for a reviewer, oldest first."""
+        return exits.unreasonable_queue(deps(self), offset, limit)
+
+    @door(People("supervisor"))
+    @rpc(expected_exceptions=WORKBENCH)
+    def hold_queue(self, offset=0, limit=20):
+        """Proposed holds (挂账) waiting for a supervisor, oldest first."""
+        return exits.hold_queue(deps(self), offset, limit)
+
+    @door(Services("cli"), People(*ROLES))
+    @rpc(expected_exceptions=WORKBENCH)
+    def hold_list(self, department_code=None, offset=0, limit=50, token=None):
+        """The 挂账 list: cases on hold, the soonest recheck first (department staff: their own)."""
+        return exits.hold_list(deps(self), department_code, offset, limit, token)
 
     @door(People("callback", "supervisor"))
     @rpc(expected_exceptions=WORKBENCH)
@@ -436,6 +484,35 @@ class FollowupService(ops.Operable):
     @http("POST", "/cases/<string:number>/parts/<string:unit>/reply")
     def http_review_part_reply(self, request, number, unit):
         return http_door.answer(lambda: http_door.review_part_reply(deps(self), request, number, unit))
+
+    @openapi.operation("Propose the request as unreasonable (不合理诉求), with evidence", tags=["cases"],
+                       body="Unreasonable", responses={200: "Case"}, errors=(400, 401, 403, 404, 409, 503),
+                       headers=("Authorization",))
+    @door(Bearer("cases.department_for_token"))
+    @http("POST", "/cases/<string:number>/unreasonable")
+    def http_unreasonable(self, request, number):
+        def call(body):
+            return exits.propose_unreasonable(deps(self), http_door.department_token(request), number, body.get("reason"),
+                                              body.get("evidence"), http_door.actor(body), body.get("files"))
+        return http_door.answer(lambda: call(http_door.read_body(request)))
+
+    @openapi.operation("Propose a hold (挂账) until a recheck day", tags=["cases"], body="Hold",
+                       responses={200: "Case"}, errors=(400, 401, 403, 404, 409, 503), headers=("Authorization",))
+    @door(Bearer("cases.department_for_token"))
+    @http("POST", "/cases/<string:number>/hold")
+    def http_hold(self, request, number):
+        def call():
+            body = http_door.read_body(request)
+            return exits.propose_hold(deps(self), http_door.department_token(request), number,
+                                      body.get("reason"), body.get("recheck_on"), http_door.actor(body))
+        return http_door.answer(call)
+
+    @openapi.operation("The department's cases on hold (挂账清单), the soonest recheck first", tags=["cases"],
+                       responses={200: {"type": "object"}}, errors=(400, 401, 403), headers=("Authorization",))
+    @door(Bearer("cases.department_for_token"))
+    @http("GET", "/holds")
+    def http_holds(self, request):
+        return http_door.answer(lambda: exits.hold_list(deps(self), None, 0, 200, http_door.department_token(request)))
 
     @openapi.operation("The citizen's full contact (every read is recorded)", tags=["cases"],
                        responses={200: {"type": "object"}}, errors=(400, 401, 403, 404), headers=("Authorization",),

@@ -366,6 +366,21 @@ class IntakeService(ops.Operable):
     def on_case_closed(self, event):
         status.case_closed(deps(self), event)
 
+    @event_handler("followup", "case_raised", requeue_on_error=True)
+    @consumes(events.CaseRaised)
+    def on_case_raised(self, event):
+        status.case_raised(deps(self), event)
+
+    @event_handler("followup", "hold_decided", requeue_on_error=True)
+    @consumes(events.HoldDecided)
+    def on_hold_decided(self, event):
+        status.hold_decided(deps(self), event)
+
+    @event_handler("followup", "hold_rechecked", requeue_on_error=True)
+    @consumes(events.HoldRechecked)
+    def on_hold_rechecked(self, event):
+        status.hold_rechecked(deps(self), event)
+
     @event_handler("notify", "ticket_escalated", requeue_on_error=True)
     @consumes(events.TicketEscalated)
     def on_ticket_escalated(self, event):

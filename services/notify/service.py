@@ -163,6 +163,21 @@ class NotifyService(ops.Operable):
         """A supervisor decided an appeal: tell the unit."""
         learning.learn(bootstrap.deps(self), "appeal_decided", event)
 
+    @event_handler("followup", "hold_decided", requeue_on_error=True)
+    @consumes(events.HoldDecided)
+    def on_hold_decided(self, event):
+        learning.learn(bootstrap.deps(self), "hold_decided", event)
+
+    @event_handler("followup", "hold_rechecked", requeue_on_error=True)
+    @consumes(events.HoldRechecked)
+    def on_hold_rechecked(self, event):
+        learning.learn(bootstrap.deps(self), "hold_rechecked", event)
+
+    @event_handler("followup", "unreasonable_decided", requeue_on_error=True)
+    @consumes(events.UnreasonableDecided)
+    def on_unreasonable_decided(self, event):
+        learning.learn(bootstrap.deps(self), "unreasonable_decided", event)
+
     @event_handler("intake", "personal_data_erased", requeue_on_error=True)
     @consumes(events.PersonalDataErased)
     def on_personal_data_erased(self, event):

@@ -1,7 +1,8 @@
 """routing: decide which department handles a ticket, and by when.
 
 Consumes ``intake.ticket_created`` (decide), ``followup.case_refused``
-(re-route, or a person arbitrates) and ``followup.case_closed`` (learn the
+(re-route, or a person arbitrates), ``followup.case_raised`` (提级: to the
+parent unit, or the dispatchers) and ``followup.case_closed`` (learn the
 final department). Publishes ``ticket_assigned`` or
 ``ticket_awaiting_dispatch``. RPC for dispatchers (queue, assign), for the
 directory and the calendar, for intake (numbers, decisions again) and for
@@ -76,6 +77,12 @@ class RoutingService(ops.Operable):
     @consumes(events.CaseRefused)
     def on_case_refused(self, refusal):
         decisions.case_refused(bootstrap.deps(self), refusal)
+
+    @event_handler("followup", "case_raised", requeue_on_error=True)
+    @consumes(events.CaseRaised)
+    def on_case_raised(self, raised):
+        """Reopened too often: to the unit's parent, or the dispatchers for the centre (提级)."""
+        decisions.case_raised(bootstrap.deps(self), raised)
 
     @event_handler("intake", "personal_data_erased", requeue_on_error=True)
     @consumes(events.PersonalDataErased)

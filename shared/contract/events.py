@@ -194,6 +194,13 @@ CalendarYearLoaded = event_schema(messages.CalendarYearLoaded)
 ClockMoved = event_schema(messages.ClockMoved)
 AppealFiled = event_schema(messages.AppealFiled)
 AppealDecided = event_schema(messages.AppealDecided)
+CaseRaised = event_schema(messages.CaseRaised)
+UnreasonableProposed = event_schema(messages.UnreasonableProposed)
+UnreasonableDecided = event_schema(messages.UnreasonableDecided)
+HoldProposed = event_schema(messages.HoldProposed)
+HoldDecided = event_schema(messages.HoldDecided)
+HoldRechecked = event_schema(messages.HoldRechecked)
+HoldRecheckDue = event_schema(messages.HoldRecheckDue)
 
 # (source, event_type) -> schema, for every event of the contract.
 CONTRACT: dict[tuple[str, str], type[EventSchema]] = {

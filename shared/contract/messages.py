@@ -71,6 +71,8 @@ REQUEST_TYPES: tuple[str, ...] = get_args(RequestType)
 Number = Annotated[str, Length(min=1, max=64)]  # a ticket number (shared.contract.numbering)
 Version = Annotated[int, Range(min=1)]
 Satisfaction = Literal["satisfied", "basically_satisfied", "dissatisfied"]
+CallbackOutcome = Literal["resolved", "partly_resolved", "unresolved", "untrue"]
+CaseOutcome = Literal["resolved", "partly_resolved", "unresolved", "untrue", "unreasonable"]
 Document = dict[str, Any]  # a JSON object the event carries as it is
 
 
@@ -471,6 +473,8 @@ class CallbackRecorded(Event):
     satisfaction: Satisfaction | None = None
     attempt: int = 1
     recorded_at: datetime
+    # what the callback found (已解决/部分解决/未解决/不属实); absent from older events
+    outcome: CallbackOutcome | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -502,6 +506,108 @@ class CaseClosed(Event):
     resolved: bool | None = None
     satisfaction: str | None = None
     closed_at: datetime
+    # how it ended: a callback's outcome, or ``unreasonable`` (不合理诉求); None: not reached
+    outcome: CaseOutcome | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseRaised(Event):
+    """Reopened ``reopen_limit`` times, the case is raised a level (提级办理): to
+    ``to_department_code`` (the unit's parent), or -- ``None`` -- to the centre's
+    leadership, through the dispatchers. routing moves it."""
+
+    source: ClassVar[str] = "followup"
+    event_type: ClassVar[str] = "case_raised"
+
+    number: Number
+    department_code: str  # the unit it is raised from
+    reason: Annotated[str, Length(max=2000)] = ""
+    to_department_code: str | None = None
+    reopen_count: int = 0
+    attempt: int = 1  # the assignment raised from
+    raised_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnreasonableProposed(Event):
+    """The department asks the hotline to rule the request unreasonable (不合理诉求)."""
+
+    source: ClassVar[str] = "followup"
+    event_type: ClassVar[str] = "unreasonable_proposed"
+
+    number: Number
+    department_code: str
+    reason: str
+    evidence: list[str] = field(default_factory=list)  # links
+    files: list[Document] = field(default_factory=list)  # {id, filename, size, content_type}
+    actor: str = ""
+    proposed_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnreasonableDecided(Event):
+    """A reviewer ruled on a proposed 不合理诉求: approved (the case closes,
+    ``case_closed`` with outcome ``unreasonable``) or rejected with a reason."""
+
+    source: ClassVar[str] = "followup"
+    event_type: ClassVar[str] = "unreasonable_decided"
+
+    number: Number
+    department_code: str
+    approved: bool
+    reason: str = ""
+    decided_by: str = ""
+    decided_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class HoldProposed(Event):
+    """The department asks to put the case on hold (挂账) until ``recheck_on`` (a local day)."""
+
+    source: ClassVar[str] = "followup"
+    event_type: ClassVar[str] = "hold_proposed"
+
+    number: Number
+    department_code: str
+    reason: str
+    recheck_on: Annotated[str, Length(min=10, max=10)]
+    recheck_at: datetime  # the day's first moment
+    actor: str = ""
+    proposed_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class HoldDecided(Event):
+    """A supervisor decided a proposed hold: approved -- on hold, not chased, rechecked
+    at ``recheck_at`` -- or rejected with a reason."""
+
+    source: ClassVar[str] = "followup"
+    event_type: ClassVar[str] = "hold_decided"
+
+    number: Number
+    department_code: str
+    approved: bool
+    reason: str = ""
+    recheck_on: str | None = None
+    recheck_at: datetime | None = None
+    decided_by: str = ""
+    decided_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class HoldRechecked(Event):
+    """The hold's day came: the case is back with the department, a reply due by ``deadline``."""
+
+    source: ClassVar[str] = "followup"
+    event_type: ClassVar[str] = "hold_rechecked"
+
+    number: Number
+    department_code: str
+    deadline: datetime
+    sign_for_deadline: datetime | None = None
+    recheck_on: str | None = None
+    attempt: int = 1
+    rechecked_at: datetime
 
 
 # -- appeals (考核申诉) ---------------------------------------------------------
@@ -629,6 +735,19 @@ class TicketStalled(Event):
     title: str = ""  # what supervisors are told it is about
 
 
+@dataclass(frozen=True, kw_only=True)
+class HoldRecheckDue(Event):
+    """notify: the recheck day of a case on hold (挂账) has come; followup takes it back."""
+
+    source: ClassVar[str] = "notify"
+    event_type: ClassVar[str] = "hold_recheck_due"
+
+    number: Number
+    department_code: str
+    recheck_at: datetime  # the hold's, as followup announced it
+    due_at: datetime
+
+
 # -- privacy: personal data kept no longer than needed ----------------------
 
 @dataclass(frozen=True, kw_only=True)
@@ -705,5 +824,6 @@ EVENTS: tuple[type[Event], ...] = (
     AssignmentReviewed, ExtensionRequested, ExtensionDecided, ReplySubmitted, ReplyApproved, ReplyRejected,
     CallbackRecorded, CaseReopened, CaseClosed, TicketEscalated, TicketAnswered, TicketLinked,
     TicketStalled, PersonalDataErased, DepartmentChanged, CalendarYearLoaded, ClockMoved,
-    AppealFiled, AppealDecided,
+    AppealFiled, AppealDecided, CaseRaised, UnreasonableProposed, UnreasonableDecided, HoldProposed,
+    HoldDecided, HoldRechecked, HoldRecheckDue,
 )

@@ -51,6 +51,8 @@ SENTENCES: dict[str, str] = {
     "request_type_words": N_("request type %(request_type)s suggested from the words %(words)s"),
     "request_type_default": N_("request type %(request_type)s: no type given and no word of another"),
     "request_type_set": N_("request type %(request_type)s set by %(person)s"),
+    "raised_from": N_("raised from %(department)s after %(count)d reopenings (提级办理)"),
+    "raised_to_centre": N_("no unit above it: the centre's leadership decides"),
     # what became of the ticket, as intake's history tells it (services/intake)
     "received": N_("received by %(channel)s"),
     "received_by": N_("received by %(channel)s (%(person)s)"),
@@ -82,6 +84,12 @@ SENTENCES: dict[str, str] = {
     "reopened": N_("reopened: %(reason)s"),
     "reopened_unresolved": N_("reopened: unresolved"),
     "closed": N_("closed"),
+    # the exits (followup/domain/exits.py, callback.py)
+    "called_back": N_("citizen called back (%(outcome)s; %(satisfaction)s)"),
+    "closed_as": N_("closed: %(outcome)s"),
+    "raised": N_("raised a level from %(department)s (提级): %(reason)s"),
+    "on_hold": N_("on hold (挂账) until %(day)s: %(reason)s"),
+    "hold_rechecked": N_("back from hold (挂账); reply due %(deadline)s"),
 }
 
 

@@ -26,7 +26,8 @@ PEOPLE = [  # login, display name, roles, department
     ("w.housing", "吴住建", ["department"], "HOUSING"),
 ]
 NAMES = [login for login, *_ in PEOPLE] + ["admin", CITY]  # names given in Latin letters
-ALLOWED = {"excel", "csv", "http", "english"}  # formats and protocols by name, the language one click away
+# formats, units and protocols by name, the language one click away
+ALLOWED = {"excel", "csv", "pdf", "mb", "http", "english"}
 URL = re.compile(r"(https?://|/)[\w./?=&%#-]*[\w/]")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
@@ -140,6 +141,9 @@ def test_every_screen_reads_in_chinese(workbench, walk):
     read(workbench, water, "department-case", problems)
     # a service's field errors on an error page: more working days than a case may have (followup)
     water.goto(f"{workbench.url}/department/cases/{walk['signed']}")
+    water.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    read(workbench, water, "department-case-signed", problems)  # the exits' forms too
+    water.evaluate("document.querySelectorAll('details').forEach(d => d.open = false)")
     water.click("details summary")
     water.evaluate("document.querySelector('input[name=working_days]').removeAttribute('max')")
     water.fill("input[name=working_days]", "99")
@@ -148,6 +152,8 @@ def test_every_screen_reads_in_chinese(workbench, walk):
     water.wait_for_selector("h1")
     assert "工作日" in water.inner_text("main")  # what is wrong, said
     read(workbench, water, "error-field-errors", problems)
+    water.goto(f"{workbench.url}/holds")
+    read(workbench, water, "department-holds", problems)
     water.goto(f"{workbench.url}/supervisor")
     read(workbench, water, "error-not-your-role", problems)
 
@@ -159,6 +165,8 @@ def test_every_screen_reads_in_chinese(workbench, walk):
     read(workbench, reviewer, "review", problems)
     reviewer.goto(f"{workbench.url}/review?tab=extensions")
     read(workbench, reviewer, "review-extensions", problems)
+    reviewer.goto(f"{workbench.url}/review?tab=unreasonable")
+    read(workbench, reviewer, "review-unreasonable", problems)
 
     agent = workbench.sign_in("w.callback")
     read(workbench, agent, "callbacks", problems)
@@ -167,6 +175,8 @@ def test_every_screen_reads_in_chinese(workbench, walk):
     read(workbench, dispatcher, "dispatch", problems)
     dispatcher.goto(f"{workbench.url}/dispatch?tab=arbitration")
     read(workbench, dispatcher, "dispatch-arbitration", problems)
+    dispatcher.goto(f"{workbench.url}/dispatch?tab=raised")
+    read(workbench, dispatcher, "dispatch-raised", problems)
     dispatcher.goto(f"{workbench.url}/tickets/{walk['callback']}")
     read(workbench, dispatcher, "ticket-for-dispatcher", problems)
     # a refusal in routing's words: moving a ticket to the department that has it
@@ -184,6 +194,8 @@ def test_every_screen_reads_in_chinese(workbench, walk):
     read(workbench, supervisor, "supervisor", problems)
     supervisor.goto(f"{workbench.url}/cases?department=WATER&state=open")
     read(workbench, supervisor, "cases", problems)
+    supervisor.goto(f"{workbench.url}/holds")
+    read(workbench, supervisor, "holds", problems)
 
     admin = workbench.sign_in("admin")
     admin.goto(f"{workbench.url}/admin/users")  # enrolling a second factor again ends elsewhere

@@ -3,9 +3,12 @@
 Handlers of the pages in ``service.py``. Department staff see their department's inbox
 (most urgent first, each deadline as a countdown, the cards earned) and act on
 a case: sign for, refuse with a reason, ask for an extension, reply with
-files. Reviewers approve or send back replies with the quality gate's
-findings beside them, and grant or deny extensions. Callback agents record
-what the citizen said. Which case a person may see is followup's decision
+files, or propose an exit: an unreasonable request (不合理诉求, with evidence)
+or a hold (挂账, with a recheck day). Reviewers approve or send back replies
+with the quality gate's findings beside them, grant or deny extensions and
+rule on unreasonable requests; supervisors decide holds; everyone who reads
+cases sees the 挂账 list. Callback agents record what the citizen said and
+the outcome. Which case a person may see is followup's decision
 (``NotYourCase`` becomes a 403 page), not this module's.
 """
 import base64
@@ -137,22 +140,45 @@ def department_extension(deps: Deps, view: View, number):
                         done=view._("Extension requested; the hotline decides."))
 
 
-def department_reply(deps: Deps, view: View, number):
+def _uploaded(view: View, number):
+    """The files sent with the form, kept with the case: their ids."""
     uploads = [f for f in view.request.files.getlist("files") if f and f.filename]
     if len(uploads) > MAX_UPLOAD_FILES:
         raise Refused(400, N_("Please check the form"), view._("At most %(n)s files with one reply.",
                                                            n=MAX_UPLOAD_FILES))
-    text = view.form.get("text") or ""
-    if not text.strip():
-        raise Refused(400, N_("Please check the form"), view._("The reply needs a text."))
     file_ids = []
     for upload in uploads:
         data = upload.read()
         info = view.call("followup", "add_attachment", number, upload.filename,
                          base64.b64encode(data).decode("ascii"))
         file_ids.append(info["id"])
-    view.call("followup", "submit_reply", None, number, text, [], "", file_ids)
+    return file_ids
+
+
+def department_reply(deps: Deps, view: View, number):
+    text = view.form.get("text") or ""
+    if not text.strip():
+        raise Refused(400, N_("Please check the form"), view._("The reply needs a text."))
+    view.call("followup", "submit_reply", None, number, text, [], "", _uploaded(view, number))
     return Redirect("/department", flash=view._("Reply to %(n)s sent for review.", n=number))
+
+
+def department_unreasonable(deps: Deps, view: View, number):
+    """不合理诉求: the reason, links (one a line) and files as evidence; a reviewer rules."""
+    reason = (view.form.get("reason") or "").strip()
+    links = [line.strip() for line in (view.form.get("evidence") or "").splitlines() if line.strip()]
+    if not reason:
+        raise Refused(400, N_("Please check the form"), view._("Say why the request is unreasonable."))
+    view.call("followup", "propose_unreasonable", None, number, reason, links, "", _uploaded(view, number))
+    return Redirect(f"/department/cases/{number}",
+                    flash=view._("Proposed as an unreasonable request; a reviewer rules."))
+
+
+def department_hold(deps: Deps, view: View, number):
+    """挂账: the reason and the day to look at it again; a supervisor decides."""
+    view.call("followup", "propose_hold", None, number, view.form.get("reason") or "",
+              view.form.get("recheck_on") or "", "")
+    return Redirect(f"/department/cases/{number}", flash=view._("Hold proposed; a supervisor decides."))
 
 
 def case_file(deps: Deps, view: View, number, file_id):
@@ -169,10 +195,12 @@ def review_queue(deps: Deps, view: View):
     tab = view.arg("tab") or "replies"
     if tab == "extensions":
         found = view.call("followup", "extension_requests", (page_no - 1) * PAGE, PAGE)
+    elif tab == "unreasonable":
+        found = view.call("followup", "unreasonable_queue", (page_no - 1) * PAGE, PAGE)
     else:
         found = view.call("followup", "review_queue", (page_no - 1) * 10, 10)
     return show("review.html", tab=tab, found=found, page=page_no,
-                size=PAGE if tab == "extensions" else 10, base=f"/review?tab={tab}&")
+                size=10 if tab == "replies" else PAGE, base=f"/review?tab={tab}&")
 
 
 def review_decide(deps: Deps, view: View, number):
@@ -198,6 +226,40 @@ def review_extension(deps: Deps, view: View, number):
                     else view._("Extension denied."))
 
 
+def _decision(view: View):
+    """``(approve, reason)`` from a decision form; a rejection needs its reason."""
+    decision = view.form.get("decision")
+    reason = (view.form.get("reason") or "").strip()
+    if decision not in ("approve", "reject"):
+        raise Refused(400, N_("Please check the form"), view._("Approve or reject."))
+    if decision == "reject" and not reason:
+        raise Refused(400, N_("Please check the form"), view._("A rejection needs a reason."))
+    return decision == "approve", reason
+
+
+def review_unreasonable(deps: Deps, view: View, number):
+    approve, reason = _decision(view)
+    view.call("followup", "decide_unreasonable", number, approve, reason)
+    return Redirect("/review?tab=unreasonable", flash=view._("%(n)s closed as an unreasonable request.", n=number)
+                    if approve else view._("%(n)s back with the department.", n=number))
+
+
+# -- the 挂账 list, and supervisors' decisions on holds ---------------------------
+
+def holds(deps: Deps, view: View):
+    page_no = view.page_number()
+    found = view.call("followup", "hold_list", None, (page_no - 1) * PAGE, PAGE)
+    waiting = view.call("followup", "hold_queue", 0, PAGE) if view.person.has("supervisor") else None
+    return show("holds.html", found=found, waiting=waiting, page=page_no, size=PAGE, base="/holds?")
+
+
+def hold_decide(deps: Deps, view: View, number):
+    approve, reason = _decision(view)
+    view.call("followup", "decide_hold", number, approve, reason)
+    return Redirect("/holds", flash=view._("%(n)s is on hold.", n=number) if approve
+                    else view._("%(n)s back with the department.", n=number))
+
+
 # -- callback agents ----------------------------------------------------------
 
 def callbacks(deps: Deps, view: View):
@@ -210,15 +272,18 @@ def callback_record(deps: Deps, view: View, number):
     reached = view.form.get("reached")
     if reached not in ("yes", "no"):
         raise Refused(400, N_("Please check the form"), view._("Say whether the citizen was reached."))
-    resolved = {"yes": True, "no": False}.get(view.form.get("resolved"))
+    outcome = view.form.get("outcome") or None
+    resolved = {"yes": True, "no": False}.get(view.form.get("resolved"))  # the form before outcomes
     satisfaction = view.form.get("satisfaction") or None
-    if reached == "yes" and (resolved is None or not satisfaction):
+    if reached == "yes" and ((outcome is None and resolved is None) or not satisfaction):
         raise Refused(400, N_("Please check the form"),
-                      view._("When the citizen was reached: resolved or not, and how satisfied."))
-    case = view.call("followup", "record_callback", number, "", reached == "yes",
-                     resolved if reached == "yes" else None,
-                     satisfaction if reached == "yes" else None, view.form.get("note") or "")
+                      view._("When the citizen was reached: the outcome, and how satisfied."))
+    reached_ = reached == "yes"
+    case = view.call("followup", "record_callback", number, "", reached_, resolved if reached_ else None,
+                     satisfaction if reached_ else None, view.form.get("note") or "",
+                     outcome if reached_ else None)
     messages = {"closed": view._("%(n)s closed.", n=number),
                 "assigned": view._("%(n)s reopened to %(d)s.", n=number, d=case["department_name"]),
+                "raised": view._("%(n)s reopened too often: raised a level (提级).", n=number),
                 "approved": view._("%(n)s: not reached; try again another day.", n=number)}
     return Redirect("/callbacks", flash=messages.get(case["state"], number))

@@ -2,7 +2,8 @@
 
 Handlers of the pages in ``service.py``. The queue shows what routing doubted, with its
 suggestions and their reasons; arbitration shows the tickets refused too
-often (仲裁), with every refusal's reason. Assigning and re-dispatching are
+often (仲裁), with every refusal's reason; 提级 the cases reopened too often
+and raised to the centre (no unit above theirs). Assigning and re-dispatching are
 routing's RPC, recorded with the signed-in dispatcher and the reason given.
 """
 from services.console.bootstrap import Deps
@@ -13,15 +14,16 @@ PAGE = 20
 
 
 def dispatch_queue(deps: Deps, view: View):
-    tab = "arbitration" if view.arg("tab") == "arbitration" else "queue"
-    rule = "arbitration" if tab == "arbitration" else None
+    tab = view.arg("tab") if view.arg("tab") in ("arbitration", "raised") else "queue"
+    rule = None if tab == "queue" else tab
     page_no = view.page_number()
-    waiting, total, arbitration, departments = view.gather(
+    waiting, total, arbitration, raised, departments = view.gather(
         ("routing", "queue", (PAGE, (page_no - 1) * PAGE, rule)),
         ("routing", "queue_size", (rule,)),
         ("routing", "queue_size", ("arbitration",)),
+        ("routing", "queue_size", ("raised",)),
         ("routing", "list_departments", ()))
-    return show("dispatch.html", tab=tab, waiting=waiting, total=total, arbitration=arbitration,
+    return show("dispatch.html", tab=tab, waiting=waiting, total=total, arbitration=arbitration, raised=raised,
                 departments=departments, page=page_no, size=PAGE, base=f"/dispatch?tab={tab}&")
 
 

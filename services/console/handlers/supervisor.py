@@ -18,7 +18,7 @@ PAGE = 25
 EXPORT_LIMIT = 5000
 SUPERVISION = ("supervisor", "admin")
 READERS = ("supervisor", "admin", "dispatcher", "reviewer", "callback", "operator", "department")
-OPEN_STATES = ("assigned", "signed_for", "replied", "approved")
+OPEN_STATES = ("assigned", "signed_for", "replied", "approved", "unreasonable_proposed", "hold_proposed", "on_hold")
 CASE_COLUMNS = (  # (field, header msgid)
     ("number", N_("Number")), ("department_code", N_("Department code")), ("department_name", N_("Department")),
     ("state", N_("State")), ("urgency", N_("Urgency")), ("assigned_at", N_("Dispatched at")),
@@ -32,6 +32,8 @@ SCORE_COLUMNS = (
     ("satisfaction_rate", N_("Satisfaction rate")), ("approved", N_("Approved")),
     ("avg_handling_working_days", N_("Average working days to handle")), ("refusals", N_("Refusals")),
     ("rejected_replies", N_("Replies sent back")), ("closed", N_("Closed")),
+    ("untrue", N_("Not true (不属实)")), ("unreasonable", N_("Unreasonable (不合理诉求)")),
+    ("raised", N_("Raised (提级)")), ("on_hold", N_("Put on hold (挂账)")),
     ("appeals_accepted", N_("Appeals accepted")),
     ("response_rate_after_appeal", N_("Response rate after appeals")),
     ("on_time_reply_rate_after_appeal", N_("On-time replies after appeals")),

@@ -36,6 +36,7 @@ from services.followup.adapters.ledger import copy_ledger
 from services.followup.domain.attachments import CHUNK_BYTES
 from services.followup.domain.case import Case
 from services.followup.domain.change import Change, Event
+from services.followup.domain.states import OPEN_STATES
 from services.followup.domain.tokens import well_formed_token
 from services.followup.domain.tree import LIVE
 from shared.contract import bounds, events, reasons
@@ -77,11 +78,14 @@ def due_at(case):
         return case.get("sign_for_deadline")
     if state == "approved":
         return case.get("callback_due")
-    if state in ("closed", "refused"):
+    if state in ("closed", "refused", "raised"):
         return None
+    if state == "on_hold":
+        return (case.get("hold") or {}).get("recheck_at")
     return case.get("deadline")
 
 
+EXITS = ("proposal", "ruling", "hold", "last_hold")  # an exit's words, as the department gave them
 LIST_FIELDS = {"_id": 0, "outbox": 0, "ledger_pending": 0, "last_events": 0, "ticket": 0}
 
 
@@ -281,9 +285,11 @@ class CaseRepository:
                     if parsed and parsed[0] == series), default=0)
 
     def erase_personal_data(self, number, scrub):
-        """Scrub the case's copy of the citizen's text, the replies and the ledger's reasons."""
+        """Scrub the case's copy of the citizen's text, the replies, the exits' reasons
+        (不合理诉求, 挂账) and the ledger's reasons."""
         case = self.cases.find_one({"number": number}, {"ticket": 1, "reply": 1, "approved_reply": 1,
-                                                        "ledger_pending": 1, "assignments": 1, "refusal": 1})
+                                                        "ledger_pending": 1, "assignments": 1, "refusal": 1,
+                                                        **dict.fromkeys(EXITS, 1)})
         if not case:
             return
         changes = {}
@@ -299,6 +305,10 @@ class CaseRepository:
             changes["refusal.reason"] = scrub(case["refusal"]["reason"])
         if case.get("assignments"):  # the other units' parts: their notes, refusals and replies
             changes["assignments"] = [_scrubbed_part(part, scrub) for part in case["assignments"]]
+        for name in EXITS:
+            for key in ("reason", "decision_reason"):
+                if (case.get(name) or {}).get(key):
+                    changes[f"{name}.{key}"] = scrub(case[name][key])
         if case.get("ledger_pending"):
             changes["ledger_pending"] = [dict(entry, reason=scrub(entry.get("reason")),
                                               reason_codes=reasons.scrubbed(entry.get("reason_codes"), scrub))
@@ -380,13 +390,20 @@ class CaseRepository:
         return file_info(doc), data
 
     def ledger_counts(self, start, end):
-        """Ledger entries from ``start`` to ``end`` counted by department, action and outcome."""
+        """Ledger entries from ``start`` to ``end`` counted by department, action and outcome.
+
+        The entries of a case ruled unreasonable (不合理诉求) are left out, all but
+        the ruling itself (``unreasonable_approved``): the unit's rates do not hold
+        it against it, and it is still counted."""
+        ruled = self.cases.distinct("number", {"outcome": "unreasonable"})
+        when = {"at": {"$gte": start, "$lt": end}}
         pipeline = [
-            {"$match": {"at": {"$gte": start, "$lt": end}}},
+            {"$match": {"$or": [dict(when, number={"$nin": ruled}),
+                                dict(when, action="unreasonable_approved")]}},
             {"$group": {
                 "_id": {"department": "$department_code", "action": "$action",
                         "on_time": "$on_time", "reached": "$reached",
-                        "resolved": "$resolved", "satisfaction": "$satisfaction"},
+                        "resolved": "$resolved", "satisfaction": "$satisfaction", "outcome": "$outcome"},
                 "count": {"$sum": 1},
                 "working_days": {"$sum": "$handling_working_days"}}},
         ]
@@ -396,6 +413,7 @@ class CaseRepository:
             rows.append({"department": key.get("department"), "action": key.get("action"),
                          "on_time": key.get("on_time"), "reached": key.get("reached"),
                          "resolved": key.get("resolved"), "satisfaction": key.get("satisfaction"),
+                         "outcome": key.get("outcome"),
                          "count": row["count"], "working_days": row.get("working_days") or 0})
         return rows
 
@@ -407,8 +425,7 @@ class CaseRepository:
             {"$match": {"round_started_at": {"$gte": start, "$lt": end}}},
             {"$project": {"department_code": 1, "awaiting": {"$cond": [
                 {"$and": [{"$eq": ["$state", "assigned"]}, {"$gt": ["$sign_for_deadline", now]}]}, 1, 0]},
-                "open": {"$cond": [{"$in": ["$state", ["assigned", "signed_for", "replied", "approved"]]},
-                                   1, 0]}}},
+                "open": {"$cond": [{"$in": ["$state", list(OPEN_STATES)]}, 1, 0]}}},
             {"$group": {"_id": "$department_code", "awaiting": {"$sum": "$awaiting"},
                         "open": {"$sum": "$open"}}},
         ]

@@ -13,14 +13,23 @@ A case walks::
            └────────────────────── reopened (重办) ◀──────────────────┘
                                     unresolved or dissatisfied
 
+The exits (``exits.py``, ``callback.py``)::
+
+    signed_for ─propose─▶ unreasonable_proposed ─approve─▶ closed (unreasonable, 不合理诉求)
+        ▲                        │ reject
+        ├────────────────────────┘
+        ├── propose ─▶ hold_proposed ─approve─▶ on_hold (挂账) ─recheck day─▶ signed_for
+        └────────────────────┘ reject
+    approved ─callback, reopened reopen_limit times already─▶ raised (提级) ─routing─▶ assigned
+
 Each verb of :class:`Case` checks the transition makes sense and returns a
 :class:`Change`: the fields to set, the counters to raise, the ledger entries
 to append and the events to publish. It changes nothing itself; the
 repository applies the change only if the case is still in the state (and
 version) it was read in, so two people acting at once cannot corrupt it. A
 transition that makes no sense raises :class:`TransitionRefused` and nothing
-changes. The callback and what follows it (close or reopen) are in
-``callback.py``.
+changes. The callback and what follows it (close, reopen or raise) are in
+``callback.py``; 不合理诉求 and 挂账 in ``exits.py``.
 """
 from __future__ import annotations
 
@@ -33,10 +42,18 @@ import services.followup.domain.tree as tree
 from services.followup.domain.callback import record_callback
 from services.followup.domain.change import Change, Doc, Event, free_text, required_text
 from services.followup.domain.errors import InvalidRequest, NotYourCase, NumberReused, TransitionRefused
+from services.followup.domain.exits import (
+    decide_hold,
+    decide_unreasonable,
+    propose_hold,
+    propose_unreasonable,
+    recheck_hold,
+)
 from services.followup.domain.quality import Finding, check_reply
 from services.followup.domain.states import (
     APPROVED,
     ASSIGNED,
+    RAISED,
     REFUSAL_REVIEW,
     REFUSED,
     REPLIED,
@@ -71,7 +88,10 @@ def _assignment_fields(assignment: Doc) -> Doc:
 
 # Fields stored only once a transition sets them: absent from a document until then.
 LATER = ("refused_at", "approved_reply", "approved_at", "callback_due", "closed_at", "reopened_at",
-         "ticket", "refusal")
+         "ticket", "refusal", "outcome", "proposal", "ruling", "hold", "last_hold", "held_at", "raised_at",
+         "raised_to")
+# Counters stored only once they count something.
+COUNTED_LATER = ("reopen_base", "raise_count")
 
 
 @dataclass
@@ -114,6 +134,16 @@ class Case:
     ticket: Doc | None = None
     refusal: Doc | None = None  # the lead's refusal waiting for the centre's review
     assignments: list[Doc] = field(default_factory=list)  # co-handling and passed-down parts (tree.py)
+    outcome: str | None = None          # how it closed: resolved ... untrue, unreasonable
+    proposal: Doc | None = None         # an exit the department proposed, waiting (exits.py)
+    ruling: Doc | None = None           # the approved 不合理诉求 proposal
+    hold: Doc | None = None             # the approved 挂账, while on hold
+    last_hold: Doc | None = None
+    held_at: dt.datetime | None = None
+    raised_at: dt.datetime | None = None
+    raised_to: str | None = None
+    reopen_base: int = 0                # reopenings before the unit that has it now (提级)
+    raise_count: int = 0
     doc_id: Any = None  # the document's ``_id``
     ledger: list[Doc] = field(default_factory=list)  # entries not stored yet (a new case's)
     more: Doc = field(default_factory=dict)  # stored fields this class does not name, kept as they are
@@ -129,6 +159,8 @@ class Case:
         given["assignments"] = list(doc.get("assignments") or [])
         for key in ("attempt",):
             given[key] = doc.get(key) or 1
+        for key in COUNTED_LATER:
+            given[key] = doc.get(key) or 0
         return cls(**given, doc_id=doc.get("_id"), ledger=list(doc.get("ledger") or []),
                    more={key: value for key, value in doc.items() if key not in named | {"_id", "ledger"}})
 
@@ -136,7 +168,8 @@ class Case:
         """The document to store: the shape ``cases`` has always held (without the ledger)."""
         doc: Doc = {f.name: getattr(self, f.name) for f in fields(self)
                     if f.name not in ("doc_id", "ledger", "more")
-                    and not (f.name in LATER and getattr(self, f.name) is None)}
+                    and not (f.name in LATER and getattr(self, f.name) is None)
+                    and not (f.name in COUNTED_LATER and not getattr(self, f.name))}
         if self.doc_id is not None:
             doc["_id"] = self.doc_id
         return {**doc, **self.more}
@@ -197,9 +230,9 @@ class Case:
     def reassign(self, assignment: Doc, now: dt.datetime) -> Change | None:
         """Routing sent the case to another department; ``None`` if this is a redelivery.
 
-        Two ways: a refused case re-routed (退单), or a case a dispatcher moved away
-        from the department that holds it (``redispatched``, 改派) while it is
-        still with that department and not yet approved. Only a later attempt
+        Two ways: a refused (or raised) case re-routed (退单, 提级), or a case a
+        dispatcher moved away from the department that holds it (``redispatched``,
+        改派) while it is still with that department and not yet approved (or raised). Only a later attempt
         moves it: an earlier assignment heard late changes nothing.
         """
         self.check_same_ticket(assignment)
@@ -207,10 +240,10 @@ class Case:
             return None
         redispatch = bool(assignment.get("redispatched"))
         if redispatch:
-            if self.state not in (ASSIGNED, SIGNED_FOR, REPLIED, REFUSAL_REVIEW) or \
+            if self.state not in (ASSIGNED, SIGNED_FOR, REPLIED, REFUSAL_REVIEW, RAISED) or \
                     assignment.get("previous_department_code") != self.department_code:
                 return None
-        elif self.state != REFUSED:
+        elif self.state not in (REFUSED, RAISED):
             return None
         if (assignment.get("attempt") or 0) and assignment["attempt"] <= self.attempt:
             return None
@@ -230,9 +263,12 @@ class Case:
 
     # -- the department's verbs ------------------------------------------------------
 
-    def held_by(self, department: str | None) -> None:
-        """Raise ``NotYourCase`` unless ``department`` (when given) holds the case or a part of it."""
-        if department is not None and department not in tree.units_on(self):
+    def held_by(self, department: str | None, part: bool = False) -> None:
+        """Raise ``NotYourCase`` unless ``department`` (when given) leads the case -- or, with
+        ``part``, holds or held a part of it (tree.py)."""
+        if department is None or department == self.department_code:
+            return
+        if not (part and department in tree.units_on(self)):
             raise NotYourCase(f"case {self.number} is not with {department}")
 
     def is_lead(self, unit: str | None) -> bool:
@@ -443,9 +479,34 @@ class Case:
                                         "rejection_count": count, "rejected_at": now})])
 
     def record_callback(self, operator: str, reached: object, resolved: object, satisfaction: object,
-                        note: str, now: dt.datetime, clock: FollowupClock) -> Change:
-        """The citizen called back (回访): close, reopen, or try again another day (``callback.py``)."""
-        return record_callback(self, operator, reached, resolved, satisfaction, note, now, clock)
+                        note: str, now: dt.datetime, clock: FollowupClock, outcome: object = None,
+                        parent: str | None = None) -> Change:
+        """The citizen called back (回访): close, reopen, raise or try again another day (``callback.py``)."""
+        return record_callback(self, operator, reached, resolved, satisfaction, note, now, clock, outcome, parent)
+
+    # -- the exits (exits.py) ------------------------------------------------------------
+
+    def propose_unreasonable(self, actor: str, reason: object, evidence: object, now: dt.datetime,
+                             files: Sequence[Doc] = ()) -> Change:
+        """The department proposes 不合理诉求 with its evidence (``exits.py``)."""
+        return propose_unreasonable(self, actor, reason, evidence, now, files)
+
+    def decide_unreasonable(self, reviewer: str, approve: object, reason: object, now: dt.datetime) -> Change:
+        """A reviewer rules: closed as ``unreasonable``, or back to the department (``exits.py``)."""
+        return decide_unreasonable(self, reviewer, approve, reason, now)
+
+    def propose_hold(self, actor: str, reason: object, recheck_on: object, now: dt.datetime,
+                     clock: FollowupClock) -> Change:
+        """The department proposes 挂账 until a recheck day (``exits.py``)."""
+        return propose_hold(self, actor, reason, recheck_on, now, clock)
+
+    def decide_hold(self, supervisor: str, approve: object, reason: object, now: dt.datetime) -> Change:
+        """A supervisor approves the hold or rejects it with a reason (``exits.py``)."""
+        return decide_hold(self, supervisor, approve, reason, now)
+
+    def recheck_hold(self, recheck_at: object, now: dt.datetime, clock: FollowupClock) -> Change | None:
+        """The hold's day came: back to the department (``exits.py``); ``None`` if not on that hold."""
+        return recheck_hold(self, recheck_at, now, clock)
 
     # -- helpers -------------------------------------------------------------------------
 

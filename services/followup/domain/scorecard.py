@@ -14,7 +14,12 @@ ledger entries made in it; each department is measured on what it did:
 * ``satisfaction_rate`` (满意率): of those callbacks, satisfied or basically satisfied;
 * ``avg_handling_working_days``: working days from dispatch (or reopening) to the
   approved reply, averaged over approved replies;
-* ``refusals`` (退单), ``rejected_replies`` (打回), ``closed`` and counts behind each rate.
+* ``refusals`` (退单), ``rejected_replies`` (打回), ``closed`` and counts behind each rate;
+* the honest ends, counted and listed: ``untrue`` (callbacks that found the request
+  not true, 不属实: left out of the resolution rate), ``unreasonable`` (不合理诉求
+  ruled: every entry of such a case is left out of the unit's rates, the store
+  leaves them out), ``raised`` (提级 after too many reopenings) and ``on_hold``
+  (挂账 approved).
 
 A rate with nothing to count is ``None`` (shown as "-"), not 0 or 100%.
 
@@ -52,7 +57,8 @@ check_range = cast(Callable[[dt.date, dt.date], None], periods.check_range)
 COLUMNS = ("department", "dispatched", "awaiting_sign_for", "signed_for", "response_rate",
            "replies", "on_time_reply_rate", "callbacks_reached", "resolution_rate",
            "satisfaction_rate", "approved", "avg_handling_working_days", "refusals",
-           "rejected_replies", "closed", "still_open", "appeals_accepted", "response_rate_after_appeal",
+           "rejected_replies", "closed", "still_open", "untrue", "unreasonable", "raised", "on_hold",
+           "appeals_accepted", "response_rate_after_appeal",
            "on_time_reply_rate_after_appeal", "resolution_rate_after_appeal", "satisfaction_rate_after_appeal",
            "rejected_replies_after_appeal", "scope")
 CITY = "CITY"
@@ -67,7 +73,7 @@ def _rate(part: float, whole: float) -> float | None:
 def _tally(rows: Iterable[Row]) -> dict[str, float]:
     t: dict[str, float] = dict.fromkeys(("dispatched", "signed_for", "signed_on_time", "replies", "replies_on_time",
                        "callbacks_reached", "resolved", "satisfied", "approved", "refusals",
-                       "rejected_replies", "closed"), 0)
+                       "rejected_replies", "closed", "untrue", "unreasonable", "raised", "on_hold"), 0)
     t["working_days"] = 0.0
     for row in rows:
         action, n = row["action"], row["count"]
@@ -83,6 +89,7 @@ def _tally(rows: Iterable[Row]) -> dict[str, float]:
             t["callbacks_reached"] += n
             t["resolved"] += n if row["resolved"] else 0
             t["satisfied"] += n if row["satisfaction"] in ("satisfied", "basically_satisfied") else 0
+            t["untrue"] += n if row.get("outcome") == "untrue" else 0
         elif action == "approved":
             t["approved"] += n
             t["working_days"] += row["working_days"]
@@ -92,6 +99,12 @@ def _tally(rows: Iterable[Row]) -> dict[str, float]:
             t["rejected_replies"] += n
         elif action == "closed":
             t["closed"] += n
+        elif action == "unreasonable_approved":
+            t["unreasonable"] += n
+        elif action == "raised":
+            t["raised"] += n
+        elif action == "hold_approved":
+            t["on_hold"] += n
     return t
 
 
@@ -122,12 +135,14 @@ def _figures(department: str, t: dict[str, float], pending: Row | None = None, s
         "response_rate": _rate(t["signed_on_time"], max(t["dispatched"] - awaiting, 0)),
         "replies": t["replies"], "on_time_reply_rate": _rate(t["replies_on_time"], t["replies"]),
         "callbacks_reached": t["callbacks_reached"],
-        "resolution_rate": _rate(t["resolved"], t["callbacks_reached"]),
+        "resolution_rate": _rate(t["resolved"], t["callbacks_reached"] - t["untrue"]),
         "satisfaction_rate": _rate(t["satisfied"], t["callbacks_reached"]),
         "approved": t["approved"],
         "avg_handling_working_days": round(t["working_days"] / t["approved"], 2) if t["approved"] else None,
         "refusals": t["refusals"], "rejected_replies": t["rejected_replies"], "closed": t["closed"],
-        "still_open": pending.get("still_open", 0), "scope": scope,
+        "still_open": pending.get("still_open", 0),
+        "untrue": t["untrue"], "unreasonable": t["unreasonable"], "raised": t["raised"], "on_hold": t["on_hold"],
+        "scope": scope,
     }
 
 

@@ -11,6 +11,9 @@ Over the shared deadline policy and working-day calendar:
   waits for the centre's dispatchers;
 * the callback (回访): by the end of the next working day after approval;
 * appeals (考核申诉): ``FOLLOWUP.appeal_working_days`` (5) after the event appealed;
+* reopenings (重办): at most ``FOLLOWUP.reopen_limit`` (2) per unit, then the case
+  is raised a level (提级办理);
+* a hold (挂账): rechecked on a day at most ``FOLLOWUP.max_hold_days`` (366) ahead;
 * handling time in working days (fractions of working days count).
 """
 import datetime as dt
@@ -24,7 +27,7 @@ from shared.timelimits.deadlines import DeadlinePolicy, Terms
 next_working_day = cast(Callable[[Any, dt.date], dt.date], calendars.next_working_day)
 
 DEFAULTS: dict[str, int] = {"refusal_working_days": 2, "max_extension_working_days": 10, "callback_tries": 3,
-                            "appeal_working_days": 5}
+                            "appeal_working_days": 5, "reopen_limit": 2, "max_hold_days": 366}
 
 
 class FollowupClock:
@@ -60,6 +63,18 @@ class FollowupClock:
     @property
     def appeal_working_days(self) -> int:
         return int(self.settings["appeal_working_days"])
+
+    @property
+    def reopen_limit(self) -> int:
+        return int(self.settings["reopen_limit"])
+
+    @property
+    def max_hold_days(self) -> int:
+        return int(self.settings["max_hold_days"])
+
+    def start_of_day(self, day: dt.date) -> dt.datetime:
+        """The first moment of the local ``day``, in UTC."""
+        return dt.datetime.combine(day, dt.time(0), tzinfo=self.zone).astimezone(dt.UTC)
 
     def local(self, moment: dt.datetime) -> dt.datetime:
         return moment.astimezone(self.zone)

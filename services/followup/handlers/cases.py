@@ -23,16 +23,19 @@ log = logging.getLogger(__name__)
 
 
 def change_case(deps: Deps, number: str, verb: Callable[[Case], Change | None],
-                department: str | None = None, actor_id: str | None = None) -> dict[str, Any] | None:
+                department: str | None = None, actor_id: str | None = None,
+                part: bool = False) -> dict[str, Any] | None:
     """Load the case, ``verb(case) -> Change | None``, save; the saved document (or ``None``).
 
-    ``department``: the case must be with it. ``actor_id`` (the signed-in person's id,
-    or ``token:DEPT``) goes into every ledger entry the change appends."""
+    ``department``: the case must be with it as its lead -- or, with ``part``, the unit may
+    hold a part of it (co-handling, passed down: the verbs of ``domain/tree.py``).
+    ``actor_id`` (the signed-in person's id, or ``token:DEPT``) goes into every ledger
+    entry the change appends."""
     def work():
         case = deps.cases.load(number)
         if case is None:
             raise UnknownCase(f"no case {number}")
-        case.held_by(department)
+        case.held_by(department, part)
         change = verb(case)
         return None if change is None else deps.cases.save(deps.uow, case, change.by(actor_id))
     try:
@@ -41,7 +44,7 @@ def change_case(deps: Deps, number: str, verb: Callable[[Case], Change | None],
         raise CaseChanged(str(exc)) from None
 
 
-def _view_after(deps: Deps, doc):
+def view_after(deps: Deps, doc):
     """What a verb answers: the case as it now is, with its ledger."""
     return case_view(deps.cases.get(doc["number"]))
 
@@ -74,22 +77,22 @@ def erase_personal_data(deps: Deps, event, scrub):
 def sign_for(deps: Deps, token, number, actor=""):
     department, actor, actor_id = access.department_actor(deps, token, actor)
     now = deps.clock.now()
-    return _view_after(deps, change_case(deps, number, lambda case: case.sign_for(actor, now, department),
-                                         department, actor_id))
+    return view_after(deps, change_case(deps, number, lambda case: case.sign_for(actor, now, department),
+                                        department, actor_id, part=True))
 
 
 def refuse_case(deps: Deps, token, number, reason, actor=""):
     department, actor, actor_id = access.department_actor(deps, token, actor)
     now = deps.clock.now()
-    return _view_after(deps, change_case(
+    return view_after(deps, change_case(
         deps, number, lambda case: case.refuse(actor, reason, now, deps.deadlines, department),
-        department, actor_id))
+        department, actor_id, part=True))
 
 
 def request_extension(deps: Deps, token, number, working_days, reason, actor=""):
     department, actor, actor_id = access.department_actor(deps, token, actor)
     now = deps.clock.now()
-    return _view_after(deps, change_case(deps, number, lambda case: case.request_extension(
+    return view_after(deps, change_case(deps, number, lambda case: case.request_extension(
         actor, working_days, reason, now, deps.deadlines, department), department, actor_id))
 
 
@@ -98,9 +101,9 @@ def submit_reply(deps: Deps, token, number, text, attachments=None, actor="", fi
     department, actor, actor_id = access.department_actor(deps, token, actor)
     now = deps.clock.now()
     files = files_named(deps, number, file_ids)
-    return _view_after(deps, change_case(
+    return view_after(deps, change_case(
         deps, number, lambda case: case.submit_reply(actor, text, attachments, now, files, department),
-        department, actor_id))
+        department, actor_id, part=True))
 
 
 # -- the operators' verbs (as the signed-in person) -------------------------------------
@@ -126,20 +129,32 @@ def review_reply(deps: Deps, number, approve, reason=""):
         if approve:
             return case.approve_reply(reviewer, ticket, now, deps.deadlines, reason)
         return case.reject_reply(reviewer, reason, ticket, now)
-    return _view_after(deps, change_case(deps, number, verb, actor_id=actor_id))
+    return view_after(deps, change_case(deps, number, verb, actor_id=actor_id))
 
 
 def decide_extension(deps: Deps, number, grant, reason=""):
     """Grant or deny (with a reason) an extension, as the signed-in reviewer."""
     operator, actor_id = access.staff(deps, "reviewer")
     now = deps.clock.now()
-    return _view_after(deps, change_case(deps, number, lambda case: case.decide_extension(
+    return view_after(deps, change_case(deps, number, lambda case: case.decide_extension(
         operator, grant, reason, now, deps.deadlines), actor_id=actor_id))
 
 
-def record_callback(deps: Deps, number, reached, resolved=None, satisfaction=None, note=""):
-    """The callback (回访), recorded as the signed-in callback agent."""
+def record_callback(deps: Deps, number, reached, resolved=None, satisfaction=None, note="", outcome=None):
+    """The callback (回访), recorded as the signed-in callback agent.
+
+    ``outcome``: resolved, partly_resolved, unresolved or untrue (older callers say
+    ``resolved`` true or false). A case raised a level goes to the parent unit the
+    directory knows for its department (``parent``), else to the centre."""
     operator, actor_id = access.staff(deps, "callback")
     now = deps.clock.now()
-    return _view_after(deps, change_case(deps, number, lambda case: case.record_callback(
-        operator, reached, resolved, satisfaction, note, now, deps.deadlines), actor_id=actor_id))
+    return view_after(deps, change_case(deps, number, lambda case: case.record_callback(
+        operator, reached, resolved, satisfaction, note, now, deps.deadlines, outcome,
+        parent_of(deps, case.department_code)), actor_id=actor_id))
+
+
+def parent_of(deps: Deps, department_code):
+    """The code of the unit above ``department_code`` in routing's directory, or ``None``."""
+    department = deps.directory.department(department_code) or {}
+    parent = department.get("parent")
+    return parent if isinstance(parent, str) and parent and parent != department_code else None

@@ -7,7 +7,7 @@ when a case, a refusal or a watch seems lost on its way.
 import logging
 
 from services.followup.bootstrap import Deps
-from services.followup.domain.states import REFUSED
+from services.followup.domain.states import RAISED, REFUSED
 from shared.contract.numbering import valid_series
 from shared.platform.jsonable import jsonable
 
@@ -16,13 +16,13 @@ log = logging.getLogger(__name__)
 
 def republish_case(deps: Deps, number):
     """Publish again the event that says where the case stands -- its latest
-    ``case_opened``, or ``case_refused`` while it waits for a new department --
+    ``case_opened``, or ``case_refused`` (``case_raised``) while it waits for a new department --
     the very event, so consumers that have it change nothing. What it is, or
     None if followup has no case ``number``."""
     case = deps.cases.load(number)
     if case is None:
         return None
-    event_type = "case_refused" if case.state == REFUSED else "case_opened"
+    event_type = {REFUSED: "case_refused", RAISED: "case_raised"}.get(case.state, "case_opened")
     payload = deps.cases.last_event(number, event_type)
     if payload is None:
         return None

@@ -14,7 +14,16 @@ from services.followup.adapters import intake
 from services.followup.bootstrap import Deps
 from services.followup.domain import InvalidRequest, tree
 from services.followup.domain.case import Case
-from services.followup.domain.states import APPROVED, ASSIGNED, OPEN_STATES, REPLIED, SIGNED_FOR, STATES
+from services.followup.domain.states import (
+    APPROVED,
+    ASSIGNED,
+    HOLD_PROPOSED,
+    OPEN_STATES,
+    REPLIED,
+    SIGNED_FOR,
+    STATES,
+    UNREASONABLE_PROPOSED,
+)
 from services.followup.handlers import access, appeals
 from services.followup.handlers.files import load
 from services.followup.handlers.tickets import ticket_of
@@ -25,6 +34,9 @@ from shared.platform.jsonable import jsonable
 
 log = logging.getLogger(__name__)
 
+# Late once past the deadline: with the department, or an exit it proposed still waiting
+# (a case on hold is not late while the hold stands).
+CHASED = (ASSIGNED, SIGNED_FOR, UNREASONABLE_PROPOSED, HOLD_PROPOSED)
 CONTACT_ROLES = ("department", "callback", "operator", "reviewer", "supervisor")
 
 def _refuse_by(deps: Deps, case):
@@ -144,7 +156,7 @@ def overview(deps: Deps):
     deps.caller.require(*STAFF_ROLES)
     now = deps.clock.now()
     open_states = {"state": {"$in": list(OPEN_STATES)}}
-    late = {"state": {"$in": [ASSIGNED, SIGNED_FOR]}, "deadline": {"$lt": now}}
+    late = {"state": {"$in": list(CHASED)}, "deadline": {"$lt": now}}
     sign_late = {"state": ASSIGNED, "sign_for_deadline": {"$lt": now}}
     callbacks_late = {"state": APPROVED, "callback_due": {"$lt": now}}
     departments: dict[str, dict] = {}
@@ -184,7 +196,7 @@ def search_cases(deps: Deps, filters=None, offset=0, limit=20):
     else:
         raise InvalidRequest({"state": [f"open or one of {', '.join(STATES)}"]})
     if filters.get("overdue"):
-        query.update(state={"$in": [ASSIGNED, SIGNED_FOR]}, deadline={"$lt": deps.clock.now()})
+        query.update(state={"$in": list(CHASED)}, deadline={"$lt": deps.clock.now()})
     numbers = filters.get("numbers")
     if numbers is not None:
         if not isinstance(numbers, list) or len(numbers) > 500 or not all(isinstance(n, str) for n in numbers):

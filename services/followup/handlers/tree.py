@@ -9,7 +9,7 @@ co-handlers' refusals and when they add a co-handler (加派).
 from services.followup.bootstrap import Deps
 from services.followup.domain import InvalidRequest, tree
 from services.followup.handlers import access
-from services.followup.handlers.cases import _view_after, change_case
+from services.followup.handlers.cases import change_case, view_after
 from services.followup.handlers.views import listed, page
 from shared.platform import mirror
 
@@ -30,9 +30,9 @@ def pass_down(deps: Deps, token, number, unit_code, note="", actor=""):
     department, actor, actor_id = access.department_actor(deps, token, actor)
     child = unit(deps, unit_code)
     now = deps.clock.now()
-    return _view_after(deps, change_case(
+    return view_after(deps, change_case(
         deps, number, lambda case: case.pass_down(department, child, actor, note, now, deps.deadlines),
-        department, actor_id))
+        department, actor_id, part=True))
 
 
 def add_co_handlers(deps: Deps, number, unit_codes, note=""):
@@ -42,7 +42,7 @@ def add_co_handlers(deps: Deps, number, unit_codes, note=""):
         raise InvalidRequest({"co_handlers": ["a list of unit codes"]})
     units = [unit(deps, code) for code in unit_codes]
     now = deps.clock.now()
-    return _view_after(deps, change_case(
+    return view_after(deps, change_case(
         deps, number, lambda case: case.add_co_handlers(units, dispatcher, now, deps.deadlines, note),
         actor_id=actor_id))
 
@@ -60,7 +60,7 @@ def review_refusal(deps: Deps, number, unit_code, approve, reason="", token=None
     """Approve a unit's refusal or send its part back with a reason (派单异议审核)."""
     by, actor, actor_id = reviewer(deps, token, actor)
     now = deps.clock.now()
-    return _view_after(deps, change_case(
+    return view_after(deps, change_case(
         deps, number, lambda case: case.review_refusal(str(unit_code or ""), by, approve, reason, actor, now),
         actor_id=actor_id))
 
@@ -69,10 +69,10 @@ def review_assignment_reply(deps: Deps, token, number, unit_code, accept, reason
     """The unit that passed the case down accepts its child's reply, or sends it back with a reason."""
     department, actor, actor_id = access.department_actor(deps, token, actor)
     now = deps.clock.now()
-    return _view_after(deps, change_case(
+    return view_after(deps, change_case(
         deps, number, lambda case: case.review_assignment_reply(str(unit_code or ""), department, accept,
                                                                 reason, actor, now),
-        department, actor_id))
+        department, actor_id, part=True))
 
 
 def refusal_queue(deps: Deps, token=None, offset=0, limit=20):

@@ -29,7 +29,7 @@ PUBLIC_STATUS = {
     "received": "received", "awaiting_dispatch": "received", "refused": "received",
     "linked": "received", "assigned": "assigned", "signed_for": "in_progress",
     "reopened": "in_progress", "reply_rejected": "in_progress", "replied": "in_progress",
-    "reply_approved": "replied", "closed": "closed", "answered": "closed",
+    "reply_approved": "replied", "closed": "closed", "answered": "closed", "on_hold": "on_hold",
 }
 PUBLIC_STATUSES = sorted(set(PUBLIC_STATUS.values()))
 
@@ -114,6 +114,8 @@ def status_view(ticket: Doc, master: Doc | None = None) -> Any:
         "deadline": shown.get("deadline") if status not in ("closed",) else None,
         "closed_at": shown.get("closed_at") if status == "closed" else None,
         "reply": scrub(reply) if reply else None,
+        # how it ended (已解决/部分解决/未解决/不属实/不合理诉求), once closed
+        "outcome": shown.get("outcome") if status == "closed" else None,
     })
 
 

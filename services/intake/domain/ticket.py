@@ -244,6 +244,7 @@ def public_view(ticket: Doc) -> Doc:
         reply=ticket.get("reply"),
         answer=ticket.get("answer"),
         closed_at=ticket.get("closed_at"),
+        outcome=ticket.get("outcome"),
         escalation=ticket.get("escalation"),
     )
     return view

@@ -187,6 +187,8 @@ def service_request(ticket, zone, service_names, descriptions=True):
         "lat": ticket.get("lat"),
         "long": ticket.get("lng"),
         "media_url": ticket.get("media_url"),
+        # beside GeoReport v2: how a closed request ended (resolved ... untrue, unreasonable)
+        "outcome": ticket.get("outcome") if status in CLOSED else None,
     }
 
 

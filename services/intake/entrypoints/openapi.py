@@ -10,6 +10,9 @@ INFO = {"title": "hotline intake", "version": "2",
 NULLABLE_STRING = {"type": "string", "nullable": True}
 DATE_TIME = {"type": "string", "format": "date-time"}
 NULLABLE_DATE_TIME = {"type": "string", "format": "date-time", "nullable": True}
+OUTCOME = {"type": "string", "nullable": True,
+           "enum": ["resolved", "partly_resolved", "unresolved", "untrue", "unreasonable", None],
+           "description": "how a closed request ended (已解决/部分解决/未解决/不属实/不合理诉求); null while open"}
 
 RECEIPT = {
     "type": "object", "required": ["number", "lookup_code", "status", "received_at"],
@@ -24,7 +27,7 @@ PUBLIC_STATUS = {
                    "request_type": {"type": "string", "nullable": True, "enum": [*REQUEST_TYPES, None]},
                    "received_at": DATE_TIME,
                    "updated_at": NULLABLE_DATE_TIME, "deadline": NULLABLE_DATE_TIME,
-                   "closed_at": NULLABLE_DATE_TIME, "reply": NULLABLE_STRING},
+                   "closed_at": NULLABLE_DATE_TIME, "reply": NULLABLE_STRING, "outcome": OUTCOME},
     "additionalProperties": False,
 }
 HEALTH = {"type": "object", "required": ["service", "status"],
@@ -52,7 +55,7 @@ SERVICE_REQUEST = {
         "updated_datetime": NULLABLE_STRING, "expected_datetime": NULLABLE_STRING,
         "address": NULLABLE_STRING, "address_id": NULLABLE_STRING, "zipcode": NULLABLE_STRING,
         "lat": {"type": "number", "nullable": True}, "long": {"type": "number", "nullable": True},
-        "media_url": NULLABLE_STRING},
+        "media_url": NULLABLE_STRING, "outcome": OUTCOME},
     "additionalProperties": False,
 }
 POSTED = {

@@ -115,8 +115,11 @@ def reply_rejected(deps: Deps, event):
 
 
 def callback_recorded(deps: Deps, event):
-    outcome = reason("not_reached") if not event["reached"] else reason(
-        "resolved" if event["resolved"] else "unresolved", satisfaction=event["satisfaction"] or "no rating")
+    if event["reached"] and event.get("outcome"):
+        outcome = reason("called_back", outcome=event["outcome"], satisfaction=event["satisfaction"] or "no rating")
+    else:
+        outcome = reason("not_reached") if not event["reached"] else reason(
+            "resolved" if event["resolved"] else "unresolved", satisfaction=event["satisfaction"] or "no rating")
     record(deps, event, {}, event["recorded_at"], "callback", [outcome])
 
 
@@ -128,12 +131,37 @@ def case_reopened(deps: Deps, event):
 
 
 def case_closed(deps: Deps, event):
-    changes = {"status": "closed", "reply": event["reply"] or None, "closed_at": event["closed_at"]}
-    record(deps, event, changes, event["closed_at"], "closed", [reason("closed")], [FINISHED])
+    outcome = event.get("outcome")
+    changes = {"status": "closed", "reply": event["reply"] or None, "closed_at": event["closed_at"],
+               "outcome": outcome}
+    record(deps, event, changes, event["closed_at"], "closed",
+           [reason("closed_as", outcome=outcome) if outcome else reason("closed")], [FINISHED])
     deps.tickets.apply_to_linked(event["number"], event["event_id"], changes,
                                  entry(event["closed_at"], "closed",
                                        [reason("closed_with", number=event["number"])]),
                                  event["occurred_at"])
+
+
+def case_raised(deps: Deps, event):
+    """Reopened too often, raised a level (提级): routing owes a new department or its queue."""
+    attempt = event["attempt"]
+    record(deps, event, {"raised_at": event["raised_at"]}, event["raised_at"], "raised",
+           [reason("raised", department=event["department_code"], reason=event["reason"])],
+           [done("case", attempt), done("watch", attempt), owed(deps, "dispatch", attempt, event["raised_at"])])
+
+
+def hold_decided(deps: Deps, event):
+    """An approved hold (挂账): on hold until its day; a rejected one changes nothing here."""
+    if not event["approved"]:
+        return
+    record(deps, event, {"status": "on_hold", "recheck_on": event["recheck_on"]}, event["decided_at"],
+           "on_hold", [reason("on_hold", day=event["recheck_on"] or "", reason=event["reason"])])
+
+
+def hold_rechecked(deps: Deps, event):
+    record(deps, event, {"status": "signed_for", "deadline": event["deadline"], "recheck_on": None},
+           event["rechecked_at"], "hold_rechecked",
+           [reason("hold_rechecked", deadline=event["deadline"].isoformat())])
 
 
 def ticket_escalated(deps: Deps, event):

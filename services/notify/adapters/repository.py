@@ -307,7 +307,7 @@ class NotifyRepository:
 
         now = utcnow() + dt.timedelta(seconds=ClockStore(self.settings).read()[0])
         overdue = self.watches.count_documents(
-            {"state": WATCHING, "deadline": {"$lt": now}, "replied": {"$ne": True}})
+            {"state": WATCHING, "deadline": {"$lt": now}, "replied": {"$ne": True}, "on_hold": {"$ne": True}})
         samples = [Sample("hotline_cases_overdue", {}, overdue)]
         for row in self.notifications.aggregate(
                 [{"$group": {"_id": {"channel": "$channel", "status": "$status"}, "n": {"$sum": 1}}}]):

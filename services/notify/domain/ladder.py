@@ -18,7 +18,8 @@ is assigned, re-routed after a refusal, or reopened) the steps are:
   ``rejection_limit`` times.
 
 Cards and orders stop once a reply is in (they resume if it is rejected); a
-refused case waits for its new department; a closed one is done. Each step is
+refused case waits for its new department; a closed one is done. A case on
+hold (挂账) has one step: ``hold_recheck``, on its recheck day. Each step is
 recorded in the watch as ``"<round>:<step>"``, so it happens once per round.
 """
 from __future__ import annotations
@@ -40,6 +41,7 @@ working_seconds_between: Callable[[Any, dt.datetime, dt.datetime], float] = work
 Level = Mapping[str, Any]  # a supervision level: code, name, name_en, its contacts
 
 WATCHING = "watching"
+HOLD_RECHECK = "hold_recheck"  # the one step of a case on hold (挂账)
 CLOCK_CLASSES = ("emergency", "urgent", "utilities")  # limits in hours (config decides)
 
 DEFAULT_LEVELS: tuple[Level, ...] = (
@@ -111,6 +113,9 @@ class Ladder:
         """Every step of the watch's current round, in order, done or not."""
         if watch.get("state") != WATCHING:
             return []
+        if watch.get("on_hold"):
+            recheck_at = watch.get("recheck_at")
+            return [Step(HOLD_RECHECK, recheck_at, reason="recheck day of the hold (挂账)")] if recheck_at else []
         steps: list[Step] = []
         if watch.get("sign_for_deadline") and not watch.get("signed_for"):
             steps.append(Step("sign_for_reminder", watch["sign_for_deadline"],

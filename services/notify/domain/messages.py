@@ -61,6 +61,13 @@ def messages(kind: str, event: Event) -> list[Message]:
     if kind == "callback_recorded":
         return [Message(f"{number}:callback:{event['event_id']}", "callback", "department",
                  {"reached": event["reached"], "resolved": event.get("resolved"),
-                  "satisfaction": event.get("satisfaction") or ""})]
+                  "satisfaction": event.get("satisfaction") or "", "found": event.get("outcome")})]
+    if kind in ("hold_decided", "unreasonable_decided"):
+        return [Message(f"{number}:{kind}:{event['event_id']}", kind, "department",
+                 {"granted": event["approved"], "reason": event.get("reason") or "",
+                  "recheck_on": event.get("recheck_on") or "-"})]
+    if kind == "hold_rechecked":
+        return [Message(f"{number}:hold_rechecked:{event['event_id']}", "hold_rechecked", "department",
+                 {"recheck_on": event.get("recheck_on") or "-"})]
     return []
 

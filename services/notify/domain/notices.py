@@ -22,12 +22,12 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from services.notify.domain.delivery import LOOKUP_MARK
-from services.notify.domain.ladder import Level, Step
+from services.notify.domain.ladder import HOLD_RECHECK, Level, Step
 from services.notify.domain.messages import Message
 
 Notification = dict[str, Any]
 Render = Callable[[str, str, Mapping[str, Any]], tuple[str, str]]
-Outcome = Callable[[str, bool, "bool | None", "str | None"], str]
+Outcome = Callable[[str, bool, "bool | None", "str | None", "str | None"], str]
 
 
 class Directory(Protocol):
@@ -108,7 +108,8 @@ class Notices:
                    "deadline": self._local(watch.get("deadline")),
                    "sign_for_deadline": self._local(watch.get("sign_for_deadline")),
                    "title": title, "level": "", "reason": "", "reply": "", "outcome": "",
-                   "decision": "", "new_department": "", "count": "", "lookup_code": LOOKUP_MARK}
+                   "decision": "", "new_department": "", "count": "", "lookup_code": LOOKUP_MARK,
+                   "recheck_on": ""}
         context.update(extra)
         if extra.get("new_department_code"):
             context["new_department"] = self.departments.name(extra["new_department_code"], language)
@@ -120,7 +121,7 @@ class Notices:
                                    else {True: "已采纳", False: "未采纳"})[bool(extra["appeal_accepted"])]
         if "reached" in extra:
             context["outcome"] = self.outcome(language, extra["reached"], extra.get("resolved"),
-                                              extra.get("satisfaction"))
+                                              extra.get("satisfaction"), extra.get("found"))
         return context
 
     def _notification(self, key: str, template: str, watch: Mapping[str, Any], channel: str,
@@ -151,6 +152,8 @@ class Notices:
     def for_step(self, watch: Mapping[str, Any], step: Step, level_info: Level | None,
                  now: dt.datetime) -> list[Notification]:
         """Notifications for a ladder step (``level_info``: the level's config, or None)."""
+        if step.name == HOLD_RECHECK:
+            return []  # the department hears of it once followup has the case back (hold_rechecked)
         key = f"{watch['number']}:{step.key(watch.get('round', 1))}"
         department = self.department_contact(watch.get("department_code"))
         if step.name in STEP_TEMPLATES:

@@ -5,7 +5,8 @@ context: ``number``, ``title`` (the request's title, long numbers masked),
 ``department`` (its name), ``deadline`` and ``sign_for_deadline`` (local time
 in the city), ``level`` (the supervision level's name), ``reason``, ``reply``,
 ``outcome``, ``decision`` (an extension granted or denied), ``new_department``
-(where a case moved), ``count`` (rejections so far), ``hotline`` (the city's).
+(where a case moved), ``count`` (rejections so far), ``recheck_on`` (a hold's
+recheck day), ``hotline`` (the city's).
 Every message to a department names the ticket number and title in its
 subject. SMS uses the body alone. An unknown language falls back to Chinese.
 """
@@ -90,6 +91,30 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
                "{department}: the citizen of ticket {number} ({title}) says it is not solved "
                "({reason}). Sign for it by {sign_for_deadline} and reply by {deadline}."),
     },
+    "hold_decided": {
+        "zh": ("【挂账审批】{number} {title}：{decision}",
+               "{department}：工单 {number}（{title}）的挂账申请{decision}。{reason}"
+               " 如已同意，将于 {recheck_on} 复查；否则请于 {deadline} 前答复。"),
+        "en": ("[Hold] {number} {title}: {decision}",
+               "{department}: the hold asked for ticket {number} ({title}) was {decision}. {reason} "
+               "If granted, it is looked at again on {recheck_on}; if not, reply by {deadline}."),
+    },
+    "hold_rechecked": {
+        "zh": ("【挂账复查】{number} {title}",
+               "{department}：挂账工单 {number}（{title}）已到复查日期 {recheck_on}，已退回你单位继续办理，"
+               "请于 {deadline} 前答复。"),
+        "en": ("[Hold rechecked] {number} {title}",
+               "{department}: ticket {number} ({title}) was on hold until {recheck_on}; it is back with you. "
+               "Please reply by {deadline}."),
+    },
+    "unreasonable_decided": {
+        "zh": ("【不合理诉求认定】{number} {title}：{decision}",
+               "{department}：工单 {number}（{title}）的不合理诉求申请{decision}。{reason}"
+               " 如未同意，请继续办理，于 {deadline} 前答复。"),
+        "en": ("[Unreasonable request] {number} {title}: {decision}",
+               "{department}: the ruling asked for ticket {number} ({title}) was {decision}. {reason} "
+               "If not granted, go on with the case and reply by {deadline}."),
+    },
     "sign_for_reminder": {
         "zh": ("【签收提醒】工单 {number} 尚未签收：{title}",
                "{department}：工单 {number}（{title}）签收时限 {sign_for_deadline} 已过，请立即签收办理。"
@@ -140,19 +165,25 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
 
 OUTCOMES: dict[str, dict[str, str]] = {
     "zh": {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意",
-           "resolved": "已解决", "unresolved": "未解决", "unreached": "未联系上"},
+           "resolved": "已解决", "unresolved": "未解决", "unreached": "未联系上",
+           "partly_resolved": "部分解决", "untrue": "不属实"},
     "en": {"satisfied": "satisfied", "basically_satisfied": "basically satisfied",
            "dissatisfied": "dissatisfied", "resolved": "resolved",
-           "unresolved": "not resolved", "unreached": "could not be reached"},
+           "unresolved": "not resolved", "unreached": "could not be reached",
+           "partly_resolved": "partly resolved", "untrue": "not true"},
 }
 
 
-def outcome(language: str, reached: bool, resolved: bool | None, satisfaction: str | None) -> str:
+def outcome(language: str, reached: bool, resolved: bool | None, satisfaction: str | None,
+            found: str | None = None) -> str:
+    """What a callback found, in words: ``found`` (the outcome) if known, else ``resolved``."""
     words = OUTCOMES.get(language, OUTCOMES["zh"])
     if not reached:
         return words["unreached"]
     parts: list[str] = []
-    if resolved is not None:
+    if found in words:
+        parts.append(words[str(found)])
+    elif resolved is not None:
         parts.append(words["resolved" if resolved else "unresolved"])
     if satisfaction:
         parts.append(words.get(satisfaction, satisfaction))

@@ -17,6 +17,11 @@ redelivery may come late: an event about an earlier assignment (a smaller
 ``attempt``), another department, or a time before the round began changes
 nothing (``of_this_round``), so a late refusal never stops the chase of the
 department that has the case now.
+
+A case on hold (挂账, ``hold_decided`` approved) is not chased: its watch is
+``on_hold`` until the recheck day, when the ladder's one step is
+``hold_recheck`` (``HoldRecheckDue``: followup takes the case back); the case
+back with its department (``hold_rechecked``) starts a new round.
 """
 from __future__ import annotations
 
@@ -25,7 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.notify.domain.ladder import WATCHING, Step
+from services.notify.domain.ladder import HOLD_RECHECK, WATCHING, Step
 from services.notify.domain.messages import Message, messages
 
 Doc = Mapping[str, Any]       # a watch's stored fields, as the ladder and the notices read them
@@ -51,6 +56,9 @@ KINDS: dict[tuple[str, str], str] = {
     ("followup", "case_closed"): "closed",
     ("followup", "appeal_filed"): "appeal_filed",      # a notice to the unit; the watch is unchanged
     ("followup", "appeal_decided"): "appeal_decided",
+    ("followup", "hold_decided"): "hold_decided",
+    ("followup", "hold_rechecked"): "hold_rechecked",
+    ("followup", "unreasonable_decided"): "unreasonable_decided",
 }
 
 # The steps of a co-handling or passed-down unit's part (followup's tree of assignments): each
@@ -94,7 +102,7 @@ def part_event(event_type: str, event: Event) -> tuple[str, dict[str, Any]] | No
 
 # deadline_watched follows these (not routing's ticket_assigned, which followup's
 # case_opened confirms: the watch is announced after the case is open).
-RESCHEDULING = ("opened", "reopened", "extension_decided")
+RESCHEDULING = ("opened", "reopened", "extension_decided", "hold_rechecked")
 
 # When each event happened, by kind: an event older than the round it would
 # change belongs to an earlier round.
@@ -103,7 +111,8 @@ EVENT_TIME: dict[str, str] = {
     "refused": "refused_at", "extension_decided": "decided_at", "replied": "replied_at",
     "reply_rejected": "rejected_at", "reply_approved": "approved_at",
     "callback_recorded": "recorded_at", "reopened": "reopened_at", "closed": "closed_at",
-    "resumed": "reviewed_at", "appeal_filed": "filed_at", "appeal_decided": "decided_at"}
+    "resumed": "reviewed_at", "appeal_filed": "filed_at", "appeal_decided": "decided_at",
+    "hold_decided": "decided_at", "hold_rechecked": "rechecked_at", "unreasonable_decided": "decided_at"}
 
 
 def new_watch(number: str, now: dt.datetime | None) -> dict[str, Any]:
@@ -137,6 +146,18 @@ class TicketEscalated:
     deadline: dt.datetime | None
     escalated_at: dt.datetime
     step_key: str           # "<round>:<step>": each step once per round
+
+
+@dataclass(frozen=True)
+class HoldRecheckDue:
+    """The recheck day of a hold came (the ladder's ``hold_recheck`` step)."""
+
+    number: str
+    department_code: str
+    recheck_at: dt.datetime
+    due_at: dt.datetime
+    step_key: str
+    level: str = "hold_recheck"
 
 
 @dataclass
@@ -242,6 +263,14 @@ class Watch:
             return self._new_round(event, now, reopened_at)
         if self.state == CLOSED or not self.of_this_round(kind, event):
             return None
+        if kind == "hold_decided":
+            if not event.get("approved") or not event.get("recheck_at"):
+                return None  # rejected: the chase goes on
+            return {"on_hold": True, "recheck_at": event["recheck_at"], "held_at": event["decided_at"]}
+        if kind == "hold_rechecked":
+            if not self.stored.get("on_hold"):
+                return None  # heard again, after its new round began
+            return dict(self._new_round(event, now, event.get("rechecked_at")), signed_for=True)
         if kind == "signed_for":
             return {"signed_for": True, "signed_at": event["signed_at"]}
         if kind == "extension_decided":
@@ -278,11 +307,11 @@ class Watch:
             "department_code": event["department_code"],
             "deadline": event["deadline"], "sign_for_deadline": event["sign_for_deadline"],
             "signed_for": False, "replied": False, "rejection_count": 0,
-            "rejected_at": None, "round_started_at": now, "steps_done": [],
+            "rejected_at": None, "round_started_at": now, "steps_done": [], "on_hold": False,
             "round_began_at": began_at,
             # the warning is shared out from here (ladder.warning)
             "dispatched_at": event.get("assigned_at") or event.get("reopened_at")
-            or event.get("opened_at") or now}
+            or event.get("opened_at") or event.get("rechecked_at") or now}
         for key in ("time_limit_class", "title", "department_name"):
             if event.get(key):
                 changes[key] = event[key]
@@ -312,7 +341,9 @@ class Watch:
             changes["state"] = REFUSED
         if first:  # facts heard before the assignment (out of order) still hold
             changes.update({key: True for key, known_fact in (("signed_for", self.signed_for),
-                                                              ("replied", self.replied)) if known_fact})
+                                                              ("replied", self.replied),
+                                                              ("on_hold", bool(self.stored.get("on_hold"))))
+                            if known_fact})
         if event.get("urgency"):
             changes["urgency"] = event["urgency"]
         return changes
@@ -336,16 +367,20 @@ class Watch:
 
     # -- the ladder's steps --------------------------------------------------------------
 
-    def take_steps(self, due: list[Step], now: dt.datetime) -> list[TicketEscalated]:
+    def take_steps(self, due: list[Step], now: dt.datetime) -> list[TicketEscalated | HoldRecheckDue]:
         """The ladder's steps that came due, as the events they cause (``ladder.due``
         leaves out the steps this round took already)."""
-        return [TicketEscalated(number=self.stored.get("ticket_number") or self.number,
-                                department_code=self.department_code or "",
+        round_ = self.stored.get("round", 1)
+        number = self.stored.get("ticket_number") or self.number  # a part's watch: its ticket's number
+        return [HoldRecheckDue(number=number, department_code=self.department_code or "",
+                               recheck_at=step.at, due_at=now, step_key=step.key(round_))
+                if step.name == HOLD_RECHECK else
+                TicketEscalated(number=number, department_code=self.department_code or "",
                                 level=step.name, reason=step.reason, deadline=self.deadline,
-                                escalated_at=now, step_key=step.key(self.stored.get("round", 1)))
+                                escalated_at=now, step_key=step.key(round_))
                 for step in due]
 
-    def after_steps(self, taken: list[TicketEscalated]) -> dict[str, Any]:
+    def after_steps(self, taken: list[TicketEscalated | HoldRecheckDue]) -> dict[str, Any]:
         """The watch's fields once ``taken`` are recorded (for the ladder's next check)."""
         return dict(self.stored, steps_done=self.steps_done + [e.step_key for e in taken])
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import eventlet
 
 from services.notify.domain.delivery import attempt
-from services.notify.domain.watch import Watch
+from services.notify.domain.watch import HoldRecheckDue, Watch
 from shared.contract import events
 from shared.platform.outbox import outboxed, republish_stale
 from shared.platform.privacy import digest, mask_phone, mask_recipient, mask_text
@@ -49,6 +49,15 @@ def escalated_event(escalated):
         escalated_at=escalated.escalated_at)
 
 
+def step_event(step):
+    """``(event_type, payload)`` of a step taken: ``ticket_escalated``, or ``hold_recheck_due``."""
+    if isinstance(step, HoldRecheckDue):
+        return "hold_recheck_due", events.new_event(
+            events.HoldRecheckDue, number=step.number, department_code=step.department_code,
+            recheck_at=step.recheck_at, due_at=step.due_at)
+    return "ticket_escalated", escalated_event(step)
+
+
 def supervise(repo, ladder, notices, now, owner, lease_seconds=60, batch=1000):
     """Take every ladder step that has come due; returns a ``TickReport``."""
     report = TickReport()
@@ -62,12 +71,15 @@ def supervise(repo, ladder, notices, now, owner, lease_seconds=60, batch=1000):
         for step in due:
             outgoing += notices.for_step(doc, step, ladder.level(step.level) if step.level else None, now)
         taken = watch.take_steps(due, now)
-        recorded = [(e.step_key, outboxed("ticket_escalated", escalated_event(e))) for e in taken]
+        recorded = [(e.step_key, outboxed(*step_event(e))) for e in taken]
         if not repo.record_steps(doc, recorded, outgoing, ladder.next_check(watch.after_steps(taken)), now):
             repo.release(doc)  # an event changed it meanwhile: the next tick looks again
             continue
         queue += outgoing
         for escalated in taken:
+            if isinstance(escalated, HoldRecheckDue):
+                log.info("%s: recheck day of its hold", watch.number)
+                continue
             log.info("%s: %s (%s)", watch.number, escalated.level, escalated.reason)
             report.levels[escalated.level] = report.levels.get(escalated.level, 0) + 1
         report.steps += len(taken)

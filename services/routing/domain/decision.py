@@ -13,7 +13,10 @@ of the current decision it sets:
   ``max_refusals``-th refusal on a person arbitrates (仲裁);
 * :meth:`Decision.assign` -- a dispatcher assigns a waiting ticket;
 * :meth:`Decision.redispatch` -- a dispatcher moves it away from the
-  department that holds it (改派).
+  department that holds it (改派);
+* :meth:`Decision.raised` -- followup raised the case a level (提级办理,
+  ``case_raised``): moved to the unit's parent as a re-dispatch, or, without
+  one, to the dispatchers' queue for the centre's leadership (rule ``raised``).
 
 Every decision also records the ticket's request type (诉求类型): as given at
 intake, else suggested by :mod:`services.routing.domain.request_types`; a
@@ -309,6 +312,30 @@ class Decision:
     def _type_fields(self) -> dict[str, Any]:
         typed = self.typed
         return {"request_type": typed.request_type, "request_type_source": typed.source}
+
+    def raised(self, raise_event: Mapping[str, Any], known: Knowing, now: datetime) -> Outcome:
+        """Reopened too often, the case is raised a level (a ``case_raised`` body).
+
+        ``to_department_code`` in service: re-dispatched there (``redispatched``, so
+        followup moves the case); else the dispatchers decide for the centre."""
+        directory = known.directory
+        current = raise_event["department_code"]
+        why = reason("raised_from", department=directory.name_of(current),
+                     count=int(raise_event.get("reopen_count") or 0))
+        before = _Before(previous=current, refused=[r["department_code"] for r in self.refusals],
+                         assignments=self._assigned_times(1))
+        target = directory.get(raise_event.get("to_department_code") or "")
+        if target is not None and target.code != current:
+            category = directory.catalogue.get(self.ticket.get("category") or "") or {}
+            choice = Choice(target, category.get("class", self.time_limit_class or "general"), "raised",
+                            [why], suggestions=self.suggestions, decided_by="routing")
+            outcome = self._outcome(choice, known.policy, now, directory, before)
+            outcome = replace(outcome, body=dict(outcome.body, redispatched=True))
+        else:
+            choice = Choice(None, self.time_limit_class or "general", "raised",
+                            [why, reason("raised_to_centre")], suggestions=self.suggestions)
+            outcome = self._outcome(choice, known.policy, now, directory, before)
+        return self._apply(replace(outcome, event_id=raise_event.get("event_id")))
 
     # -- the events -------------------------------------------------------------------
 

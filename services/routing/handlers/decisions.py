@@ -69,6 +69,30 @@ def case_refused(deps: Deps, refusal):
                  outcome.record.get("department_code") or "a dispatcher")
 
 
+def case_raised(deps: Deps, raised):
+    """Reopened too often, the case is raised a level (提级): to the unit's parent, or the centre."""
+    known = deps.known()
+    number, holder = raised["number"], raised["department_code"]
+
+    def work():
+        decision = deps.decisions.load(number)
+        if decision is None or not decision.holds(holder):
+            log.warning("raise of %s from %s ignored: routing has it %s", number, holder,
+                        "nowhere" if decision is None else
+                        f"with {decision.department_code or 'the dispatchers'}")
+            return None
+        outcome = decision.raised(raised, known, deps.clock.now())
+        if not deps.decisions.save(deps.uow, decision, outcome):
+            log.info("raise %s of %s applied before; ignored", raised["event_id"], number)
+            return None
+        return outcome
+
+    outcome = deps.uow.run(work)
+    if outcome is not None:
+        log.info("ticket %s raised from %s -> %s", number, holder,
+                 outcome.record.get("department_code") or "the dispatchers (the centre)")
+
+
 def case_closed(deps: Deps, closed):
     """The department that finally handled a closed ticket: an example to learn from."""
     record = deps.decisions.get(closed["number"])

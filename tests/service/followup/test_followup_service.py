@@ -168,7 +168,9 @@ def test_every_case_route_refuses_a_missing_empty_or_garbled_token(followup, web
     for method, path in (("GET", "/cases"), ("GET", f"/cases/{NUMBER}"), ("GET", f"/cases/{NUMBER}/contact"),
                          ("GET", f"/cases/{NUMBER}/attachments/x"), ("POST", f"/cases/{NUMBER}/sign-for"),
                          ("POST", f"/cases/{NUMBER}/refuse"), ("POST", f"/cases/{NUMBER}/extension"),
-                         ("POST", f"/cases/{NUMBER}/reply"), ("POST", f"/cases/{NUMBER}/attachments?filename=a.png")):
+                         ("POST", f"/cases/{NUMBER}/reply"), ("POST", f"/cases/{NUMBER}/attachments?filename=a.png"),
+                         ("POST", f"/cases/{NUMBER}/unreasonable"), ("POST", f"/cases/{NUMBER}/hold"),
+                         ("GET", "/holds")):
         answered = web_session.request(method, path, headers=headers, json={})
         assert answered.status_code == 401, (method, path, answered.text)
         assert set(answered.json()["errors"]) == {"token"}

@@ -129,3 +129,31 @@ def test_a_late_event_does_not_move_the_status_back(start_service, publish, web_
     view = operator_view(service_config, number)
     assert [h["status"] for h in view["history"]] == ["received", "closed", "reply_approved"]
     assert view["status"] == "closed"
+
+
+def test_the_status_shows_a_hold_and_then_how_the_case_ended(start_service, publish, web_session, service_config):
+    start_service(IntakeService)
+    receipt = web_session.post("/tickets", json=TICKET).json()
+    number, proof = receipt["number"], {"X-Lookup-Code": receipt["lookup_code"]}
+    now = events.utcnow()
+    publish("followup", "hold_decided", events.new_event(
+        events.HoldDecided, number=number, department_code="HOUSING", approved=True, reason="纳入明年预算",
+        recheck_on="2027-03-01", recheck_at=now, decided_by="王督办", decided_at=now))
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and operator_view(service_config, number)["status"] != "on_hold":
+        time.sleep(0.05)
+    assert web_session.get(f"/tickets/{number}", headers=proof).json()["status"] == "on_hold"
+
+    time.sleep(0.01)  # the store keeps milliseconds
+    publish("followup", "case_closed", events.new_event(
+        events.CaseClosed, number=number, department_code="HOUSING", reply="经核实，反映情况不属实。",
+        resolved=False, satisfaction="satisfied", closed_at=events.utcnow(), outcome="untrue"))
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and operator_view(service_config, number)["status"] != "closed":
+        time.sleep(0.05)
+    view = operator_view(service_config, number)
+    assert view["outcome"] == "untrue" and [h["status"] for h in view["history"]][-1] == "closed"
+    public = web_session.get(f"/tickets/{number}", headers=proof).json()
+    assert (public["status"], public["outcome"]) == ("closed", "untrue")
+    open311 = web_session.get(f"/open311/v2/requests/{number}.json").json()[0]
+    assert (open311["status"], open311["outcome"]) == ("closed", "untrue")

@@ -303,3 +303,32 @@ def test_a_history_of_another_city_brings_its_departments(routing):
     trained = service.rpc("train", timeout=120)
     assert trained["meta"]["departments"] == 3 and trained["meta"]["examples"] == 45
     assert service.rpc("suggest", {"title": "路灯不亮了"})["suggestions"][0]["department_code"] == chinese
+
+
+def raised(number, department, to=None):
+    return events.new_event(events.CaseRaised, number=number, department_code=department, to_department_code=to,
+                            reason="reopened 2 times (limit 2): unresolved", reopen_count=2,
+                            raised_at=events.utcnow())
+
+
+def test_a_raised_case_goes_to_the_parent_unit_once_or_to_the_dispatchers(routing, recorder, publish):
+    seen = recorder(("routing", "ticket_assigned"), ("routing", "ticket_awaiting_dispatch"))
+    service = routing()
+    publish("intake", "ticket_created", created(title="小区停水两天了", description="停水没有通知，水压也低",
+                                                district="崂山区"))
+    assert seen.wait_for("routing", "ticket_assigned")[0]["department_code"] == "WATER"
+    publish("followup", "case_raised", raised(NUMBER, "ENERGY", "D-LAOSHAN"))  # not who holds it: ignored
+    move = raised(NUMBER, "WATER", "D-LAOSHAN")
+    publish("followup", "case_raised", move)
+    publish("followup", "case_raised", move)  # redelivered: applied once
+    moved = seen.wait_for("routing", "ticket_assigned", count=2)[1]
+    assert (moved["department_code"], moved["rule"], moved["redispatched"]) == ("D-LAOSHAN", "raised", True)
+    assert (moved["previous_department_code"], moved["attempt"]) == ("WATER", 2)
+    settle()
+    assert len(seen.of("routing", "ticket_assigned")) == 2
+
+    publish("followup", "case_raised", raised(NUMBER, "D-LAOSHAN"))  # no parent: the centre
+    waiting = seen.wait_for("routing", "ticket_awaiting_dispatch")[0]
+    assert waiting["previous_department_code"] == "D-LAOSHAN"
+    assert service.rpc("get_decision", NUMBER)["rule"] == "raised"
+    assert [q["number"] for q in service.rpc("queue", 50, 0, "raised")] == [NUMBER]

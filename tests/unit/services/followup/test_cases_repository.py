@@ -7,7 +7,11 @@ import pytest
 
 from services.followup import domain
 from services.followup.adapters.cases import CaseRepository
+from services.followup.domain.timing import FollowupClock
+from shared.platform.privacy import scrub
 from shared.platform.unit_of_work import LostRace
+from shared.timelimits.calendar import ChineseCalendar
+from shared.timelimits.deadlines import DeadlinePolicy
 
 SH = ZoneInfo("Asia/Shanghai")
 T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=SH).astimezone(dt.UTC)  # a Monday
@@ -66,3 +70,20 @@ def test_erasure_reaches_the_other_units_parts():
     assert phone in str(cases.document("QD-20261123-00001")["assignments"])
     cases.erase_personal_data("QD-20261123-00001", scrub)
     assert phone not in str(cases.document("QD-20261123-00001"))
+
+def test_erasure_reaches_the_words_of_a_hold():
+    cases = CaseRepository(mongomock.MongoClient(tz_aware=True)["t"], {})
+    cases.ensure_indexes()
+    cases.open(domain.open_case(assignment(), T0), [])
+    event = lambda kind, body: {"event_id": kind, "body": body}  # noqa: E731
+    clock = FollowupClock(DeadlinePolicy(calendar=ChineseCalendar()))
+    case = cases.load("QD-20261123-00001")
+    cases.apply(case, case.sign_for("a", hours(1)), event)
+    case = cases.load("QD-20261123-00001")
+    cases.apply(case, case.propose_hold("a", "住户13853212345不同意施工", "2027-03-01", hours(2), clock), event)
+    case = cases.load("QD-20261123-00001")
+    cases.apply(case, case.decide_hold("s", True, "", hours(3)), event)
+    cases.erase_personal_data("QD-20261123-00001", scrub)
+    stored = cases.get("QD-20261123-00001")
+    assert "13853212345" not in stored["hold"]["reason"] and "不同意施工" in stored["hold"]["reason"]
+    assert not any("13853212345" in e["reason"] for e in stored["ledger"])

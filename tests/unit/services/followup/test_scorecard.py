@@ -248,3 +248,36 @@ def test_an_accepted_appeal_changes_the_after_appeal_rate_and_a_rejected_one_doe
     actions = [(e["action"], e.get("actor"), e.get("actor_id"), e["department_code"])
                for e in cases.get("QD-3")["ledger"]]
     assert actions[-2:] == [("appeal_filed", "李科长", "u7", "SHINAN"), ("appeal_accepted", "王主任", "u9", "SHINAN")]
+
+
+def test_the_honest_ends_are_counted_and_an_unreasonable_case_is_out_of_the_rates():
+    import datetime as dt
+
+    import mongomock
+
+    from services.followup.adapters.cases import CaseRepository
+    from services.followup.domain import Case
+
+    cases = CaseRepository(mongomock.MongoClient(tz_aware=True)["t"], {})
+    at = dt.datetime(2026, 11, 10, 2, tzinfo=dt.UTC)
+
+    def entry(action, **more):
+        return {"at": at, "action": action, "department_code": "WATER", **more}
+
+    late_and_ruled = [entry("assigned"), entry("signed_for", on_time=False),
+                      entry("unreasonable_approved"), entry("closed", outcome="unreasonable")]
+    honest = [entry("assigned"), entry("signed_for", on_time=True), entry("hold_approved"),
+              entry("callback", reached=True, resolved=False, satisfaction="satisfied", outcome="untrue"),
+              entry("callback", reached=True, resolved=True, satisfaction="satisfied", outcome="resolved"),
+              entry("raised")]
+    cases.open(Case.from_doc({"number": "QD-1", "state": "closed", "outcome": "unreasonable",
+                              "department_code": "WATER", "ledger": late_and_ruled}), [])
+    cases.open(Case.from_doc({"number": "QD-2", "state": "closed", "department_code": "WATER",
+                              "ledger": honest}), [])
+    card = scorecard(cases.ledger_counts(at, at + dt.timedelta(days=1)), {"from": "x", "to": "y"})
+    water = card["departments"][0]
+    assert (water["dispatched"], water["response_rate"]) == (1, 1.0)  # QD-1's late sign-for is not held
+    assert (water["unreasonable"], water["on_hold"], water["raised"], water["untrue"]) == (1, 1, 1, 1)
+    assert water["resolution_rate"] == 1.0  # the untrue request is not unresolved
+    assert water["closed"] == 0 and card["city"]["unreasonable"] == 1
+    assert "still_open,untrue,unreasonable,raised,on_hold" in as_csv(card).splitlines()[0]

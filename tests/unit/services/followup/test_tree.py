@@ -143,3 +143,15 @@ def noise_assignment_for(code):
             "department_name": code, "urgency": "normal", "time_limit_class": "general",
             "deadline": T0 + dt.timedelta(days=7), "sign_for_deadline": T0 + dt.timedelta(days=1),
             "assigned_at": hours(3), "decided_by": "routing", "reasons": ["x"]}
+
+
+def test_a_unit_with_a_part_acts_only_on_its_part_not_as_the_lead(clock):
+    """A co-handler or a child may act on its own part (sign for, refuse, reply, pass down);
+    the lead's own verbs -- a hold, an unreasonable-request ruling, an extension -- stay the lead's."""
+    case = noise_case(clock)
+    case.held_by(HOUSING.code, part=True)
+    with pytest.raises(NotYourCase):
+        case.held_by(HOUSING.code)
+    with pytest.raises(NotYourCase):
+        case.held_by("OTHER", part=True)
+    case.held_by(DISTRICT)

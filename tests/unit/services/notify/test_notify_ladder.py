@@ -153,7 +153,8 @@ def test_every_template_renders_in_both_languages(language):
     context = {"number": "QD-1", "department": "D", "hotline": "12345", "deadline": "2026-11-30 09:00",
                "sign_for_deadline": "2026-11-24 09:00", "level": "L", "reason": "R", "reply": "done",
                "outcome": outcome(language, True, False, "dissatisfied"), "title": "路灯坏了",
-               "decision": "granted", "new_department": "N", "count": 2, "lookup_code": "12345678"}
+               "decision": "granted", "new_department": "N", "count": 2, "lookup_code": "12345678",
+               "recheck_on": "2027-03-01"}
     for template in TEMPLATES:
         subject, body = render(template, language, context)
         assert "QD-1" in subject + body and "{" not in subject + body

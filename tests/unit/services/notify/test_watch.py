@@ -99,3 +99,58 @@ def test_a_parts_refusal_pauses_its_chase_until_reviewed_and_its_end_stops_it():
                         reviewer="D-SHINAN")
     assert doc["state"] == "closed"
     assert part_event("assignment_refused", {"number": "QD-1", "unit_code": "D", "role": "lead"}) is None
+
+def held_watch(approved=True):
+    doc = dict(new_watch("QD-1", None), _id="w1")
+    doc.update(Watch.from_doc(doc).changes("opened", opened(), local(2026, 11, 23, 9)))
+    doc.update(Watch.from_doc(doc).changes("signed_for", {"number": "QD-1", "department_code": "HRSS",
+                                                          "signed_at": local(2026, 11, 23, 10)}, None))
+    decided = {"event_id": "h1", "number": "QD-1", "department_code": "HRSS", "approved": approved,
+               "recheck_at": local(2027, 3, 1, 0), "recheck_on": "2027-03-01",
+               "decided_at": local(2026, 11, 24, 9), "reason": ""}
+    learned = Watch.from_doc(doc).learn("hold_decided", decided, local(2026, 11, 24, 9))
+    doc.update(learned.changes or {})
+    return doc, learned
+
+
+def test_a_case_on_hold_is_not_chased_and_is_rechecked_on_its_day():
+    doc, learned = held_watch()
+    assert [m.template for m in learned.messages] == ["hold_decided"]
+    ladder = Ladder(WeekendCalendar(), ZONE)
+    assert ladder.due(doc, local(2027, 2, 28, 23)) == []  # past the deadline: no card while on hold
+    assert ladder.next_check(doc) == local(2027, 3, 1, 0)
+    taken = Watch.from_doc(doc).take_steps(ladder.due(doc, local(2027, 3, 1, 8)), local(2027, 3, 1, 8))
+    assert [(type(e).__name__, e.step_key) for e in taken] == [("HoldRecheckDue", "1:hold_recheck")]
+    assert taken[0].recheck_at == local(2027, 3, 1, 0)
+    assert ladder.next_check(Watch.from_doc(doc).after_steps(taken)) is None  # once
+
+
+def test_a_rejected_hold_leaves_the_chase_as_it_was():
+    doc, learned = held_watch(approved=False)
+    assert learned.changes is None and not doc.get("on_hold")
+    assert [m.template for m in learned.messages] == ["hold_decided"]
+
+
+def test_the_case_back_from_hold_starts_a_new_round_signed_for():
+    doc, _ = held_watch()
+    back = {"event_id": "r1", "number": "QD-1", "department_code": "HRSS", "deadline": local(2027, 3, 8, 0),
+            "sign_for_deadline": local(2026, 11, 24, 9), "recheck_on": "2027-03-01",
+            "rechecked_at": local(2027, 3, 1, 8), "attempt": 1}
+    learned = Watch.from_doc(doc).learn("hold_rechecked", back, local(2027, 3, 1, 8))
+    assert learned.reschedules and learned.changes["round"] == 2
+    assert learned.changes["on_hold"] is False and learned.changes["signed_for"] is True
+    assert [m.template for m in learned.messages] == ["hold_rechecked"]
+    doc.update(learned.changes)
+    steps = [s.name for s in Ladder(WeekendCalendar(), ZONE).steps(doc)]
+    assert "sign_for_reminder" not in steps and "red_card" in steps
+    assert Watch.from_doc(doc).changes("hold_rechecked", back, None) is None  # heard again
+
+
+def test_a_hold_heard_before_the_case_opened_still_holds():
+    doc = dict(new_watch("QD-1", None), _id="w1")
+    decided = {"event_id": "h1", "number": "QD-1", "department_code": "HRSS", "approved": True,
+               "recheck_at": local(2027, 3, 1, 0), "recheck_on": "2027-03-01",
+               "decided_at": local(2026, 11, 24, 9), "reason": ""}
+    doc.update(Watch.from_doc(doc).changes("hold_decided", decided, None))
+    doc.update(Watch.from_doc(doc).changes("opened", opened(), local(2026, 11, 23, 9)))
+    assert [s.name for s in Ladder(WeekendCalendar(), ZONE).steps(doc)] == ["hold_recheck"]

@@ -73,3 +73,25 @@ def test_a_number_held_for_another_ticket_is_refused():
     held = {"ticket": {"received_at": T0}}
     with pytest.raises(NumberReused):
         check_same_ticket(held, {"number": "QD-1", "received_at": T0 + dt.timedelta(seconds=1)})
+
+
+def test_a_raised_case_goes_to_the_parent_as_a_redispatch(known):
+    decision, outcome = Decision.received(ticket(title="暖气不热", category="heating"), known, T0)
+    held = stored(decision, outcome)
+    raised = held.raised({"number": "QD-1", "department_code": "ENERGY", "to_department_code": "WATER",
+                          "reopen_count": 2, "event_id": "x1"}, known, T0)
+    assert raised.kind == "ticket_assigned" and raised.event_id == "x1"
+    assert raised.body["redispatched"] and raised.body["previous_department_code"] == "ENERGY"
+    assert (raised.body["department_code"], raised.body["rule"], raised.body["attempt"]) == ("WATER", "raised", 2)
+    assert raised.body["reason_codes"][0]["code"] == "raised_from"
+
+
+@pytest.mark.parametrize("to", [None, "NO_SUCH", "ENERGY"])
+def test_a_raised_case_without_a_parent_in_service_waits_for_the_dispatchers(known, to):
+    decision, outcome = Decision.received(ticket(title="暖气不热", category="heating"), known, T0)
+    held = stored(decision, outcome)
+    raised = held.raised({"number": "QD-1", "department_code": "ENERGY", "to_department_code": to,
+                          "reopen_count": 2, "event_id": "x1"}, known, T0)
+    assert raised.kind == "ticket_awaiting_dispatch" and raised.record["rule"] == "raised"
+    assert raised.body["previous_department_code"] == "ENERGY" and held.status == "awaiting_dispatch"
+    assert [r["code"] for r in raised.body["reason_codes"]] == ["raised_from", "raised_to_centre"]
