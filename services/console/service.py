@@ -194,6 +194,10 @@ class ConsoleService(ops.Operable):
     def review_part(self, deps, view, number, unit):
         return view.answer(cases.department_review_part(deps, view, number, unit))
 
+    @page("/cases/<string:number>/co-handlers", method="POST", roles=("dispatcher",))
+    def add_co_handlers(self, deps, view, number):
+        return view.answer(cases.add_co_handlers(deps, view, number))
+
     @page("/refusals", roles=("department", "dispatcher", "supervisor"))
     def refusal_queue(self, deps, view):
         return view.answer(cases.refusal_queue(deps, view))

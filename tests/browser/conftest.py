@@ -60,7 +60,7 @@ def chromium():
 class Workbench:
     """The running stack, its workbench URL, and people signing in to it."""
 
-    def __init__(self, stack, browser):
+    def __init__(self, stack, browser, keep_shots=False):
         self.stack = stack
         self.browser = browser
         self.url = f"http://{stack.env['CONSOLE_HTTP']}"
@@ -69,8 +69,8 @@ class Workbench:
         self.used_steps = {}    # login -> the last TOTP time step given
         self.pages = []
         SHOTS.mkdir(parents=True, exist_ok=True)
-        for old in SHOTS.glob("*.png"):  # this run's screens only
-            old.unlink()
+        for old in [] if keep_shots else SHOTS.glob("*.png"):  # this run's screens only (a second
+            old.unlink()                                      # workbench keeps the first's)
 
     def cli(self, *args):
         done = subprocess.run([sys.executable, "-m", "hotline.cli", *args], env=self.stack.env,

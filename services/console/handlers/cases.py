@@ -43,12 +43,25 @@ def department_case(deps: Deps, view: View, number):
     case = view.call("followup", "case_detail", number)
     department = view.person.department if view.person.has("department") else None
     part = my_part(case, department)
-    children = []
+    children, units = [], []
     if part and part["state"] == "signed_for":  # the units it may pass the case down to (下派)
         children = [d for d in view.optional("routing", "list_departments") or []
                     if d.get("parent") == department and not d.get("retired")]
+    if view.person.has("dispatcher") and case.get("state") not in ("closed", "refused"):  # 加派: co-handlers
+        working = {case.get("department_code")} | {a.get("unit_code") for a in case.get("assignments") or ()}
+        units = [d for d in view.optional("routing", "list_departments") or []
+                 if not d.get("retired") and d.get("code") not in working]
     return show("case.html", case=case, cards=_cards(view, [case]).get(number, []), part=part,
-                children=children, errors={}, max_files=MAX_UPLOAD_FILES)
+                children=children, units=units, errors={}, max_files=MAX_UPLOAD_FILES)
+
+
+def add_co_handlers(deps: Deps, view: View, number):
+    """A dispatcher adds co-handling units (协办, 加派) to an open case."""
+    codes = [code for code in view.form.getlist("co_handlers") if code]
+    if not codes:
+        raise Refused(400, N_("Please check the form"), view._("Choose at least one unit."))
+    view.call("followup", "add_co_handlers", number, codes, view.form.get("note") or "")
+    return Redirect(f"/department/cases/{number}", flash=view._("Co-handlers added."))
 
 
 def my_part(case, department):
