@@ -160,6 +160,7 @@ class TicketAssigned(Event):
     sign_for_deadline: datetime
     assigned_at: datetime
     decided_by: str  # "routing" or an operator's name
+    decided_by_id: str | None = None  # the dispatcher's user id, when a person decided
     rule: str = ""
     reasons: list[str] = field(default_factory=list)
     reason_codes: list[CodedReason] = field(default_factory=list)

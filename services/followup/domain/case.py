@@ -86,6 +86,11 @@ def _assignment_fields(assignment: Doc) -> Doc:
     }
 
 
+def decided_by_id(assignment: Doc) -> Doc:
+    """``{"actor_id": ...}`` of the dispatcher who decided an assignment (none for routing's own)."""
+    return {"actor_id": assignment["decided_by_id"]} if assignment.get("decided_by_id") else {}
+
+
 # Fields stored only once a transition sets them: absent from a document until then.
 LATER = ("refused_at", "approved_reply", "approved_at", "callback_due", "closed_at", "reopened_at",
          "ticket", "refusal", "outcome", "proposal", "ruling", "hold", "last_hold", "held_at", "raised_at",
@@ -197,7 +202,7 @@ class Case:
         case.ledger = [case.entry(
             cast(dt.datetime, assignment["assigned_at"]), assignment["decided_by"], "assigned",
             "; ".join(assignment["reasons"]), to=assignment["department_name"],
-            reason_codes=assignment.get("reason_codes") or [])]
+            reason_codes=assignment.get("reason_codes") or [], **decided_by_id(assignment))]
         return case
 
     def co_handlers_at_open(self, assignment: Doc, clock: FollowupClock) -> Change | None:
@@ -207,7 +212,7 @@ class Case:
         if not units or self.assignments:
             return None
         return tree.add_co_handlers(self, units, assignment.get("decided_by") or "", cast(
-            dt.datetime, assignment["assigned_at"]), clock)
+            dt.datetime, assignment["assigned_at"]), clock).by(assignment.get("decided_by_id"))
 
     def opened(self) -> Event:
         """The ``case_opened`` event of this case as it stands."""
@@ -256,7 +261,7 @@ class Case:
             assignment["assigned_at"], assignment["decided_by"], "assigned",
             "; ".join(assignment["reasons"]), to=assignment["department_name"],
             reason_codes=assignment.get("reason_codes") or [],
-            previous_department_code=self.department_code, redispatched=redispatch))
+            previous_department_code=self.department_code, redispatched=redispatch, **decided_by_id(assignment)))
         event_type, body = moved.opened()
         change.events.append((event_type, dict(body, previous_department_code=self.department_code)))
         return change

@@ -129,9 +129,9 @@ def _waiting_decision(deps: Deps, number):
 def assign(deps: Deps, number, department_code, reason, co_handlers=(), *, request_type=None):
     """A dispatcher assigns a waiting ticket (with co-handlers beside it, and may set its request
     type); the ``ticket_assigned`` body."""
-    by = deps.caller.require("dispatcher").name
+    person = deps.caller.require("dispatcher")
     known = deps.known()
-    by, reason = check_words(by, reason)
+    by, reason = check_words(person.name, reason)
     if not isinstance(co_handlers, (list, tuple)) or not all(isinstance(c, str) for c in co_handlers):
         raise RoutingError("co_handlers: a list of department codes")
 
@@ -139,6 +139,7 @@ def assign(deps: Deps, number, department_code, reason, co_handlers=(), *, reque
         decision = _waiting_decision(deps, number)
         outcome = decision.assign(department_code, by, reason, known, deps.clock.now(), co_handlers,
                                   request_type=request_type)
+        outcome.body["decided_by_id"] = person.user_id  # the person, as followup's ledger names them
         if not deps.decisions.save(deps.uow, decision, outcome):
             raise RoutingError(f"{number} was dispatched by someone else meanwhile")
         return outcome
@@ -147,7 +148,8 @@ def assign(deps: Deps, number, department_code, reason, co_handlers=(), *, reque
 
 def redispatch(deps: Deps, number, department_code, reason, *, request_type=None):
     """A dispatcher moves a ticket away from the department that holds it (改派)."""
-    by = deps.caller.require("dispatcher").name
+    person = deps.caller.require("dispatcher")
+    by = person.name
     known = deps.known()
     if not (reason or "").strip():
         raise RoutingError("say why the ticket moves (the reason is recorded)")
@@ -157,6 +159,7 @@ def redispatch(deps: Deps, number, department_code, reason, *, request_type=None
         current = decision.department_code
         outcome = decision.redispatch(department_code, by, reason, known, events.utcnow(),
                                       request_type=request_type)
+        outcome.body["decided_by_id"] = person.user_id
         if not deps.decisions.save(deps.uow, decision, outcome):
             raise RoutingError(f"{number} was moved by someone else meanwhile")
         return current, outcome
