@@ -8,8 +8,9 @@ the community replies, the street accepts and replies up, 市南区 accepts and 
 co-handler's reply beside its own; the hotline approves; the callback hears 部分解决, the
 case reopens once, and is closed 已解决. A second case is ruled 不合理诉求, a third goes on
 the 挂账 list and comes back on its day (moved clock). 市南区's rolled-up scorecard holds
-its street's late sign-for; the street appeals it and the supervisor accepts: the
-after-appeal rate changes. Every ledger entry names the person and the unit.
+its street's late sign-for; the street appeals it (within its window: before the clock
+moves on to the hold's day) and the supervisor accepts: the after-appeal rate changes.
+Every ledger entry names the person and the unit.
 """
 import datetime as dt
 import time
@@ -218,6 +219,38 @@ def test_the_noise_complaint_is_worked_down_the_tree_and_back(city):
     bench.tree_number = number
 
 
+def test_the_street_appeals_its_late_sign_for_and_the_district_rolled_up_rate_changes(city):
+    bench = city
+    number = bench.tree_number
+
+    def district_line():
+        card = bench.stack.rpc("followup", "scorecard")
+        return next(line for line in card["rolled_up"] if line["department"] == DISTRICT)
+    before = district_line()
+    assert STREET in before["units"]
+    late = next(e for e in case_of(bench, number)["ledger"]
+                if e["action"] == "signed_for" and e["department_code"] == STREET)
+    assert late["on_time"] is False
+    street = bench.people["t.street"]
+    open_case(street, bench, number)
+    appeal = street.locator("details.appeal")
+    assert appeal.count() >= 1
+    appeal.first.locator("summary").click()
+    appeal.first.locator("textarea[name=reason]").fill("签收系统当日升级故障，已报备信息中心")
+    appeal.first.locator("button.primary").click()
+    supervisor = bench.people["t.sup"]
+    supervisor.goto(f"{bench.url}/appeals")
+    row = supervisor.locator("#appeals tr", has_text=number)
+    row.locator("input[name=reason]").fill("故障报备属实，不计入考核")
+    row.locator("button[value=accept]").click()
+    after = until(district_line, lambda line: line["appeals_accepted"] > before["appeals_accepted"],
+                  "the accepted appeal in the district's rolled-up line")
+    assert after["response_rate"] == before["response_rate"]  # raw, as before
+    assert after["response_rate_after_appeal"] > before["response_rate_after_appeal"]
+    supervisor.goto(f"{bench.url}/supervisor")
+    bench.shot(supervisor, "tree-scorecard-after-appeal")
+
+
 def approve_and_call(bench, number, outcome, satisfaction):
     reviewer, agent = bench.people["t.review"], bench.people["t.callback"]
     reviewer.goto(f"{bench.url}/review")
@@ -302,33 +335,17 @@ def test_a_third_case_goes_on_hold_and_is_rechecked_on_its_day(city):
     every_entry_names_a_person_and_a_unit(case["ledger"])
 
 
-def test_the_street_appeals_its_late_sign_for_and_the_district_rolled_up_rate_changes(city):
-    bench = city
-    number = bench.tree_number
-
-    def district_line():
-        card = bench.stack.rpc("followup", "scorecard")
-        return next(line for line in card["rolled_up"] if line["department"] == DISTRICT)
-    before = district_line()
-    assert STREET in before["units"]
-    late = next(e for e in case_of(bench, number)["ledger"]
-                if e["action"] == "signed_for" and e["department_code"] == STREET)
-    assert late["on_time"] is False
-    street = bench.people["t.street"]
-    open_case(street, bench, number)
-    appeal = street.locator("details.appeal")
-    assert appeal.count() >= 1
-    appeal.first.locator("summary").click()
-    appeal.first.locator("textarea[name=reason]").fill("签收系统当日升级故障，已报备信息中心")
-    appeal.first.locator("button.primary").click()
-    supervisor = bench.people["t.sup"]
-    supervisor.goto(f"{bench.url}/appeals")
-    row = supervisor.locator("#appeals tr", has_text=number)
-    row.locator("input[name=reason]").fill("故障报备属实，不计入考核")
-    row.locator("button[value=accept]").click()
-    after = until(district_line, lambda line: line["appeals_accepted"] > before["appeals_accepted"],
-                  "the accepted appeal in the district's rolled-up line")
-    assert after["response_rate"] == before["response_rate"]  # raw, as before
-    assert after["response_rate_after_appeal"] > before["response_rate_after_appeal"]
-    supervisor.goto(f"{bench.url}/supervisor")
-    bench.shot(supervisor, "tree-scorecard-after-appeal")
+def test_a_co_handler_is_offered_only_what_its_part_allows(city):
+    """The housing bureau co-handles: it can sign for, refuse and reply on its part, but the lead's
+    own ends -- a hold, an unreasonable-request ruling, an extension -- are not offered to it."""
+    bench, housing = city, city.people["t.housing"]
+    number = a_case_with_the_district(bench, "工地渣土车夜间运输", "市南区太平角一路渣土车夜间运输噪音大。")
+    bench.stack.rpc("followup", "add_co_handlers", number, [HOUSING], "")
+    until(lambda: part_state(bench, number, HOUSING), lambda s: s == "assigned", "the co-handler's part")
+    sign_for(housing, bench, number)
+    until(lambda: part_state(bench, number, HOUSING), lambda s: s == "signed_for", "its sign-for")
+    open_case(housing, bench, number)
+    main = housing.inner_text("main")
+    assert "协办" in main and housing.locator("form[action$='/reply']").count() == 1
+    for lead_only in ("/hold", "/unreasonable", "/extension"):
+        assert housing.locator(f"form[action$='{lead_only}']").count() == 0, lead_only
