@@ -20,6 +20,7 @@ import pytest
 
 from tests.browser.conftest import Workbench
 from tests.stack.conftest import running_stack
+from tests.stack.test_case_tree import until
 
 ZONE = ZoneInfo("Asia/Shanghai")
 DISTRICT, STREET, COMMUNITY, HOUSING = "D-SHINAN", "S-BADAGUAN", "C-BDG-TAIPINGJIAO", "HOUSING"
@@ -42,17 +43,6 @@ def city(vhost_pipeline, tmp_path_factory, chromium):
             bench.user(login, *roles, department=department, name=name)
         bench.people = {login: bench.sign_in(login) for login in NAMES}
         yield bench
-
-
-def until(read, check, what, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    found = None
-    while time.monotonic() < deadline:
-        found = read()
-        if found and check(found):
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}: last {found!r}")
 
 
 def case_of(bench, number):

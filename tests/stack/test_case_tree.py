@@ -30,7 +30,8 @@ def reviewing_stack(vhost_pipeline, tmp_path_factory):
 
 
 def until(read, check, what, timeout=20.0):
-    deadline = time.monotonic() + timeout
+    """What ``read()`` gives once ``check`` holds of it, within ``timeout`` seconds."""
+    deadline, found = time.monotonic() + timeout, None
     while time.monotonic() < deadline:
         found = read()
         if found and check(found):

@@ -329,13 +329,10 @@ class Case:
             return tree.review_refusal(self, unit, reviewer_unit, approve, reason, actor, now)
         actor = free_text(actor, "actor")
         self.expect(REFUSAL_REVIEW, doing="review a refusal")
-        if not isinstance(approve, bool):
-            raise InvalidRequest({"approve": ["true (approve the refusal) or false (reject it)"]})
+        reason = tree.decided(approve, "approve", "true (approve the refusal) or false (reject it)", reason)
         if reviewer_unit != tree.CENTRE:
             raise NotYourCase(f"the refusal of case {self.number} is for the centre's dispatchers to review")
         refusal = self.refusal or {}
-        reason = free_text(reason, "reason", bounds.REASON) if approve else \
-            required_text(reason, "reason", bounds.REASON)
         reviewed: Event = ("refusal_reviewed", {
             "number": self.number, "department_code": self.department_code, "unit_code": self.department_code,
             "role": "lead", "parent_unit_code": "", "approved": approve, "reason": reason,

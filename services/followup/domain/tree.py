@@ -263,10 +263,7 @@ def review_refusal(case: Case, unit: str, reviewer_unit: str, approve: object, r
                    now: dt.datetime) -> Change:
     """The reviewer (the parent unit, or ``CENTRE``) approves the refusal or sends the part back."""
     actor = free_text(actor, "actor")
-    if not isinstance(approve, bool):
-        raise InvalidRequest({"approve": ["true (approve the refusal) or false (reject it)"]})
-    reason = required_text(reason, "reason", bounds.REASON) if not approve else \
-        free_text(reason, "reason", bounds.REASON)
+    reason = decided(approve, "approve", "true (approve the refusal) or false (reject it)", reason)
     mine = _mine(case, unit)
     _expect(case, mine, REFUSAL_REVIEW, doing="review a refusal")
     refusal = mine.refusal or {}
@@ -283,6 +280,14 @@ def review_refusal(case: Case, unit: str, reviewer_unit: str, approve: object, r
                        reviewer=reviewer_unit, reviewed_unit=unit)],
         events=[("refusal_reviewed", _body(case, mine, approved=approve, reason=reason, reviewer=reviewer_unit,
                                            actor=actor, reviewed_at=now))])
+
+
+def decided(decision: object, name: str, meaning: str, reason: str) -> str:
+    """The reason of a yes-or-no review, checked: ``decision`` must be a bool (``meaning``
+    says which), and a no needs a reason."""
+    if not isinstance(decision, bool):
+        raise InvalidRequest({name: [meaning]})
+    return free_text(reason, "reason", bounds.REASON) if decision else required_text(reason, "reason", bounds.REASON)
 
 
 def open_children(case: Case, unit: str) -> list[Assignment]:
@@ -320,10 +325,7 @@ def review_reply(case: Case, unit: str, reviewer_unit: str, accept: object, reas
                  now: dt.datetime) -> Change:
     """The unit that passed the case down accepts its child's reply or sends it back."""
     actor = free_text(actor, "actor")
-    if not isinstance(accept, bool):
-        raise InvalidRequest({"accept": ["true (accept the reply) or false (send it back)"]})
-    reason = free_text(reason, "reason", bounds.REASON) if accept else required_text(reason, "reason",
-                                                                                      bounds.REASON)
+    reason = decided(accept, "accept", "true (accept the reply) or false (send it back)", reason)
     mine = _mine(case, unit)
     _expect(case, mine, REPLIED, doing="review its reply")
     if mine.parent_unit_code != reviewer_unit:
