@@ -95,3 +95,25 @@ def test_a_raised_case_without_a_parent_in_service_waits_for_the_dispatchers(kno
     assert raised.kind == "ticket_awaiting_dispatch" and raised.record["rule"] == "raised"
     assert raised.body["previous_department_code"] == "ENERGY" and held.status == "awaiting_dispatch"
     assert [r["code"] for r in raised.body["reason_codes"]] == ["raised_from", "raised_to_centre"]
+
+
+def test_co_handlers_come_from_the_dispatcher_and_the_catalogue_once_each(known):
+    """协办: the units a dispatcher names, and those the category's catalogue entry lists
+    (``co_handlers``), in service, never the lead, each once."""
+    from dataclasses import replace as dc_replace
+
+    from services.routing.domain.directory import Directory
+
+    directory = known.directory
+    entries = [dict(entry, co_handlers=["WATER", "NO_SUCH", "ENERGY"]) if entry["code"] == "heating" else entry
+               for entry in directory.catalogue.values()]
+    with_co = dc_replace(known, directory=Directory(directory.all.values(), entries, directory.version))
+    decision, outcome = Decision.received(ticket(title="暖气不热", category="heating"), with_co, T0)
+    assert outcome.body["department_code"] == "ENERGY"
+    assert [c["department_code"] for c in outcome.body["co_handlers"]] == ["WATER"]  # not the lead, not unknown
+
+    waiting, queued = Decision.received(ticket(title="有事反映"), known, T0)
+    with pytest.raises(RoutingError, match="NO_SUCH"):
+        stored(waiting, queued).assign("WATER", "王调度", "停水", known, T0, ["NO_SUCH"])
+    assigned = stored(waiting, queued).assign("WATER", "王调度", "停水", known, T0, ["ENERGY", "WATER"])
+    assert [c["department_code"] for c in assigned.body["co_handlers"]] == ["ENERGY"]
