@@ -107,6 +107,7 @@ class Workbench:
         if page.url.endswith("/signin/code"):
             page.fill("input[name=code]", self.code(login))
             page.click("form[action='/signin/code'] button")
+            page.wait_for_function("() => !location.pathname.startsWith('/signin') && document.body")
         if page.url.endswith("/password"):
             chosen = new_password or f"Shift-{len(self.passwords)}-Hotline-2026!"
             page.fill("input[name=current]", password or self.passwords[login])
@@ -124,6 +125,9 @@ class Workbench:
         self.used_steps.pop(login, None)
         page.fill("input[name=code]", self.code(login))
         page.click("form[action='/account/second-factor'] button")
+        # the next page has loaded before the caller reads it (a read during the navigation
+        # finds no document body)
+        page.wait_for_function("() => !location.pathname.endsWith('/account/second-factor') && document.body")
 
     def user(self, login, *roles, department=None, name=None):
         """A user made as ``hotline users create`` makes one: the console's ``create_user``,
