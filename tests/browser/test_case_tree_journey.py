@@ -161,6 +161,8 @@ def test_the_noise_complaint_is_worked_down_the_tree_and_back(city):
     until(lambda: part_state(bench, number, COMMUNITY), lambda s: s == "refusal_review", "the refusal")
     street.goto(f"{bench.url}/refusals")
     assert number in street.inner_text("main") and "工地不在本社区" in street.inner_text("main")
+    street.click("details.duties summary")  # the directory's evidence: what the community answers for
+    assert "居民诉求的上门核实和回复" in street.inner_text("main")
     bench.shot(street, "tree-refusal-queue")
     open_case(street, bench, number)
     click_part_review(street, COMMUNITY, "reject", "工地在太平角一路，属太平角社区")

@@ -118,6 +118,10 @@ def refusal_queue(deps: Deps, view: View):
             if part.get("state") == "refusal_review" and (part.get("refusal") or {}).get("reviewer") == reviewer:
                 rows.append({"case": case, "unit_code": part["unit_code"], "role": part["role"],
                              "refusal": part.get("refusal") or {}})
+    # the directory's evidence beside each refusal: what the refusing unit answers for (职责清单)
+    duties = {d.get("code"): d.get("duties") or [] for d in view.optional("routing", "list_departments") or []}
+    for row in rows:
+        row["duties"] = duties.get(row["unit_code"], [])
     return show("refusals.html", rows=rows, found=found, page=page_no, size=PAGE, base="/refusals?")
 
 
