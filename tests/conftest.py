@@ -185,7 +185,8 @@ _groups = {}
 def xdist_group(nodeid, rootpath):
     """The worker group of a test under pytest-xdist (``make test`` runs ``-n 2``): tests
     that share processes run on one worker, so each stack and the browser start once.
-    The browser tests share one workbench and the chaos tests one cluster; the stack
+    The browser tests share one workbench (a module with a stack of its own goes apart)
+    and the chaos tests one cluster; the stack
     modules on a shared stack (``stack`` or ``another_stack``, tests/stack/conftest.py)
     run together, and any other stack module stays whole (its module-scoped stacks start
     once). Unit and service tests start their own containers: each goes anywhere."""
@@ -194,7 +195,10 @@ def xdist_group(nodeid, rootpath):
         parts = Path(path).parts
         tier = parts[1] if len(parts) > 2 and parts[0] == "tests" else ""
         group = None
-        if tier in ("browser", "chaos"):
+        if tier == "browser" and re.search(r"^\s+with running_stack\(", (rootpath / path).read_text(encoding="utf-8"),
+                                           re.M):
+            group = path  # a browser module on a stack of its own: it need not wait behind the workbench's
+        elif tier in ("browser", "chaos"):
             group = tier
         elif tier == "stack":
             text = (rootpath / path).read_text(encoding="utf-8")

@@ -40,7 +40,7 @@ def test_the_scorecard_rolls_a_street_up_into_its_district(workbench):
     assert answer.status_code == 201, answer.text
     case = workbench.wait_for_case(answer.json()["number"])
     assert case["department_code"] == "S-BADAGUAN"
-    workbench.user("tree.sup", "supervisor")
+    workbench.user("tree.sup", "supervisor", name="唐督办")
     supervisor = workbench.sign_in("tree.sup")
     deadline = time.monotonic() + 20
     while True:
