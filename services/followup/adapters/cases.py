@@ -401,7 +401,9 @@ class CaseRepository:
             {"$match": {"$or": [dict(when, number={"$nin": ruled}),
                                 dict(when, action="unreasonable_approved")]}},
             {"$group": {
-                "_id": {"department": "$department_code", "action": "$action",
+                # a part passed down is dispatched to the unit below (the entry names the unit passing it)
+                "_id": {"department": {"$cond": [{"$eq": ["$action", "passed_down"]}, "$to_unit",
+                                                 "$department_code"]}, "action": "$action",
                         "on_time": "$on_time", "reached": "$reached",
                         "resolved": "$resolved", "satisfaction": "$satisfaction", "outcome": "$outcome"},
                 "count": {"$sum": 1},

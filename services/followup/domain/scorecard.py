@@ -5,7 +5,8 @@ Over ledger entries counted by department, action and outcome
 ledger entries made in it; each department is measured on what it did:
 
 * ``response_rate`` (响应率): sign-fors on time ÷ the cases dispatched or reopened to
-  it whose sign-for window has closed (or that were signed for already): a case
+  it (a co-handling part, or a part passed down to it, is a dispatch to its unit)
+  whose sign-for window has closed (or that were signed for already): a case
   still inside its window is not counted as unanswered, it is shown apart
   (``awaiting_sign_for``), as are the period's cases not closed yet (``still_open``);
 * ``on_time_reply_rate``: replies submitted by the deadline in force ÷ replies;
@@ -77,7 +78,7 @@ def _tally(rows: Iterable[Row]) -> dict[str, float]:
     t["working_days"] = 0.0
     for row in rows:
         action, n = row["action"], row["count"]
-        if action in ("assigned", "reopened"):
+        if action in ("assigned", "reopened", "co_assigned", "passed_down"):  # a part is a dispatch to its unit
             t["dispatched"] += n
         elif action == "signed_for":
             t["signed_for"] += n

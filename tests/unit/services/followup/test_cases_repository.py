@@ -87,3 +87,31 @@ def test_erasure_reaches_the_words_of_a_hold():
     stored = cases.get("QD-20261123-00001")
     assert "13853212345" not in stored["hold"]["reason"] and "不同意施工" in stored["hold"]["reason"]
     assert not any("13853212345" in e["reason"] for e in stored["ledger"])
+
+
+def test_a_part_counts_as_a_dispatch_to_its_unit_in_the_scorecard():
+    """The street a case was passed down to, and the co-handler, each answer for their own
+    part: its dispatch and its sign-for (the street's late one) are theirs, not the lead's."""
+    from services.followup.domain import tree
+    from services.followup.domain.scorecard import scorecard
+    from services.followup.domain.timing import FollowupClock
+    from shared.timelimits.calendar import ChineseCalendar
+    from shared.timelimits.deadlines import DeadlinePolicy
+
+    clock = FollowupClock(DeadlinePolicy(calendar=ChineseCalendar()))
+    cases = CaseRepository(mongomock.MongoClient(tz_aware=True)["t"], {})
+    cases.open(domain.open_case(assignment(department="D"), T0), [])
+    event = lambda kind, body: {"event_id": kind, "body": body}  # noqa: E731
+    for step in (lambda c: c.add_co_handlers([tree.Unit("CO", "协办")], "调度员", hours(1), clock),
+                 lambda c: c.sign_for("a", hours(1), "D"),
+                 lambda c: c.pass_down("D", tree.Unit("S", "街道", "D"), "a", "", hours(1), clock),
+                 lambda c: c.sign_for("b", hours(100), "S"),  # days later: late
+                 lambda c: c.sign_for("c", hours(2), "CO")):
+        case = cases.load("QD-20261123-00001")
+        cases.apply(case, step(case), event)
+    card = scorecard(cases.ledger_counts(T0, hours(200)), {"from": "x", "to": "y"}, parents={"S": "D"})
+    lines = {line["department"]: line for line in card["departments"]}
+    assert {code: (lines[code]["dispatched"], lines[code]["response_rate"]) for code in ("D", "S", "CO")} == {
+        "D": (1, 1.0), "S": (1, 0.0), "CO": (1, 1.0)}
+    district = next(line for line in card["rolled_up"] if line["department"] == "D")
+    assert (district["dispatched"], district["response_rate"]) == (2, 0.5)
