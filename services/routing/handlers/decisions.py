@@ -43,27 +43,39 @@ def ticket_created(deps: Deps, ticket):
     return deps.uow.run(work)
 
 
+def _step_of_holder(deps: Deps, event, what, step, then=None):
+    """Load the ticket's decision, take ``step(decision)`` if routing still has it with the
+    event's department, and save it (``then(decision)`` after the save); the outcome, or
+    ``None`` when routing has it elsewhere or the event was applied before."""
+    number, holder = event["number"], event["department_code"]
+
+    def work():
+        decision = deps.decisions.load(number)
+        if decision is None or not decision.holds(holder):
+            log.warning("%s of %s by %s ignored: routing has it %s", what, number, holder,
+                        "nowhere" if decision is None else
+                        f"with {decision.department_code or 'the dispatchers'}")
+            return None
+        outcome = step(decision)
+        if not deps.decisions.save(deps.uow, decision, outcome):
+            log.info("%s %s of %s applied before; ignored", what, event["event_id"], number)
+            return None
+        if then is not None:
+            then(decision)
+        return outcome
+    return deps.uow.run(work)
+
+
 def case_refused(deps: Deps, refusal):
     """The department holding the ticket refused it: route it again, or a person arbitrates."""
     known = deps.known()
     number, refuser = refusal["number"], refusal["department_code"]
-
-    def work():
-        decision = deps.decisions.load(number)
-        if decision is None or not decision.holds(refuser):
-            log.warning("refusal of %s by %s ignored: routing has it %s", number, refuser,
-                        "nowhere" if decision is None else
-                        f"with {decision.department_code or 'the dispatchers'}")
-            return None
-        outcome = decision.refused(refusal, known, deps.clock.now(),
-                                   int(known.setting("ROUTING_MAX_REFUSALS", MAX_REFUSALS)))
-        if not deps.decisions.save(deps.uow, decision, outcome):
-            log.info("refusal %s of %s applied before; ignored", refusal["event_id"], number)
-            return None
-        deps.learning.add_refusal(number, ticket_text(decision.ticket), refuser, refusal["reason"])
-        return outcome
-
-    outcome = deps.uow.run(work)
+    outcome = _step_of_holder(
+        deps, refusal, "refusal",
+        lambda decision: decision.refused(refusal, known, deps.clock.now(),
+                                          int(known.setting("ROUTING_MAX_REFUSALS", MAX_REFUSALS))),
+        lambda decision: deps.learning.add_refusal(number, ticket_text(decision.ticket), refuser,
+                                                   refusal["reason"]))
     if outcome is not None:
         log.info("ticket %s refused by %s -> %s", number, refuser,
                  outcome.record.get("department_code") or "a dispatcher")
@@ -72,24 +84,10 @@ def case_refused(deps: Deps, refusal):
 def case_raised(deps: Deps, raised):
     """Reopened too often, the case is raised a level (提级): to the unit's parent, or the centre."""
     known = deps.known()
-    number, holder = raised["number"], raised["department_code"]
-
-    def work():
-        decision = deps.decisions.load(number)
-        if decision is None or not decision.holds(holder):
-            log.warning("raise of %s from %s ignored: routing has it %s", number, holder,
-                        "nowhere" if decision is None else
-                        f"with {decision.department_code or 'the dispatchers'}")
-            return None
-        outcome = decision.raised(raised, known, deps.clock.now())
-        if not deps.decisions.save(deps.uow, decision, outcome):
-            log.info("raise %s of %s applied before; ignored", raised["event_id"], number)
-            return None
-        return outcome
-
-    outcome = deps.uow.run(work)
+    outcome = _step_of_holder(deps, raised, "raise",
+                              lambda decision: decision.raised(raised, known, deps.clock.now()))
     if outcome is not None:
-        log.info("ticket %s raised from %s -> %s", number, holder,
+        log.info("ticket %s raised from %s -> %s", raised["number"], raised["department_code"],
                  outcome.record.get("department_code") or "the dispatchers (the centre)")
 
 
