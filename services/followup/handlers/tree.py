@@ -13,10 +13,12 @@ from services.followup.handlers.cases import change_case, view_after
 from services.followup.handlers.views import listed, page
 from shared.platform import mirror
 
+UNIT_CODE = 64  # the longest unit code (the API's PassDown schema says so too)
+
 
 def unit(deps: Deps, code) -> tree.Unit:
     """A unit as routing's directory describes it (asked of routing when not known yet)."""
-    if not isinstance(code, str) or not code.strip():
+    if not isinstance(code, str) or not code.strip() or len(code) > UNIT_CODE:
         raise InvalidRequest({"unit": ["the code of a unit in the directory"]})
     found = deps.directory.department(code) or mirror.department_from_routing(deps.directory, deps.routing, code)
     if not found or found.get("retired"):
