@@ -155,3 +155,16 @@ def test_a_unit_with_a_part_acts_only_on_its_part_not_as_the_lead(clock):
     with pytest.raises(NotYourCase):
         case.held_by("OTHER", part=True)
     case.held_by(DISTRICT)
+
+
+def test_a_unit_code_that_cannot_be_one_is_refused_without_echoing_it():
+    from services.followup.handlers.tree import unit
+
+    class Nobody:
+        def department(self, code):
+            raise AssertionError("not asked")
+    deps = type("Deps", (), {"directory": Nobody(), "routing": None})()
+    for code in (None, "", "  ", ["x"], "x" * 300):
+        with pytest.raises(InvalidRequest) as refused:
+            unit(deps, code)
+        assert refused.value.errors == {"unit": ["the code of a unit in the directory"]}
