@@ -77,7 +77,7 @@ def dead_letters(rabbit_config):
 
     from shared.platform.messaging import DEAD_LETTER_QUEUE
 
-    def read(count, timeout=5.0):
+    def read(count, timeout=30.0):  # returns as soon as `count` are in; a loaded broker confirms slowly
         letters = []
         deadline = time.monotonic() + timeout
         with Connection(rabbit_config["AMQP_URI"]) as connection:
