@@ -87,7 +87,7 @@ class FollowupService(ops.Operable):
     def on_calendar_year_loaded(self, event):
         shared_mirror.learn_year(self.directory, event)
 
-    @every("DIRECTORY_SYNC_INTERVAL", default=60, eager=True)
+    @every("DIRECTORY_SYNC_INTERVAL", default=60, eager=True, retry=2)
     def sync_directory(self):
         return shared_mirror.sync(self.directory, self.routing)
 

@@ -9,8 +9,9 @@ only from routing (never from the seed file):
   if its version is newer than the one held, so a late or repeated event
   changes nothing;
 * by catching up, ``routing.directory_snapshot()``, at start and every
-  ``DIRECTORY_SYNC_INTERVAL`` seconds, for a service that started before
-  routing, was down when an event went by, or has a fresh database;
+  ``DIRECTORY_SYNC_INTERVAL`` seconds (every 2 s while routing does not
+  answer), for a service that started before routing, was down when an
+  event went by, or has a fresh database;
 * for one department, on a miss (``routing.get_department``): a department
   added a moment ago can get a token before its event has arrived.
 

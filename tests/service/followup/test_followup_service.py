@@ -214,8 +214,6 @@ def test_followup_learns_renames_and_retirements_from_routings_events(followup, 
         rpc("create_department_token", "PORT")
 
 
-@pytest.mark.skip(reason="flaky in CI (2 runs in 3): in this harness followup's mirror sometimes never learns "
-                         "the streets' parents; the roll-up is proved by the unit tests and the browser journey")
 def test_the_scorecard_rolls_a_street_up_into_its_district(followup, publish, web_session):
     rpc, seen, _ = followup
     street = dict(assigned("S-BADAGUAN", "市南区八大关街道办事处"), number="QD-20261126-00043")
