@@ -13,13 +13,13 @@ import warnings
 
 def time_decisions(tickets, directory, learner, threshold, policy):
     from services.routing.domain import decision as records
-    from services.routing.domain.rules import decide
+    from services.routing.domain.rules import DEFAULT_CO_HANDLER_THRESHOLD, decide
     from shared.contract.events import utcnow
 
     latencies, rules = [], {}
     for n, ticket in enumerate(tickets):
         start = time.perf_counter()
-        decision = decide(ticket, directory, learner, threshold)
+        decision = decide(ticket, directory, learner, threshold, co_handler_threshold=DEFAULT_CO_HANDLER_THRESHOLD)
         records.from_decision(f"B-{n}", ticket, decision, policy, utcnow(), directory)
         latencies.append(time.perf_counter() - start)
         rules[decision.rule] = rules.get(decision.rule, 0) + 1

@@ -165,6 +165,12 @@ def print_suggestions(suggestions, indent="    "):
             click.echo(f"{indent}     {reason}")
 
 
+def print_proposals(proposals, indent="    "):
+    for p in proposals:
+        click.echo(f"{indent}co-handler proposed (协办): {p['department_code']} {p.get('department_name', '')} "
+                   f"{p['confidence']:.2f}")
+
+
 @routing.command()
 @click.option("--limit", default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
@@ -187,6 +193,7 @@ def queue(limit, as_json):
         for reason in row["reasons"]:
             click.echo(f"    why: {reason}")
         print_suggestions(row.get("suggestions") or [])
+        print_proposals(row.get("co_handler_proposals") or [])
 
 
 @routing.command()
@@ -243,6 +250,7 @@ def try_(**ticket):
     for reason in result["reasons"]:
         click.echo(f"  {reason}")
     print_suggestions(result["suggestions"], "  ")
+    print_proposals(result.get("co_handler_proposals") or [], "  ")
     if result.get("request_type"):
         click.echo(f"request type {label(result['request_type'])}: {sentence(result['request_type_reason'])}")
 

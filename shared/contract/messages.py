@@ -142,6 +142,19 @@ class CoHandler:
 
 
 @dataclass(frozen=True, kw_only=True)
+class CoHandlerProposal:
+    """A co-handling unit (协办) routing's learner proposes beside the lead it ranks best:
+    ranked ``rank`` at ``confidence``, at or above the co-handler threshold."""
+
+    department_code: Annotated[str, Length(min=1, max=64)]
+    department_name: Annotated[str, Length(max=200)] = ""
+    confidence: float
+    rank: int
+    reasons: list[str] = field(default_factory=list)
+    reason_codes: list[CodedReason] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
 class TicketAssigned(Event):
     """routing decided which department is responsible, and by when."""
 
@@ -214,6 +227,8 @@ class TicketAwaitingDispatch(Event):
     refused_departments: list[str] = field(default_factory=list)
     request_type: RequestType | None = None  # as in ticket_assigned
     request_type_source: Literal["given", "suggested", "dispatcher"] | None = None
+    # Co-handlers (协办) the learner proposes beside its best: the dispatcher keeps or drops each.
+    co_handler_proposals: list[CoHandlerProposal] = field(default_factory=list)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -47,6 +47,8 @@ SENTENCES: dict[str, str] = {
     "urgency_raised": N_("%(urgency)s: a %(limit_class)s case is at least %(urgency)s"),
     "suggestion_rank": N_("routing's suggestion no. %(rank)d"),
     "moved_from": N_("moved from %(department)s"),
+    "co_handler_proposed": N_("co-handler (协办) proposed: %(department)s, ranked no. %(rank)d at "
+                              "%(confidence).2f (co-handler threshold %(threshold).2f)"),
     "request_type_given": N_("request type %(request_type)s as given at intake"),
     "request_type_words": N_("request type %(request_type)s suggested from the words %(words)s"),
     "request_type_default": N_("request type %(request_type)s: no type given and no word of another"),

@@ -238,12 +238,18 @@ def test_every_ledger_entry_names_the_person_who_acted(workbench, story):
 
 
 def test_the_dispatcher_assigns_a_doubtful_ticket_and_redispatches_another(workbench, story):
-    doubtful = workbench.stack.post({"title": "我想问一下", "description": "麻烦帮忙看看", "channel": "web"}).json()
+    # 施工 and 噪音 weigh alike for housing and public security: a tie waits for a person,
+    # and routing proposes the second as co-handler (建议协办), ticked
+    doubtful = workbench.stack.post({"title": "我想问一下", "description": "麻烦帮忙看看施工噪音", "channel": "web"}).json()
     workbench.stack.wait_until(doubtful["number"], lambda v: v["status"] == "awaiting_dispatch")
     dispatcher = workbench.sign_in("chen.pai")
     assert dispatcher.url.endswith("/dispatch")
     card = dispatcher.locator("section.card", has_text=doubtful["number"])
     assert "咨询" in card.inner_text()  # routing suggests a consultation ("我想问一下")
+    proposed = card.locator("fieldset.co-proposals input[name=co_handlers]")
+    assert "建议协办" in card.inner_text() and proposed.count() == 1 and proposed.is_checked()
+    assert proposed.get_attribute("value") in ("HOUSING", "PUBLIC_SECURITY")
+    proposed.uncheck()  # the dispatcher knows better: no co-handler
     card.locator("select[name=department]").select_option("D-SHINAN")
     card.locator("select[name=request_type]").select_option("help")  # the dispatcher knows better
     card.locator("input[name=reason]").fill("来电人补充：问题在市南区")
@@ -252,6 +258,7 @@ def test_the_dispatcher_assigns_a_doubtful_ticket_and_redispatches_another(workb
     assigned = workbench.wait_for_case(doubtful["number"])
     assert assigned["department_code"] == "D-SHINAN" and assigned["ledger"][0]["actor"] == "陈派单"
     assert assigned["request_type"] == "help"
+    assert workbench.stack.rpc("routing", "get_decision", doubtful["number"])["co_handlers"] == []  # unticked
 
     # Another ticket, with the housing bureau: the dispatcher moves it to water, with a reason.
     pipe = workbench.stack.post({"title": "楼道水管漏水", "description": "市北区延安路小区楼道里的水管一直漏水",

@@ -16,6 +16,7 @@ from nameko.extensions import DependencyProvider
 from services.routing.adapters.directory import announcement
 from services.routing.domain.directory import Directory, seed_catalogue, seed_departments
 from services.routing.domain.keywords import KeywordModel
+from services.routing.domain.rules import DEFAULT_CO_HANDLER_THRESHOLD
 from services.routing.learning import classifier, training
 from shared.platform.city import DEFAULT_DIRECTORY_FILE, load_city
 from shared.platform.config import data_file
@@ -62,6 +63,11 @@ class Knowledge:
             self.learner, self.setting("ROUTING_THRESHOLD", "auto"),
             float(self.setting("ROUTING_MIN_THRESHOLD", 0.2)),
             float(self.setting("ROUTING_KEYWORD_THRESHOLD", 0.5)))
+
+    @property
+    def co_handler_threshold(self):
+        """A second department the learner ranks this sure is proposed as co-handler (协办)."""
+        return float(self.setting("ROUTING_CO_HANDLER_THRESHOLD", DEFAULT_CO_HANDLER_THRESHOLD))
 
     @property
     def target_precision(self):

@@ -23,6 +23,12 @@ intake, else suggested by :mod:`services.routing.domain.request_types`; a
 dispatcher may set it when assigning or moving the ticket. The type's own time
 limit, if the city sets one, replaces the class's (``shared.timelimits.deadlines``).
 
+Co-handlers (协办) come from the dispatcher, the catalogue, and the learner's ranking
+(:func:`services.routing.domain.rules.co_handler_proposals`, from the co-handler
+threshold in :class:`Knowing`): an automatic dispatch sends the proposed ones in
+``co_handlers``; a waiting ticket keeps them in ``co_handler_proposals`` for the
+dispatcher, who keeps or drops each.
+
 What routing knows when it decides -- the directory, the learner, its
 threshold and the deadline policy -- comes in as :class:`Knowing`.
 """
@@ -35,7 +41,7 @@ from services.routing.domain import request_types
 from services.routing.domain.directory import Department, Directory
 from services.routing.domain.errors import NumberReused, RoutingError
 from services.routing.domain.request_types import TypeChoice
-from services.routing.domain.rules import Choice, Learner, Reason, decide
+from services.routing.domain.rules import DEFAULT_CO_HANDLER_THRESHOLD, Choice, Learner, Reason, decide
 from shared.contract import bounds
 from shared.contract.messages import REQUEST_TYPES
 from shared.contract.numbering import same_instant
@@ -47,7 +53,8 @@ MAX_REFUSALS = 2  # after this many, a person arbitrates (仲裁)
 PRIORITY = {"emergency": 0, "urgent": 1, "normal": 2}  # the dispatch queue's order
 TICKET_FIELDS = ("title", "description", "category", "district", "street", "address", "urgency", "request_type")
 ATTEMPT_FIELDS = ("status", "department_code", "rule", "reasons", "reason_codes", "confidence", "decided_by",
-                  "decided_at", "directory_version", "model_version", "request_type", "request_type_source")
+                  "decided_at", "directory_version", "model_version", "request_type", "request_type_source",
+                  "co_handler_proposals")
 REFUSAL_FIELDS = ("department_code", "reason", "refused_at", "actor")
 
 Doc = dict[str, Any]
@@ -68,6 +75,9 @@ class Knowing(Protocol):
     @property
     def policy(self) -> DeadlinePolicy: ...
 
+    @property
+    def co_handler_threshold(self) -> float: ...
+
 
 @dataclass(frozen=True)
 class Known:
@@ -77,6 +87,7 @@ class Known:
     learner: Learner | None
     threshold: float
     policy: DeadlinePolicy
+    co_handler_threshold: float = DEFAULT_CO_HANDLER_THRESHOLD
 
 
 @dataclass(frozen=True)
@@ -119,10 +130,11 @@ def named(suggestions: Iterable[Mapping[str, Any]], directory: Directory) -> lis
 
 
 def co_handlers(choice: Choice, lead: Department, directory: Directory) -> list[dict[str, str]]:
-    """The units to work beside ``lead`` (协办): those the dispatcher named, and those the
-    catalogue entry of the ticket's category lists (``co_handlers``), in service, once each."""
+    """The units to work beside ``lead`` (协办): those the dispatcher named, those the
+    catalogue entry of the ticket's category lists (``co_handlers``) and those the learner's
+    ranking proposes (``choice.proposed``), in service, once each."""
     entry = directory.catalogue.get(choice.category or "") or {}
-    codes = [*choice.co_handlers, *(entry.get("co_handlers") or ())]
+    codes = [*choice.co_handlers, *(entry.get("co_handlers") or ()), *(p.department_code for p in choice.proposed)]
     found = [directory.get(code) for code in dict.fromkeys(codes) if code != lead.code]
     return [{"department_code": dept.code, "department_name": dept.name} for dept in found if dept is not None]
 
@@ -207,7 +219,8 @@ class Decision:
     def received(cls, ticket: Mapping[str, Any], known: Knowing, now: datetime) -> tuple["Decision", Outcome]:
         """A new ticket (a ``ticket_created`` body), decided by the rules."""
         decision = cls.new(ticket["number"], ticket)
-        choice = decide(ticket, known.directory, known.learner, known.threshold)
+        choice = decide(ticket, known.directory, known.learner, known.threshold,
+                        co_handler_threshold=known.co_handler_threshold)
         outcome = decision.choose(choice, known.policy, now, known.directory)
         return decision, replace(outcome, event_id=ticket.get("event_id"))
 
@@ -230,7 +243,8 @@ class Decision:
         why = reason("refused_by", department=directory.name_of(refusal["department_code"]),
                      reason=refusal["reason"])
         if count >= max_refusals:
-            hint = decide(self.ticket, directory, known.learner, threshold=float("inf"), exclude=refused)
+            hint = decide(self.ticket, directory, known.learner, threshold=float("inf"), exclude=refused,
+                          co_handler_threshold=known.co_handler_threshold)
             suggestions = hint.suggestions or ([{"department_code": hint.department.code,
                                                  "confidence": hint.confidence, "reasons": hint.sentences,
                                                  "reason_codes": hint.reasons}]
@@ -239,7 +253,8 @@ class Decision:
                              reasons=[why, reason("arbitration", count=count)], confidence=None,
                              suggestions=suggestions)
         else:
-            choice = decide(self.ticket, directory, known.learner, threshold=known.threshold, exclude=refused)
+            choice = decide(self.ticket, directory, known.learner, threshold=known.threshold, exclude=refused,
+                            co_handler_threshold=known.co_handler_threshold)
             choice = replace(choice, reasons=[why, *choice.reasons])
         outcome = self._outcome(choice, known.policy, now, directory, before)
         kept = {k: refusal.get(k) for k in REFUSAL_FIELDS}
@@ -390,14 +405,17 @@ class Decision:
                   "model_version": choice.model_version, "assignments": before.assignments + 1,
                   "deadline": body["deadline"], "time_limit_class": terms.time_limit_class,
                   "category": choice.category, "category_source": choice.category_source,
+                  "co_handlers": body["co_handlers"],
+                  "co_handler_proposals": [p.to_dict() for p in choice.proposed],
                   **self._type_fields(), "request_type_reason": self.typed.reason,
                   "request_type_limit": terms.request_type is not None}
         return Outcome("ticket_assigned", body, record)
 
     def _awaiting(self, choice: Choice, now: datetime, directory: Directory, before: _Before) -> Outcome:
         listed = named(choice.suggestions, directory)
+        proposed = [p.to_dict() for p in choice.proposed]
         body = {"number": self.number, "reasons": sentences(choice.reasons), "reason_codes": list(choice.reasons),
-                "queued_at": now, "suggestions": listed,
+                "queued_at": now, "suggestions": listed, "co_handler_proposals": proposed,
                 "attempt": before.assignments + 1, "previous_department_code": before.previous,
                 "refused_departments": sorted(before.refused), **self._type_fields()}
         record = {"status": "awaiting_dispatch", "department_code": None, "department_name": None,
@@ -407,6 +425,7 @@ class Decision:
                   "directory_version": directory.version, "model_version": choice.model_version,
                   "assignments": before.assignments, "time_limit_class": choice.time_limit_class,
                   "category": choice.category, "category_source": choice.category_source,
+                  "co_handlers": [], "co_handler_proposals": proposed,
                   **self._type_fields(), "request_type_reason": self.typed.reason}
         return Outcome("ticket_awaiting_dispatch", body, record)
 

@@ -12,6 +12,11 @@ Pure Python. The order, from certain to learned:
    office or district government of the place (属地);
 5. ``manual`` -- nobody can say.
 
+Beside the lead, the learner's ranking may propose co-handlers (协办,
+:func:`co_handler_proposals`): each other department it ranks at or above the
+co-handler threshold. An automatic dispatch takes them; a waiting ticket carries
+them to the dispatcher, who may keep or drop each.
+
 Departments that refused the ticket (退单) are excluded at every step. Every
 choice says why, as coded reasons (``shared.contract.reasons``). A
 :class:`Choice` is what the rules say; the :class:`~services.routing.domain.decision.Decision`
@@ -26,6 +31,7 @@ from services.routing.domain.keywords import KeywordModel
 from shared.contract.reasons import reason, sentences
 
 DEFAULT_THRESHOLD = 0.5  # for the keyword matcher; a trained model measures its own
+DEFAULT_CO_HANDLER_THRESHOLD = 0.3  # a second department this sure works beside the lead (协办)
 
 Reason = dict[str, Any]  # coded: shared.contract.reasons.reason(...)
 
@@ -51,6 +57,28 @@ class Learner(Protocol):
 
 
 @dataclass(frozen=True)
+class CoHandlerProposal:
+    """A department the learner ranks beside the lead high enough to co-handle (协办)."""
+
+    department_code: str
+    department_name: str
+    confidence: float
+    rank: int          # its place in the learner's ranking (the lead, or its best, is 1)
+    threshold: float   # the co-handler threshold it reached
+
+    @property
+    def reason(self) -> Reason:
+        return reason("co_handler_proposed", department=self.department_name, rank=self.rank,
+                      confidence=self.confidence, threshold=self.threshold)
+
+    def to_dict(self) -> dict[str, Any]:
+        """As the decision keeps it (and the dispatcher's queue shows it)."""
+        return {"department_code": self.department_code, "department_name": self.department_name,
+                "confidence": round(float(self.confidence), 4), "rank": self.rank,
+                "reasons": sentences([self.reason]), "reason_codes": [self.reason]}
+
+
+@dataclass(frozen=True)
 class Choice:
     """What the rules say: a department (or ``None``: a person decides), by which rule, and why."""
 
@@ -65,6 +93,7 @@ class Choice:
     category_source: str | None = None  # ... "picked" by the operator or "recognised" in the text
     decided_by: str = "routing"         # or the dispatcher who chose
     co_handlers: tuple[str, ...] = ()   # units a dispatcher named to work beside the lead (协办)
+    proposed: tuple[CoHandlerProposal, ...] = ()  # co-handlers the learner's ranking proposes
 
     @property
     def decided(self) -> bool:
@@ -80,14 +109,47 @@ def ticket_text(ticket: Mapping[str, Any]) -> str:
 
 
 def decide(ticket: Mapping[str, Any], directory: Directory, learner: Learner | None = None,
-           threshold: float = DEFAULT_THRESHOLD, exclude: Iterable[str] = ()) -> Choice:
+           threshold: float = DEFAULT_THRESHOLD, exclude: Iterable[str] = (),
+           co_handler_threshold: float | None = None) -> Choice:
     """The choice for ``ticket`` (a ``ticket_created`` body).
 
     ``learner`` is a trained ``TextModel`` or a ``KeywordModel``; with ``None``
     the directory's keywords are used. ``exclude``: codes that refused it.
+    ``co_handler_threshold``: propose co-handlers at that confidence (``None``: none).
     """
-    choice = _decide(ticket, directory, learner, threshold, set(exclude))
-    return with_category(choice, ticket, directory)
+    choice = with_category(_decide(ticket, directory, learner, threshold, set(exclude)), ticket, directory)
+    if co_handler_threshold is None:
+        return choice
+    proposed = co_handler_proposals(choice, directory, co_handler_threshold)
+    if not proposed:
+        return choice
+    return replace(choice, proposed=proposed, reasons=[*choice.reasons, *(p.reason for p in proposed)])
+
+
+def co_handler_proposals(choice: Choice, directory: Directory, threshold: float) -> tuple[CoHandlerProposal, ...]:
+    """The co-handlers (协办) the learner's ranking proposes beside the lead.
+
+    The lead is the department chosen, or, for a ticket left to a person, the
+    learner's best. Every other department it ranks at or above ``threshold``
+    is proposed, in rank order, when it is in service and no community (routing
+    never chooses one), and the category's catalogue entry does not list it
+    already (the catalogue's co-handlers come anyway). Only a learner ranks
+    (``choice.suggestions``): a catalogue, zone or place decision proposes nobody.
+    """
+    ranked = [s for s in choice.suggestions if s.get("confidence") is not None]
+    lead = choice.department.code if choice.department is not None else \
+        (ranked[0]["department_code"] if ranked else None)
+    entry = directory.catalogue.get(choice.category or "") or {}
+    skip = {lead, *(entry.get("co_handlers") or ())}
+    proposed: list[CoHandlerProposal] = []
+    for rank, s in enumerate(ranked, 1):
+        code, confidence = s["department_code"], float(s["confidence"])
+        dept = directory.get(code)
+        if code in skip or confidence < threshold or dept is None or dept.kind == "community":
+            continue
+        skip.add(code)
+        proposed.append(CoHandlerProposal(code, dept.name, confidence, rank, float(threshold)))
+    return tuple(proposed)
 
 
 def with_category(choice: Choice, ticket: Mapping[str, Any], directory: Directory) -> Choice:

@@ -169,14 +169,16 @@ def redispatch(deps: Deps, number, department_code, reason, *, request_type=None
 def suggest(deps: Deps, ticket):
     """What routing would decide for ``ticket``, without storing."""
     known = deps.known()
-    choice = decide(ticket, known.directory, known.learner, known.threshold)
+    choice = decide(ticket, known.directory, known.learner, known.threshold,
+                    co_handler_threshold=known.co_handler_threshold)
     typed = request_types.choose(ticket)
     return jsonable({"request_type": typed.request_type, "request_type_source": typed.source,
-                     "request_type_reason": typed.reason,"department_code": choice.department.code if choice.department else None,
+                     "request_type_reason": typed.reason, "department_code": choice.department.code if choice.department else None,
                      "rule": choice.rule, "reasons": choice.sentences, "reason_codes": choice.reasons,
                      "confidence": choice.confidence,
                      "time_limit_class": choice.time_limit_class, "category": choice.category,
                      "category_source": choice.category_source,
                      "suggestions": named(choice.suggestions, known.directory),
-                     "threshold": known.threshold, "model_version": choice.model_version,
+                     "co_handler_proposals": [p.to_dict() for p in choice.proposed],
+                     "threshold": known.threshold, "co_handler_threshold": known.co_handler_threshold, "model_version": choice.model_version,
                      "directory_version": known.directory.version})
