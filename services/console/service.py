@@ -194,6 +194,10 @@ class ConsoleService(ops.Operable):
     def review_part(self, deps, view, number, unit):
         return view.answer(cases.department_review_part(deps, view, number, unit))
 
+    @page("/cases/<string:number>/parts/<string:unit>/extension", method="POST", roles=("department", "reviewer"))
+    def part_extension(self, deps, view, number, unit):
+        return view.answer(cases.part_extension(deps, view, number, unit))
+
     @page("/cases/<string:number>/co-handlers", method="POST", roles=("dispatcher",))
     def add_co_handlers(self, deps, view, number):
         return view.answer(cases.add_co_handlers(deps, view, number))

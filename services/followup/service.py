@@ -205,6 +205,12 @@ class FollowupService(ops.Operable):
         """Accept a child unit's reply (its part is done) or send it back with a reason."""
         return tree.review_assignment_reply(deps(self), token, number, unit_code, accept, reason, actor)
 
+    @door(Services("cli"), People("department", "reviewer"))
+    @rpc(expected_exceptions=EXPECTED)
+    def decide_part_extension(self, number, unit_code, grant, reason="", token=None, actor=""):
+        """Grant or deny a unit's extension of its part (a unit: its child's; a reviewer: a co-handler's)."""
+        return tree.decide_part_extension(deps(self), number, unit_code, grant, reason, token, actor)
+
     @door(Services("cli"), People("department", "dispatcher", "supervisor"))
     @rpc(expected_exceptions=WORKBENCH)
     def refusal_queue(self, token=None, offset=0, limit=20):
@@ -440,7 +446,7 @@ class FollowupService(ops.Operable):
                                      http_door.actor(body))
         return http_door.answer(call)
 
-    @openapi.operation("Ask for more working days (延期)", tags=["cases"], body="ExtensionRequest",
+    @openapi.operation("Ask for more working days (延期) for your unit's reply", tags=["cases"], body="ExtensionRequest",
                        responses={200: "Case"}, errors=(400, 401, 403, 404, 409, 503), headers=("Authorization",))
     @door(Bearer("cases.department_for_token"))
     @http("POST", "/cases/<string:number>/extension")
@@ -484,6 +490,14 @@ class FollowupService(ops.Operable):
     @http("POST", "/cases/<string:number>/parts/<string:unit>/reply")
     def http_review_part_reply(self, request, number, unit):
         return http_door.answer(lambda: http_door.review_part_reply(deps(self), request, number, unit))
+
+    @openapi.operation("Grant or deny the extension (延期) a unit you passed the case to asked for its part",
+                       tags=["cases"], body="PartExtensionDecision", responses={200: "Case"},
+                       errors=(400, 401, 403, 404, 409, 503), headers=("Authorization",))
+    @door(Bearer("cases.department_for_token"))
+    @http("POST", "/cases/<string:number>/parts/<string:unit>/extension")
+    def http_decide_part_extension(self, request, number, unit):
+        return http_door.answer(lambda: http_door.decide_part_extension(deps(self), request, number, unit))
 
     @openapi.operation("Propose the request as unreasonable (不合理诉求), with evidence", tags=["cases"],
                        body="Unreasonable", responses={200: "Case"}, errors=(400, 401, 403, 404, 409, 503),

@@ -151,6 +151,11 @@ class NotifyService(ops.Operable):
     def on_assignment_reviewed(self, event):
         learning.learn_part(bootstrap.deps(self), "assignment_reviewed", event)
 
+    @event_handler("followup", "assignment_extension_decided", requeue_on_error=True)
+    @consumes(events.AssignmentExtensionDecided)
+    def on_assignment_extension_decided(self, event):
+        learning.learn_part(bootstrap.deps(self), "assignment_extension_decided", event)
+
     @event_handler("followup", "appeal_filed", requeue_on_error=True)
     @consumes(events.AppealFiled)
     def on_appeal_filed(self, event):

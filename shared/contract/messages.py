@@ -399,6 +399,39 @@ class AssignmentReviewed(AssignmentEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class AssignmentExtensionRequested(AssignmentEvent):
+    """A co-handler or a child unit asked for more time (延期) for its part's reply; ``reviewer``
+    decides (the parent unit's code, or "centre" for a co-handler)."""
+
+    source: ClassVar[str] = "followup"
+    event_type: ClassVar[str] = "assignment_extension_requested"
+
+    working_days: int
+    reason: str = ""
+    requested_at: datetime
+    actor: str = ""
+    reviewer: str
+    deadline: datetime  # the part's reply deadline when it asked
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssignmentExtensionDecided(AssignmentEvent):
+    """The part's extension granted or denied; ``deadline`` is the part's reply deadline now in
+    force (a granted one never passes its parent's)."""
+
+    source: ClassVar[str] = "followup"
+    event_type: ClassVar[str] = "assignment_extension_decided"
+
+    granted: bool
+    working_days: int
+    deadline: datetime
+    reason: str = ""
+    reviewer: str
+    actor: str = ""
+    decided_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
 class ExtensionRequested(Event):
     """The department asked for more time (延期)."""
 
@@ -841,5 +874,5 @@ EVENTS: tuple[type[Event], ...] = (
     CallbackRecorded, CaseReopened, CaseClosed, TicketEscalated, TicketAnswered, TicketLinked,
     TicketStalled, PersonalDataErased, DepartmentChanged, CalendarYearLoaded, ClockMoved,
     AppealFiled, AppealDecided, CaseRaised, UnreasonableProposed, UnreasonableDecided, HoldProposed,
-    HoldDecided, HoldRechecked, HoldRecheckDue,
+    HoldDecided, HoldRechecked, HoldRecheckDue, AssignmentExtensionRequested, AssignmentExtensionDecided,
 )

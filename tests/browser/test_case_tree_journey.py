@@ -328,8 +328,8 @@ def test_a_third_case_goes_on_hold_and_is_rechecked_on_its_day(city):
 
 
 def test_a_co_handler_is_offered_only_what_its_part_allows(city):
-    """The housing bureau co-handles: it can sign for, refuse and reply on its part, but the lead's
-    own ends -- a hold, an unreasonable-request ruling, an extension -- are not offered to it."""
+    """The housing bureau co-handles: it can sign for, refuse, ask for an extension and reply on its
+    part, but the lead's own ends -- a hold, an unreasonable-request ruling -- are not offered to it."""
     bench, housing = city, city.people["t.housing"]
     number = a_case_with_the_district(bench, "工地渣土车夜间运输", "市南区太平角一路渣土车夜间运输噪音大。")
     bench.stack.rpc("followup", "add_co_handlers", number, [HOUSING], "")
@@ -339,5 +339,6 @@ def test_a_co_handler_is_offered_only_what_its_part_allows(city):
     open_case(housing, bench, number)
     main = housing.inner_text("main")
     assert "协办" in main and housing.locator("form[action$='/reply']").count() == 1
-    for lead_only in ("/hold", "/unreasonable", "/extension"):
+    assert housing.locator("form[action$='/extension']").count() == 1  # its part's own extension (延期)
+    for lead_only in ("/hold", "/unreasonable"):
         assert housing.locator(f"form[action$='{lead_only}']").count() == 0, lead_only

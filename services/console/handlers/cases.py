@@ -149,12 +149,33 @@ def department_refuse(deps: Deps, view: View, number):
 
 
 def department_extension(deps: Deps, view: View, number):
+    """More time (延期) for the unit's reply: the lead's is the hotline's to decide; a co-handler's
+    the hotline's reviewers'; a part passed down, the unit that passed it down."""
     try:
         days = int(view.form.get("working_days") or 0)
     except ValueError:
         raise Refused(400, N_("Please check the form"), view._("Working days: a whole number.")) from None
-    return _case_action(deps, view, number, "request_extension", days, view.form.get("reason") or "", "",
-                        done=view._("Extension requested; the hotline decides."))
+    case = view.call("followup", "request_extension", None, number, days, view.form.get("reason") or "", "")
+    asked = (my_part(case, view.person.department) or {}).get("extension") or {}
+    reviewer = asked.get("reviewer")
+    done = view._("Extension requested; %(u)s decides.", u=view.unit(reviewer)) \
+        if reviewer and reviewer != "centre" else view._("Extension requested; the hotline decides.")
+    return Redirect(f"/department/cases/{number}", flash=done)
+
+
+def part_extension(deps: Deps, view: View, number, unit):
+    """Grant or deny (with a reason) the extension a unit asked for its part: the unit that passed
+    it down decides; the hotline's reviewers decide a co-handler's."""
+    decision = view.form.get("decision")
+    reason = (view.form.get("reason") or "").strip()
+    if decision not in ("grant", "deny"):
+        raise Refused(400, N_("Please check the form"), view._("Grant or deny."))
+    if decision == "deny" and not reason:
+        raise Refused(400, N_("Please check the form"), view._("Denying an extension needs a reason."))
+    view.call("followup", "decide_part_extension", number, unit, decision == "grant", reason)
+    back = view.form.get("back") or f"/department/cases/{number}"
+    return Redirect(back if back.startswith("/") and not back.startswith("//") else "/",
+                    flash=view._("Extension granted.") if decision == "grant" else view._("Extension denied."))
 
 
 def _uploaded(view: View, number):

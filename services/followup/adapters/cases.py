@@ -303,7 +303,7 @@ class CaseRepository:
             changes["reply.co_replies"] = [dict(r, text=scrub(r.get("text"))) for r in case["reply"]["co_replies"]]
         if (case.get("refusal") or {}).get("reason"):
             changes["refusal.reason"] = scrub(case["refusal"]["reason"])
-        if case.get("assignments"):  # the other units' parts: their notes, refusals and replies
+        if case.get("assignments"):  # the other units' parts: their notes, refusals, extensions, replies
             changes["assignments"] = [_scrubbed_part(part, scrub) for part in case["assignments"]]
         for name in EXITS:
             for key in ("reason", "decision_reason"):
@@ -461,8 +461,9 @@ def _scrubbed_part(part, scrub):
     part = dict(part, note=scrub(part.get("note")))
     if (part.get("reply") or {}).get("text"):
         part["reply"] = dict(part["reply"], text=scrub(part["reply"]["text"]))
-    if (part.get("refusal") or {}).get("reason"):
-        part["refusal"] = dict(part["refusal"], reason=scrub(part["refusal"]["reason"]))
+    for asked in ("refusal", "extension"):
+        if (part.get(asked) or {}).get("reason"):
+            part[asked] = dict(part[asked], reason=scrub(part[asked]["reason"]))
     return part
 
 

@@ -280,10 +280,6 @@ class Case:
         """Whether ``unit`` acts as the lead (``None``: the hotline's own staff, on the lead's part)."""
         return unit is None or unit == self.department_code
 
-    def lead_only(self, unit: str | None, doing: str) -> None:
-        if not self.is_lead(unit):
-            raise NotYourCase(f"only the lead unit of case {self.number} can {doing}")
-
     def sign_for(self, actor: str, now: dt.datetime, unit: str | None = None) -> Change:
         if not self.is_lead(unit):
             return tree.sign_for(self, cast(str, unit), actor, now)
@@ -360,7 +356,10 @@ class Case:
 
     def request_extension(self, actor: str, working_days: object, reason: str, now: dt.datetime,
                           clock: FollowupClock, unit: str | None = None) -> Change:
-        self.lead_only(unit, "ask the hotline for an extension")
+        """The unit asks for more time (延期): the lead of the hotline; a co-handler or a child of
+        whoever reviews its part (tree.py), never past its parent's reply deadline."""
+        if not self.is_lead(unit):
+            return tree.request_extension(self, cast(str, unit), actor, working_days, reason, now, clock)
         actor = free_text(actor, "actor")
         self.expect(SIGNED_FOR, doing="ask for an extension")
         if self.extension:
@@ -418,6 +417,11 @@ class Case:
     def review_assignment_reply(self, unit: str, reviewer_unit: str, accept: object, reason: str, actor: str,
                                 now: dt.datetime) -> Change:
         return tree.review_reply(self, unit, reviewer_unit, accept, reason, actor, now)
+
+    def decide_part_extension(self, unit: str, reviewer_unit: str, grant: object, reason: str, actor: str,
+                              now: dt.datetime, clock: FollowupClock) -> Change:
+        """Grant or deny the extension a co-handler or a child asked for its part (tree.py)."""
+        return tree.decide_extension(self, unit, reviewer_unit, grant, reason, actor, now, clock)
 
     # -- the operators' verbs ----------------------------------------------------------
 

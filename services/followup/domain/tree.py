@@ -11,9 +11,12 @@ unit working on it::
            └─ down 某社区 (passed down by 八大关街道) replies up; the street reviews it
 
 Each assignment has its own state, sign-for and reply deadlines (a child's
-inside its parent's), refusal window and ledger entries (under its unit's
-code). A refusal waits for review: a child's by the unit that passed it down,
-a co-handler's and the lead's by the centre's dispatchers (派单异议审核). The
+inside its parent's), refusal window, extensions (延期) and ledger entries (under
+its unit's code). A refusal waits for review: a child's by the unit that passed
+it down, a co-handler's and the lead's by the centre's dispatchers (派单异议审核);
+an extension is decided by whoever reviews the part's reply (the unit that passed
+it down; the centre for a co-handler) and never moves the part's reply deadline
+past its parent's. The
 lead replies to the hotline only when every co-handler has replied and every
 unit it passed the case to has finished; its reply carries the co-handlers'.
 
@@ -79,6 +82,8 @@ class Assignment:
     reply: Doc | None = None
     refusal: Doc | None = None  # the refusal waiting for review: reason, actor, at, state before
     ended_at: dt.datetime | None = None
+    extension: Doc | None = None  # the extension (延期) asked, waiting: working days, reason, reviewer
+    extension_days_granted: int = 0
 
     @classmethod
     def from_doc(cls, doc: Doc) -> Assignment:
@@ -271,7 +276,7 @@ def review_refusal(case: Case, unit: str, reviewer_unit: str, approve: object, r
         raise NotYourCase(f"the refusal of {unit} on case {case.number} is for "
                           f"{refusal.get('reviewer')} to review")
     if approve:
-        changed = replace(mine, state=REFUSED, ended_at=now)
+        changed = replace(mine, state=REFUSED, ended_at=now, extension=None)
     else:
         changed = replace(mine, state=str(refusal.get("state_before") or ASSIGNED), refusal=None)
     return Change(
@@ -288,6 +293,108 @@ def decided(decision: object, name: str, meaning: str, reason: str) -> str:
     if not isinstance(decision, bool):
         raise InvalidRequest({name: [meaning]})
     return free_text(reason, "reason", bounds.REASON) if decision else required_text(reason, "reason", bounds.REASON)
+
+
+# -- extensions (延期) of a part ----------------------------------------------------------------
+
+
+def extension_reviewer(part: Assignment) -> str:
+    """Who decides the part's extensions: whoever reviews its reply and its refusal -- the unit
+    that passed it down, or the centre for a co-handler (whose reply goes out with the lead's)."""
+    return part.parent_unit_code if part.role == DOWN else CENTRE
+
+
+def parent_terms(case: Case, part: Assignment) -> tuple[str, dt.datetime | None]:
+    """``(name, reply deadline)`` of the part's parent: the lead (the case) for a co-handler and
+    for what the lead passed down, else the part of the unit that passed it down."""
+    if part.role == CO or part.parent_unit_code == case.department_code:
+        return case.department_name or case.department_code, case.deadline
+    held = [a for a in assignments_of(case) if a.unit_code == part.parent_unit_code]
+    parent = next((a for a in held if a.live), held[-1] if held else None)
+    if parent is None:  # its parent's part is gone: the lead's deadline bounds every part
+        return case.department_name or case.department_code, case.deadline
+    return parent.unit_name, parent.deadline
+
+
+def _days_that_fit(part: Assignment, outer: dt.datetime | None, most: int, clock: FollowupClock) -> int:
+    """The most working days (up to ``most``) the part's deadline can move without passing ``outer``."""
+    if outer is None:
+        return most
+    return max((n for n in range(1, most + 1) if clock.extended_deadline(part.deadline, n) <= outer), default=0)
+
+
+def _past_parent(case: Case, part: Assignment, days: int, clock: FollowupClock) -> str | None:
+    """Why ``days`` more would take the part past its parent's reply deadline; ``None`` if they fit."""
+    name, outer = parent_terms(case, part)
+    if outer is None or clock.extended_deadline(part.deadline, days) <= outer:
+        return None
+    fit = _days_that_fit(part, outer, days, clock)
+    return (f"a part's reply deadline never passes its parent's: {name} must reply by "
+            f"{clock.local(outer).isoformat(timespec='minutes')}, so {part.unit_name}'s part "
+            f"(due {clock.local(part.deadline).isoformat(timespec='minutes')}) can move "
+            + (f"at most {fit} working day(s)" if fit else f"no further until {name}'s own deadline moves"))
+
+
+def request_extension(case: Case, unit: str, actor: str, working_days: object, reason: str, now: dt.datetime,
+                      clock: FollowupClock) -> Change:
+    """The unit holding a part asks for more time (延期) for its part's reply, with a reason."""
+    actor = free_text(actor, "actor")
+    mine = _mine(case, unit)
+    _expect(case, mine, SIGNED_FOR, doing="ask for an extension")
+    if mine.extension:
+        raise TransitionRefused(f"case {case.number}: {unit}'s part already has an extension request waiting")
+    reason = required_text(reason, "reason", bounds.REASON)
+    if isinstance(working_days, bool) or not isinstance(working_days, int) or working_days < 1:
+        raise InvalidRequest({"working_days": ["a whole number of working days, at least 1"]})
+    left = clock.max_extension_working_days - mine.extension_days_granted
+    if working_days > left:
+        raise InvalidRequest({"working_days": [
+            f"at most {clock.max_extension_working_days} working days in all; {left} left for this part"]})
+    past = _past_parent(case, mine, working_days, clock)
+    if past:
+        raise InvalidRequest({"working_days": [past]})
+    reviewer = extension_reviewer(mine)
+    extension = {"working_days": working_days, "reason": reason, "requested_at": now, "actor": actor,
+                 "reviewer": reviewer}
+    return Change(
+        set={"assignments": _with(case, replace(mine, extension=extension))},
+        ledger=[_entry(case, unit, now, actor, "extension_requested", reason, working_days=working_days,
+                       role=mine.role, reviewer=reviewer)],
+        events=[("assignment_extension_requested", _body(
+            case, mine, working_days=working_days, reason=reason, requested_at=now, actor=actor,
+            reviewer=reviewer, deadline=mine.deadline))])
+
+
+def decide_extension(case: Case, unit: str, reviewer_unit: str, grant: object, reason: str, actor: str,
+                     now: dt.datetime, clock: FollowupClock) -> Change:
+    """The part's reviewer (the unit that passed it down, or ``CENTRE`` for a co-handler) grants the
+    extension -- the part's reply deadline moves, never past its parent's -- or denies it with a reason."""
+    mine = _mine(case, unit)
+    asked = mine.extension or {}
+    deciding = asked.get("reviewer") or extension_reviewer(mine)
+    if deciding != reviewer_unit:  # before anything else: another unit learns nothing of the part
+        raise NotYourCase(f"the extensions of {unit}'s part of case {case.number} are for {deciding} to decide")
+    actor = free_text(actor, "actor")
+    reason = decided(grant, "grant", "true (grant) or false (deny)", reason)
+    _expect(case, mine, SIGNED_FOR, REPLIED, doing="decide an extension")
+    if not asked:
+        raise TransitionRefused(f"case {case.number}: {unit}'s part has no extension request waiting")
+    days = int(asked["working_days"])
+    if grant:
+        past = _past_parent(case, mine, days, clock)
+        if past:
+            raise TransitionRefused(f"case {case.number}: cannot grant {days} working day(s): {past}")
+    deadline = clock.extended_deadline(mine.deadline, days) if grant else mine.deadline
+    changed = replace(mine, extension=None, deadline=deadline,
+                      extension_days_granted=mine.extension_days_granted + (days if grant else 0))
+    return Change(
+        set={"assignments": _with(case, changed)},
+        ledger=[_entry(case, unit, now, actor, "extension_granted" if grant else "extension_denied", reason,
+                       working_days=days, deadline=deadline, role=mine.role, reviewer=reviewer_unit,
+                       reviewed_unit=unit)],
+        events=[("assignment_extension_decided", _body(
+            case, mine, granted=grant, working_days=days, deadline=deadline, reason=reason,
+            reviewer=reviewer_unit, actor=actor, decided_at=now))])
 
 
 def open_children(case: Case, unit: str) -> list[Assignment]:
@@ -313,7 +420,8 @@ def submit_reply(case: Case, unit: str, actor: str, text: str, attachments: obje
              "on_time": on_time, "deadline": mine.deadline}
     # a co-handler's reply is its part done: the lead carries it to the hotline, which reviews both
     state = DONE if mine.role == CO else REPLIED
-    changed = replace(mine, state=state, reply=reply, ended_at=now if state == DONE else None)
+    changed = replace(mine, state=state, reply=reply, ended_at=now if state == DONE else None,
+                      extension=None if state == DONE else mine.extension)
     return Change(set={"assignments": _with(case, changed)},
                   ledger=[_entry(case, unit, now, actor, "replied", text, on_time=on_time, role=mine.role,
                                  attachments=links, files=[f["filename"] for f in kept])],
@@ -330,7 +438,8 @@ def review_reply(case: Case, unit: str, reviewer_unit: str, accept: object, reas
     _expect(case, mine, REPLIED, doing="review its reply")
     if mine.parent_unit_code != reviewer_unit:
         raise NotYourCase(f"the reply of {unit} on case {case.number} is for {mine.parent_unit_code} to review")
-    changed = replace(mine, state=DONE, ended_at=now) if accept else replace(mine, state=SIGNED_FOR)
+    changed = replace(mine, state=DONE, ended_at=now, extension=None) if accept else \
+        replace(mine, state=SIGNED_FOR)
     return Change(
         set={"assignments": _with(case, changed)},
         ledger=[_entry(case, reviewer_unit, now, actor, "reply_accepted" if accept else "reply_sent_back",
@@ -369,7 +478,8 @@ def lead_may_reply(case: Case) -> list[Doc]:
 
 def withdraw_passed_down(case: Case, now: dt.datetime) -> list[Doc]:
     """The assignments once the lead changes (re-routed): what it passed down is withdrawn."""
-    return [replace(a, state=WITHDRAWN, ended_at=now).to_doc() if a.live and a.role == DOWN else a.to_doc()
+    return [replace(a, state=WITHDRAWN, ended_at=now, extension=None).to_doc() if a.live and a.role == DOWN
+            else a.to_doc()
             for a in assignments_of(case)]
 
 
@@ -381,7 +491,7 @@ def reopen_co_handlers(case: Case, now: dt.datetime, clock: FollowupClock,
         if a.role == CO and a.state == DONE:
             sign_for_deadline, own = _terms_within(case, now, clock, deadline)
             a = replace(a, state=ASSIGNED, assigned_at=now, sign_for_deadline=sign_for_deadline, deadline=own,
-                        signed_at=None, reply=None, ended_at=None)
+                        signed_at=None, reply=None, ended_at=None, extension=None, extension_days_granted=0)
             events.append(("assignment_opened", _body(
                 case, a, unit_name=a.unit_name, assigned_at=now, sign_for_deadline=sign_for_deadline,
                 deadline=own, urgency=case.urgency, time_limit_class=case.time_limit_class,

@@ -33,6 +33,11 @@ SCHEMAS = {
     "PartReview": {"type": "object", "required": ["accept"],
                    "properties": {"accept": {"type": "boolean"}, "reason": {"type": "string", "maxLength": 2000},
                                   "actor": ACTOR}},
+    "PartExtensionDecision": {"type": "object", "required": ["grant"],
+                              "properties": {"grant": {"type": "boolean"},
+                                             "reason": {"type": "string", "maxLength": 2000,
+                                                        "description": "required to deny"},
+                                             "actor": ACTOR}},
     "AppealFiling": {"type": "object", "required": ["entry_id", "reason"],
                      "properties": {"entry_id": {"type": "string", "maxLength": 200,
                                                  "description": "the ledger entry contested (a case's ledger "

@@ -12,7 +12,12 @@ A department sends its token as ``Authorization: Bearer TOKEN`` (created with
     GET  /cases/<number>/attachments/<id>            the file
     POST /cases/<number>/sign-for        {"actor"}
     POST /cases/<number>/refuse          {"reason", "actor"}
-    POST /cases/<number>/extension       {"working_days", "reason", "actor"}
+    POST /cases/<number>/extension       {"working_days", "reason", "actor"}: the lead's asks the
+                                         hotline; a co-handler's or a child's, whoever reviews its part
+    POST /cases/<number>/pass-down       {"unit", "note", "actor"} (下派, to a unit under yours)
+    POST /cases/<number>/parts/<unit>/refusal    {"approve", "reason", "actor"}: a child's refusal
+    POST /cases/<number>/parts/<unit>/reply      {"accept", "reason", "actor"}: a child's reply
+    POST /cases/<number>/parts/<unit>/extension  {"grant", "reason", "actor"}: a child's extension
     POST /cases/<number>/reply           {"text", "attachments": [links], "files": [ids], "actor"}
     POST /cases/<number>/appeals         {"entry_id", "reason", "links": [links], "files": [ids], "actor"}:
                                          appeal a scored ledger entry (考核申诉); files uploaded with
@@ -210,6 +215,12 @@ def review_refusal(deps, request, number, unit):
     body = read_body(request)
     return tree.review_refusal(deps, number, unit, body.get("approve"), body.get("reason") or "",
                                department_token(request), actor(body))
+
+
+def decide_part_extension(deps, request, number, unit):
+    body = read_body(request)
+    return tree.decide_part_extension(deps, number, unit, body.get("grant"), body.get("reason") or "",
+                                      department_token(request), actor(body))
 
 
 def review_part_reply(deps, request, number, unit):

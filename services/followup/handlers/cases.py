@@ -90,10 +90,12 @@ def refuse_case(deps: Deps, token, number, reason, actor=""):
 
 
 def request_extension(deps: Deps, token, number, working_days, reason, actor=""):
+    """More time (延期) for the unit's reply: the lead's asks the hotline, a co-handler's or a
+    child's asks whoever reviews its part (``handlers/tree.py`` decides those)."""
     department, actor, actor_id = access.department_actor(deps, token, actor)
     now = deps.clock.now()
     return view_after(deps, change_case(deps, number, lambda case: case.request_extension(
-        actor, working_days, reason, now, deps.deadlines, department), department, actor_id))
+        actor, working_days, reason, now, deps.deadlines, department), department, actor_id, part=True))
 
 
 def submit_reply(deps: Deps, token, number, text, attachments=None, actor="", file_ids=None):

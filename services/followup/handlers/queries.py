@@ -138,10 +138,13 @@ def review_queue(deps: Deps, offset=0, limit=10):
     return listed(cases, total)
 
 def extension_requests(deps: Deps, offset=0, limit=20):
+    """Extensions waiting for the centre: the leads', and the co-handlers' of their parts (tree.py)."""
     deps.caller.require("reviewer", "supervisor")
     offset, limit = page(offset, limit)
-    query = {"state": {"$in": [SIGNED_FOR, REPLIED]}, "extension": {"$ne": None}}
-    return listed(*deps.cases.page(query, [("extension.requested_at", 1)], offset, limit))
+    lead = {"state": {"$in": [SIGNED_FOR, REPLIED]}, "extension": {"$ne": None}}
+    parts = {"assignments": {"$elemMatch": {"state": {"$in": [SIGNED_FOR, REPLIED]},
+                                            "extension.reviewer": tree.CENTRE}}}
+    return listed(*deps.cases.page({"$or": [lead, parts]}, [("extension.requested_at", 1)], offset, limit))
 
 def callbacks_due(deps: Deps, offset=0, limit=20):
     """Approved replies whose citizen is to be called back, the most overdue first."""

@@ -4,7 +4,8 @@ Each command is get -> call -> save through ``change_case`` (``cases.py``); the
 verbs are in ``domain/tree.py`` (and the lead's refusal review on ``Case``).
 Who acts: a unit (its token, or its signed-in staff) on its own part and on
 the parts it passed down; the centre's dispatchers on the lead's and the
-co-handlers' refusals and when they add a co-handler (加派).
+co-handlers' refusals and when they add a co-handler (加派); the centre's
+reviewers on the co-handlers' extensions (as on the lead's).
 """
 from services.followup.bootstrap import Deps
 from services.followup.domain import InvalidRequest, tree
@@ -49,12 +50,13 @@ def add_co_handlers(deps: Deps, number, unit_codes, note=""):
         actor_id=actor_id))
 
 
-def reviewer(deps: Deps, token, actor=""):
-    """``(reviewing unit or tree.CENTRE, name, actor id)``: a unit (its token or staff), else a dispatcher."""
+def reviewer(deps: Deps, token, actor="", centre=("dispatcher", "supervisor")):
+    """``(reviewing unit or tree.CENTRE, name, actor id)``: a unit (its token or staff), else the
+    centre's staff holding one of the ``centre`` roles (dispatchers for refusals)."""
     person = deps.caller.person
     if token is not None or (person is not None and person.is_department_only):
         return access.department_actor(deps, token, actor)
-    name, actor_id = access.staff(deps, "dispatcher", "supervisor")
+    name, actor_id = access.staff(deps, *centre)
     return tree.CENTRE, name, actor_id
 
 
@@ -75,6 +77,20 @@ def review_assignment_reply(deps: Deps, token, number, unit_code, accept, reason
         deps, number, lambda case: case.review_assignment_reply(str(unit_code or ""), department, accept,
                                                                 reason, actor, now),
         department, actor_id, part=True))
+
+
+def decide_part_extension(deps: Deps, number, unit_code, grant, reason="", token=None, actor=""):
+    """Grant or deny (with a reason) the extension a unit asked for its part: the unit that passed it
+    down decides a child's; the centre's reviewers (who decide the lead's) a co-handler's."""
+    by, actor, actor_id = reviewer(deps, token, actor, centre=EXTENSION_DECIDERS)
+    now = deps.clock.now()
+    return view_after(deps, change_case(
+        deps, number, lambda case: case.decide_part_extension(str(unit_code or ""), by, grant, reason, actor,
+                                                              now, deps.deadlines),
+        None if by == tree.CENTRE else by, actor_id, part=True))
+
+
+EXTENSION_DECIDERS = ("reviewer",)  # the centre's: as for the lead's extensions (cases.decide_extension)
 
 
 def refusal_queue(deps: Deps, token=None, offset=0, limit=20):

@@ -65,7 +65,7 @@ KINDS: dict[tuple[str, str], str] = {
 # part has a watch of its own, keyed ``<number>@<unit>`` (``part_key``), chased up the same
 # ladder, and its steps are told as the ticket's (``ticket_number``) against that unit.
 PART_EVENTS = ("assignment_opened", "assignment_signed_for", "assignment_refused", "refusal_reviewed",
-               "assignment_replied", "assignment_reviewed")
+               "assignment_replied", "assignment_reviewed", "assignment_extension_decided")
 
 
 def part_key(number: str, unit_code: str) -> str:
@@ -97,6 +97,8 @@ def part_event(event_type: str, event: Event) -> tuple[str, dict[str, Any]] | No
         if event["accepted"]:
             return "closed", dict(base, closed_at=event["reviewed_at"])
         return "reply_rejected", dict(base, rejected_at=event["reviewed_at"], rejection_count=0)
+    if event_type == "assignment_extension_decided":  # the part's reply deadline now in force
+        return "extension_decided", base
     return None
 
 

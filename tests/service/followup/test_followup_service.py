@@ -305,3 +305,37 @@ def test_a_department_appeals_a_late_sign_for_and_a_supervisor_accepts_it(follow
     assert [(e["action"], e["actor"], e["actor_id"], e["department_code"]) for e in ledger[-2:]] == [
         ("appeal_filed", "李科长", "token:WATER", "WATER"), ("appeal_accepted", "赵主任", "test:赵主任", "WATER")]
     assert next(e for e in ledger if e["action"] == "signed_for")["appeal_state"] == "accepted"
+
+
+def test_a_co_handler_asks_for_an_extension_of_its_part_and_the_centre_grants_it(followup, publish, recorder,
+                                                                                   web_session):
+    """Over the token API: the co-handler asks for more time for its part (the route the lead uses);
+    the lead and other units cannot decide it (404, as for a missing case); the centre's reviewer does."""
+    rpc, _, _ = followup
+    seen = recorder(("followup", "assignment_opened"), ("followup", "assignment_extension_requested"),
+                    ("followup", "assignment_extension_decided"))
+    number = "QD-20261126-00044"
+    publish("routing", "ticket_assigned", dict(assigned(co_handlers=[
+        {"department_code": "HRSS", "department_name": "市人力资源和社会保障局"}]), number=number))
+    seen.wait_for("followup", "assignment_opened")
+    hrss, water = (rpc("create_department_token", code)["token"] for code in ("HRSS", "WATER"))
+    as_hrss, as_water = ({"Authorization": f"Bearer {t}"} for t in (hrss, water))
+    assert web_session.post(f"/cases/{number}/sign-for", headers=as_hrss, json={"actor": "刘科员"}).status_code == 200
+    asked = web_session.post(f"/cases/{number}/extension", headers=as_hrss,
+                             json={"working_days": 2, "reason": "需核查社保缴费记录", "actor": "刘科员"})
+    assert asked.status_code == 200, asked.text
+    part = next(a for a in asked.json()["assignments"] if a["unit_code"] == "HRSS")
+    assert (part["extension"]["working_days"], part["extension"]["reviewer"]) == (2, "centre")
+    assert seen.wait_for("followup", "assignment_extension_requested")[0]["unit_code"] == "HRSS"
+    for who in (as_water, as_hrss):  # the lead, the unit itself: the centre decides a co-handler's
+        refused = web_session.post(f"/cases/{number}/parts/HRSS/extension", headers=who, json={"grant": True})
+        assert refused.status_code == 404 and refused.json() == {"errors": {"number": ["no such case for your unit"]}}
+    with pytest.raises(RemoteError, match="NotAllowed"):
+        rpc("decide_part_extension", number, "HRSS", True, "", who=person("调度员", ("dispatcher",)))
+    case = rpc("decide_part_extension", number, "HRSS", True, "同意", who=person("王审核", ("reviewer",)))
+    part = next(a for a in case["assignments"] if a["unit_code"] == "HRSS")
+    decided = seen.wait_for("followup", "assignment_extension_decided")[0]
+    assert (decided["granted"], decided["reviewer"], part["extension"], part["extension_days_granted"]) == (
+        True, "centre", None, 2)
+    assert [(e["action"], e["actor"], e["department_code"]) for e in case["ledger"][-2:]] == [
+        ("extension_requested", "刘科员", "HRSS"), ("extension_granted", "王审核", "HRSS")]

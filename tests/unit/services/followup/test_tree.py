@@ -1,5 +1,6 @@
 """A case as a tree of assignments: co-handlers (协办), passing down (下派), the reviews of
 refusals (派单异议审核) and of a child's reply -- the domain alone (``domain/tree.py``)."""
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -22,10 +23,10 @@ def clock():
     return FollowupClock(DeadlinePolicy(calendar=ChineseCalendar()))  # refusals reviewed: the default
 
 
-def noise_case(clock, co=(HOUSING,)):
+def noise_case(clock, co=(HOUSING,), days=7):
     assignment = {"event_id": "e1", "number": "QD-20261123-00002", "department_code": DISTRICT,
                   "department_name": "市南区", "urgency": "normal", "time_limit_class": "general",
-                  "deadline": T0 + dt.timedelta(days=7), "sign_for_deadline": T0 + dt.timedelta(days=1),
+                  "deadline": T0 + dt.timedelta(days=days), "sign_for_deadline": T0 + dt.timedelta(days=1),
                   "assigned_at": T0, "decided_by": "调度员", "reasons": ["施工噪音"],
                   "co_handlers": [{"department_code": u.code, "department_name": u.name} for u in co]}
     case = domain.open_case(assignment, T0)
@@ -146,8 +147,8 @@ def noise_assignment_for(code):
 
 
 def test_a_unit_with_a_part_acts_only_on_its_part_not_as_the_lead(clock):
-    """A co-handler or a child may act on its own part (sign for, refuse, reply, pass down);
-    the lead's own verbs -- a hold, an unreasonable-request ruling, an extension -- stay the lead's."""
+    """A co-handler or a child may act on its own part (sign for, refuse, ask for an extension,
+    reply, pass down); the lead's own verbs -- a hold, an unreasonable-request ruling -- stay the lead's."""
     case = noise_case(clock)
     case.held_by(HOUSING.code, part=True)
     with pytest.raises(NotYourCase):
@@ -168,3 +169,136 @@ def test_a_unit_code_that_cannot_be_one_is_refused_without_echoing_it():
         with pytest.raises(InvalidRequest) as refused:
             unit(deps, code)
         assert refused.value.errors == {"unit": ["the code of a unit in the directory"]}
+
+
+# -- extensions (延期) of a part -----------------------------------------------------------------
+
+
+def street_signed_for(clock, days=21):
+    """市南区 (due in ``days``) passed the case to 八大关街道 at hour 1, which signed for it: the
+    street's reply is due 5 working days on (Monday 30 Nov, 10:00), well inside the district's."""
+    case = noise_case(clock, co=(), days=days)
+    case = apply(case, case.sign_for("区值班员", hours(1), DISTRICT))
+    case = apply(case, case.pass_down(DISTRICT, STREET, "区值班员", "请街道核查", hours(1), clock))
+    return apply(case, case.sign_for("街道张工", hours(2), STREET.code))
+
+
+def test_a_child_asks_the_unit_above_for_an_extension_which_grants_it(clock):
+    case = street_signed_for(clock)
+    due = part(case, STREET).deadline
+    change = case.request_extension("街道张工", 3, "需协调施工方整改", hours(3), clock, STREET.code)
+    [(kind, body)] = change.events
+    assert kind == "assignment_extension_requested"
+    assert (body["unit_code"], body["reviewer"], body["working_days"]) == (STREET.code, DISTRICT, 3)
+    [entry] = change.ledger
+    assert (entry["action"], entry["department_code"], entry["actor"]) == ("extension_requested", STREET.code,
+                                                                           "街道张工")
+    case = apply(case, change)
+    assert part(case, STREET).extension["reviewer"] == DISTRICT and part(case, STREET).deadline == due
+    with pytest.raises(TransitionRefused, match="already has an extension request"):
+        case.request_extension("街道张工", 1, "再延", hours(3), clock, STREET.code)
+    granted = case.decide_part_extension(STREET.code, DISTRICT, True, "", "区审核员", hours(4), clock)
+    [(kind, body)] = granted.events
+    assert kind == "assignment_extension_decided" and body["granted"] is True
+    [entry] = granted.ledger
+    assert (entry["action"], entry["department_code"], entry["actor"], entry["reviewer"]) == (
+        "extension_granted", STREET.code, "区审核员", DISTRICT)
+    case = apply(case, granted)
+    street = part(case, STREET)
+    assert street.deadline == body["deadline"] == clock.extended_deadline(due, 3)  # Thursday 3 Dec
+    assert (street.extension, street.extension_days_granted) == (None, 3)
+    assert case.deadline == T0 + dt.timedelta(days=21)  # the district's own deadline is its own
+
+
+def test_a_denied_extension_needs_a_reason_and_leaves_the_deadline(clock):
+    case = street_signed_for(clock)
+    due = part(case, STREET).deadline
+    case = apply(case, case.request_extension("街道张工", 2, "人手不足", hours(3), clock, STREET.code))
+    with pytest.raises(InvalidRequest, match="reason"):
+        case.decide_part_extension(STREET.code, DISTRICT, False, " ", "区审核员", hours(4), clock)
+    with pytest.raises(InvalidRequest, match="grant"):
+        case.decide_part_extension(STREET.code, DISTRICT, "yes", "", "区审核员", hours(4), clock)
+    denied = case.decide_part_extension(STREET.code, DISTRICT, False, "两天内可完成", "区审核员", hours(4), clock)
+    assert denied.events[0][1]["granted"] is False and denied.ledger[0]["action"] == "extension_denied"
+    assert denied.ledger[0]["reason"] == "两天内可完成"
+    case = apply(case, denied)
+    assert (part(case, STREET).deadline, part(case, STREET).extension) == (due, None)
+    with pytest.raises(TransitionRefused, match="no extension request waiting"):
+        case.decide_part_extension(STREET.code, DISTRICT, True, "", "区审核员", hours(5), clock)
+
+
+def test_a_part_extension_never_passes_the_parents_reply_deadline(clock):
+    case = street_signed_for(clock)  # the district is due Monday 14 Dec, 09:00: 9 working days fit, not 10
+    with pytest.raises(InvalidRequest) as refused:
+        case.request_extension("街道张工", 10, "需要十天", hours(3), clock, STREET.code)
+    [message] = refused.value.errors["working_days"]
+    assert "never passes its parent's" in message and "市南区" in message and "at most 9 working day" in message
+    assert case.request_extension("街道张工", 9, "需要九天", hours(3), clock, STREET.code).events
+
+
+def test_granting_is_refused_when_the_parents_deadline_no_longer_leaves_room(clock):
+    case = street_signed_for(clock)
+    case = apply(case, case.request_extension("街道张工", 5, "需要五天", hours(3), clock, STREET.code))
+    case = dataclasses.replace(case, deadline=part(case, STREET).deadline)  # the district's due as soon
+    with pytest.raises(TransitionRefused, match="never passes its parent's") as refused:
+        case.decide_part_extension(STREET.code, DISTRICT, True, "", "区审核员", hours(4), clock)
+    assert "no further until" in str(refused.value)
+    assert case.decide_part_extension(STREET.code, DISTRICT, False, "不能超过区的期限", "区审核员", hours(4), clock)
+
+
+def test_a_grandchild_is_bounded_by_the_street_not_the_district(clock):
+    case = street_signed_for(clock)
+    case = apply(case, case.pass_down(STREET.code, COMMUNITY, "街道张工", "社区上门", hours(3), clock))
+    case = apply(case, case.sign_for("社区", hours(4), COMMUNITY.code))
+    assert part(case, COMMUNITY).deadline == part(case, STREET).deadline  # inside the street's
+    with pytest.raises(InvalidRequest, match="八大关街道"):
+        case.request_extension("社区", 1, "需要一天", hours(4), clock, COMMUNITY.code)
+    case = apply(case, case.request_extension("街道张工", 3, "社区需时间", hours(4), clock, STREET.code))
+    case = apply(case, case.decide_part_extension(STREET.code, DISTRICT, True, "", "区审核员", hours(5), clock))
+    case = apply(case, case.request_extension("社区", 2, "需要两天", hours(6), clock, COMMUNITY.code))
+    with pytest.raises(NotYourCase):  # the district did not pass it to the community: the street decides
+        case.decide_part_extension(COMMUNITY.code, DISTRICT, True, "", "区审核员", hours(7), clock)
+    case = apply(case, case.decide_part_extension(COMMUNITY.code, STREET.code, True, "", "街道张工", hours(7),
+                                                  clock))
+    assert part(case, COMMUNITY).deadline <= part(case, STREET).deadline
+
+
+def test_a_unit_acting_on_another_units_part_extension_is_refused(clock):
+    case = street_signed_for(clock)
+    with pytest.raises(NotYourCase):  # a unit with no part asks for one
+        case.request_extension("社区", 1, "x", hours(3), clock, COMMUNITY.code)
+    case = apply(case, case.request_extension("街道张工", 2, "需协调", hours(3), clock, STREET.code))
+    for stranger in (STREET.code, COMMUNITY.code, HOUSING.code, tree.CENTRE):  # itself, others, the centre
+        with pytest.raises(NotYourCase):
+            case.decide_part_extension(STREET.code, stranger, True, "", "某人", hours(4), clock)
+    with pytest.raises(NotYourCase):  # nor before any request: another unit learns nothing of the part
+        street_signed_for(clock).decide_part_extension(STREET.code, HOUSING.code, "?", "", "某人", hours(4), clock)
+
+
+def test_a_co_handlers_extension_is_the_centres_inside_the_leads_deadline(clock):
+    case = noise_case(clock)  # the lead is due 30 Nov 09:00, and so is the co-handler
+    case = apply(case, case.sign_for("住建", hours(1), HOUSING.code))
+    with pytest.raises(InvalidRequest, match="no further until 市南区"):
+        case.request_extension("住建", 1, "需现场核查", hours(2), clock, HOUSING.code)
+    case = apply(case, case.sign_for("区", hours(1), DISTRICT))  # the lead gets more time of the hotline
+    case = apply(case, case.request_extension("区", 5, "需多部门协调", hours(2), clock, DISTRICT))
+    case = apply(case, case.decide_extension("王值班", True, "", hours(3), clock))
+    case = apply(case, case.request_extension("住建", 5, "需现场核查", hours(4), clock, HOUSING.code))
+    assert part(case, HOUSING).extension["reviewer"] == tree.CENTRE
+    with pytest.raises(NotYourCase):  # the lead does not decide its co-handler's extension
+        case.decide_part_extension(HOUSING.code, DISTRICT, True, "", "区", hours(5), clock)
+    case = apply(case, case.decide_part_extension(HOUSING.code, tree.CENTRE, True, "", "王值班", hours(5), clock))
+    assert part(case, HOUSING).deadline == case.deadline
+
+
+def test_a_parts_extensions_are_its_own_and_end_with_it(clock):
+    """At most ``max_extension_working_days`` per part; a part that ends drops its request."""
+    case = street_signed_for(clock, days=40)
+    case = apply(case, case.request_extension("街道", 8, "a", hours(3), clock, STREET.code))
+    case = apply(case, case.decide_part_extension(STREET.code, DISTRICT, True, "", "区", hours(3), clock))
+    with pytest.raises(InvalidRequest, match="2 left for this part"):
+        case.request_extension("街道", 3, "b", hours(4), clock, STREET.code)
+    case = apply(case, case.request_extension("街道", 2, "c", hours(4), clock, STREET.code))
+    case = apply(case, case.submit_reply("街道", "街道已督促施工方夜间停工", [], hours(5), unit=STREET.code))
+    case = apply(case, case.review_assignment_reply(STREET.code, DISTRICT, True, "", "区", hours(6)))
+    assert [a.extension for a in tree.assignments_of(case)] == [None]

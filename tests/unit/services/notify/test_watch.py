@@ -100,6 +100,19 @@ def test_a_parts_refusal_pauses_its_chase_until_reviewed_and_its_end_stops_it():
     assert doc["state"] == "closed"
     assert part_event("assignment_refused", {"number": "QD-1", "unit_code": "D", "role": "lead"}) is None
 
+
+def test_a_parts_granted_extension_moves_its_watchs_deadline_and_tells_its_unit():
+    doc = dict(new_watch("QD-1@S-BADAGUAN", None), _id="w2")
+    doc, _ = learn_part(doc, "assignment_opened", assigned_at=local(2026, 11, 23, 9),
+                        deadline=local(2026, 11, 27, 9), sign_for_deadline=local(2026, 11, 24, 9))
+    doc, learned = learn_part(doc, "assignment_extension_decided", granted=True, working_days=3,
+                              deadline=local(2026, 12, 2, 9), reason="", reviewer="D-SHINAN",
+                              decided_at=local(2026, 11, 24, 9))
+    assert doc["deadline"] == local(2026, 12, 2, 9)
+    assert [(m.template, m.audience) for m in learned.messages] == [("extension_decided", "department")]
+    ladder, now = Ladder(WeekendCalendar(), ZONE), local(2026, 11, 27, 10)  # past the old deadline
+    assert "red_card" not in [step.name for step in ladder.due(doc, now)]
+
 def held_watch(approved=True):
     doc = dict(new_watch("QD-1", None), _id="w1")
     doc.update(Watch.from_doc(doc).changes("opened", opened(), local(2026, 11, 23, 9)))
