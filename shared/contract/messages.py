@@ -384,6 +384,19 @@ class AssignmentReviewed(AssignmentEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class AssignmentEnded(AssignmentEvent):
+    """A unit's part is over: ``done`` (a co-handler replied, a child's reply was accepted),
+    ``refused`` (its refusal approved) or ``withdrawn`` (the lead changed: what was passed
+    down goes with it). Nobody chases the part any more."""
+
+    source: ClassVar[str] = "followup"
+    event_type: ClassVar[str] = "assignment_ended"
+
+    outcome: Literal["done", "refused", "withdrawn"]
+    ended_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
 class ExtensionRequested(Event):
     """The department asked for more time (延期)."""
 
@@ -826,5 +839,5 @@ EVENTS: tuple[type[Event], ...] = (
     CallbackRecorded, CaseReopened, CaseClosed, TicketEscalated, TicketAnswered, TicketLinked,
     TicketStalled, PersonalDataErased, DepartmentChanged, CalendarYearLoaded, ClockMoved,
     AppealFiled, AppealDecided, CaseRaised, UnreasonableProposed, UnreasonableDecided, HoldProposed,
-    HoldDecided, HoldRechecked, HoldRecheckDue,
+    HoldDecided, HoldRechecked, HoldRecheckDue, AssignmentEnded,
 )
