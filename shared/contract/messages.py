@@ -731,16 +731,18 @@ class TicketStalled(Event):
     """intake's reconciler found a ticket stuck and could not repair it: supervisors must look.
 
     ``stage``: what the ticket still waits for -- ``dispatch`` (a department or
-    the dispatchers' queue), ``case`` (an open case for its assignment) or
-    ``watch`` (a deadline watch for that case) -- since ``since``, after
-    ``repairs`` attempts to have the services publish their part again.
+    the dispatchers' queue), ``case`` (an open case for its assignment),
+    ``watch`` (a deadline watch for that case) or ``parts`` (a watch for each
+    open part of the case other units hold, and none for a part that is over)
+    -- since ``since``, after ``repairs`` attempts to have the services publish
+    their part again.
     """
 
     source: ClassVar[str] = "intake"
     event_type: ClassVar[str] = "ticket_stalled"
 
     number: Number
-    stage: Literal["dispatch", "case", "watch"]
+    stage: Literal["dispatch", "case", "watch", "parts"]
     attempt: int = 0
     since: datetime
     repairs: int = 0
