@@ -255,8 +255,8 @@ class Case:
         fields_set = _assignment_fields(assignment)
         attempt = assignment.get("attempt") or self.attempt + 1
         moved = Case.from_doc({**self.to_doc(), **fields_set, "opened_at": now, "attempt": attempt})
-        change = Change(set={**fields_set, "state": ASSIGNED, "attempt": attempt,
-                             "assignments": tree.withdraw_passed_down(self, now)})
+        parts, withdrawn = tree.withdraw_passed_down(self, now)
+        change = Change(set={**fields_set, "state": ASSIGNED, "attempt": attempt, "assignments": parts})
         change.ledger.append(moved.entry(
             assignment["assigned_at"], assignment["decided_by"], "assigned",
             "; ".join(assignment["reasons"]), to=assignment["department_name"],
@@ -264,6 +264,7 @@ class Case:
             previous_department_code=self.department_code, redispatched=redispatch, **decided_by_id(assignment)))
         event_type, body = moved.opened()
         change.events.append((event_type, dict(body, previous_department_code=self.department_code)))
+        change.events += withdrawn
         return change
 
     # -- the department's verbs ------------------------------------------------------

@@ -23,15 +23,21 @@ unit it passed the case to has finished; its reply carries the co-handlers'.
 Every verb here returns a :class:`Change` that sets the whole ``assignments``
 list: the repository applies it only if the case is still at the version it
 was read in, so two units acting at once cannot lose each other's step.
+
+A part that ends -- done, its refusal approved, or withdrawn when the lead
+changes -- says so with ``assignment_ended`` besides its own step: notify stops
+its watch, and intake's reconciler compares the parts with notify's watches
+(``part_states``; ``standing_events`` says which events tell where a part stands,
+for publishing again).
 """
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from services.followup.domain.change import Change, Doc, free_text, required_text
+from services.followup.domain.change import Change, Doc, Event, free_text, required_text
 from services.followup.domain.errors import InvalidRequest, NotYourCase, TransitionRefused
 from services.followup.domain.states import (
     ASSIGNED,
@@ -128,6 +134,11 @@ def _body(case: Case, assignment: Assignment, **more: Any) -> Doc:
     return {"number": case.number, "department_code": case.department_code,
             "unit_code": assignment.unit_code, "role": assignment.role,
             "parent_unit_code": assignment.parent_unit_code, **more}
+
+
+def _ended(case: Case, assignment: Assignment, outcome: str, at: dt.datetime) -> Event:
+    """``assignment_ended``: the part is over (``done``, ``refused`` or ``withdrawn``)."""
+    return "assignment_ended", _body(case, assignment, outcome=outcome, ended_at=at)
 
 
 def _entry(case: Case, unit: str, at: dt.datetime, actor: str, action: str, reason: str = "",
@@ -284,7 +295,8 @@ def review_refusal(case: Case, unit: str, reviewer_unit: str, approve: object, r
         ledger=[_entry(case, unit, now, actor, "refusal_approved" if approve else "refusal_rejected", reason,
                        reviewer=reviewer_unit, reviewed_unit=unit)],
         events=[("refusal_reviewed", _body(case, mine, approved=approve, reason=reason, reviewer=reviewer_unit,
-                                           actor=actor, reviewed_at=now))])
+                                           actor=actor, reviewed_at=now)),
+                *([_ended(case, mine, "refused", now)] if approve else [])])
 
 
 def decided(decision: object, name: str, meaning: str, reason: str) -> str:
@@ -426,7 +438,8 @@ def submit_reply(case: Case, unit: str, actor: str, text: str, attachments: obje
                   ledger=[_entry(case, unit, now, actor, "replied", text, on_time=on_time, role=mine.role,
                                  attachments=links, files=[f["filename"] for f in kept])],
                   events=[("assignment_replied", _body(case, mine, replied_at=now, on_time=on_time, actor=actor,
-                                                       text=text))])
+                                                       text=text)),
+                          *([_ended(case, mine, "done", now)] if state == DONE else [])])
 
 
 def review_reply(case: Case, unit: str, reviewer_unit: str, accept: object, reason: str, actor: str,
@@ -445,7 +458,8 @@ def review_reply(case: Case, unit: str, reviewer_unit: str, accept: object, reas
         ledger=[_entry(case, reviewer_unit, now, actor, "reply_accepted" if accept else "reply_sent_back",
                        reason, reviewed_unit=unit)],
         events=[("assignment_reviewed", _body(case, mine, accepted=accept, reason=reason, reviewer=reviewer_unit,
-                                              actor=actor, reviewed_at=now))])
+                                              actor=actor, reviewed_at=now)),
+                *([_ended(case, mine, "done", now)] if accept else [])])
 
 
 def check_links(attachments: object) -> list[str]:
@@ -476,11 +490,26 @@ def lead_may_reply(case: Case) -> list[Doc]:
             for a in assignments_of(case) if a.role == CO and a.state == DONE and a.reply]
 
 
-def withdraw_passed_down(case: Case, now: dt.datetime) -> list[Doc]:
-    """The assignments once the lead changes (re-routed): what it passed down is withdrawn."""
-    return [replace(a, state=WITHDRAWN, ended_at=now, extension=None).to_doc() if a.live and a.role == DOWN
-            else a.to_doc()
-            for a in assignments_of(case)]
+def withdraw_passed_down(case: Case, now: dt.datetime) -> tuple[list[Doc], list[Event]]:
+    """The assignments once the lead changes (re-routed): what it passed down is withdrawn,
+    each with its ``assignment_ended``."""
+    return _withdraw(case, now, lambda a: a.role == DOWN)
+
+
+def withdraw_open_parts(case: Case, now: dt.datetime) -> tuple[list[Doc], list[Event]]:
+    """The assignments once the case closes: a part still open (a co-handler added after the
+    lead replied) is withdrawn, with its ``assignment_ended``: a closed case has none open."""
+    return _withdraw(case, now, lambda a: True)
+
+
+def _withdraw(case: Case, now: dt.datetime, which: Callable[[Assignment], bool]) -> tuple[list[Doc], list[Event]]:
+    docs, ended = [], []
+    for a in assignments_of(case):
+        if a.live and which(a):
+            ended.append(_ended(case, a, "withdrawn", now))
+            a = replace(a, state=WITHDRAWN, ended_at=now, extension=None)
+        docs.append(a.to_doc())
+    return docs, ended
 
 
 def reopen_co_handlers(case: Case, now: dt.datetime, clock: FollowupClock,
@@ -498,3 +527,34 @@ def reopen_co_handlers(case: Case, now: dt.datetime, clock: FollowupClock,
                 title=case.title or "", assigned_by="", note="reopened")))
         docs.append(a.to_doc())
     return docs, events
+
+
+# -- what intake's reconciler asks of the tree -------------------------------------------------
+
+
+def part_states(case: Case) -> list[Doc]:
+    """Each unit's part as the reconciler compares it with notify's watches: its latest
+    assignment (the live one, if any), and whether it is open. The lead's is the case itself."""
+    latest: dict[str, Assignment] = {}
+    for a in assignments_of(case):
+        held = latest.get(a.unit_code)
+        if held is None or not held.live:
+            latest[a.unit_code] = a
+    return [{"unit_code": a.unit_code, "role": a.role, "state": a.state, "open": a.live}
+            for a in latest.values()]
+
+
+def standing_events(case: Case, unit: str) -> tuple[str, ...] | None:
+    """The event types that say where ``unit``'s part stands, in order (``None``: the unit has
+    no part): an open part's opening and its last step, or a finished part's end."""
+    part = live_assignment(case, unit) or next(
+        (a for a in reversed(assignments_of(case)) if a.unit_code == unit), None)
+    if part is None:
+        return None
+    if not part.live:
+        return ("assignment_ended",)
+    step = {SIGNED_FOR: ("assignment_signed_for",), REPLIED: ("assignment_signed_for", "assignment_replied"),
+            REFUSAL_REVIEW: ("assignment_refused",)}.get(part.state, ())
+    if part.state == REFUSAL_REVIEW and part.signed_at:
+        step = ("assignment_signed_for", *step)
+    return ("assignment_opened", *step)

@@ -10,7 +10,7 @@ from services.followup.domain import InvalidRequest, NotYourCase, TransitionRefu
 from services.followup.domain.timing import FollowupClock
 from shared.timelimits.calendar import ChineseCalendar
 from shared.timelimits.deadlines import DeadlinePolicy
-from tests.unit.services.followup.test_case import T0, apply, hours
+from tests.unit.services.followup.test_case import GOOD_REPLY, T0, apply, hours
 
 DISTRICT = "D-SHINAN"
 STREET = tree.Unit("S-BADAGUAN", "八大关街道", parent=DISTRICT)
@@ -302,3 +302,83 @@ def test_a_parts_extensions_are_its_own_and_end_with_it(clock):
     case = apply(case, case.submit_reply("街道", "街道已督促施工方夜间停工", [], hours(5), unit=STREET.code))
     case = apply(case, case.review_assignment_reply(STREET.code, DISTRICT, True, "", "区", hours(6)))
     assert [a.extension for a in tree.assignments_of(case)] == [None]
+
+
+# -- a part's end, and what intake's reconciler asks of the tree --------------------------------
+
+def ended(change):
+    """``{unit: outcome}`` of the ``assignment_ended`` events of a change."""
+    return {body["unit_code"]: body["outcome"] for kind, body in change.events if kind == "assignment_ended"}
+
+
+def test_a_part_that_ends_says_so_once_whichever_way_it_ends(clock):
+    """Done (a co-handler's reply, a child's reply accepted), refused (its refusal approved): each
+    says ``assignment_ended``, which stops its watch; a step that leaves the part open does not."""
+    case = noise_case(clock)
+    case = apply(case, case.sign_for("区", hours(1), DISTRICT))
+    case = apply(case, case.pass_down(DISTRICT, STREET, "区", "", hours(1), clock))
+    case = apply(case, case.sign_for("街道", hours(2), STREET.code))
+    replied = case.submit_reply("街道", "已处理", [], hours(3), unit=STREET.code)
+    assert ended(replied) == {}  # up to its parent, who reviews it: still open
+    case = apply(case, replied)
+    sent_back = case.review_assignment_reply(STREET.code, DISTRICT, False, "请补充照片", "区", hours(3))
+    assert ended(sent_back) == {}
+    accepted = case.review_assignment_reply(STREET.code, DISTRICT, True, "", "区", hours(3))
+    assert ended(accepted) == {STREET.code: "done"}
+    case = apply(case, case.sign_for("住建", hours(2), HOUSING.code))
+    co_reply = case.submit_reply("住建", "已核查", [], hours(4), unit=HOUSING.code)
+    assert ended(co_reply) == {HOUSING.code: "done"}
+    assert [kind for kind, _ in co_reply.events] == ["assignment_replied", "assignment_ended"]
+    case = apply(case, case.refuse("住建", "不涉及", hours(2), clock, HOUSING.code))
+    assert ended(case.review_refusal(HOUSING.code, tree.CENTRE, False, "涉及", "调度员", hours(3))) == {}
+    approved = case.review_refusal(HOUSING.code, tree.CENTRE, True, "", "调度员", hours(3))
+    assert ended(approved) == {HOUSING.code: "refused"}
+    body = dict(approved.events)["assignment_ended"]
+    assert (body["role"], body["parent_unit_code"], body["ended_at"]) == ("co", DISTRICT, hours(3))
+
+
+def test_a_rerouted_case_says_which_parts_it_withdrew(clock):
+    case = noise_case(clock, co=(HOUSING,))
+    case = apply(case, case.sign_for("区", hours(1), DISTRICT))
+    case = apply(case, case.pass_down(DISTRICT, STREET, "区", "", hours(1), clock))
+    case = apply(case, case.refuse("区", "属于住建局", hours(2), clock, DISTRICT))
+    case = apply(case, case.review_refusal(DISTRICT, tree.CENTRE, True, "", "调度员", hours(2)))
+    moved = case.reassign({**noise_assignment_for("HOUSING2"), "attempt": 2}, hours(3))
+    assert ended(moved) == {STREET.code: "withdrawn"}  # the co-handler works on beside the new lead
+    assert [kind for kind, _ in moved.events] == ["case_opened", "assignment_ended"]
+
+
+def test_a_closing_case_withdraws_a_part_still_open(clock):
+    """A co-handler added after the lead's reply was approved has a part open when the callback
+    closes the case: the case withdraws it, so no watch outlives the case."""
+    case = noise_case(clock, co=())
+    case = apply(case, case.sign_for("区", hours(1), DISTRICT))
+    case = apply(case, case.submit_reply("区", GOOD_REPLY, [], hours(2), unit=DISTRICT))
+    case = apply(case, case.approve_reply("审核员", None, hours(3), clock))
+    case = apply(case, case.add_co_handlers([HOUSING], "调度员", hours(3), clock))
+    closed = case.record_callback("回访员", True, True, "satisfied", "", hours(4), clock, "resolved")
+    assert closed.set["state"] == domain.CLOSED
+    assert ended(closed) == {HOUSING.code: "withdrawn"}
+    assert tree.part_states(apply(case, closed)) == [
+        {"unit_code": HOUSING.code, "role": "co", "state": domain.WITHDRAWN, "open": False}]
+
+
+def test_each_units_latest_part_and_the_events_that_say_where_it_stands(clock):
+    """What the reconciler compares (``part_states``: a unit's live part over its earlier one) and
+    what followup publishes again for a part (``standing_events``)."""
+    case = noise_case(clock)
+    assert tree.standing_events(case, HOUSING.code) == ("assignment_opened",)
+    assert tree.standing_events(case, DISTRICT) is None and tree.standing_events(case, "NOBODY") is None
+    case = apply(case, case.sign_for("住建", hours(1), HOUSING.code))
+    assert tree.standing_events(case, HOUSING.code) == ("assignment_opened", "assignment_signed_for")
+    case = apply(case, case.refuse("住建", "不涉及", hours(2), clock, HOUSING.code))
+    assert tree.standing_events(case, HOUSING.code) == (
+        "assignment_opened", "assignment_signed_for", "assignment_refused")
+    case = apply(case, case.review_refusal(HOUSING.code, tree.CENTRE, True, "", "调度员", hours(2)))
+    assert tree.standing_events(case, HOUSING.code) == ("assignment_ended",)
+    assert tree.part_states(case) == [{"unit_code": HOUSING.code, "role": "co", "state": domain.REFUSED,
+                                       "open": False}]
+    case = apply(case, case.add_co_handlers([HOUSING], "调度员", hours(3), clock))  # given a part again
+    assert tree.part_states(case) == [{"unit_code": HOUSING.code, "role": "co", "state": domain.ASSIGNED,
+                                       "open": True}]
+    assert tree.standing_events(case, HOUSING.code) == ("assignment_opened",)
