@@ -33,7 +33,7 @@ for publishing again).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -50,7 +50,7 @@ from services.followup.domain.states import (
     WITHDRAWN,
 )
 from services.followup.domain.timing import FollowupClock
-from shared.contract import bounds
+from shared.contract import bounds, reasons
 
 if TYPE_CHECKING:
     from services.followup.domain.case import Case
@@ -192,12 +192,28 @@ def add_co_handlers(case: Case, units: Sequence[Unit], actor: str, now: dt.datet
     note = free_text(note, "note", bounds.REASON)
     if case.state in (CLOSED, REFUSED):
         raise TransitionRefused(f"case {case.number} is {case.state}: no co-handler can be added")
-    taken = {case.department_code, *(a.unit_code for a in assignments_of(case) if a.live)}
-    wanted = [u for u in units if u.code not in taken]
+    wanted = _not_on(case, units)
     if not wanted:
         raise InvalidRequest({"co_handlers": ["each unit named already works on this case"]})
+    return _co_parts(case, wanted, actor, now, clock, note)
+
+
+def _not_on(case: Case, units: Sequence[Unit], also: Collection[str] = ()) -> list[Unit]:
+    """The units of ``units`` that do not work on ``case`` now (nor are in ``also``), once each:
+    never the lead, never a unit holding a live part."""
+    taken = {case.department_code, *(a.unit_code for a in assignments_of(case) if a.live), *also}
+    wanted: dict[str, Unit] = {}
+    for unit in units:
+        if unit.code not in taken:
+            wanted.setdefault(unit.code, unit)
+    return list(wanted.values())
+
+
+def _co_parts(case: Case, units: Sequence[Unit], actor: str, now: dt.datetime, clock: FollowupClock,
+              note: str = "") -> Change:
+    """A co-handling part for each of ``units`` (none on the case), with deadlines inside the lead's."""
     change = Change()
-    for unit in wanted:
+    for unit in units:
         sign_for_deadline, deadline = _terms_within(case, now, clock, case.deadline)
         added = Assignment(unit_code=unit.code, unit_name=unit.name or unit.code, role=CO,
                            parent_unit_code=case.department_code, state=ASSIGNED, assigned_at=now,
@@ -490,10 +506,69 @@ def lead_may_reply(case: Case) -> list[Doc]:
             for a in assignments_of(case) if a.role == CO and a.state == DONE and a.reply]
 
 
-def withdraw_passed_down(case: Case, now: dt.datetime) -> tuple[list[Doc], list[Event]]:
-    """The assignments once the lead changes (re-routed): what it passed down is withdrawn,
-    each with its ``assignment_ended``."""
-    return _withdraw(case, now, lambda a: a.role == DOWN)
+# -- another unit leads the case (a refusal re-routed, 改派, 提级) ------------------------------
+
+
+def rerouted(before: Case, after: Case, named: Sequence[Unit], actor: str, moved_at: dt.datetime,
+             now: dt.datetime, clock: FollowupClock, refused: bool = False) -> Change:
+    """The parts once routing hands the case from ``before``'s lead to ``after``'s (``after``: the
+    case with the new lead's fields and ``before``'s parts). A unit leads a case or works on a
+    part of it, never both, and the former lead keeps nothing:
+
+    * the part the new lead holds (a co-handler is the natural next lead; or a unit the case
+      was passed down to) is withdrawn -- what it passed down stays, the new lead's children now;
+    * the former lead's own part, if it holds one, is withdrawn, and so is every part it passed
+      down and what was passed down from those in turn;
+    * the other co-handlers work on, beside the new lead (it is their ``parent_unit_code`` now),
+      and so does what they passed down;
+    * the co-handlers the new assignment names (``named``) that the case does not have are added,
+      once each, opened ``now``: never the lead, never a unit holding a live part, never a
+      co-handler that has replied already, nor a unit whose refusal stands -- a part's refusal
+      approved, or the former lead's when its refusal is what re-routed the case (``refused``).
+
+    A withdrawn part ends when the lead changed (``moved_at``, or its own opening if later):
+    a ledger entry ``part_withdrawn`` under its unit says why (``reason_codes``), and its
+    ``assignment_ended`` (``withdrawn``) stops notify's watch of it.
+    """
+    old, new = before.department_code, after.department_code
+    parts = assignments_of(before)
+    why: dict[str, Doc] = {}  # unit -> why its live part is withdrawn
+    if old != new:
+        for a in parts:
+            if a.live and a.unit_code == new:
+                why[new] = reasons.reason("leads_now", department=after.department_name or new)
+            elif a.live and a.unit_code == old:
+                why[old] = reasons.reason("former_lead", department=before.department_name or old)
+        above = {old}  # the former lead and the units under it whose parts go with it
+        while True:
+            under = {a.unit_code for a in parts if a.live and a.role == DOWN and a.parent_unit_code in above
+                     and a.unit_code not in above and a.unit_code != new}
+            if not under:
+                break
+            for unit in under:
+                why[unit] = reasons.reason("with_former_lead", department=before.department_name or old)
+            above |= under
+    docs: list[Doc] = []
+    change = Change()
+    for a in parts:
+        if a.live and a.unit_code in why:
+            at = max(moved_at, a.assigned_at)
+            coded = why[a.unit_code]
+            change.ledger.append(_entry(after, a.unit_code, at, actor, "part_withdrawn", reasons.sentence(coded),
+                                        reason_codes=[coded], role=a.role, lead=new))
+            change.events.append(_ended(after, a, "withdrawn", at))
+            a = replace(a, state=WITHDRAWN, ended_at=at, extension=None)
+        elif a.live and a.role == CO:
+            a = replace(a, parent_unit_code=new)
+        docs.append(a.to_doc())
+    after = replace_assignments(after, docs)
+    stands = {a.unit_code for a in parts if a.state == REFUSED or (a.role == CO and a.state == DONE)}
+    wanted = _not_on(after, named, also=stands | ({old} if refused else set()))
+    added = _co_parts(after, wanted, actor, now, clock)
+    change.set = added.set
+    change.ledger += added.ledger
+    change.events += added.events
+    return change
 
 
 def withdraw_open_parts(case: Case, now: dt.datetime) -> tuple[list[Doc], list[Event]]:
