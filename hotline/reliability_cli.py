@@ -21,12 +21,12 @@ def call(method, *args, by=None):
 @click.option("--run", "run_now", is_flag=True, help="Run a round now, then show the findings.")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 def reconciler(run_now, as_json):
-    """Tickets that wait too long for a department, a case or a deadline watch."""
+    """Tickets that wait too long for a department, a case, a deadline watch or their parts' watches."""
     if run_now:
         done = call("reconcile_now")
         if not as_json:
             click.echo(f"round: looked at {done['looked_at']}, {done['repairs']} repair(s), "
-                       f"{done['escalations']} escalation(s)"
+                       f"{done['escalations']} escalation(s), {done.get('settled', 0)} found kept"
                        + (f"; not answering: {', '.join(done['not_answering'])}" if done["not_answering"] else ""))
     found = call("reconciler_findings")
     if as_json:
@@ -35,7 +35,7 @@ def reconciler(run_now, as_json):
     zone = city_zone(load_config())
     waiting, totals = found["waiting"], found["totals"]
     click.echo(f"waiting too long  dispatch {waiting['dispatch']}  case {waiting['case']}  "
-               f"watch {waiting['watch']}   escalated {found['escalated']}")
+               f"watch {waiting['watch']}  parts {waiting.get('parts', 0)}   escalated {found['escalated']}")
     click.echo(f"since the start   repairs {totals['repairs']}  healed {totals['healed']}  "
                f"escalations {totals['escalations']}")
     last = found.get("last_round")

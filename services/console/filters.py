@@ -34,7 +34,7 @@ ACTIONS = {
     "reopened": N_("reopened"), "extension_requested": N_("extension asked"),
     "extension_granted": N_("extension granted"), "extension_denied": N_("extension denied"),
     "redispatched": N_("re-dispatched"),
-    "co_assigned": N_("co-handler added"), "passed_down": N_("passed down"),
+    "co_assigned": N_("co-handler added"), "passed_down": N_("passed down"), "part_withdrawn": N_("part withdrawn"),
     "refusal_approved": N_("refusal approved"), "refusal_rejected": N_("refusal rejected"),
     "reply_accepted": N_("reply accepted"), "reply_sent_back": N_("reply sent back"),
     "appeal_filed": N_("appeal filed"), "appeal_accepted": N_("appeal accepted"),

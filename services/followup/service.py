@@ -404,6 +404,18 @@ class FollowupService(ops.Operable):
 
     @door(Services("intake"))
     @rpc
+    def case_parts(self, number):
+        """The parts other units hold of the case, and which are open (the reconciler compares)."""
+        return intake.case_parts(deps(self), number)
+
+    @door(Services("intake"))
+    @rpc
+    def republish_part(self, number, unit_code):
+        """Publish again the events that say where a unit's part stands (intake's reconciler asks)."""
+        return intake.republish_part(deps(self), number, unit_code)
+
+    @door(Services("intake"))
+    @rpc
     def highest_sequence(self, series):
         """The highest ticket number of ``series`` followup has a case for; 0 if none."""
         return intake.highest_sequence(deps(self), series)

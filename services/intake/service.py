@@ -316,6 +316,18 @@ class IntakeService(ops.Operable):
     def on_deadline_watched(self, event):
         status.deadline_watched(deps(self), event)
 
+    @event_handler("followup", "assignment_opened", requeue_on_error=True)
+    @consumes(events.AssignmentOpened)
+    def on_assignment_opened(self, event):
+        """Another unit's part began: notify owes it a watch (the reconciler's ``parts``)."""
+        status.part_changed(deps(self), event, "assigned_at")
+
+    @event_handler("followup", "assignment_ended", requeue_on_error=True)
+    @consumes(events.AssignmentEnded)
+    def on_assignment_ended(self, event):
+        """Another unit's part is over: its watch must stop (the reconciler's ``parts``)."""
+        status.part_changed(deps(self), event, "ended_at")
+
     @event_handler("followup", "case_signed_for", requeue_on_error=True)
     @consumes(events.CaseSignedFor)
     def on_case_signed_for(self, event):

@@ -156,6 +156,12 @@ class NotifyService(ops.Operable):
     def on_assignment_extension_decided(self, event):
         learning.learn_part(bootstrap.deps(self), "assignment_extension_decided", event)
 
+    @event_handler("followup", "assignment_ended", requeue_on_error=True)
+    @consumes(events.AssignmentEnded)
+    def on_assignment_ended(self, event):
+        """A part is over (done, refused or withdrawn): its watch stops."""
+        learning.learn_part(bootstrap.deps(self), "assignment_ended", event)
+
     @event_handler("followup", "appeal_filed", requeue_on_error=True)
     @consumes(events.AppealFiled)
     def on_appeal_filed(self, event):
@@ -222,6 +228,13 @@ class NotifyService(ops.Operable):
         """Publish the case's latest ``deadline_watched`` again (the very event) and say
         what the watch is; None if notify has no watch ``number``. (intake's reconciler asks.)"""
         return queries.republish_watch(bootstrap.deps(self), number)
+
+    @door(Services("intake"))
+    @rpc
+    def part_watches(self, number):
+        """The watches of the parts other units hold of the ticket's case: ``[{unit_code,
+        state}]``. (intake's reconciler compares them with followup's parts.)"""
+        return queries.part_watches(bootstrap.deps(self), number)
 
     @door(People("admin", "supervisor"))
     @rpc

@@ -432,6 +432,19 @@ class AssignmentExtensionDecided(AssignmentEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class AssignmentEnded(AssignmentEvent):
+    """A unit's part is over: ``done`` (a co-handler replied, a child's reply was accepted),
+    ``refused`` (its refusal approved) or ``withdrawn`` (the lead changed: what was passed
+    down goes with it). Nobody chases the part any more."""
+
+    source: ClassVar[str] = "followup"
+    event_type: ClassVar[str] = "assignment_ended"
+
+    outcome: Literal["done", "refused", "withdrawn"]
+    ended_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
 class ExtensionRequested(Event):
     """The department asked for more time (延期)."""
 
@@ -766,16 +779,18 @@ class TicketStalled(Event):
     """intake's reconciler found a ticket stuck and could not repair it: supervisors must look.
 
     ``stage``: what the ticket still waits for -- ``dispatch`` (a department or
-    the dispatchers' queue), ``case`` (an open case for its assignment) or
-    ``watch`` (a deadline watch for that case) -- since ``since``, after
-    ``repairs`` attempts to have the services publish their part again.
+    the dispatchers' queue), ``case`` (an open case for its assignment),
+    ``watch`` (a deadline watch for that case) or ``parts`` (a watch for each
+    open part of the case other units hold, and none for a part that is over)
+    -- since ``since``, after ``repairs`` attempts to have the services publish
+    their part again.
     """
 
     source: ClassVar[str] = "intake"
     event_type: ClassVar[str] = "ticket_stalled"
 
     number: Number
-    stage: Literal["dispatch", "case", "watch"]
+    stage: Literal["dispatch", "case", "watch", "parts"]
     attempt: int = 0
     since: datetime
     repairs: int = 0
@@ -875,4 +890,5 @@ EVENTS: tuple[type[Event], ...] = (
     TicketStalled, PersonalDataErased, DepartmentChanged, CalendarYearLoaded, ClockMoved,
     AppealFiled, AppealDecided, CaseRaised, UnreasonableProposed, UnreasonableDecided, HoldProposed,
     HoldDecided, HoldRechecked, HoldRecheckDue, AssignmentExtensionRequested, AssignmentExtensionDecided,
+    AssignmentEnded,
 )

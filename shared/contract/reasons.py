@@ -92,6 +92,10 @@ SENTENCES: dict[str, str] = {
     "raised": N_("raised a level from %(department)s (提级): %(reason)s"),
     "on_hold": N_("on hold (挂账) until %(day)s: %(reason)s"),
     "hold_rechecked": N_("back from hold (挂账); reply due %(deadline)s"),
+    # a part withdrawn when another unit leads the case (followup/domain/tree.py, ``rerouted``)
+    "leads_now": N_("%(department)s leads the case now: its part ends"),
+    "former_lead": N_("%(department)s no longer leads the case: its part ends"),
+    "with_former_lead": N_("%(department)s no longer leads the case: what it passed down ends with it"),
 }
 
 

@@ -184,6 +184,12 @@ class CaseRepository:
         doc = self.cases.find_one({"number": number}, {f"last_events.{event_type}": 1})
         return ((doc or {}).get("last_events") or {}).get(event_type)
 
+    def last_part_events(self, number, unit_code):
+        """``{event_type: payload}``: the latest events of ``unit_code``'s part (``PART_EVENTS``)."""
+        key = part_key(unit_code)
+        doc = self.cases.find_one({"number": number}, {f"last_events.parts.{key}": 1})
+        return dict((((doc or {}).get("last_events") or {}).get("parts") or {}).get(key) or {})
+
     def count(self, number):
         return self.cases.count_documents({"number": number})
 
@@ -207,6 +213,7 @@ class CaseRepository:
                   "$push": {"ledger_pending": {"$each": ledger_entries(case.number, version, change.ledger)},
                             "outbox": {"$each": outbox}}}
         latest = {f"last_events.{entry['event_type']}": entry["payload"] for entry in outbox}
+        latest.update(latest_part_events(outbox))
         update["$set"] = dict(change.set, due_at=due_at({**case.to_doc(), **change.set}), **latest)
         doc = self.cases.find_one_and_update(
             {"_id": case.doc_id, "state": case.state, "version": case.version,
@@ -286,10 +293,10 @@ class CaseRepository:
 
     def erase_personal_data(self, number, scrub):
         """Scrub the case's copy of the citizen's text, the replies, the exits' reasons
-        (不合理诉求, 挂账) and the ledger's reasons."""
+        (不合理诉求, 挂账), the ledger's reasons and the words of the events kept to publish again."""
         case = self.cases.find_one({"number": number}, {"ticket": 1, "reply": 1, "approved_reply": 1,
                                                         "ledger_pending": 1, "assignments": 1, "refusal": 1,
-                                                        **dict.fromkeys(EXITS, 1)})
+                                                        "last_events": 1, **dict.fromkeys(EXITS, 1)})
         if not case:
             return
         changes = {}
@@ -305,6 +312,14 @@ class CaseRepository:
             changes["refusal.reason"] = scrub(case["refusal"]["reason"])
         if case.get("assignments"):  # the other units' parts: their notes, refusals, extensions, replies
             changes["assignments"] = [_scrubbed_part(part, scrub) for part in case["assignments"]]
+        kept = dict(case.get("last_events") or {})  # the events kept to publish again, the parts' too
+        for key, events_of_part in (kept.pop("parts", None) or {}).items():
+            kept.update({f"parts.{key}.{event_type}": payload for event_type, payload in events_of_part.items()})
+        for path, payload in kept.items():
+            if isinstance(payload, dict) and any(isinstance(payload.get(name), str) for name in SCRUBBED_IN_EVENTS):
+                changes[f"last_events.{path}"] = {
+                    name: scrub(value) if name in SCRUBBED_IN_EVENTS and isinstance(value, str) else value
+                    for name, value in payload.items()}
         for name in EXITS:
             for key in ("reason", "decision_reason"):
                 if (case.get(name) or {}).get(key):
@@ -455,6 +470,26 @@ class CaseRepository:
         result = self.tokens.update_many({"department_code": department_code, "revoked_at": None},
                                          {"$set": {"revoked_at": now}})
         return result.modified_count
+
+
+# A part's events kept to publish again (intake's reconciler, ``republish_part``): the latest of
+# each type, per unit, under ``last_events.parts.<part_key(unit)>``.
+PART_EVENTS = ("assignment_opened", "assignment_signed_for", "assignment_refused", "assignment_replied",
+               "assignment_ended")
+SCRUBBED_IN_EVENTS = ("title", "note", "text", "reason", "reply")  # the words a kept event may carry
+
+
+def part_key(unit_code):
+    """A unit's code as a field name (a code may hold a dot, which a field name must not)."""
+    return str(unit_code).replace("%", "%25").replace(".", "%2E").replace("$", "%24")
+
+
+def latest_part_events(outbox):
+    """``{field: payload}`` setting the latest kept event of each part in ``outbox`` (the lead's
+    own steps are the case's events)."""
+    return {f"last_events.parts.{part_key(entry['payload']['unit_code'])}.{entry['event_type']}": entry["payload"]
+            for entry in outbox if entry["event_type"] in PART_EVENTS
+            and entry["payload"].get("unit_code") and entry["payload"].get("role") != "lead"}
 
 
 def _scrubbed_part(part, scrub):

@@ -97,6 +97,7 @@ def _close(case: Case, change: Change, now: dt.datetime, operator: str, outcome:
            satisfaction: object, reason: str) -> Change:
     resolved = None if outcome is None else outcome == RESOLVED
     change.set = {"state": CLOSED, "closed_at": now, "callback_attempts": [], "outcome": outcome}
+    _end_parts(case, change, now)
     change.ledger.append(case.entry(now, operator, "closed", reason or "",
                                     resolved=resolved, satisfaction=satisfaction, outcome=outcome))
     change.events.append(("case_closed", {
@@ -104,6 +105,14 @@ def _close(case: Case, change: Change, now: dt.datetime, operator: str, outcome:
         "reply": case.approved_reply or "", "resolved": resolved,
         "satisfaction": satisfaction, "closed_at": now, "outcome": outcome}))
     return change
+
+
+def _end_parts(case: Case, change: Change, now: dt.datetime) -> None:
+    """A closing case ends the parts still open (each ``assignment_ended``, withdrawn)."""
+    parts, ended = tree.withdraw_open_parts(case, now)
+    if ended:
+        change.set["assignments"] = parts
+        change.events += ended
 
 
 def _reopen(case: Case, change: Change, now: dt.datetime, operator: str, clock: FollowupClock,

@@ -86,6 +86,12 @@ def _assignment_fields(assignment: Doc) -> Doc:
     }
 
 
+def co_handlers_named(assignment: Doc) -> list[tree.Unit]:
+    """The co-handlers (协办) a ``ticket_assigned`` names, as units."""
+    return [tree.Unit(str(u.get("department_code")), str(u.get("department_name") or ""))
+            for u in assignment.get("co_handlers") or [] if u.get("department_code")]
+
+
 def decided_by_id(assignment: Doc) -> Doc:
     """``{"actor_id": ...}`` of the dispatcher who decided an assignment (none for routing's own)."""
     return {"actor_id": assignment["decided_by_id"]} if assignment.get("decided_by_id") else {}
@@ -94,7 +100,7 @@ def decided_by_id(assignment: Doc) -> Doc:
 # Fields stored only once a transition sets them: absent from a document until then.
 LATER = ("refused_at", "approved_reply", "approved_at", "callback_due", "closed_at", "reopened_at",
          "ticket", "refusal", "outcome", "proposal", "ruling", "hold", "last_hold", "held_at", "raised_at",
-         "raised_to")
+         "raised_to", "co_handlers_event")
 # Counters stored only once they count something.
 COUNTED_LATER = ("reopen_base", "raise_count")
 
@@ -139,6 +145,7 @@ class Case:
     ticket: Doc | None = None
     refusal: Doc | None = None  # the lead's refusal waiting for the centre's review
     assignments: list[Doc] = field(default_factory=list)  # co-handling and passed-down parts (tree.py)
+    co_handlers_event: str | None = None  # the assignment whose co-handlers the case has taken
     outcome: str | None = None          # how it closed: resolved ... untrue, unreasonable
     proposal: Doc | None = None         # an exit the department proposed, waiting (exits.py)
     ruling: Doc | None = None           # the approved 不合理诉求 proposal
@@ -206,13 +213,16 @@ class Case:
         return case
 
     def co_handlers_at_open(self, assignment: Doc, clock: FollowupClock) -> Change | None:
-        """The co-handlers (协办) routing dispatched with the case, once it is open; ``None`` if none."""
-        units = [tree.Unit(str(u.get("department_code")), str(u.get("department_name") or ""))
-                 for u in assignment.get("co_handlers") or [] if u.get("department_code")]
-        if not units or self.assignments:
+        """The co-handlers (协办) routing dispatched with the case, once it is open; ``None`` if none,
+        or if the case has taken this assignment's co-handlers already (a redelivery; a re-route
+        takes them with the move, ``reassign``)."""
+        units = [unit for unit in co_handlers_named(assignment) if unit.code != self.department_code]
+        if not units or self.assignments or self.co_handlers_event == assignment.get("event_id"):
             return None
-        return tree.add_co_handlers(self, units, assignment.get("decided_by") or "", cast(
+        change = tree.add_co_handlers(self, units, assignment.get("decided_by") or "", cast(
             dt.datetime, assignment["assigned_at"]), clock).by(assignment.get("decided_by_id"))
+        change.set["co_handlers_event"] = assignment.get("event_id")
+        return change
 
     def opened(self) -> Event:
         """The ``case_opened`` event of this case as it stands."""
@@ -232,13 +242,18 @@ class Case:
                 f"at {held.isoformat() if held else held}, this assignment is for one received at "
                 f"{given.isoformat() if given else given}")
 
-    def reassign(self, assignment: Doc, now: dt.datetime) -> Change | None:
+    def reassign(self, assignment: Doc, now: dt.datetime, clock: FollowupClock) -> Change | None:
         """Routing sent the case to another department; ``None`` if this is a redelivery.
 
         Two ways: a refused (or raised) case re-routed (退单, 提级), or a case a
         dispatcher moved away from the department that holds it (``redispatched``,
         改派) while it is still with that department and not yet approved (or raised). Only a later attempt
         moves it: an earlier assignment heard late changes nothing.
+
+        The parts move with it (``tree.rerouted``): the new lead's own part and all the
+        former lead had or passed down are withdrawn, the co-handlers work on beside the new
+        lead, and the co-handlers the assignment names that the case lacks are added -- in
+        the same change, so a redelivery adds none twice.
         """
         self.check_same_ticket(assignment)
         if assignment["event_id"] == self.assignment_event:
@@ -255,15 +270,19 @@ class Case:
         fields_set = _assignment_fields(assignment)
         attempt = assignment.get("attempt") or self.attempt + 1
         moved = Case.from_doc({**self.to_doc(), **fields_set, "opened_at": now, "attempt": attempt})
-        change = Change(set={**fields_set, "state": ASSIGNED, "attempt": attempt,
-                             "assignments": tree.withdraw_passed_down(self, now)})
+        parts = tree.rerouted(self, moved, co_handlers_named(assignment), assignment["decided_by"],
+                              assignment["assigned_at"], now, clock, refused=self.state == REFUSED)
+        change = Change(set={**fields_set, "state": ASSIGNED, "attempt": attempt, **parts.set,
+                             "co_handlers_event": assignment["event_id"]})
         change.ledger.append(moved.entry(
             assignment["assigned_at"], assignment["decided_by"], "assigned",
             "; ".join(assignment["reasons"]), to=assignment["department_name"],
             reason_codes=assignment.get("reason_codes") or [],
             previous_department_code=self.department_code, redispatched=redispatch, **decided_by_id(assignment)))
+        change.ledger += [dict(entry, **decided_by_id(assignment)) for entry in parts.ledger]
         event_type, body = moved.opened()
         change.events.append((event_type, dict(body, previous_department_code=self.department_code)))
+        change.events += parts.events
         return change
 
     # -- the department's verbs ------------------------------------------------------

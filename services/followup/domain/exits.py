@@ -21,6 +21,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import services.followup.domain.tree as tree
 from services.followup.domain.change import Change, Doc, free_text, required_text
 from services.followup.domain.errors import InvalidRequest, TransitionRefused
 from services.followup.domain.states import (
@@ -104,12 +105,16 @@ def decide_unreasonable(case: Case, reviewer: str, approve: object, reason: obje
     proposal = case.proposal or {}
     change.set = {"state": CLOSED, "closed_at": now, "outcome": UNREASONABLE, "proposal": None,
                   "ruling": dict(proposal, decided_by=reviewer, decided_at=now, decision_reason=text)}
+    parts, ended = tree.withdraw_open_parts(case, now)  # a closed case has no part open
+    if ended:
+        change.set["assignments"] = parts
     change.ledger.append(case.entry(now, reviewer, "closed", text or str(proposal.get("reason") or ""),
                                     outcome=UNREASONABLE))
     change.events.append(("case_closed", {
         "number": case.number, "department_code": case.department_code,
         "reply": str(proposal.get("reason") or ""), "resolved": None, "satisfaction": None,
         "closed_at": now, "outcome": UNREASONABLE}))
+    change.events += ended
     return change
 
 

@@ -23,15 +23,21 @@ unit it passed the case to has finished; its reply carries the co-handlers'.
 Every verb here returns a :class:`Change` that sets the whole ``assignments``
 list: the repository applies it only if the case is still at the version it
 was read in, so two units acting at once cannot lose each other's step.
+
+A part that ends -- done, its refusal approved, or withdrawn when the lead
+changes -- says so with ``assignment_ended`` besides its own step: notify stops
+its watch, and intake's reconciler compares the parts with notify's watches
+(``part_states``; ``standing_events`` says which events tell where a part stands,
+for publishing again).
 """
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from services.followup.domain.change import Change, Doc, free_text, required_text
+from services.followup.domain.change import Change, Doc, Event, free_text, required_text
 from services.followup.domain.errors import InvalidRequest, NotYourCase, TransitionRefused
 from services.followup.domain.states import (
     ASSIGNED,
@@ -44,7 +50,7 @@ from services.followup.domain.states import (
     WITHDRAWN,
 )
 from services.followup.domain.timing import FollowupClock
-from shared.contract import bounds
+from shared.contract import bounds, reasons
 
 if TYPE_CHECKING:
     from services.followup.domain.case import Case
@@ -130,6 +136,11 @@ def _body(case: Case, assignment: Assignment, **more: Any) -> Doc:
             "parent_unit_code": assignment.parent_unit_code, **more}
 
 
+def _ended(case: Case, assignment: Assignment, outcome: str, at: dt.datetime) -> Event:
+    """``assignment_ended``: the part is over (``done``, ``refused`` or ``withdrawn``)."""
+    return "assignment_ended", _body(case, assignment, outcome=outcome, ended_at=at)
+
+
 def _entry(case: Case, unit: str, at: dt.datetime, actor: str, action: str, reason: str = "",
            **details: Any) -> Doc:
     return {**case.entry(at, actor, action, reason, **details), "department_code": unit}
@@ -181,12 +192,28 @@ def add_co_handlers(case: Case, units: Sequence[Unit], actor: str, now: dt.datet
     note = free_text(note, "note", bounds.REASON)
     if case.state in (CLOSED, REFUSED):
         raise TransitionRefused(f"case {case.number} is {case.state}: no co-handler can be added")
-    taken = {case.department_code, *(a.unit_code for a in assignments_of(case) if a.live)}
-    wanted = [u for u in units if u.code not in taken]
+    wanted = _not_on(case, units)
     if not wanted:
         raise InvalidRequest({"co_handlers": ["each unit named already works on this case"]})
+    return _co_parts(case, wanted, actor, now, clock, note)
+
+
+def _not_on(case: Case, units: Sequence[Unit], also: Collection[str] = ()) -> list[Unit]:
+    """The units of ``units`` that do not work on ``case`` now (nor are in ``also``), once each:
+    never the lead, never a unit holding a live part."""
+    taken = {case.department_code, *(a.unit_code for a in assignments_of(case) if a.live), *also}
+    wanted: dict[str, Unit] = {}
+    for unit in units:
+        if unit.code not in taken:
+            wanted.setdefault(unit.code, unit)
+    return list(wanted.values())
+
+
+def _co_parts(case: Case, units: Sequence[Unit], actor: str, now: dt.datetime, clock: FollowupClock,
+              note: str = "") -> Change:
+    """A co-handling part for each of ``units`` (none on the case), with deadlines inside the lead's."""
     change = Change()
-    for unit in wanted:
+    for unit in units:
         sign_for_deadline, deadline = _terms_within(case, now, clock, case.deadline)
         added = Assignment(unit_code=unit.code, unit_name=unit.name or unit.code, role=CO,
                            parent_unit_code=case.department_code, state=ASSIGNED, assigned_at=now,
@@ -284,7 +311,8 @@ def review_refusal(case: Case, unit: str, reviewer_unit: str, approve: object, r
         ledger=[_entry(case, unit, now, actor, "refusal_approved" if approve else "refusal_rejected", reason,
                        reviewer=reviewer_unit, reviewed_unit=unit)],
         events=[("refusal_reviewed", _body(case, mine, approved=approve, reason=reason, reviewer=reviewer_unit,
-                                           actor=actor, reviewed_at=now))])
+                                           actor=actor, reviewed_at=now)),
+                *([_ended(case, mine, "refused", now)] if approve else [])])
 
 
 def decided(decision: object, name: str, meaning: str, reason: str) -> str:
@@ -426,7 +454,8 @@ def submit_reply(case: Case, unit: str, actor: str, text: str, attachments: obje
                   ledger=[_entry(case, unit, now, actor, "replied", text, on_time=on_time, role=mine.role,
                                  attachments=links, files=[f["filename"] for f in kept])],
                   events=[("assignment_replied", _body(case, mine, replied_at=now, on_time=on_time, actor=actor,
-                                                       text=text))])
+                                                       text=text)),
+                          *([_ended(case, mine, "done", now)] if state == DONE else [])])
 
 
 def review_reply(case: Case, unit: str, reviewer_unit: str, accept: object, reason: str, actor: str,
@@ -445,7 +474,8 @@ def review_reply(case: Case, unit: str, reviewer_unit: str, accept: object, reas
         ledger=[_entry(case, reviewer_unit, now, actor, "reply_accepted" if accept else "reply_sent_back",
                        reason, reviewed_unit=unit)],
         events=[("assignment_reviewed", _body(case, mine, accepted=accept, reason=reason, reviewer=reviewer_unit,
-                                              actor=actor, reviewed_at=now))])
+                                              actor=actor, reviewed_at=now)),
+                *([_ended(case, mine, "done", now)] if accept else [])])
 
 
 def check_links(attachments: object) -> list[str]:
@@ -476,11 +506,85 @@ def lead_may_reply(case: Case) -> list[Doc]:
             for a in assignments_of(case) if a.role == CO and a.state == DONE and a.reply]
 
 
-def withdraw_passed_down(case: Case, now: dt.datetime) -> list[Doc]:
-    """The assignments once the lead changes (re-routed): what it passed down is withdrawn."""
-    return [replace(a, state=WITHDRAWN, ended_at=now, extension=None).to_doc() if a.live and a.role == DOWN
-            else a.to_doc()
-            for a in assignments_of(case)]
+# -- another unit leads the case (a refusal re-routed, 改派, 提级) ------------------------------
+
+
+def rerouted(before: Case, after: Case, named: Sequence[Unit], actor: str, moved_at: dt.datetime,
+             now: dt.datetime, clock: FollowupClock, refused: bool = False) -> Change:
+    """The parts once routing hands the case from ``before``'s lead to ``after``'s (``after``: the
+    case with the new lead's fields and ``before``'s parts). A unit leads a case or works on a
+    part of it, never both, and the former lead keeps nothing:
+
+    * the part the new lead holds (a co-handler is the natural next lead; or a unit the case
+      was passed down to) is withdrawn -- what it passed down stays, the new lead's children now;
+    * the former lead's own part, if it holds one, is withdrawn, and so is every part it passed
+      down and what was passed down from those in turn;
+    * the other co-handlers work on, beside the new lead (it is their ``parent_unit_code`` now),
+      and so does what they passed down;
+    * the co-handlers the new assignment names (``named``) that the case does not have are added,
+      once each, opened ``now``: never the lead, never a unit holding a live part, never a
+      co-handler that has replied already, nor a unit whose refusal stands -- a part's refusal
+      approved, or the former lead's when its refusal is what re-routed the case (``refused``).
+
+    A withdrawn part ends when the lead changed (``moved_at``, or its own opening if later):
+    a ledger entry ``part_withdrawn`` under its unit says why (``reason_codes``), and its
+    ``assignment_ended`` (``withdrawn``) stops notify's watch of it.
+    """
+    old, new = before.department_code, after.department_code
+    parts = assignments_of(before)
+    why: dict[str, Doc] = {}  # unit -> why its live part is withdrawn
+    if old != new:
+        for a in parts:
+            if a.live and a.unit_code == new:
+                why[new] = reasons.reason("leads_now", department=after.department_name or new)
+            elif a.live and a.unit_code == old:
+                why[old] = reasons.reason("former_lead", department=before.department_name or old)
+        above = {old}  # the former lead and the units under it whose parts go with it
+        while True:
+            under = {a.unit_code for a in parts if a.live and a.role == DOWN and a.parent_unit_code in above
+                     and a.unit_code not in above and a.unit_code != new}
+            if not under:
+                break
+            for unit in under:
+                why[unit] = reasons.reason("with_former_lead", department=before.department_name or old)
+            above |= under
+    docs: list[Doc] = []
+    change = Change()
+    for a in parts:
+        if a.live and a.unit_code in why:
+            at = max(moved_at, a.assigned_at)
+            coded = why[a.unit_code]
+            change.ledger.append(_entry(after, a.unit_code, at, actor, "part_withdrawn", reasons.sentence(coded),
+                                        reason_codes=[coded], role=a.role, lead=new))
+            change.events.append(_ended(after, a, "withdrawn", at))
+            a = replace(a, state=WITHDRAWN, ended_at=at, extension=None)
+        elif a.live and a.role == CO:
+            a = replace(a, parent_unit_code=new)
+        docs.append(a.to_doc())
+    after = replace_assignments(after, docs)
+    stands = {a.unit_code for a in parts if a.state == REFUSED or (a.role == CO and a.state == DONE)}
+    wanted = _not_on(after, named, also=stands | ({old} if refused else set()))
+    added = _co_parts(after, wanted, actor, now, clock)
+    change.set = added.set
+    change.ledger += added.ledger
+    change.events += added.events
+    return change
+
+
+def withdraw_open_parts(case: Case, now: dt.datetime) -> tuple[list[Doc], list[Event]]:
+    """The assignments once the case closes: a part still open (a co-handler added after the
+    lead replied) is withdrawn, with its ``assignment_ended``: a closed case has none open."""
+    return _withdraw(case, now, lambda a: True)
+
+
+def _withdraw(case: Case, now: dt.datetime, which: Callable[[Assignment], bool]) -> tuple[list[Doc], list[Event]]:
+    docs, ended = [], []
+    for a in assignments_of(case):
+        if a.live and which(a):
+            ended.append(_ended(case, a, "withdrawn", now))
+            a = replace(a, state=WITHDRAWN, ended_at=now, extension=None)
+        docs.append(a.to_doc())
+    return docs, ended
 
 
 def reopen_co_handlers(case: Case, now: dt.datetime, clock: FollowupClock,
@@ -498,3 +602,34 @@ def reopen_co_handlers(case: Case, now: dt.datetime, clock: FollowupClock,
                 title=case.title or "", assigned_by="", note="reopened")))
         docs.append(a.to_doc())
     return docs, events
+
+
+# -- what intake's reconciler asks of the tree -------------------------------------------------
+
+
+def part_states(case: Case) -> list[Doc]:
+    """Each unit's part as the reconciler compares it with notify's watches: its latest
+    assignment (the live one, if any), and whether it is open. The lead's is the case itself."""
+    latest: dict[str, Assignment] = {}
+    for a in assignments_of(case):
+        held = latest.get(a.unit_code)
+        if held is None or not held.live:
+            latest[a.unit_code] = a
+    return [{"unit_code": a.unit_code, "role": a.role, "state": a.state, "open": a.live}
+            for a in latest.values()]
+
+
+def standing_events(case: Case, unit: str) -> tuple[str, ...] | None:
+    """The event types that say where ``unit``'s part stands, in order (``None``: the unit has
+    no part): an open part's opening and its last step, or a finished part's end."""
+    part = live_assignment(case, unit) or next(
+        (a for a in reversed(assignments_of(case)) if a.unit_code == unit), None)
+    if part is None:
+        return None
+    if not part.live:
+        return ("assignment_ended",)
+    step = {SIGNED_FOR: ("assignment_signed_for",), REPLIED: ("assignment_signed_for", "assignment_replied"),
+            REFUSAL_REVIEW: ("assignment_refused",)}.get(part.state, ())
+    if part.state == REFUSAL_REVIEW and part.signed_at:
+        step = ("assignment_signed_for", *step)
+    return ("assignment_opened", *step)

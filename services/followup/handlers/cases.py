@@ -57,11 +57,12 @@ def on_ticket_assigned(deps: Deps, assignment):
     case = Case.open(assignment, now)
     if deps.uow.run(lambda: deps.cases.add(deps.uow, case, case.opened())) is not None:
         log.info("case %s opened for %s", case.number, case.department_code)
-    elif change_case(deps, case.number, lambda held: held.reassign(assignment, now)) is None:
+    elif change_case(deps, case.number, lambda held: held.reassign(assignment, now, deps.deadlines)) is None:
         log.info("case %s is open already; redelivery ignored", case.number)
     else:
         log.info("case %s moved to %s", case.number, assignment["department_code"])
     if assignment.get("co_handlers"):  # once the case is open: also on a redelivery after a crash
+        # (a re-route took its co-handlers with the move: ``co_handlers_at_open`` knows)
         change_case(deps, case.number, lambda held: held.co_handlers_at_open(assignment, deps.deadlines)
                     if held.assignment_event == assignment["event_id"] else None)
 

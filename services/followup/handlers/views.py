@@ -2,7 +2,7 @@
 from services.followup.domain import InvalidRequest
 from shared.platform.jsonable import jsonable
 
-INTERNAL = ("outbox", "_id", "ticket", "ledger_pending", "last_events")
+INTERNAL = ("outbox", "_id", "ticket", "ledger_pending", "last_events", "co_handlers_event")
 MAX_PAGE = 100
 
 

@@ -127,6 +127,15 @@ def check_fields(ops):
             owed = {"$and": [{"$not": [RECORDED[stage](attempt)]},
                              {"$lt": [{"$ifNull": [f"$check.{stage}.attempt", -1]}, attempt]}]}
             fields[f"check.{stage}"] = {"$cond": [owed, {"$literal": check}, f"$check.{stage}"]}
+        elif kind == "changed":  # held: one change more, looked at no sooner than the new one allows
+            _, stage, check = op
+            held = f"$check.{stage}"
+            counted = {"attempt": {"$add": [f"{held}.attempt", 1]}, "since": f"{held}.since",
+                       "due": {"$max": [f"{held}.due", check["due"]]},
+                       "overdue_at": {"$max": [f"{held}.overdue_at", check["overdue_at"]]},
+                       "repairs": f"{held}.repairs", "escalated_at": f"{held}.escalated_at"}
+            fields[f"check.{stage}"] = {"$cond": [{"$gt": [{"$ifNull": [f"{held}.attempt", 0]}, 0]},
+                                                  counted, {"$literal": check}]}
     return fields
 
 
@@ -341,6 +350,12 @@ class TicketRepository:
             self.count_round_totals({"healed": mended})
         return fresh
 
+    def check(self, number, ops):
+        """What an event does to the ticket's checks alone (a part's step: its history is
+        followup's); False if the ticket is unknown here."""
+        return self.tickets.update_one({"number": number}, [{"$set": check_fields(ops)},
+                                                            {"$set": SOONEST}]).matched_count == 1
+
     def apply_to_linked(self, number, event_id, changes, history_entry, at):
         """The same for the tickets still linked to ``number``; how many changed."""
         linked = [doc["number"] for doc in self.tickets.find(
@@ -387,6 +402,13 @@ class TicketRepository:
             if outbox and uow is not None:
                 uow.saved(self.outbox, doc["_id"])
         return doc
+
+    def settle(self, number, stage, attempt):
+        """The reconciler found the check of ``stage`` kept: remove it, unless it changed
+        (another ``attempt``) since it was read."""
+        return self.tickets.update_one(
+            {"number": number, f"check.{stage}.attempt": attempt},
+            [{"$set": {f"check.{stage}": "$$REMOVE"}}, {"$set": SOONEST}]).modified_count == 1
 
     def count_overdue(self, now):
         """``({stage: tickets overdue}, escalated)``: few, read from the ``check_overdue`` index."""

@@ -6,7 +6,7 @@ assignment (``case``), a deadline watch for that case (``watch``). While one
 is owed, the ticket carries ``check.<stage> = {attempt, since, due, overdue_at,
 repairs}``; the event that keeps the promise removes it. What an event does
 to the checks is said here as *ops* (``owe``, ``done``, ``dispatched``,
-``FINISHED``); the repository writes them in the same update as the event's
+``changed``, ``FINISHED``); the repository writes them in the same update as the event's
 state (``adapters/tickets.py``, ``check_fields``), conditions evaluated on the
 ticket as it is, so the result is right whatever order the events come in:
 
@@ -16,6 +16,14 @@ ticket as it is, so the result is right whatever order the events come in:
 * a check is removed only by the step for its attempt or a later one (an
   earlier attempt's case, heard late, does not satisfy a later assignment).
 
+A fourth promise is about the parts of the case other units hold (co-handling,
+passed down): each open part has a watch in notify, and a part that is over has
+none (``parts``). No single event keeps it: a part opening or ending
+(``changed``) owes the check -- or, owed already, counts one change more in its
+``attempt`` and is looked at no sooner than the new change's time allows -- and
+the reconciler removes it when it finds followup's parts and notify's watches
+agree (``compare_parts`` in ``reconcile.py``), unless a change came meanwhile.
+
 Pure Python.
 """
 from __future__ import annotations
@@ -23,7 +31,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-STAGES = ("dispatch", "case", "watch")
+STAGES = ("dispatch", "case", "watch", "parts")
 UNKNOWN = 10 ** 9  # an attempt no check has: a missing check is never "done" by a comparison
 
 Op = tuple[Any, ...]
@@ -44,6 +52,12 @@ def done(stage: str, attempt: int, op: str = "$lte") -> Op:
 def dispatched(attempt: int) -> Op:
     """Routing assigned or queued the ticket at ``attempt``: the dispatch before it is done."""
     return ("dispatched", attempt)
+
+
+def changed(stage: str, since: dt.datetime, due: dt.datetime) -> Op:
+    """What ``stage`` compares changed at ``since``: its check is owed from then (held already:
+    one change more, and looked at no sooner than ``due``)."""
+    return ("changed", stage, new_check(1, since, due))
 
 
 FINISHED: Op = ("finished",)

@@ -2,8 +2,10 @@
 
 intake owns the promise to the citizen -- every ticket reaches a department
 (or the dispatchers' queue), an open case and a deadline watch, each within
-``RECONCILE.*_seconds`` -- and keeps the facts in its status view (what each
-ticket still owes is in ``check``, see ``domain/checks.py``). Every
+``RECONCILE.*_seconds``, and every open part of its case other units hold has
+a watch of its own (none once the part is over) -- and keeps the facts in its
+status view (what each ticket still owes is in ``check``, see
+``domain/checks.py``). Every
 ``RECONCILE_INTERVAL`` seconds one intake instance (a lease) takes the
 overdue checks, asks the owner of the missing fact by RPC to publish it again
 (``domain/reconcile.py`` has the table), and after ``RECONCILE.repairs``
@@ -17,11 +19,11 @@ and the totals of repairs, escalations and tickets healed after a repair.
 import datetime as dt
 import logging
 
-from services.intake.adapters.reconciling import Asks
+from services.intake.adapters.reconciling import NO_ANSWER, Asks
 from services.intake.bootstrap import Deps
 from services.intake.domain.checks import STAGES, new_check, overdue_stages
 from services.intake.domain.history import entry
-from services.intake.domain.reconcile import stalled_reason
+from services.intake.domain.reconcile import compare_parts, stalled_reason
 from services.intake.domain.ticket import ticket_created_body
 from shared.contract import events
 from shared.contract.numbering import same_instant
@@ -31,6 +33,7 @@ from shared.platform.outbox import outboxed
 log = logging.getLogger(__name__)
 
 SHOWN = 20
+KEPT = object()  # a repair's answer: nothing to repair, the promise is kept (``parts``)
 
 
 def first_check(deps: Deps, now):
@@ -82,7 +85,7 @@ def round_now(deps: Deps):
 def reconcile_round(deps: Deps, now):
     rules = deps.reconciling.rules
     report = {"at": now, "looked_at": dict.fromkeys(STAGES, 0), "repairs": 0, "escalations": 0,
-              "not_answering": []}
+              "settled": 0, "not_answering": []}
     silent: set[str] = set()
     with deps.reconciling.cluster() as cluster:
         asks = Asks(cluster, silent)
@@ -93,7 +96,8 @@ def reconcile_round(deps: Deps, now):
                     report["looked_at"][stage] += 1
                     done = reconcile_ticket(deps, asks, stage, ticket, now)
                     report[done] += 1
-                    count_finding(deps, stage, "repaired" if done == "repairs" else "raised")
+                    if done != "settled":
+                        count_finding(deps, stage, "repaired" if done == "repairs" else "raised")
     report["not_answering"] = sorted(silent)
     deps.tickets.count_round_totals({"repairs": report["repairs"], "escalations": report["escalations"]})
     deps.tickets.save_round(report)
@@ -112,10 +116,13 @@ def count_finding(deps: Deps, stage, action):
 
 
 def reconcile_ticket(deps: Deps, asks, stage, ticket, now):
-    """Repair (ask again) or escalate one overdue check: ``"repairs"`` or ``"escalations"``."""
+    """Repair (ask again) or escalate one overdue check: ``"repairs"`` or ``"escalations"`` --
+    or ``"settled"``: the promise is found kept (``parts``) and the check removed."""
     rules = deps.reconciling.rules
     check = ticket["check"][stage]
     tried, unrepairable = REPAIRS[stage](deps, asks, ticket, check)
+    if tried is KEPT:
+        return settle(deps, stage, ticket, check)
     log.info("reconciler: %s waits for its %s (attempt %s): %s", ticket["number"], stage,
              check["attempt"], unrepairable or tried)
     if rules.escalate(check, unrepairable):
@@ -124,6 +131,15 @@ def reconcile_ticket(deps: Deps, asks, stage, ticket, now):
     deps.tickets.postpone(ticket["number"], stage, check["attempt"],
                           rules.next_look(stage, now, bool(check.get("escalated_at"))))
     return "repairs"
+
+
+def settle(deps: Deps, stage, ticket, check):
+    """The promise of ``stage`` is kept: its check goes -- unless something changed since it was
+    read (it stays, for the change to be looked at) -- and counts as healed if it was repaired."""
+    if deps.tickets.settle(ticket["number"], stage, check["attempt"]) and check.get("repairs"):
+        deps.tickets.count_round_totals({"healed": 1})
+        log.info("reconciler: %s's %s healed after %s repair(s)", ticket["number"], stage, check["repairs"])
+    return "settled"
 
 
 def escalate(deps: Deps, ticket, stage, check, reason, now):
@@ -186,7 +202,35 @@ def repair_watch(deps: Deps, asks, ticket, check):
     return f"nobody could say ({asks.silent_names() or 'no watch, no case'})", None
 
 
-REPAIRS = {"dispatch": repair_dispatch, "case": repair_case, "watch": repair_watch}
+def repair_parts(deps: Deps, asks, ticket, check):
+    """Compare followup's parts with notify's part watches; for each part that differs, have
+    followup publish its standing events again (notify opens the missing watch, or ends the one
+    that outlived its part). ``KEPT`` when they agree."""
+    number = ticket["number"]
+    case = asks.call("followup", "case_parts", number)
+    if not isinstance(case, dict):
+        return f"nobody could say ({asks.silent_names() or 'followup has no case'})", None
+    watches = asks.call("notify", "part_watches", number)
+    if not isinstance(watches, list):
+        return f"nobody could say ({asks.silent_names() or 'notify said nothing'})", None
+    finding = compare_parts(case.get("parts") or [], watches)
+    if finding.agree:
+        return KEPT, None
+    published, unknown = [], []
+    for unit in finding.units():
+        answer = asks.call("followup", "republish_part", number, unit)
+        if isinstance(answer, dict):
+            published.append(unit)
+        elif answer is not NO_ANSWER:
+            unknown.append(unit)
+    tried = f"{finding.say()}: " + (f"followup published the part of {', '.join(published)} again"
+                                    if published else f"nothing published ({asks.silent_names() or 'none kept'})")
+    if unknown and not published:
+        return tried, f"{finding.say()}; the case has no part for {', '.join(unknown)}"
+    return tried, None
+
+
+REPAIRS = {"dispatch": repair_dispatch, "case": repair_case, "watch": repair_watch, "parts": repair_parts}
 
 
 def publish_created_again(deps: Deps, ticket):

@@ -8,10 +8,13 @@ same reply.
 
 Besides the status, the view records which assignment (attempt) the ticket
 is at, which case was opened and which deadline is watched: what the
-reconciler (``handlers/reconcile.py``) checks every ticket against.
+reconciler (``handlers/reconcile.py``) checks every ticket against. A part of
+the case opening or ending (another unit's: co-handling, passed down) changes
+no status; it only owes the ``parts`` check, which the reconciler settles by
+comparing followup's parts with notify's watches.
 """
 from services.intake.bootstrap import Deps
-from services.intake.domain.checks import FINISHED, dispatched, done, owe
+from services.intake.domain.checks import FINISHED, changed, dispatched, done, owe
 from services.intake.domain.history import ANY_ATTEMPT, entry, routing_reasons
 from shared.contract.reasons import reason
 
@@ -67,6 +70,14 @@ def deadline_watched(deps: Deps, event):
            event["occurred_at"], "deadline_watched",
            [reason("watched", deadline=event["deadline"].isoformat())],
            [done("watch", event["attempt"] or ANY_ATTEMPT)])
+
+
+def part_changed(deps: Deps, event, at):
+    """A unit's part opened (``assignment_opened``) or ended (``assignment_ended``) at ``at``:
+    notify's watches of the parts are compared with followup's parts once the events have had
+    ``RECONCILE.parts_seconds`` to arrive."""
+    since = event[at]
+    deps.tickets.check(event["number"], [changed("parts", since, deps.reconciling.rules.due("parts", since))])
 
 
 def case_signed_for(deps: Deps, event):

@@ -78,6 +78,11 @@ class NotifyRepository:
         return self.watches.find_one({"number": number}, {
             "_id": 0, "state": 1, "attempt": 1, "department_code": 1, "watched_event": 1})
 
+    def parts_of(self, number, limit=500):
+        """The watches of the parts of ticket ``number``'s case (``ticket_number``, indexed)."""
+        return list(self.watches.find({"ticket_number": number},
+                                      {"_id": 0, "number": 1, "ticket_number": 1, "state": 1}).limit(limit))
+
     def watch_for(self, number, now):
         """The case's watch, created empty the first time an event names it."""
         watch = self.watches.find_one({"number": number}, {"outbox": 0, "pending_notices": 0})

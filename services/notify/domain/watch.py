@@ -65,7 +65,7 @@ KINDS: dict[tuple[str, str], str] = {
 # part has a watch of its own, keyed ``<number>@<unit>`` (``part_key``), chased up the same
 # ladder, and its steps are told as the ticket's (``ticket_number``) against that unit.
 PART_EVENTS = ("assignment_opened", "assignment_signed_for", "assignment_refused", "refusal_reviewed",
-               "assignment_replied", "assignment_reviewed", "assignment_extension_decided")
+               "assignment_replied", "assignment_reviewed", "assignment_extension_decided", "assignment_ended")
 
 
 def part_key(number: str, unit_code: str) -> str:
@@ -99,6 +99,17 @@ def part_event(event_type: str, event: Event) -> tuple[str, dict[str, Any]] | No
         return "reply_rejected", dict(base, rejected_at=event["reviewed_at"], rejection_count=0)
     if event_type == "assignment_extension_decided":  # the part's reply deadline now in force
         return "extension_decided", base
+    if event_type == "assignment_ended":  # done, refused or withdrawn: nobody chases it any more
+        return "closed", dict(base, closed_at=event["ended_at"])
+    return None
+
+
+def part_unit(watch: Doc) -> str | None:
+    """The unit whose part ``watch`` follows (``None``: the watch is a case's own)."""
+    ticket = watch.get("ticket_number")
+    number = str(watch.get("number") or "")
+    if ticket and number.startswith(f"{ticket}@"):
+        return number[len(ticket) + 1:]
     return None
 
 
@@ -239,10 +250,19 @@ class Watch:
         return Learned(kind, changes, dict(self.stored, **(changes or {})), messages(kind, event))
 
     def changes(self, kind: str, event: Event, now: dt.datetime | None) -> Changes | None:
-        """The fields ``event`` changes, or ``None``."""
+        """The fields ``event`` changes, or ``None``. A part's watch names its ticket from the
+        first event that changes it, whichever that is."""
+        changes = self._changes(kind, event, now)
+        if changes is not None and event.get("ticket_number") and not self.stored.get("ticket_number"):
+            changes = dict(changes, ticket_number=event["ticket_number"])
+        return changes
+
+    def _changes(self, kind: str, event: Event, now: dt.datetime | None) -> Changes | None:
         if kind == "assigned":
             return self._assigned(event, now, kind)
         if kind == "opened":  # followup's word on the same assignment: notify announces its watch
+            if event.get("ticket_number") and self.state == CLOSED:
+                return self._part_again(event, now)
             changes = self._assigned(event, now, kind)
             if changes is None and event.get("attempt") is not None \
                     and event["attempt"] < (self.attempt or 0):
@@ -319,6 +339,17 @@ class Watch:
                 changes[key] = event[key]
         return changes
 
+    def _part_again(self, event: Event, now: dt.datetime | None) -> Changes | None:
+        """A part whose watch ended is opened again -- a co-handler's new round on reopening, a
+        unit given a part once more -- if it opened after the end; else it is the opening
+        of the part that ended, heard late."""
+        began, ended = event.get("opened_at"), self.closed_at
+        if not (began and ended and began > ended):
+            return None
+        return dict(self._new_round(event, now, began), closed_at=None, case_opened_at=began,
+                    ticket_number=event["ticket_number"], role=event.get("role"),
+                    parent_unit_code=event.get("parent_unit_code"))
+
     def _assigned(self, event: Event, now: dt.datetime | None, kind: str) -> Changes | None:
         """A department was given the case: a new round, unless notify knows it already
         (the same assignment from routing and from followup) or knows better.
@@ -334,6 +365,10 @@ class Watch:
         moved = self.department_code != event["department_code"]
         newer = attempt is not None and known is not None and attempt > known
         refused_already = attempt is not None and attempt <= (self.refused_attempt or 0)
+        if attempt is None and event.get("ticket_number") and self.state == REFUSED:
+            # a part's refusal heard before its opening: the part waits for the review
+            refused_at, began = self.stored.get("refused_at"), event.get(EVENT_TIME[kind])
+            refused_already = bool(refused_at and began and began <= refused_at)
         if not (first or moved or newer or (self.state == REFUSED and not refused_already)):
             return None  # the same assignment heard twice (routing's and followup's)
         changes = self._new_round(event, now, event.get(EVENT_TIME[kind]))

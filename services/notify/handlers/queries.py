@@ -2,6 +2,7 @@
 a ladder preview and its calendar. Nothing here changes a watch."""
 import datetime as dt
 
+from services.notify.domain.watch import part_unit
 from shared.platform.checks import whole_number
 from shared.platform.clock import ClockRefused
 from shared.platform.jsonable import jsonable
@@ -22,6 +23,14 @@ def republish_watch(deps, number):
     if payload:
         deps.dispatch("deadline_watched", payload)
     return jsonable(dict(watch, republished=bool(payload)))
+
+
+def part_watches(deps, number):
+    """``[{unit_code, state}]``: the watches of the parts of ticket ``number``'s case."""
+    if not isinstance(number, str):
+        return []
+    return [{"unit_code": part_unit(watch), "state": watch.get("state")}
+            for watch in deps.watches.parts_of(number) if part_unit(watch)]
 
 
 def list_notifications(deps, number=None, failed=False, limit=200):

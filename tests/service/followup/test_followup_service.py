@@ -71,6 +71,44 @@ def test_refused_case_goes_to_the_department_routing_chooses_next(followup, publ
     assert rpc("department_cases", water) == []
 
 
+def test_a_reroute_to_the_co_handler_withdraws_its_part_and_adds_the_co_handlers_named(followup, publish,
+                                                                                      recorder):
+    """Routing's new assignment (attempt 2) makes the co-handler the lead: followup withdraws its
+    co-handling part (``assignment_ended``, notify's watch stops) and adds the co-handler routing
+    names now -- once, whatever is redelivered -- never the department whose refusal re-routed it."""
+    rpc, seen, cases = followup
+    parts = recorder(("followup", "assignment_opened"), ("followup", "assignment_ended"))
+    number = "QD-20261126-00045"
+    first = dict(assigned(co_handlers=[{"department_code": "HRSS", "department_name": "市人力资源和社会保障局"}]),
+                 number=number)
+    publish("routing", "ticket_assigned", first)
+    parts.wait_for("followup", "assignment_opened")
+    water = rpc("create_department_token", "WATER")["token"]
+    rpc("refuse_case", water, number, "属于人社局职责", "张工")
+    seen.wait_for("followup", "case_refused")
+    rerouted = dict(assigned("HRSS", "市人力资源和社会保障局", co_handlers=[
+        {"department_code": "HRSS", "department_name": "市人力资源和社会保障局"},
+        {"department_code": "WATER", "department_name": "市水务管理局"},
+        {"department_code": "D-LAOSHAN", "department_name": "崂山区人民政府"}]),
+        number=number, attempt=2, previous_department_code="WATER")
+    for event in (rerouted, rerouted, first):  # redelivered, and the first heard again
+        publish("routing", "ticket_assigned", event)
+    [ended] = parts.wait_for("followup", "assignment_ended")
+    opened = parts.wait_for("followup", "assignment_opened", count=2)
+    settle()
+    assert len(parts.of("followup", "assignment_opened")) == 2 and len(parts.of("followup", "assignment_ended")) == 1
+    assert (ended["unit_code"], ended["role"], ended["outcome"]) == ("HRSS", "co", "withdrawn")
+    assert (opened[1]["unit_code"], opened[1]["parent_unit_code"]) == ("D-LAOSHAN", "HRSS")
+    case = cases.get(number)
+    assert case["department_code"] == "HRSS" and "co_handlers_event" in case
+    assert [(a["unit_code"], a["state"]) for a in case["assignments"]] == [("HRSS", "withdrawn"),
+                                                                           ("D-LAOSHAN", "assigned")]
+    assert [(e["action"], e["department_code"]) for e in case["ledger"]][-3:] == [
+        ("assigned", "HRSS"), ("part_withdrawn", "HRSS"), ("co_assigned", "D-LAOSHAN")]
+    hrss = rpc("create_department_token", "HRSS")["token"]
+    assert rpc("sign_for", hrss, number, "刘科员")["state"] == "signed_for"  # as the lead
+
+
 def test_two_sign_fors_at_once_one_wins(followup):
     rpc, seen, cases = followup
     token = rpc("create_department_token", "WATER")["token"]

@@ -124,13 +124,13 @@ def test_refusal_needs_a_reason_and_the_window(clock):
 def test_refused_case_moves_to_the_next_department_once(clock):
     case = domain.open_case(assignment(), T0)
     case = apply(case, domain.refuse(case, "a", "不属于我局职责", hours(2), clock))
-    assert domain.reassign(case, assignment("e1"), hours(3)) is None  # redelivery of the first
-    moved = domain.reassign(case, assignment("e2", "D-LAOSHAN", hours(3)), hours(3))
+    assert domain.reassign(case, assignment("e1"), hours(3), clock) is None  # redelivery of the first
+    moved = domain.reassign(case, assignment("e2", "D-LAOSHAN", hours(3)), hours(3), clock)
     case = apply(case, moved)
     assert (case["state"], case["department_code"], case["attempt"]) == (domain.ASSIGNED, "D-LAOSHAN", 2)
     assert moved.ledger[0]["previous_department_code"] == "WATER"
     assert moved.events[0][0] == "case_opened" and moved.events[0][1]["attempt"] == 2
-    assert domain.reassign(case, assignment("e2", "D-LAOSHAN", hours(3)), hours(4)) is None
+    assert domain.reassign(case, assignment("e2", "D-LAOSHAN", hours(3)), hours(4), clock) is None
 
 
 def test_extension_limits_and_decision(clock):
@@ -194,10 +194,10 @@ def test_an_earlier_assignment_heard_late_does_not_move_a_case_back(clock):
     case = domain.open_case(first, T0)
     case = apply(case, domain.refuse(case, "a", "不属于我局职责", hours(2), clock))
     case = apply(case, domain.reassign(case, dict(assignment("e2", "D-LAOSHAN", hours(3)), attempt=2),
-                                       hours(3)))
+                                       hours(3), clock))
     case = apply(case, domain.refuse(case, "b", "不属于本街道", hours(4), clock))
     # WATER's assignment, redelivered now, while the case waits for its third department
-    assert domain.reassign(case, first, hours(5)) is None
+    assert domain.reassign(case, first, hours(5), clock) is None
     assert (case["state"], case["department_code"], case["attempt"]) == (domain.REFUSED, "D-LAOSHAN", 2)
     refusal = domain.refuse(replace(case, state=domain.ASSIGNED), "b", "x", hours(4), clock)
     assert refusal.events[0][1]["attempt"] == 2  # a refusal names the assignment refused
@@ -208,6 +208,6 @@ def test_an_assignment_of_another_ticket_under_the_cases_number_is_refused(clock
     case = apply(case, domain.refuse(case, "a", "不属于我局职责", hours(2), clock))
     reissued = dict(assignment("e9", "D-LAOSHAN", hours(30)), received_at=hours(29), attempt=2)
     with pytest.raises(domain.NumberReused, match="names two tickets"):
-        domain.reassign(case, reissued, hours(30))
+        domain.reassign(case, reissued, hours(30), clock)
     same = dict(reissued, received_at=T0 + dt.timedelta(microseconds=300))  # stored to the ms
-    assert domain.reassign(case, same, hours(30)) is not None
+    assert domain.reassign(case, same, hours(30), clock) is not None

@@ -29,7 +29,8 @@ def test_a_case_stored_before_types_loads_without_one():
 def test_a_redispatch_carries_the_type_the_dispatcher_set():
     case = domain.open_case(dict(assignment(), request_type="help"), T0)
     moved = case.reassign(dict(assignment("e2", "ENERGY"), attempt=2, redispatched=True,
-                               previous_department_code="WATER", request_type="complaint"), T0)
+                               previous_department_code="WATER", request_type="complaint"), T0,
+                          FollowupClock(DeadlinePolicy(calendar=ChineseCalendar())))
     assert moved is not None and moved.set["request_type"] == "complaint"
 
 

@@ -115,3 +115,36 @@ def test_a_part_counts_as_a_dispatch_to_its_unit_in_the_scorecard():
         "D": (1, 1.0), "S": (1, 0.0), "CO": (1, 1.0)}
     district = next(line for line in card["rolled_up"] if line["department"] == "D")
     assert (district["dispatched"], district["response_rate"]) == (2, 0.5)
+
+
+def test_a_parts_events_are_kept_and_published_again_as_they_were():
+    """What intake's reconciler asks for a part notify lost (``republish_part``): the very events
+    of the part's standing -- its opening and its sign-for, with their ids -- kept per unit (a
+    unit code with a dot too), and scrubbed with the rest of the case."""
+    from types import SimpleNamespace
+
+    from services.followup.domain import tree
+    from services.followup.handlers import intake
+
+    clock = FollowupClock(DeadlinePolicy(calendar=ChineseCalendar()))
+    cases = CaseRepository(mongomock.MongoClient(tz_aware=True)["t"], {})
+    number, phone = "QD-20261123-00001", "13912345678"
+    cases.open(domain.open_case(assignment(department="D"), T0), [])
+    for step in (lambda c: c.add_co_handlers([tree.Unit("CO.2", "协办")], "调度员", hours(1), clock,
+                                             f"联系市民{phone}"),
+                 lambda c: c.sign_for("a", hours(2), "CO.2")):
+        case = cases.load(number)
+        cases.apply(case, step(case))  # the contract's events, as the service builds them
+    sent = {entry["event_type"]: entry["payload"]["event_id"] for entry in cases.cases.find_one()["outbox"]}
+    published = []
+    deps = SimpleNamespace(cases=cases, dispatch=lambda kind, payload: published.append((kind, payload["event_id"])))
+    assert intake.republish_part(deps, number, "CO.2") == {
+        "unit_code": "CO.2", "open": True, "published": ["assignment_opened", "assignment_signed_for"]}
+    assert published == [("assignment_opened", sent["assignment_opened"]),
+                         ("assignment_signed_for", sent["assignment_signed_for"])]
+    assert intake.republish_part(deps, number, "NOBODY") is None
+    assert intake.case_parts(deps, number)["parts"] == [
+        {"unit_code": "CO.2", "role": "co", "state": "signed_for", "open": True}]
+    assert phone in str(cases.cases.find_one()["last_events"]["parts"])
+    cases.erase_personal_data(number, scrub)
+    assert phone not in str(cases.cases.find_one()["last_events"])

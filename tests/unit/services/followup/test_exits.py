@@ -134,7 +134,7 @@ def test_a_raised_case_moves_to_the_parent_with_its_own_allowance(clock):
                                               parent="D-SHINAN"))
     moved = dict(assignment("e9", "D-SHINAN", at + dt.timedelta(hours=1)), attempt=2, redispatched=True,
                  previous_department_code="WATER")
-    case = apply(case, domain.reassign(case, moved, at + dt.timedelta(hours=1)))
+    case = apply(case, domain.reassign(case, moved, at + dt.timedelta(hours=1), clock))
     assert (case.state, case.department_code) == (domain.ASSIGNED, "D-SHINAN")
     case = approved(clock, back_to_replied(case, at + dt.timedelta(hours=2)))
     again = domain.record_callback(case, "op", True, None, "satisfied", "", at + dt.timedelta(days=2), clock,
@@ -146,7 +146,7 @@ def test_a_raised_case_waits_for_routing_like_a_refused_one(clock):
     case, at = reopened_times(clock, 2)
     case = apply(case, domain.record_callback(case, "op", True, None, "satisfied", "", at, clock, "unresolved"))
     assigned = dict(assignment("e9", "D-SHINAN", at + dt.timedelta(hours=1)), attempt=2)
-    assert domain.reassign(case, assigned, at + dt.timedelta(hours=1)) is not None
+    assert domain.reassign(case, assigned, at + dt.timedelta(hours=1), clock) is not None
     with pytest.raises(TransitionRefused):
         domain.sign_for(case, "x", at)
 

@@ -10,7 +10,7 @@ from services.followup.domain import InvalidRequest, NotYourCase, TransitionRefu
 from services.followup.domain.timing import FollowupClock
 from shared.timelimits.calendar import ChineseCalendar
 from shared.timelimits.deadlines import DeadlinePolicy
-from tests.unit.services.followup.test_case import T0, apply, hours
+from tests.unit.services.followup.test_case import GOOD_REPLY, T0, apply, hours
 
 DISTRICT = "D-SHINAN"
 STREET = tree.Unit("S-BADAGUAN", "八大关街道", parent=DISTRICT)
@@ -134,7 +134,7 @@ def test_a_rerouted_case_withdraws_what_the_lead_passed_down(clock):
     case = apply(case, case.pass_down(DISTRICT, STREET, "区", "", hours(1), clock))
     case = apply(case, case.refuse("区", "属于住建局", hours(2), clock, DISTRICT))
     case = apply(case, case.review_refusal(DISTRICT, tree.CENTRE, True, "", "调度员", hours(2)))
-    moved = case.reassign({**noise_assignment_for("HOUSING2"), "attempt": 2}, hours(3))
+    moved = case.reassign({**noise_assignment_for("HOUSING2"), "attempt": 2}, hours(3), clock)
     states = {a["unit_code"]: a["state"] for a in moved.set["assignments"]}
     assert states == {STREET.code: domain.WITHDRAWN, HOUSING.code: domain.ASSIGNED}
 
@@ -302,3 +302,228 @@ def test_a_parts_extensions_are_its_own_and_end_with_it(clock):
     case = apply(case, case.submit_reply("街道", "街道已督促施工方夜间停工", [], hours(5), unit=STREET.code))
     case = apply(case, case.review_assignment_reply(STREET.code, DISTRICT, True, "", "区", hours(6)))
     assert [a.extension for a in tree.assignments_of(case)] == [None]
+
+
+# -- a part's end, and what intake's reconciler asks of the tree --------------------------------
+
+def ended(change):
+    """``{unit: outcome}`` of the ``assignment_ended`` events of a change."""
+    return {body["unit_code"]: body["outcome"] for kind, body in change.events if kind == "assignment_ended"}
+
+
+def test_a_part_that_ends_says_so_once_whichever_way_it_ends(clock):
+    """Done (a co-handler's reply, a child's reply accepted), refused (its refusal approved): each
+    says ``assignment_ended``, which stops its watch; a step that leaves the part open does not."""
+    case = noise_case(clock)
+    case = apply(case, case.sign_for("区", hours(1), DISTRICT))
+    case = apply(case, case.pass_down(DISTRICT, STREET, "区", "", hours(1), clock))
+    case = apply(case, case.sign_for("街道", hours(2), STREET.code))
+    replied = case.submit_reply("街道", "已处理", [], hours(3), unit=STREET.code)
+    assert ended(replied) == {}  # up to its parent, who reviews it: still open
+    case = apply(case, replied)
+    sent_back = case.review_assignment_reply(STREET.code, DISTRICT, False, "请补充照片", "区", hours(3))
+    assert ended(sent_back) == {}
+    accepted = case.review_assignment_reply(STREET.code, DISTRICT, True, "", "区", hours(3))
+    assert ended(accepted) == {STREET.code: "done"}
+    case = apply(case, case.sign_for("住建", hours(2), HOUSING.code))
+    co_reply = case.submit_reply("住建", "已核查", [], hours(4), unit=HOUSING.code)
+    assert ended(co_reply) == {HOUSING.code: "done"}
+    assert [kind for kind, _ in co_reply.events] == ["assignment_replied", "assignment_ended"]
+    case = apply(case, case.refuse("住建", "不涉及", hours(2), clock, HOUSING.code))
+    assert ended(case.review_refusal(HOUSING.code, tree.CENTRE, False, "涉及", "调度员", hours(3))) == {}
+    approved = case.review_refusal(HOUSING.code, tree.CENTRE, True, "", "调度员", hours(3))
+    assert ended(approved) == {HOUSING.code: "refused"}
+    body = dict(approved.events)["assignment_ended"]
+    assert (body["role"], body["parent_unit_code"], body["ended_at"]) == ("co", DISTRICT, hours(3))
+
+
+def test_a_rerouted_case_says_which_parts_it_withdrew(clock):
+    case = noise_case(clock, co=(HOUSING,))
+    case = apply(case, case.sign_for("区", hours(1), DISTRICT))
+    case = apply(case, case.pass_down(DISTRICT, STREET, "区", "", hours(1), clock))
+    case = apply(case, case.refuse("区", "属于住建局", hours(2), clock, DISTRICT))
+    case = apply(case, case.review_refusal(DISTRICT, tree.CENTRE, True, "", "调度员", hours(2)))
+    moved = case.reassign({**noise_assignment_for("HOUSING2"), "attempt": 2}, hours(3), clock)
+    assert ended(moved) == {STREET.code: "withdrawn"}  # the co-handler works on beside the new lead
+    assert [kind for kind, _ in moved.events] == ["case_opened", "assignment_ended"]
+
+
+def test_a_closing_case_withdraws_a_part_still_open(clock):
+    """A co-handler added after the lead's reply was approved has a part open when the callback
+    closes the case: the case withdraws it, so no watch outlives the case."""
+    case = noise_case(clock, co=())
+    case = apply(case, case.sign_for("区", hours(1), DISTRICT))
+    case = apply(case, case.submit_reply("区", GOOD_REPLY, [], hours(2), unit=DISTRICT))
+    case = apply(case, case.approve_reply("审核员", None, hours(3), clock))
+    case = apply(case, case.add_co_handlers([HOUSING], "调度员", hours(3), clock))
+    closed = case.record_callback("回访员", True, True, "satisfied", "", hours(4), clock, "resolved")
+    assert closed.set["state"] == domain.CLOSED
+    assert ended(closed) == {HOUSING.code: "withdrawn"}
+    assert tree.part_states(apply(case, closed)) == [
+        {"unit_code": HOUSING.code, "role": "co", "state": domain.WITHDRAWN, "open": False}]
+
+
+def test_each_units_latest_part_and_the_events_that_say_where_it_stands(clock):
+    """What the reconciler compares (``part_states``: a unit's live part over its earlier one) and
+    what followup publishes again for a part (``standing_events``)."""
+    case = noise_case(clock)
+    assert tree.standing_events(case, HOUSING.code) == ("assignment_opened",)
+    assert tree.standing_events(case, DISTRICT) is None and tree.standing_events(case, "NOBODY") is None
+    case = apply(case, case.sign_for("住建", hours(1), HOUSING.code))
+    assert tree.standing_events(case, HOUSING.code) == ("assignment_opened", "assignment_signed_for")
+    case = apply(case, case.refuse("住建", "不涉及", hours(2), clock, HOUSING.code))
+    assert tree.standing_events(case, HOUSING.code) == (
+        "assignment_opened", "assignment_signed_for", "assignment_refused")
+    case = apply(case, case.review_refusal(HOUSING.code, tree.CENTRE, True, "", "调度员", hours(2)))
+    assert tree.standing_events(case, HOUSING.code) == ("assignment_ended",)
+    assert tree.part_states(case) == [{"unit_code": HOUSING.code, "role": "co", "state": domain.REFUSED,
+                                       "open": False}]
+    case = apply(case, case.add_co_handlers([HOUSING], "调度员", hours(3), clock))  # given a part again
+    assert tree.part_states(case) == [{"unit_code": HOUSING.code, "role": "co", "state": domain.ASSIGNED,
+                                       "open": True}]
+    assert tree.standing_events(case, HOUSING.code) == ("assignment_opened",)
+
+
+# -- another unit leads the case: the parts move with it (tree.rerouted) ---------------------------
+
+HOUSING_QA = tree.Unit("HOUSING-QA", "市建设工程质量监督站", parent=HOUSING.code)
+URBAN = tree.Unit("URBAN", "市城市管理局")
+TRAFFIC = tree.Unit("TRAFFIC", "市交通运输局")
+ENVIRONMENT = tree.Unit("ENV", "市生态环境局")
+
+
+def routed_to(unit, co=(), **more):
+    """Routing's ``ticket_assigned`` handing the noise case to ``unit`` (attempt 2), naming ``co``."""
+    return {**noise_assignment_for(unit.code), "department_name": unit.name, "attempt": 2,
+            "co_handlers": [{"department_code": u.code, "department_name": u.name} for u in co], **more}
+
+
+def refused_by_the_district(case, clock):
+    """市南区 refuses the lead's part and the centre approves: routing re-routes the case."""
+    case = apply(case, case.refuse("区", "噪音属于住建局职责", hours(2), clock, DISTRICT))
+    return apply(case, case.review_refusal(DISTRICT, tree.CENTRE, True, "", "调度员", hours(2)))
+
+
+def withdrawn(change):
+    """``{unit: why}`` of the ``part_withdrawn`` ledger entries of a change."""
+    return {e["department_code"]: e["reason_codes"][0]["code"] for e in change.ledger
+            if e["action"] == "part_withdrawn"}
+
+
+def test_a_co_handler_that_becomes_the_lead_gives_up_its_part(clock):
+    """The co-handler is the natural next lead: once it leads, its co-handling part is withdrawn
+    (a ledger entry, and ``assignment_ended`` so notify stops chasing it); what it passed down
+    stays, the lead's children now."""
+    case = noise_case(clock)
+    case = apply(case, case.sign_for("住建", hours(1), HOUSING.code))
+    case = apply(case, case.pass_down(HOUSING.code, HOUSING_QA, "住建", "请质监站核查", hours(1), clock))
+    case = refused_by_the_district(case, clock)
+    moved = case.reassign(routed_to(HOUSING), hours(3), clock)
+    assert ended(moved) == {HOUSING.code: "withdrawn"} and withdrawn(moved) == {HOUSING.code: "leads_now"}
+    [entry] = [e for e in moved.ledger if e["action"] == "part_withdrawn"]
+    assert (entry["actor"], entry["role"], entry["at"]) == ("routing", "co", hours(3))
+    assert "市住房和城乡建设局 leads the case now" in entry["reason"]
+    case = apply(case, moved)
+    assert case.department_code == HOUSING.code and part(case, HOUSING) is None
+    assert part(case, HOUSING_QA).parent_unit_code == HOUSING.code
+    case = apply(case, case.sign_for("住建", hours(4), HOUSING.code))  # the lead's sign-for, not a part's
+    assert case.state == domain.SIGNED_FOR
+    with pytest.raises(TransitionRefused, match="waiting for 市建设工程质量监督站"):
+        case.submit_reply("住建", GOOD_REPLY, [], hours(5), unit=HOUSING.code)
+
+
+def test_the_former_lead_keeps_nothing_of_a_rerouted_case(clock):
+    """What the former lead passed down goes with it, down to the community, each withdrawn with
+    a ledger entry; a part it held besides (stored before a lead could not hold one) too. The
+    co-handler works on beside the new lead, with what it passed down."""
+    case = noise_case(clock)
+    case = apply(case, case.sign_for("区", hours(1), DISTRICT))
+    case = apply(case, case.pass_down(DISTRICT, STREET, "区", "", hours(1), clock))
+    case = apply(case, case.sign_for("街道", hours(1), STREET.code))
+    case = apply(case, case.pass_down(STREET.code, COMMUNITY, "街道", "", hours(1), clock))
+    case = apply(case, case.sign_for("住建", hours(1), HOUSING.code))
+    case = apply(case, case.pass_down(HOUSING.code, HOUSING_QA, "住建", "", hours(1), clock))
+    own = tree.Assignment(unit_code=DISTRICT, unit_name="市南区", role=tree.CO, parent_unit_code=DISTRICT,
+                          state=domain.ASSIGNED, assigned_at=T0, sign_for_deadline=hours(24), deadline=hours(48))
+    case = dataclasses.replace(case, assignments=[*case.assignments, own.to_doc()])
+    case = refused_by_the_district(case, clock)
+    moved = case.reassign(routed_to(URBAN), hours(3), clock)
+    assert ended(moved) == {DISTRICT: "withdrawn", STREET.code: "withdrawn", COMMUNITY.code: "withdrawn"}
+    assert withdrawn(moved) == {DISTRICT: "former_lead", STREET.code: "with_former_lead",
+                                COMMUNITY.code: "with_former_lead"}
+    case = apply(case, moved)
+    assert {a.unit_code: (a.state, a.parent_unit_code) for a in tree.assignments_of(case) if a.live} == {
+        HOUSING.code: (domain.SIGNED_FOR, URBAN.code), HOUSING_QA.code: (domain.ASSIGNED, HOUSING.code)}
+    for unit in (DISTRICT, STREET.code, COMMUNITY.code):
+        with pytest.raises(NotYourCase):
+            case.sign_for("某人", hours(4), unit)
+
+
+def test_a_reroute_adds_the_co_handlers_it_names_that_the_case_lacks_once_each(clock):
+    """Never the lead itself, never twice, nor a unit on the case: one working on it, a co-handler
+    that replied, one whose refusal stands -- the former lead's too, when its refusal re-routed it."""
+    case = noise_case(clock, co=(HOUSING, ENVIRONMENT, TRAFFIC))
+    case = apply(case, case.sign_for("环境", hours(1), ENVIRONMENT.code))
+    case = apply(case, case.submit_reply("环境", "已监测夜间噪音", [], hours(1), unit=ENVIRONMENT.code))
+    case = apply(case, case.refuse("交通", "不涉及", hours(1), clock, TRAFFIC.code))
+    case = apply(case, case.review_refusal(TRAFFIC.code, tree.CENTRE, True, "", "调度员", hours(1)))
+    case = refused_by_the_district(case, clock)
+    police = tree.Unit("POLICE", "市公安局")
+    named = (URBAN, HOUSING, ENVIRONMENT, TRAFFIC, tree.Unit(DISTRICT, "市南区"), police, police)
+    event = routed_to(URBAN, co=named)
+    moved = case.reassign(event, hours(3), clock)
+    opened = [body for kind, body in moved.events if kind == "assignment_opened"]
+    assert [(b["unit_code"], b["role"], b["parent_unit_code"]) for b in opened] == [("POLICE", "co", URBAN.code)]
+    assert opened[0]["deadline"] <= event["deadline"] and opened[0]["assigned_at"] == hours(3)
+    assert [(e["department_code"], e["actor"]) for e in moved.ledger if e["action"] == "co_assigned"] == [
+        ("POLICE", "routing")]
+    case = apply(case, moved)
+    assert case.co_handlers_at_open(event, clock) is None  # the handler's second step adds none again
+    assert case.reassign(event, hours(4), clock) is None
+
+
+def test_a_reroute_that_adds_no_co_handler_still_took_its_co_handlers(clock):
+    """The case had no part and the re-route names only the former lead: nobody is added, and
+    the handler's second step (``co_handlers_at_open``) does not add it either."""
+    case = refused_by_the_district(noise_case(clock, co=()), clock)
+    event = routed_to(URBAN, co=(tree.Unit(DISTRICT, "市南区"),))
+    case = apply(case, case.reassign(event, hours(3), clock))
+    assert case.assignments == []
+    assert case.co_handlers_at_open(event, clock) is None
+
+
+def test_a_dispatcher_moving_a_case_may_keep_the_former_lead_as_co_handler(clock):
+    """改派 is not a refusal: the former lead named as co-handler is added, with its ledger entry."""
+    case = noise_case(clock, co=())
+    event = routed_to(URBAN, co=(tree.Unit(DISTRICT, "市南区"),), redispatched=True,
+                      previous_department_code=DISTRICT, decided_by="调度员")
+    moved = case.reassign(event, hours(3), clock)
+    assert [(e["department_code"], e["action"]) for e in moved.ledger] == [
+        (URBAN.code, "assigned"), (DISTRICT, "co_assigned")]
+    assert part(apply(case, moved), DISTRICT).parent_unit_code == URBAN.code
+
+
+def test_co_handlers_named_twice_or_naming_the_lead_get_one_part_each(clock):
+    case = noise_case(clock, co=(tree.Unit(DISTRICT, "市南区"), HOUSING, HOUSING))
+    assert [(a.unit_code, a.role) for a in tree.assignments_of(case)] == [(HOUSING.code, "co")]
+    alone = noise_case(clock, co=())
+    assert alone.co_handlers_at_open({"event_id": "e1", "co_handlers": [{"department_code": DISTRICT}]},
+                                     clock) is None
+    added = alone.add_co_handlers([URBAN, URBAN], "调度员", hours(1), clock)
+    assert [body["unit_code"] for kind, body in added.events] == [URBAN.code]
+    assert len(added.set["assignments"]) == 1
+
+
+def test_a_unit_the_former_lead_passed_the_case_to_may_lead_it_with_what_it_passed_down(clock):
+    """市南区 refuses and the case goes to its street: the street's part ends (it leads now), and
+    the community it passed the case to works on, for the street as lead."""
+    case = noise_case(clock, co=())
+    case = apply(case, case.sign_for("区", hours(1), DISTRICT))
+    case = apply(case, case.pass_down(DISTRICT, STREET, "区", "", hours(1), clock))
+    case = apply(case, case.sign_for("街道", hours(1), STREET.code))
+    case = apply(case, case.pass_down(STREET.code, COMMUNITY, "街道", "", hours(1), clock))
+    case = refused_by_the_district(case, clock)
+    moved = case.reassign(routed_to(STREET), hours(3), clock)
+    assert withdrawn(moved) == {STREET.code: "leads_now"} and ended(moved) == {STREET.code: "withdrawn"}
+    case = apply(case, moved)
+    assert (part(case, COMMUNITY).state, part(case, COMMUNITY).parent_unit_code) == (domain.ASSIGNED, STREET.code)

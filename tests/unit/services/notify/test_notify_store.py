@@ -128,3 +128,20 @@ def test_the_log_keeps_citizens_masked():
                         dict(note, channel="sms", recipient="13853212345"), now)
     assert repo.notifications.find_one({"key": note["key"]})["recipient"] == "138****2345"
     assert repo.list_notifications()[0]["recipient"] == "138****2345"
+
+
+def test_the_watches_of_a_tickets_parts_are_told_by_unit_to_the_reconciler():
+    from types import SimpleNamespace
+
+    from services.notify.handlers.queries import part_watches
+
+    repo, now = repository(), utcnow()
+    for number, ticket, state in (("QD-1@S-BADAGUAN", "QD-1", "watching"), ("QD-1@CO.2", "QD-1", "closed"),
+                                  ("QD-2@S-BADAGUAN", "QD-2", "watching")):
+        watch = repo.watch_for(number, now)
+        assert repo.apply(watch, f"e-{number}", {"ticket_number": ticket, "state": state}, None)
+    overdue_watch(repo, "QD-1", now)  # the case's own watch is not a part's
+    deps = SimpleNamespace(watches=repo)
+    assert sorted(part_watches(deps, "QD-1"), key=str) == sorted(
+        [{"unit_code": "S-BADAGUAN", "state": "watching"}, {"unit_code": "CO.2", "state": "closed"}], key=str)
+    assert part_watches(deps, ["QD-1"]) == []

@@ -113,6 +113,49 @@ def test_a_parts_granted_extension_moves_its_watchs_deadline_and_tells_its_unit(
     ladder, now = Ladder(WeekendCalendar(), ZONE), local(2026, 11, 27, 10)  # past the old deadline
     assert "red_card" not in [step.name for step in ladder.due(doc, now)]
 
+
+OPENED = {"assigned_at": local(2026, 11, 23, 9), "deadline": local(2026, 11, 27, 9),
+          "sign_for_deadline": local(2026, 11, 24, 9)}
+
+
+def test_a_parts_end_stops_its_watch_whichever_way_it_ended():
+    for outcome in ("done", "refused", "withdrawn"):
+        doc = dict(new_watch("QD-1@S-BADAGUAN", None), _id="w2")
+        doc, _ = learn_part(doc, "assignment_opened", **OPENED)
+        doc, learned = learn_part(doc, "assignment_ended", outcome=outcome, ended_at=local(2026, 11, 24, 9))
+        assert doc["state"] == "closed" and learned.messages == []
+        assert Ladder(WeekendCalendar(), ZONE).next_check(doc) is None
+
+
+def test_a_parts_end_heard_before_its_opening_keeps_it_ended_and_named():
+    doc = dict(new_watch("QD-1@S-BADAGUAN", None), _id="w2")
+    doc, _ = learn_part(doc, "assignment_ended", outcome="withdrawn", ended_at=local(2026, 11, 23, 10))
+    assert (doc["state"], doc["ticket_number"]) == ("closed", "QD-1")  # the reconciler finds it by ticket
+    doc, learned = learn_part(doc, "assignment_opened", **OPENED)
+    assert learned.changes is None and doc["state"] == "closed"
+
+
+def test_a_part_given_again_after_its_end_is_watched_again_in_a_new_round():
+    """A co-handler's new round on reopening (重办), or a unit given a part once more: its watch
+    ended, and starts again -- else the open part would have no running watch."""
+    doc = dict(new_watch("QD-1@S-BADAGUAN", None), _id="w2")
+    doc, _ = learn_part(doc, "assignment_opened", **OPENED)
+    doc, _ = learn_part(doc, "assignment_ended", outcome="done", ended_at=local(2026, 11, 24, 9))
+    again = {"assigned_at": local(2026, 11, 25, 9), "deadline": local(2026, 11, 30, 9),
+             "sign_for_deadline": local(2026, 11, 26, 9)}
+    doc, learned = learn_part(dict(doc, applied=[]), "assignment_opened", **again)
+    assert (doc["state"], doc["round"], doc["deadline"]) == ("watching", 2, again["deadline"])
+    assert doc["closed_at"] is None and not learned.reschedules
+
+
+def test_a_parts_refusal_heard_before_its_opening_keeps_the_chase_paused():
+    doc = dict(new_watch("QD-1@S-BADAGUAN", None), _id="w2")
+    doc, _ = learn_part(doc, "assignment_refused", refused_at=local(2026, 11, 23, 10), reason="r", reviewer="D")
+    doc, _ = learn_part(doc, "assignment_opened", **OPENED)
+    assert doc["state"] == "refused" and doc["deadline"] == OPENED["deadline"]
+    assert Ladder(WeekendCalendar(), ZONE).next_check(doc) is None
+
+
 def held_watch(approved=True):
     doc = dict(new_watch("QD-1", None), _id="w1")
     doc.update(Watch.from_doc(doc).changes("opened", opened(), local(2026, 11, 23, 9)))
