@@ -58,6 +58,7 @@ from nameko.containers import ServiceContainer  # noqa: E402
 from nameko.testing.utils import find_free_port, get_extension  # noqa: E402
 
 from operate.local import SERVICES  # noqa: E402
+from services.followup.domain.tree import LIVE as LIVE_PARTS  # noqa: E402
 from shared.platform.config import load_config  # noqa: E402
 from shared.platform.messaging import DEAD_LETTER_QUEUE  # noqa: E402
 from shared.platform.mongo import Store  # noqa: E402
@@ -167,7 +168,6 @@ class Submitter:
 
 CO_HANDLERS = ("D-LAOSHAN", "ENVIRONMENT")  # 崂山区 co-handles and passes down; the bureau replies
 PASSES_DOWN, REPLIES, STREET = "D-LAOSHAN", "ENVIRONMENT", "S-SHAZIKOU"  # 沙子口街道, under 崂山区
-LIVE_PARTS = ("assigned", "signed_for", "replied", "refusal_review")  # followup's tree.LIVE
 
 
 def latest_parts(case):
