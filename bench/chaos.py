@@ -21,10 +21,16 @@ server and is not what runs here.) Scenarios:
   published to every queue the services consume, while valid tickets flow; no
   queue may hold a message delivered more than its delivery limit.
 
+Every eighth ticket is worked as a tree while the faults strike (``Trees``): the
+centre adds two co-handlers (协办), one of them signs for its part and passes it
+down to its street (下派), the other replies and its part ends.
+
 After each scenario every ticket intake accepted must have exactly one case and
-one deadline watch, every piece of garbage must be in the dead-letter queue, and
-no container may have died. Each run prints sent / arrived / dead-lettered /
-repaired by the reconciler and the difference, which must be zero.
+one deadline watch, every open part of a case one running watch of its own and
+a part that is over none, every tree its steps, every piece of garbage must be
+in the dead-letter queue, and no container may have died. Each run prints sent /
+arrived / dead-lettered / repaired by the reconciler and the difference, which
+must be zero.
 
 The broker is ``AMQP_URI``; ``make chaos`` points it at the local three-node
 cluster (``hotline cluster start``).
@@ -52,6 +58,7 @@ from nameko.containers import ServiceContainer  # noqa: E402
 from nameko.testing.utils import find_free_port, get_extension  # noqa: E402
 
 from operate.local import SERVICES  # noqa: E402
+from services.followup.domain.tree import LIVE as LIVE_PARTS  # noqa: E402
 from shared.platform.config import load_config  # noqa: E402
 from shared.platform.messaging import DEAD_LETTER_QUEUE  # noqa: E402
 from shared.platform.mongo import Store  # noqa: E402
@@ -73,7 +80,7 @@ class InProcessStack:
                       OUTBOX_INTERVAL=1, RATE_LIMITS={},  # one client posts everything
                       RECONCILE_INTERVAL=5)  # the reconciler looks every 5 s at what waits > 20 s
         config["RECONCILE"] = dict(config.get("RECONCILE") or {}, dispatch_seconds=20, case_seconds=20,
-                                   watch_seconds=20)
+                                   watch_seconds=20, parts_seconds=20)
         for key in [k for k in config if k.endswith("_HTTP")]:
             config[key] = f"127.0.0.1:{find_free_port()}"
         self.port = int(config["INTAKE_HTTP"].rsplit(":", 1)[1])
@@ -129,13 +136,15 @@ def ticket_body(index, run):
 
 
 class Submitter:
-    """Submits over HTTP, retrying while intake is down, as a patient client would."""
+    """Submits over HTTP, retrying while intake is down, as a patient client would;
+    each ticket accepted is offered to ``trees`` (if any) at once."""
 
-    def __init__(self, url):
+    def __init__(self, url, trees=None):
         self.url = url
         self.session = requests.Session()
         self.accepted = []
         self.retries = 0
+        self.trees = trees
 
     def submit(self, body, key):
         headers = {"Idempotency-Key": key}
@@ -145,6 +154,8 @@ class Submitter:
                 if response.status_code in (200, 201):  # 200: accepted before, or a linked repeat
                     answer = response.json()  # a linked repeat quotes its master: keep its own number
                     self.accepted.append(answer.get("received_as") or answer["number"])
+                    if self.trees is not None:
+                        self.trees.offer([self.accepted[-1]])
                     return
                 if response.status_code < 500:
                     raise RuntimeError(f"refused: {response.status_code} {response.text}")
@@ -153,6 +164,103 @@ class Submitter:
             self.retries += 1
             eventlet.sleep(0.2)
         raise RuntimeError("intake never came back")
+
+
+CO_HANDLERS = ("D-LAOSHAN", "ENVIRONMENT")  # 崂山区 co-handles and passes down; the bureau replies
+PASSES_DOWN, REPLIES, STREET = "D-LAOSHAN", "ENVIRONMENT", "S-SHAZIKOU"  # 沙子口街道, under 崂山区
+
+
+def latest_parts(case):
+    """``{unit: part}``: each unit's latest part of ``case`` (its live one, if any)."""
+    latest = {}
+    for part in case.get("assignments") or ():
+        held = latest.get(part["unit_code"])
+        if held is None or held["state"] not in LIVE_PARTS:
+            latest[part["unit_code"]] = part
+    return latest
+
+
+class Trees:
+    """Every ``every``-th ticket (by its number) worked as a tree of units while the faults
+    strike, over followup's RPC as the CLI would: the centre adds the co-handlers (as a
+    dispatcher), 崂山区 signs for its part and passes it down to 沙子口街道, the environment
+    bureau signs for its part and replies (each with its department token). Each step is
+    chosen from followup's store and retried while a service is down or the store is out,
+    so a retry never does a step twice. (Not over the departments' HTTP API: a container
+    killed here keeps its listening socket, and requests to it would hang.)"""
+
+    def __init__(self, stack, every=8):
+        self.stack, self.every = stack, every
+        self.pool = eventlet.GreenPool(20)
+        self.seen, self.picked, self.done = set(), [], set()
+        self.stopped, self.errors, self.last_error = False, 0, None
+        self.tokens = None
+
+    def offer(self, numbers):
+        """Work the ``every``-th of ``numbers`` not offered before as a tree."""
+        for number in numbers:
+            if number in self.seen:
+                continue
+            self.seen.add(number)
+            if int(number.rsplit("-", 1)[1]) % self.every == 0:
+                self.picked.append(number)
+                self.pool.spawn_n(self.work, number)
+
+    def outstanding(self):
+        return len(self.picked) - len(self.done)
+
+    def stop(self):
+        """Stop working (the scenario is settled, or stuck); how many trees were not finished."""
+        self.stopped = True
+        self.pool.waitall()
+        return self.outstanding()
+
+    def work(self, number):
+        while not self.stopped:
+            try:
+                step = self.next_step(number)
+                if step is None:
+                    self.done.add(number)
+                    return
+                step()
+            except Exception as exc:  # a service down, the store out, a step raced: look again
+                self.errors += 1
+                self.last_error = f"{number}: {type(exc).__name__}: {str(exc)[:160]}"
+            eventlet.sleep(0.3)
+
+    def next_step(self, number):
+        """The next step of ``number``'s tree, as a call; ``None`` once the tree is worked."""
+        case = self.stack.repository("followup").cases.find_one({"number": number}, {"assignments": 1})
+        if case is None:
+            return lambda: None  # not open yet
+        parts = latest_parts(case)
+        if not any(code in parts for code in CO_HANDLERS):
+            return lambda: self.rpc("add_co_handlers", number, list(CO_HANDLERS), "chaos: 协办")
+        down, replying = parts.get(PASSES_DOWN), parts.get(REPLIES)
+        if replying and replying["state"] == "assigned":
+            return lambda: self.as_unit(REPLIES, "sign_for", number)
+        if replying and replying["state"] == "signed_for":
+            return lambda: self.as_unit(REPLIES, "submit_reply", number, "已核查，周边无污染源")
+        if down and down["state"] == "assigned":
+            return lambda: self.as_unit(PASSES_DOWN, "sign_for", number)
+        if down and down["state"] == "signed_for" and STREET not in parts:
+            return lambda: self.as_unit(PASSES_DOWN, "pass_down", number, STREET, "请街道核查")
+        return None
+
+    def rpc(self, method, *args):
+        from hotline.people import cli_context
+        from shared.platform.principals import ServiceRpcProxy
+
+        with ServiceRpcProxy("followup", {"AMQP_URI": self.stack.config["AMQP_URI"]}, timeout=10,
+                             context_data=cli_context("chaos")) as followup:
+            return getattr(followup, method)(*args)
+
+    def as_unit(self, unit, method, number, *args):
+        """``method`` of followup as ``unit``'s system, with its token (made once)."""
+        if self.tokens is None:
+            self.tokens = {code: self.rpc("create_department_token", code, "chaos")["token"]
+                           for code in CO_HANDLERS}
+        return self.rpc(method, self.tokens[unit], number, *args)
 
 
 class InboundBurst:
@@ -193,7 +301,7 @@ def run_traffic(stack, count, run, fault=None, fault_after=0.1, over_amqp=0.6):
     ``fault_after`` of the HTTP ones are accepted. Returns the HTTP submitter,
     the burst, and how many tickets were in flight (sent, deadline not yet
     watched) when the fault struck."""
-    submitter = Submitter(stack.url)
+    submitter = Submitter(stack.url, Trees(stack))
     burst = InboundBurst(stack, run)
     watched_before = watched_count(stack)
     amqp_count = int(count * over_amqp)
@@ -246,20 +354,29 @@ def repairs_so_far(stack):
 
 
 def settle(stack, submitter, burst, timeout, repairs_before=0):
-    """Wait until every submission is stored and every ticket intake holds has a
-    watch, for as long as that keeps moving (``wait_while_moving``); the accounting,
-    with the reconciler's repairs since ``repairs_before``."""
+    """Wait until every submission is stored, every ticket intake holds has a
+    watch, every tree is worked and every part's watch agrees with its part, for as
+    long as that keeps moving (``wait_while_moving``); the accounting, with the
+    reconciler's repairs since ``repairs_before``."""
     report = {}
+    trees = getattr(submitter, "trees", None)
 
     def outstanding():
         accepted = submitter.accepted + burst.accepted()
+        if trees is not None:
+            trees.offer(accepted)  # those that came over AMQP too
         report.update(account(stack, accepted))
         report["repaired"] -= repairs_before
         expected = len(submitter.accepted) + len(burst.external_ids)
-        return (report["missing_watch"] + report["missing_case"]
+        return (report["missing_watch"] + report["missing_case"] + report["missing_part_watch"]
+                + report["extra_part_watch"] + (trees.outstanding() if trees is not None else 0)
                 + max(0, expected - len(set(accepted))))
 
     report["settle_seconds"] = wait_while_moving(outstanding, timeout)
+    if trees is not None:
+        report.update(trees=len(trees.picked), trees_unfinished=trees.stop(), tree_retries=trees.errors)
+        if report["trees_unfinished"]:
+            report["tree_last_error"] = trees.last_error
     return report
 
 
@@ -274,9 +391,20 @@ def account(stack, accepted):
     case_counts = {}
     for doc in cases.find({}, {"number": 1}):
         case_counts[doc["number"]] = case_counts.get(doc["number"], 0) + 1
-    watch_counts = {}
-    for doc in watches.find({}, {"number": 1}):
+    watch_counts, running_parts = {}, set()
+    for doc in watches.find({}, {"number": 1, "ticket_number": 1, "state": 1}):
+        if doc.get("ticket_number"):  # a part's watch, ``<number>@<unit>``
+            if doc.get("state") != "closed":
+                running_parts.add(doc["number"])
+            continue
         watch_counts[doc["number"]] = watch_counts.get(doc["number"], 0) + 1
+    open_parts, ended_parts = set(), 0
+    for doc in cases.find({"assignments.0": {"$exists": True}}, {"number": 1, "assignments": 1}):
+        for unit, part in latest_parts(doc).items():
+            if part["state"] in LIVE_PARTS:
+                open_parts.add(f"{doc['number']}@{unit}")
+            else:
+                ended_parts += 1
     return {
         "accepted": len(accepted),
         "repaired": repairs_so_far(stack),  # the reconciler's running count
@@ -289,6 +417,11 @@ def account(stack, accepted):
         # this scenario's tickets (the store outlives the scenarios) with a case and a watch
         "arrived": sum(1 for n in numbers & accepted if case_counts.get(n, 0) >= 1 and watch_counts.get(n, 0) >= 1),
         "duplicate_watch": sum(1 for n in numbers if watch_counts.get(n, 0) > 1),
+        # the parts other units hold (the trees): one running watch each while open, none after
+        "parts_open": len(open_parts),
+        "parts_ended": ended_parts,
+        "missing_part_watch": len(open_parts - running_parts),
+        "extra_part_watch": len(running_parts - open_parts),
     }
 
 
@@ -317,8 +450,9 @@ def read_dead_letters(amqp_uri, limit=5000):
 def redundant_dead_letters(stack, letters):
     """How many of the broker's ``delivery_limit`` dead letters were applied anyway: a
     submission intake holds (same source system and external id), or an event whose
-    ticket has its case and its watch. The broker dead-lettered a message it had
-    delivered and the consumer had applied. Seen when the node a consumer used stops mid-flight, with
+    ticket has its case and its watch (an event of a part: the part's watch too). The
+    broker dead-lettered a message it had delivered and the consumer had applied. Seen when
+    the node a consumer used stops mid-flight, with
     RabbitMQ 3.10 giving ``delivery_limit`` after 0 deliveries. Nothing is lost;
     replaying them is a no-op (intake deduplicates by external id)."""
     tickets = stack.repository("intake").tickets
@@ -330,8 +464,10 @@ def redundant_dead_letters(stack, letters):
         if system and external:  # a submission: intake holds its ticket
             return tickets.count_documents({"source.system": system, "source.id": external}, limit=1) > 0
         number = payload.get("number")  # an event: its ticket reached its case and its watch
+        unit = payload.get("unit_code") if payload.get("role") in ("co", "down") else None
         return bool(number) and cases.count_documents({"number": number}, limit=1) > 0 \
-            and watches.count_documents({"number": number}, limit=1) > 0
+            and watches.count_documents({"number": number}, limit=1) > 0 \
+            and (not unit or watches.count_documents({"number": f"{number}@{unit}"}, limit=1) > 0)
 
     found = 0
     for letter in letters:
@@ -482,7 +618,7 @@ def scenario(stack, name, count, timeout):
         applied = redundant_dead_letters(stack, letters)
         every_ticket_once = report["arrived"] == report["accepted"] == report["tickets_stored"] and not (
             report["missing_case"] or report["duplicate_case"] or report["missing_watch"]
-            or report["duplicate_watch"])
+            or report["duplicate_watch"] or report["missing_part_watch"] or report["extra_part_watch"])
         if every_ticket_once:  # the broker's delivery_limit letters changed nothing that is counted
             applied = max(applied, sum(count for reason, count in report["dead_letter_reasons"].items()
                                        if "delivery_limit after 0 deliveries" in reason))
@@ -495,6 +631,8 @@ def difference(report, sent, garbage=0):
     """Everything that is not as it must be, as one number (0 is the only good one)."""
     return (report["accepted_but_not_stored"] + report["linked_as_repeats"] + report["missing_case"]
             + report["duplicate_case"] + report["missing_watch"] + report["duplicate_watch"]
+            + report.get("missing_part_watch", 0) + report.get("extra_part_watch", 0)
+            + report.get("trees_unfinished", 0)
             + abs(report["dead_lettered"] - report.get("dead_lettered_already_applied", 0) - garbage)
             + (sent - report["accepted"]))
 
@@ -520,6 +658,7 @@ def start_last(amqp_uri, service, count, timeout):
             submitter.session.close()
         eventlet.sleep(2)  # the running services do what they can without it
         waiting = len(submitter.accepted) + len(burst.external_ids)
+        submitter.trees = Trees(stack)  # the trees are worked once the service is there
         stack.start(service)
         report = settle(stack, submitter, burst, timeout)
         report.update(scenario=f"last:{service}", sent=count, in_flight_at_fault=waiting,
@@ -542,11 +681,18 @@ def print_report(report):
           f"the fault {report.get('in_flight_at_fault')}, accepted {report['accepted']}, linked as "
           f"repeats {report.get('linked_as_repeats', 0)}, cases missing/duplicated "
           f"{report['missing_case']}/{report['duplicate_case']}, watches missing/duplicated "
-          f"{report['missing_watch']}/{report['duplicate_watch']}, delivered past the limit "
+          f"{report['missing_watch']}/{report['duplicate_watch']}, trees "
+          f"{report.get('trees', 0) - report.get('trees_unfinished', 0)}/{report.get('trees', 0)} "
+          f"(parts open/ended {report.get('parts_open', 0)}/{report.get('parts_ended', 0)}, part watches "
+          f"missing/extra {report.get('missing_part_watch', 0)}/{report.get('extra_part_watch', 0)}), "
+          f"delivered past the limit "
           f"{report.get('over_the_limit', 0)}, client retries {report['client_retries']}, all "
           f"containers alive {report['containers_alive']}, settled in {report.get('settle_seconds')} s"
           + (f" after the garbage drained in {report['garbage_drained_seconds']} s"
              if "garbage_drained_seconds" in report else ""), flush=True)
+    if report.get("trees_unfinished"):
+        print(f"    trees not worked to the end: {report['trees_unfinished']} (last: "
+              f"{report.get('tree_last_error')})", flush=True)
     if report.get("dead_lettered_already_applied"):
         print(f"    of the dead letters, {report['dead_lettered_already_applied']} were applied anyway "
               "(the broker's delivery_limit at a node stop or restart; a replay is a no-op)", flush=True)

@@ -3,7 +3,10 @@
 The services run as containers in the test process over one in-memory store
 that survives them (see bench/chaos.py), connected to the cluster through its
 list of node addresses. Each scenario gets a fresh vhost and prints its
-accounting: sent / arrived / dead-lettered / repaired / difference.
+accounting: sent / arrived / dead-lettered / repaired / difference. Every eighth
+ticket is worked as a tree meanwhile (co-handlers, a pass-down, a co-handler's
+reply), and the difference counts every open part without its watch and every
+watch that outlived its part.
 """
 import pytest
 
@@ -25,6 +28,7 @@ def check(report):
     print_report(report)
     assert report["containers_alive"], "a service died"
     assert report["accepted"] == report["sent"]
+    assert report["trees"] and report["parts_open"] and report["parts_ended"], report  # the tree was worked
     assert report["difference"] == 0, report
 
 
