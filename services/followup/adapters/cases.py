@@ -475,7 +475,7 @@ class CaseRepository:
 # A part's events kept to publish again (intake's reconciler, ``republish_part``): the latest of
 # each type, per unit, under ``last_events.parts.<part_key(unit)>``.
 PART_EVENTS = ("assignment_opened", "assignment_signed_for", "assignment_refused", "assignment_replied",
-               "assignment_ended")
+               "assignment_extension_decided", "assignment_ended")
 SCRUBBED_IN_EVENTS = ("title", "note", "text", "reason", "reply")  # the words a kept event may carry
 
 

@@ -632,4 +632,5 @@ def standing_events(case: Case, unit: str) -> tuple[str, ...] | None:
             REFUSAL_REVIEW: ("assignment_refused",)}.get(part.state, ())
     if part.state == REFUSAL_REVIEW and part.signed_at:
         step = ("assignment_signed_for", *step)
-    return ("assignment_opened", *step)
+    # the last extension decided carries the reply deadline in force (if any was decided in this round)
+    return ("assignment_opened", *step, "assignment_extension_decided")

@@ -59,6 +59,10 @@ def republish_part(deps: Deps, number, unit_code):
     if standing is None:
         return None
     kept = deps.cases.last_part_events(number, unit_code)
+    opened = (kept.get("assignment_opened") or {}).get("occurred_at")
+    decided = kept.get("assignment_extension_decided")
+    if decided and opened and str(decided.get("occurred_at")) < str(opened):
+        kept.pop("assignment_extension_decided")  # an extension of an earlier round (the part was reopened)
     published = [event_type for event_type in standing if kept.get(event_type)]
     for event_type in published:
         deps.dispatch(event_type, kept[event_type])

@@ -129,22 +129,50 @@ def test_a_parts_events_are_kept_and_published_again_as_they_were():
     clock = FollowupClock(DeadlinePolicy(calendar=ChineseCalendar()))
     cases = CaseRepository(mongomock.MongoClient(tz_aware=True)["t"], {})
     number, phone = "QD-20261123-00001", "13912345678"
-    cases.open(domain.open_case(assignment(department="D"), T0), [])
+    lead = dict(assignment(department="D"), deadline=T0 + dt.timedelta(days=30))  # room for a part's extension
+    cases.open(domain.open_case(lead, T0), [])
     for step in (lambda c: c.add_co_handlers([tree.Unit("CO.2", "协办")], "调度员", hours(1), clock,
                                              f"联系市民{phone}"),
-                 lambda c: c.sign_for("a", hours(2), "CO.2")):
+                 lambda c: c.sign_for("a", hours(2), "CO.2"),
+                 lambda c: c.request_extension("a", 1, "需协调", hours(3), clock, "CO.2"),
+                 lambda c: c.decide_part_extension("CO.2", tree.CENTRE, True, "", "审核员", hours(4), clock)):
         case = cases.load(number)
         cases.apply(case, step(case))  # the contract's events, as the service builds them
     sent = {entry["event_type"]: entry["payload"]["event_id"] for entry in cases.cases.find_one()["outbox"]}
     published = []
     deps = SimpleNamespace(cases=cases, dispatch=lambda kind, payload: published.append((kind, payload["event_id"])))
     assert intake.republish_part(deps, number, "CO.2") == {
-        "unit_code": "CO.2", "open": True, "published": ["assignment_opened", "assignment_signed_for"]}
+        "unit_code": "CO.2", "open": True,
+        "published": ["assignment_opened", "assignment_signed_for", "assignment_extension_decided"]}
     assert published == [("assignment_opened", sent["assignment_opened"]),
-                         ("assignment_signed_for", sent["assignment_signed_for"])]
+                         ("assignment_signed_for", sent["assignment_signed_for"]),
+                         ("assignment_extension_decided", sent["assignment_extension_decided"])]  # its deadline
     assert intake.republish_part(deps, number, "NOBODY") is None
     assert intake.case_parts(deps, number)["parts"] == [
         {"unit_code": "CO.2", "role": "co", "state": "signed_for", "open": True}]
     assert phone in str(cases.cases.find_one()["last_events"]["parts"])
     cases.erase_personal_data(number, scrub)
     assert phone not in str(cases.cases.find_one()["last_events"])
+
+
+def test_an_extension_of_an_earlier_round_is_not_published_again_with_a_reopened_part(monkeypatch):
+    """A co-handler reopened after an extension: its new opening's deadline stands, not the old grant's."""
+    from types import SimpleNamespace
+
+    from services.followup.domain import tree
+    from services.followup.handlers import intake
+
+    kept = {"assignment_opened": {"event_id": "o2", "occurred_at": "2026-11-25T01:00:00+00:00"},
+            "assignment_extension_decided": {"event_id": "x1", "occurred_at": "2026-11-24T01:00:00+00:00"}}
+    case = SimpleNamespace()
+    published = []
+    deps = SimpleNamespace(cases=SimpleNamespace(load=lambda number: case,
+                                                 last_part_events=lambda number, unit: dict(kept)),
+                           dispatch=lambda kind, payload: published.append(payload["event_id"]))
+    monkeypatch.setattr(tree, "standing_events",
+                        lambda case, unit: ("assignment_opened", "assignment_extension_decided"))
+    assert intake.republish_part(deps, "QD-20261123-00001", "CO")["published"] == ["assignment_opened"]
+    kept["assignment_extension_decided"]["occurred_at"] = "2026-11-26T01:00:00+00:00"  # this round's
+    assert intake.republish_part(deps, "QD-20261123-00001", "CO")["published"] == [
+        "assignment_opened", "assignment_extension_decided"]
+    assert published == ["o2", "o2", "x1"]

@@ -363,17 +363,21 @@ def test_a_closing_case_withdraws_a_part_still_open(clock):
         {"unit_code": HOUSING.code, "role": "co", "state": domain.WITHDRAWN, "open": False}]
 
 
+# the last extension decided for an open part (published again only if one was decided)
+EXTENDED = "assignment_extension_decided"
+
+
 def test_each_units_latest_part_and_the_events_that_say_where_it_stands(clock):
     """What the reconciler compares (``part_states``: a unit's live part over its earlier one) and
     what followup publishes again for a part (``standing_events``)."""
     case = noise_case(clock)
-    assert tree.standing_events(case, HOUSING.code) == ("assignment_opened",)
+    assert tree.standing_events(case, HOUSING.code) == ("assignment_opened", EXTENDED)
     assert tree.standing_events(case, DISTRICT) is None and tree.standing_events(case, "NOBODY") is None
     case = apply(case, case.sign_for("住建", hours(1), HOUSING.code))
-    assert tree.standing_events(case, HOUSING.code) == ("assignment_opened", "assignment_signed_for")
+    assert tree.standing_events(case, HOUSING.code) == ("assignment_opened", "assignment_signed_for", EXTENDED)
     case = apply(case, case.refuse("住建", "不涉及", hours(2), clock, HOUSING.code))
     assert tree.standing_events(case, HOUSING.code) == (
-        "assignment_opened", "assignment_signed_for", "assignment_refused")
+        "assignment_opened", "assignment_signed_for", "assignment_refused", EXTENDED)
     case = apply(case, case.review_refusal(HOUSING.code, tree.CENTRE, True, "", "调度员", hours(2)))
     assert tree.standing_events(case, HOUSING.code) == ("assignment_ended",)
     assert tree.part_states(case) == [{"unit_code": HOUSING.code, "role": "co", "state": domain.REFUSED,
@@ -381,7 +385,7 @@ def test_each_units_latest_part_and_the_events_that_say_where_it_stands(clock):
     case = apply(case, case.add_co_handlers([HOUSING], "调度员", hours(3), clock))  # given a part again
     assert tree.part_states(case) == [{"unit_code": HOUSING.code, "role": "co", "state": domain.ASSIGNED,
                                        "open": True}]
-    assert tree.standing_events(case, HOUSING.code) == ("assignment_opened",)
+    assert tree.standing_events(case, HOUSING.code) == ("assignment_opened", EXTENDED)
 
 
 # -- another unit leads the case: the parts move with it (tree.rerouted) ---------------------------
