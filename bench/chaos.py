@@ -99,8 +99,8 @@ class InProcessStack:
         self.containers[name] = container
 
     def start_all(self):
-        for name in SERVICES:
-            self.start(name)
+        """Start every service at once, as a deployment does (no order is assumed)."""
+        list(eventlet.GreenPool().imap(self.start, SERVICES))  # raises what a start raised
 
     def kill(self, name):
         self.containers[name].kill()
@@ -110,11 +110,13 @@ class InProcessStack:
         self.start(name)
 
     def stop_all(self, grace=15):
-        for container in self.containers.values():
+        """Stop every container at once (each takes a second or two to let its consumers go)."""
+        def stop(container):
             with eventlet.Timeout(grace, False):
                 container.stop()
             if not container._died.ready():
                 container.kill()
+        list(eventlet.GreenPool().imap(stop, list(self.containers.values())))
 
     def repository(self, name):
         return get_extension(self.containers[name], Store).repository
@@ -584,8 +586,14 @@ def scenario(stack, name, count, timeout):
     dead_before = dead_letter_count(stack.config["AMQP_URI"])
     repairs_before = repairs_so_far(stack)
     if name.startswith("kill:"):
-        service = name.split(":", 1)[1]
-        traffic = run_traffic(stack, count, run, lambda: stack.restart(service))
+        services = name.split(":", 1)[1].split("+")  # "kill:intake+followup": both at once
+
+        def fault():
+            for service in services:
+                stack.kill(service)
+            for service in services:
+                stack.start(service)
+        traffic = run_traffic(stack, count, run, fault)
     elif name == "store-outage":
         outage = StoreOutage()
 
@@ -638,16 +646,22 @@ def difference(report, sent, garbage=0):
 
 
 def start_last(amqp_uri, service, count, timeout):
-    """On the fresh vhost ``amqp_uri``: the others run, tickets are submitted, then ``service`` starts."""
+    """On the fresh vhost ``amqp_uri``: the others run, tickets are submitted, then ``service`` starts.
+
+    ``service`` may name several, ``routing+followup+notify``: all are down while the tickets
+    come in, then each starts in that order, a moment after the one before it, so each finds
+    the work of those before it waiting."""
+    services = service.split("+")
     stack = InProcessStack(amqp_uri)
-    run = f"last-{service}-{uuid.uuid4().hex[:4]}"
+    run = f"last-{services[0]}-{uuid.uuid4().hex[:4]}"
     try:
         stack.start_all()
         burst = InboundBurst(stack, run)  # intake makes the source's API key
-        stack.kill(service)
+        for name in services:
+            stack.kill(name)
         bodies = [(f"{run}-amqp-{i}", ticket_body(i, run)) for i in range(count)]
         submitter = Submitter(stack.url)
-        if service == "intake":
+        if "intake" in services:
             burst.publish(bodies)  # nobody takes them in yet: they wait in intake's queue
         else:
             burst.publish(bodies[: count // 2])
@@ -656,10 +670,13 @@ def start_last(amqp_uri, service, count, timeout):
                 pool.spawn_n(submitter.submit, body, external_id)
             pool.waitall()
             submitter.session.close()
-        eventlet.sleep(2)  # the running services do what they can without it
+        eventlet.sleep(2)  # the running services do what they can without them
         waiting = len(submitter.accepted) + len(burst.external_ids)
-        submitter.trees = Trees(stack)  # the trees are worked once the service is there
-        stack.start(service)
+        submitter.trees = Trees(stack)  # the trees are worked once the services are there
+        for i, name in enumerate(services):
+            if i:
+                eventlet.sleep(1)  # what the one before it published waits for this one
+            stack.start(name)
         report = settle(stack, submitter, burst, timeout)
         report.update(scenario=f"last:{service}", sent=count, in_flight_at_fault=waiting,
                       over_amqp=len(burst.external_ids), client_retries=submitter.retries,

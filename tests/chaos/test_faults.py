@@ -10,9 +10,13 @@ watch that outlived its part.
 """
 import pytest
 
-from bench.chaos import LAST, InProcessStack, print_report, scenario, start_last
+from bench.chaos import InProcessStack, print_report, scenario, start_last
 
 TICKETS = 80
+# `make chaos` kills each service alone and starts each alone last; here the same services
+# meet the same faults two at a time and all at once (the suite's time is a budget).
+KILLED = ["intake+followup", "routing+notify"]
+LAST = ["last:intake", "last:routing+followup+notify+insight+console"]
 
 
 @pytest.fixture
@@ -32,9 +36,9 @@ def check(report):
     assert report["difference"] == 0, report
 
 
-@pytest.mark.parametrize("service", ["intake", "routing", "followup", "notify"])
-def test_killing_a_service_mid_flight_loses_nothing(stack, service):
-    check(scenario(stack, f"kill:{service}", TICKETS, timeout=90))
+@pytest.mark.parametrize("services", KILLED)
+def test_killing_services_mid_flight_loses_nothing(stack, services):
+    check(scenario(stack, f"kill:{services}", TICKETS, timeout=90))
 
 
 def test_a_store_outage_delays_but_loses_nothing(stack):
@@ -60,6 +64,6 @@ def test_stopping_the_node_the_services_use_mid_flight_loses_nothing(stack):
 
 
 @pytest.mark.parametrize("name", LAST)
-def test_a_service_started_last_finds_its_work_waiting(rabbit_cluster, name):
+def test_services_started_last_find_their_work_waiting(rabbit_cluster, name):
     with rabbit_cluster.vhost() as amqp_uri:
         check(start_last(amqp_uri, name.split(":", 1)[1], 40, timeout=90))
