@@ -348,7 +348,8 @@ def service_config(rabbit_config, mongo_settings, web_config):
     config.pop("LOGGING", None)
     # Refusals re-route at once, as in a city that does not review them: the journeys written
     # before refusal review keep proving that mode; the tests of the review turn it on.
-    config["FOLLOWUP"] = dict(config.get("FOLLOWUP") or {}, refusal_review=False)
+    # Most service tests run followup without intake: asking intake fails sooner than 3 s.
+    config["FOLLOWUP"] = dict(config.get("FOLLOWUP") or {}, refusal_review=False, intake_timeout_seconds=0.5)
     return config
 
 

@@ -14,6 +14,7 @@ from nameko.extensions import DependencyProvider
 
 from services.followup.adapters.appeals import AppealRepository
 from services.followup.adapters.cases import CaseRepository
+from services.followup.adapters.intake import INTAKE_TIMEOUT_SECONDS, Intake
 from services.followup.domain.timing import FollowupClock
 from shared.platform import mirror as shared_mirror
 from shared.platform.unit_of_work import UnitOfWork
@@ -40,14 +41,20 @@ class Deps:
     deadlines: FollowupClock       # followup's time rules (domain/timing.py)
     caller: Any                    # who calls (shared.platform.identity.Identity)
     directory: Any                 # routing's departments and calendar (shared.platform.mirror)
-    intake: Any                    # RpcProxy("intake")
+    intake: Intake                 # intake's RPCs, each with its time limit (adapters/intake.py)
     routing: Any                   # RpcProxy("routing")
     dispatch: Callable[[str, dict[str, Any]], None]
     uow: UnitOfWork
 
 
+def intake_timeout(config: Any) -> float:
+    """How long followup waits for intake's answer (``FOLLOWUP.intake_timeout_seconds``)."""
+    return float(((config or {}).get("FOLLOWUP") or {}).get("intake_timeout_seconds") or INTAKE_TIMEOUT_SECONDS)
+
+
 def deps(service: Any) -> Deps:
     """The dependencies of one worker of ``FollowupService``."""
     return Deps(cases=service.cases, appeals=service.cases.appeals, clock=service.clock, deadlines=service.rules, caller=service.caller,
-                directory=service.directory, intake=service.intake, routing=service.routing,
+                directory=service.directory, intake=Intake(service.intake, intake_timeout(service.config)),
+                routing=service.routing,
                 dispatch=service.dispatch, uow=UnitOfWork(service.dispatch, retries=RETRIES))

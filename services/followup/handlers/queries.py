@@ -73,7 +73,7 @@ def case_contact(deps: Deps, number, token=None, purpose=""):
     case = load(deps, number)
     name, actor_id, _department = access.may_see(deps, case, token, () if token is not None else CONTACT_ROLES)
     try:
-        contact = intake.contact(deps.intake, number)
+        contact = deps.intake.contact(number)
     except intake.IntakeAway as exc:
         log.warning("intake did not give the contact for %s (%s)", number, exc)
         raise InvalidRequest({"contact": ["intake is not answering; try again"]}) from None

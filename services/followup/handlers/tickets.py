@@ -15,7 +15,7 @@ def ticket_of(deps: Deps, number, held=None, content=False):
     if held and (not content or "received_at" in held):
         return held
     try:
-        found = intake.ticket(deps.intake, number)
+        found = deps.intake.ticket(number)
     except intake.IntakeAway as exc:
         log.warning("intake did not give ticket %s (%s); overlap not checked", number, exc)
         return None
