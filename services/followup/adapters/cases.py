@@ -36,7 +36,7 @@ from services.followup.adapters.ledger import copy_ledger
 from services.followup.domain.attachments import CHUNK_BYTES
 from services.followup.domain.case import Case
 from services.followup.domain.change import Change, Event
-from services.followup.domain.states import OPEN_STATES
+from services.followup.domain.states import ASSIGNED, OPEN_STATES, WITHDRAWN
 from services.followup.domain.tokens import well_formed_token
 from services.followup.domain.tree import LIVE
 from shared.contract import bounds, events, reasons
@@ -105,6 +105,7 @@ class CaseRepository:
         self.cases.create_index([("department_code", 1), ("state", 1), ("deadline", 1)])
         self.cases.create_index("ledger_pending.at", sparse=True)
         self.cases.create_index("round_started_at")
+        self.cases.create_index("assignments.assigned_at", sparse=True)  # the period's parts (scorecard)
         self.ledger.create_index([("number", ASCENDING), ("version", ASCENDING), ("n", ASCENDING)])
         self.ledger.create_index("at")
         self.cases.create_index([("department_code", 1), ("state", 1), ("due_at", 1)])
@@ -435,9 +436,17 @@ class CaseRepository:
         return rows
 
     def period_cases(self, start, end, now):
-        """Per department, of the rounds dispatched (or reopened) from ``start`` to ``end``:
-        ``awaiting_sign_for`` -- not signed for and still inside the sign-for window --
-        and ``still_open`` -- not closed yet."""
+        """Per unit, of the rounds dispatched (or reopened) to it from ``start`` to ``end``:
+        ``awaiting_sign_for`` -- not signed for and still inside the sign-for window --,
+        ``still_open`` -- the lead's cases not closed yet -- and ``withdrawn_unanswered``.
+
+        A part (co-handling, passed down) is a dispatch to its unit, timed by its own
+        ``assigned_at`` (as its ledger entry is): still ``assigned`` inside its window, it is
+        awaiting like the lead's; withdrawn (the lead changed, the case closed) before its unit
+        signed for it and before its window closed, it is ``withdrawn_unanswered``: not a
+        dispatch held to the unit. Withdrawn unanswered after its window closed, the miss was
+        the unit's own and stands, as a sign-for made late before the withdrawal does. The parts
+        of a case ruled unreasonable are left out, as their ledger entries are."""
         pipeline = [
             {"$match": {"round_started_at": {"$gte": start, "$lt": end}}},
             {"$project": {"department_code": 1, "awaiting": {"$cond": [
@@ -446,8 +455,32 @@ class CaseRepository:
             {"$group": {"_id": "$department_code", "awaiting": {"$sum": "$awaiting"},
                         "open": {"$sum": "$open"}}},
         ]
-        return [{"department": row["_id"], "awaiting_sign_for": row["awaiting"], "still_open": row["open"]}
-                for row in self.cases.aggregate(pipeline)]
+        found = {row["_id"]: {"department": row["_id"], "awaiting_sign_for": row["awaiting"],
+                              "still_open": row["open"], "withdrawn_unanswered": 0}
+                 for row in self.cases.aggregate(pipeline)}
+        for row in self.cases.aggregate(self._parts_pending(start, end, now)):
+            line = found.setdefault(row["_id"], {"department": row["_id"], "awaiting_sign_for": 0,
+                                                 "still_open": 0, "withdrawn_unanswered": 0})
+            line["awaiting_sign_for"] += row["awaiting"]
+            line["withdrawn_unanswered"] += row["withdrawn"]
+        return list(found.values())
+
+    @staticmethod
+    def _parts_pending(start, end, now):
+        """The pipeline counting, per unit, the period's parts awaiting sign-for and withdrawn unanswered."""
+        part = "$assignments"
+        return [
+            {"$match": {"assignments.assigned_at": {"$gte": start, "$lt": end}, "outcome": {"$ne": "unreasonable"}}},
+            {"$unwind": part},
+            {"$match": {"assignments.assigned_at": {"$gte": start, "$lt": end}}},
+            {"$project": {"unit": f"{part}.unit_code", "awaiting": {"$cond": [
+                {"$and": [{"$eq": [f"{part}.state", ASSIGNED]}, {"$gt": [f"{part}.sign_for_deadline", now]}]}, 1, 0]},
+                "withdrawn": {"$cond": [
+                    {"$and": [{"$eq": [f"{part}.state", WITHDRAWN]},
+                              {"$eq": [{"$ifNull": [f"{part}.signed_at", None]}, None]},
+                              {"$lte": [f"{part}.ended_at", f"{part}.sign_for_deadline"]}]}, 1, 0]}}},
+            {"$group": {"_id": "$unit", "awaiting": {"$sum": "$awaiting"}, "withdrawn": {"$sum": "$withdrawn"}}},
+        ]
 
     # -- department tokens ----------------------------------------------------
 

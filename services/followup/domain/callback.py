@@ -123,11 +123,13 @@ def _reopen(case: Case, change: Change, now: dt.datetime, operator: str, clock: 
                   "round_started_at": now, "signed_at": None, "reply": None, "extension": None,
                   "extension_days_granted": 0, "callback_attempts": [], "reopened_at": now}
     change.inc = {"reopen_count": 1}
-    if case.assignments:  # co-handlers work the new round too (tree.py)
-        change.set["assignments"], opened = tree.reopen_co_handlers(case, now, clock, deadline)
-        change.events += opened
     change.ledger.append(case.entry(now, operator, "reopened", reason,
                                     deadline=deadline, sign_for_deadline=sign_for_deadline))
+    if case.assignments:  # co-handlers work the new round too, each a dispatch to its unit (tree.py)
+        co = tree.reopen_co_handlers(case, now, clock, deadline, operator, reason)
+        change.set["assignments"] = co.set["assignments"]
+        change.ledger += co.ledger
+        change.events += co.events
     change.events.append(("case_reopened", {
         "number": case.number, "department_code": case.department_code, "reason": reason,
         "deadline": deadline, "sign_for_deadline": sign_for_deadline, "reopened_at": now,

@@ -5,10 +5,16 @@ Over ledger entries counted by department, action and outcome
 ledger entries made in it; each department is measured on what it did:
 
 * ``response_rate`` (响应率): sign-fors on time ÷ the cases dispatched or reopened to
-  it (a co-handling part, or a part passed down to it, is a dispatch to its unit)
-  whose sign-for window has closed (or that were signed for already): a case
-  still inside its window is not counted as unanswered, it is shown apart
-  (``awaiting_sign_for``), as are the period's cases not closed yet (``still_open``);
+  it (a co-handling part, or a part passed down to it, is a dispatch to its unit,
+  and so is a co-handler's reopened round) whose sign-for window has closed (or that
+  were signed for already): a case or part still inside its window is not counted
+  as unanswered, it is shown apart (``awaiting_sign_for``), as are the period's
+  cases not closed yet (``still_open``). A part withdrawn (the lead changed, or the
+  case closed with it open) before its unit signed for it and before its window
+  closed is not a dispatch held to that unit: ``dispatched`` leaves it out
+  (``withdrawn_unanswered`` of ``period_cases``). Withdrawn after its window closed
+  unanswered, or signed for late before it was withdrawn, the miss was the unit's
+  own and counts;
 * ``on_time_reply_rate``: replies submitted by the deadline in force ÷ replies;
 * ``resolution_rate`` (解决率): callbacks that reached the citizen and found the
   matter resolved ÷ callbacks that reached the citizen;
@@ -130,10 +136,12 @@ def _line(department: str, t: dict[str, float], pending: Row | None = None, scop
 def _figures(department: str, t: dict[str, float], pending: Row | None = None, scope: str = "unit") -> Row:
     pending = pending or {}
     awaiting = pending.get("awaiting_sign_for", 0)
+    # a part withdrawn before its unit could answer it is not a dispatch held to that unit
+    dispatched = max(t["dispatched"] - pending.get("withdrawn_unanswered", 0), 0)
     return {
         "department": department,
-        "dispatched": t["dispatched"], "awaiting_sign_for": awaiting, "signed_for": t["signed_for"],
-        "response_rate": _rate(t["signed_on_time"], max(t["dispatched"] - awaiting, 0)),
+        "dispatched": dispatched, "awaiting_sign_for": awaiting, "signed_for": t["signed_for"],
+        "response_rate": _rate(t["signed_on_time"], max(dispatched - awaiting, 0)),
         "replies": t["replies"], "on_time_reply_rate": _rate(t["replies_on_time"], t["replies"]),
         "callbacks_reached": t["callbacks_reached"],
         "resolution_rate": _rate(t["resolved"], t["callbacks_reached"] - t["untrue"]),
@@ -147,13 +155,14 @@ def _figures(department: str, t: dict[str, float], pending: Row | None = None, s
     }
 
 
-PENDING = ("awaiting_sign_for", "still_open")
+PENDING = ("awaiting_sign_for", "still_open", "withdrawn_unanswered")
 
 
 def scorecard(rows: Sequence[Row], period: dict[str, str], pending: Sequence[Row] = (),
               parents: Mapping[str, str] | None = None, excused: Sequence[Row] = ()) -> Card:
     """``{"period", "departments": [...], "rolled_up": [...], "city": {...}}`` from ledger
-    counts, the period's cases still waiting (``CaseRepository.period_cases``) and the
+    counts, the period's cases and parts still waiting or withdrawn unanswered
+    (``CaseRepository.period_cases``) and the
     events of accepted appeals, as ledger-count rows (``appeal.excused_rows``); ``parents``
     (``{code: parent code}``, the directory's tree) makes the rolled-up lines."""
     by_department: dict[str, list[Row]] = {}
@@ -165,7 +174,7 @@ def scorecard(rows: Sequence[Row], period: dict[str, str], pending: Sequence[Row
     appealed: dict[str, list[Row]] = {}
     for row in excused:
         appealed.setdefault(row["department"] or "?", []).append(row)
-    city = {key: sum(row[key] for row in pending) for key in PENDING}
+    city = {key: sum(row.get(key, 0) for row in pending) for key in PENDING}
     return {"period": period,
             "departments": [_line(d, _tally(r), waiting.get(d), "unit", appealed.get(d, ()))
                             for d, r in sorted(by_department.items())],
@@ -183,7 +192,7 @@ def _rolled_up(by_department: Mapping[str, list[Row]], waiting: Mapping[str, Row
         if not counted:
             continue
         held = [row for unit in counted for row in by_department[unit]]
-        pending = {key: sum(waiting[unit][key] for unit in counted if unit in waiting) for key in PENDING}
+        pending = {key: sum(waiting[unit].get(key, 0) for unit in counted if unit in waiting) for key in PENDING}
         excused = [row for unit in counted for row in appealed.get(unit, ())]
         lines.append(dict(_line(code, _tally(held), pending, "rolled_up", excused), units=counted))
     return lines

@@ -587,21 +587,28 @@ def _withdraw(case: Case, now: dt.datetime, which: Callable[[Assignment], bool])
     return docs, ended
 
 
-def reopen_co_handlers(case: Case, now: dt.datetime, clock: FollowupClock,
-                       deadline: dt.datetime) -> tuple[list[Doc], list[Any]]:
-    """On reopening (重办), each co-handler that finished works a new round inside the lead's."""
-    docs, events = [], []
+def reopen_co_handlers(case: Case, now: dt.datetime, clock: FollowupClock, deadline: dt.datetime,
+                       actor: str = "", reason: str = "") -> Change:
+    """On reopening (重办), each co-handler that finished works a new round inside the lead's.
+
+    The round is a dispatch to its unit, as the lead's is: a ledger entry ``reopened`` under
+    the co-handler (the scorecard counts it, so the round's sign-for has a dispatch to answer)."""
+    docs: list[Doc] = []
+    change = Change()
     for a in assignments_of(case):
         if a.role == CO and a.state == DONE:
             sign_for_deadline, own = _terms_within(case, now, clock, deadline)
             a = replace(a, state=ASSIGNED, assigned_at=now, sign_for_deadline=sign_for_deadline, deadline=own,
                         signed_at=None, reply=None, ended_at=None, extension=None, extension_days_granted=0)
-            events.append(("assignment_opened", _body(
+            change.ledger.append(_entry(case, a.unit_code, now, actor, "reopened", reason, role=CO,
+                                        deadline=own, sign_for_deadline=sign_for_deadline))
+            change.events.append(("assignment_opened", _body(
                 case, a, unit_name=a.unit_name, assigned_at=now, sign_for_deadline=sign_for_deadline,
                 deadline=own, urgency=case.urgency, time_limit_class=case.time_limit_class,
                 title=case.title or "", assigned_by="", note="reopened")))
         docs.append(a.to_doc())
-    return docs, events
+    change.set = {"assignments": docs}
+    return change
 
 
 # -- what intake's reconciler asks of the tree -------------------------------------------------

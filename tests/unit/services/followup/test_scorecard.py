@@ -1,5 +1,12 @@
 """Scorecard arithmetic from ledger counts."""
+import datetime as _dt
+
+from services.followup.domain import tree
 from services.followup.domain.scorecard import as_csv, as_table, scorecard
+from services.followup.domain.timing import FollowupClock
+from shared.timelimits.calendar import ChineseCalendar
+from shared.timelimits.deadlines import DeadlinePolicy
+from tests.unit.services.followup.test_cases_repository import T0, assignment
 
 
 def row(department, action, count=1, **outcome):
@@ -171,7 +178,7 @@ def test_the_store_finds_the_periods_cases_still_waiting():
     case("QD-4", "closed", 5, 19)
     case("QD-5", "assigned", 24 * 40, 1)    # dispatched before the period
     rows = cases.period_cases(now - dt.timedelta(days=7), now + dt.timedelta(seconds=1), now)
-    assert rows == [{"department": "GAS", "awaiting_sign_for": 1, "still_open": 3}]
+    assert rows == [{"department": "GAS", "awaiting_sign_for": 1, "still_open": 3, "withdrawn_unanswered": 0}]
 
 
 def test_after_appeal_figures_take_out_the_accepted_appeals_events():
@@ -281,3 +288,190 @@ def test_the_honest_ends_are_counted_and_an_unreasonable_case_is_out_of_the_rate
     assert water["resolution_rate"] == 1.0  # the untrue request is not unresolved
     assert water["closed"] == 0 and card["city"]["unreasonable"] == 1
     assert "still_open,untrue,unreasonable,raised,on_hold" in as_csv(card).splitlines()[0]
+
+
+# -- parts: a part awaiting its sign-for, a part withdrawn before its unit answered it ----------
+
+def test_a_part_withdrawn_unanswered_is_not_a_dispatch_held_to_its_unit_in_the_arithmetic():
+    pending = [{"department": "S-BADAGUAN", "awaiting_sign_for": 0, "still_open": 0, "withdrawn_unanswered": 1},
+               {"department": "D-SHINAN", "awaiting_sign_for": 0, "still_open": 1, "withdrawn_unanswered": 0}]
+    rows = [row("D-SHINAN", "assigned", 1), row("D-SHINAN", "signed_for", 1, on_time=True),
+            row("S-BADAGUAN", "passed_down", 2), row("S-BADAGUAN", "signed_for", 1, on_time=True)]
+    card = scorecard(rows, {"from": "x", "to": "y"}, pending, {"S-BADAGUAN": "D-SHINAN"})
+    street = next(line for line in card["departments"] if line["department"] == "S-BADAGUAN")
+    assert (street["dispatched"], street["response_rate"], street["response_rate_after_appeal"]) == (1, 1.0, 1.0)
+    [district] = card["rolled_up"]
+    assert (district["dispatched"], district["response_rate"]) == (2, 1.0)
+    assert (card["city"]["dispatched"], card["city"]["response_rate"]) == (2, 1.0)
+    # an older store's rows, without the figure, read as none withdrawn
+    old = scorecard(rows, {"from": "x", "to": "y"}, [{"department": "S-BADAGUAN", "awaiting_sign_for": 0,
+                                                      "still_open": 0}], {"S-BADAGUAN": "D-SHINAN"})
+    assert next(line for line in old["departments"] if line["department"] == "S-BADAGUAN")["dispatched"] == 2
+
+
+CLOCK = FollowupClock(DeadlinePolicy(calendar=ChineseCalendar()))  # refusals reviewed by the centre
+DISTRICT = "D-SHINAN"
+STREET = tree.Unit("S-BADAGUAN", "八大关街道", parent=DISTRICT)
+COMMUNITY = tree.Unit("C-TAIPINGJIAO", "太平角社区", parent=STREET.code)
+HOUSING = tree.Unit("HOUSING", "市住房和城乡建设局")
+URBAN = tree.Unit("URBAN", "市城市管理局")
+REPLY = "已派执法人员到八大关施工现场检查，责令施工方11月24日起晚十点后停工，并每晚巡查。"
+
+
+def at(hours):
+    """``hours`` after T0 (Monday 09:00 in Qingdao); a part's sign-for window is one working day."""
+    return T0 + _dt.timedelta(hours=hours)
+
+
+class Parts:
+    """A case 市南区 leads, worked as a tree in the store (mongomock), and the scorecard it makes."""
+
+    def __init__(self, co=(), number="QD-20261123-00001", cases=None):
+        import mongomock
+
+        from services.followup import domain
+        from services.followup.adapters.cases import CaseRepository
+
+        self.number = number
+        self.cases = cases or CaseRepository(mongomock.MongoClient(tz_aware=True)["t"], {})
+        opened = dict(assignment(department=DISTRICT), number=number, co_handlers=[
+            {"department_code": u.code, "department_name": u.name} for u in co])
+        case = domain.open_case(opened, T0)
+        self.cases.open(case, [])
+        more = case.co_handlers_at_open(opened, CLOCK)
+        if more:
+            self.cases.apply(self.cases.load(number), more, self.event)
+
+    @staticmethod
+    def event(kind, body):
+        return {"event_id": kind, "body": body}
+
+    def do(self, *steps):
+        for step in steps:
+            case = self.cases.load(self.number)
+            self.cases.apply(case, step(case), self.event)
+        return self
+
+    def card(self, now):
+        card = scorecard(self.cases.ledger_counts(T0, at(24 * 30)), {"from": "x", "to": "y"},
+                         self.cases.period_cases(T0, at(24 * 30), now))
+        return {line["department"]: figures(line) for line in card["departments"]}, card["city"]
+
+
+def figures(line):
+    """(dispatched, awaiting sign-for, signed for, response rate) of a scorecard line."""
+    return line["dispatched"], line["awaiting_sign_for"], line["signed_for"], line["response_rate"]
+
+
+def moved_to(unit, when, **more):
+    """Routing's ``ticket_assigned`` handing the case to ``unit`` (attempt 2)."""
+    return {**assignment("e2", unit.code, when), "department_name": unit.name, "attempt": 2, **more}
+
+
+def test_a_part_withdrawn_by_a_reroute_before_its_unit_signed_for_it_is_not_held_against_it():
+    """市南区 passes the case to 八大关街道, which signs for it and passes it to 太平角社区; then
+    市南区 refuses, and within the hour routing gives the case to the co-handler 住建局. Neither
+    the community (withdrawn with the former lead) nor 住建局 (its co-handling part withdrawn: it
+    leads now) had its window close on its part: neither part is a miss. The street's sign-for on
+    time, before its part was withdrawn, stands."""
+    parts = Parts(co=(HOUSING,)).do(
+        lambda c: c.sign_for("区值班员", at(1), DISTRICT),
+        lambda c: c.pass_down(DISTRICT, STREET, "区值班员", "", at(1), CLOCK),
+        lambda c: c.sign_for("街道王", at(1.5), STREET.code),
+        lambda c: c.pass_down(STREET.code, COMMUNITY, "街道王", "", at(1.5), CLOCK),
+        lambda c: c.refuse("区值班员", "噪音属于住建局职责", at(2), CLOCK, DISTRICT),
+        lambda c: c.review_refusal(DISTRICT, tree.CENTRE, True, "", "调度员", at(2)),
+        lambda c: c.reassign(moved_to(HOUSING, at(3)), at(3), CLOCK))
+    assert {a["unit_code"]: a["state"] for a in parts.cases.get(parts.number)["assignments"]} == {
+        HOUSING.code: "withdrawn", STREET.code: "withdrawn", COMMUNITY.code: "withdrawn"}
+    lines, city = parts.card(now=at(4))
+    assert lines[COMMUNITY.code] == (0, 0, 0, None)  # not 0%: nothing it could have answered
+    assert lines[HOUSING.code] == (1, 1, 0, None)  # only its dispatch as lead, inside its window
+    assert lines[STREET.code] == (1, 0, 1, 1.0)
+    assert lines[DISTRICT] == (1, 0, 1, 1.0)
+    assert (city["dispatched"], city["awaiting_sign_for"]) == (3, 1)
+    # days later the lead's own window has closed unanswered: that miss is 住建局's, the part's is not
+    lines, _ = parts.card(now=at(24 * 5))
+    assert lines[HOUSING.code] == (1, 0, 0, 0.0) and lines[COMMUNITY.code] == (0, 0, 0, None)
+
+
+def test_a_part_its_unit_was_late_on_before_the_withdrawal_still_counts_late():
+    """The street signs for its part a day late and passes it to a community, which lets its own
+    window close; then a dispatcher moves the case (改派). Each delay was the unit's own: the
+    street's late sign-for and the community's unanswered part both count."""
+    parts = Parts().do(
+        lambda c: c.sign_for("区值班员", at(1), DISTRICT),
+        lambda c: c.pass_down(DISTRICT, STREET, "区值班员", "", at(1), CLOCK),
+        lambda c: c.sign_for("街道王", at(30), STREET.code),  # its window closed at 10:00 the next day
+        lambda c: c.pass_down(STREET.code, COMMUNITY, "街道王", "", at(30), CLOCK),
+        lambda c: c.reassign(moved_to(URBAN, at(56), redispatched=True, previous_department_code=DISTRICT),
+                             at(56), CLOCK))
+    case = parts.cases.get(parts.number)
+    assert {a["unit_code"]: a["state"] for a in case["assignments"]} == {
+        STREET.code: "withdrawn", COMMUNITY.code: "withdrawn"}
+    lines, _ = parts.card(now=at(57))
+    assert lines[STREET.code] == (1, 0, 1, 0.0)
+    assert lines[COMMUNITY.code] == (1, 0, 0, 0.0)  # withdrawn two hours after its window closed
+
+
+def test_a_part_withdrawn_when_the_case_closes_is_not_held_against_its_unit():
+    """住建局 is added (加派) after the lead's reply was approved and the callback closes the case
+    an hour later: its part, withdrawn with the case, is not a dispatch it failed to answer."""
+    parts = Parts().do(
+        lambda c: c.sign_for("区值班员", at(1), DISTRICT),
+        lambda c: c.submit_reply("区值班员", REPLY, [], at(2)),
+        lambda c: c.approve_reply("审核员", None, at(3), CLOCK),
+        lambda c: c.add_co_handlers([HOUSING], "调度员", at(3), CLOCK),
+        lambda c: c.record_callback("回访员", True, True, "satisfied", "", at(4), CLOCK, "resolved"))
+    assert parts.cases.get(parts.number)["assignments"][0]["state"] == "withdrawn"
+    lines, city = parts.card(now=at(5))
+    assert lines[HOUSING.code] == (0, 0, 0, None)
+    assert (city["dispatched"], city["response_rate"]) == (1, 1.0)
+
+
+def test_a_part_still_inside_its_sign_for_window_is_not_a_miss():
+    """Like the lead's own dispatch: a part not signed for yet is shown apart while its window is
+    open (``awaiting_sign_for``), and counted unanswered once it has closed."""
+    parts = Parts(co=(HOUSING,)).do(
+        lambda c: c.sign_for("区值班员", at(1), DISTRICT),
+        lambda c: c.pass_down(DISTRICT, STREET, "区值班员", "", at(1), CLOCK))
+    lines, city = parts.card(now=at(2))
+    assert lines[HOUSING.code] == (1, 1, 0, None) and lines[STREET.code] == (1, 1, 0, None)
+    assert (city["dispatched"], city["awaiting_sign_for"], city["response_rate"]) == (3, 2, 1.0)
+    lines, city = parts.card(now=at(26))  # both windows closed the next morning, unanswered
+    assert lines[HOUSING.code] == (1, 0, 0, 0.0) and lines[STREET.code] == (1, 0, 0, 0.0)
+    assert city["response_rate"] == round(1 / 3, 4)
+
+
+def test_a_co_handlers_reopened_round_is_a_dispatch_to_it():
+    """A case reopened (重办) gives its co-handler a new round: a dispatch it answers with a new
+    sign-for (never two sign-fors for one dispatch: 200%), and inside the round's window it waits."""
+    parts = Parts(co=(HOUSING,)).do(
+        lambda c: c.sign_for("住建张", at(1), HOUSING.code),
+        lambda c: c.submit_reply("住建张", "已核查施工许可，责令整改", [], at(2), unit=HOUSING.code),
+        lambda c: c.sign_for("区值班员", at(2), DISTRICT),
+        lambda c: c.submit_reply("区值班员", REPLY, [], at(3)),
+        lambda c: c.approve_reply("审核员", None, at(4), CLOCK),
+        lambda c: c.record_callback("回访员", True, False, "dissatisfied", "夜间仍施工", at(5), CLOCK,
+                                    "unresolved"))
+    lines, _ = parts.card(now=at(6))
+    assert lines[HOUSING.code] == (2, 1, 1, 1.0)  # the new round waits inside its window
+    parts.do(lambda c: c.sign_for("住建张", at(7), HOUSING.code))
+    lines, _ = parts.card(now=at(8))
+    assert lines[HOUSING.code] == (2, 0, 2, 1.0)
+
+
+def test_the_parts_of_a_case_ruled_unreasonable_are_left_out_once():
+    """A ruled case's entries are out of the unit's rates already (its part's dispatch with them):
+    its part, withdrawn when the case closed, takes nothing more away from the unit's other cases."""
+    parts = Parts(co=(HOUSING,)).do(
+        lambda c: c.sign_for("住建张", at(1), HOUSING.code),
+        lambda c: c.submit_reply("住建张", "已核查施工许可，责令整改", [], at(2), unit=HOUSING.code))
+    ruled = Parts(co=(HOUSING,), number="QD-20261123-00002", cases=parts.cases).do(
+        lambda c: c.sign_for("区值班员", at(1), DISTRICT),
+        lambda c: c.propose_unreasonable("区值班员", "诉求要求拆除合法建筑", ["https://files.example/permit.pdf"],
+                                         at(2)),
+        lambda c: c.decide_unreasonable("审核员", True, "", at(3)))
+    assert parts.cases.get(ruled.number)["assignments"][0]["state"] == "withdrawn"
+    lines, _ = parts.card(now=at(4))
+    assert lines[HOUSING.code] == (1, 0, 1, 1.0)  # its first case; the ruled case is not held at all

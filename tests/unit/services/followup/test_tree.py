@@ -363,6 +363,27 @@ def test_a_closing_case_withdraws_a_part_still_open(clock):
         {"unit_code": HOUSING.code, "role": "co", "state": domain.WITHDRAWN, "open": False}]
 
 
+def test_a_reopened_case_dispatches_each_co_handler_a_new_round_in_the_ledger(clock):
+    """The co-handler's new round (重办) is a dispatch to its unit, as the lead's is: a ledger entry
+    ``reopened`` under the co-handler, with who reopened it and the round's deadlines (the
+    scorecard counts it, so the round's sign-for answers a dispatch of its own)."""
+    case = noise_case(clock)
+    case = apply(case, case.sign_for("住建", hours(1), HOUSING.code))
+    case = apply(case, case.submit_reply("住建", "已核查施工许可", [], hours(2), unit=HOUSING.code))
+    case = apply(case, case.sign_for("区", hours(2), DISTRICT))
+    case = apply(case, case.submit_reply("区", GOOD_REPLY, [], hours(3), unit=DISTRICT))
+    case = apply(case, case.approve_reply("审核员", None, hours(4), clock))
+    reopened = case.record_callback("回访员", True, False, "dissatisfied", "夜间仍施工", hours(5), clock,
+                                    "unresolved")
+    assert [(e["action"], e["department_code"]) for e in reopened.ledger] == [
+        ("callback", DISTRICT), ("reopened", DISTRICT), ("reopened", HOUSING.code)]
+    entry = reopened.ledger[-1]
+    round_ = part(apply(case, reopened), HOUSING)
+    assert (entry["actor"], entry["reason"], entry["role"], entry["at"]) == ("回访员", "夜间仍施工", "co", hours(5))
+    assert (entry["sign_for_deadline"], entry["deadline"]) == (round_.sign_for_deadline, round_.deadline)
+    assert [kind for kind, _ in reopened.events] == ["callback_recorded", "assignment_opened", "case_reopened"]
+
+
 # the last extension decided for an open part (published again only if one was decided)
 EXTENDED = "assignment_extension_decided"
 
