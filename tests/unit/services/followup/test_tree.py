@@ -128,7 +128,7 @@ def test_a_co_handlers_refusal_is_the_centres_to_review(clock):
     assert "co_replies" not in case.submit_reply("区", "已处理", [], hours(3)).set["reply"]  # it may now
 
 
-def test_a_rerouted_case_withdraws_what_the_lead_passed_down(clock):
+def test_a_rerouted_case_withdraws_what_the_lead_passed_down_and_says_so(clock):
     case = noise_case(clock, co=(HOUSING,))
     case = apply(case, case.sign_for("区", hours(1), DISTRICT))
     case = apply(case, case.pass_down(DISTRICT, STREET, "区", "", hours(1), clock))
@@ -137,6 +137,8 @@ def test_a_rerouted_case_withdraws_what_the_lead_passed_down(clock):
     moved = case.reassign({**noise_assignment_for("HOUSING2"), "attempt": 2}, hours(3), clock)
     states = {a["unit_code"]: a["state"] for a in moved.set["assignments"]}
     assert states == {STREET.code: domain.WITHDRAWN, HOUSING.code: domain.ASSIGNED}
+    assert ended(moved) == {STREET.code: "withdrawn"}  # the co-handler works on beside the new lead
+    assert [kind for kind, _ in moved.events] == ["case_opened", "assignment_ended"]
 
 
 def noise_assignment_for(code):
@@ -335,17 +337,6 @@ def test_a_part_that_ends_says_so_once_whichever_way_it_ends(clock):
     assert ended(approved) == {HOUSING.code: "refused"}
     body = dict(approved.events)["assignment_ended"]
     assert (body["role"], body["parent_unit_code"], body["ended_at"]) == ("co", DISTRICT, hours(3))
-
-
-def test_a_rerouted_case_says_which_parts_it_withdrew(clock):
-    case = noise_case(clock, co=(HOUSING,))
-    case = apply(case, case.sign_for("区", hours(1), DISTRICT))
-    case = apply(case, case.pass_down(DISTRICT, STREET, "区", "", hours(1), clock))
-    case = apply(case, case.refuse("区", "属于住建局", hours(2), clock, DISTRICT))
-    case = apply(case, case.review_refusal(DISTRICT, tree.CENTRE, True, "", "调度员", hours(2)))
-    moved = case.reassign({**noise_assignment_for("HOUSING2"), "attempt": 2}, hours(3), clock)
-    assert ended(moved) == {STREET.code: "withdrawn"}  # the co-handler works on beside the new lead
-    assert [kind for kind, _ in moved.events] == ["case_opened", "assignment_ended"]
 
 
 def test_a_closing_case_withdraws_a_part_still_open(clock):
