@@ -232,7 +232,7 @@ class TicketRepository:
             raise LostRace(ticket["number"]) from None
         self._keep_history(ticket["number"], ticket.get("history") or [])
         if uow is not None:
-            uow.saved(self.outbox, doc["_id"])
+            uow.saved(self.outbox, doc["_id"], doc["outbox"])
         return doc
 
     def _keep_history(self, number, entries, tag=""):
@@ -300,7 +300,7 @@ class TicketRepository:
         if doc is not None:
             self._keep_history(number, [history_entry], tag="unlinked")
             if uow is not None:
-                uow.saved(self.outbox, doc["_id"])
+                uow.saved(self.outbox, doc["_id"], doc["outbox"])
         return doc
 
     def search(self, numbers=(), categories=(), closed=None, start=None, end=None, limit=1000):
@@ -462,7 +462,7 @@ class TicketRepository:
             {"$set": changes, "$push": {"outbox": {"$each": list(outbox)}}},
             return_document=ReturnDocument.AFTER)
         if doc is not None and uow is not None:
-            uow.saved(self.outbox, doc["_id"])
+            uow.saved(self.outbox, doc["_id"], doc["outbox"])
         return doc
 
     def scrub_history(self, number, scrub_entry):
