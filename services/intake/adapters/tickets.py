@@ -246,6 +246,14 @@ class TicketRepository:
     def get(self, number):
         return self.tickets.find_one({"number": number}, PUBLIC)
 
+    def caller_of(self, number):
+        """The ticket's number and caller alone (for notify to reach them), or None."""
+        return self.tickets.find_one({"number": number}, {"_id": 0, "number": 1, "caller": 1})
+
+    def receipt_of(self, number):
+        """The ticket's number and when it was received alone (its receipt), or None."""
+        return self.tickets.find_one({"number": number}, {"_id": 0, "number": 1, "received_at": 1})
+
     def find_existing(self, source=None, idempotency_key=None):
         """The ticket accepted before for this source id or idempotency key."""
         if source:
