@@ -425,8 +425,6 @@ class Bus:
         """An AMQP submission as another system publishes it (``bench.harness.publish_submissions``)."""
         from kombu.utils import json as kombu_json
 
-        from services.intake.entrypoints.inbound import SUBMIT_QUEUE  # noqa: F401 (the queue it arrives on)
-
         raw = kombu_json.dumps(dict(body, source_system=SOURCE, external_id=external_id,
                                     api_key=self.api_key)).encode("utf-8")
         user = self.config["AMQP_URI"].split("://", 1)[1].split(":", 1)[0]
