@@ -308,9 +308,8 @@ class Bus:
 
         intake = self.containers["intake"]
         catalogue = next(d for d in intake.dependencies if isinstance(d, Catalogue))
-        catalogue.cached, catalogue.source = self.call(None, "routing", "get_catalogue", (), {},
-                                                                principal="intake"), "routing"
-        catalogue.fetched_at = time.monotonic() + 10**6  # never stale during the run
+        catalogue.cached = self.call(None, "routing", "get_catalogue", (), {}, principal="intake")
+        catalogue.source, catalogue.fetched_at = "routing", time.monotonic() + 10**6  # never stale here
         for name in ("followup", "notify"):
             for dependency in self.containers[name].dependencies:
                 if isinstance(dependency, Mirror):
