@@ -70,6 +70,13 @@ test-stack: install
 test-browser: install
 	$(VENV)/bin/pytest tests/browser
 
+# The CPU each service spends on a ticket, in one process without a broker (in-memory store):
+# µs per ticket per service, the store's share and the timers'. One service under cProfile:
+# make bench-cpu BENCH_CPU="--profile routing"
+.PHONY: bench-cpu
+bench-cpu: install
+	$(PY) -m bench.cpu $(BENCH_CPU)
+
 # How long a supervision tick takes: 100,000 watched cases, 1,000 due (MONGO_URI or in-memory).
 .PHONY: bench-notify
 bench-notify: install

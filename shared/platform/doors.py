@@ -249,10 +249,10 @@ class Doors(DependencyProvider):
         if kind == "event":
             target = f"{worker_ctx.entrypoint.source_service}.{worker_ctx.entrypoint.event_type}"
             body = worker_ctx.args[0] if worker_ctx.args else None
-            body_digest = principals.digest(body)
+            body_digest = principals.received_digest(body)  # as the broker delivered it
         else:
             target = f"{self.container.service_name}.{worker_ctx.entrypoint.method_name}"
-            body_digest = principals.rpc_digest(worker_ctx.args, worker_ctx.kwargs)
+            body_digest = principals.received_rpc_digest(worker_ctx.args, worker_ctx.kwargs)
         try:
             principal = self.keyring.verify(worker_ctx.data.get(principals.CALL_KEY), target, body_digest)
         except (principals.BadSignature, ValueError, TypeError) as exc:

@@ -31,21 +31,22 @@ def text_depth(text):
     return deepest
 
 
+_NESTING = (dict, list, tuple)
+
+
 def value_depth(value):
     """Nesting depth of a decoded value (dicts and lists), iteratively."""
+    if not isinstance(value, _NESTING):
+        return 0
     deepest, stack = 0, [(value, 1)]
     while stack:
         item, level = stack.pop()
-        if isinstance(item, dict):
-            children = item.values()
-        elif isinstance(item, (list, tuple)):
-            children = item
-        else:
-            continue
         deepest = max(deepest, level)
         if deepest > MAX_DEPTH * 4:  # far enough to say no
             return deepest
-        stack.extend((child, level + 1) for child in children)
+        for child in item.values() if isinstance(item, dict) else item:
+            if isinstance(child, _NESTING):  # a scalar adds no level: only what nests is walked
+                stack.append((child, level + 1))
     return deepest
 
 

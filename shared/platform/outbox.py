@@ -56,16 +56,20 @@ class Outbox:
             {"_id": doc_id}, {"$pull": {"outbox": {"event_id": event_id}}})
 
 
-def publish_pending(outbox, dispatch, doc_id=None, grace_seconds=None):
+def publish_pending(outbox, dispatch, doc_id=None, grace_seconds=None, pending=None):
     """Publish pending events through nameko's ``dispatch``; return how many.
 
-    With ``doc_id``: the events the current entrypoint just saved. Without:
-    the ones older than ``grace_seconds`` (left by a crash or a broker outage).
+    With ``doc_id``: the events the current entrypoint just saved -- ``pending``,
+    that document's outbox as its write left it, or else read from the store.
+    Without: the ones older than ``grace_seconds`` (left by a crash or a broker outage).
     """
-    older_than = None
-    if doc_id is None:
-        older_than = utcnow() - timedelta(seconds=grace_seconds or 0)
-    entries = list(outbox.pending(doc_id=doc_id, older_than=older_than))
+    if doc_id is not None and pending is not None:
+        entries = [(doc_id, entry) for entry in pending]
+    else:
+        older_than = None
+        if doc_id is None:
+            older_than = utcnow() - timedelta(seconds=grace_seconds or 0)
+        entries = list(outbox.pending(doc_id=doc_id, older_than=older_than))
     return sum(publish_entry(outbox, dispatch, pending_id, entry) for pending_id, entry in entries)
 
 
@@ -87,15 +91,16 @@ def publish_entry(outbox, dispatch, doc_id, entry):
     return True
 
 
-def publish_saved(outbox, dispatch, doc_id):
-    """For an entrypoint, right after saving: publish what it saved, best effort.
+def publish_saved(outbox, dispatch, doc_id, pending=None):
+    """For an entrypoint, right after saving: publish what it saved, best effort
+    (``pending``: the document's outbox as the save left it, if the caller has it).
 
     The state change is committed already, so a broker fault here must not
     fail the request: the events stay in the outbox and the timer publishes
     them (``republish_stale``).
     """
     try:
-        return publish_pending(outbox, dispatch, doc_id)
+        return publish_pending(outbox, dispatch, doc_id, pending=pending)
     except Exception:
         log.warning("could not publish events of %s now; the outbox timer will", doc_id,
                     exc_info=True)

@@ -103,6 +103,23 @@ def rpc_digest(args, kwargs):
     return digest({"args": list(args), "kwargs": dict(kwargs)})
 
 
+def received_digest(body):
+    """``digest`` of a body as a consumer received it from the broker, in one encoding.
+
+    ``digest`` encodes with kombu and decodes again, so that keys that are not text
+    (``{1: ...}``) are sorted as the receiver will see them, as text. A received body
+    was decoded from the broker's JSON already -- every key is text, kombu's dates and
+    decimals are their types again -- so encoding it once, sorted, gives the same text:
+    the door checks every event and call this way, at half the cost.
+    """
+    canonical = kombu_json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def received_rpc_digest(args, kwargs):
+    return received_digest({"args": list(args), "kwargs": dict(kwargs)})
+
+
 class Keyring:
     """This process's signing key (as ``principal``) and every principal's public keys."""
 

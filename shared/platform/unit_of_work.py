@@ -9,7 +9,9 @@ the same way (cosmicpython's ``handlers.py`` over ``unit_of_work.py``):
    ``outbox`` array, ``shared.platform.outbox``) in one atomic update,
    conditional on the version it loaded -- and tells the unit of work with
    ``uow.saved(outbox, doc_id)``, or raises ``LostRace`` when another worker
-   saved first;
+   saved first. A repository that has the document's outbox as the write left
+   it (an insert, or an update that returned the document) passes it as
+   ``pending=``, and nothing is read again to publish it;
 4. after the work returns, the unit of work publishes what was saved, best
    effort (the outbox timer publishes whatever a broker fault left behind).
 
@@ -56,11 +58,15 @@ class UnitOfWork:
     def __init__(self, dispatch: Dispatch, retries: int = 3) -> None:
         self.dispatch = dispatch
         self.retries = retries
-        self._saved: list[tuple[Outbox, Any]] = []
+        self._saved: list[tuple[Outbox, Any, Any]] = []
 
-    def saved(self, outbox: Outbox, doc_id: Any) -> None:
-        """The repository wrote ``doc_id`` with its outbox: publish it after the work."""
-        self._saved.append((outbox, doc_id))
+    def saved(self, outbox: Outbox, doc_id: Any, pending: Any = None) -> None:
+        """The repository wrote ``doc_id`` with its outbox: publish it after the work.
+
+        ``pending``: the document's whole outbox as the write left it, when the
+        repository has it (the document it inserted, or the one an update returned);
+        without it, the outbox is read from the store first."""
+        self._saved.append((outbox, doc_id, pending))
 
     def run(self, work: Callable[[], T], retries: int | None = None) -> T:
         """``work()``, again from the start while it raises ``LostRace``; then publish."""
@@ -81,4 +87,4 @@ class UnitOfWork:
     def publish(self) -> int:
         """Publish what the work saved; a broker fault leaves it to the outbox timer."""
         saved, self._saved = self._saved, []
-        return sum(publish_saved(outbox, self.dispatch, doc_id) for outbox, doc_id in saved)
+        return sum(publish_saved(outbox, self.dispatch, doc_id, pending) for outbox, doc_id, pending in saved)

@@ -70,7 +70,7 @@ class AppealRepository:
         except DuplicateKeyError:
             raise TransitionRefused(f"entry {appeal.entry_id} of case {appeal.number} has an appeal open "
                                     "already") from None
-        uow.saved(self.outbox, doc["_id"])
+        uow.saved(self.outbox, doc["_id"], doc["outbox"])
         self.move_ledger(doc)
         return doc
 
@@ -87,7 +87,7 @@ class AppealRepository:
                                                update, return_document=ReturnDocument.AFTER)
         if doc is None:
             raise LostRace(f"appeal {appeal.appeal_id} changed meanwhile; look at it again and retry")
-        uow.saved(self.outbox, doc["_id"])
+        uow.saved(self.outbox, doc["_id"], doc["outbox"])
         self.move_ledger(doc)
         return doc
 

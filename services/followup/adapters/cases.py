@@ -143,7 +143,7 @@ class CaseRepository:
         ``None`` if the ticket has a case already."""
         doc = self.open(case, [outboxed(opened[0], build_event(*opened))])
         if doc is not None:
-            uow.saved(self.outbox, doc["_id"])
+            uow.saved(self.outbox, doc["_id"], doc["outbox"])
         return doc
 
     def open(self, case: Case, outbox):
@@ -197,7 +197,7 @@ class CaseRepository:
     def save(self, uow: UnitOfWork, case: Case, change: Change):
         """Apply ``change`` (see :meth:`apply`); its events are published after the work."""
         doc = self.apply(case, change)
-        uow.saved(self.outbox, doc["_id"])
+        uow.saved(self.outbox, doc["_id"], doc["outbox"])
         return doc
 
     def apply(self, case: Case, change: Change, new_event=build_event):

@@ -165,8 +165,7 @@ class Case:
     @classmethod
     def from_doc(cls, doc: Doc) -> Case:
         """The case a stored document holds (a missing counter reads as its default)."""
-        named = {f.name for f in fields(cls)} - {"doc_id", "ledger", "more"}
-        given = {key: value for key, value in doc.items() if key in named}
+        given = {key: value for key, value in doc.items() if key in _STORED_NAMES}
         given["callback_attempts"] = list(doc.get("callback_attempts") or [])
         given["assignments"] = list(doc.get("assignments") or [])
         for key in ("attempt",):
@@ -174,14 +173,13 @@ class Case:
         for key in COUNTED_LATER:
             given[key] = doc.get(key) or 0
         return cls(**given, doc_id=doc.get("_id"), ledger=list(doc.get("ledger") or []),
-                   more={key: value for key, value in doc.items() if key not in named | {"_id", "ledger"}})
+                   more={key: value for key, value in doc.items() if key not in _NOT_MORE})
 
     def to_doc(self) -> Doc:
         """The document to store: the shape ``cases`` has always held (without the ledger)."""
-        doc: Doc = {f.name: getattr(self, f.name) for f in fields(self)
-                    if f.name not in ("doc_id", "ledger", "more")
-                    and not (f.name in LATER and getattr(self, f.name) is None)
-                    and not (f.name in COUNTED_LATER and not getattr(self, f.name))}
+        doc: Doc = {name: getattr(self, name) for name in _STORED
+                    if not (name in LATER and getattr(self, name) is None)
+                    and not (name in COUNTED_LATER and not getattr(self, name))}
         if self.doc_id is not None:
             doc["_id"] = self.doc_id
         return {**doc, **self.more}
@@ -553,3 +551,11 @@ class Case:
         if moment is None:
             raise TransitionRefused(f"case {self.number} has no such time recorded")
         return moment
+
+
+# The fields a case's document holds as they are, in their order (all but ``doc_id``,
+# ``ledger`` and ``more``), worked out once: ``from_doc`` and ``to_doc`` run for every event
+# and every verb.
+_STORED = tuple(f.name for f in fields(Case) if f.name not in ("doc_id", "ledger", "more"))
+_STORED_NAMES = frozenset(_STORED)
+_NOT_MORE = _STORED_NAMES | {"_id", "ledger"}  # the keys of a document that do not go to ``more``

@@ -232,7 +232,7 @@ class TicketRepository:
             raise LostRace(ticket["number"]) from None
         self._keep_history(ticket["number"], ticket.get("history") or [])
         if uow is not None:
-            uow.saved(self.outbox, doc["_id"])
+            uow.saved(self.outbox, doc["_id"], doc["outbox"])
         return doc
 
     def _keep_history(self, number, entries, tag=""):
@@ -245,6 +245,14 @@ class TicketRepository:
 
     def get(self, number):
         return self.tickets.find_one({"number": number}, PUBLIC)
+
+    def caller_of(self, number):
+        """The ticket's number and caller alone (for notify to reach them), or None."""
+        return self.tickets.find_one({"number": number}, {"_id": 0, "number": 1, "caller": 1})
+
+    def receipt_of(self, number):
+        """The ticket's number and when it was received alone (its receipt), or None."""
+        return self.tickets.find_one({"number": number}, {"_id": 0, "number": 1, "received_at": 1})
 
     def find_existing(self, source=None, idempotency_key=None):
         """The ticket accepted before for this source id or idempotency key."""
@@ -300,7 +308,7 @@ class TicketRepository:
         if doc is not None:
             self._keep_history(number, [history_entry], tag="unlinked")
             if uow is not None:
-                uow.saved(self.outbox, doc["_id"])
+                uow.saved(self.outbox, doc["_id"], doc["outbox"])
         return doc
 
     def search(self, numbers=(), categories=(), closed=None, start=None, end=None, limit=1000):
@@ -462,7 +470,7 @@ class TicketRepository:
             {"$set": changes, "$push": {"outbox": {"$each": list(outbox)}}},
             return_document=ReturnDocument.AFTER)
         if doc is not None and uow is not None:
-            uow.saved(self.outbox, doc["_id"])
+            uow.saved(self.outbox, doc["_id"], doc["outbox"])
         return doc
 
     def scrub_history(self, number, scrub_entry):

@@ -76,7 +76,7 @@ def submit(deps: Deps, request):
             return json_response(403, {"errors": refusal})
     try:
         ticket = accept(deps, body, HttpTicketRequest, idempotency=idempotency_key(request, "http"),
-                        request_digest=body_digest(body), public=True)
+                        request_digest=body_digest(body), public=True, viewed=False)
     except ValidationFailed as exc:  # the English by field, and the same coded (shared/contract/field_errors.py)
         return json_response(400, {"errors": exc.errors, "error_codes": field_errors.coded(exc.errors)})
     except IdempotencyConflict as exc:

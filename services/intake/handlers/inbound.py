@@ -14,7 +14,7 @@ from services.intake.entrypoints.schemas import InboundReceipt, InboundSubmissio
 from services.intake.handlers.errors import ValidationFailed
 from services.intake.handlers.keys import source_refusal
 from services.intake.handlers.tickets import accept
-from shared.contract.events import utcnow
+from shared.contract.events import schema_for, utcnow
 from shared.platform.messaging import TRANSIENT_ERRORS
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ def submission(deps: Deps, body, properties):
         if not errors:
             errors = source_refusal(deps, source, payload.get("api_key") or properties["headers"].get("api_key"))
         if not errors:
-            ticket = accept(deps, payload, schema_cls=InboundSubmission)
+            ticket = accept(deps, payload, schema_cls=InboundSubmission, viewed=False)
     except ValidationFailed as exc:
         errors = exc.errors
     except TRANSIENT_ERRORS:
@@ -67,5 +67,5 @@ def send_receipt(deps: Deps, source, external_id, ticket, errors, properties):
         # The submission's own number, also for a repeat: never another citizen's ticket.
         receipt.update(outcome=ticket["outcome"], number=ticket["received_as"],
                        received_as=ticket["received_as"], status=ticket["status"])
-    deps.receipts(InboundReceipt().dump(receipt), routing_key=f"ticket.receipt.{source}",
+    deps.receipts(schema_for(InboundReceipt).dump(receipt), routing_key=f"ticket.receipt.{source}",
                   correlation_id=properties.get("message_id") or properties.get("correlation_id"))

@@ -43,7 +43,7 @@ def create(deps: Deps, args, key, header):
         raise Open311Error(400, "Idempotency-Key: 1 to 200 printable characters")
     try:
         ticket = accept(deps, ticket_request, idempotency=f"open311:{client}:{header}" if header else None,
-                        public=True)
+                        public=True, viewed=False)
     except ValidationFailed as exc:
         raise open311.field_errors(exc.errors) from None
     except TooManyRequests as exc:

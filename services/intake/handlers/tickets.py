@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 
 def accept(deps: Deps, data, schema_cls=None, idempotency=None, answer_with=None, operator=None,
-           link_to=None, received_by=None, request_digest=None, public=False):
+           link_to=None, received_by=None, request_digest=None, public=False, viewed=True):
     """Validate and take in a request; the view of the ticket the caller quotes.
 
     The view carries ``outcome`` -- ``created``, ``existing`` (accepted
@@ -42,7 +42,9 @@ def accept(deps: Deps, data, schema_cls=None, idempotency=None, answer_with=None
     ``answered`` -- and ``received_as``, the number this request was
     stored under. ``request_digest`` ties an idempotency key to the request
     it was first sent with; ``public`` counts the caller's phone against
-    its rate limit (``TooManyRequests``).
+    its rate limit (``TooManyRequests``). A door that answers with a receipt
+    only (HTTP, Open311, AMQP) passes ``viewed=False``: of the view, only the
+    quoted ticket's ``number``, ``status`` and ``received_at`` (its history is not read).
     """
     try:
         valid = load_request(data, district_names(deps.city), category_codes(deps), schema_cls)
@@ -59,7 +61,7 @@ def accept(deps: Deps, data, schema_cls=None, idempotency=None, answer_with=None
 
     existing = accepted_before()
     if existing:
-        return outcome(deps, "existing", existing)
+        return outcome(deps, "existing", existing, viewed)
     if public:
         phone_allowed(deps, valid)
 
@@ -87,7 +89,7 @@ def accept(deps: Deps, data, schema_cls=None, idempotency=None, answer_with=None
     if result != "existing":
         log.info("ticket %s received by %s: %s%s", doc["number"], valid["channel"], result,
                  f" to {doc['linked_to']}" if result == "linked" else "")
-    return outcome(deps, result, doc)
+    return outcome(deps, result, doc, viewed)
 
 
 def settle(deps: Deps, ticket: Ticket, valid, now, answer_with, operator, link_to=None):
@@ -113,11 +115,13 @@ def settle(deps: Deps, ticket: Ticket, valid, now, answer_with, operator, link_t
     return "created", ticket.create()
 
 
-def outcome(deps: Deps, result, ticket):
+def outcome(deps: Deps, result, ticket, viewed=True):
     quoted = ticket
     if ticket.get("linked_to"):
         quoted = deps.tickets.get(ticket["linked_to"]) or ticket
-    return dict(view(deps, quoted), outcome=result, received_as=ticket["number"],
+    shown = view(deps, quoted) if viewed else \
+        {"number": quoted["number"], "status": quoted["status"], "received_at": quoted["received_at"]}
+    return dict(shown, outcome=result, received_as=ticket["number"],
                 lookup_code=lookup_code(deps.secret, ticket["number"]))
 
 
@@ -187,7 +191,7 @@ def unlink_ticket(deps: Deps, number):
 def get_citizen_contact(deps: Deps, number):
     """The caller's name, phone and email, and the ticket's lookup code, for notify to
     reach them; None if unknown."""
-    ticket = deps.tickets.get(number) if isinstance(number, str) else None
+    ticket = deps.tickets.caller_of(number) if isinstance(number, str) else None
     if not ticket:
         return None
     return dict(contact(ticket), lookup_code=lookup_code(deps.secret, number))

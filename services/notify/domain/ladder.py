@@ -138,16 +138,18 @@ class Ladder:
                               reason=f"reply rejected {watch['rejection_count']} times"))
         return sorted(steps, key=lambda step: step.at)
 
-    def pending(self, watch: Mapping[str, Any]) -> list[Step]:
+    def pending(self, watch: Mapping[str, Any], steps: Sequence[Step] | None = None) -> list[Step]:
+        """Steps not yet taken, earliest first (of ``steps``, the watch's own, when given)."""
         done = set(watch.get("steps_done") or ())
         round_ = watch.get("round", 1)
-        return [step for step in self.steps(watch) if step.key(round_) not in done]
+        return [step for step in (self.steps(watch) if steps is None else steps) if step.key(round_) not in done]
 
     def due(self, watch: Mapping[str, Any], now: dt.datetime) -> list[Step]:
         """Steps not yet taken whose time has come, earliest first."""
         return [step for step in self.pending(watch) if step.at <= now]
 
-    def next_check(self, watch: Mapping[str, Any]) -> dt.datetime | None:
-        """When the earliest step not yet taken falls due; ``None`` if nothing is left."""
-        pending = self.pending(watch)
+    def next_check(self, watch: Mapping[str, Any], steps: Sequence[Step] | None = None) -> dt.datetime | None:
+        """When the earliest step not yet taken falls due; ``None`` if nothing is left
+        (``steps``: the watch's own, when the caller has them)."""
+        pending = self.pending(watch, steps)
         return pending[0].at if pending else None

@@ -36,10 +36,12 @@ def learn(deps, kind, event, audiences=("citizen", "department")):
                               for note in deps.rules.notices.for_message(learned.after, message, now)])
         if learned.changes is None:
             return
-        next_check = deps.rules.ladder.next_check(learned.after)
+        # the ladder's steps are worked out once, for the next check and the calendar's cover
+        steps = deps.rules.ladder.steps(learned.after)
+        next_check = deps.rules.ladder.next_check(learned.after, steps)
         changes, outbox = learned.changes, []
         if learned.reschedules:
-            check_calendar(deps.rules, learned.after)
+            check_calendar(deps.rules, learned.after, steps)
             watched = deadline_watched(learned.watched(next_check))
             outbox.append(outboxed("deadline_watched", watched))
             changes = dict(changes, watched_event=watched)  # for republish_watch
@@ -74,9 +76,10 @@ def deadline_watched(watched: DeadlineWatched):
         attempt=watched.attempt)
 
 
-def check_calendar(rules, watch):
-    """Warn (and count) when the ladder's working days run over uncovered days."""
-    steps = rules.ladder.steps(watch)
+def check_calendar(rules, watch, steps=None):
+    """Warn (and count) when the ladder's working days run over uncovered days
+    (``steps``: the watch's ladder, when the caller has it)."""
+    steps = rules.ladder.steps(watch) if steps is None else steps
     start = watch.get("dispatched_at") or watch.get("round_started_at")
     if not steps or start is None:
         return

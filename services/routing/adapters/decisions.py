@@ -93,7 +93,7 @@ class DecisionRepository:
         doc = self.add(decision.to_doc(outcome), outbox_of(outcome))
         if doc is None:
             return False
-        uow.saved(self.outbox, doc["_id"])
+        uow.saved(self.outbox, doc["_id"], doc["outbox"])
         return True
 
     def save(self, uow, decision, outcome):

@@ -54,3 +54,29 @@ def test_the_same_idempotency_key_answers_the_ticket_accepted_before():
     again = accept(deps, REQUEST, idempotency="rpc:k1")
     assert again["outcome"] == "existing" and again["number"] == first["number"]
     assert len(published) == 1
+
+
+class Counted(TicketRepository):
+    """A repository that counts the reads of a ticket's view (its history, its repeats)."""
+
+    views = 0
+
+    def history_of(self, ticket, *args, **kwargs):
+        self.views += 1
+        return super().history_of(ticket, *args, **kwargs)
+
+    def linked_to(self, number):
+        self.views += 1
+        return super().linked_to(number)
+
+
+def test_a_door_that_answers_a_receipt_does_not_read_the_view():
+    tickets = Counted(memory_store.client()[f"accept_{id(object())}"], {})
+    tickets.ensure_indexes()
+    deps = deps_over(tickets, [])
+    receipt = accept(deps, REQUEST, viewed=False)
+    assert tickets.views == 0
+    assert receipt["outcome"] == "created" and receipt["status"] == "received"
+    assert receipt["number"] == receipt["received_as"] == "QD-20261127-00001" and receipt["lookup_code"]
+    viewed = accept(deps, dict(REQUEST, caller_phone="13953212345", title="路灯又坏了"))
+    assert tickets.views == 2 and viewed["history"] and viewed["linked"] == []

@@ -86,3 +86,25 @@ def test_the_body_digest_is_the_one_the_broker_carries():
     at = dt.datetime(2026, 12, 5, 8, 0, tzinfo=dt.UTC)
     assert principals.rpc_digest(("a", 1, at), {"k": (1, 2)}) == principals.rpc_digest(["a", 1, at], {"k": [1, 2]})
     assert principals.digest({"b": 1, "a": 2}) == principals.digest({"a": 2, "b": 1})
+
+
+def test_a_received_body_has_the_digest_its_sender_signed():
+    """What the broker delivers (kombu's JSON, decoded) digests in one encoding to what the
+    sender's ``digest`` gave: keys that were numbers arrive as text, tuples as lists, dates
+    and decimals as kombu's types again."""
+    import datetime as dt
+    import decimal
+    import uuid
+
+    from kombu.utils import json as kombu_json
+
+    sent = {"number": "QD-20261205-00001", "at": dt.datetime(2026, 12, 5, 8, 0, 1, 123456, tzinfo=dt.UTC),
+            "day": dt.date(2026, 12, 5), "amount": decimal.Decimal("1.10"), "id": uuid.UUID(int=7),
+            "counts": {10: "ten", 9: "nine"}, "pair": (1, 2.5), "text": "停水 \\u2063 \"quoted\"",
+            "nested": [{"z": None, "a": [True, False, {"b": float("inf")}]}], "empty": {}}
+    received = kombu_json.loads(kombu_json.dumps(sent))
+    assert principals.received_digest(received) == principals.digest(sent) == principals.digest(received)
+    args, kwargs = ("QD-20261205-00001", {2: "b", 1: "a"}), {"limit": 5}
+    received_args = kombu_json.loads(kombu_json.dumps({"args": list(args), "kwargs": kwargs}))
+    assert principals.received_rpc_digest(received_args["args"], received_args["kwargs"]) == \
+        principals.rpc_digest(args, kwargs)

@@ -74,3 +74,45 @@ def test_a_broker_fault_after_the_save_leaves_the_event_for_the_timer():
 
     assert uow.run(work) == "saved"
     assert [entry["event_id"] for entry in collection.find_one({"_id": 1})["outbox"]] == ["e1"]
+
+
+class Unread(Outbox):
+    """An outbox that counts the times it is read."""
+
+    reads = 0
+
+    def pending(self, *args, **kwargs):
+        self.reads += 1
+        return super().pending(*args, **kwargs)
+
+
+def test_an_outbox_the_save_returned_is_published_without_reading_it_again():
+    collection, _ = store()
+    outbox = Unread(collection)
+    sent = []
+    uow = UnitOfWork(lambda kind, payload: sent.append((kind, payload["event_id"])))
+
+    def work():
+        doc = {"_id": 1, "outbox": [outboxed("thing_made", {"event_id": "e1"})]}
+        collection.insert_one(doc)
+        uow.saved(outbox, 1, doc["outbox"])
+        return "made"
+
+    assert uow.run(work) == "made"
+    assert sent == [("thing_made", "e1")] and outbox.reads == 0
+    assert collection.find_one({"_id": 1})["outbox"] == []  # pulled once published
+
+
+def test_without_the_outbox_the_saved_document_is_read_for_every_event_it_holds():
+    collection, _ = store()
+    outbox = Unread(collection)
+    collection.insert_one({"_id": 1, "outbox": [outboxed("left_behind", {"event_id": "e0"})]})
+    sent = []
+    uow = UnitOfWork(lambda kind, payload: sent.append(payload["event_id"]))
+
+    def work():
+        collection.update_one({"_id": 1}, {"$push": {"outbox": outboxed("thing_changed", {"event_id": "e1"})}})
+        uow.saved(outbox, 1)
+
+    uow.run(work)
+    assert sent == ["e0", "e1"] and outbox.reads == 1
