@@ -159,7 +159,7 @@ def test_an_undecodable_body_is_dead_lettered_not_dropped(start_service, recorde
 
     seen = recorder(("followup", "case_opened"))
     start_service(FollowupService)
-    with Connection(service_config["AMQP_URI"]) as connection:
+    with Connection(service_config["AMQP_URI"], transport_options={"confirm_publish": True}) as connection:
         producer = connection.Producer()
         for body, content_type in ((b"\xff\xfe not json", "application/json"),
                                    (b'{"number":', "application/json"),
@@ -217,7 +217,9 @@ def test_rpc_requests_nobody_can_answer_are_dead_lettered(start_service, dead_le
     from shared.platform.principals import ServiceRpcProxy
 
     container, _ = start_service(NotifyService)
-    with Connection(service_config["AMQP_URI"]) as connection:
+    # Confirmed publishes: without them a quorum queue may drop what a channel closing at
+    # once had in flight, and the test would wait for letters that never come.
+    with Connection(service_config["AMQP_URI"], transport_options={"confirm_publish": True}) as connection:
         producer = connection.Producer()
         rpc_exchange = Exchange("nameko-rpc", type="topic", durable=True)
         producer.publish({"x": 1}, exchange=rpc_exchange, routing_key="notify.ping")

@@ -95,7 +95,7 @@ def test_deeply_nested_json_is_dead_lettered_once_not_spun(start_service, servic
     start_service(FollowupService)
     submission = b'{"a":' * 1100 + b'1' + b'}' * 1100  # 7 KB, 1,100 levels
     event = b"[" * 5000 + b"]" * 5000
-    with Connection(service_config["AMQP_URI"]) as connection:
+    with Connection(service_config["AMQP_URI"], transport_options={"confirm_publish": True}) as connection:
         producer = connection.Producer()
         producer.publish(submission, exchange=INBOUND_EXCHANGE, routing_key="ticket.submit",
                          content_type="application/json", content_encoding="binary", user_id=connection.userid)

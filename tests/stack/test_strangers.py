@@ -183,6 +183,9 @@ def test_a_forged_event_is_dead_lettered_with_its_reason(stack):
     intake_key = principals.Keyring.from_config("intake", {}, warn=False)
     with pika.BlockingConnection(pika_parameters(uri)) as connection:
         channel = connection.channel()
+        # Confirmed, as a publisher that cares must: unconfirmed, a message still pending in
+        # the channel's quorum-queue client when the connection closes at once is lost.
+        channel.confirm_delivery()
         for body, headers in ((payload, {}), (other, {"nameko.hotline_call": intake_key.sign(
                 "followup.case_closed", principals.digest(other), 60)})):
             channel.basic_publish("followup.events", "case_closed", json.dumps(body),

@@ -305,7 +305,9 @@ def test_another_system_submits_over_plain_amqp_and_gets_receipts(intake, rabbit
     import pika
 
     connection = pika.BlockingConnection(pika.URLParameters(url))
-    connection.channel().basic_publish("hotline.inbound", "ticket.submit",
+    confirmed = connection.channel()
+    confirmed.confirm_delivery()  # else a quorum queue may drop it as the connection closes
+    confirmed.basic_publish("hotline.inbound", "ticket.submit",
                                        ('{"source_system": "city-app", "api_key": "%s", ' % key).encode())
     connection.close()
     letter = dead_letters(3)[-1]  # after the missing key's and the spoofed name's

@@ -109,7 +109,7 @@ def test_every_inbound_message_ends_in_a_receipt_or_the_dead_letters(intake, rab
     """Arbitrary bodies (JSON and not) published with kombu: none lost, the consumer keeps going."""
     key = intake.create_api_key("city-app")["key"]  # GOOD_VALUES' source_system
     accepted, letters = [], []
-    with Connection(rabbit_config["AMQP_URI"]) as connection:
+    with Connection(rabbit_config["AMQP_URI"], transport_options={"confirm_publish": True}) as connection:
         receipts = Queue("fuzz.receipts", exchange=INBOUND_EXCHANGE, routing_key="ticket.receipt.#",
                          exclusive=True)(connection.default_channel)
         receipts.declare()
