@@ -22,6 +22,9 @@ import re
 import sys
 
 import click
+from amqp.exceptions import AMQPError as AmqpError
+from amqp.exceptions import MessageNacked
+from kombu.exceptions import KombuError
 
 from shared.contract import topology
 from shared.platform.redaction import redact, redact_text
@@ -123,7 +126,9 @@ class DeadLetterQueue:
     def __init__(self, amqp_uri):
         from kombu import Connection
 
-        self.connection = Connection(amqp_uri, connect_timeout=10)
+        # Confirmed publishes: a replay takes the letter only once the broker has the
+        # message (kombu's Producer on a channel merely confirm_select-ed does not wait).
+        self.connection = Connection(amqp_uri, connect_timeout=10, transport_options={"confirm_publish": True})
         self.manifest = topology.load_manifest()
 
     def __enter__(self):
@@ -170,11 +175,12 @@ class DeadLetterQueue:
         else:
             body, content_type = json.dumps(payload, ensure_ascii=False).encode(), "application/json"
         channel = self.connection.channel()
-        channel.confirm_select()
-        Producer(channel).publish(body, exchange="", routing_key=letter["queue"], content_type=content_type,
-                                  content_encoding="utf-8", delivery_mode=2, mandatory=True,
-                                  headers=dict(letter["message_headers"], **{"x-hotline-replayed": letter["id"]}))
-        channel.close()
+        try:  # waits for the broker's confirm; a refusal (nack, no such queue) raises
+            Producer(channel).publish(body, exchange="", routing_key=letter["queue"], content_type=content_type,
+                                      content_encoding="utf-8", delivery_mode=2, mandatory=True,
+                                      headers=dict(letter["message_headers"], **{"x-hotline-replayed": letter["id"]}))
+        finally:
+            channel.close()
         self.take(message)
 
 
@@ -264,15 +270,20 @@ def _chosen(ids, every, consumer, reason, older, newer):
 def replay_command(ids, every, consumer, reason, older, newer):
     """Send letters back to the consumer that failed on them."""
     chosen = _chosen(ids, every, consumer, reason, older, newer)
-    replayed = 0
+    replayed = refused = 0
     with DeadLetterQueue(amqp_uri()) as dlq:
         for message, letter in list(dlq.scan()):
             if chosen(letter):
-                dlq.replay(message, letter)
+                try:
+                    dlq.replay(message, letter)
+                except (AmqpError, KombuError, MessageNacked) as exc:  # the letter stays where it is
+                    refused += 1
+                    click.echo(f"NOT replayed {letter['id']}: {letter['queue']} refused it ({exc})", err=True)
+                    continue
                 replayed += 1
                 click.echo(f"replayed {letter['id']} to {letter['queue']}")
-    click.echo(f"{replayed} letter(s) replayed")
-    sys.exit(0 if replayed or every else 1)
+    click.echo(f"{replayed} letter(s) replayed" + (f", {refused} kept" if refused else ""))
+    sys.exit(0 if (replayed or every) and not refused else 1)
 
 
 @dead_letters.command("purge")

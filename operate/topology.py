@@ -153,8 +153,10 @@ def migrate_queue(connection, queue):
 def _move(connection, source, target):
     from kombu import Producer
 
+    if not connection.transport_options.get("confirm_publish"):
+        raise ValueError("moving messages needs a connection with confirm_publish: "
+                         "a message is taken from its queue only once the broker has its copy")
     channel = connection.channel()
-    channel.confirm_select()
     producer = Producer(channel)
     moved = 0
     while True:
@@ -197,7 +199,7 @@ def topology_command(check, migrate, api_uri):
 
     config = load_config()
     amqp_uri = config["AMQP_URI"]
-    with Connection(amqp_uri, connect_timeout=10) as connection:
+    with Connection(amqp_uri, connect_timeout=10, transport_options={"confirm_publish": True}) as connection:
         connection.ensure_connection(max_retries=3)
         if check:
             sys.exit(_check(connection, config))
