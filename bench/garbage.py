@@ -66,7 +66,8 @@ def consumer_queues(amqp_uri=None):
 
 def publish_garbage(amqp_uri, queues, per_queue):
     items = generate(per_queue)
-    with Connection(amqp_uri) as connection:
+    # Confirmed: the count of dead letters expected is the count published.
+    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
         producer = connection.Producer()
         for queue in queues:
             for kind, value in items:
