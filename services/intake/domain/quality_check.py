@@ -97,7 +97,7 @@ class QualityRules:
                    channels=tuple(section.get("channels") or cls.channels), checklist=checklist,
                    min_text=int(section.get("min_text", cls.min_text)),
                    place_categories=tuple(section.get("place_categories") or ()),
-                   complaint_words=tuple(section.get("complaint_words") or cls.complaint_words))
+                   complaint_words=tuple(str(w) for w in section.get("complaint_words") or cls.complaint_words))
 
     @property
     def max_points(self) -> int:
