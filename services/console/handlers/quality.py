@@ -25,6 +25,15 @@ REASON_WORDS = {"rate": N_("sampled"), "minimum": N_("monthly minimum"), "compla
                 "chosen": N_("chosen")}
 
 
+def web_link(url):
+    """``url`` if it is a web address (a recording on the call centre's server), else None:
+    the page links it and plays it, so a ``javascript:`` or ``data:`` link is never shown."""
+    if isinstance(url, str) and url.lower().startswith(("https://", "http://")) and not any(
+            c in url for c in "\"'<> \n\r\t"):
+        return url
+    return None
+
+
 def this_month(deps: Deps, view: View):
     return f"{view.now.astimezone(deps.web.zone):%Y-%m}"
 
@@ -44,9 +53,7 @@ def quality_form(deps: Deps, view: View, number):
     found = view.call("intake", "quality_check", number)
     if found is None:
         raise Refused(404, N_("Not found"), view._("%(n)s is not in the quality queue.", n=number))
-    url = found.get("recording_url")
-    if not (isinstance(url, str) and url.startswith(("https://", "http://"))):
-        found["recording_url"] = None  # a link the browser opens: a web address, nothing else
+    found["recording_url"] = web_link(found.get("recording_url"))
     return show("quality_check.html", found=found, flag_words=FLAG_WORDS, reason_words=REASON_WORDS)
 
 

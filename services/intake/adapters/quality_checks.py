@@ -8,6 +8,8 @@ recorded in a month (``<month>:<user id>``), the denominator of the results.
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
+from services.intake.domain.quality_check import QualityRules
+
 HIDDEN = {"_id": 0}
 
 
@@ -15,6 +17,7 @@ class QualityCheckRepository:
     def __init__(self, database, config):
         self.checks = database["quality_checks"]
         self.months = database["quality_months"]
+        QualityRules.from_config(config.get("QUALITY"))  # a bad QUALITY section stops intake at start
 
     def ensure_indexes(self):
         self.checks.create_index("number", unique=True)

@@ -204,3 +204,18 @@ def test_a_fault_in_the_sample_does_not_fail_the_request():
     broken = SimpleNamespace(count_recorded=lambda *a: 1 / 0)
     receipt = accept(dataclasses.replace(deps, quality=broken), dict(REQUEST, channel="phone"), received_by=WANG)
     assert receipt["outcome"] == "created"
+
+
+def test_a_bad_quality_section_stops_intake_at_start():
+    from services.intake.adapters.quality_checks import QualityCheckRepository
+
+    database = memory_store.client()[f"quality_{id(object())}"]
+    with pytest.raises(ValueError):
+        QualityCheckRepository(database, {"QUALITY": {"minimum": -1}})
+    QualityCheckRepository(database, {"QUALITY": {"complaint_words": ["接线员", 12345]}})  # a number read as a word
+
+
+def test_a_complaint_word_written_as_a_number_in_the_yaml_still_counts():
+    rules = QualityRules.from_config({"complaint_words": [12345]})
+    assert complaint_target(dict(COMPLAINT, title="投诉", description="打12345，工单QD-20261126-00012没记全"),
+                            rules) == "QD-20261126-00012"
