@@ -1,5 +1,5 @@
-"""Quality checking (质检) in the workbench: an operator records a ticket on the phone, the
-monthly minimum samples it, a quality reviewer scores it item by item beside the ticket,
+"""Quality checking (质检) in the workbench: an operator records two tickets on the phone, the
+monthly minimum samples both (the automatic checks flag the hasty one), a quality reviewer scores it item by item beside the ticket,
 and the score appears in the operator's month -- which the operator may read, and the
 queue they may not.
 """
@@ -21,12 +21,17 @@ def test_a_quality_reviewer_scores_a_sampled_ticket_and_the_operators_month_show
         "address": "宁夏路88号", "category": "road-damage", "request_type": "help"})
     assert recorded.status_code == 200, recorded.text
     number = NUMBER.search(recorded.text.split('class="flash"', 1)[1]).group(0)
+    hasty = operator.post(f"{workbench.url}/operator/tickets", timeout=20, data={  # no category, no type
+        "csrf": operator.csrf, "caller_phone": "13953217799", "title": "太吵了", "description": "楼下太吵"})
+    careless = NUMBER.search(hasty.text.split('class="flash"', 1)[1]).group(0)
 
     reviewer = workbench.sign_in("qc.quality")
     assert reviewer.locator("nav a[href='/quality']").count() == 1
     reviewer.goto(f"{workbench.url}/quality")
     row = reviewer.locator("#quality-queue tr", has_text=number)
     assert "郑接线" in row.inner_text() and "月度保底抽检" in row.inner_text()
+    flagged = reviewer.locator("#quality-queue tr", has_text=careless).inner_text()
+    assert "无分类" in flagged and "无诉求类型" in flagged and "诉求内容过短" in flagged  # the automatic checks
     assert not english_words(reviewer.evaluate(READABLE), NAMES + LOGINS)
     workbench.shot(reviewer, "quality-queue")
     row.locator(f"a[href='/quality/{number}']").click()
@@ -47,6 +52,11 @@ def test_a_quality_reviewer_scores_a_sampled_ticket_and_the_operators_month_show
     assert "服务用语规范 ×1" in result.inner_text()
     assert not english_words(reviewer.evaluate(READABLE), NAMES + LOGINS)
     workbench.shot(reviewer, "quality-results")
+
+    reviewer.goto(f"{workbench.url}/quality?status=scored")
+    assert "90 / 100" in reviewer.locator("#quality-queue tr", has_text=number).inner_text()
+    assert reviewer.locator("#quality-queue tr", has_text=careless).count() == 0  # still waiting
+    assert workbench.http("qc.quality").get(f"{workbench.url}/quality", timeout=20).status_code == 200
 
     own = operator.get(f"{workbench.url}/quality/results", timeout=20)
     assert own.status_code == 200 and "郑接线" in own.text and "90.0" in own.text

@@ -44,7 +44,7 @@ def quality_queue(deps: Deps, view: View):
     page_no = view.page_number()
     found = view.call("intake", "quality_queue", {"status": status, "month": month or None},
                       (page_no - 1) * PAGE, PAGE)
-    return show("quality.html", found=found, status=status, month=month, flag_words=FLAG_WORDS,
+    return show("quality.html", found=found, tab=status, month=month, flag_words=FLAG_WORDS,
                 reason_words=REASON_WORDS, page=page_no, size=PAGE,
                 base=f"/quality?status={status}&month={month}&")
 
