@@ -219,3 +219,19 @@ def test_a_complaint_word_written_as_a_number_in_the_yaml_still_counts():
     rules = QualityRules.from_config({"complaint_words": [12345]})
     assert complaint_target(dict(COMPLAINT, title="投诉", description="打12345，工单QD-20261126-00012没记全"),
                             rules) == "QD-20261126-00012"
+
+
+def test_nobody_scores_a_ticket_they_recorded():
+    from services.intake.handlers.quality_checks import score_quality_check
+    from shared.platform.identity import NotAllowed, Person
+
+    deps, tickets = operator_deps({"QUALITY": {"rate": 1.0}})
+    number = accept(deps, dict(REQUEST, channel="phone"), received_by=WANG)["received_as"]
+    given = {item.code: {"points": item.points} for item in RULES.checklist}
+
+    def as_(person):
+        return dataclasses.replace(deps, caller=SimpleNamespace(require=lambda *roles: person))
+    with pytest.raises(NotAllowed):
+        score_quality_check(as_(Person("u-wang", "王芳", ("operator", "quality"))), number, given)
+    scored = score_quality_check(as_(Person("u-q1", "质检甲", ("quality",))), number, given)
+    assert scored["score"]["percent"] == 100.0 and tickets.quality.get(number)["status"] == "scored"
