@@ -28,7 +28,7 @@ from services.console import bootstrap
 from services.console.adapters.people import PeopleRepository
 from services.console.adapters.workbench import Web
 from services.console.domain.people import UserInvalid
-from services.console.handlers import admin, appeals, auth, cases, dispatch, operator, supervisor
+from services.console.handlers import admin, appeals, auth, cases, dispatch, operator, quality, supervisor
 from services.console.handlers.cases import CASE_READERS, UPLOAD_BYTES
 from services.console.handlers.operator import STAFF
 from services.console.handlers.supervisor import EXPORTS, READERS, SUPERVISION
@@ -231,6 +231,24 @@ class ConsoleService(ops.Operable):
     @page("/cases/<string:number>/files/<string:file_id>", roles=CASE_READERS, answers=("*/*",))
     def case_file(self, deps, view, number, file_id):
         return view.answer(cases.case_file(deps, view, number, file_id))
+
+    # -- pages: quality checking of the operators' work (质检) ------------------------------------
+
+    @page("/quality", roles=("quality", "supervisor"))
+    def quality_queue(self, deps, view):
+        return view.answer(quality.quality_queue(deps, view))
+
+    @page("/quality/results", roles=("quality", "supervisor", "operator"))
+    def quality_results(self, deps, view):
+        return view.answer(quality.quality_results(deps, view))
+
+    @page("/quality/<string:number>", roles=("quality", "supervisor"))
+    def quality_form(self, deps, view, number):
+        return view.answer(quality.quality_form(deps, view, number))
+
+    @page("/quality/<string:number>", method="POST", roles=("quality",))
+    def quality_score(self, deps, view, number):
+        return view.answer(quality.quality_score(deps, view, number))
 
     @page("/review", roles=("reviewer", "supervisor"))
     def review_queue(self, deps, view):

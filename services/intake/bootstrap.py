@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from services.intake.adapters.catalogue import Catalogue
 from services.intake.adapters.keys import KeyRepository
 from services.intake.adapters.number_fence import NumberFence
+from services.intake.adapters.quality_checks import QualityCheckRepository
 from services.intake.adapters.reconciling import Reconciling
 from services.intake.adapters.tickets import TicketRepository
 from shared.platform.unit_of_work import UnitOfWork
@@ -44,6 +45,7 @@ class Deps:
     limits: Any                         # rate limits and slowdowns (shared.platform.ratelimit)
     caller: Any                         # who calls (shared.platform.identity)
     metrics: Any                        # the service's metrics, or None
+    quality: QualityCheckRepository | None = None  # the quality queue (adapters/quality_checks.py)
 
     def uow(self, retries: int = NUMBER_TRIES) -> UnitOfWork:
         """A unit of work: saved with the outbox, again on a lost race, published after."""
@@ -61,4 +63,4 @@ def deps(service: Any) -> Deps:
                 config=service.config, city=service.city, catalogue=service.catalogue, fence=service.fence, reconciling=service.reconciling,
                 dispatch=service.dispatch, dead_letters=service.dead_letters, receipts=service.receipts,
                 limits=service.limits, caller=service.caller,
-                metrics=getattr(operations, "metrics", None))
+                metrics=getattr(operations, "metrics", None), quality=getattr(service.tickets, "quality", None))

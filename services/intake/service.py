@@ -30,7 +30,7 @@ from services.intake.entrypoints import open311
 from services.intake.entrypoints import openapi as intake_api
 from services.intake.entrypoints.inbound import INBOUND_EXCHANGE, SUBMIT_QUEUE
 from services.intake.entrypoints.open311 import BASE, ERRORS, FORMAT, both_formats
-from services.intake.handlers import inbound, keys, numbering, privacy, reconcile, search, status
+from services.intake.handlers import inbound, keys, numbering, privacy, quality_checks, reconcile, search, status
 from services.intake.handlers import open311 as open311_handlers
 from services.intake.handlers import tickets as ticket_handlers
 from services.intake.handlers.errors import ValidationFailed
@@ -257,6 +257,39 @@ class IntakeService(ops.Operable):
     def repeat_candidates(self, request, limit=5):
         """Open tickets this request may repeat: the same caller, or the same address."""
         return search.repeat_candidates(deps(self), request, limit)
+
+    # -- quality checking of the operators' work (质检: handlers/quality_checks.py) ---------------
+
+    @door(People("quality", "supervisor"))
+    @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
+    def quality_queue(self, criteria=None, offset=0, limit=20):
+        """The sampled tickets (``criteria``: status, month, operator), newest first, with their flags."""
+        return quality_checks.quality_queue(deps(self), criteria, offset, limit)
+
+    @door(People("quality", "supervisor"))
+    @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
+    def quality_check(self, number):
+        """A queued ticket beside its checklist: the ticket, its recording, the automatic checks."""
+        return quality_checks.quality_check(deps(self), number)
+
+    @door(People("quality"))
+    @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
+    def score_quality_check(self, number, scores, comment=None):
+        """A quality reviewer's score, item by item; the reviewer is the one signed in."""
+        return quality_checks.score_quality_check(deps(self), number, scores, comment)
+
+    @door(People("quality", "supervisor"))
+    @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
+    def queue_for_quality(self, number, complaint=None):
+        """Put an operator's ticket in the queue by hand (a complaint made another way, or chosen)."""
+        return quality_checks.queue_for_quality(deps(self), number, complaint)
+
+    @door(People("quality", "supervisor", "operator"))
+    @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
+    def quality_results(self, month, operator=None):
+        """Per operator in ``month``: sampled, reviewed, average score, items most often failed
+        (an operator reads their own)."""
+        return quality_checks.quality_results(deps(self), month, operator)
 
     # -- ticket numbers, issued once -----------------------------------------------------------
 

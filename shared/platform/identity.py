@@ -31,7 +31,7 @@ from nameko.extensions import DependencyProvider
 log = logging.getLogger(__name__)
 
 CONTEXT_KEY = "hotline_identity"
-ROLES = ("operator", "dispatcher", "reviewer", "callback", "supervisor", "department", "admin")
+ROLES = ("operator", "dispatcher", "reviewer", "callback", "supervisor", "department", "admin", "quality")
 STAFF_ROLES = tuple(r for r in ROLES if r != "department")
 DEVELOPMENT_SECRET = "development-only-identity-secret"
 TTL_SECONDS = 300  # an identity is signed per request; this bounds a replay

@@ -134,6 +134,8 @@ def test_every_screen_reads_in_chinese(workbench, walk):
     read(workbench, operator, "ticket-search", problems)
     operator.goto(f"{workbench.url}/tickets/QD-20000101-99999")
     read(workbench, operator, "error-not-found", problems)
+    operator.goto(f"{workbench.url}/quality/results")
+    read(workbench, operator, "quality-results-own", problems)
 
     water = workbench.sign_in("w.water")
     read(workbench, water, "department-inbox", problems)

@@ -23,13 +23,14 @@ ROLE_LABELS = {  # the role names people use (zh first)
     "supervisor": ("督办", "supervisor"),
     "department": ("承办单位", "department staff"),
     "admin": ("管理员", "administrator"),
+    "quality": ("质检员", "quality reviewer"),
 }
 LOGIN = re.compile(r"[a-z0-9][a-z0-9._-]{1,31}")
 MIN_PASSWORD = 12
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 HOMES = (("operator", "/operator"), ("department", "/department"), ("reviewer", "/review"),
          ("callback", "/callbacks"), ("dispatcher", "/dispatch"), ("supervisor", "/supervisor"),
-         ("admin", "/admin/users"))
+         ("quality", "/quality"), ("admin", "/admin/users"))
 
 Errors = dict[str, list[str]]
 

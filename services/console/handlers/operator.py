@@ -18,7 +18,7 @@ from services.console.view import Redirect, Refused, View, show
 from shared.contract import bounds
 from shared.platform.city import load_city
 
-STAFF = ("operator", "dispatcher", "reviewer", "callback", "supervisor", "admin")
+STAFF = ("operator", "dispatcher", "reviewer", "callback", "supervisor", "admin", "quality")
 PAGE = 20
 FULL_NUMBER = re.compile(r"[A-Za-z]+-\d{8}-\d{5}")
 SEARCH_FIELDS = ("number", "phone", "text", "address", "district", "status", "request_type", "date_from",

@@ -23,6 +23,7 @@ from services.intake.entrypoints.schemas import load_request
 from services.intake.handlers.errors import IdempotencyConflict, ValidationFailed
 from services.intake.handlers.lookups import phone_allowed
 from services.intake.handlers.numbering import new_number
+from services.intake.handlers.quality_checks import after_accept
 from services.intake.handlers.reconcile import first_check
 from shared.contract import field_errors, reasons
 from shared.platform.city import district_names
@@ -89,6 +90,7 @@ def accept(deps: Deps, data, schema_cls=None, idempotency=None, answer_with=None
     if result != "existing":
         log.info("ticket %s received by %s: %s%s", doc["number"], valid["channel"], result,
                  f" to {doc['linked_to']}" if result == "linked" else "")
+    after_accept(deps, result, doc)  # the quality sample (质检): never fails the request
     return outcome(deps, result, doc, viewed)
 
 
