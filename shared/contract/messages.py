@@ -74,6 +74,8 @@ Satisfaction = Literal["satisfied", "basically_satisfied", "dissatisfied"]
 CallbackOutcome = Literal["resolved", "partly_resolved", "unresolved", "untrue"]
 CaseOutcome = Literal["resolved", "partly_resolved", "unresolved", "untrue", "unreasonable"]
 Document = dict[str, Any]  # a JSON object the event carries as it is
+CallId = Annotated[str, Length(min=1, max=128)]  # a PBX's callId
+RecordingUrl = Annotated[str, Length(min=1, max=2048)]  # an http(s) link to a call's recording
 
 
 def utcnow() -> datetime:
@@ -131,6 +133,9 @@ class TicketCreated(Event):
     received_at: datetime
     # Chosen by the operator or given by the door; null when nobody said (routing suggests one).
     request_type: RequestType | None = None
+    # Recorded during a call: the PBX's callId and the recording's link (the citizen's voice).
+    call_id: CallId | None = None
+    recording_url: RecordingUrl | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

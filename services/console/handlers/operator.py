@@ -24,7 +24,10 @@ FULL_NUMBER = re.compile(r"[A-Za-z]+-\d{8}-\d{5}")
 SEARCH_FIELDS = ("number", "phone", "text", "address", "district", "status", "request_type", "date_from",
                  "date_to")
 FIELDS = ("caller_phone", "caller_name", "title", "description", "district", "street", "address",
-          "urgency", "request_type", "category")
+          "urgency", "request_type", "category", "call_id", "recording_url")
+# What a screen pop may put in the new ticket's URL: the call, never the caller (a phone
+# number stays out of URLs; the form looks the caller up once the number is typed).
+FROM_THE_CALL = ("call_id", "recording_url")
 
 
 def typed(form):
@@ -47,7 +50,9 @@ def catalogue(deps: Deps, view: View):
 # -- the new ticket --------------------------------------------------------
 
 def operator_form(deps: Deps, view: View):
-    return show("operator.html", form={}, errors={}, districts=city_places(deps),
+    """The empty form; a screen pop opens it as ``/operator?call_id=...&recording_url=...``."""
+    form = {name: view.arg(name)[:2048] for name in FROM_THE_CALL if view.arg(name)}
+    return show("operator.html", form=form, errors={}, districts=city_places(deps),
                 catalogue=catalogue(deps, view))
 
 

@@ -55,6 +55,12 @@ def valid_phone(value):
     raise ValidationError(message("phone"))
 
 
+def printable(value):
+    """Printable characters only (a PBX's call id: no tabs, line breaks or control codes)."""
+    if value is not None and not value.isprintable():
+        raise ValidationError("printable characters only")
+
+
 class Text(fields.String):
     """Text a person typed: trimmed, decoded (no ``�``), no control characters.
 
@@ -123,6 +129,12 @@ class TicketRequest(Schema):
     caller_email = fields.Email(allow_none=True, load_default=None, validate=validate.Length(max=254))
     media_url = fields.Url(allow_none=True, load_default=None, schemes={"http", "https"},
                            validate=validate.Length(max=2000))
+    # The call it was recorded during (a screen pop fills them in): staff see them, citizens never.
+    call_id = Text(allow_none=True, load_default=None, validate=[validate.Length(min=1, max=128), printable],
+                   metadata={"description": "the PBX's callId of the call the request was taken on"})
+    recording_url = fields.Url(allow_none=True, load_default=None, schemes={"http", "https"}, require_tld=False,
+                               validate=validate.Length(max=2048),
+                               metadata={"description": "a link to the call's recording (http or https)"})
     # Another system's own id for the request: the pair is accepted once.
     source_system = fields.String(allow_none=True, load_default=None, validate=validate.Regexp(
         SOURCE_NAME, error="letters, digits, - and _ only (at most 64)"))
