@@ -14,6 +14,7 @@ STATES = {
     "assigned": N_("to sign for"), "signed_for": N_("signed for"), "replied": N_("replied, in review"),
     "approved": N_("approved, callback due"), "closed": N_("closed"), "refused": N_("refused"),
     "received": N_("received"), "awaiting_dispatch": N_("awaiting dispatch"), "answered": N_("answered directly"),
+    "transferred": N_("transferred to another line"),
     "linked": N_("linked to another"), "reply_approved": N_("reply approved"), "reply_rejected": N_("reply sent back"),
     "reopened": N_("reopened"), "case_opened": N_("case opened"), "deadline_watched": N_("deadline watched"),
     "callback": N_("callback"), "escalated": N_("supervision"), "unlinked": N_("unlinked"),

@@ -780,6 +780,30 @@ class TicketLinked(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class TicketTransferred(Event):
+    """An operator handed the caller to another line (110, 119, 120, 122, 12315 ...): recorded as
+    a ticket of its own, closed at once, never dispatched. No caller data."""
+
+    source: ClassVar[str] = "intake"
+    event_type: ClassVar[str] = "ticket_transferred"
+
+    number: Number
+    title: str
+    category: str | None = None
+    district: str | None = None
+    channel: Channel
+    urgency: Urgency = "normal"
+    line: Annotated[str, Length(min=1, max=32)]  # the line's code: 110, 119, 12315 ...
+    line_name: str = ""
+    reason: Annotated[str, Length(max=500)] = ""
+    reference: Annotated[str, Length(max=128)] | None = None  # the other centre's own reference
+    source_system: str | None = None  # when that centre is a source system: it is told too
+    call_id: CallId | None = None
+    transferred_by: str | None = None
+    transferred_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
 class TicketStalled(Event):
     """intake's reconciler found a ticket stuck and could not repair it: supervisors must look.
 
@@ -895,5 +919,5 @@ EVENTS: tuple[type[Event], ...] = (
     TicketStalled, PersonalDataErased, DepartmentChanged, CalendarYearLoaded, ClockMoved,
     AppealFiled, AppealDecided, CaseRaised, UnreasonableProposed, UnreasonableDecided, HoldProposed,
     HoldDecided, HoldRechecked, HoldRecheckDue, AssignmentExtensionRequested, AssignmentExtensionDecided,
-    AssignmentEnded,
+    AssignmentEnded, TicketTransferred,
 )

@@ -42,6 +42,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.intake.adapters.keys import KeyRepository
+from services.intake.adapters.receipts import ReceiptLog
 from services.intake.domain.checks import FINISHED, STAGES, UNKNOWN, healed
 from services.intake.domain.ticket import CLOSED, NOT_OPEN
 from shared.contract import bounds
@@ -146,6 +147,7 @@ class TicketRepository:
         self.reconciler = database["reconciler"]
         self.counters = database["counters"]
         self.keys = KeyRepository(database, config)
+        self.receipts = ReceiptLog(database)  # progress sent to source systems
         self.api_keys = self.keys.api_keys
         self.outbox = Outbox(self.tickets)
 
@@ -170,6 +172,7 @@ class TicketRepository:
         self.tickets.create_index("check_due", sparse=True)
         self.tickets.create_index("check_overdue", sparse=True)
         self.keys.ensure_indexes()
+        self.receipts.ensure_indexes()
 
     def ops_gauges(self):
         """Tickets by status, for /metrics (``shared.platform.ops``)."""

@@ -41,7 +41,8 @@ CLOSED = ("closed", "answered", "transferred")
 NOT_OPEN = (*CLOSED, "linked")
 
 # Which event each outcome of a request publishes.
-EVENT_TYPES = {"created": "ticket_created", "linked": "ticket_linked", "answered": "ticket_answered"}
+EVENT_TYPES = {"created": "ticket_created", "linked": "ticket_linked", "answered": "ticket_answered",
+               "transferred": "ticket_transferred"}
 
 
 def is_open(status: str | None) -> bool:
