@@ -8,7 +8,7 @@ routing key, ``ticket.receipt.<system>`` of ``hotline.inbound``
 the deadline), ``replied`` (the reply the hotline approved), ``closed`` (the
 outcome and the reply), and ``transferred`` when an operator hands a call to a
 line that is a source system. Each step once (``adapters/receipts.py``): a
-redelivered event sends nothing. Never the caller's name or phone: the ticket's
+redelivered event sends nothing, a copy handled at the same moment waits its turn. Never the caller's name or phone: the ticket's
 number, the source's own id, the department and the reply (scrubbed of
 phone, ID-card and bank-card numbers and e-mail addresses).
 """
@@ -26,11 +26,16 @@ def send(deps: Deps, receipt_id, number, system, receipt):
     """Publish ``receipt`` to ``system``'s receipts unless it went already; whether it was sent now."""
     body = schema_for(ProgressReceipt).dump(dict(receipt, receipt_id=receipt_id, number=number,
                                                   source_system=system))
-    pending = deps.tickets.receipts.to_send(receipt_id, number, body)
+    log_ = deps.tickets.receipts
+    pending = log_.claim(receipt_id, number, body)
     if pending is None:
         return False
-    deps.receipts(pending, routing_key=f"ticket.receipt.{system}", correlation_id=receipt_id)
-    deps.tickets.receipts.sent(receipt_id)
+    try:
+        deps.receipts(pending, routing_key=f"ticket.receipt.{system}", correlation_id=receipt_id)
+    except BaseException:
+        log_.release(receipt_id)
+        raise
+    log_.sent(receipt_id)
     log.info("ticket %s: %s sent to %s", number, receipt["kind"], system)
     return True
 

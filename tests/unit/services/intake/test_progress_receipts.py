@@ -6,10 +6,12 @@ import datetime as dt
 import pytest
 
 from services.intake import domain
+from services.intake.adapters.receipts import CLAIM_SECONDS
 from services.intake.adapters.tickets import TicketRepository
 from services.intake.entrypoints.schemas import ProgressReceipt
 from shared.contract import events
 from shared.platform import memory_store
+from shared.platform.messaging import TryLater
 from tests.unit.conftest import intake_worker
 
 NUMBER = "QD-20261127-00007"
@@ -78,13 +80,39 @@ def test_a_step_sent_before_a_restart_is_not_sent_again(repo):
     assert sent(again) == []
 
 
-def test_a_step_not_marked_sent_goes_again_with_the_same_receipt_id(repo):
+def claimed(repo, receipt_id, seconds_ago):
+    repo.receipts.receipts.insert_one({"_id": receipt_id, "number": NUMBER, "sent": False,
+                                       "receipt": {"receipt_id": receipt_id, "kind": "dispatched"},
+                                       "claimed_at": events.utcnow() - dt.timedelta(seconds=seconds_ago)})
+
+
+def test_a_copy_handled_while_another_worker_sends_the_step_is_delivered_again_later(repo):
+    assigned, _, _ = steps()
+    claimed(repo, f"{NUMBER}:{assigned['event_id']}", 0)  # the other copy, between claim and publish
+    worker = intake_worker(repo)
+    with pytest.raises(TryLater):  # a transient fault: requeued with a pause, not dead-lettered
+        worker.on_ticket_assigned(assigned)
+    assert sent(worker) == []
+
+
+def test_a_claim_left_by_a_dead_worker_is_taken_over_with_the_same_receipt_id(repo):
     assigned, _, _ = steps()
     receipt_id = f"{NUMBER}:{assigned['event_id']}"
-    repo.receipts.to_send(receipt_id, NUMBER, {"receipt_id": receipt_id, "kind": "dispatched"})  # then a crash
+    claimed(repo, receipt_id, CLAIM_SECONDS + 1)
     worker = intake_worker(repo)
     worker.on_ticket_assigned(assigned)
     assert [body["receipt_id"] for _, body in sent(worker)] == [receipt_id]
+
+
+def test_a_receipt_the_broker_did_not_take_is_sent_on_the_next_delivery(repo):
+    assigned, _, _ = steps()
+    worker = intake_worker(repo)
+    worker.receipts.side_effect = ConnectionError("broker away")
+    with pytest.raises(ConnectionError):
+        worker.on_ticket_assigned(assigned)
+    again = intake_worker(repo)
+    again.on_ticket_assigned(assigned)
+    assert [body["kind"] for _, body in sent(again)] == ["dispatched"]
 
 
 def test_a_ticket_no_system_submitted_sends_nothing(repo):
