@@ -276,7 +276,9 @@ def erasure(ticket: Doc, now: dt.datetime) -> Doc:
     free text stays for the record with identifiers scrubbed.
     """
     history = [scrubbed_entry(entry) for entry in ticket.get("history") or []]
-    return {"caller": {"name": None, "phone": None, "email": None, "phone_key": None},
+    handed = {"transfer": dict(ticket["transfer"], reason=scrub(ticket["transfer"].get("reason")))} \
+        if ticket.get("transfer") else {}
+    return {**handed, "caller": {"name": None, "phone": None, "email": None, "phone_key": None},
             "title": scrub(ticket.get("title")), "description": scrub(ticket.get("description") or ""),
             "address": None, "lat": None, "lng": None, "media_url": None, "recording_url": None,
             "reply": scrub(ticket.get("reply")), "history": history, "erased_at": now}

@@ -128,3 +128,15 @@ def test_what_was_said_is_not_kept_once_sent(repo):
     worker.on_reply_approved(steps()[1])
     kept = list(repo.receipts.receipts.find({}))
     assert len(kept) == 1 and kept[0]["sent"] is True and "receipt" not in kept[0]
+
+
+def test_a_repeat_another_system_submitted_is_told_when_its_ticket_closes(repo):
+    repeat = domain.new_ticket("QD-20261127-00009", dict(REQUEST, source_system="police-110",
+                                                          external_id="JJ-5"), T0)
+    repeat.update(status="linked", linked_to=NUMBER)
+    repo.add(repeat, [])
+    worker = intake_worker(repo)
+    worker.on_case_closed(steps()[2])
+    told = sorted((key, body["number"], body["external_id"]) for key, body in sent(worker))
+    assert told == [("ticket.receipt.police-110", "QD-20261127-00009", "JJ-5"),
+                    ("ticket.receipt.sms12315", NUMBER, "A-77")]

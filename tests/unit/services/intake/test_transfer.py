@@ -144,3 +144,11 @@ def test_emergency_words_answer_the_line_configured():
     assert transfers.emergency_words(deps, "路灯坏了") == {"words": [], "line": None}
     with pytest.raises(ValidationFailed):
         transfers.emergency_words(deps, None)
+
+
+def test_erasure_scrubs_the_transfer_reason():
+    from services.intake.domain.ticket import erasure
+    deps, tickets, _, _ = transfer_deps()
+    shown = transfers.transfer_ticket(deps, CALL, "119", "着火，来电人电话13853212345")
+    changes = erasure(tickets.get(shown["number"]), deps.clock.now())
+    assert "13853212345" not in changes["transfer"]["reason"] and changes["transfer"]["line"] == "119"
