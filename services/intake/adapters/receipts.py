@@ -31,7 +31,7 @@ class ReceiptLog:
     def submitted(self, number, with_linked=False):
         """``[{number, source, department}]``: the ticket, if another system submitted it, and with
         ``with_linked`` its repeats that another system submitted (they close with it)."""
-        query = {"$or": [{"number": number}, {"linked_to": number, "status": "linked"}]} \
+        query = {"$or": [{"number": number}, {"linked_to": number}]} \
             if with_linked else {"number": number}
         query = {"$and": [query, {"source.system": {"$exists": True}}]}
         return list(self.tickets.find(query, {"_id": 0, "number": 1, "source": 1, "department": 1}))
