@@ -152,3 +152,12 @@ def test_erasure_scrubs_the_transfer_reason():
     shown = transfers.transfer_ticket(deps, CALL, "119", "着火，来电人电话13853212345")
     changes = erasure(tickets.get(shown["number"]), deps.clock.now())
     assert "13853212345" not in changes["transfer"]["reason"] and changes["transfer"]["line"] == "119"
+
+
+def test_a_citizen_looking_up_a_transfer_sees_it_closed_with_nothing_of_the_call():
+    from services.intake.domain.public import status_view
+    deps, tickets, _, _ = transfer_deps()
+    shown = transfers.transfer_ticket(deps, dict(CALL, recording_url="https://pbx.example.cn/r/1.mp3"), "119", "着火")
+    public = status_view(tickets.get(shown["number"]))
+    assert public["status"] == "closed" and public["closed_at"]
+    assert "pbx.example.cn" not in str(public) and "119" not in str(public.get("department"))
