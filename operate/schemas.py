@@ -37,13 +37,15 @@ def openapi_files():
 
 
 def contract_files():
-    from services.intake.entrypoints.schemas import InboundReceipt, InboundSubmission
+    from services.intake.entrypoints.schemas import InboundReceipt, InboundSubmission, ProgressReceipt
 
     files = event_files()
     files["ticket-submit.schema.json"] = schema_of(
         InboundSubmission, title="ticket.submit", schema_id="ticket-submit.schema.json")
     files["ticket-receipt.schema.json"] = schema_of(
         InboundReceipt, title="ticket.receipt.<source_system>", schema_id="ticket-receipt.schema.json")
+    files["ticket-progress.schema.json"] = schema_of(
+        ProgressReceipt, title="ticket.receipt.<source_system> (progress)", schema_id="ticket-progress.schema.json")
     return files
 
 

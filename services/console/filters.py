@@ -14,6 +14,7 @@ STATES = {
     "assigned": N_("to sign for"), "signed_for": N_("signed for"), "replied": N_("replied, in review"),
     "approved": N_("approved, callback due"), "closed": N_("closed"), "refused": N_("refused"),
     "received": N_("received"), "awaiting_dispatch": N_("awaiting dispatch"), "answered": N_("answered directly"),
+    "transferred": N_("transferred to another line"),
     "linked": N_("linked to another"), "reply_approved": N_("reply approved"), "reply_rejected": N_("reply sent back"),
     "reopened": N_("reopened"), "case_opened": N_("case opened"), "deadline_watched": N_("deadline watched"),
     "callback": N_("callback"), "escalated": N_("supervision"), "unlinked": N_("unlinked"),
@@ -176,6 +177,12 @@ def install(env, locale, zone, translations):
     def role_label(role):
         return people.role_label(role, locale)
 
+    def line_name(line):
+        """Another centre's line (110, 119 ...) by its number and its name in the reader's language."""
+        line = line or {}
+        name = line.get("name") if locale == "zh_CN" else (line.get("name_en") or line.get("name"))
+        return f"{line.get('code') or ''} {name or ''}".strip()
+
     def field_error(text, unit=None):
         """A service's English message about a field, in the reader's language (``shared.contract.field_errors``);
         ``unit``: names a department by its code."""
@@ -258,3 +265,4 @@ def install(env, locale, zone, translations):
                        outcome=named(OUTCOMES))
     env.globals.update(request_types=tuple(REQUEST_TYPES))
     env.globals.update(role_label=role_label)
+    env.filters.update(line_name=line_name)

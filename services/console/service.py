@@ -132,6 +132,10 @@ class ConsoleService(ops.Operable):
     def operator_submit(self, deps, view):
         return view.answer(operator.operator_submit(deps, view))
 
+    @page("/operator/transfer", method="POST", roles=("operator",))
+    def operator_transfer(self, deps, view):
+        return view.answer(operator.operator_transfer(deps, view))
+
     @page("/tickets", method="POST", roles=STAFF)
     def ticket_search_start(self, deps, view):
         """Keep the criteria with the session (a phone number stays out of URLs) and list.

@@ -30,7 +30,17 @@ from services.intake.entrypoints import open311
 from services.intake.entrypoints import openapi as intake_api
 from services.intake.entrypoints.inbound import INBOUND_EXCHANGE, SUBMIT_QUEUE
 from services.intake.entrypoints.open311 import BASE, ERRORS, FORMAT, both_formats
-from services.intake.handlers import inbound, keys, numbering, privacy, quality_checks, reconcile, search, status
+from services.intake.handlers import (
+    inbound,
+    keys,
+    numbering,
+    privacy,
+    quality_checks,
+    reconcile,
+    search,
+    status,
+    transfers,
+)
 from services.intake.handlers import open311 as open311_handlers
 from services.intake.handlers import tickets as ticket_handlers
 from services.intake.handlers.errors import ValidationFailed
@@ -105,6 +115,24 @@ class IntakeService(ops.Operable):
     def unlink_ticket(self, number, operator=None):
         """A false match: the linked ticket becomes a ticket of its own and is dispatched."""
         return ticket_handlers.unlink_ticket(deps(self), number)
+
+    @door(People("operator"))
+    @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
+    def transfer_ticket(self, request, line, reason, reference=None, idempotency_key=None):
+        """The caller handed to another line (110/119/120/122/12315 ...): a ticket closed at once."""
+        return transfers.transfer_ticket(deps(self), request, line, reason, reference, idempotency_key)
+
+    @door(People(*STAFF_ROLES))
+    @rpc
+    def transfer_lines(self):
+        """The lines a call can be handed to (``TRANSFERS.lines``)."""
+        return transfers.transfer_lines(deps(self))
+
+    @door(People(*STAFF_ROLES))
+    @rpc(expected_exceptions=ValidationFailed)
+    def emergency_words(self, text):
+        """The words in ``text`` that sound like an emergency, and the line they suggest."""
+        return transfers.emergency_words(deps(self), text)
 
     @door(Services("followup", "notify"))
     @rpc

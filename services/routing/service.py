@@ -154,6 +154,11 @@ class RoutingService(ops.Operable):
     def on_ticket_answered(self, answered):
         intake.record_number(bootstrap.deps(self), answered["number"])
 
+    @event_handler("intake", "ticket_transferred", requeue_on_error=True)
+    @consumes(events.TicketTransferred)
+    def on_ticket_transferred(self, transferred):
+        intake.record_number(bootstrap.deps(self), transferred["number"])
+
     @door(Services("intake"))
     @rpc
     def republish_decision(self, number):

@@ -74,6 +74,8 @@ Satisfaction = Literal["satisfied", "basically_satisfied", "dissatisfied"]
 CallbackOutcome = Literal["resolved", "partly_resolved", "unresolved", "untrue"]
 CaseOutcome = Literal["resolved", "partly_resolved", "unresolved", "untrue", "unreasonable"]
 Document = dict[str, Any]  # a JSON object the event carries as it is
+CallId = Annotated[str, Length(min=1, max=128)]  # a PBX's callId
+RecordingUrl = Annotated[str, Length(min=1, max=2048)]  # an http(s) link to a call's recording
 
 
 def utcnow() -> datetime:
@@ -131,6 +133,9 @@ class TicketCreated(Event):
     received_at: datetime
     # Chosen by the operator or given by the door; null when nobody said (routing suggests one).
     request_type: RequestType | None = None
+    # Recorded during a call: the PBX's callId and the recording's link (the citizen's voice).
+    call_id: CallId | None = None
+    recording_url: RecordingUrl | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -775,6 +780,30 @@ class TicketLinked(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class TicketTransferred(Event):
+    """An operator handed the caller to another line (110, 119, 120, 122, 12315 ...): recorded as
+    a ticket of its own, closed at once, never dispatched. No caller data."""
+
+    source: ClassVar[str] = "intake"
+    event_type: ClassVar[str] = "ticket_transferred"
+
+    number: Number
+    title: str
+    category: str | None = None
+    district: str | None = None
+    channel: Channel
+    urgency: Urgency = "normal"
+    line: Annotated[str, Length(min=1, max=32)]  # the line's code: 110, 119, 12315 ...
+    line_name: str = ""
+    reason: Annotated[str, Length(max=500)] = ""
+    reference: Annotated[str, Length(max=128)] | None = None  # the other centre's own reference
+    source_system: str | None = None  # when that centre is a source system: it is told too
+    call_id: CallId | None = None
+    transferred_by: str | None = None
+    transferred_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
 class TicketStalled(Event):
     """intake's reconciler found a ticket stuck and could not repair it: supervisors must look.
 
@@ -890,5 +919,5 @@ EVENTS: tuple[type[Event], ...] = (
     TicketStalled, PersonalDataErased, DepartmentChanged, CalendarYearLoaded, ClockMoved,
     AppealFiled, AppealDecided, CaseRaised, UnreasonableProposed, UnreasonableDecided, HoldProposed,
     HoldDecided, HoldRechecked, HoldRecheckDue, AssignmentExtensionRequested, AssignmentExtensionDecided,
-    AssignmentEnded,
+    AssignmentEnded, TicketTransferred,
 )

@@ -63,6 +63,7 @@ SENTENCES: dict[str, str] = {
     "same_place": N_("similar text (%(similarity).2f) in %(category)s %(metres)d m away"),
     "linked_by": N_("linked by %(person)s"),
     "answered": N_("answered directly from %(entry)s by %(person)s"),
+    "transferred": N_("handed to line %(line)s by %(person)s"),
     "unlinked": N_("not a repeat of %(number)s (%(person)s)"),
     "dispatched": N_("dispatched to %(department)s by %(by)s"),
     "dispatched_automatically": N_("dispatched to %(department)s by routing"),

@@ -71,9 +71,17 @@ BROKER_ERRORS = (KombuOperationalError, AmqpConnectionError, OSError)
 # Faults that pass: the message is worth delivering again. The store unreachable;
 # the broker going away while the handler publishes or calls another service (a node
 # stopped mid-flight once dead-lettered six valid events this way); a service that
-# does not answer or is not running yet. Past the delivery limit they still end in
+# does not answer or is not running yet; a step another worker is doing. Past the delivery limit they still end in
 # the dead letters.
-TRANSIENT_ERRORS = (ConnectionFailure, *BROKER_ERRORS, RpcTimeout, UnknownService, UndeliverableMessage)
+
+
+class TryLater(Exception):
+    """Another worker is doing this very step now (the same event delivered twice at once):
+    deliver the message again later, when that worker has finished or given up."""
+
+
+TRANSIENT_ERRORS = (ConnectionFailure, *BROKER_ERRORS, RpcTimeout, UnknownService, UndeliverableMessage,
+                    TryLater)
 TRANSIENT_BACKOFF_SECONDS = 0.5      # before the first redelivery; doubles with each one ...
 TRANSIENT_BACKOFF_MAX_SECONDS = 60   # ... up to this
 

@@ -187,3 +187,62 @@ def test_what_a_source_can_learn_of_another_queue_is_a_count_and_nothing_persona
         if connection.is_open:
             connection.close()
     assert refused(mine["amqp_uri"], lambda ch: ch.basic_get("rpc-intake")).reply_code == 403
+
+
+def test_a_source_learns_its_ticket_was_dispatched_replied_and_closed(stack, sources):
+    """Progress receipts (docs/intake.md): a pika client submits as a source and reads, on
+    its own receipts queue, dispatched, replied and closed for its ticket, once each."""
+    import requests
+
+    source = sources("app")
+    ticket = submission(source, title="松岭路小区停水一天了", district="崂山区", address="松岭路 66 号",
+                        description="崂山区松岭路小区从昨天早上开始停水，物业说不清什么时候来水。",
+                        caller_name="赵敏", caller_phone=f"1370532{uuid.uuid4().int % 10000:04d}")
+    receipt = submit(source["amqp_uri"], ticket, source["name"], receipts_queue=source["receipts_queue"])
+    assert receipt and receipt["accepted"], receipt
+    number = receipt["number"]
+    connection = pika.BlockingConnection(pika.URLParameters(source["amqp_uri"]))
+    got = []
+
+    def until(kind, timeout=30.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            method, _, body = connection.channel().basic_get(source["receipts_queue"], auto_ack=True)
+            if method is None:
+                time.sleep(0.1)
+                continue
+            got.append(json.loads(body))
+            if got[-1].get("kind") == kind:
+                return got[-1]
+        raise AssertionError(f"no {kind} receipt; got {got}")
+
+    try:
+        dispatched = until("dispatched")
+        assert dispatched["number"] == number and dispatched["external_id"] == ticket["external_id"]
+        department = dispatched["department"]["code"]
+        assert dispatched["department"]["name"] and dispatched["deadline"]
+        stack.wait_until(number, lambda v: v["case_opened"], timeout=30)
+        token = stack.hotline("case", "token", "create", department)
+        assert token.returncode == 0, token.stderr
+        url = f"http://{stack.env['FOLLOWUP_HTTP']}/cases/{number}"
+        auth = {"Authorization": f"Bearer {token.stdout.strip().splitlines()[-1]}"}
+        reply = "经查，松岭路小区停水系加压泵故障，已于当天修复并恢复供水，已在小区张贴通知。"
+        assert requests.post(f"{url}/sign-for", json={"actor": "张工"}, headers=auth, timeout=10).ok
+        assert requests.post(f"{url}/reply", json={"text": reply}, headers=auth, timeout=10).ok
+        approved = stack.hotline("case", "review", number, "--approve", "--by", "李审核")
+        assert approved.returncode == 0, approved.stdout + approved.stderr
+        replied = until("replied")
+        assert replied["reply"] == reply
+        closed = stack.hotline("case", "callback", number, "--reached", "--resolved",
+                               "--satisfaction", "satisfied", "--by", "王回访")
+        assert closed.returncode == 0, closed.stdout + closed.stderr
+        done = until("closed")
+        assert done["outcome"] == "resolved" and done["number"] == number
+        time.sleep(1.0)  # anything sent twice would be here by now
+        while (message := connection.channel().basic_get(source["receipts_queue"], auto_ack=True))[0]:
+            got.append(json.loads(message[2]))
+    finally:
+        connection.close()
+    assert [r.get("kind") for r in got if r.get("kind")] == ["dispatched", "replied", "closed"]
+    said = json.dumps(got, ensure_ascii=False)
+    assert ticket["caller_phone"] not in said and "赵敏" not in said

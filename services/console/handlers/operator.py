@@ -24,7 +24,10 @@ FULL_NUMBER = re.compile(r"[A-Za-z]+-\d{8}-\d{5}")
 SEARCH_FIELDS = ("number", "phone", "text", "address", "district", "status", "request_type", "date_from",
                  "date_to")
 FIELDS = ("caller_phone", "caller_name", "title", "description", "district", "street", "address",
-          "urgency", "request_type", "category")
+          "urgency", "request_type", "category", "call_id", "recording_url")
+# What a screen pop may put in the new ticket's URL: the call, never the caller (a phone
+# number stays out of URLs; the form looks the caller up once the number is typed).
+FROM_THE_CALL = ("call_id", "recording_url")
 
 
 def typed(form):
@@ -47,8 +50,10 @@ def catalogue(deps: Deps, view: View):
 # -- the new ticket --------------------------------------------------------
 
 def operator_form(deps: Deps, view: View):
-    return show("operator.html", form={}, errors={}, districts=city_places(deps),
-                catalogue=catalogue(deps, view))
+    """The empty form; a screen pop opens it as ``/operator?call_id=...&recording_url=...``."""
+    form = {name: view.arg(name)[:2048] for name in FROM_THE_CALL if view.arg(name)}
+    return show("operator.html", form=form, errors={}, districts=city_places(deps),
+                catalogue=catalogue(deps, view), lines=transfer_lines(view))
 
 
 def operator_caller(deps: Deps, view: View):
@@ -66,12 +71,23 @@ def operator_suggest(deps: Deps, view: View):
         ("intake", "search_knowledge", (text, 3)),
         ("routing", "suggest", (request,)),
         ("intake", "repeat_candidates", (request, 5)))
-    return show("_suggest.html", answers=answers, routing=routing, repeats=repeats, empty=False)
+    emergency = view.optional("intake", "emergency_words", text[:8000])
+    return show("_suggest.html", answers=answers, routing=routing, repeats=repeats,
+                emergency=emergency if emergency and emergency.get("line") else None, empty=False)
 
 
-def _form_again(deps: Deps, view: View, status=200, errors=None):
+def transfer_lines(view: View):
+    return view.optional("intake", "transfer_lines") or []
+
+
+def said(request):
+    return f"{request.get('title', '')} {request.get('description', '')}".strip()
+
+
+def _form_again(deps: Deps, view: View, status=200, errors=None, emergency=None):
     return show("operator.html", status=status, form=view.form, errors=errors or {},
-                districts=city_places(deps), catalogue=catalogue(deps, view))
+                districts=city_places(deps), catalogue=catalogue(deps, view), lines=transfer_lines(view),
+                emergency=emergency)
 
 
 def _one_click_match(deps: Deps, view: View, request, entry_id, link_to):
@@ -97,6 +113,11 @@ def operator_submit(deps: Deps, view: View):
         return _form_again(deps, view, 400, {"description": [view._(
             "%(n)s characters: at most %(m)s fit. Nothing was recorded; shorten the text.",
             n=len(view.form["description"]), m=bounds.TEXT)]})
+    if not (entry_id or link_to or view.form.get("not_emergency")):
+        # Words that sound like an emergency: ask once whether to hand the caller over.
+        emergency = view.optional("intake", "emergency_words", said(request)[:8000])
+        if emergency and emergency.get("line"):
+            return _form_again(deps, view, emergency=emergency)
     if entry_id or link_to:
         # Closing or linking on one click is only as good as the match: above the city's
         # threshold, say what it is and ask again on a page of its own (no script needed).
@@ -123,6 +144,38 @@ def operator_submit(deps: Deps, view: View):
         "existing": view._("This request was recorded before as %(n)s.", n=number),
     }
     return Redirect(f"/operator?done={number}", flash=messages.get(ticket["outcome"], number))
+
+
+def operator_transfer(deps: Deps, view: View):
+    """The caller handed to another line (110/119/120/122 ...): recorded, closed at once.
+
+    Without a reason typed, the emergency words found say why (the prompt's button)."""
+    request = typed(view.form)
+    line = (view.form.get("line") or view.form.get("transfer_line") or "").strip()  # the prompt's, or chosen
+    reason = (view.form.get("transfer_reason") or "").strip()
+    reference = (view.form.get("transfer_reference") or "").strip() or None
+    if not reason:
+        found = view.optional("intake", "emergency_words", said(request)[:8000]) or {}
+        words = [hit["word"] for hit in found.get("words") or [] if hit["line"] == line]
+        reason = view._("Emergency words: %(words)s", words="、".join(words)) if words else ""
+    try:
+        ticket = view.call("intake", "transfer_ticket", request, line, reason, reference,
+                           view.form.get("idempotency"))
+    except Refused as exc:
+        if exc.status != 400:
+            raise
+        errors = dict(exc.errors or {"_": [exc.detail]})
+        if "reason" in errors:
+            errors["transfer_reason"] = errors.pop("reason")
+        if "reference" in errors:
+            errors["transfer_reference"] = errors.pop("reference")
+        return _form_again(deps, view, 400, errors)
+    number = ticket["received_as"]
+    if ticket["outcome"] == "existing":
+        return Redirect(f"/operator?done={number}",
+                        flash=view._("This request was recorded before as %(n)s.", n=number))
+    return Redirect(f"/operator?done={number}",
+                    flash=view._("Ticket %(n)s recorded: the caller was handed to %(line)s.", n=number, line=line))
 
 
 # -- finding tickets ---------------------------------------------------------

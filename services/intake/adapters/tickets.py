@@ -43,6 +43,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.intake.adapters.keys import KeyRepository
 from services.intake.adapters.quality_checks import QualityCheckRepository
+from services.intake.adapters.receipts import ReceiptLog
 from services.intake.domain.checks import FINISHED, STAGES, UNKNOWN, healed
 from services.intake.domain.ticket import CLOSED, NOT_OPEN
 from shared.contract import bounds
@@ -148,6 +149,7 @@ class TicketRepository:
         self.counters = database["counters"]
         self.keys = KeyRepository(database, config)
         self.quality = QualityCheckRepository(database, config)  # the quality queue (质检)
+        self.receipts = ReceiptLog(database)  # progress sent to source systems
         self.api_keys = self.keys.api_keys
         self.outbox = Outbox(self.tickets)
 
@@ -173,6 +175,7 @@ class TicketRepository:
         self.tickets.create_index("check_overdue", sparse=True)
         self.keys.ensure_indexes()
         self.quality.ensure_indexes()
+        self.receipts.ensure_indexes()
 
     def ops_gauges(self):
         """Tickets by status, for /metrics (``shared.platform.ops``)."""

@@ -30,6 +30,7 @@ PUBLIC_STATUS = {
     "linked": "received", "assigned": "assigned", "signed_for": "in_progress",
     "reopened": "in_progress", "reply_rejected": "in_progress", "replied": "in_progress",
     "reply_approved": "replied", "closed": "closed", "answered": "closed", "on_hold": "on_hold",
+    "transferred": "closed",  # handed to another line (110, 119 ...): closed here
 }
 PUBLIC_STATUSES = sorted(set(PUBLIC_STATUS.values()))
 

@@ -33,13 +33,16 @@ from .shared import (
 
 TICKET_FIELDS = ("title", "description", "category", "district", "street", "address",
                  "lat", "lng", "urgency", "channel", "request_type")
+# The call a ticket was recorded during (the PBX's callId, the recording's link): staff only.
+CALL_FIELDS = ("call_id", "recording_url")
 
 # The statuses of a ticket that is not open: finished, or itself a repeat of another.
-CLOSED = ("closed", "answered")
+CLOSED = ("closed", "answered", "transferred")
 NOT_OPEN = (*CLOSED, "linked")
 
 # Which event each outcome of a request publishes.
-EVENT_TYPES = {"created": "ticket_created", "linked": "ticket_linked", "answered": "ticket_answered"}
+EVENT_TYPES = {"created": "ticket_created", "linked": "ticket_linked", "answered": "ticket_answered",
+               "transferred": "ticket_transferred"}
 
 
 def is_open(status: str | None) -> bool:
@@ -159,6 +162,9 @@ def new_ticket(number: str, request: Doc, received_at: dt.datetime, phone_key: s
         status="received",
         history=[received(received_at, request.get("channel"))],
     )
+    for name in CALL_FIELDS:
+        if request.get(name):
+            ticket[name] = request[name]
     if request.get("source_system"):
         ticket["source"] = {"system": request["source_system"], "id": request["external_id"]}
     return ticket
@@ -204,6 +210,7 @@ def ticket_created_body(ticket: Doc) -> Doc:
         caller_phone=mask_phone(ticket["caller"]["phone"]),
         received_at=ticket["received_at"],
     )
+    body.update({name: ticket[name] for name in CALL_FIELDS if ticket.get(name)})
     return body
 
 
@@ -223,7 +230,8 @@ def stage_reached(ticket: Doc, stage: str) -> bool:
 
 
 def public_view(ticket: Doc) -> Doc:
-    """What a citizen or operator sees of a ticket (caller masked)."""
+    """What an operator sees of a ticket (caller masked; the call and its recording, staff
+    only: a citizen's lookup answers ``public.status_view``, Open311 ``service_request``)."""
     view = {name: ticket.get(name) for name in TICKET_FIELDS}
     view.update(
         number=ticket["number"],
@@ -246,6 +254,9 @@ def public_view(ticket: Doc) -> Doc:
         closed_at=ticket.get("closed_at"),
         outcome=ticket.get("outcome"),
         escalation=ticket.get("escalation"),
+        call_id=ticket.get("call_id"),
+        recording_url=ticket.get("recording_url"),
+        transfer=ticket.get("transfer"),
     )
     return view
 
@@ -265,7 +276,9 @@ def erasure(ticket: Doc, now: dt.datetime) -> Doc:
     free text stays for the record with identifiers scrubbed.
     """
     history = [scrubbed_entry(entry) for entry in ticket.get("history") or []]
-    return {"caller": {"name": None, "phone": None, "email": None, "phone_key": None},
+    handed = {"transfer": dict(ticket["transfer"], reason=scrub(ticket["transfer"].get("reason")))} \
+        if ticket.get("transfer") else {}
+    return {**handed, "caller": {"name": None, "phone": None, "email": None, "phone_key": None},
             "title": scrub(ticket.get("title")), "description": scrub(ticket.get("description") or ""),
-            "address": None, "lat": None, "lng": None, "media_url": None,
+            "address": None, "lat": None, "lng": None, "media_url": None, "recording_url": None,
             "reply": scrub(ticket.get("reply")), "history": history, "erased_at": now}

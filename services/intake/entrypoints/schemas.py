@@ -55,6 +55,12 @@ def valid_phone(value):
     raise ValidationError(message("phone"))
 
 
+def printable(value):
+    """Printable characters only (a PBX's call id: no tabs, line breaks or control codes)."""
+    if value is not None and not value.isprintable():
+        raise ValidationError("printable characters only")
+
+
 class Text(fields.String):
     """Text a person typed: trimmed, decoded (no ``�``), no control characters.
 
@@ -123,6 +129,12 @@ class TicketRequest(Schema):
     caller_email = fields.Email(allow_none=True, load_default=None, validate=validate.Length(max=254))
     media_url = fields.Url(allow_none=True, load_default=None, schemes={"http", "https"},
                            validate=validate.Length(max=2000))
+    # The call it was recorded during (a screen pop fills them in): staff see them, citizens never.
+    call_id = Text(allow_none=True, load_default=None, validate=[validate.Length(min=1, max=128), printable],
+                   metadata={"description": "the PBX's callId of the call the request was taken on"})
+    recording_url = fields.Url(allow_none=True, load_default=None, schemes={"http", "https"}, require_tld=False,
+                               validate=validate.Length(max=2048),
+                               metadata={"description": "a link to the call's recording (http or https)"})
     # Another system's own id for the request: the pair is accepted once.
     source_system = fields.String(allow_none=True, load_default=None, validate=validate.Regexp(
         SOURCE_NAME, error="letters, digits, - and _ only (at most 64)"))
@@ -206,3 +218,40 @@ class InboundReceipt(Schema):
     received_as = fields.String()
     status = fields.String()
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class ReceiptDepartment(Schema):
+    code = fields.String(required=True)
+    name = fields.String(allow_none=True)
+
+
+class ProgressReceipt(Schema):
+    """What became of a ticket another system submitted, routed to it with key
+    ``ticket.receipt.<source_system>`` (beside the receipt of its submission, which has
+    ``accepted`` where this has ``kind``): once per step, ``receipt_id`` the same if the
+    step is ever sent again.
+
+    ``dispatched``: to which department, by when (``deadline``); ``replied``: the reply the
+    hotline approved (``reply``); ``closed``: ``outcome`` and the reply the citizen was given.
+    ``transferred``: a call the hotline's operator handed to this system's line, with what
+    the caller said. Never the caller's name or phone.
+    """
+
+    receipt_id = fields.String(required=True, metadata={"description": "the same for a step sent again"})
+    kind = fields.String(required=True, validate=validate.OneOf(("dispatched", "replied", "closed", "transferred")))
+    source_system = fields.String(required=True)
+    external_id = fields.String(allow_none=True, metadata={
+        "description": "the submitter's own id for it (for a transfer: the line's reference, if given)"})
+    number = fields.String(required=True, metadata={"description": "the hotline's ticket number"})
+    at = fields.AwareDateTime(required=True, metadata={"description": "when the step happened"})
+    department = fields.Nested(ReceiptDepartment, allow_none=True)
+    deadline = fields.AwareDateTime(allow_none=True)
+    reply = fields.String(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    line = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    title = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
+    district = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    call_id = fields.String(allow_none=True)

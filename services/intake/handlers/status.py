@@ -12,10 +12,14 @@ reconciler (``handlers/reconcile.py``) checks every ticket against. A part of
 the case opening or ending (another unit's: co-handling, passed down) changes
 no status; it only owes the ``parts`` check, which the reconciler settles by
 comparing followup's parts with notify's watches.
+
+A ticket another system submitted tells it of three steps -- dispatched, reply
+approved, closed -- once each (``handlers/receipts.py``).
 """
 from services.intake.bootstrap import Deps
 from services.intake.domain.checks import FINISHED, changed, dispatched, done, owe
 from services.intake.domain.history import ANY_ATTEMPT, entry, routing_reasons
+from services.intake.handlers import receipts
 from shared.contract.reasons import reason
 
 
@@ -47,6 +51,7 @@ def ticket_assigned(deps: Deps, event):
     record(deps, event, changes,
            event["assigned_at"], "assigned", note,
            [dispatched(event["attempt"]), owed(deps, "case", event["attempt"], event["assigned_at"])])
+    receipts.dispatched(deps, event)
 
 
 def ticket_awaiting_dispatch(deps: Deps, event):
@@ -118,6 +123,7 @@ def reply_submitted(deps: Deps, event):
 def reply_approved(deps: Deps, event):
     record(deps, event, {"status": "reply_approved", "reply": event["text"] or None},
            event["approved_at"], "reply_approved", [reason("approved")])
+    receipts.replied(deps, event)
 
 
 def reply_rejected(deps: Deps, event):
@@ -151,6 +157,7 @@ def case_closed(deps: Deps, event):
                                  entry(event["closed_at"], "closed",
                                        [reason("closed_with", number=event["number"])]),
                                  event["occurred_at"])
+    receipts.closed(deps, event)
 
 
 def case_raised(deps: Deps, event):

@@ -35,12 +35,13 @@ log = logging.getLogger(__name__)
 
 
 def accept(deps: Deps, data, schema_cls=None, idempotency=None, answer_with=None, operator=None,
-           link_to=None, received_by=None, request_digest=None, public=False, viewed=True):
+           link_to=None, received_by=None, request_digest=None, public=False, viewed=True, transfer=None):
     """Validate and take in a request; the view of the ticket the caller quotes.
 
     The view carries ``outcome`` -- ``created``, ``existing`` (accepted
     before), ``linked`` (repeats an open ticket, whose number it shows) or
-    ``answered`` -- and ``received_as``, the number this request was
+    ``answered`` or ``transferred`` (``transfer``: handed to another line,
+    ``handlers/transfers.py``) -- and ``received_as``, the number this request was
     stored under. ``request_digest`` ties an idempotency key to the request
     it was first sent with; ``public`` counts the caller's phone against
     its rate limit (``TooManyRequests``). A door that answers with a receipt
@@ -77,7 +78,7 @@ def accept(deps: Deps, data, schema_cls=None, idempotency=None, answer_with=None
         now = deps.clock.now()
         ticket = Ticket.receive(new_number(deps, now), valid, now, phone_key(valid["caller_phone"]),
                                 idempotency, request_digest, received_by)
-        result, event = settle(deps, ticket, valid, now, answer_with, operator, link_to)
+        result, event = settle(deps, ticket, valid, now, answer_with, operator, link_to, transfer)
         if result == "created":
             ticket.doc.update(owing(first_check(deps, now)))
         deps.tickets.add(ticket.to_doc(), [outboxed(EVENT_TYPES[result], event)], uow)
@@ -94,8 +95,11 @@ def accept(deps: Deps, data, schema_cls=None, idempotency=None, answer_with=None
     return outcome(deps, result, doc, viewed)
 
 
-def settle(deps: Deps, ticket: Ticket, valid, now, answer_with, operator, link_to=None):
-    """Answered on the call, a repeat of an open ticket, or new: ``(outcome, event)``."""
+def settle(deps: Deps, ticket: Ticket, valid, now, answer_with, operator, link_to=None, transfer=None):
+    """Answered on the call, handed to another line, a repeat of an open ticket, or new:
+    ``(outcome, event)``."""
+    if transfer:
+        return "transferred", transfer(ticket, now)
     if answer_with:
         return "answered", ticket.answer(answer_with, operator, now)
     if link_to:  # the operator saw it repeats an open ticket and linked it

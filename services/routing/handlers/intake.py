@@ -1,6 +1,6 @@
 """What routing tells intake: the numbers it has heard of, and its decisions again.
 
-Every number intake announces (``ticket_created``, ``ticket_linked``,
+Every number intake announces (``ticket_created``, ``ticket_linked``, ``ticket_transferred``,
 ``ticket_answered``) raises the day's highest in ``numbers``, which intake asks
 for before it numbers a day's tickets (``highest_sequence``; see
 ``services.intake.handlers.numbering``); a ``ticket_created`` under a number routing
