@@ -24,7 +24,7 @@ from services.insight.handlers import learning, reports
 from shared.contract import events
 from shared.platform import openapi, ops
 from shared.platform.city import City
-from shared.platform.doors import Doors, People, Public, door
+from shared.platform.doors import Doors, People, Public, Services, door
 from shared.platform.identity import STAFF_ROLES
 from shared.platform.messaging import DeadLetters, Topology, consumes, event_handler, rpc
 from shared.platform.mongo import Store
@@ -115,6 +115,12 @@ class InsightService(ops.Operable):
     @rpc(expected_exceptions=BadQuery)
     def top_problems(self, params=None):
         return reports.top_problems_of(bootstrap.deps(self), query(params))
+
+    @door(People(*STAFF_ROLES), Services("callcentre"))
+    @rpc
+    def agents_for(self, hours):
+        """Erlang C for hours already seen: operators needed for each hour's calls (callcentre)."""
+        return reports.agents_for(bootstrap.deps(self), hours)
 
     @door(People(*STAFF_ROLES))
     @rpc

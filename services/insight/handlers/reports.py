@@ -148,3 +148,18 @@ def top_problems_of(deps, query):
 def request_of(deps, number):
     doc = deps.requests.get(number)
     return json.loads(json.dumps(doc, default=str)) if doc else None
+
+
+def agents_for(deps, hours):
+    """Erlang C's operators on the phones for each ``{"calls", "aht_seconds"}`` (an hour's calls
+    and handling time; the configured handling time when none), at the service level configured."""
+    from services.insight.domain import erlang
+
+    staffing = deps.settings.staffing
+    rows = []
+    for hour in list(hours or [])[:24 * 93]:
+        calls = max(0.0, float(hour.get("calls") or 0))
+        aht = float(hour.get("aht_seconds") or staffing.aht_seconds)
+        agents, level, asa = erlang.agents_needed(calls, aht, staffing.target_share, staffing.target_seconds)
+        rows.append({"agents": agents, "service_level": round(level, 3), "asa_seconds": round(asa, 1)})
+    return rows
