@@ -87,6 +87,12 @@ class InsightService(ops.Operable):
     def on_case_closed(self, event):
         learning.case_closed(bootstrap.deps(self), event)
 
+    @event_handler("callcentre", "call_ended", requeue_on_error=True)
+    @consumes(events.CallEnded)
+    def on_call_ended(self, event):
+        """A call the floor was offered: counted per hour for the forecast (channel ``call``)."""
+        learning.call_ended(bootstrap.deps(self), event)
+
     @event_handler("intake", "personal_data_erased", requeue_on_error=True)
     @consumes(events.PersonalDataErased)
     def on_personal_data_erased(self, event):

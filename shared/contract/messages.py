@@ -961,5 +961,5 @@ EVENTS: tuple[type[Event], ...] = (
     TicketStalled, PersonalDataErased, DepartmentChanged, CalendarYearLoaded, ClockMoved,
     AppealFiled, AppealDecided, CaseRaised, UnreasonableProposed, UnreasonableDecided, HoldProposed,
     HoldDecided, HoldRechecked, HoldRecheckDue, AssignmentExtensionRequested, AssignmentExtensionDecided,
-    AssignmentEnded, TicketTransferred,
+    AssignmentEnded, TicketTransferred, CallRinging, CallEnded,
 )

@@ -71,6 +71,11 @@ def hotspot_report(repository, settings, start=None, end=None):
 
 def staffing_plan(repository, settings, week=None):
     first, last = repository.span()
+    with_calls = "call" in settings.staffing.channels  # planned from callcentre's measured calls
+    if with_calls:
+        call_first, call_last = repository.calls_span()
+        first = min((d for d in (first, call_first) if d is not None), default=None)
+        last = max((d for d in (last, call_last) if d is not None), default=None)
     if week is None:
         today = (last or dt.datetime.now(dt.UTC)).astimezone(settings.zone).date()
         week = today + dt.timedelta(days=7)
@@ -79,6 +84,9 @@ def staffing_plan(repository, settings, week=None):
     records = list(repository.between(_midnight(since, settings.zone),
                                       _midnight(monday + dt.timedelta(weeks=1), settings.zone),
                                       with_terms=False))
+    if with_calls:
+        records += repository.calls_between(_midnight(since, settings.zone),
+                                            _midnight(monday + dt.timedelta(weeks=1), settings.zone))
     return staffing.plan(records, monday, settings.zone, first, last, settings.staffing)
 
 
