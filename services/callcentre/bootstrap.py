@@ -6,6 +6,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.callcentre.adapters.calls import CallRepository
+from services.callcentre.adapters.insight import Insight
 from shared.contract.events import utcnow
 from shared.platform.unit_of_work import UnitOfWork
 
@@ -19,6 +20,7 @@ class Settings:
     ringing_minutes: int = 10           # a call ringing longer, with no hangup, is not shown ringing
     retention_days: int = 180           # numbers of ended calls kept (PERSONAL_DATA_RETENTION_DAYS)
     call_sources: tuple[str, ...] = ("pbx",)  # source systems that may report calls over AMQP
+    insight_timeout: float = 3.0        # seconds insight has to give its plan
 
 
 def settings(config) -> Settings:
@@ -33,7 +35,8 @@ def settings(config) -> Settings:
         after_call_seconds=int(section.get("after_call_seconds", 30)),
         ringing_minutes=int(section.get("ringing_minutes", 10)),
         retention_days=int(config.get("PERSONAL_DATA_RETENTION_DAYS", 180)),
-        call_sources=tuple(sources))
+        call_sources=tuple(sources),
+        insight_timeout=float(section.get("insight_timeout", 3)))
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class Deps:
 
 
 def deps(service) -> Deps:
-    return Deps(calls=service.calls, settings=settings(service.config), config=service.config,
+    configured = settings(service.config)
+    return Deps(calls=service.calls, settings=configured, config=service.config,
                 caller=service.caller, dispatch=service.dispatch, dead_letters=service.dead_letters,
-                insight=service.insight)
+                insight=Insight(service.insight, configured.insight_timeout))
