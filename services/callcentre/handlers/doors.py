@@ -6,7 +6,6 @@ from services.callcentre.bootstrap import Deps
 from services.callcentre.entrypoints.cti import ORIGIN, BadEvent, call_event, http_body, refusal
 from services.callcentre.handlers.events import received
 from shared.platform.answers import json_body
-from shared.platform.broker_admin import USER_PREFIX
 from shared.platform.rawqueue import decode
 from shared.platform.redaction import redact
 
@@ -38,6 +37,8 @@ def redacted(payload):
 
 def publisher(deps: Deps, user_id):
     """The source that published (or ``"platform"``), or ``None`` for one that may not."""
+    from shared.platform.broker_admin import USER_PREFIX  # (it imports requests: only when asked)
+
     if not isinstance(user_id, str) or not user_id:
         return None
     if user_id == urlsplit(deps.config.get("AMQP_URI") or "").username:
