@@ -1,6 +1,7 @@
 """The phone floor as a PBX and a duty manager meet it: a plain HTTP client posts Zammad-shaped
 CTI events to callcentre; the call shows in the floor's figures and the missed callers."""
 import datetime as dt
+import json
 from zoneinfo import ZoneInfo
 
 import requests
@@ -38,3 +39,16 @@ def test_a_pbx_posts_calls_and_the_floor_counts_them(stack):
     listed = stack.hotline("calls", "missed")
     assert listed.returncode == 0, listed.stderr
     assert CALLER[-4:] in listed.stdout
+
+
+def test_the_simulator_sends_a_day_through_the_door_and_the_cli_shows_its_figures(stack):
+    url = stack.hotline("calls", "token", "rotate").stdout.strip().splitlines()[-1]
+    day = "2026-11-02"
+    sent = stack.hotline("calls", "simulate", "--url", url, "--day", day, "--calls", "40",
+                         "--operators", "0-24:1,9-12:1", "--seed", "3", "--shuffle")
+    assert sent.returncode == 0, sent.stderr
+    made = int(sent.stdout.split(" calls,", 1)[0])
+    assert made > 20 and "(0 refused)" in sent.stdout
+    shown = stack.hotline("calls", "figures", "--day", day, "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["total"]["offered"] == made
