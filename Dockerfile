@@ -37,7 +37,8 @@ WORKDIR /app
 COPY config.yaml ./
 COPY seed ./seed
 USER 10001
-# intake 8000, followup 8001, insight 8002, routing 8003, notify 8004, console 8080:
+# intake 8000, followup 8001, insight 8002, routing 8003, notify 8004, callcentre 8005,
+# console 8080:
 # each service listens on its own (/health, /ready, /metrics on every one).
-EXPOSE 8000 8001 8002 8003 8004 8080
+EXPOSE 8000 8001 8002 8003 8004 8005 8080
 CMD ["python", "-m", "operate.serve", "services.intake.service"]

@@ -15,6 +15,7 @@ import click
 
 from hotline import (
     calendar_cli,
+    calls_cli,
     followup_cli,
     insight_cli,
     insight_demo,
@@ -37,6 +38,7 @@ COMMANDS = (
     routing_cli.routing,
     notify_cli.notifications, notify_cli.clock,
     insight_cli.insight,
+    calls_cli.calls,
     reliability_cli.reconciler, reliability_cli.numbers,
     sources_cli.sources,
     calendar_cli.calendar,

@@ -33,7 +33,7 @@ import bson
 from bson import json_util
 
 # Downstream first, intake last (see above).
-ORDER = ("insight", "notify", "followup", "routing", "console", "intake")
+ORDER = ("insight", "callcentre", "notify", "followup", "routing", "console", "intake")
 BATCH = 1000
 
 

@@ -20,6 +20,7 @@ OPENAPI_SERVICES = {
     "insight": "services.insight.service:InsightService",
     "routing": "services.routing.service:RoutingService",
     "notify": "services.notify.service:NotifyService",
+    "callcentre": "services.callcentre.service:CallcentreService",
     "console": "services.console.service:ConsoleService",
 }
 

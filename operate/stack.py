@@ -1,3 +1,3 @@
 """The services of the hotline, each run as its own process."""
 
-SERVICES = ("intake", "routing", "followup", "notify", "insight", "console")
+SERVICES = ("intake", "routing", "followup", "notify", "insight", "callcentre", "console")

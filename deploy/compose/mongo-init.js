@@ -2,7 +2,7 @@
 // services' own user, allowed to read and write the hotline's databases only
 // (one per service) and nothing else. Its password comes from .env
 // (HOTLINE_MONGO_PASSWORD); to change it later see docs/operations.md.
-const services = ["intake", "routing", "followup", "notify", "insight", "console"];
+const services = ["intake", "routing", "followup", "notify", "insight", "callcentre", "console"];
 db.getSiblingDB("admin").createUser({
   user: "hotline",
   pwd: process.env.HOTLINE_MONGO_PASSWORD,

@@ -24,7 +24,7 @@ from services.insight.handlers import learning, reports
 from shared.contract import events
 from shared.platform import openapi, ops
 from shared.platform.city import City
-from shared.platform.doors import Doors, People, Public, door
+from shared.platform.doors import Doors, People, Public, Services, door
 from shared.platform.identity import STAFF_ROLES
 from shared.platform.messaging import DeadLetters, Topology, consumes, event_handler, rpc
 from shared.platform.mongo import Store
@@ -87,6 +87,12 @@ class InsightService(ops.Operable):
     def on_case_closed(self, event):
         learning.case_closed(bootstrap.deps(self), event)
 
+    @event_handler("callcentre", "call_ended", requeue_on_error=True)
+    @consumes(events.CallEnded)
+    def on_call_ended(self, event):
+        """A call the floor was offered: counted per hour for the forecast (channel ``call``)."""
+        learning.call_ended(bootstrap.deps(self), event)
+
     @event_handler("intake", "personal_data_erased", requeue_on_error=True)
     @consumes(events.PersonalDataErased)
     def on_personal_data_erased(self, event):
@@ -115,6 +121,12 @@ class InsightService(ops.Operable):
     @rpc(expected_exceptions=BadQuery)
     def top_problems(self, params=None):
         return reports.top_problems_of(bootstrap.deps(self), query(params))
+
+    @door(People(*STAFF_ROLES), Services("callcentre"))
+    @rpc
+    def agents_for(self, hours):
+        """Erlang C for hours already seen: operators needed for each hour's calls (callcentre)."""
+        return reports.agents_for(bootstrap.deps(self), hours)
 
     @door(People(*STAFF_ROLES))
     @rpc

@@ -21,7 +21,6 @@ from nameko.messaging import Publisher
 
 from services.intake.adapters.catalogue import Catalogue
 from services.intake.adapters.number_fence import NumberFence
-from services.intake.adapters.rawqueue import consume_raw
 from services.intake.adapters.reconciling import Reconciling
 from services.intake.adapters.tickets import TicketRepository
 from services.intake.bootstrap import deps
@@ -55,6 +54,7 @@ from shared.platform.mongo import Store
 from shared.platform.outbox import republish_stale
 from shared.platform.production import ProductionChecks
 from shared.platform.ratelimit import RateLimits
+from shared.platform.rawqueue import consume_raw
 from shared.platform.timer import every
 from shared.platform.web import http
 

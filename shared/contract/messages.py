@@ -841,6 +841,48 @@ class HoldRecheckDue(Event):
     due_at: datetime
 
 
+# -- the phone floor (callcentre) --------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class CallRinging(Event):
+    """An inbound call rings for operators (a PBX's ``newCall`` naming ``user[]``): the
+    workbench pops the caller's history; the full number is asked of callcentre
+    (``ringing_for``) by the operator it rings for."""
+
+    source: ClassVar[str] = "callcentre"
+    event_type: ClassVar[str] = "call_ringing"
+
+    call_id: Annotated[str, Length(min=1, max=250)]
+    caller_phone: str | None = None  # masked
+    queue: str | None = None
+    users: list[str] = field(default_factory=list)
+    ringing_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallEnded(Event):
+    """A call ended, with its record folded from every event known so far. Sent again when a
+    late event changes an ended call's record: keep the one with the most ``events``."""
+
+    source: ClassVar[str] = "callcentre"
+    event_type: ClassVar[str] = "call_ended"
+
+    call_id: Annotated[str, Length(min=1, max=250)]
+    direction: Literal["in", "out"]
+    caller_phone: str | None = None  # masked
+    queue: str | None = None
+    agent: str | None = None
+    outcome: Literal["answered", "abandoned", "unanswered", "forwarded"]
+    cause: str | None = None
+    ringing_at: datetime
+    answered_at: datetime | None = None
+    ended_at: datetime
+    wait_seconds: float | None = None
+    talk_seconds: float | None = None
+    recording_url: str | None = None
+    events: int
+
+
 # -- privacy: personal data kept no longer than needed ----------------------
 
 @dataclass(frozen=True, kw_only=True)
@@ -919,5 +961,5 @@ EVENTS: tuple[type[Event], ...] = (
     TicketStalled, PersonalDataErased, DepartmentChanged, CalendarYearLoaded, ClockMoved,
     AppealFiled, AppealDecided, CaseRaised, UnreasonableProposed, UnreasonableDecided, HoldProposed,
     HoldDecided, HoldRechecked, HoldRecheckDue, AssignmentExtensionRequested, AssignmentExtensionDecided,
-    AssignmentEnded, TicketTransferred,
+    AssignmentEnded, TicketTransferred, CallRinging, CallEnded,
 )

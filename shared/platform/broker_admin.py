@@ -4,8 +4,9 @@ Another government system gets a user of its own whose permissions let it
 do two things and nothing else:
 
 * publish to the exchange ``hotline.inbound`` with routing key
-  ``ticket.submit`` (write permission on that exchange, and a topic
-  permission on it for that key only);
+  ``ticket.submit`` or ``call.event`` (write permission on that exchange, and a
+  topic permission on it for those keys only; callcentre takes call events only
+  from the sources it is told to, ``CALLCENTRE.call_sources``);
 * read its own receipts from the queue ``hotline.receipts.<name>``, which
   the administrator declares for it, bound to ``ticket.receipt.<name>``
   (read permission on that queue only).
@@ -33,6 +34,7 @@ import requests
 
 INBOUND_EXCHANGE = "hotline.inbound"
 SUBMIT_KEY = "ticket.submit"
+CALL_EVENT_KEY = "call.event"  # a PBX or call platform reporting calls (callcentre)
 DEAD_LETTER_QUEUE = "hotline.dead_letters"
 USER_PREFIX = "hotline-source-"
 # Receipts not collected within a week, or beyond 100,000, are dropped (oldest first).
@@ -56,7 +58,7 @@ def source_permissions(name):
     """``(permissions, topic_permissions)`` for system ``name`` (see the module docstring)."""
     return ({"configure": "^$", "write": f"^{re.escape(INBOUND_EXCHANGE)}$",
              "read": f"^{re.escape(receipts_queue(name))}$"},
-            {"exchange": INBOUND_EXCHANGE, "write": f"^{re.escape(SUBMIT_KEY)}$",
+            {"exchange": INBOUND_EXCHANGE, "write": f"^({re.escape(SUBMIT_KEY)}|{re.escape(CALL_EVENT_KEY)})$",
              "read": f"^{re.escape('ticket.receipt.' + name)}$"})
 
 

@@ -64,6 +64,7 @@ GAUGES = {
     "hotline_notifications": "Notifications by channel and status, in notify's delivery queue",
     "hotline_dispatch_queue": "Tickets waiting for a dispatcher, in routing",
     "hotline_insight_requests": "Requests in insight's read model",
+    "hotline_callcentre_callbacks_open": "Missed callers not yet called back, in callcentre",
     "hotline_ready": "1 when a readiness check passes, 0 when it fails",
     "hotline_calendar_coverage_end_timestamp_seconds":
         "End (UTC midnight after the last day) of the days an official calendar source covers",

@@ -38,7 +38,7 @@ from nameko.standalone.rpc import ServiceRpcProxy as NamekoServiceRpcProxy
 log = logging.getLogger(__name__)
 
 CALL_KEY = "hotline_call"  # nameko context key (header ``nameko.hotline_call``)
-PRINCIPALS = ("intake", "routing", "followup", "notify", "insight", "console", "cli")
+PRINCIPALS = ("intake", "routing", "followup", "notify", "insight", "callcentre", "console", "cli")
 RPC_TTL_SECONDS = 120        # an RPC is answered in seconds; this bounds a replay of the same call
 EVENT_TTL_SECONDS = 7 * 86400  # an event may wait in its queue while a consumer is down
 DEVELOPMENT_SEED = "development-only-service-key:"

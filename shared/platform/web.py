@@ -19,7 +19,7 @@ a worker is spent on the request:
 * **errors as JSON, never an exception** -- an unknown route is a JSON 404, a
   wrong method a JSON 405, and an exception the handler did not expect a 500
   whose body says only that it was logged;
-* **no secrets in the access log** -- query strings (lookup codes) are cut
+* **no secrets in the access log** -- query strings (lookup codes) and the CTI door's token are cut
   from the request lines the web server logs;
 * **security headers on every response** -- JSON, CSV, files, errors, 404s,
   ``/health`` and ``/metrics`` alike carry ``SECURITY_HEADERS`` (a response
@@ -115,10 +115,14 @@ class QueryStringFilter(logging.Filter):
     """Cut query strings out of the request lines in the access log."""
 
     PATTERN = re.compile(r'("[A-Z]+ [^ ?"]*)\?[^ "]*')
+    # A secret in the path: the token of callcentre's CTI door (POST /cti/{token}).
+    SECRET_PATH = re.compile(r'("[A-Z]+ /cti/)[^ ?"/]+')
 
     def filter(self, record):
         if isinstance(record.msg, str) and "?" in record.msg:
             record.msg = self.PATTERN.sub(r"\1?…", record.msg)
+        if isinstance(record.msg, str) and "/cti/" in record.msg:
+            record.msg = self.SECRET_PATH.sub(r"\1…", record.msg)
         return True
 
 

@@ -7,6 +7,7 @@ import pytest
 from kombu import Connection
 
 from bench.chaos import StoreOutage
+from services.callcentre.service import CallcentreService
 from services.followup.service import FollowupService
 from services.insight.service import InsightService
 from services.intake.service import IntakeService
@@ -18,7 +19,7 @@ from tests.service.receivers import wait_until as wait_for
 from tests.service.routing.test_routing_service import created
 
 SERVICES = {"intake": IntakeService, "routing": RoutingService, "followup": FollowupService,
-            "notify": NotifyService, "insight": InsightService}
+            "notify": NotifyService, "insight": InsightService, "callcentre": CallcentreService}
 DEADLINE_SERVICES = {"routing", "followup", "notify"}
 
 
@@ -54,6 +55,8 @@ def test_every_service_answers_health_ready_and_metrics(name, container_factory,
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/plain")
     assert metric(page.text, "hotline_ready", check="store") == 1.0
     assert 'target_info{service="%s"}' % name in page.text
+    if name == "callcentre":
+        assert metric(page.text, "hotline_callcentre_callbacks_open") == 0.0
     backlog = [line for line in page.text.splitlines() if line.startswith("hotline_outbox_backlog")]
     assert backlog if name != "insight" else not backlog  # insight publishes nothing
 

@@ -145,7 +145,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="package")
 def stack(vhost_pipeline, tmp_path_factory):
     """One stack for the modules here that need no settings of their own: each test
-    posts tickets of its own and reads only those, so they do not meet. Starting the six
+    posts tickets of its own and reads only those, so they do not meet. Starting the seven
     processes once instead of once per module saves most of this tier's time.
 
     Not every module can share it: intake links a ticket to an open one from the same

@@ -30,8 +30,8 @@ CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,"
 MIN_CASES = 1000
 # Examples per operation that give each API at least MIN_CASES test cases. routing's and
 # notify's ports have only parameterless routes (/health, /ready, /metrics): one request each.
-EXAMPLES = {"intake": 55, "followup": 70, "insight": 200, "routing": 10, "notify": 10}
-MIN_CASES_OF = {"routing": 3, "notify": 3}
+EXAMPLES = {"intake": 55, "followup": 70, "insight": 200, "routing": 10, "notify": 10, "callcentre": 100}
+MIN_CASES_OF = {"routing": 3, "notify": 3, "callcentre": 100}
 SCHEMATHESIS = str(Path(sys.executable).parent / "schemathesis")
 
 
@@ -49,7 +49,7 @@ def department_token(stack):
     return as_staff(stack, "create_department_token", "HOUSING", "fuzz")["token"]
 
 
-@pytest.mark.parametrize("service", ["intake", "followup", "insight", "routing", "notify"])
+@pytest.mark.parametrize("service", ["intake", "followup", "insight", "routing", "notify", "callcentre"])
 def test_schemathesis_finds_no_server_error_and_no_violation(stack, department_token, service, tmp_path):
     seed = int(os.environ.get("SCHEMATHESIS_SEED") or random.randrange(2 ** 32))
     headers = [f"Authorization: Bearer {department_token}"] if service == "followup" else []
@@ -79,6 +79,7 @@ def test_json_nested_a_thousand_deep_gets_400_on_every_post_route(stack, departm
               (f"{stack.url}/open311/v2/requests.xml", {})]
     routes += [(f"{followup}/cases/{number}/{verb}", {"Authorization": f"Bearer {department_token}"})
                for verb in ("sign-for", "refuse", "extension", "reply")]
+    routes.append((stack.http_url("callcentre") + stack.rpc("callcentre", "rotate_cti_token")["path"], {}))
     for url, headers in routes:
         answer = requests.post(url, data=DEEP, headers=dict(headers, **{"Content-Type": "application/json"}),
                                timeout=10)

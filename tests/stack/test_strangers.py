@@ -32,6 +32,7 @@ CLASSES = {
     "followup": "services.followup.service:FollowupService",
     "notify": "services.notify.service:NotifyService",
     "insight": "services.insight.service:InsightService",
+    "callcentre": "services.callcentre.service:CallcentreService",
     "console": "services.console.service:ConsoleService",
 }
 TABLE = Path(__file__).resolve().parents[2] / "docs" / "doors.md"

@@ -167,7 +167,7 @@ def service_classes():
 
 def test_every_service_is_found():
     assert {path.parts[1] for path, _, _ in service_classes()} >= {
-        "intake", "routing", "followup", "notify", "insight", "console"}
+        "intake", "routing", "followup", "notify", "insight", "callcentre", "console"}
 
 
 def test_a_service_class_has_one_base():

@@ -23,9 +23,33 @@ ANALYSIS_FIELDS = {"_id": 1, "received_at": 1, "category": 1, "district": 1, "ch
 class InsightRepository:
     def __init__(self, database, config):
         self.requests = database["requests"]
+        self.calls = database["calls"]  # callcentre's calls as they ended: the offered calls per hour
 
     def ensure_indexes(self):
         self.requests.create_index("received_at")
+        self.calls.create_index("received_at")
+
+    def record_call(self, call_id, received_at, handling_seconds, events):
+        """A call as callcentre announced it; a fold of fewer events never replaces a fuller one."""
+        query = {"_id": call_id, "$or": [{"events": {"$lt": events}}, {"events": None}]}
+        update = {"$set": {"received_at": received_at, "handling_seconds": handling_seconds,
+                           "channel": "call", "events": events}}
+        try:
+            self.calls.update_one(query, update, upsert=True)
+        except DuplicateKeyError:
+            pass  # a fuller record of the call is stored
+
+    def calls_between(self, start, end):
+        """Calls offered in ``[start, end)``, as records of channel ``call`` (staffing)."""
+        for doc in self.calls.find({"received_at": {"$gte": start, "$lt": end}}, {"events": 0}):
+            doc["number"] = doc.pop("_id")
+            yield doc
+
+    def calls_span(self):
+        known = {"received_at": {"$ne": None}}
+        first = list(self.calls.find(known, {"received_at": 1}).sort("received_at", 1).limit(1))
+        last = list(self.calls.find(known, {"received_at": 1}).sort("received_at", -1).limit(1))
+        return (first[0]["received_at"], last[0]["received_at"]) if first else (None, None)
 
     def apply(self, number, changes=None, maxima=None, newer=None):
         """Record what an event says about a request, in any order, any number of times.

@@ -53,3 +53,10 @@ def case_closed(deps, event):
 def personal_data_erased(deps, event):
     """intake erased a closed ticket's personal data: scrub this service's copy too."""
     deps.requests.erase_personal_data(event["number"], scrub)
+
+
+def call_ended(deps, event):
+    """An inbound call offered to the floor, for the staffing forecast of channel ``call``."""
+    if event["direction"] == "in" and event["outcome"] != "forwarded":
+        deps.requests.record_call(event["call_id"], event["ringing_at"], event.get("talk_seconds"),
+                                  event["events"])

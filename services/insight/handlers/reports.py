@@ -71,6 +71,11 @@ def hotspot_report(repository, settings, start=None, end=None):
 
 def staffing_plan(repository, settings, week=None):
     first, last = repository.span()
+    with_calls = "call" in settings.staffing.channels  # planned from callcentre's measured calls
+    if with_calls:
+        call_first, call_last = repository.calls_span()
+        first = min((d for d in (first, call_first) if d is not None), default=None)
+        last = max((d for d in (last, call_last) if d is not None), default=None)
     if week is None:
         today = (last or dt.datetime.now(dt.UTC)).astimezone(settings.zone).date()
         week = today + dt.timedelta(days=7)
@@ -79,6 +84,9 @@ def staffing_plan(repository, settings, week=None):
     records = list(repository.between(_midnight(since, settings.zone),
                                       _midnight(monday + dt.timedelta(weeks=1), settings.zone),
                                       with_terms=False))
+    if with_calls:
+        records += repository.calls_between(_midnight(since, settings.zone),
+                                            _midnight(monday + dt.timedelta(weeks=1), settings.zone))
     return staffing.plan(records, monday, settings.zone, first, last, settings.staffing)
 
 
@@ -148,3 +156,18 @@ def top_problems_of(deps, query):
 def request_of(deps, number):
     doc = deps.requests.get(number)
     return json.loads(json.dumps(doc, default=str)) if doc else None
+
+
+def agents_for(deps, hours):
+    """Erlang C's operators on the phones for each ``{"calls", "aht_seconds"}`` (an hour's calls
+    and handling time; the configured handling time when none), at the service level configured."""
+    from services.insight.domain import erlang
+
+    staffing = deps.settings.staffing
+    rows = []
+    for hour in list(hours or [])[:24 * 93]:
+        calls = max(0.0, float(hour.get("calls") or 0))
+        aht = float(hour.get("aht_seconds") or staffing.aht_seconds)
+        agents, level, asa = erlang.agents_needed(calls, aht, staffing.target_share, staffing.target_seconds)
+        rows.append({"agents": agents, "service_level": round(level, 3), "asa_seconds": round(asa, 1)})
+    return rows

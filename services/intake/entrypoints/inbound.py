@@ -29,36 +29,16 @@ nothing stops the consumer.
 This module is the door's translation (the exchange and queue, decoding a
 body, who published it); ``handlers/inbound.py`` handles a submission.
 """
-import json
-
 from kombu import Exchange, Queue
 
 from services.intake.domain.apikeys import valid_name
 from shared.platform.broker_admin import USER_PREFIX
-from shared.platform.nesting import MAX_DEPTH, too_deep_text
 from shared.platform.redaction import redact
 
 INBOUND_EXCHANGE = Exchange("hotline.inbound", type="topic", durable=True)
 SUBMIT_QUEUE = Queue("hotline.inbound.ticket_submit", exchange=INBOUND_EXCHANGE,
                      routing_key="ticket.submit", durable=True)
 ORIGIN = "inbound.ticket_submit"
-
-
-def decode(body):
-    """``(payload, None)`` or ``(raw text, reason)`` for a body that is not a JSON object."""
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return body.decode("latin-1"), "the body is not UTF-8 text"
-    if too_deep_text(text):
-        return text, f"the body nests deeper than {MAX_DEPTH} levels"
-    try:
-        payload = json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        return text, f"the body is not JSON: {exc}"
-    if not isinstance(payload, dict):
-        return payload, "the body must be a JSON object"
-    return payload, None
 
 
 def redacted(payload):

@@ -9,13 +9,14 @@ from urllib.parse import urlsplit
 
 from services.intake.bootstrap import Deps
 from services.intake.domain.apikeys import valid_name
-from services.intake.entrypoints.inbound import ORIGIN, PLATFORM, decode, publisher, redacted
+from services.intake.entrypoints.inbound import ORIGIN, PLATFORM, publisher, redacted
 from services.intake.entrypoints.schemas import InboundReceipt, InboundSubmission
 from services.intake.handlers.errors import ValidationFailed
 from services.intake.handlers.keys import source_refusal
 from services.intake.handlers.tickets import accept
 from shared.contract.events import schema_for, utcnow
 from shared.platform.messaging import TRANSIENT_ERRORS
+from shared.platform.rawqueue import decode
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from shared.platform.config import load_config
 
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
-SERVICES = ("intake", "routing", "followup", "notify", "insight", "console")
-PUBLISHED = {"intake": 8000, "followup": 8001, "insight": 8002, "console": 8080, "rabbitmq": 5672}
+SERVICES = ("intake", "routing", "followup", "notify", "insight", "callcentre", "console")
+PUBLISHED = {"intake": 8000, "followup": 8001, "insight": 8002, "callcentre": 8005, "console": 8080, "rabbitmq": 5672}
 SECRET_WORDS = re.compile(r"PASS|PASSWORD|SECRET|TOKEN")
 PINNED_TAG = re.compile(r"^[\w./-]+:v?\d+\.\d+\.\d+[\w.-]*$")
 

@@ -72,3 +72,15 @@ def test_the_access_log_keeps_no_query_string():
     QueryStringFilter().filter(record)
     assert "29133780" not in record.msg and "2345 " not in record.msg
     assert '"GET /tickets/QD-20261202-00001?… HTTP/1.1" 200' in record.msg
+
+
+def test_the_access_log_keeps_no_cti_token():
+    import logging
+
+    from shared.platform.web import QueryStringFilter
+
+    record = logging.LogRecord("hotline.http.access", logging.INFO, __file__, 1,
+                               '127.0.0.1 - - [01/Dec/2026 21:40:14] "POST /cti/Zq3_secret-Token HTTP/1.1" 200 2 0.004',
+                               None, None)
+    QueryStringFilter().filter(record)
+    assert "Zq3_secret-Token" not in record.msg and '"POST /cti/… HTTP/1.1" 200' in record.msg

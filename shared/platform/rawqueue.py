@@ -10,11 +10,13 @@ handler ``(body: bytes, properties: dict)`` -- ``headers``, ``message_id``,
 ``requeue_on_error`` behave as in ``@consume`` (``shared.platform.messaging``: a quorum
 queue, a pause before each requeue).
 """
+import json
 from functools import partial
 
 from nameko.exceptions import ContainerBeingKilled
 
 from shared.platform.messaging import BrokerSafeQueueConsumer, Consumer
+from shared.platform.nesting import MAX_DEPTH, too_deep_text
 
 
 class RawQueueConsumer(BrokerSafeQueueConsumer):
@@ -55,3 +57,20 @@ class RawConsumer(Consumer):
 
 
 consume_raw = RawConsumer.decorator
+
+
+def decode(body):
+    """``(payload, None)`` or ``(raw text, reason)`` for a body that is not a JSON object."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body.decode("latin-1"), "the body is not UTF-8 text"
+    if too_deep_text(text):
+        return text, f"the body nests deeper than {MAX_DEPTH} levels"
+    try:
+        payload = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        return text, f"the body is not JSON: {exc}"
+    if not isinstance(payload, dict):
+        return payload, "the body must be a JSON object"
+    return payload, None

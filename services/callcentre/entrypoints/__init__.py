@@ -1,0 +1,1 @@
+"""Where callcentre's doors need translating: the CTI events (HTTP and AMQP), the queries."""

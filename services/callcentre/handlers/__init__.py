@@ -1,0 +1,1 @@
+"""callcentre's handlers: (deps, message) -> result, one per command, query or event."""
