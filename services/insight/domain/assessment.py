@@ -27,7 +27,9 @@ very same cases. ``O/E`` above 1 is better than the city on like cases (for a
 higher-is-better rate); the adjusted rate is ``O/E`` × the city's rate. Its
 interval is the Clopper-Pearson interval of ``O`` out of the unit's ``n`` cases
 (``scipy.stats.binomtest``), scaled by ``n/E``. A difference is *real* when the
-interval leaves out the city's level, otherwise it is noise.
+interval leaves out the city's level, otherwise it is noise. A case in a stratum
+no other unit had is compared with itself (``O = E`` there): each unit's
+``comparable_share`` says how many of its cases another unit shared a stratum with.
 
 **Score** = 100 × Σ weight × rate (``1 − rate`` for the lower-is-better ones) / Σ
 weight, over the rates the unit has cases for; raw from the raw rates, adjusted
@@ -237,8 +239,10 @@ def assess(records: Iterable[Record], settings: AssessmentSettings) -> Report:
     city_rates = {r: city_total[r][0] / city_total[r][1] for r in RATES if city_total[r][1]}
 
     by_unit: dict[str, list[Case]] = defaultdict(list)
+    units_in: dict[Stratum, set[str]] = defaultdict(set)
     for case in cases:
         by_unit[case.unit].append(case)
+        units_in[case.stratum].add(case.unit)
     units: list[dict[str, Any]] = []
     for unit, own in sorted(by_unit.items()):
         rates: dict[str, dict[str, Any]] = {}
@@ -259,7 +263,11 @@ def assess(records: Iterable[Record], settings: AssessmentSettings) -> Report:
         if interval and city_score is not None:
             verdict = "above" if interval[0] > city_score else "below" if interval[1] < city_score else "as_city"
         n_cases = len(own)
+        # a case in a stratum no other unit had is compared with itself: the adjustment
+        # says little for a unit with few cases in shared strata
+        compared = sum(len(units_in[c.stratum]) > 1 for c in own)
         units.append({"unit": unit, "group": settings.group_of(unit), "n_cases": n_cases,
+                      "comparable_share": round(compared / n_cases, 3) if n_cases else None,
                       "ranked": n_cases >= settings.min_cases,
                       "not_ranked": None if n_cases >= settings.min_cases else TOO_FEW,
                       "rates": rates, "raw_score": _score(rates, weights, "raw"),
