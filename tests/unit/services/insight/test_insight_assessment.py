@@ -144,3 +144,30 @@ def test_observations_read_the_outcomes_followup_reported():
         "solved": False, "reopened": True}
     assert observations({"replied": True, "replied_late": False}) == {"on_time": True, "returned": False}
     assert observations({}) == {}
+
+
+def test_the_cli_writes_the_reports_files_and_prints_the_table(monkeypatch, tmp_path):
+    import base64
+
+    from click.testing import CliRunner
+
+    from hotline import insight_cli
+
+    asked = []
+
+    def call(method, query):
+        asked.append((method, query))
+        if method == "assessment":
+            return monthly("2026-11", planted_month(), [], AssessmentSettings(weights=SOLVED_ONLY, min_cases=400))
+        return {"month": "2026-11", "files": {kind: {"base64": base64.b64encode(f"{kind} bytes".encode()).decode()}
+                                              for kind in query["formats"]}}
+    monkeypatch.setattr(insight_cli, "call", call)
+    pdf, xlsx = tmp_path / "out.pdf", tmp_path / "out.xlsx"
+    done = CliRunner().invoke(insight_cli.insight, ["report", "--month", "2026-11", "--pdf", str(pdf),
+                                                    "--xlsx", str(xlsx)])
+    assert done.exit_code == 0, done.output
+    assert pdf.read_bytes() == b"pdf bytes" and xlsx.read_bytes() == b"xlsx bytes"
+    assert asked[-1] == ("assessment_files", {"month": "2026-11", "formats": ["pdf", "xlsx"]})
+    shown = CliRunner().invoke(insight_cli.insight, ["assessment", "--month", "2026-11"])
+    assert shown.exit_code == 0, shown.output
+    assert "BELOW (real)" in shown.output and "not ranked: too few cases" in shown.output
