@@ -26,7 +26,7 @@ the city's rate in the case's stratum: what the city would have achieved on the
 very same cases. ``O/E`` above 1 is better than the city on like cases (for a
 higher-is-better rate); the adjusted rate is ``O/E`` × the city's rate. Its
 interval is the Clopper-Pearson interval of ``O`` out of the unit's ``n`` cases
-(``scipy.stats.binomtest``), scaled by ``n/E``. A difference is *real* when the
+(scipy's beta quantiles), scaled by ``n/E``. A difference is *real* when the
 interval leaves out the city's level, otherwise it is noise. A case in a stratum
 no other unit had is compared with itself (``O = E`` there): each unit's
 ``comparable_share`` says how many of its cases another unit shared a stratum with.
@@ -46,7 +46,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from scipy.stats import binomtest
+from scipy.stats import beta
 
 from services.insight.domain.figures import Record, Report
 from services.insight.domain.hotspots import UNCATEGORISED, UNKNOWN_PLACE, UNTYPED
@@ -161,6 +161,15 @@ def cases_of(records: Iterable[Record]) -> tuple[list[Case], list[dict[str, Any]
     return cases, unreasonable, appeals
 
 
+def clopper_pearson(events: int, n: int, confidence: float) -> tuple[float, float]:
+    """The exact binomial interval of ``events`` out of ``n``, from the beta quantiles
+    (scipy's ``binomtest(...).proportion_ci(method="exact")`` gives the same, 30 times slower)."""
+    tail = (1 - confidence) / 2
+    low = float(beta.ppf(tail, events, n - events + 1)) if events > 0 else 0.0
+    high = float(beta.ppf(1 - tail, events + 1, n - events)) if events < n else 1.0
+    return low, high
+
+
 def _good(rate: str, value: float) -> float:
     return 1.0 - value if rate in LOWER_IS_BETTER else value
 
@@ -174,8 +183,8 @@ def _rate_figures(rate: str, events: int, n: int, expected: float, city: float,
     raw = events / n
     if expected > 0:
         ratio = events / expected
-        interval = binomtest(events, n).proportion_ci(confidence_level=confidence, method="exact")
-        ratio_low, ratio_high = interval.low * n / expected, interval.high * n / expected
+        low, high = clopper_pearson(events, n, confidence)
+        ratio_low, ratio_high = low * n / expected, high * n / expected
     else:  # the city had no such event on these cases, nor had the unit: as expected
         ratio, ratio_low, ratio_high = 1.0, 0.0, float("inf")
     real = ratio_low > 1 or ratio_high < 1

@@ -171,3 +171,13 @@ def test_the_cli_writes_the_reports_files_and_prints_the_table(monkeypatch, tmp_
     shown = CliRunner().invoke(insight_cli.insight, ["assessment", "--month", "2026-11"])
     assert shown.exit_code == 0, shown.output
     assert "BELOW (real)" in shown.output and "not ranked: too few cases" in shown.output
+
+
+def test_the_interval_is_scipys_exact_binomial_interval():
+    from scipy.stats import binomtest
+
+    from services.insight.domain.assessment import clopper_pearson
+
+    for events, n in ((0, 8), (8, 8), (3, 8), (450, 500)):
+        exact = binomtest(events, n).proportion_ci(confidence_level=0.95, method="exact")
+        assert clopper_pearson(events, n, 0.95) == pytest.approx((exact.low, exact.high), abs=1e-9)
