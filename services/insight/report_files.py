@@ -243,12 +243,24 @@ def _chart_page(doc, report, group, kw):
     plt.close(fig)
 
 
+def _wrap(line, width):
+    """Lines of about ``width`` characters (Chinese has no spaces), never inside a number or word."""
+    lines, start = [], 0
+    while len(line) - start > width:
+        end = start + width
+        while end < len(line) and (line[end].isascii() and (line[end].isalnum() or line[end] in ".-%")):
+            end += 1
+        lines.append(line[start:end])
+        start = end
+    return [*lines, line[start:]]
+
+
 def _notes_page(doc, report, kw):
     fig = plt.figure(figsize=A4)
     fig.text(0.06, 0.95, "剔除与方法说明", size=14, weight="bold", **kw)
     y = 0.91
     for line in method_lines(report):
-        for chunk in [line[i:i + 46] for i in range(0, len(line), 46)]:
+        for chunk in _wrap(line, 46):
             fig.text(0.06, y, chunk, size=9, **kw)
             y -= 0.02
         y -= 0.01
