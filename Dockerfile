@@ -31,6 +31,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     HOTLINE_CONFIG=/app/config.yaml \
     HOTLINE_ENV=production LOG_FORMAT=json \
     MPLCONFIGDIR=/tmp/matplotlib
+# A CJK font for the Chinese of insight's PDF report (考核通报): Debian's WenQuanYi Micro Hei.
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends fonts-wqy-microhei \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin hotline
 COPY --from=build /opt/hotline /opt/hotline
 WORKDIR /app

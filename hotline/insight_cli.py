@@ -242,3 +242,58 @@ def top_problems(month, as_json):
                        f"[{', '.join(d['name'] for d in p['districts'])}]  {p['department'] or '-'}: {rates}")
     if report.get("emerging"):
         click.echo("\nNew in the text this month: " + ", ".join(t["term"] for t in report["emerging"][:5]))
+
+
+# -- the monthly assessment (考核) and its report (通报) ------------------------------
+
+def print_assessment(report):
+    names = report.get("names") or {}
+    click.echo(f"Assessment of {report['month']}: {report['cases']} cases; excluded "
+               f"{len(report['excluded']['unreasonable'])} ruled unreasonable, "
+               f"{len(report['excluded']['appeals_accepted'])} events on appeal; "
+               f"units with fewer than {report['min_cases']} cases are not ranked")
+    for group in report["groups"]:
+        click.echo(f"\n{group['group']}:")
+        click.echo(f"  {'rank':>4} {'unit':<24} {'cases':>6} {'raw':>6} {'(rank)':>6} "
+                   f"{'adjusted':>8} {'interval':>13}  against the city   vs last month")
+        for u in group["units"]:
+            interval = "-" if not u["adjusted_interval"] else \
+                f"{u['adjusted_interval'][0]:.1f}-{u['adjusted_interval'][1]:.1f}"
+            change = "-" if u.get("change") is None else f"{u['change']:+.1f}"
+            verdict = {"above": "above (real)", "below": "BELOW (real)", "as_city": "as the city"}[u["verdict"]]
+            rank = u["rank"] or "-"
+            click.echo(f"  {rank!s:>4} {names.get(u['unit'], u['unit'])[:24]:<24} {u['n_cases']:>6} "
+                       f"{u['raw_score'] or 0:>6.1f} {u['raw_rank'] or '-'!s:>6} {u['adjusted_score'] or 0:>8.1f} "
+                       f"{interval:>13}  {verdict:<16} {change}"
+                       + ("  (not ranked: too few cases)" if not u["rank"] else ""))
+
+
+@insight.command()
+@click.option("--month", help="YYYY-MM (default: the last complete month).")
+@click.option("--json", "as_json", is_flag=True)
+def assessment(month, as_json):
+    """考核: units scored and ranked within their groups, raw and adjusted for case mix."""
+    report = call("assessment", {"month": month})
+    if as_json:
+        emit_json(report)
+        return
+    print_assessment(report)
+
+
+@insight.command()
+@click.option("--month", help="YYYY-MM (default: the last complete month).")
+@click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False), help="Write the PDF here.")
+@click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False), help="Write the xlsx here.")
+def report(month, pdf_path, xlsx_path):
+    """通报: the month's assessment as a PDF (with its charts) and an xlsx."""
+    import base64
+
+    wanted = {kind: path for kind, path in (("pdf", pdf_path), ("xlsx", xlsx_path)) if path}
+    if not wanted:
+        raise click.UsageError("give --pdf FILE and/or --xlsx FILE")
+    answer = call("assessment_files", {"month": month, "formats": sorted(wanted)})
+    for kind, path in wanted.items():
+        data = base64.b64decode(answer["files"][kind]["base64"])
+        with open(path, "wb") as out:
+            out.write(data)
+        click.echo(f"wrote {path} ({len(data):,} bytes, {answer['month']})")

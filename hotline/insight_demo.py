@@ -4,6 +4,7 @@ through insight's reports, checking they find what was planted.
 Uses the running insight service (``make run``) when it answers; otherwise
 starts one as a local process for the demo and stops it afterwards.
 """
+import base64
 import os
 import subprocess
 import sys
@@ -85,6 +86,13 @@ def run_demo(out, weeks, daily, seed):
         insight_cli.print_staffing(plan)
         (out / "staffing.png").write_bytes(insight_cli.chart("staffing", {}))
 
+        click.echo("\n== hotline insight assessment (the last complete month)")
+        assessment = insight_cli.call("assessment", {})
+        insight_cli.print_assessment(assessment)
+        files = insight_cli.call("assessment_files", {"month": assessment["month"]})
+        for kind, found in files["files"].items():
+            (out / f"assessment.{kind}").write_bytes(base64.b64decode(found["base64"]))
+
     spike, topic = found_spike(report, planted["spike"]), found_topic(report, planted["topic"])
     click.echo("\n== what was planted, and whether the reports found it")
     click.echo(f"spike {planted['spike']['category']} in {planted['spike']['district']} since "
@@ -93,7 +101,14 @@ def run_demo(out, weeks, daily, seed):
     click.echo(f"topic {' / '.join(planted['topic']['terms'])} since {planted['topic']['since']}: " + (
         f"FOUND as '{topic[0]['term']}' ({topic[0]['recent']} recent vs {topic[0]['previous']})"
         if topic else "NOT FOUND"))
-    click.echo(f"charts: {out / 'hotspots.png'}, {out / 'staffing.png'}")
+    units = {u["unit"]: u for g in assessment["groups"] for u in g["units"]}
+    housing, hrss = units.get("HOUSING"), units.get("HRSS")
+    if housing and hrss:
+        click.echo(f"case mix: the housing bureau (hard categories, as the city on them) ranks "
+                   f"{housing['raw_rank']} raw, {housing['rank']} adjusted ({housing['verdict']}); the "
+                   f"human-resources bureau (worse on every category) {hrss['rank']} adjusted ({hrss['verdict']})")
+    click.echo(f"charts: {out / 'hotspots.png'}, {out / 'staffing.png'}; "
+               f"the report: {out / 'assessment.pdf'}, {out / 'assessment.xlsx'}")
     return 0 if spike and topic else 1
 
 

@@ -4,8 +4,12 @@ Weeks of Chinese work orders across Qingdao's districts and the seed
 catalogue's categories, arriving with the daily and weekly rhythm of each
 channel (phone calls peak mid-morning and mid-afternoon on weekdays; WeChat
 and the app also in the evening), a slow upward trend, handling times for
-phone calls and the outcomes followup would report. Two things are planted
-for the reports to find: a burst water main in one district over the last
+phone calls and the outcomes followup would report. The outcomes carry a
+case mix for the monthly assessment: some categories are hard (the city solves
+fewer of them), the housing bureau takes most of those and does on them as
+well as the city, while the human-resources bureau does worse on every one of
+its categories; a few cases are ruled unreasonable (不合理诉求) and a few late
+sign-fors are taken back on appeal. Two things are planted for the reports to find: a burst water main in one district over the last
 days (a spike), and a new problem -- electric bikes charged from wires run
 out of windows and stairwells (飞线充电) -- spreading in the last week (an
 emerging topic). Deterministic for a seed.
@@ -122,6 +126,7 @@ def generate(weeks=6, now=None, seed=8, daily_volume=400, zone="Asia/Shanghai", 
     today = now.date()
     first_day = today - dt.timedelta(days=today.weekday() + 7 * weeks)
     rng = np.random.default_rng(seed)
+    extra = np.random.default_rng(seed + 1000)  # the assessment's details: the history itself is unchanged
     categories, category_p = _weights(CATEGORIES)
     districts, district_p = _weights(DISTRICTS)
     spike_from = today - dt.timedelta(days=SPIKE["days"])
@@ -140,8 +145,10 @@ def generate(weeks=6, now=None, seed=8, daily_volume=400, zone="Asia/Shanghai", 
                   "department_code": CATEGORIES[category][1]}
         if channel == "phone":
             record["handling_seconds"] = round(float(rng.gamma(4.0, 67.0)), 1)
+        if extra.random() < DISTRICT_SHARE:  # handled by the district's government (属地)
+            record["department_code"] = DISTRICT_UNITS[district]
         if now - moment > dt.timedelta(days=6):
-            record["outcome"] = _outcome(rng, record["department_code"])
+            record["outcome"] = _outcome(rng, record["department_code"], category, extra)
         records.append(record)
 
     day = first_day
@@ -190,21 +197,43 @@ def _plant(day, now, tz, rng, add, spike_from, topic_from, districts, district_p
             add(moment, channel, TOPIC["category"], district, TOPIC["texts"][rng.integers(len(TOPIC["texts"]))])
 
 
-# How well each department does, for the outcomes (resolution probability).
-QUALITY = {"ENERGY": 0.78, "HOUSING": 0.72, "WATER": 0.9, "URBAN_MGMT": 0.85, "TRANSPORT": 0.86,
-           "MARKET": 0.8, "HRSS": 0.75, "EDUCATION": 0.88, "ENVIRONMENT": 0.83,
-           "EMERGENCY_MGMT": 0.92, "NATURAL_RESOURCES": 0.7}
+# How hard each category is (the probability the city solves one), and how much better or
+# worse than that a department does on every category it handles (the case mix of the
+# assessment: HOUSING takes the hardest ones and does as the city does; HRSS is worse).
+SOLVED = {"property-mgmt": 0.55, "construction-noise": 0.6, "illegal-building": 0.55, "heating": 0.8,
+          "unpaid-wages": 0.7, "land-planning": 0.6, "water-outage": 0.93, "road-damage": 0.9,
+          "public-transport": 0.88, "school": 0.9, "safety-hazard": 0.9}
+DEPARTMENT_EFFECT = {"HRSS": -0.15, "TRANSPORT": 0.04, "D-SHINAN": 0.05, "D-LAIXI": -0.08}
+# A share of every category goes to the district's own government (属地), so each bureau
+# shares its categories and districts with others: what the case-mix adjustment compares.
+DISTRICT_SHARE = 0.35
+DISTRICT_UNITS = {"市南区": "D-SHINAN", "市北区": "D-SHIBEI", "李沧区": "D-LICANG", "崂山区": "D-LAOSHAN",
+                  "黄岛区": "D-HUANGDAO", "城阳区": "D-CHENGYANG", "即墨区": "D-JIMO", "胶州市": "D-JIAOZHOU",
+                  "平度市": "D-PINGDU", "莱西市": "D-LAIXI"}
 
 
-def _outcome(rng, department):
+def resolution_probability(department, category):
+    return min(max(SOLVED.get(category, 0.85) + DEPARTMENT_EFFECT.get(department, 0.0), 0.05), 0.99)
+
+
+def _outcome(rng, department, category, extra):
     reached = rng.random() < 0.92
-    resolved = bool(rng.random() < QUALITY.get(department, 0.85)) if reached else None
+    resolved = bool(rng.random() < resolution_probability(department, category)) if reached else None
     satisfaction = None
     if reached:
         odds = (0.86, 0.11) if resolved else (0.15, 0.3)
         roll = rng.random()
         satisfaction = "satisfied" if roll < odds[0] else \
             "basically_satisfied" if roll < odds[0] + odds[1] else "dissatisfied"
-    return {"signed_for": bool(rng.random() < 0.97), "rejections": int(rng.poisson(0.15)),
-            "reached": bool(reached), "resolved": resolved, "satisfaction": satisfaction,
-            "closed": True}
+    outcome = {"signed_for": bool(rng.random() < 0.97), "rejections": int(rng.poisson(0.15)),
+               "reached": bool(reached), "resolved": resolved, "satisfaction": satisfaction,
+               "closed": True}
+    late = 0.05 + 0.1 * (department == "HRSS")
+    outcome.update(signed_late=bool(extra.random() < late), replied=True,
+                   replied_late=bool(extra.random() < late + 0.03),
+                   reopened=int(bool(reached and not resolved and extra.random() < 0.5)))
+    if extra.random() < 0.01:
+        outcome["closed_as"] = "unreasonable"
+    if outcome["signed_late"] and extra.random() < 0.2:
+        outcome["appeals_accepted"] = ["late_sign_for"]
+    return outcome

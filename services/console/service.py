@@ -12,6 +12,7 @@ and one call into its handler, one module per kind of work:
 * ``handlers/auth``: sign in / out, password, second factor, language, assets;
 * ``handlers/operator``: new tickets while on the phone, search, the ticket page;
 * ``handlers/cases``: department staff, reviewers and callback agents;
+* ``handlers/assessment``: the monthly assessment (考核) and its report (通报), from insight;
 * ``handlers/appeals``: appeals of scored events (考核申诉): filed by units, decided by supervisors;
 * ``handlers/dispatch``: the manual dispatch queue, re-dispatch, arbitration;
 * ``handlers/supervisor``: the city at a glance, drill-downs, exports;
@@ -28,7 +29,7 @@ from services.console import bootstrap
 from services.console.adapters.people import PeopleRepository
 from services.console.adapters.workbench import Web
 from services.console.domain.people import UserInvalid
-from services.console.handlers import admin, appeals, auth, cases, dispatch, operator, quality, supervisor
+from services.console.handlers import admin, appeals, assessment, auth, cases, dispatch, operator, quality, supervisor
 from services.console.handlers.cases import CASE_READERS, UPLOAD_BYTES
 from services.console.handlers.operator import STAFF
 from services.console.handlers.supervisor import EXPORTS, READERS, SUPERVISION
@@ -305,6 +306,21 @@ class ConsoleService(ops.Operable):
     @page("/supervisor", roles=SUPERVISION)
     def supervisor(self, deps, view):
         return view.answer(supervisor.supervisor(deps, view))
+
+    @page("/assessment", roles=SUPERVISION)
+    def assessment_page(self, deps, view):
+        """The monthly assessment (考核): the table per group, raw and adjusted, with ranks."""
+        return view.answer(assessment.assessment(deps, view))
+
+    @page("/assessment/cases", roles=SUPERVISION)
+    def assessment_cases(self, deps, view):
+        return view.answer(assessment.assessment_cases(deps, view))
+
+    @page("/assessment/report-<string:month>.<string:fmt>", roles=SUPERVISION,
+          answers=assessment.ANSWERS)
+    def assessment_report(self, deps, view, month, fmt):
+        """The monthly report (通报) as PDF or xlsx."""
+        return view.answer(assessment.assessment_file(deps, view, month, fmt))
 
     @page("/cases", roles=READERS)
     def cases_list(self, deps, view):

@@ -9,7 +9,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.insight.adapters import followup
+from services.insight.adapters.assessments import AssessmentRepository
 from services.insight.adapters.repository import InsightRepository
+from services.insight.domain.assessment import AssessmentSettings, check_weights
 from services.insight.domain.settings import InsightSettings
 from services.insight.domain.spikes import SpikeSettings
 from services.insight.domain.staffing import StaffingSettings
@@ -36,6 +38,21 @@ def settings(config):
             channels=tuple(channels)))
 
 
+def assessment_settings(config):
+    """``AssessmentSettings`` from ``INSIGHT.assessment``: groups, weights, the floor for a rank.
+
+    ``ValueError`` for a weight that is not a rate or not a number of 0 or more."""
+    section = (config.get("INSIGHT") or {}).get("assessment") or {}
+    groups = {str(name): tuple(str(code) for code in (codes or ()))
+              for name, codes in (section.get("groups") or {}).items()}
+    weights = section.get("weights")
+    return AssessmentSettings(
+        groups=groups, default_group=str(section.get("default_group") or "other"),
+        weights=check_weights(weights) if weights else AssessmentSettings().weights,
+        min_cases=int(section.get("min_cases", 20)),
+        confidence=float(section.get("confidence", 0.95)))
+
+
 @dataclass(frozen=True)
 class Deps:
     """What insight's handlers work with (one worker's)."""
@@ -44,6 +61,20 @@ class Deps:
     settings: InsightSettings
     city: Any                  # the city: its districts, for the charts' codes
     followup_scorecards: Any   # (first_day, last_day) -> followup's scorecard reply
+    assessment: AssessmentSettings | None = None
+    assessments: AssessmentRepository | None = None  # the monthly reports generated
+    directory: Any = None      # routing's directory and the city's calendar (shared.platform.mirror)
+    clock: Any = None          # the platform's clock (the demo clock too)
+
+    def now(self):
+        return self.clock.now()
+
+    @property
+    def calendar(self):
+        return self.directory.calendar
+
+    def unit_name(self, code):
+        return self.directory.name(code) if self.directory is not None else code
 
     def district_codes(self):
         return {d["name"]: d.get("code", d["name"]) for d in self.city.get("districts", [])}
@@ -52,4 +83,6 @@ class Deps:
 def deps(service) -> Deps:
     """The handlers' dependencies, from the worker's injected attributes."""
     return Deps(requests=service.requests, settings=settings(service.config), city=service.city,
-                followup_scorecards=followup.scorecards(service.config))
+                followup_scorecards=followup.scorecards(service.config),
+                assessment=assessment_settings(service.config), assessments=service.requests.assessments,
+                directory=service.directory, clock=service.clock)

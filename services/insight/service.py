@@ -6,7 +6,10 @@ for the department, followup's events for outcomes -- and from imports of
 history (``import_history``). Reports are computed from that model alone, so
 analysis never loads the operational services or their databases.
 
-RPC: ``import_history``, ``hotspots``, ``staffing``, ``top_problems``.
+RPC: ``import_history``, ``hotspots``, ``staffing``, ``top_problems``, and the
+monthly assessment (``assessment``, ``assessment_cases``, ``assessment_files``,
+``assessment_reports``); a timer generates the month's report on the first
+working day (``handlers.assessment``) and announces it (``assessment_published``).
 HTTP (``INSIGHT_HTTP``): ``GET /insight/hotspots[.png]?from=&to=``,
 ``GET /insight/staffing[.png]?week=``, ``GET /insight/top-problems?month=``.
 
@@ -19,16 +22,19 @@ from services.insight import bootstrap, charts
 from services.insight.adapters.repository import InsightRepository
 from services.insight.entrypoints import http as answers
 from services.insight.entrypoints import openapi as insight_api
-from services.insight.entrypoints.schemas import BadQuery, query
-from services.insight.handlers import learning, reports
+from services.insight.entrypoints.schemas import BadQuery, assessment_query, query
+from services.insight.handlers import assessment, learning, reports
 from shared.contract import events
+from shared.platform import clock as shared_clock
+from shared.platform import mirror as shared_mirror
 from shared.platform import openapi, ops
 from shared.platform.city import City
 from shared.platform.doors import Doors, People, Public, Services, door
 from shared.platform.identity import STAFF_ROLES
-from shared.platform.messaging import DeadLetters, Topology, consumes, event_handler, rpc
+from shared.platform.messaging import DeadLetters, EventDispatcher, RpcProxy, consumes, event_handler, rpc
 from shared.platform.mongo import Store
 from shared.platform.production import ProductionChecks
+from shared.platform.timer import every
 from shared.platform.web import http
 
 
@@ -43,7 +49,36 @@ class InsightService(ops.Operable):
     config = Config()
     city = City()
     dead_letters = DeadLetters()
-    topology = Topology()  # publishes no events, so declares the topology itself
+    dispatch = EventDispatcher()  # assessment_published (it declares the topology too)
+    directory = shared_mirror.Mirror()   # unit names and the working-day calendar, from routing
+    clock = shared_clock.Clock()         # real time, or the demo clock
+    routing = RpcProxy("routing")
+    notify = RpcProxy("notify")  # the demo clock
+
+    # -- the demo clock, routing's directory and calendar ------------------------
+
+    @event_handler("notify", "clock_moved", requeue_on_error=True)
+    @consumes(events.ClockMoved)
+    def on_clock_moved(self, event):
+        shared_clock.follow(self.clock, event)
+
+    @every("CLOCK_SYNC_INTERVAL", default=30, eager=True)
+    def sync_clock(self):
+        return shared_clock.sync(self.clock, self.notify)
+
+    @event_handler("routing", "department_changed", requeue_on_error=True)
+    @consumes(events.DepartmentChanged)
+    def on_department_changed(self, event):
+        shared_mirror.learn_department(self.directory, event)
+
+    @event_handler("routing", "calendar_year_loaded", requeue_on_error=True)
+    @consumes(events.CalendarYearLoaded)
+    def on_calendar_year_loaded(self, event):
+        shared_mirror.learn_year(self.directory, event)
+
+    @every("DIRECTORY_SYNC_INTERVAL", default=60, eager=True, retry=2)
+    def sync_directory(self):
+        return shared_mirror.sync(self.directory, self.routing)
 
     # -- learning from events (handlers.learning) ------------------------------
 
@@ -61,6 +96,16 @@ class InsightService(ops.Operable):
     @consumes(events.CaseSignedFor)
     def on_case_signed_for(self, event):
         learning.case_signed_for(bootstrap.deps(self), event)
+
+    @event_handler("followup", "reply_submitted", requeue_on_error=True)
+    @consumes(events.ReplySubmitted)
+    def on_reply_submitted(self, event):
+        learning.reply_submitted(bootstrap.deps(self), event)
+
+    @event_handler("followup", "appeal_decided", requeue_on_error=True)
+    @consumes(events.AppealDecided)
+    def on_appeal_decided(self, event):
+        learning.appeal_decided(bootstrap.deps(self), event)
 
     @event_handler("followup", "reply_rejected", requeue_on_error=True)
     @consumes(events.ReplyRejected)
@@ -127,6 +172,39 @@ class InsightService(ops.Operable):
     def agents_for(self, hours):
         """Erlang C for hours already seen: operators needed for each hour's calls (callcentre)."""
         return reports.agents_for(bootstrap.deps(self), hours)
+    # -- the monthly assessment (handlers.assessment) ------------------------------
+
+    @door(People("admin", "supervisor"))
+    @rpc(expected_exceptions=BadQuery)
+    def assessment(self, params=None):
+        """A month's assessment of the units (考核): ``{month}``, default the last complete one."""
+        return assessment.assessment_of(bootstrap.deps(self), assessment_query(params))
+
+    @door(People("admin", "supervisor"))
+    @rpc(expected_exceptions=BadQuery)
+    def assessment_cases(self, params=None):
+        """The case numbers behind a unit's figures: ``{month, unit, rate}``."""
+        return assessment.assessment_cases_of(bootstrap.deps(self), assessment_query(params))
+
+    @door(People("admin", "supervisor"))
+    @rpc(expected_exceptions=BadQuery)
+    def assessment_files(self, params=None):
+        """The month's report (通报) as files, base64: ``{month, formats: [xlsx, pdf]}``."""
+        return assessment.assessment_files_of(bootstrap.deps(self), assessment_query(params))
+
+    @door(People("admin", "supervisor"))
+    @rpc
+    def assessment_reports(self):
+        """The months whose report the timer generated and announced."""
+        return assessment.reports_generated(bootstrap.deps(self))
+
+    @every("INSIGHT_ASSESSMENT_INTERVAL", default=300, retry=30)
+    def monthly_assessment(self):
+        """On the first working day of a month: the month before's report, once."""
+        return assessment.monthly_tick(bootstrap.deps(self), self.publish_assessment)
+
+    def publish_assessment(self, body):
+        self.dispatch("assessment_published", events.new_event(events.AssessmentPublished, **body))
 
     @door(People(*STAFF_ROLES))
     @rpc

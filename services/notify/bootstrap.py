@@ -72,6 +72,9 @@ class Supervision:
         per_phone = delivery.get("receipt_sms_per_phone_per_day")
         self.receipts_per_phone = None if per_phone in (None, "", "none") else int(per_phone)
         self.secret = config.get("SECRET_KEY") or ""
+        # the workbench's address, for the links mailed (the monthly assessment)
+        self.console_url = (config.get("CONSOLE") or {}).get("public_url") or \
+            "http://" + str(config.get("CONSOLE_HTTP") or "127.0.0.1:8080").replace("0.0.0.0", "127.0.0.1")
 
 
 class Rules(DependencyProvider):

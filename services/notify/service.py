@@ -16,7 +16,7 @@ dependencies ``bootstrap.deps`` bundles; the rules are in ``domain/``.
 """
 from services.notify import bootstrap
 from services.notify.adapters.repository import NotifyRepository
-from services.notify.handlers import demo_clock, learning, queries, ticks
+from services.notify.handlers import demo_clock, learning, queries, reports, ticks
 from shared.contract import events
 from shared.platform import mirror as shared_mirror
 from shared.platform import ops
@@ -173,6 +173,12 @@ class NotifyService(ops.Operable):
     def on_appeal_decided(self, event):
         """A supervisor decided an appeal: tell the unit."""
         learning.learn(bootstrap.deps(self), "appeal_decided", event)
+
+    @event_handler("insight", "assessment_published", requeue_on_error=True)
+    @consumes(events.AssessmentPublished)
+    def on_assessment_published(self, event):
+        """insight generated the month's assessment (考核通报): mail the supervisors its link."""
+        reports.assessment_published(bootstrap.deps(self), event)
 
     @event_handler("followup", "hold_decided", requeue_on_error=True)
     @consumes(events.HoldDecided)

@@ -207,6 +207,7 @@ HoldProposed = event_schema(messages.HoldProposed)
 HoldDecided = event_schema(messages.HoldDecided)
 HoldRechecked = event_schema(messages.HoldRechecked)
 HoldRecheckDue = event_schema(messages.HoldRecheckDue)
+AssessmentPublished = event_schema(messages.AssessmentPublished)
 
 # (source, event_type) -> schema, for every event of the contract.
 CONTRACT: dict[tuple[str, str], type[EventSchema]] = {

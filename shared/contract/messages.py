@@ -952,6 +952,22 @@ class ClockMoved(Event):
     moved_at: datetime
 
 
+@dataclass(frozen=True, kw_only=True)
+class AssessmentPublished(Event):
+    """insight generated a month's assessment of the units (考核通报): notify mails the
+    supervisors a link to it (``path``, in the workbench)."""
+
+    source: ClassVar[str] = "insight"
+    event_type: ClassVar[str] = "assessment_published"
+
+    month: Annotated[str, Length(min=7, max=7)]  # YYYY-MM
+    path: Annotated[str, Length(min=1, max=200)]
+    units: int = 0
+    cases: int = 0
+    below_city: list[str] = field(default_factory=list)  # units whose adjusted score is really below
+    generated_at: datetime
+
+
 # Every event of the contract, in the order the contract grew.
 EVENTS: tuple[type[Event], ...] = (
     TicketCreated, TicketAssigned, TicketAwaitingDispatch, CaseOpened, DeadlineWatched, CaseSignedFor,
@@ -961,5 +977,5 @@ EVENTS: tuple[type[Event], ...] = (
     TicketStalled, PersonalDataErased, DepartmentChanged, CalendarYearLoaded, ClockMoved,
     AppealFiled, AppealDecided, CaseRaised, UnreasonableProposed, UnreasonableDecided, HoldProposed,
     HoldDecided, HoldRechecked, HoldRecheckDue, AssignmentExtensionRequested, AssignmentExtensionDecided,
-    AssignmentEnded, TicketTransferred, CallRinging, CallEnded,
+    AssignmentEnded, TicketTransferred, CallRinging, CallEnded, AssessmentPublished,
 )

@@ -12,22 +12,27 @@ the in-memory store, which checks unique indexes by scanning.)
 """
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from services.insight.adapters.assessments import AssessmentRepository
 from services.insight.domain.requests import request_terms
 
 DUPLICATE_KEY = 11000
 ANALYSIS_FIELDS = {"_id": 1, "received_at": 1, "category": 1, "district": 1, "channel": 1,
                    "title": 1, "terms": 1, "handling_seconds": 1, "department_code": 1, "request_type": 1,
                    "request_type_given": 1}
+ASSESSED_FIELDS = {"_id": 1, "category": 1, "district": 1, "department_code": 1, "request_type": 1,
+                   "request_type_given": 1, "outcome": 1}
 
 
 class InsightRepository:
     def __init__(self, database, config):
         self.requests = database["requests"]
+        self.assessments = AssessmentRepository(database, config)  # the monthly reports (its own aggregate)
         self.calls = database["calls"]  # callcentre's calls as they ended: the offered calls per hour
 
     def ensure_indexes(self):
         self.requests.create_index("received_at")
         self.calls.create_index("received_at")
+        self.assessments.ensure_indexes()
 
     def record_call(self, call_id, received_at, handling_seconds, events):
         """A call as callcentre announced it; a fold of fewer events never replaces a fuller one."""
@@ -51,10 +56,10 @@ class InsightRepository:
         last = list(self.calls.find(known, {"received_at": 1}).sort("received_at", -1).limit(1))
         return (first[0]["received_at"], last[0]["received_at"]) if first else (None, None)
 
-    def apply(self, number, changes=None, maxima=None, newer=None):
+    def apply(self, number, changes=None, maxima=None, newer=None, added=None):
         """Record what an event says about a request, in any order, any number of times.
 
-        ``changes`` are ``$set``, ``maxima`` ``$max``; ``newer``, a
+        ``changes`` are ``$set``, ``maxima`` ``$max``, ``added`` ``$addToSet``; ``newer``, a
         ``(field, value)``, applies the update only where ``field`` is absent
         or not above ``value`` (and sets it): a later fact is never replaced
         by an earlier one. Returns True when the stored request changed.
@@ -70,6 +75,8 @@ class InsightRepository:
             update["$set"] = dict(changes)
         if maxima:
             update["$max"] = dict(maxima)
+        if added:
+            update["$addToSet"] = dict(added)
         if newer:
             field, value = newer
             query["$or"] = [{field: {"$lte": value}}, {field: None}]
@@ -135,6 +142,13 @@ class InsightRepository:
         """Department and outcome of the requests received in ``[start, end)``."""
         query = {"received_at": {"$gte": start, "$lt": end}}
         return list(self.requests.find(query, {"_id": 0, "department_code": 1, "outcome": 1}))
+
+    def assessed_between(self, start, end):
+        """What the assessment reads of the requests received in ``[start, end)``."""
+        query = {"received_at": {"$gte": start, "$lt": end}, "department_code": {"$nin": [None, ""]}}
+        for doc in self.requests.find(query, ASSESSED_FIELDS):
+            doc["number"] = doc.pop("_id")
+            yield doc
 
     def ops_gauges(self):
         """The read model's size, for /metrics (``shared.platform.ops``)."""

@@ -5,6 +5,7 @@ from datetime import UTC
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
+from services.insight.domain.assessment import RATES as ASSESSED_RATES
 from shared.contract.events import CHANNELS, URGENCIES
 from shared.contract.request_types import REQUEST_TYPES
 from shared.timelimits import periods
@@ -79,5 +80,25 @@ def query(params):
     """``load_query``, its field errors as ``BadQuery``."""
     try:
         return load_query(params)
+    except ValidationError as exc:
+        raise BadQuery(exc.messages) from None
+
+
+class AssessmentQuery(ReportQuery):
+    """The assessment's drill-down and files: ``unit``, ``rate`` and ``formats`` besides ``month``."""
+
+    unit = fields.String(allow_none=True, load_default=None, validate=validate.Length(min=1, max=64))
+    rate = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(ASSESSED_RATES))
+    formats = fields.List(fields.String(validate=validate.OneOf(("xlsx", "pdf"))),
+                          load_default=lambda: ["xlsx", "pdf"], validate=validate.Length(min=1, max=2))
+
+
+def assessment_query(params):
+    """``AssessmentQuery``'s fields, its errors as ``BadQuery``."""
+    params = {} if params is None else params
+    if not isinstance(params, dict):
+        raise BadQuery({"_query": ["the parameters must be a mapping"]})
+    try:
+        return AssessmentQuery().load({k: v for k, v in params.items() if v not in ("", None)})
     except ValidationError as exc:
         raise BadQuery(exc.messages) from None

@@ -21,7 +21,14 @@ def ticket_assigned(deps, event):
 
 
 def case_signed_for(deps, event):
-    deps.requests.apply(event["number"], {"outcome.signed_for": True})
+    # late once (a reopened case signs for again) is late: ``$max`` keeps True
+    deps.requests.apply(event["number"], {"outcome.signed_for": True},
+                        maxima={"outcome.signed_late": not event.get("on_time", True)})
+
+
+def reply_submitted(deps, event):
+    deps.requests.apply(event["number"], {"outcome.replied": True},
+                        maxima={"outcome.replied_late": not event.get("on_time", True)})
 
 
 def reply_rejected(deps, event):
@@ -47,7 +54,15 @@ def case_closed(deps, event):
     for key in ("resolved", "satisfaction"):
         if event[key] is not None:
             changes[f"outcome.{key}"] = event[key]
+    if event.get("outcome"):
+        changes["outcome.closed_as"] = event["outcome"]  # ``unreasonable``: 不合理诉求
     deps.requests.apply(event["number"], changes)
+
+
+def appeal_decided(deps, event):
+    """An accepted appeal (考核申诉) takes the contested event out of the unit's assessment."""
+    if event["outcome"] == "accepted":
+        deps.requests.apply(event["number"], added={"outcome.appeals_accepted": event["scored"]})
 
 
 def personal_data_erased(deps, event):
