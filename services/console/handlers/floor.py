@@ -191,7 +191,7 @@ def floor_charts(view: View, hours):
         (view._("Operators planned"), "muted", [h.get("planned_agents") for h in hours]),
         (view._("Operators needed for the calls"), "assigned", [h.get("needed_for_actual") for h in hours]),
         (view._("Operators answering"), "bar", [h.get("agents") if h.get("offered") else None for h in hours])],
-        title=view._("Plan against actual: operators per hour"))
+        width=1300, height=250, title=view._("Plan against actual: operators per hour"))
     return {"calls": calls, "rate": rate, "plan": plan}
 
 

@@ -143,6 +143,9 @@ def test_the_floor_names_the_hours_short_of_operators_and_below_the_target(web):
     assert [h["hour"] for h in page.context["below"]] == [9]
     hours = page.context["hours"]
     assert len(hours) == 24 and hours[9]["offered"] == 40 and hours[3]["offered"] == 0
+    html = render(web, page, view=view, person=view.person, lang="zh_CN", languages={}, unit=str, category=str,
+                  flash=None)
+    assert "9 时的 15 秒接通率低于 80%" in html and "（15 秒内接通 80%）" in html
     plan = str(page.context["charts"]["plan"])
     assert "计划话务员" in plan and "09 · 实际来电所需话务员: 5" in plan
 
