@@ -123,8 +123,10 @@ def columns(labels, series, stacked=False, top=None, reference=None, unit="", wi
         parts.append(f'<rect x="{x}" y="4" width="10" height="10" fill="{PALETTE.get(colour, colour)}"/>')
         parts.append(_text(x + 14, 13, name))
         x += 14 + 12 * len(name) + 18
-    for step in (0, 0.5, 1):  # the scale
+    for step in (0, 0.5, 1):  # the scale (no half of a count)
         value = top * step
+        if not unit and value != int(value):
+            continue
         parts.append(f'<line x1="{left}" x2="{width - 8}" y1="{y_of(value):.1f}" y2="{y_of(value):.1f}" '
                      f'stroke="#e3e8ee"/>')
         parts.append(_text(left - 4, y_of(value) + 4, f"{value:g}{unit}", "end", "small"))

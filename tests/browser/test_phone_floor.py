@@ -55,6 +55,7 @@ def test_a_call_pops_is_recorded_a_missed_one_called_back_and_the_floor_counts(w
     assert operator.input_value("#caller_phone") == CALLER
     assert earlier in operator.inner_text("#caller")
     assert CALL in operator.inner_text("#on-call")
+    operator.wait_for_selector("#pop-call h2:has-text('通话中')")  # the pop stays with the call, briefly
     operator.fill("#title", "小区门口路灯还是不亮")
     operator.fill("#description", "上周反映的路灯仍然不亮，请尽快维修。")
     operator.select_option("#district", "崂山区")

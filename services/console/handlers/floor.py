@@ -63,7 +63,7 @@ def ringing(deps: Deps, view: View):
     calls, agents = view.gather(("callcentre", "ringing_for", (view.person.user_id,)),
                                 ("callcentre", "floor_agents", ()), tolerant=True)
     call = (calls or [None])[0]
-    shown = view.arg("shown")[:250]
+    shown = (view.arg("shown") or view.arg("call_id"))[:250]  # the pop's call, or the form's
     if call is None and shown:
         kept = view.optional("callcentre", "get_call", shown)
         # answered by this operator and still talking: the pop stays until the call ends
@@ -72,7 +72,7 @@ def ringing(deps: Deps, view: View):
             call = kept
     found = {"items": [], "total": 0}
     phone = (call or {}).get("caller_phone") or ""
-    if call and a_number(phone):
+    if call and a_number(phone) and call["call_id"] != view.arg("call_id"):  # the form shows them
         found = view.optional("intake", "caller_tickets", phone, 8) or found
     return show("_ringing.html", call=call, more=max(len(calls or ()) - 1, 0), tickets=found["items"],
                 total=found["total"], open=open_tickets(found["items"]), me=my_state(view, agents),

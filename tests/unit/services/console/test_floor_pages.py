@@ -89,6 +89,8 @@ def test_an_answered_call_stays_popped_for_who_answered_it_and_goes_when_it_ends
     ended = floor.ringing(None, FakeView(web, "w.op", ["operator"], dict(answers, get_call=dict(talking, outcome="answered")),
                                          {"shown": "pbx-77"}))
     assert ended.context["call"] is None
+    on_its_form = floor.ringing(None, FakeView(web, "w.op", ["operator"], answers, {"call_id": "pbx-77"}))
+    assert on_its_form.context["call"] == talking and "pop-open" not in render(web, on_its_form)
     someone_else = floor.ringing(None, FakeView(web, "x.op", ["operator"], answers, {"shown": "pbx-77"}))
     assert someone_else.context["call"] is None
 
