@@ -14,7 +14,7 @@ from services.console.adapters.people import PeopleRepository
 from services.console.adapters.workbench import Web
 from shared.contract.events import utcnow
 
-SERVICES = ("intake", "routing", "followup", "notify", "insight")  # asked over RPC, as the person
+SERVICES = ("intake", "routing", "followup", "notify", "insight", "callcentre")  # asked over RPC, as the person
 
 
 @dataclass(frozen=True)

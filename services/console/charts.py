@@ -96,3 +96,60 @@ def heat(hours, width=720, title=""):
         parts.append(_text(left - 6, 16 + d * cell_h + 15, name, "end"))
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def columns(labels, series, stacked=False, top=None, reference=None, unit="", width=760, height=230, title=""):
+    """Columns per label (the day's hours): ``series`` of ``(name, colour key, values)``, a value
+    ``None`` where there is none; side by side, or ``stacked``; a legend on top; ``reference``
+    ``(value, label)`` a dashed line across (a target). Each column says its number on hover."""
+    if not labels or not series:
+        return Markup("")
+    def total(i):
+        values = [s[2][i] or 0 for s in series]
+        return sum(values) if stacked else max(values)
+    peak = max([total(i) for i in range(len(labels))] + [reference[0] if reference else 0])
+    top = top or peak or 1
+    left, bottom, head = 34, 20, 26
+    plot_w, plot_h = width - left - 8, height - bottom - head
+    slot = plot_w / len(labels)
+    bar = (slot - 4) / (1 if stacked else len(series))
+
+    def y_of(value):
+        return head + plot_h - plot_h * min(value, top) / top
+
+    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">']
+    x = left
+    for name, colour, _ in series:  # legend
+        parts.append(f'<rect x="{x}" y="4" width="10" height="10" fill="{PALETTE.get(colour, colour)}"/>')
+        parts.append(_text(x + 14, 13, name))
+        x += 14 + 12 * len(name) + 18
+    for step in (0, 0.5, 1):  # the scale (no half of a count)
+        value = top * step
+        if not unit and value != int(value):
+            continue
+        parts.append(f'<line x1="{left}" x2="{width - 8}" y1="{y_of(value):.1f}" y2="{y_of(value):.1f}" '
+                     f'stroke="#e3e8ee"/>')
+        parts.append(_text(left - 4, y_of(value) + 4, f"{value:g}{unit}", "end", "small"))
+    for i, label in enumerate(labels):
+        x0, base = left + i * slot + 2, 0.0
+        for k, (name, colour, values) in enumerate(series):
+            value = values[i]
+            if not value:  # none, or nothing to draw
+                continue
+            low = y_of(base) if stacked else y_of(0)
+            high = y_of(base + value) if stacked else y_of(value)
+            x = x0 if stacked else x0 + k * bar
+            parts.append(f'<g><title>{escape(label)} · {escape(name)}: {value:g}{unit}</title>'
+                         f'<rect x="{x:.1f}" y="{high:.1f}" width="{max(bar - 1, 1):.1f}" '
+                         f'height="{max(low - high, 1):.1f}" fill="{PALETTE.get(colour, colour)}"/></g>')
+            if stacked:
+                base += value
+        if i % 2 == 0:
+            parts.append(_text(x0 + (slot - 4) / 2, height - 6, label, "middle", "small"))
+    if reference:
+        y = y_of(reference[0])
+        parts.append(f'<line x1="{left}" x2="{width - 8}" y1="{y:.1f}" y2="{y:.1f}" stroke="{PALETTE["late"]}" '
+                     f'stroke-dasharray="5 4" stroke-width="1.5"/>')
+        parts.append(_text(width - 10, y - 4, reference[1], "end", "small"))
+    parts.append("</svg>")
+    return Markup("".join(parts))

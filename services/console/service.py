@@ -29,7 +29,18 @@ from services.console import bootstrap
 from services.console.adapters.people import PeopleRepository
 from services.console.adapters.workbench import Web
 from services.console.domain.people import UserInvalid
-from services.console.handlers import admin, appeals, assessment, auth, cases, dispatch, operator, quality, supervisor
+from services.console.handlers import (
+    admin,
+    appeals,
+    assessment,
+    auth,
+    cases,
+    dispatch,
+    floor,
+    operator,
+    quality,
+    supervisor,
+)
 from services.console.handlers.cases import CASE_READERS, UPLOAD_BYTES
 from services.console.handlers.operator import STAFF
 from services.console.handlers.supervisor import EXPORTS, READERS, SUPERVISION
@@ -60,6 +71,7 @@ class ConsoleService(ops.Operable):
     followup = RpcProxy("followup")
     notify = RpcProxy("notify")
     insight = RpcProxy("insight")
+    callcentre = RpcProxy("callcentre")
 
     # -- pages: signing in and out, the password, the second factor, the language, the assets ------
 
@@ -286,6 +298,40 @@ class ConsoleService(ops.Operable):
     @page("/callbacks/<string:number>", method="POST", roles=("callback",))
     def callback_record(self, deps, view, number):
         return view.answer(cases.callback_record(deps, view, number))
+
+    # -- pages: the phone floor: the screen pop, missed callers, the floor's figures ----------------
+
+    @page("/operator/ringing", roles=("operator",))
+    def operator_ringing(self, deps, view):
+        """The screen pop: the call ringing for the operator, the caller's tickets, their state"""
+        return view.answer(floor.ringing(deps, view))
+
+    @page("/floor/state", method="POST", roles=("operator", "callback"))
+    def floor_state(self, deps, view):
+        """An agent sets their own state: ready, a break, offline"""
+        return view.answer(floor.set_state(deps, view))
+
+    @page("/missed", roles=floor.MISSED_READERS)
+    def missed_callers(self, deps, view):
+        """Missed callers to call back (漏接回拨)"""
+        return view.answer(floor.missed(deps, view))
+
+    @page("/missed/<string:key>/claim", method="POST", roles=floor.CALLERS_BACK)
+    def missed_claim(self, deps, view, key):
+        return view.answer(floor.missed_claim(deps, view, key))
+
+    @page("/missed/<string:key>/outcome", method="POST", roles=floor.CALLERS_BACK)
+    def missed_outcome(self, deps, view, key):
+        return view.answer(floor.missed_outcome(deps, view, key))
+
+    @page("/floor", roles=floor.SUPERVISION)
+    def floor_page(self, deps, view):
+        """The phone floor: agents now, the day's figures per hour beside the plan"""
+        return view.answer(floor.floor(deps, view))
+
+    @page("/export/floor.<string:fmt>", roles=floor.SUPERVISION, answers=EXPORTS)
+    def export_floor(self, deps, view, fmt):
+        return view.answer(floor.export_floor(deps, view, fmt))
 
     # -- pages: the dispatcher: the manual queue, arbitration, re-dispatch -------------------------
 

@@ -172,6 +172,8 @@ def test_every_screen_reads_in_chinese(workbench, walk):
 
     agent = workbench.sign_in("w.callback")
     read(workbench, agent, "callbacks", problems)
+    agent.goto(f"{workbench.url}/missed?all=1")
+    read(workbench, agent, "missed-callers", problems)
 
     dispatcher = workbench.sign_in("w.dispatcher")
     read(workbench, dispatcher, "dispatch", problems)
@@ -198,6 +200,8 @@ def test_every_screen_reads_in_chinese(workbench, walk):
     read(workbench, supervisor, "cases", problems)
     supervisor.goto(f"{workbench.url}/holds")
     read(workbench, supervisor, "holds", problems)
+    supervisor.goto(f"{workbench.url}/floor")
+    read(workbench, supervisor, "floor", problems)
 
     admin = workbench.sign_in("admin")
     admin.goto(f"{workbench.url}/admin/users")  # enrolling a second factor again ends elsewhere

@@ -13,6 +13,7 @@ import re
 
 from services.console import timeline
 from services.console.bootstrap import Deps
+from services.console.handlers import floor
 from services.console.i18n import N_
 from services.console.view import Redirect, Refused, View, show
 from shared.contract import bounds
@@ -50,10 +51,29 @@ def catalogue(deps: Deps, view: View):
 # -- the new ticket --------------------------------------------------------
 
 def operator_form(deps: Deps, view: View):
-    """The empty form; a screen pop opens it as ``/operator?call_id=...&recording_url=...``."""
+    """The empty form; a screen pop opens it as ``/operator?call_id=...``: the caller's number
+    and the call's recording are looked up here by the call's id (callcentre's ``get_call``),
+    and the caller's earlier tickets shown at once."""
     form = {name: view.arg(name)[:2048] for name in FROM_THE_CALL if view.arg(name)}
+    caller = None
+    call = floor.call_for_form(view, form.get("call_id"))
+    if call:
+        form.setdefault("recording_url", call.get("recording_url") or "")
+        phone = call.get("caller_phone") or ""
+        if floor.a_number(phone):
+            form["caller_phone"] = phone
+            caller = view.optional("intake", "caller_tickets", phone, 8)
     return show("operator.html", form=form, errors={}, districts=city_places(deps),
-                catalogue=catalogue(deps, view), lines=transfer_lines(view))
+                catalogue=catalogue(deps, view), lines=transfer_lines(view), caller=caller)
+
+
+def with_recording(view: View, request):
+    """The call's recording, when the PBX attached it after the form was opened (at hangup)."""
+    if request.get("call_id") and not request.get("recording_url"):
+        call = floor.call_for_form(view, request["call_id"])
+        if call and call.get("recording_url"):
+            request["recording_url"] = call["recording_url"]
+    return request
 
 
 def operator_caller(deps: Deps, view: View):
@@ -127,6 +147,7 @@ def operator_submit(deps: Deps, view: View):
             return show("operator_confirm.html", status=200 if allowed else 409, form=view.form,
                         kind=kind, match=match, score=score, needed=needed, allowed=allowed,
                         fields=FIELDS)
+    request = with_recording(view, request)
     try:
         if entry_id:
             ticket = view.call("intake", "answer_ticket", request, entry_id)
@@ -158,6 +179,7 @@ def operator_transfer(deps: Deps, view: View):
         found = view.optional("intake", "emergency_words", said(request)[:8000]) or {}
         words = [hit["word"] for hit in found.get("words") or [] if hit["line"] == line]
         reason = view._("Emergency words: %(words)s", words="、".join(words)) if words else ""
+    request = with_recording(view, request)
     try:
         ticket = view.call("intake", "transfer_ticket", request, line, reason, reference,
                            view.form.get("idempotency"))
