@@ -162,7 +162,9 @@ def stack(vhost_pipeline, tmp_path_factory):
 def another_stack(vhost_pipeline, tmp_path_factory):
     """A second shared stack, for modules whose tickets would be taken for repeats of
     tickets that modules on ``stack`` post (see ``stack``)."""
-    with running_stack(vhost_pipeline, tmp_path_factory.mktemp("another-stack")) as stack:
+    # A PBX of its own name among callcentre's call sources (test_sources makes its broker user).
+    with running_stack(vhost_pipeline, tmp_path_factory.mktemp("another-stack"),
+                       CALLCENTRE_CALL_SOURCES=f"pbx,pbx-{uuid.uuid4().hex[:8]}") as stack:
         yield stack
 
 

@@ -29,8 +29,8 @@ def sources(stack):
     admin = BrokerAdmin(stack.env["BROKER_MANAGEMENT_URI"], vhost_of(stack.env["AMQP_URI"]))
     made = []
 
-    def make(prefix="test"):
-        name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    def make(prefix="test", name=None):
+        name = name or f"{prefix}-{uuid.uuid4().hex[:8]}"
         made.append(name)
         created = stack.hotline("sources", "create", name, "--json")
         assert created.returncode == 0, created.stderr
@@ -246,3 +246,62 @@ def test_a_source_learns_its_ticket_was_dispatched_replied_and_closed(stack, sou
     assert [r.get("kind") for r in got if r.get("kind")] == ["dispatched", "replied", "closed"]
     said = json.dumps(got, ensure_ascii=False)
     assert ticket["caller_phone"] not in said and "赵敏" not in said
+
+
+def test_a_pbx_reports_calls_on_its_own_door_in_any_order(stack, sources):
+    """callcentre's AMQP door, as a PBX's plain pika client with its own broker user uses it:
+    a call's events out of order and one twice make one record; a source that is no source
+    of calls, and garbage, are dead-lettered with the reason."""
+    pbx = sources(name=stack.env["CALLCENTRE_CALL_SOURCES"].split(",")[1])
+    other = sources()
+    call_id, refused_id = f"pbx-{uuid.uuid4().hex[:8]}", f"pbx-{uuid.uuid4().hex[:8]}"
+    now = time.time()
+
+    def at(seconds_ago):
+        return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(now - seconds_ago))
+
+    call = {"from": "13905327777", "to": "12345", "direction": "in", "callId": call_id}
+    hangup = dict(call, event="hangup", cause="normalClearing", at=at(100))
+    events = [hangup, dict(call, event="answer", answeringNumber="op-amqp", at=at(290)),
+              dict(call, event="newCall", at=at(300), **{"user[]": "op-amqp"}), hangup]
+
+    def publish(source, bodies):
+        connection = pika.BlockingConnection(pika.URLParameters(source["amqp_uri"]))
+        try:
+            channel = connection.channel()
+            channel.confirm_delivery()
+            for body in bodies:
+                channel.basic_publish("hotline.inbound", "call.event",
+                                      body if isinstance(body, bytes) else json.dumps(body).encode(),
+                                      pika.BasicProperties(content_type="application/json", delivery_mode=2,
+                                                           user_id=source_user(source["name"])))
+        finally:
+            connection.close()
+
+    publish(pbx, events + [b"\xff not json"])
+    publish(other, [dict(call, callId=refused_id, event="newCall", at=at(60))])
+    deadline, record = time.monotonic() + 30, None
+    while time.monotonic() < deadline:
+        record = stack.rpc("callcentre", "get_call", call_id)
+        if record and record["ended_at"]:
+            break
+        time.sleep(0.3)
+    assert record is not None and record["outcome"] == "answered" and record["agent"] == "op-amqp"
+    assert (record["wait_seconds"], record["talk_seconds"]) == (10, 190)
+
+    letters, deadline = [], time.monotonic() + 30
+    with pika.BlockingConnection(pika.URLParameters(stack.env["AMQP_URI"].split(";")[0]
+                                                    .replace("pyamqp://", "amqp://"))) as connection:
+        channel = connection.channel()
+        while len(letters) < 2 and time.monotonic() < deadline:
+            method, _, body = channel.basic_get("hotline.dead_letters", auto_ack=True)
+            if method is None:
+                time.sleep(0.2)
+                continue
+            letter = json.loads(body)
+            if letter.get("origin") == "inbound.call_event":
+                letters.append(letter["reason"])
+    assert sorted(reason.split(": ", 1)[1][:24] for reason in letters) == [
+        "the body is not UTF-8 te", "the publisher is no sour"], letters
+    assert "13905327777" not in json.dumps(letters)
+    assert stack.rpc("callcentre", "get_call", refused_id) is None
