@@ -98,6 +98,7 @@ class Deps:
     routing: Any        # RPC proxy: the directory, when notify does not know a department
     citizen_contact: Any  # number -> the citizen's contact, asked of intake (adapters.intake)
     metrics: Any        # shared.platform.ops metrics: escalations, notification attempts
+    followup: Any = None  # RPC proxy: keeps the citizen's rating links (handlers.ratings)
 
     def uow(self, retries: int = OPTIMISTIC_RETRIES) -> UnitOfWork:
         """A unit of work that publishes through this worker's dispatcher."""
@@ -109,4 +110,4 @@ def deps(service) -> Deps:
     return Deps(watches=service.watches, rules=service.rules, clock=service.clock,
                 dispatch=service.dispatch, directory=service.directory, routing=service.routing,
                 citizen_contact=citizen_contact(service.intake, service.rules.contact_timeout),
-                metrics=service.operations.metrics)
+                metrics=service.operations.metrics, followup=getattr(service, "followup", None))
