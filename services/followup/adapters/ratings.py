@@ -44,10 +44,10 @@ class RatingLinks:
         self.links.update_one({"_id": digest}, {"$set": {"answer": answer}})
 
     def of_cases(self, numbers):
-        """The latest link of each case named: ``{number: link}``."""
+        """The links of each case named, oldest first: ``{number: [link, ...]}``."""
         found = {}
         for link in self.links.find({"number": {"$in": list(numbers)}}).sort("created_at", 1):
-            found[link["number"]] = link
+            found.setdefault(link["number"], []).append(link)
         return found
 
     def answered_since(self, since, limit=50):

@@ -160,9 +160,8 @@ def callbacks_due(deps: Deps, offset=0, limit=20):
     now = deps.clock.now()
     links = deps.ratings.of_cases(item["number"] for item in found["items"])
     for item in found["items"]:
-        link = links.get(item["number"])
-        waiting = link is not None and link_state(link, now) == GOOD
-        item["rating_link"] = jsonable({"expires_at": link["expires_at"]}) if waiting else None
+        waiting = [link for link in links.get(item["number"], []) if link_state(link, now) == GOOD]
+        item["rating_link"] = jsonable({"expires_at": waiting[-1]["expires_at"]}) if waiting else None
     found["answered_by_link"] = jsonable([
         {"number": link["number"], "at": link["used_at"], "outcome": link["answer"].get("outcome"),
          "satisfaction": link["answer"].get("satisfaction")}

@@ -65,7 +65,12 @@ def test_two_answers_at_once_take_the_link_once(approved, monkeypatch):
 
 def test_a_callback_agent_first_then_the_link_is_refused_politely(approved):
     rpc, seen, cases, link_id = approved
-    assert rpc("rating_form", link_id, principal="console")["state"] == "good"
+    shown = rpc("rating_form", link_id, principal="console")
+    assert shown["state"] == "good" and shown["reply"] == GOOD_REPLY and set(shown) == {
+        "state", "number", "category", "reply", "expires_at"}  # nothing of the citizen's
+    old = rating.new_link_id()  # one sent for an approval 8 days ago: expired (7 days by default)
+    rpc("register_rating_link", NUMBER, rating.link_digest(old), "2020-01-01T00:00:00+00:00", principal="notify")
+    assert rpc("submit_rating", old, "solved", "satisfied", "", principal="console")["state"] == "expired"
     assert rpc("callbacks_due")["items"][0]["rating_link"] is not None  # the team sees the link waits
     rpc("record_callback", NUMBER, "", True, None, "satisfied", "", "resolved", who=person("赵回访", roles=("callback",)))
     assert rpc("submit_rating", link_id, "unsolved", "dissatisfied", "", principal="console")["state"] == "answered"
