@@ -5,7 +5,9 @@ gives followup its digest (``register_rating_link``: followup keeps the link and
 its expiry) and queues the SMS to the citizen (template ``rating_link``; the
 phone comes from intake at delivery, as for every citizen's notice). A
 redelivered event finds its SMS queued already and does nothing; a crash between
-the two steps leaves an unused link followup lets expire.
+the two steps leaves an unused link followup lets expire. followup down or slow
+(``delivery.contact_timeout_seconds``) means no link for this approval, logged: the
+callback team calls that citizen as before.
 """
 import logging
 
@@ -24,7 +26,10 @@ def send_rating_link(deps, event):
         return
     now = deps.clock.now()
     link_id = rating.new_link_id()
-    kept = deps.followup.register_rating_link(number, rating.link_digest(link_id), event["approved_at"])
+    kept = deps.register_rating_link(number, rating.link_digest(link_id), event["approved_at"])
+    if kept is None:
+        log.warning("%s: no rating link sent: followup did not keep it; the callback team calls", number)
+        return
     watch = deps.watches.watch_for(number, now)
     expires = deps.rules.notices.local_date(kept.get("expires_at"))
     message = Message(key, TEMPLATE, "citizen",

@@ -18,7 +18,7 @@ def test_one_rating_sms_per_approval_and_its_link_is_the_citizens_alone():
         return {"number": number, "expires_at": "2026-12-03T02:00:00+00:00"}
     deps = SimpleNamespace(watches=repo, clock=SimpleNamespace(now=utcnow),
                            rules=SimpleNamespace(notices=notices, console_url="https://12345.city.example"),
-                           followup=SimpleNamespace(register_rating_link=register))
+                           register_rating_link=register)
     event = {"number": NUMBER, "event_id": "ev-1", "approved_at": utcnow().isoformat()}
     ratings.send_rating_link(deps, event)
     ratings.send_rating_link(deps, event)  # redelivered
@@ -32,3 +32,12 @@ def test_one_rating_sms_per_approval_and_its_link_is_the_citizens_alone():
 
     ratings.send_rating_link(deps, dict(event, event_id="ev-2"))  # approved again after a reopening
     assert len(registered) == 2 and repo.notifications.count_documents({"template": "rating_link"}) == 2
+
+
+def test_followup_away_means_no_link_and_no_sms():
+    repo, (_ladder, notices) = repository(), rules()
+    deps = SimpleNamespace(watches=repo, clock=SimpleNamespace(now=utcnow),
+                           rules=SimpleNamespace(notices=notices, console_url="https://12345.city.example"),
+                           register_rating_link=lambda *args: None)
+    ratings.send_rating_link(deps, {"number": NUMBER, "event_id": "ev-1", "approved_at": utcnow().isoformat()})
+    assert repo.notifications.count_documents({}) == 0  # a link followup does not know would be a 404
