@@ -22,7 +22,7 @@ from services.followup.domain.errors import InvalidRequest
 from services.followup.domain.states import PARTLY_RESOLVED, RESOLVED, SATISFACTIONS, UNRESOLVED
 from shared.contract.rating import link_digest
 
-__all__ = ["link_digest", "link_state", "callback_answer", "well_formed", "expires_at"]
+__all__ = ["link_digest", "link_state", "callback_answer", "well_formed", "expires_at", "same_moment"]
 
 CHANNEL = "sms_link"                 # the callback's channel when the citizen answered by link
 BY_LINK = "市民（短信评价）"            # who recorded it: the citizen, by link (not a member of staff)
@@ -44,6 +44,22 @@ def well_formed(link_id: object) -> bool:
 
 def expires_at(approved_at: dt.datetime, days: int) -> dt.datetime:
     return approved_at + dt.timedelta(days=max(1, days))
+
+
+def same_moment(one: object, other: object) -> bool:
+    """The same moment as the store keeps it (to the millisecond, perhaps without its zone, or
+    as ISO text): a link belongs to the approval it was sent for."""
+    found = []
+    for moment in (one, other):
+        if isinstance(moment, str):
+            try:
+                moment = dt.datetime.fromisoformat(moment)
+            except ValueError:
+                return False
+        if not isinstance(moment, dt.datetime):
+            return False
+        found.append(moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC))
+    return abs((found[0] - found[1]).total_seconds()) < 1
 
 
 def link_state(link: Mapping[str, Any] | None, now: dt.datetime) -> str:

@@ -15,7 +15,7 @@ from services.followup.adapters import intake
 from services.followup.bootstrap import Deps
 from services.followup.domain import InvalidRequest, tree
 from services.followup.domain.case import Case
-from services.followup.domain.rating import GOOD, link_state
+from services.followup.domain.rating import GOOD, link_state, same_moment
 from services.followup.domain.states import (
     APPROVED,
     ASSIGNED,
@@ -160,7 +160,8 @@ def callbacks_due(deps: Deps, offset=0, limit=20):
     now = deps.clock.now()
     links = deps.ratings.of_cases(item["number"] for item in found["items"])
     for item in found["items"]:
-        waiting = [link for link in links.get(item["number"], []) if link_state(link, now) == GOOD]
+        waiting = [link for link in links.get(item["number"], []) if link_state(link, now) == GOOD
+                   and same_moment(link.get("approved_at"), item.get("approved_at"))]  # this approval's
         item["rating_link"] = jsonable({"expires_at": waiting[-1]["expires_at"]}) if waiting else None
     found["answered_by_link"] = jsonable([
         {"number": link["number"], "at": link["used_at"], "outcome": link["answer"].get("outcome"),

@@ -52,17 +52,9 @@ def _public_case(deps: Deps, link, state):
     case = deps.cases.load(link["number"])
     if case is None:
         return None, rules.UNKNOWN
-    if state == rules.GOOD and (case.state != APPROVED or not _same(case.approved_at, link.get("approved_at"))):
+    if state == rules.GOOD and (case.state != APPROVED or not rules.same_moment(case.approved_at, link.get("approved_at"))):
         state = ANSWERED  # the callback was made (or the case moved on) before the citizen answered
     return case, state
-
-
-def _same(one, other):
-    """The same moment, as the store keeps it (milliseconds, perhaps without its zone)."""
-    if not isinstance(one, dt.datetime) or not isinstance(other, dt.datetime):
-        return False
-    one, other = (m if m.tzinfo else m.replace(tzinfo=dt.UTC) for m in (one, other))
-    return abs((one - other).total_seconds()) < 1
 
 
 def _checked(deps: Deps, link_id):

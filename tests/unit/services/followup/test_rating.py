@@ -58,3 +58,9 @@ def test_the_link_closes_or_reopens_as_a_callback_does(clock, solved, satisfacti
     assert recorded["channel"] == "sms_link"
     entry = change.ledger[0]
     assert (entry["action"], entry["actor"], entry["channel"]) == ("callback", "市民（短信评价）", "sms_link")
+
+
+def test_a_link_belongs_to_the_approval_it_was_sent_for():
+    assert rating.same_moment(NOW, NOW.replace(tzinfo=None) + dt.timedelta(microseconds=400))  # as stored
+    assert rating.same_moment(NOW, NOW.isoformat())  # as listed
+    assert not rating.same_moment(NOW, NOW + dt.timedelta(days=3)) and not rating.same_moment(NOW, None)
