@@ -39,6 +39,7 @@ from services.console.handlers import (
     floor,
     operator,
     quality,
+    rating,
     supervisor,
 )
 from services.console.handlers.cases import CASE_READERS, UPLOAD_BYTES
@@ -118,6 +119,18 @@ class ConsoleService(ops.Operable):
     @page("/lang/<string:code>", public=True)
     def language(self, deps, view, code):
         return view.answer(auth.language(deps, view, code))
+
+    # -- the citizen's own rating (一事一评): the link sent by SMS, no sign-in ---------------
+
+    @page("/r/<string:link_id>", public=True, limits=("client",), gone=True)
+    def rating_form(self, deps, view, link_id):
+        """The citizen's rating page: the case's number, category and approved reply, three questions"""
+        return view.answer(rating.rating_form(deps, view, link_id))
+
+    @page("/r/<string:link_id>", method="POST", public=True, limits=("client",), gone=True, max_bytes=16 * 1024)
+    def rating_submit(self, deps, view, link_id):
+        """The citizen's rating, once per link: counted as the callback"""
+        return view.answer(rating.rating_submit(deps, view, link_id))
 
     @openapi.operation("The workbench's own scripts and styles", tags=["public"], errors={
         404: {"text/plain": {"type": "string"}}}, responses={200: {kind: {"type": "string"} for kind in (

@@ -100,7 +100,7 @@ FORM = {"type": "object", "additionalProperties": True,
         "description": "the page's form fields, with its csrf_token"}
 
 
-def described(summary, method, roles, public, answers):
+def described(summary, method, roles, public, answers, limits=(), gone=False):
     """The page's OpenAPI operation: what it answers (HTML unless ``answers`` says
     otherwise), a stranger's 303 to the sign-in page, and the refusals as HTML pages."""
     html = {"text/html": HTML}
@@ -110,6 +110,10 @@ def described(summary, method, roles, public, answers):
     errors = {400: {"text/html": HTML, "application/json": "Errors"}, 404: html, 409: html, 503: html}
     if not public or method != "GET":
         errors[403] = html  # not your role, or no CSRF token
+    if gone:
+        errors[410] = html  # a one-use link, used or expired
+    if limits:
+        errors[429] = {"application/json": "Errors"}  # the door's rate limit (shared.platform.web)
     tags = ["public"] if public else sorted(set(roles or ("staff",)))
     return openapi.operation(
         summary, tags=tags, responses=responses, errors=errors,
@@ -117,9 +121,12 @@ def described(summary, method, roles, public, answers):
         body_types=("application/x-www-form-urlencoded", "multipart/form-data"))
 
 
-def page(url, method="GET", roles=None, public=False, max_bytes=256 * 1024, answers=("text/html",)):
+def page(url, method="GET", roles=None, public=False, max_bytes=256 * 1024, answers=("text/html",), limits=(),
+         gone=False):
     """A workbench page (``roles``: any of them may open it; ``max_bytes``: the
-    largest request body it takes; ``answers``: its media types, for /openapi.json)."""
+    largest request body it takes; ``answers``: its media types, for /openapi.json;
+    ``limits``: the rate limits it counts against, per client address -- a citizen's
+    page, ``("client",)``; ``gone``: it may answer 410, a link used or expired)."""
     state_changing = method not in ("GET", "HEAD")
 
     def decorate(fn):
@@ -127,9 +134,9 @@ def page(url, method="GET", roles=None, public=False, max_bytes=256 * 1024, answ
         def entry(self, request, **params):  # fn(self, deps, view, **params)
             return serve(self, request, fn, params, roles, public, state_changing, max_bytes)
         summary = (inspect.getdoc(fn) or fn.__name__.replace("_", " ")).splitlines()[0]
-        described(summary, method, roles, public, answers)(entry)
+        described(summary, method, roles, public, answers, limits, gone)(entry)
         door(Public() if public else Session(tuple(roles or ())))(entry)  # enforced by serve()
-        # No per-address limit: the workbench is for signed-in staff, often many behind one
-        # address, and its sign-in has its own throttle and lock (pages_auth).
-        return http(method, url, limits=(), max_body=max_bytes)(entry)
+        # No per-address limit for staff's pages: the workbench is for signed-in staff, often many
+        # behind one address, and its sign-in has its own throttle and lock (pages_auth).
+        return http(method, url, limits=limits, max_body=max_bytes)(entry)
     return decorate

@@ -15,6 +15,7 @@ from nameko.extensions import DependencyProvider
 from services.followup.adapters.appeals import AppealRepository
 from services.followup.adapters.cases import CaseRepository
 from services.followup.adapters.intake import INTAKE_TIMEOUT_SECONDS, Intake
+from services.followup.adapters.ratings import RatingLinks
 from services.followup.domain.timing import FollowupClock
 from shared.platform import mirror as shared_mirror
 from shared.platform.unit_of_work import UnitOfWork
@@ -37,6 +38,7 @@ class Rules(DependencyProvider):
 class Deps:
     cases: CaseRepository          # cases, ledger, tokens, files (adapters/cases.py)
     appeals: AppealRepository      # appeals of scored events (adapters/appeals.py)
+    ratings: RatingLinks           # the citizen's rating links (adapters/ratings.py)
     clock: Any                     # now(): real time, or the demo clock (shared.platform.clock)
     deadlines: FollowupClock       # followup's time rules (domain/timing.py)
     caller: Any                    # who calls (shared.platform.identity.Identity)
@@ -45,6 +47,7 @@ class Deps:
     routing: Any                   # RpcProxy("routing")
     dispatch: Callable[[str, dict[str, Any]], None]
     uow: UnitOfWork
+    config: Any = None             # the service's configuration (FOLLOWUP.rating_link_days)
 
 
 def intake_timeout(config: Any) -> float:
@@ -54,7 +57,9 @@ def intake_timeout(config: Any) -> float:
 
 def deps(service: Any) -> Deps:
     """The dependencies of one worker of ``FollowupService``."""
-    return Deps(cases=service.cases, appeals=service.cases.appeals, clock=service.clock, deadlines=service.rules, caller=service.caller,
+    return Deps(cases=service.cases, appeals=service.cases.appeals, ratings=service.cases.ratings,
+                clock=service.clock, deadlines=service.rules, caller=service.caller,
                 directory=service.directory, intake=Intake(service.intake, intake_timeout(service.config)),
                 routing=service.routing,
-                dispatch=service.dispatch, uow=UnitOfWork(service.dispatch, retries=RETRIES))
+                dispatch=service.dispatch, uow=UnitOfWork(service.dispatch, retries=RETRIES),
+                config=service.config)

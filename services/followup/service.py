@@ -25,7 +25,7 @@ from services.followup.domain import (
 from services.followup.domain.attachments import AttachmentRefused
 from services.followup.entrypoints import api
 from services.followup.entrypoints import http as http_door
-from services.followup.handlers import admin, appeals, cases, exits, files, intake, queries, tree
+from services.followup.handlers import admin, appeals, cases, exits, files, intake, queries, ratings, tree
 from shared.contract import events
 from shared.platform import clock as shared_clock
 from shared.platform import mirror as shared_mirror
@@ -393,6 +393,27 @@ class FollowupService(ops.Operable):
     @rpc
     def ping(self):
         return "followup"
+
+    # -- the citizen's own rating, by a link sent by SMS (handlers/ratings.py) -----------
+
+    @door(Services("notify"))
+    @rpc(expected_exceptions=(ValueError,))
+    def register_rating_link(self, number, digest, approved_at):
+        """Keep the digest of the rating link notify sends for the case's approved reply."""
+        return ratings.register_link(deps(self), number, digest, approved_at)
+
+    @door(Services("console"))
+    @rpc
+    def rating_form(self, link_id):
+        """What the citizen's rating page shows for a link: its state, the case's number,
+        category and approved reply (no personal data)."""
+        return ratings.rating_form(deps(self), link_id)
+
+    @door(Services("console"))
+    @rpc(expected_exceptions=(InvalidRequest,))
+    def submit_rating(self, link_id, solved, satisfaction, comment=""):
+        """The citizen's answer, once per link: counted as a callback on the channel sms_link."""
+        return ratings.submit_rating(deps(self), link_id, solved, satisfaction, comment)
 
     # -- what intake asks -------------------------------------------------------------
 

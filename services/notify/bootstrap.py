@@ -20,7 +20,7 @@ from typing import Any
 from nameko.extensions import DependencyProvider
 
 from services.notify.adapters.channels import channels_from_config
-from services.notify.adapters.intake import citizen_contact
+from services.notify.adapters.intake import citizen_contact, rating_links
 from services.notify.adapters.repository import NotifyRepository
 from services.notify.domain.delivery import Policy
 from services.notify.domain.ladder import DEFAULT_LEVELS, Ladder
@@ -98,6 +98,7 @@ class Deps:
     routing: Any        # RPC proxy: the directory, when notify does not know a department
     citizen_contact: Any  # number -> the citizen's contact, asked of intake (adapters.intake)
     metrics: Any        # shared.platform.ops metrics: escalations, notification attempts
+    register_rating_link: Any = None  # (number, digest, approved_at) -> kept or None (adapters.intake)
 
     def uow(self, retries: int = OPTIMISTIC_RETRIES) -> UnitOfWork:
         """A unit of work that publishes through this worker's dispatcher."""
@@ -109,4 +110,5 @@ def deps(service) -> Deps:
     return Deps(watches=service.watches, rules=service.rules, clock=service.clock,
                 dispatch=service.dispatch, directory=service.directory, routing=service.routing,
                 citizen_contact=citizen_contact(service.intake, service.rules.contact_timeout),
-                metrics=service.operations.metrics)
+                metrics=service.operations.metrics,
+                register_rating_link=rating_links(service.followup, service.rules.contact_timeout))

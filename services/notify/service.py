@@ -16,7 +16,7 @@ dependencies ``bootstrap.deps`` bundles; the rules are in ``domain/``.
 """
 from services.notify import bootstrap
 from services.notify.adapters.repository import NotifyRepository
-from services.notify.handlers import demo_clock, learning, queries, reports, ticks
+from services.notify.handlers import demo_clock, learning, queries, ratings, reports, ticks
 from shared.contract import events
 from shared.platform import mirror as shared_mirror
 from shared.platform import ops
@@ -45,6 +45,7 @@ class NotifyService(ops.Operable):
     dispatch = EventDispatcher()
     dead_letters = DeadLetters()
     routing = RpcProxy("routing")  # the directory
+    followup = RpcProxy("followup")  # the citizen's rating links
 
     # -- routing's directory and calendar (shared.platform.mirror) ----------------
 
@@ -98,6 +99,7 @@ class NotifyService(ops.Operable):
     @consumes(events.ReplyApproved)
     def on_reply_approved(self, event):
         learning.learn(bootstrap.deps(self), "reply_approved", event)
+        ratings.send_rating_link(bootstrap.deps(self), event)  # the citizen's own rating (一事一评)
 
     @event_handler("followup", "reply_rejected", requeue_on_error=True)
     @consumes(events.ReplyRejected)

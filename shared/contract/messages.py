@@ -72,6 +72,7 @@ Number = Annotated[str, Length(min=1, max=64)]  # a ticket number (shared.contra
 Version = Annotated[int, Range(min=1)]
 Satisfaction = Literal["satisfied", "basically_satisfied", "dissatisfied"]
 CallbackOutcome = Literal["resolved", "partly_resolved", "unresolved", "untrue"]
+CallbackChannel = Literal["phone", "sms_link"]
 CaseOutcome = Literal["resolved", "partly_resolved", "unresolved", "untrue", "unreasonable"]
 Document = dict[str, Any]  # a JSON object the event carries as it is
 CallId = Annotated[str, Length(min=1, max=128)]  # a PBX's callId
@@ -542,6 +543,8 @@ class CallbackRecorded(Event):
     recorded_at: datetime
     # what the callback found (已解决/部分解决/未解决/不属实); absent from older events
     outcome: CallbackOutcome | None = None
+    # sms_link: the citizen answered the rating link sent by SMS; absent: a callback agent called
+    channel: CallbackChannel | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

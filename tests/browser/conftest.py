@@ -23,6 +23,7 @@ import pytest
 import requests
 
 from tests.browser.bridge import CHROMIUM, Bridge
+from tests.service.receivers import WebhookServer
 from tests.stack.conftest import running_stack
 
 SHOTS = Path(os.environ.get("HOTLINE_SCREENSHOTS") or Path(__file__).resolve().parents[2] / "test-artifacts" / "screens")
@@ -203,12 +204,23 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(scope="package")
-def workbench(vhost_pipeline, tmp_path_factory, chromium):
+def sms_gateway():
+    """The city's SMS gateway, as the workbench's notify sees it: what it was asked to send."""
+    server = WebhookServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="package")
+def workbench(vhost_pipeline, tmp_path_factory, chromium, sms_gateway):
     # A stranger's sixth wrong password makes that pair wait 30 s (2 s by default): long enough
-    # for the tests to see the wait on a busy machine.
+    # for the tests to see the wait on a busy machine. Citizens' SMS go to the gateway at any
+    # hour (no quiet hours), so a test can read what a citizen got.
     with running_stack(vhost_pipeline, tmp_path_factory.mktemp("workbench"),
-                       CONSOLE_FIRST_WAIT_SECONDS="30") as stack:
+                       CONSOLE_FIRST_WAIT_SECONDS="30", SMS_GATEWAY_URL=sms_gateway.url("/sms"),
+                       NOTIFY_QUIET_HOURS="00:00-00:00", NOTIFY_DELIVERY_INTERVAL="0.5") as stack:
         bench = Workbench(stack, chromium)
+        bench.sms = sms_gateway
         bench.passwords["admin"] = bench.cli("users", "create", "admin", "--role", "admin",
                                              "--display-name", "系统管理员").strip().splitlines()[-1]
         yield bench

@@ -33,6 +33,7 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from services.followup.adapters.appeals import AppealRepository
 from services.followup.adapters.ledger import copy_ledger
+from services.followup.adapters.ratings import RatingLinks
 from services.followup.domain.attachments import CHUNK_BYTES
 from services.followup.domain.case import Case
 from services.followup.domain.change import Change, Event
@@ -99,6 +100,7 @@ class CaseRepository:
         self.chunks = database["attachments.chunks"]
         self.outbox = Outbox(self.cases)
         self.appeals = AppealRepository(database)  # appeals of scored events, with their own outbox
+        self.ratings = RatingLinks(database)       # the citizen's rating links (ratings.py)
 
     def ensure_indexes(self):
         self.cases.create_index("number", unique=True)
@@ -119,6 +121,7 @@ class CaseRepository:
         self.tokens.create_index("department_code")
         self.outbox.ensure_indexes()
         self.appeals.ensure_indexes()
+        self.ratings.ensure_indexes()
         self._move_embedded_ledgers()
 
     def _move_embedded_ledgers(self):

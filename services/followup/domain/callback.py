@@ -38,6 +38,8 @@ from shared.contract import bounds
 if TYPE_CHECKING:
     from services.followup.domain.case import Case
 
+PHONE = "phone"  # a callback agent called; the rating link's channel is ``sms_link`` (rating.py)
+
 
 def callback_outcome(reached: bool, resolved: object, outcome: object) -> tuple[str | None, dict[str, list[str]]]:
     """The outcome a callback records -- ``outcome`` as given, else what ``resolved`` says -- and
@@ -56,10 +58,12 @@ def callback_outcome(reached: bool, resolved: object, outcome: object) -> tuple[
 
 def record_callback(case: Case, operator: str, reached: object, resolved: object, satisfaction: object,
                     note: str, now: dt.datetime, clock: FollowupClock, outcome: object = None,
-                    parent: str | None = None) -> Change:
+                    parent: str | None = None, channel: str = PHONE) -> Change:
     """The citizen called back (回访): close, reopen, raise, or try again another day.
 
-    ``parent``: the code of the unit above the case's department (the directory's), if any."""
+    ``parent``: the code of the unit above the case's department (the directory's), if any.
+    ``channel``: ``phone`` (a callback agent called) or ``sms_link`` (the citizen answered
+    the rating link, ``rating.py``); said in the ledger and the event."""
     operator = free_text(operator, "operator")
     note = free_text(note, "note", bounds.REASON)
     case.expect(APPROVED, doing="record a callback")
@@ -77,6 +81,8 @@ def record_callback(case: Case, operator: str, reached: object, resolved: object
     attempt = len(tries) + 1
     said = {"reached": reached, "resolved": (found == RESOLVED) if reached else None,
             "satisfaction": satisfaction if reached else None, "attempt": attempt, "outcome": found}
+    if channel != PHONE:
+        said["channel"] = channel
     body = {"number": case.number, "department_code": case.department_code, "recorded_at": now, **said}
     change = Change(events=[("callback_recorded", body)])
     change.ledger.append(case.entry(now, operator, "callback", note or "", **said))

@@ -503,9 +503,11 @@ class Case:
 
     def record_callback(self, operator: str, reached: object, resolved: object, satisfaction: object,
                         note: str, now: dt.datetime, clock: FollowupClock, outcome: object = None,
-                        parent: str | None = None) -> Change:
-        """The citizen called back (回访): close, reopen, raise or try again another day (``callback.py``)."""
-        return record_callback(self, operator, reached, resolved, satisfaction, note, now, clock, outcome, parent)
+                        parent: str | None = None, channel: str = "phone") -> Change:
+        """The citizen called back (回访): close, reopen, raise or try again another day (``callback.py``);
+        ``channel`` ``sms_link``: the citizen answered the rating link (``rating.py``)."""
+        return record_callback(self, operator, reached, resolved, satisfaction, note, now, clock, outcome, parent,
+                               channel)
 
     # -- the exits (exits.py) ------------------------------------------------------------
 

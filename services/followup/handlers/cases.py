@@ -71,6 +71,7 @@ def erase_personal_data(deps: Deps, event, scrub):
     """intake erased a closed ticket's personal data: scrub this service's copy too."""
     deps.cases.erase_personal_data(event["number"], scrub)
     deps.appeals.erase_personal_data(event["number"], scrub)
+    deps.ratings.erase_personal_data(event["number"], scrub)
 
 
 # -- the department's verbs (with its token, or as its signed-in staff) -------------

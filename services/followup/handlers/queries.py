@@ -9,11 +9,13 @@ Who may see what is decided here (``access.py``), not by the screens.
 * ``overview``, ``search_cases``, ``list_cases``: the city at a glance, and the cases behind each number.
 """
 import logging
+from datetime import timedelta
 
 from services.followup.adapters import intake
 from services.followup.bootstrap import Deps
 from services.followup.domain import InvalidRequest, tree
 from services.followup.domain.case import Case
+from services.followup.domain.rating import GOOD, link_state, same_moment
 from services.followup.domain.states import (
     APPROVED,
     ASSIGNED,
@@ -147,10 +149,25 @@ def extension_requests(deps: Deps, offset=0, limit=20):
     return listed(*deps.cases.page({"$or": [lead, parts]}, [("extension.requested_at", 1)], offset, limit))
 
 def callbacks_due(deps: Deps, offset=0, limit=20):
-    """Approved replies whose citizen is to be called back, the most overdue first."""
+    """Approved replies whose citizen is to be called back, the most overdue first.
+
+    Each says whether the citizen has a rating link waiting (``rating_link``: its expiry),
+    and ``answered_by_link`` lists the cases citizens rated by link in the last week:
+    those need no call."""
     deps.caller.require("callback", "supervisor")
     offset, limit = page(offset, limit)
-    return listed(*deps.cases.page({"state": APPROVED}, [("callback_due", 1)], offset, limit))
+    found = listed(*deps.cases.page({"state": APPROVED}, [("callback_due", 1)], offset, limit))
+    now = deps.clock.now()
+    links = deps.ratings.of_cases(item["number"] for item in found["items"])
+    for item in found["items"]:
+        waiting = [link for link in links.get(item["number"], []) if link_state(link, now) == GOOD
+                   and same_moment(link.get("approved_at"), item.get("approved_at"))]  # this approval's
+        item["rating_link"] = jsonable({"expires_at": waiting[-1]["expires_at"]}) if waiting else None
+    found["answered_by_link"] = jsonable([
+        {"number": link["number"], "at": link["used_at"], "outcome": link["answer"].get("outcome"),
+         "satisfaction": link["answer"].get("satisfaction")}
+        for link in deps.ratings.answered_since(now - timedelta(days=7))])
+    return found
 
 # -- the city at a glance ---------------------------------------------------------------------
 

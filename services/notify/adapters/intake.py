@@ -18,3 +18,20 @@ def citizen_contact(intake, timeout):
             raise ContactUnavailable(f"intake get_citizen_contact failed: {exc!r}") from exc
 
     return contact
+
+
+def rating_links(followup, timeout):
+    """``register(number, digest, approved_at)`` over followup's RPC: what followup kept
+    (``{number, expires_at}``), or ``None`` when followup is down, slow or refuses (the
+    caller sends no link then: the callback team calls the citizen as before)."""
+
+    def register(number, digest, approved_at):
+        try:
+            with eventlet.Timeout(timeout):
+                return followup.register_rating_link.call_async(number, digest, approved_at).result()
+        except eventlet.Timeout:
+            return None
+        except Exception:  # noqa: BLE001 -- a refusal or a fault: no link, never a lost event
+            return None
+
+    return register

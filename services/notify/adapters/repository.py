@@ -23,6 +23,7 @@ real clock (they are about processes being alive); what is *due* follows the
 injectable clock, which a demo may move forward by days.
 """
 import datetime as dt
+import re
 import uuid
 
 from pymongo import ASCENDING, ReturnDocument
@@ -31,6 +32,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from services.notify.domain.ladder import WATCHING
 from services.notify.domain.watch import Watch, new_watch
 from shared.contract import events
+from shared.contract.rating import PATH
 from shared.platform.clock import CLOCK_ID, ClockStore, check_offset
 from shared.platform.outbox import Outbox, outboxed, publish_entry
 from shared.platform.privacy import mask_recipient, mask_text
@@ -39,6 +41,7 @@ from shared.platform.unit_of_work import LostRace
 APPLIED_KEPT = 100  # event ids remembered per case, for idempotency
 ESCALATIONS_KEPT = 100  # the latest steps taken, for a person to read (the events tell all)
 WATCH_FIELDS = {"outbox": 0, "applied": 0, "pending_notices": 0, "watched_event": 0}
+RATING_LINK = re.compile(re.escape(PATH) + r"[A-Za-z0-9_-]+")
 LISTED_FIELDS = {"_id": 0, "history": 0, "claimed_until": 0}
 
 
@@ -267,6 +270,9 @@ class NotifyRepository:
                     update["$set"]["sent_at"] = now
         self.notifications.update_one({"_id": notification_id}, update)
 
+    def has_notification(self, key):
+        return self.notifications.count_documents({"key": key}, limit=1) > 0
+
     def list_notifications(self, number=None, failed=False, limit=200):
         """The log, oldest first, recipients and errors masked."""
         query = {}
@@ -278,6 +284,9 @@ class NotifyRepository:
         for row in rows:
             row["recipient"] = mask_recipient(row.get("recipient"))
             row["last_error"] = mask_text(row.get("last_error"))
+            for field in ("subject", "body"):  # a citizen's rating link is the citizen's alone
+                if isinstance(row.get(field), str):
+                    row[field] = RATING_LINK.sub(PATH + "…", row[field])
         return rows
 
     def erase_personal_data(self, number, scrub):

@@ -95,6 +95,14 @@ class Notices:
 
     # -- texts ------------------------------------------------------------------
 
+    def local_date(self, moment: object) -> str:
+        """A day in the city's time (``YYYY-MM-DD``), from a moment or its ISO text; ``-`` if none."""
+        if isinstance(moment, str):
+            moment = dt.datetime.fromisoformat(moment)
+        if not isinstance(moment, dt.datetime):
+            return "-"
+        return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(self.zone).strftime("%Y-%m-%d")
+
     def _local(self, moment: dt.datetime | None) -> str:
         return moment.astimezone(self.zone).strftime("%Y-%m-%d %H:%M") if moment else "-"
 
@@ -109,7 +117,7 @@ class Notices:
                    "sign_for_deadline": self._local(watch.get("sign_for_deadline")),
                    "title": title, "level": "", "reason": "", "reply": "", "outcome": "",
                    "decision": "", "new_department": "", "count": "", "lookup_code": LOOKUP_MARK,
-                   "recheck_on": ""}
+                   "recheck_on": "", "link": "", "expires": ""}
         context.update(extra)
         if extra.get("new_department_code"):
             context["new_department"] = self.departments.name(extra["new_department_code"], language)

@@ -33,6 +33,14 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
                "{department} answered your request {number}: {reply}"
                " We will call you to ask whether you are satisfied."),
     },
+    "rating_link": {  # the citizen's own rating (一事一评): a one-use link, no sign-in
+        "zh": ("【{hotline}】请评价工单 {number} 的办理结果",
+               "【{hotline}】您反映的问题（工单 {number}）已答复。请点击链接评价办理结果：{link}"
+               " （仅可使用一次，{expires}前有效）"),
+        "en": ("[{hotline}] Rate the answer to your request {number}",
+               "[{hotline}] Your request {number} was answered. Tell us how it went: {link}"
+               " (one use, until {expires})"),
+    },
     "callback": {
         "zh": ("【{hotline}】工单 {number} 回访结果：{title}",
                "工单 {number}（{title}）已回访市民：{outcome}。请{department}知悉。"),

@@ -154,11 +154,12 @@ def test_every_template_renders_in_both_languages(language):
                "sign_for_deadline": "2026-11-24 09:00", "level": "L", "reason": "R", "reply": "done",
                "outcome": outcome(language, True, False, "dissatisfied"), "title": "路灯坏了",
                "decision": "granted", "new_department": "N", "count": 2, "lookup_code": "12345678",
-               "recheck_on": "2027-03-01"}
+               "recheck_on": "2027-03-01", "link": "https://12345.example/r/abcdefghijkl",
+               "expires": "2026-12-03"}
     for template in TEMPLATES:
         subject, body = render(template, language, context)
         assert "QD-1" in subject + body and "{" not in subject + body
-        if template not in ("receipt", "reply"):  # to departments: the number and title up front
+        if template not in ("receipt", "reply", "rating_link"):  # to departments: the number and title up front
             assert "QD-1" in subject and "路灯坏了" in subject, template
 
 
