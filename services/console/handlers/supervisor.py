@@ -86,11 +86,20 @@ def supervisor(deps: Deps, view: View):
           f"{view.env.filters['place'](c['district']) if c['district'] else '-'}", c["count"], "")
          for c in
          (hotspots or {}).get("cells", [])[:10]], title=view._("Hot spots"))
-    plan = charts.heat((staffing or {}).get("hours", []), title=view._("Operators needed"))
+    plan = charts.heat(in_own_weekdays(view, (staffing or {}).get("hours", [])), title=view._("Operators needed"))
     return show("supervisor.html", overview=overview, card=card, lines=score_lines(card) if card else [],
                 supervision=supervision or [],
                 hotspots=hotspots, staffing=staffing, by_department=by_department, late=late,
                 hot=hot, plan=plan, date_from=date_from, date_to=date_to, names=names)
+
+
+def in_own_weekdays(view, hours):
+    """insight's plan names its days Mon..Sun; the page says them in its own language (周一..周日)."""
+    from babel.dates import get_day_names
+
+    names = get_day_names("abbreviated", locale=view.lang)  # 0 is Monday
+    ours = {english: names[i] for i, english in enumerate(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"))}
+    return [dict(row, weekday=ours.get(row["weekday"], row["weekday"])) for row in hours]
 
 
 def score_lines(card):

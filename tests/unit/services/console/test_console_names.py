@@ -27,3 +27,15 @@ def test_a_routing_that_does_not_answer_leaves_the_names_known_and_asks_again():
     assert not names.stale() and names.unit("WATER", "zh_CN") == "市水务管理局"  # asked again in 10 s
     names.fetched -= 11
     assert names.stale()
+
+
+def test_the_staffing_plan_names_its_days_in_the_page_language():
+    """insight names the plan's days Mon..Sun; a Chinese page says 周一..周日."""
+    from types import SimpleNamespace
+
+    from services.console.handlers.supervisor import in_own_weekdays
+
+    hours = [{"weekday": "Mon", "hour": 9, "operators": 3, "calls": 40},
+             {"weekday": "Sun", "hour": 9, "operators": 1, "calls": 8}]
+    assert [r["weekday"] for r in in_own_weekdays(SimpleNamespace(lang="zh_CN"), hours)] == ["周一", "周日"]
+    assert [r["weekday"] for r in in_own_weekdays(SimpleNamespace(lang="en"), hours)] == ["Mon", "Sun"]
