@@ -19,8 +19,17 @@ from shared.contract.topology import DEAD_LETTER_NAME, DEAD_LETTER_QUEUE
 REFUSING = {"x-max-length": 0, "x-overflow": "reject-publish"}
 
 
-def depth(connection, queue):
-    return connection.channel().queue_declare(queue, passive=True).message_count
+def depth(connection, queue, expected=None, timeout=10.0):
+    """Messages ready in ``queue``; with ``expected``, waits up to ``timeout`` for that count
+    (a closed channel's unacknowledged messages go back to a quorum queue a moment later)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        count = connection.channel().queue_declare(queue, passive=True).message_count
+        if expected is None or count == expected or time.monotonic() > deadline:
+            return count
+        time.sleep(0.1)
 
 
 def put(connection, queue, body):
@@ -51,7 +60,7 @@ def test_a_replay_the_queue_refuses_keeps_the_letter(broker, rabbit_config, monk
     answer = CliRunner().invoke(dead_letter_cli.dead_letters, ["replay", "--all"])
     assert answer.exit_code == 1, answer.output
     assert "NOT replayed" in answer.output and "1 kept" in answer.output
-    assert depth(broker, DEAD_LETTER_NAME) == 1  # still there for a person
+    assert depth(broker, DEAD_LETTER_NAME, expected=1) == 1  # still there for a person
     assert depth(broker, "refusing") == 0
 
 
@@ -60,7 +69,7 @@ def test_a_replay_the_queue_takes_leaves_the_dead_letters(broker, rabbit_config)
     with DeadLetterQueue(rabbit_config["AMQP_URI"]) as dlq:
         for message, letter in list(dlq.scan()):
             dlq.replay(message, letter)
-    assert depth(broker, "taking") == 1
+    assert depth(broker, "taking", expected=1) == 1
     assert depth(broker, DEAD_LETTER_NAME) == 0
 
 
@@ -69,7 +78,7 @@ def test_a_move_the_target_refuses_leaves_the_message_in_its_queue(broker, rabbi
     with Connection(rabbit_config["AMQP_URI"], transport_options={"confirm_publish": True}) as moving:
         with pytest.raises(MessageNacked):
             _move(moving, "taking", "refusing")
-    assert depth(broker, "taking") == 1
+    assert depth(broker, "taking", expected=1) == 1
 
 
 def test_a_move_refuses_a_connection_without_confirms(broker, rabbit_config):
