@@ -22,6 +22,7 @@ from hotline import (
     intake_cli,
     keys_cli,
     notify_cli,
+    parts_cli,
     reliability_cli,
     routing_cli,
     sources_cli,
@@ -48,6 +49,7 @@ COMMANDS = (
 )
 SUBCOMMANDS = (
     (insight_cli.insight, (insight_demo.demo,)),        # insight demo (it starts insight if need be)
+    (followup_cli.case, parts_cli.COMMANDS),            # refusals, refusal, extensions, add-co-handlers
 )
 
 

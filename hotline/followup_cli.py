@@ -1,11 +1,15 @@
 """``hotline case ...`` and ``hotline scorecard``: operators work cases over RPC.
 
     hotline case list [--department WATER] [--state replied]
-    hotline case show NUMBER            the case, its deadlines and reply
+    hotline case show NUMBER            the case, its deadlines, reply and tree of units
     hotline case history NUMBER         the ledger (台账), one line per step
     hotline case review NUMBER          the reply and the quality gate's findings
     hotline case review NUMBER --approve | --reject --reason TEXT [--by NAME]
-    hotline case extension NUMBER --grant [--reason TEXT] | --deny --reason TEXT [--by NAME]
+    hotline case extension NUMBER [--part UNIT] --grant [--reason TEXT] | --deny --reason TEXT [--by NAME]
+    hotline case extensions             extension requests the centre decides (leads', co-handlers')
+    hotline case refusals               refusals the centre reviews (派单异议审核)
+    hotline case refusal NUMBER [--part UNIT] --approve | --reject --reason TEXT [--by NAME]
+    hotline case add-co-handlers NUMBER UNIT... [--note TEXT] [--by NAME]   协办, 加派
     hotline case callback NUMBER --reached --resolved --satisfaction satisfied [--by NAME]
     hotline case callback NUMBER --not-reached
 
@@ -16,18 +20,21 @@ Who acts is ``--by`` on every command (default ``$HOTLINE_OPERATOR`` or your log
 The quality gate over a file of past replies needs followup's code, so it is
 followup's own command: ``python -m services.followup quality-report FILE``.
 """
+import datetime as dt
 import getpass
 import json
 import os
 import sys
-import unicodedata
 
 import click
 
+from hotline import case_tree
+from hotline.case_tree import pad
+from hotline.client import rpc_call
 from shared.platform.config import city_zone, load_config, local_time
 
 REFUSALS = {"TransitionRefused", "InvalidRequest", "CaseChanged", "UnknownCase",
-            "NotAuthorized", "NotYourCase", "NotAllowed"}
+            "NotAuthorized", "NotYourCase", "NotAllowed", "CaseBusy", "AttachmentRefused"}
 
 
 def default_operator():
@@ -35,23 +42,22 @@ def default_operator():
 
 
 def call(method, *args, by=None):
-    """Call followup over RPC as the CLI's identity named ``by``; print its refusal
-    and exit 2 (1 for an unknown case)."""
+    """Call followup over RPC as the CLI's identity named ``by``. A refusal is printed in
+    one line, exit 2 (1 for an unknown case); any other error of the service too, exit 1."""
     from nameko.exceptions import RemoteError
 
-    from hotline.people import cli_context
-    from shared.platform.principals import ClusterRpcProxy
-
-    config = load_config()
     try:
-        with ClusterRpcProxy({"AMQP_URI": config["AMQP_URI"], "serializer": "json"},
-                             timeout=15, context_data=cli_context(by, config)) as cluster:
-            return getattr(cluster.followup, method)(*args)
+        return rpc_call("followup", method, *args, timeout=15, by=by)
     except RemoteError as exc:
         if exc.exc_type not in REFUSALS:
-            raise
-        click.echo(f"Refused: {exc.value}", err=True)
+            click.echo(f"followup failed: {exc.exc_type}: {one_line(exc.value)}", err=True)
+            sys.exit(1)
+        click.echo(f"Refused: {one_line(exc.value)}", err=True)
         sys.exit(1 if exc.exc_type == "UnknownCase" else 2)
+
+
+def one_line(text):
+    return " ".join(str(text).split())
 
 
 def echo_json(value):
@@ -62,15 +68,15 @@ def when(iso):
     return local_time(iso, city_zone(load_config()))
 
 
-def pad(text, width):
-    """``text`` padded to ``width`` terminal columns (Chinese characters take two)."""
-    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    return text + " " * max(width - used, 0)
+def now():
+    """Now, in UTC: what the countdowns count from (as the workbench's)."""
+    return dt.datetime.now(dt.UTC)
 
 
 def entry_details(entry):
     parts = []
-    for key in ("to", "previous_department_code", "working_days", "rejection_count", "attempt"):
+    for key in ("to", "to_unit", "role", "reviewed_unit", "reviewer", "previous_department_code",
+                "working_days", "rejection_count", "attempt"):
         if entry.get(key) not in (None, ""):
             parts.append(f"{key}={entry[key]}")
     if entry["action"] == "callback":
@@ -117,6 +123,11 @@ def print_case(case):
         click.echo(f"callback by  {when(case.get('callback_due'))}")
     click.echo(f"rejections   {case.get('rejection_count', 0)}   refusals {case.get('refusal_count', 0)}"
                f"   reopened {case.get('reopen_count', 0)}")
+    if (case.get("refusal") and case["state"] == "refusal_review") or case.get("assignments"):
+        click.echo(f"units        lead (主办), co-handlers (协办), passed down (下派); "
+                   f"times in {city_zone(load_config()).key}")
+        for line in case_tree.tree_lines(case, when, now()):
+            click.echo(line)
 
 
 def get_case(number):
@@ -129,7 +140,7 @@ def get_case(number):
 
 @click.group()
 def case():
-    """Work on cases: history, review, extensions, callbacks, department tokens."""
+    """Work on cases: history, review, refusals, extensions, co-handlers, callbacks, department tokens."""
 
 
 @case.command("list")
@@ -151,7 +162,8 @@ def list_cases(department, state, as_json):
 @click.argument("number")
 @click.option("--json", "as_json", is_flag=True)
 def show(number, as_json):
-    """A case: its state, deadlines, extension request and reply."""
+    """A case: its state, deadlines, extension request and reply, and its tree of units
+    (lead 主办, co-handlers 协办, parts passed down 下派) with their deadlines."""
     found = get_case(number)
     echo_json(found) if as_json else print_case(found)
 
@@ -201,16 +213,25 @@ def review(number, decision, reason, reviewer):
 @click.argument("number")
 @click.option("--grant/--deny", default=None, help="Required: the decision.")
 @click.option("--reason", default="", help="Why (required to deny: the department is told).")
+@click.option("--part", "unit", default=None, metavar="UNIT",
+              help="The unit whose part's extension this is (a co-handler's); default: the lead's.")
 @click.option("--by", "operator", default=default_operator, show_default="$HOTLINE_OPERATOR or your login",
               help="Who decides.")
-def extension(number, grant, reason, operator):
-    """Grant or deny the extension (延期) a department asked for."""
+def extension(number, grant, reason, unit, operator):
+    """Grant or deny the extension (延期) a department asked for: the lead's, or with --part a
+    co-handler's of its part (`hotline case extensions` lists those waiting)."""
     if grant is None:
         raise click.UsageError("say --grant or --deny")
     if not grant and not reason.strip():
         raise click.UsageError("say why with --reason: the department is told")
+    decided = "granted" if grant else "denied"
+    if unit:
+        updated = call("decide_part_extension", number, unit, grant, reason, by=operator)
+        part = case_tree.part_of(updated, unit) or {}
+        click.echo(f"{number}: extension of {unit}'s part {decided}; its reply by {when(part.get('deadline'))}")
+        return
     updated = call("decide_extension", number, operator, grant, reason, by=operator)
-    click.echo(f"{number}: extension {'granted' if grant else 'denied'}; reply by {when(updated['deadline'])}")
+    click.echo(f"{number}: extension {decided}; reply by {when(updated['deadline'])}")
 
 
 @case.command()
