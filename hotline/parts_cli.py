@@ -16,9 +16,9 @@ child's refusal, reply and extension) is the unit's: the token API on :8001
 """
 import click
 
-from hotline import case_tree
+from hotline import case_tree, followup_cli
 from hotline.case_tree import pad
-from hotline.followup_cli import call, default_operator, echo_json, get_case, now, when
+from hotline.followup_cli import call, default_operator, echo_json, get_case, when
 
 
 def paging(found, rows, offset, noun):
@@ -93,7 +93,7 @@ def extensions(offset, limit, as_json):
     if as_json:
         return echo_json([{k: row.get(k) for k in ("number", "unit_code", "unit_name", "role", "state", "deadline",
                                                    "extension", "lead_deadline") if k in row} for row in rows])
-    moment = now()
+    moment = followup_cli.now()
     for row in rows:
         asked = row.get("extension") or {}
         inside = f"  (never past the lead's {when(row['lead_deadline'])})" if row.get("lead_deadline") else ""
