@@ -377,3 +377,44 @@ def test_a_co_handler_asks_for_an_extension_of_its_part_and_the_centre_grants_it
         True, "centre", None, 2)
     assert [(e["action"], e["actor"], e["department_code"]) for e in case["ledger"][-2:]] == [
         ("extension_requested", "刘科员", "HRSS"), ("extension_granted", "王审核", "HRSS")]
+
+
+def test_the_centre_works_a_cases_tree_from_the_servers_cli(followup, service_config):
+    """``hotline case`` over the real broker, as the CLI's signed identity named by ``--by``:
+    the centre adds a co-handler, reviews its refusal, decides its extension, and sees the tree."""
+    from click.testing import CliRunner
+
+    from hotline.cli import main
+
+    rpc, _, cases = followup
+
+    def hotline(*args):
+        done = CliRunner().invoke(main, ["case", *args], env={"AMQP_URI": service_config["AMQP_URI"]})
+        assert done.exception is None or isinstance(done.exception, SystemExit), done.exception
+        return done
+
+    added = hotline("add-co-handlers", NUMBER, "HRSS", "--note", "核查社保缴费", "--by", "王调度")
+    assert added.exit_code == 0 and "市人力资源和社会保障局 (HRSS) co-handles" in added.output, added.output
+    hrss = rpc("create_department_token", "HRSS")["token"]
+    rpc("refuse_case", hrss, NUMBER, "不属于我局职责", "刘科员")
+    queue = hotline("refusals")
+    assert queue.output.splitlines()[0].split()[:3] == [NUMBER, "市人力资源和社会保障局", "(HRSS)"], queue.output
+    not_the_lead = hotline("refusal", NUMBER, "--reject", "--reason", "欠薪属社保职责")
+    assert not_the_lead.exit_code == 2 and "--part HRSS" in not_the_lead.output
+    rejected = hotline("refusal", NUMBER, "--part", "HRSS", "--reject", "--reason", "欠薪属社保职责", "--by", "王调度")
+    assert rejected.output == f"{NUMBER}: refusal of HRSS rejected by 王调度; its part is assigned\n"
+
+    rpc("sign_for", hrss, NUMBER, "刘科员")
+    rpc("request_extension", hrss, NUMBER, 2, "需核查缴费记录", "刘科员")
+    assert "1 extension request(s) waiting" in hotline("extensions").output
+    granted = hotline("extension", NUMBER, "--part", "HRSS", "--grant", "--by", "李审核")
+    assert granted.exit_code == 0 and "extension of HRSS's part granted; its reply by" in granted.output
+    again = hotline("extension", NUMBER, "--part", "HRSS", "--grant")
+    assert again.exit_code == 2 and again.output.startswith("Refused: ") and "no extension request" in again.output
+
+    tree = hotline("show", NUMBER).output
+    assert "└─ 市人力资源和社会保障局 (HRSS)" in tree and "co-handler (协办)" in tree
+    ledger = cases.get(NUMBER)["ledger"]
+    assert [(e["action"], e["actor"], e["actor_id"].split(":")[0]) for e in ledger
+            if e["action"] in ("co_assigned", "refusal_rejected", "extension_granted")] == [
+        ("co_assigned", "王调度", "cli"), ("refusal_rejected", "王调度", "cli"), ("extension_granted", "李审核", "cli")]
