@@ -10,6 +10,7 @@
     hotline case refusals               refusals the centre reviews (派单异议审核)
     hotline case refusal NUMBER [--part UNIT] --approve | --reject --reason TEXT [--by NAME]
     hotline case add-co-handlers NUMBER UNIT... [--note TEXT] [--by NAME]   协办, 加派
+                                        (the last four: parts_cli.py; the tree drawn: case_tree.py)
     hotline case callback NUMBER --reached --resolved --satisfaction satisfied [--by NAME]
     hotline case callback NUMBER --not-reached
 
@@ -145,7 +146,7 @@ def case():
 
 @case.command("list")
 @click.option("--department", default=None, help="A department code, e.g. WATER.")
-@click.option("--state", default=None, help="assigned, signed_for, replied, approved, closed, refused")
+@click.option("--state", default=None, help="assigned, signed_for, refusal_review, replied, approved, closed, refused")
 @click.option("--json", "as_json", is_flag=True)
 def list_cases(department, state, as_json):
     """Open cases (or those in --state), soonest deadline first."""
