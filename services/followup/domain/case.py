@@ -537,10 +537,10 @@ class Case:
         return recheck_hold(self, recheck_at, now, clock)
 
     def rebound(self, number: str, basis: str, reason: str, received_at: dt.datetime,
-                terms: ReboundTerms) -> Change | None:
+                terms: ReboundTerms, reason_codes: list[Doc] | None = None) -> Change | None:
         """A request came back after the case closed as solved (``rebound.py``); ``None`` if it
         does not count or was recorded already."""
-        return rebounded(self, number, basis, reason, received_at, terms)
+        return rebounded(self, number, basis, reason, received_at, terms, reason_codes)
 
     # -- helpers -------------------------------------------------------------------------
 

@@ -28,9 +28,10 @@ ACTOR = "intake"  # the ledger's "who": the hotline's front door found it
 
 
 def rebounded(case: Case, number: str, basis: str, reason: str, received_at: dt.datetime,
-              terms: ReboundTerms) -> Change | None:
+              terms: ReboundTerms, reason_codes: list[Doc] | None = None) -> Change | None:
     """The rebound ``number`` of this closed case, or ``None`` when it does not count or was
-    recorded already (a redelivery)."""
+    recorded already (a redelivery). ``reason`` is intake's sentence, ``reason_codes`` the same
+    coded, for the reader's language."""
     if case.state != CLOSED or case.closed_at is None or not terms.counts(case.outcome):
         return None
     if not case.closed_at <= received_at <= case.closed_at + terms.window:
@@ -41,4 +42,5 @@ def rebounded(case: Case, number: str, basis: str, reason: str, received_at: dt.
     rebound = {"number": number, "basis": basis, "at": received_at}
     return Change(set={"rebounds": [*held, rebound]},
                   ledger=[case.entry(received_at, ACTOR, "rebounded", reason, rebound=number, basis=basis,
-                                     closed_at=case.closed_at, outcome=case.outcome)])
+                                     closed_at=case.closed_at, outcome=case.outcome,
+                                     reason_codes=list(reason_codes or []))])

@@ -260,6 +260,7 @@ def as_table(card: Card) -> str:
     fmt = "  ".join(f"{{:<{w}}}" if i == 0 else f"{{:>{w}}}" for i, w in enumerate(widths))
     lines = [f"scorecard {card['period']['from']} .. {card['period']['to']}", fmt.format(*headers)]
     lines += [fmt.format(*r) for r in rows]
+    lines.append("held%: closures that held (防反弹), no request back within the rebound window")
     lines.append("* after appeals (考核申诉): the events of accepted appeals taken out")
     return "\n".join(lines)
 

@@ -74,7 +74,7 @@ def on_ticket_rebounded(deps: Deps, event):
     try:
         done = change_case(deps, number, lambda case: case.rebound(
             event["number"], event["basis"], event.get("reason") or "", event["received_at"],
-            deps.deadlines.rebounds))
+            deps.deadlines.rebounds, event.get("reason_codes")))
     except UnknownCase:
         log.info("rebound %s of %s: no case here; nothing to count", event["number"], number)
         return
