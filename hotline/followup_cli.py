@@ -331,11 +331,11 @@ def shown(value, column):
 
 def scorecard_table(card):
     headers = ("department", "disp", "to sign", "resp%", "replies", "ontime%", "reached",
-               "resolved%", "satisf%", "avg wd", "refused", "rejected", "closed", "open",
+               "resolved%", "satisf%", "avg wd", "refused", "rejected", "closed", "open", "held%",
                "appeals", "resp%*", "ontime%*", "resolved%*", "satisf%*")
     keys = ("department", "dispatched", "awaiting_sign_for", "response_rate", "replies",
             "on_time_reply_rate", "callbacks_reached", "resolution_rate", "satisfaction_rate",
-            "avg_handling_working_days", "refusals", "rejected_replies", "closed", "still_open",
+            "avg_handling_working_days", "refusals", "rejected_replies", "closed", "still_open", "held_rate",
             "appeals_accepted", "response_rate_after_appeal", "on_time_reply_rate_after_appeal",
             "resolution_rate_after_appeal", "satisfaction_rate_after_appeal")
     # a server from before appeals has no after-appeal figures: "-"
@@ -345,5 +345,6 @@ def scorecard_table(card):
     fmt = "  ".join(f"{{:<{w}}}" if i == 0 else f"{{:>{w}}}" for i, w in enumerate(widths))
     lines = [f"scorecard {card['period']['from']} .. {card['period']['to']}", fmt.format(*headers)]
     lines += [fmt.format(*r) for r in rows]
+    lines.append("held%: closures that held (防反弹), no request back within the rebound window")
     lines.append("* after appeals (考核申诉): the events of accepted appeals taken out")
     return "\n".join(lines)

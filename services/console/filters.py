@@ -23,6 +23,7 @@ STATES = {
     "refusal_review": N_("refusal in review"), "done": N_("done"), "withdrawn": N_("withdrawn"),
     "unreasonable_proposed": N_("unreasonable request proposed"), "hold_proposed": N_("hold proposed"),
     "on_hold": N_("on hold (挂账)"), "raised": N_("raised a level (提级)"), "hold_rechecked": N_("back from hold"),
+    "rebound": N_("rebound (反弹)"),
 }
 OUTCOMES = {  # how a case ended (services/followup/domain/states.py)
     "resolved": N_("resolved (已解决)"), "partly_resolved": N_("partly resolved (部分解决)"),
@@ -44,6 +45,7 @@ ACTIONS = {
     "unreasonable_approved": N_("ruled unreasonable"), "unreasonable_rejected": N_("unreasonable request rejected"),
     "hold_proposed": N_("hold proposed"), "hold_approved": N_("hold approved"), "hold_rejected": N_("hold rejected"),
     "hold_rechecked": N_("back from hold"), "raised": N_("raised a level (提级)"),
+    "rebounded": N_("rebounded: a request came back (反弹)"),
 }
 SCORED = {  # what a ledger entry counts against its unit (services/followup/domain/appeal.py)
     "late_sign_for": N_("late sign-for"), "late_reply": N_("late reply"), "reply_rejected": N_("reply sent back"),

@@ -98,6 +98,12 @@ class FollowupService(ops.Operable):
     def on_ticket_assigned(self, assignment):
         cases.on_ticket_assigned(deps(self), assignment)
 
+    @event_handler("intake", "ticket_rebounded", requeue_on_error=True)
+    @consumes(events.TicketRebounded)
+    def on_ticket_rebounded(self, event):
+        """A request came back after a case closed as solved (防反弹): held against its unit."""
+        cases.on_ticket_rebounded(deps(self), event)
+
     @event_handler("notify", "hold_recheck_due", requeue_on_error=True)
     @consumes(events.HoldRecheckDue)
     def on_hold_recheck_due(self, due):

@@ -18,6 +18,7 @@ from services.intake.adapters.number_fence import NumberFence
 from services.intake.adapters.quality_checks import QualityCheckRepository
 from services.intake.adapters.reconciling import Reconciling
 from services.intake.adapters.tickets import TicketRepository
+from services.intake.domain.rebounds import ReboundRules
 from shared.platform.unit_of_work import UnitOfWork
 
 NUMBER_TRIES = 3  # a number taken meanwhile is skipped; a third loss is a fault
@@ -46,6 +47,7 @@ class Deps:
     caller: Any                         # who calls (shared.platform.identity)
     metrics: Any                        # the service's metrics, or None
     quality: QualityCheckRepository | None = None  # the quality queue (adapters/quality_checks.py)
+    rebounds: ReboundRules = ReboundRules()  # what a new ticket may come back to (REBOUNDS)
 
     def uow(self, retries: int = NUMBER_TRIES) -> UnitOfWork:
         """A unit of work: saved with the outbox, again on a lost race, published after."""
@@ -63,4 +65,5 @@ def deps(service: Any) -> Deps:
                 config=service.config, city=service.city, catalogue=service.catalogue, fence=service.fence, reconciling=service.reconciling,
                 dispatch=service.dispatch, dead_letters=service.dead_letters, receipts=service.receipts,
                 limits=service.limits, caller=service.caller,
-                metrics=getattr(operations, "metrics", None), quality=getattr(service.tickets, "quality", None))
+                metrics=getattr(operations, "metrics", None), quality=getattr(service.tickets, "quality", None),
+                rebounds=service.rebounds)

@@ -21,6 +21,7 @@ from nameko.messaging import Publisher
 
 from services.intake.adapters.catalogue import Catalogue
 from services.intake.adapters.number_fence import NumberFence
+from services.intake.adapters.rebound_rules import Rebounds
 from services.intake.adapters.reconciling import Reconciling
 from services.intake.adapters.tickets import TicketRepository
 from services.intake.bootstrap import deps
@@ -74,6 +75,7 @@ class IntakeService(ops.Operable):
     catalogue = Catalogue()
     fence = NumberFence()
     reconciling = Reconciling()
+    rebounds = Rebounds()  # the rebound rules (防反弹), checked at start
     dispatch = EventDispatcher()
     dead_letters = DeadLetters()
     receipts = Publisher(exchange=INBOUND_EXCHANGE)

@@ -783,6 +783,28 @@ class TicketLinked(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class TicketRebounded(Event):
+    """A new ticket comes back to a case closed as solved within the rebound window (防反弹):
+    from the same caller about the same matter, or the same category at the same place. It
+    is dispatched as usual (``ticket_created``); followup counts the rebound against the unit
+    that closed ``rebound_of``. No caller data."""
+
+    source: ClassVar[str] = "intake"
+    event_type: ClassVar[str] = "ticket_rebounded"
+
+    number: Number
+    rebound_of: Number
+    basis: Literal["caller", "place"]
+    reason: str = ""
+    reason_codes: list[CodedReason] = field(default_factory=list)
+    category: str | None = None
+    district: str | None = None
+    channel: Channel
+    received_at: datetime
+    closed_at: datetime  # when ``rebound_of`` closed, as intake's status view has it
+
+
+@dataclass(frozen=True, kw_only=True)
 class TicketTransferred(Event):
     """An operator handed the caller to another line (110, 119, 120, 122, 12315 ...): recorded as
     a ticket of its own, closed at once, never dispatched. No caller data."""
@@ -980,5 +1002,5 @@ EVENTS: tuple[type[Event], ...] = (
     TicketStalled, PersonalDataErased, DepartmentChanged, CalendarYearLoaded, ClockMoved,
     AppealFiled, AppealDecided, CaseRaised, UnreasonableProposed, UnreasonableDecided, HoldProposed,
     HoldDecided, HoldRechecked, HoldRecheckDue, AssignmentExtensionRequested, AssignmentExtensionDecided,
-    AssignmentEnded, TicketTransferred, CallRinging, CallEnded, AssessmentPublished,
+    AssignmentEnded, TicketTransferred, CallRinging, CallEnded, AssessmentPublished, TicketRebounded,
 )

@@ -62,6 +62,10 @@ SENTENCES: dict[str, str] = {
     "same_caller": N_("same caller, similar text (%(similarity).2f) within %(hours)d h"),
     "same_place": N_("similar text (%(similarity).2f) in %(category)s %(metres)d m away"),
     "linked_by": N_("linked by %(person)s"),
+    "rebound": N_("rebound of %(number)s, closed as solved (反弹)"),
+    "rebound_same_caller": N_("same caller, same matter, within %(days)d days of %(number)s's closing"),
+    "rebound_same_place": N_("%(category)s at the same place (%(metres)d m) within %(days)d days of "
+                             "%(number)s's closing"),
     "answered": N_("answered directly from %(entry)s by %(person)s"),
     "transferred": N_("handed to line %(line)s by %(person)s"),
     "unlinked": N_("not a repeat of %(number)s (%(person)s)"),

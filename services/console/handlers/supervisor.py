@@ -34,6 +34,8 @@ SCORE_COLUMNS = (
     ("rejected_replies", N_("Replies sent back")), ("closed", N_("Closed")),
     ("untrue", N_("Not true (不属实)")), ("unreasonable", N_("Unreasonable (不合理诉求)")),
     ("raised", N_("Raised (提级)")), ("on_hold", N_("Put on hold (挂账)")),
+    ("closures_checked", N_("Closures judged")), ("rebounded", N_("Rebounded (反弹)")),
+    ("held_rate", N_("Closures that held")),
     ("appeals_accepted", N_("Appeals accepted")),
     ("response_rate_after_appeal", N_("Response rate after appeals")),
     ("on_time_reply_rate_after_appeal", N_("On-time replies after appeals")),

@@ -37,7 +37,7 @@ from services.followup.adapters.ratings import RatingLinks
 from services.followup.domain.attachments import CHUNK_BYTES
 from services.followup.domain.case import Case
 from services.followup.domain.change import Change, Event
-from services.followup.domain.states import ASSIGNED, OPEN_STATES, WITHDRAWN
+from services.followup.domain.states import ASSIGNED, CLOSED, OPEN_STATES, WITHDRAWN
 from services.followup.domain.tokens import well_formed_token
 from services.followup.domain.tree import LIVE
 from shared.contract import bounds, events, reasons
@@ -108,6 +108,7 @@ class CaseRepository:
         self.cases.create_index("ledger_pending.at", sparse=True)
         self.cases.create_index("round_started_at")
         self.cases.create_index("assignments.assigned_at", sparse=True)  # the period's parts (scorecard)
+        self.cases.create_index("closed_at", sparse=True)  # the period's closures (held_rate, 防反弹)
         self.ledger.create_index([("number", ASCENDING), ("version", ASCENDING), ("n", ASCENDING)])
         self.ledger.create_index("at")
         self.cases.create_index([("department_code", 1), ("state", 1), ("due_at", 1)])
@@ -467,6 +468,25 @@ class CaseRepository:
             line["awaiting_sign_for"] += row["awaiting"]
             line["withdrawn_unanswered"] += row["withdrawn"]
         return list(found.values())
+
+    def closures(self, start, end, now, terms):
+        """Per unit, of the cases it closed from ``start`` to ``end`` with an outcome held to
+        account (``terms``: ``shared.contract.rebounds``): ``closures_checked`` -- those that
+        rebounded, and those whose window has passed -- and ``rebounded``. A closure still inside
+        its window, not rebounded yet, is not judged. The unit is the case's lead at the close
+        (its ``department_code``: a closed case keeps it)."""
+        judged_before = now - terms.window
+        pipeline = [
+            {"$match": {"state": CLOSED, "closed_at": {"$gte": start, "$lt": end},
+                        "outcome": {"$in": terms.outcome_values()}}},
+            {"$project": {"department_code": 1, "rebounded": {"$cond": [
+                {"$gt": [{"$size": {"$ifNull": ["$rebounds", []]}}, 0]}, 1, 0]},
+                "passed": {"$cond": [{"$lte": ["$closed_at", judged_before]}, 1, 0]}}},
+            {"$group": {"_id": "$department_code", "rebounded": {"$sum": "$rebounded"},
+                        "checked": {"$sum": {"$max": ["$rebounded", "$passed"]}}}},
+        ]
+        return [{"department": row["_id"], "closures_checked": row["checked"], "rebounded": row["rebounded"]}
+                for row in self.cases.aggregate(pipeline)]
 
     @staticmethod
     def _parts_pending(start, end, now):

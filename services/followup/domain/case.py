@@ -50,6 +50,7 @@ from services.followup.domain.exits import (
     recheck_hold,
 )
 from services.followup.domain.quality import Finding, check_reply
+from services.followup.domain.rebound import rebounded
 from services.followup.domain.states import (
     APPROVED,
     ASSIGNED,
@@ -61,6 +62,7 @@ from services.followup.domain.states import (
 )
 from services.followup.domain.timing import FollowupClock
 from shared.contract import bounds, numbering
+from shared.contract.rebounds import ReboundTerms
 
 MAX_ATTACHMENTS = bounds.ATTACHMENTS
 
@@ -100,7 +102,7 @@ def decided_by_id(assignment: Doc) -> Doc:
 # Fields stored only once a transition sets them: absent from a document until then.
 LATER = ("refused_at", "approved_reply", "approved_at", "callback_due", "closed_at", "reopened_at",
          "ticket", "refusal", "outcome", "proposal", "ruling", "hold", "last_hold", "held_at", "raised_at",
-         "raised_to", "co_handlers_event")
+         "raised_to", "co_handlers_event", "rebounds")
 # Counters stored only once they count something.
 COUNTED_LATER = ("reopen_base", "raise_count")
 
@@ -156,6 +158,7 @@ class Case:
     raised_to: str | None = None
     reopen_base: int = 0                # reopenings before the unit that has it now (提级)
     raise_count: int = 0
+    rebounds: list[Doc] | None = None  # requests that came back after it closed (防反弹, rebound.py)
     doc_id: Any = None  # the document's ``_id``
     ledger: list[Doc] = field(default_factory=list)  # entries not stored yet (a new case's)
     more: Doc = field(default_factory=dict)  # stored fields this class does not name, kept as they are
@@ -532,6 +535,12 @@ class Case:
     def recheck_hold(self, recheck_at: object, now: dt.datetime, clock: FollowupClock) -> Change | None:
         """The hold's day came: back to the department (``exits.py``); ``None`` if not on that hold."""
         return recheck_hold(self, recheck_at, now, clock)
+
+    def rebound(self, number: str, basis: str, reason: str, received_at: dt.datetime,
+                terms: ReboundTerms, reason_codes: list[Doc] | None = None) -> Change | None:
+        """A request came back after the case closed as solved (``rebound.py``); ``None`` if it
+        does not count or was recorded already."""
+        return rebounded(self, number, basis, reason, received_at, terms, reason_codes)
 
     # -- helpers -------------------------------------------------------------------------
 

@@ -22,6 +22,12 @@ ledger entries made in it; each department is measured on what it did:
 * ``avg_handling_working_days``: working days from dispatch (or reopening) to the
   approved reply, averaged over approved replies;
 * ``refusals`` (退单), ``rejected_replies`` (打回), ``closed`` and counts behind each rate;
+* ``held_rate`` (防反弹, closures that held): of the cases the unit closed in the period
+  with an outcome held to account (``REBOUNDS.outcomes``, by default resolved), those no
+  request came back to within ``REBOUNDS.window_days`` ÷ those judged -- rebounded, or
+  their window passed (``closures_checked``; ``rebounded`` beside it). A closure still
+  inside its window and not rebounded is not judged yet. It counts in the period of the
+  closure, against the unit that closed the case (``CaseRepository.closures``);
 * the honest ends, counted and listed: ``untrue`` (callbacks that found the request
   not true, 不属实: left out of the resolution rate), ``unreasonable`` (不合理诉求
   ruled: every entry of such a case is left out of the unit's rates, the store
@@ -65,7 +71,7 @@ COLUMNS = ("department", "dispatched", "awaiting_sign_for", "signed_for", "respo
            "replies", "on_time_reply_rate", "callbacks_reached", "resolution_rate",
            "satisfaction_rate", "approved", "avg_handling_working_days", "refusals",
            "rejected_replies", "closed", "still_open", "untrue", "unreasonable", "raised", "on_hold",
-           "appeals_accepted", "response_rate_after_appeal",
+           "closures_checked", "rebounded", "held_rate", "appeals_accepted", "response_rate_after_appeal",
            "on_time_reply_rate_after_appeal", "resolution_rate_after_appeal", "satisfaction_rate_after_appeal",
            "rejected_replies_after_appeal", "scope")
 CITY = "CITY"
@@ -138,6 +144,7 @@ def _figures(department: str, t: dict[str, float], pending: Row | None = None, s
     awaiting = pending.get("awaiting_sign_for", 0)
     # a part withdrawn before its unit could answer it is not a dispatch held to that unit
     dispatched = max(t["dispatched"] - pending.get("withdrawn_unanswered", 0), 0)
+    checked, rebounded = pending.get("closures_checked", 0), pending.get("rebounded", 0)
     return {
         "department": department,
         "dispatched": dispatched, "awaiting_sign_for": awaiting, "signed_for": t["signed_for"],
@@ -151,11 +158,24 @@ def _figures(department: str, t: dict[str, float], pending: Row | None = None, s
         "refusals": t["refusals"], "rejected_replies": t["rejected_replies"], "closed": t["closed"],
         "still_open": pending.get("still_open", 0),
         "untrue": t["untrue"], "unreasonable": t["unreasonable"], "raised": t["raised"], "on_hold": t["on_hold"],
+        "closures_checked": checked, "rebounded": rebounded,
+        "held_rate": _rate(checked - rebounded, checked),
         "scope": scope,
     }
 
 
-PENDING = ("awaiting_sign_for", "still_open", "withdrawn_unanswered")
+PENDING = ("awaiting_sign_for", "still_open", "withdrawn_unanswered", "closures_checked", "rebounded")
+
+
+def with_closures(pending: Sequence[Row], closures: Sequence[Row]) -> list[Row]:
+    """The period's waiting cases and parts (``period_cases``) with each unit's closures held
+    to account (``closures``: ``closures_checked``, ``rebounded``) beside them, one row a unit."""
+    rows: dict[str, Row] = {row["department"]: dict(row) for row in pending}
+    for row in closures:
+        line = rows.setdefault(row["department"], {"department": row["department"]})
+        line["closures_checked"] = line.get("closures_checked", 0) + row["closures_checked"]
+        line["rebounded"] = line.get("rebounded", 0) + row["rebounded"]
+    return list(rows.values())
 
 
 def scorecard(rows: Sequence[Row], period: dict[str, str], pending: Sequence[Row] = (),
@@ -227,11 +247,11 @@ def as_csv(card: Card) -> str:
 
 def as_table(card: Card) -> str:
     headers = ("department", "disp", "to sign", "resp%", "replies", "ontime%", "reached",
-               "resolved%", "satisf%", "avg wd", "refused", "rejected", "closed", "open",
+               "resolved%", "satisf%", "avg wd", "refused", "rejected", "closed", "open", "held%",
                "appeals", "resp%*", "ontime%*", "resolved%*", "satisf%*")
     keys = ("department", "dispatched", "awaiting_sign_for", "response_rate", "replies",
             "on_time_reply_rate", "callbacks_reached", "resolution_rate", "satisfaction_rate",
-            "avg_handling_working_days", "refusals", "rejected_replies", "closed", "still_open",
+            "avg_handling_working_days", "refusals", "rejected_replies", "closed", "still_open", "held_rate",
             "appeals_accepted", "response_rate_after_appeal", "on_time_reply_rate_after_appeal",
             "resolution_rate_after_appeal", "satisfaction_rate_after_appeal")
     rows = [[_show(line.get(k), k) + (" (rolled up)" if k == "department" and line["scope"] == "rolled_up" else "")
@@ -240,6 +260,7 @@ def as_table(card: Card) -> str:
     fmt = "  ".join(f"{{:<{w}}}" if i == 0 else f"{{:>{w}}}" for i, w in enumerate(widths))
     lines = [f"scorecard {card['period']['from']} .. {card['period']['to']}", fmt.format(*headers)]
     lines += [fmt.format(*r) for r in rows]
+    lines.append("held%: closures that held (防反弹), no request back within the rebound window")
     lines.append("* after appeals (考核申诉): the events of accepted appeals taken out")
     return "\n".join(lines)
 

@@ -14,12 +14,15 @@ Over the shared deadline policy and working-day calendar:
 * reopenings (重办): at most ``FOLLOWUP.reopen_limit`` (2) per unit, then the case
   is raised a level (提级办理);
 * a hold (挂账): rechecked on a day at most ``FOLLOWUP.max_hold_days`` (366) ahead;
-* handling time in working days (fractions of working days count).
+* handling time in working days (fractions of working days count);
+* rebounds (防反弹): the window and the closures held to account (``REBOUNDS``,
+  ``shared.contract.rebounds``).
 """
 import datetime as dt
 from collections.abc import Callable
 from typing import Any, cast
 
+from shared.contract.rebounds import ReboundTerms
 from shared.timelimits import calendar as calendars
 from shared.timelimits.deadlines import DeadlinePolicy, Terms
 
@@ -36,11 +39,14 @@ class FollowupClock:
         self.calendar: Any = self.policy.calendar
         self.zone: dt.tzinfo = self.policy.zone
         self.settings = {**DEFAULTS, **{k: v for k, v in settings.items() if v is not None}}
+        self.rebounds = ReboundTerms()  # what a rebound is (防反弹): the window, the outcomes held to account
 
     @classmethod
     def from_config(cls, config: dict[str, Any], calendar: Any = None) -> "FollowupClock":
         policy: Any = DeadlinePolicy
-        return cls(policy.from_config(config, calendar), **(config.get("FOLLOWUP") or {}))
+        clock = cls(policy.from_config(config, calendar), **(config.get("FOLLOWUP") or {}))
+        clock.rebounds = ReboundTerms.from_config(config)  # a wrong REBOUNDS stops the service at start
+        return clock
 
     @property
     def refusal_working_days(self) -> int:

@@ -5,7 +5,7 @@ import logging
 from services.followup.bootstrap import Deps
 from services.followup.domain import InvalidRequest
 from services.followup.domain.appeal import excused_rows
-from services.followup.domain.scorecard import local_day_range, scorecard
+from services.followup.domain.scorecard import local_day_range, scorecard, with_closures
 from shared.contract import bounds, events
 from shared.platform import mirror as shared_mirror
 from shared.platform.jsonable import jsonable
@@ -48,11 +48,14 @@ def list_department_tokens(deps: Deps):
 def department_scorecard(deps: Deps, date_from=None, date_to=None):
     """The 三率 and more per unit, rolled up for each unit with units below it (the
     directory's tree, as followup mirrors it), and for the city, over local dates (inclusive):
-    raw, and after the accepted appeals' events are taken out (``*_after_appeal``)."""
+    raw, and after the accepted appeals' events are taken out (``*_after_appeal``); beside them
+    the closures that held (``held_rate``, 防反弹)."""
     zone = deps.deadlines.zone
     now = deps.clock.now()
     start, end, period = local_day_range(date_from, date_to, zone, now.astimezone(zone).date())
-    return scorecard(deps.cases.ledger_counts(start, end), period, deps.cases.period_cases(start, end, now),
+    pending = with_closures(deps.cases.period_cases(start, end, now),
+                            deps.cases.closures(start, end, now, deps.deadlines.rebounds))
+    return scorecard(deps.cases.ledger_counts(start, end), period, pending,
                      deps.directory.tree, excused_rows(deps.appeals.accepted_between(start, end)))
 
 

@@ -67,6 +67,21 @@ def on_ticket_assigned(deps: Deps, assignment):
                     if held.assignment_event == assignment["event_id"] else None)
 
 
+def on_ticket_rebounded(deps: Deps, event):
+    """A request came back after the case closed as solved (防反弹): counted against the unit
+    that closed it; a redelivery, or a rebound the case does not count, changes nothing."""
+    number = event["rebound_of"]
+    try:
+        done = change_case(deps, number, lambda case: case.rebound(
+            event["number"], event["basis"], event.get("reason") or "", event["received_at"],
+            deps.deadlines.rebounds, event.get("reason_codes")))
+    except UnknownCase:
+        log.info("rebound %s of %s: no case here; nothing to count", event["number"], number)
+        return
+    if done is not None:
+        log.info("case %s rebounded: %s came back after it closed", number, event["number"])
+
+
 def erase_personal_data(deps: Deps, event, scrub):
     """intake erased a closed ticket's personal data: scrub this service's copy too."""
     deps.cases.erase_personal_data(event["number"], scrub)

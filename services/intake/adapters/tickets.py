@@ -167,6 +167,7 @@ class TicketRepository:
         self.tickets.create_index([("category", ASCENDING), ("lat", ASCENDING), ("received_at", DESCENDING)])
         self.tickets.create_index("received_at")  # Open311 GET requests.json by date
         self.tickets.create_index("linked_to", sparse=True)
+        self.tickets.create_index("rebound_of", sparse=True)  # a ticket's rebounds (防反弹)
         self.tickets.create_index([("status", ASCENDING), ("closed_at", ASCENDING)])  # erasure
         self.tickets.create_index([("address", ASCENDING), ("received_at", DESCENDING)])  # repeats at a place
         self.outbox.ensure_indexes()
@@ -287,6 +288,39 @@ class TicketRepository:
              "lng": {"$gte": lng_min, "$lte": lng_max},
              "received_at": {"$gte": since}, "status": {"$nin": list(NOT_OPEN)}},
             LISTED).sort("received_at", DESCENDING).limit(limit))
+
+    # -- what a new ticket may come back to (防反弹, domain/rebounds.py) ----------------
+
+    def closed_by_caller(self, phone_key, since, limit=50):
+        """The caller's tickets closed since ``since`` (its phone index, then the few it holds)."""
+        if not phone_key:
+            return []
+        return list(self.tickets.find(
+            {"caller.phone_key": phone_key, "status": "closed", "closed_at": {"$gte": since}},
+            LISTED).sort("closed_at", DESCENDING).limit(limit))
+
+    def closed_nearby(self, category, box, since, limit=200):
+        """Tickets of ``category`` inside ``box`` (lat/lng min/max) closed since ``since``."""
+        if not category or box is None:
+            return []
+        lat_min, lat_max, lng_min, lng_max = box
+        return list(self.tickets.find(
+            {"category": category, "lat": {"$gte": lat_min, "$lte": lat_max},
+             "lng": {"$gte": lng_min, "$lte": lng_max}, "status": "closed", "closed_at": {"$gte": since}},
+            LISTED).sort("closed_at", DESCENDING).limit(limit))
+
+    def closed_at_address(self, category, address, since, limit=50):
+        """Tickets of ``category`` at ``address`` (as written) closed since ``since``."""
+        if not category or not address:
+            return []
+        return list(self.tickets.find(
+            {"address": address, "category": category, "status": "closed", "closed_at": {"$gte": since}},
+            LISTED).sort("closed_at", DESCENDING).limit(limit))
+
+    def rebounds_of(self, number):
+        """The tickets that came back to ``number`` after it closed."""
+        return [doc["number"] for doc in self.tickets.find({"rebound_of": number}, {"number": 1})
+                .sort("received_at", ASCENDING).limit(100)]
 
     def find_page(self, query, offset, limit):
         """``(tickets, total)``: one page of what ``query`` finds, newest first, without history."""

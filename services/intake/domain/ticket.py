@@ -111,6 +111,17 @@ class Ticket:
                          reason=doc["link_reason"], category=doc.get("category"),
                          district=doc.get("district"), channel=doc.get("channel"), linked_at=at)
 
+    def rebound(self, earlier: str, basis: str, why: Coded, closed_at: dt.datetime, at: dt.datetime) -> Event:
+        """A new ticket that comes back to ``earlier``, closed as solved ``closed_at`` (防反弹,
+        ``rebounds.py``): dispatched as usual, and ``ticket_rebounded`` says so."""
+        said = reason("rebound", number=earlier)
+        self.doc.update(rebound_of=earlier, rebound_reason=sentence(why))
+        self.doc.setdefault("history", []).append({"at": at, "status": "rebound", **noted(said, why)})
+        return new_event(events.TicketRebounded, number=self.number, rebound_of=earlier, basis=basis,
+                         reason=sentence(why), reason_codes=[why], category=self.doc.get("category"),
+                         district=self.doc.get("district"), channel=self.doc.get("channel"),
+                         received_at=self.doc["received_at"], closed_at=closed_at)
+
     def answer(self, entry: Doc, operator: str | None, at: dt.datetime) -> Event:
         """Answered on the call from the knowledge base, so closed at once: ``ticket_answered``."""
         doc = answered(self.to_doc(), entry, operator, at)
@@ -249,6 +260,7 @@ def public_view(ticket: Doc) -> Doc:
         media_url=ticket.get("media_url"),
         source=ticket.get("source"),
         linked_to=ticket.get("linked_to"),
+        rebound_of=ticket.get("rebound_of"),
         reply=ticket.get("reply"),
         answer=ticket.get("answer"),
         closed_at=ticket.get("closed_at"),

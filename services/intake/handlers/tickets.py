@@ -18,6 +18,7 @@ from services.intake.domain import NotLinked, NotOpen, Ticket
 from services.intake.domain.checks import owing
 from services.intake.domain.duplicates import DuplicateRules, bounding_box, find_master, phone_key
 from services.intake.domain.public import lookup_code
+from services.intake.domain.rebounds import find_rebound
 from services.intake.domain.ticket import EVENT_TYPES, contact, public_view
 from services.intake.entrypoints.schemas import load_request
 from services.intake.handlers.errors import IdempotencyConflict, ValidationFailed
@@ -79,9 +80,13 @@ def accept(deps: Deps, data, schema_cls=None, idempotency=None, answer_with=None
         ticket = Ticket.receive(new_number(deps, now), valid, now, phone_key(valid["caller_phone"]),
                                 idempotency, request_digest, received_by)
         result, event = settle(deps, ticket, valid, now, answer_with, operator, link_to, transfer)
+        outbox = [outboxed(EVENT_TYPES[result], event)]
         if result == "created":
             ticket.doc.update(owing(first_check(deps, now)))
-        deps.tickets.add(ticket.to_doc(), [outboxed(EVENT_TYPES[result], event)], uow)
+            rebound = rebound_of(deps, ticket, valid, now)
+            if rebound is not None:
+                outbox.append(outboxed("ticket_rebounded", rebound))
+        deps.tickets.add(ticket.to_doc(), outbox, uow)
         return result, ticket.to_doc()
 
     try:
@@ -89,8 +94,9 @@ def accept(deps: Deps, data, schema_cls=None, idempotency=None, answer_with=None
     except LostRace:
         raise RuntimeError(f"no free ticket number after {NUMBER_TRIES} tries") from None
     if result != "existing":
-        log.info("ticket %s received by %s: %s%s", doc["number"], valid["channel"], result,
-                 f" to {doc['linked_to']}" if result == "linked" else "")
+        log.info("ticket %s received by %s: %s%s%s", doc["number"], valid["channel"], result,
+                 f" to {doc['linked_to']}" if result == "linked" else "",
+                 f", a rebound of {doc['rebound_of']}" if doc.get("rebound_of") else "")
     after_accept(deps, result, doc)  # the quality sample (质检): never fails the request
     return outcome(deps, result, doc, viewed)
 
@@ -121,6 +127,21 @@ def settle(deps: Deps, ticket: Ticket, valid, now, answer_with, operator, link_t
     return "created", ticket.create()
 
 
+def rebound_of(deps: Deps, ticket: Ticket, valid, now):
+    """A new ticket that comes back to a case closed as solved within the window (防反弹):
+    marked, and its ``ticket_rebounded`` event; else None."""
+    rules = deps.rebounds
+    since = now - rules.window
+    by_place = []
+    if valid["category"]:
+        box = bounding_box(valid["lat"], valid["lng"], rules.place_meters) if valid["lat"] is not None else None
+        by_place = deps.tickets.closed_nearby(valid["category"], box, since) if box else \
+            deps.tickets.closed_at_address(valid["category"], valid["address"], since)
+    found = find_rebound(valid, now, deps.tickets.closed_by_caller(ticket.doc["caller"]["phone_key"], since),
+                         by_place, rules)
+    return None if found is None else ticket.rebound(found.rebound_of, found.basis, found.why, found.closed_at, now)
+
+
 def outcome(deps: Deps, result, ticket, viewed=True):
     quoted = ticket
     if ticket.get("linked_to"):
@@ -133,7 +154,8 @@ def outcome(deps: Deps, result, ticket, viewed=True):
 
 def view(deps: Deps, ticket):
     ticket = dict(ticket, history=deps.tickets.history_of(ticket))
-    return dict(jsonable(public_view(ticket)), linked=deps.tickets.linked_to(ticket["number"]))
+    return dict(jsonable(public_view(ticket)), linked=deps.tickets.linked_to(ticket["number"]),
+                rebounds=deps.tickets.rebounds_of(ticket["number"]))
 
 
 def category_codes(deps: Deps):

@@ -275,6 +275,43 @@ def test_the_scorecard_rolls_a_street_up_into_its_district(followup, publish, we
     assert any(line.startswith("D-SHINAN,1,") and line.endswith(",rolled_up") for line in csv)
     assert web_session.get("/scorecard").json()["rolled_up"][0]["scope"] == "rolled_up"
 
+def test_a_rebound_from_intake_counts_against_the_unit_that_closed_the_case(followup, publish, web_session):
+    """intake's ``ticket_rebounded`` over the broker: the closed case's ledger takes it once under the
+    unit that closed it, and the scorecard's closures that held (防反弹) count it."""
+    from datetime import datetime
+
+    from tests.service.followup.test_exits_service import GOOD_REPLY
+
+    rpc, seen, cases = followup
+    token = rpc("create_department_token", "WATER")["token"]
+    rpc("sign_for", token, NUMBER, "张工")
+    rpc("submit_reply", token, NUMBER, GOOD_REPLY, [], "张工")
+    rpc("review_reply", NUMBER, "李审核", True, "")
+    closed = rpc("record_callback", NUMBER, "", True, None, "satisfied", "", "resolved",
+                 who=person("赵回访", roles=("callback",)))
+    assert (closed["state"], closed["outcome"]) == ("closed", "resolved")
+    came_back = events.new_event(
+        events.TicketRebounded, number="QD-20261126-00077", rebound_of=NUMBER, basis="caller",
+        reason="same caller, same matter", channel="phone", received_at=events.utcnow(),
+        closed_at=datetime.fromisoformat(closed["closed_at"]))
+    publish("intake", "ticket_rebounded", came_back)
+    publish("intake", "ticket_rebounded", came_back)  # a redelivery counts once
+    deadline = eventlet.Timeout(15)
+    try:
+        while not any(e["action"] == "rebounded" for e in cases.get(NUMBER)["ledger"]):
+            eventlet.sleep(0.1)
+    finally:
+        deadline.cancel()
+    settle()
+    case = cases.get(NUMBER)
+    [entry] = [e for e in case["ledger"] if e["action"] == "rebounded"]
+    assert (entry["department_code"], entry["rebound"]) == ("WATER", "QD-20261126-00077")
+    water = next(line for line in rpc("scorecard")["departments"] if line["department"] == "WATER")
+    assert (water["closures_checked"], water["rebounded"], water["held_rate"]) == (1, 1, 0.0)
+    header, *rows = web_session.get("/scorecard?format=csv").text.splitlines()
+    assert "held_rate" in header.split(",")
+
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 

@@ -157,3 +157,26 @@ def test_the_status_shows_a_hold_and_then_how_the_case_ended(start_service, publ
     assert (public["status"], public["outcome"]) == ("closed", "untrue")
     open311 = web_session.get(f"/open311/v2/requests/{number}.json").json()[0]
     assert (open311["status"], open311["outcome"]) == ("closed", "untrue")
+
+
+def test_a_request_that_comes_back_after_the_case_closed_is_a_rebound(start_service, recorder, publish,
+                                                                      web_session, service_config):
+    """The same caller about the same matter after followup closed the case as resolved: created and
+    dispatched, marked a rebound of the closed ticket, and ``ticket_rebounded`` says so without the phone."""
+    seen = recorder(("intake", "ticket_rebounded"))
+    start_service(IntakeService)
+    first = web_session.post("/tickets", json=TICKET).json()["number"]
+    publish("followup", "case_closed", events.new_event(
+        events.CaseClosed, number=first, department_code="D-SHINAN", reply="已协调工地停止夜间施工。",
+        resolved=True, satisfaction="satisfied", closed_at=events.utcnow(), outcome="resolved"))
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and operator_view(service_config, first)["status"] != "closed":
+        time.sleep(0.05)
+    again = dict(TICKET, title="工地又在夜间施工", description="上次处理后停了几天，现在晚上十一点以后又在施工",
+                 caller_phone="+86 138 5321 2345")
+    second = web_session.post("/tickets", json=again).json()["number"]
+    said = seen.wait_for("intake", "ticket_rebounded")[0]
+    assert (said["number"], said["rebound_of"], said["basis"]) == (second, first, "caller")
+    assert "5321" not in str(said)
+    assert operator_view(service_config, second)["rebound_of"] == first
+    assert operator_view(service_config, first)["rebounds"] == [second]
