@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from services.intake.adapters.catalogue import Catalogue
 from services.intake.adapters.keys import KeyRepository
+from services.intake.adapters.knowledge import KnowledgeRepository
 from services.intake.adapters.number_fence import NumberFence
 from services.intake.adapters.quality_checks import QualityCheckRepository
 from services.intake.adapters.reconciling import Reconciling
@@ -32,7 +33,7 @@ class Deps:
     """Everything a handler of intake may use."""
 
     tickets: TicketRepository          # the tickets (adapters/tickets.py)
-    keys: KeyRepository                 # API keys and the knowledge base (adapters/keys.py)
+    keys: KeyRepository                 # API keys (adapters/keys.py)
     clock: Clock                        # the platform's clock (real time, or the demo clock)
     config: Mapping[str, Any]           # the service's configuration
     city: Mapping[str, Any]             # the city's directory (districts, departments)
@@ -46,6 +47,7 @@ class Deps:
     caller: Any                         # who calls (shared.platform.identity)
     metrics: Any                        # the service's metrics, or None
     quality: QualityCheckRepository | None = None  # the quality queue (adapters/quality_checks.py)
+    knowledge: KnowledgeRepository | None = None    # the knowledge base (adapters/knowledge.py)
 
     def uow(self, retries: int = NUMBER_TRIES) -> UnitOfWork:
         """A unit of work: saved with the outbox, again on a lost race, published after."""
@@ -63,4 +65,5 @@ def deps(service: Any) -> Deps:
                 config=service.config, city=service.city, catalogue=service.catalogue, fence=service.fence, reconciling=service.reconciling,
                 dispatch=service.dispatch, dead_letters=service.dead_letters, receipts=service.receipts,
                 limits=service.limits, caller=service.caller,
-                metrics=getattr(operations, "metrics", None), quality=getattr(service.tickets, "quality", None))
+                metrics=getattr(operations, "metrics", None), quality=getattr(service.tickets, "quality", None),
+                knowledge=getattr(service.tickets, "knowledge", None))
