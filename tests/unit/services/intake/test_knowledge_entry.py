@@ -2,8 +2,10 @@
 versions are kept, expiry takes it off the operators' screens, feedback reaches the unit."""
 import datetime as dt
 
+import mongomock
 import pytest
 
+from services.intake.adapters.knowledge import KnowledgeRepository
 from services.intake.domain import knowledge
 from services.intake.domain.knowledge_entry import (
     Author,
@@ -145,3 +147,13 @@ def test_a_draft_needs_text_and_dates_to_come():
         checked("", "x" * 5000, "a;b", NOW - DAY, NOW + DAY, NOW)
     assert set(caught.value.errors) == {"question", "answer", "expires_at", "review_at"}
     assert checked("问", "答", "公积金，提取; 材料", None, None, NOW).keywords == ("公积金", "提取", "材料")
+
+
+def test_the_store_offers_an_entry_until_it_expires_and_lists_it_as_due_after():
+    store = KnowledgeRepository(mongomock.MongoClient()["hotline_intake"], {})
+    store.save(None, published(expires_at=NOW + 10 * DAY))
+    store.save(None, KnowledgeEntry.create("KB-2", "HOUSING", draft(), WRITER, NOW))
+    terms = knowledge.query_terms("公租房怎么申请")
+    assert [e["id"] for e in store.candidates(terms, NOW + 9 * DAY)] == ["KB-1"]
+    assert store.candidates(terms, NOW + 10 * DAY) == [] and store.offered("KB-1", NOW + 10 * DAY) is None
+    assert [e.id for e in store.due(NOW + 10 * DAY)] == ["KB-1"] and store.due(NOW) == []
