@@ -46,8 +46,8 @@ class Deps:
     limits: Any                         # rate limits and slowdowns (shared.platform.ratelimit)
     caller: Any                         # who calls (shared.platform.identity)
     metrics: Any                        # the service's metrics, or None
+    knowledge: KnowledgeRepository      # the knowledge base (adapters/knowledge.py)
     quality: QualityCheckRepository | None = None  # the quality queue (adapters/quality_checks.py)
-    knowledge: KnowledgeRepository | None = None    # the knowledge base (adapters/knowledge.py)
 
     def uow(self, retries: int = NUMBER_TRIES) -> UnitOfWork:
         """A unit of work: saved with the outbox, again on a lost race, published after."""
@@ -66,4 +66,4 @@ def deps(service: Any) -> Deps:
                 dispatch=service.dispatch, dead_letters=service.dead_letters, receipts=service.receipts,
                 limits=service.limits, caller=service.caller,
                 metrics=getattr(operations, "metrics", None), quality=getattr(service.tickets, "quality", None),
-                knowledge=getattr(service.tickets, "knowledge", None))
+                knowledge=service.tickets.knowledge)

@@ -256,17 +256,21 @@ def flag_knowledge_for_review(deps: Deps):
     flag_after, _ = _settings(deps)
     told = 0
     for entry in deps.knowledge.due(now):
-        uow = deps.uow()
-        before = list(entry.flagged)
-        events = entry.review_due(now, flag_after)
-        if entry.flagged == before:
-            continue
-        try:
-            uow.run(lambda uow=uow, entry=entry, events=events: deps.knowledge.save(uow, entry, events),
-                    retries=1)
-        except LostRace:
-            continue  # changed meanwhile: the next round looks again
-        told += len(events)
+        told += _tell(deps, entry, now, flag_after)
     if told:
         log.info("knowledge: %d entr(ies) due for review told to their units", told)
     return told
+
+
+def _tell(deps: Deps, entry, now, flag_after):
+    """Mark what is due of ``entry`` as told, with its ``knowledge_review_due``; how many events."""
+    before = list(entry.flagged)
+    events = entry.review_due(now, flag_after)
+    if entry.flagged == before:
+        return 0
+    uow = deps.uow()
+    try:
+        uow.run(lambda: deps.knowledge.save(uow, entry, events), retries=1)
+    except LostRace:
+        return 0  # changed meanwhile: the next round looks again
+    return len(events)

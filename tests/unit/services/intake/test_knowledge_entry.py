@@ -1,6 +1,7 @@
 """A knowledge entry's life: a unit drafts and submits, the centre publishes or sends back,
 versions are kept, expiry takes it off the operators' screens, feedback reaches the unit."""
 import datetime as dt
+from types import SimpleNamespace
 
 import mongomock
 import pytest
@@ -16,7 +17,9 @@ from services.intake.domain.knowledge_entry import (
     checked,
     imported,
 )
+from services.intake.handlers.knowledge import flag_knowledge_for_review
 from shared.contract import events
+from shared.platform.unit_of_work import UnitOfWork
 
 NOW = dt.datetime(2026, 12, 5, 2, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
@@ -150,10 +153,22 @@ def test_a_draft_needs_text_and_dates_to_come():
 
 
 def test_the_store_offers_an_entry_until_it_expires_and_lists_it_as_due_after():
-    store = KnowledgeRepository(mongomock.MongoClient()["hotline_intake"], {})
+    store = KnowledgeRepository(mongomock.MongoClient(tz_aware=True)["hotline_intake"], {})
     store.save(None, published(expires_at=NOW + 10 * DAY))
     store.save(None, KnowledgeEntry.create("KB-2", "HOUSING", draft(), WRITER, NOW))
     terms = knowledge.query_terms("公租房怎么申请")
     assert [e["id"] for e in store.candidates(terms, NOW + 9 * DAY)] == ["KB-1"]
     assert store.candidates(terms, NOW + 10 * DAY) == [] and store.offered("KB-1", NOW + 10 * DAY) is None
     assert [e.id for e in store.due(NOW + 10 * DAY)] == ["KB-1"] and store.due(NOW) == []
+
+
+def test_the_timer_tells_a_unit_once_of_an_entry_past_its_review_date_and_publishes_it():
+    store = KnowledgeRepository(mongomock.MongoClient(tz_aware=True)["hotline_intake"], {})
+    store.save(None, published(review_at=NOW + DAY))
+    sent = []
+    deps = SimpleNamespace(knowledge=store, config={}, clock=SimpleNamespace(now=lambda: NOW + 2 * DAY),
+                           uow=lambda: UnitOfWork(lambda event_type, body: sent.append((event_type, body))))
+    assert flag_knowledge_for_review(deps) == 1 and flag_knowledge_for_review(deps) == 0
+    assert [(t, body["entry_id"], body["reasons"]) for t, body in sent] == [
+        ("knowledge_review_due", "KB-1", ["review_date"])]
+    assert list(store.outbox.pending("x")) == [] and store.document("KB-1")["flagged"] == ["1:review_date"]
