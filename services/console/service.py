@@ -14,6 +14,7 @@ and one call into its handler, one module per kind of work:
 * ``handlers/cases``: department staff, reviewers and callback agents;
 * ``handlers/assessment``: the monthly assessment (考核) and its report (通报), from insight;
 * ``handlers/appeals``: appeals of scored events (考核申诉): filed by units, decided by supervisors;
+* ``handlers/knowledge``: the knowledge base: units maintain their entries, the centre reviews;
 * ``handlers/dispatch``: the manual dispatch queue, re-dispatch, arbitration;
 * ``handlers/supervisor``: the city at a glance, drill-downs, exports;
 * ``handlers/admin``: users, the directory, API keys, department tokens, the record.
@@ -37,6 +38,7 @@ from services.console.handlers import (
     cases,
     dispatch,
     floor,
+    knowledge,
     operator,
     quality,
     rating,
@@ -311,6 +313,28 @@ class ConsoleService(ops.Operable):
     @page("/callbacks/<string:number>", method="POST", roles=("callback",))
     def callback_record(self, deps, view, number):
         return view.answer(cases.callback_record(deps, view, number))
+
+    # -- pages: the knowledge base (知识库): units maintain, the centre reviews, operators rate -------
+
+    @page("/knowledge", roles=knowledge.MAINTAINERS)
+    def knowledge_list(self, deps, view):
+        return view.answer(knowledge.knowledge_list(deps, view))
+
+    @page("/knowledge/<string:entry_id>", roles=knowledge.MAINTAINERS)
+    def knowledge_form(self, deps, view, entry_id):
+        return view.answer(knowledge.knowledge_form(deps, view, entry_id))
+
+    @page("/knowledge/<string:entry_id>", method="POST", roles=knowledge.MAINTAINERS)
+    def knowledge_save(self, deps, view, entry_id):
+        return view.answer(knowledge.knowledge_save(deps, view, entry_id))
+
+    @page("/knowledge/<string:entry_id>/decision", method="POST", roles=knowledge.APPROVERS)
+    def knowledge_decide(self, deps, view, entry_id):
+        return view.answer(knowledge.knowledge_decide(deps, view, entry_id))
+
+    @page("/operator/knowledge/<string:entry_id>/feedback", method="POST", roles=("operator",))
+    def knowledge_feedback(self, deps, view, entry_id):
+        return view.answer(knowledge.knowledge_feedback(deps, view, entry_id))
 
     # -- pages: the phone floor: the screen pop, missed callers, the floor's figures ----------------
 

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from services.intake.adapters.catalogue import Catalogue
 from services.intake.adapters.keys import KeyRepository
+from services.intake.adapters.knowledge import KnowledgeRepository
 from services.intake.adapters.number_fence import NumberFence
 from services.intake.adapters.quality_checks import QualityCheckRepository
 from services.intake.adapters.reconciling import Reconciling
@@ -33,7 +34,7 @@ class Deps:
     """Everything a handler of intake may use."""
 
     tickets: TicketRepository          # the tickets (adapters/tickets.py)
-    keys: KeyRepository                 # API keys and the knowledge base (adapters/keys.py)
+    keys: KeyRepository                 # API keys (adapters/keys.py)
     clock: Clock                        # the platform's clock (real time, or the demo clock)
     config: Mapping[str, Any]           # the service's configuration
     city: Mapping[str, Any]             # the city's directory (districts, departments)
@@ -46,6 +47,7 @@ class Deps:
     limits: Any                         # rate limits and slowdowns (shared.platform.ratelimit)
     caller: Any                         # who calls (shared.platform.identity)
     metrics: Any                        # the service's metrics, or None
+    knowledge: KnowledgeRepository      # the knowledge base (adapters/knowledge.py)
     quality: QualityCheckRepository | None = None  # the quality queue (adapters/quality_checks.py)
     rebounds: ReboundRules = ReboundRules()  # what a new ticket may come back to (REBOUNDS)
 
@@ -66,4 +68,4 @@ def deps(service: Any) -> Deps:
                 dispatch=service.dispatch, dead_letters=service.dead_letters, receipts=service.receipts,
                 limits=service.limits, caller=service.caller,
                 metrics=getattr(operations, "metrics", None), quality=getattr(service.tickets, "quality", None),
-                rebounds=service.rebounds)
+                rebounds=service.rebounds, knowledge=service.tickets.knowledge)

@@ -33,6 +33,7 @@ from services.intake.entrypoints.open311 import BASE, ERRORS, FORMAT, both_forma
 from services.intake.handlers import (
     inbound,
     keys,
+    knowledge,
     numbering,
     privacy,
     quality_checks,
@@ -233,7 +234,7 @@ class IntakeService(ops.Operable):
     def on_inbound_submission(self, body, properties):
         inbound.submission(deps(self), body, properties)
 
-    # -- API keys and the knowledge base (operators' tools) -------------------------------
+    # -- API keys (administrators' tools) -------------------------------
 
     @door(People("admin"))
     @rpc(expected_exceptions=ValidationFailed)
@@ -257,16 +258,60 @@ class IntakeService(ops.Operable):
     def list_api_keys(self):
         return keys.list_api_keys(deps(self))
 
+    # -- the knowledge base (知识库: handlers/knowledge.py) ------------------------------------
+
     @door(People("admin"))
     @rpc(expected_exceptions=ValidationFailed)
     def import_knowledge(self, entries):
-        """Add or replace entries (rows read from YAML or CSV); returns how many."""
-        return keys.import_knowledge(deps(self), entries)
+        """Add entries or new versions (rows read from YAML or CSV), published as the centre's."""
+        return knowledge.import_knowledge(deps(self), entries)
 
     @door(People(*STAFF_ROLES))
     @rpc(expected_exceptions=ValidationFailed)
     def search_knowledge(self, query, limit=5):
-        return keys.search_knowledge(deps(self), query, limit)
+        """Published, unexpired entries answering ``query``, best first."""
+        return knowledge.search_knowledge(deps(self), query, limit)
+
+    @door(People(*STAFF_ROLES))
+    @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
+    def knowledge_feedback(self, entry_id, kind, comment=None):
+        """An operator's verdict on an answer: helped, wrong or outdated; its unit reads it."""
+        return knowledge.knowledge_feedback(deps(self), entry_id, kind, comment)
+
+    @door(People("department", *knowledge.CENTRE))
+    @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
+    def knowledge_entries(self, criteria=None, offset=0, limit=20):
+        """Entries to maintain or review (a unit's staff: their unit's own), with what is due."""
+        return knowledge.knowledge_entries(deps(self), criteria, offset, limit)
+
+    @door(People("department", *knowledge.CENTRE))
+    @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
+    def knowledge_entry(self, entry_id):
+        """One entry with its versions and feedback; None if unknown or another unit's."""
+        return knowledge.knowledge_entry(deps(self), entry_id)
+
+    @door(People("department", *knowledge.CENTRE))
+    @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
+    def save_knowledge_draft(self, entry_id, draft):
+        """A draft of an entry (None: a new one); a unit's staff only for their unit's entries."""
+        return knowledge.save_knowledge_draft(deps(self), entry_id, draft)
+
+    @door(People("department", *knowledge.CENTRE))
+    @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
+    def submit_knowledge_entry(self, entry_id):
+        """The draft, for the centre's review; a unit's staff only for their unit's entries."""
+        return knowledge.submit_knowledge_entry(deps(self), entry_id)
+
+    @door(People(*knowledge.APPROVERS))
+    @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
+    def decide_knowledge_entry(self, entry_id, approve, reason=None):
+        """Publish the submitted version (``knowledge_entry_decided``) or send it back with a reason."""
+        return knowledge.decide_knowledge_entry(deps(self), entry_id, approve, reason)
+
+    @every("KNOWLEDGE_REVIEW_INTERVAL", default=3600)
+    def flag_knowledge_for_review(self):
+        """Tell units once of their entries expired or past their review date (``knowledge_review_due``)."""
+        return knowledge.flag_knowledge_for_review(deps(self))
 
     # -- finding tickets (the workbench) ----------------------------------------------------
 
@@ -471,4 +516,5 @@ class IntakeService(ops.Operable):
     @every("OUTBOX_INTERVAL", default=5)
     def republish_outbox(self):
         republish_stale(self.tickets.outbox, self.dispatch)
+        republish_stale(self.tickets.knowledge.outbox, self.dispatch)
 

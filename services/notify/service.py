@@ -16,7 +16,7 @@ dependencies ``bootstrap.deps`` bundles; the rules are in ``domain/``.
 """
 from services.notify import bootstrap
 from services.notify.adapters.repository import NotifyRepository
-from services.notify.handlers import demo_clock, learning, queries, ratings, reports, ticks
+from services.notify.handlers import demo_clock, knowledge, learning, queries, ratings, reports, ticks
 from shared.contract import events
 from shared.platform import mirror as shared_mirror
 from shared.platform import ops
@@ -202,6 +202,18 @@ class NotifyService(ops.Operable):
     def on_personal_data_erased(self, event):
         """intake erased a closed ticket's personal data: scrub this service's copy too."""
         learning.personal_data_erased(bootstrap.deps(self), event["number"])
+
+    @event_handler("intake", "knowledge_entry_decided", requeue_on_error=True)
+    @consumes(events.KnowledgeEntryDecided)
+    def on_knowledge_entry_decided(self, event):
+        """A reviewer published or sent back a unit's knowledge entry: tell the unit."""
+        knowledge.knowledge_notice(bootstrap.deps(self), event)
+
+    @event_handler("intake", "knowledge_review_due", requeue_on_error=True)
+    @consumes(events.KnowledgeReviewDue)
+    def on_knowledge_review_due(self, event):
+        """A unit's knowledge entry expired, reached its review date or was flagged: tell the unit."""
+        knowledge.knowledge_notice(bootstrap.deps(self), event)
 
     @event_handler("intake", "ticket_stalled", requeue_on_error=True)
     @consumes(events.TicketStalled)

@@ -209,6 +209,8 @@ HoldDecided = event_schema(messages.HoldDecided)
 HoldRechecked = event_schema(messages.HoldRechecked)
 HoldRecheckDue = event_schema(messages.HoldRecheckDue)
 AssessmentPublished = event_schema(messages.AssessmentPublished)
+KnowledgeEntryDecided = event_schema(messages.KnowledgeEntryDecided)
+KnowledgeReviewDue = event_schema(messages.KnowledgeReviewDue)
 
 # (source, event_type) -> schema, for every event of the contract.
 CONTRACT: dict[tuple[str, str], type[EventSchema]] = {

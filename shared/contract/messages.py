@@ -853,6 +853,52 @@ class TicketStalled(Event):
     title: str = ""  # what supervisors are told it is about
 
 
+# -- the knowledge base (intake) ----------------------------------------------
+
+KnowledgeOutcome = Literal["published", "rejected"]
+KnowledgeReviewReason = Literal["expired", "review_date", "feedback"]
+EntryId = Annotated[str, Length(min=1, max=64)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class KnowledgeEntryDecided(Event):
+    """A reviewer of the centre published a knowledge entry's submitted version, or sent it
+    back to the unit that maintains it (``department_code``; None: the centre's) with a reason."""
+
+    source: ClassVar[str] = "intake"
+    event_type: ClassVar[str] = "knowledge_entry_decided"
+
+    entry_id: EntryId
+    department_code: str | None = None
+    version: Version
+    outcome: KnowledgeOutcome
+    reason: Annotated[str, Length(max=1000)] = ""
+    question: Annotated[str, Length(max=500)] = ""
+    decided_by: str = ""
+    decided_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class KnowledgeReviewDue(Event):
+    """A published knowledge entry must be looked at again by its unit: ``reasons`` --
+    ``expired`` (no longer offered to operators), ``review_date`` (its review date came),
+    ``feedback`` (operators said wrong or outdated ``wrong`` + ``outdated`` times). Once
+    per version and reason."""
+
+    source: ClassVar[str] = "intake"
+    event_type: ClassVar[str] = "knowledge_review_due"
+
+    entry_id: EntryId
+    department_code: str
+    version: Version
+    reasons: Annotated[list[KnowledgeReviewReason], Length(min=1, max=3)]
+    question: Annotated[str, Length(max=500)] = ""
+    expires_at: datetime | None = None
+    review_at: datetime | None = None
+    wrong: int = 0
+    outdated: int = 0
+
+
 @dataclass(frozen=True, kw_only=True)
 class HoldRecheckDue(Event):
     """notify: the recheck day of a case on hold (挂账) has come; followup takes it back."""
@@ -1003,4 +1049,5 @@ EVENTS: tuple[type[Event], ...] = (
     AppealFiled, AppealDecided, CaseRaised, UnreasonableProposed, UnreasonableDecided, HoldProposed,
     HoldDecided, HoldRechecked, HoldRecheckDue, AssignmentExtensionRequested, AssignmentExtensionDecided,
     AssignmentEnded, TicketTransferred, CallRinging, CallEnded, AssessmentPublished, TicketRebounded,
+    KnowledgeEntryDecided, KnowledgeReviewDue,
 )

@@ -1,29 +1,17 @@
-"""API keys and the knowledge base: the collections ``api_keys`` with ``api_clients``
-(who may hold keys; one client -- an Open311 app, another system -- has keys) and
-``knowledge`` (entries for answers on the call)."""
+"""API keys: the collections ``api_keys`` with ``api_clients`` (who may hold keys; one
+client -- an Open311 app, another system -- has keys). The knowledge base is
+``adapters/knowledge.py``."""
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
-
-from services.intake.domain import knowledge
-from shared.platform.config import data_file
 
 
 class KeyRepository:
     def __init__(self, database, config):
         self.api_keys = database["api_keys"]
         self.clients = database["api_clients"]
-        self.knowledge = database["knowledge"]
-        section = config.get("INTAKE") or {}
-        self.knowledge_file = section.get("knowledge_file")
 
     def ensure_indexes(self):
-        """Indexes, and the knowledge base from ``INTAKE.knowledge_file`` while it is empty."""
         self.ensure_key_indexes()
-        self.knowledge.create_index("id", unique=True)
-        self.knowledge.create_index("terms")  # multikey: entries sharing a query term
-        if self.knowledge_file and self.knowledge_count() == 0:
-            path = data_file({"file": self.knowledge_file}, "file", self.knowledge_file)
-            self.put_knowledge(knowledge.load_file(path))
 
     # -- API keys -------------------------------------------------------------
 
@@ -86,22 +74,3 @@ class KeyRepository:
         clients = {c["name"]: c for c in self.clients.find({}, {"_id": 0})}
         return [dict(clients.get(name, {"name": name, "state": "active"}), keys=keys.get(name, []))
                 for name in sorted(set(keys) | set(clients))]
-
-    # -- knowledge base ------------------------------------------------------
-
-    def put_knowledge(self, entries):
-        """Insert or replace entries by id; returns how many."""
-        for item in entries:
-            self.knowledge.replace_one({"id": item["id"]}, item, upsert=True)
-        return len(entries)
-
-    def knowledge_count(self):
-        return self.knowledge.count_documents({})
-
-    def knowledge_entry(self, entry_id):
-        return self.knowledge.find_one({"id": entry_id}, {"_id": 0})
-
-    def knowledge_candidates(self, terms, limit=200):
-        if not terms:
-            return []
-        return list(self.knowledge.find({"terms": {"$in": list(terms)}}, {"_id": 0}).limit(limit))

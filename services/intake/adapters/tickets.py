@@ -42,6 +42,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.intake.adapters.keys import KeyRepository
+from services.intake.adapters.knowledge import KnowledgeRepository
 from services.intake.adapters.quality_checks import QualityCheckRepository
 from services.intake.adapters.receipts import ReceiptLog
 from services.intake.domain.checks import FINISHED, STAGES, UNKNOWN, healed
@@ -149,6 +150,7 @@ class TicketRepository:
         self.counters = database["counters"]
         self.keys = KeyRepository(database, config)
         self.quality = QualityCheckRepository(database, config)  # the quality queue (质检)
+        self.knowledge = KnowledgeRepository(database, config)  # the knowledge base (知识库)
         self.receipts = ReceiptLog(database)  # progress sent to source systems
         self.api_keys = self.keys.api_keys
         self.outbox = Outbox(self.tickets)
@@ -176,6 +178,7 @@ class TicketRepository:
         self.tickets.create_index("check_overdue", sparse=True)
         self.keys.ensure_indexes()
         self.quality.ensure_indexes()
+        self.knowledge.ensure_indexes()
         self.receipts.ensure_indexes()
 
     def ops_gauges(self):

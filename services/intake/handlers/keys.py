@@ -1,7 +1,7 @@
-"""API keys and the knowledge base: what operators' tools ask of intake.
+"""API keys: what administrators' tools ask of intake.
 
-The ``hotline apikeys`` and ``hotline knowledge`` commands call these over
-RPC. Keys are kept as digests only (``domain/apikeys.py``); an API key
+The ``hotline apikeys`` command calls these over RPC (the knowledge base is
+``handlers/knowledge.py``). Keys are kept as digests only (``domain/apikeys.py``); an API key
 names the client it belongs to (``api_client``), and a system's ids are its
 own (``source_refusal``).
 """
@@ -9,7 +9,7 @@ import datetime as dt
 import logging
 
 from services.intake.bootstrap import Deps
-from services.intake.domain import apikeys, knowledge
+from services.intake.domain import apikeys
 from services.intake.handlers.errors import ValidationFailed
 from shared.contract import events
 from shared.platform.jsonable import jsonable
@@ -75,30 +75,6 @@ def revoke_api_key(deps: Deps, name):
 
 def list_api_keys(deps: Deps):
     return jsonable(deps.keys.list_api_keys())
-
-# -- the knowledge base ------------------------------------------------------
-
-
-def import_knowledge(deps: Deps, entries):
-    """Add or replace entries (rows read from YAML or CSV); returns how many."""
-    if not isinstance(entries, list):
-        raise ValidationFailed({"entries": ["a list of entries"]})
-    try:
-        clean = [knowledge.entry(row, position) for position, row in enumerate(entries, 1)]
-    except knowledge.BadEntry as exc:
-        raise ValidationFailed({"entries": [str(exc)]}) from None
-    return deps.keys.put_knowledge(clean)
-
-
-def search_knowledge(deps: Deps, query, limit=5):
-    if not isinstance(query, str):
-        raise ValidationFailed({"query": ["the caller's question, as text"]})
-    if not isinstance(limit, int) or isinstance(limit, bool):
-        raise ValidationFailed({"limit": ["a whole number"]})
-    candidates = deps.keys.knowledge_candidates(knowledge.query_terms(query))
-    found = knowledge.rank(query, candidates, limit=max(1, min(int(limit), 50)))
-    return [{k: v for k, v in item.items() if k != "terms"} for item in found]
-
 
 def api_client(deps: Deps, key):
     """The name of the client an API key belongs to, or None."""

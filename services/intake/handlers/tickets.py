@@ -183,7 +183,7 @@ def answer_ticket(deps: Deps, request, entry_id):
     """A request answered on the call from knowledge entry ``entry_id``; not dispatched.
     The operator recorded is the one signed in."""
     name, received_by = operator(deps)
-    entry = deps.keys.knowledge_entry(entry_id) if isinstance(entry_id, str) else None
+    entry = deps.knowledge.offered(entry_id, deps.clock.now()) if isinstance(entry_id, str) else None
     if entry is None:
         raise ValidationFailed({"entry_id": [field_errors.message("no_entry", entry=repr(entry_id))]})
     return accept(deps, request, answer_with=entry, operator=name, received_by=received_by)

@@ -59,6 +59,11 @@ class Departments:
 
     def contacts(self, code: str) -> dict[str, Any]:
         return dict((self.names.get(code) or {}).get("contacts") or {})
+KNOWLEDGE_REASONS_ZH = {"expired": "已过期，不再推荐给话务员", "review_date": "已到复核日期",
+                        "feedback": "话务员反馈有误 {wrong} 次、已过时 {outdated} 次"}
+KNOWLEDGE_REASONS_EN = {"expired": "it expired and is no longer offered to operators",
+                        "review_date": "its review date has come",
+                        "feedback": "operators said wrong {wrong} times and outdated {outdated} times"}
 STEP_TEMPLATES: dict[str, str] = {"sign_for_reminder": "sign_for_reminder", "yellow_card": "yellow_card",
                   "red_card": "red_card", "rejections": "rejections"}
 
@@ -117,7 +122,7 @@ class Notices:
                    "sign_for_deadline": self._local(watch.get("sign_for_deadline")),
                    "title": title, "level": "", "reason": "", "reply": "", "outcome": "",
                    "decision": "", "new_department": "", "count": "", "lookup_code": LOOKUP_MARK,
-                   "recheck_on": "", "link": "", "expires": ""}
+                   "recheck_on": "", "link": "", "expires": "", "version": ""}
         context.update(extra)
         if extra.get("new_department_code"):
             context["new_department"] = self.departments.name(extra["new_department_code"], language)
@@ -190,6 +195,38 @@ class Notices:
         extra = {"reason": stalled.get("reason") or "", "level": name or level_info.get("code", ""),
                  "stage": stalled["stage"]}
         return self._to_contact(key, "stalled", watch, level_info, now, extra, 0, "supervisors")
+
+    def for_knowledge(self, event: Mapping[str, Any], now: dt.datetime) -> list[Notification]:
+        """Notifications to the unit that maintains a knowledge entry: a version published or sent
+        back (``knowledge_entry_decided``), or the entry due for review (``knowledge_review_due``);
+        none for the centre's own entries."""
+        code = event.get("department_code")
+        if not code:
+            return []
+        review = "reasons" in event
+        contact = self.department_contact(code)
+        language = str(contact.get("language") or self.language)
+        english = language == "en"
+        if review:
+            words = (KNOWLEDGE_REASONS_EN if english else KNOWLEDGE_REASONS_ZH)
+            reason = ("; " if english else "；").join(
+                words.get(r, r).format(wrong=event.get("wrong", 0), outdated=event.get("outdated", 0))
+                for r in event.get("reasons") or ())
+            extra = {"reason": reason}
+            what = "review:" + ",".join(event.get("reasons") or ())
+        else:
+            published = event.get("outcome") == "published"
+            decision = ("published" if published else "sent back") if english else ("已发布" if published else "被退回")
+            said = event.get("reason") or ""
+            extra = {"decision": decision, "reason": (f"Reason: {said}. " if english else f"退回理由：{said}。")
+                     if said else ""}
+            what = str(event.get("outcome"))
+        extra["version"] = event.get("version", "")
+        watch = {"number": event["entry_id"], "department_code": code, "deadline": None,
+                 "title": event.get("question") or ""}
+        key = f"knowledge:{event['entry_id']}:{event.get('version')}:{what}"
+        return self._to_contact(key, "knowledge_review_due" if review else "knowledge_decided", watch,
+                                dict(contact, language=language), now, extra)
 
     def for_message(self, watch: Mapping[str, Any], message: Message | tuple[str, str, str, dict[str, Any]],
                     now: dt.datetime) -> list[Notification]:

@@ -6,7 +6,7 @@ context: ``number``, ``title`` (the request's title, long numbers masked),
 in the city), ``level`` (the supervision level's name), ``reason``, ``reply``,
 ``outcome``, ``decision`` (an extension granted or denied), ``new_department``
 (where a case moved), ``count`` (rejections so far), ``recheck_on`` (a hold's
-recheck day), ``hotline`` (the city's).
+recheck day), ``version`` (a knowledge entry's), ``hotline`` (the city's).
 Every message to a department names the ticket number and title in its
 subject. SMS uses the body alone. An unknown language falls back to Chinese.
 """
@@ -90,6 +90,22 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
                "{department}：你单位对工单 {number}（{title}）的考核申诉{decision}。理由：{reason}"),
         "en": ("[Appeal] {number} {title}: {decision}",
                "{department}: your appeal about ticket {number} ({title}) was {decision}. Reason: {reason}"),
+    },
+    "knowledge_decided": {
+        "zh": ("【知识库审核】{number} {title}：{decision}",
+               "{department}：你单位维护的知识条目 {number}（第 {version} 版：{title}）{decision}。{reason}"
+               "请在工作台「知识库」中查看。"),
+        "en": ("[Knowledge base] {number} {title}: {decision}",
+               "{department}: version {version} of your knowledge entry {number} ({title}) was {decision}. "
+               "{reason}See it in the workbench's Knowledge base."),
+    },
+    "knowledge_review_due": {
+        "zh": ("【知识库复核】{number} {title}",
+               "{department}：你单位维护的知识条目 {number}（第 {version} 版：{title}）需要复核：{reason}。"
+               "请在工作台「知识库」中修订并提交审核。"),
+        "en": ("[Knowledge base] {number} {title}: due for review",
+               "{department}: your knowledge entry {number} (version {version}: {title}) needs a review: "
+               "{reason}. Revise it in the workbench's Knowledge base and submit it."),
     },
     "case_reopened": {
         "zh": ("【工单重办】{number} {title}",

@@ -147,7 +147,9 @@ def test_every_inbound_message_ends_in_a_receipt_or_the_dead_letters(intake, rab
 
 
 ARITY = {"answer_ticket": 2, "unlink_ticket": 1, "get_ticket": 1, "get_citizen_contact": 1,
-         "create_api_key": 1, "revoke_api_key": 1, "import_knowledge": 1, "search_knowledge": 2}
+         "create_api_key": 1, "revoke_api_key": 1, "import_knowledge": 1, "search_knowledge": 2,
+         "knowledge_feedback": 3, "knowledge_entries": 3, "knowledge_entry": 1, "save_knowledge_draft": 2,
+         "submit_knowledge_entry": 1, "decide_knowledge_entry": 3}
 calls = st.sampled_from(sorted(ARITY)).flatmap(
     lambda method: st.tuples(st.just(method), st.lists(json_values, min_size=ARITY[method], max_size=ARITY[method])))
 

@@ -326,3 +326,17 @@ def test_the_watch_follows_the_case_and_survives_a_restart(container_factory, no
     assert len(smtp.to("chen@mail.test")) == 2  # the receipt and the reply, once each
     keys = smtp.header("X-Hotline-Notification")
     assert len(keys) == len(set(keys))
+
+
+def test_a_unit_hears_its_knowledge_entry_was_sent_back_once(container_factory, notify_config, notify_rpc,
+                                                             publish, smtp):
+    container_factory(NotifyService, notify_config).start()
+    decided = events.new_event(events.KnowledgeEntryDecided, entry_id="KB-ABC", department_code="HRSS",
+                               version=2, outcome="rejected", reason="电话号码不对", question="社保卡怎么补办？",
+                               decided_by="审核员老李", decided_at=events.utcnow())
+    publish("intake", "knowledge_entry_decided", decided)
+    publish("intake", "knowledge_entry_decided", decided)  # redelivered: nothing new
+    [mail] = wait_until(lambda: [m for m in smtp.messages if "KB-ABC" in m["Subject"]], what="the unit's mail")
+    assert mail["To"] == "hrss@city.test" and "电话号码不对" in mail.get_content()
+    settle(0.5)
+    assert [n["template"] for n in notify_rpc.list_notifications("KB-ABC")] == ["knowledge_decided"] * 2  # mail, webhook

@@ -29,7 +29,7 @@ def deps_over(tickets, published):
         {"name": "崂山区"}]}, catalogue=SimpleNamespace(entries=lambda: []), fence=Fence(),
         reconciling=SimpleNamespace(rules=ReconcileRules.from_config({})),
         dispatch=lambda event_type, payload: published.append((event_type, payload["number"])),
-        dead_letters=None, receipts=None, limits=None, caller=None, metrics=None)
+        dead_letters=None, receipts=None, limits=None, caller=None, metrics=None, knowledge=tickets.knowledge)
 
 
 def test_a_number_taken_meanwhile_is_skipped_and_only_the_winner_is_published():

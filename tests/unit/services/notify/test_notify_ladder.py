@@ -155,7 +155,7 @@ def test_every_template_renders_in_both_languages(language):
                "outcome": outcome(language, True, False, "dissatisfied"), "title": "路灯坏了",
                "decision": "granted", "new_department": "N", "count": 2, "lookup_code": "12345678",
                "recheck_on": "2027-03-01", "link": "https://12345.example/r/abcdefghijkl",
-               "expires": "2026-12-03"}
+               "expires": "2026-12-03", "version": 2}
     for template in TEMPLATES:
         subject, body = render(template, language, context)
         assert "QD-1" in subject + body and "{" not in subject + body
