@@ -504,7 +504,7 @@ class ReplySubmitted(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class ReplyApproved(Event):
-    """The hotline accepted the reply (审核通过); a callback is due."""
+    """The hotline accepted the reply (审核通过); a callback is due (unless ``callback`` is false)."""
 
     source: ClassVar[str] = "followup"
     event_type: ClassVar[str] = "reply_approved"
@@ -515,6 +515,9 @@ class ReplyApproved(Event):
     reviewer: str = ""
     callback_due: datetime | None = None
     approved_at: datetime
+    # False: no callback, nothing to tell a citizen -- a proactive case (主动治理) has none,
+    # and this approval closes it (case_closed follows).
+    callback: bool = True
 
 
 @dataclass(frozen=True, kw_only=True)
