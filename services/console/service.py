@@ -38,6 +38,7 @@ from services.console.handlers import (
     dispatch,
     floor,
     operator,
+    proactive,
     quality,
     rating,
     supervisor,
@@ -365,6 +366,16 @@ class ConsoleService(ops.Operable):
     @page("/supervisor", roles=SUPERVISION)
     def supervisor(self, deps, view):
         return view.answer(supervisor.supervisor(deps, view))
+
+    @page("/supervisor/proactive", method="POST", roles=proactive.MAKERS)
+    def proactive_case(self, deps, view):
+        """未诉先办: a finding of insight made a proactive case (主动治理), once"""
+        return view.answer(proactive.make_case(deps, view))
+
+    @page("/supervisor/finding", roles=STAFF)
+    def finding_chart(self, deps, view):
+        """A finding's chart: a spike's days, an emerging problem's weeks"""
+        return view.answer(proactive.finding_chart(deps, view))
 
     @page("/assessment", roles=SUPERVISION)
     def assessment_page(self, deps, view):
