@@ -259,12 +259,18 @@ class ProgressReceipt(Schema):
     call_id = fields.String(allow_none=True)
 
 
+class ProactiveType(RequestType):
+    """主动治理 (``proactive``) and nothing else."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if request_types.parse(value) != PROACTIVE:
+            raise ValidationError(message("one_of", choices=PROACTIVE))
+        return PROACTIVE
+
+
 class ProactiveRequest(TicketRequest):
-    """A proactive case (主动治理) a supervisor opens from insight's finding (``domain/proactive.py``):
-    its own channel and type, which no citizen's door takes, and no caller."""
+    """A proactive case (主动治理) a supervisor opens from insight's finding (``domain/proactive.py``,
+    which gives no caller): its own channel and type, which no citizen's door takes."""
 
     channel = fields.String(load_default=PROACTIVE, validate=validate.OneOf([PROACTIVE]))
-    request_type = fields.String(load_default=PROACTIVE, validate=validate.OneOf([PROACTIVE]))
-    caller_name = fields.Constant(None)
-    caller_phone = fields.Constant(None)
-    caller_email = fields.Constant(None)
+    request_type = ProactiveType(load_default=PROACTIVE)
