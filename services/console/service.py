@@ -16,6 +16,7 @@ and one call into its handler, one module per kind of work:
 * ``handlers/appeals``: appeals of scored events (考核申诉): filed by units, decided by supervisors;
 * ``handlers/dispatch``: the manual dispatch queue, re-dispatch, arbitration;
 * ``handlers/supervisor``: the city at a glance, drill-downs, exports;
+* ``handlers/proactive``: 未诉先办, a finding of insight made a proactive case, and its chart;
 * ``handlers/admin``: users, the directory, API keys, department tokens, the record.
 
 A handler takes ``deps`` (``bootstrap.py``) and the ``View`` (the request as a
