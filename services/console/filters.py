@@ -77,10 +77,13 @@ URGENCIES = {"emergency": N_("emergency"), "urgent": N_("urgent"), "normal": N_(
 REQUEST_TYPES = {  # shared/contract/request_types.py, in the national work order's order
     "consultation": N_("consultation"), "help": N_("request for help"), "complaint": N_("complaint"),
     "report": N_("report of wrongdoing"), "suggestion": N_("suggestion"), "praise": N_("praise"),
+    "proactive": N_("proactive case (主动治理)"),  # the hotline's own: never a citizen's, no form offers it
 }
+CITIZEN_REQUEST_TYPES = tuple(t for t in REQUEST_TYPES if t != "proactive")
 ACTORS = {"routing": N_("routing (automatic)")}  # who acted when no person did (decided_by)
 CHANNELS = {"phone": N_("phone"), "web": N_("web"), "wechat": N_("WeChat"), "app": N_("app"),  # shared/contract/events.py
-            "email": N_("e-mail"), "open311": N_("Open311"), "system": N_("another system")}
+            "email": N_("e-mail"), "open311": N_("Open311"), "system": N_("another system"),
+            "proactive": N_("found by the hotline (未诉先办)")}
 AUDIT = {  # what the record keeps (services/console: sign-ins and changes to people)
     "signed_in": N_("signed in"), "signed_out": N_("signed out"), "wrong_password": N_("wrong password"),
     "locked": N_("locked"), "unknown_user": N_("unknown user"), "disabled": N_("disabled"),
@@ -265,6 +268,6 @@ def install(env, locale, zone, translations):
                        channel=named(CHANNELS), actor=named(ACTORS), scored=named(SCORED),
                        appeal_state=named(APPEAL_STATES), request_type=named(REQUEST_TYPES),
                        outcome=named(OUTCOMES))
-    env.globals.update(request_types=tuple(REQUEST_TYPES))
+    env.globals.update(request_types=CITIZEN_REQUEST_TYPES, all_request_types=tuple(REQUEST_TYPES))
     env.globals.update(role_label=role_label)
     env.filters.update(line_name=line_name)

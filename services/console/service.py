@@ -17,6 +17,7 @@ and one call into its handler, one module per kind of work:
 * ``handlers/knowledge``: the knowledge base: units maintain their entries, the centre reviews;
 * ``handlers/dispatch``: the manual dispatch queue, re-dispatch, arbitration;
 * ``handlers/supervisor``: the city at a glance, drill-downs, exports;
+* ``handlers/proactive``: 未诉先办, a finding of insight made a proactive case, and its chart;
 * ``handlers/admin``: users, the directory, API keys, department tokens, the record.
 
 A handler takes ``deps`` (``bootstrap.py``) and the ``View`` (the request as a
@@ -40,6 +41,7 @@ from services.console.handlers import (
     floor,
     knowledge,
     operator,
+    proactive,
     quality,
     rating,
     supervisor,
@@ -389,6 +391,16 @@ class ConsoleService(ops.Operable):
     @page("/supervisor", roles=SUPERVISION)
     def supervisor(self, deps, view):
         return view.answer(supervisor.supervisor(deps, view))
+
+    @page("/supervisor/proactive", method="POST", roles=proactive.MAKERS)
+    def proactive_case(self, deps, view):
+        """未诉先办: a finding of insight made a proactive case (主动治理), once"""
+        return view.answer(proactive.make_case(deps, view))
+
+    @page("/supervisor/finding", roles=STAFF)
+    def finding_chart(self, deps, view):
+        """A finding's chart: a spike's days, an emerging problem's weeks"""
+        return view.answer(proactive.finding_chart(deps, view))
 
     @page("/assessment", roles=SUPERVISION)
     def assessment_page(self, deps, view):

@@ -1,7 +1,8 @@
 """The monthly assessment as the files a city passes around (考核通报): xlsx and PDF.
 
 The xlsx (openpyxl) has the table per group, each rate's figures, what was
-excluded and how the scores are made. The PDF (matplotlib's PDF backend, the
+excluded, the month's proactive cases (主动治理: unit and outcome) and how the scores
+are made. The PDF (matplotlib's PDF backend, the
 charts' own library) has the same tables and, per group, the chart of the
 adjusted scores with their intervals beside the raw ones. Chinese text needs a
 CJK font on the machine: ``fonts-wqy-microhei`` (Debian), else any Noto/Source
@@ -32,6 +33,9 @@ GROUP_NAMES = {"city_bureaus": "市直部门", "districts": "区（市）", "uti
 VERDICTS = {"above": "高于全市（差异显著）", "below": "低于全市（差异显著）", "as_city": "与全市无显著差异"}
 RATE_VERDICTS = {"better": "优于全市", "worse": "差于全市", "as_city": "无显著差异"}
 NOT_RANKED = "案件过少，不排名"
+STAGES = {"closed": "已办结（审核通过）", "closed_unreasonable": "已办结（不合理诉求）", "replied": "已回复，待审核",
+          "signed_for": "办理中", "assigned": "待签收"}
+PROACTIVE_HEADER = ["工单号", "承办单位", "单位代码", "类别", "区域", "标题", "办理结果", "超时", "退回次数"]
 
 
 def group_name(group):
@@ -72,6 +76,13 @@ def summary_rows(report):
             VERDICTS[unit["verdict"]], previous.get("adjusted_score"), previous.get("rank"),
             unit.get("change")])
     return rows
+
+
+def proactive_rows(report):
+    """The month's proactive cases (主动治理, 未诉先办): one row each, as both files show them."""
+    return [[c["number"], _name(report, c["unit"]), c["unit"], c.get("category") or "", c.get("district") or "",
+             c.get("title") or "", STAGES.get(c["stage"], c["stage"]), "是" if c.get("late") else "否",
+             c.get("rejections") or 0] for c in report.get("proactive") or ()]
 
 
 SUMMARY_HEADER = ["分组", "单位", "代码", "考核件数", "原始得分", "原始排名", "调整得分", "95%区间",
@@ -120,6 +131,16 @@ def xlsx(report):
     for row in report["excluded"]["appeals_accepted"]:
         excluded.append(["申诉成立", row["number"], row["unit"], row["scored"],
                          RATE_NAMES.get(row["rate"] or "", "")])
+
+    proactive = book.create_sheet("主动治理")
+    proactive.append([f"未诉先办：本月主动治理工单 {len(report.get('proactive') or ())} 件"])
+    proactive.append(PROACTIVE_HEADER)
+    for cell in proactive[2]:
+        cell.font = Font(bold=True)
+    for row in proactive_rows(report):
+        proactive.append(row)
+    for column, width in zip("ABCDEFGHI", (20, 24, 16, 14, 10, 48, 18, 6, 8), strict=True):
+        proactive.column_dimensions[column].width = width
 
     notes = book.create_sheet("说明")
     for line in method_lines(report):
@@ -171,8 +192,37 @@ def pdf(report):
         _summary_page(doc, report, kw)
         for group in report["groups"]:
             _chart_page(doc, report, group, kw)
+        _proactive_page(doc, report, kw)
         _notes_page(doc, report, kw)
     return out.getvalue()
+
+
+def _proactive_page(doc, report, kw):
+    """The month's proactive cases (主动治理): unit and outcome, up to a page (all in the xlsx)."""
+    rows = proactive_rows(report)
+    fig = plt.figure(figsize=A4)
+    fig.text(0.06, 0.95, f"未诉先办：本月主动治理工单 {len(rows)} 件", size=14, weight="bold", **kw)
+    if rows:
+        shown = [[r[0], r[1][:14], r[5][:26], r[6], r[7]] for r in rows[:40]]
+        height = 0.021 * (len(shown) + 1)
+        ax = fig.add_axes((0.04, 0.92 - height, 0.92, height))
+        ax.axis("off")
+        table = ax.table(cellText=shown, colLabels=["工单号", "承办单位", "标题", "办理结果", "超时"],
+                         loc="upper center", cellLoc="left", colWidths=[0.2, 0.2, 0.36, 0.17, 0.07])
+        table.auto_set_font_size(False)
+        table.set_fontsize(7)
+        for (row, _), cell in table.get_celld().items():
+            if kw:
+                cell.get_text().set_fontproperties(kw["fontproperties"])
+                cell.get_text().set_fontsize(7)
+            if row == 0:
+                cell.set_facecolor("#dbe8f6")
+        if len(rows) > len(shown):
+            fig.text(0.06, 0.9 - height - 0.02, f"…… 共 {len(rows)} 件，详见 xlsx", size=8, **kw)
+    else:
+        fig.text(0.06, 0.9, "本月没有主动治理工单。", size=10, **kw)
+    doc.savefig(fig)
+    plt.close(fig)
 
 
 def _summary_page(doc, report, kw):

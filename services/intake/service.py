@@ -102,6 +102,12 @@ class IntakeService(ops.Operable):
         """Take in a request (``handlers/tickets.py:accept``); ``ValidationFailed`` by field."""
         return ticket_handlers.submit_ticket(deps(self), request, idempotency_key, link_to)
 
+    @door(People("supervisor"))
+    @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
+    def submit_proactive(self, finding):
+        """A proactive case (主动治理) from insight's finding, once per finding (``handlers/tickets.py``)."""
+        return ticket_handlers.submit_proactive(deps(self), finding)
+
     @door(People("operator"))
     @rpc(expected_exceptions=(ValidationFailed, NotAllowed))
     def answer_ticket(self, request, entry_id, operator=None):

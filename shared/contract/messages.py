@@ -61,12 +61,17 @@ class TextKeys:
 
 
 Urgency = Literal["emergency", "urgent", "normal"]
-Channel = Literal["phone", "web", "wechat", "app", "email", "open311", "system"]
+# ``proactive``: no citizen asked; a supervisor opened the case from what insight found (未诉先办).
+Channel = Literal["phone", "web", "wechat", "app", "email", "open311", "system", "proactive"]
 URGENCIES: tuple[str, ...] = get_args(Urgency)
 CHANNELS: tuple[str, ...] = get_args(Channel)
-# What the citizen asks for (诉求类型): 咨询 求助 投诉 举报 建议 表扬 (shared.contract.request_types).
-RequestType = Literal["consultation", "help", "complaint", "report", "suggestion", "praise"]
+PROACTIVE = "proactive"  # the channel and the request type of a proactive case (主动治理)
+CITIZEN_CHANNELS: tuple[str, ...] = tuple(c for c in CHANNELS if c != PROACTIVE)
+# What the citizen asks for (诉求类型): 咨询 求助 投诉 举报 建议 表扬, and the hotline's own
+# 主动治理 (``proactive``: staff set it, never a citizen's door) (shared.contract.request_types).
+RequestType = Literal["consultation", "help", "complaint", "report", "suggestion", "praise", "proactive"]
 REQUEST_TYPES: tuple[str, ...] = get_args(RequestType)
+CITIZEN_REQUEST_TYPES: tuple[str, ...] = tuple(t for t in REQUEST_TYPES if t != PROACTIVE)
 
 Number = Annotated[str, Length(min=1, max=64)]  # a ticket number (shared.contract.numbering)
 Version = Annotated[int, Range(min=1)]
@@ -499,7 +504,7 @@ class ReplySubmitted(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class ReplyApproved(Event):
-    """The hotline accepted the reply (审核通过); a callback is due."""
+    """The hotline accepted the reply (审核通过); a callback is due (unless ``callback`` is false)."""
 
     source: ClassVar[str] = "followup"
     event_type: ClassVar[str] = "reply_approved"
@@ -510,6 +515,9 @@ class ReplyApproved(Event):
     reviewer: str = ""
     callback_due: datetime | None = None
     approved_at: datetime
+    # False: no callback, nothing to tell a citizen -- a proactive case (主动治理) has none,
+    # and this approval closes it (case_closed follows).
+    callback: bool = True
 
 
 @dataclass(frozen=True, kw_only=True)

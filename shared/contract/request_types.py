@@ -1,12 +1,15 @@
 """A request's type (诉求类型), as the national 12345 work order has it, and its words.
 
-Every ticket is one of six types -- 咨询 consultation, 求助 help, 投诉
-complaint, 举报 report, 建议 suggestion, 表扬 praise. The events carry the
+Every citizen's ticket is one of six types -- 咨询 consultation, 求助 help, 投诉
+complaint, 举报 report, 建议 suggestion, 表扬 praise. A seventh, 主动治理
+``proactive``, is the hotline's own: a case a supervisor opens from what insight
+found (未诉先办), with no citizen behind it; only that door sets it
+(``CITIZEN_REQUEST_TYPES`` are the ones a citizen's door takes). The events carry the
 English code (``messages.RequestType``); a door may be given the code or the
 Chinese word (``parse``), and the workbench shows the Chinese first.
 Statistics and time limits depend on it (``shared.timelimits.deadlines``).
 """
-from shared.contract.messages import REQUEST_TYPES, RequestType
+from shared.contract.messages import CITIZEN_REQUEST_TYPES, PROACTIVE, REQUEST_TYPES, RequestType
 
 # The Chinese word of each type, in the order of the national work order.
 WORDS: dict[str, str] = {
@@ -16,6 +19,7 @@ WORDS: dict[str, str] = {
     "report": "举报",
     "suggestion": "建议",
     "praise": "表扬",
+    "proactive": "主动治理",
 }
 CODES: dict[str, str] = {word: code for code, word in WORDS.items()}
 # How the Chinese is also written on a form: 咨询类, 投诉类 ...
@@ -43,4 +47,5 @@ def label(code: str | None) -> str:
     return f"{WORDS.get(code, '')} {code}".strip()
 
 
-__all__ = ["CODES", "REQUEST_TYPES", "WORDS", "RequestType", "label", "parse"]
+__all__ = ["CITIZEN_REQUEST_TYPES", "CODES", "PROACTIVE", "REQUEST_TYPES", "WORDS", "RequestType", "label",
+           "parse"]

@@ -19,6 +19,8 @@ RATE_NAMES = {"response": N_("Response (响应率)"), "solved": N_("Solved (解�
               "returned": N_("Sent back (回退率)"), "reopened": N_("Reopened (重办率)")}
 GROUP_NAMES = {"city_bureaus": N_("City bureaus"), "districts": N_("Districts"),
                "utilities": N_("Utilities"), "other": N_("Other units")}
+STAGES = {"closed": N_("closed on review"), "closed_unreasonable": N_("closed as unreasonable"),  # insight's
+          "replied": N_("replied, in review"), "signed_for": N_("in hand"), "assigned": N_("to sign for")}
 ANSWERS = ("application/pdf", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "text/html")
 FILES = {"pdf": "application/pdf",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -36,7 +38,7 @@ def assessment(deps: Deps, view: View):
     report = view.call("insight", "assessment", {"month": _month(view)})
     mailed = view.optional("insight", "assessment_reports") or []
     return show("assessment.html", report=report, rates=RATES, rate_names=RATE_NAMES,
-                group_names=GROUP_NAMES, mailed=mailed)
+                group_names=GROUP_NAMES, mailed=mailed, stages=STAGES)
 
 
 def assessment_cases(deps: Deps, view: View):

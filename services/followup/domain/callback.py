@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from services.followup.domain.case import Case
 
 PHONE = "phone"  # a callback agent called; the rating link's channel is ``sms_link`` (rating.py)
+PROACTIVE_CLOSED = "proactive case: no citizen to call back, closed on the hotline's review"
 
 
 def callback_outcome(reached: bool, resolved: object, outcome: object) -> tuple[str | None, dict[str, list[str]]]:
@@ -97,6 +98,15 @@ def record_callback(case: Case, operator: str, reached: object, resolved: object
     if case.reopen_count - case.reopen_base >= clock.reopen_limit:
         return _raise(case, change, now, operator, reason, parent, clock.reopen_limit)
     return _reopen(case, change, now, operator, clock, reason)
+
+
+def close_on_review(case: Case, change: Change, now: dt.datetime, reviewer: str, reply: str) -> Change:
+    """A proactive case (主动治理) has no citizen to call back: the reply the hotline approved
+    closes it, with no callback outcome (``None``: it counts in no callback rate)."""
+    closed = _close(case, change, now, reviewer, None, None, PROACTIVE_CLOSED)
+    closed.set.update(approved_reply=reply, approved_at=now, extension=None)
+    closed.events[-1][1]["reply"] = reply
+    return closed
 
 
 def _close(case: Case, change: Change, now: dt.datetime, operator: str, outcome: str | None,

@@ -13,6 +13,9 @@ A case walks::
            └────────────────────── reopened (重办) ◀──────────────────┘
                                     unresolved or dissatisfied
 
+A proactive case (主动治理: no citizen behind it) has no callback: the approval of its
+reply closes it (``callback.close_on_review``).
+
 The exits (``exits.py``, ``callback.py``)::
 
     signed_for ─propose─▶ unreasonable_proposed ─approve─▶ closed (unreasonable, 不合理诉求)
@@ -39,7 +42,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, cast
 
 import services.followup.domain.tree as tree
-from services.followup.domain.callback import record_callback
+from services.followup.domain.callback import close_on_review, record_callback
 from services.followup.domain.change import Change, Doc, Event, free_text, required_text
 from services.followup.domain.errors import InvalidRequest, NotYourCase, NumberReused, TransitionRefused
 from services.followup.domain.exits import (
@@ -62,6 +65,7 @@ from services.followup.domain.states import (
 )
 from services.followup.domain.timing import FollowupClock
 from shared.contract import bounds, numbering
+from shared.contract.messages import PROACTIVE
 from shared.contract.rebounds import ReboundTerms
 
 MAX_ATTACHMENTS = bounds.ATTACHMENTS
@@ -479,9 +483,16 @@ class Case:
         reviewer = free_text(reviewer, "reviewer")
         reason = free_text(reason, "reason", bounds.REASON)
         findings = self.review_findings(ticket)
-        due = clock.callback_due(now)
         handling = clock.working_days_between(self._due(self.round_started_at), now)
         text = self._reply_text()
+        if self.request_type == PROACTIVE:  # no citizen to call back: the hotline's review closes it
+            approved = Change(
+                ledger=[self.entry(now, reviewer, "approved", reason, findings=findings, handling_working_days=handling)],
+                events=[("reply_approved", {"number": self.number, "department_code": self.department_code,
+                                            "text": text, "reviewer": reviewer, "callback_due": None,
+                                            "approved_at": now, "callback": False})])
+            return close_on_review(self, approved, now, reviewer, text)
+        due = clock.callback_due(now)
         return Change(
             set={"state": APPROVED, "approved_reply": text, "approved_at": now,
                  "callback_due": due, "callback_attempts": [], "extension": None},

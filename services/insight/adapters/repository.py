@@ -20,7 +20,7 @@ ANALYSIS_FIELDS = {"_id": 1, "received_at": 1, "category": 1, "district": 1, "ch
                    "title": 1, "terms": 1, "handling_seconds": 1, "department_code": 1, "request_type": 1,
                    "request_type_given": 1}
 ASSESSED_FIELDS = {"_id": 1, "category": 1, "district": 1, "department_code": 1, "request_type": 1,
-                   "request_type_given": 1, "outcome": 1}
+                   "request_type_given": 1, "outcome": 1, "channel": 1, "title": 1}
 
 
 class InsightRepository:

@@ -15,6 +15,11 @@ returned    replied / the centre sent a reply back (回退率)           lower
 reopened    a callback reached the citizen / reopened (重办率)        lower
 ==========  =====================================================  ===============
 
+Proactive cases (主动治理, opened by the hotline from a finding: 未诉先办) count like any
+case in the rates they have events for -- sign-for, reply, returns; with no citizen they
+have no callback, so none in 解决率, 满意率 or 重办率 -- and are listed with their unit and
+how far each went.
+
 Excluded, and listed: a case ruled 不合理诉求 (closed ``unreasonable``) counts in no
 rate of its unit; an accepted appeal (考核申诉) takes the contested event's case out of
 the one rate that event scored in.
@@ -51,6 +56,7 @@ from scipy.stats import beta
 from services.insight.domain.figures import Record, Report
 from services.insight.domain.hotspots import UNCATEGORISED, UNKNOWN_PLACE, UNTYPED
 from services.insight.domain.requests import type_of
+from shared.contract.messages import PROACTIVE
 
 RATES: tuple[str, ...] = ("response", "solved", "satisfied", "on_time", "returned", "reopened")
 LOWER_IS_BETTER = frozenset({"returned", "reopened"})
@@ -300,10 +306,39 @@ def assess(records: Iterable[Record], settings: AssessmentSettings) -> Report:
             "confidence": settings.confidence}
 
 
+def proactive_stage(outcome: Mapping[str, Any] | None) -> str:
+    """How far a proactive case (主动治理) has gone: ``closed`` (its reply approved: the
+    review closes it), ``replied`` (in review), ``signed_for``, or ``assigned``."""
+    o = outcome or {}
+    if o.get("closed") or o.get("approved"):
+        return "closed_unreasonable" if o.get("closed_as") == UNREASONABLE else "closed"
+    if o.get("replied"):
+        return "replied"
+    return "signed_for" if o.get("signed_for") else "assigned"
+
+
+def proactive_cases(records: Iterable[Record]) -> list[dict[str, Any]]:
+    """The month's proactive cases (未诉先办) with their unit and how each went, by unit."""
+    found = []
+    for record in records:
+        if record.get("channel") != PROACTIVE and type_of(record) != PROACTIVE:
+            continue
+        outcome = record.get("outcome") or {}
+        found.append({"number": str(record.get("number")), "unit": record.get("department_code"),
+                      "category": record.get("category"), "district": record.get("district"),
+                      "title": record.get("title") or "", "stage": proactive_stage(outcome),
+                      "late": bool(outcome.get("signed_late") or outcome.get("replied_late")),
+                      "rejections": int(outcome.get("rejections") or 0)})
+    return sorted(found, key=lambda c: (str(c["unit"]), c["number"]))
+
+
 def monthly(month: str, records: Iterable[Record], previous_records: Iterable[Record],
             settings: AssessmentSettings) -> Report:
-    """The month's assessment with, per unit, the month before's scores and ranks."""
+    """The month's assessment with, per unit, the month before's scores and ranks, and the
+    month's proactive cases (主动治理) listed."""
+    records = list(records)
     report = assess(records, settings)
+    report["proactive"] = proactive_cases(records)
     before = assess(previous_records, settings)
     earlier = {u["unit"]: u for g in before["groups"] for u in g["units"]}
     for group in report["groups"]:

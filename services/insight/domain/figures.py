@@ -35,6 +35,8 @@ class Spike(TypedDict):
     p_value: float
     q_value: float              # Benjamini-Hochberg, over every cell and day tested
     daily: NotRequired[list[int]]  # the cell's counts in the report's window (``hotspots.build``)
+    key: NotRequired[str]          # the finding's key: one proactive case (主动治理) per key
+    numbers: NotRequired[list[str]]  # the cell's tickets from ``since`` to ``until`` (at most 50)
 
 
 class StaffingHour(TypedDict):

@@ -12,14 +12,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from services.insight.domain import spikes as spike_test
-from services.insight.domain.figures import Cell, Record, Report
+from services.insight.domain.figures import Cell, Record, Report, Spike
 from services.insight.domain.requests import type_of
 from services.insight.domain.terms import emerging_terms
-from shared.contract.messages import REQUEST_TYPES
+from shared.contract.messages import PROACTIVE, REQUEST_TYPES
 
 UNCATEGORISED = "uncategorised"
 UNKNOWN_PLACE = "unknown"
 UNTYPED = "untyped"  # a request recorded before request types (or not yet typed by routing)
+EVIDENCE = 50  # ticket numbers a finding carries (the evidence of a proactive case)
 
 
 def local_day(record: Record, zone: dt.tzinfo) -> dt.date:
@@ -64,11 +65,20 @@ def build(records: Sequence[Record], start: dt.date, end: dt.date, zone: dt.tzin
     in_window: Counter[Cell] = Counter()
     weekly: Counter[tuple[str, Cell]] = Counter()
     types: Counter[str] = Counter()
+    numbers: dict[Cell, list[tuple[dt.date, str]]] = {}
+    citizens: list[Record] = []
     for record in records:
         day = local_day(record, zone)
         if day not in index:
             continue
+        if is_proactive(record):  # the hotline's own case: a type to count, no citizen's request
+            if start <= day <= end:
+                types[PROACTIVE] += 1
+            continue
+        citizens.append(record)
         cell = cell_of(record)
+        if day >= start and record.get("number"):
+            numbers.setdefault(cell, []).append((day, str(record["number"])))
         series.setdefault(cell, [0] * len(days))[index[day]] += 1
         if start <= day <= end:
             in_window[cell] += 1
@@ -82,11 +92,18 @@ def build(records: Sequence[Record], start: dt.date, end: dt.date, zone: dt.tzin
             if index[start] - span >= 0 else None
     found = spike_test.detect(series, days, start, settings)
     for spike in found:
-        spike["daily"] = series[(spike["category"], spike["district"])][index[start]:]
+        cell = (spike["category"], spike["district"])
+        spike["daily"] = series[cell][index[start]:]
+        spike["key"] = spike_key(spike)
+        since, until = dt.date.fromisoformat(spike["since"]), dt.date.fromisoformat(spike["until"])
+        spike["numbers"] = [n for day, n in sorted(numbers.get(cell, ())) if since <= day <= until][:EVIDENCE]
     recent_from = end - dt.timedelta(days=recent_days - 1)
     previous_from = recent_from - dt.timedelta(days=previous_days)
-    recent = [r for r in records if recent_from <= local_day(r, zone) <= end]
-    previous = [r for r in records if previous_from <= local_day(r, zone) < recent_from]
+    recent = [r for r in citizens if recent_from <= local_day(r, zone) <= end]
+    previous = [r for r in citizens if previous_from <= local_day(r, zone) < recent_from]
+    terms = emerging_terms(recent, previous, evidence=EVIDENCE)
+    for term in terms:
+        term["key"] = emerging_key(term["term"], end)
     return {
         "from": start.isoformat(), "to": end.isoformat(), "days": [d.isoformat() for d in window_days],
         "total": sum(in_window.values()),
@@ -99,11 +116,28 @@ def build(records: Sequence[Record], start: dt.date, end: dt.date, zone: dt.tzin
         "spikes": found,
         "emerging": {"recent_from": recent_from.isoformat(), "previous_from": previous_from.isoformat(),
                      "recent_requests": len(recent), "previous_requests": len(previous),
-                     "terms": emerging_terms(recent, previous)},
+                     "terms": terms},
         "method": {"baseline_days": settings.baseline_days, "guard_days": settings.guard_days,
                    "fdr": settings.fdr, "min_count": settings.min_count,
                    "dispersion": round(spike_test.dispersion_of(series, days, start, settings), 4)},
     }
+
+
+def is_proactive(record: Record) -> bool:
+    """A proactive case (主动治理) the hotline opened itself: counted by type, never as a request."""
+    return record.get("channel") == PROACTIVE or type_of(record) == PROACTIVE
+
+
+def spike_key(spike: Spike) -> str:
+    """A spike's key: its cell and the day it began, which stay as the spike goes on (未诉先办:
+    one proactive case per finding)."""
+    return f"spike:{spike['category']}:{spike['district']}:{spike['since']}"
+
+
+def emerging_key(term: str, end: dt.date) -> str:
+    """An emerging problem's key: its term and the ISO week of the report's last day (a term still
+    rising next week is a finding again)."""
+    return f"emerging:{term}:{iso_week(end)}"
 
 
 def by_request_type(types: Counter[str]) -> list[dict[str, Any]]:

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from services.insight.domain.figures import Record, Report, Scorecards
-from services.insight.domain.hotspots import UNCATEGORISED, UNTYPED, by_request_type
+from services.insight.domain.hotspots import UNCATEGORISED, UNTYPED, by_request_type, is_proactive
 from services.insight.domain.requests import type_of
 from services.insight.domain.spikes import chi2_sf_1df
 from services.insight.domain.terms import log_likelihood_ratio
@@ -84,14 +84,17 @@ def top_problems(month_records: Iterable[Record], previous_records: Iterable[Rec
     departments: dict[str, Counter[str]] = {}
     types: Counter[str] = Counter()
     for record in month_records:
+        types[type_of(record) or UNTYPED] += 1
+        if is_proactive(record):  # the hotline's own case: counted by type, not as a problem
+            continue
         category = record.get("category") or UNCATEGORISED
         now[category] += 1
-        types[type_of(record) or UNTYPED] += 1
         districts.setdefault(category, Counter())[record.get("district") or "unknown"] += 1
         if record.get("department_code"):
             departments.setdefault(category, Counter())[record["department_code"]] += 1
     for record in previous_records:
-        before[record.get("category") or UNCATEGORISED] += 1
+        if not is_proactive(record):
+            before[record.get("category") or UNCATEGORISED] += 1
     n_now, n_before = sum(now.values()), sum(before.values())
 
     def problem(category: str) -> dict[str, Any]:

@@ -15,7 +15,8 @@ stronger term is part of that problem, and is listed as related to it, with exam
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -69,11 +70,14 @@ def log_likelihood_ratio(k_recent: int, n_recent: int, k_before: int, n_before: 
 
 
 def emerging_terms(recent: Sequence[Mapping[str, Any]], previous: Sequence[Mapping[str, Any]], limit: int = 10,
-                   min_docs: int = 8, fdr: float = 0.01, examples: int = 3) -> list[dict[str, Any]]:
+                   min_docs: int = 8, fdr: float = 0.01, examples: int = 3,
+                   evidence: int = 50) -> list[dict[str, Any]]:
     """Terms rising in ``recent`` requests against ``previous`` ones.
 
     Each request is a dict with ``terms`` (from :func:`terms_of`), ``number``,
-    ``title`` and ``received_at``. Returns the terms, strongest first.
+    ``title`` and ``received_at`` (``category`` and ``district`` when known). Returns the
+    terms, strongest first, each with its examples, the numbers of up to ``evidence`` of its
+    recent requests (latest first), and the category and district most of them have.
     """
     n_recent, n_before = len(recent), len(previous)
     if n_recent == 0 or n_before == 0:
@@ -107,20 +111,28 @@ def emerging_terms(recent: Sequence[Mapping[str, Any]], previous: Sequence[Mappi
             continue
         if len(chosen) >= limit:
             continue
+        latest = sorted(recent_docs[term], key=lambda d: d["received_at"], reverse=True)
         chosen.append({
             "term": term, "related": [], "recent": k1, "previous": k0,
             "recent_share": round(k1 / n_recent, 4), "previous_share": round(k0 / n_before, 4),
             "rate_ratio": round((k1 / n_recent) / (k0 / n_before), 1) if k0 else None,
             "g2": round(g2, 1), "q_value": float(q), "_numbers": numbers,
             "examples": [{"number": d["number"], "title": d.get("title", ""),
-                          "district": d.get("district")}
-                         for d in sorted(recent_docs[term], key=lambda d: d["received_at"],
-                                         reverse=True)[:examples]],
+                          "district": d.get("district")} for d in latest[:examples]],
+            "numbers": [str(d["number"]) for d in latest[:evidence]],
+            "category": _most(d.get("category") for d in latest),
+            "district": _most(d.get("district") for d in latest),
         })
     for term in chosen:
         del term["_numbers"]
         term["related"] = term["related"][:8]
     return chosen
+
+
+def _most(values: Iterable[Any]) -> str | None:
+    """The value most requests share (the first seen of the most common), or ``None``."""
+    counted = Counter(str(v) for v in values if v)
+    return counted.most_common(1)[0][0] if counted else None
 
 
 def _overlap(a: set[str], b: set[str]) -> float:

@@ -124,7 +124,8 @@ def top_problem_report(repository, settings, month=None, followup_scorecards=Non
         source = "insight"
     report = problems.top_problems(month_records, previous_records, scorecards)
     report.update(month=month, scorecard_source=source,
-                  emerging=emerging_terms(month_records, previous_records))
+                  emerging=emerging_terms([r for r in month_records if not hotspots.is_proactive(r)],
+                                          [r for r in previous_records if not hotspots.is_proactive(r)]))
     if note:
         report["note"] = note
     return report

@@ -8,6 +8,7 @@
 ``public``      what the public may learn of a ticket, and the requester's proof
 ``apikeys``     API keys of other systems and Open311 clients
 ``knowledge``   the knowledge base for answers on the call (直接答复)
+``proactive``   a proactive case (主动治理) made from insight's finding
 
 No nameko, pymongo or marshmallow here; every function is typed (mypy strict).
 """

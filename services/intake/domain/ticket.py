@@ -269,6 +269,7 @@ def public_view(ticket: Doc) -> Doc:
         call_id=ticket.get("call_id"),
         recording_url=ticket.get("recording_url"),
         transfer=ticket.get("transfer"),
+        evidence=ticket.get("evidence"),  # a proactive case's finding: its tickets, its chart
     )
     return view
 

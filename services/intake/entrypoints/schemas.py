@@ -14,8 +14,9 @@ import phonenumbers
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
 from shared.contract import request_types
-from shared.contract.events import CHANNELS, URGENCIES
+from shared.contract.events import URGENCIES
 from shared.contract.field_errors import message
+from shared.contract.messages import CITIZEN_CHANNELS, PROACTIVE
 
 SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 EXTENSION = re.compile(r"^(.*\d)\s*(?:-|转|ext\.?|x)\s*(\d{1,6})$", re.IGNORECASE)
@@ -90,15 +91,16 @@ class Text(fields.String):
 
 
 class RequestType(fields.String):
-    """A request type (诉求类型): its code or its Chinese word (``投诉`` is ``complaint``); empty is not given."""
+    """A citizen's request type (诉求类型): its code or its Chinese word (``投诉`` is ``complaint``);
+    empty is not given. 主动治理 (``proactive``) is no citizen's: only the supervisors' door sets it."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         text = super()._deserialize(value, attr, data, **kwargs)
         code = request_types.parse(text)
-        if code is None:
-            raise ValidationError(message("one_of", choices=", ".join(request_types.REQUEST_TYPES)))
+        if code is None or code == PROACTIVE:
+            raise ValidationError(message("one_of", choices=", ".join(request_types.CITIZEN_REQUEST_TYPES)))
         return code
 
 
@@ -121,9 +123,9 @@ class TicketRequest(Schema):
     lat = fields.Float(allow_none=True, load_default=None, validate=validate.Range(-90, 90))
     lng = fields.Float(allow_none=True, load_default=None, validate=validate.Range(-180, 180))
     urgency = fields.String(load_default="normal", validate=validate.OneOf(URGENCIES))
-    channel = fields.String(load_default="phone", validate=validate.OneOf(CHANNELS))
+    channel = fields.String(load_default="phone", validate=validate.OneOf(CITIZEN_CHANNELS))
     request_type = RequestType(allow_none=True, load_default=None, metadata={
-        "enum": list(request_types.REQUEST_TYPES),
+        "enum": list(request_types.CITIZEN_REQUEST_TYPES),
         "description": "咨询 consultation, 求助 help, 投诉 complaint, 举报 report, 建议 suggestion or "
                        "表扬 praise (the Chinese word is accepted too); routing suggests one when not given"})
     caller_email = fields.Email(allow_none=True, load_default=None, validate=validate.Length(max=254))
@@ -197,7 +199,7 @@ class InboundSubmission(TicketRequest):
         SOURCE_NAME, error="letters, digits, - and _ only (at most 64)"))
     external_id = fields.String(required=True, validate=validate.Length(min=1, max=128))
     api_key = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
-    channel = fields.String(load_default="system", validate=validate.OneOf(CHANNELS))
+    channel = fields.String(load_default="system", validate=validate.OneOf(CITIZEN_CHANNELS))
 
 
 class InboundReceipt(Schema):
@@ -255,3 +257,20 @@ class ProgressReceipt(Schema):
     district = fields.String(allow_none=True)
     address = fields.String(allow_none=True)
     call_id = fields.String(allow_none=True)
+
+
+class ProactiveType(RequestType):
+    """主动治理 (``proactive``) and nothing else."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if request_types.parse(value) != PROACTIVE:
+            raise ValidationError(message("one_of", choices=PROACTIVE))
+        return PROACTIVE
+
+
+class ProactiveRequest(TicketRequest):
+    """A proactive case (主动治理) a supervisor opens from insight's finding (``domain/proactive.py``,
+    which gives no caller): its own channel and type, which no citizen's door takes."""
+
+    channel = fields.String(load_default=PROACTIVE, validate=validate.OneOf([PROACTIVE]))
+    request_type = ProactiveType(load_default=PROACTIVE)

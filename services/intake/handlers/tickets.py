@@ -14,13 +14,13 @@ import logging
 from marshmallow import ValidationError
 
 from services.intake.bootstrap import NUMBER_TRIES, Deps
-from services.intake.domain import NotLinked, NotOpen, Ticket
+from services.intake.domain import NotLinked, NotOpen, Ticket, proactive
 from services.intake.domain.checks import owing
 from services.intake.domain.duplicates import DuplicateRules, bounding_box, find_master, phone_key
 from services.intake.domain.public import lookup_code
 from services.intake.domain.rebounds import find_rebound
 from services.intake.domain.ticket import EVENT_TYPES, contact, public_view
-from services.intake.entrypoints.schemas import load_request
+from services.intake.entrypoints.schemas import ProactiveRequest, load_request
 from services.intake.handlers.errors import IdempotencyConflict, ValidationFailed
 from services.intake.handlers.lookups import phone_allowed
 from services.intake.handlers.numbering import new_number
@@ -36,7 +36,8 @@ log = logging.getLogger(__name__)
 
 
 def accept(deps: Deps, data, schema_cls=None, idempotency=None, answer_with=None, operator=None,
-           link_to=None, received_by=None, request_digest=None, public=False, viewed=True, transfer=None):
+           link_to=None, received_by=None, request_digest=None, public=False, viewed=True, transfer=None,
+           evidence=None):
     """Validate and take in a request; the view of the ticket the caller quotes.
 
     The view carries ``outcome`` -- ``created``, ``existing`` (accepted
@@ -48,6 +49,8 @@ def accept(deps: Deps, data, schema_cls=None, idempotency=None, answer_with=None
     its rate limit (``TooManyRequests``). A door that answers with a receipt
     only (HTTP, Open311, AMQP) passes ``viewed=False``: of the view, only the
     quoted ticket's ``number``, ``status`` and ``received_at`` (its history is not read).
+    ``evidence``: a proactive case's (``domain/proactive.py``): kept on the ticket, and the
+    case is never taken for a repeat of a citizen's ticket.
     """
     try:
         valid = load_request(data, district_names(deps.city), category_codes(deps), schema_cls)
@@ -79,11 +82,14 @@ def accept(deps: Deps, data, schema_cls=None, idempotency=None, answer_with=None
         now = deps.clock.now()
         ticket = Ticket.receive(new_number(deps, now), valid, now, phone_key(valid["caller_phone"]),
                                 idempotency, request_digest, received_by)
-        result, event = settle(deps, ticket, valid, now, answer_with, operator, link_to, transfer)
+        if evidence is not None:
+            ticket.doc["evidence"] = evidence
+        result, event = ("created", ticket.create()) if evidence is not None else \
+            settle(deps, ticket, valid, now, answer_with, operator, link_to, transfer)
         outbox = [outboxed(EVENT_TYPES[result], event)]
         if result == "created":
             ticket.doc.update(owing(first_check(deps, now)))
-            rebound = rebound_of(deps, ticket, valid, now)
+            rebound = rebound_of(deps, ticket, valid, now) if evidence is None else None  # the centre's own
             if rebound is not None:
                 outbox.append(outboxed("ticket_rebounded", rebound))
         deps.tickets.add(ticket.to_doc(), outbox, uow)
@@ -177,6 +183,20 @@ def submit_ticket(deps: Deps, request, idempotency_key=None, link_to=None):
     name, received_by = operator(deps) if (deps.caller.presented or link_to) else (None, None)
     return accept(deps, request, idempotency=f"rpc:{idempotency_key}" if idempotency_key else None,
                   operator=name, link_to=link_to, received_by=received_by)
+
+
+def submit_proactive(deps: Deps, finding):
+    """A supervisor turns insight's ``finding`` into a proactive case (主动治理, ``domain/proactive.py``):
+    no citizen, dispatched like any ticket. Once per finding: the second time, the case the
+    first made (``outcome`` ``existing``)."""
+    person = deps.caller.require("supervisor")
+    names = {entry["code"]: entry.get("name") for entry in deps.catalogue.entries()}
+    try:
+        case = proactive.from_finding(finding, names.get)
+    except proactive.BadFinding as exc:
+        raise ValidationFailed(exc.errors) from None
+    return accept(deps, case.request, ProactiveRequest, idempotency=case.idempotency_key, operator=person.name,
+                  received_by={"user_id": person.user_id, "name": person.name}, evidence=case.evidence)
 
 
 def answer_ticket(deps: Deps, request, entry_id):

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from shared.contract.messages import PROACTIVE
+
 Event = Mapping[str, Any]
 
 
@@ -22,6 +24,15 @@ class Message(NamedTuple):
 
 
 def messages(kind: str, event: Event) -> list[Message]:
+    """The notifications an event asks for (``_asked``); none to a citizen where there is none: a
+    proactive case (主动治理, its ``request_type``) or an approval with no callback."""
+    asked = _asked(kind, event)
+    if event.get("request_type") == PROACTIVE or event.get("callback") is False:
+        return [message for message in asked if message.audience != "citizen"]
+    return asked
+
+
+def _asked(kind: str, event: Event) -> list[Message]:
     """The notifications an event asks for: ``(key, template, audience, context)``.
 
     ``audience`` is ``"citizen"`` or ``"department"``. Keys make each one

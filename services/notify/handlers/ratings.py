@@ -20,6 +20,8 @@ TEMPLATE = "rating_link"
 
 def send_rating_link(deps, event):
     number = event["number"]
+    if event.get("callback") is False:  # a proactive case (主动治理): no citizen to rate it
+        return
     key = f"{number}:rating:{event['event_id']}"
     if deps.watches.has_notification(f"{key}:citizen"):
         log.info("%s: the rating link of %s is queued already", number, event["event_id"])

@@ -43,7 +43,7 @@ from services.routing.domain.errors import NumberReused, RoutingError
 from services.routing.domain.request_types import TypeChoice
 from services.routing.domain.rules import DEFAULT_CO_HANDLER_THRESHOLD, Choice, Learner, Reason, decide
 from shared.contract import bounds
-from shared.contract.messages import REQUEST_TYPES
+from shared.contract.messages import PROACTIVE, REQUEST_TYPES
 from shared.contract.numbering import same_instant
 from shared.contract.reasons import reason, said, sentences
 from shared.contract.request_types import parse as parse_request_type
@@ -314,6 +314,10 @@ class Decision:
         return self._apply(replace(outcome, body=dict(outcome.body, redispatched=True)))
 
     def _set_type(self, chosen: str | None, by: str) -> None:
+        current = (self.request_type or request_types.choose(self.ticket)).request_type
+        if chosen is not None and chosen != current and PROACTIVE in (chosen, current):
+            raise RoutingError("a proactive case (主动治理) has no citizen: it stays one, and no citizen's "
+                               "request becomes one")
         if chosen is not None and (self.request_type is None or chosen != self.request_type.request_type):
             self.request_type = request_types.changed(chosen, by)
 

@@ -44,3 +44,24 @@ def test_a_reopened_consultation_gets_the_types_limit_again():
     reopened = domain.record_callback(case, "回访员", True, False, "dissatisfied", "没讲清楚",
                                       T0 + dt.timedelta(hours=4), clock)
     assert reopened.set["deadline"] == dt.datetime(2026, 11, 26, 13, 0, tzinfo=SH).astimezone(dt.UTC)
+
+
+def test_a_proactive_case_has_no_callback_its_approved_reply_closes_it():
+    clock = FollowupClock(DeadlinePolicy(calendar=ChineseCalendar()))
+    case = domain.open_case(dict(assignment(), request_type="proactive"), T0)
+    case = apply(case, domain.sign_for(case, "张工", T0 + dt.timedelta(hours=1)))
+    case = apply(case, domain.submit_reply(case, "张工", GOOD_REPLY, [], T0 + dt.timedelta(hours=2)))
+    approved_at = T0 + dt.timedelta(hours=3)
+    change = domain.approve_reply(case, "审核员", TICKET, approved_at, clock)
+    assert [name for name, _ in change.events] == ["reply_approved", "case_closed"]
+    approved, closed = (body for _, body in change.events)
+    assert approved["callback_due"] is None  # nobody to call, nobody to send a rating link to
+    assert closed["outcome"] is None and closed["resolved"] is None and closed["reply"] == GOOD_REPLY
+    assert [e["action"] for e in change.ledger] == ["approved", "closed"]
+    case = apply(case, change)
+    assert (case.state, case.closed_at, case.approved_reply) == ("closed", approved_at, GOOD_REPLY)
+    assert case.callback_due is None
+    citizens = domain.open_case(dict(assignment(), request_type="complaint"), T0)  # a citizen's waits for its callback
+    citizens = apply(citizens, domain.sign_for(citizens, "张工", T0 + dt.timedelta(hours=1)))
+    citizens = apply(citizens, domain.submit_reply(citizens, "张工", GOOD_REPLY, [], T0 + dt.timedelta(hours=2)))
+    assert apply(citizens, domain.approve_reply(citizens, "审核员", TICKET, approved_at, clock)).state == "approved"

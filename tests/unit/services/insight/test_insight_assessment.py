@@ -181,3 +181,31 @@ def test_the_interval_is_scipys_exact_binomial_interval():
     for events, n in ((0, 8), (8, 8), (3, 8), (450, 500)):
         exact = binomtest(events, n).proportion_ci(confidence_level=0.95, method="exact")
         assert clopper_pearson(events, n, 0.95) == pytest.approx((exact.low, exact.high), abs=1e-9)
+
+
+def test_the_months_proactive_cases_are_listed_with_their_unit_and_outcome_in_the_report_and_its_files():
+    import io
+
+    from openpyxl import load_workbook
+
+    from services.insight import report_files
+
+    rows = batch("A", "easy", 20, 18)
+    proactive = {"category": "water", "district": "李沧区", "request_type": "proactive", "channel": "proactive"}
+    rows.append(dict(proactive, number="QD-P1", department_code="WATER", title="主动治理：李沧区供水诉求激增",
+                     outcome={"signed_for": True, "replied": True, "approved": True, "closed": True}))
+    rows.append(dict(proactive, number="QD-P2", department_code="A", title="主动治理：新出现的问题「飞线充电」",
+                     outcome={"signed_for": True, "signed_late": True}))
+    report = monthly("2026-11", rows, [], AssessmentSettings(min_cases=1))
+    assert [(c["number"], c["unit"], c["stage"], c["late"]) for c in report["proactive"]] == [
+        ("QD-P2", "A", "signed_for", True), ("QD-P1", "WATER", "closed", False)]
+    assert units_of(report)["WATER"]["n_cases"] == 1  # a case like any: it counts where it has events
+    report["names"] = {"WATER": "市水务集团"}
+    book = load_workbook(io.BytesIO(report_files.xlsx(report)))
+    sheet = [[cell for cell in row] for row in book["主动治理"].iter_rows(values_only=True)]
+    assert "2 件" in sheet[0][0]
+    listed = {row[0]: row for row in sheet[2:]}
+    assert listed["QD-P1"][1] == "市水务集团" and listed["QD-P1"][6] == "已办结（审核通过）"
+    assert listed["QD-P2"][6] == "办理中" and listed["QD-P2"][7] == "是"
+    assert report_files.pdf(report).startswith(b"%PDF")
+    assert monthly("2026-11", batch("A", "easy", 5, 5), [], AssessmentSettings())["proactive"] == []

@@ -67,7 +67,7 @@ def test_requests_are_counted_by_type_as_routing_assigned_it(repository):
     counted = reports.hotspot_report(repository, settings, dt.date(2026, 11, 20), dt.date(2026, 11, 20))
     by_type = {row["name"]: row["count"] for row in counted["by_request_type"]}
     assert by_type == {"complaint": 2, "consultation": 1, "report": 1, "untyped": 1,
-                       "help": 0, "suggestion": 0, "praise": 0}
+                       "help": 0, "suggestion": 0, "praise": 0, "proactive": 0}
     assert counted["by_request_type"][0] == {"name": "complaint", "count": 2}
     month = reports.top_problem_report(repository, settings, "2026-11")
     assert {r["name"]: r["count"] for r in month["by_request_type"]}["complaint"] == 2
@@ -76,4 +76,4 @@ def test_requests_are_counted_by_type_as_routing_assigned_it(repository):
 def test_an_imported_request_of_no_known_type_is_refused(repository):
     bad = {"number": "QD-1", "title": "噪音", "received_at": "2026-11-20T02:00:00Z", "request_type": "grumble"}
     assert reports.import_history(repository, [bad])["rejected"][0]["errors"] == \
-        {"request_type": ["Must be one of: consultation, help, complaint, report, suggestion, praise."]}
+        {"request_type": ["Must be one of: consultation, help, complaint, report, suggestion, praise, proactive."]}

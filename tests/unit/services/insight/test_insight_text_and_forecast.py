@@ -82,6 +82,33 @@ def test_the_report_finds_the_planted_spike_and_topic_and_nothing_else(history):
     assert sum(c["count"] for c in report["by_category"]) == report["total"]
 
 
+def test_each_finding_carries_its_key_and_its_tickets_for_a_proactive_case(history):
+    records, planted = history
+    end = NOW.astimezone(ZONE).date()
+    report = hotspots.build(records, end - dt.timedelta(days=13), end, ZONE)
+    [spike] = report["spikes"]
+    assert spike["key"] == f"spike:{spike['category']}:{spike['district']}:{spike['since']}"
+    cell = [r for r in records if (r["category"], r["district"]) == (spike["category"], spike["district"])
+            and spike["since"] <= r["received_at"].astimezone(ZONE).date().isoformat() <= spike["until"]]
+    assert len(spike["numbers"]) == min(len(cell), hotspots.EVIDENCE)
+    assert set(spike["numbers"]) <= {r["number"] for r in cell}
+    top = report["emerging"]["terms"][0]
+    assert top["key"] == f"emerging:{top['term']}:{hotspots.iso_week(end)}"
+    using = [r for r in records if top["term"] in r["terms"]
+             and r["received_at"].astimezone(ZONE).date() >= dt.date.fromisoformat(report["emerging"]["recent_from"])]
+    assert set(top["numbers"]) <= {r["number"] for r in using} and len(top["numbers"]) == min(len(using), 50)
+    assert top["category"] == "safety-hazard"  # the planted topic's (hotline/insight_history.py)
+
+    # a proactive case made from the spike is the hotline's own: a type counted, no citizen's request
+    case = {"number": "QD-20261126-99999", "received_at": NOW, "category": spike["category"],
+            "district": spike["district"], "channel": "proactive", "request_type": "proactive",
+            "title": "主动治理", "terms": [top["term"]]}
+    again = hotspots.build([*records, case], end - dt.timedelta(days=13), end, ZONE)
+    assert again["total"] == report["total"] and again["spikes"][0]["numbers"] == spike["numbers"]
+    assert {t["name"]: t["count"] for t in again["by_request_type"]}["proactive"] == 1
+    assert again["emerging"]["terms"][0]["recent"] == top["recent"]
+
+
 def test_staffing_plan_for_next_week(history):
     records, _ = history
     monday = dt.date(2026, 11, 30)

@@ -94,7 +94,8 @@ def test_a_bad_open311_type_is_named_as_the_attribute():
 
 def test_every_type_has_its_chinese_word():
     assert [request_types.WORDS[c] for c in request_types.REQUEST_TYPES] == \
-        ["咨询", "求助", "投诉", "举报", "建议", "表扬"]
+        ["咨询", "求助", "投诉", "举报", "建议", "表扬", "主动治理"]
+    assert "proactive" not in request_types.CITIZEN_REQUEST_TYPES  # the hotline's own, no citizen's
     assert request_types.label("complaint") == "投诉 complaint"
 
 

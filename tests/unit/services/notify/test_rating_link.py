@@ -41,3 +41,23 @@ def test_followup_away_means_no_link_and_no_sms():
                            register_rating_link=lambda *args: None)
     ratings.send_rating_link(deps, {"number": NUMBER, "event_id": "ev-1", "approved_at": utcnow().isoformat()})
     assert repo.notifications.count_documents({}) == 0  # a link followup does not know would be a 404
+
+
+def test_a_proactive_case_tells_no_citizen_anything_and_sends_no_rating_link():
+    from services.notify.domain.messages import messages
+
+    repo, (_ladder, notices) = repository(), rules()
+    registered = []
+    deps = SimpleNamespace(watches=repo, clock=SimpleNamespace(now=utcnow),
+                           rules=SimpleNamespace(notices=notices, console_url="https://12345.city.example"),
+                           register_rating_link=lambda *args: registered.append(args) or {"expires_at": None})
+    ratings.send_rating_link(deps, {"number": NUMBER, "event_id": "ev-1", "approved_at": utcnow().isoformat(),
+                                    "callback": False})
+    assert registered == [] and repo.notifications.count_documents({}) == 0
+    opened = {"number": NUMBER, "department_code": "WATER", "attempt": 1}
+    assert [m.audience for m in messages("opened", opened)] == ["citizen", "department"]
+    assert [m.audience for m in messages("opened", dict(opened, request_type="proactive"))] == ["department"]
+    assert messages("assigned", dict(opened, request_type="proactive")) == []
+    approved = {"number": NUMBER, "event_id": "ev-1", "text": "已整改"}
+    assert [m.audience for m in messages("reply_approved", approved)] == ["citizen"]
+    assert messages("reply_approved", dict(approved, callback=False)) == []

@@ -115,6 +115,20 @@ def test_a_redispatch_keeps_the_type_unless_the_dispatcher_changes_it(known):
     assert again.body["request_type"] == "consultation"
 
 
+def test_a_proactive_case_stays_one_and_no_citizens_request_becomes_one(known):
+    decision, outcome = Decision.received(ticket(title="主动治理：供热诉求激增", category="heating",
+                                                 request_type="proactive"), known, T0)
+    assert (outcome.body["request_type"], outcome.body["request_type_source"]) == ("proactive", "given")
+    held = Decision.from_doc(decision.to_doc(outcome))
+    with pytest.raises(RoutingError, match="proactive"):
+        held.redispatch("WATER", "王调度", "改派", known, T0, request_type="complaint")
+    assert held.redispatch("WATER", "王调度", "改派", known, T0).body["request_type"] == "proactive"
+    decision, outcome = Decision.received(ticket(title="暖气不热", category="heating"), known, T0)
+    with pytest.raises(RoutingError, match="proactive"):
+        Decision.from_doc(decision.to_doc(outcome)).redispatch("WATER", "王调度", "改派", known, T0,
+                                                               request_type="主动治理")
+
+
 def test_a_decision_stored_before_types_gets_one_from_its_ticket(known):
     decision, outcome = Decision.received(ticket(title="举报占道经营", category="street-vendor"), known, T0)
     doc = decision.to_doc(outcome)
