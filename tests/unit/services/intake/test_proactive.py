@@ -53,7 +53,8 @@ def deps_as(caller, published):
                 catalogue=SimpleNamespace(entries=lambda: CATALOGUE), fence=Fence(),
                 reconciling=SimpleNamespace(rules=ReconcileRules.from_config({})),
                 dispatch=lambda event_type, payload: published.append((event_type, payload)),
-                dead_letters=None, receipts=None, limits=None, caller=caller, metrics=None)
+                dead_letters=None, receipts=None, limits=None, caller=caller, metrics=None,
+                knowledge=tickets.knowledge)
 
 
 def test_a_spike_makes_a_case_that_says_what_where_how_many_and_since_when_with_its_evidence():
