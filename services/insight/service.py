@@ -197,7 +197,7 @@ class InsightService(ops.Operable):
         """The case numbers behind a unit's figures: ``{month, unit, rate}``."""
         return assessment.assessment_cases_of(bootstrap.deps(self), assessment_query(params))
 
-    @door(People("admin", "supervisor"))
+    @door(People("admin", "supervisor"), Services("notify"))
     @rpc(expected_exceptions=BadQuery)
     def assessment_files(self, params=None):
         """The month's report (通报) as files, base64: ``{month, formats: [xlsx, pdf]}``."""

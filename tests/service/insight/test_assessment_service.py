@@ -134,7 +134,11 @@ def test_the_report_is_made_once_on_the_first_working_day_after_a_holiday_and_ma
     from tests.service.test_clock_and_directory import rpc
     rpc(config, "notify", "set_clock_offset", offset_to(dt.datetime(2026, 10, 8, 10, 0, tzinfo=ZONE)))
     [mail] = wait_until(lambda: smtp.to("chief@city.test"), timeout=20, what="the report's e-mail")
-    assert "2026-09" in mail["Subject"] and "/assessment?month=2026-09" in mail.get_content()
+    assert "2026-09" in mail["Subject"] and "/assessment?month=2026-09" in mail.get_body().get_content()
+    # the files, asked of insight as notify (its door lets notify in), attached
+    attached = {part.get_filename(): part.get_content() for part in mail.iter_attachments()}
+    assert sorted(attached) == ["assessment-2026-09.pdf", "assessment-2026-09.xlsx"]
+    assert attached["assessment-2026-09.pdf"][:5] == b"%PDF-"
     settle(1.0)
     with signed_hook(first, "assessment_reports", who=SUPERVISOR) as reports:
         made = reports()
