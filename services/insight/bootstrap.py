@@ -15,6 +15,7 @@ from services.insight.domain.assessment import AssessmentSettings, check_weights
 from services.insight.domain.settings import InsightSettings
 from services.insight.domain.spikes import SpikeSettings
 from services.insight.domain.staffing import StaffingSettings
+from shared.contract.rebounds import ReboundTerms
 
 
 def settings(config):
@@ -65,6 +66,7 @@ class Deps:
     assessments: AssessmentRepository | None = None  # the monthly reports generated
     directory: Any = None      # routing's directory and the city's calendar (shared.platform.mirror)
     clock: Any = None          # the platform's clock (the demo clock too)
+    rebounds: ReboundTerms = ReboundTerms()  # the window of closures that held (REBOUNDS, 防反弹)
 
     def now(self):
         return self.clock.now()
@@ -85,4 +87,5 @@ def deps(service) -> Deps:
     return Deps(requests=service.requests, settings=settings(service.config), city=service.city,
                 followup_scorecards=followup.scorecards(service.config),
                 assessment=assessment_settings(service.config), assessments=service.requests.assessments,
-                directory=service.directory, clock=service.clock)
+                directory=service.directory, clock=service.clock,
+                rebounds=ReboundTerms.from_config(service.config))

@@ -27,7 +27,7 @@ CONTENT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsh
 CJK_FAMILIES = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC",
                 "WenQuanYi Zen Hei")
 RATE_NAMES = {"response": "响应率", "solved": "解决率", "satisfied": "满意率", "on_time": "按时办结率",
-              "returned": "回退率", "reopened": "重办率"}
+              "returned": "打回率", "refused": "回退率", "reopened": "重办率", "held": "办结未反弹率"}
 GROUP_NAMES = {"city_bureaus": "市直部门", "districts": "区（市）", "utilities": "公共服务企业",
                "other": "其他单位"}
 VERDICTS = {"above": "高于全市（差异显著）", "below": "低于全市（差异显著）", "as_city": "与全市无显著差异"}
@@ -100,7 +100,7 @@ def xlsx(report):
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([f"考核件数 {report['cases']}；不合理诉求剔除 {len(report['excluded']['unreasonable'])} 件；"
                   f"申诉成立剔除 {len(report['excluded']['appeals_accepted'])} 项；"
-                  f"少于 {report['min_cases']} 件的单位不排名"])
+                  f"少于 {report['min_cases']} 件的单位不排名；{held_line(report)}"])
     sheet.append(SUMMARY_HEADER)
     for cell in sheet[3]:
         cell.font = Font(bold=True)
@@ -119,7 +119,9 @@ def xlsx(report):
     for _, unit in _units(report):
         for rate, f in unit["rates"].items():
             low, high = f["ratio_interval"]
-            rates.append([_name(report, unit["unit"]), unit["unit"], RATE_NAMES[rate], f["n"], f["events"],
+            label = RATE_NAMES[rate] + (f"（{report['held_cohort']['month']} 办结批次）"
+                                        if rate == "held" and report.get("held_cohort") else "")
+            rates.append([_name(report, unit["unit"]), unit["unit"], label, f["n"], f["events"],
                           f["raw"], f["city"], f["expected"], f["ratio"],
                           f"{low:.2f}–{'∞' if high is None else f'{high:.2f}'}", f["adjusted"],
                           RATE_VERDICTS[f["verdict"]]])
@@ -153,10 +155,22 @@ def xlsx(report):
     return out.getvalue()
 
 
+def held_line(report):
+    """Which closures the held rate judged (防反弹): the cohort month, named."""
+    cohort = report.get("held_cohort")
+    if not cohort:
+        return "办结未反弹率：本报告未计。"
+    return (f"办结未反弹率按滞后批次计：{cohort['month']} 月办结的案件（结果为 {'、'.join(cohort['outcomes'])}），"
+            f"办结后 {cohort['window_days']} 天内无反弹为未反弹；至报告日反弹观察期均已届满者 "
+            f"{cohort['judged']} 件计入，观察期未满者 {cohort['not_judged']} 件不计。")
+
+
 def method_lines(report):
     weights = "，".join(f"{RATE_NAMES[r]} {w:g}" for r, w in report["weights"].items() if w)
     return [
-        f"权重：{weights}（回退率、重办率越低越好，按 1−率 计分）。得分 = 100 × Σ权重×指标 / Σ权重。",
+        f"权重：{weights}（打回率、回退率、重办率越低越好，按 1−率 计分）。得分 = 100 × Σ权重×指标 / Σ权重。"
+        "回退率 = 单位退回（退单）的案件 / 派给该单位的案件；打回率 = 答复被中心打回的案件 / 答复件数。",
+        held_line(report),
         "调整得分（间接标化）：按诉求类型×类别×区域分层，期望件数 = 本单位各案件所在层的全市水平之和；"
         "调整率 = 观察/期望 × 全市率。区间为观察件数的精确二项区间（Clopper-Pearson）按 n/期望 换算，"
         f"置信水平 {report['confidence']:.0%}；得分区间取各指标区间端点（保守）。",
@@ -230,8 +244,12 @@ def _summary_page(doc, report, kw):
     fig.text(0.5, 0.95, f"12345热线 {report['month']} 月度考核通报", ha="center", size=17, weight="bold", **kw)
     fig.text(0.5, 0.925, f"考核件数 {report['cases']}；不合理诉求剔除 {len(report['excluded']['unreasonable'])} 件；"
              f"申诉成立剔除 {len(report['excluded']['appeals_accepted'])} 项", ha="center", size=9, **kw)
+    cohort = report.get("held_cohort")
+    if cohort:
+        fig.text(0.5, 0.91, f"办结未反弹率：{cohort['month']} 月办结批次（{cohort['window_days']} 天观察期已满 "
+                 f"{cohort['judged']} 件）", ha="center", size=9, **kw)
     header = ["单位", "件数", "原始得分", "原始排名", "调整得分", "95%区间", "排名", "与全市比较", "环比"]
-    top = 0.89
+    top = 0.88
     for group in report["groups"]:
         rows = []
         for unit in group["units"]:

@@ -2,7 +2,8 @@
 
 Builds its own read model from the events -- ``intake.ticket_created`` for
 arrivals (time, channel, category, district, text), ``routing.ticket_assigned``
-for the department, followup's events for outcomes -- and from imports of
+for the department, followup's events for outcomes, refusals and closures,
+``intake.ticket_rebounded`` for the closures that did not hold -- and from imports of
 history (``import_history``). Reports are computed from that model alone, so
 analysis never loads the operational services or their databases.
 
@@ -97,6 +98,16 @@ class InsightService(ops.Operable):
     def on_case_signed_for(self, event):
         learning.case_signed_for(bootstrap.deps(self), event)
 
+    @event_handler("followup", "case_refused", requeue_on_error=True)
+    @consumes(events.CaseRefused)
+    def on_case_refused(self, event):
+        learning.case_refused(bootstrap.deps(self), event)
+
+    @event_handler("intake", "ticket_rebounded", requeue_on_error=True)
+    @consumes(events.TicketRebounded)
+    def on_ticket_rebounded(self, event):
+        learning.ticket_rebounded(bootstrap.deps(self), event)
+
     @event_handler("followup", "reply_submitted", requeue_on_error=True)
     @consumes(events.ReplySubmitted)
     def on_reply_submitted(self, event):
@@ -186,7 +197,7 @@ class InsightService(ops.Operable):
         """The case numbers behind a unit's figures: ``{month, unit, rate}``."""
         return assessment.assessment_cases_of(bootstrap.deps(self), assessment_query(params))
 
-    @door(People("admin", "supervisor"))
+    @door(People("admin", "supervisor"), Services("notify"))
     @rpc(expected_exceptions=BadQuery)
     def assessment_files(self, params=None):
         """The month's report (通报) as files, base64: ``{month, formats: [xlsx, pdf]}``."""

@@ -20,7 +20,7 @@ from typing import Any
 from nameko.extensions import DependencyProvider
 
 from services.notify.adapters.channels import channels_from_config
-from services.notify.adapters.intake import citizen_contact, rating_links
+from services.notify.adapters.intake import assessment_files, citizen_contact, rating_links
 from services.notify.adapters.repository import NotifyRepository
 from services.notify.domain.delivery import Policy
 from services.notify.domain.ladder import DEFAULT_LEVELS, Ladder
@@ -68,6 +68,8 @@ class Supervision:
         self.stalled_level = min(max(int((self.settings.get("ladder") or {}).get("stalled_level", 2)), 1),
                                  len(self.ladder.levels))
         self.contact_timeout = float(delivery.get("contact_timeout_seconds", 5))
+        # the monthly report's files, rendered by insight (a city's PDF takes seconds)
+        self.files_timeout = float((self.settings.get("assessment") or {}).get("files_timeout_seconds", 60))
         self.instance = uuid.uuid4().hex[:12]  # names this instance's claims
         per_phone = delivery.get("receipt_sms_per_phone_per_day")
         self.receipts_per_phone = None if per_phone in (None, "", "none") else int(per_phone)
@@ -99,6 +101,7 @@ class Deps:
     citizen_contact: Any  # number -> the citizen's contact, asked of intake (adapters.intake)
     metrics: Any        # shared.platform.ops metrics: escalations, notification attempts
     register_rating_link: Any = None  # (number, digest, approved_at) -> kept or None (adapters.intake)
+    assessment_files: Any = None  # month -> insight's report files or None (adapters.intake)
 
     def uow(self, retries: int = OPTIMISTIC_RETRIES) -> UnitOfWork:
         """A unit of work that publishes through this worker's dispatcher."""
@@ -111,4 +114,5 @@ def deps(service) -> Deps:
                 dispatch=service.dispatch, directory=service.directory, routing=service.routing,
                 citizen_contact=citizen_contact(service.intake, service.rules.contact_timeout),
                 metrics=service.operations.metrics,
-                register_rating_link=rating_links(service.followup, service.rules.contact_timeout))
+                register_rating_link=rating_links(service.followup, service.rules.contact_timeout),
+                assessment_files=assessment_files(service.insight, service.rules.files_timeout))

@@ -46,6 +46,7 @@ class NotifyService(ops.Operable):
     dead_letters = DeadLetters()
     routing = RpcProxy("routing")  # the directory
     followup = RpcProxy("followup")  # the citizen's rating links
+    insight = RpcProxy("insight")  # the monthly report's files, attached to its e-mail
 
     # -- routing's directory and calendar (shared.platform.mirror) ----------------
 
@@ -179,7 +180,7 @@ class NotifyService(ops.Operable):
     @event_handler("insight", "assessment_published", requeue_on_error=True)
     @consumes(events.AssessmentPublished)
     def on_assessment_published(self, event):
-        """insight generated the month's assessment (考核通报): mail the supervisors its link."""
+        """insight generated the month's assessment (考核通报): mail the supervisors its link and files."""
         reports.assessment_published(bootstrap.deps(self), event)
 
     @event_handler("followup", "hold_decided", requeue_on_error=True)

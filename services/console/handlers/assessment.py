@@ -13,10 +13,11 @@ from services.console.i18n import N_
 from services.console.view import Download, Refused, View, show
 
 MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-RATES = ("response", "solved", "satisfied", "on_time", "returned", "reopened")
+RATES = ("response", "solved", "satisfied", "on_time", "returned", "refused", "reopened", "held")
 RATE_NAMES = {"response": N_("Response (响应率)"), "solved": N_("Solved (解决率)"),
               "satisfied": N_("Satisfied (满意率)"), "on_time": N_("On time (按时办结率)"),
-              "returned": N_("Sent back (回退率)"), "reopened": N_("Reopened (重办率)")}
+              "returned": N_("Replies sent back (打回率)"), "refused": N_("Refused (回退率)"),
+              "reopened": N_("Reopened (重办率)"), "held": N_("Closures that held (办结未反弹率)")}
 GROUP_NAMES = {"city_bureaus": N_("City bureaus"), "districts": N_("Districts"),
                "utilities": N_("Utilities"), "other": N_("Other units")}
 STAGES = {"closed": N_("closed on review"), "closed_unreasonable": N_("closed as unreasonable"),  # insight's

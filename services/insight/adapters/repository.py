@@ -20,7 +20,8 @@ ANALYSIS_FIELDS = {"_id": 1, "received_at": 1, "category": 1, "district": 1, "ch
                    "title": 1, "terms": 1, "handling_seconds": 1, "department_code": 1, "request_type": 1,
                    "request_type_given": 1}
 ASSESSED_FIELDS = {"_id": 1, "category": 1, "district": 1, "department_code": 1, "request_type": 1,
-                   "request_type_given": 1, "outcome": 1, "channel": 1, "title": 1}
+                   "request_type_given": 1, "outcome": 1, "channel": 1, "title": 1, "dispatched_to": 1,
+                   "refused_by": 1}
 
 
 class InsightRepository:
@@ -31,6 +32,7 @@ class InsightRepository:
 
     def ensure_indexes(self):
         self.requests.create_index("received_at")
+        self.requests.create_index("outcome.closed_at", sparse=True)  # the held rate's cohort (防反弹)
         self.calls.create_index("received_at")
         self.assessments.ensure_indexes()
 
@@ -146,6 +148,14 @@ class InsightRepository:
     def assessed_between(self, start, end):
         """What the assessment reads of the requests received in ``[start, end)``."""
         query = {"received_at": {"$gte": start, "$lt": end}, "department_code": {"$nin": [None, ""]}}
+        for doc in self.requests.find(query, ASSESSED_FIELDS):
+            doc["number"] = doc.pop("_id")
+            yield doc
+
+    def closed_between(self, start, end):
+        """What the assessment reads of the requests closed in ``[start, end)``: the held rate's
+        cohort (closures that held, 防反弹)."""
+        query = {"outcome.closed_at": {"$gte": start, "$lt": end}}
         for doc in self.requests.find(query, ASSESSED_FIELDS):
             doc["number"] = doc.pop("_id")
             yield doc

@@ -11,14 +11,28 @@ response    signed for / signed for in time (响应率)                 higher
 solved      a callback reached the citizen / resolved (解决率)        higher
 satisfied   the citizen rated it / satisfied or basically (满意率)    higher
 on_time     replied / the reply was in time (按时办结率)               higher
-returned    replied / the centre sent a reply back (回退率)           lower
+returned    replied / the centre sent a reply back (打回率)           lower
+refused     dispatched to the unit / the unit refused it (回退率)      lower
 reopened    a callback reached the citizen / reopened (重办率)        lower
+held        closed in the cohort month / no rebound in the window    higher
 ==========  =====================================================  ===============
 
 Proactive cases (主动治理, opened by the hotline from a finding: 未诉先办) count like any
 case in the rates they have events for -- sign-for, reply, returns; with no citizen they
 have no callback, so none in 解决率, 满意率 or 重办率 -- and are listed with their unit and
 how far each went.
+
+``refused`` (回退率, 退单): every unit a case was dispatched to (``dispatched_to``)
+counts it once, the final one and each one before it; the event is that unit having
+refused it (``refused_by``), once or more. Cases recorded before insight learnt dispatches count in
+no refusal rate.
+
+``held`` (closures that held, 防反弹) is judged on a lagged cohort (``HeldCohort``):
+in the report of month M, the closures of month M − k (k = ⌈window / 31 days⌉: M − 1
+up to a 31-day window), with an outcome held to account, each held when no request
+came back to it within the window. A closure whose window has not passed by the
+report's date (the day after the month) is not judged, whatever happened, and is
+counted as such: judging only the ones that rebounded would condemn every unit.
 
 Excluded, and listed: a case ruled 不合理诉求 (closed ``unreasonable``) counts in no
 rate of its unit; an accepted appeal (考核申诉) takes the contested event's case out of
@@ -46,6 +60,8 @@ than ``min_cases`` is not ranked.
 """
 from __future__ import annotations
 
+import datetime as dt
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -57,14 +73,17 @@ from services.insight.domain.figures import Record, Report
 from services.insight.domain.hotspots import UNCATEGORISED, UNKNOWN_PLACE, UNTYPED
 from services.insight.domain.requests import type_of
 from shared.contract.messages import PROACTIVE
+from shared.contract.rebounds import ReboundTerms
 
-RATES: tuple[str, ...] = ("response", "solved", "satisfied", "on_time", "returned", "reopened")
-LOWER_IS_BETTER = frozenset({"returned", "reopened"})
+RATES: tuple[str, ...] = ("response", "solved", "satisfied", "on_time", "returned", "refused", "reopened",
+                          "held")
+LOWER_IS_BETTER = frozenset({"returned", "refused", "reopened"})
 # An appeal's contested event (followup's ``scored``) and the rate it counts in.
 APPEAL_RATE = {"late_sign_for": "response", "late_reply": "on_time",
                "reply_rejected": "returned", "callback_unsatisfied": "satisfied"}
 DEFAULT_WEIGHTS: Mapping[str, float] = {"response": 0.15, "solved": 0.25, "satisfied": 0.25,
-                                        "on_time": 0.15, "returned": 0.1, "reopened": 0.1}
+                                        "on_time": 0.15, "returned": 0.1, "refused": 0.05,
+                                        "reopened": 0.1, "held": 0.1}
 SATISFIED = ("satisfied", "basically_satisfied")
 UNREASONABLE = "unreasonable"
 TOO_FEW = "too_few_cases"
@@ -139,10 +158,28 @@ class Case:
     stratum: Stratum
     seen: dict[str, bool]            # after accepted appeals
     appealed: list[str]              # the rates an accepted appeal took it out of
+    of_month: bool = True            # False: a closure of the held cohort, not the month's case
+
+
+def _units_dispatched(unit: str, record: Record) -> dict[str, bool] | None:
+    """``{unit: refused it}`` for every unit the case was dispatched to, or None when the
+    record predates what insight learns of dispatches (no refusal rate then). Learnt from
+    the events, or in an imported history's ``outcome``."""
+    outcome = record.get("outcome") or {}
+    dispatched = record.get("dispatched_to", outcome.get("dispatched_to"))
+    refused = record.get("refused_by", outcome.get("refused_by"))
+    if dispatched is None and refused is None:
+        return None
+    refusers = {str(u) for u in refused or ()}
+    units = {str(u) for u in dispatched or ()} | refusers | {unit}
+    return {u: u in refusers for u in sorted(units)}
 
 
 def cases_of(records: Iterable[Record]) -> tuple[list[Case], list[dict[str, Any]], list[dict[str, Any]]]:
-    """The assessed cases, the cases ruled unreasonable, and the accepted appeals."""
+    """The assessed cases, the cases ruled unreasonable, and the accepted appeals.
+
+    A case other units were dispatched to before its unit comes once more for each of
+    them, counting only in their refusal rate (``refused``)."""
     cases: list[Case] = []
     unreasonable: list[dict[str, Any]] = []
     appeals: list[dict[str, Any]] = []
@@ -163,8 +200,80 @@ def cases_of(records: Iterable[Record]) -> tuple[list[Case], list[dict[str, Any]
             if rate and rate in seen:
                 del seen[rate]
                 appealed.append(rate)
-        cases.append(Case(number, unit, stratum_of(record), seen, appealed))
+        stratum = stratum_of(record)
+        dispatched = _units_dispatched(unit, record)
+        if dispatched is not None:
+            seen["refused"] = dispatched.pop(unit)
+            cases.extend(Case(number, other, stratum, {"refused": refused}, [])
+                         for other, refused in dispatched.items())
+        cases.append(Case(number, unit, stratum, seen, appealed))
     return cases, unreasonable, appeals
+
+
+@dataclass(frozen=True)
+class HeldCohort:
+    """The closures the held rate of a month's report judges: those made in ``month``
+    (``held_cohort``), judged as of ``as_of`` with the city's rebound ``terms``."""
+
+    month: str
+    records: Sequence[Record]
+    as_of: dt.datetime
+    terms: ReboundTerms = field(default_factory=ReboundTerms)
+
+
+def _shift(month: str, months: int) -> str:
+    year, number = (int(part) for part in month.split("-"))
+    index = year * 12 + number - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def held_cohort(month: str, window: dt.timedelta) -> str:
+    """The month whose closures the report of ``month`` judges for the held rate: the month
+    before it for a window up to 31 days, and one month further back per 31 days more, so
+    that each month's closures are judged once, in one report, with their windows passed
+    (but for the last days of a month before a short one: see ``held_cases``)."""
+    lag = max(1, math.ceil(window / dt.timedelta(days=31)))
+    return _shift(month, -lag)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+def held(outcome: Mapping[str, Any], terms: ReboundTerms, as_of: dt.datetime) -> bool | None:
+    """Whether a closure held (no request came back within the window): ``None`` when it is
+    not judged -- not closed, closed with an outcome not held to account, or its window still
+    open at ``as_of`` (rebounded or not: judging only the rebounded ones would be unfair)."""
+    closed_at = outcome.get("closed_at")
+    if closed_at is None or outcome.get("closed_as") == UNREASONABLE or not terms.counts(outcome.get("closed_as")):
+        return None
+    closed_at = _aware(closed_at)
+    until = closed_at + terms.window
+    if until > _aware(as_of):
+        return None
+    return not any(closed_at <= _aware(r["at"]) <= until for r in outcome.get("rebounds") or () if r.get("at"))
+
+
+def held_cases(cohort: HeldCohort) -> tuple[list[Case], int]:
+    """The cohort's closures judged (as cases counting only in ``held``), and how many of its
+    closures held to account are not judged yet (their window still open on the report's date)."""
+    cases: list[Case] = []
+    waiting = 0
+    for record in cohort.records:
+        outcome = record.get("outcome") or {}
+        unit = outcome.get("closed_by") or record.get("department_code")
+        if not unit or outcome.get("closed_at") is None:
+            continue
+        closed_as = outcome.get("closed_as")
+        if closed_as == UNREASONABLE or not cohort.terms.counts(closed_as):
+            continue
+        judged = held(outcome, cohort.terms, cohort.as_of)
+        if judged is None:
+            waiting += 1
+            continue
+        cases.append(Case(str(record.get("number")), str(unit), stratum_of(record), {"held": judged}, [],
+                          of_month=False))
+    return cases, waiting
 
 
 def clopper_pearson(events: int, n: int, confidence: float) -> tuple[float, float]:
@@ -238,9 +347,12 @@ def _rank(units: list[dict[str, Any]], key: str, field_name: str) -> None:
         unit[field_name] = position
 
 
-def assess(records: Iterable[Record], settings: AssessmentSettings) -> Report:
-    """One period's assessment of every unit with cases in ``records``."""
+def assess(records: Iterable[Record], settings: AssessmentSettings, cohort: HeldCohort | None = None) -> Report:
+    """One period's assessment of every unit with cases in ``records``; the held rate from
+    ``cohort`` (none without)."""
     cases, unreasonable, appeals = cases_of(records)
+    closures, waiting = held_cases(cohort) if cohort is not None else ([], 0)
+    cases += closures
     weights = settings.weights
     city_events: dict[str, dict[Stratum, list[int]]] = {r: defaultdict(lambda: [0, 0]) for r in RATES}
     city_total: dict[str, list[int]] = {r: [0, 0] for r in RATES}
@@ -257,7 +369,8 @@ def assess(records: Iterable[Record], settings: AssessmentSettings) -> Report:
     units_in: dict[Stratum, set[str]] = defaultdict(set)
     for case in cases:
         by_unit[case.unit].append(case)
-        units_in[case.stratum].add(case.unit)
+        if case.of_month:
+            units_in[case.stratum].add(case.unit)
     units: list[dict[str, Any]] = []
     for unit, own in sorted(by_unit.items()):
         rates: dict[str, dict[str, Any]] = {}
@@ -277,10 +390,12 @@ def assess(records: Iterable[Record], settings: AssessmentSettings) -> Report:
         verdict = "as_city"
         if interval and city_score is not None:
             verdict = "above" if interval[0] > city_score else "below" if interval[1] < city_score else "as_city"
-        n_cases = len(own)
+        # the month's cases (a case it refused counts once): the held cohort's closures are another month's
+        month_cases = {c.number: c for c in own if c.of_month}
+        n_cases = len(month_cases)
         # a case in a stratum no other unit had is compared with itself: the adjustment
         # says little for a unit with few cases in shared strata
-        compared = sum(len(units_in[c.stratum]) > 1 for c in own)
+        compared = sum(len(units_in[c.stratum]) > 1 for c in month_cases.values())
         units.append({"unit": unit, "group": settings.group_of(unit), "n_cases": n_cases,
                       "comparable_share": round(compared / n_cases, 3) if n_cases else None,
                       "ranked": n_cases >= settings.min_cases,
@@ -300,8 +415,12 @@ def assess(records: Iterable[Record], settings: AssessmentSettings) -> Report:
         _rank(members, "raw_score", "raw_rank")
         members.sort(key=lambda u: (u["rank"] is None, u["rank"] or 0, -(u["adjusted_score"] or 0), u["unit"]))
         groups.append({"group": group, "units": members})
+    held_of = None if cohort is None else {
+        "month": cohort.month, "window_days": cohort.terms.days, "as_of": cohort.as_of.isoformat(),
+        "outcomes": list(cohort.terms.outcomes), "judged": len(closures), "not_judged": waiting}
     return {"groups": groups, "city": {r: round(v, 4) for r, v in city_rates.items()},
-            "cases": len(cases), "excluded": {"unreasonable": unreasonable, "appeals_accepted": appeals},
+            "cases": len({c.number for c in cases if c.of_month}), "held_cohort": held_of,
+            "excluded": {"unreasonable": unreasonable, "appeals_accepted": appeals},
             "weights": {r: weights.get(r, 0.0) for r in RATES}, "min_cases": settings.min_cases,
             "confidence": settings.confidence}
 
@@ -333,13 +452,15 @@ def proactive_cases(records: Iterable[Record]) -> list[dict[str, Any]]:
 
 
 def monthly(month: str, records: Iterable[Record], previous_records: Iterable[Record],
-            settings: AssessmentSettings) -> Report:
-    """The month's assessment with, per unit, the month before's scores and ranks, and the
-    month's proactive cases (主动治理) listed."""
+            settings: AssessmentSettings, cohort: HeldCohort | None = None,
+            previous_cohort: HeldCohort | None = None) -> Report:
+    """The month's assessment with, per unit, the month before's scores and ranks; the held
+    rates from the closures of ``cohort`` (and ``previous_cohort`` for the month before);
+    and the month's proactive cases (主动治理) listed."""
     records = list(records)
-    report = assess(records, settings)
+    report = assess(records, settings, cohort)
     report["proactive"] = proactive_cases(records)
-    before = assess(previous_records, settings)
+    before = assess(previous_records, settings, previous_cohort)
     earlier = {u["unit"]: u for g in before["groups"] for u in g["units"]}
     for group in report["groups"]:
         for unit in group["units"]:
@@ -353,16 +474,23 @@ def monthly(month: str, records: Iterable[Record], previous_records: Iterable[Re
     return report
 
 
-def cases_behind(records: Iterable[Record], unit: str, rate: str | None = None) -> Report:
+def cases_behind(records: Iterable[Record], unit: str, rate: str | None = None,
+                 cohort: HeldCohort | None = None) -> Report:
     """The case numbers behind a unit's figures: per rate those counted and those with the
-    event; and the unit's cases ruled unreasonable and its accepted appeals."""
-    cases, unreasonable, appeals = cases_of(r for r in records if r.get("department_code") == unit)
+    event (for ``held``, the cohort's closures judged and those that held); and the unit's
+    cases ruled unreasonable and its accepted appeals."""
+    found, unreasonable, appeals = cases_of(records)
+    found += held_cases(cohort)[0] if cohort is not None else []
+    cases = [c for c in found if c.unit == unit]
+    unreasonable = [u for u in unreasonable if u["unit"] == unit]
+    appeals = [a for a in appeals if a["unit"] == unit]
     rates = [rate] if rate else list(RATES)
     out: dict[str, Any] = {}
     for name in rates:
         counted = sorted(c.number for c in cases if name in c.seen)
         events = sorted(c.number for c in cases if c.seen.get(name))
         out[name] = {"counted": counted, "events": events}
-    return {"unit": unit, "rates": out, "cases": sorted(c.number for c in cases),
+    return {"unit": unit, "rates": out, "cases": sorted({c.number for c in cases if c.of_month}),
+            "held_cohort": cohort.month if cohort is not None else None,
             "unreasonable": sorted(u["number"] for u in unreasonable),
             "appeals_accepted": sorted(appeals, key=lambda a: (a["number"], str(a["scored"])))}

@@ -31,13 +31,27 @@ def default_month(deps):
     return previous_month(deps.now().astimezone(deps.settings.zone).date())
 
 
+def held_cohort(deps, month):
+    """The closures the held rate of ``month``'s report judges (``domain.assessment.held_cohort``),
+    as of the report's date: the day after the month, or now for a month not over."""
+    terms = deps.rebounds
+    cohort = assessment.held_cohort(month, terms.window)
+    zone = deps.settings.zone
+    _, first, following = month_bounds(cohort)
+    _, _, after_month = month_bounds(month)
+    as_of = min(_midnight(after_month, zone), deps.now())
+    records = list(deps.requests.closed_between(_midnight(first, zone), _midnight(following, zone)))
+    return assessment.HeldCohort(cohort, records, as_of, terms)
+
+
 def monthly_report(deps, month):
     previous, first, following = month_bounds(month)
     zone = deps.settings.zone
     start, end = _midnight(first, zone), _midnight(following, zone)
     records = list(deps.requests.assessed_between(start, end))
     before = list(deps.requests.assessed_between(_midnight(previous, zone), start))
-    report = assessment.monthly(month, records, before, deps.assessment)
+    report = assessment.monthly(month, records, before, deps.assessment, held_cohort(deps, month),
+                                held_cohort(deps, f"{previous:%Y-%m}"))
     names = {}
     for group in report["groups"]:
         for unit in group["units"]:
@@ -57,7 +71,7 @@ def assessment_cases_of(deps, query):
     _, first, following = month_bounds(month)
     zone = deps.settings.zone
     records = deps.requests.assessed_between(_midnight(first, zone), _midnight(following, zone))
-    found = assessment.cases_behind(records, query["unit"], query.get("rate"))
+    found = assessment.cases_behind(records, query["unit"], query.get("rate"), held_cohort(deps, month))
     found["month"] = month
     return found
 

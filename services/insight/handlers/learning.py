@@ -18,6 +18,14 @@ def ticket_assigned(deps, event):
     if event.get("request_type"):
         changes["request_type"] = event["request_type"]
     deps.requests.apply(event["number"], changes, newer=("assignment_attempt", event["attempt"]))
+    # every unit it was dispatched to, whatever the order: the refusal rate's denominator (回退率)
+    deps.requests.apply(event["number"], added={"dispatched_to": event["department_code"]})
+
+
+def case_refused(deps, event):
+    """The unit refused the case (退单): counted against it in the refusal rate (回退率)."""
+    deps.requests.apply(event["number"], added={"refused_by": event["department_code"],
+                                                "dispatched_to": event["department_code"]})
 
 
 def case_signed_for(deps, event):
@@ -56,7 +64,16 @@ def case_closed(deps, event):
             changes[f"outcome.{key}"] = event[key]
     if event.get("outcome"):
         changes["outcome.closed_as"] = event["outcome"]  # ``unreasonable``: 不合理诉求
-    deps.requests.apply(event["number"], changes)
+    # who closed it, and when: the held rate's cohort (防反弹) counts the closure against that unit
+    changes["outcome.closed_by"] = event["department_code"]
+    deps.requests.apply(event["number"], changes, maxima={"outcome.closed_at": event["closed_at"]})
+
+
+def ticket_rebounded(deps, event):
+    """A request came back to a closed case (防反弹): recorded on the case it came back to,
+    once (the held rate judges it against the case's window)."""
+    deps.requests.apply(event["rebound_of"], added={
+        "outcome.rebounds": {"number": event["number"], "at": event["received_at"]}})
 
 
 def appeal_decided(deps, event):

@@ -10,6 +10,7 @@ HMAC-SHA256 over the exact body bytes::
 
 so a receiver recomputes ``hmac.new(secret, body, sha256)`` and compares.
 """
+import base64
 import hashlib
 import hmac
 import json
@@ -46,7 +47,8 @@ def verify(secret, body, header):
 
 
 class Email:
-    """SMTP: ``host``, ``port``, ``sender``, optional ``username``/``password``, ``starttls``."""
+    """SMTP: ``host``, ``port``, ``sender``, optional ``username``/``password``, ``starttls``; a
+    notification's ``attachments`` (``{filename, content_type, base64}``) go as MIME parts."""
 
     def __init__(self, settings):
         self.settings = settings or {}
@@ -65,6 +67,10 @@ class Email:
         message["X-Hotline-Ticket"] = notification["number"]
         message["X-Hotline-Notification"] = notification["key"]
         message.set_content(notification["body"])
+        for attached in notification.get("attachments") or ():  # the monthly report's PDF and xlsx
+            maintype, _, subtype = str(attached["content_type"]).partition("/")
+            message.add_attachment(base64.b64decode(attached["base64"]), maintype=maintype,
+                                   subtype=subtype or "octet-stream", filename=attached["filename"])
         try:
             with smtplib.SMTP(settings["host"], int(settings.get("port", 25)),
                               timeout=float(settings.get("timeout", 10))) as smtp:

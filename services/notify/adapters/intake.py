@@ -1,4 +1,5 @@
-"""intake, as notify's delivery needs it: the citizen's contact, asked each time."""
+"""Other services, as notify's delivery needs them: the citizen's contact (intake), asked each
+time; the rating links (followup); the monthly report's files (insight)."""
 import eventlet
 
 from services.notify.domain.delivery import ContactUnavailable
@@ -35,3 +36,19 @@ def rating_links(followup, timeout):
             return None
 
     return register
+
+
+def assessment_files(insight, timeout):
+    """``files(month)`` over insight's RPC (``assessment_files``: ``{kind: {filename, content_type,
+    base64}}``), or ``None`` when insight is down, slow or refuses: the e-mail goes with the link."""
+
+    def files(month):
+        try:
+            with eventlet.Timeout(timeout):
+                return insight.assessment_files.call_async({"month": month, "formats": ["pdf", "xlsx"]}).result()["files"]
+        except eventlet.Timeout:
+            return None
+        except Exception:  # noqa: BLE001 -- a refusal or a fault: the link alone, never a lost announcement
+            return None
+
+    return files

@@ -50,9 +50,19 @@ def test_the_assessment_learns_from_followups_events_and_answers_its_rpcs(start_
     ruled = "QD-HOUSING-property-mgmt-029"
     publish("followup", "case_closed", events.new_event(
         events.CaseClosed, number=ruled, department_code="HOUSING", closed_at=now, outcome="unreasonable"))
+    refused, back = "QD-WATER-property-mgmt-000", "QD-HOUSING-property-mgmt-001"
+    publish("followup", "case_refused", events.new_event(
+        events.CaseRefused, number=refused, department_code="HOUSING", reason="不属本单位", refused_at=now))
+    publish("intake", "ticket_rebounded", events.new_event(
+        events.TicketRebounded, number="QD-20261201-00001", rebound_of=back, basis="caller", channel="phone",
+        received_at=now, closed_at=now))
     wait_until(lambda: (repository.get(ruled)["outcome"].get("closed_as") == "unreasonable"
-                        and repository.get(number)["outcome"].get("appeals_accepted")), what="the events learnt")
+                        and repository.get(number)["outcome"].get("appeals_accepted")
+                        and repository.get(refused).get("refused_by") == ["HOUSING"]
+                        and repository.get(back)["outcome"].get("rebounds")), what="the events learnt")
     assert repository.get(number)["outcome"]["replied_late"] is True
+    assert repository.get(ruled)["outcome"]["closed_by"] == "HOUSING"  # the held rate's cohort
+    assert repository.get(ruled)["outcome"]["closed_at"] is not None
 
     with signed_hook(container, "assessment", who=SUPERVISOR) as assessment:
         report = assessment({"month": "2026-11"})
@@ -60,7 +70,8 @@ def test_the_assessment_learns_from_followups_events_and_answers_its_rpcs(start_
             assessment({"month": "2026-13"})
     units = {u["unit"]: u for g in report["groups"] for u in g["units"]}
     assert [g["group"] for g in report["groups"]] == ["city_bureaus"]  # config.yaml's groups
-    assert units["HOUSING"]["n_cases"] == 29 and units["HOUSING"]["unreasonable"] == 1
+    assert units["HOUSING"]["n_cases"] == 30 and units["HOUSING"]["unreasonable"] == 1
+    assert units["HOUSING"]["rates"]["refused"] == dict(units["HOUSING"]["rates"]["refused"], n=1, events=1)
     assert units["HOUSING"]["appeals_accepted"] == 1 and "on_time" not in units["HOUSING"]["rates"]
     assert units["HOUSING"]["raw_score"] < units["WATER"]["raw_score"]
     assert report["excluded"]["unreasonable"] == [{"number": ruled, "unit": "HOUSING"}]
@@ -123,7 +134,11 @@ def test_the_report_is_made_once_on_the_first_working_day_after_a_holiday_and_ma
     from tests.service.test_clock_and_directory import rpc
     rpc(config, "notify", "set_clock_offset", offset_to(dt.datetime(2026, 10, 8, 10, 0, tzinfo=ZONE)))
     [mail] = wait_until(lambda: smtp.to("chief@city.test"), timeout=20, what="the report's e-mail")
-    assert "2026-09" in mail["Subject"] and "/assessment?month=2026-09" in mail.get_content()
+    assert "2026-09" in mail["Subject"] and "/assessment?month=2026-09" in mail.get_body().get_content()
+    # the files, asked of insight as notify (its door lets notify in), attached
+    attached = {part.get_filename(): part.get_content() for part in mail.iter_attachments()}
+    assert sorted(attached) == ["assessment-2026-09.pdf", "assessment-2026-09.xlsx"]
+    assert attached["assessment-2026-09.pdf"][:5] == b"%PDF-"
     settle(1.0)
     with signed_hook(first, "assessment_reports", who=SUPERVISOR) as reports:
         made = reports()

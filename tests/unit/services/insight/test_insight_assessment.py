@@ -209,3 +209,47 @@ def test_the_months_proactive_cases_are_listed_with_their_unit_and_outcome_in_th
     assert listed["QD-P2"][6] == "办理中" and listed["QD-P2"][7] == "是"
     assert report_files.pdf(report).startswith(b"%PDF")
     assert monthly("2026-11", batch("A", "easy", 5, 5), [], AssessmentSettings())["proactive"] == []
+
+
+def test_between_two_units_of_very_different_case_mix_the_adjusted_score_keeps_the_real_difference():
+    """HARD takes mostly hard cases and does better than the city on each category; EASY takes
+    mostly easy ones and does worse on each. Raw, EASY looks better; adjusted, HARD is."""
+    rows = (batch("HARD", "hard", 300, 180) + batch("HARD", "easy", 30, 30)        # 60%, 100%
+            + batch("EASY", "hard", 30, 9) + batch("EASY", "easy", 300, 255)      # 30%, 85%
+            + batch("CITY", "hard", 300, 135) + batch("CITY", "easy", 300, 276))  # 45%, 92%
+    units = units_of(assess(rows, AssessmentSettings(weights=SOLVED_ONLY, min_cases=20)))
+    hard, easy = units["HARD"], units["EASY"]
+    assert easy["raw_score"] - hard["raw_score"] >= 15 and easy["raw_rank"] < hard["raw_rank"]
+    assert hard["adjusted_interval"][0] > easy["adjusted_interval"][1]  # apart, beyond noise
+    assert hard["rank"] == 1 and easy["rank"] == 3
+    assert hard["verdict"] == "above" and easy["verdict"] == "below"
+
+
+def test_on_a_generated_month_housings_case_mix_is_removed_and_hrss_planted_gap_kept():
+    """The generated history (``hotline insight load-history``): HOUSING takes the hardest
+    categories and WATER the easiest, both doing as the city does; HRSS is planted 15 points
+    worse on every category. On the report's own rows: raw, HOUSING trails WATER far behind;
+    adjusted, the two are level and as the city, and HRSS alone is really below."""
+    import datetime as dt
+
+    from hotline.insight_history import generate
+    from services.insight.bootstrap import assessment_settings
+    from services.insight.report_files import summary_rows
+    from shared.platform.config import load_config
+
+    records, _ = generate(weeks=6, seed=8, daily_volume=400, now=dt.datetime(2026, 12, 3, tzinfo=dt.UTC))
+    november = [r for r in records if r["received_at"].startswith("2026-11") and r.get("outcome")]
+    report = monthly("2026-11", november, [], assessment_settings(load_config()))
+    units = units_of(report)
+    housing, water, hrss = units["HOUSING"], units["WATER"], units["HRSS"]
+    assert water["raw_score"] - housing["raw_score"] >= 10 and housing["raw_rank"] > water["raw_rank"] + 5
+    assert abs(housing["adjusted_score"] - water["adjusted_score"]) < 2
+    assert housing["adjusted_interval"][0] < water["adjusted_score"] < housing["adjusted_interval"][1]
+    assert housing["verdict"] == water["verdict"] == "as_city" and housing["rank"] < housing["raw_rank"]
+    assert hrss["verdict"] == "below" and hrss["rates"]["solved"]["verdict"] == "worse"
+    assert hrss["rank"] == max(u["rank"] for u in units.values() if u["group"] == "city_bureaus" and u["rank"])
+    # the report's table shows both scores, the interval and both ranks
+    row = next(r for r in summary_rows(report) if r[2] == "HOUSING")
+    assert row[4:9] == [housing["raw_score"], housing["raw_rank"], housing["adjusted_score"],
+                        f"{housing['adjusted_interval'][0]:.1f}–{housing['adjusted_interval'][1]:.1f}",
+                        housing["rank"]]

@@ -9,6 +9,7 @@ from services.insight.adapters.repository import InsightRepository
 from services.insight.domain.assessment import AssessmentSettings
 from services.insight.domain.settings import InsightSettings
 from services.insight.handlers.assessment import first_working_day, monthly_tick
+from shared.contract.rebounds import ReboundTerms
 from shared.platform import memory_store
 from shared.platform.config import load_config
 from shared.timelimits.calendar import calendar_from_config
@@ -32,6 +33,7 @@ class Deps:
     settings: InsightSettings = field(default_factory=InsightSettings)
     assessment: AssessmentSettings = field(default_factory=AssessmentSettings)
     calendar: Any = CALENDAR
+    rebounds: ReboundTerms = field(default_factory=ReboundTerms)
 
     @property
     def assessments(self):
