@@ -25,7 +25,7 @@ before and after (:func:`effect`).
 """
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -150,8 +150,11 @@ class Proposal:
 
     def problem(self, directory: Directory) -> str | None:
         """Why the edit cannot be made on ``directory`` any more; ``None`` if it can."""
-        if directory.get(self.target) is None:
+        target = directory.get(self.target)
+        if target is None:
             return f"{self.target} is not in service"
+        if target.kind == "community":
+            return f"{self.target} is a community: routing never chooses one"
         if self.kind == "add_keyword":
             return f"{self.target} has {self.keyword} already" \
                 if self.keyword in directory.all[self.target].keywords else None
@@ -185,9 +188,11 @@ def _how(trails: Iterable[Trail]) -> dict[str, int]:
     return {k: v for k, v in counts.items() if v}
 
 
-def mine(trails: Sequence[Trail], directory: Directory, limits: Thresholds = Thresholds()) -> list[Proposal]:
-    """Every proposal the trails (oldest first) support, strongest first."""
-    found = [*_moves(trails, directory, limits), *_keywords(trails, directory, limits),
+def mine(trails: Sequence[Trail], directory: Directory, limits: Thresholds = Thresholds(),
+         words: Callable[[str], set[str]] | None = None) -> list[Proposal]:
+    """Every proposal the trails (oldest first) support, strongest first. ``words`` cuts a
+    text into the words a keyword may be (routing passes jieba's); by default :func:`terms`."""
+    found = [*_moves(trails, directory, limits), *_keywords(trails, directory, limits, words or terms),
              *_co_handlers(trails, directory, limits)]
     return sorted(found, key=lambda p: (-p.cases, p.key))
 
@@ -212,7 +217,8 @@ def _moves(trails: Sequence[Trail], directory: Directory, limits: Thresholds) ->
 
 
 def terms(text: str) -> set[str]:
-    """The candidate words of a text: runs of 2-4 Chinese characters, English words."""
+    """The candidate words of a text without a segmenter: runs of 2-4 Chinese characters,
+    English words (the longest form of a word is kept, see :func:`_keywords`)."""
     found: set[str] = set()
     for run in _CJK.findall(text):
         for size in (2, 3, 4):
@@ -221,7 +227,8 @@ def terms(text: str) -> set[str]:
     return found
 
 
-def _keywords(trails: Sequence[Trail], directory: Directory, limits: Thresholds) -> Iterable[Proposal]:
+def _keywords(trails: Sequence[Trail], directory: Directory, limits: Thresholds,
+              terms: Callable[[str], set[str]]) -> Iterable[Proposal]:
     """Words shared by ``min_cases`` tickets that moved to B after the keywords or the model
     sent them elsewhere, where ``min_share`` of all ended tickets with the word ended with B;
     never a word that is, holds or lies within a unit's keyword."""
