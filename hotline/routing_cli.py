@@ -29,7 +29,7 @@ def call(method, *args, timeout=10, by=None, **kwargs):
     try:
         return rpc_call("routing", method, *args, timeout=timeout, by=by, **kwargs)
     except RemoteError as exc:
-        if exc.exc_type not in ("RoutingError", "DirectoryInvalid", "Invalid", "NotAllowed"):
+        if exc.exc_type not in ("RoutingError", "DirectoryInvalid", "ProposalInvalid", "NotAllowed"):
             raise
         refused(exc)
 

@@ -24,7 +24,7 @@ from services.routing.domain.catalogue_proposals import (
     still_open,
     trail_of,
 )
-from services.routing.domain.errors import Invalid, RoutingError
+from services.routing.domain.errors import ProposalInvalid, RoutingError
 from services.routing.handlers import directory
 from shared.contract import bounds
 from shared.contract.events import utcnow
@@ -89,7 +89,7 @@ def propose_on_timer(deps: Deps):
 def listing(deps: Deps, state="pending", limit=50, offset=0):
     """The proposals in ``state`` (pending first by their evidence), and how many there are."""
     if state not in (*STATES, None, ""):
-        raise Invalid({"state": [f"one of {', '.join(STATES)}"]})
+        raise ProposalInvalid({"state": [f"one of {', '.join(STATES)}"]})
     items = deps.proposals.listing(state or None, whole_number("limit", limit, 1, 200),
                                    whole_number("offset", offset or 0, 0, 10 ** 6))
     return jsonable({"items": items, "total": deps.proposals.count(state or None)})
@@ -106,7 +106,7 @@ def decide(deps: Deps, key, decision, reason):
     if not isinstance(key, str) or not key:
         errors["key"] = ["required"]
     if errors:
-        raise Invalid(errors)
+        raise ProposalInvalid(errors)
     stored = deps.proposals.get(key)
     if stored is None:
         raise RoutingError(f"no catalogue proposal {key}")

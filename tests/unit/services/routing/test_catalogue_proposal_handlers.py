@@ -10,7 +10,7 @@ from services.routing.adapters.decisions import DecisionRepository
 from services.routing.adapters.knowledge import Knowledge
 from services.routing.bootstrap import Deps
 from services.routing.domain.decision import Decision
-from services.routing.domain.errors import Invalid, RoutingError
+from services.routing.domain.errors import ProposalInvalid, RoutingError
 from services.routing.handlers import proposals
 from shared.platform.identity import NotAllowed
 from shared.platform.unit_of_work import UnitOfWork
@@ -80,7 +80,7 @@ def test_the_catalogue_learns_where_a_category_belongs_once_an_administrator_acc
     with pytest.raises(NotAllowed):
         proposals.decide(routing("dispatcher", "supervisor", name="王调度"), MOVE, "accept", "该归市场监管")
     assert admin.known().directory.catalogue["street-vendor"]["department"] == "URBAN_MGMT"
-    with pytest.raises(Invalid):
+    with pytest.raises(ProposalInvalid):
         proposals.decide(admin, MOVE, "maybe", "")
 
     version = admin.directory.directory_version()
