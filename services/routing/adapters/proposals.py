@@ -10,6 +10,7 @@ the decisions made on it before (``decisions``).
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 
 STATES = ("pending", "accepted", "rejected")
+DECISIONS_KEPT = 20  # the latest decisions made on one proposal
 LISTED = {"_id": 0}
 
 
@@ -67,6 +68,6 @@ class CatalogueProposalRepository:
         if state == "rejected":
             changes["rejected_cases"] = decision["cases"]
         before = self.proposals.find_one_and_update(
-            {"key": key, "state": expected}, {"$set": changes, "$push": {"decisions": dict(decision, state=state)}},
+            {"key": key, "state": expected}, {"$set": changes, "$push": {"decisions": {"$each": [dict(decision, state=state)], "$slice": -DECISIONS_KEPT}}},
             {"_id": 1})
         return None if before is None else self.get(key)
