@@ -29,7 +29,7 @@ def call(method, *args, timeout=10, by=None, **kwargs):
     try:
         return rpc_call("routing", method, *args, timeout=timeout, by=by, **kwargs)
     except RemoteError as exc:
-        if exc.exc_type not in ("RoutingError", "DirectoryInvalid", "NotAllowed"):
+        if exc.exc_type not in ("RoutingError", "DirectoryInvalid", "ProposalInvalid", "NotAllowed"):
             raise
         refused(exc)
 
@@ -153,6 +153,61 @@ def directory_history(code):
     for change in call("directory_history", code):
         click.echo(f"v{change['version']:<4} {local_time(change['at'], zone)}  {change['action']:<7} "
                    f"{change.get('code') or '':<18} by {change['by']}: {change.get('reason') or ''}")
+
+
+# -- proposed catalogue edits ------------------------------------------------------
+
+def describe_proposal(p):
+    """One line of what a proposal would change."""
+    if p["kind"] == "move_category":
+        return f"move category {p['category']} from {p['source']} to {p['target']}"
+    if p["kind"] == "add_keyword":
+        return f"add keyword {p['keyword']} to {p['target']}"
+    return f"add {p['target']} as standing co-handler of {p['category']}"
+
+
+def figures(f):
+    precision = "-" if f.get("precision") is None else f"{f['precision']:.1%}"
+    return f"precision {precision}, automatic {f['automatic']:.1%}"
+
+
+@routing.command()
+@click.option("--state", type=click.Choice(["pending", "accepted", "rejected"]), default="pending",
+              show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def proposals(state, as_json):
+    """Proposed edits to the catalogue and the units' keywords, with their tickets and effect."""
+    found = call("catalogue_proposals", state, 200)
+    if as_json:
+        return echo_json(found)
+    for p in found["items"]:
+        effect = p.get("effect") or {}
+        click.echo(f"{p['key']}\n    {describe_proposal(p)}: {p['cases']} of {p['considered']} tickets "
+                   f"({', '.join(f'{k} {v}' for k, v in (p.get('how') or {}).items()) or 'named by dispatchers'})")
+        if effect:
+            click.echo(f"    history before: {figures(effect['before'])}; after: {figures(effect['after'])}")
+        click.echo(f"    tickets: {' '.join(p['tickets'][:10])}{' ...' if len(p['tickets']) > 10 else ''}")
+    click.echo(f"{found['total']} {state}")
+
+
+@routing.command()
+def propose():
+    """Mine refusals, re-dispatches, arbitrations and co-handlers for catalogue edits now."""
+    result = call("propose_catalogue_edits", timeout=600)
+    click.echo(f"{result['decisions_read']} decisions read, {result['history_replayed']} history rows replayed: "
+               f"{result['found']} proposals, {result['new']} new, {result['pending']} pending "
+               "(hotline routing proposals)")
+
+
+@routing.command("decide-proposal")
+@click.argument("key")
+@click.argument("decision", type=click.Choice(["accept", "reject"]))
+@click.option("--reason", required=True, help="Why (recorded with the directory version).")
+@click.option("--by", default=None, help="Who decides (an administrator).")
+def decide_proposal(key, decision, reason, by):
+    """Accept (the edit becomes the next directory version) or reject a proposed catalogue edit."""
+    result = call("decide_catalogue_proposal", key, decision, reason, by=by)
+    click.echo(f"{key}: {result['state']}")
 
 
 # -- dispatching ---------------------------------------------------------------

@@ -112,7 +112,8 @@ FIELDS = {  # the fields the services name in their errors (intake, followup, ro
 }
 KINDS = {"municipal": N_("municipal bureau"), "district": N_("district office"),  # services/routing/domain/directory.py
          "street": N_("street office"), "community": N_("community"), "zone": N_("zone office")}
-DIRECTORY_CHANGES = {"seed": N_("seeded"), "add": N_("added"), "update": N_("changed"), "retire": N_("retired")}
+DIRECTORY_CHANGES = {"seed": N_("seeded"), "add": N_("added"), "update": N_("changed"), "retire": N_("retired"),
+                     "catalogue": N_("catalogue entry changed")}
 PLACES = {"unknown": N_("place unknown")}  # insight's cell of tickets without a district
 VIA = {"console": N_("workbench"), "token": N_("department's system")}  # services/followup/handlers/queries.py
 SATISFACTION = {"satisfied": N_("satisfied"), "basically_satisfied": N_("basically satisfied"),

@@ -463,6 +463,14 @@ class ConsoleService(ops.Operable):
     def admin_update_department(self, deps, view, code):
         return view.answer(admin.admin_update_department(deps, view, code))
 
+    @page("/admin/proposals", roles=("admin",))
+    def admin_proposals(self, deps, view):
+        return view.answer(admin.admin_proposals(deps, view))
+
+    @page("/admin/proposals", method="POST", roles=("admin",))
+    def admin_decide_proposal(self, deps, view):
+        return view.answer(admin.admin_decide_proposal(deps, view))
+
     @page("/admin/keys", roles=("admin",))
     def admin_keys(self, deps, view):
         return view.answer(admin.admin_keys(deps, view))

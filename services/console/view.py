@@ -54,6 +54,7 @@ REFUSED = {  # a service's refusal -> (status, title msgid)
     "UnknownCase": (404, N_("Not found")),
     "InvalidRequest": (400, N_("Please check the form")), "ValidationFailed": (400, N_("Please check the form")),
     "RoutingError": (400, N_("Please check the form")), "DirectoryInvalid": (400, N_("Please check the form")),
+    "ProposalInvalid": (400, N_("Please check the form")),
     "UserInvalid": (400, N_("Please check the form")), "AttachmentRefused": (400, N_("Please check the form")),
     "BadQuery": (400, N_("Please check the form")),
     "TransitionRefused": (409, N_("Not done: the case is not in that state")),
@@ -68,7 +69,7 @@ EXPLAINED = {  # what a refusal means, in the reader's language (the service's o
 }
 
 
-BY_FIELD = {"InvalidRequest", "DirectoryInvalid", "UserInvalid"}  # refusals whose value names fields
+BY_FIELD = {"InvalidRequest", "DirectoryInvalid", "ProposalInvalid", "UserInvalid"}  # refusals whose value names fields
 FIELD_SPLIT = re.compile(r"; (?=[A-Za-z_][\w-]*: )")
 FIELD_PART = re.compile(r"([A-Za-z_][\w-]*): (.+)", re.DOTALL)
 

@@ -15,6 +15,7 @@ from services.routing.adapters.directory import DirectoryRepository
 from services.routing.adapters.knowledge import Knowledge
 from services.routing.adapters.learning import LearningRepository
 from services.routing.adapters.numbers import NumberRepository
+from services.routing.adapters.proposals import CatalogueProposalRepository
 from shared.platform.unit_of_work import UnitOfWork
 
 RACE_RETRIES = 20  # a directory version, calendar version or model version taken at once: again
@@ -27,6 +28,7 @@ class Deps:
     calendar: CalendarRepository
     learning: LearningRepository
     numbers: NumberRepository
+    proposals: CatalogueProposalRepository
     knowledge: Knowledge
     clock: Any                      # shared.platform.clock: .now()
     caller: Any                     # shared.platform.identity: who calls
@@ -43,5 +45,5 @@ def deps(service: Any) -> Deps:
     """The handlers' dependencies, from a worker's injected attributes."""
     store = service.decisions
     return Deps(decisions=store, directory=store.directory, calendar=store.calendar, learning=store.learning,
-                numbers=store.numbers, knowledge=service.knowledge, clock=service.clock, caller=service.caller,
+                numbers=store.numbers, proposals=store.proposals, knowledge=service.knowledge, clock=service.clock, caller=service.caller,
                 dispatch=service.dispatch, uow=UnitOfWork(service.dispatch, RACE_RETRIES), config=service.config)

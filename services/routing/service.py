@@ -21,7 +21,7 @@ from services.routing import bootstrap
 from services.routing.adapters.decisions import DecisionRepository
 from services.routing.adapters.knowledge import KnowledgeProvider
 from services.routing.domain.errors import RoutingError
-from services.routing.handlers import calendar, decisions, directory, intake, learning, upkeep
+from services.routing.handlers import calendar, decisions, directory, intake, learning, proposals, upkeep
 from shared.contract import events
 from shared.platform import clock as shared_clock
 from shared.platform import ops
@@ -221,6 +221,30 @@ class RoutingService(ops.Operable):
         """Every department (retired too) with its version, and the calendar years:
         what followup and notify catch up from when they missed events."""
         return directory.directory_snapshot(bootstrap.deps(self))
+
+    # -- proposed catalogue edits (from refusals, re-dispatches, arbitrations, co-handlers) --------
+
+    @door(People("dispatcher", "supervisor", "admin"))
+    @rpc(expected_exceptions=RoutingError)
+    def catalogue_proposals(self, state="pending", limit=50, offset=0):
+        """Proposed edits with their tickets and their effect on the history: ``{items, total}``."""
+        return proposals.listing(bootstrap.deps(self), state, limit, offset)
+
+    @door(People("admin"))
+    @rpc(expected_exceptions=(RoutingError, NotAllowed))
+    def decide_catalogue_proposal(self, key, decision, reason):
+        """``accept`` (the edit is made as the next directory version, by the signed-in administrator) or ``reject``."""
+        return proposals.decide(bootstrap.deps(self), key, decision, reason)
+
+    @door(People("admin"))
+    @rpc(expected_exceptions=RoutingError)
+    def propose_catalogue_edits(self):
+        """Mine the decisions for proposals now (the ``propose`` timer does it daily)."""
+        return proposals.propose(bootstrap.deps(self))
+
+    @every("ROUTING_PROPOSE_INTERVAL", default=86400)
+    def propose(self):
+        proposals.propose_on_timer(bootstrap.deps(self))
 
     # -- the calendar ------------------------------------------------------------------
 

@@ -201,6 +201,36 @@ def admin_update_department(deps: Deps, view: View, code):
     return Redirect("/admin/departments", flash=view._("%(c)s updated.", c=code))
 
 
+# -- proposed catalogue edits ---------------------------------------------------
+
+PROPOSAL_STATES = ("pending", "accepted", "rejected")
+
+
+def admin_proposals(deps: Deps, view: View):
+    """Edits to the catalogue and the units' keywords that refusals, re-dispatches,
+    arbitrations and co-handlers propose: their tickets, the history's figures before and
+    after, and the administrator's accept or reject with why."""
+    state = view.arg("state") if view.arg("state") in PROPOSAL_STATES else "pending"
+    page_no = view.page_number()
+    found, departments, catalogue = view.gather(
+        ("routing", "catalogue_proposals", (state, PAGE, (page_no - 1) * PAGE)),
+        ("routing", "list_departments", (True,)), ("routing", "get_catalogue", ()))
+    return show("admin_proposals.html", proposals=found["items"], total=found["total"], state=state,
+                states=PROPOSAL_STATES, page=page_no, size=PAGE, base=f"/admin/proposals?state={state}&",
+                names={d["code"]: d["name"] for d in departments},
+                categories={c["code"]: c["name"] for c in catalogue})
+
+
+def admin_decide_proposal(deps: Deps, view: View):
+    key, decision = (view.form.get("key") or "").strip(), view.form.get("decision")
+    reason = (view.form.get("reason") or "").strip()
+    if not key or decision not in ("accept", "reject") or not reason:
+        raise Refused(400, N_("Please check the form"), view._("Choose accept or reject and say why."))
+    view.call("routing", "decide_catalogue_proposal", key, decision, reason)
+    return Redirect("/admin/proposals", flash=view._("Accepted: the directory has a new version.")
+                    if decision == "accept" else view._("Rejected: proposed again only if its tickets grow by half."))
+
+
 # -- keys and tokens -------------------------------------------------------------
 
 def admin_keys(deps: Deps, view: View):

@@ -17,7 +17,8 @@ hands each to the handlers on its own):
 * ``directory`` -- :mod:`services.routing.adapters.directory`;
 * ``calendar`` -- :mod:`services.routing.adapters.calendar`;
 * ``learning`` -- examples, refusals, models, leases (:mod:`services.routing.adapters.learning`);
-* ``numbers`` -- the highest ticket number seen per day (:mod:`services.routing.adapters.numbers`).
+* ``numbers`` -- the highest ticket number seen per day (:mod:`services.routing.adapters.numbers`);
+* ``proposals`` -- proposed catalogue edits (:mod:`services.routing.adapters.proposals`).
 """
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
@@ -26,6 +27,7 @@ from services.routing.adapters.calendar import CalendarRepository
 from services.routing.adapters.directory import DirectoryRepository
 from services.routing.adapters.learning import LearningRepository
 from services.routing.adapters.numbers import NumberRepository
+from services.routing.adapters.proposals import CatalogueProposalRepository
 from services.routing.domain.decision import Decision
 from shared.contract import bounds, events, reasons
 from shared.platform.outbox import Outbox, outboxed
@@ -66,12 +68,13 @@ class DecisionRepository:
         self.calendar = CalendarRepository(database)
         self.learning = LearningRepository(database)
         self.numbers = NumberRepository(database)
+        self.proposals = CatalogueProposalRepository(database)
 
     def ensure_indexes(self):
         self.decisions.create_index("number", unique=True)
         self.decisions.create_index([("status", 1), ("priority", 1), ("decided_at", 1)])
         self.outbox.ensure_indexes()
-        for repository in (self.directory, self.calendar, self.learning, self.numbers):
+        for repository in (self.directory, self.calendar, self.learning, self.numbers, self.proposals):
             repository.ensure_indexes()
 
     def ops_gauges(self):
@@ -160,6 +163,16 @@ class DecisionRepository:
                                    "try again when the broker takes them")
             return None
         return self.decisions.find_one({"number": number}, {"_id": 1})
+
+    def evidence(self, limit):
+        """The newest ``limit`` decisions, oldest first, with what the catalogue proposals read:
+        the ticket's words and category, the attempts, refusals and co-handlers."""
+        fields = {"_id": 0, "number": 1, "ticket.title": 1, "ticket.description": 1, "ticket.category": 1,
+                  "attempts.status": 1, "attempts.department_code": 1, "attempts.rule": 1,
+                  "refusals.department_code": 1, "status": 1, "department_code": 1, "rule": 1,
+                  "category": 1, "co_handlers": 1}
+        newest = list(self.decisions.find({}, fields).sort("_id", -1).limit(limit))  # by insertion
+        return newest[::-1]
 
     def erase_personal_data(self, number, scrub):
         """Scrub the ticket's copies here: the decision's ticket and reasons (the words of the

@@ -105,6 +105,24 @@ class DirectoryRepository:
             uow.saved(self.outbox, inserted.inserted_id)
         return version
 
+    def change_catalogue(self, entry, by, reason):
+        """Record a change of a catalogue entry as the next directory version and apply it;
+        returns the version (``LostRace`` when another change took it). No event: intake
+        asks for the catalogue again within its ``catalogue_ttl``, routing's instances reload
+        with the version."""
+        before = self.catalogue.find_one({"code": entry["code"]}, {"_id": 0})
+        last = self.changes.find_one({}, {"version": 1}, sort=[("version", DESCENDING)])
+        version = (last["version"] if last else 0) + 1
+        try:
+            self.changes.insert_one({
+                "version": version, "action": "catalogue", "code": entry["code"], "before": before,
+                "after": entry, "by": by, "reason": reason, "at": utcnow(), "applied": False, "outbox": []})
+        except DuplicateKeyError:
+            raise LostRace(f"directory version {version} taken") from None
+        self.catalogue.replace_one({"code": entry["code"]}, dict(entry), upsert=True)
+        self.changes.update_one({"version": version}, {"$set": {"applied": True}})
+        return version
+
     def change_id(self, version):
         doc = self.changes.find_one({"version": version}, {"_id": 1})
         return doc["_id"] if doc else None

@@ -86,6 +86,11 @@ class LearningRepository:
             numbers.append(doc.get("number"))
         return texts, labels, numbers
 
+    def history_rows(self, limit):
+        """The newest ``limit`` ``(text, department code)`` rows of the history to replay."""
+        rows = self.examples.find({}, {"_id": 0, "text": 1, "department_code": 1}).sort("added_at", -1).limit(limit)
+        return [(str(d.get("text") or ""), d["department_code"]) for d in rows if d.get("department_code")]
+
     def refused_by(self):
         """``{number: {codes that refused it}}``."""
         refused = {}

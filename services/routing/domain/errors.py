@@ -19,6 +19,10 @@ class DirectoryInvalid(Invalid):
     """A department to add or change, or who changes it, is not right."""
 
 
+class ProposalInvalid(Invalid):
+    """A decision on a proposed catalogue edit, or a listing of them, is not right."""
+
+
 class CalendarInvalid(Invalid):
     """A calendar file, or a question about deadlines, is not right."""
 

@@ -113,6 +113,14 @@ def retire_department(deps: Deps, code, by="", reason=""):
     return change(deps, "retire", dict(dept.to_dict(), retired=True), by, reason)
 
 
+def change_catalogue_entry(deps: Deps, entry, by, reason):
+    """Change a catalogue entry (its unit, its co-handlers) as the next directory version,
+    recorded with who and why; reloaded at once."""
+    version = deps.uow.run(lambda: deps.directory.change_catalogue(entry, by, reason))
+    deps.knowledge.refresh(deps.decisions)
+    return {"version": version, "entry": entry}
+
+
 def directory_snapshot(deps: Deps):
     """Every department (retired too) with its version, and the calendar years:
     what followup and notify catch up from when they missed events."""

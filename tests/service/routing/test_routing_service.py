@@ -332,3 +332,24 @@ def test_a_raised_case_goes_to_the_parent_unit_once_or_to_the_dispatchers(routin
     assert waiting["previous_department_code"] == "D-LAOSHAN"
     assert service.rpc("get_decision", NUMBER)["rule"] == "raised"
     assert [q["number"] for q in service.rpc("queue", 50, 0, "raised")] == [NUMBER]
+
+
+def test_only_an_administrator_decides_a_catalogue_proposal(routing):
+    service = routing()
+
+    def as_(roles, method, *args):
+        with ServiceRpcProxy("routing", service.config, timeout=30,
+                             context_data=context(person("某人", roles), service.config)) as proxy:
+            return getattr(proxy, method)(*args)
+
+    assert as_(("supervisor",), "catalogue_proposals") == {"items": [], "total": 0}
+    with pytest.raises(RemoteError) as refused:
+        as_(("dispatcher", "supervisor"), "decide_catalogue_proposal", "move_category:x:A>B", "accept", "试")
+    assert refused.value.exc_type == "NotAllowed"
+    with pytest.raises(RemoteError) as refused:
+        as_(("operator",), "catalogue_proposals")
+    assert refused.value.exc_type == "NotAllowed"
+    with pytest.raises(RemoteError) as unknown:
+        as_(("admin",), "decide_catalogue_proposal", "move_category:x:A>B", "accept", "试")
+    assert unknown.value.exc_type == "RoutingError"
+    assert as_(("admin",), "propose_catalogue_edits")["pending"] == 0
