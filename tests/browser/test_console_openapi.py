@@ -11,7 +11,7 @@ import random
 import re
 
 from services.console.view import SESSION_COOKIE
-from tests.stack.test_doors import MIN_CASES, schemathesis
+from tests.stack.test_doors import MIN_CASES, examples_for, schemathesis
 
 ROLES = ("operator", "dispatcher", "reviewer", "callback", "supervisor", "admin", "department")
 
@@ -24,9 +24,10 @@ def test_schemathesis_on_the_workbench_finds_no_server_error_and_no_violation(wo
     assert session.get(f"{workbench.url}/supervisor", timeout=10, allow_redirects=False).status_code == 200
 
     seed = int(os.environ.get("SCHEMATHESIS_SEED") or random.randrange(2 ** 32))
-    run = schemathesis(workbench.url, f"Cookie: {SESSION_COOKIE}={cookie}", examples=25, seed=seed, cwd=tmp_path)
+    examples = examples_for(workbench.url)
+    run = schemathesis(workbench.url, f"Cookie: {SESSION_COOKIE}={cookie}", examples=examples, seed=seed, cwd=tmp_path)
     summary = run.stdout[run.stdout.find("SUMMARY"):] if "SUMMARY" in run.stdout else run.stdout[-3000:]
-    print(f"\n--- schemathesis against console (seed {seed}) ---\n{summary}")
+    print(f"\n--- schemathesis against console (seed {seed}, {examples} examples an operation) ---\n{summary}")
     assert run.returncode == 0, run.stdout[-8000:] + run.stderr[-2000:]
     cases = re.search(r"(\d+) generated", run.stdout)
     assert cases and int(cases.group(1)) >= MIN_CASES, summary
