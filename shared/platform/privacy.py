@@ -15,14 +15,18 @@ Pure Python. Two kinds of treatment:
   (``coarse_address``), and building, unit and flat numbers in free text go.
 
 Names inside free text cannot be found reliably by a pattern; where they
-matter the whole field is withheld instead.
+matter the whole field is withheld instead. ``deidentify`` goes further, for a
+text that is to be kept and read by anyone (a knowledge entry drafted from a
+case): what ``scrub`` removes, the names and addresses the caller gave wherever
+they appear (``[name]``, ``[address]``), a name said with a title (张先生, 李女士)
+or after a label (联系人李四), and house numbers after a street's name.
 """
 import hashlib
 import hmac
 import re
 
 from shared.platform import identifiers
-from shared.platform.addresses import coarse_address, drop_flats  # noqa: F401 (re-exported)
+from shared.platform.addresses import coarse_address, drop_flats, drop_house_numbers  # noqa: F401 (re-exported)
 
 _SEP = r"[-\s\u00a0]?"
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
@@ -44,6 +48,31 @@ def scrub(text):
     if not isinstance(text, str) or not text:
         return text
     return drop_flats(identifiers.replace(text, lambda _span, kind: f"[{kind}]"))
+
+
+_HAN = "[\u3400-\u9fff]"
+# A surname with a title (张先生, 李女士, 王师傅; not 这位先生), and a name after a label (联系人：李四).
+TITLED_NAME = re.compile(rf"(?![位名个的该此这那各本贵某老]){_HAN}(?:先生|女士|小姐|师傅|阿姨|大爷|大妈)")
+LABELLED_NAME = re.compile(rf"(?P<label>(?:联系人|经办人|负责人|承办人|来电人|姓名)\s*[:：]?\s*)"
+                           rf"{_HAN}{{2}}(?:{_HAN}(?!{_HAN}))?")
+
+
+def deidentify(text, names=(), addresses=()):
+    """``text`` de-identified for anyone to read: ``names`` and ``addresses`` known to be in it
+    (the caller's) replaced wherever written (an address in full and to its street number),
+    names said with a title or after a label, and then what ``scrub`` removes and house numbers."""
+    if not isinstance(text, str) or not text:
+        return text
+    known = [(str(n).strip(), "[name]") for n in names if n and len(str(n).strip()) >= 2]
+    for address in addresses:
+        if address and str(address).strip():
+            known += [(str(address).strip(), "[address]"), (coarse_address(str(address).strip()), "[address]")]
+    for value, mark in sorted(known, key=lambda pair: -len(pair[0])):
+        if len(value) >= 2:
+            text = text.replace(value, mark)
+    text = TITLED_NAME.sub("[name]", text)
+    text = LABELLED_NAME.sub(lambda m: f"{m.group('label')}[name]", text)
+    return drop_house_numbers(scrub(text))
 
 
 def mask_phone(phone):

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.platform.addresses import coarse_address
-from shared.platform.privacy import scrub
+from shared.platform.privacy import deidentify, scrub
 
 CHINESE = "零一二三四五六七八九"
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
@@ -151,3 +151,16 @@ def test_an_address_is_published_to_its_street_and_number_at_most(address, publi
 def test_flats_in_free_text_are_dropped():
     assert scrub("我家住海尔路17号3单元502，楼上漏水") == "我家住海尔路17号，楼上漏水"
     assert scrub("3号楼2单元502室漏水三天") == "漏水三天"
+
+
+def test_a_text_de_identified_for_anyone_loses_the_callers_name_and_address_and_house_numbers():
+    text = ("张三来电：我住崂山区海尔路17号3单元502，张先生说联系人：李四电话138 5321 2345，"
+            "身份证370202199001011234，另一处在香港中路 8 号")
+    said = deidentify(text, names=["张三"], addresses=["崂山区海尔路17号3单元502"])
+    assert said == ("[name]来电：我住[address]，[name]说联系人：[name]电话[phone]，"
+                    "身份证[id-number]，另一处在香港中路")
+
+
+def test_de_identifying_keeps_what_is_no_one_s():
+    text = "根据国办发〔2020〕53号文件，这位先生可乘地铁3号线，于2026-11-27前办理，费用2000元"
+    assert deidentify(text) == text
