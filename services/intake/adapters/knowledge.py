@@ -22,7 +22,7 @@ from shared.platform.unit_of_work import LostRace
 
 HIDDEN = {"_id": 0, "outbox": 0}
 LISTED = {"_id": 0, "id": 1, "owner": 1, "state": 1, "question": 1, "version": 1, "category": 1,
-          "expires_at": 1, "review_at": 1, "feedback": 1, "flagged": 1, "versions": {"$slice": -1}}
+          "expires_at": 1, "review_at": 1, "feedback": 1, "flagged": 1, "source": 1, "versions": {"$slice": -1}}
 
 
 def offered_query(now):
@@ -44,6 +44,8 @@ class KnowledgeRepository:
         self.knowledge.create_index([("owner", ASCENDING), ("state", ASCENDING)])
         self.knowledge.create_index("review_at", sparse=True)
         self.knowledge.create_index("expires_at", sparse=True)
+        self.knowledge.create_index("source.ticket", sparse=True)   # proposed from a closed case
+        self.knowledge.create_index("also_asked.ticket", sparse=True)
         self.outbox.ensure_indexes()
         if self.knowledge_file and self.count() == 0:
             self.put_imported(knowledge.load_file(data_file({"file": self.knowledge_file}, "file",
@@ -94,6 +96,12 @@ class KnowledgeRepository:
         if queued:
             uow.saved(self.outbox, saved["_id"], saved.get("outbox") or [])
         return {k: v for k, v in saved.items() if k not in ("_id", "outbox")}
+
+    def from_ticket(self, number):
+        """The id of the entry proposed from ticket ``number``, or kept as asked again beside; None."""
+        doc = self.knowledge.find_one({"$or": [{"source.ticket": number}, {"also_asked.ticket": number}]},
+                                      {"_id": 0, "id": 1})
+        return doc["id"] if doc else None
 
     def offered(self, entry_id, now):
         """The entry's published text, if operators are offered it now."""

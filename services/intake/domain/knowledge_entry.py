@@ -48,7 +48,7 @@ EXPIRED: messages.KnowledgeReviewReason = "expired"
 REVIEW_DATE: messages.KnowledgeReviewReason = "review_date"
 FEEDBACK_FLAG: messages.KnowledgeReviewReason = "feedback"
 QUESTION_CHARS, ANSWER_CHARS, KEYWORDS, KEYWORD_CHARS = 500, 4000, 20, 40
-COMMENT_CHARS, REASON_CHARS, COMMENTS_KEPT = 500, 1000, 10
+COMMENT_CHARS, REASON_CHARS, COMMENTS_KEPT, ALSO_ASKED_KEPT = 500, 1000, 10, 20
 FLAG_AFTER = 3  # "wrong" + "outdated" on a published version that flag it for review
 
 
@@ -177,6 +177,10 @@ class KnowledgeEntry:
     feedback: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FEEDBACK, 0))
     comments: list[Doc] = field(default_factory=list)   # the latest feedback, newest first
     flagged: list[str] = field(default_factory=list)    # "<version>:<reason>" told to the owner
+    # Where a proposed entry came from ({kind, ticket, closed_at}: ``knowledge_proposal.py``), and
+    # the closed consultations its published answer already covered ({ticket, question, at}).
+    source: Doc | None = None
+    also_asked: list[Doc] = field(default_factory=list)
     revision: int = 0                                   # the document's, for a conditional save
 
     # -- reading ---------------------------------------------------------------------
@@ -230,7 +234,8 @@ class KnowledgeEntry:
                    lang=str(doc.get("lang") or "zh"),
                    feedback={k: int((doc.get("feedback") or {}).get(k, 0)) for k in FEEDBACK},
                    comments=list(doc.get("comments") or ()), flagged=list(doc.get("flagged") or ()),
-                   revision=int(doc.get("revision") or 0))
+                   source=dict(doc["source"]) if doc.get("source") else None,
+                   also_asked=list(doc.get("also_asked") or ()), revision=int(doc.get("revision") or 0))
 
     def to_doc(self) -> Doc:
         """The document: its fields, and the published version's text at the top (what search
@@ -239,7 +244,8 @@ class KnowledgeEntry:
         doc: Doc = {"id": self.id, "owner": self.owner, "category": self.category, "lang": self.lang,
                     "state": self.state, "versions": [v.to_doc() for v in self.versions],
                     "feedback": dict(self.feedback), "comments": list(self.comments),
-                    "flagged": list(self.flagged), "revision": self.revision,
+                    "flagged": list(self.flagged), "revision": self.revision, "source": self.source,
+                    "also_asked": list(self.also_asked),
                     "question": None, "answer": None, "keywords": [], "terms": [], "version": None,
                     "expires_at": None, "review_at": None}
         if version is not None:
@@ -330,6 +336,14 @@ class KnowledgeEntry:
             entry_id=self.id, department_code=self.owner, version=version.number, outcome=outcome,
             reason=reason, question=version.question, decided_by=version.decided_by.name if version.decided_by else "",
             decided_at=now)
+
+    def asked_again(self, number: str, question: str, now: dt.datetime) -> bool:
+        """A closed consultation (ticket ``number``) that the published answer already covered, kept
+        among the latest ``ALSO_ASKED_KEPT`` for the unit to read; False if it was kept before."""
+        if any(seen.get("ticket") == number for seen in self.also_asked):
+            return False
+        self.also_asked = [{"ticket": number, "question": question, "at": now}, *self.also_asked][:ALSO_ASKED_KEPT]
+        return True
 
     # -- operators' feedback and the review it asks for ------------------------------------
 

@@ -25,6 +25,7 @@ noted: Callable[..., Doc] = _reasons.noted
 sentence: Callable[[Coded], str] = _reasons.sentence
 scrubbed: Callable[[list[Coded], Callable[[Any], Any]], list[Coded]] = _reasons.scrubbed
 scrub: Callable[[Any], Any] = _privacy.scrub
+deidentify: Callable[..., Any] = _privacy.deidentify
 mask_phone: Callable[[Any], Any] = _privacy.mask_phone
 mask_name: Callable[[Any], Any] = _privacy.mask_name
 jsonable: Callable[[Any], Any] = _jsonable.jsonable

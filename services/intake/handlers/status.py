@@ -14,12 +14,14 @@ no status; it only owes the ``parts`` check, which the reconciler settles by
 comparing followup's parts with notify's watches.
 
 A ticket another system submitted tells it of three steps -- dispatched, reply
-approved, closed -- once each (``handlers/receipts.py``).
+approved, closed -- once each (``handlers/receipts.py``). A consultation closed with
+an approved reply is proposed as a draft knowledge entry to the unit that answered
+it (``handlers/knowledge_proposals.py``).
 """
 from services.intake.bootstrap import Deps
 from services.intake.domain.checks import FINISHED, changed, dispatched, done, owe
 from services.intake.domain.history import ANY_ATTEMPT, entry, routing_reasons
-from services.intake.handlers import receipts
+from services.intake.handlers import knowledge_proposals, receipts
 from shared.contract.reasons import reason
 
 
@@ -158,6 +160,7 @@ def case_closed(deps: Deps, event):
                                        [reason("closed_with", number=event["number"])]),
                                  event["occurred_at"])
     receipts.closed(deps, event)
+    knowledge_proposals.case_closed(deps, event)
 
 
 def case_raised(deps: Deps, event):
