@@ -148,3 +148,30 @@ def test_the_operator_rates_a_suggested_answer_from_the_panel(web):
     assert "维护该答复的单位会看到" in render(web, page)
     with pytest.raises(Refused):
         knowledge.knowledge_feedback(None, FakeView(web, ["operator"], {}, form={"kind": "great"}), "KB-1")
+
+
+PROPOSED = dict(ENTRY, id="KB-QD-20261127-00011", state="draft", version=None, due=[],
+                source={"kind": "closed_consultation", "ticket": "QD-20261127-00011"},
+                versions=[dict(VERSION, number=1, state="draft", author={"user_id": None, "name": "proposal"})])
+
+
+def test_a_draft_from_a_closed_consultation_is_marked_with_a_link_to_its_ticket(web):
+    view = FakeView(web, ["department"], {"knowledge_entries": {"entries": [PROPOSED, ENTRY], "total": 2}},
+                    department="HOUSING")
+    rows = render(web, knowledge.knowledge_list(None, view)).split("<tr data-entry=")[1:]
+    assert "来自已办结咨询" in rows[0] and 'href="/tickets/QD-20261127-00011"' in rows[0]
+    assert "来自已办结咨询" not in rows[1]  # an entry the unit wrote itself
+    view = FakeView(web, ["department"], {"knowledge_entry": PROPOSED}, department="HOUSING")
+    html = render(web, knowledge.knowledge_form(None, view, PROPOSED["id"]))
+    notice = html.split('id="proposed-from"')[1].split("</p>")[0]
+    assert "来自已办结咨询" in notice and 'href="/tickets/QD-20261127-00011"' in notice
+    assert 'id="knowledge-form"' in html  # the unit edits and submits it as any draft
+
+
+def test_the_consultations_a_published_entry_answered_are_listed_beside_it(web):
+    asked = dict(ENTRY, also_asked=[{"ticket": "QD-20261128-00003", "question": "公租房申请条件", "at": NOW}])
+    html = render(web, knowledge.knowledge_form(None, FakeView(web, ["reviewer"], {"knowledge_entry": asked}),
+                                                "KB-1"))
+    listed = html.split('id="also-asked"')[1].split("</section>")[0]
+    assert "已办结咨询中的同类问题" in listed and 'href="/tickets/QD-20261128-00003"' in listed
+    assert "公租房申请条件" in listed
