@@ -1,11 +1,16 @@
 """The knowledge base over RPC: a unit drafts and submits its entry, a reviewer publishes it,
-operators find it and say whether it helped -- and a unit cannot touch another unit's entry."""
+operators find it and say whether it helped -- and a unit cannot touch another unit's entry; a
+consultation followup closes becomes a de-identified draft of the unit that answered it."""
+from datetime import timedelta
+
 import pytest
 from nameko.exceptions import RemoteError
 
 from services.intake.service import IntakeService
+from shared.contract import events
 from shared.platform.principals import ServiceRpcProxy
 from tests.people import context, person
+from tests.service.receivers import wait_until
 
 HOUSING = person("住建局小王", roles=("department",), department="HOUSING", user_id="u-housing")
 WATER = person("水务小赵", roles=("department",), department="WATER", user_id="u-water")
@@ -72,3 +77,20 @@ def test_a_unit_cannot_edit_submit_or_read_another_units_entry(intake):
         assert refused(rpc.save_knowledge_draft, entry_id, DRAFT) == "NotAllowed"  # not a maintainer
     with intake(REVIEWER) as rpc:
         assert rpc.knowledge_entry(entry_id)["versions"][0]["answer"] == DRAFT["answer"]
+
+
+def test_a_consultation_followup_closes_is_drafted_for_the_unit_that_answered(intake, publish):
+    with intake(OPERATOR) as rpc:
+        number = rpc.submit_ticket({"title": "咨询公租房申请条件", "description": "公租房要什么材料？电话13853212345",
+                                    "caller_phone": "13853212345", "caller_name": "王芳",
+                                    "request_type": "consultation"})["received_as"]
+    now = events.utcnow()
+    publish("followup", "case_closed", events.new_event(
+        events.CaseClosed, number=number, department_code="HOUSING", outcome="resolved",
+        reply="王芳您好，携带身份证到区住房保障中心申请，咨询电话0532-8888 6666。", closed_at=now + timedelta(hours=8)))
+    with intake(HOUSING) as rpc:
+        [entry] = wait_until(lambda: rpc.knowledge_entries({"state": "draft"})["entries"], what="the draft")
+    assert entry["source"]["ticket"] == number and entry["owner"] == "HOUSING"
+    text = entry["versions"][0]["question"] + entry["versions"][0]["answer"]
+    assert "区住房保障中心" in text and "公租房要什么材料" in text
+    assert "13853212345" not in text and "8888 6666" not in text and "王芳" not in text
