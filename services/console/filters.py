@@ -1,5 +1,4 @@
 """Template filters: local times, countdowns, rates, and the names of things."""
-import re
 from datetime import UTC, datetime
 
 from markupsafe import Markup
@@ -8,6 +7,7 @@ from services.console.domain import people
 from services.console.i18n import N_
 from shared.contract import field_errors
 from shared.contract import reasons as coded_reasons
+from shared.contract.names import in_language
 
 # msgids for the names the services use (translated by the catalogues)
 STATES = {
@@ -118,19 +118,6 @@ PLACES = {"unknown": N_("place unknown")}  # insight's cell of tickets without a
 VIA = {"console": N_("workbench"), "token": N_("department's system")}  # services/followup/handlers/queries.py
 SATISFACTION = {"satisfied": N_("satisfied"), "basically_satisfied": N_("basically satisfied"),
                 "dissatisfied": N_("dissatisfied"), "no rating": N_("no rating")}
-
-
-BILINGUAL = re.compile(r"^(?P<zh>.*?[^\x00-\x7f].*?)\s+(?P<en>[A-Za-z][\x00-\x7f]*)$", re.DOTALL)
-
-
-def in_language(text, locale):
-    """A name the city gave in both languages ("停水/水管破裂 Water outage or burst main",
-    "公用事业 Utilities") in the reader's: the Chinese part in Chinese, the English part
-    otherwise; a name in one language only, as it is."""
-    found = BILINGUAL.match(str(text or "").strip())
-    if not found:
-        return text or ""
-    return found.group("zh").strip() if locale == "zh_CN" else found.group("en").strip()
 
 
 def as_datetime(value):

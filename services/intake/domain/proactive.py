@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.contract.messages import PROACTIVE
+from shared.contract.names import in_language
 
 KINDS = ("spike", "emerging")
 MAX_NUMBERS = 50        # evidence tickets kept (and listed) per case
@@ -124,7 +125,8 @@ def from_finding(finding: object, category_name: Callable[[str], str | None] = l
         observed, previous = _count(finding, "recent", errors), _count(finding, "previous", errors)
     if errors:
         raise BadFinding(errors)
-    what = (category_name(category) if category else None) or category or "未分类"
+    named = category_name(category) if category else None  # the title is Chinese: a bilingual name's Chinese part
+    what = in_language(named, "zh_CN") if named else (category or "未分类")
     place = district or "全市"
     period = f"{since} 至 {until}" if since and until else "近期"
     if kind == "spike":

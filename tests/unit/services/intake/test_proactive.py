@@ -71,6 +71,13 @@ def test_a_spike_makes_a_case_that_says_what_where_how_many_and_since_when_with_
     assert case.evidence["numbers"] == SPIKE["numbers"] and case.evidence["chart"] == SPIKE["chart"]
 
 
+def test_a_category_named_in_both_languages_gives_the_chinese_title_its_chinese_part():
+    case = proactive.from_finding(dict(SPIKE, category="sanitation"),
+                                  {"sanitation": "环境卫生 Garbage and sanitation"}.get)
+    assert case.request["title"].startswith("主动治理：李沧区环境卫生诉求激增")
+    assert "「环境卫生」" in case.request["description"] and "Garbage" not in case.request["description"]
+
+
 def test_an_emerging_problem_names_its_term_and_where_it_is_most_heard():
     case = proactive.from_finding(TERM, {"fire": "消防安全"}.get)
     assert "飞线充电" in case.request["title"] and "市北区" in case.request["title"]
