@@ -131,8 +131,9 @@ def from_finding(finding: object, category_name: Callable[[str], str | None] = l
     period = f"{since} 至 {until}" if since and until else "近期"
     if kind == "spike":
         title = f"主动治理：{place}{what}诉求激增（{since} 起 {_fmt(observed)} 件）"
-        said = (f"热线数据分析发现：{period}，{place}「{what}」类诉求 {_fmt(observed)} 件，"
-                f"按该区该类近期基线预期约 {_fmt(expected)} 件" + (f"（{_fmt(ratio)} 倍）" if ratio else "") + "。")
+        baseline = ("该区该类诉求平时几乎没有（近期基线预期不足 0.5 件）" if expected is not None and expected < 0.5
+                    else f"按该区该类近期基线预期约 {_fmt(expected)} 件" + (f"（{_fmt(ratio)} 倍）" if ratio else ""))
+        said = f"热线数据分析发现：{period}，{place}「{what}」类诉求 {_fmt(observed)} 件，{baseline}。"
     else:
         title = f"主动治理：新出现的问题「{term}」（{place}，{_fmt(observed)} 件）"
         said = (f"热线数据分析发现：{period}，{_fmt(observed)} 件诉求提到「{term}」，"

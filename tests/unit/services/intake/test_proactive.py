@@ -154,3 +154,10 @@ def test_no_citizens_door_takes_the_proactive_type_or_channel(schema, given):
     with pytest.raises(ValidationError) as info:
         load_request(request, ["李沧区"], schema_cls=schema)
     assert set(info.value.messages) == set(given)
+
+
+def test_a_spike_where_there_is_usually_nothing_says_so_instead_of_an_expected_zero():
+    quiet = dict(SPIKE, observed=4, expected=0.02, ratio=198)
+    said = proactive.from_finding(quiet, {"water": "供水"}.get).request["description"]
+    assert "平时几乎没有" in said and "0.0 件" not in said and "198 倍" not in said
+    assert "预期约 6.4 件（8.3 倍）" in proactive.from_finding(SPIKE, {"water": "供水"}.get).request["description"]
