@@ -22,6 +22,7 @@ queue has taken it. RPC reply queues stay exclusive, classic and short-lived.
 """
 import json
 import logging
+import time
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -157,9 +158,26 @@ def declare_all(connection: Any, config: Config, manifest: Manifest | None = Non
     return count
 
 
+DECLARE_ATTEMPTS = 3
+
+
 def declare_with_uri(amqp_uri: str, config: Config, manifest: Manifest | None = None) -> int:
+    """Declare the topology over a connection of its own. A broker's internal error (541:
+    a quorum queue's replica failing to start while the broker is busy creating and
+    deleting others) closes the connection; the declaration, idempotent, is made again on
+    a new one, a few times, before the service gives up starting."""
+    from amqp.exceptions import InternalError
     from kombu import Connection
 
-    with Connection(amqp_uri, connect_timeout=10) as connection:
-        connection.ensure_connection(max_retries=3)
-        return declare_all(connection, config, manifest)
+    for attempt in range(1, DECLARE_ATTEMPTS + 1):
+        try:
+            with Connection(amqp_uri, connect_timeout=10) as connection:
+                connection.ensure_connection(max_retries=3)
+                return declare_all(connection, config, manifest)
+        except InternalError as exc:
+            if attempt == DECLARE_ATTEMPTS:
+                raise
+            log.warning("declaring the topology: the broker failed (%s); again (%d of %d)",
+                        exc, attempt + 1, DECLARE_ATTEMPTS)
+            time.sleep(0.5 * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover

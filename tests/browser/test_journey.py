@@ -209,7 +209,7 @@ def test_the_supervisor_sees_it_in_the_departments_scorecard(workbench, story):
     excel = supervisor.request.get(f"{workbench.url}{href}")
     assert excel.status == 200 and excel.body()[:2] == b"PK"  # an xlsx is a zip
     assert ".xlsx" in excel.headers["content-disposition"]
-    supervisor.click("#scorecard tr[data-department=WATER] td:last-child a")  # drill down to the closed case
+    supervisor.click("#scorecard tr[data-department=WATER] a[href*='state=closed']")  # drill down to the closed case
     assert story["number"] in supervisor.inner_text("table")
 
 
