@@ -47,6 +47,25 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"{len(_shots_taken)} screenshot(s) in {SHOTS}")
 
 
+_contexts = []  # every browser context a Workbench opened, in order
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _pages_closed_after_their_module():
+    """A module's pages close when the module is done. Left open they would live to the end
+    of the browser tests, and an operator's page asks for a ringing call every 2 s: scores
+    of pages polling the workbench, the phone floor and the broker while the later modules
+    run. (A failed test's screenshots are taken before this.)"""
+    opened = len(_contexts)
+    yield
+    for context in _contexts[opened:]:
+        try:
+            context.close()
+        except Exception:  # a context the test closed itself, or a browser already gone
+            pass
+    del _contexts[opened:]
+
+
 # Package-scoped (tests/browser is a package): the browser and the workbench's stack stop
 # when the last browser test is done, not at the end of the whole run.
 @pytest.fixture(scope="package")
@@ -81,6 +100,7 @@ class Workbench:
 
     def page(self, lang=None):
         context = self.browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+        _contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
         self.pages.append(page)
