@@ -11,10 +11,10 @@ overview, the case carries its tickets as evidence and is routed like any ticket
 unit that takes them, which finds it in its inbox; a second click leads to the same case.
 """
 import datetime as dt
-import time
 from zoneinfo import ZoneInfo
 
 from shared.platform.config import load_config
+from tests.service.receivers import wait_until
 from tests.stack.test_followup_lifecycle import Department
 
 ZONE = ZoneInfo(load_config()["CITY"]["timezone"])
@@ -36,16 +36,6 @@ SPIKE_TEXTS = [("垃圾桶满了没人清运", "莱西市水集街道菜市场�
                ("河边垃圾漂浮", "莱西市洙河岸边的垃圾被冲到水里，河面上漂着一层泡沫和瓶子。"),
                ("公厕没人打扫", "莱西市汽车站旁边的公共厕所好几天没人打扫，地上全是污水。"),
                ("绿化带里全是垃圾", "莱西市黄海路中间绿化带里扔满了烟头和外卖盒，一直没人捡。")]
-
-
-def poll(what, probe, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = probe()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"never: {what}")
 
 
 def test_a_rebound_is_marked_linked_both_ways_and_counted_against_the_unit(workbench):
@@ -84,7 +74,7 @@ def test_a_rebound_is_marked_linked_both_ways_and_counted_against_the_unit(workb
         card = stack.rpc("followup", "scorecard", today, today)
         line = next(d for d in card["departments"] if d["department"] == unit and d.get("scope", "unit") == "unit")
         return line if line["rebounded"] else None
-    line = poll("the rebound counted against the unit", counted)
+    line = wait_until(counted, 20.0, "the rebound counted against the unit")
     assert line["rebounded"] == 1 and line["closures_checked"] >= 1 and line["held_rate"] < 1
     assert any(e["action"] == "rebounded" and e["rebound"] == again
                for e in stack.rpc("followup", "get_case", earlier)["ledger"])
@@ -111,7 +101,7 @@ def _plant_spike(stack, today):
         numbers.append(stack.post({"title": title, "description": description, "category": SPIKE[0],
                                    "district": SPIKE[1], "channel": "web",
                                    "caller_phone": f"1395321{2500 + index}"}).json()["number"])
-        poll("insight has the request", lambda: stack.rpc("insight", "get_request", numbers[-1]))
+        wait_until(lambda: stack.rpc("insight", "get_request", numbers[-1]), 20.0, "insight has the request")
         if len(numbers) < 3:  # the detector's min_count
             continue
         spike = next((s for s in stack.rpc("insight", "hotspots", {"to": today})["spikes"]
@@ -151,6 +141,7 @@ def test_a_supervisor_makes_a_spike_a_proactive_case_that_reaches_the_unit(workb
     staff.goto(f"{workbench.url}/department?state=assigned")
     row = staff.locator("tbody tr", has_text=number)
     assert row.count() == 1
+    assert row.locator(".badge.proactive").inner_text() == "主动治理"  # the unit sees it is the hotline's own
     workbench.shot(staff, "proactive-inbox")
 
     supervisor.goto(f"{workbench.url}/supervisor")  # again: the case the first click opened
