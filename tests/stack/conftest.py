@@ -47,6 +47,15 @@ class Stack:
     def http_url(self, service):
         return f"http://{self.env[f'{service.upper()}_HTTP']}"
 
+    def said_about(self, text, last=40):
+        """The services' log lines that mention ``text`` (a ticket's number), for a failure's message."""
+        if not self.log_file:
+            return ""
+        self.log_file.flush()
+        with open(self.log_file.name, encoding="utf-8", errors="replace") as handle:
+            lines = [line.rstrip() for line in handle if text in line]
+        return "\n".join(lines[-last:]) or f"(no log line mentions {text})"
+
     def wait_until(self, number, predicate, timeout=15.0):
         deadline = time.monotonic() + timeout
         view = None

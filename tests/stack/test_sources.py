@@ -204,17 +204,20 @@ def test_a_source_learns_its_ticket_was_dispatched_replied_and_closed(stack, sou
     connection = pika.BlockingConnection(pika.URLParameters(source["amqp_uri"]))
     got = []
 
-    def until(kind, timeout=30.0):
+    def until(kind, timeout=60.0):
+        # Generous: on a loaded two-core machine the services' steps can lag by seconds.
         deadline = time.monotonic() + timeout
+        channel = connection.channel()
         while time.monotonic() < deadline:
-            method, _, body = connection.channel().basic_get(source["receipts_queue"], auto_ack=True)
+            method, _, body = channel.basic_get(source["receipts_queue"], auto_ack=True)
             if method is None:
-                time.sleep(0.1)
+                connection.sleep(0.1)
                 continue
             got.append(json.loads(body))
             if got[-1].get("kind") == kind:
                 return got[-1]
-        raise AssertionError(f"no {kind} receipt; got {got}")
+        raise AssertionError(f"no {kind} receipt in {timeout:.0f} s; got {got}; the ticket: {stack.get(number)}; "
+                             f"the services said:\n{stack.said_about(number)}")
 
     try:
         dispatched = until("dispatched")
