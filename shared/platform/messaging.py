@@ -223,6 +223,13 @@ class BrokerSafeQueueConsumer(QueueConsumer):
     consumer_check_seconds = CONSUMER_CHECK_SECONDS
     _last_check = 0.0
 
+    def run(self, _tokens=1, **kwargs):
+        """kombu's consuming loop, which wakes every ``CONSUMER_WAKE_SECONDS`` (1 s unless
+        set) to see whether it should stop: a service's stop waits that long, once or twice
+        per consumer. The tests, which stop hundreds of services, set it lower."""
+        kwargs.setdefault("safety_interval", float(self.container.config.get("CONSUMER_WAKE_SECONDS") or 1.0))
+        return super().run(_tokens, **kwargs)
+
     def on_iteration(self):
         super().on_iteration()
         now = time.monotonic()

@@ -41,7 +41,7 @@ from shared.timelimits.calendar_files import BadCalendarFile, parse
 
 log = logging.getLogger(__name__)
 
-ROUTING_TIMEOUT = 5
+ROUTING_TIMEOUT = 5  # seconds to wait for routing's answer, unless DIRECTORY_ROUTING_TIMEOUT says
 
 
 class MirrorRepository:
@@ -91,6 +91,7 @@ class Mirror(DependencyProvider):
     def setup(self):
         config = self.container.config
         self.repository = MirrorRepository(database_for(config, self.container.service_name))
+        self.routing_timeout = float(config.get("DIRECTORY_ROUTING_TIMEOUT") or ROUTING_TIMEOUT)
         self.departments = {}
         self.tree = {}  # {code: parent code}
         self.state = None
@@ -237,7 +238,7 @@ def sync(directory, routing):
     """Catch up with routing (an ``RpcProxy("routing")``): what started before it, or missed an event."""
     directory.reload()
     try:
-        with eventlet.Timeout(ROUTING_TIMEOUT):
+        with eventlet.Timeout(getattr(directory, "routing_timeout", ROUTING_TIMEOUT)):
             snapshot = routing.directory_snapshot.call_async().result()
     except (Exception, eventlet.Timeout) as exc:
         log.info("routing did not give its directory (%r); trying again later", exc)
@@ -245,8 +246,9 @@ def sync(directory, routing):
     return directory.catch_up(snapshot)
 
 
-def department_from_routing(directory, routing, code, timeout=ROUTING_TIMEOUT):
+def department_from_routing(directory, routing, code, timeout=None):
     """Ask routing for one department (a miss: added a moment ago); ``None`` if unknown."""
+    timeout = timeout or getattr(directory, "routing_timeout", ROUTING_TIMEOUT)
     try:
         with eventlet.Timeout(timeout):
             found = routing.get_department.call_async(code).result()
