@@ -337,6 +337,29 @@ def mongo_settings():
                 client.drop_database(name)
 
 
+@pytest.fixture(scope="session")
+def vhost_pool(request, rabbit_manager):
+    """Vhosts the service tests reuse (tests/vhosts.py); says at the end how many were made."""
+    from tests.vhosts import VhostPool
+
+    uri = request.config.getoption("RABBIT_AMQP_URI")
+    pool = VhostPool(rabbit_manager, uri, urlparse(uri).username, load_config())
+    yield pool
+    pool.close()
+    _backends["vhosts"] = pool.counts
+
+
+@pytest.fixture
+def rabbit_config(request, vhost_pipeline, vhost_pool):
+    """nameko's ``rabbit_config`` on a reused clean vhost, or on a fresh one for a test
+    marked ``fresh_vhost`` (for every test with ``HOTLINE_TEST_FRESH_VHOSTS=1``)."""
+    uri = urlparse(request.config.getoption("RABBIT_AMQP_URI"))
+    fresh = request.node.get_closest_marker("fresh_vhost") or os.environ.get("HOTLINE_TEST_FRESH_VHOSTS")
+    source = vhost_pipeline if fresh else vhost_pool
+    with source.get() as vhost:
+        yield {"AMQP_URI": f"{uri.scheme}://{uri.netloc}/{vhost}", "username": uri.username, "vhost": vhost}
+
+
 @pytest.fixture
 def service_config(rabbit_config, mongo_settings, web_config):
     """The project's config.yaml, pointed at a throw-away vhost and store."""
@@ -345,12 +368,25 @@ def service_config(rabbit_config, mongo_settings, web_config):
     config["AMQP_URI"] = rabbit_config["AMQP_URI"]
     config["WEB_SERVER_ADDRESS"] = web_config["WEB_SERVER_ADDRESS"]
     config["OUTBOX_INTERVAL"] = 1
+    config["CONSUMER_WAKE_SECONDS"] = 0.1  # a service stops in 0.1-0.2 s, not 1-2 s
+    # followup, notify and insight ask routing for its directory as they start, and their
+    # stop waits for the answer: without routing, 5 s unless this says.
+    config["DIRECTORY_ROUTING_TIMEOUT"] = 0.5
     config.pop("LOGGING", None)
     # Refusals re-route at once, as in a city that does not review them: the journeys written
     # before refusal review keep proving that mode; the tests of the review turn it on.
     # Most service tests run followup without intake: asking intake fails sooner than 3 s.
     config["FOLLOWUP"] = dict(config.get("FOLLOWUP") or {}, refusal_review=False, intake_timeout_seconds=0.5)
+    # Most run intake without routing and followup: its first ticket would wait 2 s for
+    # routing's catalogue and 2 s more for their highest numbers. The tests of those
+    # answers set the production timeouts back (``INTAKE_WAITS``).
+    config["INTAKE"] = dict(config.get("INTAKE") or {}, catalogue_rpc_timeout=0.3, number_fence_timeout=0.3)
     return config
+
+
+# intake's production waits for routing's and followup's answers (config.yaml), for
+# the tests whose services do answer: ``dict(config["INTAKE"], **INTAKE_WAITS)``.
+INTAKE_WAITS = {"catalogue_rpc_timeout": 2, "number_fence_timeout": 2}
 
 
 # The tiers whose tests declare queues on the machine's broker; the unit tests never do.

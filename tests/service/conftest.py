@@ -2,12 +2,23 @@
 import time
 
 import pytest
-from nameko.events import event_handler
+from nameko.events import EventHandler
 from nameko.testing.utils import get_extension
 
 from shared.platform.doors import Doors, Services, door
+from shared.platform.messaging import BrokerSafeQueueConsumer
 from shared.platform.mongo import Store
 from shared.platform.principals import event_dispatcher
+
+
+class RecordingHandler(EventHandler):
+    """nameko's event handler (no doors: it only listens), on the platform's queue
+    consumer, which stops within ``CONSUMER_WAKE_SECONDS`` rather than nameko's 1 s."""
+
+    queue_consumer = BrokerSafeQueueConsumer()
+
+
+event_handler = RecordingHandler.decorator
 
 
 def make_recorder(kinds, seen):

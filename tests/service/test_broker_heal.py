@@ -14,6 +14,8 @@ from shared.contract import topology
 from shared.platform.config import load_config
 from tests.conftest import _backends
 
+pytestmark = pytest.mark.fresh_vhost  # nothing declared before the test (tests/vhosts.py)
+
 
 def local_broker():
     amqp = urlparse(_backends["amqp"])

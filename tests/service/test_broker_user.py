@@ -10,6 +10,8 @@ from kombu import Connection
 
 from operate.broker_user import api_base, ensure_user
 
+pytestmark = pytest.mark.fresh_vhost  # nothing declared before the test (tests/vhosts.py)
+
 
 @pytest.fixture
 def api(request):

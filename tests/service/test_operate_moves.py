@@ -16,6 +16,8 @@ from operate.dead_letters import DeadLetterQueue
 from operate.topology import _move
 from shared.contract.topology import DEAD_LETTER_NAME, DEAD_LETTER_QUEUE
 
+pytestmark = pytest.mark.fresh_vhost  # nothing declared before the test (tests/vhosts.py)
+
 REFUSING = {"x-max-length": 0, "x-overflow": "reject-publish"}
 
 

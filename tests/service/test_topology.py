@@ -3,6 +3,7 @@ import json
 import logging
 import time
 
+import pytest
 from kombu import Connection
 from pymongo.errors import AutoReconnect
 
@@ -14,6 +15,8 @@ from shared.contract.topology import DEAD_LETTER_QUEUE, MANIFEST_PATH
 from tests.people import context
 from tests.service.receivers import wait_until as wait
 from tests.service.test_consumers import ticket_assigned
+
+pytestmark = pytest.mark.fresh_vhost  # nothing declared before the test (tests/vhosts.py)
 
 
 def test_the_committed_manifest_is_what_the_services_declare():

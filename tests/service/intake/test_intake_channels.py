@@ -11,6 +11,7 @@ from shared.contract import events
 from shared.platform.doors import Doors, Services, door
 from shared.platform.messaging import rpc
 from shared.platform.principals import ServiceRpcProxy
+from tests.conftest import INTAKE_WAITS
 from tests.people import context, person
 from tests.service.receivers import wait_until
 
@@ -260,7 +261,8 @@ def test_the_catalogue_comes_from_routing_or_else_the_directory_file(container_f
 
     routing = container_factory(FakeRouting, service_config)
     routing.start()
-    fresh = container_factory(IntakeService, dict(service_config, MONGO_URI=service_config["MONGO_URI"] + "-2"))
+    fresh = container_factory(IntakeService, dict(service_config, MONGO_URI=service_config["MONGO_URI"] + "-2",
+                                                  INTAKE=dict(service_config["INTAKE"], **INTAKE_WAITS)))
     container.stop()
     fresh.start()
     with ServiceRpcProxy("intake", service_config, context_data=context()) as proxy:

@@ -12,6 +12,7 @@ from services.intake.service import IntakeService
 from services.routing.service import RoutingService
 from shared.platform import memory_store
 from shared.platform.principals import ServiceRpcProxy
+from tests.conftest import INTAKE_WAITS
 from tests.people import context
 from tests.races import RacyCollection, run_together
 
@@ -49,6 +50,7 @@ def intake_on(container_factory, service_config):
     def start(name):
         config = copy.deepcopy(service_config)
         config["MONGO_URI"] = f"{service_config['MONGO_URI']}-{name}"
+        config["INTAKE"] = dict(config["INTAKE"], **INTAKE_WAITS)  # routing and followup do answer here
         container = container_factory(IntakeService, config)
         container.start()
         return container
