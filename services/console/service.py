@@ -15,7 +15,7 @@ and one call into its handler, one module per kind of work:
 * ``handlers/assessment``: the monthly assessment (考核) and its report (通报), from insight;
 * ``handlers/appeals``: appeals of scored events (考核申诉): filed by units, decided by supervisors;
 * ``handlers/knowledge``: the knowledge base: units maintain their entries, the centre reviews;
-* ``handlers/dispatch``: the manual dispatch queue, re-dispatch, arbitration;
+* ``handlers/dispatch``: the manual dispatch queue, re-dispatch, arbitration, the review list;
 * ``handlers/supervisor``: the city at a glance, drill-downs, exports;
 * ``handlers/proactive``: 未诉先办, a finding of insight made a proactive case, and its chart;
 * ``handlers/admin``: users, the directory, API keys, department tokens, the record.
@@ -385,6 +385,14 @@ class ConsoleService(ops.Operable):
     @page("/dispatch/<string:number>/redispatch", method="POST", roles=("dispatcher",))
     def dispatch_redispatch(self, deps, view, number):
         return view.answer(dispatch.dispatch_redispatch(deps, view, number))
+
+    @page("/dispatch/review", roles=("dispatcher", "supervisor"))
+    def dispatch_review(self, deps, view):
+        return view.answer(dispatch.dispatch_review(deps, view))
+
+    @page("/dispatch/review/<string:number>", method="POST", roles=("dispatcher",))
+    def dispatch_review_label(self, deps, view, number):
+        return view.answer(dispatch.dispatch_review_label(deps, view, number))
 
     # -- pages: the supervisor: the city at a glance, the cases behind a number, exports -----------
 

@@ -1,7 +1,7 @@
 """Routing's own command: the offline tools and reading history files.
 
     python -m services.routing import-history FILE [--text-col ...] [--label-col ...]
-    python -m services.routing evaluate --history FILE [--folds 5] [--compare] [--json]
+    python -m services.routing evaluate --history FILE [--folds 5] [--compare] [--curve] [--json]
     python -m services.routing build-model --history FILE --out model.joblib
     python -m services.routing synth-history FILE [--per-department 30]
 
@@ -107,12 +107,16 @@ def import_history(path, text_cols, label_col, fmt, batch, train, add_department
               help="Evaluate the baseline (character 1-3-grams, linear SVM) on the same folds.")
 @click.option("--candidates", is_flag=True,
               help="Evaluate every candidate model routing was measured against (docs/routing.md).")
+@click.option("--curve", is_flag=True,
+              help="The learning curve: the same test folds, models fitted on 10/25/50/100% of the training folds.")
+@click.option("--check", default=20, show_default=True,
+              help="How many labels to list for a person to check (0: none).")
 @click.option("--json", "as_json", is_flag=True, help="End with one line of JSON with the figures.")
-def evaluate(path, text_cols, label_col, fmt, folds, group_texts, compare, candidates, as_json):
+def evaluate(path, text_cols, label_col, fmt, folds, group_texts, compare, candidates, curve, check, as_json):
     """How routing would have dispatched FILE: stratified k-fold cross-validation."""
     from services.routing.learning.classifier import DEFAULT_KIND, KINDS
+    from services.routing.learning.evaluate import CURVE_SHARES, report_lines
     from services.routing.learning.evaluate import evaluate as run
-    from services.routing.learning.evaluate import report_lines
 
     others = tuple(k for k in KINDS if k != DEFAULT_KIND) if candidates else ("baseline",) if compare else ()
     rows = read_or_exit(path, text_cols, label_col, fmt)
@@ -123,7 +127,8 @@ def evaluate(path, text_cols, label_col, fmt, folds, group_texts, compare, candi
         with click.progressbar(length=folds, label=f"cross-validating {len(rows)} tickets, {folds} folds",
                                file=sys.stderr) as bar:
             result = run([t for t, _ in rows], [label for _, label in rows], folds=folds,
-                         progress=lambda fold: bar.update(1), group_texts=group_texts, compare=others)
+                         progress=lambda fold: bar.update(1), group_texts=group_texts, compare=others,
+                         curve=CURVE_SHARES if curve else (), check=max(0, check))
     except ValueError as exc:
         click.echo(f"cannot evaluate: {exc}", err=True)
         sys.exit(2)

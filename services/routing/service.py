@@ -21,7 +21,7 @@ from services.routing import bootstrap
 from services.routing.adapters.decisions import DecisionRepository
 from services.routing.adapters.knowledge import KnowledgeProvider
 from services.routing.domain.errors import RoutingError
-from services.routing.handlers import calendar, decisions, directory, intake, learning, proposals, upkeep
+from services.routing.handlers import calendar, decisions, directory, intake, learning, proposals, review, upkeep
 from shared.contract import events
 from shared.platform import clock as shared_clock
 from shared.platform import ops
@@ -294,6 +294,19 @@ class RoutingService(ops.Operable):
     @rpc
     def model_info(self):
         return learning.model_info(bootstrap.deps(self))
+
+    @door(People("dispatcher", "supervisor"))
+    @rpc(expected_exceptions=RoutingError)
+    def review_list(self, limit=20):
+        """The recent tickets routing would most like a dispatcher to confirm or correct: automatic
+        dispatches whose two best departments were close, and outcomes the model contradicts."""
+        return review.review_list(bootstrap.deps(self), limit)
+
+    @door(People("dispatcher"))
+    @rpc(expected_exceptions=(RoutingError, NotAllowed))
+    def review_label(self, number, department_code):
+        """A dispatcher confirms or corrects a ticket's department: a weighted example for the next training."""
+        return review.review_label(bootstrap.deps(self), number, department_code)
 
     @every("ROUTING_REFRESH_INTERVAL", default=10)
     def refresh_knowledge(self):

@@ -1,10 +1,12 @@
-"""The dispatcher's screens: the manual dispatch queue, arbitration, re-dispatch.
+"""The dispatcher's screens: the manual dispatch queue, arbitration, re-dispatch, the review list.
 
 Handlers of the pages in ``service.py``. The queue shows what routing doubted, with its
 suggestions and their reasons; arbitration shows the tickets refused too
 often (仲裁), with every refusal's reason; 提级 the cases reopened too often
 and raised to the centre (no unit above theirs). Assigning and re-dispatching are
-routing's RPC, recorded with the signed-in dispatcher and the reason given.
+routing's RPC, recorded with the signed-in dispatcher and the reason given. The review
+list (待确认) is what routing would most like a person to label: each row confirmed or
+corrected becomes a weighted example for its next training (``review_label``).
 """
 from services.console.bootstrap import Deps
 from services.console.i18n import N_
@@ -46,3 +48,23 @@ def dispatch_redispatch(deps: Deps, view: View, number):
     body = view.call("routing", "redispatch", number, department, reason, request_type=kind)
     return Redirect(f"/tickets/{number}",
                     flash=view._("%(n)s re-dispatched to %(d)s.", n=number, d=body["department_name"]))
+
+
+def dispatch_review(deps: Deps, view: View):
+    found, departments, arbitration, raised = view.gather(
+        ("routing", "review_list", (PAGE,)),
+        ("routing", "list_departments", ()),
+        ("routing", "queue_size", ("arbitration",)),
+        ("routing", "queue_size", ("raised",)))
+    return show("dispatch_review.html", tab="review", items=found["items"], model_version=found["model_version"],
+                departments=departments, arbitration=arbitration, raised=raised)
+
+
+def dispatch_review_label(deps: Deps, view: View, number):
+    department = (view.form.get("department") or "").strip()
+    if not department:
+        raise Refused(400, N_("Please check the form"), view._("Choose a department."))
+    body = view.call("routing", "review_label", number, department)
+    said = (view._("%(n)s: confirmed.", n=number) if body["confirmed"]
+            else view._("%(n)s: corrected to %(d)s.", n=number, d=view.unit(department)))
+    return Redirect("/dispatch/review", flash=said)

@@ -164,6 +164,13 @@ class DecisionRepository:
             return None
         return self.decisions.find_one({"number": number}, {"_id": 1})
 
+    def recent_automatic(self, limit):
+        """The newest ``limit`` tickets dispatched by the model or the keywords, with their suggestions."""
+        fields = {"_id": 0, "number": 1, "ticket.title": 1, "ticket.description": 1, "ticket.address": 1,
+                  "status": 1, "rule": 1, "department_code": 1, "confidence": 1, "suggestions": 1, "decided_at": 1}
+        return list(self.decisions.find({"status": "assigned", "rule": {"$in": ["classifier", "keywords"]}}, fields)
+                    .sort("decided_at", -1).limit(limit))
+
     def evidence(self, limit):
         """The newest ``limit`` decisions, oldest first, with what the catalogue proposals read:
         the ticket's words and category, the attempts, refusals and co-handlers."""

@@ -1,6 +1,7 @@
 """What routing's model learns from, and the models it trained.
 
-* ``examples`` -- imported history and the final department of closed tickets;
+* ``examples`` -- imported history, the final department of closed tickets and the
+  labels dispatchers confirmed or corrected on the review list (``weight``);
 * ``refusals`` -- who refused what, and why (a refused ticket weighs more);
 * ``models`` / ``model_chunks`` -- trained models, versioned; the bytes are
   split into chunks well under MongoDB's 16 MB document limit;
@@ -67,6 +68,33 @@ class LearningRepository:
         except DuplicateKeyError:
             self.examples.update_one(query, update)
 
+    def add_review(self, number, text, department_code, weight, by, was):
+        """A dispatcher's label for a ticket (confirmed: ``was`` is the same): it replaces the
+        ticket's outcome, if any, weighs ``weight``, and a later ``case_closed`` leaves it."""
+        query = {"number": number}
+        update = {"$set": {"kind": "reviewed", "text": text, "department_code": department_code,
+                           "source": "review", "weight": float(weight), "reviewed_by": by, "was": was,
+                           "added_at": utcnow()}}
+        try:
+            self.examples.update_one(query, update, upsert=True)
+        except DuplicateKeyError:
+            self.examples.update_one(query, update)
+
+    def example(self, number):
+        """The ticket's example (its outcome or reviewed label), or ``None``."""
+        return self.examples.find_one({"number": number}, {"_id": 0})
+
+    def recent_outcomes(self, limit):
+        """The newest ``limit`` closed tickets' examples: ``number``, ``text``, ``department_code``."""
+        return list(self.examples.find({"kind": "outcome"}, {"_id": 0, "number": 1, "text": 1,
+                                                             "department_code": 1, "added_at": 1})
+                    .sort("added_at", -1).limit(limit))
+
+    def reviewed(self, numbers):
+        """Which of ``numbers`` a dispatcher labelled already."""
+        return {d["number"] for d in self.examples.find({"kind": "reviewed", "number": {"$in": list(numbers)}},
+                                                        {"_id": 0, "number": 1})}
+
     def erase_texts(self, number, scrub):
         """Scrub the ticket's texts in the examples and refusals (a citizen's words)."""
         for collection in (self.examples, self.refusals):
@@ -78,13 +106,15 @@ class LearningRepository:
                                   "reason": reason, "at": utcnow()})
 
     def training_examples(self):
-        """``(texts, labels, numbers)``: imported history and closed tickets' outcomes."""
-        texts, labels, numbers = [], [], []
-        for doc in self.examples.find({}, {"_id": 0, "text": 1, "department_code": 1, "number": 1}):
+        """``(texts, labels, numbers, weights)``: imported history, closed tickets' outcomes and
+        reviewed labels (their ``weight``; 1 for the others)."""
+        texts, labels, numbers, weights = [], [], [], []
+        for doc in self.examples.find({}, {"_id": 0, "text": 1, "department_code": 1, "number": 1, "weight": 1}):
             texts.append(doc["text"])
             labels.append(doc["department_code"])
             numbers.append(doc.get("number"))
-        return texts, labels, numbers
+            weights.append(float(doc.get("weight") or 1.0))
+        return texts, labels, numbers, weights
 
     def history_rows(self, limit):
         """The newest ``limit`` ``(text, department code)`` rows of the history to replay."""

@@ -53,9 +53,10 @@ def train(deps: Deps, reason):
         raise RoutingError("another routing instance is training now; try again later")
     try:
         read_at = events.utcnow()  # what arrives after this is for the next model
-        texts, labels, numbers = learned.training_examples()
-        weights = training.refusal_weights(numbers, learned.refused_by(),
+        texts, labels, numbers, given = learned.training_examples()
+        refused = training.refusal_weights(numbers, learned.refused_by(),
                                            float(known.setting("ROUTING_REFUSAL_WEIGHT", training.REFUSAL_WEIGHT)))
+        weights = [max(a, b) for a, b in zip(given, refused)]  # a reviewed label, a refused ticket
         try:
             model = tpool.execute(training.train, texts, labels, known.directory, known.target_precision,
                                   weights=weights)

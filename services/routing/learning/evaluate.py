@@ -12,7 +12,14 @@ on the other folds only. From the out-of-fold probabilities:
 * precision at coverage: sorting tickets by confidence, the largest share that
   could be dispatched automatically while keeping precision at 90/95/98%, and
   the confidence threshold that achieves it (what to set ``ROUTING_THRESHOLD``
-  to before switching auto-dispatch on).
+  to before switching auto-dispatch on);
+* with ``curve``, the learning curve: the same test folds predicted by models
+  fitted on 10/25/50/100% of each training fold (every department kept), so
+  the figures say whether more history would still help;
+* ``to_check``: the labels a person should look at first (active learning),
+  from the out-of-fold probabilities -- rows whose label the model confidently
+  contradicts (likely mislabelled) and the least certain ones (the smallest
+  margin between the two best departments), texts de-identified.
 """
 from collections import Counter
 
@@ -22,8 +29,13 @@ from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from services.routing.learning.classifier import DEFAULT_KIND, DEFAULT_MAX_FEATURES, build_pipeline, scores
 from services.routing.learning.history import merge_rare
+from shared.platform.privacy import deidentify
 
 TARGETS = (0.9, 0.95, 0.98)
+CURVE_SHARES = (0.1, 0.25, 0.5, 1.0)
+CURVE_TARGET = 0.95
+CHECK_ROWS = 20
+EXCERPT = 80
 
 
 def coverage_at_precision(confidence, correct, targets=TARGETS):
@@ -76,31 +88,103 @@ def splits_of(X, y, folds, seed, group_texts):
     return list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(X, y))
 
 
+def subsample(train, y, share, rng):
+    """``share`` of the ``train`` indices, drawn per department so every department keeps at least one."""
+    if share >= 1:
+        return train
+    kept = []
+    for label in np.unique(y[train]):
+        rows = train[y[train] == label]
+        kept.append(rng.choice(rows, size=max(1, int(round(share * len(rows)))), replace=False))
+    return np.sort(np.concatenate(kept))
+
+
 def out_of_fold_predictions(texts, y, folds, seed, max_features, progress=None, group_texts=False,
-                            batch=5000, kinds=(DEFAULT_KIND,)):
-    """``{kind: (predicted, confidence)}``: each ticket's predicted department and
-    confidence from each kind of pipeline fitted on the other folds -- the same
-    folds for every kind, so their figures compare (like ``cross_val_predict``,
-    one fold at a time so ``progress(fold)`` can report, and without an
-    all-tickets-by-all-departments matrix, so a large history fits in memory).
+                            batch=5000, kinds=(DEFAULT_KIND,), shares=(1.0,)):
+    """``{kind: (predicted, confidence, margin)}``: each ticket's predicted department,
+    confidence and margin over the second best from each kind of pipeline fitted on
+    the other folds -- the same folds for every kind, so their figures compare (like
+    ``cross_val_predict``, one fold at a time so ``progress(fold)`` can report, and
+    without an all-tickets-by-all-departments matrix, so a large history fits in memory).
 
     ``group_texts`` keeps identical texts in one fold: no text is predicted by a
-    model that saw the same words on another ticket.
+    model that saw the same words on another ticket. ``shares`` other than 1 add
+    ``(kind, share)`` keys: the same test folds predicted by the first kind fitted
+    on that share of each training fold (the learning curve), and ``("sizes", share)``
+    the training rows each fold had.
     """
     X = np.array(texts, dtype=object)
-    out = {kind: (np.empty(len(y), dtype=object), np.zeros(len(y))) for kind in kinds}
+    keys = [(kind, 1.0) for kind in kinds] + [(kinds[0], s) for s in shares if s < 1]
+    out = {key: (np.empty(len(y), dtype=object), np.zeros(len(y)), np.zeros(len(y))) for key in keys}
+    sizes = {share: [] for share in shares}
+    rng = np.random.default_rng(seed)
     for fold, (train, test) in enumerate(splits_of(X, y, folds, seed, group_texts), 1):
-        for kind in kinds:
-            predicted, confidence = out[kind]
-            pipeline = build_pipeline(max_features, kind=kind, labels=list(y[train])).fit(X[train], y[train])
+        for kind, share in keys:
+            predicted, confidence, margin = out[(kind, share)]
+            rows_used = subsample(train, y, share, rng)
+            if kind == kinds[0]:
+                sizes[share].append(len(rows_used))
+            pipeline = build_pipeline(max_features, kind=kind, labels=list(y[rows_used])).fit(
+                X[rows_used], y[rows_used])
             for start in range(0, len(test), batch):
                 rows = test[start:start + batch]
                 values = scores(pipeline, X[rows])
+                best = np.sort(values, axis=1)
                 predicted[rows] = pipeline.classes_[values.argmax(axis=1)]
-                confidence[rows] = values.max(axis=1)
+                confidence[rows] = best[:, -1]
+                margin[rows] = best[:, -1] - (best[:, -2] if values.shape[1] > 1 else 0.0)
         if progress:
             progress(fold)
-    return {kind: (predicted.astype(str), confidence) for kind, (predicted, confidence) in out.items()}
+    result = {(kind if share == 1.0 else (kind, share)): (predicted.astype(str), confidence, margin)
+              for (kind, share), (predicted, confidence, margin) in out.items()}
+    result.update({("sizes", share): rows for share, rows in sizes.items()})
+    return result
+
+
+def learning_curve(y, predictions, sizes, target=CURVE_TARGET):
+    """``[{share, size, accuracy, share_at_95}]`` from ``{share: (predicted, confidence, margin)}``
+    on the same test folds; ``size`` is the mean number of training rows of a fold at that share."""
+    curve = []
+    for share in sorted(predictions):
+        predicted, confidence, _margin = predictions[share]
+        correct = predicted == y
+        coverage, _ = coverage_at_precision(confidence, correct, (target,))[target]
+        curve.append({"share": float(share), "size": int(round(float(np.mean(sizes[share])))),
+                      "accuracy": float(correct.mean()), "share_at_95": float(coverage)})
+    return curve
+
+
+def to_check(texts, y, predicted, confidence, margin, limit=CHECK_ROWS, rows=None):
+    """The rows a person should check first: ``[{row, text, label, predicted, confidence, margin, why}]``.
+
+    ``contradicted``: the model, never having seen the row, is surest of another
+    department -- the likeliest mislabels, most confident first; ``uncertain``:
+    the smallest margins between the two best departments, where one more
+    confirmed label teaches the model most. Up to half of ``limit`` are
+    contradicted; uncertain ones fill the rest (contradicted ones again if
+    there are too few). ``rows`` maps back to the caller's row numbers.
+    Texts are de-identified and cut to an excerpt.
+    """
+    wrong = np.flatnonzero(predicted != y)
+    contradicted = [int(i) for i in wrong[np.argsort(-confidence[wrong], kind="stable")]]
+    chosen = [(i, "contradicted") for i in contradicted[:limit // 2]]
+    taken = {i for i, _ in chosen}
+    for i in np.argsort(margin, kind="stable"):
+        if len(chosen) >= limit:
+            break
+        if int(i) not in taken and int(i) not in contradicted:
+            chosen.append((int(i), "uncertain"))
+            taken.add(int(i))
+    chosen += [(i, "contradicted") for i in contradicted if i not in taken][:limit - len(chosen)]
+    return [{"row": int(rows[i]) if rows is not None else i, "text": excerpt(texts[i]), "label": str(y[i]),
+             "predicted": str(predicted[i]), "confidence": float(confidence[i]), "margin": float(margin[i]),
+             "why": why} for i, why in chosen]
+
+
+def excerpt(text, length=EXCERPT):
+    """A de-identified excerpt of a history text, for a report anyone may read."""
+    clean = " ".join(str(deidentify(str(text or ""))).split())
+    return clean if len(clean) <= length else clean[:length - 1] + "…"
 
 
 def figures(y, classes, predicted, confidence, targets, probabilistic=True):
@@ -125,21 +209,30 @@ def figures(y, classes, predicted, confidence, targets, probabilistic=True):
 
 
 def evaluate(texts, labels, folds=5, seed=0, max_features=DEFAULT_MAX_FEATURES, targets=TARGETS,
-             progress=None, group_texts=False, kind=DEFAULT_KIND, compare=()):
+             progress=None, group_texts=False, kind=DEFAULT_KIND, compare=(), curve=(), check=CHECK_ROWS):
     """Cross-validated figures for history ``texts`` -> ``labels`` (department codes).
 
     ``compare``: other kinds (e.g. ``("baseline",)``) evaluated on the same folds,
     their figures under ``compared[kind]`` with ``ahead[kind]``: how far ``kind`` is ahead.
+    ``curve``: shares of the training folds (e.g. :data:`CURVE_SHARES`) for
+    ``learning_curve``; ``check``: how many rows ``to_check`` lists (row numbers
+    index ``texts``).
     """
-    texts, labels, notes = merge_rare(list(texts), list(labels), folds)
+    given = list(labels)
+    texts, labels, notes = merge_rare(list(texts), given, folds)
     if len(set(labels)) < 2:
         raise ValueError(f"need at least two departments with {folds} or more rows each")
+    kept = set(labels)
+    rows = list(range(len(given))) if len(labels) == len(given) else [
+        i for i, label in enumerate(given) if label in kept]
     y = np.array(labels)
     classes = np.array(sorted(set(labels)))
     kinds = (kind,) + tuple(k for k in compare if k != kind)
+    shares = tuple(sorted({float(s) for s in curve} | {1.0}))
     predictions = out_of_fold_predictions(texts, y, folds, seed, max_features, progress, group_texts,
-                                          kinds=kinds)
+                                          kinds=kinds, shares=shares)
     counts = Counter(labels)
+    predicted, confidence, margin = predictions[kind]
     result = {
         "rows": len(labels),
         "distinct_texts": len(set(texts)),
@@ -149,12 +242,17 @@ def evaluate(texts, labels, folds=5, seed=0, max_features=DEFAULT_MAX_FEATURES, 
         "notes": notes,
         "model": kind,
         "majority_baseline": counts.most_common(1)[0][1] / len(labels),
-        **figures(y, classes, *predictions[kind], targets, kind != "baseline"),
+        **figures(y, classes, predicted, confidence, targets, kind != "baseline"),
+        "to_check": to_check(texts, y, predicted, confidence, margin, check, rows) if check else [],
     }
+    if curve:
+        by_share = {share: predictions[(kind, share)] if share < 1 else predictions[kind] for share in shares}
+        result["learning_curve"] = learning_curve(
+            y, by_share, {share: predictions[("sizes", share)] for share in shares})
     if len(kinds) > 1:
         result["compared"], result["ahead"] = {}, {}
         for other in kinds[1:]:
-            theirs = figures(y, classes, *predictions[other], targets, other != "baseline")
+            theirs = figures(y, classes, *predictions[other][:2], targets, other != "baseline")
             theirs.pop("per_department")
             result["compared"][other] = theirs
             result["ahead"][other] = {
@@ -174,7 +272,9 @@ def report_lines(result):
     lines += [f"accuracy      {result['accuracy']:.3f}   (always the largest department: "
               f"{result['majority_baseline']:.3f})",
               f"macro-F1      {result['macro_f1']:.3f}", "",
-              f"{'department':<24} {'precision':>9} {'recall':>7} {'f1':>6} {'tickets':>8}"]
+              "per department: precision = right of the tickets sent to it, recall = its tickets sent to it, "
+              "support = its tickets",
+              f"{'department':<24} {'precision':>9} {'recall':>7} {'f1':>6} {'support':>8}"]
     for code, m in sorted(result["per_department"].items(), key=lambda kv: -kv[1]["support"]):
         lines.append(f"{code[:24]:<24} {m['precision']:>9.3f} {m['recall']:>7.3f} {m['f1']:>6.3f} {m['support']:>8}")
     lines += ["", "auto-dispatch at a precision of   share of tickets   set threshold to"]
@@ -182,6 +282,12 @@ def report_lines(result):
         threshold = result["threshold_at_precision"][target]
         shown = f"{threshold:.3f}" if threshold is not None else "unreachable"
         lines.append(f"{float(target):>30.0%}   {share:>16.1%}   {shown:>16}")
+    if result.get("learning_curve"):
+        lines += ["", "learning curve: the same test folds, models fitted on part of each training fold",
+                  f"{'history':>8} {'rows':>8} {'accuracy':>9} {'share@95%':>10}"]
+        for point in result["learning_curve"]:
+            lines.append(f"{point['share']:>8.0%} {point['size']:>8} {point['accuracy']:>9.3f} "
+                         f"{point['share_at_95']:>10.1%}")
     if result.get("ece") is not None:
         lines += ["", f"calibration: expected calibration error {result['ece']:.3f} "
                       "(0 = a confidence of 80% is right 80% of the time)",
@@ -189,6 +295,13 @@ def report_lines(result):
         for row in result["reliability"]:
             lines.append(f"{row['low']:>5.1f}-{row['high']:<6.1f} {row['tickets']:>8} "
                          f"{row['mean_confidence']:>16.3f} {row['accuracy']:>7.3f}")
+    if result.get("to_check"):
+        lines += ["", "labels to check first (contradicted: the model is sure of another department; "
+                      "uncertain: the two best are close)",
+                  f"{'row':>6} {'why':<13} {'label':<14} {'predicted':<14} {'conf':>5}  text"]
+        for item in result["to_check"]:
+            lines.append(f"{item['row']:>6} {item['why']:<13} {item['label'][:14]:<14} {item['predicted'][:14]:<14} "
+                         f"{item['confidence']:>5.2f}  {item['text']}")
     if result.get("compared"):
         lines += ["", f"the same folds, other models ({result['model']} ahead by):",
                   f"{'model':<22} {'accuracy':>9} {'share@90%':>10} {'share@95%':>10} {'share@98%':>10} {'ECE':>6}"]
