@@ -99,6 +99,17 @@ def case_closed(deps: Deps, closed):
     deps.learning.add_outcome(closed["number"], ticket_text(record["ticket"]), closed["department_code"])
 
 
+def co_handler_added(deps: Deps, opened):
+    """followup opened a co-handling part (协办) a person named: "this unit too", for the learner.
+    Routing's own proposals (``assigned_by`` routing) and parts passed down are no evidence."""
+    if opened.get("role") != "co" or opened.get("assigned_by") in ("", "routing"):
+        return
+    record = deps.decisions.get(opened["number"])
+    if record is None:
+        return
+    deps.learning.add_signal(opened["number"], ticket_text(record["ticket"]), opened["unit_code"], "co_handler")
+
+
 def personal_data_erased(deps: Deps, event):
     """intake erased a closed ticket's personal data: scrub this service's copy too."""
     deps.decisions.erase_personal_data(event["number"], scrub)
@@ -135,11 +146,15 @@ def assign(deps: Deps, number, department_code, reason, co_handlers=(), *, reque
 
     def work():
         decision = _waiting_decision(deps, number)
+        disputed = bool(decision.refusals)  # waiting after refusals: arbitration (仲裁)
         outcome = decision.assign(department_code, by, reason, known, deps.clock.now(), co_handlers,
                                   request_type=request_type)
         outcome.body["decided_by_id"] = person.user_id  # the person, as followup's ledger names them
         if not deps.decisions.save(deps.uow, decision, outcome):
             raise RoutingError(f"{number} was dispatched by someone else meanwhile")
+        # a label for the learner: where a person sent it (co-handlers come back from followup)
+        deps.learning.add_signal(number, ticket_text(decision.ticket), decision.department_code,
+                                 "arbitrated" if disputed else "assigned")
         return outcome
     return jsonable(deps.uow.run(work).body)
 
@@ -160,6 +175,9 @@ def redispatch(deps: Deps, number, department_code, reason, *, request_type=None
         outcome.body["decided_by_id"] = person.user_id
         if not deps.decisions.save(deps.uow, decision, outcome):
             raise RoutingError(f"{number} was moved by someone else meanwhile")
+        text = ticket_text(decision.ticket)  # labels for the learner: not that unit, this one
+        deps.learning.add_signal(number, text, current, "redispatched_from")
+        deps.learning.add_signal(number, text, decision.department_code, "redispatched_to")
         return current, outcome
     current, outcome = deps.uow.run(work)
     log.info("ticket %s re-dispatched from %s to %s by %s", number, current, outcome.body["department_code"], by)

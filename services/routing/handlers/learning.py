@@ -1,5 +1,10 @@
 """What routing learns from, and training: import history, train, retrain, describe the model.
 
+A model learns from the imported history, closed tickets' final units, what happened after
+each dispatch (refusals, re-dispatches, arbitrations, co-handlers added: dated, weighted,
+stale once the unit's responsibilities changed) and the directory's own words
+(:mod:`services.routing.learning.outcomes`).
+
 The learning itself (:mod:`services.routing.learning`) runs in a real thread
 (``tpool``): training takes seconds to minutes and must not stop the worker's
 event loop. One routing instance trains at a time (a lease); every instance
@@ -13,7 +18,7 @@ from typing import TYPE_CHECKING
 from eventlet import tpool
 
 from services.routing.domain.errors import RoutingError
-from services.routing.learning import classifier, training
+from services.routing.learning import classifier, outcomes, training
 from shared.contract import events
 from shared.platform.jsonable import jsonable
 
@@ -53,12 +58,14 @@ def train(deps: Deps, reason):
         raise RoutingError("another routing instance is training now; try again later")
     try:
         read_at = events.utcnow()  # what arrives after this is for the next model
-        texts, labels, numbers = learned.training_examples()
-        weights = training.refusal_weights(numbers, learned.refused_by(),
-                                           float(known.setting("ROUTING_REFUSAL_WEIGHT", training.REFUSAL_WEIGHT)))
+        weights = outcomes.Weights.from_config(known.setting)
+        made = outcomes.weighted_examples(learned.dated_examples(), learned.outcome_signals(),
+                                          outcomes.responsibility_changes(deps.directory.responsibility_history()),
+                                          weights)
+        priors = outcomes.prior_examples(known.directory, weights.prior)
         try:
-            model = tpool.execute(training.train, texts, labels, known.directory, known.target_precision,
-                                  weights=weights)
+            model = tpool.execute(training.train, made.texts, made.labels, known.directory,
+                                  known.target_precision, weights=made.weights, priors=priors, counts=made.counts)
         except training.NotEnoughHistory as exc:
             raise RoutingError(str(exc)) from None
         data = classifier.dumps(model)
@@ -76,7 +83,7 @@ def train(deps: Deps, reason):
 def retrain(deps: Deps):
     """Retrain when something was learned since the newest model."""
     latest = deps.learning.latest_model()
-    new = deps.learning.examples_since(
+    new = deps.learning.learned_since(
         (latest["meta"].get("examples_read_at") or latest["saved_at"]) if latest else None)
     if not new or (latest is None and new < training.MIN_EXAMPLES):
         return

@@ -52,8 +52,14 @@ def refusal_weights(numbers, refused_by, weight=REFUSAL_WEIGHT):
 
 
 def train(texts, labels, directory, target_precision=0.95, folds=CALIBRATION_FOLDS,
-          max_features=DEFAULT_MAX_FEATURES, weights=None):
-    """A :class:`TextModel` whose ``meta`` holds its measured threshold and figures."""
+          max_features=DEFAULT_MAX_FEATURES, weights=None, priors=None, counts=None):
+    """A :class:`TextModel` whose ``meta`` holds its measured threshold and figures.
+
+    ``priors`` (an :class:`outcomes.Training`): the directory's pseudo-examples, added to
+    the model's own training only -- the threshold is measured on real examples.
+    ``counts``: what the examples were made of (:func:`outcomes.weighted_examples`), kept in
+    ``meta``.
+    """
     weights = [1.0] * len(texts) if weights is None else weights
     texts, labels, unknown, weights = usable_examples(texts, labels, directory, weights)
     if len(texts) < MIN_EXAMPLES or len(set(labels)) < 2:
@@ -77,6 +83,11 @@ def train(texts, labels, directory, target_precision=0.95, folds=CALIBRATION_FOL
     except ValueError as exc:  # too few rows per department to cross-validate
         meta["notes"] = [f"threshold not measured: {exc}"]
     meta["weighted_for_refusals"] = sum(1 for w in weights if w != 1.0)
+    if counts:
+        meta["learned_from"] = dict(counts)
+    if priors is not None and priors.texts:
+        meta["prior_examples"] = len(priors.texts)
+        texts, labels, weights = texts + priors.texts, labels + priors.labels, weights + priors.weights
     return TextModel.train(texts, labels, meta=meta, max_features=max_features, weights=weights)
 
 

@@ -1,0 +1,117 @@
+"""Routing learns from what happens after a dispatch: approved refusals and arbitrations about
+one category move the model, and the same evidence proposes a catalogue edit that would have
+dispatched the history better. In-memory store, the handlers as the service calls them."""
+import datetime as dt
+from collections import Counter
+
+import mongomock
+import pytest
+
+from services.routing.adapters.decisions import DecisionRepository
+from services.routing.adapters.knowledge import Knowledge
+from services.routing.bootstrap import Deps
+from services.routing.handlers import decisions, learning, proposals
+from services.routing.learning import outcomes, training
+from services.routing.learning.synthetic import generate
+from shared.platform.unit_of_work import UnitOfWork
+from tests.people import person
+from tests.unit.services.routing.test_catalogue_proposal_handlers import Caller
+
+T0 = dt.datetime(2026, 11, 27, 1, tzinfo=dt.UTC)
+MOVE = "move_category:street-vendor:URBAN_MGMT>MARKET"
+VENDORS = ["农贸市场里摊贩占道收摊位费", "市场门口摊贩乱收摊位费", "早市摊贩摊位费太贵没有票据",
+           "菜市场摊贩被收取高额摊位费", "市场摊贩摊位费不明码标价", "夜市摊贩反映摊位费乱涨"]
+
+
+class Clock:
+    def now(self):
+        return T0
+
+
+@pytest.fixture
+def routing():
+    store = DecisionRepository(mongomock.MongoClient(tz_aware=True)["hotline_routing"], {})
+    store.ensure_indexes()
+    knowledge = Knowledge({"ROUTING_PROPOSAL_MIN_CASES": 5, "ROUTING_MAX_REFUSALS": 1})
+    published = []
+
+    def as_(*roles, name="张管理员"):
+        return Deps(decisions=store, directory=store.directory, calendar=store.calendar, learning=store.learning,
+                    numbers=store.numbers, proposals=store.proposals, knowledge=knowledge, clock=Clock(),
+                    caller=Caller(person(name, roles)),
+                    dispatch=lambda kind, payload: published.append(kind),
+                    uow=UnitOfWork(lambda kind, payload: published.append(kind)), config=knowledge.config)
+    return as_
+
+
+def top(deps, text):
+    return deps.known().model.suggest(text, top=1)[0].department_code
+
+
+def test_refusals_and_arbitrations_about_a_category_move_the_model_and_the_catalogue(routing):
+    admin, dispatcher = routing("admin"), routing("dispatcher", name="王调度")
+    # a history that never mentions street vendors: the directory's own words (URBAN_MGMT's
+    # keywords, the street-vendor catalogue entry) are what the model knows of them
+    admin.learning.add_history(generate(4, seed=3), "past")
+    learning.train(admin, "first")
+    assert top(admin, "摊贩乱收摊位费") == "URBAN_MGMT"
+
+    for n, text in enumerate(VENDORS, 1):
+        number = f"QD-20261127-{n:05d}"
+        decisions.ticket_created(admin, {"number": number, "title": text, "category": "street-vendor",
+                                         "urgency": "normal", "event_id": f"e{n}"})
+        assert admin.decisions.get(number)["department_code"] == "URBAN_MGMT"  # the catalogue's unit
+        decisions.case_refused(admin, {"number": number, "department_code": "URBAN_MGMT", "event_id": f"r{n}",
+                                       "reason": "市场内摊位费归市场监管", "refusal_count": 1})
+        assert admin.decisions.get(number)["rule"] == "arbitration"
+        decisions.assign(dispatcher, number, "MARKET", "市场内的摊贩归市场监管")
+
+    learning.train(admin, "outcomes")
+    meta = admin.known().model.meta
+    assert meta["learned_from"]["arbitrated"] == 6 and meta["learned_from"]["negative"] == 6
+    assert top(admin, "摊贩乱收摊位费") == "MARKET"  # a text of the category it never saw
+
+    proposals.propose(admin)
+    move = next(p for p in proposals.listing(admin)["items"] if p["key"] == MOVE)
+    assert move["how"] == {"refused": 6, "arbitration": 6}
+    before, after = move["effect"]["before"], move["effect"]["after"]
+    assert after["precision"] > before["precision"]
+
+
+# -- the weighting itself ----------------------------------------------------------------------
+
+def test_signals_become_weighted_examples_and_older_labels_of_a_changed_unit_weigh_less():
+    old, new = T0 - dt.timedelta(days=30), T0
+    examples = [{"text": "停水三天", "department_code": "WATER", "number": "N1", "added_at": old},
+                {"text": "路灯不亮", "department_code": "URBAN_MGMT", "added_at": old},
+                {"text": "路灯不亮", "department_code": "ENERGY", "added_at": old}]
+    signals = [outcomes.Signal("N1", "停水三天", "ENERGY", "refused", old),
+               outcomes.Signal("N2", "路灯不亮", "ENERGY", "redispatched_from", new),
+               outcomes.Signal("N2", "路灯不亮", "URBAN_MGMT", "redispatched_to", new),
+               outcomes.Signal("N1", "停水三天", "WATER", "arbitrated", old),  # closed: N1's outcome counts
+               outcomes.Signal("N3", "楼下施工噪音", "PUBLIC_SECURITY", "co_handler", new)]
+    changes = [{"action": "update", "code": "URBAN_MGMT", "at": T0 - dt.timedelta(days=1),
+                "before": {"keywords": ["垃圾"]}, "after": {"keywords": ["垃圾", "路灯"]}},
+               {"action": "update", "code": "WATER", "at": T0, "before": {"phone": "1"}, "after": {"phone": "2"}}]
+    weights = outcomes.Weights()
+    made = outcomes.weighted_examples(examples, signals, outcomes.responsibility_changes(changes), weights)
+    rows = list(zip(made.texts, made.labels, made.weights))
+    assert rows == [("停水三天", "WATER", weights.refused),          # refused on the way
+                    ("路灯不亮", "URBAN_MGMT", weights.stale),       # before URBAN_MGMT's duties changed
+                    ("路灯不亮", "ENERGY", weights.negative),        # the words ENERGY gave back
+                    ("路灯不亮", "URBAN_MGMT", weights.redispatched_to),
+                    ("楼下施工噪音", "PUBLIC_SECURITY", weights.co_handler)]
+    assert outcomes.Weights.from_config(lambda key, default: {"ROUTING_STALE_WEIGHT": "0.5"}.get(key, default)
+                                        ).stale == 0.5
+
+
+def test_a_unit_without_history_is_proposed_from_its_duties(directory):
+    """The directory's words are weak examples: a unit nobody's history names still gets its
+    matters, and every unit has enough rows for the calibration's folds."""
+    priors = outcomes.prior_examples(directory)
+    assert min(Counter(priors.labels).values()) >= outcomes.PRIORS_PER_UNIT
+    assert "C-BDG-SHAOGUAN" not in priors.labels  # communities are never chosen
+    rows = [(text, code) for text, code in generate(4, seed=3) if code != "CIVIL_AFFAIRS"]  # no history
+    text = "家里困难想申请低保"
+    with_priors = training.train([t for t, _ in rows], [c for _, c in rows], directory, priors=priors)
+    assert with_priors.suggest(text, top=1)[0].department_code == "CIVIL_AFFAIRS"
