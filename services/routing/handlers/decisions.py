@@ -13,6 +13,7 @@ from services.routing.domain.decision import MAX_REFUSALS, Decision, check_same_
 from services.routing.domain.errors import RoutingError
 from services.routing.domain.rules import decide, ticket_text
 from services.routing.handlers.intake import record_number
+from services.routing.learning import outcomes
 from shared.contract import events
 from shared.platform.checks import whole_number
 from shared.platform.jsonable import jsonable
@@ -115,13 +116,32 @@ def personal_data_erased(deps: Deps, event):
     deps.decisions.erase_personal_data(event["number"], scrub)
 
 
+def with_confidences(deps: Deps, record):
+    """``record`` (a decision, a suggestion) with the measured confidence of its suggested request
+    type (``request_type_confidence``) and of each proposed co-handler (``co_confidence``), from
+    what the model in use measured (``outcomes.request_type_confidence``); ``None``: not measured."""
+    if not isinstance(record, dict):
+        return record
+    model = deps.known().model
+    meta = model.meta if model is not None else {}
+    if record.get("request_type_source") == "suggested":
+        record["request_type_confidence"] = outcomes.request_type_confidence(
+            meta.get("request_type_calibration"), record.get("request_type") or "")
+    if record.get("co_handler_proposals"):
+        record["co_handler_proposals"] = [
+            dict(p, co_confidence=outcomes.co_handler_confidence(meta.get("co_handler_calibration"),
+                                                                 float(p.get("confidence") or 0)))
+            for p in record["co_handler_proposals"] if isinstance(p, dict)]
+    return record
+
+
 def get_decision(deps: Deps, number):
-    return jsonable(deps.decisions.get(number))
+    return jsonable(with_confidences(deps, deps.decisions.get(number)))
 
 
 def queue(deps: Deps, limit=50, offset=0, rule=None):
-    return jsonable(deps.decisions.queue(whole_number("limit", limit, 1, 1000),
-                                         whole_number("offset", offset or 0, 0, 10 ** 6), rule))
+    return jsonable([with_confidences(deps, item) for item in deps.decisions.queue(
+        whole_number("limit", limit, 1, 1000), whole_number("offset", offset or 0, 0, 10 ** 6), rule)])
 
 
 def queue_size(deps: Deps, rule=None):
@@ -190,7 +210,7 @@ def suggest(deps: Deps, ticket):
     choice = decide(ticket, known.directory, known.learner, known.threshold,
                     co_handler_threshold=known.co_handler_threshold)
     typed = request_types.choose(ticket)
-    return jsonable({"request_type": typed.request_type, "request_type_source": typed.source,
+    return jsonable(with_confidences(deps, {"request_type": typed.request_type, "request_type_source": typed.source,
                      "request_type_reason": typed.reason, "department_code": choice.department.code if choice.department else None,
                      "rule": choice.rule, "reasons": choice.sentences, "reason_codes": choice.reasons,
                      "confidence": choice.confidence,
@@ -199,4 +219,4 @@ def suggest(deps: Deps, ticket):
                      "suggestions": named(choice.suggestions, known.directory),
                      "co_handler_proposals": [p.to_dict() for p in choice.proposed],
                      "threshold": known.threshold, "co_handler_threshold": known.co_handler_threshold, "model_version": choice.model_version,
-                     "directory_version": known.directory.version})
+                     "directory_version": known.directory.version}))

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from eventlet import tpool
 
+from services.routing.domain import request_types
 from services.routing.domain.errors import RoutingError
 from services.routing.learning import classifier, outcomes, training
 from shared.contract import events
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from services.routing.bootstrap import Deps
 
 log = logging.getLogger(__name__)
+EVIDENCE_READ = 50000  # the newest decisions the side suggestions are measured on
 
 
 def import_history(deps: Deps, rows, source="import", replace=False):
@@ -50,6 +52,19 @@ def model_info(deps: Deps):
                      "examples": deps.learning.examples_since(None)})
 
 
+def side_calibration(deps: Deps, co_signals):
+    """How often the rules' request type and the proposed co-handlers were what a person chose
+    (``outcomes.request_type_table``, ``outcomes.co_handler_table``), kept in the model's meta."""
+    typed, proposed = deps.decisions.typed_and_proposed(EVIDENCE_READ)
+    types = outcomes.request_type_table(
+        (request_types.suggest(title, description).request_type, given) for title, description, given in typed)
+    co = outcomes.co_handler_table(
+        (float(p.get("confidence") or 0), p.get("department_code") in set(kept) | co_signals.get(number, set()))
+        for number, proposals, kept in proposed for p in proposals)
+    return {"request_type_calibration": types, "co_handler_calibration": co,
+            "calibration_tickets": {"typed": len(typed), "co_handler_proposals": sum(c[1] for c in co)}}
+
+
 def train(deps: Deps, reason):
     """Train on everything learned so far; every instance loads the new model."""
     known = deps.known()
@@ -69,7 +84,8 @@ def train(deps: Deps, reason):
         except training.NotEnoughHistory as exc:
             raise RoutingError(str(exc)) from None
         data = classifier.dumps(model)
-        meta = dict(model.meta, reason=reason, size=len(data), examples_read_at=read_at)
+        meta = dict(model.meta, reason=reason, size=len(data), examples_read_at=read_at,
+                    **side_calibration(deps, made.signals_by_number))
         version = deps.uow.run(lambda: learned.save_model(data, meta))
         model.meta = meta
         known.save_file(model)  # the next start loads it, even from an in-memory store

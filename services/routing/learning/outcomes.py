@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -94,6 +94,7 @@ class Training:
     labels: list[str]
     weights: list[float]
     counts: dict[str, int]
+    signals_by_number: dict[str, set[str]] = field(default_factory=dict)  # co-handlers added, by ticket
 
 
 def responsibility_changes(changes: Iterable[Mapping[str, Any]]) -> dict[str, datetime]:
@@ -170,7 +171,11 @@ def weighted_examples(examples: Sequence[Mapping[str, Any]], signals: Sequence[S
         add(s.text, s.department_code, float(getattr(weights, s.kind, 1.0)), None, s.at)
         counts[s.kind] += 1
     counts["negative"] = sum(1 for s in signals if s.negative)
-    return Training(texts, labels, out, dict(counts))
+    co: dict[str, set[str]] = {}
+    for s in signals:
+        if s.kind == "co_handler":
+            co.setdefault(s.number, set()).add(s.department_code)
+    return Training(texts, labels, out, dict(counts), co)
 
 
 def prior_texts(directory: Any) -> dict[str, list[str]]:
@@ -209,3 +214,51 @@ def prior_examples(directory: Any, weight: float = Weights.prior) -> Training:
         labels += [code] * len(rows)
         weights += [share] * len(rows)
     return Training(texts, labels, weights, {"prior": len(texts)})
+
+
+# -- how far a suggested request type or co-handler is to be trusted -----------------------------
+
+def _laplace(right: int, total: int) -> float:
+    return (right + 1) / (total + 2)
+
+
+def request_type_table(rows: Iterable[tuple[str, str]]) -> dict[str, list[int]]:
+    """``{suggested type: [right, total]}`` from ``(suggested, a person's type)`` pairs: of the
+    tickets whose type an operator gave or a dispatcher set, how often the rules' suggestion for
+    the same words agreed."""
+    table: dict[str, list[int]] = {}
+    for suggested, actual in rows:
+        cell = table.setdefault(suggested, [0, 0])
+        cell[0] += suggested == actual
+        cell[1] += 1
+    return table
+
+
+def request_type_confidence(table: Mapping[str, Sequence[int]] | None, suggested: str) -> float | None:
+    """The measured chance that a suggested type is the one a person would give (Laplace-smoothed:
+    (right + 1) / (seen + 2)); ``None`` before any typed ticket was seen."""
+    cell = (table or {}).get(suggested)
+    return round(_laplace(int(cell[0]), int(cell[1])), 4) if cell and cell[1] else None
+
+
+CO_BINS = 10
+
+
+def co_handler_table(rows: Iterable[tuple[float, bool]]) -> list[list[int]]:
+    """``[[kept, proposed]] * CO_BINS`` by the learner's confidence (tenths): of the co-handlers
+    proposed to a dispatcher, how many the dispatcher kept, or added later."""
+    table = [[0, 0] for _ in range(CO_BINS)]
+    for confidence, kept in rows:
+        cell = table[min(int(float(confidence) * CO_BINS), CO_BINS - 1)]
+        cell[0] += bool(kept)
+        cell[1] += 1
+    return table
+
+
+def co_handler_confidence(table: Sequence[Sequence[int]] | None, confidence: float) -> float | None:
+    """The measured chance that a co-handler proposed at ``confidence`` is kept (Laplace-smoothed);
+    ``None`` before any proposal of that confidence was decided by a person."""
+    if not table:
+        return None
+    kept, proposed = table[min(int(float(confidence) * CO_BINS), CO_BINS - 1)]
+    return round(_laplace(int(kept), int(proposed)), 4) if proposed else None
