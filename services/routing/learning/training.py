@@ -1,10 +1,10 @@
 """Training a model from what routing has learned, and choosing how sure is sure.
 
-Pure Python. The examples are imported history plus the final department of
-every closed ticket. Refusals correct the next model: a refused ticket is
-learned under the department that finally handled it, and weighs
-``REFUSAL_WEIGHT`` times as much as an ordinary example, because it is one
-routing got wrong. Only examples whose
+Pure Python. The examples are imported history, the final department of every
+closed ticket and what happened after dispatches, weighted by
+:mod:`services.routing.learning.outcomes` (a refused ticket weighs
+``REFUSAL_WEIGHT`` times under the unit that took it: routing got it wrong),
+with the directory's words as weak pseudo-examples. Only examples whose
 department is active in the directory are used: a model must not propose a
 department that no longer takes work orders.
 
@@ -85,10 +85,13 @@ def train(texts, labels, directory, target_precision=0.95, folds=CALIBRATION_FOL
     meta["weighted_for_refusals"] = sum(1 for w in weights if w != 1.0)
     if counts:
         meta["learned_from"] = dict(counts)
+    real = len(texts)
     if priors is not None and priors.texts:
         meta["prior_examples"] = len(priors.texts)
         texts, labels, weights = texts + priors.texts, labels + priors.labels, weights + priors.weights
-    return TextModel.train(texts, labels, meta=meta, max_features=max_features, weights=weights)
+    model = TextModel.train(texts, labels, meta=meta, max_features=max_features, weights=weights)
+    model.meta["examples"] = real  # the tickets; the pseudo-examples are counted apart
+    return model
 
 
 def threshold_for(learner, setting, min_threshold=0.2, keyword_threshold=0.5):
