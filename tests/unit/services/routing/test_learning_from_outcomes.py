@@ -128,3 +128,17 @@ def test_a_unit_without_history_is_proposed_from_its_duties(directory):
     text = "家里困难想申请低保"
     with_priors = training.train([t for t, _ in rows], [c for _, c in rows], directory, priors=priors)
     assert with_priors.suggest(text, top=1)[0].department_code == "CIVIL_AFFAIRS"
+
+
+def test_a_co_handler_a_person_added_is_a_label_and_routings_own_proposal_is_not(routing):
+    admin = routing("admin")
+    decisions.ticket_created(admin, {"number": "QD-20261127-00001", "title": "工地夜间施工噪音扰民",
+                                     "urgency": "normal", "event_id": "e1"})
+    opened = {"number": "QD-20261127-00001", "department_code": "HOUSING", "unit_code": "PUBLIC_SECURITY",
+              "role": "co", "assigned_by": "王调度"}
+    decisions.co_handler_added(admin, opened)
+    decisions.co_handler_added(admin, dict(opened, unit_code="URBAN_MGMT", assigned_by="routing"))
+    decisions.co_handler_added(admin, dict(opened, unit_code="S-BADAGUAN", role="down"))
+    decisions.co_handler_added(admin, dict(opened, number="QD-20261127-09999"))  # not routing's ticket
+    assert [(s.number, s.department_code, s.kind) for s in admin.learning.outcome_signals()] == \
+        [("QD-20261127-00001", "PUBLIC_SECURITY", "co_handler")]
