@@ -97,6 +97,13 @@ class LearningRepository:
                   for d in self.signals.find({}, {"_id": 0})]
         return found
 
+    def co_handlers_added(self):
+        """``{number: [unit codes]}``: co-handlers a person added to a ticket, oldest first."""
+        added = {}
+        for d in self.signals.find({"kind": "co_handler"}, {"_id": 0, "number": 1, "department_code": 1}).sort("at", 1):
+            added.setdefault(d["number"], []).append(d["department_code"])
+        return added
+
     def dated_examples(self):
         """The examples as dicts: ``text``, ``department_code``, ``number``, ``added_at``."""
         return list(self.examples.find({}, {"_id": 0, "text": 1, "department_code": 1, "number": 1,

@@ -142,3 +142,17 @@ def test_a_co_handler_a_person_added_is_a_label_and_routings_own_proposal_is_not
     decisions.co_handler_added(admin, dict(opened, number="QD-20261127-09999"))  # not routing's ticket
     assert [(s.number, s.department_code, s.kind) for s in admin.learning.outcome_signals()] == \
         [("QD-20261127-00001", "PUBLIC_SECURITY", "co_handler")]
+
+
+def test_co_handlers_added_to_open_cases_propose_a_standing_co_handler(routing):
+    """followup's 加派 on open cases counts for the catalogue as a dispatcher's co-handler does."""
+    admin = routing("admin")
+    for n in range(1, 6):
+        number = f"QD-20261127-{n:05d}"
+        decisions.ticket_created(admin, {"number": number, "title": "工地夜间施工噪音扰民", "urgency": "normal",
+                                         "category": "construction-noise", "event_id": f"e{n}"})
+        decisions.co_handler_added(admin, {"number": number, "department_code": "HOUSING", "role": "co",
+                                           "unit_code": "PUBLIC_SECURITY", "assigned_by": "王调度"})
+    proposals.propose(admin)
+    assert "add_co_handler:construction-noise:PUBLIC_SECURITY" in {
+        p["key"] for p in proposals.listing(admin)["items"]}
