@@ -13,6 +13,7 @@ from services.routing.bootstrap import Deps
 from services.routing.handlers import decisions, learning, proposals
 from services.routing.learning import outcomes, training
 from services.routing.learning.synthetic import generate
+from shared.platform.privacy import scrub
 from shared.platform.unit_of_work import UnitOfWork
 from tests.people import person
 from tests.unit.services.routing.test_catalogue_proposal_handlers import Caller
@@ -133,7 +134,7 @@ def test_a_unit_without_history_is_proposed_from_its_duties(directory):
 def test_a_co_handler_a_person_added_is_a_label_and_routings_own_proposal_is_not(routing):
     admin = routing("admin")
     decisions.ticket_created(admin, {"number": "QD-20261127-00001", "title": "工地夜间施工噪音扰民",
-                                     "urgency": "normal", "event_id": "e1"})
+                                     "description": "联系电话13853212345", "urgency": "normal", "event_id": "e1"})
     opened = {"number": "QD-20261127-00001", "department_code": "HOUSING", "unit_code": "PUBLIC_SECURITY",
               "role": "co", "assigned_by": "王调度"}
     decisions.co_handler_added(admin, opened)
@@ -142,6 +143,8 @@ def test_a_co_handler_a_person_added_is_a_label_and_routings_own_proposal_is_not
     decisions.co_handler_added(admin, dict(opened, number="QD-20261127-09999"))  # not routing's ticket
     assert [(s.number, s.department_code, s.kind) for s in admin.learning.outcome_signals()] == \
         [("QD-20261127-00001", "PUBLIC_SECURITY", "co_handler")]
+    admin.decisions.erase_personal_data("QD-20261127-00001", scrub)  # intake erased the ticket's data
+    assert "13853212345" not in admin.learning.outcome_signals()[0].text
 
 
 def test_co_handlers_added_to_open_cases_propose_a_standing_co_handler(routing):
