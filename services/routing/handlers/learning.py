@@ -74,13 +74,17 @@ def train(deps: Deps, reason):
     try:
         read_at = events.utcnow()  # what arrives after this is for the next model
         weights = outcomes.Weights.from_config(known.setting)
-        made = outcomes.weighted_examples(learned.dated_examples(), learned.outcome_signals(),
-                                          outcomes.responsibility_changes(deps.directory.responsibility_history()),
-                                          weights)
-        priors = outcomes.prior_examples(known.directory, weights.prior)
+        examples, signals = learned.dated_examples(), learned.outcome_signals()
+        changed = outcomes.responsibility_changes(deps.directory.responsibility_history())
+
+        def learn():  # in a real thread: weighing a large history takes a while too
+            made = outcomes.weighted_examples(examples, signals, changed, weights)
+            return made, training.train(made.texts, made.labels, known.directory, known.target_precision,
+                                        weights=made.weights, priors=outcomes.prior_examples(known.directory,
+                                                                                              weights.prior),
+                                        counts=made.counts)
         try:
-            model = tpool.execute(training.train, made.texts, made.labels, known.directory,
-                                  known.target_precision, weights=made.weights, priors=priors, counts=made.counts)
+            made, model = tpool.execute(learn)
         except training.NotEnoughHistory as exc:
             raise RoutingError(str(exc)) from None
         data = classifier.dumps(model)

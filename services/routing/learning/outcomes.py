@@ -137,6 +137,7 @@ def weighted_examples(examples: Sequence[Mapping[str, Any]], signals: Sequence[S
         if s.negative:
             refused_by.setdefault(s.number, set()).add(s.department_code)
             refused_texts.add((normalise(s.text), s.department_code))
+    refusers = {unit for _, unit in refused_texts}
     closed = {str(e["number"]) for e in examples if e.get("number")}
     counts: Counter[str] = Counter()
     texts: list[str] = []
@@ -147,7 +148,7 @@ def weighted_examples(examples: Sequence[Mapping[str, Any]], signals: Sequence[S
         if number and number in refused_by and label not in refused_by[number]:
             weight *= weights.refused
             counts["weighted_for_refusals"] += 1
-        if (normalise(text), label) in refused_texts:
+        if label in refusers and (normalise(text), label) in refused_texts:
             weight *= weights.negative
             counts["refused_texts"] += 1
         if _is_stale(label, at, changed):
