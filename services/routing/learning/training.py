@@ -85,12 +85,13 @@ def train(texts, labels, directory, target_precision=0.95, folds=CALIBRATION_FOL
     meta["weighted_for_refusals"] = sum(1 for w in weights if w != 1.0)
     if counts:
         meta["learned_from"] = dict(counts)
-    real = len(texts)
+    real, departments = len(texts), len(set(labels))
     if priors is not None and priors.texts:
         meta["prior_examples"] = len(priors.texts)
         texts, labels, weights = texts + priors.texts, labels + priors.labels, weights + priors.weights
     model = TextModel.train(texts, labels, meta=meta, max_features=max_features, weights=weights)
-    model.meta["examples"] = real  # the tickets; the pseudo-examples are counted apart
+    # the tickets and their departments; the pseudo-examples and the units they add apart
+    model.meta.update(examples=real, departments=departments, units=len(model.labels))
     return model
 
 
