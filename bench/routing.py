@@ -41,7 +41,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     from services.routing.domain.directory import Directory
-    from services.routing.learning import classifier
+    from services.routing.learning import classifier, outcomes
     from services.routing.learning import training as learning
     from services.routing.learning.synthetic import generate
     from shared.platform.city import load_city
@@ -51,7 +51,9 @@ def main(argv=None):
     policy = DeadlinePolicy.from_config({})
     history = generate(args.history, seed=1)
     start = time.perf_counter()
-    model = learning.train([t for t, _ in history], [c for _, c in history], directory)
+    # as the service trains: with the directory's words as weak pseudo-examples
+    model = learning.train([t for t, _ in history], [c for _, c in history], directory,
+                           priors=outcomes.prior_examples(directory))
     trained_in = time.perf_counter() - start
     size = len(classifier.dumps(model))
     import os

@@ -222,8 +222,9 @@ def print_suggestions(suggestions, indent="    "):
 
 def print_proposals(proposals, indent="    "):
     for p in proposals:
+        kept = p.get("co_confidence")
         click.echo(f"{indent}co-handler proposed (协办): {p['department_code']} {p.get('department_name', '')} "
-                   f"{p['confidence']:.2f}")
+                   f"{p['confidence']:.2f}" + (f" (kept by dispatchers {kept:.0%})" if kept is not None else ""))
 
 
 @routing.command()
@@ -307,7 +308,9 @@ def try_(**ticket):
     print_suggestions(result["suggestions"], "  ")
     print_proposals(result.get("co_handler_proposals") or [], "  ")
     if result.get("request_type"):
-        click.echo(f"request type {label(result['request_type'])}: {sentence(result['request_type_reason'])}")
+        sure = result.get("request_type_confidence")
+        click.echo(f"request type {label(result['request_type'])}: {sentence(result['request_type_reason'])}"
+                   + (f" (right {sure:.0%} of the time)" if sure is not None else ""))
 
 
 # -- the model (importing history and the offline tools: python -m services.routing) --

@@ -95,6 +95,12 @@ class RoutingService(ops.Operable):
     def on_case_closed(self, closed):
         decisions.case_closed(bootstrap.deps(self), closed)
 
+    @event_handler("followup", "assignment_opened", requeue_on_error=True)
+    @consumes(events.AssignmentOpened)
+    def on_assignment_opened(self, opened):
+        """A co-handler (协办) a person added: a label for the learner."""
+        decisions.co_handler_added(bootstrap.deps(self), opened)
+
     # -- dispatchers -------------------------------------------------------------
 
     @door(People(*STAFF_ROLES))

@@ -181,6 +181,26 @@ class DecisionRepository:
         newest = list(self.decisions.find({}, fields).sort("_id", -1).limit(limit))  # by insertion
         return newest[::-1]
 
+    def typed_and_proposed(self, limit):
+        """What the learner's side suggestions are measured on, from the newest ``limit`` decisions:
+        ``(typed, proposed)`` -- ``(title, description, type)`` of tickets whose type a person
+        gave or set, and ``(number, [proposals], [co-handlers kept])`` of tickets a dispatcher
+        assigned after co-handlers were proposed to them."""
+        fields = {"_id": 0, "number": 1, "ticket.title": 1, "ticket.description": 1, "request_type": 1,
+                  "request_type_source": 1, "rule": 1, "co_handlers": 1, "attempts.status": 1,
+                  "attempts.co_handler_proposals": 1}
+        typed, proposed = [], []
+        for doc in self.decisions.find({}, fields).sort("_id", -1).limit(limit):
+            ticket = doc.get("ticket") or {}
+            if doc.get("request_type_source") in ("given", "dispatcher") and doc.get("request_type"):
+                typed.append((str(ticket.get("title") or ""), str(ticket.get("description") or ""),
+                              doc["request_type"]))
+            waited = [a for a in doc.get("attempts") or () if a.get("status") == "awaiting_dispatch"]
+            if doc.get("rule") == "operator" and waited and waited[-1].get("co_handler_proposals"):
+                kept = [c.get("department_code") for c in doc.get("co_handlers") or () if isinstance(c, dict)]
+                proposed.append((doc["number"], waited[-1]["co_handler_proposals"], kept))
+        return typed, proposed
+
     def erase_personal_data(self, number, scrub):
         """Scrub the ticket's copies here: the decision's ticket and reasons (the words of the
         text that weighed, a person's why), its examples and refusals."""

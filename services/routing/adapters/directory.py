@@ -132,5 +132,11 @@ class DirectoryRepository:
         return list(self.changes.find(query, {"_id": 0, "outbox": 0}).sort("version", DESCENDING)
                     .limit(limit))
 
+    def responsibility_history(self):
+        """Every update of a unit and change of a catalogue entry: ``action``, ``code``,
+        ``before``, ``after``, ``at`` (what the learner reads to tell stale labels)."""
+        return list(self.changes.find({"action": {"$in": ["update", "catalogue"]}},
+                                      {"_id": 0, "action": 1, "code": 1, "before": 1, "after": 1, "at": 1}))
+
     def all_departments(self):
         return list(self.departments.find({}, {"_id": 0}).sort("code", ASCENDING))

@@ -3,6 +3,9 @@
 * ``examples`` -- imported history, the final department of closed tickets and the
   labels dispatchers confirmed or corrected on the review list (``weight``);
 * ``refusals`` -- who refused what, and why (a refused ticket weighs more);
+* ``signals`` -- what else happened after a dispatch, dated: re-dispatches,
+  arbitrations, dispatchers' assignments, co-handlers added (one per ticket, kind
+  and unit; :mod:`services.routing.learning.outcomes`);
 * ``models`` / ``model_chunks`` -- trained models, versioned; the bytes are
   split into chunks well under MongoDB's 16 MB document limit;
 * ``leases`` -- so only one routing instance retrains at a time.
@@ -15,6 +18,7 @@ from datetime import timedelta
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
+from services.routing.learning.outcomes import LEAD, Signal
 from shared.contract.events import utcnow
 from shared.platform.unit_of_work import LostRace
 
@@ -25,6 +29,7 @@ class LearningRepository:
     def __init__(self, database):
         self.examples = database["examples"]
         self.refusals = database["refusals"]
+        self.signals = database["signals"]
         self.models = database["models"]
         self.chunks = database["model_chunks"]
         self.leases = database["leases"]
@@ -33,6 +38,7 @@ class LearningRepository:
         self.examples.create_index([("source", 1), ("added_at", 1)])
         self.examples.create_index("number", unique=True, sparse=True)  # one outcome per ticket
         self.refusals.create_index("number")
+        self.signals.create_index([("number", 1), ("kind", 1), ("department_code", 1)], unique=True)
         self.models.create_index("version", unique=True)
         self.chunks.create_index([("model_version", 1), ("n", 1)], unique=True)
 
@@ -97,7 +103,7 @@ class LearningRepository:
 
     def erase_texts(self, number, scrub):
         """Scrub the ticket's texts in the examples and refusals (a citizen's words)."""
-        for collection in (self.examples, self.refusals):
+        for collection in (self.examples, self.refusals, self.signals):
             for doc in collection.find({"number": number}, {"text": 1}):
                 collection.update_one({"_id": doc["_id"]}, {"$set": {"text": scrub(doc.get("text"))}})
 
@@ -105,21 +111,46 @@ class LearningRepository:
         self.refusals.insert_one({"number": number, "text": text, "department_code": department_code,
                                   "reason": reason, "at": utcnow()})
 
-    def training_examples(self):
-        """``(texts, labels, numbers, weights)``: imported history, closed tickets' outcomes and
-        reviewed labels (their ``weight``; 1 for the others)."""
-        texts, labels, numbers, weights = [], [], [], []
-        for doc in self.examples.find({}, {"_id": 0, "text": 1, "department_code": 1, "number": 1, "weight": 1}):
-            texts.append(doc["text"])
-            labels.append(doc["department_code"])
-            numbers.append(doc.get("number"))
-            weights.append(float(doc.get("weight") or 1.0))
-        return texts, labels, numbers, weights
+    def add_signal(self, number, text, department_code, kind):
+        """What the work said about ``number``'s text and a unit (``outcomes.KINDS``); once per
+        ticket, kind and unit (a redelivery changes nothing but the date's first value)."""
+        self.signals.update_one({"number": number, "kind": kind, "department_code": department_code},
+                                {"$setOnInsert": {"text": text, "at": utcnow()}}, upsert=True)
+
+    def outcome_signals(self):
+        """Every :class:`outcomes.Signal`: the approved refusals and the other signals."""
+        found = [Signal(str(d["number"]), str(d.get("text") or ""), d["department_code"], "refused", d.get("at"))
+                 for d in self.refusals.find({}, {"_id": 0, "reason": 0})]
+        found += [Signal(str(d["number"]), str(d.get("text") or ""), d["department_code"], d["kind"], d.get("at"))
+                  for d in self.signals.find({}, {"_id": 0})]
+        return found
+
+    def co_handlers_added(self):
+        """``{number: [unit codes]}``: co-handlers a person added to a ticket, oldest first."""
+        added = {}
+        for d in self.signals.find({"kind": "co_handler"}, {"_id": 0, "number": 1, "department_code": 1}).sort("at", 1):
+            added.setdefault(d["number"], []).append(d["department_code"])
+        return added
+
+    def dated_examples(self):
+        """The examples as dicts: ``text``, ``department_code``, ``number``, ``added_at``, and a
+        reviewed label's ``weight``."""
+        return list(self.examples.find({}, {"_id": 0, "text": 1, "department_code": 1, "number": 1,
+                                            "added_at": 1, "weight": 1}))
 
     def history_rows(self, limit):
-        """The newest ``limit`` ``(text, department code)`` rows of the history to replay."""
-        rows = self.examples.find({}, {"_id": 0, "text": 1, "department_code": 1}).sort("added_at", -1).limit(limit)
-        return [(str(d.get("text") or ""), d["department_code"]) for d in rows if d.get("department_code")]
+        """The newest ``limit`` ``(text, department code)`` rows of the history to replay: the
+        examples, and where an open ticket went last after a dispatcher moved, arbitrated or
+        assigned it (its final unit once closed)."""
+        rows = self.examples.find({}, {"_id": 0, "text": 1, "department_code": 1, "number": 1}) \
+            .sort("added_at", -1).limit(limit)
+        found = [(str(d.get("text") or ""), d["department_code"]) for d in rows if d.get("department_code")]
+        closed = {d["number"] for d in self.examples.find({"number": {"$exists": True}}, {"number": 1})}
+        latest = {}
+        for d in self.signals.find({"kind": {"$in": list(LEAD)}}, {"_id": 0}).sort("at", -1).limit(limit):
+            if d["number"] not in closed:
+                latest.setdefault(d["number"], (str(d.get("text") or ""), d["department_code"]))
+        return (list(latest.values()) + found)[:limit]
 
     def refused_by(self):
         """``{number: {codes that refused it}}``."""
@@ -133,6 +164,13 @@ class LearningRepository:
         if when is not None:
             query["added_at"] = {"$gt": when}
         return self.examples.count_documents(query)
+
+    def learned_since(self, when):
+        """Examples, refusals and signals learned after ``when`` (all of them: ``None``)."""
+        if when is None:
+            return sum(c.count_documents({}) for c in (self.examples, self.refusals, self.signals))
+        return (self.examples.count_documents({"added_at": {"$gt": when}})
+                + sum(c.count_documents({"at": {"$gt": when}}) for c in (self.refusals, self.signals)))
 
     # -- trained models --------------------------------------------------------
 

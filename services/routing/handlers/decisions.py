@@ -13,6 +13,7 @@ from services.routing.domain.decision import MAX_REFUSALS, Decision, check_same_
 from services.routing.domain.errors import RoutingError
 from services.routing.domain.rules import decide, ticket_text
 from services.routing.handlers.intake import record_number
+from services.routing.learning import outcomes
 from shared.contract import events
 from shared.platform.checks import whole_number
 from shared.platform.jsonable import jsonable
@@ -99,18 +100,48 @@ def case_closed(deps: Deps, closed):
     deps.learning.add_outcome(closed["number"], ticket_text(record["ticket"]), closed["department_code"])
 
 
+def co_handler_added(deps: Deps, opened):
+    """followup opened a co-handling part (协办) a person named: "this unit too", for the learner.
+    Routing's own proposals (``assigned_by`` routing) and parts passed down are no evidence."""
+    if opened.get("role") != "co" or opened.get("assigned_by") in ("", "routing"):
+        return
+    record = deps.decisions.get(opened["number"])
+    if record is None:
+        return
+    deps.learning.add_signal(opened["number"], ticket_text(record["ticket"]), opened["unit_code"], "co_handler")
+
+
 def personal_data_erased(deps: Deps, event):
     """intake erased a closed ticket's personal data: scrub this service's copy too."""
     deps.decisions.erase_personal_data(event["number"], scrub)
 
 
+def with_confidences(deps: Deps, record):
+    """``record`` (a decision, a suggestion) with the measured confidence of its suggested request
+    type (``request_type_confidence``) and of each proposed co-handler (``co_confidence``), from
+    what the model in use measured (``outcomes.request_type_confidence``); ``None``: not measured."""
+    if not isinstance(record, dict):
+        return record
+    model = deps.known().model
+    meta = model.meta if model is not None else {}
+    if record.get("request_type_source") == "suggested":
+        record["request_type_confidence"] = outcomes.request_type_confidence(
+            meta.get("request_type_calibration"), record.get("request_type") or "")
+    if record.get("co_handler_proposals"):
+        record["co_handler_proposals"] = [
+            dict(p, co_confidence=outcomes.co_handler_confidence(meta.get("co_handler_calibration"),
+                                                                 float(p.get("confidence") or 0)))
+            for p in record["co_handler_proposals"] if isinstance(p, dict)]
+    return record
+
+
 def get_decision(deps: Deps, number):
-    return jsonable(deps.decisions.get(number))
+    return jsonable(with_confidences(deps, deps.decisions.get(number)))
 
 
 def queue(deps: Deps, limit=50, offset=0, rule=None):
-    return jsonable(deps.decisions.queue(whole_number("limit", limit, 1, 1000),
-                                         whole_number("offset", offset or 0, 0, 10 ** 6), rule))
+    return jsonable([with_confidences(deps, item) for item in deps.decisions.queue(
+        whole_number("limit", limit, 1, 1000), whole_number("offset", offset or 0, 0, 10 ** 6), rule)])
 
 
 def queue_size(deps: Deps, rule=None):
@@ -135,11 +166,15 @@ def assign(deps: Deps, number, department_code, reason, co_handlers=(), *, reque
 
     def work():
         decision = _waiting_decision(deps, number)
+        disputed = bool(decision.refusals)  # waiting after refusals: arbitration (仲裁)
         outcome = decision.assign(department_code, by, reason, known, deps.clock.now(), co_handlers,
                                   request_type=request_type)
         outcome.body["decided_by_id"] = person.user_id  # the person, as followup's ledger names them
         if not deps.decisions.save(deps.uow, decision, outcome):
             raise RoutingError(f"{number} was dispatched by someone else meanwhile")
+        # a label for the learner: where a person sent it (co-handlers come back from followup)
+        deps.learning.add_signal(number, ticket_text(decision.ticket), decision.department_code,
+                                 "arbitrated" if disputed else "assigned")
         return outcome
     return jsonable(deps.uow.run(work).body)
 
@@ -160,6 +195,9 @@ def redispatch(deps: Deps, number, department_code, reason, *, request_type=None
         outcome.body["decided_by_id"] = person.user_id
         if not deps.decisions.save(deps.uow, decision, outcome):
             raise RoutingError(f"{number} was moved by someone else meanwhile")
+        text = ticket_text(decision.ticket)  # labels for the learner: not that unit, this one
+        deps.learning.add_signal(number, text, current, "redispatched_from")
+        deps.learning.add_signal(number, text, decision.department_code, "redispatched_to")
         return current, outcome
     current, outcome = deps.uow.run(work)
     log.info("ticket %s re-dispatched from %s to %s by %s", number, current, outcome.body["department_code"], by)
@@ -172,7 +210,7 @@ def suggest(deps: Deps, ticket):
     choice = decide(ticket, known.directory, known.learner, known.threshold,
                     co_handler_threshold=known.co_handler_threshold)
     typed = request_types.choose(ticket)
-    return jsonable({"request_type": typed.request_type, "request_type_source": typed.source,
+    return jsonable(with_confidences(deps, {"request_type": typed.request_type, "request_type_source": typed.source,
                      "request_type_reason": typed.reason, "department_code": choice.department.code if choice.department else None,
                      "rule": choice.rule, "reasons": choice.sentences, "reason_codes": choice.reasons,
                      "confidence": choice.confidence,
@@ -181,4 +219,4 @@ def suggest(deps: Deps, ticket):
                      "suggestions": named(choice.suggestions, known.directory),
                      "co_handler_proposals": [p.to_dict() for p in choice.proposed],
                      "threshold": known.threshold, "co_handler_threshold": known.co_handler_threshold, "model_version": choice.model_version,
-                     "directory_version": known.directory.version})
+                     "directory_version": known.directory.version}))

@@ -1,5 +1,10 @@
 """What routing learns from, and training: import history, train, retrain, describe the model.
 
+A model learns from the imported history, closed tickets' final units, what happened after
+each dispatch (refusals, re-dispatches, arbitrations, co-handlers added: dated, weighted,
+stale once the unit's responsibilities changed) and the directory's own words
+(:mod:`services.routing.learning.outcomes`).
+
 The learning itself (:mod:`services.routing.learning`) runs in a real thread
 (``tpool``): training takes seconds to minutes and must not stop the worker's
 event loop. One routing instance trains at a time (a lease); every instance
@@ -12,8 +17,9 @@ from typing import TYPE_CHECKING
 
 from eventlet import tpool
 
+from services.routing.domain import request_types
 from services.routing.domain.errors import RoutingError
-from services.routing.learning import classifier, training
+from services.routing.learning import classifier, outcomes, training
 from shared.contract import events
 from shared.platform.jsonable import jsonable
 
@@ -21,6 +27,7 @@ if TYPE_CHECKING:
     from services.routing.bootstrap import Deps
 
 log = logging.getLogger(__name__)
+EVIDENCE_READ = 50000  # the newest decisions the side suggestions are measured on
 
 
 def import_history(deps: Deps, rows, source="import", replace=False):
@@ -45,6 +52,19 @@ def model_info(deps: Deps):
                      "examples": deps.learning.examples_since(None)})
 
 
+def side_calibration(deps: Deps, co_signals):
+    """How often the rules' request type and the proposed co-handlers were what a person chose
+    (``outcomes.request_type_table``, ``outcomes.co_handler_table``), kept in the model's meta."""
+    typed, proposed = deps.decisions.typed_and_proposed(EVIDENCE_READ)
+    types = outcomes.request_type_table(
+        (request_types.suggest(title, description).request_type, given) for title, description, given in typed)
+    co = outcomes.co_handler_table(
+        (float(p.get("confidence") or 0), p.get("department_code") in set(kept) | co_signals.get(number, set()))
+        for number, proposals, kept in proposed for p in proposals)
+    return {"request_type_calibration": types, "co_handler_calibration": co,
+            "calibration_tickets": {"typed": len(typed), "co_handler_proposals": sum(c[1] for c in co)}}
+
+
 def train(deps: Deps, reason):
     """Train on everything learned so far; every instance loads the new model."""
     known = deps.known()
@@ -53,17 +73,23 @@ def train(deps: Deps, reason):
         raise RoutingError("another routing instance is training now; try again later")
     try:
         read_at = events.utcnow()  # what arrives after this is for the next model
-        texts, labels, numbers, given = learned.training_examples()
-        refused = training.refusal_weights(numbers, learned.refused_by(),
-                                           float(known.setting("ROUTING_REFUSAL_WEIGHT", training.REFUSAL_WEIGHT)))
-        weights = [max(a, b) for a, b in zip(given, refused)]  # a reviewed label, a refused ticket
+        weights = outcomes.Weights.from_config(known.setting)
+        examples, signals = learned.dated_examples(), learned.outcome_signals()
+        changed = outcomes.responsibility_changes(deps.directory.responsibility_history())
+
+        def learn():  # in a real thread: weighing a large history takes a while too
+            made = outcomes.weighted_examples(examples, signals, changed, weights)
+            return made, training.train(made.texts, made.labels, known.directory, known.target_precision,
+                                        weights=made.weights, priors=outcomes.prior_examples(known.directory,
+                                                                                              weights.prior),
+                                        counts=made.counts)
         try:
-            model = tpool.execute(training.train, texts, labels, known.directory, known.target_precision,
-                                  weights=weights)
+            made, model = tpool.execute(learn)
         except training.NotEnoughHistory as exc:
             raise RoutingError(str(exc)) from None
         data = classifier.dumps(model)
-        meta = dict(model.meta, reason=reason, size=len(data), examples_read_at=read_at)
+        meta = dict(model.meta, reason=reason, size=len(data), examples_read_at=read_at,
+                    **side_calibration(deps, made.signals_by_number))
         version = deps.uow.run(lambda: learned.save_model(data, meta))
         model.meta = meta
         known.save_file(model)  # the next start loads it, even from an in-memory store
@@ -77,7 +103,7 @@ def train(deps: Deps, reason):
 def retrain(deps: Deps):
     """Retrain when something was learned since the newest model."""
     latest = deps.learning.latest_model()
-    new = deps.learning.examples_since(
+    new = deps.learning.learned_since(
         (latest["meta"].get("examples_read_at") or latest["saved_at"]) if latest else None)
     if not new or (latest is None and new < training.MIN_EXAMPLES):
         return

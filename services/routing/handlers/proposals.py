@@ -11,6 +11,7 @@ co-handler as a change of its catalogue entry.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from services.routing.domain.catalogue_proposals import (
@@ -46,7 +47,9 @@ def propose(deps: Deps):
     """Mine the decisions for proposals and store the new or grown ones with their effect."""
     known = deps.known()
     limits = Thresholds.from_config(deps.config)
-    trails = [t for t in map(trail_of, deps.decisions.evidence(MINED)) if t is not None]
+    added = deps.learning.co_handlers_added()  # on open cases, by a person (followup's 加派)
+    trails = [replace(t, co_handlers=tuple(dict.fromkeys(t.co_handlers + tuple(added.get(t.number, ())))))
+              for t in map(trail_of, deps.decisions.evidence(MINED)) if t is not None]
     found = mine(trails, known.directory, limits, words)
     stored = deps.proposals.stored([p.key for p in found])
     history = deps.learning.history_rows(REPLAYED)

@@ -1,10 +1,10 @@
 """Training a model from what routing has learned, and choosing how sure is sure.
 
-Pure Python. The examples are imported history plus the final department of
-every closed ticket. Refusals correct the next model: a refused ticket is
-learned under the department that finally handled it, and weighs
-``REFUSAL_WEIGHT`` times as much as an ordinary example, because it is one
-routing got wrong. Only examples whose
+Pure Python. The examples are imported history, the final department of every
+closed ticket and what happened after dispatches, weighted by
+:mod:`services.routing.learning.outcomes` (a refused ticket weighs
+``REFUSAL_WEIGHT`` times under the unit that took it: routing got it wrong),
+with the directory's words as weak pseudo-examples. Only examples whose
 department is active in the directory are used: a model must not propose a
 department that no longer takes work orders.
 
@@ -52,8 +52,14 @@ def refusal_weights(numbers, refused_by, weight=REFUSAL_WEIGHT):
 
 
 def train(texts, labels, directory, target_precision=0.95, folds=CALIBRATION_FOLDS,
-          max_features=DEFAULT_MAX_FEATURES, weights=None):
-    """A :class:`TextModel` whose ``meta`` holds its measured threshold and figures."""
+          max_features=DEFAULT_MAX_FEATURES, weights=None, priors=None, counts=None):
+    """A :class:`TextModel` whose ``meta`` holds its measured threshold and figures.
+
+    ``priors`` (an :class:`outcomes.Training`): the directory's pseudo-examples, added to
+    the model's own training only -- the threshold is measured on real examples.
+    ``counts``: what the examples were made of (:func:`outcomes.weighted_examples`), kept in
+    ``meta``.
+    """
     weights = [1.0] * len(texts) if weights is None else weights
     texts, labels, unknown, weights = usable_examples(texts, labels, directory, weights)
     if len(texts) < MIN_EXAMPLES or len(set(labels)) < 2:
@@ -67,7 +73,7 @@ def train(texts, labels, directory, target_precision=0.95, folds=CALIBRATION_FOL
             "not_in_directory": sum(unknown.values())}
     try:
         figures = evaluate(texts, labels, folds=folds, max_features=max_features,
-                           targets=(float(target_precision),), check=0)
+                           targets=(float(target_precision),))
         meta.update(threshold=figures["threshold_at_precision"].get(str(target_precision)),
                     cv_accuracy=figures["accuracy"], cv_macro_f1=figures["macro_f1"],
                     cv_coverage=figures["coverage_at_precision"].get(str(target_precision)),
@@ -77,7 +83,16 @@ def train(texts, labels, directory, target_precision=0.95, folds=CALIBRATION_FOL
     except ValueError as exc:  # too few rows per department to cross-validate
         meta["notes"] = [f"threshold not measured: {exc}"]
     meta["weighted_for_refusals"] = sum(1 for w in weights if w != 1.0)  # or reviewed on the review list
-    return TextModel.train(texts, labels, meta=meta, max_features=max_features, weights=weights)
+    if counts:
+        meta["learned_from"] = dict(counts)
+    real, departments = len(texts), len(set(labels))
+    if priors is not None and priors.texts:
+        meta["prior_examples"] = len(priors.texts)
+        texts, labels, weights = texts + priors.texts, labels + priors.labels, weights + priors.weights
+    model = TextModel.train(texts, labels, meta=meta, max_features=max_features, weights=weights)
+    # the tickets and their departments; the pseudo-examples and the units they add apart
+    model.meta.update(examples=real, departments=departments, units=len(model.labels))
+    return model
 
 
 def threshold_for(learner, setting, min_threshold=0.2, keyword_threshold=0.5):

@@ -105,6 +105,10 @@ def test_routing_try_says_the_type_it_would_record_and_why(monkeypatch):
     typed = suggest("请问社保卡如何补办")
     monkeypatch.setattr(routing_cli, "call", lambda method, ticket: {
         "rule": "manual", "department_code": None, "threshold": 0.5, "model_version": 0, "reasons": [],
-        "suggestions": [], "request_type": typed.request_type, "request_type_reason": typed.reason})
+        "suggestions": [], "request_type": typed.request_type, "request_type_reason": typed.reason,
+        "request_type_confidence": 0.9, "co_handler_proposals": [
+            {"department_code": "HRSS", "department_name": "市人社局", "confidence": 0.31, "co_confidence": 0.25}]})
     out = CliRunner().invoke(routing_cli.try_, ["--title", "请问社保卡如何补办"]).output
-    assert "request type 咨询 consultation: request type consultation suggested from the words 请问, 如何" in out
+    assert "request type 咨询 consultation: request type consultation suggested from the words 请问, 如何 " \
+        "(right 90% of the time)" in out
+    assert "co-handler proposed (协办): HRSS 市人社局 0.31 (kept by dispatchers 25%)" in out

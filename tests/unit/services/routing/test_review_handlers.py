@@ -66,7 +66,7 @@ def test_a_dispatcher_confirms_or_corrects_the_list_and_the_labels_weigh_in_the_
     assert review.review_list(dispatcher)["items"] == []  # both labelled: off the list
 
     dispatcher.learning.add_outcome("QD-20261204-00009", WATER_TEXT, "URBAN_MGMT")  # a late close keeps the label
-    texts, labels, numbers, weights = dispatcher.learning.training_examples()
-    learned = {n: (label, w) for label, n, w in zip(labels, numbers, weights)}
+    examples = {e["number"]: e for e in dispatcher.learning.dated_examples()}
+    learned = {n: (e["department_code"], e.get("weight")) for n, e in examples.items()}
     assert learned == {"QD-20261205-00001": ("URBAN_MGMT", 2.0), "QD-20261204-00009": ("WATER", 2.0)}
-    assert "占道经营" in texts[numbers.index("QD-20261205-00001")]  # the ticket's own words, from the decision
+    assert "占道经营" in examples["QD-20261205-00001"]["text"]  # the ticket's own words, from the decision
