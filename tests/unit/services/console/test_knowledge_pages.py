@@ -141,6 +141,8 @@ def test_the_operator_rates_a_suggested_answer_from_the_panel(web):
     assert 'action="/operator/knowledge/KB-1/feedback"' in html
     assert all(f'value="{kind}"' in html for kind in ("helped", "wrong", "outdated"))
     assert "有用" in html and "有误" in html and "已过时" in html
+    # a comment box kept while the panel refreshes as the operator goes on typing the request
+    assert '<textarea name="comment" id="comment-KB-1" hx-preserve' in html and "哪里有误或已过时（选填）" in html
     view = FakeView(web, ["operator"], {"knowledge_feedback": {"feedback": {}}},
                     form={"kind": "outdated", "comment": "政策变了"}, htmx=True)
     page = knowledge.knowledge_feedback(None, view, "KB-1")
