@@ -3,6 +3,7 @@ answers, unlinking repeats and the service catalogue.
 
 All of them go through intake's RPC; none opens a database.
 """
+import datetime as dt
 import json
 import sys
 
@@ -105,7 +106,8 @@ def knowledge_rows(text, fmt):
         data = data.get("entries")
     if not isinstance(data, list):
         raise ValueError("a knowledge file is a list of entries (or a mapping with 'entries')")
-    return data
+    return [{k: v.isoformat() if isinstance(v, dt.date) else v for k, v in row.items()}  # YAML's dates
+            if isinstance(row, dict) else row for row in data]
 
 
 @knowledge_group.command("import")
@@ -113,7 +115,8 @@ def knowledge_rows(text, fmt):
 @click.option("--encoding", type=click.Choice(["auto", "utf-8", "gb18030"]), default="auto",
               show_default=True, help="auto: UTF-8 if the bytes are UTF-8, else GB18030 (GBK).")
 def knowledge_import(path, encoding):
-    """Add or replace entries from a YAML or CSV file (id, question, answer, category, keywords)."""
+    """Add or replace entries from a YAML or CSV file (id, question, answer, category, keywords,
+    expires_on, review_on)."""
     from nameko.exceptions import RemoteError
 
     from shared.platform.textfiles import NotText, read_text

@@ -15,6 +15,8 @@ their unit's entries and that reviewers decide.
   decision on a submitted version;
 * ``/operator/knowledge/<id>/feedback``: 有用 / 有误 / 已过时 from the suggestions.
 """
+import datetime as dt
+
 from services.console.bootstrap import Deps
 from services.console.i18n import N_
 from services.console.view import Redirect, Refused, View, show
@@ -28,6 +30,7 @@ STATE_WORDS = {"draft": N_("Draft"), "submitted": N_("Waiting for review"), "pub
                "rejected": N_("Sent back"), "superseded": N_("Superseded")}
 DUE_WORDS = {"expired": N_("Expired: no longer offered"), "review_date": N_("Review date reached"),
              "feedback": N_("Operators say wrong or outdated")}
+AUTHOR_WORDS = {"proposal": N_("drafted from the consultation"), "import": N_("imported from a file")}
 FEEDBACK_WORDS = {"helped": N_("Helpful"), "wrong": N_("Wrong"), "outdated": N_("Outdated")}
 
 
@@ -47,20 +50,26 @@ def knowledge_list(deps: Deps, view: View):
                 unit_only=view.person.is_department_only, state_words=STATE_WORDS, due_words=DUE_WORDS)
 
 
-def _form_of(entry):
-    """The editor's fields from the entry's newest version."""
+def _day(moment, zone):
+    """A stored moment (the start of a day in the city, in UTC) as the city's day: ``2027-06-30``."""
+    return dt.datetime.fromisoformat(moment).astimezone(zone).date().isoformat() if moment else ""
+
+
+def _form_of(view: View, entry):
+    """The editor's fields from the entry's newest version (its dates the city's days, as typed)."""
     if not entry:
         return {}
     newest = entry["versions"][0]
     return {"question": newest["question"], "answer": newest["answer"], "keywords": "; ".join(newest["keywords"]),
-            "expires_on": (newest.get("expires_at") or "")[:10], "review_on": (newest.get("review_at") or "")[:10]}
+            "expires_on": _day(newest.get("expires_at"), view.web.zone),
+            "review_on": _day(newest.get("review_at"), view.web.zone)}
 
 
 def _editor(view: View, entry, form, status=200, errors=None, preview=False):
     return show("knowledge_entry.html", status=status, entry=entry, form=form, errors=errors or {},
                 preview=preview, may_decide=view.can(*APPROVERS) and entry and entry["state"] == "submitted",
                 editable=not entry or entry["state"] != "submitted", state_words=STATE_WORDS,
-                due_words=DUE_WORDS, feedback_words=FEEDBACK_WORDS, unit_only=view.person.is_department_only)
+                due_words=DUE_WORDS, feedback_words=FEEDBACK_WORDS, author_words=AUTHOR_WORDS, unit_only=view.person.is_department_only)
 
 
 def _entry(view: View, entry_id):
@@ -72,7 +81,7 @@ def _entry(view: View, entry_id):
 
 def knowledge_form(deps: Deps, view: View, entry_id):
     entry = None if entry_id == "new" else _entry(view, entry_id)
-    return _editor(view, entry, _form_of(entry))
+    return _editor(view, entry, _form_of(view, entry))
 
 
 def knowledge_save(deps: Deps, view: View, entry_id):

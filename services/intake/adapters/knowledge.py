@@ -10,13 +10,15 @@ Documents imported before entries had owners and versions are read as they are
 (``KnowledgeEntry.from_doc`` makes them published version 1 of the centre) and
 keep being found: their ``terms`` are at the top already.
 """
+import datetime as dt
+
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from services.intake.domain import knowledge
 from services.intake.domain.knowledge_entry import KnowledgeEntry, imported
 from shared.contract.events import payload, utcnow
-from shared.platform.config import data_file
+from shared.platform.config import city_zone, data_file
 from shared.platform.outbox import Outbox, outboxed
 from shared.platform.unit_of_work import LostRace
 
@@ -36,6 +38,7 @@ class KnowledgeRepository:
         self.outbox = Outbox(self.knowledge)
         section = config.get("INTAKE") or {}
         self.knowledge_file = section.get("knowledge_file")
+        self.zone = city_zone(config)
 
     def ensure_indexes(self):
         """Indexes, and the knowledge base from ``INTAKE.knowledge_file`` while it is empty."""
@@ -60,13 +63,18 @@ class KnowledgeRepository:
         for row in rows:
             for _ in range(3):
                 entry = imported(row["id"], row["question"], row["answer"], row["keywords"], now,
-                                 row.get("category"), row.get("lang") or "zh", self.load(row["id"]))
+                                 row.get("category"), row.get("lang") or "zh", self.load(row["id"]),
+                                 self._day(row.get("expires_on")), self._day(row.get("review_on")))
                 try:
                     self.save(None, entry)
                     break
                 except LostRace:
                     continue
         return len(rows)
+
+    def _day(self, day):
+        """A file's date -> the start of that day in the city, in UTC."""
+        return dt.datetime.combine(day, dt.time(0), tzinfo=self.zone).astimezone(dt.UTC) if day else None
 
     # -- entries -------------------------------------------------------------------
 

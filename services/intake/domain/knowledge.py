@@ -9,6 +9,8 @@ on the call from a published answer. Entries are imported from YAML or CSV::
       category: social-insurance      # optional, a catalogue code
       keywords: [公积金, 提取]         # optional
       lang: zh                         # optional
+      expires_on: 2027-06-30           # optional: not offered from that day (the city's)
+      review_on: 2027-03-31            # optional: its review date
 
 Search compares the same terms duplicates use (Chinese bigrams, other words):
 each entry stores its terms, the store finds entries sharing any query term
@@ -17,6 +19,7 @@ through a multikey index, and ``rank`` orders them here.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Callable
 from pathlib import Path
@@ -28,7 +31,7 @@ from .duplicates import shingles
 
 Entry = dict[str, Any]
 
-FIELDS = ("id", "question", "answer", "category", "keywords", "lang")
+FIELDS = ("id", "question", "answer", "category", "keywords", "lang", "expires_on", "review_on")
 
 
 class BadEntry(ValueError):
@@ -75,6 +78,15 @@ def entry(row: Any, position: int) -> Entry:
     clean["keywords"] = [str(k).strip() for k in keywords if str(k).strip()]
     clean["category"] = (str(row.get("category")).strip() or None) if row.get("category") else None
     clean["lang"] = str(row.get("lang") or ("zh" if _has_han(clean["question"]) else "en"))
+    for field in ("expires_on", "review_on"):  # a file may say what expired already: kept, not offered
+        value = row.get(field)
+        if value in (None, ""):
+            clean[field] = None
+            continue
+        try:
+            clean[field] = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise BadEntry(f"entry {position}: '{field}' is a date like 2027-06-30") from None
     clean["terms"] = sorted(terms_of(clean))
     return clean
 

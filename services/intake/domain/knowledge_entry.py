@@ -382,19 +382,22 @@ class KnowledgeEntry:
 
 
 def imported(entry_id: str, question: str, answer: str, keywords: Sequence[str], now: dt.datetime,
-             category: str | None, lang: str, earlier: KnowledgeEntry | None = None) -> KnowledgeEntry:
+             category: str | None, lang: str, earlier: KnowledgeEntry | None = None,
+             expires_at: dt.datetime | None = None, review_at: dt.datetime | None = None) -> KnowledgeEntry:
     """An entry from an administrator's file: published at once as the centre's text (a new
-    version of an entry that exists, its owner and history kept)."""
+    version of an entry that exists, its owner and history kept). The file's expiry and review
+    date are taken as they are, past ones too: an entry that expired is kept, not offered."""
     entry = earlier or KnowledgeEntry(id=entry_id, owner=None, category=category, lang=lang)
     latest = entry.latest
-    if latest is not None and latest.state == PUBLISHED and (latest.question, latest.answer,
-                                                             latest.keywords) == (question, answer, tuple(keywords)):
+    if latest is not None and latest.state == PUBLISHED and (
+            latest.question, latest.answer, latest.keywords, latest.expires_at, latest.review_at) == (
+            question, answer, tuple(keywords), expires_at, review_at):
         return entry  # the same file again: nothing new
     number = (latest.number + 1) if latest else 1
     entry.versions = [replace(v, state=SUPERSEDED) if v.state in (PUBLISHED, DRAFT, SUBMITTED) else v
                       for v in entry.versions]
     entry.versions.append(Version(number, question, answer, tuple(keywords), IMPORT, now, PUBLISHED,
-                                  decided_by=IMPORT, decided_at=now))
+                                  expires_at=expires_at, review_at=review_at, decided_by=IMPORT, decided_at=now))
     entry.category, entry.lang = category, lang
     entry.feedback, entry.comments, entry.flagged = dict.fromkeys(FEEDBACK, 0), [], []
     return entry

@@ -4,12 +4,13 @@ The ``hotline`` CLI formats the scorecard and reads knowledge files itself (it
 imports no service code); these hold it to followup's own CSV and table and to
 the rows intake's parser reads.
 """
+import datetime as dt
 import json
 
 from hotline.followup_cli import scorecard_csv, scorecard_table
 from hotline.intake_cli import knowledge_rows
 from services.followup.domain.scorecard import as_csv, as_table, scorecard
-from services.intake.domain.knowledge import parse
+from services.intake.domain.knowledge import entry, parse
 
 ROWS = [
     {"department": "WATER", "action": "assigned", "count": 3},
@@ -40,6 +41,10 @@ def test_a_knowledge_file_gives_the_rows_intake_reads():
     csv_text = "id,question,answer,keywords\nKB-2,How to renew?,Online.,renew; passport\n"
     assert knowledge_rows(yaml_text, "yaml") == parse(yaml_text, "yaml")
     assert knowledge_rows(csv_text, "csv") == parse(csv_text, "csv")
+    dated = yaml_text + "    expires_on: 2027-06-30\n"  # YAML reads a day as a date: sent over RPC as text
+    [row] = knowledge_rows(dated, "yaml")
+    assert row["expires_on"] == "2027-06-30" and json.dumps(row)
+    assert entry(row, 1)["expires_on"] == entry(parse(dated, "yaml")[0], 1)["expires_on"] == dt.date(2027, 6, 30)
     for bad in ("just text", "{other: 1}"):
         try:
             knowledge_rows(bad, "yaml")

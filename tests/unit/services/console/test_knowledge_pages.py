@@ -36,7 +36,7 @@ class FakeView:
     def __init__(self, web, roles, answers, form=None, args=None, department=None, htmx=False):
         self.person = Person(user_id="u-1", name="someone", roles=tuple(roles), department=department, via="console")
         self.answers, self.form, self.args, self.asked, self.htmx = answers, form or {}, args or {}, [], htmx
-        self.env, self.lang = web.envs["zh_CN"], "zh_CN"
+        self.web, self.env, self.lang = web, web.envs["zh_CN"], "zh_CN"
         self.translations = web.translations["zh_CN"]
         self.now = dt.datetime(2026, 12, 5, 4, tzinfo=dt.UTC)
         self.request = SimpleNamespace(path="/knowledge", full_path="/knowledge?")
@@ -141,6 +141,8 @@ def test_the_operator_rates_a_suggested_answer_from_the_panel(web):
     assert 'action="/operator/knowledge/KB-1/feedback"' in html
     assert all(f'value="{kind}"' in html for kind in ("helped", "wrong", "outdated"))
     assert "有用" in html and "有误" in html and "已过时" in html
+    # a comment box kept while the panel refreshes as the operator goes on typing the request
+    assert '<textarea name="comment" id="comment-KB-1" hx-preserve' in html and "哪里有误或已过时（选填）" in html
     view = FakeView(web, ["operator"], {"knowledge_feedback": {"feedback": {}}},
                     form={"kind": "outdated", "comment": "政策变了"}, htmx=True)
     page = knowledge.knowledge_feedback(None, view, "KB-1")
@@ -166,6 +168,10 @@ def test_a_draft_from_a_closed_consultation_is_marked_with_a_link_to_its_ticket(
     notice = html.split('id="proposed-from"')[1].split("</p>")[0]
     assert "来自已办结咨询" in notice and 'href="/tickets/QD-20261127-00011"' in notice
     assert 'id="knowledge-form"' in html  # the unit edits and submits it as any draft
+    assert 'name="review_on" value="2027-06-30"' in html  # the city's day, not the UTC one before it
+    versions = html.split('id="knowledge-versions"')[1]
+    assert "据咨询工单起草" in versions and "proposal" not in versions
+    assert 'id="knowledge-feedback"' not in html  # nothing published to rate yet
 
 
 def test_the_consultations_a_published_entry_answered_are_listed_beside_it(web):

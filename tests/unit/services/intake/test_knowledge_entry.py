@@ -145,6 +145,24 @@ def test_an_entry_imported_before_versions_is_read_as_the_centres_published_vers
     assert [(v.number, v.state) for v in again.versions] == [(1, "superseded"), (2, "published")]
 
 
+def test_a_file_may_give_an_expiry_an_entry_past_it_is_kept_but_not_offered():
+    store = KnowledgeRepository(mongomock.MongoClient(tz_aware=True)["hotline_intake"], {})
+    rows = [knowledge.entry({"id": "KB-PARK-1", "question": "公园夜间开放到几点？", "answer": "至22:00。",
+                             "keywords": ["公园夜间开放"], "expires_on": "2026-12-01"}, 1),
+            knowledge.entry({"id": "KB-PARK-2", "question": "公园冬季夜间开放到几点？", "answer": "至20:00。",
+                             "keywords": ["公园夜间开放"], "expires_on": dt.date(2027, 3, 1),
+                             "review_on": "2027-01-15"}, 2)]
+    assert store.put_imported(rows, NOW) == 2
+    assert [e["id"] for e in store.candidates(knowledge.query_terms("公园夜间开放到几点"), NOW)] == ["KB-PARK-2"]
+    kept = KnowledgeEntry.from_doc(store.document("KB-PARK-2"))
+    assert kept.published.expires_at == dt.datetime(2027, 2, 28, 16, tzinfo=dt.UTC)  # the city's day, from 0:00
+    assert kept.published.review_at == dt.datetime(2027, 1, 14, 16, tzinfo=dt.UTC)
+    assert [e.id for e in store.due(NOW)] == ["KB-PARK-1"]
+    assert store.put_imported(rows[1:], NOW) == 1 and len(store.load("KB-PARK-2").versions) == 1  # the same again
+    with pytest.raises(knowledge.BadEntry, match="expires_on"):
+        knowledge.entry({"id": "KB-X", "question": "问", "answer": "答", "expires_on": "明年"}, 3)
+
+
 def test_a_draft_needs_text_and_dates_to_come():
     with pytest.raises(KnowledgeInvalid) as caught:
         checked("", "x" * 5000, "a;b", NOW - DAY, NOW + DAY, NOW)
