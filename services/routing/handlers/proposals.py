@@ -131,9 +131,10 @@ def accept(deps: Deps, stored, said):
         raise RoutingError(f"{proposal.key} cannot be made any more: {problem}")
     if deps.proposals.claim(proposal.key) is None:
         raise RoutingError(f"{proposal.key} was decided by someone else meanwhile")
-    why = f"{said['reason']} ({proposal.key}, {proposal.cases} tickets)"
+    # The version's reason is the administrator's own words, read on the directory's history in
+    # the workbench's language; the proposal keeps the version it made (``decide`` below).
     try:
-        version = apply(deps, proposal, said["by"], why)
+        version = apply(deps, proposal, said["by"], said["reason"])
     except Exception:
         deps.proposals.release(proposal.key)
         raise

@@ -90,7 +90,8 @@ def test_the_catalogue_learns_where_a_category_belongs_once_an_administrator_acc
     change = admin.directory.directory_history(limit=1)[0]
     assert (change["version"], change["action"], change["code"], change["by"]) == \
         (version + 1, "catalogue", "street-vendor", "张管理员")
-    assert MOVE in change["reason"] and change["before"]["department"] == "URBAN_MGMT"
+    assert change["reason"] == "集贸市场内的摊贩归市场监管" and change["before"]["department"] == "URBAN_MGMT"
+    assert decided["decisions"][-1]["version"] == version + 1  # the proposal names the version it made
     with pytest.raises(RoutingError):
         proposals.decide(admin, MOVE, "reject", "again")
 
