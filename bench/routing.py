@@ -53,7 +53,7 @@ def main(argv=None):
     start = time.perf_counter()
     # as the service trains: with the directory's words as weak pseudo-examples
     model = learning.train([t for t, _ in history], [c for _, c in history], directory,
-                           priors=outcomes.prior_examples(directory))
+                           priors=outcomes.prior_examples(directory, history=[c for _, c in history]))
     trained_in = time.perf_counter() - start
     size = len(classifier.dumps(model))
     import os

@@ -81,7 +81,8 @@ def train(deps: Deps, reason):
             made = outcomes.weighted_examples(examples, signals, changed, weights)
             return made, training.train(made.texts, made.labels, known.directory, known.target_precision,
                                         weights=made.weights, priors=outcomes.prior_examples(known.directory,
-                                                                                              weights.prior),
+                                                                                              weights.prior,
+                                                                                              made.labels),
                                         counts=made.counts)
         try:
             made, model = tpool.execute(learn)

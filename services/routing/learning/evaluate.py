@@ -100,7 +100,7 @@ def subsample(train, y, share, rng):
 
 
 def out_of_fold_predictions(texts, y, folds, seed, max_features, progress=None, group_texts=False,
-                            batch=5000, kinds=(DEFAULT_KIND,), shares=(1.0,)):
+                            batch=5000, kinds=(DEFAULT_KIND,), shares=(1.0,), extra=None):
     """``{kind: (predicted, confidence, margin)}``: each ticket's predicted department,
     confidence and margin over the second best from each kind of pipeline fitted on
     the other folds -- the same folds for every kind, so their figures compare (like
@@ -111,7 +111,8 @@ def out_of_fold_predictions(texts, y, folds, seed, max_features, progress=None, 
     model that saw the same words on another ticket. ``shares`` other than 1 add
     ``(kind, share)`` keys: the same test folds predicted by the first kind fitted
     on that share of each training fold (the learning curve), and ``("sizes", share)``
-    the training rows each fold had.
+    the training rows each fold had. ``extra``: ``(texts, labels, weights)`` the first
+    kind also learns from in every fold, never predicted (the directory's pseudo-examples).
     """
     X = np.array(texts, dtype=object)
     keys = [(kind, 1.0) for kind in kinds] + [(kinds[0], s) for s in shares if s < 1]
@@ -124,8 +125,13 @@ def out_of_fold_predictions(texts, y, folds, seed, max_features, progress=None, 
             rows_used = subsample(train, y, share, rng)
             if kind == kinds[0]:
                 sizes[share].append(len(rows_used))
-            pipeline = build_pipeline(max_features, kind=kind, labels=list(y[rows_used])).fit(
-                X[rows_used], y[rows_used])
+            fit_X, fit_y, fit = X[rows_used], y[rows_used], {}
+            if extra is not None and kind == kinds[0]:
+                fit_X = np.concatenate([fit_X, np.array(extra[0], dtype=object)])
+                fit_y = np.concatenate([fit_y, np.array(extra[1])])
+                fit = {"clf__sample_weight": np.concatenate([np.ones(len(rows_used)),
+                                                             np.asarray(extra[2], dtype=float)])}
+            pipeline = build_pipeline(max_features, kind=kind, labels=list(fit_y)).fit(fit_X, fit_y, **fit)
             for start in range(0, len(test), batch):
                 rows = test[start:start + batch]
                 values = scores(pipeline, X[rows])
@@ -209,14 +215,16 @@ def figures(y, classes, predicted, confidence, targets, probabilistic=True):
 
 
 def evaluate(texts, labels, folds=5, seed=0, max_features=DEFAULT_MAX_FEATURES, targets=TARGETS,
-             progress=None, group_texts=False, kind=DEFAULT_KIND, compare=(), curve=(), check=CHECK_ROWS):
+             progress=None, group_texts=False, kind=DEFAULT_KIND, compare=(), curve=(), check=CHECK_ROWS,
+             extra=None):
     """Cross-validated figures for history ``texts`` -> ``labels`` (department codes).
 
     ``compare``: other kinds (e.g. ``("baseline",)``) evaluated on the same folds,
     their figures under ``compared[kind]`` with ``ahead[kind]``: how far ``kind`` is ahead.
     ``curve``: shares of the training folds (e.g. :data:`CURVE_SHARES`) for
     ``learning_curve``; ``check``: how many rows ``to_check`` lists (row numbers
-    index ``texts``).
+    index ``texts``). ``extra``: ``(texts, labels, weights)`` every fold of ``kind`` learns
+    from too and nothing predicts (see :func:`out_of_fold_predictions`).
     """
     given = list(labels)
     texts, labels, notes = merge_rare(list(texts), given, folds)
@@ -230,7 +238,7 @@ def evaluate(texts, labels, folds=5, seed=0, max_features=DEFAULT_MAX_FEATURES, 
     kinds = (kind,) + tuple(k for k in compare if k != kind)
     shares = tuple(sorted({float(s) for s in curve} | {1.0}))
     predictions = out_of_fold_predictions(texts, y, folds, seed, max_features, progress, group_texts,
-                                          kinds=kinds, shares=shares)
+                                          kinds=kinds, shares=shares, extra=extra)
     counts = Counter(labels)
     predicted, confidence, margin = predictions[kind]
     result = {

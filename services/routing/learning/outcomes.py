@@ -43,6 +43,7 @@ LEAD = ("redispatched_to", "arbitrated", "assigned")
 KINDS = NEGATIVE + LEAD + ("co_handler",)
 RESPONSIBILITIES = ("keywords", "duties", "areas")
 PRIORS_PER_UNIT = 3  # the calibration's inner folds need as many of every unit
+PRIORS_UNTIL = 10    # a unit with as many examples of its own learns from them alone
 
 
 @dataclass(frozen=True)
@@ -201,8 +202,12 @@ def prior_texts(directory: Any) -> dict[str, list[str]]:
     return {code: texts for code, texts in found.items() if texts}
 
 
-def prior_examples(directory: Any, weight: float = Weights.prior) -> Training:
-    """Weak pseudo-examples of every unit from the directory's words (:func:`prior_texts`).
+def prior_examples(directory: Any, weight: float = Weights.prior, history: Iterable[str] = ()) -> Training:
+    """Weak pseudo-examples of every unit from the directory's words (:func:`prior_texts`),
+    but not of a unit with ``PRIORS_UNTIL`` examples or more in ``history`` (its labels): its own
+    tickets speak for it, and its duty lines' everyday words (帮忙, 问题) would only make the
+    model surer of texts that say nothing (measured: a request of "我想问一下 麻烦帮忙看看" rose
+    from 0.10 to 0.22 confidence, above the dispatch floor, with every unit's words in).
 
     A unit with fewer than ``PRIORS_PER_UNIT`` texts repeats them, their weights divided
     so each unit's prior weighs what its texts do (the calibration needs as many rows)."""
@@ -211,7 +216,10 @@ def prior_examples(directory: Any, weight: float = Weights.prior) -> Training:
     weights: list[float] = []
     if weight <= 0:
         return Training(texts, labels, weights, {"prior": 0})
+    known = Counter(history)
     for code, own in sorted(prior_texts(directory).items()):
+        if known[code] >= PRIORS_UNTIL:
+            continue
         rows = [own[i % len(own)] for i in range(max(len(own), PRIORS_PER_UNIT))]
         share = weight * len(own) / len(rows)
         texts += rows

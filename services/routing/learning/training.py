@@ -72,8 +72,11 @@ def train(texts, labels, directory, target_precision=0.95, folds=CALIBRATION_FOL
     meta = {"target_precision": target_precision, "threshold": None,
             "not_in_directory": sum(unknown.values())}
     try:
+        # The threshold is measured on the model that dispatches: with the directory's
+        # pseudo-examples in every fold (they make it surer of some texts).
+        extra = (priors.texts, priors.labels, priors.weights) if priors is not None and priors.texts else None
         figures = evaluate(texts, labels, folds=folds, max_features=max_features,
-                           targets=(float(target_precision),))
+                           targets=(float(target_precision),), check=0, extra=extra)
         meta.update(threshold=figures["threshold_at_precision"].get(str(target_precision)),
                     cv_accuracy=figures["accuracy"], cv_macro_f1=figures["macro_f1"],
                     cv_coverage=figures["coverage_at_precision"].get(str(target_precision)),
