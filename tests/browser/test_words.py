@@ -191,6 +191,8 @@ def test_every_screen_reads_in_chinese(workbench, walk):
     read(workbench, dispatcher, "dispatch-arbitration", problems)
     dispatcher.goto(f"{workbench.url}/dispatch?tab=raised")
     read(workbench, dispatcher, "dispatch-raised", problems)
+    dispatcher.goto(f"{workbench.url}/dispatch/review")
+    read(workbench, dispatcher, "dispatch-review", problems)
     dispatcher.goto(f"{workbench.url}/tickets/{walk['callback']}")
     read(workbench, dispatcher, "ticket-for-dispatcher", problems)
     # a refusal in routing's words: moving a ticket to the department that has it
