@@ -1,4 +1,9 @@
-"""Vhosts the service tests reuse instead of making one each.
+"""Vhosts the service tests can reuse instead of making one each (``HOTLINE_TEST_REUSE_VHOSTS=1``).
+
+Not the default yet: in two runs of the whole suite a service test failed once on it
+(its connection read EOF while its service started; a recorder saw an event twice).
+Unacknowledged messages of a connection that closes after the vhost was emptied come
+back, and closing connections here raced the greenthreads still using them.
 
 A fresh vhost costs the broker the platform's whole topology (about a hundred quorum
 queues, each a Raft group) when the test's first service starts, and as much again
