@@ -372,8 +372,9 @@ def service_config(rabbit_config, mongo_settings, web_config):
     config["OUTBOX_INTERVAL"] = 1
     config["CONSUMER_WAKE_SECONDS"] = 0.1  # a service stops in 0.1-0.2 s, not 1-2 s
     # followup, notify and insight ask routing for its directory as they start, and their
-    # stop waits for the answer: without routing, 5 s unless this says.
-    config["DIRECTORY_ROUTING_TIMEOUT"] = 0.5
+    # stop waits for the answer: without routing, 5 s unless this says. 0.5 s was too short
+    # for a routing stand-in on a loaded machine (a department it holds went unknown).
+    config["DIRECTORY_ROUTING_TIMEOUT"] = 2
     config.pop("LOGGING", None)
     # Refusals re-route at once, as in a city that does not review them: the journeys written
     # before refusal review keep proving that mode; the tests of the review turn it on.
