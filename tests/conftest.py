@@ -351,14 +351,12 @@ def vhost_pool(request, rabbit_manager):
 
 @pytest.fixture
 def rabbit_config(request, vhost_pipeline, vhost_pool):
-    """nameko's ``rabbit_config``: a fresh vhost, deleted under the test's services as it
-    ends. With ``HOTLINE_TEST_REUSE_VHOSTS=1`` a reused clean one (tests/vhosts.py), except
-    for a test marked ``fresh_vhost``: not the default, as two full runs each failed a
-    test on it once (a later test's connection closed; a message seen twice)."""
+    """nameko's ``rabbit_config``, on a clean vhost a test before used (tests/vhosts.py).
+    nameko's own fresh vhost, deleted under the test's services as it ends, for a test
+    marked ``fresh_vhost``, or for every test with ``HOTLINE_TEST_FRESH_VHOSTS=1``."""
     uri = urlparse(request.config.getoption("RABBIT_AMQP_URI"))
-    reuse = os.environ.get("HOTLINE_TEST_REUSE_VHOSTS") and not request.node.get_closest_marker("fresh_vhost")
-    source = vhost_pool if reuse else vhost_pipeline
-    with source.get() as vhost:
+    fresh = os.environ.get("HOTLINE_TEST_FRESH_VHOSTS") or request.node.get_closest_marker("fresh_vhost")
+    with vhost_pipeline.get() if fresh else vhost_pool.get(request.node.nodeid) as vhost:
         yield {"AMQP_URI": f"{uri.scheme}://{uri.netloc}/{vhost}", "username": uri.username, "vhost": vhost}
 
 

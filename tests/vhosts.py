@@ -1,19 +1,23 @@
-"""Vhosts the service tests can reuse instead of making one each (``HOTLINE_TEST_REUSE_VHOSTS=1``).
+"""Vhosts the service tests reuse instead of making one each (the default;
+``HOTLINE_TEST_FRESH_VHOSTS=1`` gives every test nameko's fresh vhost instead).
 
-Not the default yet: in two runs of the whole suite a service test failed once on it
-(its connection read EOF while its service started; a recorder saw an event twice).
-Unacknowledged messages of a connection that closes after the vhost was emptied come
-back, and closing connections here raced the greenthreads still using them.
+A fresh vhost costs the broker the platform's whole topology (96 quorum queues, each
+a Raft group) when the test's first service starts, and as much again when it is
+deleted: about 1.1 s of the broker's CPU and 2 s of the test's time, for each of some
+two hundred service tests. A vhost a test is done with is instead put back as a
+freshly declared one looks, and reused only if it then *is* what a fresh declaration
+gives; otherwise it is deleted as before:
 
-A fresh vhost costs the broker the platform's whole topology (about a hundred quorum
-queues, each a Raft group) when the test's first service starts, and as much again
-when it is deleted: about 1.6 s of the broker's CPU and 2 s of the test's time, for
-each of some three hundred service tests. A vhost a test is done with is instead put
-back as a freshly declared one looks: every connection to it closed, every queue and
-exchange that is not the platform's deleted, the platform's queues emptied. It is
-reused only if it then *is* what a fresh declaration gives (the same queues with the
-same arguments, exchanges, bindings; no policy, no other user's permission);
-otherwise it is deleted as before.
+- it rests ``SETTLE`` seconds first: the broker's management API lists a connection
+  only once its first statistics are out (up to 5 s), and a connection still open then
+  (a test's leak) means the vhost is not reused: closing it here could hand its
+  unacknowledged messages back to the next test, and closing it by name could close
+  another test's connection that got the same address;
+- every queue and exchange that is not the platform's is deleted, the platform's
+  topology redeclared and its queues purged; then, on the same channel, every
+  platform queue must answer a passive declare with no message and no consumer;
+- the same queues with the same arguments, exchanges, bindings; no policy, no other
+  user's permission.
 
 What a reused vhost cannot give a test is a broker on which nothing was ever
 declared. Tests about that (the topology's own, the broker's users) take
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from urllib.parse import urlparse
@@ -34,6 +39,8 @@ from kombu.pools import producers as kombu_producers
 from shared.contract import topology
 
 log = logging.getLogger(__name__)
+
+SETTLE = 6.0  # seconds a vhost rests before it is checked and put back (see above)
 
 DEFAULT_EXCHANGES = {"", "amq.direct", "amq.fanout", "amq.headers", "amq.match", "amq.rabbitmq.trace",
                      "amq.topic"}
@@ -52,7 +59,8 @@ class VhostPool:
         self.config = config
         self.names = self._platform_names()
         self.free: list[str] = []
-        self.dirty: list[str] = []
+        self.dirty: list[tuple[float, str]] = []  # (released at, vhost), oldest first
+        self.users: dict[str, str] = {}  # vhost: the test that used it last
         self.reference: tuple | None = None
         self.counts = {"made": 0, "reused": 0, "discarded": 0}
 
@@ -68,7 +76,8 @@ class VhostPool:
         return queues, exchanges
 
     @contextlib.contextmanager
-    def get(self) -> Iterator[str]:
+    def get(self, user: str = "") -> Iterator[str]:
+        """A clean vhost for ``user`` (a test's id, named if its vhost is not reused)."""
         self._tidy()
         if self.free:
             vhost = self.free.pop()
@@ -78,13 +87,15 @@ class VhostPool:
         try:
             yield vhost
         finally:
-            # Put back at the next test's start: this fixture ends before the test's
+            # Put back at a later test's start: this fixture ends before the test's
             # containers stop (they were set up first), so they may still be using it.
-            self.dirty.append(vhost)
+            self.users[vhost] = user
+            self.dirty.append((time.monotonic(), vhost))
 
     def _tidy(self) -> None:
-        while self.dirty:
-            vhost = self.dirty.pop()
+        settled = time.monotonic() - SETTLE
+        while self.dirty and self.dirty[0][0] <= settled:
+            _, vhost = self.dirty.pop(0)
             if self._put_back(vhost):
                 self.free.append(vhost)
             else:
@@ -104,7 +115,7 @@ class VhostPool:
         return vhost
 
     def close(self) -> None:
-        for vhost in self.free + self.dirty:
+        for vhost in self.free + [name for _, name in self.dirty]:
             self._delete(vhost)
         self.free.clear()
         self.dirty.clear()
@@ -114,9 +125,13 @@ class VhostPool:
     def _put_back(self, vhost: str) -> bool:
         try:
             self._close_pools(vhost)
-            for connection in self.manager._get("vhosts", vhost, "connections") or []:
-                with contextlib.suppress(Exception):
-                    self.manager.delete_connection(connection["name"])
+            still = self._connections(vhost)
+            if still:
+                log.warning("vhost %s (%s) not reused: a connection to it is still open (%s)", vhost, self.users.get(vhost),
+                            ", ".join(f"{c.get('client_properties', {}).get('product')} "
+                                      f"{c.get('client_properties', {}).get('connection_name', '')} "
+                                      f"from port {c.get('peer_port')}" for c in still))
+                return False
             queues, exchanges = self.names
             for queue in self.manager.get_queues(vhost):
                 if queue["name"] not in queues:
@@ -130,12 +145,33 @@ class VhostPool:
                 channel = connection.channel()
                 for name in sorted(queues):
                     channel.queue_purge(name)
+                for name in sorted(queues):
+                    _, messages, consumers = channel.queue_declare(name, passive=True)
+                    if messages or consumers:
+                        log.warning("vhost %s (%s) not reused: %s kept %d message(s), %d consumer(s)",
+                                    vhost, self.users.get(vhost), name, messages, consumers)
+                        return False
             shape = self._shape(vhost)
         except Exception:  # anything odd: the vhost goes, as it always did
+            log.exception("vhost %s not reused", vhost)
             return False
         if self.reference is None:
             self.reference = shape
-        return shape == self.reference
+        if shape != self.reference:
+            log.warning("vhost %s (%s) not reused: its queues, exchanges, bindings, policies or permissions differ", vhost,
+                        self.users.get(vhost))
+            return False
+        return True
+
+    def _connections(self, vhost: str) -> list[dict]:
+        """The connections to ``vhost`` the broker still lists, given a second to see
+        the ones ``_close_pools`` just closed go."""
+        deadline = time.monotonic() + 1.0
+        while True:
+            still = self.manager._get("vhosts", vhost, "connections") or []
+            if not still or time.monotonic() > deadline:
+                return still
+            time.sleep(0.1)
 
     def _shape(self, vhost: str) -> tuple:
         def facts(rows: Iterable[dict], *keys: str) -> frozenset:
