@@ -97,7 +97,8 @@ class AmqpSubmitter:
                               routing_key=f"ticket.receipt.{self.source}", exclusive=True, auto_delete=True)
 
                 def on_receipt(body, message):
-                    receipts[body.get("external_id")] = body
+                    if "accepted" in body:  # not a later receipt of progress (``kind``: dispatched, ...)
+                        receipts[body.get("external_id")] = body
                     message.ack()
 
                 with connection.Consumer([queue], callbacks=[on_receipt], accept=["json"]) as consumer:
