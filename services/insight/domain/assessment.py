@@ -45,7 +45,7 @@ the city's rate in the case's stratum: what the city would have achieved on the
 very same cases. ``O/E`` above 1 is better than the city on like cases (for a
 higher-is-better rate); the adjusted rate is ``O/E`` × the city's rate. Its
 interval is the Clopper-Pearson interval of ``O`` out of the unit's ``n`` cases
-(scipy's beta quantiles), scaled by ``n/E``. A difference is *real* when the
+(the beta quantiles, scipy's ``betaincinv``), scaled by ``n/E``. A difference is *real* when the
 interval leaves out the city's level, otherwise it is noise. A case in a stratum
 no other unit had is compared with itself (``O = E`` there): each unit's
 ``comparable_share`` says how many of its cases another unit shared a stratum with.
@@ -67,7 +67,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from scipy.stats import beta
+from scipy import special  # the beta quantiles; not scipy.stats: a second more at each start
 
 from services.insight.domain.figures import Record, Report
 from services.insight.domain.hotspots import UNCATEGORISED, UNKNOWN_PLACE, UNTYPED
@@ -280,8 +280,8 @@ def clopper_pearson(events: int, n: int, confidence: float) -> tuple[float, floa
     """The exact binomial interval of ``events`` out of ``n``, from the beta quantiles
     (scipy's ``binomtest(...).proportion_ci(method="exact")`` gives the same, 30 times slower)."""
     tail = (1 - confidence) / 2
-    low = float(beta.ppf(tail, events, n - events + 1)) if events > 0 else 0.0
-    high = float(beta.ppf(1 - tail, events + 1, n - events)) if events < n else 1.0
+    low = float(special.betaincinv(events, n - events + 1, tail)) if events > 0 else 0.0
+    high = float(special.betaincinv(events + 1, n - events, 1 - tail)) if events < n else 1.0
     return low, high
 
 

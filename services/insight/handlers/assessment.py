@@ -13,7 +13,6 @@ import base64
 import datetime as dt
 import logging
 
-from services.insight import report_files
 from services.insight.domain import assessment
 from services.insight.entrypoints.schemas import BadQuery
 from services.insight.handlers.reports import _midnight, month_bounds
@@ -78,6 +77,8 @@ def assessment_cases_of(deps, query):
 
 def assessment_files_of(deps, query):
     """The month's report as files: ``{month, files: {xlsx|pdf: {filename, content_type, base64}}}``."""
+    from services.insight import report_files  # matplotlib and openpyxl: not at every start
+
     report = monthly_report(deps, query["month"] or default_month(deps))
     files = {}
     for kind in query["formats"]:

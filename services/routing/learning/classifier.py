@@ -19,6 +19,9 @@ Pure Python over scikit-learn. Two learners with one interface,
   (:mod:`services.routing.domain.keywords`), as the :class:`Suggestion`
   both learners make.
 
+scikit-learn and joblib are imported where a model is built, stored or loaded: a
+routing with no model yet (a new city, most tests) starts a second sooner.
+
 A trained model is stored as compressed joblib bytes (:func:`dumps` /
 :func:`loads`); ``max_features`` bounds its vocabulary, hence its size.
 """
@@ -26,14 +29,7 @@ import io
 import re
 from collections import Counter
 
-import joblib
 import numpy as np
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.ensemble import VotingClassifier
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline
-from sklearn.svm import LinearSVC
 
 from services.routing.domain.keywords import DEFAULT_KEYWORD_CONFIDENCE as DEFAULT_KEYWORD_CONFIDENCE
 from services.routing.domain.keywords import KeywordModel as KeywordModel  # the learner before a model
@@ -95,6 +91,8 @@ def chars_and_words(text):
 
 
 def _tfidf(analyzer, max_features):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     return TfidfVectorizer(analyzer=analyzer, sublinear_tf=True, max_features=max_features,
                            dtype=np.float32)
 
@@ -116,6 +114,13 @@ def build_pipeline(max_features=DEFAULT_MAX_FEATURES, kind=DEFAULT_KIND, labels=
     calibration's inner folds; a department with a single example leaves no
     fold to calibrate on, and the model falls back to a logistic regression.
     """
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.ensemble import VotingClassifier
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.svm import LinearSVC
+
     if kind == "baseline":  # the ten-line baseline: an SVM margin, not a probability
         return Pipeline([("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)),
                          ("clf", LinearSVC(random_state=0))])
@@ -151,6 +156,9 @@ def linear_parts(clf):
     """``[(coef, intercept, sigmoids)]`` of a fitted classifier: one logistic regression or
     calibrated SVM, or each of a soft vote's. ``sigmoids`` are the calibration's ``(a, b)``
     per scored label (``p = 1 / (1 + exp(a * score + b))``), ``None`` for a regression."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.ensemble import VotingClassifier
+
     if isinstance(clf, VotingClassifier):
         return [part for estimator in clf.estimators_ for part in linear_parts(estimator)]
     sigmoids = None
@@ -299,18 +307,24 @@ class TextModel:
 
 def dumps(model):
     """Compressed bytes of a trained model's pipeline."""
+    import joblib
+
     buffer = io.BytesIO()
     joblib.dump(model.pipeline, buffer, compress=3)
     return buffer.getvalue()
 
 
 def loads(data, version=0, meta=None):
+    import joblib
+
     return TextModel(joblib.load(io.BytesIO(data)), version, meta)
 
 
 def save_file(model, path):
     """A trained model with its figures in a file (written whole, then renamed into place)."""
     import os
+
+    import joblib
 
     tmp = f"{path}.tmp"
     joblib.dump({"pipeline": model.pipeline, "meta": model.meta}, tmp, compress=3)
@@ -319,6 +333,8 @@ def save_file(model, path):
 
 def load_file(path):
     """``(model bytes, meta)`` of a file written by :func:`save_file`."""
+    import joblib
+
     saved = joblib.load(path)
     buffer = io.BytesIO()
     joblib.dump(saved["pipeline"], buffer, compress=3)

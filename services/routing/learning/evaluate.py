@@ -24,8 +24,6 @@ on the other folds only. From the out-of-fold probabilities:
 from collections import Counter
 
 import numpy as np
-from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from services.routing.learning.classifier import DEFAULT_KIND, DEFAULT_MAX_FEATURES, build_pipeline, scores
 from services.routing.learning.history import merge_rare
@@ -83,6 +81,8 @@ def calibration(confidence, correct, bins=10):
 
 
 def splits_of(X, y, folds, seed, group_texts):
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
     if group_texts:
         return list(StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(X, y, groups=X))
     return list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(X, y))
@@ -195,6 +195,8 @@ def excerpt(text, length=EXCERPT):
 
 def figures(y, classes, predicted, confidence, targets, probabilistic=True):
     """The figures of one kind of model from its out-of-fold predictions."""
+    from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+
     correct = predicted == y
     precision, recall, f1, support = precision_recall_fscore_support(
         y, predicted, labels=classes, zero_division=0)
