@@ -96,9 +96,11 @@ class VhostPool:
         settled = time.monotonic() - SETTLE
         while self.dirty and self.dirty[0][0] <= settled:
             _, vhost = self.dirty.pop(0)
-            if self._put_back(vhost):
+            why = self._put_back(vhost)
+            if why is None:
                 self.free.append(vhost)
             else:
+                log.warning("vhost %s (last used by %s) not reused: %s", vhost, self.users.get(vhost), why)
                 self.counts["discarded"] += 1
                 self._delete(vhost)
 
@@ -122,16 +124,13 @@ class VhostPool:
         log.info("service tests' vhosts: %(made)d made, %(reused)d reused, %(discarded)d discarded", self.counts)
 
     # -- putting a vhost back ------------------------------------------------------
-    def _put_back(self, vhost: str) -> bool:
+    def _put_back(self, vhost: str) -> str | None:
+        """Put ``vhost`` back as a fresh declaration leaves it; why it cannot be reused, or None."""
         try:
             self._close_pools(vhost)
             still = self._connections(vhost)
             if still:
-                log.warning("vhost %s (%s) not reused: a connection to it is still open (%s)", vhost, self.users.get(vhost),
-                            ", ".join(f"{c.get('client_properties', {}).get('product')} "
-                                      f"{c.get('client_properties', {}).get('connection_name', '')} "
-                                      f"from port {c.get('peer_port')}" for c in still))
-                return False
+                return f"a connection to it is still open (from port {', '.join(str(c.get('peer_port')) for c in still)})"
             queues, exchanges = self.names
             for queue in self.manager.get_queues(vhost):
                 if queue["name"] not in queues:
@@ -148,20 +147,16 @@ class VhostPool:
                 for name in sorted(queues):
                     _, messages, consumers = channel.queue_declare(name, passive=True)
                     if messages or consumers:
-                        log.warning("vhost %s (%s) not reused: %s kept %d message(s), %d consumer(s)",
-                                    vhost, self.users.get(vhost), name, messages, consumers)
-                        return False
+                        return f"{name} kept {messages} message(s), {consumers} consumer(s)"
             shape = self._shape(vhost)
-        except Exception:  # anything odd: the vhost goes, as it always did
-            log.exception("vhost %s not reused", vhost)
-            return False
+        except Exception as exc:  # anything odd: the vhost goes, as it always did
+            log.exception("vhost %s: putting it back failed", vhost)
+            return f"putting it back failed ({type(exc).__name__})"
         if self.reference is None:
             self.reference = shape
         if shape != self.reference:
-            log.warning("vhost %s (%s) not reused: its queues, exchanges, bindings, policies or permissions differ", vhost,
-                        self.users.get(vhost))
-            return False
-        return True
+            return "its queues, exchanges, bindings, policies or permissions differ"
+        return None
 
     def _connections(self, vhost: str) -> list[dict]:
         """The connections to ``vhost`` the broker still lists, given a second to see

@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 import pytest
 from kombu import Connection, Consumer, Exchange, Queue
 
+from shared.contract import topology
 from shared.platform.config import load_config
 from tests import vhosts
 from tests.vhosts import VhostPool, amqp_uri
@@ -28,7 +29,7 @@ def used(pool, leave):
     """A vhost as a test leaves it: the platform's topology declared, then ``leave(uri)``."""
     with pool.get() as vhost:
         uri = amqp_uri(pool.base_uri, vhost)
-        vhosts.topology.declare_with_uri(uri, pool.config)
+        topology.declare_with_uri(uri, pool.config)
         leave(uri)
     return vhost
 
