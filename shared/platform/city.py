@@ -4,10 +4,9 @@ Loaded from ``DIRECTORY_FILE`` (YAML). Intake needs the district list to
 validate addresses; routing needs all of it. It is configuration the city
 publishes, not another service's data.
 """
-import yaml
 from nameko.extensions import DependencyProvider
 
-from shared.platform.config import data_file
+from shared.platform.config import data_file, load_yaml
 
 DEFAULT_DIRECTORY_FILE = "seed/qingdao.yaml"
 
@@ -15,7 +14,7 @@ DEFAULT_DIRECTORY_FILE = "seed/qingdao.yaml"
 def load_city(config):
     path = data_file(config, "DIRECTORY_FILE", DEFAULT_DIRECTORY_FILE)
     with open(path, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return load_yaml(handle)
 
 
 def district_names(city):
