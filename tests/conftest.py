@@ -338,12 +338,37 @@ def mongo_settings():
 
 
 @pytest.fixture(scope="session")
-def vhost_pool(request, rabbit_manager):
+def deletions(tmp_path_factory):
+    """The run's deletions of vhosts and queues, per broker (``tests.vhosts.Deletions``),
+    counted in the folder the run's processes share (an xdist worker's basetemp is in it)."""
+    from tests.vhosts import Deletions
+
+    basetemp = tmp_path_factory.getbasetemp()
+    return Deletions(basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp)
+
+
+@pytest.fixture(scope="session")
+def vhost_pipeline(vhost_pipeline, deletions):
+    """nameko's fresh vhosts, each deletion noted once it is done."""
+    destroy = vhost_pipeline.destroy
+
+    def destroy_and_note(vhost):
+        try:
+            destroy(vhost)
+        finally:
+            deletions.note("local")
+
+    vhost_pipeline.destroy = destroy_and_note
+    return vhost_pipeline
+
+
+@pytest.fixture(scope="session")
+def vhost_pool(request, rabbit_manager, deletions):
     """Vhosts the service tests reuse (tests/vhosts.py); says at the end how many were made."""
     from tests.vhosts import VhostPool
 
     uri = request.config.getoption("RABBIT_AMQP_URI")
-    pool = VhostPool(rabbit_manager, uri, urlparse(uri).username, load_config())
+    pool = VhostPool(rabbit_manager, uri, urlparse(uri).username, load_config(), deletions)
     yield pool
     pool.close()
     _backends["vhosts"] = pool.counts
@@ -395,13 +420,14 @@ BROKER_TIERS = ("service", "stack", "browser", "chaos")
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _dead_letter_supervisor_alive(request):
+def _dead_letter_supervisor_alive(request, deletions):
     """Before each module that uses a broker, bring back the broker's dead-letter
     supervisor if RabbitMQ 3.10's bug stopped it while earlier tests deleted their vhosts
     (``operate.cluster.heal_dead_letter_supervisor``); says so when it did. Each check is
     a ``rabbitmqctl eval`` (an Erlang VM started, 1-2 s): the machine's node is asked
     before the modules of the broker tiers, the cluster's nodes before the chaos modules,
-    the only ones that use them."""
+    the only ones that use them; and a node is asked again only once the run has deleted
+    something on it since (``tests.vhosts.Deletions``)."""
     from operate import cluster
 
     tier = tier_of(request.node.path, request.config.rootpath)
@@ -412,6 +438,8 @@ def _dead_letter_supervisor_alive(request):
     if tier == "chaos" and _cluster_started:
         nodes += [1, 2, 3]
     for node in nodes:
+        if not deletions.since_last_asked("local" if node is None else "cluster", node):
+            continue
         if cluster.heal_dead_letter_supervisor(node):
             print(f"\n[broker] RabbitMQ's dead-letter supervisor had stopped on "
                   f"{'the local node' if node is None else cluster.node_name(node)} "
@@ -425,10 +453,11 @@ _cluster_started = []
 class LocalCluster:
     """The three-node RabbitMQ cluster beside the machine's own node (``hotline cluster``)."""
 
-    def __init__(self):
+    def __init__(self, deletions):
         from operate import cluster
 
         self.cluster = cluster
+        self.deletions = deletions
         self.amqp_uri = cluster.start()
         _cluster_started.append(True)
 
@@ -446,17 +475,20 @@ class LocalCluster:
         try:
             yield brokers.with_vhost(self.amqp_uri, name)
         finally:
-            client.delete_vhost(name)
+            try:
+                client.delete_vhost(name)
+            finally:
+                self.deletions.note("cluster")
 
 
 @pytest.fixture(scope="session")
-def rabbit_cluster():
+def rabbit_cluster(deletions):
     """The local three-node cluster, started if it is not running (``.ci/run`` starts it first)."""
     import shutil
 
     if shutil.which("rabbitmq-server") is None or os.geteuid() != 0:
         pytest.skip("a local RabbitMQ cluster needs Debian's rabbitmq-server and root")
-    return LocalCluster()
+    return LocalCluster(deletions)
 
 
 @pytest.fixture()

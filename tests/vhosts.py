@@ -30,6 +30,7 @@ import logging
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from urllib.parse import urlparse
 
 from kombu import Connection
@@ -51,11 +52,47 @@ def amqp_uri(base: str, vhost: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/{vhost}"
 
 
+class Deletions:
+    """The vhosts and queues the run's processes have deleted, per broker, counted in
+    files in the run's temporary folder (one byte each).
+
+    RabbitMQ 3.10 can stop a node's dead-letter supervisor for good when quorum queues
+    are deleted (``operate.cluster.HEAL_DEAD_LETTER_SUPERVISOR``); asking the node
+    whether it did starts an Erlang VM (1-2 s). Before each module, a test process asks
+    only if some process of the run has deleted something on that broker since it last
+    asked (tests/conftest.py). A deletion is noted once it is done, so one that a check
+    overtakes is seen by the next check."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.asked: dict[object, int] = {}  # node: the deletions counted when this process last asked
+
+    def note(self, broker: str, count: int = 1) -> None:
+        with open(self.folder / f"deleted-on-{broker}", "ab") as ledger:
+            ledger.write(b"." * count)
+
+    def count(self, broker: str) -> int:
+        try:
+            return (self.folder / f"deleted-on-{broker}").stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def since_last_asked(self, broker: str, node: object) -> bool:
+        """Whether the run has deleted anything on ``broker`` since this process last
+        asked about ``node`` (always, the first time); the answer counts as asking."""
+        deleted = self.count(broker)
+        if self.asked.get(node) == deleted:
+            return False
+        self.asked[node] = deleted
+        return True
+
+
 class VhostPool:
     """Clean vhosts for one test process; a new one when none is free."""
 
-    def __init__(self, manager, base_uri: str, username: str, config) -> None:
+    def __init__(self, manager, base_uri: str, username: str, config, deletions: Deletions) -> None:
         self.manager, self.base_uri, self.username = manager, base_uri, username
+        self.deletions = deletions
         self.config = config
         self.names = self._platform_names()
         self.free: list[str] = []
@@ -105,8 +142,11 @@ class VhostPool:
                 self._delete(vhost)
 
     def _delete(self, vhost: str) -> None:
-        with contextlib.suppress(Exception):
-            self.manager.delete_vhost(vhost)
+        try:
+            with contextlib.suppress(Exception):
+                self.manager.delete_vhost(vhost)
+        finally:
+            self.deletions.note("local")
         self._close_pools(vhost)
 
     def _make(self) -> str:
@@ -134,7 +174,10 @@ class VhostPool:
             queues, exchanges = self.names
             for queue in self.manager.get_queues(vhost):
                 if queue["name"] not in queues:
-                    self.manager._delete("queues", vhost, queue["name"])
+                    try:
+                        self.manager._delete("queues", vhost, queue["name"])
+                    finally:
+                        self.deletions.note("local")
             for exchange in self.manager.get_exchanges(vhost):
                 if exchange["name"] not in exchanges:
                     self.manager._delete("exchanges", vhost, exchange["name"])

@@ -16,10 +16,10 @@ A_PLATFORM_QUEUE = "evt-followup-assignment_opened--routing.on_assignment_opened
 
 
 @pytest.fixture
-def pool(request, rabbit_manager, monkeypatch):
+def pool(request, rabbit_manager, monkeypatch, deletions):
     monkeypatch.setattr(vhosts, "SETTLE", 0.0)
     uri = request.config.getoption("RABBIT_AMQP_URI")
-    pool = VhostPool(rabbit_manager, uri, urlparse(uri).username, load_config())
+    pool = VhostPool(rabbit_manager, uri, urlparse(uri).username, load_config(), deletions)
     assert A_PLATFORM_QUEUE in pool.names[0]
     yield pool
     pool.close()
@@ -67,11 +67,14 @@ def test_a_vhost_with_a_consumer_still_attached_is_not_reused(pool):
 
     first = used(pool, leave_a_consumer)
     assert held, "the consumer got the message"
+    deleted = pool.deletions.count("local")
     try:
         with pool.get() as second:
             # its unacknowledged message would come back to the next test when the
             # connection closed: the vhost is deleted instead
             assert second != first and pool.counts["discarded"] == 1
+            # ... and noted, so the next module's check asks the node about its dead-letter supervisor
+            assert pool.deletions.count("local") == deleted + 1
     finally:
         held[-1].release()
 
@@ -94,3 +97,15 @@ def test_a_vhost_with_a_connection_still_open_is_not_reused(pool):
             assert second != first and pool.counts["discarded"] == 1
     finally:
         left[0].release()
+
+
+def test_a_process_asks_about_the_dead_letter_supervisor_again_only_after_a_deletion(tmp_path):
+    mine, other_process = vhosts.Deletions(tmp_path), vhosts.Deletions(tmp_path)
+    assert mine.since_last_asked("local", None)  # the first time, always
+    assert not mine.since_last_asked("local", None)
+    other_process.note("cluster")
+    assert not mine.since_last_asked("local", None)  # another broker's deletion
+    assert mine.since_last_asked("cluster", 1)
+    other_process.note("local")
+    assert mine.since_last_asked("local", None)
+    assert not mine.since_last_asked("local", None)
