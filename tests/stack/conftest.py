@@ -57,13 +57,17 @@ class Stack:
         return "\n".join(lines[-last:]) or f"(no log line mentions {text})"
 
     def wait_until(self, number, predicate, timeout=15.0):
+        """The operator's view of ticket ``number`` once ``predicate`` holds of it, looked at
+        every 0.1 s over one connection (one per look cost the broker and this process ten
+        times as much)."""
         deadline = time.monotonic() + timeout
         view = None
-        while time.monotonic() < deadline:
-            view = self.get(number)
-            if predicate(view):
-                return view
-            time.sleep(0.1)
+        with self.proxy() as cluster:
+            while time.monotonic() < deadline:
+                view = cluster.intake.get_ticket(number)
+                if predicate(view):
+                    return view
+                time.sleep(0.1)
         raise AssertionError(f"ticket {number} never got there; last seen: {view}")
 
     def hotline(self, *args):
@@ -79,12 +83,16 @@ class Stack:
     def rpc(self, service, method, *args, principal="cli"):
         """An RPC as a member of the hotline's staff (every staff role), signed as the CLI
         signs, or as ``principal`` signs (a service, for what only services may ask)."""
+        with self.proxy(principal) as cluster:
+            return getattr(getattr(cluster, service), method)(*args)
+
+    def proxy(self, principal="cli"):
+        """A signed RPC proxy to the stack (see ``rpc``), for several calls."""
         from shared.platform.principals import ClusterRpcProxy
         from tests.people import context
 
-        with ClusterRpcProxy({"AMQP_URI": self.env["AMQP_URI"]}, timeout=10, context_data=context(),
-                             principal=principal) as cluster:
-            return getattr(getattr(cluster, service), method)(*args)
+        return ClusterRpcProxy({"AMQP_URI": self.env["AMQP_URI"]}, timeout=10, context_data=context(),
+                               principal=principal)
 
 
 def declare_topology(env):
