@@ -5,6 +5,7 @@ Values use nameko's ``${ENV_VAR:default}`` syntax. The file is found at
 """
 import functools
 import os
+from functools import partial
 from pathlib import Path
 
 import yaml
@@ -31,8 +32,6 @@ def _loader():
     ``SafeLoader`` again on every call, so each later ``safe_load`` in the process got
     slower (88 ms after a thousand loads). It is still called, once, so that
     ``yaml.safe_load`` expands ``${VAR}`` as it did."""
-    from functools import partial
-
     from nameko.cli.main import IMPLICIT_ENV_VAR_MATCHER, env_var_constructor, setup_yaml_parser
 
     setup_yaml_parser()
@@ -50,7 +49,7 @@ def _loader():
 
 def load_yaml(stream):
     """YAML as ``load_config`` reads it (safe, ``${VAR:default}`` expanded)."""
-    return yaml.load(stream, Loader=_loader())  # noqa: S506 -- a safe loader
+    return yaml.load(stream, Loader=_loader())  # _loader() is a safe loader
 
 
 def load_config(path=None):
