@@ -41,7 +41,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     from services.routing.domain.directory import Directory
-    from services.routing.learning import classifier, outcomes
+    from services.routing.learning import classifier, outcomes, stored
     from services.routing.learning import training as learning
     from services.routing.learning.synthetic import generate
     from shared.platform.city import load_city
@@ -55,7 +55,7 @@ def main(argv=None):
     model = learning.train([t for t, _ in history], [c for _, c in history], directory,
                            priors=outcomes.prior_examples(directory, history=[c for _, c in history]))
     trained_in = time.perf_counter() - start
-    size = len(classifier.dumps(model))
+    size = len(stored.dumps(model))
     import os
 
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other work inflates the tail)")

@@ -17,7 +17,7 @@ from services.routing.adapters.directory import announcement
 from services.routing.domain.directory import Directory, seed_catalogue, seed_departments
 from services.routing.domain.keywords import KeywordModel
 from services.routing.domain.rules import DEFAULT_CO_HANDLER_THRESHOLD
-from services.routing.learning import classifier, training
+from services.routing.learning import stored, training
 from shared.platform.city import DEFAULT_DIRECTORY_FILE, load_city
 from shared.platform.config import data_file
 from shared.platform.unit_of_work import UnitOfWork
@@ -56,6 +56,11 @@ class Knowledge:
         if self.model is not None:
             return self.model
         return KeywordModel(self.directory, float(self.setting("ROUTING_KEYWORD_CONFIDENCE", 0.7)))
+
+    @property
+    def type_learner(self):
+        """The request-type model trained with the model in use, if one beat the rules."""
+        return self.model.types if self.model is not None else None
 
     @property
     def threshold(self):
@@ -129,7 +134,7 @@ class Knowledge:
         doc = doc or repo.learning.latest_model() or self.model_from_file(repo)
         if doc is None:
             return
-        self.model = classifier.loads(repo.learning.model_bytes(doc["version"]), doc["version"], doc.get("meta")).warm()
+        self.model = stored.loads(repo.learning.model_bytes(doc["version"]), doc["version"], doc.get("meta")).warm()
         log.info("model version %d loaded (%s examples, threshold in force %.3f)",
                  doc["version"], doc["meta"].get("examples"), self.threshold)
 
@@ -144,7 +149,7 @@ class Knowledge:
         if not path:
             return None
         try:
-            data, meta = classifier.load_file(path)
+            data, meta = stored.load_file(path)
         except FileNotFoundError:
             return None
         except Exception as exc:  # a broken file must not keep routing down: keywords decide
@@ -158,7 +163,7 @@ class Knowledge:
         path = self.config.get("ROUTING_MODEL_FILE")
         if path:
             try:
-                classifier.save_file(model, path)
+                stored.save_file(model, path)
             except OSError as exc:
                 log.error("model not written to %s: %s", path, exc)
 

@@ -19,7 +19,7 @@ from eventlet import tpool
 
 from services.routing.domain import request_types
 from services.routing.domain.errors import RoutingError
-from services.routing.learning import classifier, outcomes, training
+from services.routing.learning import outcomes, request_type_model, stored, training
 from shared.contract import events
 from shared.platform.jsonable import jsonable
 
@@ -52,10 +52,10 @@ def model_info(deps: Deps):
                      "examples": deps.learning.examples_since(None)})
 
 
-def side_calibration(deps: Deps, co_signals):
+def side_calibration(typed, proposed, co_signals):
     """How often the rules' request type and the proposed co-handlers were what a person chose
-    (``outcomes.request_type_table``, ``outcomes.co_handler_table``), kept in the model's meta."""
-    typed, proposed = deps.decisions.typed_and_proposed(EVIDENCE_READ)
+    (``outcomes.request_type_table``, ``outcomes.co_handler_table``), kept in the model's meta;
+    ``typed`` and ``proposed`` as ``decisions.typed_and_proposed`` reads them."""
     types = outcomes.request_type_table(
         (request_types.suggest(title, description).request_type, given) for title, description, given in typed)
     co = outcomes.co_handler_table(
@@ -76,28 +76,36 @@ def train(deps: Deps, reason):
         weights = outcomes.Weights.from_config(known.setting)
         examples, signals = learned.dated_examples(), learned.outcome_signals()
         changed = outcomes.responsibility_changes(deps.directory.responsibility_history())
+        typed, proposed = deps.decisions.typed_and_proposed(EVIDENCE_READ)
 
         def learn():  # in a real thread: weighing a large history takes a while too
             made = outcomes.weighted_examples(examples, signals, changed, weights)
-            return made, training.train(made.texts, made.labels, known.directory, known.target_precision,
-                                        weights=made.weights, priors=outcomes.prior_examples(known.directory,
-                                                                                              weights.prior,
-                                                                                              made.labels),
-                                        counts=made.counts)
+            model = training.train(made.texts, made.labels, known.directory, known.target_precision,
+                                   weights=made.weights, priors=outcomes.prior_examples(known.directory,
+                                                                                         weights.prior, made.labels),
+                                   counts=made.counts)
+            # the request type people gave: a model of it rides with this one where it beats the rules
+            model.types, model.meta["request_type_model"] = request_type_model.train(typed)
+            return made, model
         try:
             made, model = tpool.execute(learn)
         except training.NotEnoughHistory as exc:
             raise RoutingError(str(exc)) from None
-        data = classifier.dumps(model)
+        data = stored.dumps(model)
         meta = dict(model.meta, reason=reason, size=len(data), examples_read_at=read_at,
-                    **side_calibration(deps, made.signals_by_number))
+                    **side_calibration(typed, proposed, made.signals_by_number))
         version = deps.uow.run(lambda: learned.save_model(data, meta))
         model.meta = meta
         known.save_file(model)  # the next start loads it, even from an in-memory store
     finally:
         learned.release_lease("train")
     known.refresh(deps.decisions)
-    log.info("model version %d trained (%s): %s", version, reason, meta)
+    types = meta.get("request_type_model") or {}
+    log.info("model version %d trained (%s): %s examples of %s departments, cross-validated accuracy %s, "
+             "threshold %s; request type %s", version, reason, meta.get("examples"), meta.get("departments"),
+             meta.get("cv_accuracy"), meta.get("threshold") and round(meta["threshold"], 3),
+             f"learned (accuracy {types.get('cv_accuracy')}, rules {types.get('rules_accuracy')})"
+             if types.get("used") else "by the rules")
     return jsonable({"version": version, "meta": meta, "threshold": known.threshold})
 
 

@@ -22,10 +22,10 @@ Pure Python over scikit-learn. Two learners with one interface,
 scikit-learn and joblib are imported where a model is built, stored or loaded: a
 routing with no model yet (a new city, most tests) starts a second sooner.
 
-A trained model is stored as compressed joblib bytes (:func:`dumps` /
-:func:`loads`); ``max_features`` bounds its vocabulary, hence its size.
+A trained model is stored as compressed joblib bytes
+(:mod:`services.routing.learning.stored`); ``max_features`` bounds its
+vocabulary, hence its size.
 """
-import io
 import re
 from collections import Counter
 
@@ -194,10 +194,12 @@ class TextModel:
 
     kind = "trained"
 
-    def __init__(self, pipeline, version=0, meta=None):
+    def __init__(self, pipeline, version=0, meta=None, types=None):
         self.pipeline = pipeline
         self.version = version
         self.meta = meta or {}
+        # the request-type model trained with it (``request_type_model.TypeModel``), if one beat the rules
+        self.types = types
         self.tfidf = pipeline.named_steps["tfidf"]
         self.clf = pipeline.named_steps["clf"]
         self.labels = [str(label) for label in self.clf.classes_]
@@ -303,39 +305,3 @@ class TextModel:
             i = j
         best = sorted(phrases, key=phrases.get, reverse=True)[:limit]
         return [reason("weighed", words=", ".join(best))] if best else []
-
-
-def dumps(model):
-    """Compressed bytes of a trained model's pipeline."""
-    import joblib
-
-    buffer = io.BytesIO()
-    joblib.dump(model.pipeline, buffer, compress=3)
-    return buffer.getvalue()
-
-
-def loads(data, version=0, meta=None):
-    import joblib
-
-    return TextModel(joblib.load(io.BytesIO(data)), version, meta)
-
-
-def save_file(model, path):
-    """A trained model with its figures in a file (written whole, then renamed into place)."""
-    import os
-
-    import joblib
-
-    tmp = f"{path}.tmp"
-    joblib.dump({"pipeline": model.pipeline, "meta": model.meta}, tmp, compress=3)
-    os.replace(tmp, path)
-
-
-def load_file(path):
-    """``(model bytes, meta)`` of a file written by :func:`save_file`."""
-    import joblib
-
-    saved = joblib.load(path)
-    buffer = io.BytesIO()
-    joblib.dump(saved["pipeline"], buffer, compress=3)
-    return buffer.getvalue(), dict(saved.get("meta") or {})

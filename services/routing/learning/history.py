@@ -91,8 +91,14 @@ def _records(path, fmt, report):
                 report.skipped["not a JSON object"] += 1
 
 
-def read_history(path, text_cols, label_col, fmt=None, report=None):
-    """Yield ``(text, label)`` pairs; fills ``report`` with what was used and skipped."""
+TITLE_END = "\x1f"
+
+
+def read_history(path, text_cols, label_col, fmt=None, report=None, also=()):
+    """Yield ``(text, label)`` pairs; fills ``report`` with what was used and skipped.
+
+    ``also``: further text columns, joined after the first ones and ``TITLE_END`` (a title and
+    its description)."""
     fmt = guess_format(path, fmt)
     if fmt not in ("csv", "jsonl"):
         raise HistoryError(f"unknown format {fmt!r}: csv or jsonl")
@@ -103,21 +109,44 @@ def read_history(path, text_cols, label_col, fmt=None, report=None):
     checked = False
     for record in _records(path, fmt, report):
         if not checked and fmt == "csv":
-            missing = [c for c in [*text_cols, label_col] if c not in record]
+            missing = [c for c in [*text_cols, *also, label_col] if c not in record]
             if missing:
                 raise HistoryError(f"{path} has no column {', '.join(missing)}; "
                                    f"it has: {', '.join(record)}")
             checked = True
         report.rows += 1
         text = " ".join(str(record.get(c) or "").strip() for c in text_cols).strip()
+        rest = " ".join(str(record.get(c) or "").strip() for c in also).strip()
         label = str(record.get(label_col) or "").strip()
-        if not text:
+        if also:
+            text, rest = f"{text}{TITLE_END}{rest}", text or rest
+        else:
+            rest = text
+        if not rest:
             report.skipped["no text"] += 1
         elif not label:
             report.skipped["no department"] += 1
         else:
             report.used += 1
             yield text, label
+
+
+def read_typed(path, text_cols, type_col, fmt=None, report=None):
+    """Yield ``(title, description, request type)``: the first text column is the title, the
+    others joined are the description; the type as a code (``投诉`` or ``complaint``). A row with
+    no text or whose type is none of a citizen's request types is skipped and counted."""
+    from shared.contract.request_types import CITIZEN_REQUEST_TYPES, parse
+
+    text_cols = split_columns(text_cols)
+    report = report if report is not None else HistoryReport()
+    for text, given in read_history(path, text_cols[:1], type_col, fmt, report, also=text_cols[1:]):
+        title, _, description = text.partition(TITLE_END)
+        kind = parse(given)
+        if kind not in CITIZEN_REQUEST_TYPES:
+            report.used -= 1
+            report.skipped["no request type"] += 1
+            continue
+        yield title, description, kind
 
 
 def count_rows(path, fmt=None):

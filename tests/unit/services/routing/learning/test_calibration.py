@@ -12,7 +12,7 @@ from services.routing.adapters.decisions import DecisionRepository
 from services.routing.adapters.knowledge import Knowledge
 from services.routing.commands import main
 from services.routing.domain.directory import Directory
-from services.routing.learning import classifier
+from services.routing.learning import classifier, stored
 from services.routing.learning import training as learning
 from services.routing.learning.evaluate import calibration, evaluate
 from services.routing.learning.history import read_history
@@ -93,7 +93,7 @@ def test_a_model_file_is_loaded_at_start_instead_of_starting_without_a_model(tmp
     rows = generate(20, seed=1)
     model = learning.train([t for t, _ in rows], [c for _, c in rows], directory)
     path = tmp_path / "routing-model.bin"
-    classifier.save_file(model, path)
+    stored.save_file(model, path)
 
     store = DecisionRepository(mongomock.MongoClient(tz_aware=True)["hotline_routing"], {})
     store.ensure_indexes()
@@ -119,8 +119,8 @@ def test_build_model_writes_a_file_routing_can_load(tmp_path):
     out = tmp_path / "model.bin"
     result = CliRunner().invoke(main, ["build-model", "--history", str(history), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    data, meta = classifier.load_file(out)
-    assert meta["examples"] == 460 and classifier.loads(data).suggest("小区停水两天了")[0].department_code == "WATER"
+    data, meta = stored.load_file(out)
+    assert meta["examples"] == 460 and stored.loads(data).suggest("小区停水两天了")[0].department_code == "WATER"
 
 
 def test_evaluate_compare_reports_calibration_and_the_lead(tmp_path):

@@ -8,7 +8,7 @@ import pytest
 
 from services.routing.domain import decision as records
 from services.routing.domain.rules import decide
-from services.routing.learning import classifier
+from services.routing.learning import classifier, stored
 from services.routing.learning import training as learning
 from services.routing.learning.evaluate import coverage_at_precision, evaluate
 from services.routing.learning.history import HistoryError, HistoryReport, merge_rare, read_history
@@ -118,7 +118,7 @@ def test_a_refused_department_is_ruled_out_and_the_rest_share_its_probability(mo
 
 
 def test_a_model_survives_storage(model):
-    again = classifier.loads(classifier.dumps(model), 3, model.meta)
+    again = stored.loads(stored.dumps(model), 3, model.meta)
     text = "暖气不热，室温只有十四度"
     assert again.version == 3
     assert [s.to_dict() for s in again.suggest(text)] == [s.to_dict() for s in model.suggest(text)]
