@@ -309,6 +309,8 @@ def try_(**ticket):
     print_proposals(result.get("co_handler_proposals") or [], "  ")
     if result.get("request_type"):
         sure = result.get("request_type_confidence")
+        if (result.get("request_type_reason") or {}).get("code") == "request_type_learned":
+            sure = None  # the sentence says the model's probability already
         click.echo(f"request type {label(result['request_type'])}: {sentence(result['request_type_reason'])}"
                    + (f" (right {sure:.0%} of the time)" if sure is not None else ""))
 
@@ -325,6 +327,17 @@ def print_training(result):
     for note in meta.get("notes") or []:
         click.echo(f"note: {note}")
     click.echo(f"confidence threshold in force: {result['threshold']:.3f}")
+    types = meta.get("request_type_model")
+    if types:
+        click.echo(request_type_line(types))
+
+
+def request_type_line(types):
+    """What the model of the request types people gave is worth, or why the rules type tickets."""
+    if types.get("used"):
+        return (f"request type: learned from {types['examples']} typed tickets, accuracy {types['cv_accuracy']:.3f} "
+                f"against the rules' {types['rules_accuracy']:.3f} (cross-validated)")
+    return f"request type: the rules ({types.get('why', 'no model')})"
 
 
 @routing.command()
@@ -339,6 +352,8 @@ def model():
     info = call("model_info")
     click.echo(f"learner: {info['learner']} (model version {info['loaded_version'] or '-'}); "
                f"threshold {info['threshold']:.3f}; {info['examples']} examples to learn from")
+    if (info.get("meta") or {}).get("request_type_model"):
+        click.echo(request_type_line(info["meta"]["request_type_model"]))
     zone = city_zone(load_config())
     for m in info["models"]:
         meta = m["meta"]

@@ -50,6 +50,8 @@ SENTENCES: dict[str, str] = {
     "co_handler_proposed": N_("co-handler (协办) proposed: %(department)s, ranked no. %(rank)d at "
                               "%(confidence).2f (co-handler threshold %(threshold).2f)"),
     "request_type_given": N_("request type %(request_type)s as given at intake"),
+    "request_type_learned": N_("request type %(request_type)s suggested by the model learned from typed "
+                               "tickets, confidence %(confidence).2f (words that weighed most: %(words)s)"),
     "request_type_words": N_("request type %(request_type)s suggested from the words %(words)s"),
     "request_type_default": N_("request type %(request_type)s: no type given and no word of another"),
     "request_type_set": N_("request type %(request_type)s set by %(person)s"),

@@ -40,7 +40,7 @@ from typing import Any, Protocol
 from services.routing.domain import request_types
 from services.routing.domain.directory import Department, Directory
 from services.routing.domain.errors import NumberReused, RoutingError
-from services.routing.domain.request_types import TypeChoice
+from services.routing.domain.request_types import TypeChoice, TypeLearner
 from services.routing.domain.rules import DEFAULT_CO_HANDLER_THRESHOLD, Choice, Learner, Reason, decide
 from shared.contract import bounds
 from shared.contract.messages import PROACTIVE, REQUEST_TYPES
@@ -78,6 +78,9 @@ class Knowing(Protocol):
     @property
     def co_handler_threshold(self) -> float: ...
 
+    @property
+    def type_learner(self) -> TypeLearner | None: ...
+
 
 @dataclass(frozen=True)
 class Known:
@@ -88,6 +91,7 @@ class Known:
     threshold: float
     policy: DeadlinePolicy
     co_handler_threshold: float = DEFAULT_CO_HANDLER_THRESHOLD
+    type_learner: TypeLearner | None = None
 
 
 @dataclass(frozen=True)
@@ -193,8 +197,8 @@ class Decision:
     def from_doc(cls, doc: Mapping[str, Any]) -> "Decision":
         status, code = doc.get("status"), doc.get("department_code")
         kind = doc.get("request_type")
-        typed = TypeChoice(kind, doc.get("request_type_source") or "given", doc.get("request_type_reason") or {}) \
-            if kind in REQUEST_TYPES else None
+        typed = TypeChoice(kind, doc.get("request_type_source") or "given", doc.get("request_type_reason") or {},
+                           doc.get("request_type_confidence")) if kind in REQUEST_TYPES else None
         return cls(number=doc["number"], ticket=dict(doc.get("ticket") or {}), status=status,
                    department_code=code, assignments=doc.get("assignments"),
                    time_limit_class=doc.get("time_limit_class"),
@@ -221,12 +225,14 @@ class Decision:
         decision = cls.new(ticket["number"], ticket)
         choice = decide(ticket, known.directory, known.learner, known.threshold,
                         co_handler_threshold=known.co_handler_threshold)
-        outcome = decision.choose(choice, known.policy, now, known.directory)
+        outcome = decision.choose(choice, known.policy, now, known.directory, known.type_learner)
         return decision, replace(outcome, event_id=ticket.get("event_id"))
 
-    def choose(self, choice: Choice, policy: DeadlinePolicy, now: datetime, directory: Directory) -> Outcome:
-        """The first decision: what ``choice`` says."""
-        self.request_type = request_types.choose(self.ticket)
+    def choose(self, choice: Choice, policy: DeadlinePolicy, now: datetime, directory: Directory,
+               type_learner: TypeLearner | None = None) -> Outcome:
+        """The first decision: what ``choice`` says; the request type as given, else the learned
+        model's (``type_learner``), else the rules'."""
+        self.request_type = request_types.choose(self.ticket, type_learner)
         return self._apply(self._outcome(choice, policy, now, directory, _Before()))
 
     def holds(self, department_code: str) -> bool:
@@ -412,6 +418,7 @@ class Decision:
                   "co_handlers": body["co_handlers"],
                   "co_handler_proposals": [p.to_dict() for p in choice.proposed],
                   **self._type_fields(), "request_type_reason": self.typed.reason,
+                  "request_type_confidence": self.typed.confidence,
                   "request_type_limit": terms.request_type is not None}
         return Outcome("ticket_assigned", body, record)
 
@@ -430,7 +437,8 @@ class Decision:
                   "assignments": before.assignments, "time_limit_class": choice.time_limit_class,
                   "category": choice.category, "category_source": choice.category_source,
                   "co_handlers": [], "co_handler_proposals": proposed,
-                  **self._type_fields(), "request_type_reason": self.typed.reason}
+                  **self._type_fields(), "request_type_reason": self.typed.reason,
+                  "request_type_confidence": self.typed.confidence}
         return Outcome("ticket_awaiting_dispatch", body, record)
 
 

@@ -1,10 +1,13 @@
 """Which type a request is (诉求类型) when nobody said: simple rules anyone can check.
 
 Pure Python. A type given at intake (the operator's choice, a door's field)
-stands. Otherwise the first rule below whose words occur wins -- in the title
-first (the operator's summary), then in the description -- and a request
-that matches none is a request for help (求助). Each answer says why, as a
-coded reason (``shared.contract.reasons``): ``request_type_given``,
+stands. Otherwise a model learned from the tickets people typed decides, where
+routing has one (a :class:`TypeLearner`: ``services.routing.learning.request_type_model``,
+trained only when it is measured better than the rules); else the first rule
+below whose words occur wins -- in the title first (the operator's summary),
+then in the description -- and a request that matches none is a request for
+help (求助). Each answer says why, as a coded reason
+(``shared.contract.reasons``): ``request_type_given``, ``request_type_learned``,
 ``request_type_words`` or ``request_type_default``.
 
 The order settles mixed texts: a complaint that ends with a suggestion is a
@@ -13,7 +16,7 @@ come last).
 """
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from shared.contract.messages import REQUEST_TYPES
 from shared.contract.reasons import Coded, reason
@@ -36,11 +39,25 @@ assert all(kind in REQUEST_TYPES for kind, _ in RULES)
 
 @dataclass(frozen=True)
 class TypeChoice:
-    """The request type of a ticket, where it comes from (``given`` or ``suggested``) and why."""
+    """The request type of a ticket, where it comes from (``given``, ``suggested``, ``dispatcher``)
+    and why; a learned suggestion also how sure the model is (its probability)."""
 
     request_type: str
     source: str
     reason: Coded
+    confidence: float | None = None
+
+
+class Learned(Protocol):
+    request_type: str
+    confidence: float
+    words: str
+
+
+class TypeLearner(Protocol):
+    """A model of the types people gave (``request_type_model.TypeModel``)."""
+
+    def suggest_type(self, title: str, description: str = "") -> Learned | None: ...
 
 
 def words_in(text: str) -> tuple[str, list[str]] | None:
@@ -53,8 +70,14 @@ def words_in(text: str) -> tuple[str, list[str]] | None:
     return None
 
 
-def suggest(title: str, description: str = "") -> TypeChoice:
-    """The type routing suggests for a request that has none."""
+def suggest(title: str, description: str = "", learner: TypeLearner | None = None) -> TypeChoice:
+    """The type routing suggests for a request that has none: the learned model's, else the rules'."""
+    learned = learner.suggest_type(title or "", description or "") if learner is not None else None
+    if learned is not None:
+        return TypeChoice(learned.request_type, "suggested",
+                          reason("request_type_learned", request_type=learned.request_type,
+                                 confidence=learned.confidence, words=learned.words),
+                          learned.confidence)
     for text in (title, description):
         found = words_in(text or "")
         if found is not None:
@@ -64,12 +87,12 @@ def suggest(title: str, description: str = "") -> TypeChoice:
     return TypeChoice(DEFAULT, "suggested", reason("request_type_default", request_type=DEFAULT))
 
 
-def choose(ticket: Mapping[str, Any]) -> TypeChoice:
+def choose(ticket: Mapping[str, Any], learner: TypeLearner | None = None) -> TypeChoice:
     """The type of ``ticket`` (a ``ticket_created`` body): as given, else suggested."""
     given = ticket.get("request_type")
     if given in REQUEST_TYPES:
         return TypeChoice(str(given), "given", reason("request_type_given", request_type=given))
-    return suggest(str(ticket.get("title") or ""), str(ticket.get("description") or ""))
+    return suggest(str(ticket.get("title") or ""), str(ticket.get("description") or ""), learner)
 
 
 def changed(request_type: str, by: str) -> TypeChoice:

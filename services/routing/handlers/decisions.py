@@ -118,13 +118,16 @@ def personal_data_erased(deps: Deps, event):
 
 def with_confidences(deps: Deps, record):
     """``record`` (a decision, a suggestion) with the measured confidence of its suggested request
-    type (``request_type_confidence``) and of each proposed co-handler (``co_confidence``), from
-    what the model in use measured (``outcomes.request_type_confidence``); ``None``: not measured."""
+    type (``request_type_confidence``: the learned model's probability, kept with the decision, or
+    how often the rules' suggestion agreed with people) and of each proposed co-handler
+    (``co_confidence``), from what the model in use measured (``outcomes.request_type_confidence``);
+    ``None``: not measured."""
     if not isinstance(record, dict):
         return record
     model = deps.known().model
     meta = model.meta if model is not None else {}
-    if record.get("request_type_source") == "suggested":
+    if record.get("request_type_source") == "suggested" and record.get("request_type_confidence") is None:
+        # the rules' suggestion: how often it agreed with people (a learned one keeps its probability)
         record["request_type_confidence"] = outcomes.request_type_confidence(
             meta.get("request_type_calibration"), record.get("request_type") or "")
     if record.get("co_handler_proposals"):
@@ -209,9 +212,10 @@ def suggest(deps: Deps, ticket):
     known = deps.known()
     choice = decide(ticket, known.directory, known.learner, known.threshold,
                     co_handler_threshold=known.co_handler_threshold)
-    typed = request_types.choose(ticket)
+    typed = request_types.choose(ticket, known.type_learner)
     return jsonable(with_confidences(deps, {"request_type": typed.request_type, "request_type_source": typed.source,
-                     "request_type_reason": typed.reason, "department_code": choice.department.code if choice.department else None,
+                     "request_type_reason": typed.reason, "request_type_confidence": typed.confidence,
+                     "department_code": choice.department.code if choice.department else None,
                      "rule": choice.rule, "reasons": choice.sentences, "reason_codes": choice.reasons,
                      "confidence": choice.confidence,
                      "time_limit_class": choice.time_limit_class, "category": choice.category,

@@ -10,12 +10,14 @@ import pytest
 from services.routing.adapters.decisions import DecisionRepository
 from services.routing.adapters.knowledge import Knowledge
 from services.routing.bootstrap import Deps
+from services.routing.domain import request_types
 from services.routing.handlers import decisions, learning, proposals
 from services.routing.learning import outcomes, training
 from services.routing.learning.synthetic import generate
 from shared.platform.privacy import scrub
 from shared.platform.unit_of_work import UnitOfWork
 from tests.people import person
+from tests.typed_orders import typed_orders
 from tests.unit.services.routing.test_catalogue_proposal_handlers import Caller
 
 T0 = dt.datetime(2026, 11, 27, 1, tzinfo=dt.UTC)
@@ -159,3 +161,36 @@ def test_co_handlers_added_to_open_cases_propose_a_standing_co_handler(routing):
     proposals.propose(admin)
     assert "add_co_handler:construction-noise:PUBLIC_SECURITY" in {
         p["key"] for p in proposals.listing(admin)["items"]}
+
+
+# -- the request type people gave ----------------------------------------------------------------
+
+def test_the_types_people_gave_train_a_model_that_types_the_next_tickets(routing):
+    """Operators typed complaints and suggestions the rules read as help; after training, a ticket
+    with no type is typed by the learned model, with its probability, and a restarted instance
+    loads the same model."""
+    admin = routing("admin")
+    admin.learning.add_history(generate(4, seed=3), "past")
+    for n, (title, description, kind) in enumerate(typed_orders(120, seed=4), 1):
+        decisions.ticket_created(admin, {"number": f"QD-20261127-{n:05d}", "title": title,
+                                         "description": description, "urgency": "normal", "event_id": f"e{n}",
+                                         "request_type": kind})
+    learning.train(admin, "typed")
+    figures = admin.known().model.meta["request_type_model"]
+    assert figures["used"] and figures["cv_accuracy"] > figures["rules_accuracy"]
+
+    ticket = {"title": "物业乱收停车费", "description": "物业不作为，乱收费，要求给个说法"}
+    assert request_types.suggest(ticket["title"], ticket["description"]).request_type == "help"  # the rules
+    suggested = decisions.suggest(admin, ticket)
+    assert suggested["request_type"] == "complaint" and suggested["request_type_source"] == "suggested"
+    assert suggested["request_type_reason"]["code"] == "request_type_learned"
+    assert suggested["request_type_confidence"] == suggested["request_type_reason"]["params"]["confidence"] > 0.5
+
+    decisions.ticket_created(admin, dict(ticket, number="QD-20261128-00001", urgency="normal", event_id="new"))
+    record = decisions.get_decision(admin, "QD-20261128-00001")
+    assert (record["request_type"], record["request_type_confidence"]) == \
+        ("complaint", suggested["request_type_confidence"])  # its own probability, not the rules' agreement
+
+    restarted = Knowledge(admin.config)
+    restarted.ready(admin.decisions)
+    assert restarted.type_learner.suggest_type(ticket["title"], ticket["description"]).request_type == "complaint"

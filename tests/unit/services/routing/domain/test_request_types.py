@@ -1,5 +1,6 @@
 """The request type (诉求类型): suggested by simple rules, recorded with the decision, timed by the city."""
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
 
@@ -143,3 +144,34 @@ def test_the_city_cannot_time_a_type_that_does_not_exist():
         DeadlinePolicy(type_limits={"grumble": {"*": {"working_days": 1}}})
     with pytest.raises(ValueError, match="consultation"):
         DeadlinePolicy(type_limits={"consultation": {"*": {"weeks": 1}}})
+
+
+class Learned:
+    """A request-type model that reads every ticket as a complaint, 80% sure."""
+
+    def __init__(self):
+        self.read = []
+
+    def suggest_type(self, title, description=""):
+        self.read.append((title, description))
+        return SimpleNamespace(request_type="complaint", confidence=0.8, words="不作为")
+
+
+def test_a_learned_type_model_suggests_before_the_rules_and_a_given_type_still_stands(known):
+    learner = Learned()
+    choice = request_types.choose(ticket(title="物业不作为", description="要求查处"), learner)
+    assert (choice.request_type, choice.source, choice.confidence) == ("complaint", "suggested", 0.8)
+    assert choice.reason == {"code": "request_type_learned",
+                             "params": {"request_type": "complaint", "confidence": 0.8, "words": "不作为"}}
+    assert "confidence 0.80" in sentence(choice.reason)
+    given = request_types.choose(ticket(title="物业不作为", request_type="help"), learner)
+    assert (given.source, given.confidence) == ("given", None) and len(learner.read) == 1
+
+    decision, outcome = Decision.received(ticket(title="物业不作为"), Known(
+        known.directory, None, 0.5, known.policy, type_learner=learner), T0)
+    assert (outcome.record["request_type"], outcome.record["request_type_confidence"]) == ("complaint", 0.8)
+    events.new_event(events.TicketAwaitingDispatch if outcome.kind == "ticket_awaiting_dispatch"
+                     else events.TicketAssigned, **outcome.body)  # the contract is unchanged
+    again = Decision.from_doc(decision.to_doc(outcome))
+    assert (again.typed.request_type, again.typed.confidence) == ("complaint", 0.8)
+    assert request_types.choose(ticket(title="物业不作为")).request_type == "help"  # the rules alone
