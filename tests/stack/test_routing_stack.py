@@ -5,6 +5,7 @@ import pytest
 
 from shared.contract import events
 from shared.platform.principals import event_dispatcher
+from tests.typed_orders import typed_orders
 
 
 @pytest.fixture(scope="module")
@@ -112,3 +113,27 @@ def test_the_directory_is_managed_from_the_cli(trained):
     assert "v2" in history.stdout and "港口诉求增多" in history.stdout
     catalogue = json.loads(trained.hotline("routing", "catalogue", "--json").stdout)
     assert {"code", "name", "description", "group", "keywords", "department", "class"} <= set(catalogue[0])
+
+
+def test_the_types_operators_gave_type_the_next_ticket_after_training(trained):
+    """Operators typed tickets at the doors (complaints that never say 投诉, suggestions that never
+    say 建议); after `hotline routing train` a ticket with no type is typed by the learned model,
+    as `hotline routing decision` and `try` show -- the rules alone would call it help."""
+    numbers = [submit(trained, title=title, description=description, request_type=kind,
+                      caller_phone=f"1395321{n:04d}")  # a caller of their own: not linked as repeats
+               for n, (title, description, kind) in enumerate(typed_orders(60, seed=6))]
+    for number in numbers:  # decided: routing keeps the type with each decision
+        trained.wait_until(number, lambda v: v["department"] or v["status"] == "awaiting_dispatch")
+    done = trained.hotline("routing", "train")
+    assert done.returncode == 0, done.stderr
+    assert "request type: learned from" in done.stdout, done.stdout
+
+    number = submit(trained, title="物业乱收停车费", description="物业不作为，乱收费，要求给个说法")
+    trained.wait_until(number, lambda v: v["department"] or v["status"] == "awaiting_dispatch")
+    record = trained.rpc("routing", "get_decision", number)
+    assert (record["request_type"], record["request_type_source"]) == ("complaint", "suggested")
+    assert record["request_type_reason"]["code"] == "request_type_learned"
+    assert 0.5 < record["request_type_confidence"] <= 1
+    shown = trained.hotline("routing", "try", "--title", "物业乱收停车费", "--description", "物业不作为，乱收费")
+    assert "suggested by the model learned from typed tickets" in shown.stdout, shown.stdout
+    assert "request type: learned from" in trained.hotline("routing", "model").stdout
