@@ -203,11 +203,15 @@ class DecisionRepository:
 
     def erase_personal_data(self, number, scrub):
         """Scrub the ticket's copies here: the decision's ticket and reasons (the words of the
-        text that weighed, a person's why), its examples and refusals."""
+        text that weighed, for the department and for a learned request type; a person's why),
+        its examples and refusals."""
         decision = self.decisions.find_one({"number": number}, {"ticket": 1, "reasons": 1, "reason_codes": 1,
-                                                                "attempts": 1, "suggestions": 1})
+                                                                "attempts": 1, "suggestions": 1,
+                                                                "request_type_reason": 1})
         if decision:
             changes = {**_scrubbed_reasons(decision, scrub),
+                       **({"request_type_reason": reasons.scrubbed([decision["request_type_reason"]], scrub)[0]}
+                          if isinstance(decision.get("request_type_reason"), dict) else {}),
                        "attempts": [dict(a, **_scrubbed_reasons(a, scrub)) for a in decision.get("attempts") or []],
                        "suggestions": [dict(s, **_scrubbed_reasons(s, scrub))
                                        for s in decision.get("suggestions") or []]}

@@ -191,6 +191,14 @@ def test_the_types_people_gave_train_a_model_that_types_the_next_tickets(routing
     assert (record["request_type"], record["request_type_confidence"]) == \
         ("complaint", suggested["request_type_confidence"])  # its own probability, not the rules' agreement
 
+    # the words that weighed are the citizen's words: intake's erasure reaches them too (a model
+    # that weighed a name, as one trained on many tickets of one caller could)
+    admin.decisions.decisions.update_one({"number": "QD-20261128-00001"},
+                                         {"$set": {"request_type_reason.params.words": "物业经理李建国, 不作为"}})
+    admin.decisions.erase_personal_data("QD-20261128-00001", lambda text: text and text.replace("李建国", "***"))
+    erased = admin.decisions.get("QD-20261128-00001")["request_type_reason"]
+    assert erased["code"] == "request_type_learned" and erased["params"]["words"] == "物业经理***, 不作为"
+
     restarted = Knowledge(admin.config)
     restarted.ready(admin.decisions)
     assert restarted.type_learner.suggest_type(ticket["title"], ticket["description"]).request_type == "complaint"
