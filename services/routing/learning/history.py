@@ -54,6 +54,18 @@ csv.field_size_limit(16 * 1024 * 1024)  # long descriptions are normal in work o
 
 
 def _records(path, fmt, report):
+    """The file's records; a file that is not text in UTF-8 or GB18030, or not CSV, is a
+    ``HistoryError`` naming the file, never a traceback."""
+    try:
+        yield from _read_records(path, fmt, report)
+    except UnicodeDecodeError as exc:
+        raise HistoryError(f"{path} is not text in UTF-8 or GB18030 (byte {exc.start}): "
+                           f"export it as CSV or JSON Lines") from None
+    except csv.Error as exc:
+        raise HistoryError(f"{path} cannot be read as CSV: {exc}") from None
+
+
+def _read_records(path, fmt, report):
     with open(path, encoding=guess_encoding(path), newline="") as handle:
         if fmt == "csv":
             dialect = "excel-tab" if str(path).lower().endswith(".tsv") else "excel"
@@ -150,11 +162,15 @@ def read_typed(path, text_cols, type_col, fmt=None, report=None):
 
 
 def count_rows(path, fmt=None):
-    """Data rows in the file (for a progress bar)."""
-    with open(path, encoding=guess_encoding(path), newline="") as handle:
-        if guess_format(path, fmt) == "csv":
-            return max(0, sum(1 for _ in csv.reader(handle)) - 1)
-        return sum(1 for line in handle if line.strip())
+    """Data rows in the file (for a progress bar); ``None`` for a file that cannot be read
+    (reading it says why)."""
+    try:
+        with open(path, encoding=guess_encoding(path), newline="") as handle:
+            if guess_format(path, fmt) == "csv":
+                return max(0, sum(1 for _ in csv.reader(handle)) - 1)
+            return sum(1 for line in handle if line.strip())
+    except (UnicodeDecodeError, csv.Error):
+        return None
 
 
 def merge_rare(texts, labels, min_rows, other="other"):

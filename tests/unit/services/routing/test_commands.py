@@ -67,3 +67,13 @@ def test_evaluate_types_measures_the_rules_against_the_learned_type_on_a_file(tm
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     assert figures["examples"] == 150 and figures["cv_accuracy"] > figures["rules_accuracy"]
     assert any(line.startswith("complaint") for line in result.stdout.splitlines())
+
+
+def test_a_file_that_is_not_text_is_refused_with_its_reason_not_a_traceback(tmp_path):
+    for name in ("history.csv", "history.jsonl"):
+        path = tmp_path / name
+        path.write_bytes(b"\xff\xfe\x00\xac\x80" * 200)
+        for args in (["evaluate", "--label-col", "t"], ["evaluate-types", "--type-col", "t"]):
+            result = CliRunner().invoke(main, [*args, "--history", str(path)])
+            assert result.exit_code == 2, (name, args, result.output, result.exception)
+            assert "is not text in UTF-8 or GB18030" in result.stderr
