@@ -130,17 +130,13 @@ def read_history(path, text_cols, label_col, fmt=None, report=None, also=()):
         text = " ".join(str(record.get(c) or "").strip() for c in text_cols).strip()
         rest = " ".join(str(record.get(c) or "").strip() for c in also).strip()
         label = str(record.get(label_col) or "").strip()
-        if also:
-            text, rest = f"{text}{TITLE_END}{rest}", text or rest
-        else:
-            rest = text
-        if not rest:
+        if not (text or rest):
             report.skipped["no text"] += 1
         elif not label:
             report.skipped["no department"] += 1
         else:
             report.used += 1
-            yield text, label
+            yield (f"{text}{TITLE_END}{rest}" if also else text), label
 
 
 def read_typed(path, text_cols, type_col, fmt=None, report=None):

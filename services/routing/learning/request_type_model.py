@@ -32,19 +32,20 @@ from shared.contract.messages import CITIZEN_REQUEST_TYPES
 
 MIN_EXAMPLES = 30  # typed tickets before a model is tried
 FOLDS = 3
-SEPARATOR = TITLE_END  # title and description in one string: the vectorizer takes one text
 RULE_PREFIX = "rule:"
 
 
 def joined(title: str, description: str) -> str:
-    return f"{title or ''}{SEPARATOR}{description or ''}"
+    """Title and description in one string (the vectorizer takes one text), as a history file's
+    title and description columns are read (``history.TITLE_END`` between them)."""
+    return f"{title or ''}{TITLE_END}{description or ''}"
 
 
 def type_features(text: str) -> list[str]:
     """The words of a ticket and what the rules say of it (``rule:t:complaint`` when its title
     holds a complaint's word, ``rule:d:...`` for the description, ``rule:help`` when no rule
     matched)."""
-    title, _, description = text.partition(SEPARATOR)
+    title, _, description = text.partition(TITLE_END)
     found = chars_and_words(f"{title} {description}")
     said = False
     for where, part in (("t", title), ("d", description)):
